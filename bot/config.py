@@ -1,0 +1,93 @@
+"""Configuration from the environment (the table in DESIGN.md), parsed once and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handlers.core.services import CoreSettings
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite:///steadybot.db"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_tenant_id: str = ""
+    teams_app_type: str = "MultiTenant"
+    insecure_dev: bool = False
+    default_tz: str = "UTC"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+    outbox_interval: float = 1.0
+    # Advanced Bot Framework endpoints (sovereign clouds; tests point them at local fakes).
+    teams_openid_metadata_url: str = ""
+    teams_token_issuer: str = ""
+    teams_login_url: str = ""
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id)
+
+    @property
+    def teams_accepts_traffic(self) -> bool:
+        return self.teams_enabled or self.insecure_dev
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line."""
+        return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                                 self.teams_app_password) if s and len(s) >= 6)
+
+    def core(self) -> CoreSettings:
+        return CoreSettings(default_tz=self.default_tz, admins=self.admins)
+
+    @staticmethod
+    def from_env(env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, default).strip()
+
+        api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        port_text = get("PORT", "3000") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+        return Settings(
+            database_url=get("DATABASE_URL") or "sqlite:///steadybot.db",
+            host=get("HOST") or "127.0.0.1",
+            port=int(port_text),
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=api_url,
+            teams_app_id=get("MICROSOFT_APP_ID"),
+            teams_app_password=get("MICROSOFT_APP_PASSWORD"),
+            teams_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
+            teams_app_type=get("MICROSOFT_APP_TYPE") or "MultiTenant",
+            insecure_dev=_flag(env.get("STEADYBOT_INSECURE_DEV")),
+            default_tz=get("STEADYBOT_TZ") or "UTC",
+            admins=frozenset(a.strip() for a in get("STEADYBOT_ADMINS").split(",") if a.strip()),
+            log_level=(get("STEADYBOT_LOG_LEVEL") or "INFO").upper(),
+            teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
+            teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
+            teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),
+        )

@@ -1,0 +1,26 @@
+"""Routes the core's Directory questions to the adapter of the place's platform."""
+
+from __future__ import annotations
+
+from handlers.core.ports import Directory
+from handlers.core.types import Person, Place, Platform
+
+
+class Directories:
+    def __init__(self) -> None:
+        self._by_platform: dict[Platform, Directory] = {}
+
+    def add(self, platform: Platform, directory: Directory) -> None:
+        self._by_platform[platform] = directory
+
+    async def members(self, place: Place) -> list[Person]:
+        directory = self._by_platform.get(place.platform)
+        return await directory.members(place) if directory else []
+
+    async def person(self, platform: Platform, user_id: str) -> Person | None:
+        directory = self._by_platform.get(platform)
+        return await directory.person(platform, user_id) if directory else None
+
+    async def owner_ids(self, place: Place) -> set[str]:
+        directory = self._by_platform.get(place.platform)
+        return await directory.owner_ids(place) if directory else set()

@@ -1,0 +1,53 @@
+"""Logging: one line per record, secrets scrubbed from every line whatever the logger."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+_TOKENISH = re.compile(r"\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces configured secrets, Slack tokens and bearer tokens with [redacted] in the final message."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        text = _TOKENISH.sub("[redacted]", text)
+        return _BEARER.sub(r"\1[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = self.scrub(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        if scrubbed != message or record.args:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> RedactSecrets:  # type: ignore[no-untyped-def]
+    redactor = RedactSecrets(secrets)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_steadybot", False):
+            root.removeHandler(old)
+    handler._steadybot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return redactor

@@ -1,0 +1,171 @@
+"""The outbox tick: claim due rows, prepare them through the core, send them through the right platform.
+
+- Rows for one target are sent in due order, one at a time; different targets go out concurrently.
+- A row is marked sent right after its own send, so a crash repeats at most what was in flight.
+- Rate limits reschedule without using up an attempt; other failures back off with jitter and, after
+  `max_attempts`, the row is marked failed with its reason (visible to operators, never dropped silently).
+- A row with `skip_if_late_by` that comes due too late (the process was down) is skipped, not sent late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.outbox.errors import DeliveryError, RateLimited
+from handlers.core.clock import Clock
+from handlers.core.dispatch import Core
+from handlers.core.errors import StorageUnavailable
+from handlers.core.registry import Pending
+from handlers.core.types import Platform, Reply, Target
+from storage.repos.outbox import Claimed, OutboxRepo
+
+log = logging.getLogger("steadybot.outbox")
+
+
+class PlatformSender(Protocol):
+    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any] | None:
+        """Send replies to target; return what to remember about the sent message (ids for updates)."""
+        ...
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        repo: OutboxRepo,
+        core: Core,
+        senders: Mapping[Platform, PlatformSender],
+        clock: Clock,
+        *,
+        worker_id: str | None = None,
+        batch: int = 200,
+        concurrency: int = 32,
+        lease: timedelta = timedelta(seconds=120),
+        max_attempts: int = 6,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 600.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.repo = repo
+        self.core = core
+        self.senders = dict(senders)
+        self.clock = clock
+        self.worker_id = worker_id or f"w-{uuid.uuid4().hex[:10]}"
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.rng = rng or random.Random()
+        self._lock = asyncio.Lock()
+        self._kick_task: asyncio.Task[int] | None = None
+        self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0}
+
+    def kick(self) -> None:
+        """Tick soon (something became due now) without waiting for the next scheduled tick."""
+        if self._kick_task is None or self._kick_task.done():
+            self._kick_task = asyncio.ensure_future(self.drain())
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Tick until nothing due is left (bounded). Returns how many rows were processed."""
+        total = 0
+        for _ in range(max_rounds):
+            done = await self.tick()
+            total += done
+            if done < self.batch:
+                break
+        return total
+
+    async def tick(self) -> int:
+        """One claim-and-send round. Overlapping ticks in one process wait for each other."""
+        async with self._lock:
+            try:
+                claimed = await self.repo.claim(self.worker_id, self.batch, self.lease)
+            except StorageUnavailable:
+                log.warning("outbox tick skipped: database unavailable")
+                return 0
+            if not claimed:
+                return 0
+            groups: OrderedDict[str, list[Claimed]] = OrderedDict()
+            for row in claimed:
+                groups.setdefault(row.target.key, []).append(row)
+            gate = asyncio.Semaphore(self.concurrency)
+
+            async def run(rows: list[Claimed]) -> None:
+                async with gate:
+                    for row in rows:
+                        await self._process(row)
+
+            await asyncio.gather(*(run(rows) for rows in groups.values()))
+            return len(claimed)
+
+    async def _process(self, row: Claimed) -> None:
+        try:
+            await self._process_unsafe(row)
+        except StorageUnavailable:
+            log.warning("outbox row %s: database unavailable, the lease will bring it back", row.id)
+        except Exception:
+            log.exception("outbox row %s: unexpected failure, the lease will bring it back", row.id)
+
+    async def _process_unsafe(self, row: Claimed) -> None:
+        now = self.clock.now()
+        late = (now - row.due_at).total_seconds()
+        if row.skip_if_late_by is not None and late > row.skip_if_late_by:
+            await self.repo.mark_skipped(row.id, f"late by {late:.0f}s")
+            self.stats["skipped"] += 1
+            return
+        try:
+            replies = await self.core.prepare(Pending(row.target, row.kind, row.data, row.due_at, row.reply))
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # a preparer bug: retry a few times, then fail visibly
+            log.exception("outbox row %s: preparing kind %s failed", row.id, row.kind)
+            await self._retry_or_fail(row, f"prepare failed: {type(exc).__name__}")
+            return
+        if not replies:
+            await self.repo.mark_skipped(row.id, "nothing to send any more")
+            self.stats["skipped"] += 1
+            return
+        sender = self.senders.get(row.target.platform)
+        if sender is None:
+            await self._retry_or_fail(row, f"{row.target.platform} is not configured")
+            return
+        try:
+            result = await sender.deliver(row.target, replies, row, self.repo)
+        except RateLimited as exc:
+            self.stats["rate_limited"] += 1
+            wait = exc.retry_after + self.rng.uniform(0, min(1.0, exc.retry_after * 0.1 + 0.05))
+            await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=wait), str(exc),
+                                     count_attempt=False)
+            return
+        except DeliveryError as exc:
+            if not exc.retryable:
+                log.warning("outbox row %s failed permanently: %s", row.id, exc)
+                await self.repo.mark_failed(row.id, str(exc))
+                self.stats["failed"] += 1
+                return
+            await self._retry_or_fail(row, str(exc) or type(exc).__name__)
+            return
+        except Exception as exc:  # network errors and the like from a client library
+            await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300])
+            return
+        await self.repo.mark_sent(row.id, result)
+        self.stats["sent"] += 1
+
+    async def _retry_or_fail(self, row: Claimed, reason: str) -> None:
+        if row.attempts >= self.max_attempts:
+            log.warning("outbox row %s failed after %s attempts: %s", row.id, row.attempts, reason)
+            await self.repo.mark_failed(row.id, f"after {row.attempts} attempts: {reason}")
+            self.stats["failed"] += 1
+            return
+        delay = min(self.backoff_cap, self.backoff_base * 2 ** (row.attempts - 1))
+        delay = self.rng.uniform(delay / 2, delay)  # "equal jitter": spread retries, keep a floor
+        self.stats["retried"] += 1
+        await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=delay), reason)

@@ -1,0 +1,111 @@
+"""Builds the process: database, core, adapters, outbox worker and scheduler — all passed in, no globals."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from bot.config import Settings
+from bot.directory import Directories
+from bot.outbox.port import Outbox
+from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.worker import OutboxWorker, PlatformSender
+from bot.scheduler import Scheduler
+from handlers import build_registry
+from handlers.core.clock import Clock, SystemClock
+from handlers.core.dispatch import Core
+from handlers.core.registry import PeriodicTask, Registry
+from handlers.core.services import Services
+from handlers.core.types import Platform
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.store import Store
+
+log = logging.getLogger("steadybot")
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    db: Database
+    store: Store
+    registry: Registry
+    core: Core
+    services: Services
+    outbox: Outbox
+    worker: OutboxWorker
+    scheduler: Scheduler
+    directories: Directories
+    senders: dict[Platform, PlatformSender]
+    limiter: RateLimiter
+    session: aiohttp.ClientSession | None = None
+    slack: Any = None  # bot.slack.adapter.SlackAdapter
+    teams: Any = None  # bot.teams.adapter.TeamsAdapter
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        if self.slack is not None:
+            await self.slack.close()
+        if self.session is not None:
+            await self.session.close()
+        await self.db.dispose()
+
+
+def _housekeeping(store: Store) -> list[PeriodicTask]:
+    async def purge_inbound(_: Services) -> None:
+        await store.inbound.purge(timedelta(days=2))
+
+    async def purge_outbox(_: Services) -> None:
+        await store.outbox.purge(timedelta(days=30))
+
+    return [PeriodicTask("purge-inbound", 3600, purge_inbound), PeriodicTask("purge-outbox", 3600, purge_outbox)]
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    teams_credentials: Any = None,
+    worker_options: dict[str, Any] | None = None,
+    slack_workspace_per_minute: float = 0.0,
+    rng: random.Random | None = None,
+) -> Runtime:
+    clock = clock or SystemClock()
+    if migrate:
+        await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    store = Store(db, clock)
+    registry = build_registry()
+    directories = Directories()
+    senders: dict[Platform, PlatformSender] = {}
+    limiter = RateLimiter()
+    outbox = Outbox(store.outbox, clock)
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    core = Core(registry, services)
+    worker = OutboxWorker(store.outbox, core, senders, clock, **(worker_options or {}))
+    outbox.on_due_now = worker.kick
+    scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
+    runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
+                      senders, limiter)
+    if settings.slack_enabled:
+        from bot.slack.adapter import SlackAdapter
+
+        runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, slack_workspace_per_minute)
+        directories.add(Platform.SLACK, runtime.slack.directory)
+        senders[Platform.SLACK] = runtime.slack.sender
+    if settings.teams_accepts_traffic:
+        from bot.teams.adapter import TeamsAdapter
+
+        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials)
+        directories.add(Platform.TEAMS, runtime.teams.directory)
+        senders[Platform.TEAMS] = runtime.teams.sender
+    return runtime

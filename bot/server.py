@@ -1,0 +1,98 @@
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.runtime import Runtime
+
+log = logging.getLogger("steadybot.server")
+MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Whatever goes wrong, the client gets a short answer and never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def build_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
+    app[RUNTIME_KEY] = runtime
+    warned = {"teams": False}
+
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        if runtime.slack is None:
+            return web.json_response({"error": "Slack is not configured on this server"}, status=404)
+        return await runtime.slack.handle(request)
+
+    async def teams_messages(request: web.Request) -> web.StreamResponse:
+        if runtime.teams is None:
+            if not warned["teams"]:
+                log.warning("Refusing Teams traffic on /api/messages: MICROSOFT_APP_ID is not set, so activities "
+                            "cannot be authenticated. Set MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD, or "
+                            "STEADYBOT_INSECURE_DEV=1 for local development only.")
+                warned["teams"] = True
+            return web.json_response({"error": "Teams is not configured on this server"}, status=401)
+        return await runtime.teams.handle(request)
+
+    async def healthz(_: web.Request) -> web.StreamResponse:
+        if await runtime.db.ping():
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "database unavailable"}, status=503)
+
+    async def index(_: web.Request) -> web.StreamResponse:
+        return web.Response(text="steadybot is running. Slack: POST /slack/events · Teams: POST /api/messages\n")
+
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_post("/api/messages", teams_messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", index)
+    return app
+
+
+async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], None] | None = None) -> None:
+    """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run."""
+    app = build_app(runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = port
+    if site._server is not None and site._server.sockets:  # type: ignore[union-attr]
+        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runtime.scheduler.start()
+    if runtime.slack is not None and runtime.settings.slack_app_token:
+        await runtime.slack.start_socket_mode()
+    log.info("steadybot listening on http://%s:%s (Slack %s, Teams %s)", host, bound,
+             "on" if runtime.slack else "off",
+             "on" if runtime.teams and runtime.settings.teams_enabled else
+             ("on, UNAUTHENTICATED (STEADYBOT_INSECURE_DEV)" if runtime.teams else "off"))
+    if ready is not None:
+        ready(bound)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await runner.cleanup()
+        await runtime.close()

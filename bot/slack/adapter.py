@@ -1,0 +1,92 @@
+"""The Slack side of the server: a Bolt AsyncApp behind POST /slack/events (or Socket Mode)."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.outbox.ratelimit import RateLimiter
+from bot.slack.deps import SlackDeps
+from bot.slack.directory import SlackDirectory
+from bot.slack.listeners import register
+from bot.slack.sender import SlackSender
+from handlers.core.clock import Clock
+from handlers.core.dispatch import Core
+
+log = logging.getLogger("steadybot.slack")
+
+
+class SlackAdapter:
+    def __init__(self, settings: Settings, core: Core, store, clock: Clock,  # type: ignore[no-untyped-def]
+                 session: aiohttp.ClientSession | None, limiter: RateLimiter,
+                 workspace_per_minute: float = 0.0) -> None:
+        self.settings = settings
+        self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                                     session=session, timeout=15)
+        self.app = AsyncApp(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            client=self.client,
+            process_before_response=False,
+            request_verification_enabled=True,
+            ignoring_self_events_enabled=True,
+            raise_error_for_unhandled_request=False,
+            logger=logging.getLogger("steadybot.slack.bolt"),
+        )
+        self.verifier = SignatureVerifier(settings.slack_signing_secret)
+        register(self.app, SlackDeps(core, store, clock))
+        self.directory = SlackDirectory(self.client, store.identities)
+        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
+        self._socket = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""
+        try:
+            body = await request.text()
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="request body is not UTF-8")
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        except Exception:  # noqa: BLE001 - unparseable bodies are the client's problem
+            if not self._signed(body, request):
+                return web.Response(status=401, text="invalid signature")
+            return web.Response(status=400, text="malformed request body")
+        try:
+            bolt_response = await self.app.async_dispatch(bolt_request)
+        except Exception:  # noqa: BLE001
+            log.warning("Slack request could not be handled", exc_info=True)
+            if not self._signed(body, request):
+                return web.Response(status=401, text="invalid signature")
+            return web.Response(status=400, text="request could not be handled")
+        if bolt_response.status >= 500:
+            return web.Response(status=400, text="request could not be handled")
+        if bolt_response.status == 404:
+            bolt_response.body = bolt_response.body or "not handled"
+        return await to_aiohttp_response(bolt_response)
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        return self.verifier.is_valid(
+            body=body,
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+            signature=request.headers.get("X-Slack-Signature", ""),
+        )
+
+    async def start_socket_mode(self) -> None:
+        """With SLACK_APP_TOKEN, connect to Slack over Socket Mode instead of receiving HTTP requests."""
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        await self._socket.connect_async()
+        log.info("Slack connected over Socket Mode")
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()

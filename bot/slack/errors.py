@@ -1,0 +1,40 @@
+"""Slack Web API failures → outbox delivery errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError
+
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "account_inactive",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
+    "restricted_action", "not_authed", "invalid_auth", "token_revoked", "missing_scope", "message_not_found",
+    "cant_update_message", "edit_window_closed", "messages_tab_disabled", "team_access_not_granted",
+})  # fmt: skip
+
+
+def classify(exc: BaseException, scope: str) -> DeliveryError:
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 0) or 0
+        error = str(response.get("error", "")) if response is not None else ""
+        if status == 429 or error == "ratelimited":
+            headers = getattr(response, "headers", {}) or {}
+            retry = headers.get("Retry-After") or headers.get("retry-after") or "1"
+            try:
+                seconds = float(retry)
+            except (TypeError, ValueError):
+                seconds = 1.0
+            return RateLimited(seconds, scope)
+        if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+            return TransientError(f"slack {status} {error}")
+        if error in PERMANENT:
+            return PermanentError(f"slack {error}")
+        return TransientError(f"slack {status} {error}")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError | OSError):
+        return TransientError(f"{type(exc).__name__}")
+    return TransientError(f"{type(exc).__name__}")

@@ -1,0 +1,169 @@
+"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from handlers.core.types import Button, Field, Form, Reply
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+FORM_OPEN = "form.open"  # the launch button of a form that cannot be shown inline
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def mrkdwn(text: str) -> str:
+    """The core's tiny markup → Slack mrkdwn: escape &, <, > and turn **bold** into *bold*."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BOLD.sub(r"*\1*", escaped)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split long text on line boundaries into pieces Slack sections accept."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            out.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
+def action_id(button: Button, index: int) -> str:
+    """Action ids must be unique within a message; the suffix is dropped again when routing."""
+    return _cut(f"{button.action}#{index}", 255)
+
+
+def route_of(action_id_text: str) -> str:
+    return action_id_text.split("#", 1)[0]
+
+
+def button_element(button: Button, index: int) -> ButtonElement:
+    confirm = None
+    if button.confirm:
+        confirm = ConfirmObject(title="Are you sure?", text=_cut(button.confirm, 300), confirm="Yes", deny="No")
+    return ButtonElement(
+        text=_cut(button.label, 75),
+        action_id=action_id(button, index),
+        value=_cut(button.value, 2000) if button.value else None,
+        style=button.style if button.style in ("primary", "danger") else None,
+        confirm=confirm,
+    )
+
+
+def form_launch_value(form: Form) -> str:
+    return json.dumps({"f": form.id, "c": form.context}, separators=(",", ":"))
+
+
+def message_blocks(reply: Reply) -> list[dict[str, Any]]:
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(reply.text))]
+    for start in range(0, len(reply.facts), 10):
+        fields = [
+            MarkdownTextObject(text=_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
+            for label, value in reply.facts[start:start + 10]
+        ]
+        blocks.append(SectionBlock(fields=fields))
+    elements = [button_element(b, i) for i, b in enumerate(reply.buttons)]
+    if reply.form is not None:
+        elements.append(ButtonElement(text=_cut(reply.form.launch_label, 75), action_id=f"{FORM_OPEN}#{len(elements)}",
+                                      value=form_launch_value(reply.form), style="primary"))
+    for start in range(0, len(elements), 5):
+        blocks.append(ActionsBlock(elements=elements[start:start + 5]))
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
+    return [block.to_dict() for block in blocks]
+
+
+def _option(value: str, label: str) -> Option:
+    return Option(value=_cut(value, 150), text=PlainTextObject(text=_cut(label, 75)))
+
+
+def _input(field: Field) -> InputBlock:
+    element: Any
+    if field.kind == "choice":
+        options = [_option(c.value, c.label) for c in field.choices]
+        initial = next((o for o in options if o.value == field.initial), None)
+        if len(options) <= 10:
+            element = RadioButtonsElement(action_id=field.id, options=options, initial_option=initial)
+        else:
+            element = StaticSelectElement(action_id=field.id, options=options[:100], initial_option=initial,
+                                          placeholder=_cut(field.placeholder or "Choose…", 150))
+    else:
+        element = PlainTextInputElement(
+            action_id=field.id,
+            multiline=field.multiline,
+            max_length=min(max(field.max_length, 1), 3000),
+            initial_value=_cut(field.initial, min(field.max_length, 3000)) if field.initial else None,
+            placeholder=_cut(field.placeholder, 150) if field.placeholder else None,
+        )
+    return InputBlock(block_id=_cut(field.id, 255), label=_cut(field.label, 2000), element=element,
+                      optional=field.optional)
+
+
+def modal(form: Form, metadata: dict[str, Any]) -> dict[str, Any]:
+    """A form as a modal view. `metadata` (form id, context, where it came from) rides in private_metadata."""
+    blocks: list[Block] = []
+    if form.intro:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_LIMIT))))
+    blocks.extend(_input(f) for f in form.fields)
+    private = json.dumps(metadata, separators=(",", ":"))
+    if len(private) > 3000:
+        raise ValueError("form metadata too large for a Slack modal")
+    view = View(
+        type="modal",
+        callback_id=_cut(f"form:{form.id}", 255),
+        title=PlainTextObject(text=_cut(form.title, 24)),
+        submit=PlainTextObject(text=_cut(form.submit_label, 24)),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private,
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def read_state(values: dict[str, Any]) -> dict[str, str]:
+    """view.state.values → {field id: chosen value or typed text}; tolerant of odd shapes."""
+    out: dict[str, str] = {}
+    if not isinstance(values, dict):
+        return out
+    for block_id, actions in values.items():
+        if not isinstance(actions, dict):
+            continue
+        for state in actions.values():
+            if not isinstance(state, dict):
+                continue
+            if isinstance(state.get("selected_option"), dict):
+                out[str(block_id)] = str(state["selected_option"].get("value", ""))
+            elif isinstance(state.get("value"), str):
+                out[str(block_id)] = state["value"]
+    return out

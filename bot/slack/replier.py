@@ -1,0 +1,77 @@
+"""Answering a live Slack request: ephemeral replies through response_url, channel posts, modals, updates."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import render
+from handlers.core.types import Form, MessageRef, Place, Reply, Visibility
+
+log = logging.getLogger("steadybot.slack")
+
+
+@dataclass(slots=True)
+class SlackReplier:
+    client: AsyncWebClient
+    user_id: str
+    where: Place
+    respond: AsyncRespond | None = None
+    trigger_id: str = ""
+    origin: MessageRef | None = None
+    origin_is_ephemeral: bool = False
+    opened_modal: bool = field(default=False)
+
+    def metadata(self, form: Form) -> dict[str, Any]:
+        data: dict[str, Any] = {"f": form.id, "c": form.context, "ch": self.where.channel_id, "tm": self.where.team_id}
+        if self.where.thread_id:
+            data["th"] = self.where.thread_id
+        if self.origin and not self.origin_is_ephemeral:
+            data["msg"] = [self.origin.channel_id, self.origin.message_id]
+        return data
+
+    async def open_form(self, form: Form) -> bool:
+        if not self.trigger_id or self.opened_modal:
+            return False
+        await self.client.views_open(trigger_id=self.trigger_id, view=render.modal(form, self.metadata(form)))
+        self.opened_modal = True
+        return True
+
+    async def send(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            try:
+                await self._send_one(reply)
+            except SlackApiError as exc:
+                log.warning("slack reply failed: %s", exc.response.get("error") if exc.response else "?")
+
+    async def _send_one(self, reply: Reply) -> None:
+        if reply.form is not None and await self.open_form(reply.form):
+            if reply.is_just_form:
+                return
+            reply = Reply(reply.text, reply.facts, reply.buttons, None, reply.visibility, reply.replace_original,
+                          reply.in_thread, reply.notify_text)
+        blocks = render.message_blocks(reply)
+        text = reply.fallback[:3000]
+        if reply.replace_original and self.origin is not None:
+            if self.origin_is_ephemeral and self.respond is not None:
+                await self.respond(text=text, blocks=blocks, replace_original=True)
+            else:
+                await self.client.chat_update(channel=self.origin.channel_id, ts=self.origin.message_id,
+                                              text=text, blocks=blocks)
+            return
+        thread_ts = self.where.thread_id if reply.in_thread else None
+        if reply.visibility == Visibility.CHANNEL:
+            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
+                                               thread_ts=thread_ts)
+        elif self.respond is not None:
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        elif self.where.is_direct:
+            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks)
+        else:
+            await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
+                                                 blocks=blocks, thread_ts=thread_ts)

@@ -1,0 +1,111 @@
+"""The Teams activity handler: typed commands, card submissions, channel chat for the watchers, and
+conversation references kept for proactive messages."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bot.teams import payloads
+from bot.teams.direct import TeamsLines, reference_dict, seed_from
+from bot.teams.replier import TeamsReplier
+from handlers.core.dispatch import Core
+from handlers.core.errors import StorageUnavailable
+from handlers.core.types import ChatMessage, Person, Place, Platform
+
+log = logging.getLogger("steadybot.teams")
+
+
+class SteadyTeamsBot(TeamsActivityHandler):
+    def __init__(self, core: Core, store, lines: TeamsLines) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.core = core
+        self.store = store
+        self.lines = lines
+
+    async def _first_time(self, activity_id: str | None) -> bool:
+        if not activity_id:
+            return True
+        try:
+            return await self.store.inbound.first_time(f"teams:activity:{activity_id}")
+        except StorageUnavailable:
+            return True
+
+    async def _remember(self, context: TurnContext, who: Person | None, where: Place) -> None:
+        """Keep the conversation reference (to post here later) and a 1:1 seed for the person."""
+        try:
+            reference = reference_dict(context)
+            if not where.is_direct:
+                channel_ref = dict(reference)
+                channel_ref["conversation"] = {**(reference.get("conversation") or {}), "id": where.channel_id}
+                await self.store.conversations.remember(where, channel_ref)
+            if who is not None:
+                await self.store.identities.remember(who, payloads.tenant_id(context.activity))
+                line = await self.store.identities.direct_line(Platform.TEAMS, who.id)
+                if where.is_direct:
+                    if not line or not line.dm_reference or line.dm_reference.get("seed"):
+                        await self.store.identities.set_direct_line(Platform.TEAMS, who.id, dm_reference=reference,
+                                                                    dm_channel=where.channel_id)
+                elif not line or not line.dm_reference:
+                    await self.store.identities.set_direct_line(Platform.TEAMS, who.id,
+                                                                dm_reference=seed_from(reference))
+        except StorageUnavailable:
+            log.debug("could not store a conversation reference: database unavailable")
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        who = payloads.person(activity)
+        where = payloads.place(activity)
+        if who is None or where is None:
+            return
+        if not await self._first_time(activity.id):
+            return
+        await self._remember(turn_context, who, where)
+        replier = TeamsReplier(turn_context, who, where, self.lines)
+        interaction = payloads.interaction(activity, who, where)
+        if interaction is not None:
+            if interaction.form_values is not None:
+                await replier.send(await self.core.submit_form(interaction))
+            else:
+                await replier.send(await self.core.run_action(interaction))
+            return
+        raw = activity.text if isinstance(activity.text, str) else ""
+        mentioned = self._mentions_bot(activity)
+        text = TurnContext.remove_recipient_mention(activity) if mentioned else raw
+        text = text if isinstance(text, str) else ""
+        if where.is_direct or mentioned:
+            replies = await self.core.run_typed(text, who, where, activity.id or "")
+            if replies is None:
+                replies = self.core.unknown_typed(text)
+            await replier.send(replies)
+            return
+        # Channel chat the bot may read (resource-specific consent): the watchers decide.
+        message = ChatMessage(who, where, text, activity.id or "", activity.id or "", False)
+        replies = await self.core.on_message(message)
+        if replies:
+            await replier.send(replies)
+
+    @staticmethod
+    def _mentions_bot(activity) -> bool:  # type: ignore[no-untyped-def]
+        recipient = getattr(activity.recipient, "id", None)
+        try:
+            mentions = TurnContext.get_mentions(activity)
+        except Exception:  # noqa: BLE001 - malformed entities
+            return False
+        return any(getattr(m.mentioned, "id", None) == recipient for m in mentions if m.mentioned)
+
+    async def on_teams_members_added(self, teams_members_added: list[ChannelAccount], team_info: TeamInfo,
+                                     turn_context: TurnContext) -> None:
+        where = payloads.place(turn_context.activity)
+        if where is not None:
+            await self._remember(turn_context, None, where)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        where = payloads.place(turn_context.activity)
+        if where is not None:
+            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+

@@ -1,0 +1,14 @@
+"""The platform-neutral core of steadybot. It never imports a platform SDK, aiohttp or sqlalchemy."""
+
+from __future__ import annotations
+
+from handlers.core.registry import Registry
+
+
+def build_registry() -> Registry:
+    """Every feature registers its commands, actions, forms, watchers, outbox kinds and periodic work."""
+    from handlers import general
+
+    registry = Registry()
+    general.register(registry)
+    return registry

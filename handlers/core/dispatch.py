@@ -1,0 +1,155 @@
+"""The one entry point adapters call. It routes to features and turns every failure into a friendly reply:
+a person never sees a stack trace, and never silence."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, StorageUnavailable, UserError
+from handlers.core.registry import Pending, Registry, Replies
+from handlers.core.services import Services
+from handlers.core.text import clean, clip
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply, Visibility
+
+log = logging.getLogger("steadybot.core")
+
+HELP_WORDS = frozenset({"help", "-h", "--help", "?", "h"})
+MAX_COMMAND_TEXT = 2000
+_MENTION = re.compile(r"<at>[^<]{0,200}</at>|<@[A-Z0-9]{2,}(?:\|[^>]{0,80})?>", re.IGNORECASE)
+
+
+def as_list(replies: Replies) -> list[Reply]:
+    if replies is None:
+        return []
+    if isinstance(replies, Reply):
+        return [replies]
+    return list(replies)
+
+
+def friendly(text: str) -> list[Reply]:
+    return [Reply(text=text, visibility=Visibility.PERSON)]
+
+
+class Core:
+    def __init__(self, registry: Registry, services: Services) -> None:
+        self.registry = registry
+        self.services = services
+
+    # ---- parsing -----------------------------------------------------------------------------------
+    def parse_typed(self, text: str) -> tuple[str, str] | None:
+        """`@steadybot pulse results` / `/pulse results` / `pulse results` → ("pulse", "results").
+
+        Returns None when the text does not start with a known command (ordinary chat). A bare `help`
+        means the overview, as `/steadybot help`."""
+        body = _MENTION.sub(" ", clean(text, MAX_COMMAND_TEXT)).strip()
+        if body.lower().startswith("steadybot") and not body.lower().startswith("steadybot "):
+            body = body[len("steadybot"):]
+        body = body.lstrip("/ ").strip()
+        if not body:
+            return None
+        first, _, rest = body.partition(" ")
+        name = first.lower().strip()
+        if name in HELP_WORDS:
+            return ("steadybot", "help")
+        if name in self.registry.commands:
+            return (name, rest.strip())
+        return None
+
+    def overview(self) -> str:
+        return self.registry.overview()
+
+    # ---- commands ----------------------------------------------------------------------------------
+    async def run_command(self, cmd: Command) -> list[Reply]:
+        spec = self.registry.commands.get(cmd.name)
+        if spec is None:
+            return friendly(f"I don't know `/{clip(cmd.name)}`.\n{self.overview()}")
+        text = clean(cmd.text, MAX_COMMAND_TEXT + 1)
+        if len(text) > MAX_COMMAND_TEXT:
+            return friendly(f"That's more text than I can read at once (over {MAX_COMMAND_TEXT} characters). "
+                            f"Try `/{cmd.name} help`.")
+        if text.lower() in HELP_WORDS or (text.split()[:1] and text.split()[0].lower() in HELP_WORDS):
+            if spec.name == "steadybot":
+                return friendly(f"{spec.help_text()}\n\n{self.overview()}")
+            return friendly(spec.help_text())
+        cmd = Command(cmd.name, text, cmd.who, cmd.where, cmd.request_id, cmd.received_at)
+        return await self._guard(f"command {cmd.name}", spec.handler(cmd, self.services), cmd.name)
+
+    async def run_typed(self, text: str, who: Person, where: Place, request_id: str = "") -> list[Reply] | None:
+        """Typed text (Teams, Slack mentions and DMs, the demo). None when it is not a command."""
+        parsed = self.parse_typed(text)
+        if parsed is None:
+            return None
+        name, rest = parsed
+        return await self.run_command(Command(name, rest, who, where, request_id, self.services.clock.now()))
+
+    def unknown_typed(self, text: str) -> list[Reply]:
+        word = clip(clean(_MENTION.sub(" ", text)).lstrip("/ ").split(" ")[0] or "that", 20)
+        return friendly(f"I don't know `{word}`. {self.overview()}")
+
+    # ---- interactions ------------------------------------------------------------------------------
+    async def run_action(self, interaction: Interaction) -> list[Reply]:
+        handler = self.registry.find_action(interaction.action)
+        if handler is None:
+            log.info("unknown action %s", clip(interaction.action, 60))
+            return friendly("That button is no longer active. Try the command again.")
+        return await self._guard(f"action {interaction.action}", handler(interaction, self.services), None)
+
+    async def open_form(self, interaction: Interaction) -> Form | list[Reply]:
+        """Build the form a launch button opens (`interaction.action` = form id, `value` = its context)."""
+        spec = self.registry.forms.get(interaction.action)
+        if spec is None:
+            return friendly("That form is no longer available. Try the command again.")
+        try:
+            result = await spec.open(interaction, self.services)
+        except Exception as exc:  # noqa: BLE001 - turned into a friendly reply
+            return self._failure(f"form {interaction.action}", exc, None)
+        return result if isinstance(result, Form) else [result]
+
+    async def submit_form(self, interaction: Interaction) -> list[Reply]:
+        spec = self.registry.forms.get(interaction.action)
+        if spec is None:
+            return friendly("That form is no longer available. Try the command again.")
+        return await self._guard(f"form {interaction.action}", spec.submit(interaction, self.services), None)
+
+    # ---- chat & outbox -----------------------------------------------------------------------------
+    async def on_message(self, message: ChatMessage) -> list[Reply]:
+        """Ordinary channel chat goes to the watchers; their failures are logged, never shown."""
+        replies: list[Reply] = []
+        for watcher in self.registry.watchers:
+            try:
+                replies.extend(as_list(await watcher(message, self.services)))
+            except StorageUnavailable:
+                log.warning("watcher skipped a message: database unavailable")
+            except Exception:
+                log.exception("watcher %s failed", getattr(watcher, "__name__", watcher))
+        return replies
+
+    async def prepare(self, pending: Pending) -> list[Reply] | None:
+        """Turn an outbox row into replies at send time; None means "nothing to send any more"."""
+        if pending.kind == "message":
+            return [pending.reply] if pending.reply else None
+        preparer = self.registry.preparers.get(pending.kind)
+        if preparer is None:
+            raise LookupError(f"no preparer for outbox kind {pending.kind!r}")
+        replies = as_list(await preparer(pending, self.services))
+        return replies or None
+
+    # ---- failure handling --------------------------------------------------------------------------
+    async def _guard(self, what: str, work, command: str | None) -> list[Reply]:
+        try:
+            return as_list(await work)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a friendly reply
+            return self._failure(what, exc, command)
+
+    def _failure(self, what: str, exc: Exception, command: str | None) -> list[Reply]:
+        if isinstance(exc, UserError):
+            text = exc.text()
+            if command:
+                text += f"\nSee `/{command} help` for more."
+            return friendly(text)
+        if isinstance(exc, StorageUnavailable):
+            log.warning("%s: database unavailable", what)
+            return friendly(SORRY_DATABASE)
+        log.error("%s failed: %s", what, type(exc).__name__, exc_info=exc)
+        return friendly(SORRY_BUG)

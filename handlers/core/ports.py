@@ -1,0 +1,74 @@
+"""What the core needs from the outside world, as Protocols. Storage and the adapters implement them;
+the core never imports them, so features are testable with in-memory stand-ins and the real things alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import time
+from typing import Any, Protocol
+
+from handlers.core.types import OutboxItem, Person, Place, Platform
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """Per-channel switches, changed with `/steadybot settings` by the channel's owner or an admin."""
+
+    scope_watch: bool = True
+    scope_sensitivity: str = "normal"  # low | normal | high
+    agenda_enforcement: bool = True
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(8, 0)
+    min_respondents: int = 5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    MIN_RESPONDENTS_FLOOR = 3
+
+    def with_changes(self, **changes: Any) -> ChannelSettings:
+        return replace(self, **changes)
+
+
+class Directory(Protocol):
+    """Platform facts the core asks for. One implementation per adapter."""
+
+    async def members(self, place: Place) -> list[Person]:
+        """The humans in a channel (no bots, not the bot itself), with timezones where known."""
+        ...
+
+    async def person(self, platform: Platform, user_id: str) -> Person | None:
+        """A person with their timezone, or None when the platform does not know them."""
+        ...
+
+    async def owner_ids(self, place: Place) -> set[str]:
+        """Ids of who owns the channel: Slack's channel creator, the Teams team owners."""
+        ...
+
+
+class OutboxPort(Protocol):
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        """Store items to send later; items whose dedupe_key already exists are ignored. Returns #new."""
+        ...
+
+    async def cancel(self, dedupe_prefix: str) -> int:
+        """Cancel unsent items whose dedupe key starts with the prefix. Returns how many."""
+        ...
+
+
+class IdentityStore(Protocol):
+    async def remember(self, person: Person, team_id: str = "") -> None: ...
+
+    async def get(self, platform: Platform, user_id: str) -> Person | None: ...
+
+
+class SettingsStore(Protocol):
+    async def get(self, place: Place) -> ChannelSettings: ...
+
+    async def put(self, place: Place, settings: ChannelSettings, changed_by: Person) -> None: ...
+
+
+class InboundStore(Protocol):
+    async def first_time(self, key: str) -> bool:
+        """True the first time a key is seen (an event id, a trigger id); False for redeliveries."""
+        ...

@@ -1,0 +1,205 @@
+"""Recurring schedules in plain English, as wall-clock times.
+
+Understood:
+- `every friday at 3pm`, `fridays 15:00`, `every monday and thursday at 10`
+- `every other monday 10:00`, `every 2 weeks on tuesday at 9:30`
+- `weekdays at 9`, `every weekday at 9:30`, `every day at 8:45`, `daily at 9`
+- `first monday of the month at 11`, `last friday of every month at 4pm`, `2nd tuesday monthly 10am`
+
+A `Recurrence` yields *naive local* occurrences; the caller attaches a zone (each person's own, for a
+pulse) with `timeparse.localize`, so 3pm stays 3pm on both sides of a DST change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from handlers.core.errors import UserError
+from handlers.core.text import clip, one_line
+
+SCHEDULE_EXAMPLE = "every friday at 3pm"
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAYS = {
+    "mon": 0, "monday": 0, "mondays": 0,
+    "tue": 1, "tues": 1, "tuesday": 1, "tuesdays": 1,
+    "wed": 2, "weds": 2, "wednesday": 2, "wednesdays": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "thursdays": 3,
+    "fri": 4, "friday": 4, "fridays": 4,
+    "sat": 5, "saturday": 5, "saturdays": 5,
+    "sun": 6, "sunday": 6, "sundays": 6,
+}  # fmt: skip
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
+}  # fmt: skip
+_DAY_RE = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|days|s)?\b|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b"
+_TIME_RE = re.compile(
+    r"(?:\bat\s+|@\s*)?\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\s|$)"
+    r"|\b(?P<word>noon|midnight)\b",
+    re.IGNORECASE,
+)
+DEFAULT_TIME = time(10, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    kind: Literal["weekly", "monthly"]
+    weekdays: tuple[int, ...]  # 0 = Monday
+    at: time
+    interval: int = 1  # weeks between occurrences (weekly only): 2 = every other week
+    nth: int = 0  # monthly: 1..4 or -1 for the last such weekday of the month
+    anchor: date | None = None  # the Monday of the first occurrence's week (interval > 1)
+    time_given: bool = True
+
+    # ---- occurrences -------------------------------------------------------------------------------
+    def next_after(self, after: datetime) -> datetime:
+        """The first naive local occurrence strictly after the naive local `after`."""
+        if after.tzinfo is not None:
+            raise ValueError("next_after() works on naive local times")
+        return next(self.iter_after(after))
+
+    def iter_after(self, after: datetime) -> Iterator[datetime]:
+        day = after.date()
+        for _ in range(366 * 3):  # bounded: every rule here fires at least every 5 weeks
+            if self._matches(day):
+                candidate = datetime.combine(day, self.at)
+                if candidate > after:
+                    yield candidate
+            day += timedelta(days=1)
+
+    def _matches(self, day: date) -> bool:
+        if day.weekday() not in self.weekdays:
+            return False
+        if self.kind == "monthly":
+            if self.nth == -1:
+                return (day + timedelta(days=7)).month != day.month
+            return (day.day - 1) // 7 + 1 == self.nth
+        if self.interval > 1 and self.anchor is not None:
+            monday = day - timedelta(days=day.weekday())
+            weeks = (monday - self.anchor).days // 7
+            return weeks >= 0 and weeks % self.interval == 0
+        return True
+
+    def anchored(self, after: datetime) -> Recurrence:
+        """Fix the week parity of an every-other-week rule at its first occurrence after `after`."""
+        if self.kind != "weekly" or self.interval == 1:
+            return self
+        free = Recurrence(self.kind, self.weekdays, self.at, 1, self.nth, None, self.time_given)
+        first = free.next_after(after).date()
+        monday = first - timedelta(days=first.weekday())
+        return Recurrence(self.kind, self.weekdays, self.at, self.interval, self.nth, monday, self.time_given)
+
+    # ---- words -------------------------------------------------------------------------------------
+    def describe(self) -> str:
+        at = f"{self.at:%H:%M}"
+        if self.kind == "monthly":
+            ordinal = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}[self.nth]
+            return f"the {ordinal} {DAY_NAMES[self.weekdays[0]]} of every month at {at}"
+        days = set(self.weekdays)
+        if days == {0, 1, 2, 3, 4}:
+            what = "every weekday"
+        elif days == set(range(7)):
+            what = "every day"
+        else:
+            names = [DAY_NAMES[d] for d in sorted(days)]
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            what = {1: "every", 2: "every other"}.get(self.interval, f"every {self.interval} weeks on") + " " + joined
+        return f"{what} at {at}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "weekdays": list(self.weekdays),
+            "at": self.at.strftime("%H:%M"),
+            "interval": self.interval,
+            "nth": self.nth,
+            "anchor": self.anchor.isoformat() if self.anchor else None,
+            "time_given": self.time_given,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Recurrence:
+        hour, minute = (int(x) for x in str(data["at"]).split(":"))
+        return Recurrence(
+            kind=data["kind"],
+            weekdays=tuple(int(d) for d in data["weekdays"]),
+            at=time(hour, minute),
+            interval=int(data.get("interval", 1)),
+            nth=int(data.get("nth", 0)),
+            anchor=date.fromisoformat(data["anchor"]) if data.get("anchor") else None,
+            time_given=bool(data.get("time_given", True)),
+        )
+
+
+def _parse_time_of_day(text: str) -> tuple[time, bool, str]:
+    """Find a time of day; returns (time, was_given, text without it).
+
+    A bare number counts only after "at"/"@" or as the last word ("weekdays 9"), so the 2 in
+    "every 2 weeks" is not read as 2 o'clock."""
+    for m in _TIME_RE.finditer(text):
+        cut = (text[: m.start()] + " " + text[m.end():]).strip()
+        if m.group("word"):
+            return (time(12, 0) if m.group("word").lower() == "noon" else time(0, 0)), True, cut
+        explicit = m.group("m") or m.group("ampm") or m.group(0).lstrip().startswith(("at", "@"))
+        if not explicit and text[m.end():].strip():
+            continue
+        hour = int(m.group("h"))
+        minute = int(m.group("m") or 0)
+        ampm = (m.group("ampm") or "").replace(".", "").lower()
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            raise UserError(f"`{clip(m.group(0))}` isn't a time of day.", SCHEDULE_EXAMPLE)
+        return time(hour, minute), True, cut
+    return DEFAULT_TIME, False, text
+
+
+def parse_recurrence(text: str) -> Recurrence:
+    """Parse a recurring schedule. Raises UserError with a working example when unreadable."""
+    raw = one_line(text, 200).lower()
+    if not raw:
+        raise UserError("Tell me when, for example `every friday at 3pm`.", SCHEDULE_EXAMPLE)
+    if len(raw) > 120:
+        raise UserError("That schedule is too long for me to read.", SCHEDULE_EXAMPLE)
+    words = re.sub(r"[,;]", " ", raw)
+    words = re.sub(r"\b(on|the|of|each)\b", " ", words)
+    at, given, rest = _parse_time_of_day(words)
+    rest = " ".join(rest.split())
+
+    monthly = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(" + _DAY_RE + r")", rest)
+    if monthly and re.search(r"\bmonth(ly|s)?\b", rest):
+        day = _DAYS[monthly.group(2).rstrip("s") if monthly.group(2) not in _DAYS else monthly.group(2)]
+        return Recurrence("monthly", (day,), at, nth=_ORDINALS[monthly.group(1)], time_given=given)
+
+    interval = 1
+    if re.search(r"\b(every\s+other|every\s+second|biweekly|fortnightly|every\s+2\s+weeks)\b", rest):
+        interval = 2
+    elif m := re.search(r"\bevery\s+(\d)\s+weeks\b", rest):
+        interval = int(m.group(1))
+        if not 1 <= interval <= 4:
+            raise UserError("I can repeat every 1 to 4 weeks.", SCHEDULE_EXAMPLE)
+
+    if re.search(r"\bweekdays?\b|\bworkdays?\b|\bbusiness days?\b|\bmonday\s*(?:-|to|through)\s*friday\b", rest):
+        days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    elif re.search(r"\b(daily|every\s*day|each\s*day)\b", rest):
+        days = tuple(range(7))
+    else:
+        found = sorted({_DAYS[w] for w in re.findall(r"[a-z]+", rest) if w in _DAYS})
+        days = tuple(found)
+    if not days:
+        raise UserError(f"I couldn't find a day in `{clip(text, 60)}`.", SCHEDULE_EXAMPLE)
+    leftover = re.sub(
+        r"\b(every|other|second|biweekly|fortnightly|weekly|weeks?|weekdays?|workdays?|business|days?|daily|each|"
+        r"and|to|through|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)\b|[a-z]+days?\b|-",
+        " ",
+        rest,
+    )
+    leftover = " ".join(w for w in leftover.split() if w not in _DAYS)
+    if leftover:
+        raise UserError(f"I couldn't read `{clip(leftover)}` in that schedule.", SCHEDULE_EXAMPLE)
+    return Recurrence("weekly", days, at, interval=interval, time_given=given)

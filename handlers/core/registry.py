@@ -1,0 +1,119 @@
+"""Where features plug in: commands, button actions, forms, message watchers, outbox kinds, periodic work.
+
+Each feature folder has `register(registry)`; `handlers.build_registry()` calls them all. Adapters never
+see features, only the registry through `handlers.core.dispatch.Core`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from handlers.core.services import Services
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Reply, Target
+
+Replies = Reply | list[Reply] | None
+CommandHandler = Callable[[Command, Services], Awaitable[Replies]]
+ActionHandler = Callable[[Interaction, Services], Awaitable[Replies]]
+FormOpener = Callable[[Interaction, Services], Awaitable[Form | Reply]]
+FormSubmitter = Callable[[Interaction, Services], Awaitable[Replies]]
+MessageWatcher = Callable[[ChatMessage, Services], Awaitable[Replies]]
+PeriodicFn = Callable[[Services], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An outbox row as its preparer sees it."""
+
+    target: Target
+    kind: str
+    data: Mapping[str, object]
+    due_at: datetime
+    reply: Reply | None
+
+
+Preparer = Callable[[Pending, Services], Awaitable[Replies]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str  # "pulse" (typed as /pulse in Slack, "pulse" in Teams)
+    summary: str  # one line for the overview
+    usage: tuple[tuple[str, str], ...]  # ("now", "sends the pulse now ...") — subcommand and what it does
+    handler: CommandHandler
+    examples: tuple[str, ...] = ()
+    intro: str = ""  # shown first in this command's help
+
+    def help_text(self) -> str:
+        lines = [self.intro, ""] if self.intro else []
+        lines.append(f"**/{self.name}** — {self.summary}")
+        for sub, what in self.usage:
+            lines.append(f"• `/{self.name}{(' ' + sub) if sub else ''}` — {what}")
+        if self.examples:
+            lines.append("Examples: " + " · ".join(f"`/{self.name} {e}`" for e in self.examples))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class FormSpec:
+    open: FormOpener
+    submit: FormSubmitter
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicTask:
+    name: str
+    seconds: float
+    run: PeriodicFn
+
+
+@dataclass(slots=True)
+class Registry:
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    actions: dict[str, ActionHandler] = field(default_factory=dict)
+    forms: dict[str, FormSpec] = field(default_factory=dict)
+    watchers: list[MessageWatcher] = field(default_factory=list)
+    preparers: dict[str, Preparer] = field(default_factory=dict)
+    periodic: list[PeriodicTask] = field(default_factory=list)
+
+    def command(self, spec: CommandSpec) -> None:
+        self.commands[spec.name] = spec
+
+    def action(self, name: str, handler: ActionHandler) -> None:
+        if name in self.actions:
+            raise ValueError(f"action {name!r} registered twice")
+        self.actions[name] = handler
+
+    def form(self, form_id: str, open: FormOpener, submit: FormSubmitter) -> None:
+        if form_id in self.forms:
+            raise ValueError(f"form {form_id!r} registered twice")
+        self.forms[form_id] = FormSpec(open, submit)
+
+    def watch(self, watcher: MessageWatcher) -> None:
+        self.watchers.append(watcher)
+
+    def outbox_kind(self, kind: str, preparer: Preparer) -> None:
+        if kind in self.preparers:
+            raise ValueError(f"outbox kind {kind!r} registered twice")
+        self.preparers[kind] = preparer
+
+    def every(self, name: str, seconds: float, run: PeriodicFn) -> None:
+        self.periodic.append(PeriodicTask(name, seconds, run))
+
+    def overview(self) -> str:
+        lines = ["Here is what I can do:"]
+        for spec in self.commands.values():
+            lines.append(f"• `/{spec.name}` — {spec.summary}")
+        lines.append("Add `help` to any command for details, e.g. `/pulse help`.")
+        return "\n".join(lines)
+
+    def find_action(self, name: str) -> ActionHandler | None:
+        """Exact match first, then the longest registered prefix ending in '.' (e.g. "agenda.remove.")."""
+        if name in self.actions:
+            return self.actions[name]
+        best = ""
+        for key in self.actions:
+            if key.endswith(".") and name.startswith(key) and len(key) > len(best):
+                best = key
+        return self.actions.get(best) if best else None

@@ -1,0 +1,46 @@
+"""The dependencies every handler gets, passed in explicitly (no globals)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.core.clock import Clock
+from handlers.core.ports import Directory, OutboxPort
+from handlers.core.timeparse import zone
+from handlers.core.types import Person, Place
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    """The part of the configuration the core needs."""
+
+    default_tz: str = "UTC"
+    admins: frozenset[str] = frozenset()
+    bot_name: str = "steadybot"
+
+
+@dataclass(slots=True)
+class Services:
+    settings: CoreSettings
+    clock: Clock
+    store: Any  # storage.Store in production; typed by each feature's own Protocol where used
+    outbox: OutboxPort
+    directory: Directory
+    rng: random.Random = field(default_factory=random.SystemRandom)
+
+    def tz_of(self, person: Person):  # -> ZoneInfo
+        return zone(person.tz, self.settings.default_tz)
+
+    def is_admin(self, person: Person) -> bool:
+        return bool(person.known_ids() & self.settings.admins)
+
+    async def may_manage(self, person: Person, place: Place) -> bool:
+        """Channel settings, schedules and thresholds are for the channel's owner and the admins."""
+        if self.is_admin(person):
+            return True
+        if place.is_direct:
+            return False
+        owners = await self.directory.owner_ids(place)
+        return bool(person.known_ids() & owners)

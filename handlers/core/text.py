@@ -1,0 +1,38 @@
+"""Cleaning what people type before the bot uses or echoes it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean(text: object, limit: int = 4000) -> str:
+    """NFKC-normalise, drop control/format characters (keeping newlines and tabs as spaces/newlines),
+    collapse runs of spaces, and cut to `limit` characters. Accepts anything; non-strings become ""."""
+    if not isinstance(text, str):
+        return ""
+    text = unicodedata.normalize("NFKC", text[: limit * 4])
+    out: list[str] = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\n")
+        elif ch in "\t\r\v\f":
+            out.append(" ")
+        elif unicodedata.category(ch) in _DROP_CATEGORIES and ch not in "\u200d":
+            continue
+        else:
+            out.append(ch)
+    lines = [" ".join(line.split()) for line in "".join(out).split("\n")]
+    return "\n".join(lines).strip()[:limit]
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """Clean and fold onto a single line."""
+    return " ".join(clean(text, limit * 2).split())[:limit]
+
+
+def clip(text: str, limit: int = 30) -> str:
+    """Shorten for quoting back to a person, safe to put inside `code` markup."""
+    text = one_line(text, limit * 2).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

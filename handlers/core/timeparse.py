@@ -1,0 +1,153 @@
+"""Natural-language times in the person's own timezone, correct across DST changes.
+
+dateparser keeps the UTC offset of its base time even when the parsed date falls on the other side of a
+DST change. So we never let it see a zone: we parse *naive* text against a *naive local* "now", then
+attach the `ZoneInfo` ourselves (resolving the spring-forward gap and the autumn fold explicitly), and
+only then convert to UTC. Sub-day relative phrases ("in 2 hours") are real elapsed time, computed in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.core.errors import UserError
+from handlers.core.text import clip, one_line
+
+WHEN_EXAMPLE = "tomorrow 3pm"
+MAX_TEXT = 120
+
+
+@lru_cache(maxsize=512)
+def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
+    """The ZoneInfo for `name`, falling back to `default` (then UTC) for unknown or empty names."""
+    for candidate in (name, default, "UTC"):
+        if not candidate or not isinstance(candidate, str) or len(candidate) > 64:
+            continue
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+    return ZoneInfo("UTC")
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+    """Attach `tz` to a naive local wall time.
+
+    - In the spring-forward gap (02:30 that never happens) the wall time is moved forward by the gap,
+      as a person would: 02:30 → 03:30.
+    - In the autumn fold (01:30 that happens twice) the first occurrence is used.
+    """
+    if naive.tzinfo is not None:
+        raise ValueError("localize() takes a naive datetime")
+    first = naive.replace(tzinfo=tz, fold=0)
+    roundtrip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if roundtrip != naive:  # a gap: this wall time does not exist
+        gap = naive.replace(tzinfo=tz, fold=1).utcoffset() - naive.replace(tzinfo=tz, fold=0).utcoffset()  # type: ignore[operator]
+        return (naive + abs(gap)).replace(tzinfo=tz, fold=0)
+    return first
+
+
+def to_local_naive(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTime:
+    at: datetime  # aware, UTC
+    has_time: bool  # False when only a date was given ("monday")
+    text: str
+
+
+_RELATIVE = re.compile(
+    r"^(?:in\s+)?(?P<num>\d+(?:[.,]\d+)?|an?|one|half an?)\s*"
+    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?:\s+from\s+now)?$",
+    re.IGNORECASE,
+)
+_REL_UNITS = {"h": 3600, "m": 60, "s": 1}
+_BARE_AT_HOUR = re.compile(r"\b(at|@)\s*(\d{1,2})\b(?!\s*(?::|\.|am|pm|a\.m|p\.m|h\b))", re.IGNORECASE)
+_TIME_HINT = re.compile(
+    r"\b\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.h]\d{2}\b|\bnoon\b|\bmidnight\b"
+    r"|\bin\s+\d+\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b|\bat\s+\d{1,2}\b|\bnow\b",
+    re.IGNORECASE,
+)
+_ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
+
+
+def _dateparser_parse(text: str, base: datetime) -> datetime | None:
+    import dateparser  # heavy import: deferred until the first parse
+
+    return dateparser.parse(
+        text,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": base,
+            "PREFER_DATES_FROM": "future",
+            "DATE_ORDER": "DMY",
+        },
+    )
+
+
+def _relative(text: str) -> timedelta | None:
+    m = _RELATIVE.match(text)
+    if not m:
+        return None
+    raw = m.group("num").lower()
+    if raw in ("a", "an", "one"):
+        num = 1.0
+    elif raw.startswith("half"):
+        num = 0.5
+    else:
+        num = float(raw.replace(",", "."))
+    return timedelta(seconds=num * _REL_UNITS[m.group("unit")[0].lower()])
+
+
+def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:
+    """Parse a time as the person means it, in their zone. Returns UTC. Raises UserError when unreadable."""
+    cleaned = one_line(text, MAX_TEXT + 1)
+    if not cleaned:
+        raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
+    if len(cleaned) > MAX_TEXT:
+        raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
+    if _ONLY_NUMBER.match(cleaned):
+        raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
+    if (delta := _relative(cleaned)) is not None:
+        return ParsedTime((now + delta).astimezone(UTC), True, cleaned)
+    normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", cleaned)
+    base = to_local_naive(now, tz)
+    try:
+        parsed = _dateparser_parse(normalised, base)
+    except Exception:  # dateparser raises assorted errors on odd input
+        parsed = None
+    if parsed is None:
+        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
+    has_time = bool(_TIME_HINT.search(normalised))
+    if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
+        return ParsedTime(parsed.astimezone(UTC), has_time, cleaned)
+    if not has_time:
+        parsed = datetime.combine(parsed.date(), time(0))
+    return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
+
+
+def format_local(moment: datetime, tz: ZoneInfo, *, with_date: bool = True, now: datetime | None = None) -> str:
+    """`Tue 3 Mar 15:00 CET`, or `today 15:00 CET` / `tomorrow 15:00 CET` relative to `now`."""
+    local = moment.astimezone(tz)
+    clock = f"{local:%H:%M} {local.tzname()}"
+    if not with_date:
+        return clock
+    if now is not None:
+        today = now.astimezone(tz).date()
+        if local.date() == today:
+            return f"today {clock}"
+        if local.date() == today + timedelta(days=1):
+            return f"tomorrow {clock}"
+    return f"{local:%a} {local.day} {local:%b}" + (f" {local.year}" if _far(local.date(), now, tz) else "") + f" {clock}"
+
+
+def _far(day: date, now: datetime | None, tz: ZoneInfo) -> bool:
+    if now is None:
+        return True
+    return abs((day - now.astimezone(tz).date()).days) > 300

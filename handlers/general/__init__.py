@@ -1,0 +1,45 @@
+"""`/steadybot`: help and per-channel settings."""
+
+from __future__ import annotations
+
+from handlers.core.errors import UserError
+from handlers.core.registry import CommandSpec, Registry
+from handlers.core.services import Services
+from handlers.core.types import Command, Reply
+from handlers.general import settings
+
+ABOUT = (
+    "I help your team keep healthy habits: anonymous pulse check-ins, no agenda — no meeting, time-boxed "
+    "calls, and a polite \"what do we drop?\" when scope creeps in. Pulse answers are anonymous, and team "
+    "results only show once enough people have answered."
+)
+
+
+def register(registry: Registry) -> None:
+    async def steadybot(cmd: Command, svc: Services) -> Reply:
+        sub, _, rest = cmd.text.partition(" ")
+        sub = sub.lower()
+        if sub in ("", "about"):
+            return Reply(text=f"{ABOUT}\n\n{registry.overview()}")
+        if sub == "settings":
+            return await settings.settings_command(cmd, rest.strip(), svc)
+        raise UserError("`/steadybot` knows `settings` and `help`.", "/steadybot settings")
+
+    registry.command(CommandSpec(
+        name="steadybot",
+        summary="help, and this channel's settings",
+        intro=ABOUT,
+        usage=(
+            ("help", "what I can do"),
+            ("settings", "show this channel's settings (scope-creep watch, agenda enforcement, quiet hours, "
+                         "minimum answers)"),
+            ("settings scope on|off", "switch the scope-creep watch"),
+            ("settings sensitivity low|normal|high", "how eagerly I spot scope creep"),
+            ("settings agenda on|off", "switch \"no agenda, no meeting\""),
+            ("settings quiet 20:00-08:00", "quiet hours, in each person's own time (or `off`)"),
+            ("settings min 5", "answers needed before pulse results show (3 or more)"),
+        ),
+        handler=steadybot,
+    ))
+    registry.form(settings.FORM_ID, settings.open_settings, settings.submit_settings)
+    registry.action("settings.open", settings.open_settings_button)

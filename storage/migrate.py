@@ -1,0 +1,59 @@
+"""`steadybot migrate`: bring the schema up to date with Alembic (also run at `serve` start).
+
+Each feature has its own Alembic branch (branch label = feature name) depending on the foundation's
+first revision; upgrading to "heads" applies them all. On PostgreSQL an advisory lock serialises
+replicas that start at the same moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from sqlalchemy.engine import make_url
+
+from storage.db import async_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = async_url(database_url)
+    return config
+
+
+@contextlib.contextmanager
+def _sqlite_lock(database_url: str) -> Iterator[None]:
+    """Serialise migrations of one SQLite file across threads and processes (PostgreSQL uses an advisory
+    lock inside the migration environment instead)."""
+    url = make_url(async_url(database_url))
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{database}.migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade_sync(database_url: str) -> None:
+    with _sqlite_lock(database_url):
+        command.upgrade(alembic_config(database_url), "heads")
+
+
+async def upgrade(database_url: str) -> None:
+    """Run migrations in a worker thread (Alembic is synchronous and runs its own event loop there)."""
+    await asyncio.to_thread(upgrade_sync, database_url)

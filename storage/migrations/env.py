@@ -1,0 +1,54 @@
+"""Alembic environment: async engine, advisory lock on PostgreSQL, batch mode on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import storage.models  # noqa: F401 - registers every table on the metadata
+from storage.models.base import Base
+
+MIGRATION_LOCK = 7_270_001
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _online(url: str) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                await connection.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                await connection.commit()
+            try:
+                await connection.run_sync(_run)
+                await connection.commit()
+            finally:
+                if postgres:
+                    await connection.execute(text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                    await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_online(url))

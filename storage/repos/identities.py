@@ -1,0 +1,132 @@
+"""People and channels the bot can reach later, including Teams conversation references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers.core.clock import Clock
+from handlers.core.types import Person, Place, Platform
+from storage.db import Database
+from storage.models.core import Conversation, Identity
+
+
+@dataclass(frozen=True, slots=True)
+class DirectLine:
+    """How to reach a person 1:1: a Slack DM channel id, or a Teams conversation reference."""
+
+    dm_channel: str | None
+    dm_reference: dict[str, Any] | None
+    team_id: str
+
+
+class IdentityRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._seen: dict[tuple[str, str], tuple[object, ...]] = {}  # skip writes when nothing changed
+
+    def _insert(self):  # type: ignore[no-untyped-def]
+        return pg_insert if self.db.is_postgres else sqlite_insert
+
+    async def remember(self, person: Person, team_id: str = "") -> None:
+        """Upsert a person's name, timezone and ids. Cheap when nothing changed (no write)."""
+        key = (person.platform.value, person.id)
+        fingerprint = (person.name, person.tz, person.is_bot, person.aad_id, team_id)
+        if self._seen.get(key) == fingerprint:
+            return
+        values = {"name": person.name[:200], "is_bot": person.is_bot, "updated_at": self.clock.now()}
+        if person.tz:
+            values["tz"] = person.tz[:64]
+        if person.aad_id:
+            values["aad_id"] = person.aad_id[:64]
+        if team_id:
+            values["team_id"] = team_id[:200]
+        stmt = self._insert()(Identity).values(platform=key[0], user_id=person.id[:200], **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
+        async with self.db.session() as session:
+            await session.execute(stmt)
+        if len(self._seen) > 50_000:
+            self._seen.clear()
+        self._seen[key] = fingerprint
+
+    async def remember_many(self, people: list[Person], team_id: str = "") -> None:
+        for person in people:
+            await self.remember(person, team_id)
+
+    async def get(self, platform: Platform, user_id: str) -> Person | None:
+        async with self.db.session() as session:
+            row = await session.scalar(
+                select(Identity).where(Identity.platform == platform.value, Identity.user_id == user_id)
+            )
+            if row is None:
+                return None
+            return Person(platform, row.user_id, row.name, row.tz, row.is_bot, row.aad_id)
+
+    async def direct_line(self, platform: Platform, user_id: str) -> DirectLine | None:
+        async with self.db.session() as session:
+            row = await session.scalar(
+                select(Identity).where(Identity.platform == platform.value, Identity.user_id == user_id)
+            )
+            return DirectLine(row.dm_channel, row.dm_reference, row.team_id) if row else None
+
+    async def set_direct_line(self, platform: Platform, user_id: str, *, dm_channel: str | None = None,
+                              dm_reference: dict[str, Any] | None = None) -> None:
+        values: dict[str, Any] = {"updated_at": self.clock.now()}
+        if dm_channel is not None:
+            values["dm_channel"] = dm_channel[:300]
+        if dm_reference is not None:
+            values["dm_reference"] = dm_reference
+        stmt = self._insert()(Identity).values(platform=platform.value, user_id=user_id[:200], name="", **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
+        async with self.db.session() as session:
+            await session.execute(stmt)
+
+
+class ConversationRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._seen: dict[tuple[str, str], tuple[object, ...]] = {}
+
+    async def remember(self, place: Place, reference: dict[str, Any] | None = None) -> None:
+        key = (place.platform.value, place.channel_id)
+        fingerprint = (place.team_id, place.name, repr(sorted((reference or {}).items())))
+        if self._seen.get(key) == fingerprint:
+            return
+        values: dict[str, Any] = {"updated_at": self.clock.now()}
+        if place.team_id:
+            values["team_id"] = place.team_id[:200]
+        if place.name:
+            values["name"] = place.name[:200]
+        if reference is not None:
+            values["reference"] = reference
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        stmt = insert(Conversation).values(platform=key[0], channel_id=place.channel_id[:300], **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["platform", "channel_id"], set_=values)
+        async with self.db.session() as session:
+            await session.execute(stmt)
+        if len(self._seen) > 50_000:
+            self._seen.clear()
+        self._seen[key] = fingerprint
+
+    async def reference(self, platform: Platform, channel_id: str) -> dict[str, Any] | None:
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(Conversation.reference).where(
+                    Conversation.platform == platform.value, Conversation.channel_id == channel_id
+                )
+            )
+
+    async def place(self, platform: Platform, channel_id: str) -> Place | None:
+        async with self.db.session() as session:
+            row = await session.scalar(
+                select(Conversation).where(
+                    Conversation.platform == platform.value, Conversation.channel_id == channel_id
+                )
+            )
+            return Place(platform, row.channel_id, row.team_id, None, False, row.name) if row else None

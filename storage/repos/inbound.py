@@ -1,0 +1,43 @@
+"""De-duplication of incoming work: Slack retries and Teams redeliveries never produce a second reply."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers.core.clock import Clock
+from storage.db import Database
+from storage.models.core import InboundKey
+
+
+class InboundRepo:
+    def __init__(self, db: Database, clock: Clock, memory: int = 10_000) -> None:
+        self.db = db
+        self.clock = clock
+        self._recent: OrderedDict[str, None] = OrderedDict()  # fast path inside one process
+        self._memory = memory
+
+    async def first_time(self, key: str) -> bool:
+        """True exactly once per key across all replicas (the database decides)."""
+        key = key[:300]
+        if key in self._recent:
+            return False
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        stmt = insert(InboundKey).values(key=key, seen_at=self.clock.now()).on_conflict_do_nothing()
+        async with self.db.session() as session:
+            result = await session.execute(stmt)
+        self._recent[key] = None
+        if len(self._recent) > self._memory:
+            self._recent.popitem(last=False)
+        return (result.rowcount or 0) > 0
+
+    async def purge(self, older_than: timedelta = timedelta(days=2)) -> int:
+        async with self.db.session() as session:
+            result = await session.execute(
+                delete(InboundKey).where(InboundKey.seen_at < self.clock.now() - older_than)
+            )
+        return result.rowcount or 0

@@ -1,0 +1,199 @@
+"""The outbox: rows to send later, claimed by any replica without double sends.
+
+A claim moves due rows to `sending` with a lease. On PostgreSQL the candidate rows are locked with
+`FOR UPDATE SKIP LOCKED`, so two replicas claiming at once get disjoint rows; on SQLite the single
+`UPDATE … WHERE id IN (SELECT …) RETURNING` runs under BEGIN IMMEDIATE, which serialises writers. A row
+whose lease runs out (its sender crashed) is claimable again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers.core.clock import Clock
+from handlers.core.serialize import reply_from_dict, reply_to_dict, target_from_dict, target_to_dict
+from handlers.core.types import OutboxItem, Reply, Target
+from storage.db import Database
+from storage.models.core import OutboxRow
+
+PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = "pending", "sending", "sent", "failed", "skipped", "cancelled"
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    target: Target
+    kind: str
+    reply: Reply | None
+    data: dict[str, Any]
+    due_at: datetime
+    attempts: int
+    skip_if_late_by: float | None
+    dedupe_key: str | None
+    result: dict[str, Any] | None  # what a previous attempt recorded before sending (recovery hints)
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    id: int
+    target_key: str
+    kind: str
+    due_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+class OutboxRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        if not items:
+            return 0
+        now = self.clock.now()
+        rows = [
+            {
+                "platform": item.target.platform.value,
+                "target": target_to_dict(item.target),
+                "target_key": item.target.key,
+                "kind": item.kind,
+                "payload": reply_to_dict(item.reply) if item.reply else None,
+                "data": dict(item.data),
+                "dedupe_key": item.dedupe_key,
+                "due_at": item.due_at,
+                "skip_if_late_by": item.skip_if_late_by,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for item in items
+        ]
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        added = 0
+        async with self.db.session() as session:
+            for start in range(0, len(rows), _CHUNK):
+                stmt = insert(OutboxRow).values(rows[start:start + _CHUNK])
+                stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+                result = await session.execute(stmt)
+                added += max(result.rowcount or 0, 0)
+        return added
+
+    async def cancel(self, dedupe_prefix: str) -> int:
+        if not dedupe_prefix:
+            raise ValueError("refusing to cancel with an empty prefix")
+        pattern = dedupe_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == PENDING, OutboxRow.dedupe_key.like(pattern, escape="\\"))
+                .values(status=CANCELLED, last_error="cancelled")
+            )
+        return result.rowcount or 0
+
+    async def claim(self, worker: str, limit: int = 100, lease: timedelta = timedelta(seconds=120)) -> list[Claimed]:
+        now = self.clock.now()
+        due = or_(
+            and_(OutboxRow.status == PENDING, OutboxRow.due_at <= now),
+            and_(OutboxRow.status == SENDING, OutboxRow.lease_until < now),
+        )
+        candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        if self.db.is_postgres:
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(candidates.scalar_subquery()))
+            .values(status=SENDING, claimed_by=worker, lease_until=now + lease, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.db.session() as session:
+            rows = (await session.execute(stmt)).scalars().all()
+            claimed = [
+                Claimed(
+                    id=row.id,
+                    target=target_from_dict(row.target),
+                    kind=row.kind,
+                    reply=reply_from_dict(row.payload) if row.payload else None,
+                    data=dict(row.data or {}),
+                    due_at=row.due_at,
+                    attempts=row.attempts,
+                    skip_if_late_by=row.skip_if_late_by,
+                    dedupe_key=row.dedupe_key,
+                    result=row.result,
+                )
+                for row in rows
+            ]
+        claimed.sort(key=lambda c: (c.due_at, c.id))
+        return claimed
+
+    async def note(self, row_id: int, result: dict[str, Any]) -> None:
+        """Record something about a row that is being sent (for example the DM channel it goes to)."""
+        await self._set(row_id, result=result)
+
+    async def mark_sent(self, row_id: int, result: dict[str, Any] | None = None) -> None:
+        await self._set(row_id, status=SENT, sent_at=self.clock.now(), lease_until=None, result=result,
+                        last_error=None)
+
+    async def retry_at(self, row_id: int, when: datetime, error: str, *, count_attempt: bool = True) -> None:
+        values: dict[str, Any] = {"status": PENDING, "due_at": when, "lease_until": None,
+                                  "last_error": error[:1000]}
+        if not count_attempt:
+            values["attempts"] = OutboxRow.attempts - 1
+        await self._set(row_id, **values)
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        await self._set(row_id, status=FAILED, lease_until=None, last_error=error[:1000])
+
+    async def mark_skipped(self, row_id: int, reason: str) -> None:
+        await self._set(row_id, status=SKIPPED, lease_until=None, last_error=reason[:1000])
+
+    async def _set(self, row_id: int, **values: Any) -> None:
+        async with self.db.session() as session:
+            await session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+
+    # ---- for operators -----------------------------------------------------------------------------
+    async def failed(self, limit: int = 50) -> list[FailedRow]:
+        async with self.db.session() as session:
+            rows = (await session.execute(
+                select(OutboxRow).where(OutboxRow.status == FAILED).order_by(OutboxRow.id.desc()).limit(limit)
+            )).scalars().all()
+            return [FailedRow(r.id, r.target_key, r.kind, r.due_at, r.attempts, r.last_error) for r in rows]
+
+    async def counts(self) -> dict[str, int]:
+        async with self.db.session() as session:
+            rows = await session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+            return {status: count for status, count in rows.all()}
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(func.min(OutboxRow.due_at)).where(OutboxRow.status == PENDING)
+            )
+
+    async def requeue_failed(self, row_ids: Sequence[int] | None = None) -> int:
+        """Give failed rows another round of attempts (an operator fixed the cause)."""
+        stmt = update(OutboxRow).where(OutboxRow.status == FAILED)
+        if row_ids is not None:
+            stmt = stmt.where(OutboxRow.id.in_(list(row_ids)))
+        async with self.db.session() as session:
+            result = await session.execute(stmt.values(status=PENDING, attempts=0, due_at=self.clock.now()))
+        return result.rowcount or 0
+
+    async def purge(self, older_than: timedelta) -> int:
+        """Delete sent/skipped/cancelled rows older than `older_than` (failed rows stay for operators)."""
+        cutoff = self.clock.now() - older_than
+        async with self.db.session() as session:
+            result = await session.execute(
+                delete(OutboxRow).where(OutboxRow.status.in_((SENT, SKIPPED, CANCELLED)),
+                                        OutboxRow.created_at < cutoff)
+            )
+        return result.rowcount or 0

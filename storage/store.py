@@ -1,0 +1,23 @@
+"""All repositories behind one object, handed to the core as `Services.store`."""
+
+from __future__ import annotations
+
+from handlers.core.clock import Clock
+from storage.db import Database
+from storage.repos.identities import ConversationRepo, IdentityRepo
+from storage.repos.inbound import InboundRepo
+from storage.repos.outbox import OutboxRepo
+from storage.repos.settings import SettingsRepo
+
+
+class Store:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.identities = IdentityRepo(db, clock)
+        self.conversations = ConversationRepo(db, clock)
+        self.settings = SettingsRepo(db, clock)
+        self.outbox = OutboxRepo(db, clock)
+        self.inbound = InboundRepo(db, clock)
+
+    async def ping(self) -> bool:
+        return await self.db.ping()

@@ -1,0 +1,142 @@
+"""A local fake of the Bot Framework connector service (the activity's `serviceUrl`).
+
+It records what the bot sends (new activities, replies, updates, conversation creation) and serves the
+roster, so real activities go through real botbuilder with nothing of the SDK mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+BOT_ID = "28:steadybot-app"
+TENANT = "tenant-1"
+TEAM_ID = "19:team-general@thread.tacv2"
+CHANNEL_ID = "19:team-general@thread.tacv2"
+
+Fault = Callable[[str, str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+
+
+@dataclass(slots=True)
+class Sent:
+    kind: str  # "send" | "reply" | "update" | "create"
+    conversation_id: str
+    activity: dict[str, Any]
+    reply_to: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        for attachment in self.activity.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                return attachment.get("content")
+        return None
+
+    @property
+    def text(self) -> str:
+        """All text in the activity and its card, for assertions."""
+        parts = [self.activity.get("text") or ""]
+        card = self.card or {}
+        for block in card.get("body", []):
+            if block.get("type") == "TextBlock":
+                parts.append(block.get("text", ""))
+            if block.get("type") == "FactSet":
+                parts.extend(f"{f['title']}: {f['value']}" for f in block.get("facts", []))
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class FakeConnector:
+    members: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    _server: TestServer | None = None
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("/"))
+
+    def add_member(self, user_id: str, name: str, aad: str, role: str = "user") -> None:
+        self.members.append({"id": user_id, "name": name, "aadObjectId": aad, "userRole": role,
+                             "tenantId": TENANT, "userPrincipalName": f"{name.lower()}@example.com"})
+
+    async def wait_for(self, count: int = 1, timeout: float = 3.0, kind: str | None = None) -> list[Sent]:
+        async with asyncio.timeout(timeout):
+            while len([s for s in self.sent if kind is None or s.kind == kind]) < count:
+                await asyncio.sleep(0.005)
+        return [s for s in self.sent if kind is None or s.kind == kind]
+
+    async def start(self) -> FakeConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{conv}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conv}/activities/{activity}", self._reply)
+        app.router.add_put("/v3/conversations/{conv}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged_members)
+        app.router.add_get("/v3/conversations/{conv}/members", self._members)
+        app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
+        self._server = TestServer(app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    def _fault(self, kind: str, conversation: str, body: dict[str, Any]) -> web.Response | None:
+        for fault in self.faults:
+            injected = fault(kind, conversation, body)
+            if injected is not None:
+                status, payload, headers = injected
+                return web.json_response(payload, status=status, headers=headers)
+        return None
+
+    async def _record(self, request: web.Request, kind: str) -> web.Response:
+        conversation = unquote(request.match_info["conv"])
+        body = await request.json()
+        if (fault := self._fault(kind, conversation, body)) is not None:
+            return fault
+        reply_to = unquote(request.match_info["activity"]) if "activity" in request.match_info else None
+        self.sent.append(Sent(kind, conversation, body, reply_to, dict(request.headers)))
+        return web.json_response({"id": reply_to if kind == "update" else f"activity-{next(self._ids)}"})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        return await self._record(request, "send")
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        return await self._record(request, "reply")
+
+    async def _update(self, request: web.Request) -> web.Response:
+        return await self._record(request, "update")
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if (fault := self._fault("create", "", body)) is not None:
+            return fault
+        self.created.append(body)
+        member = (body.get("members") or [{}])[0].get("id", "unknown")
+        return web.json_response({"id": f"a:1on1-{member}", "activityId": f"activity-{next(self._ids)}",
+                                  "serviceUrl": self.url})
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        return web.json_response({"members": self.members, "continuationToken": None})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response(self.members)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member_id = unquote(request.match_info["member"])
+        for member in self.members:
+            if member["id"] == member_id or member["aadObjectId"] == member_id:
+                return web.json_response(member)
+        return web.json_response({"error": {"code": "NotFound"}}, status=404)

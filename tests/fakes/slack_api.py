@@ -1,0 +1,158 @@
+"""A local HTTP fake of the Slack Web API (point SLACK_API_URL at `url`), in the spirit of bolt-python's
+mock Web API server: it records every call, answers like Slack does, and can inject faults.
+
+Also serves `response_url`s: POST {url}response/<id> records what `respond()` sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T1"
+
+Fault = Callable[[str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+
+
+@dataclass(slots=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeSlackApi:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {"creator":…, "members":[…]}
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # what response_url received
+    faults: list[Fault] = field(default_factory=list)
+    _server: TestServer | None = None
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("/api/"))
+
+    def response_url(self, key: str = "r1") -> str:
+        assert self._server is not None
+        return str(self._server.make_url(f"/response/{key}"))
+
+    # ---- set-up helpers ----------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str = "", tz: str = "UTC", is_bot: bool = False, **extra: Any) -> None:
+        self.users[user_id] = {"id": user_id, "name": name or user_id.lower(), "real_name": name or user_id,
+                               "tz": tz, "is_bot": is_bot, "team_id": TEAM, **extra}
+
+    def add_channel(self, channel_id: str, creator: str, members: list[str]) -> None:
+        self.channels[channel_id] = {"creator": creator, "members": list(members)}
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
+        """Wait until `count` calls of `method` arrived (for work Bolt runs after the ack)."""
+        async with asyncio.timeout(timeout):
+            while len(self.calls_to(method)) < count:
+                await asyncio.sleep(0.005)
+        return self.calls_to(method)
+
+    async def wait_for_responses(self, count: int = 1, timeout: float = 3.0) -> list[dict[str, Any]]:
+        async with asyncio.timeout(timeout):
+            while len(self.responses) < count:
+                await asyncio.sleep(0.005)
+        return self.responses
+
+    # ---- server ------------------------------------------------------------------------------------
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response)
+        self._server = TestServer(app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                loaded = json.loads(body)
+                if isinstance(loaded, dict):
+                    params.update(loaded)
+            else:
+                params.update(dict(parse_qsl(body.decode())))
+        for key in ("blocks", "view", "metadata"):
+            if isinstance(params.get(key), str):
+                with contextlib.suppress(ValueError):
+                    params[key] = json.loads(params[key])
+        return params
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_key"] = request.match_info["key"]
+        self.responses.append(body)
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params, dict(request.headers)))
+        for fault in self.faults:
+            injected = fault(method, params)
+            if injected is not None:
+                status, body, headers = injected
+                return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self.answer(method, params))
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "steadybot"}
+        if method == "chat.postMessage":
+            channel = str(params.get("channel", ""))
+            if channel.startswith("U"):
+                channel = "D" + channel[1:]
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method in ("views.open", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.info":
+            channel_id = str(params.get("channel"))
+            channel = self.channels.get(channel_id)
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": channel_id, "creator": channel["creator"], "name": channel_id.lower()}}
+        if method == "conversations.members":
+            channel = self.channels.get(str(params.get("channel")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "members": channel["members"], "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+        if method == "conversations.history":
+            return {"ok": True, "messages": []}
+        return {"ok": True}

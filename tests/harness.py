@@ -1,0 +1,124 @@
+"""The whole bot on real wires: the aiohttp app with real Bolt and real botbuilder, a fake Slack Web API,
+a fake Bot Framework connector, a database (SQLite or PostgreSQL) and a clock the test moves."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.server import build_app
+from handlers.core.clock import FakeClock
+from tests.fakes import wire
+from tests.fakes.bf_connector import FakeConnector
+from tests.fakes.slack_api import FakeSlackApi
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-token-0123456789"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@dataclass
+class Harness:
+    runtime: Runtime
+    client: TestClient
+    slack: FakeSlackApi
+    connector: FakeConnector
+    clock: FakeClock
+    settings: Settings
+    responses: int = field(default=0)
+
+    # ---- Slack -------------------------------------------------------------------------------------
+    async def post_slack(self, body: str, content_type: str = "application/x-www-form-urlencoded",
+                         timestamp: int | None = None, headers: dict[str, str] | None = None) -> ClientResponse:
+        signed = wire.slack_headers(SIGNING_SECRET, body, timestamp, content_type)
+        signed.update(headers or {})
+        return await self.client.post("/slack/events", data=body.encode(), headers=signed)
+
+    async def slash(self, command: str, text: str = "", *, user: str = "U1", channel: str = "C1",
+                    response_key: str | None = None, **extra: Any) -> ClientResponse:
+        self.responses += 1
+        key = response_key or f"r{self.responses}"
+        body = wire.slash_body(command, text, user=user, channel=channel,
+                               response_url=self.slack.response_url(key), **extra)
+        return await self.post_slack(body)
+
+    async def slash_reply(self, command: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        """Run a slash command and return what it answered through response_url (ephemeral replies)."""
+        before = len(self.slack.responses)
+        response = await self.slash(command, text, **kwargs)
+        assert response.status == 200, await response.text()
+        responses = await self.slack.wait_for_responses(before + 1)
+        return responses[before]
+
+    async def press(self, action_id: str, value: str = "", **kwargs: Any) -> ClientResponse:
+        self.responses += 1
+        kwargs.setdefault("response_url", self.slack.response_url(f"r{self.responses}"))
+        return await self.post_slack(wire.interactive_body(wire.block_action(action_id, value, **kwargs)))
+
+    async def submit(self, metadata: dict[str, Any], values: dict[str, str], **kwargs: Any) -> ClientResponse:
+        return await self.post_slack(wire.interactive_body(wire.view_submission(metadata, values, **kwargs)))
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None,
+                    headers: dict[str, str] | None = None) -> ClientResponse:
+        return await self.post_slack(wire.event_body(event, event_id=event_id), "application/json", headers=headers)
+
+    # ---- Teams -------------------------------------------------------------------------------------
+    async def teams(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> ClientResponse:
+        return await self.client.post("/api/messages", data=json.dumps(activity),
+                                      headers={"Content-Type": "application/json", **(headers or {})})
+
+    def activity(self, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        return wire.teams_activity(text, service_url=self.connector.url, **kwargs)
+
+    # ---- time --------------------------------------------------------------------------------------
+    async def advance(self, delta: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move the clock in steps, running periodic work and the outbox at each step (no sleeping)."""
+        end = self.clock.now() + delta
+        while True:
+            await self.runtime.scheduler.run_all_once()
+            await self.runtime.worker.drain()
+            if self.clock.now() >= end:
+                return
+            self.clock.set(min(end, self.clock.now() + step))
+
+    async def settle(self) -> None:
+        """Run periodic work and send whatever is due now."""
+        await self.runtime.scheduler.run_all_once()
+        await self.runtime.worker.drain()
+
+
+@contextlib.asynccontextmanager
+async def running(database_url: str, *, slack: bool = True, teams: bool = True, start: datetime = START,
+                  **overrides: Any) -> AsyncIterator[Harness]:
+    """The bot with fakes. `overrides` are Settings fields (e.g. admins=frozenset({"U9"}))."""
+    slack_api = await FakeSlackApi().start()
+    connector = await FakeConnector().start()
+    clock = FakeClock(start)
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token=BOT_TOKEN if slack else "",
+        slack_signing_secret=SIGNING_SECRET if slack else "",
+        slack_api_url=slack_api.url,
+        insecure_dev=teams,
+    )
+    settings = replace(settings, **overrides)
+    runtime = await build_runtime(settings, clock=clock)
+    runtime.outbox.on_due_now = None  # tests drain the outbox explicitly, in order
+    client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Harness(runtime, client, slack_api, connector, clock, settings)
+    finally:
+        await client.close()
+        await runtime.close()
+        await slack_api.close()
+        await connector.close()

@@ -1,0 +1,184 @@
+"""The outbox on both databases: idempotent enqueue, claims without double sends, leases, retries, skips."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.outbox.errors import PermanentError, RateLimited, TransientError
+from bot.outbox.worker import OutboxWorker
+from handlers.core.clock import FakeClock
+from handlers.core.dispatch import Core
+from handlers.core.registry import Pending, Registry
+from handlers.core.services import CoreSettings, Services
+from handlers.core.types import OutboxItem, Platform, Reply, Target
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.repos.outbox import Claimed, OutboxRepo
+from storage.store import Store
+
+CHANNEL = Target(Platform.SLACK, "channel", "C1")
+
+
+class Recorder:
+    """A platform sender that records, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: list[Exception] = []
+
+    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+        if self.failures:
+            raise self.failures.pop(0)
+        for reply in replies:
+            self.sent.append((target.id, reply.text))
+        return {"ok": True}
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    await upgrade(db_url)
+    db = Database(db_url)
+    try:
+        yield Store(db, FakeClock())
+    finally:
+        await db.dispose()
+
+
+def _worker(store: Store, sender: Recorder, registry: Registry | None = None, **options: Any) -> OutboxWorker:
+    clock = store.outbox.clock
+    registry = registry or Registry()
+    services = Services(CoreSettings(), clock, store, store.outbox, None, random.Random(1))  # type: ignore[arg-type]
+    return OutboxWorker(store.outbox, Core(registry, services), {Platform.SLACK: sender}, clock,
+                        rng=random.Random(1), **options)
+
+
+def _item(text: str, due, key: str | None = None, **kw: Any) -> OutboxItem:  # type: ignore[no-untyped-def]
+    return OutboxItem(CHANNEL, due, reply=Reply(text), dedupe_key=key, **kw)
+
+
+async def test_enqueue_is_idempotent_by_key(store: Store) -> None:
+    now = store.outbox.clock.now()
+    assert await store.outbox.enqueue([_item("a", now, "k:1"), _item("b", now, "k:2")]) == 2
+    assert await store.outbox.enqueue([_item("a again", now, "k:1"), _item("c", now, None)]) == 1
+    assert (await store.outbox.counts())["pending"] == 3
+
+
+async def test_due_rows_are_sent_in_order_and_future_rows_wait(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    now = clock.now()
+    await store.outbox.enqueue([_item("second", now + timedelta(seconds=2)), _item("first", now),
+                                _item("later", now + timedelta(hours=1))])
+    sender = Recorder()
+    worker = _worker(store, sender)
+    clock.advance(seconds=5)
+    assert await worker.tick() == 2
+    assert [t for _, t in sender.sent] == ["first", "second"]
+    assert await worker.tick() == 0
+    clock.advance(hours=1)
+    await worker.tick()
+    assert [t for _, t in sender.sent] == ["first", "second", "later"]
+
+
+async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
+    """Several workers (replicas) claiming at once get disjoint rows."""
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([_item(f"m{i}", now) for i in range(300)])
+    batches = await asyncio.gather(*(store.outbox.claim(f"w{i}", 40) for i in range(8)))
+    ids = [row.id for batch in batches for row in batch]
+    assert len(ids) == len(set(ids)) == 300
+
+
+async def test_expired_lease_is_claimed_again(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    await store.outbox.enqueue([_item("x", clock.now())])
+    first = await store.outbox.claim("crashed", 10, timedelta(seconds=60))
+    assert len(first) == 1
+    assert await store.outbox.claim("other", 10) == []  # leased
+    clock.advance(seconds=61)
+    again = await store.outbox.claim("other", 10)
+    assert [r.id for r in again] == [first[0].id]
+
+
+async def test_rate_limit_waits_without_using_an_attempt(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    await store.outbox.enqueue([_item("x", clock.now())])
+    sender = Recorder()
+    sender.failures = [RateLimited(30), RateLimited(30), RateLimited(30)] * 4
+    worker = _worker(store, sender, max_attempts=3)
+    for _ in range(12):
+        await worker.tick()
+        clock.advance(seconds=32)
+    await worker.tick()
+    assert sender.sent == [("C1", "x")]
+
+
+async def test_transient_errors_back_off_then_fail_visibly(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    await store.outbox.enqueue([_item("x", clock.now())])
+    sender = Recorder()
+    sender.failures = [TransientError("500")] * 10
+    worker = _worker(store, sender, max_attempts=3, backoff_base=1.0)
+    for _ in range(10):
+        await worker.tick()
+        clock.advance(minutes=10)
+    failed = await store.outbox.failed()
+    assert len(failed) == 1 and failed[0].attempts == 3 and "500" in (failed[0].last_error or "")
+    assert sender.sent == []
+
+
+async def test_permanent_error_fails_at_once(store: Store) -> None:
+    await store.outbox.enqueue([_item("x", store.outbox.clock.now())])
+    sender = Recorder()
+    sender.failures = [PermanentError("channel_not_found")]
+    await _worker(store, sender).tick()
+    assert (await store.outbox.counts()).get("failed") == 1
+
+
+async def test_late_rows_are_skipped_when_asked(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    await store.outbox.enqueue([_item("stale warning", clock.now(), skip_if_late_by=10),
+                                _item("still useful", clock.now())])
+    clock.advance(minutes=5)  # the process was down
+    sender = Recorder()
+    await _worker(store, sender).tick()
+    assert sender.sent == [("C1", "still useful")]
+    assert (await store.outbox.counts()).get("skipped") == 1
+
+
+async def test_preparer_decides_at_send_time(store: Store) -> None:
+    registry = Registry()
+    state = {"agenda": False}
+
+    async def nudge(pending: Pending, svc: Services) -> Reply | None:
+        return None if state["agenda"] else Reply(f"no agenda for {pending.data['meeting']}")
+
+    registry.outbox_kind("test.nudge", nudge)
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([OutboxItem(CHANNEL, now, "test.nudge", data={"meeting": "retro"}),
+                                OutboxItem(CHANNEL, now, "test.nudge", data={"meeting": "review"}, dedupe_key="n2")])
+    sender = Recorder()
+    worker = _worker(store, sender, registry)
+    claimed = await store.outbox.claim("w", 1)
+    await store.outbox.retry_at(claimed[0].id, now, "put back", count_attempt=False)
+    await worker.tick()
+    assert sorted(t for _, t in sender.sent) == ["no agenda for retro", "no agenda for review"]
+    state["agenda"] = True
+    await store.outbox.enqueue([OutboxItem(CHANNEL, now, "test.nudge", data={"meeting": "planning"})])
+    await worker.tick()
+    assert len(sender.sent) == 2  # skipped: the agenda exists now
+
+
+async def test_cancel_by_prefix(store: Store) -> None:
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([_item("a", now, "timebox:1:half"), _item("b", now, "timebox:1:end"),
+                                _item("c", now, "timebox:10:end"), _item("d", now, "timebox%:x")])
+    assert await store.outbox.cancel("timebox:1:") == 2
+    sender = Recorder()
+    await _worker(store, sender).tick()
+    assert sorted(t for _, t in sender.sent) == ["c", "d"]

@@ -1,0 +1,100 @@
+"""Storage on both databases: migrations match the models, URLs, settings, identities, de-duplication."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import time
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import storage.models  # noqa: F401
+from handlers.core.clock import FakeClock
+from handlers.core.errors import StorageUnavailable
+from handlers.core.ports import ChannelSettings
+from handlers.core.types import Person, Place, Platform
+from storage.db import Database, async_url
+from storage.migrate import upgrade
+from storage.models.base import Base
+from storage.store import Store
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    assert async_url("sqlite:///steadybot.db") == "sqlite+aiosqlite:///steadybot.db"
+    assert async_url("postgresql://u:p@h/db").startswith("postgresql+asyncpg://u:p@h/db")
+    assert async_url("postgres://u@h/db").startswith("postgresql+asyncpg://u@h/db")
+    assert "ssl=require" in async_url("postgresql://u@h/db?sslmode=require")
+    with pytest.raises(ValueError):
+        async_url("mysql://u@h/db")
+
+
+async def test_migrations_match_models_and_are_idempotent(db_url: str) -> None:
+    await upgrade(db_url)
+    await upgrade(db_url)  # a second run (another replica starting) changes nothing
+    db = Database(db_url)
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+        assert diff == [], f"models and migrations differ: {diff}"
+    finally:
+        await db.dispose()
+
+
+async def test_replicas_migrating_at_once_do_not_collide(db_url: str) -> None:
+    """Three processes (replicas starting together) run `steadybot migrate` against one fresh database."""
+    env = {**os.environ, "DATABASE_URL": db_url}
+    procs = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "migrate", env=env,
+                                             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        for _ in range(3)
+    ]
+    results = await asyncio.gather(*(p.communicate() for p in procs))
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err.decode()[-2000:]
+        assert b"up to date" in out
+
+
+async def test_settings_identities_and_dedupe(db_url: str) -> None:
+    await upgrade(db_url)
+    clock = FakeClock()
+    db = Database(db_url)
+    store = Store(db, clock)
+    try:
+        place = Place(Platform.SLACK, "C1", "T1")
+        assert await store.settings.get(place) == ChannelSettings()
+        changed = ChannelSettings(scope_watch=False, min_respondents=4, quiet_start=time(21), quiet_end=time(7))
+        await store.settings.put(place, changed, Person(Platform.SLACK, "U1"))
+        got = await store.settings.get(place)
+        assert (got.scope_watch, got.min_respondents, got.quiet_start, got.quiet_end) == (False, 4, time(21), time(7))
+        # the floor of 3 holds even if someone writes less
+        await store.settings.put(place, ChannelSettings(min_respondents=1), Person(Platform.SLACK, "U1"))
+        assert (await store.settings.get(place)).min_respondents == 3
+
+        ana = Person(Platform.TEAMS, "29:ana", "Ana", "Europe/Berlin", False, "aad-ana")
+        await store.identities.remember(ana, "tenant")
+        assert await store.identities.get(Platform.TEAMS, "29:ana") == ana
+        await store.identities.set_direct_line(Platform.TEAMS, "29:ana", dm_reference={"conversation": {"id": "a:1"}})
+        line = await store.identities.direct_line(Platform.TEAMS, "29:ana")
+        assert line is not None and line.dm_reference == {"conversation": {"id": "a:1"}}
+        assert await store.identities.get(Platform.TEAMS, "29:nobody") is None
+
+        assert await store.inbound.first_time("slack:event:Ev1") is True
+        assert await store.inbound.first_time("slack:event:Ev1") is False
+        other = Store(db, clock)  # another replica: no shared memory, the database decides
+        assert await other.inbound.first_time("slack:event:Ev1") is False
+        assert await other.inbound.first_time("slack:event:Ev2") is True
+    finally:
+        await db.dispose()
+
+
+async def test_database_down_is_storage_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        assert await db.ping(timeout=2) is False
+        with pytest.raises(StorageUnavailable):
+            await Store(db, FakeClock()).settings.get(Place(Platform.SLACK, "C1"))
+    finally:
+        await db.dispose()
