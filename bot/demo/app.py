@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from handlers.core.clock import FakeClock
 from handlers.core.durations import parse_duration
 from handlers.core.errors import UserError
+from handlers.core.text import clean
 from handlers.core.timeparse import format_local, zone
 from handlers.core.types import (
     ChatMessage,
@@ -123,7 +124,7 @@ class Demo:
     # ---- input -------------------------------------------------------------------------------------
     async def handle(self, line: str) -> bool:
         """One line of input. Returns False to quit."""
-        text = line.strip()
+        text = clean(line, 4000).strip()
         if not text:
             return True
         if text.startswith(":"):

@@ -32,7 +32,6 @@ class SlackAdapter:
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15)
         self.app = AsyncApp(
-            token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret,
             client=self.client,
             process_before_response=False,
@@ -73,11 +72,11 @@ class SlackAdapter:
         return await to_aiohttp_response(bolt_response)
 
     def _signed(self, body: str, request: web.Request) -> bool:
-        return self.verifier.is_valid(
-            body=body,
-            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
-            signature=request.headers.get("X-Slack-Signature", ""),
-        )
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not timestamp.isdigit() or len(timestamp) > 12:
+            return False
+        return self.verifier.is_valid(body=body, timestamp=timestamp,
+                                      signature=request.headers.get("X-Slack-Signature", ""))
 
     async def start_socket_mode(self) -> None:
         """With SLACK_APP_TOKEN, connect to Slack over Socket Mode instead of receiving HTTP requests."""

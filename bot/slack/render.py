@@ -99,6 +99,8 @@ def message_blocks(reply: Reply) -> list[dict[str, Any]]:
                                       value=form_launch_value(reply.form), style="primary"))
     for start in range(0, len(elements), 5):
         blocks.append(ActionsBlock(elements=elements[start:start + 5]))
+    if not blocks:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="…")))
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
     return [block.to_dict() for block in blocks]

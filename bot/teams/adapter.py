@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from botframework.connector.auth import ServiceClientCredentialsFactory
@@ -67,19 +67,23 @@ class TeamsAdapter:
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
         try:
-            Activity().deserialize(body)
+            activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on wrong types
             return web.json_response({"error": "malformed activity"}, status=400)
         try:
-            response = await self.adapter.process(request, self.bot)
-        except web.HTTPException as exc:
-            if exc.status >= 500:
-                return web.json_response({"error": "activity could not be handled"}, status=400)
-            return web.json_response({"error": exc.reason}, status=exc.status)
+            auth = await self.adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", ""))
+        except Exception as exc:  # noqa: BLE001 - PermissionError, bad JWTs, unreachable key metadata: all 401
+            log.info("Teams activity refused: %s", type(exc).__name__)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
         except Exception:  # noqa: BLE001
             log.warning("Teams activity could not be handled", exc_info=True)
             return web.json_response({"error": "activity could not be handled"}, status=400)
-        return response if response is not None else web.Response(status=201)
+        if invoke is not None:
+            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=201)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)

@@ -75,8 +75,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         raw = activity.text if isinstance(activity.text, str) else ""
         mentioned = self._mentions_bot(activity)
-        text = TurnContext.remove_recipient_mention(activity) if mentioned else raw
-        text = text if isinstance(text, str) else ""
+        text = raw  # the core strips <at>…</at> mention markup itself
         if where.is_direct or mentioned:
             replies = await self.core.run_typed(text, who, where, activity.id or "")
             if replies is None:
@@ -91,12 +90,16 @@ class SteadyTeamsBot(TeamsActivityHandler):
 
     @staticmethod
     def _mentions_bot(activity) -> bool:  # type: ignore[no-untyped-def]
+        """Whether the bot is @mentioned (read defensively: botbuilder's helpers raise on odd entities)."""
         recipient = getattr(activity.recipient, "id", None)
-        try:
-            mentions = TurnContext.get_mentions(activity)
-        except Exception:  # noqa: BLE001 - malformed entities
-            return False
-        return any(getattr(m.mentioned, "id", None) == recipient for m in mentions if m.mentioned)
+        for entity in activity.entities or []:
+            if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
+                continue
+            props = getattr(entity, "additional_properties", None)
+            mentioned = props.get("mentioned") if isinstance(props, dict) else None
+            if isinstance(mentioned, dict) and recipient and mentioned.get("id") == recipient:
+                return True
+        return False
 
     async def on_teams_members_added(self, teams_members_added: list[ChannelAccount], team_info: TeamInfo,
                                      turn_context: TurnContext) -> None:

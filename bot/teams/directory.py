@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
+from botbuilder.core import BotAdapter, TurnContext
 
 from bot.teams.direct import TeamsLines, seed_from
 from handlers.core.types import Person, Place, Platform
@@ -33,9 +32,11 @@ class TeamsDirectory:
         members: list[Any] = []
 
         async def fetch(context: TurnContext) -> None:
+            # The connector client of this proactive turn; TeamsInfo would need the turn's channelData.
+            client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
             token = None
             for _ in range(100):
-                page = await TeamsInfo.get_paged_members(context, token, 500)
+                page = await client.conversations.get_conversation_paged_members(place.channel_id, 500, token)
                 members.extend(page.members or [])
                 token = page.continuation_token
                 if not token:
@@ -44,7 +45,7 @@ class TeamsDirectory:
         await self.lines.in_conversation(reference, fetch)
         seed = seed_from(reference)
         for member in members:
-            person = Person(Platform.TEAMS, member.id, member.name or "", None, False, member.aad_object_id)
+            person = Person(Platform.TEAMS, member.id, member.name or "", None, False, _aad(member))
             await self.identities.remember(person, seed.get("tenantId") or "")
             line = await self.identities.direct_line(Platform.TEAMS, member.id)
             if not line or not line.dm_reference:
@@ -57,7 +58,7 @@ class TeamsDirectory:
         for member in await self._roster(place):
             known = await self.identities.get(Platform.TEAMS, member.id)
             people.append(Person(Platform.TEAMS, member.id, member.name or "", known.tz if known else None,
-                                 False, member.aad_object_id))
+                                 False, _aad(member)))
         return people
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
@@ -66,6 +67,20 @@ class TeamsDirectory:
     async def owner_ids(self, place: Place) -> set[str]:
         owners: set[str] = set()
         for member in await self._roster(place):
-            if str(getattr(member, "user_role", "") or "").lower() in OWNER_ROLES:
-                owners.update(i for i in (member.id, member.aad_object_id) if i)
+            if _role(member) in OWNER_ROLES:
+                owners.update(i for i in (member.id, _aad(member)) if i)
         return owners
+
+
+def _extra(member: Any) -> dict[str, Any]:
+    props = getattr(member, "additional_properties", None)
+    return props if isinstance(props, dict) else {}
+
+
+def _aad(member: Any) -> str | None:
+    return getattr(member, "aad_object_id", None) or _extra(member).get("aadObjectId")
+
+
+def _role(member: Any) -> str:
+    """Teams' roster says `userRole` ("owner", "user", "guest"); botbuilder keeps it as an extra property."""
+    return str(getattr(member, "user_role", None) or _extra(member).get("userRole") or "").lower()

@@ -1,0 +1,176 @@
+"""Slack through the real wire: signed requests into real Bolt on the aiohttp server, a fake Web API."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from handlers.core.types import Place, Platform
+from tests.fakes import wire
+from tests.harness import SIGNING_SECRET, Harness, running
+
+DESIGN_COMMANDS = ("/pulse", "/meeting", "/agenda", "/timebox", "/tradeoff", "/steadybot")
+
+
+def _texts(payload: dict[str, Any]) -> str:
+    parts = [payload.get("text") or ""]
+    for block in payload.get("blocks") or []:
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"].get("text", ""))
+        for field in block.get("fields") or []:
+            parts.append(field.get("text", ""))
+        for element in block.get("elements") or []:
+            if isinstance(element.get("text"), dict):
+                parts.append(element["text"].get("text", ""))
+    return "\n".join(parts)
+
+
+async def test_bad_signature_is_401(bot: Harness) -> None:
+    body = wire.slash_body("/steadybot", "help")
+    headers = wire.slack_headers("not-the-secret", body)
+    response = await bot.client.post("/slack/events", data=body, headers=headers)
+    assert response.status == 401
+    assert bot.slack.calls == []
+
+
+async def test_missing_signature_is_401(bot: Harness) -> None:
+    response = await bot.client.post("/slack/events", data=wire.slash_body("/steadybot", "help"),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == 401
+
+
+async def test_stale_timestamp_is_401(bot: Harness) -> None:
+    response = await bot.post_slack(wire.slash_body("/steadybot", "help"), timestamp=int(time.time()) - 6 * 60)
+    assert response.status == 401
+    fresh = await bot.post_slack(wire.slash_body("/steadybot", "help"), timestamp=int(time.time()) - 4 * 60)
+    assert fresh.status == 200
+
+
+async def test_url_verification(bot: Harness) -> None:
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
+    response = await bot.post_slack(body, "application/json")
+    assert response.status == 200
+    assert "c-123" in await response.text()
+
+
+async def test_malformed_bodies_get_4xx_never_5xx(bot: Harness) -> None:
+    for body, content_type in [
+        ("{not json", "application/json"),
+        ("[1, 2, 3]", "application/json"),
+        ('{"type": 5}', "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        ("payload=" + json.dumps({"type": "block_actions", "actions": "nope"}), "application/x-www-form-urlencoded"),
+        ("", "application/json"),
+        ("\u202e\x00", "text/plain"),
+    ]:
+        response = await bot.post_slack(body, content_type)
+        assert 400 <= response.status < 500 or response.status == 200, (body, response.status)
+        assert "Traceback" not in await response.text()
+    unsigned = await bot.client.post("/slack/events", data="{garbage", headers={"Content-Type": "application/json"})
+    assert unsigned.status == 401
+
+
+async def test_huge_body_is_413(bot: Harness) -> None:
+    body = wire.slash_body("/steadybot", "x" * (2 * 1024 * 1024))
+    response = await bot.post_slack(body)
+    assert response.status == 413
+
+
+async def test_help_answers_inside_three_seconds(bot: Harness) -> None:
+    for command in DESIGN_COMMANDS:
+        if command.lstrip("/") not in bot.runtime.registry.commands:
+            continue  # features register themselves; tests/test_commands_help.py requires all of them
+        started = time.perf_counter()
+        reply = await bot.slash_reply(command, "help")
+        assert time.perf_counter() - started < 3.0
+        assert command in _texts(reply) and reply["response_type"] == "ephemeral"
+
+
+async def test_ack_comes_before_the_work(bot: Harness) -> None:
+    """The HTTP answer is the bare ack; the reply arrives afterwards through response_url."""
+    response = await bot.slash("/steadybot", "help")
+    assert response.status == 200 and (await response.text()) == ""
+    await bot.slack.wait_for_responses(1)
+
+
+async def test_unknown_command_and_gibberish_are_friendly(bot: Harness) -> None:
+    reply = await bot.slash_reply("/nonsense", "whatever")
+    assert "don't know" in reply["text"]
+    reply = await bot.slash_reply("/steadybot", "\u202e\x07 frobnicate")
+    assert "settings" in reply["text"] and "Traceback" not in reply["text"]
+    reply = await bot.slash_reply("/steadybot", "x" * 3000)
+    assert "more text than I can read" in reply["text"]
+
+
+async def test_settings_are_for_the_channel_creator(bot: Harness) -> None:
+    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
+    reply = await bot.slash_reply("/steadybot", "settings", user="U1")
+    assert "Only the channel's creator" in _texts(reply)
+    reply = await bot.slash_reply("/steadybot", "settings scope off", user="U1")
+    assert "Only the channel's creator" in reply["text"]
+    reply = await bot.slash_reply("/steadybot", "settings scope off", user="ULEAD")
+    assert "Saved" in _texts(reply)
+    assert "off (sensitivity normal)" in _texts(reply)
+
+
+async def test_admins_may_change_any_channel(sqlite_url: str) -> None:
+    async with running(sqlite_url, admins=frozenset({"UADMIN"})) as bot:
+        bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD"])
+        reply = await bot.slash_reply("/steadybot", "settings min 3", user="UADMIN")
+        assert "at least 3 answers" in _texts(reply)
+
+
+async def test_settings_modal_round_trip(bot: Harness) -> None:
+    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD"])
+    shown = await bot.slash_reply("/steadybot", "settings", user="ULEAD")
+    button = shown["blocks"][-1]["elements"][0]
+    response = await bot.press(button["action_id"], button.get("value", ""), user="ULEAD", channel="C1",
+                               is_ephemeral=True)
+    assert response.status == 200
+    opened = (await bot.slack.wait_for("views.open"))[0].params
+    metadata = json.loads(opened["view"]["private_metadata"])
+    assert metadata["f"] == "settings.edit" and metadata["ch"] == "C1"
+    response = await bot.submit(metadata, {"scope_watch": "off", "scope_sensitivity": "high",
+                                           "agenda_enforcement": "on", "quiet_hours": "21:00-07:30",
+                                           "min_respondents": "6"}, user="ULEAD")
+    assert response.status == 200
+    posted = await bot.slack.wait_for("chat.postEphemeral")
+    assert "Saved" in _texts(posted[0].params)
+    settings = await bot.runtime.store.settings.get(Place(Platform.SLACK, "C1"))
+    assert (settings.scope_watch, settings.scope_sensitivity, settings.min_respondents) == (False, "high", 6)
+    assert str(settings.quiet_start) == "21:00:00" and str(settings.quiet_end) == "07:30:00"
+
+
+async def test_modal_submission_by_someone_else_is_refused(bot: Harness) -> None:
+    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
+    await bot.submit({"f": "settings.edit", "c": "", "ch": "C1"}, {"min_respondents": "3"}, user="U1")
+    posted = await bot.slack.wait_for("chat.postEphemeral")
+    assert "Only the channel's creator" in _texts(posted[0].params)
+
+
+async def test_mentions_and_dms_are_typed_commands(bot: Harness) -> None:
+    await bot.event({"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> help", "ts": "1.1",
+                     "thread_ts": "1.0"})
+    posted = await bot.slack.wait_for("chat.postEphemeral")
+    assert "/steadybot" in _texts(posted[0].params) and posted[0].params["thread_ts"] == "1.0"
+    await bot.event({"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "wat",
+                     "ts": "2.1"})
+    dm = await bot.slack.wait_for("chat.postMessage")
+    assert "don't know" in _texts(dm[0].params) and dm[0].params["channel"] == "D1"
+
+
+async def test_retried_event_is_handled_once(bot: Harness) -> None:
+    event = {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> help", "ts": "3.1"}
+    await bot.event(event, event_id="EvSame")
+    await bot.slack.wait_for("chat.postEphemeral")
+    await bot.event(event, event_id="EvSame", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    await bot.settle()
+    assert len(bot.slack.calls_to("chat.postEphemeral")) == 1
+
+
+async def test_slack_off_when_not_configured(sqlite_url: str) -> None:
+    async with running(sqlite_url, slack=False) as bot:
+        body = wire.slash_body("/steadybot", "help")
+        response = await bot.client.post("/slack/events", data=body, headers=wire.slack_headers(SIGNING_SECRET, body))
+        assert response.status == 404
