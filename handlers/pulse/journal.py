@@ -1,0 +1,248 @@
+"""`/pulse me`: a person's private journal (opt-in, asked once) and the opt-in weekly reflection.
+
+The journal is keyed by person and holds their own answers with a coarse day — no round id and no key into
+the anonymous rows. It is only ever shown to that person (Visibility.PRIVATE)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+from handlers.core.errors import UserError
+from handlers.core.ports import ChannelSettings
+from handlers.core.registry import ActionHandler, Pending
+from handlers.core.services import Services
+from handlers.core.text import clean, clip
+from handlers.core.timeparse import to_local_naive, zone
+from handlers.core.types import (
+    Button,
+    Command,
+    Field,
+    Form,
+    Interaction,
+    OutboxItem,
+    Person,
+    Reply,
+    Target,
+    Visibility,
+)
+from handlers.pulse.common import person_tz, pulse_store
+from handlers.pulse.model import DIMENSIONS, JournalEntry
+from handlers.pulse.questions import QuestionSet
+from handlers.pulse.timing import allowed_instant
+
+KIND_REFLECT = "pulse.reflect"
+REFLECT_FORM = "pulse.reflect"
+REFLECT_AT = time(16, 0)  # Friday afternoon, each person's own time
+REFLECT_DAY = 4  # Friday
+SHOWN = 12
+ME_EXAMPLE = "/pulse me on"
+OFFER = ("Would you like a **private journal** of your own pulse answers? Only you can ever see it "
+         "(`/pulse me`) — handy to bring to a 1:1 with your manager. It is kept apart from the anonymous "
+         "answers, and you can delete it any time. I'll only ask this once.")
+
+
+def journal_offer() -> Reply:
+    return Reply(OFFER, buttons=(
+        Button("pulse.journal.on", "Keep my journal", style="primary"),
+        Button("pulse.journal.reflect", "Journal + weekly reflection"),
+        Button("pulse.journal.no", "No thanks"),
+    ), visibility=Visibility.PRIVATE)
+
+
+def _entry_line(entry: JournalEntry, questions: QuestionSet) -> str:
+    day = f"{entry.day:%a} {entry.day.day} {entry.day:%b}"
+    if entry.kind == "reflection":
+        parts = []
+        if entry.gave:
+            parts.append(f"gave energy: {clip(entry.gave, 200)}")
+        if entry.drained:
+            parts.append(f"drained it: {clip(entry.drained, 200)}")
+        return f"• {day} · weekly reflection — " + "; ".join(parts)
+    scores = entry.scores or ()
+    shown = []
+    for dimension, score in zip(DIMENSIONS, scores, strict=False):
+        scale = questions.scale(dimension)
+        shown.append(f"{scale.name} {score} ({scale.label(score)})" if dimension == "workload"
+                     else f"{scale.name} {score}")
+    where = f" · #{entry.channel_name}" if entry.channel_name else ""
+    line = f"• {day}{where} — " + " · ".join(shown)
+    if entry.comment:
+        line += f"\n    “{clip(entry.comment, 300)}”"
+    return line
+
+
+def render_journal(entries: list[JournalEntry], reflect: bool, questions: QuestionSet) -> Reply:
+    buttons = (
+        Button("pulse.journal.reflect_off" if reflect else "pulse.journal.reflect",
+               "Stop weekly reflection" if reflect else "Add a weekly reflection"),
+        Button("pulse.journal.delete", "Delete my journal", style="danger",
+               confirm="This deletes every entry of your journal and stops it. Anonymous answers stay as they are."),
+    )
+    if not entries:
+        return Reply("**Your pulse journal** is on, and empty so far: your next pulse answer"
+                     + (" or weekly reflection" if reflect else "") + " will be the first entry. Only you can see it.",
+                     buttons=buttons, visibility=Visibility.PRIVATE)
+    lines = ["**Your pulse journal** — only you can see this. Your latest entries:"]
+    lines.extend(_entry_line(e, questions) for e in entries)
+    pulses = [e.scores for e in entries if e.kind == "pulse" and e.scores][:4]
+    if len(pulses) >= 2:
+        averages = " · ".join(
+            f"{questions.scale(d).name} {sum(s[i] for s in pulses) / len(pulses):.1f}" for i, d in enumerate(DIMENSIONS))
+        lines.append(f"Average of your last {len(pulses)} pulses: {averages}")
+    if reflect:
+        lines.append("_Weekly reflection is on: a short DM on Friday afternoons._")
+    return Reply("\n".join(lines), buttons=buttons, visibility=Visibility.PRIVATE)
+
+
+MeHandler = Callable[[Command, str, Services], Awaitable[Reply]]
+
+
+def make_journal_handlers(questions: QuestionSet) -> tuple[MeHandler, ActionHandler]:
+    async def me(cmd: Command, rest: str, svc: Services) -> Reply:
+        store = pulse_store(svc)
+        who = cmd.who
+        words = rest.lower().split()
+        prefs = await store.prefs(who.platform, who.id)
+        if not words:
+            if prefs.journal:
+                return render_journal(await store.journal(who.platform, who.id, SHOWN), prefs.reflect, questions)
+            if not prefs.journal_asked:
+                await store.set_prefs(who.platform, who.id, journal_asked=True)
+                return journal_offer()
+            return Reply("Your private journal is off. Start it with `/pulse me on` — only you will ever see it.",
+                         visibility=Visibility.PRIVATE)
+        if words == ["on"]:
+            await store.set_prefs(who.platform, who.id, journal=True, journal_asked=True)
+            return Reply("**Your private journal is on.** From your next pulse answer on, a copy goes to your journal; "
+                         "only you can see it with `/pulse me`. Add a weekly reflection with `/pulse me reflect on`.",
+                         visibility=Visibility.PRIVATE)
+        if words in (["off"], ["delete"]):
+            deleted = await store.delete_journal(who.platform, who.id)
+            await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
+            return Reply(f"Your journal is off, and I deleted its {deleted} entr{'y' if deleted == 1 else 'ies'}. "
+                         "Anonymous answers stay as they are — nothing links them to you.",
+                         visibility=Visibility.PRIVATE)
+        if words in (["reflect", "on"], ["reflection", "on"]):
+            return await _reflect_on(who, svc)
+        if words in (["reflect", "off"], ["reflection", "off"]):
+            await store.set_prefs(who.platform, who.id, reflect=False)
+            return Reply("Weekly reflection is off. Your journal stays as it is.", visibility=Visibility.PRIVATE)
+        raise UserError("`/pulse me` knows `on`, `off`, `reflect on` and `reflect off`.", ME_EXAMPLE)
+
+    async def _reflect_on(who: Person, svc: Services) -> Reply:
+        tz = await person_tz(svc, who)
+        await pulse_store(svc).set_prefs(who.platform, who.id, journal=True, journal_asked=True, reflect=True,
+                                         tz=tz.key)
+        return Reply("**Weekly reflection is on.** On Friday afternoons I'll ask two questions — what gave you "
+                     "energy this week, and what drained it. Your answers go only to your private journal "
+                     "(`/pulse me`).", visibility=Visibility.PRIVATE, replace_original=True)
+
+    async def on_action(interaction: Interaction, svc: Services) -> Reply:
+        store = pulse_store(svc)
+        who = interaction.who
+        action = interaction.action.removeprefix("pulse.journal.")
+        if action == "on":
+            await store.set_prefs(who.platform, who.id, journal=True, journal_asked=True)
+            return Reply("**Your private journal is on.** Your next answers will be kept there, for you only: "
+                         "`/pulse me`.", visibility=Visibility.PRIVATE, replace_original=True)
+        if action == "reflect":
+            return await _reflect_on(who, svc)
+        if action == "reflect_off":
+            await store.set_prefs(who.platform, who.id, reflect=False)
+            return Reply("Weekly reflection is off.", visibility=Visibility.PRIVATE, replace_original=True)
+        if action == "no":
+            await store.set_prefs(who.platform, who.id, journal_asked=True)
+            return Reply("Okay — no journal. If you change your mind: `/pulse me on`.",
+                         visibility=Visibility.PRIVATE, replace_original=True)
+        if action == "delete":
+            deleted = await store.delete_journal(who.platform, who.id)
+            await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
+            return Reply(f"Deleted your journal ({deleted} entr{'y' if deleted == 1 else 'ies'}) and stopped it.",
+                         visibility=Visibility.PRIVATE, replace_original=True)
+        return Reply("That button is no longer active. Try `/pulse me`.", visibility=Visibility.PRIVATE)
+
+    return me, on_action
+
+
+# ---- the weekly reflection -----------------------------------------------------------------------------
+def reflect_form(week: str) -> Form:
+    return Form(
+        id=REFLECT_FORM,
+        title="Weekly reflection",
+        intro="Just for you: saved only in your private journal.",
+        fields=(
+            Field("gave", "What gave you energy this week?", "text", optional=True, multiline=True, max_length=500),
+            Field("drained", "What drained it?", "text", optional=True, multiline=True, max_length=500),
+        ),
+        context=week,
+        submit_label="Save to my journal",
+        launch_label="Reflect (1 minute)",
+    )
+
+
+def next_reflection(now: datetime, tz_name: str | None, default_tz: str) -> tuple[str, datetime]:
+    """The coming Friday-afternoon reflection in the person's zone: (its date, when the DM is due in UTC)."""
+    tz = zone(tz_name, default_tz)
+    local_now = to_local_naive(now, tz)
+    friday = local_now.date() + timedelta(days=(REFLECT_DAY - local_now.weekday()) % 7)
+    if datetime.combine(friday, REFLECT_AT) <= local_now:
+        friday += timedelta(days=7)
+    quiet = ChannelSettings()
+    return friday.isoformat(), allowed_instant(datetime.combine(friday, REFLECT_AT), tz, quiet.quiet_start,
+                                               quiet.quiet_end).astimezone(UTC)
+
+
+async def queue_reflections(svc: Services) -> None:
+    """Periodic: one reflection DM per opted-in person and week (idempotent by key)."""
+    store = pulse_store(svc)
+    now = svc.clock.now()
+    for platform, user_id, prefs in await store.reflecting():
+        week, due = next_reflection(now, prefs.tz, svc.settings.default_tz)
+        if prefs.reflect_queued == week:
+            continue
+        await svc.outbox.enqueue([OutboxItem(Target.user(Person(platform, user_id)), due, KIND_REFLECT,
+                                             data={"week": week},
+                                             dedupe_key=f"pulse:reflect:{platform.value}:{user_id}:{week}")])
+        await store.set_prefs(platform, user_id, reflect_queued=week)
+
+
+async def prepare_reflection(pending: Pending, svc: Services) -> Reply | None:
+    prefs = await pulse_store(svc).prefs(pending.target.platform, pending.target.id)
+    if not prefs.reflect or prefs.opted_out:
+        return None
+    week = str(pending.data.get("week") or "")
+    return Reply("**Weekly reflection** — two short questions, just for you. Your answers go only to your private "
+                 "journal.", form=reflect_form(week), visibility=Visibility.PRIVATE)
+
+
+async def open_reflection(interaction: Interaction, svc: Services) -> Form | Reply:
+    prefs = await pulse_store(svc).prefs(interaction.who.platform, interaction.who.id)
+    if not prefs.journal:
+        return Reply("Your journal is off, so there is nowhere to keep a reflection. Start it with `/pulse me on`.",
+                     visibility=Visibility.PRIVATE)
+    return reflect_form(interaction.value)
+
+
+async def submit_reflection(interaction: Interaction, svc: Services) -> Reply:
+    values = interaction.form_values or {}
+    gave = clean(values.get("gave", ""), 500) or None
+    drained = clean(values.get("drained", ""), 500) or None
+    if not gave and not drained:
+        raise UserError("Write a line for at least one of the two questions — or simply skip this week.")
+    store = pulse_store(svc)
+    who = interaction.who
+    prefs = await store.prefs(who.platform, who.id)
+    if not prefs.journal:
+        return Reply("Your journal is off, so I didn't keep this. Start it with `/pulse me on`.",
+                     visibility=Visibility.PRIVATE, replace_original=True)
+    today = to_local_naive(svc.clock.now(), await person_tz(svc, who)).date()
+    try:
+        day = date.fromisoformat(interaction.value)
+    except ValueError:
+        day = today
+    if abs((day - today).days) > 14:  # a stale or made-up week: file it under today
+        day = today
+    await store.add_reflection(who.platform, who.id, day, gave, drained)
+    return Reply("Saved to your private journal — only you can see it: `/pulse me`.",
+                 visibility=Visibility.PRIVATE, replace_original=True)

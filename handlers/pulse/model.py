@@ -1,0 +1,146 @@
+"""What the pulse feature passes around: schedules, rounds, per-round aggregates, answers, preferences and
+journal entries. Plain data, no storage types (the repository builds these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from handlers.core.recurrence import Recurrence
+from handlers.core.types import Place, Platform
+
+# The five scored dimensions, in form order. They are fixed columns of the anonymous answers table; the
+# wording of each question lives in questions.toml.
+DIMENSIONS = ("exhaustion", "cynicism", "efficacy", "workload", "burnout")
+LEVELS = (1, 2, 3, 4, 5)
+DEFAULT_WINDOW_HOURS = 72
+BURNOUT_FLAG_LEVEL = 3  # answers at this burnout level or above are counted (never named) in results
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    id: int
+    platform: Platform
+    channel_id: str
+    team_id: str
+    channel_name: str
+    phrase: str
+    recurrence: Recurrence
+    next_occurrence: datetime  # naive local wall time: each person gets it at this time in their own zone
+    window_hours: int
+    active: bool
+
+    def place(self) -> Place:
+        return Place(self.platform, self.channel_id, self.team_id, None, False, self.channel_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One pulse of one channel. `invited` is None while invitations are still being created."""
+
+    id: int
+    key: str
+    platform: Platform
+    channel_id: str
+    team_id: str
+    channel_name: str
+    schedule_id: int | None
+    occurrence: datetime | None  # naive local wall time of a scheduled round; None for `/pulse now`
+    opened_at: datetime
+    first_due_at: datetime | None
+    closes_at: datetime
+    window_hours: int
+    invited: int | None
+    sealed: bool
+
+    def place(self) -> Place:
+        return Place(self.platform, self.channel_id, self.team_id, None, False, self.channel_name)
+
+    def is_open(self, now: datetime) -> bool:
+        return not self.sealed and now < self.closes_at
+
+    @property
+    def started_at(self) -> datetime:
+        return self.first_due_at or self.opened_at
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStats:
+    """A round with its anonymous aggregate: how many answered, and per dimension how many chose 1..5."""
+
+    round: Round
+    answers: int
+    counts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def mean(self, dimension: str) -> float:
+        counts = self.counts.get(dimension, (0,) * len(LEVELS))
+        total = sum(counts)
+        return sum(level * n for level, n in zip(LEVELS, counts, strict=True)) / total if total else 0.0
+
+    def at_or_above(self, dimension: str, level: int) -> int:
+        counts = self.counts.get(dimension, (0,) * len(LEVELS))
+        return sum(n for lv, n in zip(LEVELS, counts, strict=True) if lv >= level)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a person submitted: one score 1..5 per dimension (in DIMENSIONS order) and an optional comment."""
+
+    scores: tuple[int, ...]
+    comment: str | None = None
+
+    def score(self, dimension: str) -> int:
+        return self.scores[DIMENSIONS.index(dimension)]
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"  # a second answer in the same round: not counted
+    NOT_INVITED = "not_invited"  # no participation record (never invited, or forgotten)
+    CLOSED = "closed"
+    NO_ROUND = "no_round"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    outcome: Outcome
+    round: Round | None = None
+    completed: bool = False  # this answer was the last one expected: the round closed
+    journaled: bool = False  # a copy went to the person's private journal
+    offer_journal: bool = False  # never asked about the journal yet: ask once
+
+
+@dataclass(frozen=True, slots=True)
+class Prefs:
+    opted_out: bool = False
+    journal: bool = False
+    journal_asked: bool = False
+    reflect: bool = False
+    tz: str | None = None
+    reflect_queued: str | None = None  # ISO date of the Friday whose reflection DM is already queued
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    day: date
+    kind: str  # "pulse" | "reflection"
+    channel_name: str = ""
+    scores: tuple[int, ...] | None = None
+    comment: str | None = None
+    gave: str | None = None
+    drained: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    platform: Platform
+    user_id: str
+    journal_entries: int = 0
+    participation: int = 0
+    messages: int = 0
+    preferences: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.journal_entries or self.participation or self.messages or self.preferences)

@@ -1,0 +1,116 @@
+"""Inviting a round: the channel's members (no bots, nobody who opted out), each with a DM due at their own
+allowed time, and at most one reminder. Everything goes through the outbox; the preparers decide at send
+time whether the DM is still wanted (round open, not answered, not opted out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from handlers.core.registry import Pending, Preparer
+from handlers.core.services import Services
+from handlers.core.timeparse import format_local, zone
+from handlers.core.types import OutboxItem, Reply, Target, Visibility
+from handlers.pulse.common import plural, pulse_store, team_label, threshold
+from handlers.pulse.model import Round
+from handlers.pulse.ports import PulseStore
+from handlers.pulse.questions import QuestionSet
+from handlers.pulse.timing import invite_due, occurrence_span, reminder_due
+
+KIND_INVITE = "pulse.invite"
+KIND_REMIND = "pulse.remind"
+NOW_SLACK = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    round: Round
+    people: int  # DMs queued
+    right_away: int  # of those, due now
+    skipped: int  # whose moved DM would meet the schedule's next one: they skip this occurrence
+
+
+def outbox_prefix(round_id: int) -> str:
+    return f"pulse:{round_id}:"
+
+
+async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
+    """Create the round's participation rows and queue its DMs. Idempotent: safe to run again after a crash
+    or on another replica (participation rows and outbox keys are unique)."""
+    place = rnd.place()
+    now = svc.clock.now()
+    members = await svc.directory.members(place)
+    people = list({p.id: p for p in members if p.id and not p.is_bot}.values())
+    out = await store.opted_out(place.platform, [p.id for p in people])
+    people = [p for p in people if p.id not in out]
+    settings = await svc.store.settings.get(place)
+    quiet = (settings.quiet_start, settings.quiet_end)
+    schedule = await store.schedule(rnd.schedule_id) if rnd.schedule_id is not None else None
+    recurrence = schedule.recurrence if schedule is not None else None
+    window = timedelta(hours=rnd.window_hours)
+    plans = []
+    skipped = 0
+    for person in people:
+        tz = svc.tz_of(person)
+        due = invite_due(now, tz, quiet, rnd.occurrence, recurrence)
+        if due is None:
+            skipped += 1
+            continue
+        plans.append((person, tz, due))
+    if not plans:
+        return Invited(await store.finish_invitations(rnd.id, None, rnd.closes_at), 0, 0, skipped)
+    first = min(due for _, _, due in plans)
+    closes_at = max(due for _, _, due in plans) + window
+    span = occurrence_span(rnd.occurrence, recurrence, window)
+    await store.add_invitations(rnd.id, [(p.platform, p.id) for p, _, _ in plans])
+    items: list[OutboxItem] = []
+    for person, tz, due in plans:
+        target = Target.user(person, place.team_id)
+        data = {"round": rnd.id, "tz": tz.key}
+        items.append(OutboxItem(target, due, KIND_INVITE, data=data,
+                                dedupe_key=f"{outbox_prefix(rnd.id)}invite:{person.key}"))
+        remind = reminder_due(due, closes_at, span, tz, quiet)
+        if remind is not None:
+            items.append(OutboxItem(target, remind, KIND_REMIND, data=data,
+                                    dedupe_key=f"{outbox_prefix(rnd.id)}remind:{person.key}"))
+    await svc.outbox.enqueue(items)
+    final = await store.finish_invitations(rnd.id, first, closes_at)
+    right_away = sum(1 for _, _, due in plans if due <= now + NOW_SLACK)
+    return Invited(final, len(plans), right_away, skipped)
+
+
+def make_preparer(questions: QuestionSet, *, reminder: bool) -> Preparer:
+    """The outbox preparer of a pulse DM (or its reminder): decides at send time, builds the form then."""
+
+    async def prepare(pending: Pending, svc: Services) -> Reply | None:
+        store = pulse_store(svc)
+        try:
+            round_id = int(str(pending.data.get("round")))
+        except ValueError:
+            return None
+        platform, user_id = pending.target.platform, pending.target.id
+        rnd, invitation, prefs = await store.invite_state(round_id, platform, user_id)
+        now = svc.clock.now()
+        if rnd is None or not rnd.is_open(now):
+            return None
+        if invitation is not False:
+            return None  # answered already, or no longer invited (forgotten)
+        if prefs.opted_out:
+            await store.withdraw(round_id, platform, user_id)
+            return None
+        k = threshold(await svc.store.settings.get(rnd.place()))
+        tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+        closes = format_local(rnd.closes_at, tz, now=now)
+        team = team_label(rnd.channel_name)
+        if reminder:
+            text = (f"**Reminder: the pulse check-in for {team} is still open** until {closes}.\n"
+                    "If you have 30 seconds, your answer helps the team see how it's really doing. "
+                    "This is the only reminder.")
+        else:
+            text = (f"**Pulse check-in for {team}** — {plural(len(questions.scales), 'quick question')}, "
+                    "about 30 seconds.\n"
+                    f"It's anonymous: your answers are stored without your name, and the team only sees totals "
+                    f"once at least {k} people have answered. Open until {closes}.")
+        return Reply(text=text, form=questions.form(round_id), visibility=Visibility.PRIVATE)
+
+    return prepare

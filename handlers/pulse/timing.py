@@ -1,0 +1,112 @@
+"""When a pulse DM may reach a person: the schedule's wall time in *their* timezone, never on their weekend,
+never in the channel's quiet hours (moved to the next allowed moment), correct across DST changes.
+
+Everything here is pure: naive local wall times in, aware UTC instants out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.core.recurrence import Recurrence
+from handlers.core.timeparse import localize, to_local_naive
+
+WEEKEND = frozenset({5, 6})  # Saturday, Sunday
+MAX_UTC_OFFSET = timedelta(hours=14)  # Pacific/Kiritimati: the first place where a wall time happens
+MIN_UTC_OFFSET = timedelta(hours=-12)  # the last place
+CREATE_LEAD = timedelta(hours=1)  # rounds exist a little before the first person's DM is due
+REMINDER_AT = 2 / 3  # the reminder goes out two thirds into the time a person has to answer
+REMINDER_MARGIN = timedelta(hours=1)  # …and not in the last hour before the round closes
+
+
+def is_quiet(moment: time, start: time, end: time) -> bool:
+    """Quiet hours `start`–`end` (local); they may wrap midnight. `start == end` means no quiet hours."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def next_allowed(local: datetime, start: time, end: time) -> datetime:
+    """The first naive local moment at or after `local` that is a weekday outside quiet hours."""
+    moment = local
+    for _ in range(8):  # weekend → Monday 00:00 → out of quiet hours: three steps at most
+        if moment.weekday() in WEEKEND:
+            moment = datetime.combine(moment.date() + timedelta(days=7 - moment.weekday()), time(0))
+            continue
+        if is_quiet(moment.time(), start, end):
+            if start < end or moment.time() < end:
+                moment = datetime.combine(moment.date(), end)
+            else:
+                moment = datetime.combine(moment.date() + timedelta(days=1), end)
+            continue
+        return moment
+    return moment
+
+
+def allowed_instant(local: datetime, tz: ZoneInfo, start: time, end: time) -> datetime:
+    """`next_allowed` as a UTC instant; a wall time in a DST gap is moved forward and checked again."""
+    aware = localize(next_allowed(local, start, end), tz)
+    for _ in range(4):
+        back = to_local_naive(aware, tz)
+        if next_allowed(back, start, end) == back:
+            break
+        aware = localize(next_allowed(back, start, end), tz)
+    return aware.astimezone(UTC)
+
+
+def invite_due(now: datetime, tz: ZoneInfo, quiet: tuple[time, time], occurrence: datetime | None = None,
+               recurrence: Recurrence | None = None) -> datetime | None:
+    """When one person's DM goes out (UTC), or None when they should skip this occurrence.
+
+    `/pulse now` (no occurrence): now, or their next allowed moment. A scheduled round: the occurrence's wall
+    time in their zone, moved off weekend and quiet hours; never in the past. When that move reaches the
+    schedule's *next* occurrence (a daily schedule on a Saturday), the person skips this one instead of
+    getting two DMs at once."""
+    start, end = quiet
+    local_now = to_local_naive(now, tz)
+    if occurrence is None:
+        return allowed_instant(local_now, tz, start, end)
+    due = allowed_instant(occurrence, tz, start, end)
+    if due < now:
+        due = allowed_instant(local_now, tz, start, end)
+    if recurrence is not None:
+        following = localize(recurrence.next_after(occurrence), tz).astimezone(UTC)
+        if following <= due:
+            return None
+    return due
+
+
+def reminder_due(due: datetime, closes_at: datetime, span: timedelta, tz: ZoneInfo,
+                 quiet: tuple[time, time]) -> datetime | None:
+    """The one reminder: two thirds into the person's time to answer, at an allowed moment, or None when
+    that would be too close to (or after) the close."""
+    target = to_local_naive(due + span * REMINDER_AT, tz)
+    when = allowed_instant(target, tz, *quiet)
+    return when if when <= closes_at - REMINDER_MARGIN else None
+
+
+def create_at(occurrence: datetime) -> datetime:
+    """When the round of a naive local occurrence is created: before it is due anywhere on earth."""
+    return occurrence.replace(tzinfo=UTC) - MAX_UTC_OFFSET - CREATE_LEAD
+
+
+def is_stale(occurrence: datetime, window: timedelta, now: datetime) -> bool:
+    """An occurrence whose round would already be over everywhere (the bot was down): skipped, not sent."""
+    return occurrence.replace(tzinfo=UTC) - MIN_UTC_OFFSET + window <= now
+
+
+def occurrence_span(occurrence: datetime | None, recurrence: Recurrence | None, window: timedelta) -> timedelta:
+    """How long a person has to answer: the window, or less when the schedule's next round comes sooner."""
+    if occurrence is None or recurrence is None:
+        return window
+    return min(window, recurrence.next_after(occurrence) - occurrence)
+
+
+def first_occurrence(recurrence: Recurrence, now: datetime, tz: ZoneInfo) -> tuple[Recurrence, datetime]:
+    """Anchor an every-other-week rule and find its first occurrence after `now` in the scheduler's zone."""
+    local_now = to_local_naive(now, tz).replace(second=0, microsecond=0)
+    anchored = recurrence.anchored(local_now)
+    return anchored, anchored.next_after(local_now)

@@ -1,0 +1,500 @@
+"""Pulse storage: schedules, rounds, participation, anonymous answers, preferences and the private journal.
+
+Aggregates are computed in SQL (one GROUP BY over the covering index of `pulse_answers`), never by loading
+answer rows into Python. Closed rounds are *sealed*: their anonymous rows and participation rows are
+rewritten once, in random order, in one transaction, so that on PostgreSQL neither the physical row order
+(ctid) nor the writing transaction (xmin) of those rows can be lined up with the order people answered in.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.clock import Clock
+from handlers.core.recurrence import Recurrence
+from handlers.core.types import Person, Place, Platform, Target
+from handlers.pulse.model import (
+    DIMENSIONS,
+    LEVELS,
+    Answer,
+    ForgetReport,
+    JournalEntry,
+    Outcome,
+    Prefs,
+    Recorded,
+    Round,
+    RoundStats,
+    Schedule,
+)
+from storage.db import Database
+from storage.models.core import Identity, OutboxRow
+from storage.models.pulse import (
+    PulseAnswer,
+    PulseComment,
+    PulseJournalEntry,
+    PulseParticipation,
+    PulsePerson,
+    PulseRound,
+    PulseSchedule,
+)
+
+_CHUNK = 500
+_PREF_FIELDS = frozenset({"opted_out", "journal", "journal_asked", "reflect", "tz", "reflect_queued"})
+_OCCURRENCE = "%Y-%m-%dT%H:%M"
+
+
+def _occurrence(text: str | None) -> datetime | None:
+    return datetime.strptime(text, _OCCURRENCE) if text else None
+
+
+def _schedule(row: PulseSchedule) -> Schedule:
+    return Schedule(row.id, Platform(row.platform), row.channel_id, row.team_id, row.channel_name, row.phrase,
+                    Recurrence.from_dict(row.recurrence), datetime.strptime(row.next_occurrence, _OCCURRENCE),
+                    row.window_hours, row.active)
+
+
+def _round(row: PulseRound) -> Round:
+    return Round(row.id, row.key, Platform(row.platform), row.channel_id, row.team_id, row.channel_name,
+                 row.schedule_id, _occurrence(row.occurrence), row.opened_at, row.first_due_at, row.closes_at,
+                 row.window_hours, row.invited, row.sealed)
+
+
+def _prefs(row: PulsePerson | None) -> Prefs:
+    if row is None:
+        return Prefs()
+    return Prefs(row.opted_out, row.journal, row.journal_asked, row.reflect, row.tz, row.reflect_queued)
+
+
+def _scores(row: Any) -> tuple[int, ...]:
+    return tuple(int(getattr(row, d)) for d in DIMENSIONS)
+
+
+class PulseRepo:
+    def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
+
+    def _insert(self):  # type: ignore[no-untyped-def]
+        return pg_insert if self.db.is_postgres else sqlite_insert
+
+    # ---- schedules ---------------------------------------------------------------------------------
+    async def set_schedule(self, place: Place, phrase: str, recurrence: Recurrence, first: datetime,
+                           window_hours: int, created_by: str) -> Schedule:
+        async with self.db.session() as s:
+            await s.execute(update(PulseSchedule).where(*self._channel(PulseSchedule, place),
+                                                        PulseSchedule.active.is_(True)).values(active=False))
+            row = PulseSchedule(platform=place.platform.value, channel_id=place.channel_id[:300],
+                                team_id=place.team_id[:200], channel_name=place.name[:200], phrase=phrase[:200],
+                                recurrence=recurrence.to_dict(), next_occurrence=first.strftime(_OCCURRENCE),
+                                window_hours=window_hours, active=True, created_by=created_by[:200],
+                                created_at=self.clock.now())
+            s.add(row)
+            await s.flush()
+            return _schedule(row)
+
+    async def stop_schedule(self, place: Place) -> Schedule | None:
+        async with self.db.session() as s:
+            row = await s.scalar(select(PulseSchedule).where(*self._channel(PulseSchedule, place),
+                                                             PulseSchedule.active.is_(True)))
+            if row is None:
+                return None
+            await s.execute(update(PulseSchedule).where(*self._channel(PulseSchedule, place),
+                                                        PulseSchedule.active.is_(True)).values(active=False))
+            row.active = False
+            return _schedule(row)
+
+    async def active_schedule(self, place: Place) -> Schedule | None:
+        async with self.db.session() as s:
+            row = await s.scalar(select(PulseSchedule).where(*self._channel(PulseSchedule, place),
+                                                             PulseSchedule.active.is_(True))
+                                 .order_by(PulseSchedule.id.desc()).limit(1))
+            return _schedule(row) if row else None
+
+    async def active_schedules(self) -> list[Schedule]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PulseSchedule).where(PulseSchedule.active.is_(True))
+                                    .order_by(PulseSchedule.id))).all()
+            return [_schedule(r) for r in rows]
+
+    async def schedule(self, schedule_id: int) -> Schedule | None:
+        async with self.db.session() as s:
+            row = await s.get(PulseSchedule, schedule_id)
+            return _schedule(row) if row else None
+
+    async def advance_schedule(self, schedule_id: int, expected: datetime, following: datetime) -> bool:
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(PulseSchedule)
+                .where(PulseSchedule.id == schedule_id, PulseSchedule.active.is_(True),
+                       PulseSchedule.next_occurrence == expected.strftime(_OCCURRENCE))
+                .values(next_occurrence=following.strftime(_OCCURRENCE))
+            )
+            return (result.rowcount or 0) == 1
+
+    # ---- rounds ------------------------------------------------------------------------------------
+    async def create_round(self, key: str, place: Place, window_hours: int, *, schedule_id: int | None = None,
+                           occurrence: datetime | None = None) -> Round:
+        now = self.clock.now()
+        stmt = self._insert()(PulseRound).values(
+            key=key[:200], platform=place.platform.value, channel_id=place.channel_id[:300],
+            team_id=place.team_id[:200], channel_name=place.name[:200], schedule_id=schedule_id,
+            occurrence=occurrence.strftime(_OCCURRENCE) if occurrence else None, opened_at=now,
+            first_due_at=None, closes_at=now + timedelta(hours=window_hours), window_hours=window_hours,
+            invited=None, sealed=False,
+        ).on_conflict_do_nothing(index_elements=["key"])
+        async with self.db.session() as s:
+            await s.execute(stmt)
+            row = await s.scalar(select(PulseRound).where(PulseRound.key == key[:200]))
+            assert row is not None
+            return _round(row)
+
+    async def round(self, round_id: int) -> Round | None:
+        async with self.db.session() as s:
+            row = await s.get(PulseRound, round_id)
+            return _round(row) if row else None
+
+    async def rounds_to_invite(self) -> list[Round]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PulseRound).where(PulseRound.invited.is_(None))
+                                    .order_by(PulseRound.id).limit(100))).all()
+            return [_round(r) for r in rows]
+
+    async def add_invitations(self, round_id: int, people: Sequence[tuple[Platform, str]]) -> None:
+        rows = [{"round_id": round_id, "platform": p.value, "user_id": u[:200], "answered": False}
+                for p, u in dict.fromkeys(people)]
+        async with self.db.session() as s:
+            for start in range(0, len(rows), _CHUNK):
+                stmt = self._insert()(PulseParticipation).values(rows[start:start + _CHUNK])
+                await s.execute(stmt.on_conflict_do_nothing(index_elements=["round_id", "platform", "user_id"]))
+
+    async def finish_invitations(self, round_id: int, first_due: datetime | None, closes_at: datetime) -> Round:
+        async with self.db.session() as s:
+            count = await s.scalar(select(func.count()).select_from(PulseParticipation)
+                                   .where(PulseParticipation.round_id == round_id))
+            row = await s.get(PulseRound, round_id, with_for_update=True)
+            assert row is not None
+            row.invited = int(count or 0)
+            row.first_due_at = first_due
+            row.closes_at = closes_at
+            if first_due is not None and row.invited:
+                # A channel has one open round at a time: an older one closes when this one starts.
+                await s.execute(
+                    update(PulseRound)
+                    .where(PulseRound.platform == row.platform, PulseRound.channel_id == row.channel_id,
+                           PulseRound.id < round_id, PulseRound.sealed.is_(False), PulseRound.closes_at > first_due)
+                    .values(closes_at=first_due)
+                )
+            await s.flush()
+            return _round(row)
+
+    async def drop_round(self, round_id: int) -> None:
+        async with self.db.session() as s:
+            await s.execute(delete(PulseParticipation).where(PulseParticipation.round_id == round_id))
+            await s.execute(delete(PulseRound).where(PulseRound.id == round_id))
+
+    async def open_round(self, place: Place) -> Round | None:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            row = await s.scalar(
+                select(PulseRound)
+                .where(*self._channel(PulseRound, place), PulseRound.sealed.is_(False), PulseRound.closes_at > now,
+                       (PulseRound.invited > 0) | PulseRound.invited.is_(None))
+                .order_by(PulseRound.opened_at.desc(), PulseRound.id.desc()).limit(1)
+            )
+            return _round(row) if row else None
+
+    async def unstarted_rounds(self, schedule_id: int) -> list[Round]:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(PulseRound).where(
+                    PulseRound.schedule_id == schedule_id, PulseRound.sealed.is_(False),
+                    PulseRound.invited.is_(None) | PulseRound.first_due_at.is_(None) | (PulseRound.first_due_at > now),
+                )
+            )).all()
+            return [_round(r) for r in rows]
+
+    async def close_round(self, round_id: int) -> None:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            await s.execute(update(PulseRound).where(PulseRound.id == round_id, PulseRound.sealed.is_(False),
+                                                     PulseRound.closes_at > now).values(closes_at=now))
+        await self.seal(round_id)
+
+    async def rounds_to_seal(self) -> list[int]:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            return list((await s.scalars(
+                select(PulseRound.id).where(PulseRound.sealed.is_(False), PulseRound.closes_at <= now,
+                                            PulseRound.invited.is_not(None)).order_by(PulseRound.id).limit(100)
+            )).all())
+
+    async def seal(self, round_id: int) -> bool:
+        """Once per closed round, by whichever replica gets there first."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            claimed = await s.execute(
+                update(PulseRound)
+                .where(PulseRound.id == round_id, PulseRound.sealed.is_(False), PulseRound.invited.is_not(None),
+                       PulseRound.closes_at <= now)
+                .values(sealed=True)
+            )
+            if (claimed.rowcount or 0) != 1:
+                return False
+            answers = [dict(zip(DIMENSIONS, _scores(r), strict=True)) for r in (await s.execute(
+                select(*(getattr(PulseAnswer, d) for d in DIMENSIONS)).where(PulseAnswer.round_id == round_id)
+            )).all()]
+            comments = list((await s.scalars(select(PulseComment.text).where(PulseComment.round_id == round_id))).all())
+            parts = [{"platform": p, "user_id": u, "answered": a} for p, u, a in (await s.execute(
+                select(PulseParticipation.platform, PulseParticipation.user_id, PulseParticipation.answered)
+                .where(PulseParticipation.round_id == round_id)
+            )).all()]
+            await s.execute(delete(PulseAnswer).where(PulseAnswer.round_id == round_id))
+            await s.execute(delete(PulseComment).where(PulseComment.round_id == round_id))
+            await s.execute(delete(PulseParticipation).where(PulseParticipation.round_id == round_id))
+            for rows in (answers, comments, parts):
+                self.rng.shuffle(rows)
+            await self._insert_all(s, PulseAnswer, [{"id": str(uuid.uuid4()), "round_id": round_id, **a}
+                                                    for a in answers])
+            await self._insert_all(s, PulseComment, [{"id": str(uuid.uuid4()), "round_id": round_id, "text": t}
+                                                     for t in comments])
+            await self._insert_all(s, PulseParticipation, [{"round_id": round_id, **p} for p in parts])
+        return True
+
+    # ---- participation and answers -----------------------------------------------------------------
+    async def invite_state(self, round_id: int, platform: Platform,
+                           user_id: str) -> tuple[Round | None, bool | None, Prefs]:
+        """The round, the person's invitation (None: not invited; True: answered) and their preferences,
+        read in one transaction: every pulse DM and reminder checks these right before it is sent."""
+        async with self.db.session() as s:
+            row = await s.get(PulseRound, round_id)
+            if row is None:
+                return None, None, Prefs()
+            answered = await s.scalar(select(PulseParticipation.answered).where(
+                *self._participant(round_id, platform, user_id)))
+            person = await s.get(PulsePerson, (platform.value, user_id)) if answered is False else None
+            return _round(row), answered, _prefs(person)
+
+    async def invitation(self, round_id: int, platform: Platform, user_id: str) -> bool | None:
+        async with self.db.session() as s:
+            return await s.scalar(select(PulseParticipation.answered).where(
+                *self._participant(round_id, platform, user_id)))
+
+    async def withdraw(self, round_id: int, platform: Platform, user_id: str) -> None:
+        async with self.db.session() as s:
+            gone = await s.execute(delete(PulseParticipation).where(
+                *self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False)))
+            if gone.rowcount:
+                await s.execute(update(PulseRound).where(PulseRound.id == round_id, PulseRound.invited > 0,
+                                                         PulseRound.sealed.is_(False))
+                                .values(invited=PulseRound.invited - 1))
+
+    async def record(self, round_id: int, platform: Platform, user_id: str, answer: Answer,
+                     journal_day: date) -> Recorded:
+        """Count an answer once. The answer row gets no person and no time; the participation row only flips."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            row = await s.get(PulseRound, round_id, with_for_update=True)
+            if row is None:
+                return Recorded(Outcome.NO_ROUND)
+            current = _round(row)
+            if not current.is_open(now):
+                return Recorded(Outcome.CLOSED, current)
+            flipped = await s.execute(
+                update(PulseParticipation)
+                .where(*self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False))
+                .values(answered=True)
+            )
+            if (flipped.rowcount or 0) != 1:
+                exists = await s.scalar(select(PulseParticipation.answered).where(
+                    *self._participant(round_id, platform, user_id)))
+                return Recorded(Outcome.ALREADY if exists is not None else Outcome.NOT_INVITED, current)
+            s.add(PulseAnswer(id=str(uuid.uuid4()), round_id=round_id,
+                              **dict(zip(DIMENSIONS, answer.scores, strict=True))))
+            if answer.comment:
+                s.add(PulseComment(id=str(uuid.uuid4()), round_id=round_id, text=answer.comment))
+            person = await s.get(PulsePerson, (platform.value, user_id))
+            prefs = _prefs(person)
+            if prefs.journal:
+                s.add(PulseJournalEntry(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
+                                        kind="pulse", day=journal_day, channel_name=row.channel_name,
+                                        comment=answer.comment,
+                                        **dict(zip(DIMENSIONS, answer.scores, strict=True))))
+            await s.flush()
+            count = await s.scalar(select(func.count()).select_from(PulseAnswer)
+                                   .where(PulseAnswer.round_id == round_id))
+            completed = row.invited is not None and int(count or 0) >= row.invited
+            if completed:
+                row.closes_at = now
+        if completed:
+            await self.seal(round_id)
+        return Recorded(Outcome.RECORDED, current, completed, prefs.journal,
+                        not prefs.journal and not prefs.journal_asked)
+
+    async def answer_count(self, round_id: int) -> int:
+        async with self.db.session() as s:
+            return int(await s.scalar(select(func.count()).select_from(PulseAnswer)
+                                      .where(PulseAnswer.round_id == round_id)) or 0)
+
+    # ---- results -----------------------------------------------------------------------------------
+    async def recent_stats(self, place: Place, limit: int) -> list[RoundStats]:
+        buckets = [func.sum(case((getattr(PulseAnswer, d) == level, 1), else_=0)) for d in DIMENSIONS for level in LEVELS]
+        async with self.db.session() as s:
+            rounds = (await s.scalars(
+                select(PulseRound).where(*self._channel(PulseRound, place), PulseRound.invited > 0)
+                .order_by(PulseRound.opened_at.desc(), PulseRound.id.desc()).limit(limit)
+            )).all()
+            if not rounds:
+                return []
+            aggregates = (await s.execute(
+                select(PulseAnswer.round_id, func.count(), *buckets)
+                .where(PulseAnswer.round_id.in_([r.id for r in rounds]))
+                .group_by(PulseAnswer.round_id)
+            )).all()
+        by_round = {int(a[0]): a for a in aggregates}
+        out: list[RoundStats] = []
+        for r in rounds:
+            agg = by_round.get(r.id)
+            if agg is None:
+                out.append(RoundStats(_round(r), 0, {d: (0,) * len(LEVELS) for d in DIMENSIONS}))
+                continue
+            values = [int(v or 0) for v in agg[2:]]
+            counts = {d: tuple(values[i * len(LEVELS):(i + 1) * len(LEVELS)]) for i, d in enumerate(DIMENSIONS)}
+            out.append(RoundStats(_round(r), int(agg[1]), counts))
+        return out
+
+    async def comments(self, round_id: int) -> list[str]:
+        async with self.db.session() as s:
+            return list((await s.scalars(select(PulseComment.text).where(PulseComment.round_id == round_id))).all())
+
+    # ---- people ------------------------------------------------------------------------------------
+    async def prefs(self, platform: Platform, user_id: str) -> Prefs:
+        async with self.db.session() as s:
+            return _prefs(await s.get(PulsePerson, (platform.value, user_id)))
+
+    async def opted_out(self, platform: Platform, user_ids: Sequence[str]) -> set[str]:
+        ids = list(dict.fromkeys(user_ids))
+        out: set[str] = set()
+        async with self.db.session() as s:
+            for start in range(0, len(ids), _CHUNK):
+                out.update((await s.scalars(select(PulsePerson.user_id).where(
+                    PulsePerson.platform == platform.value, PulsePerson.user_id.in_(ids[start:start + _CHUNK]),
+                    PulsePerson.opted_out.is_(True)))).all())
+        return out
+
+    async def set_prefs(self, platform: Platform, user_id: str, **changes: object) -> Prefs:
+        unknown = set(changes) - _PREF_FIELDS
+        if unknown:
+            raise ValueError(f"unknown preference(s): {sorted(unknown)}")
+        base = {"opted_out": False, "journal": False, "journal_asked": False, "reflect": False, "tz": None,
+                "reflect_queued": None}
+        stmt = self._insert()(PulsePerson).values(platform=platform.value, user_id=user_id[:200],
+                                                  **{**base, **changes})
+        if changes:
+            stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=changes)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "user_id"])
+        async with self.db.session() as s:
+            await s.execute(stmt)
+            return _prefs(await s.get(PulsePerson, (platform.value, user_id[:200]), populate_existing=True))
+
+    async def reflecting(self) -> list[tuple[Platform, str, Prefs]]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PulsePerson).where(PulsePerson.reflect.is_(True),
+                                                              PulsePerson.opted_out.is_(False)))).all()
+            return [(Platform(r.platform), r.user_id, _prefs(r)) for r in rows]
+
+    # ---- journal -----------------------------------------------------------------------------------
+    async def add_reflection(self, platform: Platform, user_id: str, day: date, gave: str | None,
+                             drained: str | None) -> None:
+        async with self.db.session() as s:
+            s.add(PulseJournalEntry(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
+                                    kind="reflection", day=day, gave=gave, drained=drained))
+
+    async def journal(self, platform: Platform, user_id: str, limit: int) -> list[JournalEntry]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(PulseJournalEntry)
+                .where(PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id)
+                .order_by(PulseJournalEntry.day.desc(), PulseJournalEntry.kind).limit(limit)
+            )).all()
+            return [JournalEntry(r.day, r.kind, r.channel_name,
+                                 _scores(r) if r.kind == "pulse" and r.exhaustion is not None else None,
+                                 r.comment, r.gave, r.drained) for r in rows]
+
+    async def delete_journal(self, platform: Platform, user_id: str) -> int:
+        async with self.db.session() as s:
+            result = await s.execute(delete(PulseJournalEntry).where(
+                PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id))
+            return result.rowcount or 0
+
+    async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
+        """Delete a person's journal, their records of having been invited or having answered, and the pulse
+        messages queued for or sent to them. Anonymous answers stay: nothing links them to anyone."""
+        now = self.clock.now()
+        target_key = Target.user(Person(platform, user_id)).key
+        async with self.db.session() as s:
+            journal = await s.execute(delete(PulseJournalEntry).where(
+                PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id))
+            pending = (await s.scalars(
+                select(PulseParticipation.round_id)
+                .join(PulseRound, PulseRound.id == PulseParticipation.round_id)
+                .where(PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id,
+                       PulseParticipation.answered.is_(False), PulseRound.sealed.is_(False),
+                       PulseRound.closes_at > now)
+            )).all()
+            if pending:  # they can no longer answer those rounds: they no longer count as invited
+                await s.execute(update(PulseRound).where(PulseRound.id.in_(list(pending)), PulseRound.invited > 0)
+                                .values(invited=PulseRound.invited - 1))
+            participation = await s.execute(delete(PulseParticipation).where(
+                PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id))
+            messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key,
+                                                               OutboxRow.kind.like("pulse.%")))
+            person = await s.get(PulsePerson, (platform.value, user_id))
+            had_prefs = person is not None
+            if person is not None:
+                if person.opted_out:  # keep only the one fact that keeps them out of future pulses
+                    person.journal = person.journal_asked = person.reflect = False
+                    person.tz = person.reflect_queued = None
+                else:
+                    await s.delete(person)
+        return ForgetReport(platform, user_id, journal.rowcount or 0, participation.rowcount or 0,
+                            messages.rowcount or 0, had_prefs)
+
+    async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
+        """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""
+        platforms = [platform] if platform else [Platform.SLACK, Platform.TEAMS]
+        reports: list[ForgetReport] = []
+        for p in platforms:
+            ids = {user_id}
+            if p == Platform.TEAMS:
+                async with self.db.session() as s:
+                    ids.update((await s.scalars(select(Identity.user_id).where(
+                        Identity.platform == p.value, Identity.aad_id == user_id))).all())
+            for uid in sorted(ids):
+                reports.append(await self.forget(p, uid))
+        return reports
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _channel(model: Any, place: Place) -> tuple[Any, ...]:
+        return (model.platform == place.platform.value, model.channel_id == place.channel_id)
+
+    @staticmethod
+    def _participant(round_id: int, platform: Platform, user_id: str) -> tuple[Any, ...]:
+        return (PulseParticipation.round_id == round_id, PulseParticipation.platform == platform.value,
+                PulseParticipation.user_id == user_id)
+
+    async def _insert_all(self, s: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            await s.execute(self._insert()(model).values(rows[start:start + _CHUNK]))
