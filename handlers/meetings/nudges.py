@@ -1,0 +1,113 @@
+"""The nudges before a meeting, decided when they are sent (the agenda may have been filled meanwhile).
+
+- T-24h and T-2h, while the agenda is empty: the channel is asked for one, naming the organiser.
+- T-2h, when pre-read questions have no answer yet: one reminder in the channel.
+- T-1h with still no agenda: "no agenda, no meeting" in the channel, and the organiser gets buttons in a
+  private message: add agenda / shorten to 15 minutes / cancel.
+All of them are skipped while the channel's `agenda enforcement` setting is off.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.core.registry import Pending, Replies
+from handlers.core.services import Services
+from handlers.core.text import clip
+from handlers.core.types import Button, Reply, Visibility
+from handlers.meetings import render
+from handlers.meetings.ports import SCHEDULED, Meeting, Question
+from handlers.meetings.schedule import store_of
+
+SHORT_MINUTES = 15
+MAX_ANSWER_BUTTONS = 5
+_AHEAD = {"t24": "in 24 hours", "t2": "in 2 hours", "q2": "in 2 hours", "t1": "in 1 hour", "t1dm": "in 1 hour"}
+
+
+def add_button(meeting: Meeting, label: str = "Add an agenda item") -> Button:
+    return Button("agenda.add", label, str(meeting.id), "primary")
+
+
+def organiser_buttons(meeting: Meeting) -> tuple[Button, ...]:
+    buttons = [add_button(meeting, "Add agenda")]
+    if meeting.duration_minutes > SHORT_MINUTES:
+        buttons.append(Button("meeting.shorten", f"Shorten to {SHORT_MINUTES} minutes", str(meeting.id)))
+    buttons.append(Button("meeting.cancel", "Cancel the meeting", str(meeting.id), "danger",
+                          confirm=f"Cancel {clip(meeting.title, 60)}? Everyone gets the time back."))
+    return tuple(buttons)
+
+
+def organiser(meeting: Meeting) -> str:
+    return clip(meeting.organiser_name, 60) or "The organiser"
+
+
+def no_agenda_flag(meeting: Meeting, now: datetime) -> str:
+    return (f"🚫 **No agenda, no meeting.** **{clip(meeting.title, 120)}** starts {render.when(meeting, now)} and "
+            "has no agenda yet. Add one, shorten it to 15 minutes, or cancel it and give everyone the time back.")
+
+
+def empty_agenda(meeting: Meeting, stage: str, now: datetime) -> Reply:
+    return Reply(
+        f"📋 **{clip(meeting.title, 120)}** is {_AHEAD[stage]} ({render.when(meeting, now)}) and has no agenda yet. "
+        f"{organiser(meeting)}, what should it achieve? Anyone can add items, e.g. "
+        "`/agenda add Demo of the new login 10m`, and pre-read questions with `/agenda question …`.",
+        buttons=(add_button(meeting),), visibility=Visibility.CHANNEL,
+        notify_text=f"{meeting.title} has no agenda yet",
+    )
+
+
+def no_agenda_channel(meeting: Meeting, now: datetime) -> Reply:
+    return Reply(
+        f"🚫 **No agenda, no meeting.** **{clip(meeting.title, 120)}** starts {_AHEAD['t1']} "
+        f"({render.when(meeting, now)}) and still has no agenda. {organiser(meeting)} can add one, shorten it to "
+        f"{SHORT_MINUTES} minutes, or cancel it.",
+        buttons=(add_button(meeting),), visibility=Visibility.CHANNEL, notify_text="No agenda, no meeting",
+    )
+
+
+def no_agenda_organiser(meeting: Meeting, now: datetime) -> Reply:
+    return Reply(
+        f"Your meeting **{clip(meeting.title, 120)}** starts {_AHEAD['t1']} ({render.when(meeting, now)}) and has no "
+        "agenda. No agenda, no meeting — what would you like to do?",
+        buttons=organiser_buttons(meeting), visibility=Visibility.PRIVATE,
+        notify_text=f"{meeting.title} has no agenda",
+    )
+
+
+def unanswered(meeting: Meeting, questions: list[Question], now: datetime) -> Reply | None:
+    numbered = render.numbered(questions)
+    open_ones = [q for q in numbered if not q.answered]
+    if not open_ones:
+        return None
+    lines = render.question_lines(open_ones, with_answers=False)
+    return Reply(
+        f"❓ **{clip(meeting.title, 120)}** starts {_AHEAD['q2']}. These pre-read questions have no written answer "
+        "yet — answering them now makes the call shorter:\n" + "\n".join(lines) +
+        "\nAnswer with the buttons or `/agenda answer 1 …`.",
+        buttons=tuple(Button("agenda.answer", f"Answer Q{q.position}", str(q.id))
+                      for q in open_ones[:MAX_ANSWER_BUTTONS]),
+        visibility=Visibility.CHANNEL, notify_text="Pre-read questions need answers",
+    )
+
+
+async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
+    meeting_id = pending.data.get("id")
+    stage = str(pending.data.get("stage", ""))
+    if not isinstance(meeting_id, int) or stage not in _AHEAD:
+        return None
+    store = store_of(svc)
+    meeting = await store.get(meeting_id)
+    if meeting is None or meeting.status != SCHEDULED or meeting.starts_at.isoformat() != pending.data.get("starts"):
+        return None
+    if not (await svc.store.settings.get(meeting.place)).agenda_enforcement:
+        return None
+    now = svc.clock.now()
+    if stage == "q2":
+        return unanswered(meeting, await store.questions(meeting.id), now)
+    if await store.agenda(meeting.id):
+        return None
+    if stage == "t1":
+        return no_agenda_channel(meeting, now)
+    if stage == "t1dm":
+        return no_agenda_organiser(meeting, now)
+    return empty_agenda(meeting, stage, now)

@@ -1,0 +1,223 @@
+"""Reading `/meeting` and `/agenda` text. Pure functions (the clock and zone are passed in).
+
+`/meeting <title> <when> [for <duration>]`: "for <duration>" is taken out first; then the longest run of
+trailing words that reads as a time is the time, the words before it the title. A recurring meeting is
+the longest trailing run that reads as a schedule and says so ("every …", "weekdays", "mondays", "daily").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.core.durations import format_duration, parse_duration
+from handlers.core.errors import UserError
+from handlers.core.recurrence import Recurrence, parse_recurrence
+from handlers.core.text import clip, one_line
+from handlers.core.timeparse import ParsedTime, parse_when
+
+MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
+EXAMPLES = ("Sprint review tomorrow 3pm for 45m", "Design review in 2 hours",
+            "Standup every weekday at 9:30 for 15m")
+DEFAULT_LENGTH = timedelta(minutes=30)
+MIN_LENGTH = timedelta(minutes=5)
+MAX_LENGTH = timedelta(hours=8)
+MAX_AHEAD = timedelta(days=366)
+PAST_GRACE = timedelta(minutes=1)
+MAX_TEXT = 400
+TITLE_LIMIT = 120
+MAX_TIME_WORDS = 8
+ITEM_LIMIT = 200
+QUESTION_LIMIT = 300
+ANSWER_LIMIT = 1000
+MAX_ITEM_MINUTES = 480
+
+_UNIT = r"(?:h|hrs?|hours?|m|mins?|minutes?)"
+_FOR = re.compile(
+    r"\bfor\s+(?P<d>(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half|\d{1,2}:[0-5]\d"
+    r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)\s*$",
+    re.IGNORECASE,
+)
+_NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
+_FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
+              "an hour and a half": "90m", "a hour and a half": "90m"}
+_RECURRING = re.compile(
+    r"\b(every|each|daily|weekdays?|workdays?|weekly|monthly|fortnightly|biweekly|business\s+days?"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    re.IGNORECASE,
+)
+_ITEM_MINUTES = re.compile(
+    r"^(?P<text>.*?)[\s,;:–—-]*[(\[]?\s*(?P<num>\d{1,3})\s*(?P<unit>m|min|mins|minutes?|h|hr|hrs|hours?)\s*[)\]]?$",
+    re.IGNORECASE | re.DOTALL,
+)
+_WORDY = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRequest:
+    title: str
+    length: timedelta
+    length_given: bool
+    starts_at: datetime | None = None  # a one-off meeting (UTC)
+    recurrence: Recurrence | None = None  # a recurring one
+    title_cut: bool = False
+
+
+def _examples() -> str:
+    return " · ".join(f"`/meeting {e}`" for e in EXAMPLES)
+
+
+def split_length(text: str) -> tuple[str, timedelta | None]:
+    """`Sprint review tomorrow 3pm for 45m` → ("Sprint review tomorrow 3pm", 45 minutes)."""
+    if _NEGATIVE_FOR.search(text):
+        raise UserError("A meeting's length can't be negative.", MEETING_EXAMPLE)
+    m = _FOR.search(text)
+    if not m:
+        return text, None
+    raw = " ".join(m.group("d").lower().split())
+    try:
+        length = parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
+    except UserError as exc:
+        raise UserError(f"The meeting's length `{clip(raw)}`: {exc.message[0].lower()}{exc.message[1:]}",
+                        MEETING_EXAMPLE) from exc
+    return text[: m.start()].strip(), length
+
+
+def check_length(length: timedelta) -> timedelta:
+    if length < MIN_LENGTH:
+        raise UserError(f"A meeting needs at least {format_duration(MIN_LENGTH)}.", MEETING_EXAMPLE)
+    if length > MAX_LENGTH:
+        raise UserError(f"A meeting can be at most {format_duration(MAX_LENGTH)} — longer than that is a workshop "
+                        "day, not a meeting.", MEETING_EXAMPLE)
+    return length
+
+
+def _title(words: list[str]) -> tuple[str, bool]:
+    title = one_line(" ".join(words), MAX_TEXT).strip(" -–—:,;")
+    if not _WORDY.search(title):
+        raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
+                        MEETING_EXAMPLE)
+    if len(title) > TITLE_LIMIT:
+        return title[: TITLE_LIMIT - 1] + "…", True
+    return title, False
+
+
+def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
+    for start in range(1, len(words)):
+        tail = " ".join(words[start:])
+        if len(words) - start > MAX_TIME_WORDS + 4 or not _RECURRING.search(tail):
+            continue
+        try:
+            rule = parse_recurrence(tail)
+        except UserError:
+            continue
+        return start, rule
+    return None
+
+
+def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
+    try:
+        return parse_when(text, tz, now).has_time
+    except UserError:
+        return False
+
+
+def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, ParsedTime] | None:
+    if len(words) <= MAX_TIME_WORDS and _reads_as_time(" ".join(words), tz, now):
+        raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
+                        MEETING_EXAMPLE)
+    dateless: tuple[int, ParsedTime] | None = None
+    for start in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
+        try:
+            parsed = parse_when(" ".join(words[start:]), tz, now)
+        except UserError:
+            continue
+        if parsed.has_time:
+            return start, parsed
+        dateless = dateless or (start, parsed)
+    if dateless is not None:
+        day = " ".join(words[dateless[0]:])
+        check_when(dateless[1].at + timedelta(days=1), now, day)
+        raise UserError(f"At what time on `{clip(day)}`?", f"{' '.join(words[:dateless[0]])} {day} 3pm")
+    return None
+
+
+def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
+    """Read `/meeting` text. Raises UserError (with examples) for anything it cannot use."""
+    raw = one_line(text, MAX_TEXT + 1)
+    if not raw:
+        raise UserError(f"Give the meeting a title and a time: {_examples()}", MEETING_EXAMPLE)
+    if len(raw) > MAX_TEXT:
+        raise UserError("That's too long for me to read as a meeting — a title and a time will do.",
+                        MEETING_EXAMPLE)
+    rest, length = split_length(raw)
+    length_given = length is not None
+    length = check_length(length if length is not None else DEFAULT_LENGTH)
+    words = rest.split()
+    if len(words) < 2:
+        raise UserError(f"I need a title and a time: {_examples()}", MEETING_EXAMPLE)
+    if (found := _recurring(words)) is not None:
+        start, rule = found
+        if not rule.time_given:
+            raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
+                            "Standup every weekday at 9:30 for 15m")
+        title, cut = _title(words[:start])
+        return MeetingRequest(title, length, length_given, recurrence=rule, title_cut=cut)
+    parsed = _one_off(words, tz, now)
+    if parsed is None:
+        raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
+                        MEETING_EXAMPLE)
+    start, when = parsed
+    title, cut = _title(words[:start])
+    check_when(when.at, now, " ".join(words[start:]))
+    return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
+
+
+def check_when(at: datetime, now: datetime, said: str) -> None:
+    if at < now - PAST_GRACE:
+        raise UserError(f"`{clip(said)}` is in the past. Pick a time that is still ahead.",
+                        "Sprint review tomorrow 3pm")
+    if at > now + MAX_AHEAD:
+        raise UserError(f"`{clip(said)}` is more than a year away — I register meetings up to a year ahead. "
+                        "Did the date come out wrong?", MEETING_EXAMPLE)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    text: str
+    minutes: int | None
+    cut: bool
+
+
+def parse_item(text: str, meeting_minutes: int) -> ItemText:
+    """`Demo of the new login 10m` → ("Demo of the new login", 10). Cut at ITEM_LIMIT characters."""
+    raw = one_line(text, 2000)
+    minutes: int | None = None
+    if m := _ITEM_MINUTES.match(raw):
+        if not _WORDY.search(m.group("text")):
+            raise UserError("What's the agenda item? Write it before its minutes.", "/agenda add Demo of the new login 10m")
+        raw = m.group("text").strip()
+        number = int(m.group("num"))
+        minutes = number * 60 if m.group("unit").lower().startswith("h") else number
+        if minutes < 1:
+            raise UserError("An agenda item needs at least a minute (or leave the minutes out).",
+                            "/agenda add Demo of the new login 10m")
+        if minutes > min(MAX_ITEM_MINUTES, meeting_minutes):
+            raise UserError(f"{minutes} minutes is longer than the meeting ({meeting_minutes}m).",
+                            "/agenda add Demo of the new login 10m")
+    raw = raw.strip(" -–—:,;")
+    if not _WORDY.search(raw):
+        raise UserError("What's the agenda item? Write it after `add`.", "/agenda add Demo of the new login 10m")
+    if len(raw) > ITEM_LIMIT:
+        return ItemText(raw[: ITEM_LIMIT - 1] + "…", minutes, True)
+    return ItemText(raw, minutes, False)
+
+
+def limited(text: str, limit: int) -> tuple[str, bool]:
+    """Clean to one line and cut at `limit` characters; says whether it was cut."""
+    raw = one_line(text, limit * 4)
+    if len(raw) > limit:
+        return raw[: limit - 1] + "…", True
+    return raw, False

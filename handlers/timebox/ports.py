@@ -1,0 +1,102 @@
+"""What the timebox handlers need from storage, and the link to meetings (a meeting runs in a timebox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from handlers.core.services import Services
+from handlers.core.types import Place, Platform, Reply
+
+TimeboxStatus = Literal["running", "ended", "stopped", "replaced"]
+RUNNING, ENDED, STOPPED, REPLACED = "running", "ended", "stopped", "replaced"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeboxDraft:
+    place: Place  # a channel, or a thread in it
+    topic: str
+    started_by: str
+    started_at: datetime
+    seconds: int
+    meeting_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timebox:
+    id: int
+    platform: Platform
+    channel_id: str
+    team_id: str
+    thread_id: str | None
+    topic: str
+    started_by: str
+    started_at: datetime
+    planned_seconds: int
+    ends_at: datetime
+    generation: int  # bumped by every extension; warnings of older generations are void
+    status: TimeboxStatus
+    finished_at: datetime | None = None
+    meeting_id: int | None = None
+
+    @property
+    def place(self) -> Place:
+        return Place(self.platform, self.channel_id, self.team_id, self.thread_id)
+
+    @property
+    def total(self) -> timedelta:
+        return self.ends_at - self.started_at
+
+    @property
+    def key(self) -> str:
+        """The outbox dedupe prefix of everything this box sends."""
+        return f"timebox:{self.id}:"
+
+
+MAX_ID_DIGITS = 18  # fits a BIGINT; anything longer is not one of our ids
+
+
+def parse_id(value: str) -> int | None:
+    """A row id from a button value or form context; None for anything else (junk, huge numbers)."""
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
+def same_channel(where: Place, platform: Platform, channel_id: str) -> bool:
+    """A button acts only in the channel its message is in (threads count as their channel)."""
+    return where.platform == platform and where.channel_id == channel_id
+
+
+def active_key(place: Place) -> str:
+    return f"{place.platform.value}:{place.channel_id}:{place.thread_id or ''}"[:700]
+
+
+class TimeboxStore(Protocol):
+    async def start(self, draft: TimeboxDraft) -> Timebox | None:
+        """Start a box; None when one is already running in that channel or thread."""
+        ...
+
+    async def running(self, place: Place) -> Timebox | None: ...
+
+    async def get(self, timebox_id: int) -> Timebox | None: ...
+
+    async def for_meeting(self, meeting_id: int) -> Timebox | None: ...
+
+    async def extend(self, timebox_id: int, generation: int, ends_at: datetime) -> Timebox | None:
+        """Move the end of a running box whose generation is still `generation`; bumps the generation."""
+        ...
+
+    async def finish(self, timebox_id: int, status: TimeboxStatus, at: datetime) -> Timebox | None:
+        """Running → ended/stopped/replaced (frees the channel); None when it was not running any more."""
+        ...
+
+
+class MeetingLink(Protocol):
+    """How a timebox tells the meeting it belongs to that it moved or finished (implemented by meetings)."""
+
+    async def extended(self, box: Timebox, svc: Services) -> None: ...
+
+    async def finished(self, box: Timebox, ended_at: datetime, svc: Services, *, automatic: bool) -> Reply | None:
+        """Record the meeting's actual minutes; returns the planned-vs-actual summary to post, if any."""
+        ...

@@ -1,0 +1,378 @@
+"""Meetings, recurring series, agendas, pre-read questions and the hygiene record.
+
+Every state change is conditional on the current status (scheduled → running → ended, scheduled →
+cancelled), so an outbox retry or a second replica doing the same thing changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers.core.clock import Clock
+from handlers.core.types import Platform
+from handlers.meetings.ports import (
+    CANCELLED,
+    ENDED,
+    RUNNING,
+    SCHEDULED,
+    AgendaItem,
+    Answer,
+    Meeting,
+    MeetingDraft,
+    Question,
+    Series,
+    SeriesDraft,
+    StartRecord,
+)
+from storage.db import Database
+from storage.models.meetings import (
+    AgendaItemRow,
+    MeetingRow,
+    MeetingSeriesRow,
+    PrereadAnswerRow,
+    PrereadQuestionRow,
+)
+
+_LIVE = (SCHEDULED, RUNNING)
+
+
+def _meeting(row: MeetingRow) -> Meeting:
+    return Meeting(
+        id=row.id,
+        platform=Platform(row.platform),
+        channel_id=row.channel_id,
+        team_id=row.team_id,
+        title=row.title,
+        organiser_id=row.organiser_id,
+        organiser_name=row.organiser_name,
+        tz=row.tz,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        ends_at=row.ends_at,
+        open_minutes=row.open_minutes,
+        status=row.status,  # type: ignore[arg-type]
+        series_id=row.series_id,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        cancelled_at=row.cancelled_at,
+        actual_minutes=row.actual_minutes,
+        had_agenda=row.had_agenda,
+        attendees=row.attendees,
+        questions_total=row.questions_total,
+        questions_answered=row.questions_answered,
+    )
+
+
+def _series(row: MeetingSeriesRow) -> Series:
+    return Series(row.id, Platform(row.platform), row.channel_id, row.team_id, row.title, row.organiser_id,
+                  row.organiser_name, row.tz, dict(row.rule or {}), row.duration_minutes, row.active,
+                  row.materialized_until)
+
+
+def _item(row: AgendaItemRow) -> AgendaItem:
+    return AgendaItem(row.id, row.meeting_id, row.position, row.text, row.minutes, row.added_by)
+
+
+class MeetingRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def _insert(self):  # type: ignore[no-untyped-def]
+        return pg_insert if self.db.is_postgres else sqlite_insert
+
+    # ---- meetings and series -----------------------------------------------------------------------
+    def _row_values(self, draft: MeetingDraft) -> dict[str, object]:
+        return {
+            "platform": draft.platform.value,
+            "channel_id": draft.channel_id[:300],
+            "team_id": draft.team_id[:200],
+            "series_id": draft.series_id,
+            "title": draft.title[:200],
+            "organiser_id": draft.organiser_id[:200],
+            "organiser_name": draft.organiser_name[:200],
+            "tz": draft.tz[:64],
+            "starts_at": draft.starts_at,
+            "duration_minutes": draft.duration_minutes,
+            "ends_at": draft.starts_at + timedelta(minutes=draft.duration_minutes),
+            "open_minutes": draft.open_minutes,
+            "status": SCHEDULED,
+            "created_at": self.clock.now(),
+        }
+
+    async def create(self, draft: MeetingDraft) -> Meeting:
+        async with self.db.session() as s:
+            row = MeetingRow(**self._row_values(draft))
+            s.add(row)
+            await s.flush()
+            return _meeting(row)
+
+    async def create_series(self, draft: SeriesDraft) -> Series:
+        async with self.db.session() as s:
+            row = MeetingSeriesRow(
+                platform=draft.platform.value, channel_id=draft.channel_id[:300], team_id=draft.team_id[:200],
+                title=draft.title[:200], organiser_id=draft.organiser_id[:200],
+                organiser_name=draft.organiser_name[:200], tz=draft.tz[:64], rule=dict(draft.rule),
+                duration_minutes=draft.duration_minutes, active=True, materialized_until=None,
+                created_at=self.clock.now(),
+            )
+            s.add(row)
+            await s.flush()
+            return _series(row)
+
+    async def occurrence(self, series: Series, starts_at: datetime) -> Meeting:
+        draft = MeetingDraft(series.platform, series.channel_id, series.team_id, series.title, series.organiser_id,
+                             series.organiser_name, series.tz, starts_at, series.duration_minutes,
+                             series_id=series.id)
+        stmt = self._insert()(MeetingRow).values(**self._row_values(draft))
+        stmt = stmt.on_conflict_do_nothing(index_elements=["series_id", "starts_at"])
+        async with self.db.session() as s:
+            await s.execute(stmt)
+            row = await s.scalar(select(MeetingRow).where(MeetingRow.series_id == series.id,
+                                                          MeetingRow.starts_at == starts_at))
+            assert row is not None  # inserted now or by another replica a moment ago
+            return _meeting(row)
+
+    async def series_due(self, before: datetime) -> list[Series]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(MeetingSeriesRow).where(
+                    MeetingSeriesRow.active.is_(True),
+                    or_(MeetingSeriesRow.materialized_until.is_(None), MeetingSeriesRow.materialized_until < before),
+                ).order_by(MeetingSeriesRow.id).limit(500)
+            )).all()
+            return [_series(r) for r in rows]
+
+    async def get_series(self, series_id: int) -> Series | None:
+        async with self.db.session() as s:
+            row = await s.get(MeetingSeriesRow, series_id)
+            return _series(row) if row else None
+
+    async def set_materialized(self, series_id: int, until: datetime) -> None:
+        async with self.db.session() as s:
+            await s.execute(update(MeetingSeriesRow).where(MeetingSeriesRow.id == series_id)
+                            .values(materialized_until=until))
+
+    async def stop_series(self, series_id: int, now: datetime) -> list[int]:
+        async with self.db.session() as s:
+            await s.execute(update(MeetingSeriesRow).where(MeetingSeriesRow.id == series_id).values(active=False))
+            ids = (await s.scalars(
+                update(MeetingRow)
+                .where(MeetingRow.series_id == series_id, MeetingRow.status == SCHEDULED)
+                .values(status=CANCELLED, cancelled_at=now)
+                .returning(MeetingRow.id)
+            )).all()
+            return sorted(ids)
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        async with self.db.session() as s:
+            row = await s.get(MeetingRow, meeting_id)
+            return _meeting(row) if row else None
+
+    def _channel(self, platform: Platform, channel_id: str):  # type: ignore[no-untyped-def]
+        return and_(MeetingRow.platform == platform.value, MeetingRow.channel_id == channel_id)
+
+    def _in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Select[tuple[MeetingRow]]:
+        return select(MeetingRow).where(
+            self._channel(platform, channel_id), MeetingRow.status.in_(_LIVE),
+            MeetingRow.starts_at <= now, MeetingRow.ends_at > now,
+        ).order_by(MeetingRow.starts_at.desc(), MeetingRow.id.desc()).limit(1)
+
+    async def in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
+        async with self.db.session() as s:
+            row = await s.scalar(self._in_progress(platform, channel_id, now))
+            return _meeting(row) if row else None
+
+    async def current_or_next(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
+        """The meeting in progress here, else the next scheduled one — both looked up in one transaction
+        (every `/agenda` command starts here)."""
+        async with self.db.session() as s:
+            row = await s.scalar(self._in_progress(platform, channel_id, now))
+            if row is None:
+                row = await s.scalar(
+                    select(MeetingRow).where(
+                        self._channel(platform, channel_id), MeetingRow.status == SCHEDULED,
+                        MeetingRow.starts_at > now,
+                    ).order_by(MeetingRow.starts_at, MeetingRow.id).limit(1)
+                )
+            return _meeting(row) if row else None
+
+    async def upcoming(self, platform: Platform, channel_id: str, now: datetime, limit: int) -> list[Meeting]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(MeetingRow).where(
+                    self._channel(platform, channel_id), MeetingRow.status.in_(_LIVE), MeetingRow.ends_at > now,
+                ).order_by(MeetingRow.starts_at, MeetingRow.id).limit(limit)
+            )).all()
+            return [_meeting(r) for r in rows]
+
+    async def overlapping(self, platform: Platform, channel_id: str, start: datetime, end: datetime) -> list[Meeting]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(MeetingRow).where(
+                    self._channel(platform, channel_id), MeetingRow.status.in_(_LIVE),
+                    MeetingRow.starts_at < end, MeetingRow.ends_at > start,
+                ).order_by(MeetingRow.starts_at).limit(20)
+            )).all()
+            return [_meeting(r) for r in rows]
+
+    async def finished_since(self, platform: Platform, channel_id: str, since: datetime,
+                             until: datetime) -> list[Meeting]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(MeetingRow).where(
+                    self._channel(platform, channel_id), MeetingRow.status.in_((ENDED, CANCELLED)),
+                    MeetingRow.starts_at >= since, MeetingRow.starts_at < until,
+                ).order_by(MeetingRow.starts_at)
+            )).all()
+            return [_meeting(r) for r in rows]
+
+    # ---- state changes -----------------------------------------------------------------------------
+    async def _change(self, meeting_id: int, current: str, **values: object) -> bool:
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == current).values(**values)
+            )
+            return (result.rowcount or 0) == 1
+
+    async def mark_started(self, meeting_id: int, record: StartRecord) -> bool:
+        return await self._change(
+            meeting_id, SCHEDULED, status=RUNNING, started_at=record.started_at, had_agenda=record.had_agenda,
+            attendees=record.attendees, questions_total=record.questions_total,
+            questions_answered=record.questions_answered,
+        )
+
+    async def mark_ended(self, meeting_id: int, ended_at: datetime, actual_minutes: float) -> bool:
+        return await self._change(meeting_id, RUNNING, status=ENDED, ended_at=ended_at,
+                                  actual_minutes=round(max(actual_minutes, 0.0), 2))
+
+    async def mark_cancelled(self, meeting_id: int, now: datetime) -> bool:
+        return await self._change(meeting_id, SCHEDULED, status=CANCELLED, cancelled_at=now)
+
+    async def set_duration(self, meeting_id: int, minutes: int) -> Meeting | None:
+        async with self.db.session() as s:
+            row = await s.get(MeetingRow, meeting_id)
+            if row is None or row.status != SCHEDULED:
+                return None
+            row.duration_minutes = minutes
+            row.ends_at = row.starts_at + timedelta(minutes=minutes)
+            await s.flush()
+            return _meeting(row)
+
+    async def set_ends_at(self, meeting_id: int, ends_at: datetime) -> None:
+        async with self.db.session() as s:
+            await s.execute(update(MeetingRow).where(MeetingRow.id == meeting_id).values(ends_at=ends_at))
+
+    async def set_open_minutes(self, meeting_id: int, minutes: int) -> None:
+        async with self.db.session() as s:
+            await s.execute(update(MeetingRow).where(MeetingRow.id == meeting_id).values(open_minutes=minutes))
+
+    # ---- agenda ------------------------------------------------------------------------------------
+    async def agenda(self, meeting_id: int) -> list[AgendaItem]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting_id)
+                .order_by(AgendaItemRow.position, AgendaItemRow.id)
+            )).all()
+            return [_item(r) for r in rows]
+
+    async def add_item(self, meeting_id: int, text: str, minutes: int | None, added_by: str,
+                       limit: int) -> AgendaItem | None:
+        async with self.db.session() as s:
+            count, last = (await s.execute(
+                select(func.count(), func.max(AgendaItemRow.position)).where(AgendaItemRow.meeting_id == meeting_id)
+            )).one()
+            if count >= limit:
+                return None
+            row = AgendaItemRow(meeting_id=meeting_id, position=(last or 0) + 1, text=text[:300], minutes=minutes,
+                                added_by=added_by[:200], created_at=self.clock.now())
+            s.add(row)
+            await s.flush()
+            return _item(row)
+
+    async def get_item(self, item_id: int) -> AgendaItem | None:
+        async with self.db.session() as s:
+            row = await s.get(AgendaItemRow, item_id)
+            return _item(row) if row else None
+
+    async def remove_item(self, item_id: int) -> AgendaItem | None:
+        async with self.db.session() as s:
+            row = await s.get(AgendaItemRow, item_id)
+            if row is None:
+                return None
+            item = _item(row)
+            await s.execute(delete(AgendaItemRow).where(AgendaItemRow.id == item_id))
+            return item
+
+    async def move_item(self, item_id: int, to_position: int) -> list[AgendaItem]:
+        async with self.db.session() as s:
+            moving = await s.get(AgendaItemRow, item_id)
+            if moving is None:
+                return []
+            rows = list((await s.scalars(
+                select(AgendaItemRow).where(AgendaItemRow.meeting_id == moving.meeting_id)
+                .order_by(AgendaItemRow.position, AgendaItemRow.id)
+            )).all())
+            rows.remove(moving)
+            rows.insert(max(0, min(to_position - 1, len(rows))), moving)
+            for index, row in enumerate(rows, 1):
+                row.position = index
+            await s.flush()
+            return [_item(r) for r in rows]
+
+    # ---- pre-read questions ------------------------------------------------------------------------
+    async def questions(self, meeting_id: int) -> list[Question]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(
+                select(PrereadQuestionRow).where(PrereadQuestionRow.meeting_id == meeting_id)
+                .order_by(PrereadQuestionRow.position, PrereadQuestionRow.id)
+            )).all()
+            answers = (await s.scalars(
+                select(PrereadAnswerRow).where(PrereadAnswerRow.question_id.in_([r.id for r in rows]))
+                .order_by(PrereadAnswerRow.created_at, PrereadAnswerRow.id)
+            )).all() if rows else []
+            by_question: dict[int, list[Answer]] = {}
+            for a in answers:
+                by_question.setdefault(a.question_id, []).append(Answer(a.answered_by, a.answered_by_name, a.text))
+            return [Question(r.id, r.meeting_id, r.position, r.text, r.asked_by, tuple(by_question.get(r.id, ())))
+                    for r in rows]
+
+    async def add_question(self, meeting_id: int, text: str, asked_by: str, limit: int) -> Question | None:
+        async with self.db.session() as s:
+            count, last = (await s.execute(
+                select(func.count(), func.max(PrereadQuestionRow.position))
+                .where(PrereadQuestionRow.meeting_id == meeting_id)
+            )).one()
+            if count >= limit:
+                return None
+            row = PrereadQuestionRow(meeting_id=meeting_id, position=(last or 0) + 1, text=text[:400],
+                                     asked_by=asked_by[:200], created_at=self.clock.now())
+            s.add(row)
+            await s.flush()
+            return Question(row.id, row.meeting_id, row.position, row.text, row.asked_by)
+
+    async def get_question(self, question_id: int) -> Question | None:
+        async with self.db.session() as s:
+            row = await s.get(PrereadQuestionRow, question_id)
+            if row is None:
+                return None
+        for question in await self.questions(row.meeting_id):
+            if question.id == question_id:
+                return question
+        return None
+
+    async def answer(self, question_id: int, person_id: str, name: str, text: str) -> bool:
+        now = self.clock.now()
+        values = {"answered_by_name": name[:200], "text": text, "updated_at": now}
+        stmt = self._insert()(PrereadAnswerRow).values(question_id=question_id, answered_by=person_id[:200],
+                                                      created_at=now, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["question_id", "answered_by"], set_=values)
+        async with self.db.session() as s:
+            if await s.get(PrereadQuestionRow, question_id) is None:
+                return False
+            await s.execute(stmt)
+            return True

@@ -1,0 +1,105 @@
+"""Timeboxes. At most one runs per channel or thread: the unique `active_key` decides, across replicas."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers.core.clock import Clock
+from handlers.core.types import Place, Platform
+from handlers.timebox.ports import RUNNING, Timebox, TimeboxDraft, TimeboxStatus, active_key
+from storage.db import Database
+from storage.models.timebox import TimeboxRow
+
+
+def _box(row: TimeboxRow) -> Timebox:
+    return Timebox(
+        id=row.id,
+        platform=Platform(row.platform),
+        channel_id=row.channel_id,
+        team_id=row.team_id,
+        thread_id=row.thread_id,
+        topic=row.topic,
+        started_by=row.started_by,
+        started_at=row.started_at,
+        planned_seconds=row.planned_seconds,
+        ends_at=row.ends_at,
+        generation=row.generation,
+        status=row.status,  # type: ignore[arg-type]
+        finished_at=row.finished_at,
+        meeting_id=row.meeting_id,
+    )
+
+
+class TimeboxRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def start(self, draft: TimeboxDraft) -> Timebox | None:
+        place = draft.place
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        stmt = insert(TimeboxRow).values(
+            platform=place.platform.value,
+            channel_id=place.channel_id[:300],
+            team_id=place.team_id[:200],
+            thread_id=place.thread_id[:300] if place.thread_id else None,
+            active_key=active_key(place),
+            topic=draft.topic[:300],
+            started_by=draft.started_by[:200],
+            started_at=draft.started_at,
+            planned_seconds=draft.seconds,
+            ends_at=draft.started_at + timedelta(seconds=draft.seconds),
+            generation=0,
+            status=RUNNING,
+            meeting_id=draft.meeting_id,
+        ).on_conflict_do_nothing(index_elements=["active_key"]).returning(TimeboxRow.id)
+        async with self.db.session() as s:
+            new_id = (await s.execute(stmt)).scalar()
+            if new_id is None:
+                return None
+            row = await s.get(TimeboxRow, new_id)
+            assert row is not None
+            return _box(row)
+
+    async def running(self, place: Place) -> Timebox | None:
+        async with self.db.session() as s:
+            row = await s.scalar(select(TimeboxRow).where(TimeboxRow.active_key == active_key(place)))
+            return _box(row) if row else None
+
+    async def get(self, timebox_id: int) -> Timebox | None:
+        async with self.db.session() as s:
+            row = await s.get(TimeboxRow, timebox_id)
+            return _box(row) if row else None
+
+    async def for_meeting(self, meeting_id: int) -> Timebox | None:
+        async with self.db.session() as s:
+            row = await s.scalar(select(TimeboxRow).where(TimeboxRow.meeting_id == meeting_id)
+                                 .order_by(TimeboxRow.id.desc()).limit(1))
+            return _box(row) if row else None
+
+    async def extend(self, timebox_id: int, generation: int, ends_at: datetime) -> Timebox | None:
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(TimeboxRow)
+                .where(TimeboxRow.id == timebox_id, TimeboxRow.status == RUNNING, TimeboxRow.generation == generation)
+                .values(ends_at=ends_at, generation=generation + 1)
+            )
+            if (result.rowcount or 0) != 1:
+                return None
+            row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
+            return _box(row) if row else None
+
+    async def finish(self, timebox_id: int, status: TimeboxStatus, at: datetime) -> Timebox | None:
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(TimeboxRow).where(TimeboxRow.id == timebox_id, TimeboxRow.status == RUNNING)
+                .values(status=status, finished_at=at, active_key=None)
+            )
+            if (result.rowcount or 0) != 1:
+                return None
+            row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
+            return _box(row) if row else None
