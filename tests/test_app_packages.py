@@ -207,6 +207,26 @@ def test_teams_manifest_source_keeps_the_placeholder() -> None:
     assert manifest["name"]["short"] == "steadybot"
 
 
+def test_teams_bot_reads_channel_messages_without_a_mention() -> None:
+    """Scope creep watches ordinary channel chat: resource-specific consent (manifest 1.12+) lets the team
+    owner grant ChannelMessage.Read.Group at install, and RSC needs webApplicationInfo with the app id."""
+    manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["authorization"] == {
+        "permissions": {"resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"}]}
+    }
+    assert manifest["webApplicationInfo"]["id"] == PLACEHOLDER
+    assert manifest["webApplicationInfo"]["resource"].startswith("https://")
+
+
+def test_built_package_keeps_the_rsc_permission(tmp_path: Path) -> None:
+    out = tmp_path / "rsc.zip"
+    assert run_build("--app-id", FAKE_GUID, "--out", str(out)).returncode == 0
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["webApplicationInfo"]["id"] == FAKE_GUID
+    assert manifest["authorization"]["permissions"]["resourceSpecific"][0]["name"] == "ChannelMessage.Read.Group"
+
+
 def test_teams_command_lists() -> None:
     manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
     command_lists = manifest["bots"][0]["commandLists"]

@@ -1,0 +1,156 @@
+"""What the scope-creep feature needs from storage, and the small value types that cross that seam.
+
+Storage (`storage/repos/scope.py`) implements `ScopeStore`; the handlers only see these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from handlers.core.types import Place
+
+# Where a prompt came from: the watcher (a channel message) or `/tradeoff <request>` (on purpose).
+Source = Literal["watch", "command"]
+# What the team decided on a prompt.
+Outcome = Literal["drop", "extend", "park", "dismiss"]
+# The two lists a channel keeps.
+ItemKind = Literal["commitment", "parked"]
+# Why an item left its list.
+Closing = Literal["done", "dropped", "unparked"]
+
+WATCH: Source = "watch"
+COMMAND: Source = "command"
+COMMITMENT: ItemKind = "commitment"
+PARKED: ItemKind = "parked"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A "what do we drop?" prompt and, once decided, its decision."""
+
+    id: int
+    place: Place  # the channel (and the thread the prompt lives in, if any)
+    source: Source
+    request: str  # the request as it was written (cleaned, at most REQUEST_MAX characters)
+    quote: str  # the short excerpt the prompt quotes back, and the name of the work if it is taken on
+    score: float | None
+    created_at: datetime
+    outcome: Outcome | None = None
+    added: str | None = None  # the name the work got on the commitments list or in the parking lot
+    dropped: str | None = None  # what made room (drop)
+    extension: str | None = None  # "+1 week" (extend)
+    meeting_title: str | None = None  # parked for after this meeting
+    decided_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An entry in a channel's commitments list or parking lot."""
+
+    id: int
+    kind: ItemKind
+    text: str
+    created_at: datetime
+    prompt_id: int | None = None
+    meeting_id: int | None = None
+    meeting_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a button or form decided. `drop_item_id` names a listed commitment; `dropped_text` is typed."""
+
+    outcome: Outcome
+    added: str = ""  # the name the new work gets on the commitments list (drop/extend)
+    drop_item_id: int | None = None
+    dropped_text: str = ""
+    extension: str = ""
+    meeting_id: int | None = None
+    meeting_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Learning:
+    """How dismissals move a channel's detection threshold: up by `step` per false alarm, at most `cap`;
+    down by `relax` per confirmed prompt, never below zero."""
+
+    step: float
+    cap: float
+    relax: float
+
+
+DecideStatus = Literal["decided", "already", "missing", "item_gone"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    status: DecideStatus
+    prompt: Prompt | None = None
+    dropped: Item | None = None  # the listed commitment that was dropped, when one was
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Decisions on prompts created in a period."""
+
+    prompts: int = 0
+    watch_prompts: int = 0  # of which the watcher opened (the rest came from /tradeoff)
+    open: int = 0
+    added: int = 0
+    dropped: int = 0
+    extended: int = 0
+    parked: int = 0
+    dismissed: int = 0
+    false_alarms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLearning:
+    offset: float = 0.0
+    dismissals: int = 0
+
+
+class ScopeStore(Protocol):
+    async def learning(self, place: Place) -> ChannelLearning:
+        """The channel's learned threshold offset (0 when it never dismissed anything)."""
+        ...
+
+    async def reset_learning(self, place: Place) -> None: ...
+
+    async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
+                           score: float) -> Prompt | None:
+        """Create the watcher's prompt for a thread, atomically: None when the thread already has one."""
+        ...
+
+    async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
+        """A prompt opened on purpose (`/tradeoff <request>`): never limited to one per thread."""
+        ...
+
+    async def prompt(self, prompt_id: int) -> Prompt | None: ...
+
+    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning) -> Decided:
+        """Record the decision if the prompt is still open (first decision wins), and apply it to the lists
+        and the channel's learning, all in one transaction."""
+        ...
+
+    async def items(self, place: Place, kind: ItemKind, limit: int = 200) -> list[Item]:
+        """Open items of a list, oldest first."""
+        ...
+
+    async def add_item(self, place: Place, kind: ItemKind, text: str, max_open: int) -> Item | None:
+        """Add to a list; None when the list already has `max_open` open items."""
+        ...
+
+    async def close_item(self, place: Place, kind: ItemKind, item_id: int, closing: Closing) -> Item | None:
+        """Take an open item off its list; None when it is not (or no longer) there."""
+        ...
+
+    async def parked_for_meeting(self, place: Place, meeting_id: int) -> list[Item]: ...
+
+    async def counts(self, place: Place, since: datetime) -> Counts: ...

@@ -1,0 +1,65 @@
+"""The watcher: ordinary channel messages in, at most one "what do we drop?" prompt per thread out.
+
+Order of the checks, cheapest first:
+1. edits, bots, direct chats and empty messages are never considered (an edited message was already
+   considered when it was posted, so an edit never brings a prompt, let alone a second one);
+2. the detector at its most eager setting: when even that does not fire, no channel setting could, and
+   the message costs no database query at all (that is nearly all team chat);
+3. the channel's settings (watch on/off, sensitivity) and its learned offset, then the real decision;
+4. the atomic claim of the thread (a unique key per channel and thread root, inserted before replying),
+   so one thread gets one prompt, ever, even with several replicas and redelivered events.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.core.services import Services
+from handlers.core.text import clean
+from handlers.core.types import ChatMessage, Reply
+from handlers.scope.cards import prompt_reply
+from handlers.scope.detector import SENSITIVITIES, THRESHOLDS, detect
+from handlers.scope.meeting import meeting_now
+from handlers.scope.ports import Learning
+from handlers.scope.store import scope_store
+
+log = logging.getLogger("steadybot.scope")
+
+#: How "not scope creep" teaches a channel: +0.25 on its threshold per dismissal, at most +1.0 (a channel at
+#: `normal` then asks as much as `low` does); a confirmed prompt (drop, extend, park) gives 0.1 back, never
+#: below 0.
+LEARNING = Learning(step=0.25, cap=1.0, relax=0.1)
+#: The most eager sensitivity: with offsets never below zero, nothing fires that this does not.
+MOST_EAGER = min(SENSITIVITIES, key=lambda s: THRESHOLDS[s])
+REQUEST_MAX = 4000
+
+
+def sensitivity_of(value: str) -> str:
+    return value if value in SENSITIVITIES else "normal"
+
+
+async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
+    if message.is_edit or message.who.is_bot or message.where.is_direct:
+        return None
+    text = message.text if isinstance(message.text, str) else ""
+    if not text.strip() or not detect(text, sensitivity=MOST_EAGER).is_scope_creep:
+        return None
+    place = message.where
+    settings = await svc.store.settings.get(place)
+    if not settings.scope_watch:
+        return None
+    store = scope_store(svc)
+    learned = await store.learning(place)
+    detection = detect(text, sensitivity=sensitivity_of(settings.scope_sensitivity), offset=learned.offset)
+    if not detection.is_scope_creep:
+        return None
+    root = place.thread_id or message.message_id
+    if not root:
+        return None
+    prompt = await store.claim_thread(place.without_thread(), root[:300], clean(text, REQUEST_MAX),
+                                      detection.quote, detection.score)
+    if prompt is None:
+        return None  # this thread already had its prompt
+    log.info("scope prompt %s opened in %s (score %.2f, threshold %.2f)", prompt.id, place.key, detection.score,
+             detection.threshold)
+    return prompt_reply(prompt, await meeting_now(svc, place))

@@ -1,0 +1,285 @@
+"""Scope creep storage: prompts and decisions, the channel lists, and the learned threshold offsets.
+
+Atomicity where it matters:
+- `claim_thread` inserts the watcher's prompt with a unique (platform, channel, thread root) key and
+  `ON CONFLICT DO NOTHING`, so two replicas seeing the same thread never both reply.
+- `decide` records the first decision only (a conditional UPDATE on a still-open prompt) and applies it to
+  the lists and the learning in the same transaction; a commitment that left the list meanwhile rolls
+  the whole decision back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.clock import Clock
+from handlers.core.types import Place, Platform
+from handlers.scope.ports import (
+    COMMITMENT,
+    PARKED,
+    WATCH,
+    ChannelLearning,
+    Closing,
+    Counts,
+    Decided,
+    Decision,
+    Item,
+    ItemKind,
+    Learning,
+    Prompt,
+)
+from storage.db import Database
+from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
+
+OPEN = "open"
+TEXT_MAX = 300
+
+
+class _ItemGone(Exception):
+    """The commitment chosen to drop is no longer on the list: roll the decision back."""
+
+
+def _cut(text: str | None, limit: int = TEXT_MAX) -> str:
+    return (text or "")[:limit]
+
+
+def _prompt(row: ScopePrompt) -> Prompt:
+    place = Place(Platform(row.platform), row.channel_id, row.team_id, row.thread_id)
+    return Prompt(
+        id=row.id, place=place, source=row.source, request=row.request, quote=row.quote,  # type: ignore[arg-type]
+        score=row.score, created_at=row.created_at, outcome=row.outcome,  # type: ignore[arg-type]
+        added=row.added, dropped=row.dropped, extension=row.extension, meeting_title=row.meeting_title, decided_at=row.decided_at,
+    )
+
+
+def _item(row: Any) -> Item:
+    return Item(id=row.id, kind=row.kind, text=row.text, created_at=row.created_at, prompt_id=row.prompt_id,
+                meeting_id=row.meeting_id, meeting_title=row.meeting_title)
+
+
+class ScopeRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    @property
+    def _insert(self):  # type: ignore[no-untyped-def]
+        return pg_insert if self.db.is_postgres else sqlite_insert
+
+    @staticmethod
+    def _channel(model: Any, place: Place) -> list[Any]:
+        return [model.platform == place.platform.value, model.channel_id == place.channel_id]
+
+    # ---- learning ----------------------------------------------------------------------------------
+    async def learning(self, place: Place) -> ChannelLearning:
+        async with self.db.session() as s:
+            row = (await s.execute(
+                select(ScopeChannel.threshold_offset, ScopeChannel.dismissals).where(*self._channel(ScopeChannel, place))
+            )).first()
+        if row is None:
+            return ChannelLearning()
+        return ChannelLearning(float(row.threshold_offset or 0.0), int(row.dismissals or 0))
+
+    async def reset_learning(self, place: Place) -> None:
+        async with self.db.session() as s:
+            await s.execute(update(ScopeChannel).where(*self._channel(ScopeChannel, place))
+                            .values(threshold_offset=0.0, dismissals=0, updated_at=self.clock.now()))
+
+    async def _learn_dismissal(self, s: AsyncSession, place: Place, learning: Learning) -> None:
+        now = self.clock.now()
+        raised = ScopeChannel.threshold_offset + learning.step
+        stmt = self._insert(ScopeChannel).values(
+            platform=place.platform.value, channel_id=place.channel_id, threshold_offset=min(learning.step, learning.cap),
+            dismissals=1, updated_at=now,
+        ).on_conflict_do_update(
+            index_elements=["platform", "channel_id"],
+            set_={"threshold_offset": case((raised > learning.cap, learning.cap), else_=raised),
+                  "dismissals": ScopeChannel.dismissals + 1, "updated_at": now},
+        )
+        await s.execute(stmt)
+
+    async def _learn_confirmation(self, s: AsyncSession, place: Place, learning: Learning) -> None:
+        if learning.relax <= 0:
+            return
+        lowered = ScopeChannel.threshold_offset - learning.relax
+        await s.execute(
+            update(ScopeChannel).where(*self._channel(ScopeChannel, place), ScopeChannel.threshold_offset > 0)
+            .values(threshold_offset=case((lowered < 0, 0.0), else_=lowered), updated_at=self.clock.now())
+        )
+
+    # ---- prompts -----------------------------------------------------------------------------------
+    def _new_prompt(self, place: Place, request: str, quote: str, **values: Any) -> dict[str, Any]:
+        return {
+            "platform": place.platform.value, "channel_id": place.channel_id, "team_id": place.team_id,
+            "thread_id": place.thread_id, "request": request, "quote": _cut(quote), "created_at": self.clock.now(),
+            "false_alarm": False, **values,
+        }
+
+    async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
+                           score: float) -> Prompt | None:
+        values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
+                                  source=WATCH, score=score)
+        stmt = self._insert(ScopePrompt).values(**values).on_conflict_do_nothing().returning(ScopePrompt.id)
+        async with self.db.session() as s:
+            new_id = (await s.execute(stmt)).scalar_one_or_none()
+            if new_id is None:
+                return None
+            row = await s.get(ScopePrompt, new_id)
+            assert row is not None
+            return _prompt(row)
+
+    async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
+        async with self.db.session() as s:
+            row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=None, source="command",
+                                                 score=None))
+            s.add(row)
+            await s.flush()
+            return _prompt(row)
+
+    async def prompt(self, prompt_id: int) -> Prompt | None:
+        async with self.db.session() as s:
+            row = await s.get(ScopePrompt, prompt_id)
+            return _prompt(row) if row is not None else None
+
+    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning) -> Decided:
+        try:
+            async with self.db.session() as s:
+                return await self._decide(s, prompt_id, place, decision, learning)
+        except _ItemGone:
+            return Decided("item_gone", await self.prompt(prompt_id))
+
+    async def _decide(self, s: AsyncSession, prompt_id: int, place: Place, decision: Decision,
+                      learning: Learning) -> Decided:
+        now = self.clock.now()
+        row = await s.get(ScopePrompt, prompt_id)
+        if row is None or row.platform != place.platform.value or row.channel_id != place.channel_id:
+            return Decided("missing")
+        false_alarm = decision.outcome == "dismiss" and row.source == WATCH
+        claimed = await s.execute(
+            update(ScopePrompt).where(ScopePrompt.id == prompt_id, ScopePrompt.outcome.is_(None)).values(
+                outcome=decision.outcome, decided_at=now, false_alarm=false_alarm,
+                added=(_cut(decision.added) or row.quote) if decision.outcome != "dismiss" else None,
+                extension=_cut(decision.extension, 40) or None, meeting_title=_cut(decision.meeting_title) or None,
+            ).execution_options(synchronize_session=False)
+        )
+        if (claimed.rowcount or 0) == 0:
+            await s.refresh(row)
+            return Decided("already", _prompt(row))
+        added = _cut(decision.added) or row.quote
+        dropped: Item | None = None
+        if decision.outcome == "drop":
+            dropped = await self._drop(s, place, decision, now)
+            await s.execute(update(ScopePrompt).where(ScopePrompt.id == prompt_id)
+                            .values(dropped=dropped.text if dropped else _cut(decision.dropped_text))
+                            .execution_options(synchronize_session=False))
+        if decision.outcome in ("drop", "extend"):
+            s.add(ScopeItem(platform=place.platform.value, channel_id=place.channel_id, kind=COMMITMENT, text=added,
+                            status=OPEN, prompt_id=prompt_id, created_at=now))
+        elif decision.outcome == "park":
+            s.add(ScopeItem(platform=place.platform.value, channel_id=place.channel_id, kind=PARKED, text=added,
+                            status=OPEN, prompt_id=prompt_id, meeting_id=decision.meeting_id,
+                            meeting_title=_cut(decision.meeting_title) or None, created_at=now))
+        if false_alarm:
+            await self._learn_dismissal(s, place, learning)
+        elif row.source == WATCH and decision.outcome != "dismiss":
+            await self._learn_confirmation(s, place, learning)
+        await s.flush()
+        await s.refresh(row)
+        return Decided("decided", _prompt(row), dropped)
+
+    async def _drop(self, s: AsyncSession, place: Place, decision: Decision, now: datetime) -> Item | None:
+        """Take the dropped commitment off the list: the chosen one (gone → roll back), or the typed text
+        when it names an open commitment (otherwise the typed text is only recorded)."""
+        item_id = decision.drop_item_id
+        if item_id is None:
+            wanted = decision.dropped_text.strip().casefold()
+            rows = (await s.execute(select(ScopeItem.id, ScopeItem.text).where(
+                *self._channel(ScopeItem, place), ScopeItem.kind == COMMITMENT, ScopeItem.status == OPEN,
+            ).order_by(ScopeItem.id))).all()
+            item_id = next((r.id for r in rows if r.text.strip().casefold() == wanted), None)
+            if item_id is None:
+                return None
+        result = await s.execute(
+            update(ScopeItem).where(ScopeItem.id == item_id, *self._channel(ScopeItem, place),
+                                    ScopeItem.kind == COMMITMENT, ScopeItem.status == OPEN)
+            .values(status="dropped", closed_at=now)
+            .returning(ScopeItem.id, ScopeItem.kind, ScopeItem.text, ScopeItem.created_at, ScopeItem.prompt_id,
+                       ScopeItem.meeting_id, ScopeItem.meeting_title)
+            .execution_options(synchronize_session=False)
+        )
+        found = result.first()
+        if found is None:
+            raise _ItemGone
+        return _item(found)
+
+    # ---- lists -------------------------------------------------------------------------------------
+    async def items(self, place: Place, kind: ItemKind, limit: int = 200) -> list[Item]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(ScopeItem).where(
+                *self._channel(ScopeItem, place), ScopeItem.kind == kind, ScopeItem.status == OPEN,
+            ).order_by(ScopeItem.id).limit(limit))).all()
+            return [_item(r) for r in rows]
+
+    async def add_item(self, place: Place, kind: ItemKind, text: str, max_open: int) -> Item | None:
+        async with self.db.session() as s:
+            count = await s.scalar(select(func.count()).select_from(ScopeItem).where(
+                *self._channel(ScopeItem, place), ScopeItem.kind == kind, ScopeItem.status == OPEN))
+            if (count or 0) >= max_open:
+                return None
+            row = ScopeItem(platform=place.platform.value, channel_id=place.channel_id, kind=kind, text=_cut(text),
+                            status=OPEN, created_at=self.clock.now())
+            s.add(row)
+            await s.flush()
+            return _item(row)
+
+    async def close_item(self, place: Place, kind: ItemKind, item_id: int, closing: Closing) -> Item | None:
+        async with self.db.session() as s:
+            found = (await s.execute(
+                update(ScopeItem).where(ScopeItem.id == item_id, *self._channel(ScopeItem, place),
+                                        ScopeItem.kind == kind, ScopeItem.status == OPEN)
+                .values(status=closing, closed_at=self.clock.now())
+                .returning(ScopeItem.id, ScopeItem.kind, ScopeItem.text, ScopeItem.created_at, ScopeItem.prompt_id,
+                           ScopeItem.meeting_id, ScopeItem.meeting_title)
+                .execution_options(synchronize_session=False)
+            )).first()
+        return _item(found) if found is not None else None
+
+    async def parked_for_meeting(self, place: Place, meeting_id: int) -> list[Item]:
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(ScopeItem).where(
+                *self._channel(ScopeItem, place), ScopeItem.kind == PARKED, ScopeItem.status == OPEN,
+                ScopeItem.meeting_id == meeting_id,
+            ).order_by(ScopeItem.id))).all()
+            return [_item(r) for r in rows]
+
+    # ---- the record --------------------------------------------------------------------------------
+    async def counts(self, place: Place, since: datetime) -> Counts:
+        where = self._channel(ScopePrompt, place)
+        async with self.db.session() as s:
+            created = (await s.execute(
+                select(func.count(), func.count(case((ScopePrompt.source == WATCH, 1))),
+                       func.count(case((ScopePrompt.outcome.is_(None), 1))))
+                .where(*where, ScopePrompt.created_at >= since)
+            )).one()
+            decided = (await s.execute(
+                select(ScopePrompt.outcome, ScopePrompt.false_alarm, func.count())
+                .where(*where, ScopePrompt.decided_at >= since, ScopePrompt.outcome.is_not(None))
+                .group_by(ScopePrompt.outcome, ScopePrompt.false_alarm)
+            )).all()
+        by: dict[str, int] = {}
+        false_alarms = 0
+        for outcome, false_alarm, n in decided:
+            by[outcome] = by.get(outcome, 0) + n
+            if false_alarm:
+                false_alarms += n
+        return Counts(
+            prompts=int(created[0] or 0), watch_prompts=int(created[1] or 0), open=int(created[2] or 0),
+            added=by.get("drop", 0) + by.get("extend", 0), dropped=by.get("drop", 0), extended=by.get("extend", 0),
+            parked=by.get("park", 0), dismissed=by.get("dismiss", 0), false_alarms=false_alarms,
+        )
