@@ -24,8 +24,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", default=None, help="SQLite file for the demo (default steadybot-demo.db)")
     demo.add_argument("--keep", action="store_true", help="keep the demo database from the last run")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    outbox = sub.add_parser("outbox", help="inspect the outbox: counts and failed rows")
-    outbox.add_argument("--retry-failed", action="store_true", help="give failed rows another round of attempts")
+    outbox = sub.add_parser("outbox", help="inspect the outbox: counts, what is waiting, failed rows and why")
+    outbox.add_argument("--retry-failed", nargs="*", type=int, metavar="ID", default=None,
+                        help="give failed rows (all, or these ids) another round of attempts")
+    outbox.add_argument("--limit", type=int, default=50, help="how many failed rows to list (default 50)")
+    forget = sub.add_parser("forget", help="delete a person's pulse journal and participation records (admins); "
+                                           "anonymous answers stay")
+    forget.add_argument("user_id", help="Slack user id, Teams user id (29:…) or Teams AAD object id")
+    forget.add_argument("--platform", choices=["slack", "teams"], default=None,
+                        help="only this platform (default: both)")
     return parser
 
 
@@ -70,16 +77,51 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         db = Database(settings.database_url)
         try:
             repo = OutboxRepo(db, SystemClock())
-            if args.retry_failed:
-                print(f"requeued {await repo.requeue_failed()} failed rows")
+            if args.retry_failed is not None:
+                print(f"requeued {await repo.requeue_failed(args.retry_failed or None)} failed rows")
             counts = await repo.counts()
             print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
-            for row in await repo.failed():
+            if (next_due := await repo.next_due()) is not None:
+                print(f"  next pending row due {next_due:%Y-%m-%d %H:%M:%S} UTC")
+            for row in await repo.failed(max(1, args.limit)):
                 print(f"  failed #{row.id} {row.kind} → {row.target_key} after {row.attempts} attempts: {row.last_error}")
+            if counts.get("failed"):
+                print("  fix the cause, then: steadybot outbox --retry-failed [ID ...]")
         finally:
             await db.dispose()
         return 0
+    if args.command == "forget":
+        return await _forget(args, settings)
     return 2
+
+
+async def _forget(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.core.clock import SystemClock
+    from handlers.core.types import Platform
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from storage.repos.pulse import PulseRepo
+
+    user_id = " ".join(str(args.user_id).split())
+    if not user_id or len(user_id) > 200:
+        print("steadybot forget: give the person's user id, e.g. `steadybot forget U024BE7LH`", file=sys.stderr)
+        return 2
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        platform = Platform(args.platform) if args.platform else None
+        reports = await PulseRepo(db, SystemClock()).forget_everywhere(user_id, platform)
+    finally:
+        await db.dispose()
+    found = [r for r in reports if r.anything]
+    if not found:
+        print(f"nothing stored for {user_id}; nothing to delete")
+    for r in found:
+        print(f"forgot {r.platform.value}:{r.user_id}: {r.journal_entries} journal entries, "
+              f"{r.participation} participation records, {r.messages} pulse messages deleted"
+              + (", preferences reset" if r.preferences else ""))
+    print("anonymous answers stay: nothing links them to anyone")
+    return 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ class Settings:
     teams_openid_metadata_url: str = ""
     teams_token_issuer: str = ""
     teams_login_url: str = ""
+    # Reliability knobs (docs/operations.md).
+    outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
+    slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
+    teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
 
     @property
     def slack_enabled(self) -> bool:
@@ -71,6 +75,16 @@ class Settings:
         port_text = get("PORT", "3000") or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+        def number(name: str, default: float, low: float, high: float) -> float:
+            text = get(name)
+            try:
+                value = float(text) if text else default
+            except ValueError:
+                value = float("nan")
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be a number from {low:g} to {high:g}, not {text!r}")
+            return value
+
         return Settings(
             database_url=get("DATABASE_URL") or "sqlite:///steadybot.db",
             host=get("HOST") or "127.0.0.1",
@@ -90,4 +104,7 @@ class Settings:
             teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
             teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),
+            outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
+            slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
+            teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
         )

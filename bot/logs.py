@@ -48,6 +48,15 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None)
     handler._steadybot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
-    for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime"):
+    for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",
+                  "aiosqlite"):  # aiosqlite logs every statement with its parameters at DEBUG
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" while a long outbox tick runs is expected
+    # (one tick at a time per process), not something for an operator to act on.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # SDKs that log whole request bodies at DEBUG (messages, modal contents, pulse results and a person's
+    # own journal) stay at INFO even when steadybot runs at DEBUG: no answer ever reaches a log line.
+    for talkative in ("slack_sdk", "botbuilder", "botframework"):
+        logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # INFO would echo every statement
     return redactor

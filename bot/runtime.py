@@ -75,7 +75,7 @@ async def build_runtime(
     migrate: bool = True,
     teams_credentials: Any = None,
     worker_options: dict[str, Any] | None = None,
-    slack_workspace_per_minute: float = 0.0,
+    slack_workspace_per_minute: float | None = None,  # None: settings.slack_posts_per_minute
     rng: random.Random | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
@@ -90,7 +90,9 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
     core = Core(registry, services)
-    worker = OutboxWorker(store.outbox, core, senders, clock, **(worker_options or {}))
+    options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), **(worker_options or {})}
+    worker = OutboxWorker(store.outbox, core, senders, clock, **options)
+    worker.senders = senders  # the same dict: the adapters (and the demo) add their senders below/later
     outbox.on_due_now = worker.kick
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
@@ -99,7 +101,8 @@ async def build_runtime(
         from bot.slack.adapter import SlackAdapter
 
         runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, slack_workspace_per_minute)
+        pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
     if settings.teams_accepts_traffic:

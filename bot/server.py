@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -14,6 +17,7 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
+REPLAY_WINDOW = 5 * 60  # seconds a signed Slack request stays valid
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,6 +35,21 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
         return web.json_response({"error": "internal error"}, status=500)
 
 
+async def _slack_signed(request: web.Request, secret: str, now: Callable[[], float] = time.time) -> bool:
+    """Slack's signature (HMAC-SHA256 of `v0:timestamp:body`) with the 5-minute replay window, checked for
+    every path — commands, events, interactivity, options — before Bolt sees the request (Bolt checks it
+    again). Works on the raw bytes, so a body that is not even UTF-8 is just unsigned, not an error."""
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not timestamp.isdigit() or len(timestamp) > 12 or not signature.startswith("v0="):
+        return False
+    if abs(now() - int(timestamp)) > REPLAY_WINDOW:
+        return False
+    body = await request.read()
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}", signature)
+
+
 def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
@@ -39,6 +58,8 @@ def build_app(runtime: Runtime) -> web.Application:
     async def slack_events(request: web.Request) -> web.StreamResponse:
         if runtime.slack is None:
             return web.json_response({"error": "Slack is not configured on this server"}, status=404)
+        if not await _slack_signed(request, runtime.settings.slack_signing_secret):
+            return web.Response(status=401, text="invalid signature")  # before anything reads the body
         return await runtime.slack.handle(request)
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:

@@ -7,8 +7,13 @@ from handlers.core.registry import Registry
 
 def build_registry() -> Registry:
     """Every feature registers its commands, actions, forms, watchers, outbox kinds and periodic work."""
-    from handlers import general
+    from handlers import general, meetings, pulse, timebox
+    from handlers import scope as scope_creep
 
     registry = Registry()
     general.register(registry)
+    pulse.register(registry)
+    timebox.register(registry, meetings.timebox_link())
+    meetings.register(registry)
+    scope_creep.register(registry)
     return registry

@@ -3,12 +3,20 @@
 Decision (measured in bench/): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
 than a sync engine behind `asyncio.to_thread`. Both keep the event loop free; the async engine avoids a
 thread hop per query and lets PostgreSQL use a real connection pool shared by all coroutines.
+
+Outages (PostgreSQL): getting a connection — including the pre-ping of a pooled one — is bounded by
+`connect_timeout`, statements by `command_timeout`. After a connection-level failure a circuit breaker
+makes further sessions fail at once with `DatabaseDown` (a `StorageUnavailable`) instead of each waiting
+for its own timeout; every `retry_after` seconds one session is let through to try again, and the first
+success closes the breaker. So while the database is away requests are answered at once with "try again",
+and when it is back the bot recovers by itself, without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +25,13 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import StaticPool
 
 from handlers.core.errors import StorageUnavailable
@@ -45,6 +59,14 @@ def async_url(url: str) -> str:
     raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
 
 
+class DatabaseDown(StorageUnavailable):
+    """Failing fast: the database failed a moment ago and the breaker has not let a new try through yet."""
+
+
+class BusyPool(StorageUnavailable):
+    """Every connection stayed busy for a long time: load, not an outage (the breaker stays closed)."""
+
+
 def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, UNAVAILABLE):
         return True
@@ -52,13 +74,17 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 3.0,
+                 command_timeout: float = 15.0, retry_after: float = 1.0) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
+        self.connect_timeout = connect_timeout
+        self.retry_after = retry_after
         kwargs: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=5, pool_pre_ping=True,
-                          pool_recycle=1800, connect_args={"timeout": 3, "command_timeout": 30})
+                          pool_recycle=1800,
+                          connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
         else:
             database = make_url(self.url).database
             if database and database != ":memory:":
@@ -70,35 +96,117 @@ class Database:
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL: as many sessions at once as the pool has connections, so the connect timeout below
+        # measures connecting (a dead network), never queueing for a pooled connection (a busy moment).
+        self._slots = asyncio.Semaphore(pool_size * 2)
+        self.slot_wait = 30.0
+        self._down_since: float | None = None  # monotonic time of the first failure of this outage
+        self._next_try = 0.0
+        self._trying = False
+        self.outages = 0
 
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
+    @property
+    def is_down(self) -> bool:
+        return self._down_since is not None
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed on success, rolled back on error. DB outages → StorageUnavailable."""
+        trial = self._admit()
         try:
-            async with self.sessions() as session, session.begin():
-                yield session
-        except StorageUnavailable:
+            if self.is_postgres:
+                async with self._connection() as conn, AsyncSession(bind=conn, expire_on_commit=False) as session, \
+                        session.begin():
+                    yield session
+            else:
+                async with self.sessions() as session, session.begin():
+                    yield session
+        except StorageUnavailable as exc:
+            if not isinstance(exc, DatabaseDown | BusyPool):
+                self._failed(exc)
             raise
         except Exception as exc:
             if is_unavailable(exc):
+                if not isinstance(exc, PoolTimeout):  # a busy pool is load, not an outage
+                    self._failed(exc)
                 raise StorageUnavailable(type(exc).__name__) from exc
+            self._succeeded()  # the database answered (the error is the caller's own)
             raise
+        else:
+            self._succeeded()
+        finally:
+            if trial:
+                self._trying = False
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection, pre-pinged, within `connect_timeout` (a partitioned network hangs forever)."""
+        try:
+            async with asyncio.timeout(self.slot_wait):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise BusyPool("every database connection is busy") from exc
+        try:
+            try:
+                async with asyncio.timeout(self.connect_timeout):
+                    conn = await self.engine.connect()
+            except TimeoutError as exc:
+                raise StorageUnavailable("connect timeout") from exc
+            try:
+                yield conn
+            finally:
+                await conn.close()
+        finally:
+            self._slots.release()
+
+    # ---- the breaker -------------------------------------------------------------------------------
+    def _admit(self) -> bool:
+        """Let the session through, as the one trial while the breaker is open, or fail fast."""
+        if self._down_since is None:
+            return False
+        if self._trying or time.monotonic() < self._next_try:
+            raise DatabaseDown("database unavailable (failing fast until it answers again)")
+        self._trying = True
+        self._next_try = time.monotonic() + self.retry_after
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self.is_postgres:
+            return  # an SQLite file does not go away; a locked database is retried by its busy timeout
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+            self.outages += 1
+            log.warning("database unavailable (%s): answering 'try again' until it is back", _reason(exc))
+        self._next_try = now + self.retry_after
+
+    def _succeeded(self) -> None:
+        if self._down_since is not None:
+            log.warning("database is back after %.1fs", time.monotonic() - self._down_since)
+            self._down_since = None
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
-            async with asyncio.timeout(timeout), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with asyncio.timeout(timeout + self.connect_timeout), self.session() as session:
+                await session.execute(text("SELECT 1"))
             return True
+        except DatabaseDown:
+            return False
         except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
-            log.warning("database ping failed: %s", type(exc).__name__)
+            log.info("database ping failed: %s", _reason(exc))
             return False
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    return f"{type(exc).__name__}: {type(cause).__name__}" if cause is not None else type(exc).__name__
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:

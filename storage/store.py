@@ -6,8 +6,12 @@ from handlers.core.clock import Clock
 from storage.db import Database
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
+from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
+from storage.repos.pulse import PulseRepo
+from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
+from storage.repos.timebox import TimeboxRepo
 
 
 class Store:
@@ -18,6 +22,10 @@ class Store:
         self.settings = SettingsRepo(db, clock)
         self.outbox = OutboxRepo(db, clock)
         self.inbound = InboundRepo(db, clock)
+        self.pulse = PulseRepo(db, clock)
+        self.scope = ScopeRepo(db, clock)
+        self.meetings = MeetingRepo(db, clock)
+        self.timebox = TimeboxRepo(db, clock)
 
     async def ping(self) -> bool:
         return await self.db.ping()

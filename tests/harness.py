@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_app
-from handlers.core.clock import FakeClock
+from handlers.core.clock import Clock, FakeClock
 from tests.fakes import wire
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
@@ -98,17 +98,19 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def running(database_url: str, *, slack: bool = True, teams: bool = True, start: datetime = START,
-                  **overrides: Any) -> AsyncIterator[Harness]:
-    """The bot with fakes. `overrides` are Settings fields (e.g. admins=frozenset({"U9"}))."""
+                  clock: Clock | None = None, **overrides: Any) -> AsyncIterator[Harness]:
+    """The bot with fakes. `overrides` are Settings fields (e.g. admins=frozenset({"U9"})). `clock` replaces
+    the FakeClock (a SystemClock for a test that runs the real scheduler; it then starts it itself)."""
     slack_api = await FakeSlackApi().start()
     connector = await FakeConnector().start()
-    clock = FakeClock(start)
+    clock = clock or FakeClock(start)
     settings = Settings(
         database_url=database_url,
         slack_bot_token=BOT_TOKEN if slack else "",
         slack_signing_secret=SIGNING_SECRET if slack else "",
         slack_api_url=slack_api.url,
         insecure_dev=teams,
+        slack_posts_per_minute=0.0,  # tests move a fake clock; the real-time workspace pace is tested on its own
     )
     settings = replace(settings, **overrides)
     runtime = await build_runtime(settings, clock=clock)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 
 class DeliveryError(Exception):
-    """Base class. `retryable` decides between another attempt later and giving up."""
+    """Base class. `retryable` decides between another attempt later and giving up. `maybe_delivered` says
+    whether the platform might have the message anyway (a timeout, a dropped connection, a 5xx after the
+    request went out): the next attempt then checks before sending again."""
 
     retryable = True
+    maybe_delivered = True
 
 
 class RateLimited(DeliveryError):
     """The platform (or our own pacing) says: not now, try again after `retry_after` seconds.
     Rate limiting never uses up an attempt: the message waits as long as it must and is never dropped."""
+
+    maybe_delivered = False
 
     def __init__(self, retry_after: float, scope: str = "") -> None:
         super().__init__(f"rate limited for {retry_after:.1f}s ({scope})")
@@ -22,8 +27,26 @@ class RateLimited(DeliveryError):
 class TransientError(DeliveryError):
     """A 5xx, a timeout, a refused connection: retried with backoff and jitter."""
 
+    def __init__(self, message: str = "", *, maybe_delivered: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
+
 
 class PermanentError(DeliveryError):
     """The platform will never accept this (channel gone, bot removed, invalid blocks): fail the row."""
 
     retryable = False
+    maybe_delivered = False
+
+
+class LeaseLost(DeliveryError):
+    """Another replica owns the row now (this worker's lease ran out): leave it alone, send nothing."""
+
+    retryable = False
+    maybe_delivered = False
+
+
+def partly_delivered(error: DeliveryError) -> DeliveryError:
+    """The same error, noting that an earlier part of this row did reach the platform."""
+    error.maybe_delivered = True
+    return error

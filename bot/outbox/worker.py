@@ -1,7 +1,11 @@
 """The outbox tick: claim due rows, prepare them through the core, send them through the right platform.
 
 - Rows for one target are sent in due order, one at a time; different targets go out concurrently.
-- A row is marked sent right after its own send, so a crash repeats at most what was in flight.
+- Right before a row goes out it is marked in flight (only while this worker still holds its lease), and
+  it is marked sent right after its own send. After a crash only rows marked in flight can have reached
+  the platform; the sender checks those before sending again (Slack: message metadata in the history).
+- Leases are renewed while a long batch is being worked on, so a lease can be short (a crashed replica's
+  rows come back quickly) without another replica taking over rows that are merely waiting their turn.
 - Rate limits reschedule without using up an attempt; other failures back off with jitter and, after
   `max_attempts`, the row is marked failed with its reason (visible to operators, never dropped silently).
 - A row with `skip_if_late_by` that comes due too late (the process was down) is skipped, not sent late.
@@ -10,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -18,12 +23,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
-from bot.outbox.errors import DeliveryError, RateLimited
+from bot.outbox.errors import DeliveryError, LeaseLost, RateLimited
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
 from handlers.core.registry import Pending
 from handlers.core.types import Platform, Reply, Target
+from storage.db import DatabaseDown
 from storage.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("steadybot.outbox")
@@ -31,8 +37,18 @@ log = logging.getLogger("steadybot.outbox")
 
 class PlatformSender(Protocol):
     async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any] | None:
-        """Send replies to target; return what to remember about the sent message (ids for updates)."""
+        """Send replies to target; return what to remember about the sent message (ids for updates).
+
+        A sender with `marks_in_flight = True` calls `await mark_in_flight(row, outbox)` itself right before
+        its first platform call (after its own pacing), so a row that is merely waiting for a rate-limit slot
+        does not count as "maybe delivered" after a crash. For other senders the worker marks the row."""
         ...
+
+
+async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
+    """Record that this row is about to reach the platform; raise LeaseLost if another worker owns it."""
+    if row.worker and not await outbox.begin_send(row):
+        raise LeaseLost(f"outbox row {row.id}: lease lost to another worker")
 
 
 class OutboxWorker:
@@ -45,8 +61,8 @@ class OutboxWorker:
         *,
         worker_id: str | None = None,
         batch: int = 200,
-        concurrency: int = 32,
-        lease: timedelta = timedelta(seconds=120),
+        concurrency: int = 16,
+        lease: timedelta = timedelta(seconds=30),
         max_attempts: int = 6,
         backoff_base: float = 2.0,
         backoff_cap: float = 600.0,
@@ -66,7 +82,9 @@ class OutboxWorker:
         self.rng = rng or random.Random()
         self._lock = asyncio.Lock()
         self._kick_task: asyncio.Task[int] | None = None
-        self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0}
+        self._working: set[int] = set()  # ids claimed by this worker and not resolved yet
+        self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0,
+                                      "lost": 0}
 
     def kick(self) -> None:
         """Tick soon (something became due now) without waiting for the next scheduled tick."""
@@ -88,11 +106,15 @@ class OutboxWorker:
         async with self._lock:
             try:
                 claimed = await self.repo.claim(self.worker_id, self.batch, self.lease)
+            except DatabaseDown:
+                log.debug("outbox tick skipped: database unavailable (already reported)")
+                return 0
             except StorageUnavailable:
                 log.warning("outbox tick skipped: database unavailable")
                 return 0
             if not claimed:
                 return 0
+            self._working = {row.id for row in claimed}
             groups: OrderedDict[str, list[Claimed]] = OrderedDict()
             for row in claimed:
                 groups.setdefault(row.target.key, []).append(row)
@@ -102,23 +124,50 @@ class OutboxWorker:
                 async with gate:
                     for row in rows:
                         await self._process(row)
+                        self._working.discard(row.id)
 
-            await asyncio.gather(*(run(rows) for rows in groups.values()))
+            renewer = asyncio.ensure_future(self._renew_leases())
+            try:
+                await asyncio.gather(*(run(rows) for rows in groups.values()))
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                self._working = set()
             return len(claimed)
+
+    async def _renew_leases(self) -> None:
+        """While a batch is being sent, keep the leases of its unsent rows fresh (every third of a lease)."""
+        interval = max(0.05, self.lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.repo.renew(self.worker_id, sorted(self._working), self.lease)
+            except StorageUnavailable:
+                log.warning("outbox: could not renew leases, database unavailable")
+            except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the rows are still ours
+                log.warning("outbox: could not renew leases (%s)", type(exc).__name__)
 
     async def _process(self, row: Claimed) -> None:
         try:
             await self._process_unsafe(row)
-        except StorageUnavailable:
-            log.warning("outbox row %s: database unavailable, the lease will bring it back", row.id)
-        except Exception:
-            log.exception("outbox row %s: unexpected failure, the lease will bring it back", row.id)
+        except StorageUnavailable as exc:
+            level = logging.DEBUG if isinstance(exc, DatabaseDown) else logging.WARNING
+            log.log(level, "outbox row %s: database unavailable, the lease will bring it back", row.id)
+        except Exception as exc:
+            log.exception("outbox row %s: unexpected failure", row.id)
+            try:
+                await self._retry_or_fail(row, f"unexpected {type(exc).__name__}", delivered=True)
+            except StorageUnavailable:
+                log.warning("outbox row %s: database unavailable, the lease will bring it back", row.id)
 
     async def _process_unsafe(self, row: Claimed) -> None:
+        worker = row.worker or None
         now = self.clock.now()
         late = (now - row.due_at).total_seconds()
         if row.skip_if_late_by is not None and late > row.skip_if_late_by:
-            await self.repo.mark_skipped(row.id, f"late by {late:.0f}s")
+            log.info("outbox row %s (%s) skipped: due %.0fs ago", row.id, row.kind, late)
+            await self.repo.mark_skipped(row.id, f"late by {late:.0f}s", worker=worker)
             self.stats["skipped"] += 1
             return
         try:
@@ -130,7 +179,7 @@ class OutboxWorker:
             await self._retry_or_fail(row, f"prepare failed: {type(exc).__name__}")
             return
         if not replies:
-            await self.repo.mark_skipped(row.id, "nothing to send any more")
+            await self.repo.mark_skipped(row.id, "nothing to send any more", worker=worker)
             self.stats["skipped"] += 1
             return
         sender = self.senders.get(row.target.platform)
@@ -138,34 +187,46 @@ class OutboxWorker:
             await self._retry_or_fail(row, f"{row.target.platform} is not configured")
             return
         try:
+            if not getattr(sender, "marks_in_flight", False):
+                await mark_in_flight(row, self.repo)
             result = await sender.deliver(row.target, replies, row, self.repo)
+        except LeaseLost:
+            log.warning("outbox row %s: lease lost to another worker, not sending", row.id)
+            self.stats["lost"] += 1
+            return
         except RateLimited as exc:
             self.stats["rate_limited"] += 1
             wait = exc.retry_after + self.rng.uniform(0, min(1.0, exc.retry_after * 0.1 + 0.05))
             await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=wait), str(exc),
-                                     count_attempt=False)
+                                     count_attempt=False, worker=worker,
+                                     delivered=None if exc.maybe_delivered else False)
             return
         except DeliveryError as exc:
             if not exc.retryable:
-                log.warning("outbox row %s failed permanently: %s", row.id, exc)
-                await self.repo.mark_failed(row.id, str(exc))
+                log.warning("outbox row %s (%s → %s) failed permanently: %s", row.id, row.kind,
+                            row.target.key, exc)
+                await self.repo.mark_failed(row.id, str(exc), worker=worker)
                 self.stats["failed"] += 1
                 return
-            await self._retry_or_fail(row, str(exc) or type(exc).__name__)
+            await self._retry_or_fail(row, str(exc) or type(exc).__name__, delivered=exc.maybe_delivered)
             return
-        except Exception as exc:  # network errors and the like from a client library
-            await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300])
+        except Exception as exc:  # network errors and the like from a client library: maybe delivered
+            await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300], delivered=True)
             return
-        await self.repo.mark_sent(row.id, result)
+        await self.repo.mark_sent(row.id, result, worker=worker)
         self.stats["sent"] += 1
 
-    async def _retry_or_fail(self, row: Claimed, reason: str) -> None:
+    async def _retry_or_fail(self, row: Claimed, reason: str, *, delivered: bool = False) -> None:
+        worker = row.worker or None
         if row.attempts >= self.max_attempts:
-            log.warning("outbox row %s failed after %s attempts: %s", row.id, row.attempts, reason)
-            await self.repo.mark_failed(row.id, f"after {row.attempts} attempts: {reason}")
+            log.warning("outbox row %s (%s → %s) failed after %s attempts: %s", row.id, row.kind, row.target.key,
+                        row.attempts, reason)
+            await self.repo.mark_failed(row.id, f"after {row.attempts} attempts: {reason}", worker=worker)
             self.stats["failed"] += 1
             return
         delay = min(self.backoff_cap, self.backoff_base * 2 ** (row.attempts - 1))
         delay = self.rng.uniform(delay / 2, delay)  # "equal jitter": spread retries, keep a floor
         self.stats["retried"] += 1
-        await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=delay), reason)
+        log.info("outbox row %s: attempt %s failed (%s), retrying in %.1fs", row.id, row.attempts, reason, delay)
+        await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=delay), reason, worker=worker,
+                                 delivered=None if delivered else False)

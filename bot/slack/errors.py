@@ -34,7 +34,9 @@ def classify(exc: BaseException, scope: str) -> DeliveryError:
             return TransientError(f"slack {status} {error}")
         if error in PERMANENT:
             return PermanentError(f"slack {error}")
-        return TransientError(f"slack {status} {error}")
+        return TransientError(f"slack {status} {error}", maybe_delivered=False)  # a clear "no" from Slack
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: Slack has nothing of it
+        return TransientError(f"{type(exc).__name__}", maybe_delivered=False)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError | OSError):
-        return TransientError(f"{type(exc).__name__}")
+        return TransientError(f"{type(exc).__name__}")  # the request may have gone out: check before resending
     return TransientError(f"{type(exc).__name__}")

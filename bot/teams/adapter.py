@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
@@ -27,6 +27,7 @@ from handlers.core.dispatch import Core
 from handlers.core.errors import SORRY_BUG
 
 log = logging.getLogger("steadybot.teams")
+PROACTIVE = frozenset({ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation})
 
 
 class _BotConfig:
@@ -55,7 +56,7 @@ class TeamsAdapter:
         self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
         self.bot = SteadyTeamsBot(core, store, self.lines)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations)
-        self.sender = TeamsSender(self.lines, store.conversations, limiter)
+        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
 
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -87,6 +88,9 @@ class TeamsAdapter:
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+        activity = context.activity
+        if activity is not None and activity.type == ActivityTypes.event and activity.name in PROACTIVE:
+            return  # nobody asked anything: no apology out of the blue (the outbox retries the send)
         try:
             await context.send_activity(SORRY_BUG)
         except Exception:  # noqa: BLE001

@@ -33,6 +33,10 @@ def classify(exc: BaseException, scope: str) -> DeliveryError:
         return TransientError(f"teams {status}")
     if status in (400, 401, 403, 404, 405, 410, 412, 413):
         return PermanentError(f"teams {status}")
+    if 400 <= status < 500:
+        return TransientError(f"teams {status}", maybe_delivered=False)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was delivered
+        return TransientError(type(exc).__name__, maybe_delivered=False)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError | OSError):
         return TransientError(type(exc).__name__)
     return TransientError(f"{type(exc).__name__}")

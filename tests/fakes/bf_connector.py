@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ class Sent:
     activity: dict[str, Any]
     reply_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -58,6 +60,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    latency: float = 0.0  # seconds between recording what was sent and answering (sends stay in flight)
     _server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -108,7 +111,10 @@ class FakeConnector:
             return fault
         reply_to = unquote(request.match_info["activity"]) if "activity" in request.match_info else None
         self.sent.append(Sent(kind, conversation, body, reply_to, dict(request.headers)))
-        return web.json_response({"id": reply_to if kind == "update" else f"activity-{next(self._ids)}"})
+        answer = {"id": reply_to if kind == "update" else f"activity-{next(self._ids)}"}
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return web.json_response(answer)
 
     async def _send(self, request: web.Request) -> web.Response:
         return await self._record(request, "send")

@@ -2,6 +2,10 @@
 mock Web API server: it records every call, answers like Slack does, and can inject faults.
 
 Also serves `response_url`s: POST {url}response/<id> records what `respond()` sent.
+
+It remembers the messages posted with chat.postMessage, so conversations.history / conversations.replies
+answer truthfully (with message metadata when `include_all_metadata` is set). A fault may answer with
+status 0 to drop the connection without an answer (a network failure after the request arrived).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +35,7 @@ class Call:
     method: str
     params: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -39,6 +45,8 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what response_url received
     faults: list[Fault] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
+    latency: float = 0.0  # seconds between doing what a call asks and answering (requests stay in flight)
     _server: TestServer | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -118,8 +126,40 @@ class FakeSlackApi:
             injected = fault(method, params)
             if injected is not None:
                 status, body, headers = injected
+                if status == 0:  # drop the connection: the client never learns what happened
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=204)
                 return web.json_response(body, status=status, headers=headers)
-        return web.json_response(self.answer(method, params))
+        answer = self.answer(method, params)  # done (a message is posted) before the answer travels back
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return web.json_response(answer)
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted (to one channel, or everywhere), oldest first."""
+        if channel is not None:
+            return list(self.messages.get(channel, []))
+        return [m for messages in self.messages.values() for m in messages]
+
+    def _history(self, params: dict[str, Any], thread: str | None) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        posted = self.messages.get(channel, [])
+        if thread is None:
+            chosen = [m for m in posted if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+        else:
+            chosen = [m for m in posted if m["ts"] == thread or m.get("thread_ts") == thread]
+        chosen = list(reversed(chosen)) if thread is None else chosen  # history: newest first
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        start = int(params.get("cursor") or 0)
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        page = chosen[start:start + limit]
+        messages = [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in page]
+        more = start + limit < len(chosen)
+        return {"ok": True, "messages": messages, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
@@ -129,6 +169,13 @@ class FakeSlackApi:
             channel = str(params.get("channel", ""))
             if channel.startswith("U"):
                 channel = "D" + channel[1:]
+            message: dict[str, Any] = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,
+                                       "text": params.get("text")}
+            if params.get("thread_ts"):
+                message["thread_ts"] = str(params["thread_ts"])
+            if isinstance(params.get("metadata"), dict):
+                message["metadata"] = params["metadata"]
+            self.messages.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
@@ -154,5 +201,7 @@ class FakeSlackApi:
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
         if method == "conversations.history":
-            return {"ok": True, "messages": []}
+            return self._history(params, None)
+        if method == "conversations.replies":
+            return self._history(params, str(params.get("ts", "")))
         return {"ok": True}
