@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from handlers.core.types import Button, Form, MessageRef, Place, Reply
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_ITALIC = re.compile(r"(?<![\w*])_(?=\S)(.+?)(?<=\S)_(?!\w)")
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +34,11 @@ class Buttons:
 
 
 def terminal_text(markup: str, bold: bool) -> str:
+    """The core's markup for a terminal: bold as ANSI bold (or plain), italics and code spans as plain text."""
+    text = _CODE.sub(r"\1", _ITALIC.sub(r"\1", markup))
     if bold:
-        return _BOLD.sub("\033[1m\\1\033[0m", markup)
-    return _BOLD.sub(r"\1", markup)
+        return _BOLD.sub("\033[1m\\1\033[0m", text)
+    return _BOLD.sub(r"\1", text)
 
 
 def render(reply: Reply, header: str, buttons: Buttons, where: Place, message: MessageRef, color: bool) -> str:

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 
 from handlers.core.types import Choice, Form, Person, Place, Platform
 
+COMMENTS = (
+    "The on-call week was rough.", "Good focus time lately, thanks!",
+    "Unclear priorities between the two projects.", "Release pressure is getting to me.",
+    "Pairing sessions have been great.", "Too many interruptions in chat.",
+    "Looking forward to the offsite.", "Reviews are piling up.",
+)
 CHANNEL = Place(Platform.DEMO, "C-TEAM", "T-DEMO", None, False, "team")
 YOU = "you"
 
@@ -20,6 +26,7 @@ class World:
     you: Person
     teammates: list[Person]
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    comments: list[str] = field(default_factory=list)
 
     @staticmethod
     def default(tz: str) -> World:
@@ -55,11 +62,14 @@ class World:
             elif f.kind == "text" and not f.optional:
                 values[f.id] = f.initial or "ok"
             elif f.kind == "text" and self.rng.random() < 0.4:
-                values[f.id] = self.rng.choice([
-                    "Too many meetings this sprint.", "The on-call week was rough.",
-                    "Good focus time lately, thanks!", "Unclear priorities between the two projects.",
-                ])
+                values[f.id] = self._comment()
         return values
+
+    def _comment(self) -> str:
+        """Teammates' comments, drawn without repeats until the deck runs out."""
+        if not self.comments:
+            self.comments = self.rng.sample(COMMENTS, len(COMMENTS))
+        return self.comments.pop()
 
     def _pick(self, choices: tuple[Choice, ...], initial: str | None) -> str:
         if initial is not None and self.rng.random() < 0.5:

@@ -101,7 +101,7 @@ def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMes
         if not inner:
             return None
         base = {**inner, "channel": event.get("channel"), "channel_type": event.get("channel_type")}
-    elif subtype in (None, "thread_broadcast"):
+    elif subtype in (None, "thread_broadcast", "file_share"):
         base = event
     else:
         return None
