@@ -51,6 +51,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.scheduler.shutdown()
+        if self.teams is not None:
+            await self.teams.close()  # answered Teams activities finish their turns (bounded) while the DB is up
         if self.slack is not None:
             await self.slack.close()
         if self.session is not None:
@@ -90,7 +92,12 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
     core = Core(registry, services)
-    options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), **(worker_options or {})}
+    # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
+    # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →
+    # 99.8 % of the allowed rate, 32 → 90.6 %); with it off, nothing else bounds it and 32 sends ~40 % more.
+    concurrency = 16 if settings.slack_posts_per_minute > 0 else 32
+    options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
+                               **(worker_options or {})}
     worker = OutboxWorker(store.outbox, core, senders, clock, **options)
     worker.senders = senders  # the same dict: the adapters (and the demo) add their senders below/later
     outbox.on_due_now = worker.kick

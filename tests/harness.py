@@ -3,6 +3,7 @@ a fake Bot Framework connector, a database (SQLite or PostgreSQL) and a clock th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -73,8 +74,18 @@ class Harness:
 
     # ---- Teams -------------------------------------------------------------------------------------
     async def teams(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> ClientResponse:
-        return await self.client.post("/api/messages", data=json.dumps(activity),
-                                      headers={"Content-Type": "application/json", **(headers or {})})
+        """Post an activity and wait until its turn is done: the server answers 201 before the turn runs
+        (bot/teams/adapter.py), so what the bot sent is at the fake connector when this returns."""
+        response = await self.client.post("/api/messages", data=json.dumps(activity),
+                                          headers={"Content-Type": "application/json", **(headers or {})})
+        await self.teams_settled()
+        return response
+
+    async def teams_settled(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until every Teams activity the server answered has finished its turn."""
+        if self.runtime.teams is not None:
+            async with asyncio.timeout(timeout):
+                await self.runtime.teams.settle()
 
     def activity(self, text: str = "", **kwargs: Any) -> dict[str, Any]:
         return wire.teams_activity(text, service_url=self.connector.url, **kwargs)
@@ -91,7 +102,8 @@ class Harness:
             self.clock.set(min(end, self.clock.now() + step))
 
     async def settle(self) -> None:
-        """Run periodic work and send whatever is due now."""
+        """Let answered Teams activities finish, run periodic work and send whatever is due now."""
+        await self.teams_settled()
         await self.runtime.scheduler.run_all_once()
         await self.runtime.worker.drain()
 

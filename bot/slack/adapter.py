@@ -42,13 +42,15 @@ class SlackAdapter:
             logger=logging.getLogger("steadybot.slack.bolt"),
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
-        register(self.app, SlackDeps(core, store, clock))
+        self.deps = SlackDeps(core, store, clock)
+        register(self.app, self.deps)
         self.directory = SlackDirectory(self.client, store.identities)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
         self._socket = None
 
     async def handle(self, request: web.Request) -> web.Response:
         """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""
+        self.deps.arrived()  # work after acks waits while a burst is still arriving (SlackDeps.work)
         try:
             body = await request.text()
         except UnicodeDecodeError:

@@ -9,6 +9,7 @@ a crash never doubles a Slack message.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ EVENT_TYPE = "steadybot_outbox"
 TIER3_PER_MINUTE = 50.0  # conversations.history / conversations.replies / conversations.open
 HISTORY_PAGES = 5
 HISTORY_WINDOW = 600.0  # look this far before the in-flight marker for the row's messages
+BLOCKS_KEPT = 256  # rendered replies kept (a pulse round's DMs differ only by the close time's zone)
 
 
 class SlackSender:
@@ -57,6 +59,7 @@ class SlackSender:
         self.workspace_per_minute = workspace_per_minute
         self.tier3_per_minute = tier3_per_minute
         self.stats: dict[str, int] = {"posted": 0, "recovered": 0, "history_checks": 0}
+        self._blocks: dict[Reply, str] = {}  # rendered Block Kit (JSON) of recent replies, see _render
 
     async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
         # A DM is posted to the user id: Slack puts it in the app's DM with that person. No lookup and no
@@ -97,7 +100,7 @@ class SlackSender:
             response = await self.client.chat_postMessage(
                 channel=channel,
                 text=reply.fallback[:3000],
-                blocks=render.message_blocks(reply),
+                blocks=self._render(reply),
                 thread_ts=target.thread_id if (reply.in_thread and target.thread_id) else None,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": str(row_id), "part": part}},
             )
@@ -108,6 +111,20 @@ class SlackSender:
             raise error from exc
         self.stats["posted"] += 1
         return {"channel": str(response.get("channel") or channel), "ts": str(response.get("ts") or "")}
+
+    def _render(self, reply: Reply) -> list[dict[str, Any]]:
+        """Block Kit for a reply. A fan-out sends the same reply to thousands of people and building it with
+        slack_sdk.models (which validates) costs ~2 ms, so recent renderings are kept as JSON; each call
+        gets its own copy."""
+        try:
+            cached = self._blocks.get(reply)
+        except TypeError:  # something unhashable inside the reply: render it every time
+            return render.message_blocks(reply)
+        if cached is None:
+            if len(self._blocks) >= BLOCKS_KEPT:
+                self._blocks.clear()
+            cached = self._blocks[reply] = json.dumps(render.message_blocks(reply))
+        return json.loads(cached)
 
     # ---- recovery ----------------------------------------------------------------------------------
     async def _already_posted(self, target: Target, channel: str, replies: list[Reply],

@@ -3,10 +3,29 @@
 With MICROSOFT_APP_ID set, every activity's JWT is validated by botbuilder. Without it the runtime builds
 no Teams adapter at all and the server refuses Teams traffic with 401 (and says why in the log), unless
 STEADYBOT_INSECURE_DEV=1 (local development against the Bot Framework Emulator or the test fakes).
+
+Answer first, then work. An activity is validated and authenticated before anything is answered (401 on
+a bad token, and no turn runs). Then, when the HTTP response carries nothing — every activity except an
+`invoke` (whose body is the answer: card actions, task modules) and a `deliveryMode: expectReplies`
+request (whose replies travel in the body) — the server answers 201 at once and runs the turn in a
+background task; its replies go to the Bot Framework connector at the activity's `serviceUrl`, exactly as
+they would inside the request. This is what Microsoft recommends (answer quickly, send replies through the
+connector: Teams retries or shows an error when a bot takes too long), and it keeps the database work and
+the replies out of the request's latency (issue 7, docs/benchmarks.md). The trade-off is the one Slack's
+ack-first makes: a process that dies between the 201 and the end of the turn loses that one message
+(Teams does not redeliver an acknowledged activity). A graceful stop waits for the turns in flight
+(`TeamsAdapter.close`, called by `Runtime.close`), so only a crash can lose one.
+
+Background turns are held in a set (strong references, so none is garbage-collected mid-turn), run
+through a lane of `TURN_LANE` (in a burst, at most that many turns compete with the acks for the event
+loop; the rest wait their turn, in order), and never fail silently: an error inside the turn is logged and
+the person gets the usual apology (`_on_turn_error`); an error before botbuilder's pipeline runs (no
+connector credentials, say), where there is no way to apologise, is logged with the activity's id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,7 +33,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, DeliveryModes
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
@@ -28,6 +47,22 @@ from handlers.core.errors import SORRY_BUG
 
 log = logging.getLogger("steadybot.teams")
 PROACTIVE = frozenset({ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation})
+#: How many answered activities may run their turn at once (the rest wait their turn, in order).
+TURN_LANE = 8
+#: How long a graceful stop waits for the turns in flight before cancelling what is left.
+SHUTDOWN_GRACE = 10.0
+
+
+def _invoke_body(body: Any) -> Any:
+    """The JSON of an invoke response body: a msrest model (an invoke's answer) or the plain dict
+    botbuilder builds for `expectReplies` (which its own `serializer_helper` cannot take)."""
+    if body is None or isinstance(body, dict | list | str | int | float):
+        return body
+    try:
+        return serializer_helper(body)
+    except Exception:  # noqa: BLE001 - e.g. botbuilder's error answer to a malformed adaptiveCard/action
+        log.warning("Teams invoke answer could not be serialised", exc_info=True)
+        return {"error": "the answer could not be serialised"}
 
 
 class _BotConfig:
@@ -57,6 +92,8 @@ class TeamsAdapter:
         self.bot = SteadyTeamsBot(core, store, self.lines)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations)
         self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
+        self._lane = asyncio.Semaphore(TURN_LANE)
+        self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
 
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -77,14 +114,59 @@ class TeamsAdapter:
         except Exception as exc:  # noqa: BLE001 - PermissionError, bad JWTs, unreachable key metadata: all 401
             log.info("Teams activity refused: %s", type(exc).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
-        try:
-            invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
-        except Exception:  # noqa: BLE001
-            log.warning("Teams activity could not be handled", exc_info=True)
-            return web.json_response({"error": "activity could not be handled"}, status=400)
-        if invoke is not None:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        if not self._answer_first(activity):
+            try:
+                invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
+            except Exception:  # noqa: BLE001
+                log.warning("Teams activity could not be handled", exc_info=True)
+                return web.json_response({"error": "activity could not be handled"}, status=400)
+            if invoke is not None:
+                return web.json_response(_invoke_body(invoke.body), status=invoke.status)
+            return web.Response(status=201)
+        task = asyncio.create_task(self._turn(auth, activity), name=f"teams turn {activity.id or ''}")
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
         return web.Response(status=201)
+
+    @staticmethod
+    def _answer_first(activity: Activity) -> bool:
+        """Whether the HTTP response carries nothing, so it can go before the turn runs (module docstring)."""
+        return activity.type != ActivityTypes.invoke and activity.delivery_mode != DeliveryModes.expect_replies
+
+    async def _turn(self, auth: Any, activity: Activity) -> None:
+        """One answered activity's turn: after the 201 is written, in the lane, never failing silently."""
+        try:
+            await asyncio.sleep(0)  # one loop turn: the 201 leaves before this turn's work starts
+            async with self._lane:
+                await self.adapter.process_activity(auth, activity, self.bot.on_turn)
+        except asyncio.CancelledError:
+            log.warning("Teams turn cancelled before it finished (activity %s)", activity.id)
+            raise
+        except Exception:  # noqa: BLE001 - errors inside the turn went to _on_turn_error already
+            log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
+
+    @property
+    def in_flight(self) -> int:
+        """How many answered activities are still being worked on."""
+        return len(self._turns)
+
+    async def settle(self) -> None:
+        """Wait until every answered activity's turn is done (including turns that start meanwhile)."""
+        while self._turns:
+            await asyncio.wait(set(self._turns))
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """On a graceful stop: let the turns in flight finish (their people get their answers), for `grace`
+        seconds at most; then cancel what is left, saying so in the log."""
+        try:
+            async with asyncio.timeout(grace):
+                await self.settle()
+        except TimeoutError:
+            left = set(self._turns)
+            log.warning("stopping with %d Teams turn(s) unfinished after %.0f s: cancelled", len(left), grace)
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)

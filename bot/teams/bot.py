@@ -10,7 +10,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
-from bot.teams import payloads
+from bot.teams import msrest_speedup, payloads
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
@@ -23,9 +23,14 @@ log = logging.getLogger("steadybot.teams")
 class SteadyTeamsBot(TeamsActivityHandler):
     def __init__(self, core: Core, store, lines: TeamsLines) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
+        msrest_speedup.apply()  # ~10 ms of CPU less per activity (see the module)
         self.core = core
         self.store = store
         self.lines = lines
+        # People whose 1:1 line is known to be at least seeded / real. A line only ever moves up (nothing
+        # → seed → real), so these let most activities skip reading it again (one transaction less each).
+        self._seeded: set[str] = set()
+        self._real: set[str] = set()
 
     async def _first_time(self, activity_id: str | None) -> bool:
         if not activity_id:
@@ -45,16 +50,30 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 await self.store.conversations.remember(where, channel_ref)
             if who is not None:
                 await self.store.identities.remember(who, payloads.tenant_id(context.activity))
+                if who.id in (self._real if where.is_direct else self._seeded):
+                    return
                 line = await self.store.identities.direct_line(Platform.TEAMS, who.id)
                 if where.is_direct:
                     if not line or not line.dm_reference or line.dm_reference.get("seed"):
                         await self.store.identities.set_direct_line(Platform.TEAMS, who.id, dm_reference=reference,
                                                                     dm_channel=where.channel_id)
+                    self._known(who.id, real=True)
                 elif not line or not line.dm_reference:
                     await self.store.identities.set_direct_line(Platform.TEAMS, who.id,
                                                                 dm_reference=seed_from(reference))
+                    self._known(who.id, real=False)
+                else:
+                    self._known(who.id, real=not line.dm_reference.get("seed"))
         except StorageUnavailable:
             log.debug("could not store a conversation reference: database unavailable")
+
+    def _known(self, user_id: str, *, real: bool) -> None:
+        if len(self._seeded) > 50_000:
+            self._seeded.clear()
+            self._real.clear()
+        self._seeded.add(user_id)
+        if real:
+            self._real.add(user_id)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, StorageUnavailable, UserError
 from handlers.core.registry import Pending, Registry, Replies
@@ -134,6 +135,23 @@ class Core:
             raise LookupError(f"no preparer for outbox kind {pending.kind!r}")
         replies = as_list(await preparer(pending, self.services))
         return replies or None
+
+    async def prepare_many(self, pendings: Sequence[Pending]) -> dict[int, list[Reply] | None]:
+        """Prepare the rows whose kind has a batch preparer, a kind at a time: {index in pendings: replies}.
+        Rows of other kinds are left out (they are prepared one by one when sent). Failures propagate: the
+        caller falls back to preparing one by one, which handles them row by row."""
+        by_kind: dict[str, list[int]] = {}
+        for i, pending in enumerate(pendings):
+            if pending.kind in self.registry.batch_preparers:
+                by_kind.setdefault(pending.kind, []).append(i)
+        out: dict[int, list[Reply] | None] = {}
+        for kind, indexes in by_kind.items():
+            answers = await self.registry.batch_preparers[kind]([pendings[i] for i in indexes], self.services)
+            if len(answers) != len(indexes):
+                raise ValueError(f"batch preparer of {kind!r} answered {len(answers)} of {len(indexes)} rows")
+            for i, answer in zip(indexes, answers, strict=True):
+                out[i] = as_list(answer) or None
+        return out
 
     # ---- failure handling --------------------------------------------------------------------------
     async def _guard(self, what: str, work, command: str | None) -> list[Reply]:

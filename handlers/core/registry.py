@@ -6,7 +6,7 @@ see features, only the registry through `handlers.core.dispatch.Core`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +34,9 @@ class Pending:
 
 
 Preparer = Callable[[Pending, Services], Awaitable[Replies]]
+#: Prepares many rows of one kind at once (a fan-out's batch), one answer per pending, in order. It must
+#: decide exactly as the kind's Preparer would; it only saves the per-row database round trips.
+BatchPreparer = Callable[[Sequence[Pending], Services], Awaitable[list[Replies]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class Registry:
     forms: dict[str, FormSpec] = field(default_factory=dict)
     watchers: list[MessageWatcher] = field(default_factory=list)
     preparers: dict[str, Preparer] = field(default_factory=dict)
+    batch_preparers: dict[str, BatchPreparer] = field(default_factory=dict)
     periodic: list[PeriodicTask] = field(default_factory=list)
 
     def command(self, spec: CommandSpec) -> None:
@@ -93,10 +97,12 @@ class Registry:
     def watch(self, watcher: MessageWatcher) -> None:
         self.watchers.append(watcher)
 
-    def outbox_kind(self, kind: str, preparer: Preparer) -> None:
+    def outbox_kind(self, kind: str, preparer: Preparer, batch: BatchPreparer | None = None) -> None:
         if kind in self.preparers:
             raise ValueError(f"outbox kind {kind!r} registered twice")
         self.preparers[kind] = preparer
+        if batch is not None:
+            self.batch_preparers[kind] = batch
 
     def every(self, name: str, seconds: float, run: PeriodicFn) -> None:
         self.periodic.append(PeriodicTask(name, seconds, run))

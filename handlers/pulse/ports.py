@@ -80,6 +80,11 @@ class PulseStore(Protocol):
         """`round`, `invitation` and `prefs` at once (one transaction): what a pulse DM checks at send time."""
         ...
 
+    async def invite_states(self, keys: Sequence[tuple[int, Platform, str]]
+                            ) -> dict[tuple[int, Platform, str], tuple[Round | None, bool | None, Prefs]]:
+        """`invite_state` for many (round, platform, user) at once: a batch of a fan-out."""
+        ...
+
     async def invitation(self, round_id: int, platform: Platform, user_id: str) -> bool | None:
         """None: not invited (or forgotten); otherwise whether they answered."""
         ...

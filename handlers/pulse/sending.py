@@ -4,15 +4,16 @@ time whether the DM is still wanted (round open, not answered, not opted out).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.core.registry import Pending, Preparer
+from handlers.core.registry import BatchPreparer, Pending, Preparer, Replies
 from handlers.core.services import Services
 from handlers.core.timeparse import format_local, zone
-from handlers.core.types import OutboxItem, Reply, Target, Visibility
+from handlers.core.types import Form, OutboxItem, Place, Platform, Reply, Target, Visibility
 from handlers.pulse.common import plural, pulse_store, team_label, threshold
-from handlers.pulse.model import Round
+from handlers.pulse.model import Prefs, Round
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
 from handlers.pulse.timing import invite_due, occurrence_span, reminder_due
@@ -79,26 +80,48 @@ async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
     return Invited(final, len(plans), right_away, skipped)
 
 
-def make_preparer(questions: QuestionSet, *, reminder: bool) -> Preparer:
-    """The outbox preparer of a pulse DM (or its reminder): decides at send time, builds the form then."""
+def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, BatchPreparer]:
+    """The outbox preparers of a pulse DM (or its reminder), one row and a batch of rows: they decide at
+    send time (round open, invited, not answered, not opted out) and build the form then."""
+    forms: dict[int, Form] = {}  # a round's questionnaire is the same for everyone: built once per round
+
+    def form(round_id: int) -> Form:
+        if round_id not in forms:
+            if len(forms) > 64:
+                forms.clear()
+            forms[round_id] = questions.form(round_id)
+        return forms[round_id]
 
     async def prepare(pending: Pending, svc: Services) -> Reply | None:
-        store = pulse_store(svc)
-        try:
-            round_id = int(str(pending.data.get("round")))
-        except ValueError:
+        key = _key(pending)
+        if key is None:
             return None
-        platform, user_id = pending.target.platform, pending.target.id
-        rnd, invitation, prefs = await store.invite_state(round_id, platform, user_id)
+        state = await pulse_store(svc).invite_state(*key)
+        return await _decide(pending, key, state, svc, {})
+
+    async def prepare_many(pendings: Sequence[Pending], svc: Services) -> list[Replies]:
+        keys = [_key(p) for p in pendings]
+        states = await pulse_store(svc).invite_states([k for k in keys if k is not None])
+        thresholds: dict[Place, int] = {}  # a batch is mostly one round: its channel's settings read once
+        return [None if key is None else await _decide(pending, key, states[key], svc, thresholds)
+                for pending, key in zip(pendings, keys, strict=True)]
+
+    async def _decide(pending: Pending, key: tuple[int, Platform, str],
+                      state: tuple[Round | None, bool | None, Prefs], svc: Services,
+                      thresholds: dict[Place, int]) -> Reply | None:
+        rnd, invitation, prefs = state
         now = svc.clock.now()
         if rnd is None or not rnd.is_open(now):
             return None
         if invitation is not False:
             return None  # answered already, or no longer invited (forgotten)
         if prefs.opted_out:
-            await store.withdraw(round_id, platform, user_id)
+            await pulse_store(svc).withdraw(*key)
             return None
-        k = threshold(await svc.store.settings.get(rnd.place()))
+        place = rnd.place()
+        if place not in thresholds:
+            thresholds[place] = threshold(await svc.store.settings.get(place))
+        k = thresholds[place]
         tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
         closes = format_local(rnd.closes_at, tz, now=now)
         team = team_label(rnd.channel_name)
@@ -111,6 +134,14 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> Preparer:
                     "about 30 seconds.\n"
                     f"It's anonymous: your answers are stored without your name, and the team only sees totals "
                     f"once at least {k} people have answered. Open until {closes}.")
-        return Reply(text=text, form=questions.form(round_id), visibility=Visibility.PRIVATE)
+        return Reply(text=text, form=form(rnd.id), visibility=Visibility.PRIVATE)
 
-    return prepare
+    return prepare, prepare_many
+
+
+def _key(pending: Pending) -> tuple[int, Platform, str] | None:
+    try:
+        round_id = int(str(pending.data.get("round")))
+    except ValueError:
+        return None
+    return round_id, pending.target.platform, pending.target.id

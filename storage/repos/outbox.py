@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql import Executable
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ClauseElement
 
 from handlers.core.clock import Clock
 from handlers.core.errors import StorageUnavailable
 from handlers.core.serialize import reply_from_dict, reply_to_dict, target_from_dict, target_to_dict
 from handlers.core.types import OutboxItem, Reply, Target
+from storage.bulk import insert_new
 from storage.db import Database
 from storage.models.core import OutboxRow
 
@@ -69,22 +69,25 @@ class FailedRow:
 
 class _GroupCommit:
     """Row updates from many coroutines share one transaction ("group commit"). Each caller still waits
-    until its own update is committed, so what a crash can lose is unchanged, but thirty concurrent sends
-    cost one commit (one fsync on SQLite, one BEGIN/COMMIT on PostgreSQL) instead of thirty."""
+    until its own update is committed, so what a crash can lose is unchanged, but a batch of concurrent
+    sends costs one commit (one fsync on SQLite, one BEGIN/COMMIT on PostgreSQL) instead of one each.
+
+    In a flush the rows still owned by their worker are found with one locking SELECT, and updates with
+    the same columns go out as one executemany; so a batch costs a few statements, not one per row."""
 
     def __init__(self, db: Database, max_batch: int = 256) -> None:
         self.db = db
         self.max_batch = max_batch
-        self._pending: list[tuple[int, Executable, asyncio.Future[int]]] = []
+        self._pending: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.commits = 0
         self.statements = 0
 
-    async def run(self, stmt: Executable, order: int = 0) -> int:
-        """Execute `stmt` in the next shared transaction; returns its rowcount once committed. Statements run
-        in `order` (the row id), so concurrent transactions always lock rows in the same order."""
+    async def run(self, row_id: int, worker: str, values: dict[str, Any]) -> int:
+        """Set `values` on the row if `worker` still holds it, in the next shared transaction; returns 1 once
+        committed, or 0 if the row is no longer this worker's."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((order, stmt, future))
+        self._pending.append((row_id, worker, values, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
         return await future
@@ -92,23 +95,53 @@ class _GroupCommit:
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
-            batch.sort(key=lambda item: item[0])
             try:
                 async with self.db.session() as session:
-                    counts = [max((await session.execute(stmt)).rowcount or 0, 0)  # type: ignore[attr-defined]
-                              for _, stmt, _ in batch]
+                    counts = await self._apply(session, batch)
             except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the failure
-                for _, _, future in batch:
+                for _, _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc if isinstance(exc, Exception) else StorageUnavailable("cancelled"))
                 if not isinstance(exc, Exception):
                     raise
                 continue
             self.commits += 1
-            self.statements += len(batch)
-            for (_, _, future), count in zip(batch, counts, strict=True):
+            for (_, _, _, future), count in zip(batch, counts, strict=True):
                 if not future.done():
                     future.set_result(count)
+
+    async def _apply(self, session: AsyncSession,
+                     batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]]) -> list[int]:
+        ids = sorted({row_id for row_id, _, _, _ in batch})  # locked in id order: no deadlock between replicas
+        owners = select(OutboxRow.id, OutboxRow.claimed_by).where(OutboxRow.id.in_(ids), OutboxRow.status == SENDING)
+        if self.db.is_postgres:
+            owners = owners.order_by(OutboxRow.id).with_for_update()
+        holder = {row.id: row.claimed_by for row in (await session.execute(owners)).all()}
+        self.statements += 1
+        counts = [1 if holder.get(row_id) == worker else 0 for row_id, worker, _, _ in batch]
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        seen: set[int] = set()
+        for (row_id, worker, values, _), owned in zip(batch, counts, strict=True):
+            if not owned:
+                continue
+            plain = all(not isinstance(v, ClauseElement) for v in values.values())
+            if row_id in seen or not plain:  # the same row twice, or an SQL expression: on its own, in order
+                await session.execute(update(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.claimed_by == worker,
+                                                              OutboxRow.status == SENDING).values(**values))
+                self.statements += 1
+                continue
+            seen.add(row_id)
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"o_id": row_id, "o_worker": worker, **{f"v_{k}": v for k, v in values.items()}})
+        table = OutboxRow.__table__
+        for columns, params in groups.items():
+            stmt = (update(table)
+                    .where(table.c.id == bindparam("o_id"), table.c.claimed_by == bindparam("o_worker"),
+                           table.c.status == SENDING)
+                    .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}))
+            await session.execute(stmt, params)
+            self.statements += 1
+        return counts
 
 
 class OutboxRepo:
@@ -138,15 +171,8 @@ class OutboxRepo:
             }
             for item in items
         ]
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
-        added = 0
         async with self.db.session() as session:
-            for start in range(0, len(rows), _CHUNK):
-                stmt = insert(OutboxRow).values(rows[start:start + _CHUNK])
-                stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-                result = await session.execute(stmt)
-                added += max(result.rowcount or 0, 0)
-        return added
+            return await insert_new(session, OutboxRow.__table__, rows, ["dedupe_key"])
 
     async def cancel(self, dedupe_prefix: str) -> int:
         if not dedupe_prefix:
@@ -169,15 +195,15 @@ class OutboxRepo:
         candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
         if self.db.is_postgres:
             candidates = candidates.with_for_update(skip_locked=True)
+        table = OutboxRow.__table__  # Core rows, not ORM objects: a claim of hundreds costs no identity map
         stmt = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(candidates.scalar_subquery()))
-            .values(status=SENDING, claimed_by=worker, lease_until=now + lease, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(table.c.id.in_(candidates.scalar_subquery()))
+            .values(status=SENDING, claimed_by=worker, lease_until=now + lease, attempts=table.c.attempts + 1)
+            .returning(*table.c)
         )
         async with self.db.session() as session:
-            rows = (await session.execute(stmt)).scalars().all()
+            rows = (await session.execute(stmt)).all()
             claimed = [
                 Claimed(
                     id=row.id,
@@ -257,10 +283,9 @@ class OutboxRepo:
     async def _set(self, row_id: int, worker: str | None = None, **values: Any) -> bool:
         """Update one row; with `worker`, only while that worker still holds it (its lease did not move on).
         The worker's updates go through the group commit; each call returns once its own update is durable."""
-        stmt = update(OutboxRow).where(OutboxRow.id == row_id)
         if worker is not None:
-            stmt = stmt.where(OutboxRow.claimed_by == worker, OutboxRow.status == SENDING)
-            return await self.writes.run(stmt.values(**values), row_id) > 0
+            return await self.writes.run(row_id, worker, values) > 0
+        stmt = update(OutboxRow).where(OutboxRow.id == row_id)
         async with self.db.session() as session:
             result = await session.execute(stmt.values(**values))
         return (result.rowcount or 0) > 0

@@ -35,6 +35,7 @@ from handlers.pulse.model import (
     RoundStats,
     Schedule,
 )
+from storage.bulk import insert_new
 from storage.db import Database
 from storage.models.core import Identity, OutboxRow
 from storage.models.pulse import (
@@ -173,9 +174,7 @@ class PulseRepo:
         rows = [{"round_id": round_id, "platform": p.value, "user_id": u[:200], "answered": False}
                 for p, u in dict.fromkeys(people)]
         async with self.db.session() as s:
-            for start in range(0, len(rows), _CHUNK):
-                stmt = self._insert()(PulseParticipation).values(rows[start:start + _CHUNK])
-                await s.execute(stmt.on_conflict_do_nothing(index_elements=["round_id", "platform", "user_id"]))
+            await insert_new(s, PulseParticipation.__table__, rows, ["round_id", "platform", "user_id"])
 
     async def finish_invitations(self, round_id: int, first_due: datetime | None, closes_at: datetime) -> Round:
         async with self.db.session() as s:
@@ -284,6 +283,37 @@ class PulseRepo:
                 *self._participant(round_id, platform, user_id)))
             person = await s.get(PulsePerson, (platform.value, user_id)) if answered is False else None
             return _round(row), answered, _prefs(person)
+
+    async def invite_states(self, keys: Sequence[tuple[int, Platform, str]]
+                            ) -> dict[tuple[int, Platform, str], tuple[Round | None, bool | None, Prefs]]:
+        """`invite_state` for many DMs at once (an outbox batch of a fan-out), in one transaction with a
+        few statements per 500 people instead of three per person."""
+        out: dict[tuple[int, Platform, str], tuple[Round | None, bool | None, Prefs]] = {}
+        if not keys:
+            return out
+        async with self.db.session() as s:
+            round_ids = sorted({k[0] for k in keys})
+            rounds = {r.id: _round(r) for r in (await s.scalars(
+                select(PulseRound).where(PulseRound.id.in_(round_ids)))).all()}
+            answered: dict[tuple[int, str, str], bool] = {}
+            prefs: dict[tuple[str, str], Prefs] = {}
+            users = sorted({k[2] for k in keys if k[0] in rounds})
+            for start in range(0, len(users), _CHUNK):
+                chunk = users[start:start + _CHUNK]
+                for row in (await s.execute(select(
+                        PulseParticipation.round_id, PulseParticipation.platform, PulseParticipation.user_id,
+                        PulseParticipation.answered).where(PulseParticipation.round_id.in_(round_ids),
+                                                           PulseParticipation.user_id.in_(chunk)))).all():
+                    answered[(row.round_id, row.platform, row.user_id)] = bool(row.answered)
+                for person in (await s.scalars(select(PulsePerson).where(PulsePerson.user_id.in_(chunk)))).all():
+                    prefs[(person.platform, person.user_id)] = _prefs(person)
+        for key in keys:
+            round_id, platform, user_id = key
+            rnd = rounds.get(round_id)
+            state = answered.get((round_id, platform.value, user_id)) if rnd is not None else None
+            person = prefs.get((platform.value, user_id), Prefs()) if state is False else Prefs()
+            out[key] = (rnd, state, person)
+        return out
 
     async def invitation(self, round_id: int, platform: Platform, user_id: str) -> bool | None:
         async with self.db.session() as s:

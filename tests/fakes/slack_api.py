@@ -186,6 +186,13 @@ class FakeSlackApi:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.list":
+            everyone = list(self.users.values())
+            start = int(params.get("cursor") or 0)
+            limit = max(1, min(int(params.get("limit") or 0) or 1000, 1000))
+            more = start + limit < len(everyone)
+            return {"ok": True, "members": everyone[start:start + limit],
+                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "conversations.info":
             channel_id = str(params.get("channel"))
             channel = self.channels.get(channel_id)

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import payloads, render
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners.ack_first import ack_first
 from bot.slack.replier import SlackReplier
 from handlers.core.types import Form, Interaction
 
@@ -18,6 +19,10 @@ from handlers.core.types import Form, Interaction
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_action(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
+        async with deps.work():
+            await _run(body, respond, client)
+
+    async def _run(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         try:
             interaction, trigger_id = payloads.block_action(body)
         except payloads.BadPayload:
@@ -34,7 +39,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         await replier.send(await deps.core.run_action(interaction))
 
-    app.action(re.compile(r".+"))(on_action)
+    app.action(re.compile(r".+"), middleware=[ack_first])(on_action)
 
 
 async def _open_form(interaction: Interaction, replier: SlackReplier, deps: SlackDeps) -> None:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import payloads
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners.ack_first import ack_first
 from bot.slack.replier import SlackReplier
 from handlers.core.types import Command
 
@@ -17,6 +18,10 @@ from handlers.core.types import Command
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
+        async with deps.work():
+            await _run(body, respond, client)
+
+    async def _run(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         try:
             cmd = payloads.command(body)
         except payloads.BadPayload:
@@ -30,4 +35,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         replier = SlackReplier(client, cmd.who.id, cmd.where, respond=respond, trigger_id=cmd.request_id)
         await replier.send(replies)
 
-    app.command(re.compile(r"^/[\w.-]{1,40}$"))(on_command)
+    app.command(re.compile(r"^/[\w.-]{1,40}$"), middleware=[ack_first])(on_command)

@@ -16,6 +16,11 @@ from handlers.core.types import Person, Place, Platform
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
+        async with deps.work():
+            await _on_message(event, body, client, context)
+
+    async def _on_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient,
+                          context: AsyncBoltContext) -> None:
         event_id = payloads.s(body.get("event_id"))
         team_id = payloads.s(body.get("team_id"))
         try:
@@ -38,6 +43,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await SlackReplier(client, message.who.id, where).send(replies)
 
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        async with deps.work():
+            await _on_mention(event, body, client)
+
+    async def _on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         event_id = payloads.s(body.get("event_id"))
         user_id = payloads.s(event.get("user"))
         channel = payloads.s(event.get("channel"))

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import payloads, render
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners.ack_first import ack_first
 from bot.slack.replier import SlackReplier
 from handlers.core.types import Interaction, MessageRef, Place, Platform
 
@@ -17,6 +18,10 @@ from handlers.core.types import Interaction, MessageRef, Place, Platform
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        async with deps.work():
+            await _run(body, client)
+
+    async def _run(body: dict[str, Any], client: AsyncWebClient) -> None:
         view = payloads.d(body.get("view"))
         try:
             meta = payloads.view_metadata(view)
@@ -47,4 +52,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         replies = await deps.core.submit_form(interaction)
         await SlackReplier(client, who.id, where, origin=origin).send(replies)
 
-    app.view(re.compile(r"^form:"))(on_submit)
+    app.view(re.compile(r"^form:"), middleware=[ack_first])(on_submit)

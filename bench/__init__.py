@@ -1,0 +1,1 @@
+"""Benchmarks: speed, cost and scale of steadybot against the bare frameworks (docs/benchmarks.md)."""

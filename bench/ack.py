@@ -1,0 +1,224 @@
+"""Ack latency: Slack slash commands and events, and Teams activities, through `steadybot serve` (the real
+aiohttp server, real Bolt, real botbuilder, a database) and through the bare framework floor
+(`bench.baseline`), in the same run.
+
+Method. For each scenario and each concurrency N (1, 10, 100), bursts of N requests are sent at once, to
+the baseline and to the bot in turn (ABBA order, so drift hits both alike). After each burst to the bot,
+the benchmark waits until the bot's follow-up work for that burst is done (the response_url answers, the
+thread replies, the connector replies) so the next burst starts from an idle bot — while the work of the
+burst itself runs concurrently with its acks, as it does in production. Latency is measured by the client,
+from writing the request to having read the whole response. Every round yields p50 and p99 per side and
+their ratios; the report gives the median over rounds and the range.
+
+What "real work" means here: `/steadybot help` (de-duplication insert, help text, response_url),
+`/agenda add Item 5m` in a channel with a registered meeting (an agenda row written, the agenda read back,
+response_url), and a scope-creep message (channel settings, learned offset, thread claim row, thread reply
+through chat.postMessage). The bot's answers are checked, so a failing command cannot look fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import load
+from bench.load import Client, Prepared
+from bench.stats import Figure, percentile, ratios
+from tests.fakes import wire
+
+SLACK_USER = "UBENCH1"
+TEAMS_USER = "29:bench-user-1"
+TEAMS_AAD = "aad-bench-1"
+MEETING = "Bench review tomorrow 3pm for 60m"
+MAX_AGENDA_PER_MEETING = 20  # the bot allows 25 items per meeting; stay below
+
+
+@dataclass
+class Env:
+    client: Client
+    control: str  # the fakes' control API
+    slack_api: str
+    connector: str
+    bot: str
+    baseline: str
+    channels: int = 100
+
+    async def counts(self) -> dict[str, int]:
+        return await load.control(self.client.session, self.control, "/counts")
+
+
+@dataclass
+class Scenario:
+    platform: str  # "slack" | "teams"
+    name: str
+    build: Callable[[int], Prepared]  # request number -> request
+    follow_up: str  # the counter that grows by one per request when the bot's work is done
+    expect: str  # every answer of the bot contains this
+    texts: str  # control path listing the answers
+
+
+@dataclass
+class Series:
+    """Latencies of one scenario at one concurrency: per round, per side."""
+
+    baseline: list[list[float]] = field(default_factory=list)
+    candidate: list[list[float]] = field(default_factory=list)
+
+    def figures(self, q: float) -> tuple[Figure, Figure, Figure]:
+        base = [percentile(r, q) for r in self.baseline]
+        cand = [percentile(r, q) for r in self.candidate]
+        return Figure.of(base), Figure.of(cand), Figure.of(ratios(cand, base))
+
+
+def slack_scenarios(env: Env) -> list[Scenario]:
+    counter = itertools.count()
+
+    def response_url() -> str:
+        return f"{env.slack_api.rsplit('/api/', 1)[0]}/response/bench{next(counter)}"
+
+    def channel(i: int) -> str:
+        return f"CBENCH{i % env.channels}"
+
+    return [
+        Scenario("slack", "/steadybot help",
+                 lambda i: load.slash("/steadybot", "help", channel=channel(i), user=SLACK_USER,
+                                      response_url=response_url()),
+                 "slack_out", "Here is what I can do", "/slack-texts"),
+        Scenario("slack", "/agenda add",
+                 lambda i: load.slash("/agenda", f"add Bench item {i} 5m", channel=channel(i), user=SLACK_USER,
+                                      response_url=response_url()),
+                 "slack_out", "Added to", "/slack-texts"),
+        Scenario("slack", "scope-creep message",
+                 lambda i: load.message_event(channel(i), SLACK_USER),
+                 "slack_out", "what do we drop", "/slack-texts"),
+    ]
+
+
+def teams_activity(env: Env, text: str, *, channel: int | None, mention: bool = False) -> Prepared:
+    n = load.unique()
+    if channel is None:
+        activity = wire.teams_activity(text, service_url=env.connector, user=TEAMS_USER, aad=TEAMS_AAD,
+                                       activity_id=f"bench-in-{n}")
+    else:
+        conversation = f"19:bench-{channel % env.channels}@thread.tacv2;messageid=17700000{n:08d}"
+        activity = wire.teams_activity(text, service_url=env.connector, user=TEAMS_USER, aad=TEAMS_AAD,
+                                       conversation=conversation, conversation_type="channel", mention=mention,
+                                       activity_id=f"bench-in-{n}")
+    return load.teams(activity)
+
+
+def teams_scenarios(env: Env) -> list[Scenario]:
+    return [
+        Scenario("teams", "help (1:1 chat)", lambda i: teams_activity(env, "help", channel=None),
+                 "teams_sent", "Here is what I can do", "/teams-texts"),
+        Scenario("teams", "@steadybot agenda add",
+                 lambda i: teams_activity(env, f"agenda add Bench item {i} 5m", channel=i, mention=True),
+                 "teams_sent", "Added to", "/teams-texts"),
+        Scenario("teams", "scope-creep message",
+                 lambda i: teams_activity(env, load.SCOPE_MESSAGE, channel=i),
+                 "teams_sent", "what do we drop", "/teams-texts"),
+    ]
+
+
+async def setup(env: Env, platform: str) -> None:
+    """People, channels and one registered meeting per channel (so `agenda add` has real work to do)."""
+    session = env.client.session
+    if platform == "slack":
+        channels = {f"CBENCH{k}": {"creator": SLACK_USER, "members": [SLACK_USER]} for k in range(env.channels)}
+        await load.control(session, env.control, "/setup", {"users": [SLACK_USER], "channels": channels})
+        requests = [load.slash("/meeting", MEETING, channel=f"CBENCH{k}", user=SLACK_USER,
+                               response_url=f"{env.slack_api.rsplit('/api/', 1)[0]}/response/setup{k}")
+                    for k in range(env.channels)]
+        follow, texts = "slack_out", "/slack-texts"
+    else:
+        await load.control(session, env.control, "/setup", {"teams_members": [[TEAMS_USER, "Bench", TEAMS_AAD]]})
+        requests = [teams_activity(env, f"meeting {MEETING}", channel=k, mention=True) for k in range(env.channels)]
+        follow, texts = "teams_sent", "/teams-texts"
+    before = (await env.counts())[follow]
+    for start in range(0, len(requests), 10):
+        await env.client.burst(env.bot, requests[start:start + 10])
+    if not await load.wait_until(lambda: _reached(env, follow, before + len(requests)), 60):
+        raise RuntimeError(f"{platform}: meetings were not registered in time")
+    answers = await load.control(session, env.control, f"{texts}?start={before}")
+    failed = [a for a in answers if "Bench review" not in a]
+    if failed:
+        raise RuntimeError(f"{platform}: registering a meeting failed: {failed[0][:300]}")
+
+
+async def _reached(env: Env, counter: str, target: int) -> bool:
+    return (await env.counts())[counter] >= target
+
+
+async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itertools.count) -> list[float]:
+    requests = [scenario.build(next(numbers)) for _ in range(n)]
+    if side == "baseline":
+        before = (await env.counts())["teams_sent"] if scenario.platform == "teams" else 0
+        latencies = await env.client.burst(env.baseline, requests)
+        if scenario.platform == "teams" and not await load.wait_until(
+                lambda: _reached(env, "teams_sent", before + n), 10):
+            raise RuntimeError("the baseline bot did not reply")
+        return latencies
+    before = (await env.counts())[scenario.follow_up]
+    latencies = await env.client.burst(env.bot, requests)
+    if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 30):
+        raise RuntimeError(f"{scenario.platform} {scenario.name}: the bot's follow-up work did not finish")
+    if scenario.texts:
+        answers = await load.control(env.client.session, env.control, f"{scenario.texts}?start={before}")
+        wrong = [a for a in answers if scenario.expect not in a]
+        if wrong:
+            raise RuntimeError(f"{scenario.platform} {scenario.name}: unexpected answer: {wrong[0][:300]}")
+    await asyncio.sleep(0.02)  # idle gap: the next burst starts from a quiet bot
+    return latencies
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    rounds: int
+    levels: tuple[tuple[int, int], ...]  # (concurrency, bursts per side per round)
+
+
+FULL = Plan(4, ((1, 16), (10, 4), (100, 2)))
+FULL_TEAMS = Plan(3, ((1, 12), (10, 3), (100, 1)))  # a Teams burst of 100 takes seconds: fewer rounds
+QUICK = Plan(1, ((1, 2), (10, 1), (30, 1)))  # a smoke test: smaller bursts
+
+
+async def run(env: Env, scenarios: list[Scenario], plan: Plan,
+              progress: Callable[[str], None]) -> dict[tuple[str, int], Series]:
+    series: dict[tuple[str, int], Series] = {(s.name, c): Series() for s in scenarios for c, _ in plan.levels}
+    numbers = itertools.count()
+    # Warm both servers (connections, Bolt's auth.test, first imports, caches) outside the measurement.
+    for scenario in scenarios:
+        for side in ("baseline", "candidate"):
+            await _burst(env, scenario, side, 10, numbers)
+    for rnd in range(plan.rounds):
+        for scenario in scenarios:
+            for concurrency, bursts in plan.levels:
+                got: dict[str, list[float]] = {"baseline": [], "candidate": []}
+                for b in range(bursts):
+                    order = ("baseline", "candidate") if (b + rnd) % 2 == 0 else ("candidate", "baseline")
+                    for side in order:
+                        got[side].extend(await _burst(env, scenario, side, concurrency, numbers))
+                entry = series[(scenario.name, concurrency)]
+                entry.baseline.append(got["baseline"])
+                entry.candidate.append(got["candidate"])
+        progress(f"ack {scenarios[0].platform}: round {rnd + 1}/{plan.rounds} done")
+    if env.client.errors:
+        raise RuntimeError(f"requests failed: {env.client.errors[:5]}")
+    return series
+
+
+def table(platform: str, scenarios: list[Scenario], plan: Plan, series: dict[tuple[str, int], Series]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for scenario in scenarios:
+        for concurrency, _ in plan.levels:
+            entry = series[(scenario.name, concurrency)]
+            b50, c50, r50 = entry.figures(50)
+            b99, c99, r99 = entry.figures(99)
+            rows.append({"platform": platform, "scenario": scenario.name, "concurrency": concurrency,
+                         "samples": sum(len(r) for r in entry.candidate),
+                         "base_p50": b50, "bot_p50": c50, "ratio_p50": r50,
+                         "base_p99": b99, "bot_p99": c99, "ratio_p99": r99})
+    return rows

@@ -1,0 +1,154 @@
+"""Pulse fan-out: `/pulse now` in a channel of N people, through `steadybot serve` (clock on a weekday
+morning, see bench.serve), against the fake Slack Web API in its own process.
+
+- Unlimited: the fake answers everything at once; the bot's own workspace pacing is off
+  (STEADYBOT_SLACK_POSTS_PER_MINUTE=0). Figures: DMs/s while sending (first to last DM, as Slack saw them),
+  DMs/s end to end (from the slash command to the last DM, members lookup included), the bot's peak RSS
+  (the kernel's high-water mark), and the floor: a bare slack_sdk client posting the same number of DMs
+  32 at a time (the worker's concurrency) to the same fake, in the same run.
+- Paced: the fake enforces ~1 message/s per channel and 600/min per workspace (token buckets; 429 with
+  Retry-After beyond them) and the bot runs with STEADYBOT_SLACK_POSTS_PER_MINUTE=600. The achieved share
+  is (N − B) / (rate × span): the shortest span any sender could need for N messages with the fake's
+  initial burst B, over the span it took. 100 % is perfect pacing. Lost = people without their DM;
+  duplicates = people with more than one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bench import load, proc
+from bench.fakes import Limits
+from handlers.core.clock import SystemClock
+from storage.db import Database
+from storage.repos.outbox import OutboxRepo
+
+CREATOR = "UFAN00000"
+
+
+def _people(n: int, tag: str) -> list[str]:
+    return [CREATOR] + [f"U{tag}{i:05d}" for i in range(1, n)]
+
+
+async def _setup(session: aiohttp.ClientSession, control: str, channel: str, people: list[str],
+                 limits: dict[str, Any] | None) -> None:
+    await load.control(session, control, "/reset", {})
+    await load.control(session, control, "/limits", limits or {})
+    await load.control(session, control, "/setup", {"users": people, "channels": {
+        channel: {"creator": CREATOR, "members": people}}})
+
+
+async def _dm_times(session: aiohttp.ClientSession, control: str) -> list[float]:
+    posts = await load.control(session, control, "/post-times")
+    return sorted(t for t, channel in posts if channel.startswith(("U", "D")))
+
+
+async def _outbox_counts(database_url: str) -> dict[str, int]:
+    db = Database(database_url)
+    try:
+        return await OutboxRepo(db, SystemClock()).counts()
+    finally:
+        await db.dispose()
+
+
+async def bot_run(work: Path, fakes: proc.Process, database_url: str, members: int, *, paced: bool,
+                  window: float, niceness: int = 0, invite_timeout: float = 600.0) -> dict[str, Any]:
+    """One `/pulse now` to `members` people; watches the DMs for `window` seconds after the first one (or
+    until everyone has theirs)."""
+    control, api = fakes.info["control"], fakes.info["slack"]
+    channel = "CPACE" if paced else "CFAN"
+    people = _people(members, "P" if paced else "F")
+    limits = {"workspace_per_minute": 600.0} if paced else None
+    async with aiohttp.ClientSession() as session:
+        await _setup(session, control, channel, people, limits)
+        bot, url = await proc.start_bot(work, database_url, api, name=f"fanout-{channel.lower()}", weekday_clock=True,
+                                        STEADYBOT_SLACK_POSTS_PER_MINUTE="600" if paced else "0")
+        bot.lower_priority(niceness)
+        idle_rss = proc.rss_mb(bot.pid)
+        cpu_before = proc.cpu_seconds(bot.pid)
+        try:
+            request = load.slash("/pulse", "now", channel=channel, user=CREATOR,
+                                 response_url=f"{api.rsplit('/api/', 1)[0]}/response/fanout")
+            t0 = time.monotonic()
+            async with session.post(url + request.path, data=request.body, headers=request.headers) as response:
+                if response.status != 200:
+                    raise RuntimeError(f"/pulse now answered {response.status}")
+            deadline = t0 + invite_timeout
+            first_dm: float | None = None
+            rss_invite = rss_send = 0.0
+            while time.monotonic() < deadline:
+                counts = await load.control(session, control, "/counts")
+                rss = proc.rss_mb(bot.pid)
+                if first_dm is None:
+                    rss_invite = max(rss_invite, rss)
+                else:
+                    rss_send = max(rss_send, rss)
+                if counts["dm_posts"] >= members:
+                    break
+                if counts["dm_posts"] and first_dm is None:
+                    first_dm = time.monotonic()
+                    deadline = first_dm + window
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5 if not paced else 2.0)  # anything still in flight (a double) shows up
+            stats = await load.control(session, control, "/stats")
+            times = await _dm_times(session, control)
+            texts = await load.control(session, control, "/slack-texts")
+            peak = proc.peak_rss_mb(bot.pid)
+            cpu = proc.cpu_seconds(bot.pid) - cpu_before
+        finally:
+            await bot.stop()
+    announced = any("pulse check-in is on its way" in t for t in texts)
+    result: dict[str, Any] = {
+        "members": members, "dms": len(times), "people": stats["dm_people"], "duplicates": stats["dm_duplicates"],
+        "lost": members - stats["dm_people"], "rejected_429": stats["rejected"], "announced": announced,
+        "idle_rss_mb": idle_rss, "peak_rss_mb": peak, "bot_cpu_s": cpu,
+        "rss_invite_mb": rss_invite, "rss_send_mb": rss_send,
+        "outbox": await _outbox_counts(database_url),
+    }
+    if len(times) >= 2:
+        span = times[-1] - times[0]
+        result["send_span_s"] = span
+        result["send_rate"] = (len(times) - 1) / span if span > 0 else float("nan")
+        result["end_to_end_s"] = times[-1] - t0
+        result["end_to_end_rate"] = len(times) / (times[-1] - t0)
+        result["first_dm_after_s"] = times[0] - t0
+        if paced:
+            fake = Limits(600.0)
+            rate = fake.workspace_per_minute / 60.0
+            result["allowed_rate"] = rate
+            result["share"] = (len(times) - fake.workspace_burst) / (rate * span) if span > 0 else float("nan")
+    return result
+
+
+async def floor_run(fakes: proc.Process, members: int, concurrency: int = 32) -> dict[str, Any]:
+    """The floor: a bare slack_sdk client posting `members` DMs, `concurrency` at a time, to the same fake."""
+    control, api = fakes.info["control"], fakes.info["slack"]
+    people = _people(members, "B")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Pulse check-in* — 5 quick questions"}},
+              {"type": "actions", "elements": [{"type": "button", "action_id": "form", "value": "{}",
+                                                "text": {"type": "plain_text", "text": "Answer"}}]}]
+    async with aiohttp.ClientSession() as session:
+        await _setup(session, control, "CFLOOR", people, None)
+        client = AsyncWebClient(token=proc.BOT_TOKEN, base_url=api, session=session, retry_handlers=[])
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for person in people:
+            queue.put_nowait(person)
+
+        async def worker() -> None:
+            while not queue.empty():
+                person = queue.get_nowait()
+                await client.chat_postMessage(channel=person, text="Pulse check-in", blocks=blocks)
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - t0
+        times = await _dm_times(session, control)
+    span = times[-1] - times[0] if len(times) >= 2 else float("nan")
+    return {"dms": len(times), "send_rate": (len(times) - 1) / span if span > 0 else float("nan"),
+            "elapsed_s": elapsed}

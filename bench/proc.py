@@ -1,0 +1,192 @@
+"""Processes the benchmarks start: the bot (`steadybot serve`), the bare baseline servers and the fake
+platform APIs — each in its own process so that none steals the event loop of another, all on loopback.
+
+A helper process announces itself with one JSON line on stdout (its URLs); `steadybot serve` is waited for
+on /healthz. Every process is stopped by its own pid, never by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[1]
+SIGNING_SECRET = "bench-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-bench-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size now, in MiB (Linux /proc; psutil elsewhere)."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    import psutil
+
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The kernel's high-water mark of the resident set (VmHWM): the true peak, not a sample."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return rss_mb(pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+@dataclass
+class Process:
+    """A child process with its log in a file (a full pipe must never block it)."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    proc: asyncio.subprocess.Process | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    started_at: float = 0.0
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def lower_priority(self, niceness: int) -> None:
+        """Run it below the load generator and the fakes: on a small machine the measured server's own
+        background work must not slow down the client that measures it (as if it ran elsewhere)."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.pid, niceness)
+
+    async def spawn(self, *, announce: bool) -> Process:
+        """Start it; with `announce`, wait for its JSON line on stdout (its URLs)."""
+        log = self.log_path.open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        self.started_at = time.perf_counter()
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *self.argv, env=env, cwd=str(REPO), stderr=log,
+                stdout=asyncio.subprocess.PIPE if announce else log)
+        finally:
+            log.close()
+        if announce:
+            assert self.proc.stdout is not None
+            try:
+                line = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+            except TimeoutError as exc:
+                raise RuntimeError(f"{self.name} did not start:\n{self.tail()}") from exc
+            if not line:
+                raise RuntimeError(f"{self.name} exited at start:\n{self.tail()}")
+            self.info = json.loads(line)
+        return self
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+
+
+async def until_stopped() -> None:
+    """For a helper process's main(): return on SIGINT or SIGTERM (how `Process.stop` ends it)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+async def start_fakes(workdir: Path) -> Process:
+    """The fake Slack Web API and the fake Bot Framework connector, in one process of their own."""
+    return await Process("fakes", python_module("bench.fakes"), {}, workdir / "fakes.log").spawn(announce=True)
+
+
+async def start_baseline(workdir: Path, slack_api: str) -> Process:
+    port = free_port()
+    proc = Process("baseline", python_module("bench.baseline", "--port", str(port), "--slack-api", slack_api),
+                   {}, workdir / "baseline.log")
+    await proc.spawn(announce=True)
+    return proc
+
+
+def serve_env(database_url: str, slack_api: str, port: int, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api,
+        "STEADYBOT_INSECURE_DEV": "1",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        **extra,
+    }
+
+
+async def wait_healthy(url: str, proc: Process, timeout: float = 60.0, interval: float = 0.01) -> float:
+    """Poll GET /healthz until 200; returns the seconds since the process was spawned."""
+    deadline = time.perf_counter() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.perf_counter() < deadline:
+            if proc.proc is not None and proc.proc.returncode is not None:
+                raise RuntimeError(f"{proc.name} exited with {proc.proc.returncode}:\n{proc.tail()}")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(f"{url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - proc.started_at
+            await asyncio.sleep(interval)
+    raise TimeoutError(f"{proc.name} did not become healthy:\n{proc.tail()}")
+
+
+async def start_bot(workdir: Path, database_url: str, slack_api: str, *, name: str = "bot",
+                    weekday_clock: bool = False, **extra_env: str) -> tuple[Process, str]:
+    """`steadybot serve` exactly as an operator runs it (or `bench.serve`, the same with a clock shifted to
+    a weekday morning); returns the process and its base URL."""
+    port = free_port()
+    argv = python_module("bench.serve") if weekday_clock else python_module("bot", "serve")
+    proc = Process(name, argv, serve_env(database_url, slack_api, port, **extra_env),
+                   workdir / f"{name}.log")
+    await proc.spawn(announce=False)
+    url = f"http://127.0.0.1:{port}"
+    await wait_healthy(url, proc)
+    return proc, url

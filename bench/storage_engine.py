@@ -1,0 +1,123 @@
+"""Evidence for the storage layer's design choice: the cost of one short transaction (an idempotent
+insert, like the inbound de-duplication key every request writes) through `storage.db.Database.session()`
+— the async engine the bot uses (aiosqlite / asyncpg) — against the same transaction through a plain
+synchronous SQLAlchemy session run in `asyncio.to_thread` (SQLite) or a bare `AsyncSession` on the
+same engine without the pool pre-ping (PostgreSQL). Sequential, then 200 at once; wall and CPU time per
+transaction, interleaved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
+
+from bench.stats import Figure, ratios
+from storage.db import Database
+
+DDL = "CREATE TABLE IF NOT EXISTS bench_keys (key VARCHAR(300) PRIMARY KEY, seen INTEGER)"
+INSERT = "INSERT INTO bench_keys (key, seen) VALUES (:key, 1) ON CONFLICT DO NOTHING"
+
+
+def _sync_sqlite(url: str) -> Any:
+    engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+async def _time(fn: Callable[[int], Awaitable[None]], keys: itertools.count, n: int, concurrent: bool) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    if concurrent:
+        await asyncio.gather(*(fn(next(keys)) for _ in range(n)))
+    else:
+        for _ in range(n):
+            await fn(next(keys))
+    return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+
+
+async def run_sqlite(work: Path, n: int, rounds: int) -> dict[str, Any]:
+    url = f"sqlite:///{work / 'engine.db'}"
+    db = Database(url)
+    engine = _sync_sqlite(url)
+    keys = itertools.count()
+    try:
+        async with db.session() as s:
+            await s.execute(text(DDL))
+
+        async def ours(k: int) -> None:
+            async with db.session() as s:
+                await s.execute(text(INSERT), {"key": f"k{k}"})
+
+        def sync(k: int) -> None:
+            with Session(engine) as s, s.begin():
+                s.execute(text(INSERT), {"key": f"k{k}"})
+
+        async def threaded(k: int) -> None:
+            await asyncio.to_thread(sync, k)
+
+        return await _compare(ours, threaded, keys, n, rounds)
+    finally:
+        await db.dispose()
+        engine.dispose()
+
+
+async def run_postgres(url: str, n: int, rounds: int) -> dict[str, Any]:
+    db = Database(url)
+    plain = create_async_engine(db.url, pool_size=10)
+    keys = itertools.count()
+    try:
+        async with db.session() as s:
+            await s.execute(text(DDL))
+
+        async def ours(k: int) -> None:
+            async with db.session() as s:
+                await s.execute(text(INSERT), {"key": f"k{k}"})
+
+        async def bare(k: int) -> None:
+            async with AsyncSession(plain) as s, s.begin():
+                await s.execute(text(INSERT), {"key": f"k{k}"})
+
+        return await _compare(ours, bare, keys, n, rounds)
+    finally:
+        await db.dispose()
+        await plain.dispose()
+
+
+async def _compare(ours: Callable[[int], Awaitable[None]], other: Callable[[int], Awaitable[None]],
+                   keys: itertools.count, n: int, rounds: int) -> dict[str, Any]:
+    for fn in (ours, other):
+        for _ in range(20):
+            await fn(next(keys))
+    got: dict[str, list[float]] = {k: [] for k in ("ours_seq", "other_seq", "ours_cpu", "other_cpu", "ours_conc",
+                                                   "other_conc")}
+    for r in range(rounds):
+        pairs = (("ours", ours), ("other", other)) if r % 2 == 0 else (("other", other), ("ours", ours))
+        for name, fn in pairs:
+            wall, cpu = await _time(fn, keys, n, False)
+            got[f"{name}_seq"].append(wall)
+            got[f"{name}_cpu"].append(cpu)
+            wall, _ = await _time(fn, keys, n, True)
+            got[f"{name}_conc"].append(wall)
+    out: dict[str, Any] = {k: Figure.of(v) for k, v in got.items()}
+    out["ratio_cpu"] = Figure.of(ratios(got["ours_cpu"], got["other_cpu"]))
+    return out
