@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.outbox.errors import PermanentError, RateLimited, TransientError
 from bot.outbox.worker import OutboxWorker
@@ -19,6 +20,7 @@ from handlers.core.services import CoreSettings, Services
 from handlers.core.types import OutboxItem, Platform, Reply, Target
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models.core import OutboxRow
 from storage.repos.outbox import Claimed, OutboxRepo
 from storage.store import Store
 
@@ -182,3 +184,24 @@ async def test_cancel_by_prefix(store: Store) -> None:
     sender = Recorder()
     await _worker(store, sender).tick()
     assert sorted(t for _, t in sender.sent) == ["c", "d"]
+
+
+async def test_group_commit_applies_updates_of_one_row_in_order(store: Store) -> None:
+    """Updates queued together share one transaction, and two of the same row land in the order they came
+    (an SQL-expression update among plain ones included); a row another worker holds is left alone."""
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    await store.outbox.enqueue([_item("x", clock.now()), _item("y", clock.now())])
+    mine, theirs = (await store.outbox.claim("w1", 1))[0], (await store.outbox.claim("w2", 1))[0]
+    results = await asyncio.gather(
+        store.outbox.note(mine.id, {"step": 1}, worker="w1"),
+        store.outbox.note(mine.id, {"step": 2}, worker="w1"),
+        store.outbox.note(theirs.id, {"step": "stolen"}, worker="w1"),
+        store.outbox.retry_at(mine.id, clock.now(), "rate limited", count_attempt=False, worker="w1",
+                              delivered=None),
+    )
+    assert results == [True, True, False, True]
+    async with store.db.session() as session:
+        rows = {r.id: r for r in (await session.execute(select(OutboxRow))).scalars()}
+    assert rows[mine.id].result == {"step": 2} and rows[mine.id].status == "pending"
+    assert rows[mine.id].attempts == 0  # the expression ran after the plain updates, once
+    assert rows[theirs.id].result is None and rows[theirs.id].claimed_by == "w2"

@@ -125,7 +125,9 @@ class _GroupCommit:
             if not owned:
                 continue
             plain = all(not isinstance(v, ClauseElement) for v in values.values())
-            if row_id in seen or not plain:  # the same row twice, or an SQL expression: on its own, in order
+            if row_id in seen or not plain:  # the same row again, or an SQL expression: on its own, in order
+                await self._many(session, groups)
+                groups, seen = {}, set()
                 await session.execute(update(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.claimed_by == worker,
                                                               OutboxRow.status == SENDING).values(**values))
                 self.statements += 1
@@ -133,6 +135,11 @@ class _GroupCommit:
             seen.add(row_id)
             groups.setdefault(tuple(sorted(values)), []).append(
                 {"o_id": row_id, "o_worker": worker, **{f"v_{k}": v for k, v in values.items()}})
+        await self._many(session, groups)
+        return counts
+
+    async def _many(self, session: AsyncSession, groups: dict[tuple[str, ...], list[dict[str, Any]]]) -> None:
+        """One executemany per set of columns (each row guarded by its worker again, to be safe)."""
         table = OutboxRow.__table__
         for columns, params in groups.items():
             stmt = (update(table)
@@ -141,7 +148,6 @@ class _GroupCommit:
                     .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}))
             await session.execute(stmt, params)
             self.statements += 1
-        return counts
 
 
 class OutboxRepo:
