@@ -54,7 +54,7 @@ class Runtime:
         if self.teams is not None:
             await self.teams.close()  # answered Teams activities finish their turns (bounded) while the DB is up
         if self.slack is not None:
-            await self.slack.close()
+            await self.slack.close()  # acknowledged Slack requests finish their work (bounded), likewise
         if self.session is not None:
             await self.session.close()
         await self.db.dispose()

@@ -89,6 +89,10 @@ class SlackAdapter:
         await self._socket.connect_async()
         log.info("Slack connected over Socket Mode")
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop taking requests (Socket Mode), then let acknowledged requests finish their work — their
+        answers are what people are waiting for — for `grace` seconds at most, while the database is up."""
         if self._socket is not None:
             await self._socket.close_async()
+        if not await self.deps.settle(grace):
+            log.warning("stopping with %d Slack request(s) unfinished after %.0fs", self.deps.in_flight, grace)

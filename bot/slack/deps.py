@@ -34,6 +34,8 @@ class SlackDeps:
     clock: Clock
     lane: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_LANE))
     last_arrival: float = 0.0  # time.monotonic() of the latest Slack request
+    in_flight: int = 0  # acknowledged requests whose work is not done yet
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
 
     def arrived(self) -> None:
         self.last_arrival = time.monotonic()
@@ -43,7 +45,30 @@ class SlackDeps:
         """The work a listener does after its ack: first one turn of the event loop, so the ack's HTTP
         response is written before this request's work starts (measured: ~0.4 ms off every event's ack);
         then, while a burst of requests is still arriving, a short wait so their acks go first; then a
-        place in the lane."""
+        place in the lane. Counted while it runs, so a graceful stop can let it finish (`settle`)."""
+        self.in_flight += 1
+        self.idle.clear()
+        try:
+            async with self._turn():
+                yield
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self.idle.set()
+
+    async def settle(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) until no acknowledged request has work left; False if some do."""
+        if self.in_flight == 0:
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
         await asyncio.sleep(0)
         deadline = time.monotonic() + WORK_MAX_WAIT
         for _ in range(int(WORK_MAX_WAIT / WORK_QUIET) + 1):  # each wait lasts a quiet period at least

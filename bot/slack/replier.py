@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -48,6 +49,8 @@ class SlackReplier:
                 await self._send_one(reply)
             except SlackApiError as exc:
                 log.warning("slack reply failed: %s", exc.response.get("error") if exc.response else "?")
+            except (aiohttp.ClientError, TimeoutError) as exc:  # the network, not our code: no stack trace
+                log.warning("slack reply failed: %s", type(exc).__name__)
 
     async def _send_one(self, reply: Reply) -> None:
         if reply.form is not None and await self.open_form(reply.form):
