@@ -39,19 +39,18 @@ async def _baseline_start(work: Path, slack_api: str, idle: float, cached: bool 
     process = proc.Process("coldstart-baseline",
                            proc.python_module("bench.baseline", "--port", str(port), "--slack-api", slack_api),
                            _bytecode_env(cached), work / "coldstart-baseline.log")
-    await process.spawn(announce=False)
-    try:
-        seconds = await proc.wait_healthy(f"http://127.0.0.1:{port}", process)
-        await asyncio.sleep(idle)
-        return seconds, proc.rss_mb(process.pid)
-    finally:
-        await process.stop()
+    return await _timed_start(process, port, idle)
 
 
 async def _bot_start(work: Path, slack_api: str, db: Path, idle: float, cached: bool = True) -> tuple[float, float]:
     port = proc.free_port()
     env = {**proc.serve_env(f"sqlite:///{db}", slack_api, port), **_bytecode_env(cached)}
     process = proc.Process("coldstart-bot", proc.python_module("bot", "serve"), env, work / "coldstart-bot.log")
+    return await _timed_start(process, port, idle)
+
+
+async def _timed_start(process: proc.Process, port: int, idle: float) -> tuple[float, float]:
+    """Spawn, wait until /healthz answers 200, stay idle a while: (seconds to healthy, idle RSS in MiB)."""
     await process.spawn(announce=False)
     try:
         seconds = await proc.wait_healthy(f"http://127.0.0.1:{port}", process)

@@ -136,3 +136,29 @@ async def running(database_url: str, *, slack: bool = True, teams: bool = True, 
         await runtime.close()
         await slack_api.close()
         await connector.close()
+
+
+def block_texts(params: dict[str, Any]) -> str:
+    """The fallback text and every text of a Block Kit message (sections, fields, context/button elements)."""
+    parts = [params.get("text") or ""]
+    for block in params.get("blocks") or []:
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"].get("text", ""))
+        for item in block.get("fields") or []:
+            parts.append(item.get("text", ""))
+        for element in block.get("elements") or []:
+            if isinstance(element.get("text"), dict):
+                parts.append(element["text"].get("text", ""))
+    return "\n".join(parts)
+
+
+async def bolt_idle(timeout: float = 20.0) -> None:
+    """Wait until Bolt has finished the work it runs after acknowledging (slash commands, actions, events)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            current = asyncio.current_task()
+            busy = [t for t in asyncio.all_tasks() if t is not current and not t.done()
+                    and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
+            if not busy:
+                return
+            await asyncio.sleep(0.005)

@@ -3,13 +3,14 @@ reading what the bot posted (text and buttons), pressing those buttons, and movi
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime
 from typing import Any
 
 from tests.fakes.bf_connector import Sent
-from tests.harness import Harness
+from tests.harness import Harness, bolt_idle
+
+idle = bolt_idle
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -28,18 +29,6 @@ def team(bot: Harness, *, tz: str = BERLIN) -> None:
     bot.slack.add_user("U2", "Ben", tz=NEW_YORK)
     bot.slack.add_user("U3", "Chloé", tz=BERLIN)
     bot.slack.add_channel("C1", "U1", ["U1", "U2", "U3", "UBOT"])
-
-
-async def idle(timeout: float = 20.0) -> None:
-    """Wait until Bolt finished what it runs after acknowledging (slash commands, actions)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            current = asyncio.current_task()
-            busy = [t for t in asyncio.all_tasks() if t is not current and not t.done()
-                    and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-            if not busy:
-                return
-            await asyncio.sleep(0.005)
 
 
 def text_of(params: dict[str, Any]) -> str:

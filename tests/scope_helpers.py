@@ -3,11 +3,13 @@ reading the buttons of what the bot posted."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from tests.fakes import bf_connector
-from tests.harness import Harness
+from tests.harness import Harness, block_texts, bolt_idle
+
+idle = bolt_idle
+texts = block_texts
 
 SCOPE_CREEP = "while we're at it, can we also add a CSV export to the release?"
 ORDINARY = "merged the PR, the build is green again"
@@ -23,37 +25,11 @@ def message(text: str, ts: str, *, channel: str = "C1", user: str = "U1", thread
     return event
 
 
-async def idle(timeout: float = 20.0) -> None:
-    """Wait until Bolt has finished the work it runs after acknowledging (message events are handled after
-    the 200 goes back to Slack)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            current = asyncio.current_task()
-            busy = [t for t in asyncio.all_tasks() if t is not current and not t.done()
-                    and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-            if not busy:
-                return
-            await asyncio.sleep(0.005)
-
-
 async def post_message(bot: Harness, text: str, ts: str, *, event_id: str | None = None,
                        headers: dict[str, str] | None = None, **kwargs: Any) -> None:
     response = await bot.event(message(text, ts, **kwargs), event_id=event_id, headers=headers)
     assert response.status == 200, await response.text()
     await idle()
-
-
-def texts(params: dict[str, Any]) -> str:
-    parts = [params.get("text") or ""]
-    for block in params.get("blocks") or []:
-        if isinstance(block.get("text"), dict):
-            parts.append(block["text"].get("text", ""))
-        for field in block.get("fields") or []:
-            parts.append(field.get("text", ""))
-        for element in block.get("elements") or []:
-            if isinstance(element.get("text"), dict):
-                parts.append(element["text"].get("text", ""))
-    return "\n".join(parts)
 
 
 def slack_buttons(params: dict[str, Any]) -> dict[str, tuple[str, str]]:

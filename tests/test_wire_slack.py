@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from handlers.core.types import Place, Platform
 from tests.fakes import wire
 from tests.harness import SIGNING_SECRET, Harness, running
+from tests.harness import block_texts as _texts
 
 DESIGN_COMMANDS = ("/pulse", "/meeting", "/agenda", "/timebox", "/tradeoff", "/steadybot")
-
-
-def _texts(payload: dict[str, Any]) -> str:
-    parts = [payload.get("text") or ""]
-    for block in payload.get("blocks") or []:
-        if isinstance(block.get("text"), dict):
-            parts.append(block["text"].get("text", ""))
-        for field in block.get("fields") or []:
-            parts.append(field.get("text", ""))
-        for element in block.get("elements") or []:
-            if isinstance(element.get("text"), dict):
-                parts.append(element["text"].get("text", ""))
-    return "\n".join(parts)
 
 
 async def test_bad_signature_is_401(bot: Harness) -> None:
