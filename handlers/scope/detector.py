@@ -81,8 +81,11 @@ _BLOCKQUOTE = re.compile(r"<blockquote\b.*?(?:</blockquote>|\Z)", re.IGNORECASE 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,15}(?:\s[^<>]{0,300})?/?>")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
-_SPACES = re.compile(r"[ \t\f\v]+")
-_SENTENCE_SPLIT = re.compile(r"(?:(?<=[.!?])[\"')\]]*\s+|\s*\n+\s*|\s*;\s*|\s+-\s+(?=\w)|(?<=\?)(?=\S))")
+_SPACES = re.compile(r" [ \t\f\v]+|[\t\f\v][ \t\f\v]*")  # runs to collapse (a lone space stays as it is)
+# The leading lookahead only lets the alternatives be tried where a split can start (whitespace, ";", or
+# right after ".!?"): the same splits, several times faster on long text.
+_SENTENCE_SPLIT = re.compile(
+    r"(?=[\s;]|(?<=[.!?]))(?:(?<=[.!?])[\"')\]]*\s+|\s*\n+\s*|\s*;\s*|\s+-\s+(?=\w)|(?<=\?)(?=\S))")
 
 
 # Control and format characters seen in chat (bidi overrides, zero-width, BOM, soft hyphen, tags, surrogates).
@@ -120,19 +123,31 @@ def _clean(text: str) -> str:
     text = _HTML_TAG.sub(" ", text)
     text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&").replace("&nbsp;", " ")
     text = _QUOTED_LINE.sub("", text)
-    text = _URL.sub(" ", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
     return _SPACES.sub(" ", text)
 
 
 def _sentences(text: str) -> list[str]:
+    """The first MAX_SENTENCES sentences with letters in them. Found one split at a time, so a long paste
+    (a stack trace is a sentence a line) stops being read once enough sentences are found."""
     out: list[str] = []
-    for part in _SENTENCE_SPLIT.split(text[:MAX_PROSE_CHARS]):
-        part = part.strip(" \t-,:")
-        if part and any(ch.isalpha() for ch in part):
-            out.append(part[:MAX_SENTENCE_CHARS])
-            if len(out) >= MAX_SENTENCES:
-                break
+    text = text[:MAX_PROSE_CHARS]
+    start = 0
+    for split in _SENTENCE_SPLIT.finditer(text):
+        if _keep(text[start:split.start()], out):
+            return out
+        start = split.end()
+    _keep(text[start:], out)
     return out
+
+
+def _keep(part: str, out: list[str]) -> bool:
+    """Add a sentence if it has letters; True once there are enough."""
+    part = part.strip(" \t-,:")
+    if part and any(ch.isalpha() for ch in part):
+        out.append(part[:MAX_SENTENCE_CHARS])
+    return len(out) >= MAX_SENTENCES
 
 
 # ----------------------------------------------------------------------------------------------------------

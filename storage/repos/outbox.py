@@ -96,8 +96,12 @@ class _GroupCommit:
         while self._pending:
             batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
             try:
-                async with self.db.session() as session:
-                    counts = await self._apply(session, batch)
+                try:
+                    async with self.db.session() as session:
+                        counts = await self._apply(session, batch, optimistic=not self.db.is_postgres)
+                except _Recheck:  # some row is no longer this worker's: again, finding out which
+                    async with self.db.session() as session:
+                        counts = await self._apply(session, batch, optimistic=False)
             except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the failure
                 for _, _, _, future in batch:
                     if not future.done():
@@ -110,44 +114,60 @@ class _GroupCommit:
                 if not future.done():
                     future.set_result(count)
 
-    async def _apply(self, session: AsyncSession,
-                     batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]]) -> list[int]:
-        ids = sorted({row_id for row_id, _, _, _ in batch})  # locked in id order: no deadlock between replicas
-        owners = select(OutboxRow.id, OutboxRow.claimed_by).where(OutboxRow.id.in_(ids), OutboxRow.status == SENDING)
-        if self.db.is_postgres:
-            owners = owners.order_by(OutboxRow.id).with_for_update()
-        holder = {row.id: row.claimed_by for row in (await session.execute(owners)).all()}
-        self.statements += 1
-        counts = [1 if holder.get(row_id) == worker else 0 for row_id, worker, _, _ in batch]
+    async def _apply(self, session: AsyncSession, batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]],
+                     *, optimistic: bool) -> list[int]:
+        """Apply the batch. Pessimistic: first find (and on PostgreSQL lock) the rows each worker still
+        owns. Optimistic (SQLite, where the transaction holds the write lock anyway): assume every row is
+        still its worker's and raise _Recheck, rolling the transaction back, if an update matched fewer rows
+        — the rare lease lost to another process — saving a statement (four thread hand-offs) per flush."""
+        table = OutboxRow.__table__
+        if optimistic:
+            counts = [1] * len(batch)
+        else:
+            ids = sorted({row_id for row_id, _, _, _ in batch})  # locked in id order: no deadlock between replicas
+            owners = select(table.c.id, table.c.claimed_by).where(table.c.id.in_(ids), table.c.status == SENDING)
+            if self.db.is_postgres:
+                owners = owners.order_by(table.c.id).with_for_update()
+            holder = {row.id: row.claimed_by for row in (await session.execute(owners)).all()}
+            self.statements += 1
+            counts = [1 if holder.get(row_id) == worker else 0 for row_id, worker, _, _ in batch]
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         seen: set[int] = set()
-        for (row_id, worker, values, _), owned in zip(batch, counts, strict=True):
+        for i, ((row_id, worker, values, _), owned) in enumerate(zip(batch, counts, strict=True)):
             if not owned:
                 continue
             plain = all(not isinstance(v, ClauseElement) for v in values.values())
             if row_id in seen or not plain:  # the same row again, or an SQL expression: on its own, in order
-                await self._many(session, groups)
+                await self._many(session, groups, optimistic=optimistic)
                 groups, seen = {}, set()
-                await session.execute(update(OutboxRow).where(OutboxRow.id == row_id, OutboxRow.claimed_by == worker,
-                                                              OutboxRow.status == SENDING).values(**values))
+                done = await session.execute(update(table).where(table.c.id == row_id, table.c.claimed_by == worker,
+                                                                 table.c.status == SENDING).values(**values))
                 self.statements += 1
+                counts[i] = 1 if done.rowcount else 0  # type: ignore[attr-defined]
                 continue
             seen.add(row_id)
             groups.setdefault(tuple(sorted(values)), []).append(
                 {"o_id": row_id, "o_worker": worker, **{f"v_{k}": v for k, v in values.items()}})
-        await self._many(session, groups)
+        await self._many(session, groups, optimistic=optimistic)
         return counts
 
-    async def _many(self, session: AsyncSession, groups: dict[tuple[str, ...], list[dict[str, Any]]]) -> None:
-        """One executemany per set of columns (each row guarded by its worker again, to be safe)."""
+    async def _many(self, session: AsyncSession, groups: dict[tuple[str, ...], list[dict[str, Any]]], *,
+                    optimistic: bool) -> None:
+        """One executemany per set of columns, each row guarded by its worker (again, when pessimistic)."""
         table = OutboxRow.__table__
         for columns, params in groups.items():
             stmt = (update(table)
                     .where(table.c.id == bindparam("o_id"), table.c.claimed_by == bindparam("o_worker"),
                            table.c.status == SENDING)
                     .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}))
-            await session.execute(stmt, params)
+            result = await session.execute(stmt, params)
             self.statements += 1
+            if optimistic and result.rowcount != len(params):  # type: ignore[attr-defined]
+                raise _Recheck
+
+
+class _Recheck(Exception):
+    """An optimistic group commit matched fewer rows than it updates: redo it the careful way."""
 
 
 class OutboxRepo:
