@@ -298,8 +298,8 @@ def notes(report: Report) -> list[str]:
         out.append(
             f"**Outbox throughput (target 3).** The bot sent {f(free.get('send_rate'), 0)} DMs/s against a floor "
             f"of {f(floor['send_rate'], 0)} DMs/s for the same HTTP client, first DM "
-            f"{f(free.get('first_dm_after_s'), 1)} s after the command. Done with these measurements (29 → "
-            "~850 DMs/s): members from `users.list` pages stored with one executemany "
+            f"{f(free.get('first_dm_after_s'), 1)} s after the command. Done with these measurements (from 29 "
+            "DMs/s): members from `users.list` pages stored with one executemany "
             "(`IdentityRepo.remember_many`); inserts as cached executemany (`storage/bulk.py`); a batch preparer "
             "for pulse DMs (one transaction per claimed batch); the group commit finds owned rows with one "
             "SELECT (none on SQLite: optimistic, redone carefully only if a lease was lost) and updates them "
