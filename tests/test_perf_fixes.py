@@ -56,3 +56,14 @@ async def test_teams_reads_a_known_direct_line_once(bot: Harness) -> None:
     line = await original(Platform.TEAMS, "29:u1")
     assert line is not None and line.dm_reference and not line.dm_reference.get("seed")
     assert len(bot.connector.sent) == 4
+
+
+def test_slack_sdk_formats_its_debug_log_only_when_debug_logs_are_wanted() -> None:
+    import logging
+
+    from bot.slack.adapter import _web_logger
+
+    assert _web_logger("INFO").level == logging.INFO  # slack_sdk checks `logger.level <= DEBUG` itself
+    assert _web_logger("WARNING").level == logging.WARNING
+    assert _web_logger("DEBUG").level == logging.DEBUG
+    assert _web_logger("nonsense").level == logging.INFO
