@@ -103,5 +103,6 @@ def _web_logger(level: str) -> logging.Logger:
     logger's own level is unset — even when nothing would print it: ~10 % of a fan-out's CPU (bench/). Its
     logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
     logger = logging.getLogger("steadybot.slack.web")
-    logger.setLevel(logging.getLevelName(level) if isinstance(logging.getLevelName(level), int) else logging.INFO)
+    number = logging.getLevelName(level)  # "INFO" → 20; an unknown name comes back as a string
+    logger.setLevel(number if isinstance(number, int) else logging.INFO)
     return logger

@@ -27,10 +27,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
         self.core = core
         self.store = store
         self.lines = lines
-        # People whose 1:1 line is known to be at least seeded / real. A line only ever moves up (nothing
-        # → seed → real), so these let most activities skip reading it again (one transaction less each).
-        self._seeded: set[str] = set()
-        self._real: set[str] = set()
+        # People whose 1:1 line is known: True once it is real, False while it is a seed. A line only ever
+        # moves up (nothing → seed → real), so most activities skip reading it again (a transaction less).
+        self._lines: dict[str, bool] = {}
 
     async def _first_time(self, activity_id: str | None) -> bool:
         if not activity_id:
@@ -50,7 +49,8 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 await self.store.conversations.remember(where, channel_ref)
             if who is not None:
                 await self.store.identities.remember(who, payloads.tenant_id(context.activity))
-                if who.id in (self._real if where.is_direct else self._seeded):
+                known = self._lines.get(who.id)
+                if known or (known is not None and not where.is_direct):
                     return
                 line = await self.store.identities.direct_line(Platform.TEAMS, who.id)
                 if where.is_direct:
@@ -68,12 +68,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
             log.debug("could not store a conversation reference: database unavailable")
 
     def _known(self, user_id: str, *, real: bool) -> None:
-        if len(self._seeded) > 50_000:
-            self._seeded.clear()
-            self._real.clear()
-        self._seeded.add(user_id)
-        if real:
-            self._real.add(user_id)
+        if len(self._lines) > 50_000:
+            self._lines.clear()
+        self._lines[user_id] = real or self._lines.get(user_id, False)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -80,8 +80,6 @@ class _GroupCommit:
         self.max_batch = max_batch
         self._pending: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self.commits = 0
-        self.statements = 0
 
     async def run(self, row_id: int, worker: str, values: dict[str, Any]) -> int:
         """Set `values` on the row if `worker` still holds it, in the next shared transaction; returns 1 once
@@ -109,7 +107,6 @@ class _GroupCommit:
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            self.commits += 1
             for (_, _, _, future), count in zip(batch, counts, strict=True):
                 if not future.done():
                     future.set_result(count)
@@ -129,7 +126,6 @@ class _GroupCommit:
             if self.db.is_postgres:
                 owners = owners.order_by(table.c.id).with_for_update()
             holder = {row.id: row.claimed_by for row in (await session.execute(owners)).all()}
-            self.statements += 1
             counts = [1 if holder.get(row_id) == worker else 0 for row_id, worker, _, _ in batch]
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         seen: set[int] = set()
@@ -142,7 +138,6 @@ class _GroupCommit:
                 groups, seen = {}, set()
                 done = await session.execute(update(table).where(table.c.id == row_id, table.c.claimed_by == worker,
                                                                  table.c.status == SENDING).values(**values))
-                self.statements += 1
                 counts[i] = 1 if done.rowcount else 0  # type: ignore[attr-defined]
                 continue
             seen.add(row_id)
@@ -161,7 +156,6 @@ class _GroupCommit:
                            table.c.status == SENDING)
                     .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}))
             result = await session.execute(stmt, params)
-            self.statements += 1
             if optimistic and result.rowcount != len(params):  # type: ignore[attr-defined]
                 raise _Recheck
 
