@@ -337,3 +337,61 @@ def test_speed_is_reported(record_property: pytest.RecordProperty) -> None:
     print(f"\n[scope] detect() per message over {len(timings)} calls: p50={p50:.0f}us p99={p99:.0f}us")
     record_property("detect_p50_us", round(p50))
     record_property("detect_p99_us", round(p99))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the shortcuts that keep long messages cheap give the answers the full scoring gives
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _sentence_pool() -> list[str]:
+    from handlers.scope import detector as d
+
+    return [s.lower() for r in ROWS for s in d._sentences(d._clean(d._normalise(r["text"])))]
+
+
+def test_one_scan_prechecks_agree_with_the_features_one_by_one() -> None:
+    from handlers.scope import detector as d
+
+    additive = (d.ADDITIVE_PHRASES, d.SOFT_PHRASES, d.STRONG_VERBS, d.ADDITIVE_ADVERBS)
+    context = [pattern for _, _, pattern in d._CONTEXT_FEATURES]
+    pool = _sentence_pool()
+    assert len(pool) > 250
+    fired = 0
+    for lower in pool:
+        any_additive = any(p.search(lower) for p in additive)
+        assert (d._ANY_ADDITIVE.search(lower) is not None) == any_additive, lower
+        assert (d._ANY_CONTEXT.search(lower) is not None) == any(p.search(lower) for p in context), lower
+        fired += any_additive
+    assert 0 < fired < len(pool)  # the pool has both kinds, so the check means something
+
+
+def test_a_sentence_without_anything_additive_is_capped_and_lends_only_context() -> None:
+    from handlers.scope import detector as d
+
+    score, reasons, hits = d._score_sentence("the client is waiting on the release, it is trivial")
+    assert score == 1.0
+    assert set(hits) <= d._CONTEXT_LABELS and {"asked for by", "target"} <= set(hits)
+    assert d._score_sentence("the weather is nice today") == (0.0, [], {})
+
+
+def test_repeated_sentences_count_like_any_others() -> None:
+    ask = "can we also add dark mode to the release?"
+    once = detect(f"{ask} the client wants it.")
+    twice = detect(f"{ask} {ask} the client wants it.")
+    assert once.is_scope_creep and twice.is_scope_creep
+    assert twice.score == once.score and twice.quote == once.quote
+    # the repeat is "nearby" context for the best sentence, as a different sentence would be
+    assert detect(f"{ask} {ask}").reasons == detect(ask).reasons
+
+
+def test_only_the_start_of_a_long_message_is_read() -> None:
+    from handlers.scope import detector as d
+
+    filler = "the numbers look fine today. " * (d.MAX_PROSE_CHARS // 29 + 5)
+    ask = "can we also add a csv export to the release?"
+    assert detect(f"{ask} {filler}").is_scope_creep
+    assert not detect(f"{filler} {ask}").is_scope_creep  # past the read limit: quiet, by design
+    many = "ok. " * d.MAX_SENTENCES
+    assert not detect(f"{many}{ask}").is_scope_creep
+    assert detect(f"{'ok. ' * (d.MAX_SENTENCES - 1)}{ask}").is_scope_creep

@@ -27,10 +27,10 @@ SENSITIVITIES: tuple[str, ...] = ("low", "normal", "high")
 THRESHOLDS: dict[str, float] = {"low": 4.0, "normal": 3.0, "high": 2.25}
 
 #: raw input beyond this is ignored (Slack caps messages at 40k characters; a real ask is near the start)
-MAX_INPUT_CHARS = 12_000
+MAX_INPUT_CHARS = 8_000
 #: of the cleaned text, at most this many characters, this many sentences, each cut to this length, are scored
-MAX_PROSE_CHARS = 4_000
-MAX_SENTENCES = 25
+MAX_PROSE_CHARS = 3_000
+MAX_SENTENCES = 20
 MAX_SENTENCE_CHARS = 400
 QUOTE_MAX = 120
 
@@ -80,6 +80,7 @@ _TEAMS_MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE
 _BLOCKQUOTE = re.compile(r"<blockquote\b.*?(?:</blockquote>|\Z)", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,15}(?:\s[^<>]{0,300})?/?>")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_WWW = re.compile(r"www\.", re.IGNORECASE)
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _SPACES = re.compile(r" [ \t\f\v]+|[\t\f\v][ \t\f\v]*")  # runs to collapse (a lone space stays as it is)
 # The leading lookahead only lets the alternatives be tried where a split can start (whitespace, ";", or
@@ -121,11 +122,16 @@ def _clean(text: str) -> str:
     text = _SLACK_LINK.sub(lambda m: m.group(1) or " ", text)
     text = _SLACK_MARKUP.sub(" ", text)
     text = _HTML_TAG.sub(" ", text)
-    text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&").replace("&nbsp;", " ")
-    text = _QUOTED_LINE.sub("", text)
-    if "://" in text or "www." in text.lower():
+    # The rest only runs where it can change something: on a long paste each would be a full scan.
+    if "&" in text:
+        text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&").replace("&nbsp;", " ")
+    if ">" in text:
+        text = _QUOTED_LINE.sub("", text)
+    if "://" in text or _WWW.search(text) is not None:
         text = _URL.sub(" ", text)
-    return _SPACES.sub(" ", text)
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 def _sentences(text: str) -> list[str]:
@@ -338,6 +344,10 @@ _WEIGHTS: dict[str, float] = {kind: weight for kind, weight, _ in _FEATURES}
 _CONTEXT_SHARE = 0.5
 _CONTEXT_LABELS = frozenset({"target", "asked for by", "minimiser", "social", "reduction", "bug/status"})
 _CONTEXT_FEATURES = tuple(feature for feature in _FEATURES if feature[0] in _CONTEXT_LABELS)
+# One scan each for "is anything additive here" (the same answer as the four additive features one by one) and
+# "is any context feature here".
+_ANY_ADDITIVE = _rx("|".join(p.pattern for p in (ADDITIVE_PHRASES, SOFT_PHRASES, STRONG_VERBS, ADDITIVE_ADVERBS)))
+_ANY_CONTEXT = _rx("|".join(pattern.pattern for _, _, pattern in _CONTEXT_FEATURES))
 
 
 def _label(kind: str, hit: str) -> str:
@@ -351,9 +361,12 @@ def _label(kind: str, hit: str) -> str:
 
 
 def _score_sentence(lower: str) -> tuple[float, list[str], dict[str, str]]:
-    score = 0.0
-    reasons: list[str] = []
-    hits: dict[str, str] = {}
+    # Most sentences of a long message have nothing additive and no context in them: two scans say so,
+    # where scoring them feature by feature takes ten.
+    if _ANY_ADDITIVE.search(lower) is None:
+        if _ANY_CONTEXT.search(lower) is None:
+            return 0.0, [], {}
+        return _score_features(lower, _CONTEXT_FEATURES, {}, cap=1.0)
     # Phrases are matched first and cut out of the sentence, so that "one more thing" is not counted again as
     # the additive word "one more" and "the client wants" not again as the requester "client".
     phrases: dict[str, re.Match[str] | None] = {}
@@ -363,22 +376,28 @@ def _score_sentence(lower: str) -> tuple[float, list[str], dict[str, str]]:
         phrases[kind] = m
         if m is not None:
             rest = f"{rest[: m.start()]} | {rest[m.end() :]}"
-    additive = (
-        phrases["additive phrase"] is not None
-        or phrases["soft phrase"] is not None
-        or STRONG_VERBS.search(rest) is not None
-        or ADDITIVE_ADVERBS.search(rest) is not None
-    )
-    # A sentence with nothing additive in it ("can we meet?") is not an ask for more scope: it is capped and
-    # only scanned for what it can lend to another sentence as context (which also keeps long messages cheap).
-    for kind, weight, pattern in _FEATURES if additive else _CONTEXT_FEATURES:
-        m = phrases[kind] if kind in phrases else pattern.search(rest)
+    return _score_features(rest, _FEATURES, phrases, cap=None)
+
+
+def _score_features(
+    text: str,
+    features: tuple[tuple[str, float, re.Pattern[str]], ...],
+    found: dict[str, re.Match[str] | None],
+    cap: float | None,
+) -> tuple[float, list[str], dict[str, str]]:
+    score = 0.0
+    reasons: list[str] = []
+    hits: dict[str, str] = {}
+    for kind, weight, pattern in features:
+        m = found[kind] if kind in found else pattern.search(text)
         if m is not None:
             score += weight
             hits[kind] = m.group(0)
             reasons.append(_label(kind, m.group(0)))
-    if not additive:
-        score = min(score, 1.0)
+    if cap is not None:
+        # A sentence with nothing additive in it ("can we meet?") is not an ask for more scope: it is capped and
+        # only scanned for what it can lend to another sentence as context.
+        score = min(score, cap)
     return score, reasons, hits
 
 
@@ -415,8 +434,12 @@ def detect(text: str, *, sensitivity: str = "normal", offset: float = 0.0) -> De
         return Detection(False, 0.0, threshold, (), "")
 
     scored: list[tuple[float, list[str], dict[str, str], str]] = []
+    seen: dict[str, tuple[float, list[str], dict[str, str]]] = {}  # a repeated sentence is scored once
     for sentence in sentences:
-        s, reasons, hits = _score_sentence(sentence.lower())
+        lower = sentence.lower()
+        if lower not in seen:
+            seen[lower] = _score_sentence(lower)
+        s, reasons, hits = seen[lower]
         scored.append((s, reasons, hits, sentence))
     best_index = max(range(len(scored)), key=lambda i: scored[i][0])
     best_score, best_reasons, best_hits, best_sentence = scored[best_index]
