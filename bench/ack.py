@@ -33,6 +33,10 @@ SLACK_USER = "UBENCH1"
 TEAMS_USER = "29:bench-user-1"
 TEAMS_AAD = "aad-bench-1"
 MEETING = "Bench review tomorrow 3pm for 60m"
+#: Every burst, to either side, is followed by this much idle time. Without it the floor's bursts came back
+#: to back while the bot's came after an idle gap (its follow-up work, then a pause), and a process woken
+#: from idle answers its first request slower: at 1 at once that alone was 0.34 vs 1.1 ms (docs/benchmarks.md).
+IDLE_GAP = 0.02
 MAX_AGENDA_PER_MEETING = 20  # the bot allows 25 items per meeting; stay below
 
 
@@ -160,6 +164,7 @@ async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itert
         if scenario.platform == "teams" and not await load.wait_until(
                 lambda: _reached(env, "teams_sent", before + n), 10):
             raise RuntimeError("the baseline bot did not reply")
+        await asyncio.sleep(IDLE_GAP)  # the same idle gap as after the bot's bursts: both start alike
         return latencies
     before = (await env.counts())[scenario.follow_up]
     latencies = await env.client.burst(env.bot, requests)
@@ -170,7 +175,7 @@ async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itert
         wrong = [a for a in answers if scenario.expect not in a]
         if wrong:
             raise RuntimeError(f"{scenario.platform} {scenario.name}: unexpected answer: {wrong[0][:300]}")
-    await asyncio.sleep(0.02)  # idle gap: the next burst starts from a quiet bot
+    await asyncio.sleep(IDLE_GAP)  # the next burst starts from a quiet bot
     return latencies
 
 
