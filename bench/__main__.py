@@ -115,7 +115,7 @@ async def run_fanout(work: Path, sizes: Sizes, report: Report) -> None:
     report.section("3. Pulse fan-out (SQLite, `/pulse now`, fake Slack API in its own process)", table(
         ["run", "people", "DMs sent", "DMs/s sending", "DMs/s end to end", "first DM after", "peak RSS",
          "idle RSS", "bot CPU", "429s", "lost", "doubles"],
-        [["floor: bare slack_sdk client, 32 at a time", f"{floor['dms']:,}", f"{floor['dms']:,}",
+        [[f"floor: bare slack_sdk client, {fanout.FLOOR_CONCURRENCY} at a time", f"{floor['dms']:,}", f"{floor['dms']:,}",
           f(floor["send_rate"], 0), "", "", "", "", "", "0", "", ""],
          [f"bot, unlimited fake (ratio to floor {f(ratio)})", f"{n:,}", done, f(free.get("send_rate"), 0),
           f(free.get("end_to_end_rate"), 0), f(free.get("first_dm_after_s"), 1, " s"),

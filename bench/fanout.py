@@ -5,7 +5,7 @@ morning, see bench.serve), against the fake Slack Web API in its own process.
   (STEADYBOT_SLACK_POSTS_PER_MINUTE=0). Figures: DMs/s while sending (first to last DM, as Slack saw them),
   DMs/s end to end (from the slash command to the last DM, members lookup included), the bot's peak RSS
   (the kernel's high-water mark), and the floor: a bare slack_sdk client posting the same number of DMs
-  32 at a time (the worker's concurrency) to the same fake, in the same run.
+  64 at a time (the worker's concurrency when it does not pace itself) to the same fake, in the same run.
 - Paced: the fake enforces ~1 message/s per channel and 600/min per workspace (token buckets; 429 with
   Retry-After beyond them) and the bot runs with STEADYBOT_SLACK_POSTS_PER_MINUTE=600. The achieved share
   is (N − B) / (rate × span): the shortest span any sender could need for N messages with the fake's
@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.repos.outbox import OutboxRepo
 
 CREATOR = "UFAN00000"
+FLOOR_CONCURRENCY = 64  # as the worker when it does not pace itself (bot/runtime.py)
 
 
 def _people(n: int, tag: str) -> list[str]:
@@ -126,7 +127,7 @@ async def bot_run(work: Path, fakes: proc.Process, database_url: str, members: i
     return result
 
 
-async def floor_run(fakes: proc.Process, members: int, concurrency: int = 32) -> dict[str, Any]:
+async def floor_run(fakes: proc.Process, members: int, concurrency: int = FLOOR_CONCURRENCY) -> dict[str, Any]:
     """The floor: a bare slack_sdk client posting `members` DMs, `concurrency` at a time, to the same fake."""
     control, api = fakes.info["control"], fakes.info["slack"]
     people = _people(members, "B")
