@@ -81,6 +81,20 @@ async def test_ack_comes_before_the_work(bot: Harness) -> None:
     await bot.slack.wait_for_responses(1)
 
 
+async def test_a_channel_message_is_matched_by_the_first_listener_bolt_tries(bot: Harness) -> None:
+    """Events are registered first: a message costs no command, button or form matchers before its ack."""
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    app = bot.runtime.slack.app  # type: ignore[union-attr]
+    body = wire.event_body({"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": "1.000001"})
+    request = AsyncBoltRequest(body=body, headers=wire.slack_headers(SIGNING_SECRET, body, None, "application/json"))
+    request.context["bot_user_id"] = "UBOT"
+    listeners = app._async_listeners  # noqa: SLF001 - Bolt tries them in this order
+    assert await listeners[0].async_matches(req=request, resp=None)  # type: ignore[arg-type]
+    command = AsyncBoltRequest(body=wire.slash_body("/steadybot", "help"))
+    assert not await listeners[0].async_matches(req=command, resp=None)  # type: ignore[arg-type]
+
+
 async def test_unknown_command_and_gibberish_are_friendly(bot: Harness) -> None:
     reply = await bot.slash_reply("/nonsense", "whatever")
     assert "don't know" in reply["text"]

@@ -9,7 +9,10 @@ from bot.slack.listeners import actions, commands, events, views
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
+    # Bolt tries listeners in this order, running each one's matchers until one fits. Events come first:
+    # they are most of the traffic and the only requests acknowledged without the 10 ms wait commands,
+    # buttons and forms already avoid (ack_first), so matchers they skip are time off their ack.
+    events.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
-    events.register(app, deps)
