@@ -147,20 +147,25 @@ async def run_results(work: Path, sizes: Sizes, report: Report, postgres: bool) 
         if r is None:
             continue
         if "skipped" in r:
-            rows.append([name, r["skipped"], "", "", "", "", "", ""])
+            rows.append([name, r["skipped"], "", "", "", "", "", "", "", ""])
             continue
         rows.append([name, f"{r['answers']:,}", f(r["recent_ms"]), f(r["command_ms"]), f(r["floor_ms"]),
-                     f(r["ratio_recent"]), f(r["all_rounds_ms"], 0), r["plan"]])
+                     f(r["ratio_recent"]), f(r["all_rounds_ms"]), f(r["from_answers_ms"], 0),
+                     f(r["totals_s"], 1, " s"), r["plan"]])
     report.section(f"4. Team results: {sizes.rounds:,} rounds × {sizes.answers:,} answers (ms)", table(
         ["database", "answers", "recent_stats (12 rounds)", "/pulse results", "floor (count per round)",
-         "ratio", f"all {sizes.rounds:,} rounds", "plan"], rows))
+         "ratio", f"all {sizes.rounds:,} rounds", "all rounds from the answers", "totals written (once)",
+         "plan"], rows) + ["", "Sealed rounds are read from their totals (one row per round, written in SQL when "
+                           "the round is sealed); an open round is aggregated from its answers, like the "
+                           "\"from the answers\" column does for every round."])
     pg = got.get("postgres") or {}
     if "recent_ms" in pg:
         report.target(4, "`/pulse results` aggregate on PostgreSQL (12 newest of 1 000 rounds)", "< 100 ms",
                       f"{f(pg['recent_ms'])} ms (whole command {f(pg['command_ms'])} ms)",
                       pg["recent_ms"].median < 100)
-        report.target(4, "aggregate over all rounds on PostgreSQL (not what the command runs)", "< 100 ms",
-                      f"{f(pg['all_rounds_ms'], 0)} ms", pg["all_rounds_ms"].median < 100)
+        report.target(4, "team results over all 1 000 rounds (1 M answers) on PostgreSQL", "< 100 ms",
+                      f"{f(pg['all_rounds_ms'])} ms (from the answers themselves: {f(pg['from_answers_ms'], 0)} ms)",
+                      pg["all_rounds_ms"].median < 100)
     else:
         report.target(4, "`/pulse results` aggregate on PostgreSQL", "< 100 ms", "PostgreSQL not measured", None)
 

@@ -232,3 +232,88 @@ async def test_forget_removes_the_person_and_leaves_the_anonymous_rows(store: St
     reports = await store.pulse.forget_everywhere("aad-ana")
     assert [(r.platform, r.user_id, r.journal_entries) for r in reports if r.anything] == \
         [(Platform.TEAMS, "29:ana", 1)]
+
+
+# ---- totals of sealed rounds -------------------------------------------------------------------------------
+async def _live(store: Store) -> list:  # type: ignore[type-arg]
+    """recent_stats with every round aggregated from its answers (the totals table emptied first)."""
+    async with store.db.session() as s:
+        await s.execute(text("DELETE FROM pulse_round_totals"))
+    return await store.pulse.recent_stats(PLACE, 50)
+
+
+async def test_sealing_writes_the_rounds_totals_and_results_read_them(store: Store) -> None:
+    clock: FakeClock = store.pulse.clock  # type: ignore[assignment]
+    people = [f"U{i}" for i in range(9)]
+    sealed = await _round(store, people + ["U99"], "sealed")
+    for i, user in enumerate(people):
+        await store.pulse.record(sealed.id, Platform.SLACK, user, _answer(1 + i % 5, 1 + i % 2, 3, 5, 1 + i % 4),
+                                 date(2026, 3, 2))
+    await store.pulse.close_round(sealed.id)
+    empty = await _round(store, ["U1"], "empty")
+    await store.pulse.close_round(empty.id)
+    clock.advance(days=7)
+    still_open = await _round(store, ["U1", "U2"], "open")
+    await store.pulse.record(still_open.id, Platform.SLACK, "U1", _answer(2, 2, 2, 2, 2), date(2026, 3, 9))
+    async with store.db.engine.connect() as conn:
+        totals = {row[0]: row[1:] for row in (await conn.execute(text("SELECT * FROM pulse_round_totals"))).all()}
+    assert set(totals) == {sealed.id, empty.id}  # sealed rounds only, an empty one included
+    assert totals[sealed.id][0] == 9 and totals[empty.id][0] == 0
+    from_totals = await store.pulse.recent_stats(PLACE, 50)
+    assert [s.round.id for s in from_totals] == [still_open.id, empty.id, sealed.id]
+    assert from_totals[2].counts["exhaustion"] == (2, 2, 2, 2, 1)
+    assert from_totals[0].answers == 1  # the open round is aggregated live
+    assert from_totals == await _live(store)  # the same numbers as counting every answer
+
+
+async def test_write_totals_fills_sealed_rounds_without_them_and_leaves_the_rest(store: Store) -> None:
+    rounds = []
+    for n in range(3):
+        rnd = await _round(store, ["U1", "U2"], f"r{n}")
+        await store.pulse.record(rnd.id, Platform.SLACK, "U1", _answer(n + 1, 1, 1, 1, 1), date(2026, 3, 2))
+        await store.pulse.close_round(rnd.id)
+        rounds.append(rnd)
+    expected = await store.pulse.recent_stats(PLACE, 50)
+    assert await store.pulse.write_totals() == 0  # sealing wrote them all
+    await _live(store)
+    assert await store.pulse.write_totals() == 3
+    assert await store.pulse.recent_stats(PLACE, 50) == expected
+    assert await store.pulse.write_totals([rounds[0].id]) == 1  # rewriting is harmless
+    assert await store.pulse.recent_stats(PLACE, 50) == expected
+
+
+async def test_the_migration_gives_rounds_sealed_before_it_their_totals(db_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    config = alembic_config(db_url)
+    await asyncio.to_thread(command.upgrade, config, "heads")
+    await asyncio.to_thread(command.downgrade, config, "0100_pulse")  # as before the totals existed
+    db = Database(db_url)
+    try:
+        store = Store(db, FakeClock())
+        rnd = await _round(store, ["U1", "U2", "U3", "U4"])
+        for user, level in (("U1", 4), ("U2", 4), ("U3", 1)):
+            await store.pulse.record(rnd.id, Platform.SLACK, user, _answer(level, 2, 3, 4, 5), date(2026, 3, 2))
+        async with db.session() as s:  # sealed by the code of that time, which wrote no totals
+            await s.execute(text("UPDATE pulse_rounds SET sealed = :yes"), {"yes": True})
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(command.upgrade, config, "heads")
+    db = Database(db_url)
+    try:
+        stats = await Store(db, FakeClock()).pulse.recent_stats(PLACE, 12)
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT answers, exhaustion_4, burnout_5 FROM pulse_round_totals"))).all() \
+                == [(3, 2, 3)]
+        assert stats[0].answers == 3 and stats[0].counts["exhaustion"] == (1, 0, 0, 2, 0)
+    finally:
+        await db.dispose()
+
+
+def test_totals_hold_counts_per_round_and_nothing_about_people() -> None:
+    totals = Base.metadata.tables["pulse_round_totals"]
+    assert [c.name for c in totals.columns][:2] == ["round_id", "answers"]
+    assert not [c.name for c in totals.columns if USERISH.search(c.name)]
+    assert {fk.column.table.name for fk in totals.foreign_keys} == {"pulse_rounds"}

@@ -7,6 +7,7 @@
 - `pulse_participation` says only that a person was invited to a round and whether they answered. Its rows
   are created when the round's invitations are created; answering flips `answered` (no time, no new row).
 - `pulse_journal` is a person's own copy, opt-in, with a coarse day and no key into the anonymous rows.
+- `pulse_round_totals` holds a sealed round's counts per level and nothing else: what results show.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -111,6 +114,22 @@ class PulseAnswer(Base):
     efficacy: Mapped[int] = mapped_column(SmallInteger)
     workload: Mapped[int] = mapped_column(SmallInteger)
     burnout: Mapped[int] = mapped_column(SmallInteger)
+
+
+#: Columns of `pulse_round_totals`: how many answers chose each level, per dimension ("exhaustion_1" …).
+TOTAL_COLUMNS = tuple(f"{c}_{level}" for c in SCORE_COLUMNS for level in range(1, 6))
+
+
+#: A sealed round's aggregate, written once in SQL when the round is sealed (its answers never change after
+#: that): results over a long history read one row per round instead of every answer. Only counts per
+#: level, exactly what results show; the answers themselves stay in `pulse_answers`.
+pulse_round_totals = Table(
+    "pulse_round_totals",
+    Base.metadata,
+    Column("round_id", BigInteger, ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("answers", Integer, nullable=False),
+    *(Column(name, Integer, nullable=False) for name in TOTAL_COLUMNS),
+)
 
 
 class PulseComment(Base):

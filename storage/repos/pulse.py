@@ -39,6 +39,7 @@ from storage.bulk import insert_new
 from storage.db import Database
 from storage.models.core import Identity, OutboxRow
 from storage.models.pulse import (
+    TOTAL_COLUMNS,
     PulseAnswer,
     PulseComment,
     PulseJournalEntry,
@@ -46,6 +47,7 @@ from storage.models.pulse import (
     PulsePerson,
     PulseRound,
     PulseSchedule,
+    pulse_round_totals,
 )
 
 _CHUNK = 500
@@ -268,7 +270,36 @@ class PulseRepo:
             await self._insert_all(s, PulseComment, [{"id": str(uuid.uuid4()), "round_id": round_id, "text": t}
                                                      for t in comments])
             await self._insert_all(s, PulseParticipation, [{"round_id": round_id, **p} for p in parts])
+            await self._write_totals(s, [round_id])
         return True
+
+    async def write_totals(self, round_ids: Sequence[int] | None = None) -> int:
+        """(Re)write the totals of sealed rounds — these, or every sealed round without totals yet. Sealing
+        writes a round's totals itself; this is for data loaded around it (imports, the benchmark)."""
+        async with self.db.session() as s:
+            if round_ids is None:
+                have = select(pulse_round_totals.c.round_id)
+                round_ids = list((await s.scalars(select(PulseRound.id).where(
+                    PulseRound.sealed.is_(True), PulseRound.id.not_in(have)))).all())
+            ids = sorted(set(round_ids))
+            for start in range(0, len(ids), _CHUNK):
+                await self._write_totals(s, ids[start:start + _CHUNK])
+            return len(ids)
+
+    @staticmethod
+    async def _write_totals(s: AsyncSession, round_ids: Sequence[int]) -> None:
+        """One INSERT … SELECT … GROUP BY: the counts per level are computed by the database."""
+        await s.execute(delete(pulse_round_totals).where(pulse_round_totals.c.round_id.in_(round_ids)))
+        answers = PulseAnswer.__table__
+        query = (
+            select(PulseRound.id, func.count(answers.c.round_id),
+                   *(func.coalesce(func.sum(case((getattr(answers.c, d) == level, 1), else_=0)), 0)
+                     for d in DIMENSIONS for level in LEVELS))
+            .select_from(PulseRound.__table__.outerjoin(answers, answers.c.round_id == PulseRound.id))
+            .where(PulseRound.id.in_(round_ids), PulseRound.sealed.is_(True))
+            .group_by(PulseRound.id)
+        )
+        await s.execute(pulse_round_totals.insert().from_select(["round_id", "answers", *TOTAL_COLUMNS], query))
 
     # ---- participation and answers -----------------------------------------------------------------
     async def invite_state(self, round_id: int, platform: Platform,
@@ -378,6 +409,8 @@ class PulseRepo:
 
     # ---- results -----------------------------------------------------------------------------------
     async def recent_stats(self, place: Place, limit: int) -> list[RoundStats]:
+        """The newest `limit` rounds with their aggregates: sealed rounds from their totals (one row each),
+        open ones (and any sealed round without totals) with one GROUP BY over the covering index."""
         buckets = [func.sum(case((getattr(PulseAnswer, d) == level, 1), else_=0)) for d in DIMENSIONS for level in LEVELS]
         async with self.db.session() as s:
             rounds = (await s.scalars(
@@ -386,12 +419,20 @@ class PulseRepo:
             )).all()
             if not rounds:
                 return []
-            aggregates = (await s.execute(
-                select(PulseAnswer.round_id, func.count(), *buckets)
-                .where(PulseAnswer.round_id.in_([r.id for r in rounds]))
-                .group_by(PulseAnswer.round_id)
-            )).all()
-        by_round = {int(a[0]): a for a in aggregates}
+            by_round: dict[int, Any] = {}
+            sealed = [r.id for r in rounds if r.sealed]
+            for start in range(0, len(sealed), _CHUNK):
+                for row in (await s.execute(select(pulse_round_totals).where(
+                        pulse_round_totals.c.round_id.in_(sealed[start:start + _CHUNK])))).all():
+                    by_round[int(row[0])] = row
+            live = [r.id for r in rounds if r.id not in by_round]
+            for start in range(0, len(live), _CHUNK):
+                for row in (await s.execute(
+                    select(PulseAnswer.round_id, func.count(), *buckets)
+                    .where(PulseAnswer.round_id.in_(live[start:start + _CHUNK]))
+                    .group_by(PulseAnswer.round_id)
+                )).all():
+                    by_round[int(row[0])] = row
         out: list[RoundStats] = []
         for r in rounds:
             agg = by_round.get(r.id)
