@@ -275,3 +275,37 @@ async def test_a_single_tick_does_not_claim_ahead(store: Store) -> None:
     worker = _worker(store, Recorder(), batch=4, concurrency=2)
     assert await worker.tick() == 4
     assert (await store.outbox.counts()) == {"sent": 4, "pending": 2}  # the rest wait for the next tick
+
+
+async def test_a_cancelled_drain_lets_go_of_the_batch_it_claimed_ahead(store: Store) -> None:
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    now = clock.now()
+    people = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(20)]
+    await store.outbox.enqueue([OutboxItem(person, now, reply=Reply("hi"), dedupe_key=f"dm:{person.id}")
+                                for person in people])
+    sender = Timeline(store.outbox)
+    release = asyncio.Event()
+    original = sender.deliver
+
+    async def deliver(target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+        if target.id == "U09":  # the last row of the first batch hangs: the next batch is claimed by then
+            await release.wait()
+        return await original(target, replies, row, outbox)
+
+    sender.deliver = deliver  # type: ignore[method-assign]
+    worker = _worker(store, sender, batch=10, concurrency=2, lease=timedelta(seconds=30))
+    crashed = asyncio.ensure_future(worker.drain())
+    for _ in range(500):
+        if len([e for e in sender.events if e[0] == "claim"]) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len([e for e in sender.events if e[0] == "claim"]) == 2  # the second batch was claimed ahead
+    await asyncio.sleep(0.05)
+    crashed.cancel()
+    await asyncio.gather(crashed, return_exceptions=True)
+    assert worker._working == set() and worker._prepared == {}  # nothing left to renew or to send later
+    assert (await store.outbox.counts()) == {"sent": 9, "sending": 11}
+    clock.advance(timedelta(seconds=31))  # the leases run out: another drain sends the rest
+    release.set()
+    assert await worker.drain() == 11
+    assert sorted(t for t, _ in sender.sent) == sorted(p.id for p in people)

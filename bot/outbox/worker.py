@@ -161,18 +161,27 @@ class OutboxWorker:
                     self._working.discard(row.id)
 
         renewer = asyncio.ensure_future(self._renew_leases())
+        handed_over: list[Claimed] | None = None
         try:
             await asyncio.gather(*(run(rows) for rows in groups.values()))
-            return len(claimed), (await following if following is not None else None)
+            handed_over = await following if following is not None else None
+            return len(claimed), handed_over
         finally:
-            if following is not None and not following.done():
-                following.cancel()  # only when this round itself is cancelled; leases bring the rows back
+            if following is not None and handed_over is None:  # this round was cancelled or failed
+                if not following.done():
+                    following.cancel()
+                elif not following.cancelled() and following.exception() is None:
+                    self._let_go(following.result())  # not sent here: their leases bring them back
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            for row in claimed:
-                self._working.discard(row.id)
-                self._prepared.pop(row.id, None)
+            self._let_go(claimed)
+
+    def _let_go(self, rows: list[Claimed]) -> None:
+        """Stop renewing these rows' leases and drop their prepared answers."""
+        for row in rows:
+            self._working.discard(row.id)
+            self._prepared.pop(row.id, None)
 
     async def _prepare_batch(self, claimed: list[Claimed]) -> None:
         """Answers for the rows whose kind has a batch preparer; on any failure, rows are prepared one by one."""

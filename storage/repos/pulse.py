@@ -65,6 +65,11 @@ def _schedule(row: PulseSchedule) -> Schedule:
                     row.window_hours, row.active)
 
 
+def _level_sums() -> list[Any]:
+    """How many answers chose each level, per dimension (in TOTAL_COLUMNS order), computed in SQL."""
+    return [func.sum(case((getattr(PulseAnswer, d) == level, 1), else_=0)) for d in DIMENSIONS for level in LEVELS]
+
+
 def _round(row: PulseRound) -> Round:
     return Round(row.id, row.key, Platform(row.platform), row.channel_id, row.team_id, row.channel_name,
                  row.schedule_id, _occurrence(row.occurrence), row.opened_at, row.first_due_at, row.closes_at,
@@ -291,10 +296,8 @@ class PulseRepo:
         """One INSERT … SELECT … GROUP BY: the counts per level are computed by the database."""
         await s.execute(delete(pulse_round_totals).where(pulse_round_totals.c.round_id.in_(round_ids)))
         answers = PulseAnswer.__table__
-        query = (
-            select(PulseRound.id, func.count(answers.c.round_id),
-                   *(func.coalesce(func.sum(case((getattr(answers.c, d) == level, 1), else_=0)), 0)
-                     for d in DIMENSIONS for level in LEVELS))
+        query = (  # a round without answers joins one row of NULLs: count 0, every sum 0
+            select(PulseRound.id, func.count(answers.c.round_id), *_level_sums())
             .select_from(PulseRound.__table__.outerjoin(answers, answers.c.round_id == PulseRound.id))
             .where(PulseRound.id.in_(round_ids), PulseRound.sealed.is_(True))
             .group_by(PulseRound.id)
@@ -411,7 +414,6 @@ class PulseRepo:
     async def recent_stats(self, place: Place, limit: int) -> list[RoundStats]:
         """The newest `limit` rounds with their aggregates: sealed rounds from their totals (one row each),
         open ones (and any sealed round without totals) with one GROUP BY over the covering index."""
-        buckets = [func.sum(case((getattr(PulseAnswer, d) == level, 1), else_=0)) for d in DIMENSIONS for level in LEVELS]
         async with self.db.session() as s:
             rounds = (await s.scalars(
                 select(PulseRound).where(*self._channel(PulseRound, place), PulseRound.invited > 0)
@@ -428,7 +430,7 @@ class PulseRepo:
             live = [r.id for r in rounds if r.id not in by_round]
             for start in range(0, len(live), _CHUNK):
                 for row in (await s.execute(
-                    select(PulseAnswer.round_id, func.count(), *buckets)
+                    select(PulseAnswer.round_id, func.count(), *_level_sums())
                     .where(PulseAnswer.round_id.in_(live[start:start + _CHUNK]))
                     .group_by(PulseAnswer.round_id)
                 )).all():
