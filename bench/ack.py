@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,10 +71,14 @@ class Series:
 
     baseline: list[list[float]] = field(default_factory=list)
     candidate: list[list[float]] = field(default_factory=list)
+    # Teams: from the burst's start to each reply arriving at the connector (what the person waits for)
+    reply_baseline: list[list[float]] = field(default_factory=list)
+    reply_candidate: list[list[float]] = field(default_factory=list)
 
-    def figures(self, q: float) -> tuple[Figure, Figure, Figure]:
-        base = [percentile(r, q) for r in self.baseline]
-        cand = [percentile(r, q) for r in self.candidate]
+    def figures(self, q: float, replies: bool = False) -> tuple[Figure, Figure, Figure]:
+        rounds = (self.reply_baseline, self.reply_candidate) if replies else (self.baseline, self.candidate)
+        base = [percentile(r, q) for r in rounds[0]]
+        cand = [percentile(r, q) for r in rounds[1]]
         return Figure.of(base), Figure.of(cand), Figure.of(ratios(cand, base))
 
 
@@ -156,20 +161,36 @@ async def _reached(env: Env, counter: str, target: int) -> bool:
     return (await env.counts())[counter] >= target
 
 
-async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itertools.count) -> list[float]:
+async def _replies(env: Env, start: int, since: float, n: int) -> list[float]:
+    """Milliseconds from `since` (the burst's start) to each of the last burst's `n` replies at the connector."""
+    got = await load.control(env.client.session, env.control, f"/teams-replies?start={start}")
+    if len(got) != n:
+        raise RuntimeError(f"expected {n} Teams replies, the connector has {len(got)}")
+    return [(at - since) * 1000.0 for _, at in got]
+
+
+async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itertools.count,
+                 replies: list[float] | None = None) -> list[float]:
+    """One burst; returns its ack latencies (ms). For Teams, the reply times go to `replies` if given."""
     requests = [scenario.build(next(numbers)) for _ in range(n)]
     if side == "baseline":
         before = (await env.counts())["teams_sent"] if scenario.platform == "teams" else 0
+        since = time.monotonic()
         latencies = await env.client.burst(env.baseline, requests)
-        if scenario.platform == "teams" and not await load.wait_until(
-                lambda: _reached(env, "teams_sent", before + n), 10):
-            raise RuntimeError("the baseline bot did not reply")
+        if scenario.platform == "teams":
+            if not await load.wait_until(lambda: _reached(env, "teams_sent", before + n), 10):
+                raise RuntimeError("the baseline bot did not reply")
+            if replies is not None:
+                replies.extend(await _replies(env, before, since, n))
         await asyncio.sleep(IDLE_GAP)  # the same idle gap as after the bot's bursts: both start alike
         return latencies
     before = (await env.counts())[scenario.follow_up]
+    since = time.monotonic()
     latencies = await env.client.burst(env.bot, requests)
     if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 30):
         raise RuntimeError(f"{scenario.platform} {scenario.name}: the bot's follow-up work did not finish")
+    if scenario.platform == "teams" and replies is not None:
+        replies.extend(await _replies(env, before, since, n))
     if scenario.texts:
         answers = await load.control(env.client.session, env.control, f"{scenario.texts}?start={before}")
         wrong = [a for a in answers if scenario.expect not in a]
@@ -202,13 +223,17 @@ async def run(env: Env, scenarios: list[Scenario], plan: Plan,
         for scenario in scenarios:
             for concurrency, bursts in plan.levels:
                 got: dict[str, list[float]] = {"baseline": [], "candidate": []}
+                replied: dict[str, list[float]] = {"baseline": [], "candidate": []}
                 for b in range(bursts):
                     order = ("baseline", "candidate") if (b + rnd) % 2 == 0 else ("candidate", "baseline")
                     for side in order:
-                        got[side].extend(await _burst(env, scenario, side, concurrency, numbers))
+                        got[side].extend(await _burst(env, scenario, side, concurrency, numbers, replied[side]))
                 entry = series[(scenario.name, concurrency)]
                 entry.baseline.append(got["baseline"])
                 entry.candidate.append(got["candidate"])
+                if replied["candidate"]:
+                    entry.reply_baseline.append(replied["baseline"])
+                    entry.reply_candidate.append(replied["candidate"])
         progress(f"ack {scenarios[0].platform}: round {rnd + 1}/{plan.rounds} done")
     if env.client.errors:
         raise RuntimeError(f"requests failed: {env.client.errors[:5]}")
@@ -222,8 +247,13 @@ def table(platform: str, scenarios: list[Scenario], plan: Plan, series: dict[tup
             entry = series[(scenario.name, concurrency)]
             b50, c50, r50 = entry.figures(50)
             b99, c99, r99 = entry.figures(99)
-            rows.append({"platform": platform, "scenario": scenario.name, "concurrency": concurrency,
-                         "samples": sum(len(r) for r in entry.candidate),
-                         "base_p50": b50, "bot_p50": c50, "ratio_p50": r50,
-                         "base_p99": b99, "bot_p99": c99, "ratio_p99": r99})
+            row = {"platform": platform, "scenario": scenario.name, "concurrency": concurrency,
+                   "samples": sum(len(r) for r in entry.candidate),
+                   "base_p50": b50, "bot_p50": c50, "ratio_p50": r50,
+                   "base_p99": b99, "bot_p99": c99, "ratio_p99": r99}
+            if entry.reply_candidate:
+                for q in (50, 99):
+                    base, bot, ratio = entry.figures(q, replies=True)
+                    row.update({f"reply_base_p{q}": base, f"reply_bot_p{q}": bot, f"reply_ratio_p{q}": ratio})
+            rows.append(row)
     return rows

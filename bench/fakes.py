@@ -5,6 +5,7 @@ process of their own, plus a small control API for the benchmarks:
 - GET  /counts           the cheap part of /stats (polled while waiting for follow-up work)
 - GET  /slack-texts?start= what the bot said on Slack (response_url and chat.postMessage, in arrival order);
   /teams-texts?start= what the connector received
+- GET  /teams-replies?start= the connector's replies: [id of the activity answered, monotonic time received]
 - GET  /post-times       accepted chat.postMessage calls: [monotonic time, channel] (CLOCK_MONOTONIC is
                          system-wide on Linux, so the benchmark can compare it with its own clock)
 - POST /setup            {"users": [...], "channels": {"C1": {"creator": "U1", "members": [...]}},
@@ -156,6 +157,10 @@ async def main() -> None:
         start = int(request.query.get("start", "0"))
         return web.json_response([s.text for s in connector.sent[start:]])
 
+    async def teams_replies(request: web.Request) -> web.Response:
+        start = int(request.query.get("start", "0"))
+        return web.json_response([[s.reply_to, s.at] for s in connector.sent[start:]])
+
     async def post_times(_: web.Request) -> web.Response:
         return web.json_response(slack.post_times)
 
@@ -185,6 +190,7 @@ async def main() -> None:
     control.router.add_get("/counts", counts)
     control.router.add_get("/slack-texts", slack_texts)
     control.router.add_get("/teams-texts", teams_texts)
+    control.router.add_get("/teams-replies", teams_replies)
     control.router.add_get("/post-times", post_times)
     control.router.add_post("/setup", setup)
     control.router.add_post("/limits", limits)
