@@ -99,9 +99,11 @@ class Database:
                 # begins IMMEDIATE, so a second connection would only wait in SQLite's busy handler, which
                 # sleeps 1–100 ms at a time (measured in bench/: one connection doubles the fan-out rate).
                 # Sessions queue for it in the pool instead, in order, without sleeping.
-                # Every transaction is ended by its Session or Connection (commit, or rollback on close), so
-                # the pool's own reset-on-return rollback would only cost another hand-off per transaction.
-                kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60, pool_reset_on_return=None)
+                # The pool keeps its reset-on-return rollback: it costs a thread hand-off per transaction,
+                # but a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
+                # connection back mid-transaction, and every later session would fail to begin
+                # (tests/test_storage.py: a session cancelled at any moment).
+                kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
             kwargs["connect_args"] = {"timeout": 15}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":

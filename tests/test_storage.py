@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from datetime import time
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -96,5 +97,44 @@ async def test_database_down_is_storage_unavailable(tmp_path) -> None:  # type: 
         assert await db.ping(timeout=2) is False
         with pytest.raises(StorageUnavailable):
             await Store(db, FakeClock()).settings.get(Place(Platform.SLACK, "C1"))
+    finally:
+        await db.dispose()
+
+
+async def test_a_session_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
+    """Cancellation happens (a timeout, a stop, a crashed tick): wherever it lands in a transaction, the
+    connection goes back clean and the next session works. SQLite has one pooled connection, so a
+    connection returned in the middle of a transaction would break every later session."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, insert, select
+
+    from storage.models.core import InboundKey
+
+    def row(key: str) -> Any:
+        return insert(InboundKey).values(key=key, seen_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+
+    await upgrade(db_url)
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            await s.execute(delete(InboundKey))
+        for step in range(40):
+            async def write(n: int = step) -> None:
+                async with db.session() as s:
+                    await s.execute(row(f"cancelled-{n}-a"))
+                    await s.execute(row(f"cancelled-{n}-b"))
+
+            task = asyncio.ensure_future(write())
+            await asyncio.sleep(step * 0.0001)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            async with asyncio.timeout(5), db.session() as s:
+                await s.execute(row(f"after-{step}"))
+        async with db.session() as s:
+            keys = set((await s.execute(select(InboundKey.key))).scalars())
+        assert {f"after-{step}" for step in range(40)} <= keys
+        for step in range(40):  # a cancelled transaction is all or nothing
+            assert (f"cancelled-{step}-a" in keys) == (f"cancelled-{step}-b" in keys)
     finally:
         await db.dispose()
