@@ -304,8 +304,9 @@ def notes(report: Report) -> list[str]:
             f"SQLAlchemy session run in `asyncio.to_thread` ({f(lite['ratio_cpu'])}×): aiosqlite hands every "
             "cursor, execute, fetch, commit and close to its thread (~18 hand-offs per transaction). SQLite now "
             "uses one pooled connection (no busy-handler sleeps between the bot's own connections; 42 → 120 "
-            "DMs/s on its own), `BEGIN IMMEDIATE` takes one hand-off instead of three and the pool adds no reset "
-            "rollback (a short transaction 1.55 → 1.05 ms), and the hot paths batch their statements; "
+            "DMs/s on its own), `BEGIN IMMEDIATE` takes one hand-off instead of three, and the hot paths batch "
+            "their statements (the pool's reset-on-return rollback stays: without it a cancelled task handed "
+            "the one connection back mid-transaction); "
             "running each unit of work in one worker thread with a sync engine is the next step if it shows up "
             "again. Read-only repository methods still take the write lock (`BEGIN IMMEDIATE`).")
     pg = facts.get("storage_pg")
