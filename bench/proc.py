@@ -12,33 +12,34 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
+from tests.fakes.procs import free_port, poll_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-bench-token-0123456789"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _status_mb(pid: int, field: str) -> float | None:
+    """A memory figure of /proc/<pid>/status (Linux), in MiB; None where there is no such file or line."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def rss_mb(pid: int) -> float:
     """Resident set size now, in MiB (Linux /proc; psutil elsewhere)."""
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    rss = _status_mb(pid, "VmRSS")
+    if rss is not None:
+        return rss
     import psutil
 
     return psutil.Process(pid).memory_info().rss / 2**20
@@ -46,12 +47,8 @@ def rss_mb(pid: int) -> float:
 
 def peak_rss_mb(pid: int) -> float:
     """The kernel's high-water mark of the resident set (VmHWM): the true peak, not a sample."""
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return rss_mb(pid)
+    peak = _status_mb(pid, "VmHWM")
+    return peak if peak is not None else rss_mb(pid)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -165,17 +162,9 @@ def serve_env(database_url: str, slack_api: str, port: int, **extra: str) -> dic
 
 async def wait_healthy(url: str, proc: Process, timeout: float = 60.0, interval: float = 0.01) -> float:
     """Poll GET /healthz until 200; returns the seconds since the process was spawned."""
-    deadline = time.perf_counter() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.perf_counter() < deadline:
-            if proc.proc is not None and proc.proc.returncode is not None:
-                raise RuntimeError(f"{proc.name} exited with {proc.proc.returncode}:\n{proc.tail()}")
-            with contextlib.suppress(aiohttp.ClientError, OSError):
-                async with session.get(f"{url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - proc.started_at
-            await asyncio.sleep(interval)
-    raise TimeoutError(f"{proc.name} did not become healthy:\n{proc.tail()}")
+    healthy_at = await poll_healthy(url, lambda: proc.proc.returncode if proc.proc else None, proc.name,
+                                    proc.tail, timeout=timeout, interval=interval)
+    return healthy_at - proc.started_at
 
 
 async def start_bot(workdir: Path, database_url: str, slack_api: str, *, name: str = "bot",

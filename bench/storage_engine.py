@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
 from bench.stats import Figure, ratios
-from storage.db import Database
+from storage.db import Database, sqlite_connection_settings
 
 DDL = "CREATE TABLE IF NOT EXISTS bench_keys (key VARCHAR(300) PRIMARY KEY, seen INTEGER)"
 INSERT = "INSERT INTO bench_keys (key, seen) VALUES (:key, 1) ON CONFLICT DO NOTHING"
@@ -31,18 +31,21 @@ def _sync_sqlite(url: str) -> Any:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.close()
+        sqlite_connection_settings(dbapi_conn)  # the bot's own settings: the same database, two engines
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _through(db: Database) -> Callable[[int], Awaitable[None]]:
+    """The transaction as the bot runs it: `Database.session()`."""
+    async def ours(k: int) -> None:
+        async with db.session() as s:
+            await s.execute(text(INSERT), {"key": f"k{k}"})
+    return ours
 
 
 async def _time(fn: Callable[[int], Awaitable[None]], keys: itertools.count, n: int, concurrent: bool) -> tuple[float, float]:
@@ -64,10 +67,6 @@ async def run_sqlite(work: Path, n: int, rounds: int) -> dict[str, Any]:
         async with db.session() as s:
             await s.execute(text(DDL))
 
-        async def ours(k: int) -> None:
-            async with db.session() as s:
-                await s.execute(text(INSERT), {"key": f"k{k}"})
-
         def sync(k: int) -> None:
             with Session(engine) as s, s.begin():
                 s.execute(text(INSERT), {"key": f"k{k}"})
@@ -75,7 +74,7 @@ async def run_sqlite(work: Path, n: int, rounds: int) -> dict[str, Any]:
         async def threaded(k: int) -> None:
             await asyncio.to_thread(sync, k)
 
-        return await _compare(ours, threaded, keys, n, rounds)
+        return await _compare(_through(db), threaded, keys, n, rounds)
     finally:
         await db.dispose()
         engine.dispose()
@@ -89,15 +88,11 @@ async def run_postgres(url: str, n: int, rounds: int) -> dict[str, Any]:
         async with db.session() as s:
             await s.execute(text(DDL))
 
-        async def ours(k: int) -> None:
-            async with db.session() as s:
-                await s.execute(text(INSERT), {"key": f"k{k}"})
-
         async def bare(k: int) -> None:
             async with AsyncSession(plain) as s, s.begin():
                 await s.execute(text(INSERT), {"key": f"k{k}"})
 
-        return await _compare(ours, bare, keys, n, rounds)
+        return await _compare(_through(db), bare, keys, n, rounds)
     finally:
         await db.dispose()
         await plain.dispose()

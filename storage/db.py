@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -222,19 +223,24 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {type(cause).__name__}" if cause is not None else type(exc).__name__
 
 
+def sqlite_connection_settings(dbapi_conn: Any) -> None:
+    """What every SQLite connection of the bot gets (also used by bench/ for its synchronous comparison)."""
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, a busy timeout, and BEGIN IMMEDIATE so a transaction that reads and
     then writes never fails half-way with SQLITE_BUSY (SQLAlchemy's recipe for pysqlite/aiosqlite)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        sqlite_connection_settings(dbapi_conn)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

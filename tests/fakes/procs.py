@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def poll_healthy(url: str, returncode: Callable[[], int | None], name: str, tail: Callable[[], str], *,
+                       timeout: float, interval: float) -> float:
+    """Poll GET {url}/healthz until it answers 200 (bounded) and return `time.perf_counter()` at that answer;
+    fail at once, with the log's tail, if the process exits meanwhile. The fault tests and bench/ use it."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            code = returncode()
+            if code is not None:
+                raise RuntimeError(f"{name} exited with {code}:\n{tail()}")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(f"{url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as response:
+                    if response.status == 200:
+                        return time.perf_counter()
+            await asyncio.sleep(interval)
+    raise TimeoutError(f"{name} did not become healthy:\n{tail()}")
 
 
 async def cli(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str, str]:
@@ -59,17 +78,8 @@ class ServeProcess:
         return self
 
     async def wait_healthy(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                if self.proc is not None and self.proc.returncode is not None:
-                    raise RuntimeError(f"steadybot serve exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
-                with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with session.get(f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                        if r.status == 200:
-                            return
-                await asyncio.sleep(0.1)
-        raise TimeoutError(f"steadybot serve did not become healthy:\n{self.log()[-3000:]}")
+        await poll_healthy(self.url, lambda: self.proc.returncode if self.proc else None, "steadybot serve",
+                           lambda: self.log()[-3000:], timeout=timeout, interval=0.1)
 
     def kill9(self) -> None:
         """SIGKILL: no shutdown handler runs, nothing is flushed — a crash."""
