@@ -138,3 +138,23 @@ async def test_a_session_cancelled_at_any_moment_leaves_the_database_usable(db_u
             assert (f"cancelled-{step}-a" in keys) == (f"cancelled-{step}-b" in keys)
     finally:
         await db.dispose()
+
+
+async def test_migrating_leaves_an_sqlite_file_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """WAL is set by the migration, before any bot connection opens the file: two replicas (engines) whose
+    first connections switched a fresh file to WAL at once could fail with "database is locked"."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    await upgrade(url)
+    with sqlite3.connect(tmp_path / "wal.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    first, second = Database(url), Database(url)
+    try:
+        stores = Store(first, FakeClock()), Store(second, FakeClock())
+        place = Place(Platform.SLACK, "C1", "T1")
+        await asyncio.gather(*(stores[n % 2].inbound.first_time(f"k{n}") for n in range(8)))
+        assert await stores[0].settings.get(place) == await stores[1].settings.get(place)
+    finally:
+        await first.dispose()
+        await second.dispose()

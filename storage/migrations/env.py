@@ -1,4 +1,4 @@
-"""Alembic environment: async engine, advisory lock on PostgreSQL, batch mode on SQLite."""
+"""Alembic environment: async engine, advisory lock on PostgreSQL, batch mode and WAL on SQLite."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ async def _online(url: str) -> None:
     try:
         async with engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"
+            if connection.dialect.name == "sqlite":
+                # WAL is a property of the file: set once here, before any bot connection opens it. Switching a
+                # file to WAL needs it to itself, so two engines doing it on their first connections at once
+                # could fail with "database is locked".
+                await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                await connection.commit()
             if postgres:
                 await connection.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 await connection.commit()
