@@ -329,8 +329,9 @@ def notes(report: Report) -> list[str]:
             "SELECT (none on SQLite: optimistic, redone carefully only if a lease was lost) and updates them "
             "with one executemany per column set; claims return Core rows; the "
             "questionnaire and its Block Kit are built once per round; batches of 500 with 64 sends at once "
-            "(32 gave ~25 % less; the floor uses the same 64), the next batch claimed and prepared while a "
-            "full batch's last quarter goes out. What is left per DM (~0.4 ms of CPU) is spread thin: "
+            "(32 gave ~25 % less; the floor uses the same 64); claiming the next batch early gave 2–5 % and "
+            "stopped replicas sharing a fan-out, so it was taken back. What is left per DM (~0.4 ms of CPU) is "
+            "spread thin: "
             "SQLAlchemy ~25 %, aiohttp ~15 %, asyncio ~12 %, json and slack_sdk ~6 % each; the two durable "
             "state changes (in flight, sent — the price of never doubling a DM after a crash) cost ~70 µs of it "
             "together. Next, if it is ever needed: the group commit's executemany straight on the driver.")

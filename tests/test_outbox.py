@@ -208,19 +208,11 @@ async def test_group_commit_applies_updates_of_one_row_in_order(store: Store) ->
 
 
 class Timeline(Recorder):
-    """Records when each send starts and ends (event order), and which rows the repository claimed when."""
+    """Records when each send starts and ends (event order)."""
 
-    def __init__(self, repo: OutboxRepo) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.events: list[tuple[str, str]] = []
-        original = repo.claim
-
-        async def claim(worker: str, limit: int = 100, lease: timedelta = timedelta(seconds=120)) -> list[Claimed]:
-            rows = await original(worker, limit, lease)
-            self.events.append(("claim", ",".join(str(r.id) for r in rows)))
-            return rows
-
-        repo.claim = claim  # type: ignore[method-assign]
 
     async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
         self.events.append(("start", f"{target.id}:{replies[0].text}"))
@@ -230,29 +222,7 @@ class Timeline(Recorder):
         return result
 
 
-async def test_drain_claims_the_next_batch_while_the_last_rows_of_a_batch_go_out(store: Store) -> None:
-    now = store.outbox.clock.now()
-    people = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(40)]
-    await store.outbox.enqueue([OutboxItem(person, now, reply=Reply("hi"), dedupe_key=f"dm:{person.id}")
-                                for person in people])
-    sender = Timeline(store.outbox)
-    worker = _worker(store, sender, batch=10, concurrency=2)
-    assert await worker.drain() == 40
-    assert sorted(target for target, _ in sender.sent) == sorted(p.id for p in people)  # each exactly once
-    claims = [i for i, (kind, _) in enumerate(sender.events) if kind == "claim"]
-    assert len(claims) == 5  # four full batches, then the claim that finds nothing
-    starts = [i for i, (kind, _) in enumerate(sender.events) if kind == "start"]
-    ends = [i for i, (kind, _) in enumerate(sender.events) if kind == "end"]
-    for batch, at in enumerate(claims[1:4], start=1):
-        # the next batch was claimed before the last send of this one ended...
-        assert at < ends[10 * batch - 1]
-        # ...but its first send started only after all of this batch's had ended
-        assert starts[10 * batch] > ends[10 * batch - 1]
-    assert (await store.outbox.counts()) == {"sent": 40}
-    assert worker._working == set() and worker._prepared == {}
-
-
-async def test_rows_for_one_target_stay_in_due_order_across_prefetched_batches(store: Store) -> None:
+async def test_rows_for_one_target_stay_in_due_order_across_batches(store: Store) -> None:
     clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
     now = clock.now()
     others = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(12)]
@@ -260,52 +230,10 @@ async def test_rows_for_one_target_stay_in_due_order_across_prefetched_batches(s
     items += [_item(f"c{i}", now + timedelta(milliseconds=i), f"c:{i}") for i in range(12)]
     await store.outbox.enqueue(items)
     clock.advance(timedelta(seconds=1))
-    sender = Timeline(store.outbox)
+    sender = Timeline()
     worker = _worker(store, sender, batch=8, concurrency=4)
     assert await worker.drain() == 24
     channel = [(kind, what) for kind, what in sender.events if what.startswith("C1:")]
     assert [what for kind, what in channel if kind == "start"] == [f"C1:c{i}" for i in range(12)]
     # one at a time: every start of the channel's rows follows the end of the one before
     assert all(channel[i][0] == ("start" if i % 2 == 0 else "end") for i in range(len(channel)))
-
-
-async def test_a_single_tick_does_not_claim_ahead(store: Store) -> None:
-    now = store.outbox.clock.now()
-    await store.outbox.enqueue([_item(f"m{i}", now, f"t:{i}") for i in range(6)])
-    worker = _worker(store, Recorder(), batch=4, concurrency=2)
-    assert await worker.tick() == 4
-    assert (await store.outbox.counts()) == {"sent": 4, "pending": 2}  # the rest wait for the next tick
-
-
-async def test_a_cancelled_drain_lets_go_of_the_batch_it_claimed_ahead(store: Store) -> None:
-    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
-    now = clock.now()
-    people = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(20)]
-    await store.outbox.enqueue([OutboxItem(person, now, reply=Reply("hi"), dedupe_key=f"dm:{person.id}")
-                                for person in people])
-    sender = Timeline(store.outbox)
-    release = asyncio.Event()
-    original = sender.deliver
-
-    async def deliver(target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
-        if target.id == "U09":  # the last row of the first batch hangs: the next batch is claimed by then
-            await release.wait()
-        return await original(target, replies, row, outbox)
-
-    sender.deliver = deliver  # type: ignore[method-assign]
-    worker = _worker(store, sender, batch=10, concurrency=2, lease=timedelta(seconds=30))
-    crashed = asyncio.ensure_future(worker.drain())
-    for _ in range(500):
-        if len([e for e in sender.events if e[0] == "claim"]) == 2:
-            break
-        await asyncio.sleep(0.01)
-    assert len([e for e in sender.events if e[0] == "claim"]) == 2  # the second batch was claimed ahead
-    await asyncio.sleep(0.05)
-    crashed.cancel()
-    await asyncio.gather(crashed, return_exceptions=True)
-    assert worker._working == set() and worker._prepared == {}  # nothing left to renew or to send later
-    assert (await store.outbox.counts()) == {"sent": 9, "sending": 11}
-    clock.advance(timedelta(seconds=31))  # the leases run out: another drain sends the rest
-    release.set()
-    assert await worker.drain() == 11
-    assert sorted(t for t, _ in sender.sent) == sorted(p.id for p in people)

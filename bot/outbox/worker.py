@@ -100,88 +100,51 @@ class OutboxWorker:
             self._kick_task = asyncio.ensure_future(self.drain())
 
     async def drain(self, max_rounds: int = 1000) -> int:
-        """Claim and send until nothing due is left (bounded). Returns how many rows were processed.
-
-        While a full batch is being sent, the next one is claimed and prepared (once the batch's last
-        quarter has started), so the sends do not pause between batches for a claim. The next batch's
-        sends still start only when this batch's are done: rows for one target stay in due order."""
+        """Tick until nothing due is left (bounded). Returns how many rows were processed."""
         total = 0
-        async with self._lock:
-            ahead: list[Claimed] | None = None
-            for number in range(max_rounds):
-                done, ahead = await self._round(ahead, prefetch=number + 1 < max_rounds)
-                total += done
-                if not ahead and done < self.batch:
-                    break
+        for _ in range(max_rounds):
+            done = await self.tick()
+            total += done
+            if done < self.batch:
+                break
         return total
 
     async def tick(self) -> int:
-        """One claim-and-send round. Overlapping ticks and drains in one process wait for each other."""
+        """One claim-and-send round. Overlapping ticks in one process wait for each other."""
         async with self._lock:
-            done, _ = await self._round(None, prefetch=False)
-            return done
-
-    async def _claim(self) -> list[Claimed]:
-        """Claim a batch and prepare it; [] when nothing is due or the database is unavailable."""
-        try:
-            claimed = await self.repo.claim(self.worker_id, self.batch, self.lease)
-        except DatabaseDown:
-            log.debug("outbox tick skipped: database unavailable (already reported)")
-            return []
-        except StorageUnavailable:
-            log.warning("outbox tick skipped: database unavailable")
-            return []
-        if claimed:
-            self._working.update(row.id for row in claimed)  # the lease renewer keeps them from now on
+            try:
+                claimed = await self.repo.claim(self.worker_id, self.batch, self.lease)
+            except DatabaseDown:
+                log.debug("outbox tick skipped: database unavailable (already reported)")
+                return 0
+            except StorageUnavailable:
+                log.warning("outbox tick skipped: database unavailable")
+                return 0
+            if not claimed:
+                return 0
+            self._working = {row.id for row in claimed}
             await self._prepare_batch(claimed)
-        return claimed
+            groups: OrderedDict[str, list[Claimed]] = OrderedDict()
+            for row in claimed:
+                groups.setdefault(row.target.key, []).append(row)
+            gate = asyncio.Semaphore(self.concurrency)
 
-    async def _round(self, ahead: list[Claimed] | None, *, prefetch: bool) -> tuple[int, list[Claimed] | None]:
-        """Send one batch (`ahead`, or a newly claimed one); with `prefetch`, a full batch also claims the
-        next one while its last rows go out. Returns (rows processed, the next batch or None)."""
-        claimed = ahead if ahead is not None else await self._claim()
-        if not claimed:
-            return 0, None
-        groups: OrderedDict[str, list[Claimed]] = OrderedDict()
-        for row in claimed:
-            groups.setdefault(row.target.key, []).append(row)
-        gate = asyncio.Semaphore(self.concurrency)
-        unstarted = len(claimed)
-        threshold = max(self.concurrency, self.batch // 4) if prefetch and len(claimed) >= self.batch else -1
-        following: asyncio.Future[list[Claimed]] | None = None
+            async def run(rows: list[Claimed]) -> None:
+                async with gate:
+                    for row in rows:
+                        await self._process(row)
+                        self._working.discard(row.id)
 
-        async def run(rows: list[Claimed]) -> None:
-            nonlocal unstarted, following
-            async with gate:
-                for row in rows:
-                    unstarted -= 1
-                    if following is None and unstarted <= threshold:
-                        following = asyncio.ensure_future(self._claim())
-                    await self._process(row)
-                    self._working.discard(row.id)
-
-        renewer = asyncio.ensure_future(self._renew_leases())
-        handed_over: list[Claimed] | None = None
-        try:
-            await asyncio.gather(*(run(rows) for rows in groups.values()))
-            handed_over = await following if following is not None else None
-            return len(claimed), handed_over
-        finally:
-            if following is not None and handed_over is None:  # this round was cancelled or failed
-                if not following.done():
-                    following.cancel()
-                elif not following.cancelled() and following.exception() is None:
-                    self._let_go(following.result())  # not sent here: their leases bring them back
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-            self._let_go(claimed)
-
-    def _let_go(self, rows: list[Claimed]) -> None:
-        """Stop renewing these rows' leases and drop their prepared answers."""
-        for row in rows:
-            self._working.discard(row.id)
-            self._prepared.pop(row.id, None)
+            renewer = asyncio.ensure_future(self._renew_leases())
+            try:
+                await asyncio.gather(*(run(rows) for rows in groups.values()))
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                self._working = set()
+                self._prepared.clear()
+            return len(claimed)
 
     async def _prepare_batch(self, claimed: list[Claimed]) -> None:
         """Answers for the rows whose kind has a batch preparer; on any failure, rows are prepared one by one."""
