@@ -120,7 +120,7 @@ async def _measure(db: Database, url: str, repo: PulseRepo, reps: int) -> dict[s
     from bot.config import Settings
     from bot.runtime import build_runtime
 
-    runtime = await build_runtime(Settings(database_url=url), clock=FakeClock(NOW), migrate=False)
+    runtime = await build_runtime(Settings(database_url=url, secret="bench-steadybot-secret-0123456789-abcdefghijkl"), clock=FakeClock(NOW), migrate=False)
     who = Person(Platform.SLACK, "ULEAD", "Lead")
     recent_ids = [r.round.id for r in await repo.recent_stats(PLACE, RECENT_ROUNDS)]
 

@@ -23,6 +23,7 @@ from tests.fakes.procs import free_port, poll_healthy
 REPO = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-bench-token-0123456789"
+BENCH_SECRET = "bench-steadybot-secret-0123456789-abcdefghijkl"
 
 
 def _status_mb(pid: int, field: str) -> float | None:
@@ -152,6 +153,7 @@ def serve_env(database_url: str, slack_api: str, port: int, **extra: str) -> dic
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "STEADYBOT_SECRET": BENCH_SECRET,
         "SLACK_API_URL": slack_api,
         "STEADYBOT_INSECURE_DEV": "1",
         "PORT": str(port),

@@ -32,6 +32,7 @@ class Settings:
     default_tz: str = "UTC"
     admins: frozenset[str] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    secret: str = ""  # STEADYBOT_SECRET: the secret itself, or file:<path>; see bot/secret.py
     outbox_interval: float = 1.0
     # Advanced Bot Framework endpoints (sovereign clouds; tests point them at local fakes).
     teams_openid_metadata_url: str = ""
@@ -57,7 +58,7 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                                 self.teams_app_password) if s and len(s) >= 6)
+                                 self.teams_app_password, self.secret) if s and len(s) >= 6)
 
     def core(self) -> CoreSettings:
         return CoreSettings(default_tz=self.default_tz, admins=self.admins)
@@ -101,6 +102,7 @@ class Settings:
             default_tz=get("STEADYBOT_TZ") or "UTC",
             admins=frozenset(a.strip() for a in get("STEADYBOT_ADMINS").split(",") if a.strip()),
             log_level=(get("STEADYBOT_LOG_LEVEL") or "INFO").upper(),
+            secret=get("STEADYBOT_SECRET"),
             teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
             teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),

@@ -16,6 +16,7 @@ from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
 from bot.scheduler import Scheduler
+from bot.secret import Secret, load_secret
 from handlers import build_registry
 from handlers.core.clock import Clock, SystemClock
 from handlers.core.dispatch import Core
@@ -44,6 +45,7 @@ class Runtime:
     directories: Directories
     senders: dict[Platform, PlatformSender]
     limiter: RateLimiter
+    secret: Secret
     session: aiohttp.ClientSession | None = None
     slack: Any = None  # bot.slack.adapter.SlackAdapter
     teams: Any = None  # bot.teams.adapter.TeamsAdapter
@@ -79,8 +81,10 @@ async def build_runtime(
     worker_options: dict[str, Any] | None = None,
     slack_workspace_per_minute: float | None = None,  # None: settings.slack_posts_per_minute
     rng: random.Random | None = None,
+    secret: Secret | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
+    secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -106,7 +110,7 @@ async def build_runtime(
     outbox.on_due_now = worker.kick
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
-                      senders, limiter)
+                      senders, limiter, secret)
     if settings.slack_enabled:
         from bot.slack.adapter import SlackAdapter
 

@@ -24,6 +24,7 @@ from tests.fakes.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
+TEST_SECRET = "test-steadybot-secret-0123456789-abcdefghijkl"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 
@@ -121,6 +122,7 @@ async def running(database_url: str, *, slack: bool = True, teams: bool = True, 
         slack_bot_token=BOT_TOKEN if slack else "",
         slack_signing_secret=SIGNING_SECRET if slack else "",
         slack_api_url=slack_api.url,
+        secret=TEST_SECRET,
         insecure_dev=teams,
         slack_posts_per_minute=0.0,  # tests move a fake clock; the real-time workspace pace is tested on its own
     )

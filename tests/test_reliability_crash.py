@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.repos.outbox import OutboxRepo
 from tests.fakes.procs import ServeProcess
 from tests.fakes.slack_api import FakeSlackApi
-from tests.harness import BOT_TOKEN, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ async def slack_api() -> AsyncIterator[FakeSlackApi]:
 
 def serve_env(database_url: str, api: FakeSlackApi) -> dict[str, str]:
     return {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": api.url, "STEADYBOT_OUTBOX_LEASE": "3", "STEADYBOT_SLACK_POSTS_PER_MINUTE": "12000",
+            "STEADYBOT_SECRET": TEST_SECRET, "SLACK_API_URL": api.url, "STEADYBOT_OUTBOX_LEASE": "3", "STEADYBOT_SLACK_POSTS_PER_MINUTE": "12000",
             "STEADYBOT_LOG_LEVEL": "INFO"}
 
 

@@ -29,7 +29,7 @@ from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.procs import ServeProcess
 from tests.fakes.replica import ROUNDS_CHANNEL, round_of
 from tests.fakes.slack_api import FakeSlackApi
-from tests.harness import BOT_TOKEN, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -72,7 +72,7 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
         slack.add_user(user, f"Person {user}", tz=tz)
     slack.add_channel("C1", "U001", list(TEAM))
     env = {"DATABASE_URL": pg_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": slack.url, "STEADYBOT_INSECURE_DEV": "1", "STEADYBOT_OUTBOX_LEASE": "3",
+           "STEADYBOT_SECRET": TEST_SECRET, "SLACK_API_URL": slack.url, "STEADYBOT_INSECURE_DEV": "1", "STEADYBOT_OUTBOX_LEASE": "3",
            "STEADYBOT_SLACK_POSTS_PER_MINUTE": "0"}
     replicas = [ServeProcess(env, tmp_path / f"replica-{i}.log", argv=("-m", "tests.fakes.replica", "serve"))
                 for i in range(3)]

@@ -16,7 +16,7 @@ from bot.server import build_app
 from handlers.core.types import Place, Platform
 from tests.cards import assert_valid_card
 from tests.fakes import bf_connector
-from tests.harness import Harness, running
+from tests.harness import TEST_SECRET, Harness, running
 
 
 async def test_unauthenticated_teams_traffic_is_refused_by_default(sqlite_url: str,
@@ -160,7 +160,7 @@ async def test_healthz(bot: Harness) -> None:
 
 
 async def test_healthz_is_503_when_the_database_is_down() -> None:
-    runtime = await build_runtime(Settings(database_url="postgresql://nobody@127.0.0.1:1/none"), migrate=False)
+    runtime = await build_runtime(Settings(database_url="postgresql://nobody@127.0.0.1:1/none", secret=TEST_SECRET), migrate=False)
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()
     try:

@@ -1,0 +1,64 @@
+"""The server secret: where it comes from, the key file, derived keys and signed tokens."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.secret import KEY_FILE_NAME, SecretError, load_secret
+from handlers.core.signing import Signer
+
+LONG = "x" * 40
+
+
+def test_value_from_the_environment_and_from_a_file(tmp_path: Path) -> None:
+    assert load_secret(LONG, "postgresql://db/x").material == LONG.encode()
+    key = tmp_path / "k"
+    key.write_text(LONG + "\n")
+    assert load_secret(f"file:{key}", "postgresql://db/x").material == LONG.encode()
+
+
+def test_short_missing_or_unreadable_secrets_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match="at least 32"):
+        load_secret("short", "sqlite:///x.db")
+    with pytest.raises(SecretError, match="PostgreSQL"):
+        load_secret("", "postgresql://db/x")
+    with pytest.raises(SecretError, match="cannot read"):
+        load_secret(f"file:{tmp_path / 'missing'}", "sqlite:///x.db")
+
+
+def test_sqlite_without_a_secret_creates_a_private_key_file_once(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'steadybot.db'}"
+    first = load_secret("", url)
+    path = tmp_path / KEY_FILE_NAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "created the key file" in caplog.text
+    assert load_secret("", url) == first
+    with pytest.raises(SecretError, match="no key file"):
+        load_secret("", f"sqlite:///{tmp_path / 'other' / 'x.db'}", create=False)
+
+
+def test_derived_keys_differ_by_purpose_and_signed_tokens_resist_tampering() -> None:
+    secret = load_secret(LONG, "postgresql://db/x")
+    assert secret.derive("answers") != secret.derive("actions")
+    assert secret.fingerprint() == load_secret(LONG, "postgresql://db/x").fingerprint()
+    signer = secret.signer("actions")
+    token = signer.sign("meeting:7", purpose="agenda")
+    assert signer.unsign(token, purpose="agenda") == "meeting:7"
+    assert signer.unsign(token, purpose="report") is None
+    assert secret.signer("reports").unsign(token, purpose="agenda") is None
+    body, exp, mac = token.split(".")
+    assert signer.unsign(f"{body[:-1]}A.{exp}.{mac}", purpose="agenda") is None
+    assert signer.unsign(f"{body}.5.{mac}", purpose="agenda") is None
+    for junk in (None, 7, "", "a.b", "a.b.c.d", "a.²³.c", "a." + "9" * 13 + ".c", "é.0.é"):
+        assert signer.unsign(junk, purpose="agenda") is None
+
+
+def test_expiring_tokens() -> None:
+    signer = Signer(b"k" * 32)
+    token = signer.sign("C1", purpose="report", expires_at=1000)
+    assert signer.unsign(token, purpose="report", now=999) == "C1"
+    assert signer.unsign(token, purpose="report", now=1000) is None
