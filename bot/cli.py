@@ -44,10 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"steadybot: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets())
+    from bot.secret import SecretError
+
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 130
+    except SecretError as exc:  # a missing or different secret: say what to do, no stack trace
+        print(f"steadybot: {exc}", file=sys.stderr)
+        return 2
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

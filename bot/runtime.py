@@ -16,13 +16,15 @@ from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
 from bot.scheduler import Scheduler
-from bot.secret import Secret, load_secret
+from bot.secret import Secret, SecretError, load_secret
 from handlers import build_registry
 from handlers.core.clock import Clock, SystemClock
 from handlers.core.dispatch import Core
+from handlers.core.errors import StorageUnavailable
 from handlers.core.registry import PeriodicTask, Registry
 from handlers.core.services import Services
 from handlers.core.types import Platform
+from storage.crypto import KeyMismatch, Vault
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
@@ -62,6 +64,12 @@ class Runtime:
         await self.db.dispose()
 
 
+def answer_vault(secret: Secret) -> Vault:
+    """The keys storage uses for answers awaiting their seal and for journals: derived from the secret, never
+    stored (only the fingerprint is, to refuse a different secret at start-up)."""
+    return Vault(secret.aead("answers"), secret.derive("journal"), secret.fingerprint())
+
+
 def _housekeeping(store: Store) -> list[PeriodicTask]:
     async def purge_inbound(_: Services) -> None:
         await store.inbound.purge(timedelta(days=2))
@@ -88,7 +96,17 @@ async def build_runtime(
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
-    store = Store(db, clock)
+    store = Store(db, clock, answer_vault(secret))
+    try:
+        await store.pulse.check_key()  # a different secret is refused here, before anything is written with it
+        await store.pulse.encrypt_old_journals()
+    except KeyMismatch as exc:
+        await db.dispose()
+        raise SecretError(str(exc)) from None
+    except StorageUnavailable:
+        if migrate:
+            raise
+        log.warning("database unreachable at start-up: the secret's fingerprint was not checked")
     registry = build_registry()
     directories = Directories()
     senders: dict[Platform, PlatformSender] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,38 @@ class Database:
             log.info("database ping failed: %s", _reason(exc))
             return False
 
+    async def scrub(self, tables: Sequence[str]) -> bool:
+        """After a pulse round's seal and after a forget: leave no earlier copy of the rows just rewritten or
+        deleted where a reader of the files would find it. SQLite: deleted content is zeroed (secure_delete,
+        on every connection) and the WAL is checkpointed into the database and truncated to nothing, so no
+        WAL frame replays the writes that came before. PostgreSQL: VACUUM of `tables` (outside a
+        transaction), so their dead tuples — the rows before the rewrite — are pruned now rather than weeks
+        later. Best effort: a failure is logged (the next seal or forget scrubs again), never raised."""
+        try:
+            if self.is_postgres:
+                names = ", ".join(_quoted(t) for t in dict.fromkeys(tables))
+                async with self._connection() as conn:
+                    auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    await auto.exec_driver_sql(f"VACUUM {names}")
+                return True
+            async with self.engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+                for _ in range(20):
+                    cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    row = await cursor.fetchone()
+                    await cursor.close()
+                    if row is None or not row[0]:  # busy = 0: the whole WAL went into the database, then to 0 bytes
+                        return True
+                    await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
+                log.warning("scrub: the SQLite WAL could not be truncated (readers kept it busy); the next "
+                            "seal or forget tries again")
+                return False
+        except Exception as exc:  # noqa: BLE001 - scrubbing must not turn a seal or forget into an error
+            log.warning("scrub failed (%s): the next seal or forget tries again", _reason(exc))
+            return False
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -223,10 +255,23 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {type(cause).__name__}" if cause is not None else type(exc).__name__
 
 
+def _quoted(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a table name: {name!r}")
+    return f'"{name}"'
+
+
 def sqlite_connection_settings(dbapi_conn: Any) -> None:
-    """What every SQLite connection of the bot gets (also used by bench/ for its synchronous comparison)."""
+    """What every SQLite connection of the bot gets (also used by bench/ for its synchronous comparison).
+
+    secure_delete: deleted content (answers awaiting their seal, a forgotten person's rows) is overwritten
+    with zeros, not left in free space of a page. journal_size_limit 0: when the WAL restarts after a
+    checkpoint it is truncated, so frames of earlier transactions do not linger past it (`Database.scrub`
+    truncates it outright after each seal and forget)."""
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.clock import Clock
+from storage.crypto import Vault
 from storage.db import Database
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
@@ -15,14 +16,16 @@ from storage.repos.timebox import TimeboxRepo
 
 
 class Store:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, vault: Vault | None = None) -> None:
+        """`vault`: the keys for answers awaiting their seal and for journals (bot/runtime.py derives them from
+        the server secret); without one, a key that lives only in this process (tests, one-off tools)."""
         self.db = db
         self.identities = IdentityRepo(db, clock)
         self.conversations = ConversationRepo(db, clock)
         self.settings = SettingsRepo(db, clock)
         self.outbox = OutboxRepo(db, clock)
         self.inbound = InboundRepo(db, clock)
-        self.pulse = PulseRepo(db, clock)
+        self.pulse = PulseRepo(db, clock, vault=vault)
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)

@@ -149,6 +149,9 @@ async def test_recent_stats_aggregate_each_round_in_sql(store: Store) -> None:
     for user, level in (("U1", 1), ("U2", 2), ("U3", 2)):
         await store.pulse.record(old.id, Platform.SLACK, user, _answer(level, 5, 4, 3, level), date(2026, 3, 2))
     clock.advance(days=7)
+    # answers wait encrypted until the seal: a round's aggregate exists only once it is sealed
+    assert (await store.pulse.recent_stats(PLACE, 12))[0].answers == 0
+    assert await store.pulse.seal(old.id)
     new = await _round(store, ["U1", "U2"], "new")
     elsewhere = await _round(store, ["U1"], "other", Place(Platform.SLACK, "C2"))
     await store.pulse.record(elsewhere.id, Platform.SLACK, "U1", _answer(5, 5, 5, 5, 5), date(2026, 3, 9))
@@ -210,14 +213,15 @@ async def test_forget_removes_the_person_and_leaves_the_anonymous_rows(store: St
     ])
     assert len(await store.pulse.journal(Platform.SLACK, ana, 10)) == 2
     report = await store.pulse.forget(Platform.SLACK, ana)
-    assert (report.journal_entries, report.participation, report.messages) == (2, 2, 1)
+    # every outbox row addressed to her goes, the timer too: it names her (issue 12)
+    assert (report.journal_entries, report.participation, report.messages) == (2, 2, 2)
     assert await store.pulse.journal(Platform.SLACK, ana, 10) == []
     assert await store.pulse.invitation(closed.id, Platform.SLACK, ana) is None
     assert await store.pulse.invitation(open_round.id, Platform.SLACK, ben) is False
     assert (await store.pulse.round(open_round.id)).invited == 1  # type: ignore[union-attr]
     assert (await store.pulse.round(closed.id)).invited == 2  # type: ignore[union-attr] # history unchanged
     assert await store.pulse.answer_count(closed.id) == 1 and await store.pulse.comments(closed.id) == ["tired"]
-    assert (await store.outbox.counts()).get("pending") == 2  # Ben's reminder and Ana's timer stay
+    assert (await store.outbox.counts()).get("pending") == 1  # Ben's reminder stays
     assert await store.pulse.prefs(Platform.SLACK, ana) == type(await store.pulse.prefs(Platform.SLACK, "x"))()
     # someone who opted out stays out after being forgotten
     await store.pulse.set_prefs(Platform.SLACK, ben, opted_out=True, journal=True)
@@ -262,7 +266,8 @@ async def test_sealing_writes_the_rounds_totals_and_results_read_them(store: Sto
     from_totals = await store.pulse.recent_stats(PLACE, 50)
     assert [s.round.id for s in from_totals] == [still_open.id, empty.id, sealed.id]
     assert from_totals[2].counts["exhaustion"] == (2, 2, 2, 2, 1)
-    assert from_totals[0].answers == 1  # the open round is aggregated live
+    # the open round's answer waits encrypted for its seal: no aggregate of it exists yet
+    assert from_totals[0].answers == 0 and await store.pulse.answer_count(still_open.id) == 1
     assert from_totals == await _live(store)  # the same numbers as counting every answer
 
 
@@ -294,9 +299,11 @@ async def test_the_migration_gives_rounds_sealed_before_it_their_totals(db_url: 
     try:
         store = Store(db, FakeClock())
         rnd = await _round(store, ["U1", "U2", "U3", "U4"])
-        for user, level in (("U1", 4), ("U2", 4), ("U3", 1)):
-            await store.pulse.record(rnd.id, Platform.SLACK, user, _answer(level, 2, 3, 4, 5), date(2026, 3, 2))
-        async with db.session() as s:  # sealed by the code of that time, which wrote no totals
+        async with db.session() as s:  # answered and sealed by the code of that time (plain rows, no totals)
+            for n, level in enumerate((4, 4, 1)):
+                await s.execute(text("INSERT INTO pulse_answers (id, round_id, exhaustion, cynicism, efficacy, "
+                                     "workload, burnout) VALUES (:id, :r, :e, 2, 3, 4, 5)"),
+                                {"id": f"a{n}", "r": rnd.id, "e": level})
             await s.execute(text("UPDATE pulse_rounds SET sealed = :yes"), {"yes": True})
     finally:
         await db.dispose()

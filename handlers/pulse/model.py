@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from handlers.core.recurrence import Recurrence
-from handlers.core.types import Place, Platform
+from handlers.core.types import MessageRef, Place, Platform
 
 # The five scored dimensions, in form order. They are fixed columns of the anonymous answers table; the
 # wording of each question lives in questions.toml.
@@ -138,9 +138,14 @@ class ForgetReport:
     user_id: str
     journal_entries: int = 0
     participation: int = 0
-    messages: int = 0
+    messages: int = 0  # outbox rows addressed to them (queued or already sent), deleted
     preferences: bool = False
+    identity: bool = False  # their name, timezone and DM line
+    kept_optout: bool = False  # one row stays: their id and "opted out", so no pulse DM reaches them again
+    journal_messages: tuple[MessageRef, ...] = ()  # messages in their chat that show their journal
+    deleted_messages: int = 0  # of those, deleted on the platform (set by whoever could reach it)
 
     @property
     def anything(self) -> bool:
-        return bool(self.journal_entries or self.participation or self.messages or self.preferences)
+        return bool(self.journal_entries or self.participation or self.messages or self.preferences
+                    or self.identity or self.journal_messages)

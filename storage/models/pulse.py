@@ -4,10 +4,20 @@
   column, and random (uuid4) text primary keys; on SQLite they are WITHOUT ROWID tables, so not even the
   hidden rowid records the order in which answers arrived. Comments are a separate table, so a comment that
   gives its author away does not carry their scores with it.
+- Before its round is sealed an answer exists only as a box in `pulse_pending`: scores and comment encrypted
+  together (AES-256-GCM, storage/crypto.py) under a key derived from the server secret, which never enters the
+  database; the box is padded to a fixed size, carries no person and no time, and has a random key. The seal
+  opens every box of the round, shuffles, writes `pulse_answers`/`pulse_comments` and the round's totals, and
+  deletes the boxes, in one transaction; the bot then scrubs (storage/db.py `Database.scrub`).
 - `pulse_participation` says only that a person was invited to a round and whether they answered. Its rows
   are created when the round's invitations are created; answering flips `answered` (no time, no new row).
-- `pulse_journal` is a person's own copy, opt-in, with a coarse day and no key into the anonymous rows.
+- `pulse_people` rows are created with the invitations too (not at a first answer), so their order and
+  existence say nothing about who answered when.
+- `pulse_journal` is a person's own copy, opt-in: a coarse day, the channel name and one box encrypted under a
+  key of that person's own (no round id, no key into the anonymous rows, no plaintext comment).
 - `pulse_round_totals` holds a sealed round's counts per level and nothing else: what results show.
+- `steadybot_keys` holds the fingerprint of the secret the database was written under: a wrong or missing
+  secret is refused at start-up instead of losing the answers awaiting their seal.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -143,6 +154,40 @@ class PulseComment(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class PulsePending(Base):
+    """An answer awaiting its round's seal: one encrypted, padded box (scores and comment). No person, no time."""
+
+    __tablename__ = "pulse_pending"
+    __table_args__ = (Index("ix_pulse_pending_round", "round_id"), {"sqlite_with_rowid": False})
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4: random, encodes no order
+    round_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("pulse_rounds.id", ondelete="CASCADE"))
+    box: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class KeyCheck(Base):
+    """The fingerprint of the secret this database was written under (bot/secret.py `Secret.fingerprint`)."""
+
+    __tablename__ = "steadybot_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(128))
+
+
+class PulseJournalMessage(Base):
+    """A message the bot posted to a person that shows their journal and persists in their chat (a Teams card):
+    what `forget` and the card's own "delete" button remove from the chat."""
+
+    __tablename__ = "pulse_journal_messages"
+    __table_args__ = (Index("ix_pulse_journal_messages_person", "platform", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(300))
+
+
 class PulsePerson(Base):
     """A person's pulse preferences: opted out, journal, weekly reflection."""
 
@@ -159,7 +204,9 @@ class PulsePerson(Base):
 
 
 class PulseJournalEntry(Base):
-    """The person's own answers (opt-in), keyed by person, with a coarse day and no round or answer key."""
+    """The person's own answers (opt-in), keyed by person, with a coarse day and no round or answer key.
+    The content is in `box`, encrypted under the person's own key; the plaintext columns are only read from
+    entries written before revision 0120, which the bot encrypts at its first start (then empties)."""
 
     __tablename__ = "pulse_journal"
     __table_args__ = (Index("ix_pulse_journal_person", "platform", "user_id", "day"),)
@@ -178,3 +225,4 @@ class PulseJournalEntry(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     gave: Mapped[str | None] = mapped_column(Text)
     drained: Mapped[str | None] = mapped_column(Text)
+    box: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,9 +1,14 @@
 """Pulse storage: schedules, rounds, participation, anonymous answers, preferences and the private journal.
 
 Aggregates are computed in SQL (one GROUP BY over the covering index of `pulse_answers`), never by loading
-answer rows into Python. Closed rounds are *sealed*: their anonymous rows and participation rows are
-rewritten once, in random order, in one transaction, so that on PostgreSQL neither the physical row order
-(ctid) nor the writing transaction (xmin) of those rows can be lined up with the order people answered in.
+answer rows into Python.
+
+An answer is stored as an encrypted, padded box in `pulse_pending` until its round is *sealed* (storage/crypto.py;
+the key never enters the database). The seal, once per closed round and in one transaction, opens the boxes,
+shuffles, writes the anonymous `pulse_answers`/`pulse_comments` rows and the round's totals, deletes the boxes
+and rewrites the round's participation rows in random order; then the bot scrubs (`Database.scrub`: SQLite WAL
+checkpoint with truncate under secure_delete, PostgreSQL VACUUM), so no earlier page image, WAL frame or dead
+tuple lines the anonymous rows up with the order people answered in. A forget scrubs the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.clock import Clock
 from handlers.core.recurrence import Recurrence
-from handlers.core.types import Person, Place, Platform, Target
+from handlers.core.types import MessageRef, Person, Place, Platform, Target
 from handlers.pulse.model import (
     DIMENSIONS,
     LEVELS,
@@ -36,14 +41,18 @@ from handlers.pulse.model import (
     Schedule,
 )
 from storage.bulk import insert_new
+from storage.crypto import KeyMismatch, Vault, ephemeral_vault
 from storage.db import Database
 from storage.models.core import Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
+    KeyCheck,
     PulseAnswer,
     PulseComment,
     PulseJournalEntry,
+    PulseJournalMessage,
     PulseParticipation,
+    PulsePending,
     PulsePerson,
     PulseRound,
     PulseSchedule,
@@ -53,6 +62,11 @@ from storage.models.pulse import (
 _CHUNK = 500
 _PREF_FIELDS = frozenset({"opted_out", "journal", "journal_asked", "reflect", "tz", "reflect_queued"})
 _OCCURRENCE = "%Y-%m-%dT%H:%M"
+#: What a seal writes or deletes, and what a forget deletes from: scrubbed afterwards (VACUUM on PostgreSQL).
+SEAL_TABLES = ("pulse_pending", "pulse_answers", "pulse_comments", "pulse_participation", "pulse_round_totals",
+               "pulse_rounds", "pulse_people", "pulse_journal")
+FORGET_TABLES = ("identities", "pulse_people", "pulse_journal", "pulse_journal_messages", "pulse_participation",
+                 "pulse_rounds", "outbox")
 
 
 def _occurrence(text: str | None) -> datetime | None:
@@ -82,15 +96,58 @@ def _prefs(row: PulsePerson | None) -> Prefs:
     return Prefs(row.opted_out, row.journal, row.journal_asked, row.reflect, row.tz, row.reflect_queued)
 
 
+def _journal_body(row: PulseJournalEntry) -> dict[str, Any]:
+    """The content of a journal entry written before encryption (revision 0120), as a box would hold it."""
+    scores = [getattr(row, d) for d in DIMENSIONS]
+    return {"s": scores if row.kind == "pulse" and None not in scores else None, "c": row.comment,
+            "g": row.gave, "d": row.drained}
+
+
 def _scores(row: Any) -> tuple[int, ...]:
     return tuple(int(getattr(row, d)) for d in DIMENSIONS)
 
 
 class PulseRepo:
-    def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None, *,
+                 vault: Vault | None = None) -> None:
         self.db = db
         self.clock = clock
         self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
+        self.vault = vault or ephemeral_vault()  # the bot passes the vault derived from its secret
+
+    # ---- the key -----------------------------------------------------------------------------------
+    async def check_key(self) -> None:
+        """Remember the secret's fingerprint on first start; refuse a different secret later (KeyMismatch):
+        the answers awaiting their seal and the journals could not be opened with it."""
+        stmt = self._insert()(KeyCheck).values(name="secret", fingerprint=self.vault.fingerprint)
+        async with self.db.session() as s:
+            await s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+            stored = await s.scalar(select(KeyCheck.fingerprint).where(KeyCheck.name == "secret"))
+        if stored != self.vault.fingerprint:
+            raise KeyMismatch(
+                "this database was written under another secret (fingerprint "
+                f"{str(stored)[:8]}…, this process has {self.vault.fingerprint[:8]}…): answers awaiting their "
+                "round's seal and pulse journals cannot be opened with it. Start with the original "
+                "STEADYBOT_SECRET (or its key file); nothing was changed.")
+
+    async def encrypt_old_journals(self) -> int:
+        """Journal entries written before encryption (revision 0120) get their box now, and their plain-text
+        columns are emptied; then the database is scrubbed. Returns how many."""
+        done = 0
+        while True:
+            async with self.db.session() as s:
+                rows = (await s.scalars(select(PulseJournalEntry).where(PulseJournalEntry.box.is_(None))
+                                        .limit(_CHUNK))).all()
+                for row in rows:
+                    row.box = self.vault.seal_journal(row.platform, row.user_id, _journal_body(row))
+                    row.exhaustion = row.cynicism = row.efficacy = row.workload = row.burnout = None
+                    row.comment = row.gave = row.drained = None
+            done += len(rows)
+            if len(rows) < _CHUNK:
+                break
+        if done:
+            await self.db.scrub(["pulse_journal"])
+        return done
 
     def _insert(self):  # type: ignore[no-untyped-def]
         return pg_insert if self.db.is_postgres else sqlite_insert
@@ -180,8 +237,12 @@ class PulseRepo:
     async def add_invitations(self, round_id: int, people: Sequence[tuple[Platform, str]]) -> None:
         rows = [{"round_id": round_id, "platform": p.value, "user_id": u[:200], "answered": False}
                 for p, u in dict.fromkeys(people)]
+        people = [{"platform": r["platform"], "user_id": r["user_id"], "opted_out": False, "journal": False,
+                   "journal_asked": False, "reflect": False, "tz": None, "reflect_queued": None} for r in rows]
         async with self.db.session() as s:
             await insert_new(s, PulseParticipation.__table__, rows, ["round_id", "platform", "user_id"])
+            # Each invited person's own row exists from the invitation on, never first written by an answer.
+            await insert_new(s, PulsePerson.__table__, people, ["platform", "user_id"])
 
     async def finish_invitations(self, round_id: int, first_due: datetime | None, closes_at: datetime) -> Round:
         async with self.db.session() as s:
@@ -257,10 +318,19 @@ class PulseRepo:
             )
             if (claimed.rowcount or 0) != 1:
                 return False
+            # Answers written in plain text before revision 0120 (an upgrade during an open round) are
+            # rewritten with the others; every other answer is a box that opens only with the secret. A box
+            # that does not open raises: the transaction rolls back and the round stays unsealed, nothing lost.
             answers = [dict(zip(DIMENSIONS, _scores(r), strict=True)) for r in (await s.execute(
                 select(*(getattr(PulseAnswer, d) for d in DIMENSIONS)).where(PulseAnswer.round_id == round_id)
             )).all()]
             comments = list((await s.scalars(select(PulseComment.text).where(PulseComment.round_id == round_id))).all())
+            for box in (await s.scalars(select(PulsePending.box).where(PulsePending.round_id == round_id))).all():
+                scores, comment = self.vault.open_answer(round_id, box)
+                answers.append(dict(zip(DIMENSIONS, scores, strict=True)))
+                if comment:
+                    comments.append(comment)
+            await s.execute(delete(PulsePending).where(PulsePending.round_id == round_id))
             parts = [{"platform": p, "user_id": u, "answered": a} for p, u, a in (await s.execute(
                 select(PulseParticipation.platform, PulseParticipation.user_id, PulseParticipation.answered)
                 .where(PulseParticipation.round_id == round_id)
@@ -276,6 +346,7 @@ class PulseRepo:
                                                      for t in comments])
             await self._insert_all(s, PulseParticipation, [{"round_id": round_id, **p} for p in parts])
             await self._write_totals(s, [round_id])
+        await self.db.scrub(SEAL_TABLES)
         return True
 
     async def write_totals(self, round_ids: Sequence[int] | None = None) -> int:
@@ -367,6 +438,7 @@ class PulseRepo:
                      journal_day: date) -> Recorded:
         """Count an answer once. The answer row gets no person and no time; the participation row only flips."""
         now = self.clock.now()
+        box = self.vault.seal_answer(round_id, answer.scores, answer.comment)
         async with self.db.session() as s:
             row = await s.get(PulseRound, round_id, with_for_update=True)
             if row is None:
@@ -383,21 +455,17 @@ class PulseRepo:
                 exists = await s.scalar(select(PulseParticipation.answered).where(
                     *self._participant(round_id, platform, user_id)))
                 return Recorded(Outcome.ALREADY if exists is not None else Outcome.NOT_INVITED, current)
-            s.add(PulseAnswer(id=str(uuid.uuid4()), round_id=round_id,
-                              **dict(zip(DIMENSIONS, answer.scores, strict=True))))
-            if answer.comment:
-                s.add(PulseComment(id=str(uuid.uuid4()), round_id=round_id, text=answer.comment))
+            s.add(PulsePending(id=str(uuid.uuid4()), round_id=round_id, box=box))
             person = await s.get(PulsePerson, (platform.value, user_id))
             prefs = _prefs(person)
             if prefs.journal:
+                entry = {"s": list(answer.scores), "c": answer.comment}
                 s.add(PulseJournalEntry(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
                                         kind="pulse", day=journal_day, channel_name=row.channel_name,
-                                        comment=answer.comment,
-                                        **dict(zip(DIMENSIONS, answer.scores, strict=True))))
+                                        box=self.vault.seal_journal(platform.value, user_id[:200], entry)))
             await s.flush()
-            count = await s.scalar(select(func.count()).select_from(PulseAnswer)
-                                   .where(PulseAnswer.round_id == round_id))
-            completed = row.invited is not None and int(count or 0) >= row.invited
+            count = await self._answers_in(s, round_id)
+            completed = row.invited is not None and count >= row.invited
             if completed:
                 row.closes_at = now
         if completed:
@@ -407,8 +475,14 @@ class PulseRepo:
 
     async def answer_count(self, round_id: int) -> int:
         async with self.db.session() as s:
-            return int(await s.scalar(select(func.count()).select_from(PulseAnswer)
-                                      .where(PulseAnswer.round_id == round_id)) or 0)
+            return await self._answers_in(s, round_id)
+
+    @staticmethod
+    async def _answers_in(s: AsyncSession, round_id: int) -> int:
+        """Answers of a round: boxes awaiting the seal plus anonymous rows (sealed, or written before 0120)."""
+        boxes = await s.scalar(select(func.count()).select_from(PulsePending).where(PulsePending.round_id == round_id))
+        rows = await s.scalar(select(func.count()).select_from(PulseAnswer).where(PulseAnswer.round_id == round_id))
+        return int(boxes or 0) + int(rows or 0)
 
     # ---- results -----------------------------------------------------------------------------------
     async def recent_stats(self, place: Place, limit: int) -> list[RoundStats]:
@@ -490,9 +564,10 @@ class PulseRepo:
     # ---- journal -----------------------------------------------------------------------------------
     async def add_reflection(self, platform: Platform, user_id: str, day: date, gave: str | None,
                              drained: str | None) -> None:
+        box = self.vault.seal_journal(platform.value, user_id[:200], {"g": gave, "d": drained})
         async with self.db.session() as s:
             s.add(PulseJournalEntry(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
-                                    kind="reflection", day=day, gave=gave, drained=drained))
+                                    kind="reflection", day=day, box=box))
 
     async def journal(self, platform: Platform, user_id: str, limit: int) -> list[JournalEntry]:
         async with self.db.session() as s:
@@ -501,9 +576,29 @@ class PulseRepo:
                 .where(PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id)
                 .order_by(PulseJournalEntry.day.desc(), PulseJournalEntry.kind).limit(limit)
             )).all()
-            return [JournalEntry(r.day, r.kind, r.channel_name,
-                                 _scores(r) if r.kind == "pulse" and r.exhaustion is not None else None,
-                                 r.comment, r.gave, r.drained) for r in rows]
+            return [self._journal_entry(r) for r in rows]
+
+    def _journal_entry(self, row: PulseJournalEntry) -> JournalEntry:
+        body = self.vault.open_journal(row.platform, row.user_id, row.box) if row.box else _journal_body(row)
+        scores = body.get("s")
+        return JournalEntry(row.day, row.kind, row.channel_name,
+                            tuple(int(v) for v in scores) if row.kind == "pulse" and scores else None,
+                            body.get("c"), body.get("g"), body.get("d"))
+
+    async def remember_journal_message(self, platform: Platform, user_id: str, channel_id: str,
+                                       message_id: str) -> None:
+        """A message showing this person's journal that stays in their chat (a Teams card): forget deletes it."""
+        async with self.db.session() as s:
+            s.add(PulseJournalMessage(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
+                                      channel_id=channel_id[:300], message_id=message_id[:300]))
+
+    async def forget_journal_message(self, platform: Platform, user_id: str, message_id: str) -> bool:
+        """The person deleted this journal message themselves: its record goes (only theirs)."""
+        async with self.db.session() as s:
+            gone = await s.execute(delete(PulseJournalMessage).where(
+                PulseJournalMessage.platform == platform.value, PulseJournalMessage.user_id == user_id,
+                PulseJournalMessage.message_id == message_id))
+            return bool(gone.rowcount)
 
     async def delete_journal(self, platform: Platform, user_id: str) -> int:
         async with self.db.session() as s:
@@ -512,13 +607,21 @@ class PulseRepo:
             return result.rowcount or 0
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
-        """Delete a person's journal, their records of having been invited or having answered, and the pulse
-        messages queued for or sent to them. Anonymous answers stay: nothing links them to anyone."""
+        """Delete every row that names the person: their identity (name, timezone, DM line), journal, journal
+        messages' records, invitations and answered flags, preferences, and every outbox row addressed to
+        them; then scrub. Anonymous answers stay: nothing links them to anyone. Someone who opted out keeps
+        one row saying only that (their id and `opted_out`), or the next pulse would DM them again; the
+        report says so. The journal messages still in their chat come back in the report for the caller to
+        delete on the platform."""
         now = self.clock.now()
         target_key = Target.user(Person(platform, user_id)).key
         async with self.db.session() as s:
             journal = await s.execute(delete(PulseJournalEntry).where(
                 PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id))
+            shown = (await s.execute(
+                delete(PulseJournalMessage).where(PulseJournalMessage.platform == platform.value,
+                                                  PulseJournalMessage.user_id == user_id)
+                .returning(PulseJournalMessage.channel_id, PulseJournalMessage.message_id))).all()
             pending = (await s.scalars(
                 select(PulseParticipation.round_id)
                 .join(PulseRound, PulseRound.id == PulseParticipation.round_id)
@@ -531,18 +634,24 @@ class PulseRepo:
                                 .values(invited=PulseRound.invited - 1))
             participation = await s.execute(delete(PulseParticipation).where(
                 PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id))
-            messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key,
-                                                               OutboxRow.kind.like("pulse.%")))
+            messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key))
+            identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
+                                                              Identity.user_id == user_id))
             person = await s.get(PulsePerson, (platform.value, user_id))
             had_prefs = person is not None
+            kept_optout = bool(person is not None and person.opted_out)
             if person is not None:
-                if person.opted_out:  # keep only the one fact that keeps them out of future pulses
+                if kept_optout:  # keep only the one fact that keeps them out of future pulses
                     person.journal = person.journal_asked = person.reflect = False
                     person.tz = person.reflect_queued = None
                 else:
                     await s.delete(person)
-        return ForgetReport(platform, user_id, journal.rowcount or 0, participation.rowcount or 0,
-                            messages.rowcount or 0, had_prefs)
+        report = ForgetReport(platform, user_id, journal.rowcount or 0, participation.rowcount or 0,
+                              messages.rowcount or 0, had_prefs, bool(identity.rowcount), kept_optout,
+                              tuple(MessageRef(platform, c, m) for c, m in shown))
+        if report.anything:
+            await self.db.scrub(FORGET_TABLES)
+        return report
 
     async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
         """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""
