@@ -103,6 +103,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.core.clock import SystemClock
     from handlers.core.types import Platform
+    from handlers.pulse.forgetting import forget_summary
     from storage.db import Database
     from storage.migrate import upgrade
     from storage.repos.pulse import PulseRepo
@@ -122,9 +123,7 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     if not found:
         print(f"nothing stored for {user_id}; nothing to delete")
     for r in found:
-        print(f"forgot {r.platform.value}:{r.user_id}: {r.journal_entries} journal entries, "
-              f"{r.participation} participation records, {r.messages} pulse messages deleted"
-              + (", preferences reset" if r.preferences else ""))
+        print(f"forgot {r.platform.value}:{r.user_id}: {forget_summary(r)}")
     print("anonymous answers stay: nothing links them to anyone")
     return 0
 

@@ -36,10 +36,30 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: Loggers of the SDKs and drivers the bot uses, and the bot's own loggers handed to them: at DEBUG they print
+#: request and response bodies (messages, modal submissions with scores and comments, a person's journal) or
+#: statements with their parameters. They are held at INFO whatever STEADYBOT_LOG_LEVEL says, and a filter
+#: on the bot's handler drops any DEBUG record of theirs that gets through anyway (a level set later by a
+#: library, a logger created after start-up).
+SDK_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal", "aiohttp", "aiosqlite",
+               "asyncpg", "sqlalchemy", "urllib3", "steadybot.slack.web", "steadybot.slack.bolt")
+
+
+class HoldSdkDebug(logging.Filter):
+    """Drops DEBUG (and lower) records of SDK_LOGGERS and their children."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        name = record.name
+        return not any(name == sdk or name.startswith(sdk + ".") for sdk in SDK_LOGGERS)
+
+
 def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> RedactSecrets:  # type: ignore[no-untyped-def]
     redactor = RedactSecrets(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(HoldSdkDebug())
     handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -48,15 +68,15 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None)
     handler._steadybot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    # SDKs that log whole request bodies at DEBUG (messages, modal contents, pulse results and a person's
+    # own journal) stay at INFO even when steadybot runs at DEBUG: no answer ever reaches a log line.
+    for talkative in SDK_LOGGERS:
+        logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
     for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",
                   "aiosqlite"):  # aiosqlite logs every statement with its parameters at DEBUG
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # "skipped: maximum number of running instances reached" while a long outbox tick runs is expected
     # (one tick at a time per process), not something for an operator to act on.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    # SDKs that log whole request bodies at DEBUG (messages, modal contents, pulse results and a person's
-    # own journal) stay at INFO even when steadybot runs at DEBUG: no answer ever reaches a log line.
-    for talkative in ("slack_sdk", "botbuilder", "botframework"):
-        logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # INFO would echo every statement
     return redactor

@@ -103,8 +103,14 @@ def _open(cipher: AESGCM, box: bytes, aad: bytes) -> dict[str, Any]:
     return data
 
 
+_EPHEMERAL: list[Vault] = []
+
+
 def ephemeral_vault() -> Vault:
-    """A vault whose key lives only in this process: for tests and one-off tools that never need to open a
-    box after a restart. The bot itself always passes the vault derived from its secret (bot/runtime.py);
-    a box that does not open fails the seal loudly (the round stays unsealed), it is never dropped."""
-    return Vault.from_material(os.urandom(32), "ephemeral")
+    """A vault whose key lives only in this process (one per process): for tests and one-off tools that
+    never need to open a box after a restart. The bot itself always passes the vault derived from its secret
+    (bot/runtime.py); a box that does not open fails the seal loudly (the round stays unsealed), it is never
+    dropped."""
+    if not _EPHEMERAL:
+        _EPHEMERAL.append(Vault.from_material(os.urandom(32), "ephemeral"))
+    return _EPHEMERAL[0]

@@ -214,7 +214,7 @@ async def test_opt_out_opt_in_journal_and_forget(bot: Harness) -> None:
     assert "journal is off" in (await bot.slash_reply("/pulse", "me", user="U3"))["text"]
 
     forgot = await bot.slash_reply("/pulse", "optout --forget", user="U1")
-    assert "1 journal entry" in forgot["text"] and "2 records" in forgot["text"]
+    assert "1 journal entry" in forgot["text"] and "2 participation records" in forgot["text"]
     assert "Anonymous answers stay" in forgot["text"]
     assert await bot.runtime.store.pulse.journal(Platform.SLACK, "U1", 10) == []
     # U1's anonymous answer still counts in the round

@@ -149,8 +149,9 @@ async def test_recent_stats_aggregate_each_round_in_sql(store: Store) -> None:
     for user, level in (("U1", 1), ("U2", 2), ("U3", 2)):
         await store.pulse.record(old.id, Platform.SLACK, user, _answer(level, 5, 4, 3, level), date(2026, 3, 2))
     clock.advance(days=7)
-    # answers wait encrypted until the seal: a round's aggregate exists only once it is sealed
-    assert (await store.pulse.recent_stats(PLACE, 12))[0].answers == 0
+    # answers wait encrypted until the seal: an unsealed round has a number of answers, no aggregate
+    unsealed = (await store.pulse.recent_stats(PLACE, 12))[0]
+    assert unsealed.answers == 3 and unsealed.counts["exhaustion"] == (0, 0, 0, 0, 0)
     assert await store.pulse.seal(old.id)
     new = await _round(store, ["U1", "U2"], "new")
     elsewhere = await _round(store, ["U1"], "other", Place(Platform.SLACK, "C2"))
@@ -266,8 +267,8 @@ async def test_sealing_writes_the_rounds_totals_and_results_read_them(store: Sto
     from_totals = await store.pulse.recent_stats(PLACE, 50)
     assert [s.round.id for s in from_totals] == [still_open.id, empty.id, sealed.id]
     assert from_totals[2].counts["exhaustion"] == (2, 2, 2, 2, 1)
-    # the open round's answer waits encrypted for its seal: no aggregate of it exists yet
-    assert from_totals[0].answers == 0 and await store.pulse.answer_count(still_open.id) == 1
+    # the open round's answer waits encrypted for its seal: counted, not aggregated
+    assert from_totals[0].answers == 1 and from_totals[0].counts["burnout"] == (0, 0, 0, 0, 0)
     assert from_totals == await _live(store)  # the same numbers as counting every answer
 
 

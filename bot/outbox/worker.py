@@ -245,6 +245,7 @@ class OutboxWorker:
             return
         await self.repo.mark_sent(row.id, result, worker=worker)
         self.stats["sent"] += 1
+        log.debug("outbox row %s (%s) sent", row.id, row.kind)  # the row and its kind: never its content
 
     def _early(self, row: Claimed) -> Any:
         """The batch-prepared answer for this row if it is still fresh, else _UNPREPARED."""

@@ -32,7 +32,10 @@ class SlackAdapter:
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         self.app = AsyncApp(
-            name="steadybot",  # without a name Bolt calls inspect.stack(): ~0.15 s of every start (bench/)
+            # Without a name Bolt calls inspect.stack(): ~0.15 s of every start (bench/). The name is also the
+            # logger Bolt writes to, with the level of `logger` below copied onto it: under steadybot.slack.bolt
+            # it stays held at INFO with the other SDK loggers (bot/logs.py), and never touches "steadybot".
+            name="steadybot.slack.bolt.app",
             signing_secret=settings.slack_signing_secret,
             client=self.client,
             process_before_response=False,
@@ -101,8 +104,10 @@ class SlackAdapter:
 def _web_logger(level: str) -> logging.Logger:
     """slack_sdk formats every request and response (blocks included) for its debug log whenever its
     logger's own level is unset — even when nothing would print it: ~10 % of a fan-out's CPU (bench/). Its
-    logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
+    logger gets an explicit level, never below INFO: its DEBUG lines are request and response bodies (a
+    person's journal, modal contents), which never reach a log whatever STEADYBOT_LOG_LEVEL says (issue 12;
+    bot/logs.py also filters them out)."""
     logger = logging.getLogger("steadybot.slack.web")
     number = logging.getLevelName(level)  # "INFO" → 20; an unknown name comes back as a string
-    logger.setLevel(number if isinstance(number, int) else logging.INFO)
+    logger.setLevel(max(logging.INFO, number if isinstance(number, int) else logging.INFO))
     return logger

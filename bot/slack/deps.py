@@ -48,6 +48,7 @@ class SlackDeps:
         place in the lane. Counted while it runs, so a graceful stop can let it finish (`settle`)."""
         self.in_flight += 1
         self.idle.clear()
+        log.debug("slack request acknowledged; %d in flight", self.in_flight)  # never its body (issue 12)
         try:
             async with self._turn():
                 yield

@@ -80,6 +80,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         if not await self._first_time(activity.id):
             return
+        log.debug("teams message activity in a %s", "1:1 chat" if where.is_direct else "channel")  # never its text
         await self._remember(turn_context, who, where)
         replier = TeamsReplier(turn_context, who, where, self.lines)
         interaction = payloads.interaction(activity, who, where)

@@ -156,9 +156,12 @@ class Core:
     # ---- failure handling --------------------------------------------------------------------------
     async def _guard(self, what: str, work, command: str | None) -> list[Reply]:
         try:
-            return as_list(await work)
+            replies = as_list(await work)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a friendly reply
             return self._failure(what, exc, command)
+        # What ran and how many replies: never who, never what they typed or answered (issue 12).
+        log.debug("%s: %d repl%s", clip(what, 60), len(replies), "y" if len(replies) == 1 else "ies")
+        return replies
 
     def _failure(self, what: str, exc: Exception, command: str | None) -> list[Reply]:
         if isinstance(exc, UserError):

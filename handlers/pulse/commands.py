@@ -24,6 +24,7 @@ from handlers.pulse.common import (
     threshold,
     window_label,
 )
+from handlers.pulse.forgetting import forget_person, forget_summary
 from handlers.pulse.journal import make_journal_handlers
 from handlers.pulse.model import Schedule
 from handlers.pulse.ports import PulseStore
@@ -224,12 +225,9 @@ def make_command(questions: QuestionSet) -> CommandSpec:
             return Reply("You're out: no more pulse DMs for you, from any channel. `/pulse optin` brings you back. "
                          "To also delete your journal and your records of having been asked and having answered: "
                          "`/pulse optout --forget`.", visibility=Visibility.PRIVATE)
-        report = await store.forget(cmd.who.platform, cmd.who.id)
-        entries = report.journal_entries
-        return Reply(f"You're out, and I deleted your pulse records: {entries} journal "
-                     f"entr{'y' if entries == 1 else 'ies'}, {plural(report.participation, 'record')} of rounds you were asked to answer, and "
-                     f"{plural(report.messages, 'pulse message')} queued or sent to you. Anonymous answers stay as "
-                     "they are: nothing links them to you. `/pulse optin` brings you back.",
+        report = await forget_person(store, svc.directory, cmd.who.platform, cmd.who.id)
+        return Reply(f"You're out, and I {forget_summary(report, you=True)} "
+                     "Anonymous answers stay as they are: nothing links them to you. `/pulse optin` brings you back.",
                      visibility=Visibility.PRIVATE)
 
     async def optin_cmd(cmd: Command, rest: str, svc: Services) -> Reply:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,20 +35,30 @@ class IdentityRepo:
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     async def remember(self, person: Person, team_id: str = "") -> None:
-        """Upsert a person's name, timezone and ids. Cheap when nothing changed (no write)."""
+        """Upsert a person's name, timezone and ids. Cheap when nothing changed (no write).
+
+        No answer time reaches this table: `updated_at` is the time the row was first written and is never
+        rewritten by an interaction, an unchanged row is not written at all (not even a new tuple version
+        on PostgreSQL), and an empty name never blanks a stored one."""
         key = (person.platform.value, person.id)
         fingerprint = (person.name, person.tz, person.is_bot, person.aad_id, team_id)
         if self._seen.get(key) == fingerprint:
             return
-        values = {"name": person.name[:200], "is_bot": person.is_bot, "updated_at": self.clock.now()}
+        values: dict[str, Any] = {"is_bot": person.is_bot}
+        if person.name:
+            values["name"] = person.name[:200]
         if person.tz:
             values["tz"] = person.tz[:64]
         if person.aad_id:
             values["aad_id"] = person.aad_id[:64]
         if team_id:
             values["team_id"] = team_id[:200]
-        stmt = self._insert()(Identity).values(platform=key[0], user_id=person.id[:200], **values)
-        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
+        stmt = self._insert()(Identity).values(platform=key[0], user_id=person.id[:200], name=person.name[:200],
+                                               updated_at=self.clock.now(),
+                                               **{k: v for k, v in values.items() if k != "name"})
+        table = Identity.__table__
+        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values,
+                                          where=_changed(table, values))
         async with self.db.session() as session:
             await session.execute(stmt)
         if len(self._seen) > 50_000:
@@ -67,7 +77,8 @@ class IdentityRepo:
             if self._seen.get(key) == fingerprint:
                 continue
             fresh[key] = ({"platform": key[0], "user_id": key[1], "name": person.name[:200],
-                           "is_bot": person.is_bot, "updated_at": now, "tz": (person.tz or None) and person.tz[:64],
+                           "is_bot": person.is_bot, "updated_at": now,
+                           "tz": (person.tz or None) and person.tz[:64],
                            "aad_id": (person.aad_id or None) and person.aad_id[:64],
                            "team_id": team_id[:200]}, fingerprint)
         if not fresh:
@@ -76,10 +87,12 @@ class IdentityRepo:
         table = Identity.__table__
         stmt = self._insert()(table)
         new = stmt.excluded
-        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_={
-            "name": new.name, "is_bot": new.is_bot, "updated_at": new.updated_at,
+        update = {  # updated_at is the first write's; an empty name keeps the stored one
+            "name": func.coalesce(func.nullif(new.name, ""), table.c.name), "is_bot": new.is_bot,
             "tz": func.coalesce(new.tz, table.c.tz), "aad_id": func.coalesce(new.aad_id, table.c.aad_id),
-            "team_id": func.coalesce(func.nullif(new.team_id, ""), table.c.team_id)})
+            "team_id": func.coalesce(func.nullif(new.team_id, ""), table.c.team_id)}
+        stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=update,
+                                          where=_changed(table, update))
         async with self.db.session() as session:
             await session.execute(stmt, rows)  # one cached statement, executemany
         if len(self._seen) + len(fresh) > 50_000:
@@ -106,15 +119,23 @@ class IdentityRepo:
 
     async def set_direct_line(self, platform: Platform, user_id: str, *, dm_channel: str | None = None,
                               dm_reference: dict[str, Any] | None = None) -> None:
-        values: dict[str, Any] = {"updated_at": self.clock.now()}
+        values: dict[str, Any] = {}
         if dm_channel is not None:
             values["dm_channel"] = dm_channel[:300]
         if dm_reference is not None:
             values["dm_reference"] = dm_reference
-        stmt = self._insert()(Identity).values(platform=platform.value, user_id=user_id[:200], name="", **values)
+        if not values:
+            return
+        stmt = self._insert()(Identity).values(platform=platform.value, user_id=user_id[:200], name="",
+                                               updated_at=self.clock.now(), **values)
         stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
         async with self.db.session() as session:
             await session.execute(stmt)
+
+
+def _changed(table: Any, values: dict[str, Any]) -> Any:
+    """ON CONFLICT … DO UPDATE … WHERE: only when a value differs, so an unchanged person is not rewritten."""
+    return or_(*(table.c[name].is_distinct_from(value) for name, value in values.items()))
 
 
 class ConversationRepo:

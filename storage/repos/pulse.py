@@ -13,6 +13,7 @@ tuple lines the anonymous rows up with the order people answered in. A forget sc
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from collections.abc import Sequence
@@ -59,6 +60,7 @@ from storage.models.pulse import (
     pulse_round_totals,
 )
 
+log = logging.getLogger("steadybot.pulse")
 _CHUNK = 500
 _PREF_FIELDS = frozenset({"opted_out", "journal", "journal_asked", "reflect", "tz", "reflect_queued"})
 _OCCURRENCE = "%Y-%m-%dT%H:%M"
@@ -346,6 +348,7 @@ class PulseRepo:
                                                      for t in comments])
             await self._insert_all(s, PulseParticipation, [{"round_id": round_id, **p} for p in parts])
             await self._write_totals(s, [round_id])
+        log.info("pulse round %s sealed: %d answers, %d comments", round_id, len(answers), len(comments))
         await self.db.scrub(SEAL_TABLES)
         return True
 
@@ -487,7 +490,8 @@ class PulseRepo:
     # ---- results -----------------------------------------------------------------------------------
     async def recent_stats(self, place: Place, limit: int) -> list[RoundStats]:
         """The newest `limit` rounds with their aggregates: sealed rounds from their totals (one row each),
-        open ones (and any sealed round without totals) with one GROUP BY over the covering index."""
+        any sealed round without totals with one GROUP BY over the covering index. A round not sealed yet has
+        only its number of answers (its boxes are counted, never opened): its per-level counts are zero."""
         async with self.db.session() as s:
             rounds = (await s.scalars(
                 select(PulseRound).where(*self._channel(PulseRound, place), PulseRound.invited > 0)
@@ -502,6 +506,7 @@ class PulseRepo:
                         pulse_round_totals.c.round_id.in_(sealed[start:start + _CHUNK])))).all():
                     by_round[int(row[0])] = row
             live = [r.id for r in rounds if r.id not in by_round]
+            boxed: dict[int, int] = {}  # answers awaiting the seal: counted, never aggregated (encrypted)
             for start in range(0, len(live), _CHUNK):
                 for row in (await s.execute(
                     select(PulseAnswer.round_id, func.count(), *_level_sums())
@@ -509,15 +514,21 @@ class PulseRepo:
                     .group_by(PulseAnswer.round_id)
                 )).all():
                     by_round[int(row[0])] = row
+                for round_id, n in (await s.execute(
+                    select(PulsePending.round_id, func.count())
+                    .where(PulsePending.round_id.in_(live[start:start + _CHUNK]))
+                    .group_by(PulsePending.round_id)
+                )).all():
+                    boxed[int(round_id)] = int(n)
         out: list[RoundStats] = []
         for r in rounds:
             agg = by_round.get(r.id)
             if agg is None:
-                out.append(RoundStats(_round(r), 0, {d: (0,) * len(LEVELS) for d in DIMENSIONS}))
+                out.append(RoundStats(_round(r), boxed.get(r.id, 0), {d: (0,) * len(LEVELS) for d in DIMENSIONS}))
                 continue
             values = [int(v or 0) for v in agg[2:]]
             counts = {d: tuple(values[i * len(LEVELS):(i + 1) * len(LEVELS)]) for i, d in enumerate(DIMENSIONS)}
-            out.append(RoundStats(_round(r), int(agg[1]), counts))
+            out.append(RoundStats(_round(r), int(agg[1]) + boxed.get(r.id, 0), counts))
         return out
 
     async def comments(self, round_id: int) -> list[str]:
