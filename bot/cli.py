@@ -101,24 +101,23 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _forget(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.core.clock import SystemClock
+    from bot.runtime import build_runtime
     from handlers.core.types import Platform
-    from handlers.pulse.forgetting import forget_summary
-    from storage.db import Database
-    from storage.migrate import upgrade
-    from storage.repos.pulse import PulseRepo
+    from handlers.pulse.forgetting import forget_person, forget_summary
 
     user_id = " ".join(str(args.user_id).split())
     if not user_id or len(user_id) > 200:
         print("steadybot forget: give the person's user id, e.g. `steadybot forget U024BE7LH`", file=sys.stderr)
         return 2
-    await upgrade(settings.database_url)
-    db = Database(settings.database_url)
+    # The whole runtime (not only the database): the journal messages in the person's chat are deleted
+    # through the platform adapters configured in the environment.
+    runtime = await build_runtime(settings)
     try:
         platform = Platform(args.platform) if args.platform else None
-        reports = await PulseRepo(db, SystemClock()).forget_everywhere(user_id, platform)
+        reports = [await forget_person(runtime.store.pulse, runtime.directories, p, uid)
+                   for p, uid in await runtime.store.pulse.people_named(user_id, platform)]
     finally:
-        await db.dispose()
+        await runtime.close()
     found = [r for r in reports if r.anything]
     if not found:
         print(f"nothing stored for {user_id}; nothing to delete")

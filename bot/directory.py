@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.ports import Directory
-from handlers.core.types import Person, Place, Platform
+from handlers.core.types import MessageRef, Person, Place, Platform
 
 
 class Directories:
@@ -24,3 +24,8 @@ class Directories:
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)
         return await directory.owner_ids(place) if directory else set()
+
+    async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
+        directory = self._by_platform.get(ref.platform)
+        delete = getattr(directory, "delete_message", None)
+        return bool(await delete(ref, user_id)) if delete is not None else False

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.core.types import Person, Place, Platform
+from handlers.core.types import MessageRef, Person, Place, Platform
 from storage.repos.identities import IdentityRepo
 
 log = logging.getLogger("steadybot.slack")
@@ -30,6 +30,15 @@ class SlackDirectory:
         self._people: dict[str, tuple[float, Person | None]] = {}
         self._creators: dict[str, tuple[float, set[str]]] = {}
         self._gate = asyncio.Semaphore(8)  # users.info is tier 4: be polite when resolving a big channel
+
+    async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
+        """chat.delete of a message the bot posted (its channel and ts); False when Slack says it is gone."""
+        try:
+            await self.client.chat_delete(channel=ref.channel_id, ts=ref.message_id)
+            return True
+        except SlackApiError as exc:
+            log.info("chat.delete refused: %s", exc.response.get("error") if exc.response else "?")
+            return False
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
         cached = self._people.get(user_id)

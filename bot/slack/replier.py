@@ -73,7 +73,7 @@ class SlackReplier:
                                                thread_ts=thread_ts)
         elif self.respond is not None:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif self.where.is_direct:
+        elif self.where.is_direct and not reply.transient:  # a journal stays out of the DM's history
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks)
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,

@@ -82,7 +82,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         log.debug("teams message activity in a %s", "1:1 chat" if where.is_direct else "channel")  # never its text
         await self._remember(turn_context, who, where)
-        replier = TeamsReplier(turn_context, who, where, self.lines)
+        async def remember_journal(conversation: str, activity_id: str) -> None:
+            await self.store.pulse.remember_journal_message(Platform.TEAMS, who.id, conversation, activity_id)
+
+        replier = TeamsReplier(turn_context, who, where, self.lines, remember_journal)
         interaction = payloads.interaction(activity, who, where)
         if interaction is not None:
             if interaction.form_values is not None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 
 from bot.teams.direct import TeamsLines, seed_from
-from handlers.core.types import Person, Place, Platform
+from handlers.core.types import MessageRef, Person, Place, Platform
 from storage.repos.identities import ConversationRepo, IdentityRepo
 
+log = logging.getLogger("steadybot.teams")
 CACHE_SECONDS = 3600
 OWNER_ROLES = frozenset({"owner", "admin", "administrator"})
 
@@ -60,6 +62,26 @@ class TeamsDirectory:
             people.append(Person(Platform.TEAMS, member.id, member.name or "", known.tz if known else None,
                                  False, _aad(member)))
         return people
+
+    async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
+        """Bot Framework delete activity, in the person's 1:1 chat (its stored conversation reference)."""
+        line = await self.identities.direct_line(Platform.TEAMS, user_id)
+        reference = line.dm_reference if line else None
+        if not reference or reference.get("seed"):
+            return False
+        conversation = (reference.get("conversation") or {}).get("id")
+        if conversation and conversation != ref.channel_id:
+            return False  # not this person's 1:1: never delete elsewhere
+
+        async def delete(context: TurnContext) -> None:
+            await context.delete_activity(ref.message_id)
+
+        try:
+            await self.lines.in_conversation(reference, delete)
+            return True
+        except Exception as exc:  # noqa: BLE001 - the platform refused: reported as not deleted
+            log.info("teams delete activity refused: %s", type(exc).__name__)
+            return False
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
         return await self.identities.get(Platform.TEAMS, user_id)

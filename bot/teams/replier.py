@@ -4,6 +4,7 @@ moved to the person's 1:1 chat."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -28,6 +29,9 @@ class TeamsReplier:
     who: Person
     where: Place
     lines: TeamsLines
+    # Called with (conversation id, activity id) of each transient reply sent (a journal card): recorded so
+    # that the person's "delete" button and a forget can remove it from the chat.
+    on_transient: Callable[[str, str], Awaitable[None]] | None = None
 
     async def send(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -46,9 +50,16 @@ class TeamsReplier:
             return
         if reply.visibility == Visibility.PRIVATE and not self.where.is_direct:
             async def send_private(context: TurnContext) -> None:
-                await context.send_activity(card_activity(reply))
+                sent = await context.send_activity(card_activity(reply))
+                await self._sent(reply, context, sent)
 
             await self.lines.with_person(self.who.id, send_private)
             await self.context.send_activity(MessageFactory.text("I've sent that to you in a private chat."))
             return
-        await self.context.send_activity(activity)
+        await self._sent(reply, self.context, await self.context.send_activity(activity))
+
+    async def _sent(self, reply: Reply, context: TurnContext, sent: object) -> None:
+        activity_id = getattr(sent, "id", None)
+        conversation = context.activity.conversation.id if context.activity.conversation else None
+        if reply.transient and self.on_transient is not None and activity_id and conversation:
+            await self.on_transient(conversation, str(activity_id))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Any, Protocol
 
-from handlers.core.types import OutboxItem, Person, Place, Platform
+from handlers.core.types import MessageRef, OutboxItem, Person, Place, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,11 @@ class Directory(Protocol):
 
     async def owner_ids(self, place: Place) -> set[str]:
         """Ids of who owns the channel: Slack's channel creator, the Teams team owners."""
+        ...
+
+    async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
+        """Delete a message the bot posted to this person (Slack chat.delete, Bot Framework delete activity);
+        False when the platform would not (already gone, no conversation known)."""
         ...
 
 

@@ -163,6 +163,9 @@ class Reply:
     replace_original: bool = False
     in_thread: bool = True
     notify_text: str = ""  # short plain text for notifications / screen readers; defaults to text
+    # Must not stay in the chat's history (a person's journal): Slack shows it ephemeral even in a DM; Teams
+    # sends a card whose message id is recorded, so the person's "delete" button and a forget can remove it.
+    transient: bool = False
 
     @property
     def fallback(self) -> str:

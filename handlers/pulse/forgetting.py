@@ -18,14 +18,14 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 async def forget_person(store: Any, directory: Any, platform: Platform, user_id: str) -> ForgetReport:
     """`store.forget`, then delete the journal messages it returned through `directory.delete_message`
     (adapters that can: Slack chat.delete, Bot Framework delete activity)."""
-    report: ForgetReport = await store.forget(platform, user_id)
     delete = getattr(directory, "delete_message", None)
     deleted = 0
-    if delete is not None:
-        for ref in report.journal_messages:
-            if await delete(ref):
+    if delete is not None:  # first, while the person's conversation reference is still stored
+        for ref in await store.journal_messages(platform, user_id):
+            if await delete(ref, user_id):
                 deleted += 1
-    return replace(report, deleted_messages=deleted)
+    report: ForgetReport = await store.forget(platform, user_id)
+    return replace(report, deleted_messages=min(deleted, len(report.journal_messages)))
 
 
 def forget_summary(r: ForgetReport, *, you: bool = False) -> str:

@@ -1,7 +1,10 @@
 """`/pulse me`: a person's private journal (opt-in, asked once) and the opt-in weekly reflection.
 
 The journal is keyed by person and holds their own answers with a coarse day — no round id and no key into
-the anonymous rows. It is only ever shown to that person (Visibility.PRIVATE)."""
+the anonymous rows, and its content encrypted under a key of that person's own (storage/crypto.py). It is only
+ever shown to that person (Visibility.PRIVATE), where it does not stay in the chat's history (`transient`):
+Slack shows it ephemeral, even in a DM; on Teams the card has a "Delete this message" button, and a forget
+deletes every journal card the bot recorded."""
 
 from __future__ import annotations
 
@@ -36,10 +39,14 @@ REFLECT_FORM = "pulse.reflect"
 REFLECT_AT = time(16, 0)  # Friday afternoon, each person's own time
 REFLECT_DAY = 4  # Friday
 SHOWN = 12
+HIDE = "pulse.journal.hide"
+HIDDEN = "_Your journal was shown here. `/pulse me` shows it again._"
 ME_EXAMPLE = "/pulse me on"
-OFFER = ("Would you like a **private journal** of your own pulse answers? Only you can ever see it "
-         "(`/pulse me`) — handy to bring to a 1:1 with your manager. It is kept apart from the anonymous "
-         "answers, and you can delete it any time. I'll only ask this once.")
+OFFER = ("Would you like a **private journal** of your own pulse answers? Only you can see it (`/pulse me`); "
+         "it is kept apart from the anonymous answers, encrypted, and you can delete it any time. Before you show "
+         "it to anyone (a manager in a 1:1, say): your entry of a round is one of the answers in the team's "
+         "results, so together they can help work out what your teammates answered, above all in a small team — "
+         "talk about your own trend rather than showing a single round. I'll only ask this once.")
 
 
 def journal_offer() -> Reply:
@@ -76,13 +83,14 @@ def render_journal(entries: list[JournalEntry], reflect: bool, questions: Questi
     buttons = (
         Button("pulse.journal.reflect_off" if reflect else "pulse.journal.reflect",
                "Stop weekly reflection" if reflect else "Add a weekly reflection"),
+        Button(HIDE, "Delete this message"),
         Button("pulse.journal.delete", "Delete my journal", style="danger",
                confirm="This deletes every entry of your journal and stops it. Anonymous answers stay as they are."),
     )
     if not entries:
         return Reply("**Your pulse journal** is on, and empty so far: your next pulse answer"
                      + (" or weekly reflection" if reflect else "") + " will be the first entry. Only you can see it.",
-                     buttons=buttons, visibility=Visibility.PRIVATE)
+                     buttons=buttons, visibility=Visibility.PRIVATE, transient=True)
     lines = ["**Your pulse journal** — only you can see this. Your latest entries:"]
     lines.extend(_entry_line(e, questions) for e in entries)
     pulses = [e.scores for e in entries if e.kind == "pulse" and e.scores][:4]
@@ -92,7 +100,7 @@ def render_journal(entries: list[JournalEntry], reflect: bool, questions: Questi
         lines.append(f"Average of your last {len(pulses)} pulses: {averages}")
     if reflect:
         lines.append("_Weekly reflection is on: a short DM on Friday afternoons._")
-    return Reply("\n".join(lines), buttons=buttons, visibility=Visibility.PRIVATE)
+    return Reply("\n".join(lines), buttons=buttons, visibility=Visibility.PRIVATE, transient=True)
 
 
 MeHandler = Callable[[Command, str, Services], Awaitable[Reply]]
@@ -155,6 +163,10 @@ def make_journal_handlers(questions: QuestionSet) -> tuple[MeHandler, ActionHand
             await store.set_prefs(who.platform, who.id, journal_asked=True)
             return Reply("Okay — no journal. If you change your mind: `/pulse me on`.",
                          visibility=Visibility.PRIVATE, replace_original=True)
+        if action == "hide":  # the journal message leaves the chat: its content replaced, its record dropped
+            if interaction.message is not None:
+                await store.forget_journal_message(who.platform, who.id, interaction.message.message_id)
+            return Reply(HIDDEN, visibility=Visibility.PRIVATE, replace_original=True)
         if action == "delete":
             deleted = await store.delete_journal(who.platform, who.id)
             await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from handlers.core.recurrence import Recurrence
-from handlers.core.types import Place, Platform
+from handlers.core.types import MessageRef, Place, Platform
 from handlers.pulse.model import (
     Answer,
     ForgetReport,
@@ -120,3 +120,12 @@ class PulseStore(Protocol):
     async def delete_journal(self, platform: Platform, user_id: str) -> int: ...
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport: ...
+
+    async def journal_messages(self, platform: Platform, user_id: str) -> list[MessageRef]:
+        """Messages in the person's chat that show their journal (recorded when sent)."""
+        ...
+
+    async def remember_journal_message(self, platform: Platform, user_id: str, channel_id: str,
+                                       message_id: str) -> None: ...
+
+    async def forget_journal_message(self, platform: Platform, user_id: str, message_id: str) -> bool: ...

@@ -603,6 +603,12 @@ class PulseRepo:
             s.add(PulseJournalMessage(id=str(uuid.uuid4()), platform=platform.value, user_id=user_id[:200],
                                       channel_id=channel_id[:300], message_id=message_id[:300]))
 
+    async def journal_messages(self, platform: Platform, user_id: str) -> list[MessageRef]:
+        async with self.db.session() as s:
+            rows = (await s.execute(select(PulseJournalMessage.channel_id, PulseJournalMessage.message_id).where(
+                PulseJournalMessage.platform == platform.value, PulseJournalMessage.user_id == user_id))).all()
+            return [MessageRef(platform, c, m) for c, m in rows]
+
     async def forget_journal_message(self, platform: Platform, user_id: str, message_id: str) -> bool:
         """The person deleted this journal message themselves: its record goes (only theirs)."""
         async with self.db.session() as s:
@@ -664,19 +670,22 @@ class PulseRepo:
             await self.db.scrub(FORGET_TABLES)
         return report
 
-    async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
-        """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""
-        platforms = [platform] if platform else [Platform.SLACK, Platform.TEAMS]
-        reports: list[ForgetReport] = []
-        for p in platforms:
+    async def people_named(self, user_id: str, platform: Platform | None = None) -> list[tuple[Platform, str]]:
+        """Whom `steadybot forget <user_id>` means: that platform user id, and for Teams also the people whose
+        Azure AD object id it is."""
+        out: list[tuple[Platform, str]] = []
+        for p in [platform] if platform else [Platform.SLACK, Platform.TEAMS]:
             ids = {user_id}
             if p == Platform.TEAMS:
                 async with self.db.session() as s:
                     ids.update((await s.scalars(select(Identity.user_id).where(
                         Identity.platform == p.value, Identity.aad_id == user_id))).all())
-            for uid in sorted(ids):
-                reports.append(await self.forget(p, uid))
-        return reports
+            out.extend((p, uid) for uid in sorted(ids))
+        return out
+
+    async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
+        """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""
+        return [await self.forget(p, uid) for p, uid in await self.people_named(user_id, platform)]
 
     # ---- helpers -----------------------------------------------------------------------------------
     @staticmethod

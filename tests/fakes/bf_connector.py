@@ -27,7 +27,7 @@ Fault = Callable[[str, str, dict[str, Any]], "tuple[int, dict[str, Any], dict[st
 
 @dataclass(slots=True)
 class Sent:
-    kind: str  # "send" | "reply" | "update" | "create"
+    kind: str  # "send" | "reply" | "update" | "create" | "delete"
     conversation_id: str
     activity: dict[str, Any]
     reply_to: str | None = None
@@ -85,6 +85,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conv}/activities", self._send)
         app.router.add_post("/v3/conversations/{conv}/activities/{activity}", self._reply)
         app.router.add_put("/v3/conversations/{conv}/activities/{activity}", self._update)
+        app.router.add_delete("/v3/conversations/{conv}/activities/{activity}", self._delete)
         app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{conv}/members", self._members)
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
@@ -110,8 +111,8 @@ class FakeConnector:
         if (fault := self._fault(kind, conversation, body)) is not None:
             return fault
         reply_to = unquote(request.match_info["activity"]) if "activity" in request.match_info else None
-        self.sent.append(Sent(kind, conversation, body, reply_to, dict(request.headers)))
         answer = {"id": reply_to if kind == "update" else f"activity-{next(self._ids)}"}
+        self.sent.append(Sent(kind, conversation, {**body, "_id": answer["id"]}, reply_to, dict(request.headers)))
         if self.latency:
             await asyncio.sleep(self.latency)
         return web.json_response(answer)
@@ -124,6 +125,21 @@ class FakeConnector:
 
     async def _update(self, request: web.Request) -> web.Response:
         return await self._record(request, "update")
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        """Bot Framework DeleteActivity: 200 for an activity the bot sent (and not deleted yet), else 404."""
+        conversation = unquote(request.match_info["conv"])
+        activity = unquote(request.match_info["activity"])
+        if (fault := self._fault("delete", conversation, {})) is not None:
+            return fault
+        known = any(s.conversation_id == conversation and s.activity.get("_id") == activity for s in self.sent
+                    if s.kind in ("send", "reply"))
+        gone = any(s.kind == "delete" and s.conversation_id == conversation and s.reply_to == activity
+                   for s in self.sent)
+        if not known or gone:
+            return web.json_response({"error": {"code": "NotFound", "message": "activity not found"}}, status=404)
+        self.sent.append(Sent("delete", conversation, {}, activity, dict(request.headers)))
+        return web.Response(status=200)
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

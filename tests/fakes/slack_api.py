@@ -46,6 +46,7 @@ class FakeSlackApi:
     responses: list[dict[str, Any]] = field(default_factory=list)  # what response_url received
     faults: list[Fault] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) removed by chat.delete
     latency: float = 0.0  # seconds between doing what a call asks and answering (requests stay in flight)
     _server: TestServer | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -179,6 +180,18 @@ class FakeSlackApi:
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if method == "chat.delete":  # as Slack: the bot's own message by channel and ts, else message_not_found
+            channel = str(params.get("channel", ""))
+            ts = str(params.get("ts", ""))
+            posted = self.messages.get("D" + channel[1:] if channel.startswith("U") else channel, [])
+            for i, message in enumerate(posted):
+                if message.get("ts") == ts:
+                    del posted[i]
+                    self.deleted.append((channel, ts))
+                    return {"ok": True, "channel": channel, "ts": ts}
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": False, "error": "message_not_found"}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method in ("views.open", "views.update", "views.push"):
