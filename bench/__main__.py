@@ -181,6 +181,13 @@ async def run_results(work: Path, sizes: Sizes, report: Report, postgres: bool) 
                       pg["all_rounds_ms"].median < 100)
     else:
         report.target(4, "`/pulse results` aggregate on PostgreSQL", "< 100 ms", "PostgreSQL not measured", None)
+    for name in ("postgres", "sqlite"):
+        r = got.get(name) or {}
+        if "seal_s" in r:
+            report.target(4, f"sealing a round of {r['seal_answers']:,} answers with comments ({name}, scrub "
+                             "included)", "< 1 s",
+                          f"{r['seal_s']:.2f} s (scrub alone {r['scrub_s'] * 1000:.0f} ms; an answer recorded "
+                          f"in {r['record_ms']:.1f} ms)", r["seal_s"] < 1.0)
 
 
 # ---- 5, 6: in-process figures --------------------------------------------------------------------------

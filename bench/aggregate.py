@@ -14,6 +14,12 @@ Figures (median and range over repeated calls, in milliseconds):
 - the floor: `SELECT round_id, count(*) … GROUP BY round_id` over the answers of the same 12 rounds, timed in
   the same loop — the cheapest query that touches those answers at all.
 The query plan of the aggregate over the answers is recorded, to show the index is used.
+
+Sealing (issue 12): a round of `answers` people (in another channel of the same database, beside the 1 M
+answers), each answer with a comment, recorded through `PulseRepo.record` as boxes; then the seal is timed:
+open every box, shuffle, write the anonymous rows and the totals, delete the boxes, in one transaction, and
+then the scrub (SQLite WAL checkpoint with truncate; PostgreSQL VACUUM of the touched tables) — both
+together, the way the bot seals, and the scrub alone again right after.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from sqlalchemy import func, select, text
 from bench.stats import Figure, ratios
 from handlers.core.clock import FakeClock
 from handlers.core.types import Command, Person, Place, Platform
+from handlers.pulse.model import Answer
 from handlers.pulse.results import RECENT_ROUNDS
+from storage.crypto import Vault
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.pulse import PulseAnswer
@@ -175,6 +183,35 @@ async def _measure(db: Database, url: str, repo: PulseRepo, reps: int) -> dict[s
     }
 
 
+async def _seal(db: Database, answers: int) -> dict[str, Any]:
+    clock = FakeClock(NOW)
+    repo = PulseRepo(db, clock, vault=Vault.from_material(b"bench-seal-secret", "bench"))
+    place = Place(Platform.SLACK, "CSEAL", "T1", None, False, "seal")
+    rnd = await repo.create_round("bench-seal", place, 72)
+    people = [(Platform.SLACK, f"USEAL{i:05d}") for i in range(answers + 1)]  # one never answers: no auto-seal
+    await repo.add_invitations(rnd.id, people)
+    await repo.finish_invitations(rnd.id, NOW, NOW + timedelta(hours=72))
+    rng = random.Random(11)
+    start = time.perf_counter()
+    for platform, user in people[:answers]:
+        scores = tuple(rng.randint(1, 5) for _ in range(5))
+        await repo.record(rnd.id, platform, user, Answer(scores, f"comment of {user}: " + "words " * 20),
+                          NOW.date())
+    record_s = time.perf_counter() - start
+    clock.advance(hours=73)
+    start = time.perf_counter()
+    if not await repo.seal(rnd.id):
+        raise RuntimeError("the round was not sealed")
+    seal_s = time.perf_counter() - start
+    start = time.perf_counter()
+    await db.scrub(["pulse_pending", "pulse_answers", "pulse_comments", "pulse_participation",
+                    "pulse_round_totals", "pulse_rounds", "pulse_people", "pulse_journal"])
+    scrub_s = time.perf_counter() - start
+    if len(await repo.comments(rnd.id)) != answers:
+        raise RuntimeError("the seal lost comments")
+    return {"seal_answers": answers, "seal_s": seal_s, "scrub_s": scrub_s, "record_ms": record_s * 1000 / answers}
+
+
 async def run_one(url: str, rounds: int, answers: int, reps: int, data: list[tuple[Any, ...]]) -> dict[str, Any]:
     await upgrade(url)
     db = Database(url)
@@ -190,6 +227,7 @@ async def run_one(url: str, rounds: int, answers: int, reps: int, data: list[tup
         async with db.session() as s:
             result["answers"] = int(await s.scalar(select(func.count()).select_from(PulseAnswer)) or 0)
         result["fill_s"] = fill_s
+        result.update(await _seal(db, answers))
         return result
     finally:
         await db.dispose()
