@@ -24,7 +24,7 @@ from handlers.core.registry import PeriodicTask, Registry
 from handlers.core.services import Services
 from handlers.core.types import Platform
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 from storage.store import Store
 
 log = logging.getLogger("steadybot")
@@ -90,9 +90,9 @@ async def build_runtime(
 ) -> Runtime:
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
-    if migrate:
-        await upgrade(settings.database_url)
     db = Database(settings.database_url)
+    if migrate and not await is_current(db):
+        await upgrade(settings.database_url)
     store = Store(db, clock)
     registry = build_registry()
     directories = Directories()
