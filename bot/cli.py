@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.secret import SecretError
 
 log = logging.getLogger("steadybot")
 
@@ -44,14 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"steadybot: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets())
-    from bot.secret import SecretError
-
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 130
-    except SecretError as exc:  # a missing or different secret: say what to do, no stack trace
-        print(f"steadybot: {exc}", file=sys.stderr)
+    except SecretError as exc:  # a missing, unreadable or different secret: one clear line, no stack trace
+        log.error("steadybot cannot start: %s", exc)
         return 2
 
 
