@@ -173,8 +173,9 @@ async def run_results(work: Path, sizes: Sizes, report: Report, postgres: bool) 
         ["database", "answers", "recent_stats (12 rounds)", "/pulse results", "floor (count per round)",
          "ratio", f"all {sizes.rounds:,} rounds", "all rounds from the answers", "totals written (once)",
          "plan"], rows) + ["", "Sealed rounds are read from their totals (one row per round, written in SQL when "
-                           "the round is sealed); an open round is aggregated from its answers, like the "
-                           "\"from the answers\" column does for every round."])
+                           "the round is sealed); an open round's answers are encrypted until its seal, so it "
+                           "is only counted. The \"from the answers\" column aggregates every round's anonymous "
+                           "rows, what results cost before totals existed."])
     pg = got.get("postgres") or {}
     if "recent_ms" in pg:
         report.target(4, "`/pulse results` aggregate on PostgreSQL (12 newest of 1 000 rounds)", "< 100 ms",

@@ -187,6 +187,10 @@ async def _seal(db: Database, answers: int) -> dict[str, Any]:
     clock = FakeClock(NOW)
     repo = PulseRepo(db, clock, vault=Vault.from_material(b"bench-seal-secret", "bench"))
     place = Place(Platform.SLACK, "CSEAL", "T1", None, False, "seal")
+    if db.is_postgres:  # the bulk fill gave the rounds their ids itself: move the sequence past them
+        async with db.session() as s:
+            await s.execute(text("SELECT setval(pg_get_serial_sequence('pulse_rounds', 'id'), "
+                                 "(SELECT max(id) FROM pulse_rounds))"))
     rnd = await repo.create_round("bench-seal", place, 72)
     people = [(Platform.SLACK, f"USEAL{i:05d}") for i in range(answers + 1)]  # one never answers: no auto-seal
     await repo.add_invitations(rnd.id, people)
