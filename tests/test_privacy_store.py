@@ -157,11 +157,13 @@ def test_sdk_loggers_stay_quiet_at_debug_even_when_a_library_turns_them_up() -> 
     stream = io.StringIO()
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    names = ("slack_sdk.web.async_base_client", "slack_bolt.App", "botbuilder.core", "botframework.connector",
+             "msrest.http_logger", "aiohttp.client", "aiosqlite", "asyncpg", "sqlalchemy.engine.Engine",
+             "steadybot.slack.web", "steadybot.slack.bolt.app")
+    before = {name: logging.getLogger(name).level for name in names}
     setup_logging("DEBUG", stream=stream)
     try:
-        for name in ("slack_sdk.web.async_base_client", "slack_bolt.App", "botbuilder.core", "botframework.connector",
-                     "msrest.http_logger", "aiohttp.client", "aiosqlite", "asyncpg", "sqlalchemy.engine.Engine",
-                     "steadybot.slack.web", "steadybot.slack.bolt.app"):
+        for name in names:
             logger = logging.getLogger(name)
             assert logger.getEffectiveLevel() >= logging.INFO, name
             logger.setLevel(logging.DEBUG)  # a library (or Bolt, copying a level) turns it up later
@@ -172,8 +174,8 @@ def test_sdk_loggers_stay_quiet_at_debug_even_when_a_library_turns_them_up() -> 
             if handler not in handlers:
                 root.removeHandler(handler)
         root.setLevel(level)
-        for name in ("steadybot.slack.web", "steadybot.slack.bolt.app"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
+        for name, was in before.items():  # as they were: other tests read these loggers too
+            logging.getLogger(name).setLevel(was)
     assert "secret-words" not in stream.getvalue() and "the bot's own debug line" in stream.getvalue()
 
 
