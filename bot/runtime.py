@@ -6,7 +6,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -26,6 +26,10 @@ from handlers.core.types import Platform
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
+
+if TYPE_CHECKING:  # imported lazily at run time: a process without Slack or Teams never loads their SDKs
+    from bot.slack.adapter import SlackAdapter
+    from bot.teams.adapter import TeamsAdapter
 
 log = logging.getLogger("steadybot")
 
@@ -47,8 +51,8 @@ class Runtime:
     limiter: RateLimiter
     secret: Secret
     session: aiohttp.ClientSession | None = None
-    slack: Any = None  # bot.slack.adapter.SlackAdapter
-    teams: Any = None  # bot.teams.adapter.TeamsAdapter
+    slack: SlackAdapter | None = None
+    teams: TeamsAdapter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:

@@ -96,8 +96,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = port
-    if site._server is not None and site._server.sockets:  # type: ignore[union-attr]
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if runner.addresses:  # the port actually bound (port 0 picks a free one)
+        bound = runner.addresses[0][1]
     runtime.scheduler.start()
     if runtime.slack is not None and runtime.settings.slack_app_token:
         await runtime.slack.start_socket_mode()

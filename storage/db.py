@@ -20,10 +20,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -67,6 +67,12 @@ class DatabaseDown(StorageUnavailable):
 
 class BusyPool(StorageUnavailable):
     """Every connection stayed busy for a long time: load, not an outage (the breaker stays closed)."""
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE/INSERT matched. `Session.execute` is typed as returning a `Result`, but for
+    DML it returns a `CursorResult`, which is what has `rowcount`."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def is_unavailable(exc: BaseException) -> bool:

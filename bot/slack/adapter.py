@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -20,12 +21,16 @@ from bot.slack.listeners import register
 from bot.slack.sender import SlackSender
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger("steadybot.slack")
 
 
 class SlackAdapter:
-    def __init__(self, settings: Settings, core: Core, store, clock: Clock,  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
                  workspace_per_minute: float = 0.0) -> None:
         self.settings = settings
@@ -46,7 +51,7 @@ class SlackAdapter:
         register(self.app, self.deps)
         self.directory = SlackDirectory(self.client, store.identities)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
-        self._socket = None
+        self._socket: AsyncSocketModeHandler | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""

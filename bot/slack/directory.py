@@ -76,7 +76,8 @@ class SlackDirectory:
         cursor: str | None = None
         for _ in range(200):  # 200 pages × 1000 = far beyond any team
             response = await self.client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
-            ids.extend(m for m in response.get("members", []) if isinstance(m, str))
+            members: list[object] = response.get("members", [])
+            ids.extend(m for m in members if isinstance(m, str))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break

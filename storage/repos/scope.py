@@ -34,7 +34,7 @@ from handlers.scope.ports import (
     Learning,
     Prompt,
 )
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
 
 OPEN = "open"
@@ -69,7 +69,7 @@ class ScopeRepo:
         self.clock = clock
 
     @property
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     @staticmethod
@@ -168,7 +168,7 @@ class ScopeRepo:
                 extension=_cut(decision.extension, 40) or None, meeting_title=_cut(decision.meeting_title) or None,
             ).execution_options(synchronize_session=False)
         )
-        if (claimed.rowcount or 0) == 0:
+        if rowcount(claimed) == 0:
             await s.refresh(row)
             return Decided("already", _prompt(row))
         added = _cut(decision.added) or row.quote
@@ -275,6 +275,8 @@ class ScopeRepo:
         by: dict[str, int] = {}
         false_alarms = 0
         for outcome, false_alarm, n in decided:
+            if outcome is None:  # excluded by the query; keeps the type honest
+                continue
             by[outcome] = by.get(outcome, 0) + n
             if false_alarm:
                 false_alarms += n
