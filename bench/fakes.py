@@ -31,8 +31,8 @@ from typing import Any
 from aiohttp import web
 
 from bench import proc
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
+from support.bf_connector import FakeConnector
+from support.slack_api import FakeSlackApi
 
 
 @dataclass(slots=True)

@@ -18,9 +18,9 @@ from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_app
 from handlers.core.clock import Clock, FakeClock
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
+from support import wire
+from support.bf_connector import FakeConnector
+from support.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from tests.fakes.bf_connector import Sent
+from support.bf_connector import Sent
 from tests.harness import Harness, bolt_idle
 
 idle = bolt_idle

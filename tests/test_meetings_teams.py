@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from handlers.core.types import Place, Platform
 from handlers.meetings.api import hygiene_summary
-from tests.fakes.bf_connector import CHANNEL_ID, Sent
+from support.bf_connector import CHANNEL_ID, Sent
 from tests.harness import Harness
 from tests.meetings_helpers import at, card_actions, channel_activity, fake_pacing
 

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from handlers.core.types import Place, Platform
-from tests.fakes.slack_api import Call
+from support.slack_api import Call
 from tests.harness import Harness, running
 from tests.test_pulse_support import (
     ANSWER,

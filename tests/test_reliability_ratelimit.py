@@ -19,8 +19,8 @@ from bot.outbox.ratelimit import RateLimiter
 from bot.teams.sender import APP_PER_TENANT, CONVERSATION_HOUR, CONVERSATION_SHORT
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target
 from storage.repos.outbox import FAILED, SENT
-from tests.fakes import bf_connector
-from tests.fakes.procs import cli
+from support import bf_connector
+from support.procs import cli
 from tests.harness import Harness, running
 
 

@@ -24,11 +24,11 @@ from storage.migrate import upgrade
 from storage.models.core import OutboxRow
 from storage.models.pulse import PulseRound
 from storage.repos.outbox import OutboxRepo
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.procs import ServeProcess
+from support import wire
+from support.bf_connector import FakeConnector
+from support.procs import ServeProcess
+from support.slack_api import FakeSlackApi
 from tests.fakes.replica import ROUNDS_CHANNEL, round_of
-from tests.fakes.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from handlers.core.types import Place, Platform
 from handlers.scope.api import decisions_summary
+from support import bf_connector
 from tests.cards import assert_valid_card
-from tests.fakes import bf_connector
 from tests.harness import Harness
 from tests.scope_helpers import ORDINARY, SCOPE_CREEP, card_actions, teams_channel_message
 

@@ -25,8 +25,8 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.server import build_app
 from handlers.core.errors import SORRY_BUG
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
+from support import wire
+from support.bf_connector import FakeConnector
 from tests.harness import Harness, running
 
 WAIT = 5.0  # every wait below is bounded by this

@@ -6,7 +6,7 @@ import json
 import time
 
 from handlers.core.types import Place, Platform
-from tests.fakes import wire
+from support import wire
 from tests.harness import SIGNING_SECRET, Harness, running
 from tests.harness import block_texts as _texts
 

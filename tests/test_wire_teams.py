@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.server import build_app
 from handlers.core.types import Place, Platform
+from support import bf_connector
 from tests.cards import assert_valid_card
-from tests.fakes import bf_connector
 from tests.harness import TEST_SECRET, Harness, running
 
 
