@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import ack, aggregate, coldstart, detector, fanout, load, proc, storage_engine, timeparse
+from bench.ack import Plan as AckPlan
 from bench.report import Report, f, table
 
 SECTIONS = ("ack-slack", "ack-teams", "fanout", "results", "detector", "timeparse", "coldstart", "storage")
@@ -28,8 +29,8 @@ SERVER_NICENESS = 10  # measured servers run below the load generator and the fa
 
 @dataclass(frozen=True)
 class Sizes:
-    ack: ack.Plan
-    ack_teams: ack.Plan
+    ack: AckPlan
+    ack_teams: AckPlan
     ack_channels: int
     fanout_members: int
     fanout_window: float  # seconds of sending watched after the first DM

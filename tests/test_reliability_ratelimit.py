@@ -343,7 +343,7 @@ async def test_a_429_on_the_history_check_holds_that_method_not_the_channels(bot
 
 
 async def test_5xx_and_dropped_connections_back_off_with_jitter_then_fail_visibly(
-        sqlite_url: str, caplog: pytest.CaptureFixture[str]) -> None:
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
     async with running(sqlite_url) as bot:
         def broken(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
             target = params.get("channel")
@@ -363,7 +363,7 @@ async def test_5xx_and_dropped_connections_back_off_with_jitter_then_fail_visibl
         bot.slack.faults += [broken, flaky_twice]
         # Every retry after an ambiguous failure checks the history first (Tier 3, paced in real time); this
         # test moves a fake clock through minutes of backoff in a few real seconds, so it widens that budget.
-        bot.runtime.slack.sender.tier3_per_minute = 6000.0
+        bot.slack_adapter.sender.tier3_per_minute = 6000.0
         now = bot.clock.now()
         await bot.runtime.outbox.enqueue([OutboxItem(channel(c), now, reply=Reply(f"to {c}"))
                                           for c in ("CBROKEN1", "CBROKEN2", "CDROP", "CFLAKY")])
