@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import CursorResult, Result, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -245,11 +245,13 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     then writes never fails half-way with SQLITE_BUSY (SQLAlchemy's recipe for pysqlite/aiosqlite)."""
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         sqlite_connection_settings(dbapi_conn)
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # Straight on the aiosqlite connection: one hand-off to its thread, where a statement through the
         # DBAPI adapter takes three (cursor, execute, close), each ~0.1 ms of thread switching (bench/).
-        await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection has its aiosqlite connection
+        await_(driver.execute("BEGIN IMMEDIATE"))

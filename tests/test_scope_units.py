@@ -24,7 +24,7 @@ from handlers.scope import cards, meeting
 from handlers.scope.actions import format_extension, pair_of, parse_extension, prompt_id_of
 from handlers.scope.api import decisions_summary
 from handlers.scope.commands import pick
-from handlers.scope.ports import ChannelLearning, Item, Prompt
+from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt
 from handlers.scope.watch import MOST_EAGER, sensitivity_of, watch_message
 from tests.cards import assert_valid_blocks, assert_valid_card
 
@@ -43,7 +43,7 @@ def _prompt(source: str = "watch", **kw: Any) -> Prompt:
 
 
 def _item(n: int, text: str) -> Item:
-    return Item(id=n, kind="commitment", text=text, created_at=NOW)
+    return Item(id=n, kind=ItemKind.COMMITMENT, text=text, created_at=NOW)
 
 
 # ---- amounts of time ------------------------------------------------------------------------------------
