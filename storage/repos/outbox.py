@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
@@ -32,7 +33,20 @@ from storage.bulk import insert_new, table_of
 from storage.db import Database, rowcount
 from storage.models.core import OutboxRow
 
-PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = "pending", "sending", "sent", "failed", "skipped", "cancelled"
+
+class OutboxStatus(StrEnum):
+    """An outbox row's state; the values are what the `outbox.status` column stores."""
+
+    PENDING = "pending"  # waiting for its due time
+    SENDING = "sending"  # claimed by a worker until its lease ends
+    SENT = "sent"
+    FAILED = "failed"  # gave up (permanent error, or out of attempts)
+    SKIPPED = "skipped"  # too late to be useful, or nothing to send any more
+    CANCELLED = "cancelled"
+
+
+PENDING, SENDING, SENT = OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT
+FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.CANCELLED
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
 
