@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,6 @@ class Runtime:
     session: aiohttp.ClientSession | None = None
     slack: SlackAdapter | None = None
     teams: TeamsAdapter | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
         self.scheduler.shutdown()

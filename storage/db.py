@@ -72,7 +72,7 @@ class BusyPool(StorageUnavailable):
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE/DELETE/INSERT matched. `Session.execute` is typed as returning a `Result`, but for
     DML it returns a `CursorResult`, which is what has `rowcount`."""
-    return cast("CursorResult[Any]", result).rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -128,10 +128,6 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
-
-    @property
-    def is_down(self) -> bool:
-        return self._down_since is not None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

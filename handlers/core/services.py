@@ -18,7 +18,6 @@ class CoreSettings:
 
     default_tz: str = "UTC"
     admins: frozenset[str] = frozenset()
-    bot_name: str = "steadybot"
 
 
 @dataclass(slots=True)
