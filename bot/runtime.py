@@ -99,11 +99,8 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
     core = Core(registry, services)
-    # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
-    # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →
-    # 99.8 % of the allowed rate, 32 → 90.6 %). With it off: 64 on SQLite (one process; ~25 % more than 32,
-    # 128 adds little), 32 on PostgreSQL, where replicas share a fan-out batch by batch and a worker twice
-    # as fast cleared its batch and claimed the next before the others' tick (tests/test_reliability_replicas).
+    # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
+    # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
     unpaced = 32 if store.db.is_postgres else 64
     concurrency = 16 if settings.slack_posts_per_minute > 0 else unpaced
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,

@@ -1,6 +1,6 @@
 """The database: plain URLs in, the right async driver out, and failures mapped to StorageUnavailable.
 
-Decision (measured in bench/): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
+Decision (its measured cost: docs/benchmarks.md#database-engine): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
 than a sync engine behind `asyncio.to_thread`. Both keep the event loop free; the async engine avoids a
 thread hop per query and lets PostgreSQL use a real connection pool shared by all coroutines.
 
@@ -91,7 +91,7 @@ class Database:
         kwargs: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if self.dialect == "postgresql":
             # Every connection a session may hold (see _slots) stays pooled: overflow connections would be
-            # opened and closed again under load (a TCP + TLS + startup handshake each, measured in bench/).
+            # opened and closed again under load, a handshake each (docs/benchmarks.md#postgresql-pool).
             kwargs.update(pool_size=pool_size * 2, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
                           pool_recycle=1800,
                           connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
@@ -104,7 +104,7 @@ class Database:
             if database and database != ":memory:":
                 # One connection, shared in turn: SQLite has one writer anyway, and every transaction here
                 # begins IMMEDIATE, so a second connection would only wait in SQLite's busy handler, which
-                # sleeps 1–100 ms at a time (measured in bench/: one connection doubles the fan-out rate).
+                # sleeps 1–100 ms at a time (docs/benchmarks.md#pulse-fan-out-target-3).
                 # Sessions queue for it in the pool instead, in order, without sleeping.
                 # The pool keeps its reset-on-return rollback: it costs a thread hand-off per transaction,
                 # but a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
@@ -247,7 +247,7 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Straight on the aiosqlite connection: one hand-off to its thread, where a statement through the
-        # DBAPI adapter takes three (cursor, execute, close), each ~0.1 ms of thread switching (bench/).
+        # DBAPI adapter takes three (docs/benchmarks.md#sqlite-thread-hand-offs).
         driver = conn.connection.driver_connection
         assert driver is not None  # an open connection has its aiosqlite connection
         await_(driver.execute("BEGIN IMMEDIATE"))

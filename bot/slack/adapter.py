@@ -37,7 +37,7 @@ class SlackAdapter:
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         self.app = AsyncApp(
-            name="steadybot",  # without a name Bolt calls inspect.stack(): ~0.15 s of every start (bench/)
+            name="steadybot",  # without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack)
             signing_secret=settings.slack_signing_secret,
             client=self.client,
             process_before_response=False,
@@ -105,8 +105,8 @@ class SlackAdapter:
 
 def _web_logger(level: str) -> logging.Logger:
     """slack_sdk formats every request and response (blocks included) for its debug log whenever its
-    logger's own level is unset — even when nothing would print it: ~10 % of a fan-out's CPU (bench/). Its
-    logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
+    logger's own level is unset — even when nothing would print it (docs/benchmarks.md#slack_sdks-debug-log).
+    Its logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
     logger = logging.getLogger("steadybot.slack.web")
     number = logging.getLevelName(level)  # "INFO" → 20; an unknown name comes back as a string
     logger.setLevel(number if isinstance(number, int) else logging.INFO)

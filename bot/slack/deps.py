@@ -44,7 +44,7 @@ class SlackDeps:
     @asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
         """The work a listener does after its ack: first one turn of the event loop, so the ack's HTTP
-        response is written before this request's work starts (measured: ~0.4 ms off every event's ack);
+        response is written before this request's work starts (docs/benchmarks.md#slack-work-after-the-ack);
         then, while a burst of requests is still arriving, a short wait so their acks go first; then a
         place in the lane. Counted while it runs, so a graceful stop can let it finish (`settle`)."""
         self.in_flight += 1

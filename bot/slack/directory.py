@@ -81,9 +81,8 @@ class SlackDirectory:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break
-        # A few workers, not one task per member: a 10 000-person channel must not hold 10 000 lookups
-        # (and their answers, waiting for a database connection) in memory at once — measured in bench/ at
-        # ~30 KB of peak RSS per member.
+        # A few workers, not one task per member: a big channel must not hold every lookup (and its answer,
+        # waiting for a database connection) in memory at once (docs/benchmarks.md#slack-channel-members).
         unique = list(dict.fromkeys(ids))
         now = time.monotonic()
         unknown = {uid for uid in unique if not (uid in self._people and now - self._people[uid][0] < CACHE_SECONDS)}
