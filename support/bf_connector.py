@@ -22,7 +22,9 @@ TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:team-general@thread.tacv2"
 
-Fault = Callable[[str, str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+#: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
+FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
+Fault = Callable[[str, str, dict[str, Any]], FaultAnswer]
 
 
 @dataclass(slots=True)

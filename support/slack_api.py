@@ -27,7 +27,9 @@ BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T1"
 
-Fault = Callable[[str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+#: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
+FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
+Fault = Callable[[str, dict[str, Any]], FaultAnswer]
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ import itertools
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -37,7 +38,7 @@ FAN_OUT = 900
 TEAM = {f"U{i:03d}": "Europe/Berlin" for i in range(1, 21)}
 
 
-async def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

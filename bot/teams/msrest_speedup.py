@@ -19,5 +19,5 @@ def apply() -> bool:
     codes = getattr(ClientRetryPolicy, "safe_codes", None)
     if not isinstance(codes, list):
         return False
-    ClientRetryPolicy.safe_codes = frozenset(codes)  # type: ignore[assignment]
+    ClientRetryPolicy.safe_codes = frozenset(codes)  # type: ignore[assignment]  # msrest declares a list; only `in` is used
     return True
