@@ -29,15 +29,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import pytest
 
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector, Sent
-from tests.fakes.procs import ServeProcess, cli
-from tests.fakes.slack_api import FakeSlackApi
+from support import wire
+from support.bf_connector import FakeConnector, Sent
+from support.procs import ServeProcess, cli
+from support.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET, Harness, block_texts
 from tests.test_pulse_support import ANSWER, answer_slack, pulse_now, slack_team, text_of
 
@@ -73,12 +73,13 @@ class Remote:
     responses: int = 0
     log_path: Path = field(default_factory=Path)
 
-    slash = Harness.slash
-    slash_reply = Harness.slash_reply
-    press = Harness.press
-    submit = Harness.submit
-    event = Harness.event
-    activity = Harness.activity
+    # Harness's own request builders: they only use post_slack, slack, connector and responses
+    slash: ClassVar[Any] = Harness.slash
+    slash_reply: ClassVar[Any] = Harness.slash_reply
+    press: ClassVar[Any] = Harness.press
+    submit: ClassVar[Any] = Harness.submit
+    event: ClassVar[Any] = Harness.event
+    activity: ClassVar[Any] = Harness.activity
 
     async def post_slack(self, body: str, content_type: str = "application/x-www-form-urlencoded",
                          timestamp: int | None = None, headers: dict[str, str] | None = None) -> Any:

@@ -28,8 +28,8 @@ from storage.migrate import upgrade
 from storage.models.core import Identity
 from storage.models.pulse import PulsePending, PulsePerson
 from storage.store import Store
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
+from support.bf_connector import FakeConnector
+from support.slack_api import FakeSlackApi
 from tests.harness import TEST_SECRET
 
 PLACE = Place(Platform.SLACK, "C1", "T1", name="team")
@@ -186,7 +186,7 @@ async def test_the_fakes_delete_like_the_platforms() -> None:
         async with aiohttp.ClientSession() as http:
             async def call(method: str, **params: str) -> dict[str, object]:
                 async with http.post(slack.url + method, data=params) as response:
-                    return await response.json()  # type: ignore[no-any-return]
+                    return dict(await response.json())
 
             posted = await call("chat.postMessage", channel="U1", text="journal")
             assert (await call("chat.delete", channel=str(posted["channel"]), ts=str(posted["ts"])))["ok"] is True

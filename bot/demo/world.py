@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from handlers.core.types import Choice, Form, Person, Place, Platform
+from handlers.core.types import Choice, Form, MessageRef, Person, Place, Platform
 
 COMMENTS = (
     "The on-call week was rough.", "Good focus time lately, thanks!",
@@ -91,3 +91,7 @@ class DemoDirectory:
 
     async def owner_ids(self, place: Place) -> set[str]:
         return {self.world.you.id}
+
+    async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
+        """The demo prints to a terminal: nothing it printed can be taken back."""
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -20,21 +21,25 @@ from bot.slack.listeners import register
 from bot.slack.sender import SlackSender
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger("steadybot.slack")
 
 
 class SlackAdapter:
-    def __init__(self, settings: Settings, core: Core, store, clock: Clock,  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
                  workspace_per_minute: float = 0.0) -> None:
         self.settings = settings
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         self.app = AsyncApp(
-            # Without a name Bolt calls inspect.stack(): ~0.15 s of every start (bench/). The name is also the
-            # logger Bolt writes to, with the level of `logger` below copied onto it: under steadybot.slack.bolt
-            # it stays held at INFO with the other SDK loggers (bot/logs.py), and never touches "steadybot".
+            # Without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack). The name
+            # is also the logger Bolt writes to, with the level of `logger` below copied onto it: under
+            # steadybot.slack.bolt it stays held at INFO with the other SDK loggers (bot/logs.py).
             name="steadybot.slack.bolt.app",
             signing_secret=settings.slack_signing_secret,
             client=self.client,
@@ -49,7 +54,7 @@ class SlackAdapter:
         register(self.app, self.deps)
         self.directory = SlackDirectory(self.client, store.identities)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
-        self._socket = None
+        self._socket: AsyncSocketModeHandler | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""
@@ -103,8 +108,8 @@ class SlackAdapter:
 
 def _web_logger(level: str) -> logging.Logger:
     """slack_sdk formats every request and response (blocks included) for its debug log whenever its
-    logger's own level is unset — even when nothing would print it: ~10 % of a fan-out's CPU (bench/). Its
-    logger gets an explicit level, never below INFO: its DEBUG lines are request and response bodies (a
+    logger's own level is unset — even when nothing would print it (docs/benchmarks.md#slack_sdks-debug-log).
+    Its logger gets an explicit level, never below INFO: its DEBUG lines are request and response bodies (a
     person's journal, modal contents), which never reach a log whatever STEADYBOT_LOG_LEVEL says (issue 12;
     bot/logs.py also filters them out)."""
     logger = logging.getLogger("steadybot.slack.web")

@@ -41,9 +41,9 @@ from handlers.pulse.model import (
     RoundStats,
     Schedule,
 )
-from storage.bulk import insert_new
+from storage.bulk import insert_new, table_of
 from storage.crypto import KeyMismatch, Vault, ephemeral_vault
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.core import Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -151,7 +151,7 @@ class PulseRepo:
             await self.db.scrub(["pulse_journal"])
         return done
 
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     # ---- schedules ---------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class PulseRepo:
                        PulseSchedule.next_occurrence == expected.strftime(_OCCURRENCE))
                 .values(next_occurrence=following.strftime(_OCCURRENCE))
             )
-            return (result.rowcount or 0) == 1
+            return rowcount(result) == 1
 
     # ---- rounds ------------------------------------------------------------------------------------
     async def create_round(self, key: str, place: Place, window_hours: int, *, schedule_id: int | None = None,
@@ -239,12 +239,12 @@ class PulseRepo:
     async def add_invitations(self, round_id: int, people: Sequence[tuple[Platform, str]]) -> None:
         rows = [{"round_id": round_id, "platform": p.value, "user_id": u[:200], "answered": False}
                 for p, u in dict.fromkeys(people)]
-        people = [{"platform": r["platform"], "user_id": r["user_id"], "opted_out": False, "journal": False,
-                   "journal_asked": False, "reflect": False, "tz": None, "reflect_queued": None} for r in rows]
+        persons = [{"platform": r["platform"], "user_id": r["user_id"], "opted_out": False, "journal": False,
+                    "journal_asked": False, "reflect": False, "tz": None, "reflect_queued": None} for r in rows]
         async with self.db.session() as s:
-            await insert_new(s, PulseParticipation.__table__, rows, ["round_id", "platform", "user_id"])
+            await insert_new(s, table_of(PulseParticipation), rows, ["round_id", "platform", "user_id"])
             # Each invited person's own row exists from the invitation on, never first written by an answer.
-            await insert_new(s, PulsePerson.__table__, people, ["platform", "user_id"])
+            await insert_new(s, table_of(PulsePerson), persons, ["platform", "user_id"])
 
     async def finish_invitations(self, round_id: int, first_due: datetime | None, closes_at: datetime) -> Round:
         async with self.db.session() as s:
@@ -318,7 +318,7 @@ class PulseRepo:
                        PulseRound.closes_at <= now)
                 .values(sealed=True)
             )
-            if (claimed.rowcount or 0) != 1:
+            if rowcount(claimed) != 1:
                 return False
             # Answers written in plain text before revision 0120 (an upgrade during an open round) are
             # rewritten with the others; every other answer is a box that opens only with the secret. A box
@@ -419,8 +419,7 @@ class PulseRepo:
             round_id, platform, user_id = key
             rnd = rounds.get(round_id)
             state = answered.get((round_id, platform.value, user_id)) if rnd is not None else None
-            person = prefs.get((platform.value, user_id), Prefs()) if state is False else Prefs()
-            out[key] = (rnd, state, person)
+            out[key] = (rnd, state, prefs.get((platform.value, user_id), Prefs()) if state is False else Prefs())
         return out
 
     async def invitation(self, round_id: int, platform: Platform, user_id: str) -> bool | None:
@@ -432,7 +431,7 @@ class PulseRepo:
         async with self.db.session() as s:
             gone = await s.execute(delete(PulseParticipation).where(
                 *self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False)))
-            if gone.rowcount:
+            if rowcount(gone):
                 await s.execute(update(PulseRound).where(PulseRound.id == round_id, PulseRound.invited > 0,
                                                          PulseRound.sealed.is_(False))
                                 .values(invited=PulseRound.invited - 1))
@@ -454,7 +453,7 @@ class PulseRepo:
                 .where(*self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False))
                 .values(answered=True)
             )
-            if (flipped.rowcount or 0) != 1:
+            if rowcount(flipped) != 1:
                 exists = await s.scalar(select(PulseParticipation.answered).where(
                     *self._participant(round_id, platform, user_id)))
                 return Recorded(Outcome.ALREADY if exists is not None else Outcome.NOT_INVITED, current)
@@ -615,13 +614,13 @@ class PulseRepo:
             gone = await s.execute(delete(PulseJournalMessage).where(
                 PulseJournalMessage.platform == platform.value, PulseJournalMessage.user_id == user_id,
                 PulseJournalMessage.message_id == message_id))
-            return bool(gone.rowcount)
+            return bool(rowcount(gone))
 
     async def delete_journal(self, platform: Platform, user_id: str) -> int:
         async with self.db.session() as s:
             result = await s.execute(delete(PulseJournalEntry).where(
                 PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id))
-            return result.rowcount or 0
+            return rowcount(result)
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
         """Delete every row that names the person: their identity (name, timezone, DM line), journal, journal
@@ -663,8 +662,8 @@ class PulseRepo:
                     person.tz = person.reflect_queued = None
                 else:
                     await s.delete(person)
-        report = ForgetReport(platform, user_id, journal.rowcount or 0, participation.rowcount or 0,
-                              messages.rowcount or 0, had_prefs, bool(identity.rowcount), kept_optout,
+        report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
+                              rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
                               tuple(MessageRef(platform, c, m) for c, m in shown))
         if report.anything:
             await self.db.scrub(FORGET_TABLES)
