@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -222,3 +223,19 @@ async def test_the_sqlite_wal_is_empty_after_a_seal(sqlite_url: str, tmp_path: P
         assert (tmp_path / "steadybot.db").read_bytes().count(b"wal-check") == 1
     finally:
         await db.dispose()
+
+
+async def test_forget_clears_the_person_as_author_of_settings_and_schedules(store: Store) -> None:
+    from handlers.core.recurrence import parse_recurrence
+
+    rule = parse_recurrence("every friday at 3pm")
+    await store.pulse.set_schedule(PLACE, "every friday at 3pm", rule, rule.next_after(
+        store.pulse.clock.now().replace(tzinfo=None)), 72, "ULEAD")
+    settings = replace(await store.settings.get(PLACE), min_respondents=4)
+    await store.settings.put(PLACE, settings, Person(Platform.SLACK, "ULEAD"))
+    report = await store.pulse.forget(Platform.SLACK, "ULEAD")
+    assert report.authored == 2
+    async with store.db.session() as s:
+        assert (await s.execute(text("SELECT created_by FROM pulse_schedules"))).scalar() == ""
+        assert (await s.execute(text("SELECT updated_by FROM channel_settings"))).scalar() == ""
+    assert (await store.settings.get(PLACE)).min_respondents == 4  # the setting itself stays

@@ -37,6 +37,8 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
             f"{their} name, timezone and direct-message line" if r.identity else "no stored name (none was kept)"]
     if r.preferences and not r.kept_optout:
         done.append(f"{their} pulse preferences")
+    if r.authored:
+        done.append(f"{their} name as author on {plural(r.authored, 'pulse schedule or channel setting', 'pulse schedules and channel settings')}")
     shown = len(r.journal_messages)
     if shown:
         done.append(f"{r.deleted_messages} of {plural(shown, 'journal message')} in {their} chat")
@@ -47,4 +49,6 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         kept.append(f"{shown - r.deleted_messages} journal message(s) the platform would not let me delete")
     kept.append("journal listings shown before this version of the bot in a direct message, which were not "
                 "recorded (delete them in the chat)")
+    kept.append(f"meetings, agenda items, pre-read questions and answers, and timers that name {them} as "
+                "organiser or author (they belong to the team's meetings)")
     return "deleted " + ", ".join(done) + ". Not deleted: " + "; ".join(kept) + "."

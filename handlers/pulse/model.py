@@ -144,6 +144,7 @@ class ForgetReport:
     kept_optout: bool = False  # one row stays: their id and "opted out", so no pulse DM reaches them again
     journal_messages: tuple[MessageRef, ...] = ()  # messages in their chat that show their journal
     deleted_messages: int = 0  # of those, deleted on the platform (set by whoever could reach it)
+    authored: int = 0  # "set up by" / "changed by" marks on pulse schedules and channel settings, cleared
 
     @property
     def anything(self) -> bool:

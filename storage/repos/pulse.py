@@ -44,7 +44,7 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import KeyMismatch, Vault, ephemeral_vault
 from storage.db import Database, rowcount
-from storage.models.core import Identity, OutboxRow
+from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
     KeyCheck,
@@ -68,7 +68,7 @@ _OCCURRENCE = "%Y-%m-%dT%H:%M"
 SEAL_TABLES = ("pulse_pending", "pulse_answers", "pulse_comments", "pulse_participation", "pulse_round_totals",
                "pulse_rounds", "pulse_people", "pulse_journal")
 FORGET_TABLES = ("identities", "pulse_people", "pulse_journal", "pulse_journal_messages", "pulse_participation",
-                 "pulse_rounds", "outbox")
+                 "pulse_rounds", "outbox", "pulse_schedules", "channel_settings")
 
 
 def _occurrence(text: str | None) -> datetime | None:
@@ -653,6 +653,12 @@ class PulseRepo:
             messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key))
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
+            # Who set up a schedule or changed a channel's settings: a mark nothing reads back, cleared.
+            authored = rowcount(await s.execute(update(PulseSchedule).where(
+                PulseSchedule.platform == platform.value, PulseSchedule.created_by == user_id).values(created_by="")))
+            authored += rowcount(await s.execute(update(ChannelSettingsRow).where(
+                ChannelSettingsRow.platform == platform.value, ChannelSettingsRow.updated_by == user_id)
+                .values(updated_by="")))
             person = await s.get(PulsePerson, (platform.value, user_id))
             had_prefs = person is not None
             kept_optout = bool(person is not None and person.opted_out)
@@ -664,7 +670,7 @@ class PulseRepo:
                     await s.delete(person)
         report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
                               rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
-                              tuple(MessageRef(platform, c, m) for c, m in shown))
+                              tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored)
         if report.anything:
             await self.db.scrub(FORGET_TABLES)
         return report
