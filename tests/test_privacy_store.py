@@ -239,3 +239,13 @@ async def test_forget_clears_the_person_as_author_of_settings_and_schedules(stor
         assert (await s.execute(text("SELECT created_by FROM pulse_schedules"))).scalar() == ""
         assert (await s.execute(text("SELECT updated_by FROM channel_settings"))).scalar() == ""
     assert (await store.settings.get(PLACE)).min_respondents == 4  # the setting itself stays
+
+
+async def test_serve_with_another_secret_exits_with_one_clear_line(sqlite_url: str) -> None:
+    from support.procs import cli
+
+    first = await build_runtime(Settings(database_url=sqlite_url, secret=TEST_SECRET))
+    await first.close()
+    code, out, err = await cli("serve", "--port", "0", env={"DATABASE_URL": sqlite_url, "STEADYBOT_SECRET": "y" * 40})
+    assert code == 2, (out, err)
+    assert "another secret" in err and "STEADYBOT_SECRET" in err and "Traceback" not in err
