@@ -62,6 +62,9 @@ class SlackReplier:
         text = reply.fallback[:3000]
         if reply.replace_original and self.origin is not None:
             if self.origin_is_ephemeral and self.respond is not None:
+                if reply.delete_original:
+                    await self.respond(delete_original=True)
+                    return
                 await self.respond(text=text, blocks=blocks, replace_original=True)
             else:
                 await self.client.chat_update(channel=self.origin.channel_id, ts=self.origin.message_id,

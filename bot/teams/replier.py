@@ -43,6 +43,9 @@ class TeamsReplier:
     async def _send_one(self, reply: Reply) -> None:
         activity = card_activity(reply)
         reply_to = self.context.activity.reply_to_id
+        if reply.replace_original and reply.delete_original and reply_to:
+            await self.context.delete_activity(reply_to)
+            return
         if reply.replace_original and reply_to:
             activity.id = reply_to
             activity.type = ActivityTypes.message

@@ -166,6 +166,9 @@ class Reply:
     # Must not stay in the chat's history (a person's journal): Slack shows it ephemeral even in a DM; Teams
     # sends a card whose message id is recorded, so the person's "delete" button and a forget can remove it.
     transient: bool = False
+    # With replace_original: remove the message the interaction came from where the platform allows (Teams
+    # delete activity, Slack deletes an ephemeral message); elsewhere it is replaced by this reply's text.
+    delete_original: bool = False
 
     @property
     def fallback(self) -> str:

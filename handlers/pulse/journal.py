@@ -163,10 +163,10 @@ def make_journal_handlers(questions: QuestionSet) -> tuple[MeHandler, ActionHand
             await store.set_prefs(who.platform, who.id, journal_asked=True)
             return Reply("Okay — no journal. If you change your mind: `/pulse me on`.",
                          visibility=Visibility.PRIVATE, replace_original=True)
-        if action == "hide":  # the journal message leaves the chat: its content replaced, its record dropped
+        if action == "hide":  # the journal message leaves the chat (deleted where possible), its record dropped
             if interaction.message is not None:
                 await store.forget_journal_message(who.platform, who.id, interaction.message.message_id)
-            return Reply(HIDDEN, visibility=Visibility.PRIVATE, replace_original=True)
+            return Reply(HIDDEN, visibility=Visibility.PRIVATE, replace_original=True, delete_original=True)
         if action == "delete":
             deleted = await store.delete_journal(who.platform, who.id)
             await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)

@@ -1,0 +1,44 @@
+"""Issue 12: the journal (`/pulse me`) is shown where it does not stay in the chat's history. Slack: always
+ephemeral, also when typed in a DM, and its "Delete this message" button deletes the ephemeral message.
+Teams: a card whose message id is recorded; its button deletes it (Bot Framework delete activity), and so
+does a forget."""
+
+from __future__ import annotations
+
+from bot.teams.render import ACTION_KEY, VALUE_KEY
+from handlers.core.types import Platform
+from handlers.pulse.journal import HIDE
+from tests.harness import Harness, block_texts
+
+
+async def test_teams_journal_card_is_recorded_and_deleted_by_its_button(bot: Harness) -> None:
+    await bot.teams(bot.activity("pulse me on"))
+    before = len(bot.connector.sent)
+    await bot.teams(bot.activity("pulse me"))
+    [card] = (await bot.connector.wait_for(before + 1))[before:]
+    assert "Your pulse journal" in card.text and "Delete this message" in str(card.card)
+    [ref] = await bot.runtime.store.pulse.journal_messages(Platform.TEAMS, "29:u1")
+    assert (ref.channel_id, ref.message_id) == (card.conversation_id, card.activity["_id"])
+    await bot.teams(bot.activity(value={ACTION_KEY: HIDE, VALUE_KEY: ""}, reply_to_id=ref.message_id))
+    deletes = [s for s in bot.connector.sent if s.kind == "delete"]
+    assert [(d.conversation_id, d.reply_to) for d in deletes] == [(ref.channel_id, ref.message_id)]
+    assert await bot.runtime.store.pulse.journal_messages(Platform.TEAMS, "29:u1") == []
+
+
+async def test_slack_journal_is_ephemeral_even_in_a_dm_and_its_button_deletes_it(bot: Harness) -> None:
+    bot.slack.add_user("U1", "Ana", tz="UTC")
+    await bot.slash_reply("/pulse", "me on", user="U1")
+    shown = await bot.slash_reply("/pulse", "me", user="U1")
+    assert shown.get("response_type") == "ephemeral" and HIDE in str(shown.get("blocks"))
+    posts = len(bot.slack.calls_to("chat.postMessage"))
+    await bot.event({"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "pulse me",
+                     "ts": "1700000001.000100"})
+    [ephemeral] = await bot.slack.wait_for("chat.postEphemeral")
+    assert "Your pulse journal" in block_texts(ephemeral.params) and ephemeral.params["user"] == "U1"
+    await bot.settle()
+    assert not [c for c in bot.slack.calls_to("chat.postMessage")[posts:] if "journal" in block_texts(c.params)]
+    before = len(bot.slack.responses)
+    response = await bot.press(HIDE, "", user="U1", channel="D1", is_ephemeral=True)
+    assert response.status == 200
+    [deleted] = (await bot.slack.wait_for_responses(before + 1))[before:]
+    assert deleted.get("delete_original") is True
