@@ -94,7 +94,8 @@ async def build_runtime(
     senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
+                        signer=secret.signer)
     core = Core(registry, services)
     # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
     # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →

@@ -1,0 +1,58 @@
+"""`/steadybot report` in chat (Slack and Teams): the team's last 12 weeks, privacy rules, observations."""
+
+from __future__ import annotations
+
+import json
+
+from tests.harness import Harness, running
+from tests.reports_helpers import seed_history
+from tests.test_pulse_support import slack_team, text_of
+
+
+async def test_report_in_slack_shows_pulse_meetings_decisions_and_observations(db_url: str) -> None:
+    async with running(db_url) as bot:
+        slack_team(bot, {f"U{i}": "UTC" for i in range(1, 8)})
+        await seed_history(bot)
+        before = len(bot.slack.responses)
+        response = await bot.slash("/steadybot", "report", user="U2")
+        assert response.status == 200
+        replies = await bot.slack.wait_for_responses(before + 2)
+        report, link = text_of(replies[before]), replies[before + 1]
+        assert "Team health for #team — the last 12 weeks" in report
+        assert "7 rounds shown" in report  # 8 rounds, one below the threshold does not exist here
+        assert "*Energy* — " in report and "trend" in report
+        assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in report
+        assert "*Meetings* — 56 held, 47.3 h · 57% with an agenda" in report
+        assert "*Scope creep* — 2 dropped · 2 deadline moved · 2 parked · 3 not scope creep" in report
+        assert "What goes together" in report and "followed" in report
+        assert "SECRET" not in report and "comment" not in report
+        assert link["response_type"] == "ephemeral" and report.count("\n") > 5
+        url = next(e["url"] for b in link["blocks"] if b["type"] == "actions" for e in b["elements"])
+        assert "/reports/" in url
+
+
+async def test_report_before_any_round_is_friendly(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC"})
+    before = len(bot.slack.responses)
+    await bot.slash("/steadybot", "report")
+    replies = await bot.slack.wait_for_responses(before + 2)
+    text = text_of(replies[before])
+    assert "no pulse round of the last 12 weeks had at least 5 answers" in text
+    assert "no meetings recorded here" in text
+
+
+async def test_report_refuses_direct_messages_and_extra_words(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC"})
+    text = text_of(await bot.slash_reply("/steadybot", "report everything"))
+    assert "takes nothing after it" in text
+
+
+async def test_report_typed_in_teams_sends_the_link_to_the_1to1_chat(sqlite_url: str) -> None:
+    async with running(sqlite_url) as bot:
+        await bot.teams(bot.activity("steadybot report", conversation_type="channel", mention=True))
+        await bot.settle()
+        sent = bot.connector.sent
+        report = next(s for s in sent if "Team health for" in json.dumps(s.activity))
+        link = next(s for s in sent if "Action.OpenUrl" in json.dumps(s.activity))
+        assert "1on1" in link.conversation_id or link.conversation_id != report.conversation_id
+        assert "/reports/" in json.dumps(link.activity)
