@@ -56,3 +56,15 @@ async def test_report_typed_in_teams_sends_the_link_to_the_1to1_chat(sqlite_url:
         link = next(s for s in sent if "Action.OpenUrl" in json.dumps(s.activity))
         assert "1on1" in link.conversation_id or link.conversation_id != report.conversation_id
         assert "/reports/" in json.dumps(link.activity)
+
+
+def test_public_url_setting() -> None:
+    import pytest
+
+    from bot.config import Settings
+
+    assert Settings.from_env({"STEADYBOT_PUBLIC_URL": "https://bot.example.com/"}).core().public_url == \
+        "https://bot.example.com"
+    assert Settings.from_env({"PORT": "8080", "HOST": "0.0.0.0"}).core().public_url == "http://127.0.0.1:8080"
+    with pytest.raises(ValueError, match="STEADYBOT_PUBLIC_URL"):
+        Settings.from_env({"STEADYBOT_PUBLIC_URL": "javascript:alert(1)"})
