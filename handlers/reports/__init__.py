@@ -5,7 +5,7 @@ digest. See docs/reports.md."""
 from __future__ import annotations
 
 from handlers.core.registry import Registry
-from handlers.reports import shortcut
+from handlers.reports import digest, shortcut
 from handlers.reports.commands import LINK_BUTTON, OPEN_PAGE, press_link, press_page
 
 
@@ -13,3 +13,4 @@ def register(registry: Registry) -> None:
     registry.action(OPEN_PAGE, press_page)
     registry.action(LINK_BUTTON, press_link)
     registry.action(shortcut.ACTION, shortcut.prompt_on_message)
+    registry.outbox_kind(digest.KIND, digest.prepare_digest)
