@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, commands, events, shortcut, views
+from bot.slack.listeners import actions, commands, events, home, shortcut, views
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -14,6 +14,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     # buttons and forms already avoid (ack_first), so matchers they skip are time off their ack.
     events.register(app, deps)
     commands.register(app, deps)
+    home.register(app, deps)  # before `actions`: its `home.…` buttons come from the Home tab (no channel)
     actions.register(app, deps)
     views.register(app, deps)
     shortcut.register(app, deps)
