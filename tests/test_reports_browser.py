@@ -3,7 +3,7 @@ selenium; never a downloaded browser). The page is opened from the link the bot 
 every chart renders, the console stays clean, no request leaves the server, a screenshot is saved as a test
 artifact, and expired or altered links show the 403 page.
 
-`STEADYBOT_UPDATE_SCREENSHOT=1` also writes docs/report.png (the README's screenshot)."""
+`STEADYBOT_UPDATE_SCREENSHOT=1` also writes docs/report.png (the README's screenshot) from the demo's page."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _browser() -> Any:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
-def inspect_page(url: str, screenshot: Path | None, dark: bool = False) -> dict[str, Any]:
+def inspect_page(url: str, screenshot: Path | None, dark: bool = False, max_height: int = 12000) -> dict[str, Any]:
     driver = _browser()
     try:
         if dark:
@@ -68,7 +68,7 @@ def inspect_page(url: str, screenshot: Path | None, dark: bool = False) -> dict[
             };""")
         logs = driver.get_log("browser")
         if screenshot is not None:
-            driver.set_window_size(1000, min(int(facts["height"]) + 40, 12000))
+            driver.set_window_size(1000, min(int(facts["height"]) + 40, max_height))
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(screenshot))
         facts["logs"] = logs
@@ -93,8 +93,6 @@ async def test_report_page_in_headless_chromium(sqlite_url: str) -> None:
         assert light["width"] <= 1000  # nothing wider than the window
         assert light["background"] == "rgb(255, 255, 255)"
         assert (ARTIFACTS / "report.png").stat().st_size > 10_000
-        if os.environ.get("STEADYBOT_UPDATE_SCREENSHOT") == "1":
-            shutil.copyfile(ARTIFACTS / "report.png", ROOT / "docs" / "report.png")
 
         dark = await asyncio.to_thread(inspect_page, url, ARTIFACTS / "report-dark.png", True)
         assert dark["rendered"] == 8 and dark["logs"] == [] and dark["background"] == "rgb(17, 24, 39)"
@@ -129,3 +127,39 @@ async def test_report_page_on_a_phone_screen(sqlite_url: str) -> None:
 
         facts = await asyncio.to_thread(phone)
         assert facts["width"] <= 375 and 300 <= facts["img"] <= 375
+
+
+def test_the_demo_prints_a_link_to_its_own_report_page(tmp_path: Path) -> None:
+    """`steadybot demo --history` serves its report on 127.0.0.1 and `:report` prints a link to it; the page
+    opens in Chromium. This is the screenshot in README/docs (STEADYBOT_UPDATE_SCREENSHOT=1 refreshes it)."""
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, "STEADYBOT_TZ": "Europe/Berlin"}
+    demo = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--history", "--db", str(tmp_path / "demo.db")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path, env=env)
+    try:
+        assert demo.stdin is not None and demo.stdout is not None
+        demo.stdin.write(":report\n")
+        demo.stdin.flush()
+        link = None
+        for _ in range(50):
+            line = demo.stdout.readline()
+            found = re.search(r"(http://127\.0\.0\.1:\d+/reports/\S+)", line)
+            if found and ":report" not in line and "link works" in line:
+                link = found.group(1)
+                break
+        assert link is not None, "the demo printed no report link"
+        facts = inspect_page(link, ARTIFACTS / "demo-report.png", max_height=1900)
+        assert facts["heading"] == "Team health for #team" and facts["rendered"] == facts["charts"] == 8
+        assert [e for e in facts["logs"] if e["level"] in ("SEVERE", "WARNING")] == []
+        if os.environ.get("STEADYBOT_UPDATE_SCREENSHOT") == "1":
+            shutil.copyfile(ARTIFACTS / "demo-report.png", ROOT / "docs" / "report.png")
+        demo.stdin.write(":quit\n")
+        demo.stdin.close()
+        assert demo.wait(timeout=60) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()

@@ -67,9 +67,9 @@ def _render(build: pygal.graph.graph.Graph) -> tuple[str, str]:
 def _config(style: Style, **extra: object) -> dict[str, object]:
     return {"style": style, "js": [], "width": 720, "height": 340, "explicit_size": False, "show_legend": True,
             "legend_at_bottom": True, "legend_at_bottom_columns": 3, "disable_xml_declaration": False,
-            "print_values": False, "margin": 16, "x_label_rotation": 0, "truncate_label": -1,
+            "print_values": False, "margin": 16, "margin_right": 44, "x_label_rotation": 0, "truncate_label": -1,
             "show_minor_x_labels": True, "dots_size": 4, "stroke_style": {"width": 3},
-            "y_labels_major_every": None, "value_formatter": lambda v: f"{v:.1f}" if isinstance(v, float) else f"{v}",
+            "y_labels_major_every": None, "value_formatter": lambda v: f"{v:g}",
             **extra}
 
 
@@ -135,7 +135,7 @@ def meetings_chart(report: Report) -> Chart:
     energy = _energy_by_week(report)
 
     def build(style: Style) -> pygal.Bar:
-        chart = pygal.Bar(**_config(style, secondary_range=(1, 5), value_formatter=lambda v: f"{v:g}"))
+        chart = pygal.Bar(**_config(style, secondary_range=(1, 5)))
         chart.title = "Meeting hours per week, and the energy of the round after"
         chart.x_labels = labels
         chart.add("Meeting hours", hours)
