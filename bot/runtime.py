@@ -120,6 +120,9 @@ async def build_runtime(
         runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
+        from bot.slack.listeners.home import REFRESH_SECONDS
+
+        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 

@@ -68,3 +68,36 @@ def test_public_url_setting() -> None:
     assert Settings.from_env({"PORT": "8080", "HOST": "0.0.0.0"}).core().public_url == "http://127.0.0.1:8080"
     with pytest.raises(ValueError, match="STEADYBOT_PUBLIC_URL"):
         Settings.from_env({"STEADYBOT_PUBLIC_URL": "javascript:alert(1)"})
+
+
+async def test_chat_report_privacy_hidden_open_and_small_rounds(db_url: str) -> None:
+    from datetime import timedelta
+
+    from handlers.reports.model import people
+    from tests.reports_helpers import CHANNEL, PEOPLE, scores
+
+    assert [people(n) for n in (0, 1, 2, 3, 7)] == ["0", "fewer than 3", "fewer than 3", "3", "7"]
+    async with running(db_url) as bot:
+        slack_team(bot, {u: "UTC" for u in PEOPLE})
+        await seed_history(bot, weeks=4, below_k_week=3)  # the newest closed round has 2 answers: below k
+        # an open round with enough answers: not sealed, so it does not exist for the report either
+        store = bot.runtime.store.pulse
+        rnd = await store.create_round("open", CHANNEL, 72)
+        await store.add_invitations(rnd.id, [(CHANNEL.platform, p) for p in PEOPLE])
+        await store.finish_invitations(rnd.id, bot.clock.now(), bot.clock.now() + timedelta(days=3))
+        from handlers.pulse.model import Answer
+
+        for person, score in zip(PEOPLE, scores(5, 5, 5, 6), strict=False):
+            await store.record(rnd.id, CHANNEL.platform, person, Answer(score, "SECRET-OPEN"), bot.clock.now().date())
+        before = len(bot.slack.responses)
+        await bot.slash("/steadybot", "report", user="U2")
+        replies = await bot.slack.wait_for_responses(before + 2)
+        text = text_of(replies[before])
+        assert "3 rounds shown" in text
+        assert "SECRET" not in text and "comment" not in text  # no comments in chat at all
+        assert "1.0" not in text and "5.0" not in text  # neither the hidden round's nor the open round's means
+        assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in text
+        assert "Observations need at least 4 shown rounds; there are 3 so far." in text
+        for line in text.splitlines():
+            for word in ("1 of", "2 of"):
+                assert f" {word} " not in f" {line} ", line

@@ -18,7 +18,7 @@ from handlers.core.types import Platform
 from handlers.meetings.ports import MeetingDraft
 from tests.cards import assert_valid_blocks, assert_valid_card
 from tests.harness import Harness, bolt_idle, running
-from tests.reports_helpers import CHANNEL, PEOPLE, seed_history
+from tests.reports_helpers import CHANNEL, PEOPLE, pulse_round, scores, seed_history
 from tests.test_pulse_support import dms, slack_team, text_of
 
 
@@ -143,3 +143,25 @@ async def test_home_typed_in_the_teams_1to1_chat_is_a_valid_card(sqlite_url: str
         text = json.dumps(card)
         assert "Your pulse journal" in text and "Your upcoming meetings" in text and "Your channels" in text
         assert CHANNEL.platform == Platform.SLACK
+
+
+async def test_the_home_is_published_again_when_it_changes_and_only_then(bot: Harness) -> None:
+    await prepare(bot)
+    await bot.event(home_opened("U2"))
+    await bolt_idle()
+    assert len(published(bot, "U2")) == 1
+    await bot.settle()  # the periodic refresh: nothing changed, nothing published
+    assert len(published(bot, "U2")) == 1
+    # a new shown round (with U2's answer in their journal) changes the home: published again, once
+    await pulse_round(bot, CHANNEL, "new", scores(5, 3, 1, 6), ["fresh comment by U1", "fresh comment by U2"])
+    await bot.settle()
+    views = published(bot, "U2")
+    assert len(views) == 2 and "fresh comment by U2" in json.dumps(views[-1])
+    assert "fresh comment by U1" not in json.dumps(views[-1])
+    await bot.settle()
+    assert len(published(bot, "U2")) == 2
+    # a day after they last opened it, their home is no longer watched
+    bot.clock.advance(timedelta(days=1, minutes=1))
+    await pulse_round(bot, CHANNEL, "later", scores(3, 3, 1, 6), [])
+    await bot.settle()
+    assert len(published(bot, "U2")) == 2

@@ -3,9 +3,13 @@
 (action ids `home.…`) are answered here, before the general button listener: a Home tab press carries no
 channel, so answers go to the person's DM with the app, and "Refresh" publishes again.
 
-Slack's limits: views.publish is a Tier 4 method (100+ a minute per workspace). A person's home is
-published again only when its content changed or at most once every REPUBLISH_SECONDS for the same content
-(opening the tab repeatedly costs one publish), and each publish is one call per person.
+Re-published when it changes: the homes of people who opened the tab in the last day are rebuilt by a
+periodic task (every REFRESH_SECONDS, `refresh`, added to the scheduler in bot/runtime.py) and published
+again only if their content changed (a new journal entry, a newly shown round, a meeting's agenda).
+
+Slack's limits: views.publish is a Tier 4 method (100+ a minute per workspace). Opening the tab again with
+the same content publishes at most once every REPUBLISH_SECONDS; a refresh run publishes at most
+REFRESH_BATCH homes (changed ones only), so it stays far below the tier.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import hashlib
 import json
 import logging
 import re
-import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -32,6 +36,9 @@ from handlers.reports.home import REFRESH, VIEW
 
 log = logging.getLogger("steadybot.slack")
 REPUBLISH_SECONDS = 60.0
+REFRESH_SECONDS = 300.0
+REFRESH_BATCH = 50
+WATCHED_FOR = timedelta(days=1)
 MAX_REMEMBERED = 10_000
 
 
@@ -49,29 +56,51 @@ def home_view(replies: list[Reply]) -> dict[str, Any]:
 class HomePublisher:
     def __init__(self, deps: SlackDeps) -> None:
         self.deps = deps
-        self.published: dict[str, tuple[str, float]] = {}  # team:user → (content hash, monotonic time)
+        self.published: dict[str, tuple[str, datetime]] = {}  # team:user → (content hash, when)
+        self.watching: dict[str, tuple[AsyncWebClient, Person, str, datetime]] = {}  # who opened it lately
 
-    async def publish(self, client: AsyncWebClient, who: Person, team_id: str, *, force: bool = False) -> None:
+    async def publish(self, client: AsyncWebClient, who: Person, team_id: str, *, force: bool = False,
+                      only_if_changed: bool = False) -> bool:
         replies = await self.deps.core.run_action(Interaction(VIEW, "", who, Place(Platform.SLACK, who.id, team_id,
                                                                                   None, True)))
         view = home_view(replies)
         digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
         key = f"{team_id}:{who.id}"
         last = self.published.get(key)
-        now = time.monotonic()
-        if not force and last is not None and last[0] == digest and now - last[1] < REPUBLISH_SECONDS:
-            return
+        now = self.deps.clock.now()
+        same = last is not None and last[0] == digest
+        if same and (only_if_changed or (not force and now - last[1] < timedelta(seconds=REPUBLISH_SECONDS))):
+            return False
         try:
             await client.views_publish(user_id=who.id, view=view)
         except SlackApiError as exc:
             log.warning("views.publish failed: %s", exc.response.get("error") if exc.response else "?")
-            return
+            return False
         if len(self.published) > MAX_REMEMBERED:
             self.published.clear()
         self.published[key] = (digest, now)
+        return True
+
+    def opened(self, client: AsyncWebClient, who: Person, team_id: str) -> None:
+        if len(self.watching) > MAX_REMEMBERED:
+            self.watching.clear()
+        self.watching[f"{team_id}:{who.id}"] = (client, who, team_id, self.deps.clock.now())
+
+    async def refresh(self, _: object = None) -> None:
+        """Periodic: publish again the homes that changed, of people who opened theirs in the last day."""
+        now = self.deps.clock.now()
+        published = 0
+        for key, (client, who, team_id, when) in list(self.watching.items()):
+            if now - when > WATCHED_FOR:
+                del self.watching[key]
+                continue
+            if published >= REFRESH_BATCH:
+                break
+            if await self.publish(client, who, team_id, only_if_changed=True):
+                published += 1
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
+def register(app: AsyncApp, deps: SlackDeps) -> HomePublisher:
     publisher = HomePublisher(deps)
 
     async def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -84,6 +113,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             team_id = payloads.s(body.get("team_id"))
             who = payloads.person(user_id)
             await deps.remember(who, team_id)
+            publisher.opened(client, who, team_id)
             await publisher.publish(client, who, team_id)
 
     async def on_home_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -110,3 +140,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     app.event("app_home_opened")(on_home_opened)
     app.action(re.compile(r"^home\."), middleware=[ack_first])(on_home_action)
+    return publisher
