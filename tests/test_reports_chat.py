@@ -29,6 +29,10 @@ async def test_report_in_slack_shows_pulse_meetings_decisions_and_observations(d
         assert link["response_type"] == "ephemeral" and report.count("\n") > 5
         url = next(e["url"] for b in link["blocks"] if b["type"] == "actions" for e in b["elements"])
         assert "/reports/" in url
+        from tests.cards import assert_valid_blocks
+
+        assert_valid_blocks(replies[before]["blocks"])
+        assert_valid_blocks(link["blocks"])
 
 
 async def test_report_before_any_round_is_friendly(bot: Harness) -> None:
@@ -56,6 +60,11 @@ async def test_report_typed_in_teams_sends_the_link_to_the_1to1_chat(sqlite_url:
         link = next(s for s in sent if "Action.OpenUrl" in json.dumps(s.activity))
         assert "1on1" in link.conversation_id or link.conversation_id != report.conversation_id
         assert "/reports/" in json.dumps(link.activity)
+        from tests.cards import assert_valid_card
+
+        assert link.card is not None and report.card is not None
+        assert_valid_card(link.card)
+        assert_valid_card(report.card)
 
 
 def test_public_url_setting() -> None:

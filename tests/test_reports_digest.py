@@ -33,6 +33,9 @@ async def test_digest_on_sends_monday_dms_with_headlines_and_a_fresh_link(bot: H
     text = text_of(digest.params)
     assert "Your weekly digest for #team" in text and "rounds shown" in text and "held" in text
     assert "/reports/" not in text  # the link itself is minted only when asked for (it lasts 15 minutes)
+    from tests.cards import assert_valid_blocks
+
+    assert_valid_blocks(digest.params["blocks"])
 
     # the button mints a fresh 15-minute link, privately
     action_id, value = slack_buttons(digest.params)["Send me the report link"]
