@@ -127,7 +127,7 @@ async def test_a_forged_home_report_button_gets_no_link(bot: Harness) -> None:
 
 
 def wire_body(payload: dict[str, Any]) -> str:
-    from tests.fakes import wire
+    from support import wire
 
     return wire.interactive_body(payload)
 

@@ -13,7 +13,7 @@ import itertools
 import time
 from typing import Any
 
-from tests.fakes import bf_connector, wire
+from support import bf_connector, wire
 from tests.harness import Harness, bolt_idle
 from tests.scope_helpers import prompts_in, slack_buttons
 from tests.test_pulse_support import slack_team

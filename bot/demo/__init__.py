@@ -89,7 +89,6 @@ async def start_web(runtime: Runtime, port: int = 0) -> web.AppRunner:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
-    server = site._server
-    bound = server.sockets[0].getsockname()[1] if server is not None and server.sockets else port  # type: ignore[union-attr]
+    bound = int(runner.addresses[0][1]) if runner.addresses else port
     runtime.services.settings = replace(runtime.services.settings, public_url=f"http://127.0.0.1:{bound}")
     return runner

@@ -38,11 +38,11 @@ class ReportsRepo:
                     .group_by(model.channel_id))
                 for channel_id, team, name, latest in rows:
                     add(channel_id, team or "", name or "", latest)
-            rows = await s.execute(
+            meetings = await s.execute(
                 select(MeetingRow.channel_id, func.max(MeetingRow.team_id), func.max(MeetingRow.starts_at))
                 .where(MeetingRow.platform == platform.value, MeetingRow.team_id.in_(teams))
                 .group_by(MeetingRow.channel_id))
-            for channel_id, team, latest in rows:
+            for channel_id, team, latest in meetings:
                 add(channel_id, team or "", "", latest)
         ordered = sorted(found.items(), key=lambda kv: (kv[1][2] is not None, kv[1][2] or 0), reverse=True)
         return [Place(platform, channel_id, team or team_id, None, False, name)

@@ -68,8 +68,8 @@ class HomePublisher:
         key = f"{team_id}:{who.id}"
         last = self.published.get(key)
         now = self.deps.clock.now()
-        same = last is not None and last[0] == digest
-        if same and (only_if_changed or (not force and now - last[1] < timedelta(seconds=REPUBLISH_SECONDS))):
+        if last is not None and last[0] == digest and (
+                only_if_changed or (not force and now - last[1] < timedelta(seconds=REPUBLISH_SECONDS))):
             return False
         try:
             await client.views_publish(user_id=who.id, view=view)
