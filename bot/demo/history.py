@@ -15,8 +15,6 @@ from handlers.pulse.model import Answer
 from handlers.scope.ports import Decision, Learning
 
 LEARN = Learning(step=0.25, cap=1.0, relax=0.1)
-COMMENTS = ("Too many meetings this sprint.", "Good focus time on Thursday.", "Release pressure again.",
-            "Pairing helped a lot.", "Unclear priorities between the two projects.", "Reviews are piling up.")
 
 
 async def meeting(store: object, place: Place, starts: datetime, minutes: int, actual: float, agenda: bool,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pygal
 from pygal.style import Style
@@ -45,7 +45,6 @@ class Chart:
     light: str  # data: URIs
     dark: str
     table: Table
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 _INERT = re.compile(rb"<script\b.*?</script>|<!--.*?-->", re.DOTALL)

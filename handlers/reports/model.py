@@ -8,7 +8,7 @@ report; a figure that would count one or two people is turned into "fewer than 3
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 WEEKS = 12
@@ -108,7 +108,6 @@ class Report:
     observations: tuple[str, ...] = ()
     comments: tuple[str, ...] = ()  # the latest shown round's comments, shuffled, when it meets the threshold
     comments_round: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def team(self) -> str:
@@ -117,6 +116,3 @@ class Report:
     @property
     def latest(self) -> RoundPoint | None:
         return self.rounds[-1] if self.rounds else None
-
-    def mean_series(self, dimension: str) -> list[float]:
-        return [r.means[dimension] for r in self.rounds]

@@ -30,8 +30,9 @@ def meeting_headline(report: Report) -> str:
     if not m.held:
         return "no meetings recorded here"
     agenda = f"{m.agenda_rate}% with an agenda" if m.agenda_rate is not None else "no agenda record"
+    cancelled = f" · {m.cancelled} cancelled before they started" if m.cancelled else ""
     return (f"{m.held} held, {m.hours:g} h · {agenda} · overruns {_minutes(m.overrun_minutes)} · "
-            f"time given back {_minutes(m.saved_minutes)}")
+            f"time given back {_minutes(m.saved_minutes)}{cancelled}")
 
 
 def decision_headline(report: Report) -> str:
