@@ -111,11 +111,13 @@ async def test_app_home_opened_publishes_the_persons_own_home(bot: Harness) -> N
     page = await bot.client.get("/reports/" + url.split("/reports/")[1])
     assert page.status == 200
 
-    # "My journal" answers in the DM, with the journal only U2 can see
+    # "My journal" opens a modal with the journal only U2 can see: never a DM message, which the chat would
+    # keep (issue 12)
     action_id, value = buttons_of(view)["My journal"]
     await bot.post_slack(wire_body(home_press(action_id, value, "U2")))
     await bolt_idle()
-    assert any("Your pulse journal" in text_of(c.params) for c in dms(bot, "U2"))
+    assert not any("Your pulse journal" in text_of(c.params) for c in dms(bot, "U2"))
+    assert any("Your pulse journal" in json.dumps(c.params.get("view")) for c in bot.slack.calls_to("views.open"))
 
 
 async def test_a_forged_home_report_button_gets_no_link(bot: Harness) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -56,8 +56,7 @@ class SlackReplier:
         if reply.form is not None and await self.open_form(reply.form):
             if reply.is_just_form:
                 return
-            reply = Reply(reply.text, reply.facts, reply.buttons, None, reply.visibility, reply.replace_original,
-                          reply.in_thread, reply.notify_text)
+            reply = replace(reply, form=None)
         blocks = render.message_blocks(reply)
         text = reply.fallback[:3000]
         if reply.replace_original and self.origin is not None:
@@ -78,6 +77,14 @@ class SlackReplier:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif self.where.is_direct and not reply.transient:  # a journal stays out of the DM's history
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks)
+        elif reply.transient and self.trigger_id and not self.opened_modal and \
+                self.where.channel_id[:1] not in ("C", "G", "D"):
+            # No conversation to show it in ephemerally (a press on the App Home): a modal, which no chat keeps.
+            await self.client.views_open(trigger_id=self.trigger_id, view={
+                "type": "modal", "title": {"type": "plain_text", "text": "steadybot"},
+                "close": {"type": "plain_text", "text": "Close"},
+                "blocks": render.message_blocks(replace(reply, buttons=()))})
+            self.opened_modal = True
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
                                                  blocks=blocks, thread_ts=thread_ts)

@@ -112,8 +112,10 @@ async def build_home(svc: Services, who: Person, team_id: str) -> Reply:
             target = LinkTarget(place.platform, place.channel_id, place.team_id, name, str(tz.key))
             buttons.append(Button(REPORT, f"Report: {_team(place)}"[:70], button_value(svc, target)))
     buttons.append(Button(REFRESH, "Refresh"))
+    # With the journal in it, it must not stay in a chat's history (Slack: ephemeral; Teams: recorded, so a
+    # forget deletes it) — issue 12. The App Home view is not a message and is re-published without it.
     return Reply("\n".join(lines), buttons=tuple(buttons), visibility=Visibility.PRIVATE,
-                 notify_text="Your steadybot home")
+                 notify_text="Your steadybot home", transient=journal is not None)
 
 
 async def home_command(cmd: Command, svc: Services) -> Reply:
