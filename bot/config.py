@@ -42,6 +42,12 @@ class Settings:
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
     teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
+    # Operations (docs/operations.md).
+    metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
+    log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
+    graph_url: str = ""  # STEADYBOT_GRAPH_URL: Microsoft Graph base (default https://graph.microsoft.com/v1.0/)
+    slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
+    slack_client_secret: str = ""
 
     @property
     def slack_enabled(self) -> bool:
@@ -58,7 +64,8 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                                 self.teams_app_password, self.secret) if s and len(s) >= 6)
+                                 self.teams_app_password, self.secret, self.metrics_token,
+                                 self.slack_client_secret) if s and len(s) >= 6)
 
     def core(self) -> CoreSettings:
         return CoreSettings(default_tz=self.default_tz, admins=self.admins)
@@ -109,4 +116,20 @@ class Settings:
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
+            metrics_token=get("STEADYBOT_METRICS_TOKEN"),
+            log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
+            graph_url=_slash(get("STEADYBOT_GRAPH_URL")),
+            slack_client_id=get("SLACK_CLIENT_ID"),
+            slack_client_secret=get("SLACK_CLIENT_SECRET"),
         )
+
+
+def _log_format(text: str) -> str:
+    value = (text or "text").lower()
+    if value not in {"text", "json"}:
+        raise ValueError(f"STEADYBOT_LOG_FORMAT must be text or json, not {text!r}")
+    return value
+
+
+def _slash(url: str) -> str:
+    return url if not url or url.endswith("/") else url + "/"

@@ -12,6 +12,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.directory import Directories
+from bot.metrics import Metrics
 from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
@@ -49,6 +50,7 @@ class Runtime:
     session: aiohttp.ClientSession | None = None
     slack: Any = None  # bot.slack.adapter.SlackAdapter
     teams: Any = None  # bot.teams.adapter.TeamsAdapter
+    metrics: Metrics | None = None  # GET /metrics (bot/metrics.py): one registry per runtime
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -111,6 +113,9 @@ async def build_runtime(
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
                       senders, limiter, secret)
+    runtime.metrics = Metrics(db, clock)
+    worker.on_outcome = runtime.metrics.outbox_outcome
+    limiter.on_block = runtime.metrics.platform_429
     if settings.slack_enabled:
         from bot.slack.adapter import SlackAdapter
 

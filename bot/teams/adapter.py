@@ -37,6 +37,7 @@ from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, Deliv
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
+from bot.metrics import CURRENT, teams_kind, turn_finished
 from bot.outbox.ratelimit import RateLimiter
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
@@ -104,6 +105,8 @@ class TeamsAdapter:
             return web.json_response({"error": "malformed JSON"}, status=400)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        if (scope := CURRENT.get()) is not None:
+            scope.kind = teams_kind(body["type"])  # the metrics' request kind (a closed set)
         try:
             activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on wrong types
@@ -144,6 +147,8 @@ class TeamsAdapter:
             raise
         except Exception:  # noqa: BLE001 - errors inside the turn went to _on_turn_error already
             log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
+        finally:
+            turn_finished()  # the turn latency from the activity's arrival (bot/metrics.py)
 
     @property
     def in_flight(self) -> int:
