@@ -36,6 +36,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from bot.logs import REQUEST_ID
 from handlers.core.clock import Clock
 from storage.db import Database
 from storage.models.core import OutboxRow
@@ -154,6 +155,7 @@ class Metrics:
     def begin(self, platform: str, kind: str) -> RequestScope:
         scope = RequestScope(closed(platform, PLATFORMS), closed(kind, KINDS), metrics=self)
         CURRENT.set(scope)
+        REQUEST_ID.set(scope.request_id)  # the log lines of this request and of the work it starts
         return scope
 
     def answered(self, scope: RequestScope, status: int) -> None:
