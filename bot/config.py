@@ -46,6 +46,8 @@ class Settings:
     metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
     log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
     graph_url: str = ""  # STEADYBOT_GRAPH_URL: Microsoft Graph base (default https://graph.microsoft.com/v1.0/)
+    graph_login_url: str = ""  # STEADYBOT_GRAPH_LOGIN_URL: identity platform base for Graph tokens (bot/teams/graph.py)
+    graph_owners: bool = True  # STEADYBOT_GRAPH_OWNERS=0: never ask Graph for team owners (admins only)
     slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
     slack_client_secret: str = ""
 
@@ -119,6 +121,8 @@ class Settings:
             metrics_token=get("STEADYBOT_METRICS_TOKEN"),
             log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
             graph_url=_slash(get("STEADYBOT_GRAPH_URL")),
+            graph_login_url=_slash(get("STEADYBOT_GRAPH_LOGIN_URL")),
+            graph_owners=get("STEADYBOT_GRAPH_OWNERS", "1").lower() not in {"0", "false", "no", "off"},
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
         )
