@@ -53,7 +53,12 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces through OAuth v2 (bot/slack/oauth.py): a client id and secret and no bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     @property
     def teams_enabled(self) -> bool:

@@ -121,7 +121,7 @@ async def build_runtime(
 
         runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
     if settings.teams_accepts_traffic:

@@ -98,6 +98,12 @@ def build_app(runtime: Runtime) -> web.Application:
             return web.json_response({"status": "ok"})
         return web.json_response({"status": "database unavailable"}, status=503)
 
+    async def slack_oauth(request: web.Request) -> web.StreamResponse:
+        """Slack OAuth v2 (many workspaces): the install link and Slack's redirect back (bot/slack/oauth.py)."""
+        if runtime.slack is None:
+            return web.json_response({"error": "Slack is not configured on this server"}, status=404)
+        return await runtime.slack.handle_oauth(request)
+
     async def metrics(request: web.Request) -> web.StreamResponse:
         if runtime.metrics is None:
             return web.json_response({"error": "metrics are off"}, status=404)
@@ -118,6 +124,8 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/slack/install", slack_oauth)
+    app.router.add_get("/slack/oauth_redirect", slack_oauth)
     app.router.add_get("/", index)
     return app
 
