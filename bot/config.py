@@ -50,6 +50,9 @@ class Settings:
     graph_owners: bool = True  # STEADYBOT_GRAPH_OWNERS=0: never ask Graph for team owners (admins only)
     slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
     slack_client_secret: str = ""
+    # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
+    outbox_retention_days: float = 30.0
+    history_retention_days: float = 180.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -130,6 +133,9 @@ class Settings:
             graph_owners=get("STEADYBOT_GRAPH_OWNERS", "1").lower() not in {"0", "false", "no", "off"},
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
+            outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
+            # at least 13 weeks: reports look back 12 weeks
+            history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),
         )
 
 
