@@ -157,6 +157,10 @@ async def test_tokens_revoked_drops_the_bot(sqlite_url: str) -> None:
                                                      bot.clock.now(), reply=Reply("hello"))])
         await bot.runtime.worker.drain()
         assert bot.slack.posted("C1") == []
+        store = bot.runtime.slack.oauth.installations
+        found = await store.async_find_installation(enterprise_id=None, team_id="T1")
+        assert found is not None and found.bot_token is None  # Bolt no longer authorises with the old token
+        assert await store.async_find_bot(enterprise_id=None, team_id="T1") is None
 
 
 async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(sqlite_url: str) -> None:

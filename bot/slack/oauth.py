@@ -137,6 +137,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             return None
         data = dict(opened.get("data") or {})
         if opened.get("kind") == "bot":
+            if not stored.has_bot:
+                return None
             data.setdefault("user_id", "")
             data.pop("bot_scopes", None)
             bot = Bot(**{k: v for k, v in data.items() if k != "custom_values"})
@@ -144,6 +146,10 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                                 bot_token=bot.bot_token, bot_id=bot.bot_id, bot_user_id=bot.bot_user_id,
                                 user_id="", is_enterprise_install=bot.is_enterprise_install,
                                 installed_at=bot.installed_at)
+        if not stored.has_bot:  # tokens_revoked took the bot away: its old token must not be used
+            for key in ("bot_token", "bot_id", "bot_user_id", "bot_refresh_token", "bot_token_expires_at"):
+                data[key] = None
+            data["bot_scopes"] = ""
         return Installation(**data)
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,

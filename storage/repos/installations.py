@@ -27,6 +27,7 @@ class StoredInstallation:
     user_id: str
     is_enterprise_install: bool
     sealed: bytes
+    has_bot: bool = True  # False once the bot token was revoked (the sealed data still holds the old one)
 
 
 class InstallationRepo:
@@ -96,11 +97,6 @@ class InstallationRepo:
                                            .values(has_bot=False))
         return result.rowcount or 0
 
-    async def count(self) -> int:
-        async with self.db.session() as session:
-            return len((await session.execute(
-                select(SlackInstallationRow.id).where(SlackInstallationRow.user_id == ""))).all())
-
     async def remember_team(self, team_id: str, enterprise_id: str) -> None:
         stmt = self._insert()(SlackTeamRow.__table__).values(team_id=team_id[:32], enterprise_id=enterprise_id[:32])
         async with self.db.session() as session:
@@ -123,4 +119,4 @@ class InstallationRepo:
 
 def _stored(row: SlackInstallationRow) -> StoredInstallation:
     return StoredInstallation(row.enterprise_id, row.team_id, row.user_id, row.is_enterprise_install,
-                              bytes(row.sealed))
+                              bytes(row.sealed), row.has_bot)
