@@ -22,13 +22,12 @@ import contextvars
 import hmac
 import ipaddress
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -67,7 +66,7 @@ class RequestScope:
 
     platform: str
     kind: str = "other"
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    request_id: str = field(default_factory=lambda: os.urandom(6).hex())
     started: float = field(default_factory=time.perf_counter)
     metrics: Metrics | None = None
     turn_seen: bool = False
@@ -91,7 +90,7 @@ def turn_finished() -> None:
     scope.metrics.turn_seconds.labels(scope.platform, scope.kind).observe(time.perf_counter() - scope.started)
 
 
-_SLACK_TYPE = re.compile(r'"type"\s*:\s*"([a-z_]{1,40})"')
+_SLACK_TYPE = re.compile(rb'%22type%22(?:%3A|:)(?:\+|%20)*%22([a-z_]{1,40})%22')
 
 
 def slack_kind(body: bytes, content_type: str) -> str:
@@ -103,9 +102,9 @@ def slack_kind(body: bytes, content_type: str) -> str:
         return "event"
     if head.startswith(b"command=") or b"&command=" in head:
         return "command"
-    if head.startswith(b"payload="):
-        found = _SLACK_TYPE.search(unquote_plus(head[8:400].decode("utf-8", "replace")))
-        return closed(found.group(1), KINDS) if found else "other"
+    if head.startswith(b"payload="):  # url-encoded JSON; Slack puts "type" first: read it without decoding
+        found = _SLACK_TYPE.search(head, 8, 600)
+        return closed(found.group(1).decode(), KINDS) if found else "other"
     return "other"
 
 
@@ -134,6 +133,7 @@ class Metrics:
         self.http_requests = Counter("steadybot_http_requests", "Platform requests answered, by status class",
                                      ["platform", "kind", "status"], registry=r)
         self.snapshot = _Snapshot()
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         r.register(_ScrapeCollector(self))
         for platform in sorted(PLATFORMS):  # every series exists from the start (rate() needs a zero)
             for outcome in sorted(OUTCOMES):
@@ -159,8 +159,15 @@ class Metrics:
         return scope
 
     def answered(self, scope: RequestScope, status: int) -> None:
-        self.ack_seconds.labels(scope.platform, scope.kind).observe(time.perf_counter() - scope.started)
-        self.http_requests.labels(scope.platform, scope.kind, f"{status // 100}xx").inc()
+        elapsed = time.perf_counter() - scope.started
+        key = (scope.platform, scope.kind, status // 100)
+        children = self._children.get(key)
+        if children is None:  # labels() costs a lock and a dict walk: each combination is looked up once
+            children = self._children[key] = (self.ack_seconds.labels(scope.platform, scope.kind),
+                                               self.http_requests.labels(scope.platform, scope.kind,
+                                                                         f"{status // 100}xx"))
+        children[0].observe(elapsed)
+        children[1].inc()
 
     # ---- scrape ------------------------------------------------------------------------------------
     async def refresh(self) -> None:
