@@ -140,9 +140,9 @@ async def test_two_workspaces_each_with_its_own_token_and_uninstall_stops_one(db
         assert len(calls_with(bot, token2)) == used  # nothing more with the uninstalled workspace's token
         assert [m["text"] for m in bot.slack.posted("C1")][-1] == "to T1"
         async with bot.runtime.db.session() as session:
-            failed = (await session.execute(select(OutboxRow).where(OutboxRow.status == "failed"))).scalars().all()
-        assert [r.target_key for r in failed] == ["slack:channel:C2:"]
-        assert "not installed" in (failed[0].last_error or "")
+            skipped = (await session.execute(select(OutboxRow).where(OutboxRow.status == "skipped"))).scalars().all()
+        assert [r.target_key for r in skipped] == ["slack:channel:C2:"]  # skipped: nothing to fix and retry
+        assert "not installed" in (skipped[0].last_error or "")
         await slash(bot.client, bot, "now", team="T1", user="U1", channel="C1")  # the first still works
 
 

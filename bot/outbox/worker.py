@@ -233,6 +233,11 @@ class OutboxWorker:
                                      delivered=None if exc.maybe_delivered else False)
             return
         except DeliveryError as exc:
+            if getattr(exc, "skip", False):  # nothing to fix (the workspace uninstalled the app): not a failure
+                log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, exc)
+                await self.repo.mark_skipped(row.id, str(exc), worker=worker)
+                self._count("skipped", row)
+                return
             if not exc.retryable:
                 log.warning("outbox row %s (%s → %s) failed permanently: %s", row.id, row.kind,
                             row.target.key, exc)

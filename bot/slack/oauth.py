@@ -56,7 +56,10 @@ CURRENT_TEAM: contextvars.ContextVar[str] = contextvars.ContextVar("steadybot_sl
 
 
 class NotInstalled(PermanentError):
-    """The workspace has no installation (never installed, or uninstalled): nothing is sent there."""
+    """The workspace has no installation (never installed, or uninstalled): nothing is sent there. The
+    outbox skips the row (`skip`): there is nothing an operator could fix and retry."""
+
+    skip = True
 
 
 # ---- sealing ----------------------------------------------------------------------------------------
