@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -119,10 +119,16 @@ def json_error_line(message: str) -> str:
                        "logger": "steadybot", "message": message}, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None,  # type: ignore[no-untyped-def]
+class _SteadybotHandler(logging.StreamHandler[TextIO]):
+    """Ours: replaced, not stacked, when logging is set up again (tests, the demo)."""
+
+    _steadybot = True  # what tests look for when they remove it
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None,
                   fmt: str = "text") -> RedactSecrets:
     redactor = RedactSecrets(secrets)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _SteadybotHandler(stream or sys.stderr)
     handler.setFormatter(formatter(fmt, redactor))
     handler.addFilter(redactor)
     handler.addFilter(RequestIds())
@@ -132,9 +138,8 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None,
         threading.excepthook = _log_uncaught_thread
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "_steadybot", False):
+        if isinstance(old, _SteadybotHandler):
             root.removeHandler(old)
-    handler._steadybot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
     for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",

@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_app
 from bot.teams.graph import NOT_GRANTED, OK, UNAVAILABLE, UNKNOWN_TEAM, GraphClient, login_url_for
-from tests.fakes import bf_connector, wire
-from tests.fakes.bf_connector import FakeConnector, Sent
+from support import bf_connector, wire
+from support.bf_connector import FakeConnector, Sent
 from tests.fakes.graph import FakeGraph, GraphMember
 from tests.fakes.openid import FakeOpenId, StaticTokenFactory
 from tests.harness import TEST_SECRET

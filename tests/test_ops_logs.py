@@ -14,10 +14,10 @@ import aiohttp
 import pytest
 
 from bot.logs import REQUEST_ID, setup_logging
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.procs import ServeProcess, cli
-from tests.fakes.slack_api import FakeSlackApi
+from support import wire
+from support.bf_connector import FakeConnector
+from support.procs import ServeProcess, cli
+from support.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 

@@ -20,18 +20,16 @@ from bot.server import build_app
 from handlers.core.types import OutboxItem, Platform, Reply, Target
 from storage.models.core import OutboxRow
 from storage.models.installations import SlackInstallationRow
-from tests.fakes import wire
+from support import wire
 from tests.harness import SIGNING_SECRET, Harness, bolt_idle, running
 from tests.test_pulse_support import dms
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret-0123456789"
-OAUTH = {"slack_bot_token": "", "slack_client_id": CLIENT_ID, "slack_client_secret": CLIENT_SECRET}
-
-
 @contextlib.asynccontextmanager
 async def oauth_bot(db_url: str) -> AsyncIterator[Harness]:
-    async with running(db_url, teams=False, **OAUTH) as bot:
+    async with running(db_url, teams=False, slack_bot_token="", slack_client_id=CLIENT_ID,
+                       slack_client_secret=CLIENT_SECRET) as bot:
         bot.slack.client_id, bot.slack.client_secret = CLIENT_ID, CLIENT_SECRET
         yield bot
 
@@ -157,7 +155,9 @@ async def test_tokens_revoked_drops_the_bot(sqlite_url: str) -> None:
                                                      bot.clock.now(), reply=Reply("hello"))])
         await bot.runtime.worker.drain()
         assert bot.slack.posted("C1") == []
-        store = bot.runtime.slack.oauth.installations
+        oauth = bot.slack_adapter.oauth
+        assert oauth is not None
+        store = oauth.installations
         found = await store.async_find_installation(enterprise_id=None, team_id="T1")
         assert found is not None and found.bot_token is None  # Bolt no longer authorises with the old token
         assert await store.async_find_bot(enterprise_id=None, team_id="T1") is None

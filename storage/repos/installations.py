@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.installations import SlackInstallationRow, SlackOAuthStateRow, SlackTeamRow
 
 
@@ -87,7 +87,7 @@ class InstallationRepo:
             condition = and_(condition, t.user_id == user_id)
         async with self.db.session() as session:
             result = await session.execute(delete(t).where(condition))
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def drop_bot(self, *, enterprise_id: str, team_id: str) -> int:
         """The bot token was revoked (tokens_revoked): the rows stay for their user tokens, without a bot."""
@@ -95,7 +95,7 @@ class InstallationRepo:
         async with self.db.session() as session:
             result = await session.execute(update(t).where(t.enterprise_id == enterprise_id, t.team_id == team_id)
                                            .values(has_bot=False))
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def remember_team(self, team_id: str, enterprise_id: str) -> None:
         stmt = self._insert()(SlackTeamRow.__table__).values(team_id=team_id[:32], enterprise_id=enterprise_id[:32])
@@ -114,7 +114,7 @@ class InstallationRepo:
         t = SlackOAuthStateRow
         async with self.db.session() as session:
             result = await session.execute(delete(t).where(t.state == state[:200], t.expires_at >= self.clock.now()))
-        return (result.rowcount or 0) == 1
+        return rowcount(result) == 1
 
 
 def _stored(row: SlackInstallationRow) -> StoredInstallation:
