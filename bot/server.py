@@ -1,4 +1,5 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, GET /metrics."""
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, GET /metrics,
+and the report page GET /reports/<token> (bot/web)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aiohttp import web
 
 from bot import metrics as metrics_mod
 from bot.runtime import Runtime
+from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
@@ -127,6 +129,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/slack/install", slack_oauth)
     app.router.add_get("/slack/oauth_redirect", slack_oauth)
     app.router.add_get("/", index)
+    register_report_page(app, runtime)
     return app
 
 

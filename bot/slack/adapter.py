@@ -60,7 +60,7 @@ class SlackAdapter:
         self.deps = SlackDeps(core, store, clock)
         if self.oauth is not None:
             self.oauth.register(self.app)  # before the feature listeners: app_uninstalled / tokens_revoked first
-        register(self.app, self.deps)
+        self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
         store_ = self.oauth.installations if self.oauth else None
         self.clients = WorkspaceClients(self.client, store_, clock)
         send_clients = WorkspaceClients(self.client, store_, clock, retry_handlers=[])
