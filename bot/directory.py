@@ -29,3 +29,9 @@ class Directories:
         directory = self._by_platform.get(ref.platform)
         delete = getattr(directory, "delete_message", None)
         return bool(await delete(ref, user_id)) if delete is not None else False
+
+    async def owner_note(self, place: Place) -> str | None:
+        """Why the place's owners could not be read (Teams without Graph consent), for a refusal; or None."""
+        directory = self._by_platform.get(place.platform)
+        note = getattr(directory, "owner_note", None)
+        return await note(place) if note is not None else None
