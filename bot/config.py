@@ -42,6 +42,10 @@ class Settings:
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
     teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
+    # Calendar feeds (docs/meetings.md).
+    calendar_refresh: float = 600.0  # seconds between fetches of each calendar feed
+    calendar_allow_private: bool = False  # feeds on loopback/private addresses (never link-local)
+    graph_url: str = "https://graph.microsoft.com/v1.0/"
 
     @property
     def slack_enabled(self) -> bool:
@@ -109,4 +113,7 @@ class Settings:
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
+            calendar_refresh=number("STEADYBOT_CALENDAR_REFRESH", 600.0, 60.0, 86_400.0),
+            calendar_allow_private=_flag(env.get("STEADYBOT_CALENDAR_ALLOW_PRIVATE")),
+            graph_url=(get("STEADYBOT_GRAPH_URL") or "https://graph.microsoft.com/v1.0").rstrip("/") + "/",
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
 from bot.directory import Directories
 from bot.outbox.port import Outbox
@@ -59,6 +60,10 @@ class Runtime:
             await self.slack.close()  # acknowledged Slack requests finish their work (bounded), likewise
         if self.session is not None:
             await self.session.close()
+        for port in self.services.ports.values():  # calendar fetchers and the like hold their own sessions
+            close = getattr(port, "close", None)
+            if close is not None:
+                await close()
         await self.db.dispose()
 
 
@@ -95,6 +100,7 @@ async def build_runtime(
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     core = Core(registry, services)
     # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
     # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.clock import Clock
 from storage.db import Database
+from storage.repos.calendar import CalendarRepo
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
 from storage.repos.meetings import MeetingRepo
@@ -26,6 +27,7 @@ class Store:
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
+        self.calendar = CalendarRepo(db, clock)
 
     async def ping(self) -> bool:
         return await self.db.ping()

@@ -29,6 +29,9 @@ class Services:
     outbox: OutboxPort
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
+    # Outside-world ports a feature needs beyond the common ones, passed in by bot/runtime.py (e.g. the
+    # calendar feed fetcher under "calendar"); a feature reads its own key and copes with its absence.
+    ports: dict[str, Any] = field(default_factory=dict)
 
     def tz_of(self, person: Person):  # -> ZoneInfo
         return zone(person.tz, self.settings.default_tz)
