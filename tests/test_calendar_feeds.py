@@ -187,3 +187,33 @@ async def test_two_replicas_fetch_each_feed_once(db_url: str, feeds: FeedServer)
         await asyncio.gather(one.runtime.scheduler.run_all_once(), two.runtime.scheduler.run_all_once())
         assert [feeds.hits(f"f{n}.ics") for n in range(6)] == [2] * 6
         assert len(await _meetings(one)) == 12  # no meeting twice
+
+
+async def test_across_the_dst_change_a_weekly_0930_stays_0930_and_its_nudges_move(db_url: str,
+                                                                                    feeds: FeedServer) -> None:
+    before_change = datetime(2026, 3, 23, 8, 30, tzinfo=UTC)  # Monday 09:30 CET
+    after_change = datetime(2026, 3, 30, 7, 30, tzinfo=UTC)  # Monday 09:30 CEST (clocks went forward on 29 March)
+    async with running(db_url, calendar_allow_private=True, start=datetime(2026, 3, 20, 9, 0, tzinfo=UTC)) as bot:
+        await _connect(bot, feeds)
+        standups = [m for m in await _meetings(bot) if m.title == "Weekly standup"]
+        assert [m.starts_at for m in standups] == [before_change, after_change]
+        await at(bot, before_change - timedelta(hours=24))
+        assert "in 24 hours" in post_texts(bot)[-1] and "tomorrow 09:30 CET" in post_texts(bot)[-1]
+        count = len(posts(bot))
+        await at(bot, after_change - timedelta(hours=24, seconds=1))
+        assert len(posts(bot)) == count
+        await at(bot, after_change - timedelta(hours=24))  # 09:30 CEST on Sunday = 07:30 UTC, an hour earlier in UTC
+        assert len(posts(bot)) == count + 1
+        assert "in 24 hours" in post_texts(bot)[-1] and "tomorrow 09:30 CEST" in post_texts(bot)[-1]
+        due = [c for c in bot.slack.calls_to("chat.postMessage") if "in 24 hours" in text_of(c.params)]
+        assert len(due) == 2
+
+
+async def test_outlook_feed_across_the_us_change(sqlite_url: str, feeds: FeedServer) -> None:
+    async with running(sqlite_url, calendar_allow_private=True) as bot:
+        await _connect(bot, feeds, OUTLOOK, "outlook.ics")
+        reviews = [m for m in await _meetings(bot) if m.title == "Design review"]
+        assert [m.starts_at.hour for m in reviews] == [14, 13]  # 09:30 EST, then 09:30 EDT
+        assert {m.tz for m in reviews} == {"America/New_York"}
+        sync = next(m for m in await _meetings(bot) if m.title == "Architecture sync")
+        assert len(await bot.runtime.store.meetings.agenda(sync.id)) == 2
