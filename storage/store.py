@@ -13,6 +13,7 @@ from storage.repos.pulse import PulseRepo
 from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
 from storage.repos.timebox import TimeboxRepo
+from storage.repos.timeoff import TimeOffRepo
 
 
 class Store:
@@ -28,6 +29,7 @@ class Store:
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
         self.calendar = CalendarRepo(db, clock)
+        self.timeoff = TimeOffRepo(db, clock)
 
     async def ping(self) -> bool:
         return await self.db.ping()

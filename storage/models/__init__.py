@@ -9,3 +9,4 @@ from storage.models import meetings as _meetings  # noqa: E402,F401 - meeting hy
 from storage.models import pulse as _pulse  # noqa: E402,F401 - pulse tables
 from storage.models import scope as _scope  # noqa: E402,F401 - scope-creep tables
 from storage.models import timebox as _timebox  # noqa: E402,F401 - timebox table
+from storage.models import timeoff as _timeoff  # noqa: E402,F401 - time off (snooze)
