@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -48,6 +49,7 @@ _MINUTES = re.compile(r"[\s,;:–—-]*[(\[]?\s*(?P<num>\d{1,3})\s*(?P<unit>m|mi
 _WORDY = re.compile(r"\w")
 _URL_ONLY = re.compile(r"^\s*<?https?://\S+>?\s*$", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
+_TEAMS_JOIN = re.compile(r"https://teams\.microsoft\.com/l/meetup-join/([^/\s>\"'?]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Occurrence:
     minutes: int
     tz: str  # IANA name for showing times
     items: tuple[Item, ...]
+    join_thread: str = ""  # a Teams meeting's chat thread (19:meeting_…@thread.v2), from its join link
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,7 +76,7 @@ class Occurrence:
     @property
     def fingerprint(self) -> str:
         """Changes when anything steadybot shows or times changes (start, length, title, agenda)."""
-        text = "\x1f".join([self.starts_at.isoformat(), str(self.minutes), self.title, self.tz,
+        text = "\x1f".join([self.starts_at.isoformat(), str(self.minutes), self.title, self.tz, self.join_thread,
                             *(f"{i.text}\x1e{i.minutes}" for i in self.items)])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -112,6 +115,15 @@ def agenda_items(description: str) -> tuple[Item, ...]:
         if len(items) >= MAX_ITEMS:
             break
     return tuple(items)
+
+
+def teams_thread(*texts: str) -> str:
+    """The meeting chat's thread id in a Teams join link (`…/l/meetup-join/19%3ameeting_…%40thread.v2/0`):
+    the same id as the conversation of the meeting's chat, so a live meeting finds its calendar event."""
+    for text in texts:
+        if m := _TEAMS_JOIN.search(text or ""):
+            return unquote(m.group(1))[:300]
+    return ""
 
 
 # ---- reading the calendar --------------------------------------------------------------------------
@@ -251,4 +263,6 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     description = str(event.get("DESCRIPTION", "") or "")
     if not description and event.get("X-ALT-DESC") is not None:
         description = str(event.get("X-ALT-DESC"))
-    return Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description))
+    join = teams_thread(*(str(event.get(name, "") or "") for name in
+                          ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "LOCATION", "URL", "DESCRIPTION", "X-ALT-DESC")))
+    return Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description), join)

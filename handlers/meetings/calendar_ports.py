@@ -138,7 +138,7 @@ class CalendarStore(Protocol):
     async def links(self, feed_id: int) -> list[Link]: ...
 
     async def claim_link(self, feed_id: int, uid: str, recurrence_id: str, meeting_id: int,
-                         fingerprint: str) -> bool:
+                         fingerprint: str, join_thread: str = "") -> bool:
         """Link a new meeting to the occurrence; False when another replica linked one first."""
         ...
 
@@ -151,7 +151,8 @@ class CalendarStore(Protocol):
 
     async def replace_calendar_items(self, meeting_id: int, items: list[tuple[str, int | None]]) -> None: ...
 
-    async def set_fingerprint(self, feed_id: int, uid: str, recurrence_id: str, fingerprint: str) -> None: ...
+    async def set_fingerprint(self, feed_id: int, uid: str, recurrence_id: str, fingerprint: str,
+                              join_thread: str = "") -> None: ...
 
     async def mark_gone(self, feed_id: int, uid: str, recurrence_id: str) -> None: ...
 
@@ -160,6 +161,30 @@ class CalendarStore(Protocol):
         ...
 
     async def feed_of_meeting(self, meeting_id: int) -> Link | None: ...
+
+
+    # live Teams meetings
+    async def meetings_of_thread(self, platform: Platform, thread: str, start: datetime,
+                                 end: datetime) -> list[Meeting]: ...
+
+    async def live_started(self, platform: Platform, chat_id: str, external_id: str, title: str,
+                           started_at: datetime, meeting_id: int | None) -> tuple[LiveMeeting, bool]: ...
+
+    async def live_open(self, platform: Platform, external_id: str) -> LiveMeeting | None: ...
+
+    async def live_ended(self, live_id: int, ended_at: datetime) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMeeting:
+    id: int
+    platform: Platform
+    chat_id: str
+    external_id: str
+    title: str
+    started_at: datetime
+    ended_at: datetime | None
+    meeting_id: int | None
 
 
 def fetcher_of(svc: Services) -> CalendarFetcher | None:

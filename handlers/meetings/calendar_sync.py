@@ -126,7 +126,7 @@ async def _create(svc: Services, feed: Feed, occurrence: Occurrence) -> Meeting 
         feed.platform, feed.channel_id, feed.team_id, occurrence.title, feed.added_by, feed.added_by_name,
         occurrence.tz, occurrence.starts_at, occurrence.minutes))
     if not await store.claim_link(feed.id, occurrence.uid, occurrence.recurrence_id, meeting.id,
-                                  occurrence.fingerprint):
+                                  occurrence.fingerprint, occurrence.join_thread):
         await store.drop_meeting(meeting.id)  # another replica made it a moment ago, or a person cancelled it
         return None
     if occurrence.items:
@@ -146,7 +146,8 @@ async def _update(svc: Services, feed: Feed, meeting: Meeting, occurrence: Occur
     if moved and meeting.starts_at != updated.starts_at:
         await svc.outbox.cancel(key(meeting.id))
         await schedule.schedule(svc, updated, version(updated))
-    await store.set_fingerprint(feed.id, occurrence.uid, occurrence.recurrence_id, occurrence.fingerprint)
+    await store.set_fingerprint(feed.id, occurrence.uid, occurrence.recurrence_id, occurrence.fingerprint,
+                                occurrence.join_thread)
     return updated
 
 

@@ -61,3 +61,21 @@ class CalendarEventRow(Base):
     meeting_id: Mapped[int] = mapped_column(BigId, ForeignKey("meetings.id", ondelete="CASCADE"))
     fingerprint: Mapped[str] = mapped_column(String(64))
     gone: Mapped[bool] = mapped_column(Boolean, default=False)
+    join_thread: Mapped[str] = mapped_column(String(300), default="")  # a Teams meeting's chat thread, if any
+
+
+class LiveMeetingRow(Base):
+    """A Teams meeting the bot saw start (meetingStart) in its meeting chat, matched to a steadybot meeting
+    when it is the same event; `ended_at` once meetingEnd came."""
+
+    __tablename__ = "live_meetings"
+    __table_args__ = (Index("ix_live_meetings_external", "platform", "external_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(300))
+    external_id: Mapped[str] = mapped_column(String(400))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("meetings.id", ondelete="SET NULL"))

@@ -17,10 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
-from handlers.meetings.calendar_ports import Feed, FeedDraft, Link
-from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting, MeetingDraft
+from handlers.meetings.calendar_ports import Feed, FeedDraft, Link, LiveMeeting
+from handlers.meetings.ports import CANCELLED, RUNNING, SCHEDULED, Meeting, MeetingDraft
 from storage.db import Database
-from storage.models.calendar import CalendarEventRow, CalendarFeedRow
+from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
 from storage.repos.meetings import MeetingRepo
 
@@ -36,6 +36,11 @@ def _feed(row: CalendarFeedRow) -> Feed:
                 row.added_by, row.added_by_name, row.tz, row.created_at, row.last_sync_at, row.etag,
                 row.last_modified, row.failures, row.last_error, row.error_reported, row.next_fetch_at,
                 row.claimed_by, row.parsed_at)
+
+
+def _live(row: LiveMeetingRow) -> LiveMeeting:
+    return LiveMeeting(row.id, Platform(row.platform), row.chat_id, row.external_id, row.title, row.started_at,
+                       row.ended_at, row.meeting_id)
 
 
 def _link(row: CalendarEventRow) -> Link:
@@ -133,16 +138,8 @@ class CalendarRepo:
                                     .order_by(CalendarEventRow.id))).all()
             return [_link(r) for r in rows]
 
-    async def link(self, feed_id: int, uid: str, recurrence_id: str, meeting_id: int, fingerprint: str) -> None:
-        values = {"meeting_id": meeting_id, "fingerprint": fingerprint, "gone": False}
-        stmt = self._insert()(CalendarEventRow).values(feed_id=feed_id, uid=uid[:400],
-                                                      recurrence_id=recurrence_id[:40], **values)
-        stmt = stmt.on_conflict_do_update(index_elements=["feed_id", "uid", "recurrence_id"], set_=values)
-        async with self.db.session() as s:
-            await s.execute(stmt)
-
     async def claim_link(self, feed_id: int, uid: str, recurrence_id: str, meeting_id: int,
-                         fingerprint: str) -> bool:
+                         fingerprint: str, join_thread: str = "") -> bool:
         """Link a new meeting to an occurrence that has no live link yet. False when another replica linked
         one first (the caller then drops its meeting)."""
         async with self.db.session() as s:
@@ -152,7 +149,7 @@ class CalendarRepo:
             if row is None:
                 stmt = self._insert()(CalendarEventRow).values(
                     feed_id=feed_id, uid=uid[:400], recurrence_id=recurrence_id[:40], meeting_id=meeting_id,
-                    fingerprint=fingerprint, gone=False,
+                    fingerprint=fingerprint, gone=False, join_thread=join_thread[:300],
                 ).on_conflict_do_nothing(index_elements=["feed_id", "uid", "recurrence_id"]).returning(
                     CalendarEventRow.id)
                 return await s.scalar(stmt) is not None
@@ -162,17 +159,20 @@ class CalendarRepo:
             if current is not None and current.status == CANCELLED and not row.gone:
                 return False  # a person cancelled it: it stays cancelled
             row.meeting_id, row.fingerprint, row.gone = meeting_id, fingerprint, False
+            row.join_thread = join_thread[:300]
             return True
 
     async def drop_meeting(self, meeting_id: int) -> None:
         async with self.db.session() as s:
             await s.execute(delete(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == SCHEDULED))
 
-    async def set_fingerprint(self, feed_id: int, uid: str, recurrence_id: str, fingerprint: str) -> None:
+    async def set_fingerprint(self, feed_id: int, uid: str, recurrence_id: str, fingerprint: str,
+                              join_thread: str = "") -> None:
         async with self.db.session() as s:
             await s.execute(update(CalendarEventRow).where(
                 CalendarEventRow.feed_id == feed_id, CalendarEventRow.uid == uid[:400],
-                CalendarEventRow.recurrence_id == recurrence_id[:40]).values(fingerprint=fingerprint))
+                CalendarEventRow.recurrence_id == recurrence_id[:40]).values(fingerprint=fingerprint,
+                                                                             join_thread=join_thread[:300]))
 
     async def mark_gone(self, feed_id: int, uid: str, recurrence_id: str) -> None:
         async with self.db.session() as s:
@@ -230,3 +230,48 @@ class CalendarRepo:
     async def count_feeds(self) -> int:
         async with self.db.session() as s:
             return int(await s.scalar(select(func.count()).select_from(CalendarFeedRow)) or 0)
+
+    # ---- live Teams meetings -----------------------------------------------------------------------
+    async def meetings_of_thread(self, platform: Platform, thread: str, start: datetime,
+                                 end: datetime) -> list[Meeting]:
+        """Live (scheduled or running) calendar meetings whose Teams join link names this meeting chat and
+        whose start lies in [start, end)."""
+        async with self.db.session() as s:
+            ids = (await s.scalars(
+                select(MeetingRow.id).join(CalendarEventRow, CalendarEventRow.meeting_id == MeetingRow.id)
+                .where(CalendarEventRow.join_thread == thread[:300], MeetingRow.platform == platform.value,
+                       MeetingRow.status.in_((SCHEDULED, RUNNING)), MeetingRow.starts_at >= start,
+                       MeetingRow.starts_at < end)
+                .order_by(MeetingRow.starts_at)
+            )).all()
+        found = [await self.meetings.get(i) for i in ids]
+        return [m for m in found if m is not None]
+
+    async def live_started(self, platform: Platform, chat_id: str, external_id: str, title: str,
+                           started_at: datetime, meeting_id: int | None) -> tuple[LiveMeeting, bool]:
+        """Record a meeting start once: a redelivered or repeated meetingStart finds the open row."""
+        async with self.db.session() as s:
+            row = await s.scalar(select(LiveMeetingRow).where(
+                LiveMeetingRow.platform == platform.value, LiveMeetingRow.external_id == external_id[:400],
+                LiveMeetingRow.ended_at.is_(None)).order_by(LiveMeetingRow.id.desc()).limit(1).with_for_update())
+            if row is not None:
+                return _live(row), False
+            row = LiveMeetingRow(platform=platform.value, chat_id=chat_id[:300], external_id=external_id[:400],
+                                 title=title[:200], started_at=started_at, meeting_id=meeting_id)
+            s.add(row)
+            await s.flush()
+            return _live(row), True
+
+    async def live_open(self, platform: Platform, external_id: str) -> LiveMeeting | None:
+        async with self.db.session() as s:
+            row = await s.scalar(select(LiveMeetingRow).where(
+                LiveMeetingRow.platform == platform.value, LiveMeetingRow.external_id == external_id[:400],
+                LiveMeetingRow.ended_at.is_(None)).order_by(LiveMeetingRow.id.desc()).limit(1))
+            return _live(row) if row else None
+
+    async def live_ended(self, live_id: int, ended_at: datetime) -> bool:
+        async with self.db.session() as s:
+            result = await s.execute(update(LiveMeetingRow).where(LiveMeetingRow.id == live_id,
+                                                                  LiveMeetingRow.ended_at.is_(None))
+                                     .values(ended_at=ended_at))
+            return (result.rowcount or 0) == 1  # type: ignore[attr-defined]

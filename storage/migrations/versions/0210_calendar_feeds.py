@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('gone', sa.Boolean(), nullable=False),
+    sa.Column('join_thread', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['feed_id'], ['calendar_feeds.id'], name=op.f('fk_calendar_events_feed_id_calendar_feeds'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_calendar_events_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_events')),
