@@ -101,6 +101,17 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
     services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
+    if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
+        from bot.teams.graph_calendar import DEFAULT_LOGIN, GraphGroupCalendar
+
+        login = DEFAULT_LOGIN
+        if settings.teams_login_url:  # a sovereign cloud (or a test): the same sign-in host
+            from yarl import URL
+
+            login = f"{URL(settings.teams_login_url).scheme}://{URL(settings.teams_login_url).raw_authority}"
+        services.ports["graph_calendar"] = GraphGroupCalendar(settings.graph_url, settings.teams_tenant_id,
+                                                              settings.teams_app_id, settings.teams_app_password,
+                                                              login, settings.default_tz)
     core = Core(registry, services)
     # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
     # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →

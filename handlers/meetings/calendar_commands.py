@@ -9,6 +9,7 @@ Feed addresses are secrets (Google's "secret address"): they are shown only as t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from handlers.core.errors import NotAllowed, UserError
@@ -110,7 +111,9 @@ class CalendarCommands:
             raise UserError("Microsoft 365 group calendars need the bot's Microsoft Graph access, which isn't set "
                             "up on this server (docs/meetings.md says what to grant).")
         person = await _manager(svc, who, place, "connect a calendar to this channel")
-        group = group_id.strip().strip("<>")
+        group = group_id.strip().strip("<>").split("|", 1)[0]
+        if m := re.search(r"groupId=([0-9a-fA-F-]{8,64})", group):  # Teams' "Get link to team"
+            group = m.group(1)
         if not 8 <= len(group) <= 64 or not all(c.isalnum() or c == "-" for c in group):
             raise UserError("That isn't a Microsoft 365 group id (it looks like `3f2a…-…`; Teams shows it as "
                             "the team's `groupId` in *Get link to team*).", "/meeting calendar group <group-id>")

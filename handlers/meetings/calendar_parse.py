@@ -266,3 +266,66 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     join = teams_thread(*(str(event.get(name, "") or "") for name in
                           ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "LOCATION", "URL", "DESCRIPTION", "X-ALT-DESC")))
     return Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description), join)
+
+
+# ---- Microsoft Graph events (a Microsoft 365 group calendar) ---------------------------------------
+def _graph_time(value: Any) -> datetime | None:
+    """`{"dateTime": "2026-03-02T10:00:00.0000000", "timeZone": "UTC"}` (asked for in UTC) → aware UTC."""
+    if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
+        return None
+    text = value["dateTime"][:26].rstrip("Z")
+    try:
+        moment = datetime.fromisoformat(text[:19])
+    except ValueError:
+        return None
+    zone_name = str(value.get("timeZone") or "UTC")
+    tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), "UTC")
+    return localize(moment, tz).astimezone(UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def graph_occurrences(events: list[dict[str, Any]], now: datetime, default_tz: str,
+                      horizon: timedelta = HORIZON) -> list[Occurrence]:
+    """Graph calendarView events → occurrences, by the same rules as iCalendar feeds. Keyed by the series
+    (seriesMasterId) and the occurrence's original start, or the event id and "" for a single event."""
+    end = now + horizon
+    out: dict[tuple[str, str], Occurrence] = {}
+    for event in events:
+        if not isinstance(event, dict) or event.get("isAllDay") or event.get("isCancelled"):
+            continue
+        starts_at, finish = _graph_time(event.get("start")), _graph_time(event.get("end"))
+        if starts_at is None or not now <= starts_at < end:
+            continue
+        minutes = round((finish - starts_at).total_seconds() / 60) if finish is not None else 0
+        minutes = minutes if minutes > 0 else DEFAULT_MINUTES
+        if minutes > MAX_MINUTES:
+            continue
+        series = str(event.get("seriesMasterId") or "")
+        uid = (series or str(event.get("iCalUId") or event.get("id") or ""))[:400]
+        if not uid:
+            continue
+        rid = ""
+        if series:
+            original = event.get("originalStart")
+            if isinstance(original, str) and original:
+                try:
+                    rid = datetime.fromisoformat(original.replace("Z", "+00:00")).astimezone(UTC).strftime(
+                        "%Y%m%dT%H%M%SZ")
+                except ValueError:
+                    rid = starts_at.strftime("%Y%m%dT%H%M%SZ")
+            else:
+                rid = starts_at.strftime("%Y%m%dT%H%M%SZ")
+        title = one_line(str(event.get("subject") or ""), 4000) or "(untitled event)"
+        if len(title) > TITLE_LIMIT:
+            title = title[: TITLE_LIMIT - 1] + "…"
+        zone_name = str(event.get("originalStartTimeZone") or "")
+        tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), default_tz).key
+        body = event.get("body") if isinstance(event.get("body"), dict) else {}
+        description = str((body or {}).get("content") or event.get("bodyPreview") or "")
+        online = event.get("onlineMeeting") if isinstance(event.get("onlineMeeting"), dict) else {}
+        join = teams_thread(str((online or {}).get("joinUrl") or ""), str(event.get("onlineMeetingUrl") or ""),
+                            description)
+        out.setdefault((uid, rid), Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description),
+                                              join))
+        if len(out) >= MAX_OCCURRENCES:
+            break
+    return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))
