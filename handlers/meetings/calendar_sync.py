@@ -13,6 +13,7 @@ stops the other feeds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -38,7 +39,7 @@ log = logging.getLogger("steadybot.calendar")
 
 EVERY = 30.0  # seconds between looks for due feeds (each feed is fetched every STEADYBOT_CALENDAR_REFRESH)
 LEASE = 120.0  # seconds a replica holds a feed it is fetching
-BATCH = 20
+BATCH = 8  # feeds one replica fetches at once per look
 MAX_BACKOFF = timedelta(hours=6)
 FULL_READ_EVERY = timedelta(hours=12)  # unchanged feeds are read in full this often: the 14 days roll on
 
@@ -158,8 +159,14 @@ async def sync_due(svc: Services) -> None:
         return
     store = calendar_store(svc)
     worker = f"cal-{svc.rng.getrandbits(64):016x}"
-    for feed in await store.claim_due(worker, svc.clock.now(), LEASE, BATCH):
-        await sync_feed(svc, feed, worker)
+    feeds = await store.claim_due(worker, svc.clock.now(), LEASE, BATCH)
+    # at once: a slow feed (up to the fetch timeout) holds up no other, and the batch ends well inside its lease
+    results = await asyncio.gather(*(sync_feed(svc, feed, worker) for feed in feeds), return_exceptions=True)
+    for feed, result in zip(feeds, results, strict=True):
+        if isinstance(result, StorageUnavailable):
+            raise result  # the lease brings the feed back
+        if isinstance(result, BaseException):
+            log.error("calendar feed %s: sync failed (%s)", feed.id, type(result).__name__)
 
 
 async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
@@ -198,9 +205,4 @@ async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason:
                                                          notify_text="A calendar feed stopped working"),
                                              dedupe_key=f"calendar:{feed.id}:failed:{since}")])
         reported = True
-    await store_failed(svc, feed, worker, now, retry, reason, reported)
-
-
-async def store_failed(svc: Services, feed: Feed, worker: str, now: datetime, retry: datetime, reason: str,
-                       reported: bool) -> None:
     await calendar_store(svc).failed(feed.id, worker, now, retry, reason, reported)
