@@ -46,6 +46,9 @@ class Settings:
     calendar_refresh: float = 600.0  # seconds between fetches of each calendar feed
     calendar_allow_private: bool = False  # feeds on loopback/private addresses (never link-local)
     graph_url: str = "https://graph.microsoft.com/v1.0/"
+    # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
+    outbox_retention_days: float = 30.0
+    history_retention_days: float = 180.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -116,4 +119,7 @@ class Settings:
             calendar_refresh=number("STEADYBOT_CALENDAR_REFRESH", 600.0, 60.0, 86_400.0),
             calendar_allow_private=_flag(env.get("STEADYBOT_CALENDAR_ALLOW_PRIVATE")),
             graph_url=(get("STEADYBOT_GRAPH_URL") or "https://graph.microsoft.com/v1.0").rstrip("/") + "/",
+            outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
+            # at least 13 weeks: reports look back 12 weeks
+            history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),
         )
