@@ -217,3 +217,26 @@ async def test_outlook_feed_across_the_us_change(sqlite_url: str, feeds: FeedSer
         assert {m.tz for m in reviews} == {"America/New_York"}
         sync = next(m for m in await _meetings(bot) if m.title == "Architecture sync")
         assert len(await bot.runtime.store.meetings.agenda(sync.id)) == 2
+
+
+async def test_a_moved_meeting_without_agenda_is_nudged_at_its_new_time_only(db_url: str, feeds: FeedServer) -> None:
+    async with running(db_url, calendar_allow_private=True) as bot:
+        await _connect(bot, feeds)
+        # the moved standup (11:00 Berlin on 9 March) moves again, to 15:00
+        feeds.feeds["team.ics"] = Served(GOOGLE.replace(b"DTSTART;TZID=Europe/Berlin:20260309T110000",
+                                                        b"DTSTART;TZID=Europe/Berlin:20260309T150000")
+                                         .replace(b"DTEND;TZID=Europe/Berlin:20260309T111500",
+                                                  b"DTEND;TZID=Europe/Berlin:20260309T151500"))
+        await at(bot, bot.clock.now() + timedelta(minutes=10))
+        new_start = STANDUP_MOVED + timedelta(hours=4)
+        [standup] = [m for m in await _meetings(bot) if m.title == "Weekly standup (moved)"]
+        assert standup.starts_at == new_start
+        before = len(posts(bot))
+        await at(bot, STANDUP_MOVED - timedelta(hours=24))  # the old T-24h: nothing
+        assert len(posts(bot)) == before
+        await at(bot, new_start - timedelta(hours=24))
+        assert len(posts(bot)) == before + 1 and "in 24 hours" in post_texts(bot)[-1]
+        assert "tomorrow 15:00 CET" in post_texts(bot)[-1]
+        await at(bot, new_start - timedelta(hours=1))
+        assert sum("No agenda, no meeting" in t for t in post_texts(bot)) == 1
+        assert len(posts(bot, "U1")) == 1  # Ana, who added the feed, is the organiser
