@@ -96,8 +96,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = port
-    if site._server is not None and site._server.sockets:  # type: ignore[union-attr]
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if runner.addresses:  # the port actually bound (port 0 picks a free one)
+        bound = runner.addresses[0][1]
     runtime.scheduler.start()
     if runtime.slack is not None and runtime.settings.slack_app_token:
         await runtime.slack.start_socket_mode()
@@ -105,9 +105,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
              "on" if runtime.slack else "off",
              "on" if runtime.teams and runtime.settings.teams_enabled else
              ("on, UNAUTHENTICATED (STEADYBOT_INSECURE_DEV)" if runtime.teams else "off"))
-    # Everything loaded at start (modules, settings, Bolt, botbuilder, SQLAlchemy) lives as long as the
-    # process: frozen, a full garbage collection no longer walks it. Unfrozen, one took ~65 ms here and
-    # stalled every request in flight when it struck (the ack benchmark's p99 outliers, docs/benchmarks.md).
+    # Everything loaded at start lives as long as the process: frozen, a full garbage collection no longer
+    # walks it and stalls the requests in flight (docs/benchmarks.md#garbage-collection-frozen-at-start).
     gc.freeze()
     if ready is not None:
         ready(bound)

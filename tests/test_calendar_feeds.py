@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handlers.core.types import Platform
-from handlers.meetings.ports import CANCELLED, SCHEDULED
+from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting
 from tests.fakes.ics_server import FeedServer, Served
 from tests.harness import Harness, running
 from tests.meetings_helpers import at, command, ephemeral, post_texts, posts, team, text_of
@@ -21,6 +21,12 @@ GOOGLE = (DATA / "google_team.ics").read_bytes()
 OUTLOOK = (DATA / "outlook_team.ics").read_bytes()
 STANDUP_MOVED = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 11:00 Berlin, the override of the 9 March standup
 PLANNING = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)  # 14:00 Berlin, with an agenda in its description
+
+async def _get(bot: Harness, meeting_id: int) -> Meeting:
+    meeting = await bot.runtime.store.meetings.get(meeting_id)
+    assert meeting is not None
+    return meeting
+
 
 
 @pytest.fixture
@@ -90,8 +96,8 @@ async def test_a_moved_occurrence_moves_its_nudges_and_a_cancelled_one_goes_quie
         before = len(posts(bot))
         await at(bot, bot.clock.now() + timedelta(minutes=11))
         assert len(posts(bot)) == before  # nothing said in the channel
-        assert (await bot.runtime.store.meetings.get(standup.id)).status == CANCELLED
-        again = await bot.runtime.store.meetings.get(planning.id)
+        assert (await _get(bot, standup.id)).status == CANCELLED
+        again = await _get(bot, planning.id)
         assert again.status == SCHEDULED and again.starts_at == PLANNING + timedelta(hours=1)
         # the cancelled standup's nudge never comes; the planning's start post comes at its new time
         await at(bot, STANDUP_MOVED - timedelta(hours=24))
@@ -111,14 +117,14 @@ async def test_a_vanished_event_cancels_its_meeting_and_removing_the_feed_drops_
         end = GOOGLE.index(b"END:VEVENT\r\n", start) + len(b"END:VEVENT\r\n")
         feeds.feeds["team.ics"] = Served(GOOGLE[:start] + GOOGLE[end:])
         await at(bot, bot.clock.now() + timedelta(minutes=11))
-        assert (await bot.runtime.store.meetings.get(planning.id)).status == CANCELLED
-        assert (await bot.runtime.store.meetings.get(standup.id)).status == SCHEDULED
+        assert (await _get(bot, planning.id)).status == CANCELLED
+        assert (await _get(bot, standup.id)).status == SCHEDULED
 
         refused = await ephemeral(bot, "/meeting", "calendar remove 1", user="U2")
         assert "Only the channel's owner or an admin" in refused
         await command(bot, "/meeting", "calendar remove 1")
         assert "disconnected the calendar" in post_texts(bot)[-1] and "1 upcoming meeting" in post_texts(bot)[-1]
-        assert (await bot.runtime.store.meetings.get(standup.id)).status == CANCELLED
+        assert (await _get(bot, standup.id)).status == CANCELLED
         assert "follows no calendar" in await ephemeral(bot, "/meeting", "calendar")
         hits = feeds.hits("team.ics")
         await at(bot, bot.clock.now() + timedelta(hours=2))

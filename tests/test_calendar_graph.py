@@ -12,13 +12,20 @@ from bot.teams.graph_calendar import GraphGroupCalendar
 from handlers.core.types import Platform
 from handlers.meetings.calendar_parse import Occurrence
 from handlers.meetings.calendar_ports import FeedError
-from tests.fakes import bf_connector
+from handlers.meetings.ports import Meeting
+from support import bf_connector
 from tests.fakes.graph_calendar import FakeGraph, event
-from tests.harness import running
+from tests.harness import Harness, running
 
 GROUP = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0?context=%7b%7d"
+
+async def _get(bot: Harness, meeting_id: int) -> Meeting:
+    meeting = await bot.runtime.store.meetings.get(meeting_id)
+    assert meeting is not None
+    return meeting
+
 
 
 def events() -> list[dict]:
@@ -109,7 +116,7 @@ async def test_a_team_follows_its_group_calendar(db_url: str, graph: FakeGraph) 
         graph.events[GROUP][2] = event("e3", "Planning", "2026-03-04T15:00:00", "2026-03-04T16:00:00")
         bot.clock.set(NOW + timedelta(minutes=11))
         await bot.settle()
-        moved = await bot.runtime.store.meetings.get(meetings[1].id)
+        moved = await _get(bot, meetings[1].id)
         assert moved.starts_at == datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
         await bot.teams(bot.activity("meeting calendar group not-a-group!", conversation_type="channel", mention=True))
         assert "isn't a Microsoft 365 group id" in bot.connector.sent[-1].text

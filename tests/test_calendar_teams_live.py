@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from handlers.core.types import Platform
-from handlers.meetings.ports import ENDED
-from tests.fakes import bf_connector
+from handlers.meetings.ports import ENDED, Meeting
+from support import bf_connector
 from tests.fakes.ics_server import FeedServer, Served
 from tests.harness import Harness, running
 
@@ -28,6 +28,12 @@ ICS = "\r\n".join([
     f"\\nJoin: <{JOIN}>",
     f"X-MICROSOFT-SKYPETEAMSMEETINGURL:{JOIN}",
     "LOCATION:Microsoft Teams Meeting", "END:VEVENT", "END:VCALENDAR", ""]).encode()
+
+async def _get(bot: Harness, meeting_id: int) -> Meeting:
+    meeting = await bot.runtime.store.meetings.get(meeting_id)
+    assert meeting is not None
+    return meeting
+
 
 
 def meeting_event(bot: Harness, name: str, value: dict[str, Any], *, activity_id: str | None = None) -> dict[str, Any]:
@@ -79,7 +85,7 @@ async def test_a_calendar_meeting_is_timed_live_in_its_meeting_chat(db_url: str,
                                                           "EndTime": "2026-03-02T10:22:00.000Z"}))
         summary = chat_texts(bot)[-1]
         assert "Design review ended" in summary and "20m of 30m planned" in summary
-        done = await bot.runtime.store.meetings.get(meeting.id)
+        done = await _get(bot, meeting.id)
         assert done.status == ENDED and done.actual_minutes == 20
         # the channel got no second start post at the scheduled time
         await bot.advance(timedelta(minutes=30))

@@ -22,7 +22,7 @@ STANDUP_DAYS = (0, 2, 4)  # Monday, Wednesday, Friday
 
 def example_body(now: datetime) -> bytes:
     local = now.astimezone(BERLIN)
-    standups = []
+    standups: list[datetime] = []
     day = local.date()
     while len(standups) < 2:
         start = datetime.combine(day, time(9, 30), BERLIN)

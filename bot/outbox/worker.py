@@ -204,8 +204,8 @@ class OutboxWorker:
                 replies = await self.core.prepare(Pending(row.target, row.kind, row.data, row.due_at, row.reply))
         except StorageUnavailable:
             raise
-        except Later as wait:  # the person is away, or it is the channel's holiday: the row waits
-            await self.repo.retry_at(row.id, wait.until, wait.why, count_attempt=False, worker=worker,
+        except Later as later:  # the person is away, or it is the channel's holiday: the row waits
+            await self.repo.retry_at(row.id, later.until, later.why, count_attempt=False, worker=worker,
                                      delivered=False)
             self.stats["deferred"] = self.stats.get("deferred", 0) + 1
             return

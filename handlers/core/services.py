@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.core.clock import Clock
-from handlers.core.ports import Directory, OutboxPort
+from handlers.core.ports import Directory, OutboxPort, Store
 from handlers.core.timeparse import zone
 from handlers.core.types import Person, Place
 
@@ -18,14 +19,13 @@ class CoreSettings:
 
     default_tz: str = "UTC"
     admins: frozenset[str] = frozenset()
-    bot_name: str = "steadybot"
 
 
 @dataclass(slots=True)
 class Services:
     settings: CoreSettings
     clock: Clock
-    store: Any  # storage.Store in production; typed by each feature's own Protocol where used
+    store: Store  # storage.store.Store in production
     outbox: OutboxPort
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
@@ -33,7 +33,7 @@ class Services:
     # calendar feed fetcher under "calendar"); a feature reads its own key and copes with its absence.
     ports: dict[str, Any] = field(default_factory=dict)
 
-    def tz_of(self, person: Person):  # -> ZoneInfo
+    def tz_of(self, person: Person) -> ZoneInfo:
         return zone(person.tz, self.settings.default_tz)
 
     def is_admin(self, person: Person) -> bool:

@@ -11,6 +11,7 @@ A channel's holidays (`/steadybot settings holidays DE-BY`) come from the `holid
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -35,7 +36,17 @@ class AwayDirectory(Protocol):
 
 
 class TimeOffStore(Protocol):
+    """`/pulse snooze`: until when each person is away (storage/repos/timeoff.py)."""
+
+    async def snooze(self, platform: Platform, user_id: str, until: datetime) -> None: ...
+
+    async def resume(self, platform: Platform, user_id: str) -> bool: ...
+
     async def until(self, platform: Platform, user_id: str, now: datetime) -> datetime | None: ...
+
+    async def away(self, platform: Platform, user_ids: Sequence[str], now: datetime) -> dict[str, datetime]: ...
+
+    async def forget(self, platform: Platform, user_id: str) -> int: ...
 
 
 async def away_until(svc: Services, person: Person, now: datetime) -> datetime | None:

@@ -188,12 +188,14 @@ class LiveMeeting:
 
 
 def fetcher_of(svc: Services) -> CalendarFetcher | None:
-    return svc.ports.get(PORT)  # type: ignore[no-any-return]
+    found: CalendarFetcher | None = svc.ports.get(PORT)
+    return found
 
 
 def group_calendar_of(svc: Services) -> GroupCalendar | None:
-    return svc.ports.get("graph_calendar")  # type: ignore[no-any-return]
+    found: GroupCalendar | None = svc.ports.get("graph_calendar")
+    return found
 
 
 def calendar_store(svc: Services) -> CalendarStore:
-    return svc.store.calendar  # type: ignore[no-any-return]
+    return svc.store.calendar

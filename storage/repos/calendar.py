@@ -19,6 +19,7 @@ from handlers.core.clock import Clock
 from handlers.core.types import Platform
 from handlers.meetings.calendar_ports import Feed, FeedDraft, Link, LiveMeeting
 from handlers.meetings.ports import CANCELLED, RUNNING, SCHEDULED, Meeting, MeetingDraft
+from storage.bulk import table_of
 from storage.db import Database
 from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
@@ -95,7 +96,7 @@ class CalendarRepo:
             await s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.id == feed_id))
 
     async def claim_due(self, worker: str, now: datetime, lease_seconds: float, limit: int) -> list[Feed]:
-        table = CalendarFeedRow.__table__
+        table = table_of(CalendarFeedRow)
         due = and_(table.c.next_fetch_at <= now, or_(table.c.lease_until.is_(None), table.c.lease_until < now))
         candidates = select(table.c.id).where(due).order_by(table.c.next_fetch_at, table.c.id).limit(limit)
         if self.db.is_postgres:
