@@ -38,8 +38,7 @@ class SlackDirectory:
     async def away(self, person: Person, now: datetime, *, dnd: bool = True) -> datetime | None:
         """Until when this person is away: an "away" status (🌴 / 🤒 / OOO / vacation / holiday…) until it
         expires, read from the profile already fetched for them; with `dnd`, Do Not Disturb (dnd.info)."""
-        if person.id not in self._status:
-            await self.person(Platform.SLACK, person.id)
+        await self.person(Platform.SLACK, person.id)  # the cached profile, read again once it is stale
         status = self._status.get(person.id)
         ends: list[datetime] = []
         if status is not None:
