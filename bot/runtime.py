@@ -107,7 +107,8 @@ async def build_runtime(
     senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
+                        signer=secret.signer)
     services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
         from bot.teams.graph_calendar import DEFAULT_LOGIN, GraphGroupCalendar
@@ -141,6 +142,9 @@ async def build_runtime(
         runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
+        from bot.slack.listeners.home import REFRESH_SECONDS
+
+        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 

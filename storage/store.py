@@ -10,6 +10,7 @@ from storage.repos.inbound import InboundRepo
 from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.pulse import PulseRepo
+from storage.repos.reports import ReportsRepo
 from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
 from storage.repos.timebox import TimeboxRepo
@@ -30,6 +31,7 @@ class Store:
         self.timebox = TimeboxRepo(db, clock)
         self.calendar = CalendarRepo(db, clock)
         self.timeoff = TimeOffRepo(db, clock)
+        self.reports = ReportsRepo(db)
 
     async def ping(self) -> bool:
         return await self.db.ping()

@@ -10,9 +10,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount
-from botbuilder.schema.teams import TeamInfo
+from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtensionActionResponse, TeamInfo
 
-from bot.teams import meetings, msrest_speedup, payloads
+from bot.teams import meetings, message_action, msrest_speedup, payloads
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
@@ -131,6 +131,14 @@ class SteadyTeamsBot(TeamsActivityHandler):
         where = payloads.place(turn_context.activity)
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
+
+    async def on_teams_messaging_extension_submit_action(
+            self, turn_context: TurnContext, action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
+        """“What do we drop?” on a message (bot/teams/message_action.py)."""
+        where = payloads.place(turn_context.activity)
+        if where is not None:
+            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines)
 
     # ---- live meetings (meetingStart / meetingEnd in a meeting chat) -------------------------------------
     async def on_teams_meeting_start_event(self, meeting: Any, turn_context: TurnContext) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the features' own store protocols; only for the aggregate `
     from handlers.meetings.calendar_ports import CalendarStore
     from handlers.meetings.ports import MeetingStore
     from handlers.pulse.ports import PulseStore
+    from handlers.reports.ports import ReportsStore
     from handlers.scope.ports import ScopeStore
     from handlers.timebox.ports import TimeboxStore
 
@@ -106,6 +107,9 @@ class Store(Protocol):
 
     @property
     def timebox(self) -> TimeboxStore: ...
+
+    @property
+    def reports(self) -> ReportsStore: ...
 
     @property
     def calendar(self) -> CalendarStore: ...

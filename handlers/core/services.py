@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.core.clock import Clock
 from handlers.core.ports import Directory, OutboxPort, Store
+from handlers.core.signing import Signer
 from handlers.core.timeparse import zone
 from handlers.core.types import Person, Place
 
@@ -19,6 +21,7 @@ class CoreSettings:
 
     default_tz: str = "UTC"
     admins: frozenset[str] = frozenset()
+    public_url: str = ""  # STEADYBOT_PUBLIC_URL: where people reach `steadybot serve` (report links)
 
 
 @dataclass(slots=True)
@@ -29,6 +32,7 @@ class Services:
     outbox: OutboxPort
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
+    signer: Callable[[str], Signer] | None = None  # the server secret's signer per purpose (bot/secret.py)
     # Outside-world ports a feature needs beyond the common ones, passed in by bot/runtime.py (e.g. the
     # calendar feed fetcher under "calendar"); a feature reads its own key and copes with its absence.
     ports: dict[str, Any] = field(default_factory=dict)
