@@ -53,10 +53,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from bot.runtime import build_runtime
-        from bot.server import serve
+        from bot.server import is_loopback, serve
 
+        host = args.host or settings.host
+        if settings.insecure_dev and not is_loopback(host):
+            print(f"steadybot: STEADYBOT_INSECURE_DEV=1 accepts unauthenticated Teams traffic, so it only binds to "
+                  f"a loopback address (127.0.0.1 or ::1), not {host!r}. Unset STEADYBOT_INSECURE_DEV for a "
+                  "real deployment.", file=sys.stderr)
+            return 2
         runtime = await build_runtime(settings)
-        await serve(runtime, args.host or settings.host, args.port or settings.port)
+        await serve(runtime, host, args.port or settings.port)
         return 0
     if args.command == "demo":
         from bot.demo import run_demo

@@ -26,7 +26,6 @@ connector credentials, say), where there is no way to apologise, is logged with 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -34,10 +33,12 @@ from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, DeliveryModes
-from botframework.connector.auth import ServiceClientCredentialsFactory
+from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
 
+from bot import limits
 from bot.config import Settings
 from bot.outbox.ratelimit import RateLimiter
+from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
@@ -47,10 +48,21 @@ from handlers.core.errors import SORRY_BUG
 
 log = logging.getLogger("steadybot.teams")
 PROACTIVE = frozenset({ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation})
+PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
 #: How many answered activities may run their turn at once (the rest wait their turn, in order).
 TURN_LANE = 8
 #: How long a graceful stop waits for the turns in flight before cancelling what is left.
 SHUTDOWN_GRACE = 10.0
+
+
+def _unauthorized(reason: str) -> web.Response:
+    log.info("Teams activity refused: %s", reason)
+    return web.json_response({"error": "unauthorized"}, status=401)
+
+
+def _emulator_header(header: str) -> bool:
+    token = precheck(header)
+    return token is not None and unverified_issuer(token) in EMULATOR_ISSUERS
 
 
 def _invoke_body(body: Any) -> Any:
@@ -92,16 +104,31 @@ class TeamsAdapter:
         self.bot = SteadyTeamsBot(core, store, self.lines)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations)
         self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
+        # With an app id, tokens are validated here (bot/teams/auth.py), not by botbuilder's blocking code.
+        self.channel_auth = (ChannelAuth(settings.teams_app_id, settings.teams_openid_metadata_url,
+                                         settings.teams_token_issuer) if settings.teams_app_id else None)
         self._lane = asyncio.Semaphore(TURN_LANE)
         self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Cheap checks first, so a stranger costs no body read and no parsing: the Authorization header
+        (and, with an app id, the token's signature), then the body (size- and time-capped), then JSON."""
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
+        header = request.headers.get("Authorization", "")
+        claims: dict[str, Any] | None = None
+        if self.channel_auth is not None and not (self.settings.insecure_dev and _emulator_header(header)):
+            token = precheck(header)
+            if token is None:
+                return _unauthorized("no usable Authorization header")
+            try:
+                claims = await self.channel_auth.verify(token)
+            except Refused as exc:
+                return _unauthorized(str(exc))
         try:
-            body = json.loads(await request.text())
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "malformed JSON"}, status=400)
+            body = limits.parse_json(await limits.read_body(request, limits.MAX_TEAMS_BODY))
+        except (limits.TooBig, limits.TooSlow, limits.BadJson) as exc:
+            return limits.refusal(exc)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
         try:
@@ -109,11 +136,15 @@ class TeamsAdapter:
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on wrong types
             return web.json_response({"error": "malformed activity"}, status=400)
         try:
-            auth = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", ""))
+            if claims is not None:
+                ChannelAuth.check_activity(claims, activity)
+                auth = await self._result(claims)
+            else:  # development mode: botbuilder's own checks (no app id: none; Emulator tokens accepted)
+                auth = await self.adapter.bot_framework_authentication.authenticate_request(activity, header)
+        except Refused as exc:
+            return _unauthorized(str(exc))
         except Exception as exc:  # noqa: BLE001 - PermissionError, bad JWTs, unreachable key metadata: all 401
-            log.info("Teams activity refused: %s", type(exc).__name__)
-            return web.json_response({"error": "unauthorized"}, status=401)
+            return _unauthorized(type(exc).__name__)
         if not self._answer_first(activity):
             try:
                 invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
@@ -127,6 +158,17 @@ class TeamsAdapter:
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
         return web.Response(status=201)
+
+    async def _result(self, claims: dict[str, Any]) -> AuthenticateRequestResult:
+        """What botbuilder's authenticate_request would answer for these (already validated) claims."""
+        bfa = self.adapter.bot_framework_authentication
+        identity = ChannelAuth.identity(claims)
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = bfa.get_originating_audience()
+        result.caller_id = PUBLIC_AZURE_CALLER_ID
+        result.connector_factory = bfa.create_connector_factory(identity)
+        return result
 
     @staticmethod
     def _answer_first(activity: Activity) -> bool:
@@ -158,6 +200,8 @@ class TeamsAdapter:
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """On a graceful stop: let the turns in flight finish (their people get their answers), for `grace`
         seconds at most; then cancel what is left, saying so in the log."""
+        if self.channel_auth is not None:
+            await self.channel_auth.close()
         try:
             async with asyncio.timeout(grace):
                 await self.settle()
