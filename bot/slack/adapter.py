@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.outbox.ratelimit import RateLimiter
+from bot.sealing import ActionSeal
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register
@@ -27,7 +28,7 @@ log = logging.getLogger("steadybot.slack")
 class SlackAdapter:
     def __init__(self, settings: Settings, core: Core, store, clock: Clock,  # type: ignore[no-untyped-def]
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
-                 workspace_per_minute: float = 0.0) -> None:
+                 workspace_per_minute: float = 0.0, seal: ActionSeal | None = None) -> None:
         self.settings = settings
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
@@ -42,10 +43,11 @@ class SlackAdapter:
             logger=logging.getLogger("steadybot.slack.bolt"),
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
-        self.deps = SlackDeps(core, store, clock)
+        self.deps = SlackDeps(core, store, clock, seal=seal)
         register(self.app, self.deps)
         self.directory = SlackDirectory(self.client, store.identities)
-        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
+        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute,
+                                  seal=seal)
         self._socket = None
 
     async def handle(self, request: web.Request) -> web.Response:

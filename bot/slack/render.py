@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -85,7 +86,21 @@ def form_launch_value(form: Form) -> str:
     return json.dumps({"f": form.id, "c": form.context}, separators=(",", ":"))
 
 
-def message_blocks(reply: Reply) -> list[dict[str, Any]]:
+def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
+    """Every button's value sealed (bot/sealing.py) for where the message goes: `seal(action, value)`.
+    Works on the rendered dicts, so one rendering serves a fan-out whose copies differ only in their seals."""
+    if seal is None:
+        return blocks
+    for block in blocks:
+        if block.get("type") != "actions":
+            continue
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("type") == "button":
+                element["value"] = seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))
+    return blocks
+
+
+def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
         fields = [
@@ -103,7 +118,7 @@ def message_blocks(reply: Reply) -> list[dict[str, Any]]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="…")))
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
-    return [block.to_dict() for block in blocks]
+    return seal_blocks([block.to_dict() for block in blocks], seal)
 
 
 def _option(value: str, label: str) -> Option:
@@ -132,13 +147,14 @@ def _input(field: Field) -> InputBlock:
                       optional=field.optional)
 
 
-def modal(form: Form, metadata: dict[str, Any]) -> dict[str, Any]:
-    """A form as a modal view. `metadata` (form id, context, where it came from) rides in private_metadata."""
+def modal(form: Form, metadata: dict[str, Any] | str) -> dict[str, Any]:
+    """A form as a modal view. `metadata` (form id, context, where it came from; sealed by the replier,
+    bot/sealing.py) rides in private_metadata."""
     blocks: list[Block] = []
     if form.intro:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_LIMIT))))
     blocks.extend(_input(f) for f in form.fields)
-    private = json.dumps(metadata, separators=(",", ":"))
+    private = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"))
     if len(private) > 3000:
         raise ValueError("form metadata too large for a Slack modal")
     view = View(

@@ -38,6 +38,7 @@ from botframework.connector.auth import AuthenticateRequestResult, ServiceClient
 from bot import limits
 from bot.config import Settings
 from bot.outbox.ratelimit import RateLimiter
+from bot.sealing import ActionSeal
 from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
@@ -95,15 +96,17 @@ class _BotConfig:
 
 class TeamsAdapter:
     def __init__(self, settings: Settings, core: Core, store: Any, limiter: RateLimiter,
-                 credentials_factory: ServiceClientCredentialsFactory | None = None) -> None:
+                 credentials_factory: ServiceClientCredentialsFactory | None = None,
+                 seal: ActionSeal | None = None) -> None:
         self.settings = settings
         auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)
         self.adapter = CloudAdapter(auth)
         self.adapter.on_turn_error = self._on_turn_error
         self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
-        self.bot = SteadyTeamsBot(core, store, self.lines)
+        self.bot = SteadyTeamsBot(core, store, self.lines, seal)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations)
-        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
+        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight,
+                                  seal=seal)
         # With an app id, tokens are validated here (bot/teams/auth.py), not by botbuilder's blocking code.
         self.channel_auth = (ChannelAuth(settings.teams_app_id, settings.teams_openid_metadata_url,
                                          settings.teams_token_issuer) if settings.teams_app_id else None)

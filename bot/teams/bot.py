@@ -4,12 +4,14 @@ conversation references kept for proactive messages."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
+from bot.sealing import ActionSeal, invalid_reply
 from bot.teams import msrest_speedup, payloads
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
@@ -21,8 +23,10 @@ log = logging.getLogger("steadybot.teams")
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
-    def __init__(self, core: Core, store, lines: TeamsLines) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, core: Core, store, lines: TeamsLines,  # type: ignore[no-untyped-def]
+                 seal: ActionSeal | None = None) -> None:
         super().__init__()
+        self.seal = seal
         msrest_speedup.apply()  # ~10 ms of CPU less per activity (see the module)
         self.core = core
         self.store = store
@@ -81,9 +85,15 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if not await self._first_time(activity.id):
             return
         await self._remember(turn_context, who, where)
-        replier = TeamsReplier(turn_context, who, where, self.lines)
+        replier = TeamsReplier(turn_context, who, where, self.lines, self.seal)
         interaction = payloads.interaction(activity, who, where)
         if interaction is not None:
+            if self.seal is not None:  # only card data the bot sealed for this place reaches the core
+                value = self.seal.open(interaction.value, interaction.action, where, who)
+                if value is None:
+                    await replier.send(invalid_reply())
+                    return
+                interaction = replace(interaction, value=value)
             if interaction.form_values is not None:
                 await replier.send(await self.core.submit_form(interaction))
             else:

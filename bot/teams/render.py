@@ -8,10 +8,12 @@ the same object, so field ids never start with "steadybot_".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from handlers.core.types import Field, Form, Reply
 
+Seal = Callable[[str, str], str]
 CARD_VERSION = "1.4"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ACTION_KEY, VALUE_KEY, FORM_KEY, CONTEXT_KEY = "steadybot_action", "steadybot_value", "steadybot_form", "steadybot_context"
@@ -54,17 +56,19 @@ def _input(field: Field) -> dict[str, Any]:
     return element
 
 
-def form_body(form: Form) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def form_body(form: Form, seal: Seal | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": form.title[:300], "weight": "Bolder", "wrap": True}]
     if form.intro:
         body.extend(_text_blocks(form.intro))
     body.extend(_input(f) for f in form.fields)
     submit = {"type": "Action.Submit", "title": form.submit_label[:100], "style": "positive",
-              "data": {FORM_KEY: form.id, CONTEXT_KEY: form.context}}
+              "data": {FORM_KEY: form.id, CONTEXT_KEY: seal(form.id, form.context) if seal else form.context}}
     return body, submit
 
 
-def card(reply: Reply) -> dict[str, Any]:
+def card(reply: Reply, seal: Seal | None = None) -> dict[str, Any]:
+    """The reply as an Adaptive Card; `seal(action, value)` seals button values and form contexts for
+    where the card goes (bot/sealing.py)."""
     body = [] if reply.is_just_form else _text_blocks(reply.text)
     actions: list[dict[str, Any]] = []
     if reply.facts:
@@ -72,12 +76,13 @@ def card(reply: Reply) -> dict[str, Any]:
             {"title": teams_markdown(label)[:200], "value": teams_markdown(value)[:1000]} for label, value in reply.facts
         ]})
     if reply.form is not None:
-        inputs, submit = form_body(reply.form)
+        inputs, submit = form_body(reply.form, seal)
         body.extend(inputs)
         actions.append(submit)
     for button in reply.buttons:
         action: dict[str, Any] = {"type": "Action.Submit", "title": button.label[:100],
-                                  "data": {ACTION_KEY: button.action, VALUE_KEY: button.value}}
+                                  "data": {ACTION_KEY: button.action,
+                                           VALUE_KEY: seal(button.action, button.value) if seal else button.value}}
         if button.style == "primary":
             action["style"] = "positive"
         elif button.style == "danger":
