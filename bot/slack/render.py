@@ -1,4 +1,11 @@
-"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises)."""
+"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises).
+
+User text (meeting titles, agenda items, answers, quotes, comments) reaches Slack in three places, all
+escaped so that nothing typed becomes a live mention (`<!channel>`, `<!here>`, `<@U…>`) or a labelled
+link (`<https://…|label>`): the blocks (`mrkdwn` escapes &, <, >, and every text object is `verbatim`, so
+Slack does not parse mentions or channel names in it either), the notification `text` (`fallback`, escaped
+the same way), and modal texts. Posts go out with `link_names` and `parse` off (POST_OPTIONS).
+"""
 
 from __future__ import annotations
 
@@ -30,12 +37,29 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 FORM_OPEN = "form.open"  # the launch button of a form that cannot be shown inline
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+#: chat.postMessage / chat.postEphemeral options: no mention or channel-name parsing of the text, and no
+#: link previews of what someone typed.
+PARSE_OFF: dict[str, Any] = {"link_names": False, "parse": "none"}  # chat.update, chat.postEphemeral
+POST_OPTIONS: dict[str, Any] = {**PARSE_OFF, "unfurl_links": False, "unfurl_media": False}
+
+
+def escape(text: str) -> str:
+    """Slack's control characters (&, <, >) as entities: `<!channel>` shows as text and pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def mrkdwn(text: str) -> str:
     """The core's tiny markup → Slack mrkdwn: escape &, <, > and turn **bold** into *bold*."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BOLD.sub(r"*\1*", escaped)
+    return _BOLD.sub(r"*\1*", escape(text))
+
+
+def fallback(reply: Reply) -> str:
+    """The notification text of a message (what push notifications and screen readers show), escaped."""
+    return _cut(escape(reply.fallback), 3000)
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -101,10 +125,10 @@ def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | 
 
 
 def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(reply.text))]
+    blocks: list[Block] = [SectionBlock(text=_md(chunk)) for chunk in _chunks(mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
         fields = [
-            MarkdownTextObject(text=_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
+            _md(_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
             for label, value in reply.facts[start:start + 10]
         ]
         blocks.append(SectionBlock(fields=fields))
@@ -115,9 +139,9 @@ def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) 
     for start in range(0, len(elements), 5):
         blocks.append(ActionsBlock(elements=elements[start:start + 5]))
     if not blocks:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="…")))
+        blocks.append(SectionBlock(text=_md("…")))
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
+        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[_md("(shortened)")])]
     return seal_blocks([block.to_dict() for block in blocks], seal)
 
 
@@ -152,7 +176,7 @@ def modal(form: Form, metadata: dict[str, Any] | str) -> dict[str, Any]:
     bot/sealing.py) rides in private_metadata."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_LIMIT))))
+        blocks.append(SectionBlock(text=_md(_cut(mrkdwn(form.intro), SECTION_LIMIT))))
     blocks.extend(_input(f) for f in form.fields)
     private = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"))
     if len(private) > 3000:

@@ -64,22 +64,23 @@ class SlackReplier:
             reply = Reply(reply.text, reply.facts, reply.buttons, None, reply.visibility, reply.replace_original,
                           reply.in_thread, reply.notify_text)
         blocks = render.message_blocks(reply, self.seal.for_place(self.where, self.user_id) if self.seal else None)
-        text = reply.fallback[:3000]
+        text = render.fallback(reply)
         if reply.replace_original and self.origin is not None:
             if self.origin_is_ephemeral and self.respond is not None:
                 await self.respond(text=text, blocks=blocks, replace_original=True)
             else:
                 await self.client.chat_update(channel=self.origin.channel_id, ts=self.origin.message_id,
-                                              text=text, blocks=blocks)
+                                              text=text, blocks=blocks, **render.PARSE_OFF)
             return
         thread_ts = self.where.thread_id if reply.in_thread else None
         if reply.visibility == Visibility.CHANNEL:
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
-                                               thread_ts=thread_ts)
+                                               thread_ts=thread_ts, **render.POST_OPTIONS)
         elif self.respond is not None:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif self.where.is_direct:
-            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks)
+            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
+                                               **render.POST_OPTIONS)
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
-                                                 blocks=blocks, thread_ts=thread_ts)
+                                                 blocks=blocks, thread_ts=thread_ts, **render.PARSE_OFF)

@@ -102,10 +102,11 @@ class SlackSender:
         try:
             response = await self.client.chat_postMessage(
                 channel=channel,
-                text=reply.fallback[:3000],
+                text=render.fallback(reply),
                 blocks=render.seal_blocks(self._render(reply), self.seal.for_target(target) if self.seal else None),
                 thread_ts=target.thread_id if (reply.in_thread and target.thread_id) else None,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": str(row_id), "part": part}},
+                **render.POST_OPTIONS,
             )
         except Exception as exc:
             error = classify(exc, key)

@@ -19,12 +19,34 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ACTION_KEY, VALUE_KEY, FORM_KEY, CONTEXT_KEY = "steadybot_action", "steadybot_value", "steadybot_form", "steadybot_context"
 _CMD = re.compile(r"`/([^`\n]+)`")
 _CODE = re.compile(r"`([^`\n]+)`")
+ZWSP = "\u200b"
+#: What would make a live link in a TextBlock's markdown: `[label](url)` (the `](`), `<https://…>`
+#: autolinks, bare `scheme://` and `www.` addresses. The bot itself never writes links.
+_LINKISH = re.compile(r"\]\s*\(|<(?=[A-Za-z][A-Za-z0-9+.-]{1,31}:)|(?<=[A-Za-z0-9])://|\bwww\.", re.IGNORECASE)
+
+
+def _break_link(m: re.Match[str]) -> str:
+    found = m.group(0)
+    if found.startswith("]"):
+        return "]" + ZWSP + found[1:]
+    if found == "<":
+        return "<" + ZWSP
+    if found == "://":
+        return ":" + ZWSP + "//"
+    return found[:3] + ZWSP + found[3:]  # www.
+
+
+def defang(text: str) -> str:
+    """Text people typed, made unable to form a link in Adaptive Card markdown: a zero-width space breaks
+    `](`, `<scheme:`, `://` and `www.` (invisible; the words stay as they were typed)."""
+    return _LINKISH.sub(_break_link, text) if ("](" in text or ":" in text or "www" in text.lower()
+                                                 or "] (" in text) else text
 
 
 def teams_markdown(text: str) -> str:
     """Teams has no inline code: `/pulse now` becomes **pulse now** (what you type to the bot), other
-    code spans become quoted text."""
-    text = _CMD.sub(r"**\1**", text)
+    code spans become quoted text. Links typed by people never become live (`defang`)."""
+    text = _CMD.sub(r"**\1**", defang(text))
     return _CODE.sub(r"‘\1’", text)
 
 
@@ -57,7 +79,8 @@ def _input(field: Field) -> dict[str, Any]:
 
 
 def form_body(form: Form, seal: Seal | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": form.title[:300], "weight": "Bolder", "wrap": True}]
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": defang(form.title[:300]), "weight": "Bolder",
+                                   "wrap": True}]
     if form.intro:
         body.extend(_text_blocks(form.intro))
     body.extend(_input(f) for f in form.fields)
