@@ -82,6 +82,13 @@ def unsealed(token: str) -> str:
     return str(action_value[1])
 
 
+def sealed_body(action: str, value: str) -> str:
+    """The payload part of a sealed value (bot/sealing.py) for `action` and `value`, without a valid MAC:
+    what a forger can build."""
+    data = json.dumps([action, value], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def unsealed_metadata(token: str) -> dict[str, Any]:
     """A Slack modal's sealed private_metadata, read without checking the seal."""
     body = token.split(".", 1)[0]
