@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import web, web_response
 
 from bot import limits
 from bot.runtime import Runtime
@@ -71,6 +71,13 @@ def check_insecure_binding(runtime: Runtime, host: str) -> None:
 async def _hide_server_software(_: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = SERVER_NAME
 
+
+def _hide_server_software_everywhere() -> None:
+    """aiohttp answers malformed requests (a header line over 8 KB, a bad method) itself, before any app
+    code or signal runs, with its default `Server: Python/3.x aiohttp/3.x`. That default is a module
+    constant of aiohttp.web_response; it names no version once replaced."""
+    web_response.SERVER_SOFTWARE = SERVER_NAME
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -106,6 +113,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
     app.on_response_prepare.append(_hide_server_software)
+    _hide_server_software_everywhere()
     warned = {"teams": False}
 
     async def slack_events(request: web.Request) -> web.StreamResponse:

@@ -92,6 +92,8 @@ class _BotConfig:
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.teams_token_issuer
         if settings.teams_login_url:
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.teams_login_url
+        if settings.teams_emulator_openid_metadata_url:
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.teams_emulator_openid_metadata_url
 
 
 class TeamsAdapter:

@@ -37,7 +37,7 @@ from jwt.algorithms import RSAAlgorithm
 log = logging.getLogger("steadybot.teams")
 
 CHANNEL_ID = "msteams"
-MAX_AUTH_HEADER = 8 * 1024  # a Bot Framework token is ~1.2 KB
+MAX_AUTH_HEADER = 4096  # a Bot Framework token is ~1.2 KB
 ALGORITHMS = ("RS256", "RS384", "RS512")
 CLOCK_SKEW = 5 * 60  # seconds of leeway, as botbuilder allows
 KEYS_TTL = 24 * 3600  # keys are refetched daily (botbuilder does the same)
