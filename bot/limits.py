@@ -16,6 +16,8 @@ MAX_SLACK_BODY = 1024 * 1024  # Slack's largest payloads (a modal's full state) 
 MAX_TEAMS_BODY = 256 * 1024  # a Teams activity is a few KB; Teams caps messages at ~28 KB
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body once the headers are in
 MAX_JSON_DEPTH = 64  # real activities and payloads nest ~10 deep
+#: The app's body timeout (bot.server.Limits.body_timeout), when it is not BODY_TIMEOUT.
+BODY_TIMEOUT_KEY = web.AppKey("body_timeout", float)
 
 
 class TooBig(Exception):
@@ -30,9 +32,12 @@ class BadJson(Exception):
     pass
 
 
-async def read_body(request: web.Request, limit: int, timeout: float = BODY_TIMEOUT) -> bytes:
-    """The request body, at most `limit` bytes, sent within `timeout` seconds (TooBig / TooSlow otherwise).
-    The bytes stay cached on the request, so a framework reading it later (Bolt) gets the same bytes."""
+async def read_body(request: web.Request, limit: int, timeout: float | None = None) -> bytes:
+    """The request body, at most `limit` bytes, sent within `timeout` seconds (the app's body timeout by
+    default; TooBig / TooSlow otherwise). The bytes stay cached on the request, so a framework reading it
+    later (Bolt) gets the same bytes."""
+    if timeout is None:
+        timeout = request.app.get(BODY_TIMEOUT_KEY, BODY_TIMEOUT)
     if request.content_length is not None and request.content_length > limit:
         raise TooBig
     try:

@@ -109,9 +109,10 @@ async def _slack_signed(request: web.Request, secret: str, now: Callable[[], flo
     return hmac.compare_digest(f"v0={digest}", signature)
 
 
-def build_app(runtime: Runtime) -> web.Application:
+def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
+    app[limits.BODY_TIMEOUT_KEY] = body_timeout
     app.on_response_prepare.append(_hide_server_software)
     _hide_server_software_everywhere()
     warned = {"teams": False}
@@ -202,7 +203,7 @@ async def start_server(runtime: Runtime, host: str, port: int,
                        server_limits: Limits = Limits()) -> tuple[web.AppRunner, int]:
     """The app on host:port with the slow-client limits; returns the runner and the bound port."""
     check_insecure_binding(runtime, host)
-    app = build_app(runtime)
+    app = build_app(runtime, server_limits.body_timeout)
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=server_limits.header_timeout,
                            lingering_time=server_limits.lingering, max_field_size=8190, max_line_size=8190)
     await runner.setup()
