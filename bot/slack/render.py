@@ -96,7 +96,9 @@ def route_of(action_id_text: str) -> str:
 def button_element(button: Button, index: int) -> ButtonElement:
     confirm = None
     if button.confirm:
-        confirm = ConfirmObject(title="Are you sure?", text=_cut(button.confirm, 300), confirm="Yes", deny="No")
+        # a str would become an unescaped mrkdwn object: "Cancel <!channel> review?" would ping the channel
+        confirm = ConfirmObject(title="Are you sure?", text=_md(_cut(mrkdwn(button.confirm), 300)), confirm="Yes",
+                                deny="No")
     return ButtonElement(
         text=_cut(button.label, 75),
         action_id=action_id(button, index),
