@@ -1,8 +1,11 @@
 """The Teams side of the server: botbuilder's CloudAdapter behind POST /api/messages.
 
-With MICROSOFT_APP_ID set, every activity's JWT is validated by botbuilder. Without it the runtime builds
-no Teams adapter at all and the server refuses Teams traffic with 401 (and says why in the log), unless
-STEADYBOT_INSECURE_DEV=1 (local development against the Bot Framework Emulator or the test fakes).
+With MICROSOFT_APP_ID set, every activity's JWT is validated before its body is even read (bot/teams/auth.py:
+header shape, signature against the channel's keys fetched without blocking, msteams endorsement, then the
+activity's channel and service URL). Without it the runtime builds no Teams adapter at all and the server
+refuses Teams traffic with 401 (and says why in the log), unless STEADYBOT_INSECURE_DEV=1 (local development
+against the Bot Framework Emulator or the test fakes; the only mode in which Emulator tokens are accepted,
+through botbuilder's own validation).
 
 Answer first, then work. An activity is validated and authenticated before anything is answered (401 on
 a bad token, and no turn runs). Then, when the HTTP response carries nothing — every activity except an
