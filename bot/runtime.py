@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -26,8 +26,12 @@ from handlers.core.registry import PeriodicTask, Registry
 from handlers.core.services import Services
 from handlers.core.types import Platform
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 from storage.store import Store
+
+if TYPE_CHECKING:  # imported lazily at run time: a process without Slack or Teams never loads their SDKs
+    from bot.slack.adapter import SlackAdapter
+    from bot.teams.adapter import TeamsAdapter
 
 log = logging.getLogger("steadybot")
 
@@ -49,9 +53,8 @@ class Runtime:
     limiter: RateLimiter
     secret: Secret
     session: aiohttp.ClientSession | None = None
-    slack: Any = None  # bot.slack.adapter.SlackAdapter
-    teams: Any = None  # bot.teams.adapter.TeamsAdapter
-    extras: dict[str, Any] = field(default_factory=dict)
+    slack: SlackAdapter | None = None
+    teams: TeamsAdapter | None = None
 
     async def close(self) -> None:
         self.scheduler.shutdown()
@@ -64,14 +67,19 @@ class Runtime:
         await self.db.dispose()
 
 
-def _housekeeping(store: Store) -> list[PeriodicTask]:
+def _housekeeping(store: Store, settings: Settings) -> list[PeriodicTask]:
+    """Retention, hourly: docs/operations.md ("Retention") lists what goes when."""
     async def purge_inbound(_: Services) -> None:
-        await store.inbound.purge(timedelta(days=2))
+        await store.inbound.purge(timedelta(days=2))  # Slack and Teams redeliver within minutes
 
     async def purge_outbox(_: Services) -> None:
-        await store.outbox.purge(timedelta(days=30))
+        await store.outbox.purge(timedelta(days=settings.outbox_retention_days))
 
-    return [PeriodicTask("purge-inbound", 3600, purge_inbound), PeriodicTask("purge-outbox", 3600, purge_outbox)]
+    async def purge_history(_: Services) -> None:
+        await store.scope.prune(timedelta(days=settings.history_retention_days))
+
+    return [PeriodicTask("purge-inbound", 3600, purge_inbound), PeriodicTask("purge-outbox", 3600, purge_outbox),
+            PeriodicTask("purge-history", 3600, purge_history)]
 
 
 async def build_runtime(
@@ -87,22 +95,20 @@ async def build_runtime(
 ) -> Runtime:
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
-    if migrate:
-        await upgrade(settings.database_url)
     db = Database(settings.database_url)
+    if migrate and not await is_current(db):
+        await upgrade(settings.database_url)
     store = Store(db, clock)
     registry = build_registry()
     directories = Directories()
     senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
+                        signer=secret.signer)
     core = Core(registry, services)
-    # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
-    # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →
-    # 99.8 % of the allowed rate, 32 → 90.6 %). With it off: 64 on SQLite (one process; ~25 % more than 32,
-    # 128 adds little), 32 on PostgreSQL, where replicas share a fan-out batch by batch and a worker twice
-    # as fast cleared its batch and claimed the next before the others' tick (tests/test_reliability_replicas).
+    # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
+    # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
     unpaced = 32 if store.db.is_postgres else 64
     concurrency = 16 if settings.slack_posts_per_minute > 0 else unpaced
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
@@ -110,7 +116,7 @@ async def build_runtime(
     worker = OutboxWorker(store.outbox, core, senders, clock, **options)
     worker.senders = senders  # the same dict: the adapters (and the demo) add their senders below/later
     outbox.on_due_now = worker.kick
-    scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
+    scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
                       senders, limiter, secret)
     seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
@@ -122,6 +128,9 @@ async def build_runtime(
         runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, seal=seal)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
+        from bot.slack.listeners.home import REFRESH_SECONDS
+
+        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 

@@ -1,4 +1,5 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz.
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, and the report
+page GET /reports/<token> (bot/web).
 
 Nothing else is routed (no index page listing the routes), the `Server` header names no software or
 version, and a refusal looks the same whether or not a platform is configured (401 either way).
@@ -27,6 +28,7 @@ from aiohttp import web, web_response
 
 from bot import limits
 from bot.runtime import Runtime
+from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = limits.MAX_SLACK_BODY  # the largest body any route takes; bigger bodies get 413
@@ -123,7 +125,7 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
             signed = runtime.slack is not None and await _slack_signed(request, runtime.settings.slack_signing_secret)
         except (limits.TooBig, limits.TooSlow) as exc:
             return limits.refusal(exc)
-        if not signed:
+        if not signed or runtime.slack is None:
             return web.Response(status=401, text="invalid signature")  # before anything parses the body
         return await runtime.slack.handle(request)
 
@@ -146,6 +148,7 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
     app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
+    register_report_page(app, runtime)
     return app
 
 
@@ -210,8 +213,8 @@ async def start_server(runtime: Runtime, host: str, port: int,
     site = CappedSite(runner, host, port, server_limits.max_connections)
     await site.start()
     bound = port
-    if site._server is not None and site._server.sockets:  # type: ignore[union-attr]
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if runner.addresses:  # the port actually bound (port 0 picks a free one)
+        bound = runner.addresses[0][1]
     return runner, bound
 
 
@@ -231,9 +234,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
              "on" if runtime.slack else "off",
              "on" if runtime.teams and runtime.settings.teams_enabled else
              ("on, UNAUTHENTICATED (STEADYBOT_INSECURE_DEV)" if runtime.teams else "off"))
-    # Everything loaded at start (modules, settings, Bolt, botbuilder, SQLAlchemy) lives as long as the
-    # process: frozen, a full garbage collection no longer walks it. Unfrozen, one took ~65 ms here and
-    # stalled every request in flight when it struck (the ack benchmark's p99 outliers, docs/benchmarks.md).
+    # Everything loaded at start lives as long as the process: frozen, a full garbage collection no longer
+    # walks it and stalls the requests in flight (docs/benchmarks.md#garbage-collection-frozen-at-start).
     gc.freeze()
     if ready is not None:
         ready(bound)

@@ -23,8 +23,8 @@ from handlers.core.types import (
     Target,
     Visibility,
 )
-from tests.fakes import wire
-from tests.fakes.bf_connector import CHANNEL_ID
+from support import wire
+from support.bf_connector import CHANNEL_ID
 from tests.harness import Harness, running
 
 _HOUR = timedelta(hours=1)

@@ -9,8 +9,8 @@ from datetime import timedelta
 from handlers.core.types import Place, Platform
 from handlers.scope.api import decisions_summary
 from handlers.scope.watch import LEARNING
+from support import wire
 from tests.cards import assert_valid_blocks
-from tests.fakes import wire
 from tests.harness import Harness
 from tests.scope_helpers import (
     ORDINARY,

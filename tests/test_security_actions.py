@@ -13,7 +13,7 @@ from bot.secret import Secret
 from handlers.core.ownership import NOT_HERE
 from handlers.core.types import Platform
 from handlers.meetings.ports import Meeting
-from tests.fakes import wire
+from support import wire
 from tests.harness import Harness
 from tests.meetings_helpers import buttons, command, idle, last_modal, posts, team, text_of
 

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from bot import server as server_module
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import InsecureBinding, Limits, serve
-from tests.fakes import wire
+from support import wire
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET, running
 
 FAST = Limits(header_timeout=1.0, body_timeout=1.0, max_connections=6, lingering=0.5)
@@ -42,10 +43,8 @@ async def serving(runtime: Runtime, limits: Limits = FAST, host: str = "127.0.0.
 
 
 async def _runtime(sqlite_url: str, **overrides: object) -> Runtime:
-    settings = Settings(database_url=sqlite_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        secret=TEST_SECRET)
-    for key, value in overrides.items():
-        settings = Settings(**{**{f: getattr(settings, f) for f in settings.__slots__}, key: value})  # type: ignore[attr-defined]
+    settings = replace(Settings(database_url=sqlite_url, slack_bot_token=BOT_TOKEN,
+                                slack_signing_secret=SIGNING_SECRET, secret=TEST_SECRET), **overrides)  # type: ignore[arg-type]
     return await build_runtime(settings)
 
 

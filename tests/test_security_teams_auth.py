@@ -20,7 +20,7 @@ import pytest
 
 from bot import limits
 from bot.config import Settings
-from tests.fakes import wire
+from support import wire
 from tests.fakes.openid import FakeOpenId, StalledServer, StaticTokenFactory, new_key
 from tests.harness import Harness, running
 
@@ -132,6 +132,7 @@ async def test_a_stalled_key_server_stalls_neither_healthz_nor_slack(sqlite_url:
     stalled = StalledServer()
     try:
         async with teams_bot(sqlite_url, stalled.url, openid.issuer) as bot:
+            assert bot.runtime.teams is not None and bot.runtime.teams.channel_auth is not None
             keys = bot.runtime.teams.channel_auth.keys
             keys.timeout = aiohttp.ClientTimeout(total=2.0)
             token = openid.token(APP_ID, bot.connector.url)  # well-formed: it needs the keys to be checked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fakes import wire
+from support import wire
 from tests.harness import Harness
 from tests.meetings_helpers import (
     at,

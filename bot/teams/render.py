@@ -106,6 +106,8 @@ def card(reply: Reply, seal: Seal | None = None) -> dict[str, Any]:
         action: dict[str, Any] = {"type": "Action.Submit", "title": button.label[:100],
                                   "data": {ACTION_KEY: button.action,
                                            VALUE_KEY: seal(button.action, button.value) if seal else button.value}}
+        if button.url:
+            action = {"type": "Action.OpenUrl", "title": button.label[:100], "url": button.url}
         if button.style == "primary":
             action["style"] = "positive"
         elif button.style == "danger":

@@ -213,4 +213,4 @@ class MeetingCommands:
         if series is None:
             raise UserError("That series no longer exists.")
         require_here(interaction.where, interaction.who, series.platform, series.channel_id, series.organiser_id)
-        return await self.life.stop_series(svc, series_id, await known(svc, interaction.who))
+        return await self.life.stop_series(svc, series.id, await known(svc, interaction.who))
