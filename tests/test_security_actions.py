@@ -179,3 +179,25 @@ async def test_a_pulse_form_is_sealed_for_the_person_it_was_sent_to(bot: Harness
     await idle()
     [told] = bot.slack.calls_to("chat.postMessage")[before:]
     assert told.params["channel"] == "U9" and INVALID in text_of(told.params)
+
+
+async def test_a_prompt_from_the_teams_message_action_has_working_sealed_buttons(bot: Harness) -> None:
+    from tests.meetings_helpers import card_actions
+    from tests.test_reports_shortcut import submit_action
+
+    assert (await bot.client.post("/api/messages", json=submit_action(bot, "can we also add SSO?", "17000001"))
+            ).status == 200
+    await bot.settle()
+    prompt = next(s for s in bot.connector.sent if "Drop something" in str(s.card))
+    dismiss = card_actions(prompt)["Not scope creep"]
+    assert dismiss["steadybot_value"].count(".") == 2  # sealed
+    # the same data pressed from a 1:1 chat or from Slack does nothing
+    before = len(bot.connector.sent)
+    await bot.teams(bot.activity("", user=EVIL, value=dismiss))
+    assert INVALID in bot.connector.sent[before].text
+    said = await _press_as_mallory(bot, "scope.dismiss#3", dismiss["steadybot_value"], channel="C1")
+    assert INVALID in said
+    # pressed in its own channel, it works
+    await bot.teams(bot.activity("", conversation_type="channel", conversation=prompt.conversation_id, value=dismiss,
+                                 reply_to_id=prompt.activity.get("id") or "x"))
+    assert INVALID not in bot.connector.sent[-1].text

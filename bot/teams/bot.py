@@ -144,4 +144,4 @@ class SteadyTeamsBot(TeamsActivityHandler):
         where = payloads.place(turn_context.activity)
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
-        return await message_action.submit_action(turn_context, action, self.core, self.lines)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines, self.seal)
