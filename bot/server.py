@@ -1,8 +1,10 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, and the report
-page GET /reports/<token> (bot/web).
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, GET /metrics,
+the Slack OAuth pages (GET /slack/install, /slack/oauth_redirect) and the report page GET /reports/<token>
+(bot/web).
 
 Nothing else is routed (no index page listing the routes), the `Server` header names no software or
-version, and a refusal looks the same whether or not a platform is configured (401 either way).
+version, and a refusal looks the same whether or not something is configured (401 for the platforms, a
+plain 404 for the OAuth pages and metrics when they are off).
 
 Slow or idle clients are cut off (docs/operations.md, "Slow clients"): a connection must finish sending a
 request's headers within `Limits.header_timeout` seconds of opening (or of its previous response: that is
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from aiohttp import web, web_response
 
 from bot import limits
+from bot import metrics as metrics_mod
 from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
 
@@ -119,17 +122,33 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
     _hide_server_software_everywhere()
     warned = {"teams": False}
 
+    async def measured(platform: str, kind: str, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
+        """Ack latency per platform and request kind (closed sets); the request id for the logs."""
+        if runtime.metrics is None:
+            return await answer
+        scope = runtime.metrics.begin(platform, kind)
+        response = await answer
+        runtime.metrics.answered(scope, response.status)
+        if scope.kind == "invoke":  # a Teams invoke's turn runs inside its request
+            metrics_mod.turn_finished()
+        return response
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        # Unconfigured Slack answers exactly like a bad signature: nobody learns what is configured.
+        # Unconfigured Slack answers exactly like a bad signature: nobody learns what is configured. The body
+        # is read only for a request whose signature headers are plausible, capped in size and time.
         try:
             signed = runtime.slack is not None and await _slack_signed(request, runtime.settings.slack_signing_secret)
         except (limits.TooBig, limits.TooSlow) as exc:
             return limits.refusal(exc)
         if not signed or runtime.slack is None:
             return web.Response(status=401, text="invalid signature")  # before anything parses the body
-        return await runtime.slack.handle(request)
+        kind = metrics_mod.slack_kind(await request.read(), request.content_type)  # the bytes read above
+        return await measured("slack", kind, runtime.slack.handle(request))
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:
+        return await measured("teams", "other", _teams_messages(request))
+
+    async def _teams_messages(request: web.Request) -> web.StreamResponse:
         if runtime.teams is None:
             if not warned["teams"]:
                 log.warning("Refusing Teams traffic on /api/messages: MICROSOFT_APP_ID is not set, so activities "
@@ -145,9 +164,31 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
             return web.json_response({"status": "ok", **extra})
         return web.json_response({"status": "database unavailable", **extra}, status=503)
 
+    async def slack_oauth(request: web.Request) -> web.StreamResponse:
+        """Slack OAuth v2 (many workspaces): the install link and Slack's redirect back (bot/slack/oauth.py)."""
+        if runtime.slack is None:
+            raise web.HTTPNotFound()  # as a route that does not exist: says nothing about the configuration
+        return await runtime.slack.handle_oauth(request)
+
+    async def metrics(request: web.Request) -> web.StreamResponse:
+        if runtime.metrics is None:
+            raise web.HTTPNotFound()
+        if not metrics_mod.allowed(runtime.settings.metrics_token, request.headers.get("Authorization", ""),
+                                   request.remote):
+            if runtime.settings.metrics_token:
+                return web.Response(status=401, text="bearer token required",
+                                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return web.Response(status=403, text="metrics answer loopback clients only "
+                                "(set STEADYBOT_METRICS_TOKEN to scrape from elsewhere)")
+        body = await runtime.metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": runtime.metrics.content_type})
+
     app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/slack/install", slack_oauth)
+    app.router.add_get("/slack/oauth_redirect", slack_oauth)
     register_report_page(app, runtime)
     return app
 
