@@ -12,6 +12,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount
 from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtensionActionResponse, TeamInfo
 
+from bot.sealing import ActionSeal, invalid_reply
 from bot.teams import meetings, message_action, msrest_speedup, payloads
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
@@ -25,8 +26,9 @@ log = logging.getLogger("steadybot.teams")
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
-    def __init__(self, core: Core, store: Store, lines: TeamsLines) -> None:
+    def __init__(self, core: Core, store: Store, lines: TeamsLines, seal: ActionSeal | None = None) -> None:
         super().__init__()
+        self.seal = seal
         msrest_speedup.apply()  # botbuilder's retry-list CPU cost, once per process (see the module)
         self.core = core
         self.store = store
@@ -87,9 +89,15 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if not await self._first_time(activity.id):
             return
         await self._remember(turn_context, who, where)
-        replier = TeamsReplier(turn_context, who, where, self.lines)
+        replier = TeamsReplier(turn_context, who, where, self.lines, self.seal)
         interaction = payloads.interaction(activity, who, where)
         if interaction is not None:
+            if self.seal is not None:  # only card data the bot sealed for this place reaches the core
+                value = self.seal.open(interaction.value, interaction.action, where, who)
+                if value is None:
+                    await replier.send(invalid_reply())
+                    return
+                interaction = replace(interaction, value=value)
             if interaction.form_values is not None:
                 await replier.send(await self.core.submit_form(interaction))
             else:
@@ -140,7 +148,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
         where = payloads.place(turn_context.activity)
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
-        return await message_action.submit_action(turn_context, action, self.core, self.lines)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines, self.seal)
 
     # ---- live meetings (meetingStart / meetingEnd in a meeting chat) -------------------------------------
     async def on_teams_meeting_start_event(self, meeting: Any, turn_context: TurnContext) -> None:
@@ -173,4 +181,4 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         if replies:
             speaker = who or Person(Platform.TEAMS, "", "")
-            await TeamsReplier(turn_context, speaker, where, self.lines).send(replies)
+            await TeamsReplier(turn_context, speaker, where, self.lines, self.seal).send(replies)
