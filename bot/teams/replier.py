@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
+from bot.sealing import ActionSeal, Seal
 from bot.teams import render
 from bot.teams.direct import TeamsLines
 from handlers.core.types import Person, Place, Reply, Visibility
@@ -17,8 +18,9 @@ from handlers.core.types import Person, Place, Reply, Visibility
 log = logging.getLogger("steadybot.teams")
 
 
-def card_activity(reply: Reply) -> Activity:
-    activity = MessageFactory.attachment(Attachment(content_type=render.CONTENT_TYPE, content=render.card(reply)))
+def card_activity(reply: Reply, seal: Seal | None = None) -> Activity:
+    content = render.card(reply, seal)
+    activity = MessageFactory.attachment(Attachment(content_type=render.CONTENT_TYPE, content=content))
     activity.summary = reply.fallback[:200]
     return activity
 
@@ -29,9 +31,13 @@ class TeamsReplier:
     who: Person
     where: Place
     lines: TeamsLines
+    seal: ActionSeal | None = None  # card data sealed for where each card goes (bot/sealing.py)
     # Called with (conversation id, activity id) of each transient reply sent (a journal card): recorded so
     # that the person's "delete" button and a forget can remove it from the chat.
     on_transient: Callable[[str, str], Awaitable[None]] | None = None
+
+    def _seal(self, where: Place) -> Seal | None:
+        return self.seal.for_place(where, self.who.id) if self.seal is not None else None
 
     async def send(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -41,7 +47,7 @@ class TeamsReplier:
                 log.warning("teams reply failed", exc_info=True)
 
     async def _send_one(self, reply: Reply) -> None:
-        activity = card_activity(reply)
+        activity = card_activity(reply, self._seal(self.where))
         reply_to = self.context.activity.reply_to_id
         if reply.replace_original and reply.delete_original and reply_to:
             await self.context.delete_activity(reply_to)
@@ -52,8 +58,10 @@ class TeamsReplier:
             await self.context.update_activity(activity)
             return
         if reply.visibility == Visibility.PRIVATE and not self.where.is_direct:
+            direct = Place(self.where.platform, self.who.id, self.where.team_id, None, True)
+
             async def send_private(context: TurnContext) -> None:
-                sent = await context.send_activity(card_activity(reply))
+                sent = await context.send_activity(card_activity(reply, self._seal(direct)))
                 await self._sent(reply, context, sent)
 
             await self.lines.with_person(self.who.id, send_private)

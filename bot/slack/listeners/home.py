@@ -137,8 +137,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> HomePublisher:
             where = Place(Platform.SLACK, user_id, team_id, None, True)  # posting to a user id opens the DM
             interaction = Interaction(route, payloads.s(action.get("value"), 2000), who, where, request_id)
             # The trigger lets a journal open as a modal: a DM message would stay in the chat (issue 12).
-            await SlackReplier(client, user_id, where, trigger_id=payloads.s(body.get("trigger_id"))).send(
-                await deps.core.run_action(interaction))
+            await SlackReplier(client, user_id, where, seal=deps.seal,
+                               trigger_id=payloads.s(body.get("trigger_id"))).send(await deps.core.run_action(interaction))
 
     app.event("app_home_opened")(on_home_opened)
     app.action(re.compile(r"^home\."), middleware=[ack_first])(on_home_action)
