@@ -98,19 +98,26 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
     report.target(number, f"{name} ack p99 ratio (worst case)", "≤ 1.5×",
                   f"{f(worst99['ratio_p99'])} ({worst99['scenario']}, {worst99['concurrency']} at once)",
                   worst99["ratio_p99"].median <= 1.5)
-    if platform == "teams" and all("reply_ratio_p50" in r for r in rows):
-        report.section("2b. Teams: time to the reply at the connector, bot vs bare framework (ms)", table(
+    if all("reply_ratio_p50" in r for r in rows):
+        where = "the fake connector" if platform == "teams" else "the fake Slack API"
+        floor_does = ("replies \"ok\" through the connector" if platform == "teams" else
+                      "acks and answers \"ok\" (`respond` to the response_url for a command, a thread reply "
+                      "through chat.postMessage for a message)")
+        report.section(f"{number}b. {name}: time to the reply at {where}, bot vs bare framework (ms)", table(
             ["request", "concurrent", "p50 floor", "p50 bot", "p50 ratio", "p99 floor", "p99 bot", "p99 ratio"],
             [[r["scenario"], r["concurrency"], f(r["reply_base_p50"]), f(r["reply_bot_p50"]), f(r["reply_ratio_p50"]),
               f(r["reply_base_p99"]), f(r["reply_bot_p99"]), f(r["reply_ratio_p99"])] for r in rows])
-            + ["", "From the start of a burst to each reply arriving at the fake connector: what the person waits "
-               "for. The floor replies \"ok\" and does nothing else; the bot reads and writes its database first "
-               "(de-duplication, the person, the command's own work). No target: reported so the ack figures "
-               "above, where the bot answers before its turn and the floor after, cannot hide the turn."])
-        slowest = max(rows, key=lambda r: r["reply_ratio_p50"].median)
-        report.target(2, "Teams time to reply (no target): worst p50 ratio", "report",
-                      f"{f(slowest['reply_ratio_p50'])} ({slowest['scenario']}, {slowest['concurrency']} at once)",
-                      None)
+            + ["", f"From the start of a burst to each reply arriving at {where}: what the person waits for. The "
+               f"floor {floor_does} and does nothing else; the bot reads and writes its database first "
+               "(de-duplication, the person, the command's own work)."])
+        slow50 = max(rows, key=lambda r: r["reply_ratio_p50"].median)
+        slow99 = max(rows, key=lambda r: r["reply_ratio_p99"].median)
+        report.target(number, f"{name} time to the reply p50 ratio (worst case)", "≤ 1.2×",
+                      f"{f(slow50['reply_ratio_p50'])} ({slow50['scenario']}, {slow50['concurrency']} at once)",
+                      slow50["reply_ratio_p50"].median <= 1.2)
+        report.target(number, f"{name} time to the reply p99 ratio (worst case)", "≤ 1.5×",
+                      f"{f(slow99['reply_ratio_p99'])} ({slow99['scenario']}, {slow99['concurrency']} at once)",
+                      slow99["reply_ratio_p99"].median <= 1.5)
 
 
 # ---- 3: pulse fan-out --------------------------------------------------------------------------------
