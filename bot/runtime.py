@@ -102,7 +102,8 @@ async def build_runtime(
     senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
+                        signer=secret.signer)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
@@ -124,6 +125,9 @@ async def build_runtime(
         runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
+        from bot.slack.listeners.home import REFRESH_SECONDS
+
+        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 

@@ -1,4 +1,5 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz."""
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, and the report
+page GET /reports/<token> (bot/web)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.runtime import Runtime
+from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
@@ -85,6 +87,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
+    register_report_page(app, runtime)
     return app
 
 

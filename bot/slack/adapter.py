@@ -48,7 +48,7 @@ class SlackAdapter:
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.deps = SlackDeps(core, store, clock)
-        register(self.app, self.deps)
+        self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
         self.directory = SlackDirectory(self.client, store.identities)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
         self._socket: AsyncSocketModeHandler | None = None

@@ -8,9 +8,9 @@ import logging
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount
-from botbuilder.schema.teams import TeamInfo
+from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtensionActionResponse, TeamInfo
 
-from bot.teams import msrest_speedup, payloads
+from bot.teams import message_action, msrest_speedup, payloads
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
@@ -129,3 +129,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
 
+    async def on_teams_messaging_extension_submit_action(
+            self, turn_context: TurnContext, action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
+        """“What do we drop?” on a message (bot/teams/message_action.py)."""
+        where = payloads.place(turn_context.activity)
+        if where is not None:
+            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines)

@@ -14,6 +14,7 @@ from handlers.core.types import OutboxItem, Person, Place, Platform
 if TYPE_CHECKING:  # the features' own store protocols; only for the aggregate `Store` below
     from handlers.meetings.ports import MeetingStore
     from handlers.pulse.ports import PulseStore
+    from handlers.reports.ports import ReportsStore
     from handlers.scope.ports import ScopeStore
     from handlers.timebox.ports import TimeboxStore
 
@@ -104,3 +105,6 @@ class Store(Protocol):
 
     @property
     def timebox(self) -> TimeboxStore: ...
+
+    @property
+    def reports(self) -> ReportsStore: ...

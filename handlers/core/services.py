@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from handlers.core.clock import Clock
 from handlers.core.ports import Directory, OutboxPort, Store
+from handlers.core.signing import Signer
 from handlers.core.timeparse import zone
 from handlers.core.types import Person, Place
 
@@ -18,6 +20,7 @@ class CoreSettings:
 
     default_tz: str = "UTC"
     admins: frozenset[str] = frozenset()
+    public_url: str = ""  # STEADYBOT_PUBLIC_URL: where people reach `steadybot serve` (report links)
 
 
 @dataclass(slots=True)
@@ -28,6 +31,7 @@ class Services:
     outbox: OutboxPort
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
+    signer: Callable[[str], Signer] | None = None  # the server secret's signer per purpose (bot/secret.py)
 
     def tz_of(self, person: Person) -> ZoneInfo:
         return zone(person.tz, self.settings.default_tz)
