@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from bot.config import Settings
-from bot.logs import setup_logging
+from bot.logs import json_error_line, setup_logging
 from bot.secret import SecretError
 
 log = logging.getLogger("steadybot")
@@ -44,9 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except ValueError as exc:
-        print(f"steadybot: {exc}", file=sys.stderr)
+        if os.environ.get("STEADYBOT_LOG_FORMAT", "").strip().lower() == "json":
+            print(json_error_line(f"steadybot: {exc}"), file=sys.stderr)
+        else:
+            print(f"steadybot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets())
+    setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets(),
+                  fmt=settings.log_format if args.command != "demo" else "text")
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
@@ -61,10 +66,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from dataclasses import replace
 
         from bot.runtime import build_runtime
-        from bot.server import serve
+        from bot.server import is_loopback, serve
 
+        host = args.host or settings.host
+        if settings.insecure_dev and not is_loopback(host):
+            print(f"steadybot: STEADYBOT_INSECURE_DEV=1 accepts unauthenticated Teams traffic, so it only binds to "
+                  f"a loopback address (127.0.0.1 or ::1), not {host!r}. Unset STEADYBOT_INSECURE_DEV for a "
+                  "real deployment.", file=sys.stderr)
+            return 2
         # report links (STEADYBOT_PUBLIC_URL's default) point where the server really listens
-        settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+        settings = replace(settings, host=host, port=args.port or settings.port)
         runtime = await build_runtime(settings)
         await serve(runtime, settings.host, settings.port)
         return 0

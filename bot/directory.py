@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.core.ports import Directory
 from handlers.core.types import Person, Place, Platform
 
@@ -24,3 +26,14 @@ class Directories:
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)
         return await directory.owner_ids(place) if directory else set()
+
+    async def owner_note(self, place: Place) -> str | None:
+        """Why the place's owners could not be read (Teams without Graph consent), for a refusal; or None."""
+        directory = self._by_platform.get(place.platform)
+        note = getattr(directory, "owner_note", None)
+        return await note(place) if note is not None else None
+    async def away(self, person: Person, now: datetime, *, dnd: bool = True) -> datetime | None:
+        """Until when the platform says the person is away (Slack status, Do Not Disturb), if it knows."""
+        directory = self._by_platform.get(person.platform)
+        ask = getattr(directory, "away", None)
+        return await ask(person, now, dnd=dnd) if ask is not None else None

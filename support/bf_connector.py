@@ -21,6 +21,7 @@ BOT_ID = "28:steadybot-app"
 TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:team-general@thread.tacv2"
+TEAM_GROUP_ID = "0d7d0b4c-2f5e-4b8e-9c1a-6f1e2d3c4b5a"  # the team's Azure AD group id (Microsoft Graph's team id)
 
 #: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
 FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
@@ -66,9 +67,11 @@ class Sent:
 @dataclass
 class FakeConnector:
     members: list[dict[str, Any]] = field(default_factory=list)
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)  # meeting id -> MeetingInfo JSON
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    team_requests: list[str] = field(default_factory=list)
     latency: float = 0.0  # seconds between recording what was sent and answering (sends stay in flight)
     _server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -97,6 +100,8 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{conv}/members", self._members)
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
+        app.router.add_get("/v3/teams/{team}", self._team)
+        app.router.add_get("/v1/meetings/{meeting}", self._meeting)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -143,8 +148,23 @@ class FakeConnector:
         return web.json_response({"id": f"a:1on1-{member}", "activityId": f"activity-{next(self._ids)}",
                                   "serviceUrl": self.url})
 
+    async def _team(self, request: web.Request) -> web.Response:
+        """Team details (TeamsInfo.get_team_details): the team's Azure AD group id among them."""
+        team = unquote(request.match_info["team"])
+        self.team_requests.append(team)
+        if team != TEAM_ID:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"id": TEAM_ID, "name": "Team", "aadGroupId": TEAM_GROUP_ID})
+
     async def _paged_members(self, request: web.Request) -> web.Response:
         return web.json_response({"members": self.members, "continuationToken": None})
+
+    async def _meeting(self, request: web.Request) -> web.Response:
+        """GET /v1/meetings/{id}: Teams' meeting details (MeetingInfo), as set by the test."""
+        meeting = self.meetings.get(unquote(request.match_info["meeting"]))
+        if meeting is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response(meeting)
 
     async def _members(self, request: web.Request) -> web.Response:
         return web.json_response(self.members)

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bot.metrics import turn_finished
+from bot.sealing import ActionSeal
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
@@ -43,6 +45,7 @@ class SlackDeps:
     previous_arrival: float = 0.0  # and of the one before it
     in_flight: int = 0  # acknowledged requests whose work is not done yet
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    seal: ActionSeal | None = None  # button values and modal metadata (bot/sealing.py)
 
     def arrived(self) -> None:
         self.previous_arrival, self.last_arrival = self.last_arrival, time.monotonic()
@@ -60,6 +63,7 @@ class SlackDeps:
             async with self._turn():
                 yield
         finally:
+            turn_finished()  # the request's turn latency (bot/metrics.py), once per request
             self.in_flight -= 1
             if self.in_flight == 0:
                 self.idle.set()
