@@ -98,7 +98,7 @@ class SlackDirectory:
             async with self._gate:
                 response = await client.users_info(user=user_id)
         except NotInstalled:
-            return await self.identities.get(Platform.SLACK, user_id)
+            return await self.identities.get(Platform.SLACK, user_id), "", False
         except SlackApiError as exc:
             log.info("users.info failed: %s", exc.response.get("error") if exc.response else "?")
             return await self.identities.get(Platform.SLACK, user_id), "", False
