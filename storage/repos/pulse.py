@@ -629,11 +629,14 @@ class PulseRepo:
             if row is None or not row.sealed:
                 return None
             start = func.coalesce(PulseRound.first_due_at, PulseRound.opened_at)
+            mine_start = row.first_due_at or row.opened_at
             others = list((await s.scalars(
                 select(PulseRound.id).join(PulseRoundShown, PulseRoundShown.round_id == PulseRound.id)
                 .where(PulseRoundShown.shown.is_(True), PulseRound.id != round_id,
-                       PulseRound.platform == row.platform, start < row.closes_at,
-                       PulseRound.closes_at > (row.first_due_at or row.opened_at))
+                       PulseRound.platform == row.platform,
+                       # windows that share more than an end point (or start together: a round everyone
+                       # answered at once closes the moment it starts); a channel's consecutive rounds only touch
+                       ((start < row.closes_at) & (PulseRound.closes_at > mine_start)) | (start == mine_start))
             )).all())
             shown = True
             mine = aliased(PulseParticipation)
@@ -642,17 +645,17 @@ class PulseRepo:
                 PulseParticipation.round_id == round_id, PulseParticipation.answered.is_(True))) or 0)
             for begin in range(0, len(others), _CHUNK):
                 chunk = others[begin:begin + _CHUNK]
-                sizes = dict((await s.execute(
+                sizes: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
                     select(PulseParticipation.round_id, func.count())
                     .where(PulseParticipation.round_id.in_(chunk), PulseParticipation.answered.is_(True))
-                    .group_by(PulseParticipation.round_id))).tuples().all())
-                common = dict((await s.execute(
+                    .group_by(PulseParticipation.round_id))).all()}
+                common: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
                     select(theirs.round_id, func.count())
                     .select_from(mine)
                     .join(theirs, (theirs.platform == mine.platform) & (theirs.user_id == mine.user_id))
                     .where(mine.round_id == round_id, mine.answered.is_(True), theirs.round_id.in_(chunk),
                            theirs.answered.is_(True))
-                    .group_by(theirs.round_id))).tuples().all())
+                    .group_by(theirs.round_id))).all()}
                 if any(size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) < k for other in chunk):
                     shown = False
                     break
