@@ -130,32 +130,35 @@ def publish(counts: tuple[int, ...], extra: tuple[Constraint, ...] = ()) -> Publ
 @dataclass(frozen=True, slots=True)
 class Share:
     """"N of M answers at level L or higher", as published: exact, or masked when it (or the rest) would
-    count one or two people."""
+    count one or two people. Each masked wording stands for at least two possible counts, and which wording
+    a count gets depends on the count alone, so the wording itself never gives the count away."""
 
     count: int
     total: int
-    kind: str  # "exact" | "few" (1–2 of them) | "all_but_few" (all but 1–2)
+    kind: str  # "exact" | "few" (1–2 of them) | "all_but_few" (all but 1–2) | "some" (neither none nor all)
+
+    def allowed(self) -> frozenset[int]:
+        return frozenset(c for c in range(self.total + 1) if _share_kind(c, self.total) == self.kind) \
+            if self.kind != "exact" else frozenset({self.count})
 
     def constraint(self, levels: frozenset[int]) -> Constraint:
-        if self.kind == "few":
-            return levels, frozenset(range(1, FEWEST))
-        if self.kind == "all_but_few":
-            return levels, frozenset(self.total - n for n in range(1, FEWEST))
-        return levels, frozenset({self.count})
+        return levels, self.allowed()
 
     def lower_share(self) -> float:
         """The smallest share the published text allows (what any flag may be based on)."""
-        low = {"exact": self.count, "few": 1, "all_but_few": self.total - (FEWEST - 1)}[self.kind]
-        return low / self.total if self.total else 0.0
+        return min(self.allowed()) / self.total if self.total else 0.0
 
     def upper_share(self) -> float:
-        high = {"exact": self.count, "few": FEWEST - 1, "all_but_few": self.total - 1}[self.kind]
-        return high / self.total if self.total else 0.0
+        return max(self.allowed()) / self.total if self.total else 0.0
+
+
+def _share_kind(count: int, total: int) -> str:
+    if count in (0, total) or (count >= FEWEST and total - count >= FEWEST):
+        return "exact"
+    if total >= 2 * FEWEST - 1:  # 1–2 and all-but-1–2 are two distinct pairs of counts
+        return "few" if count < FEWEST else "all_but_few"
+    return "some"  # four answers or fewer: every count but none and all looks the same
 
 
 def share(count: int, total: int) -> Share:
-    if 0 < count < FEWEST:
-        return Share(count, total, "few")
-    if 0 < total - count < FEWEST:
-        return Share(count, total, "all_but_few")
-    return Share(count, total, "exact")
+    return Share(count, total, _share_kind(count, total))

@@ -171,6 +171,8 @@ def _share_text(found: Share, scale: Scale) -> str:
         return f"Fewer than {FEWEST} of the {plural(found.total, 'answer')} {what}."
     if found.kind == "all_but_few":
         return f"All but fewer than {FEWEST} of the {plural(found.total, 'answer')} {what}."
+    if found.kind == "some":
+        return f"Some, but not all, of the {plural(found.total, 'answer')} {what}."
     rate = round(100 * found.count / found.total) if found.total else 0
     return f"{found.count} of {plural(found.total, 'answer')} ({rate}%) {what}."
 
