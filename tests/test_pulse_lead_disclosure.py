@@ -97,7 +97,7 @@ def test_the_burnout_share_never_says_one_or_two_nor_all_but_one_or_two() -> Non
     # a flag from published figures only: "fewer than 3 of 5" is 20 %–40 %, never decided by 1 vs 2
     few = share(2, 5)
     assert few.lower_share() == 0.2 and few.upper_share() == 0.4
-    assert BURNOUT_FLAG_LEVEL == min(HIGH_LEVELS)
+    assert min(HIGH_LEVELS) == BURNOUT_FLAG_LEVEL
 
 
 def test_big_rounds_stay_fast() -> None:
