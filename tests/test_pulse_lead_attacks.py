@@ -252,3 +252,27 @@ async def test_e_results_read_only_sealed_rounds_not_a_passed_closing_time(bot: 
     assert "has closed; its results can show in a minute" in pending and not figures_shown(pending)
     await bot.settle()  # the periodic work seals it
     assert figures_shown(await results(bot))
+
+
+async def test_b_on_teams_too_the_lead_and_two_are_refused_and_the_leads_answer_does_not_count(bot: Harness) -> None:
+    from tests.test_pulse_teams import TEAM, answer, channel, plain
+
+    for user in ("29:lead", "29:u1", "29:u2"):
+        name, aad = TEAM[user]
+        bot.connector.add_member(user, name, aad, role="owner" if user == "29:lead" else "user")
+    await channel(bot, "steadybot settings min 3")
+    refused = plain(await channel(bot, "pulse now"))
+    assert "I didn't send this pulse" in refused and "only 2 people here" in refused
+    await bot.settle()
+    assert not [s for s in bot.connector.sent if s.conversation_id.startswith("a:1on1-")]
+
+    bot.connector.add_member("29:u3", *TEAM["29:u3"], role="user")
+    bot.runtime.teams.directory._rosters.clear()  # the roster is cached for an hour: Cai joined meanwhile
+    assert "on its way to 4 people" in plain(await channel(bot, "pulse now"))
+    await bot.settle()
+    for user in ("29:lead", "29:u1", "29:u2"):  # three answers, one of them the lead's own
+        await answer(bot, user)
+    await channel(bot, "pulse close")
+    hidden = plain(await channel(bot, "pulse results", user="29:u1"))
+    assert "closed with 3 of 4 answered — not enough for results (they need 3 besides the sender's own)" in hidden
+    assert "Energy" not in hidden

@@ -64,6 +64,9 @@ async def test_the_sender_counts_as_answered_when_their_record_is_gone(store: St
     await store.pulse.set_round_sender(absent, "U1", False)
     await store.pulse.forget(Platform.SLACK, "U1")  # only forgets U1's rows; anonymous rows stay
     assert await store.pulse.sender_answered([answered, silent, forgotten, absent]) == {answered, silent, forgotten}
+    async with store.db.session() as s:  # a forget that also blanks the sender's id on their rounds
+        await s.execute(text("UPDATE pulse_rounds SET sender_id = NULL"))
+    assert await store.pulse.sender_answered([answered, silent, forgotten, absent]) == {answered, silent, forgotten}
 
 
 async def test_first_shown_is_decided_once_even_by_two_replicas_at_once(store: Store, db_url: str) -> None:

@@ -587,7 +587,8 @@ class PulseRepo:
 
     async def sender_answered(self, round_ids: Sequence[int]) -> set[int]:
         """The rounds whose sender answered — or may have: a sender who was asked and whose participation row
-        is gone (forgotten, withdrawn) counts as having answered, so the count never errs towards showing."""
+        is gone (forgotten, withdrawn), or whose id was blanked (forget), counts as having answered, so the
+        count never errs towards showing."""
         out: set[int] = set()
         ids = sorted(set(round_ids))
         p = PulseParticipation
@@ -597,8 +598,8 @@ class PulseRepo:
                     select(PulseRound.id)
                     .outerjoin(p, (p.round_id == PulseRound.id) & (p.platform == PulseRound.platform)
                                & (p.user_id == PulseRound.sender_id))
-                    .where(PulseRound.id.in_(ids[start:start + _CHUNK]), PulseRound.sender_id.is_not(None),
-                           PulseRound.sender_invited.is_(True), p.answered.is_(True) | p.user_id.is_(None))
+                    .where(PulseRound.id.in_(ids[start:start + _CHUNK]), PulseRound.sender_invited.is_(True),
+                           p.answered.is_(True) | p.user_id.is_(None))
                 )).all())
         return out
 
