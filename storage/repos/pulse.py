@@ -591,6 +591,8 @@ class PulseRepo:
         count never errs towards showing."""
         out: set[int] = set()
         ids = sorted(set(round_ids))
+        if not ids:
+            return out
         p = PulseParticipation
         async with self.db.session() as s:
             for start in range(0, len(ids), _CHUNK):
@@ -606,6 +608,8 @@ class PulseRepo:
     async def shown_decisions(self, round_ids: Sequence[int]) -> dict[int, ShownDecision]:
         ids = sorted(set(round_ids))
         out: dict[int, ShownDecision] = {}
+        if not ids:
+            return out
         async with self.db.session() as s:
             for start in range(0, len(ids), _CHUNK):
                 for row in (await s.scalars(select(PulseRoundShown).where(
