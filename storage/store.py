@@ -9,6 +9,7 @@ from storage.repos.inbound import InboundRepo
 from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.pulse import PulseRepo
+from storage.repos.reports import ReportsRepo
 from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
 from storage.repos.timebox import TimeboxRepo
@@ -26,6 +27,7 @@ class Store:
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
+        self.reports = ReportsRepo(db)
 
     async def ping(self) -> bool:
         return await self.db.ping()

@@ -267,6 +267,7 @@ async def test_b_on_teams_too_the_lead_and_two_are_refused_and_the_leads_answer_
     assert not [s for s in bot.connector.sent if s.conversation_id.startswith("a:1on1-")]
 
     bot.connector.add_member("29:u3", *TEAM["29:u3"], role="user")
+    assert bot.runtime.teams is not None
     bot.runtime.teams.directory._rosters.clear()  # the roster is cached for an hour: Cai joined meanwhile
     assert "on its way to 4 people" in plain(await channel(bot, "pulse now"))
     await bot.settle()

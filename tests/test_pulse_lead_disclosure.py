@@ -57,7 +57,8 @@ def check(hist: tuple[int, ...], burnout: bool) -> None:
     extra = (share(_high(hist), sum(hist)).constraint(HIGH_LEVELS),) if burnout else ()
     shown = publish(hist, extra)
     assert all(b.count == 0 or b.count >= FEWEST for b in shown.bands), (hist, shown)
-    assert shown.distribution() is None or "1·" not in shown.distribution() or hist.count(1) == 0
+    distribution = shown.distribution()
+    assert distribution is None or "1·" not in distribution or hist.count(1) == 0
     assert not pinned(hist, shown, burnout), (hist, shown)
     assert publish(hist, extra) == shown  # a round publishes the same in every view
 

@@ -31,11 +31,12 @@ from handlers.pulse.questions import QuestionSet
 from handlers.pulse.results import (
     RECENT_ROUNDS,
     State,
-    comments_allowed,
     open_line,
     render_results,
     round_threshold,
     round_views,
+    shown_comments,
+    team_results,
 )
 from handlers.pulse.sending import invite, outbox_prefix, too_few_text
 from handlers.pulse.timing import first_occurrence
@@ -235,20 +236,13 @@ def make_command(questions: QuestionSet) -> CommandSpec:
         if rest:
             raise UserError("`/pulse results` takes nothing after it: results are per round, for the whole team.",
                             "/pulse results")
-        store = pulse_store(svc)
-        stats = await store.recent_stats(place, RECENT_ROUNDS)
-        if not stats:
+        results = await team_results(svc, place, RECENT_ROUNDS)
+        if not results.stats:
             return Reply("No pulse has run in this channel yet, so there are no results. Send one with `/pulse now`, "
                          f"or schedule it: `/pulse schedule {SCHEDULE_EXAMPLE}`.")
-        k = threshold(await svc.store.settings.get(place))
         now = svc.clock.now()
-        views = await round_views(store, stats, k, now)
-        shown = next((v for v in views if v.state == State.SHOWN), None)
-        comments: list[str] = []
-        if shown is not None and comments_allowed(shown):
-            comments = await store.comments(shown.stats.round.id)
-            svc.rng.shuffle(comments)
-        return render_results(views, k, now, await person_tz(svc, cmd.who), questions, comments)
+        comments = await shown_comments(svc, results, results.shown[0].round.id) if results.shown else []
+        return render_results(results.views, results.k, now, await person_tz(svc, cmd.who), questions, comments)
 
     async def optout_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
         words = {w.lower() for w in rest.split()}

@@ -144,6 +144,11 @@ class Share:
     def constraint(self, levels: frozenset[int]) -> Constraint:
         return levels, self.allowed()
 
+    def phrase(self) -> str:
+        """How many, as published: "4", "fewer than 3", "all but fewer than 3", "some, but not all,"."""
+        return {"exact": str(self.count), "few": f"fewer than {FEWEST}", "all_but_few": f"all but fewer than {FEWEST}",
+                "some": "some, but not all,"}[self.kind]
+
     def lower_share(self) -> float:
         """The smallest share the published text allows (what any flag may be based on)."""
         return min(self.allowed()) / self.total if self.total else 0.0

@@ -26,10 +26,11 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.timeparse import format_local
-from handlers.core.types import Reply, Visibility
-from handlers.pulse.common import day_label, plural, team_label
+from handlers.core.types import Place, Reply, Visibility
+from handlers.pulse.common import day_label, plural, pulse_store, team_label, threshold
 from handlers.pulse.disclosure import FEWEST, Published, Share, publish, share
 from handlers.pulse.model import BURNOUT_FLAG_LEVEL, LEVELS, RoundStats
 from handlers.pulse.ports import PulseStore
@@ -107,6 +108,46 @@ async def round_views(store: PulseStore, stats: list[RoundStats], k_today: int, 
 
 def comments_allowed(view: RoundView) -> bool:
     return view.state == State.SHOWN and view.counted >= max(view.k, MIN_FOR_COMMENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamResults:
+    """A channel's recent rounds (newest first), today's threshold, how each round may show, and the rounds
+    whose figures may be shown. `/pulse results`, the team report and the App Home all read this, so the
+    rules above apply to every place pulse figures appear."""
+
+    stats: list[RoundStats]
+    k: int
+    views: list[RoundView]
+
+    @property
+    def shown(self) -> list[RoundStats]:
+        """The sealed rounds whose figures may be shown, newest first."""
+        return [v.stats for v in self.views if v.state == State.SHOWN]
+
+    def view(self, round_id: int) -> RoundView | None:
+        return next((v for v in self.views if v.stats.round.id == round_id), None)
+
+
+async def team_results(svc: Services, place: Place, limit: int = RECENT_ROUNDS) -> TeamResults:
+    """What `/pulse results`, the team report and the App Home read: the channel's latest rounds and how
+    each may be shown (deciding "first shown" for rounds that could show for the first time)."""
+    store = pulse_store(svc)
+    channel = place.without_thread()
+    stats = await store.recent_stats(channel, limit)
+    k = threshold(await svc.store.settings.get(channel))
+    return TeamResults(stats, k, await round_views(store, stats, k, svc.clock.now()))
+
+
+async def shown_comments(svc: Services, results: TeamResults, round_id: int) -> list[str]:
+    """A round's comments in random order, only when that round is shown and has enough answers for
+    comments (max(k, 5) besides the sender's own); otherwise none."""
+    view = results.view(round_id)
+    if view is None or not comments_allowed(view):
+        return []
+    comments = await pulse_store(svc).comments(round_id)
+    svc.rng.shuffle(comments)
+    return comments
 
 
 # ---- what one shown round publishes (the same in every view) ---------------------------------------------
