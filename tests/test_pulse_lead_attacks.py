@@ -277,3 +277,28 @@ async def test_b_on_teams_too_the_lead_and_two_are_refused_and_the_leads_answer_
     hidden = plain(await channel(bot, "pulse results", user="29:u1"))
     assert "closed with 3 of 4 answered — not enough for results (they need 3 besides the sender's own)" in hidden
     assert "Energy" not in hidden
+
+
+async def _report(bot: Harness) -> str:
+    before = len(bot.slack.responses)
+    assert (await bot.slash("/steadybot", "report", user="U2")).status == 200
+    return text_of((await bot.slack.wait_for_responses(before + 2))[before])
+
+
+async def test_the_team_report_publishes_no_more_than_pulse_results(bot: Harness) -> None:
+    slack_team(bot, SIX)
+    people = [f"U{i}" for i in range(2, 7)]
+    # a round announced at 6, then `min` lowered to 5: hidden in results, so absent from the report too
+    hidden = await make_round(bot, people, [Answer((2, 2, 2, 2, 2))] * 5, key="H")
+    await bot.runtime.store.pulse.announce_threshold(hidden.id, 6)
+    # a round with a lone extreme answer and two at burnout 4
+    await make_round(bot, people, [Answer((4, 4, 3, 3, 2))] * 2 + [Answer((4, 4, 3, 3, 4))] * 2
+                     + [Answer((1, 4, 3, 3, 2))], key="L")
+    results_text = await results(bot)
+    report = await _report(bot)
+    assert "1 rounds shown" in report or "1 round shown" in report
+    assert "Round of Mon 2 Mar" not in results_text and "2.0" not in report  # the hidden round, nowhere
+    assert "Burnout level 3 or higher in the latest round: fewer than 3 of 5 answers" in report
+    burnout = _line(results_text, "*Burnout*")
+    assert ("mean not shown" in burnout) == ("*Burnout* — –" in report.replace("**", "*"))
+    assert not re.search(r"\b[12] of 5\b", report)
