@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
 from bot.directory import Directories
 from bot.metrics import Metrics
@@ -17,6 +18,8 @@ from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
 from bot.scheduler import Scheduler
+from bot.sealing import PURPOSE as SEAL_PURPOSE
+from bot.sealing import ActionSeal
 from bot.secret import Secret, load_secret
 from handlers import build_registry
 from handlers.core.clock import Clock, SystemClock
@@ -64,6 +67,10 @@ class Runtime:
             await self.slack.close()  # acknowledged Slack requests finish their work (bounded), likewise
         if self.session is not None:
             await self.session.close()
+        for port in self.services.ports.values():  # calendar fetchers and the like hold their own sessions
+            close = getattr(port, "close", None)
+            if close is not None:
+                await close()
         await self.db.dispose()
 
 
@@ -106,6 +113,18 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
                         signer=secret.signer)
+    services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
+    if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
+        from bot.teams.graph_calendar import DEFAULT_LOGIN, GraphGroupCalendar
+
+        login = DEFAULT_LOGIN
+        if settings.teams_login_url:  # a sovereign cloud (or a test): the same sign-in host
+            from yarl import URL
+
+            login = f"{URL(settings.teams_login_url).scheme}://{URL(settings.teams_login_url).raw_authority}"
+        services.ports["graph_calendar"] = GraphGroupCalendar(settings.graph_url, settings.teams_tenant_id,
+                                                              settings.teams_app_id, settings.teams_app_password,
+                                                              login, settings.default_tz)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
@@ -122,12 +141,13 @@ async def build_runtime(
     runtime.metrics = Metrics(db, clock)
     worker.on_outcome = runtime.metrics.outbox_outcome
     limiter.on_block = runtime.metrics.platform_429
+    seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
     if settings.slack_enabled:
         from bot.slack.adapter import SlackAdapter
 
         runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret)
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret, seal=seal)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
         from bot.slack.listeners.home import REFRESH_SECONDS
@@ -136,7 +156,7 @@ async def build_runtime(
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 
-        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials)
+        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials, seal=seal)
         directories.add(Platform.TEAMS, runtime.teams.directory)
         senders[Platform.TEAMS] = runtime.teams.sender
     return runtime

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration
 from handlers.core.errors import UserError
+from handlers.core.ownership import require_here
 from handlers.core.registry import Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -14,6 +15,7 @@ from handlers.core.timeparse import format_local, to_local_naive
 from handlers.core.types import Button, Command, Interaction, Person, Place, Reply, Visibility
 from handlers.meetings import nudges, render, schedule
 from handlers.meetings.api import hygiene_summary
+from handlers.meetings.calendar_commands import CalendarCommands, calendar_words
 from handlers.meetings.lifecycle import Lifecycle, boxes
 from handlers.meetings.parse import MEETING_EXAMPLE, MeetingRequest, parse_meeting
 from handlers.meetings.people import known
@@ -48,6 +50,8 @@ class MeetingCommands:
             return await self.end(place, svc)
         if word in ("stats", "hygiene", "report") and not rest:
             return await self.stats(place, svc)
+        if word in ("calendar", "calendars", "feed", "feeds") and calendar_words(rest):
+            return await CalendarCommands().command(cmd, place, rest, svc)
         return await self.register(cmd, place, svc)
 
     # ---- register ----------------------------------------------------------------------------------
@@ -188,6 +192,8 @@ class MeetingCommands:
         meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
         if meeting is None:
             raise UserError("That meeting no longer exists.")
+        # from its channel, or from the organiser's private "no agenda" message (handlers/core/ownership.py)
+        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
         return meeting
 
     async def press_cancel(self, interaction: Interaction, svc: Services) -> Replies:
@@ -206,6 +212,8 @@ class MeetingCommands:
 
     async def press_stop_series(self, interaction: Interaction, svc: Services) -> Replies:
         series_id = parse_id(interaction.value)
-        if series_id is None:
+        series = await store_of(svc).get_series(series_id) if series_id is not None else None
+        if series is None:
             raise UserError("That series no longer exists.")
-        return await self.life.stop_series(svc, series_id, await known(svc, interaction.who))
+        require_here(interaction.where, interaction.who, series.platform, series.channel_id, series.organiser_id)
+        return await self.life.stop_series(svc, series.id, await known(svc, interaction.who))
