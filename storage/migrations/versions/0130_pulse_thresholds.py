@@ -1,7 +1,7 @@
 """pulse thresholds: the threshold a round announced, who sent it, and which rounds were shown first
 
 Revision ID: 0130_pulse_thresholds
-Revises: 0110_pulse_totals
+Revises: 0120_pulse_sealing
 Create Date: 2026-11-25
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.models.base
 
 revision: str = '0130_pulse_thresholds'
-down_revision: str | Sequence[str] | None = '0110_pulse_totals'
+down_revision: str | Sequence[str] | None = '0120_pulse_sealing'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
