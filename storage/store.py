@@ -6,6 +6,7 @@ from handlers.core.clock import Clock
 from storage.db import Database
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
+from storage.repos.lifecycle import LifecycleRepo
 from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.pulse import PulseRepo
@@ -26,6 +27,7 @@ class Store:
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
+        self.lifecycle = LifecycleRepo(db, clock, caches=(self.identities, self.conversations))
 
     async def ping(self) -> bool:
         return await self.db.ping()

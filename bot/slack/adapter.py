@@ -38,7 +38,7 @@ class SlackAdapter:
             process_before_response=False,
             request_verification_enabled=True,
             ignoring_self_events_enabled=True,
-            raise_error_for_unhandled_request=False,
+            raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
             logger=logging.getLogger("steadybot.slack.bolt"),
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)

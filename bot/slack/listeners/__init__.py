@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, lifecycle, unhandled, views
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -16,3 +16,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    lifecycle.register(app, deps)
+    # Not a listener: the app's error handler, which acknowledges what no listener matched (any order).
+    unhandled.register(app, deps)
