@@ -195,6 +195,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 who = payloads.person(activity)
                 if who is None:
                     return
+                await self.store.pulse.forget(Platform.TEAMS, who.id)  # open rounds stop counting them
                 report = await lifecycle.remove_person(Platform.TEAMS, who.id)
                 self._lines.pop(who.id, None)
             elif team:
