@@ -42,7 +42,9 @@ async def _post(bot: Harness, activity: dict[str, Any]) -> tuple[int, Any]:
 
 async def _settings_button(bot: Harness) -> dict[str, Any]:
     await bot.teams(bot.activity("steadybot settings", mention=True, **LEAD))
-    return (await bot.connector.wait_for(1))[0].card["actions"][0]["data"]
+    card = (await bot.connector.wait_for(1))[0].card
+    assert card is not None
+    return dict(card["actions"][0]["data"])
 
 
 async def test_universal_action_runs_the_card_data_and_answers_in_the_body(sqlite_url: str) -> None:
@@ -75,7 +77,9 @@ async def test_universal_action_with_foreign_data_gets_a_message(sqlite_url: str
 async def test_task_submit_runs_a_form_and_closes_the_dialog(sqlite_url: str) -> None:
     async with running(sqlite_url, admins=frozenset({"aad-lead"})) as bot:
         await bot.teams(bot.activity(value=await _settings_button(bot), reply_to_id="activity-1", **LEAD))
-        form = (await bot.connector.wait_for(2))[1].card["actions"][0]["data"]
+        card = (await bot.connector.wait_for(2))[1].card
+        assert card is not None
+        form = card["actions"][0]["data"]
         status, body = await _post(bot, _invoke(bot, "task/submit", {"data": {**form, "min_respondents": "6"}},
                                                 **LEAD))
         assert (status, body) == (200, None)

@@ -226,8 +226,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
         """Universal Actions (Action.Execute): the data of the action goes where an Action.Submit's data
         goes; the answer is the card that replaces the clicked one, or a short message."""
         activity = turn_context.activity
-        value = activity.value if isinstance(activity.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
+        raw = value.get("action")
+        action: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if action.get("type") != "Action.Execute":
             return _card_answer(HTTPStatus.BAD_REQUEST, "application/vnd.microsoft.error",
                                 {"code": "BadRequest", "message": "expected an Action.Execute action"})
