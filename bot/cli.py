@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.secret import SecretError
 
 log = logging.getLogger("steadybot")
 
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 130
+    except SecretError as exc:
+        log.error("steadybot cannot start: %s", exc)
+        return 2
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -42,6 +42,9 @@ class Settings:
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
     teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
+    # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
+    outbox_retention_days: float = 30.0
+    history_retention_days: float = 180.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -109,4 +112,7 @@ class Settings:
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
+            outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
+            # at least 13 weeks: reports look back 12 weeks
+            history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),
         )

@@ -24,7 +24,7 @@ from handlers.core.registry import PeriodicTask, Registry
 from handlers.core.services import Services
 from handlers.core.types import Platform
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 from storage.store import Store
 
 log = logging.getLogger("steadybot")
@@ -62,14 +62,19 @@ class Runtime:
         await self.db.dispose()
 
 
-def _housekeeping(store: Store) -> list[PeriodicTask]:
+def _housekeeping(store: Store, settings: Settings) -> list[PeriodicTask]:
+    """Retention, hourly: docs/operations.md ("Retention") lists what goes when."""
     async def purge_inbound(_: Services) -> None:
-        await store.inbound.purge(timedelta(days=2))
+        await store.inbound.purge(timedelta(days=2))  # Slack and Teams redeliver within minutes
 
     async def purge_outbox(_: Services) -> None:
-        await store.outbox.purge(timedelta(days=30))
+        await store.outbox.purge(timedelta(days=settings.outbox_retention_days))
 
-    return [PeriodicTask("purge-inbound", 3600, purge_inbound), PeriodicTask("purge-outbox", 3600, purge_outbox)]
+    async def purge_history(_: Services) -> None:
+        await store.scope.prune(timedelta(days=settings.history_retention_days))
+
+    return [PeriodicTask("purge-inbound", 3600, purge_inbound), PeriodicTask("purge-outbox", 3600, purge_outbox),
+            PeriodicTask("purge-history", 3600, purge_history)]
 
 
 async def build_runtime(
@@ -85,9 +90,9 @@ async def build_runtime(
 ) -> Runtime:
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
-    if migrate:
-        await upgrade(settings.database_url)
     db = Database(settings.database_url)
+    if migrate and not await is_current(db):
+        await upgrade(settings.database_url)
     store = Store(db, clock)
     registry = build_registry()
     directories = Directories()
@@ -108,7 +113,7 @@ async def build_runtime(
     worker = OutboxWorker(store.outbox, core, senders, clock, **options)
     worker.senders = senders  # the same dict: the adapters (and the demo) add their senders below/later
     outbox.on_due_now = worker.kick
-    scheduler = Scheduler(worker, registry.periodic + _housekeeping(store), services, settings.outbox_interval)
+    scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
                       senders, limiter, secret)
     if settings.slack_enabled:

@@ -7,22 +7,30 @@ replicas that start at the same moment.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import fcntl
+import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.db import async_url
+from storage.db import Database, async_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = async_url(database_url)
@@ -49,8 +57,51 @@ def _sqlite_lock(database_url: str) -> Iterator[None]:
 
 
 def upgrade_sync(database_url: str) -> None:
+    from alembic import command
+
     with _sqlite_lock(database_url):
         command.upgrade(alembic_config(database_url), "heads")
+
+
+@functools.cache
+def expected_heads() -> frozenset[str]:
+    """The revisions an up-to-date `alembic_version` table holds, read from the scripts' `revision`,
+    `down_revision` and `depends_on` lines without importing Alembic. A script this cannot read makes the set wrong, and then `is_current` says no
+    and Alembic, the authority, runs as before."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target = node.target if isinstance(node, ast.AnnAssign) else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on") \
+                    and node.value:
+                with contextlib.suppress(ValueError, SyntaxError):
+                    found[target.id] = ast.literal_eval(node.value)
+        if isinstance(found.get("revision"), str):
+            revisions.add(str(found["revision"]))
+        for key in ("down_revision", "depends_on"):  # a revision others depend on is not stored as a head
+            value = found.get(key)
+            names = [value] if isinstance(value, str) else list(value) if isinstance(value, tuple | list) else []
+            parents.update(str(name) for name in names)
+    return frozenset(revisions - parents)
+
+
+async def is_current(db: Database) -> bool:
+    """True when the database already stands at every head, so a start needs no Alembic at all (it costs a
+    noticeable part of a restart: docs/benchmarks.md, "Cold start"). Any doubt (a fresh SQLite file, no
+    version table, an error) answers False."""
+    database = make_url(db.url).database if not db.is_postgres else None
+    if not db.is_postgres and (not database or database == ":memory:"
+                               or not await asyncio.to_thread(os.path.exists, database)):
+        return False  # a fresh file: the migration puts it in WAL mode before any bot connection opens it
+    try:
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic decides and reports
+        return False
+    return frozenset(rows) == expected_heads()
 
 
 async def upgrade(database_url: str) -> None:

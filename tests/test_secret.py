@@ -62,3 +62,19 @@ def test_expiring_tokens() -> None:
     token = signer.sign("C1", purpose="report", expires_at=1000)
     assert signer.unsign(token, purpose="report", now=999) == "C1"
     assert signer.unsign(token, purpose="report", now=1000) is None
+
+
+def test_serve_without_a_secret_on_postgresql_is_a_clear_start_up_error(monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.delenv("STEADYBOT_SECRET", raising=False)
+    monkeypatch.setattr("bot.runtime.upgrade", _no_upgrade)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot start: STEADYBOT_SECRET is not set" in err and "Traceback" not in err
+
+
+async def _no_upgrade(_: str) -> None:
+    return None

@@ -339,11 +339,11 @@ class OutboxRepo:
         return result.rowcount or 0
 
     async def purge(self, older_than: timedelta) -> int:
-        """Delete sent/skipped/cancelled rows older than `older_than` (failed rows stay for operators)."""
+        """Delete sent/skipped/cancelled rows due more than `older_than` ago (failed rows stay for operators)."""
         cutoff = self.clock.now() - older_than
         async with self.db.session() as session:
             result = await session.execute(
                 delete(OutboxRow).where(OutboxRow.status.in_((SENT, SKIPPED, CANCELLED)),
-                                        OutboxRow.created_at < cutoff)
+                                        OutboxRow.due_at < cutoff)  # (status, due_at) is indexed
             )
         return result.rowcount or 0

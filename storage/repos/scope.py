@@ -10,10 +10,10 @@ Atomicity where it matters:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -283,3 +283,15 @@ class ScopeRepo:
             added=by.get("drop", 0) + by.get("extend", 0), dropped=by.get("drop", 0), extended=by.get("extend", 0),
             parked=by.get("park", 0), dismissed=by.get("dismiss", 0), false_alarms=false_alarms,
         )
+
+    async def prune(self, older_than: timedelta) -> int:
+        """Retention: delete prompts created, and closed list items closed, more than `older_than` ago.
+
+        Open commitments and parked ideas stay whatever their age: they are the team's own lists. A thread
+        whose prompt was pruned could be prompted again, which after the retention period is harmless.
+        """
+        cutoff = self.clock.now() - older_than
+        async with self.db.session() as s:
+            prompts = await s.execute(delete(ScopePrompt).where(ScopePrompt.created_at < cutoff))
+            items = await s.execute(delete(ScopeItem).where(ScopeItem.status != OPEN, ScopeItem.closed_at < cutoff))
+        return (prompts.rowcount or 0) + (items.rowcount or 0)
