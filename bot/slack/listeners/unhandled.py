@@ -5,7 +5,7 @@ retried and eventually switched off; a modal shows an error). The adapter sets
 `raise_error_for_unhandled_request=True`, so Bolt hands an unmatched request to the app's error handler
 (`app.error`) *after* every listener has had its chance — whatever order listeners are registered in, none
 is swallowed. The handler acknowledges it (select-menu option requests with an empty option list) and
-logs its kind at DEBUG. Real listener errors are logged as Bolt's default handler does.
+logs its kind at DEBUG. Listener errors are logged at ERROR with their traceback, as Bolt's default does.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.middleware.async_middleware_error_handler import AsyncDefaultMiddlewareErrorHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -47,3 +48,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         return None
 
     app.error(on_error)
+    # `app.error` also takes over errors raised in middleware and listener matchers (a signed but impossible
+    # body, which Slack never sends: answered 400 by the adapter). Those keep Bolt's own handling and log
+    # line, as before; only listener errors and unmatched requests come here.
+    if hasattr(app, "_async_middleware_error_handler"):
+        app._async_middleware_error_handler = AsyncDefaultMiddlewareErrorHandler(app.logger)
