@@ -51,7 +51,7 @@ REQUIRED_KEYS = (
     "accentColor",
 )
 ICON_SIZES: Mapping[str, int] = {"color": 192, "outline": 32}
-# Exactly as the v1.16 schema spells them (case matters: "groupchat" fails the schema and Teams' upload).
+# Exactly as the v1.16 schema spells them (case matters: the schema refuses "groupchat").
 BOT_SCOPES = frozenset({"personal", "team", "groupChat"})
 PERMISSIONS = frozenset({"identity", "messageTeamMembers"})
 MAX_COMMAND_LISTS = 3
