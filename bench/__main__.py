@@ -18,8 +18,10 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import ack, aggregate, backlog, coldstart, detector, fanout, load, proc, storage_engine, timeparse
+from bench.ack import Plan as AckPlan
 from bench.pg import temp_database
 from bench.report import Report, f, table
 
@@ -30,8 +32,8 @@ SERVER_NICENESS = 10  # measured servers run below the load generator and the fa
 
 @dataclass(frozen=True)
 class Sizes:
-    ack: ack.Plan
-    ack_teams: ack.Plan
+    ack: AckPlan
+    ack_teams: AckPlan
     ack_channels: int
     fanout_members: int
     fanout_window: float  # seconds of sending watched after the first DM
@@ -189,7 +191,7 @@ async def run_results(work: Path, sizes: Sizes, report: Report, postgres: bool) 
 
 # ---- 8: outbox claim with a backlog of future rows -------------------------------------------------------
 async def run_backlog(work: Path, sizes: Sizes, report: Report, postgres: bool) -> None:
-    got: dict[str, dict[str, object]] = {}
+    got: dict[str, dict[str, Any]] = {}
     got["SQLite"] = await backlog.run_one(f"sqlite:///{work / 'backlog.db'}", f"sqlite:///{work / 'floor.db'}",
                                           sizes.backlog_n, sizes.backlog_rounds)
     if postgres:
@@ -208,10 +210,10 @@ async def run_backlog(work: Path, sizes: Sizes, report: Report, postgres: bool) 
         + ["", "The floor is the same claim on an empty outbox, measured interleaved in the same run. A claim of "
                f"{backlog.BATCH} due rows includes building the rows' objects for the worker."])
     for name, r in got.items():
-        worst = max(float(r["idle_backlog_p99"]), float(r["backlog_p99"]))  # type: ignore[arg-type]
+        worst = max(float(r["idle_backlog_p99"]), float(r["backlog_p99"]))
         report.target(8, f"outbox claim p99 with {r['backlog']:,} pending future rows, {name}", "< 5 ms",
-                      f"{worst:.2f} ms (nothing due {float(r['idle_backlog_p99']):.2f}, "  # type: ignore[arg-type]
-                      f"{backlog.BATCH} due {float(r['backlog_p99']):.2f})", worst < 5)  # type: ignore[arg-type]
+                      f"{worst:.2f} ms (nothing due {float(r['idle_backlog_p99']):.2f}, "
+                      f"{backlog.BATCH} due {float(r['backlog_p99']):.2f})", worst < 5)
 
 
 # ---- 5, 6: in-process figures --------------------------------------------------------------------------

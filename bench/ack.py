@@ -28,7 +28,7 @@ from typing import Any
 from bench import load
 from bench.load import Client, Prepared
 from bench.stats import Figure, percentile, ratios
-from tests.fakes import wire
+from support import wire
 
 SLACK_USER = "UBENCH1"
 TEAMS_USER = "29:bench-user-1"

@@ -32,6 +32,7 @@ from bench.stats import Figure, ratios
 from handlers.core.clock import FakeClock
 from handlers.core.types import Command, Person, Place, Platform
 from handlers.pulse.results import RECENT_ROUNDS
+from storage.bulk import table_of
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.pulse import PulseAnswer
@@ -69,8 +70,8 @@ async def _fill(db: Database, url: str, rounds: int, answers: int, data: list[tu
         r["invited"] = answers
     async with db.session() as s:
         for chunk in range(0, len(rows), 500):
-            await s.execute(PulseRound.__table__.insert(), rows[chunk:chunk + 500])
-        await s.execute(PulseComment.__table__.insert(), [
+            await s.execute(table_of(PulseRound).insert(), rows[chunk:chunk + 500])
+        await s.execute(table_of(PulseComment).insert(), [
             {"id": str(uuid.uuid4()), "round_id": r + 1, "text": f"comment {c} of round {r}"}
             for r in range(rounds) for c in range(5)])
     columns = ["id", "round_id", "exhaustion", "cynicism", "efficacy", "workload", "burnout"]

@@ -40,12 +40,13 @@ async def _load(db: Database, rows: list[dict[str, Any]]) -> float:
     """Through SQLAlchemy Core in chunks (its multi-row VALUES path), then ANALYZE as autovacuum would."""
     from sqlalchemy import text
 
+    from storage.bulk import table_of
     from storage.models.core import OutboxRow
 
     start = time.perf_counter()
     for chunk in range(0, len(rows), 10_000):
         async with db.session() as s:
-            await s.execute(OutboxRow.__table__.insert(), rows[chunk:chunk + 10_000])
+            await s.execute(table_of(OutboxRow).insert(), rows[chunk:chunk + 10_000])
     async with db.engine.connect() as conn:
         await conn.execute(text("ANALYZE"))
         await conn.commit()

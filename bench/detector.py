@@ -37,8 +37,8 @@ def corpus(ugly: bool = True) -> list[str]:
                       for i in range(60))
     essay = ("We shipped the login flow last week and the numbers look fine; the team is tired but okay. " * 45)[:4000]
     paste = ("can we also add one more export while we're at it? " + "lorem ipsum dolor sit amet " * 2000)[:40_000]
-    ugly = "\u202ecan we also\u200b add 🎉🎉 a dark mode\u2028to the release?\ufeff " * 20
-    return texts + [f"Traceback (most recent call last):\n{trace}\nValueError: boom", essay, paste, ugly]
+    weird = "\u202ecan we also\u200b add 🎉🎉 a dark mode\u2028to the release?\ufeff " * 20
+    return texts + [f"Traceback (most recent call last):\n{trace}\nValueError: boom", essay, paste, weird]
 
 
 def _time_each(fn: Callable[[str], Any], texts: list[str]) -> list[float]:

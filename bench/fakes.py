@@ -31,8 +31,8 @@ from typing import Any
 from aiohttp import web
 
 from bench import proc
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
+from support.bf_connector import FakeConnector
+from support.slack_api import FakeSlackApi
 
 
 @dataclass(slots=True)
@@ -199,7 +199,7 @@ async def main() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     print(json.dumps({"slack": slack.url, "connector": connector.url, "control": f"http://127.0.0.1:{port}"}),
           flush=True)
     await proc.until_stopped()

@@ -131,7 +131,7 @@ async def floor_run(fakes: proc.Process, members: int, concurrency: int = FLOOR_
     """The floor: a bare slack_sdk client posting `members` DMs, `concurrency` at a time, to the same fake."""
     control, api = fakes.info["control"], fakes.info["slack"]
     people = _people(members, "B")
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Pulse check-in* — 5 quick questions"}},
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Pulse check-in* — 5 quick questions"}},
               {"type": "actions", "elements": [{"type": "button", "action_id": "form", "value": "{}",
                                                 "text": {"type": "plain_text", "text": "Answer"}}]}]
     async with aiohttp.ClientSession() as session:

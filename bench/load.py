@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from bench.proc import SIGNING_SECRET
-from tests.fakes import wire
+from support import wire
 
 _unique = itertools.count(1)
 SCOPE_MESSAGE = "While we're at it, can we also add a CSV export to the release?"

@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="chat with the bot in the terminal, no Slack or Teams account needed")
     demo.add_argument("--db", default=None, help="SQLite file for the demo (default steadybot-demo.db)")
     demo.add_argument("--keep", action="store_true", help="keep the demo database from the last run")
+    demo.add_argument("--history", action="store_true",
+                      help="start with 8 weeks of made-up team history, so /steadybot report has something to show")
     sub.add_parser("migrate", help="bring the database schema up to date")
     outbox = sub.add_parser("outbox", help="inspect the outbox: counts, what is waiting, failed rows and why")
     outbox.add_argument("--retry-failed", nargs="*", type=int, metavar="ID", default=None,
@@ -56,16 +58,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        from dataclasses import replace
+
         from bot.runtime import build_runtime
         from bot.server import serve
 
+        # report links (STEADYBOT_PUBLIC_URL's default) point where the server really listens
+        settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
         runtime = await build_runtime(settings)
-        await serve(runtime, args.host or settings.host, args.port or settings.port)
+        await serve(runtime, settings.host, settings.port)
         return 0
     if args.command == "demo":
         from bot.demo import run_demo
 
-        await run_demo(settings, db_path=args.db, keep=args.keep)
+        await run_demo(settings, db_path=args.db, keep=args.keep, history=args.history)
         return 0
     if args.command == "migrate":
         from storage.migrate import upgrade

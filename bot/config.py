@@ -15,6 +15,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _public_url(value: str) -> str:
+    if value and not (value.startswith(("http://", "https://")) and "://" in value and len(value) < 500
+                      and value.split("://", 1)[1].strip("/")):
+        raise ValueError(f"STEADYBOT_PUBLIC_URL must be an http(s) URL such as https://steadybot.example.com, "
+                         f"not {value!r}")
+    return value.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = "sqlite:///steadybot.db"
@@ -33,6 +41,7 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     log_level: str = "INFO"
     secret: str = ""  # STEADYBOT_SECRET: the secret itself, or file:<path>; see bot/secret.py
+    public_url: str = ""  # STEADYBOT_PUBLIC_URL: the base URL people open report links at
     outbox_interval: float = 1.0
     # Advanced Bot Framework endpoints (sovereign clouds; tests point them at local fakes).
     teams_openid_metadata_url: str = ""
@@ -64,7 +73,15 @@ class Settings:
                                  self.teams_app_password, self.secret) if s and len(s) >= 6)
 
     def core(self) -> CoreSettings:
-        return CoreSettings(default_tz=self.default_tz, admins=self.admins)
+        return CoreSettings(default_tz=self.default_tz, admins=self.admins, public_url=self.base_url)
+
+    @property
+    def base_url(self) -> str:
+        """STEADYBOT_PUBLIC_URL without its trailing slash, or where `serve` listens (local use, the demo)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +123,7 @@ class Settings:
             admins=frozenset(a.strip() for a in get("STEADYBOT_ADMINS").split(",") if a.strip()),
             log_level=(get("STEADYBOT_LOG_LEVEL") or "INFO").upper(),
             secret=get("STEADYBOT_SECRET"),
+            public_url=_public_url(get("STEADYBOT_PUBLIC_URL")),
             teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
             teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),

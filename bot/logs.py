@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 _TOKENISH = re.compile(r"\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
@@ -36,16 +37,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> RedactSecrets:  # type: ignore[no-untyped-def]
+class _SteadybotHandler(logging.StreamHandler[TextIO]):
+    """Ours: replaced, not stacked, when logging is set up again (tests, the demo)."""
+
+    _steadybot = True  # what tests look for when they remove it
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None) -> RedactSecrets:
     redactor = RedactSecrets(secrets)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _SteadybotHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "_steadybot", False):
+        if isinstance(old, _SteadybotHandler):
             root.removeHandler(old)
-    handler._steadybot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
     for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -26,6 +26,10 @@ from handlers.core.types import Platform
 from storage.db import Database
 from storage.migrate import is_current, upgrade
 from storage.store import Store
+
+if TYPE_CHECKING:  # imported lazily at run time: a process without Slack or Teams never loads their SDKs
+    from bot.slack.adapter import SlackAdapter
+    from bot.teams.adapter import TeamsAdapter
 
 log = logging.getLogger("steadybot")
 
@@ -47,9 +51,8 @@ class Runtime:
     limiter: RateLimiter
     secret: Secret
     session: aiohttp.ClientSession | None = None
-    slack: Any = None  # bot.slack.adapter.SlackAdapter
-    teams: Any = None  # bot.teams.adapter.TeamsAdapter
-    extras: dict[str, Any] = field(default_factory=dict)
+    slack: SlackAdapter | None = None
+    teams: TeamsAdapter | None = None
 
     async def close(self) -> None:
         self.scheduler.shutdown()
@@ -99,13 +102,11 @@ async def build_runtime(
     senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom())
+    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
+                        signer=secret.signer)
     core = Core(registry, services)
-    # Sends in flight at once. With the bot's own Slack pacing on (the default) the pace bounds throughput
-    # and more concurrency only releases posts in bursts that meet Slack's 429s (measured in bench/: 16 →
-    # 99.8 % of the allowed rate, 32 → 90.6 %). With it off: 64 on SQLite (one process; ~25 % more than 32,
-    # 128 adds little), 32 on PostgreSQL, where replicas share a fan-out batch by batch and a worker twice
-    # as fast cleared its batch and claimed the next before the others' tick (tests/test_reliability_replicas).
+    # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
+    # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
     unpaced = 32 if store.db.is_postgres else 64
     concurrency = 16 if settings.slack_posts_per_minute > 0 else unpaced
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
@@ -124,6 +125,9 @@ async def build_runtime(
         runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
+        from bot.slack.listeners.home import REFRESH_SECONDS
+
+        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 

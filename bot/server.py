@@ -1,4 +1,5 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz."""
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, and the report
+page GET /reports/<token> (bot/web)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.runtime import Runtime
+from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
@@ -85,6 +87,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
+    register_report_page(app, runtime)
     return app
 
 
@@ -96,8 +99,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = port
-    if site._server is not None and site._server.sockets:  # type: ignore[union-attr]
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if runner.addresses:  # the port actually bound (port 0 picks a free one)
+        bound = runner.addresses[0][1]
     runtime.scheduler.start()
     if runtime.slack is not None and runtime.settings.slack_app_token:
         await runtime.slack.start_socket_mode()
@@ -105,9 +108,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
              "on" if runtime.slack else "off",
              "on" if runtime.teams and runtime.settings.teams_enabled else
              ("on, UNAUTHENTICATED (STEADYBOT_INSECURE_DEV)" if runtime.teams else "off"))
-    # Everything loaded at start (modules, settings, Bolt, botbuilder, SQLAlchemy) lives as long as the
-    # process: frozen, a full garbage collection no longer walks it. Unfrozen, one took ~65 ms here and
-    # stalled every request in flight when it struck (the ack benchmark's p99 outliers, docs/benchmarks.md).
+    # Everything loaded at start lives as long as the process: frozen, a full garbage collection no longer
+    # walks it and stalls the requests in flight (docs/benchmarks.md#garbage-collection-frozen-at-start).
     gc.freeze()
     if ready is not None:
         ready(bound)

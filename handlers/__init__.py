@@ -7,7 +7,7 @@ from handlers.core.registry import Registry
 
 def build_registry() -> Registry:
     """Every feature registers its commands, actions, forms, watchers, outbox kinds and periodic work."""
-    from handlers import general, meetings, pulse, timebox
+    from handlers import general, meetings, pulse, reports, timebox
     from handlers import scope as scope_creep
 
     registry = Registry()
@@ -16,4 +16,5 @@ def build_registry() -> Registry:
     timebox.register(registry, meetings.timebox_link())
     meetings.register(registry)
     scope_creep.register(registry)
+    reports.register(registry)
     return registry

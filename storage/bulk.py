@@ -15,6 +15,14 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """A mapped class's Table (`__table__` is typed as any FromClause; ours are all plain tables)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def insert_new(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]],
@@ -23,7 +31,7 @@ async def insert_new(session: AsyncSession, table: Table, rows: Sequence[dict[st
     Returns how many were inserted."""
     if not rows:
         return 0
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     key = next(iter(table.primary_key.columns))
     stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(key)
     result = await session.execute(stmt, list(rows))

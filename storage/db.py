@@ -1,6 +1,6 @@
 """The database: plain URLs in, the right async driver out, and failures mapped to StorageUnavailable.
 
-Decision (measured in bench/): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
+Decision (its measured cost: docs/benchmarks.md#database-engine): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
 than a sync engine behind `asyncio.to_thread`. Both keep the event loop free; the async engine avoids a
 thread hop per query and lets PostgreSQL use a real connection pool shared by all coroutines.
 
@@ -20,10 +20,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -69,6 +69,12 @@ class BusyPool(StorageUnavailable):
     """Every connection stayed busy for a long time: load, not an outage (the breaker stays closed)."""
 
 
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE/INSERT matched. `Session.execute` is typed as returning a `Result`, but for
+    DML it returns a `CursorResult`, which is what has `rowcount`."""
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
 def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, UNAVAILABLE):
         return True
@@ -85,7 +91,7 @@ class Database:
         kwargs: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if self.dialect == "postgresql":
             # Every connection a session may hold (see _slots) stays pooled: overflow connections would be
-            # opened and closed again under load (a TCP + TLS + startup handshake each, measured in bench/).
+            # opened and closed again under load, a handshake each (docs/benchmarks.md#postgresql-pool).
             kwargs.update(pool_size=pool_size * 2, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
                           pool_recycle=1800,
                           connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
@@ -98,7 +104,7 @@ class Database:
             if database and database != ":memory:":
                 # One connection, shared in turn: SQLite has one writer anyway, and every transaction here
                 # begins IMMEDIATE, so a second connection would only wait in SQLite's busy handler, which
-                # sleeps 1–100 ms at a time (measured in bench/: one connection doubles the fan-out rate).
+                # sleeps 1–100 ms at a time (docs/benchmarks.md#pulse-fan-out-target-3).
                 # Sessions queue for it in the pool instead, in order, without sleeping.
                 # The pool keeps its reset-on-return rollback: it costs a thread hand-off per transaction,
                 # but a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
@@ -122,10 +128,6 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
-
-    @property
-    def is_down(self) -> bool:
-        return self._down_since is not None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -239,11 +241,13 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     then writes never fails half-way with SQLITE_BUSY (SQLAlchemy's recipe for pysqlite/aiosqlite)."""
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         sqlite_connection_settings(dbapi_conn)
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # Straight on the aiosqlite connection: one hand-off to its thread, where a statement through the
-        # DBAPI adapter takes three (cursor, execute, close), each ~0.1 ms of thread switching (bench/).
-        await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
+        # DBAPI adapter takes three (docs/benchmarks.md#sqlite-thread-hand-offs).
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection has its aiosqlite connection
+        await_(driver.execute("BEGIN IMMEDIATE"))

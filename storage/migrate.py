@@ -73,17 +73,24 @@ def expected_heads() -> frozenset[str]:
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
         found: dict[str, object] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else (
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            target: ast.expr
+            value: ast.expr | None
+            if isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on") \
-                    and node.value:
+                    and value is not None:
                 with contextlib.suppress(ValueError, SyntaxError):
-                    found[target.id] = ast.literal_eval(node.value)
+                    found[target.id] = ast.literal_eval(value)
         if isinstance(found.get("revision"), str):
             revisions.add(str(found["revision"]))
         for key in ("down_revision", "depends_on"):  # a revision others depend on is not stored as a head
-            value = found.get(key)
-            names = [value] if isinstance(value, str) else list(value) if isinstance(value, tuple | list) else []
+            parent = found.get(key)
+            names: list[object] = ([parent] if isinstance(parent, str)
+                                   else list(parent) if isinstance(parent, tuple | list) else [])
             parents.update(str(name) for name in names)
     return frozenset(revisions - parents)
 

@@ -10,6 +10,7 @@ from storage.repos.lifecycle import LifecycleRepo
 from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.pulse import PulseRepo
+from storage.repos.reports import ReportsRepo
 from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
 from storage.repos.timebox import TimeboxRepo
@@ -27,6 +28,7 @@ class Store:
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
+        self.reports = ReportsRepo(db)
         self.lifecycle = LifecycleRepo(db, clock, caches=(self.identities, self.conversations))
 
     async def ping(self) -> bool:

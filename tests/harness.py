@@ -17,10 +17,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_app
+from bot.slack.adapter import SlackAdapter
+from bot.teams.adapter import TeamsAdapter
 from handlers.core.clock import Clock, FakeClock
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
+from support import wire
+from support.bf_connector import FakeConnector
+from support.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
@@ -91,6 +93,17 @@ class Harness:
     def activity(self, text: str = "", **kwargs: Any) -> dict[str, Any]:
         return wire.teams_activity(text, service_url=self.connector.url, **kwargs)
 
+    # ---- the adapters (present unless `running(slack=False)` / `running(teams=False)`) --------------------
+    @property
+    def slack_adapter(self) -> SlackAdapter:
+        assert self.runtime.slack is not None, "Slack is not configured in this harness"
+        return self.runtime.slack
+
+    @property
+    def teams_adapter(self) -> TeamsAdapter:
+        assert self.runtime.teams is not None, "Teams is not configured in this harness"
+        return self.runtime.teams
+
     # ---- time --------------------------------------------------------------------------------------
     async def advance(self, delta: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
         """Move the clock in steps, running periodic work and the outbox at each step (no sleeping)."""
@@ -132,7 +145,8 @@ async def running(database_url: str, *, slack: bool = True, teams: bool = True, 
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()
     try:
-        yield Harness(runtime, client, slack_api, connector, clock, settings)
+        # A SystemClock only for the real-time tests, which never move it (Harness.clock is for moving it).
+        yield Harness(runtime, client, slack_api, connector, clock, settings)  # type: ignore[arg-type]
     finally:
         await client.close()
         await runtime.close()

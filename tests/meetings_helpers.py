@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from tests.fakes.bf_connector import Sent
+from support.bf_connector import Sent
 from tests.harness import Harness, bolt_idle
 
 idle = bolt_idle
@@ -19,7 +19,7 @@ NEW_YORK = "America/New_York"
 def fake_pacing(bot: Harness) -> None:
     """Let the send pacing (one Slack message per second per channel) run on the test's clock, so tests
     that jump from moment to moment don't sleep for real between posts to one channel."""
-    bot.runtime.limiter._now = lambda: bot.clock.now().timestamp()  # type: ignore[attr-defined]
+    bot.runtime.limiter._now = lambda: bot.clock.now().timestamp()
 
 
 def team(bot: Harness, *, tz: str = BERLIN) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes import bf_connector
+from support import bf_connector
 from tests.harness import Harness, block_texts, bolt_idle
 
 idle = bolt_idle

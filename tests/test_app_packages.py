@@ -32,7 +32,7 @@ SLASH_COMMANDS = {
     "/agenda": "add <item> [<minutes>m] | question <text> | show | help",
     "/timebox": "<duration> [topic] | extend <duration> | stop | help",
     "/tradeoff": "<request> | help",
-    "/steadybot": "settings | help",
+    "/steadybot": "report | settings | help",
 }
 REQUIRED_BOT_SCOPES = {
     "chat:write",
@@ -48,7 +48,7 @@ REQUIRED_BOT_SCOPES = {
     "app_mentions:read",
 }
 BOT_EVENTS = {"message.channels", "message.groups", "message.im", "app_mention", "member_joined_channel",
-              "app_uninstalled", "tokens_revoked"}
+              "app_home_opened", "app_uninstalled", "tokens_revoked"}
 # Slack refuses a manifest whose events need scopes that it does not request.
 EVENT_SCOPES = {
     "message.channels": "channels:history",
@@ -56,6 +56,7 @@ EVENT_SCOPES = {
     "message.im": "im:history",
     "app_mention": "app_mentions:read",
     "member_joined_channel": "channels:read",
+    "app_home_opened": None,  # needs no scope
     "app_uninstalled": None,  # needs no scope (Slack sends it to every app)
     "tokens_revoked": None,
 }
@@ -166,8 +167,7 @@ def test_slack_scopes_and_events(slack: dict[str, Any]) -> None:
     events = slack["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) == BOT_EVENTS
     for event in events:
-        needed = EVENT_SCOPES[event]
-        assert needed is None or needed in scopes, event
+        assert EVENT_SCOPES[event] is None or EVENT_SCOPES[event] in scopes, event
 
 
 def test_slack_settings(slack: dict[str, Any]) -> None:
@@ -185,6 +185,22 @@ def test_every_slack_url_points_at_the_single_endpoint(slack: dict[str, Any]) ->
     urls = [value for value in strings(slack) if value.startswith(("http://", "https://"))]
     assert len(urls) == len(SLASH_COMMANDS) + 3
     assert all(url == SLACK_ENDPOINT for url in urls), urls
+
+
+def test_slack_app_home_and_message_shortcut(slack: dict[str, Any]) -> None:
+    assert slack["features"]["app_home"]["home_tab_enabled"] is True
+    assert slack["features"]["shortcuts"] == [{"name": "What do we drop?", "type": "message",
+                                                "callback_id": "tradeoff_message",
+                                                "description": "Ask the team what to drop for this request, in its thread"}]
+
+
+def test_teams_message_action_is_declared() -> None:
+    manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
+    (extension,) = manifest["composeExtensions"]
+    assert extension["botId"] == PLACEHOLDER
+    (command,) = extension["commands"]
+    assert command["id"] == "tradeoff" and command["type"] == "action" and command["context"] == ["message"]
+    assert command["fetchTask"] is False and 1 <= len(command["parameters"]) <= 5
 
 
 def test_slack_manifest_says_to_replace_the_host() -> None:

@@ -356,13 +356,13 @@ async def test_junk_button_values_and_unknown_people_get_friendly_answers(bot: H
         said = [text_of(r) for r in bot.slack.responses[responses:]] + [
             text_of(c.params) for c in bot.slack.calls[calls:] if c.method.startswith("chat.")]
         assert said and not any("went wrong" in t for t in said), (action, value, said)
-    said = await ephemeral(bot, "/agenda", "add Something from a stranger 5m", user="U404")
-    assert "Added to *Sprint review*" in said
+    answer = await ephemeral(bot, "/agenda", "add Something from a stranger 5m", user="U404")
+    assert "Added to *Sprint review*" in answer
     for text in ("remove ²", "answer ² hi", "move ² to 1", "remove 99999999999999999999999"):
-        said = await ephemeral(bot, "/agenda", text)
-        assert "Give its number" in said or "no pre-read questions" in said or "Which" in said, (text, said)
-    said = await ephemeral(bot, "/meeting", "cancel 99999999999999999999999")
-    assert "There's no meeting" in said
+        answer = await ephemeral(bot, "/agenda", text)
+        assert "Give its number" in answer or "no pre-read questions" in answer or "Which" in answer, (text, answer)
+    answer = await ephemeral(bot, "/meeting", "cancel 99999999999999999999999")
+    assert "There's no meeting" in answer
 
 
 async def test_answers_are_never_logged(bot: Harness) -> None:

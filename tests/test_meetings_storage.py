@@ -13,7 +13,7 @@ from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import Place, Platform
 from handlers.meetings.ports import MeetingDraft, SeriesDraft, StartRecord
-from handlers.timebox.ports import TimeboxDraft
+from handlers.timebox.ports import TimeboxDraft, TimeboxStatus
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
@@ -132,9 +132,9 @@ async def test_one_running_timebox_per_channel_or_thread(store: Store) -> None:
     longer = await repo.extend(box.id, box.generation, box.ends_at + timedelta(minutes=5))
     assert longer is not None and longer.generation == 1 and longer.total == timedelta(minutes=15)
     assert await repo.extend(box.id, box.generation, box.ends_at) is None  # a stale generation loses
-    finished = await repo.finish(box.id, "stopped", NOW + timedelta(minutes=3))
+    finished = await repo.finish(box.id, TimeboxStatus.STOPPED, NOW + timedelta(minutes=3))
     assert finished is not None and finished.status == "stopped"
-    assert await repo.finish(box.id, "ended", NOW) is None
+    assert await repo.finish(box.id, TimeboxStatus.ENDED, NOW) is None
     assert await repo.running(PLACE) is None
     again = await repo.start(TimeboxDraft(PLACE, "next", "U1", NOW, 60, meeting_id=7))
     assert again is not None and (await repo.for_meeting(7)).id == again.id  # type: ignore[union-attr]

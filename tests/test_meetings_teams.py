@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from handlers.core.types import Place, Platform
 from handlers.meetings.api import hygiene_summary
-from tests.fakes.bf_connector import CHANNEL_ID, Sent
+from support.bf_connector import CHANNEL_ID, Sent
 from tests.harness import Harness
 from tests.meetings_helpers import at, card_actions, channel_activity, fake_pacing
 
@@ -37,7 +37,7 @@ async def _card_action(bot: Harness, sent: Sent, title: str, *, user: str = "29:
     kwargs: dict[str, object] = {"conversation_type": "personal"} if personal else {
         "conversation_type": "channel", "conversation": sent.conversation_id}
     activity = bot.activity("", user=user, name=name, aad=aad, value=data, reply_to_id=sent.activity.get("id")
-                            or "activity-x", **kwargs)  # type: ignore[arg-type]
+                            or "activity-x", **kwargs)
     response = await bot.teams(activity)
     assert response.status in (200, 201), await response.text()
     assert len(bot.connector.sent) > before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,7 +104,7 @@ def test_unreadable_files_fail_clearly(tmp_path: Path) -> None:
         load_questions(bad)
 
 
-def _to_toml(data: dict) -> str:  # type: ignore[type-arg]
+def _to_toml(data: dict[str, Any]) -> str:
     """A tiny TOML writer for this file's shape (strings, ints, lists of strings, tables, arrays of tables)."""
     def value(v: object) -> str:
         if isinstance(v, str):

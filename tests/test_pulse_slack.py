@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from handlers.core.types import Place, Platform
-from tests.fakes.slack_api import Call
+from support.slack_api import Call
 from tests.harness import Harness, running
 from tests.test_pulse_support import (
     ANSWER,
@@ -162,7 +163,7 @@ async def test_a_schedule_keeps_local_time_across_dst_and_stops(bot: Harness) ->
     assert "No pulse is scheduled" in (await bot.slash_reply("/pulse", "schedule", user="U1"))["text"]
 
 
-async def press_button(bot: Harness, user: str, call_params: dict, label: str) -> str:  # type: ignore[type-arg]
+async def press_button(bot: Harness, user: str, call_params: dict[str, Any], label: str) -> str:
     """Press a button (by its label) on a message the bot posted; returns the text it was updated to."""
     for block in call_params.get("blocks") or []:
         for element in block.get("elements") or []:

@@ -16,6 +16,7 @@ from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target
 from handlers.pulse.model import Answer, Outcome
+from handlers.pulse.ports import RoundStats
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.base import Base, UTCDateTime
@@ -235,7 +236,7 @@ async def test_forget_removes_the_person_and_leaves_the_anonymous_rows(store: St
 
 
 # ---- totals of sealed rounds -------------------------------------------------------------------------------
-async def _live(store: Store) -> list:  # type: ignore[type-arg]
+async def _live(store: Store) -> list[RoundStats]:
     """recent_stats with every round aggregated from its answers (the totals table emptied first)."""
     async with store.db.session() as s:
         await s.execute(text("DELETE FROM pulse_round_totals"))

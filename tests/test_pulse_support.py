@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers.core.types import Place, Platform
 from handlers.pulse.model import Answer, Round
-from tests.fakes.slack_api import Call
+from support.slack_api import Call
 from tests.harness import Harness
 
 ANSWER = {"exhaustion": "4", "cynicism": "4", "efficacy": "3", "workload": "4", "burnout": "2"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.core.types import Platform
+from support.bf_connector import Sent
 from tests.cards import assert_valid_card
-from tests.fakes.bf_connector import Sent
 from tests.harness import Harness
 
 TEAM = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("Ben", "aad-2")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +19,8 @@ from handlers.core.types import OutboxItem, Person, Platform, Reply, Target
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.repos.outbox import OutboxRepo
-from tests.fakes.procs import ServeProcess
-from tests.fakes.slack_api import FakeSlackApi
+from support.procs import ServeProcess
+from support.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def dm(user: str) -> Target:
     return Target.user(Person(Platform.SLACK, user), "T1")
 
 
-async def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -142,7 +142,7 @@ async def test_teams_has_no_history_so_a_crash_doubles_at_most_what_was_in_fligh
     at most `teams_max_in_flight` (default 4) messages, each to a different person, never one lost. The
     crash here is the sending task cancelled mid-flight (its lease then runs out), in-process for speed."""
     from bot.outbox.worker import OutboxWorker
-    from tests.fakes import bf_connector
+    from support import bf_connector
     from tests.harness import running
 
     async with running(sqlite_url) as bot:

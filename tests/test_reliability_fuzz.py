@@ -26,7 +26,7 @@ from handlers.core.errors import SORRY_BUG, UserError
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.timeparse import parse_when
 from handlers.core.types import Command, Person, Place, Platform
-from tests.fakes import wire
+from support import wire
 from tests.harness import SIGNING_SECRET, Harness
 
 CASE_TIMEOUT = 10.0

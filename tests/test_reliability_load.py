@@ -18,9 +18,9 @@ from handlers.core.types import OutboxItem, Person, Platform, Reply, Target
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.repos.outbox import OutboxRepo
-from tests.fakes import wire
-from tests.fakes.procs import ServeProcess
-from tests.fakes.slack_api import FakeSlackApi
+from support import wire
+from support.procs import ServeProcess
+from support.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 
 pytestmark = pytest.mark.slow

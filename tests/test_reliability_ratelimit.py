@@ -19,8 +19,9 @@ from bot.outbox.ratelimit import RateLimiter
 from bot.teams.sender import APP_PER_TENANT, CONVERSATION_HOUR, CONVERSATION_SHORT
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target
 from storage.repos.outbox import FAILED, SENT
-from tests.fakes import bf_connector
-from tests.fakes.procs import cli
+from support import bf_connector
+from support.procs import cli
+from support.slack_api import Fault, FaultAnswer
 from tests.harness import Harness, running
 
 
@@ -48,10 +49,10 @@ async def drive(bot: Harness, done: Callable[[dict[str, int]], bool], *, step: f
     raise AssertionError(f"outbox did not settle: {counts}")
 
 
-def every_nth(n: int, status: int = 429, retry_after: str = "1", method: str = "chat.postMessage"):  # type: ignore[no-untyped-def]
+def every_nth(n: int, status: int = 429, retry_after: str = "1", method: str = "chat.postMessage") -> Fault:
     counter = itertools.count(1)
 
-    def fault(called: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def fault(called: str, params: dict[str, Any]) -> FaultAnswer:
         if called == method and next(counter) % n == 0:
             return status, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
         return None
@@ -172,7 +173,7 @@ async def test_a_paced_fan_out_keeps_its_place_and_is_refused_at_most_once_per_m
 async def test_slack_429_retry_after_is_honoured_per_channel(bot: Harness) -> None:
     first = {"C1": True}
 
-    def busy_c1(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def busy_c1(method: str, params: dict[str, Any]) -> FaultAnswer:
         if method == "chat.postMessage" and params.get("channel") == "C1" and first["C1"]:
             first["C1"] = False
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"}
@@ -287,7 +288,7 @@ async def test_ambiguous_failures_never_double_a_message(bot: Harness) -> None:
     the retry finds the message in the channel history (by its metadata) and does not post it again."""
     hits: dict[str, int] = {}
 
-    def posted_then_failed(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def posted_then_failed(method: str, params: dict[str, Any]) -> FaultAnswer:
         target = str(params.get("channel"))
         if method != "chat.postMessage" or target not in ("C500", "UDROP"):
             return None
@@ -313,7 +314,7 @@ async def test_a_429_on_the_history_check_holds_that_method_not_the_channels(bot
     row keeps its "maybe delivered" mark) while posts elsewhere go on, then finds the message."""
     seen = {"post": 0, "history": 0}
 
-    def faults(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def faults(method: str, params: dict[str, Any]) -> FaultAnswer:
         if method == "chat.postMessage" and params.get("channel") == "CAMB":
             seen["post"] += 1
             if seen["post"] == 1:
@@ -343,9 +344,9 @@ async def test_a_429_on_the_history_check_holds_that_method_not_the_channels(bot
 
 
 async def test_5xx_and_dropped_connections_back_off_with_jitter_then_fail_visibly(
-        sqlite_url: str, caplog: pytest.CaptureFixture[str]) -> None:
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
     async with running(sqlite_url) as bot:
-        def broken(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+        def broken(method: str, params: dict[str, Any]) -> FaultAnswer:
             target = params.get("channel")
             if method == "chat.postMessage" and target in ("CBROKEN1", "CBROKEN2"):
                 return 503, {"ok": False, "error": "service_unavailable"}, {}
@@ -355,7 +356,7 @@ async def test_5xx_and_dropped_connections_back_off_with_jitter_then_fail_visibl
 
         flaky = itertools.count()
 
-        def flaky_twice(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+        def flaky_twice(method: str, params: dict[str, Any]) -> FaultAnswer:
             if method == "chat.postMessage" and params.get("channel") == "CFLAKY" and next(flaky) < 2:
                 return 502, {"ok": False, "error": "bad_gateway"}, {}
             return None
@@ -363,7 +364,7 @@ async def test_5xx_and_dropped_connections_back_off_with_jitter_then_fail_visibl
         bot.slack.faults += [broken, flaky_twice]
         # Every retry after an ambiguous failure checks the history first (Tier 3, paced in real time); this
         # test moves a fake clock through minutes of backoff in a few real seconds, so it widens that budget.
-        bot.runtime.slack.sender.tier3_per_minute = 6000.0
+        bot.slack_adapter.sender.tier3_per_minute = 6000.0
         now = bot.clock.now()
         await bot.runtime.outbox.enqueue([OutboxItem(channel(c), now, reply=Reply(f"to {c}"))
                                           for c in ("CBROKEN1", "CBROKEN2", "CDROP", "CFLAKY")])
@@ -421,7 +422,7 @@ async def test_teams_429_waits_and_5xx_retries_then_each_message_is_sent_once(bo
     target = await _teams_channel(bot)
     calls = itertools.count()
 
-    def throttled(kind: str, conversation: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def throttled(kind: str, conversation: str, body: dict[str, Any]) -> FaultAnswer:
         if kind in ("send", "reply") and conversation == bf_connector.CHANNEL_ID:
             n = next(calls)
             if n == 0:

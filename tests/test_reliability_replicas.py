@@ -10,6 +10,7 @@ import itertools
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -24,11 +25,11 @@ from storage.migrate import upgrade
 from storage.models.core import OutboxRow
 from storage.models.pulse import PulseRound
 from storage.repos.outbox import OutboxRepo
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.procs import ServeProcess
+from support import wire
+from support.bf_connector import FakeConnector
+from support.procs import ServeProcess
+from support.slack_api import FakeSlackApi
 from tests.fakes.replica import ROUNDS_CHANNEL, round_of
-from tests.fakes.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -37,7 +38,7 @@ FAN_OUT = 900
 TEAM = {f"U{i:03d}": "Europe/Berlin" for i in range(1, 21)}
 
 
-async def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

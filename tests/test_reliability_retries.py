@@ -22,7 +22,7 @@ from handlers.core.types import (
     Target,
     Visibility,
 )
-from tests.fakes import wire
+from support import wire
 from tests.harness import Harness, running
 
 _HOUR = timedelta(hours=1)

@@ -19,8 +19,8 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from bot.runtime import build_runtime
 from bot.server import build_app
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
+from support import wire
+from support.bf_connector import FakeConnector
 from tests.fakes.openid import FakeOpenId, StaticTokenFactory, new_key
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, Harness, running
 from tests.test_pulse_support import ANSWER, answer_slack, pulse_now, slack_team

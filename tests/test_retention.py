@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from handlers.core.clock import FakeClock
 from handlers.core.types import OutboxItem, Place, Platform, Reply, Target
+from handlers.scope.ports import ItemKind, ItemStatus
 from storage.models.core import InboundKey, OutboxRow
 from storage.models.scope import ScopeItem, ScopePrompt
 from tests.harness import TEST_SECRET
@@ -46,10 +47,10 @@ async def test_a_simulated_stretch_keeps_every_growing_table_flat(db_url: str) -
                 await store.inbound.first_time(f"slack:{day}:{i}")
             prompt = await store.scope.open_prompt(PLACE, "can we also add a CSV export?", "can we also")
             assert prompt is not None
-            item = await store.scope.add_item(PLACE, "parked", f"idea {day}", max_open=500)
+            item = await store.scope.add_item(PLACE, ItemKind.PARKED, f"idea {day}", max_open=500)
             assert item is not None
             if day % 2:
-                await store.scope.close_item(PLACE, "parked", item.id, "unparked")
+                await store.scope.close_item(PLACE, ItemKind.PARKED, item.id, ItemStatus.UNPARKED)
             await runtime.scheduler.run_all_once()
             sizes.append({name: await _count(runtime, model) for name, model in
                           (("outbox", OutboxRow), ("inbound", InboundKey), ("prompts", ScopePrompt),

@@ -7,6 +7,7 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def test_dataset_shape() -> None:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def test_precision_recall_all_rows(record_property: pytest.RecordProperty) -> None:
+def test_precision_recall_all_rows(record_property: Callable[[str, object], None]) -> None:
     precision, recall, tp, fp, fn = _precision_recall(ROWS)
     print(
         f"\n[scope] all rows (n={len(ROWS)}): precision={precision:.3f} recall={recall:.3f}",
@@ -89,7 +90,7 @@ def test_precision_recall_all_rows(record_property: pytest.RecordProperty) -> No
     assert recall >= 0.7
 
 
-def test_precision_recall_holdout(record_property: pytest.RecordProperty) -> None:
+def test_precision_recall_holdout(record_property: Callable[[str, object], None]) -> None:
     precision, recall, tp, fp, fn = _precision_recall(HOLDOUT)
     print(
         f"\n[scope] holdout (n={len(HOLDOUT)}): precision={precision:.3f} recall={recall:.3f}",
@@ -101,7 +102,7 @@ def test_precision_recall_holdout(record_property: pytest.RecordProperty) -> Non
     assert recall >= 0.6
 
 
-def test_numbers_per_sensitivity(record_property: pytest.RecordProperty) -> None:
+def test_numbers_per_sensitivity(record_property: Callable[[str, object], None]) -> None:
     """Not an assertion on quality: prints the table the lead asked for."""
     for sensitivity in SENSITIVITIES:
         for name, rows in (("all", ROWS), ("holdout", HOLDOUT)):
@@ -323,7 +324,7 @@ def test_brief_examples_of_scope_creep(text: str) -> None:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def test_speed_is_reported(record_property: pytest.RecordProperty) -> None:
+def test_speed_is_reported(record_property: Callable[[str, object], None]) -> None:
     texts = [r["text"] for r in ROWS]
     timings = []
     for _ in range(3):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from handlers.scope.detector import detect
 from tests.harness import Harness
@@ -23,7 +22,7 @@ def _rows() -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-async def test_labelled_set_through_the_event_path(bot: Harness, record_property: pytest.RecordProperty) -> None:
+async def test_labelled_set_through_the_event_path(bot: Harness, record_property: Callable[[str, object], None]) -> None:
     rows = _rows()
     ts_of = {f"1700{i:06d}.000100": i for i in range(len(rows))}
     started = time.perf_counter()

@@ -11,7 +11,7 @@ import pytest
 
 from handlers.core.clock import FakeClock
 from handlers.core.types import Place, Platform
-from handlers.scope.ports import COMMITMENT, PARKED, Decision, Learning
+from handlers.scope.ports import COMMITMENT, PARKED, Decision, ItemStatus, Learning, Outcome
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
@@ -59,9 +59,9 @@ async def test_first_decision_wins(stores: tuple[Store, Store]) -> None:
     prompt = await a.scope.claim_thread(C1, "2.0001", "request", "the quote", 3.0)
     assert prompt is not None
     results = await asyncio.gather(
-        a.scope.decide(prompt.id, C1, Decision("park", added="the quote"), LEARN),
-        b.scope.decide(prompt.id, C1, Decision("dismiss"), LEARN),
-        a.scope.decide(prompt.id, C1, Decision("extend", added="the quote", extension="+1 week"), LEARN),
+        a.scope.decide(prompt.id, C1, Decision(Outcome.PARK, added="the quote"), LEARN),
+        b.scope.decide(prompt.id, C1, Decision(Outcome.DISMISS), LEARN),
+        a.scope.decide(prompt.id, C1, Decision(Outcome.EXTEND, added="the quote", extension="+1 week"), LEARN),
     )
     statuses = sorted(r.status for r in results)
     assert statuses == ["already", "already", "decided"]
@@ -73,8 +73,8 @@ async def test_first_decision_wins(stores: tuple[Store, Store]) -> None:
     commitments = await a.scope.items(C1, COMMITMENT)
     assert len(parked) + len(commitments) == (0 if winner.outcome == "dismiss" else 1)
     # a prompt of another channel, or one that does not exist
-    assert (await a.scope.decide(prompt.id, C2, Decision("park"), LEARN)).status == "missing"
-    assert (await a.scope.decide(10**15, C1, Decision("park"), LEARN)).status == "missing"
+    assert (await a.scope.decide(prompt.id, C2, Decision(Outcome.PARK), LEARN)).status == "missing"
+    assert (await a.scope.decide(10**15, C1, Decision(Outcome.PARK), LEARN)).status == "missing"
 
 
 async def test_drop_moves_the_lists_or_rolls_back(stores: tuple[Store, Store]) -> None:
@@ -84,24 +84,24 @@ async def test_drop_moves_the_lists_or_rolls_back(stores: tuple[Store, Store]) -
     assert search is not None and dark is not None
     prompt = await store.scope.open_prompt(C1, "add a CSV export", "add a CSV export")
     # the chosen commitment was finished meanwhile: nothing of the decision stays
-    assert await store.scope.close_item(C1, COMMITMENT, search.id, "done") is not None
-    gone = await store.scope.decide(prompt.id, C1, Decision("drop", added="CSV export", drop_item_id=search.id), LEARN)
+    assert await store.scope.close_item(C1, COMMITMENT, search.id, ItemStatus.DONE) is not None
+    gone = await store.scope.decide(prompt.id, C1, Decision(Outcome.DROP, added="CSV export", drop_item_id=search.id), LEARN)
     assert gone.status == "item_gone" and gone.prompt is not None and gone.prompt.is_open
     assert [i.text for i in await store.scope.items(C1, COMMITMENT)] == ["Dark mode"]
     # a commitment of another channel cannot be dropped from here
     other = await store.scope.add_item(C2, COMMITMENT, "Other team's work", 50)
     assert other is not None
-    assert (await store.scope.decide(prompt.id, C1, Decision("drop", drop_item_id=other.id), LEARN)).status == "item_gone"
-    done = await store.scope.decide(prompt.id, C1, Decision("drop", added="CSV export", drop_item_id=dark.id), LEARN)
+    assert (await store.scope.decide(prompt.id, C1, Decision(Outcome.DROP, drop_item_id=other.id), LEARN)).status == "item_gone"
+    done = await store.scope.decide(prompt.id, C1, Decision(Outcome.DROP, added="CSV export", drop_item_id=dark.id), LEARN)
     assert done.status == "decided" and done.dropped is not None and done.dropped.text == "Dark mode"
     assert done.prompt is not None and (done.prompt.added, done.prompt.dropped) == ("CSV export", "Dark mode")
     assert [i.text for i in await store.scope.items(C1, COMMITMENT)] == ["CSV export"]
     # typed text names a listed commitment (any case): it leaves the list; other text is only recorded
     again = await store.scope.open_prompt(C1, "add webhooks", "add webhooks")
-    typed = await store.scope.decide(again.id, C1, Decision("drop", added="Webhooks", dropped_text="csv EXPORT"), LEARN)
+    typed = await store.scope.decide(again.id, C1, Decision(Outcome.DROP, added="Webhooks", dropped_text="csv EXPORT"), LEARN)
     assert typed.dropped is not None and [i.text for i in await store.scope.items(C1, COMMITMENT)] == ["Webhooks"]
     third = await store.scope.open_prompt(C1, "add SSO", "add SSO")
-    loose = await store.scope.decide(third.id, C1, Decision("drop", added="SSO", dropped_text="the retro"), LEARN)
+    loose = await store.scope.decide(third.id, C1, Decision(Outcome.DROP, added="SSO", dropped_text="the retro"), LEARN)
     assert loose.dropped is None and loose.prompt is not None and loose.prompt.dropped == "the retro"
 
 
@@ -111,25 +111,25 @@ async def test_learning_is_bounded_and_relaxes(stores: tuple[Store, Store]) -> N
     for n in range(7):
         prompt = await store.scope.claim_thread(C1, f"3.{n}", "r", "q", 3.0)
         assert prompt is not None
-        await store.scope.decide(prompt.id, C1, Decision("dismiss"), LEARN)
+        await store.scope.decide(prompt.id, C1, Decision(Outcome.DISMISS), LEARN)
     learned = await store.scope.learning(C1)
     assert learned.offset == pytest.approx(1.0) and learned.dismissals == 7
     assert (await store.scope.learning(C2)).offset == 0.0  # per channel
     # a confirmed prompt gives a little back
     prompt = await store.scope.claim_thread(C1, "3.99", "r", "q", 4.5)
     assert prompt is not None
-    await store.scope.decide(prompt.id, C1, Decision("park", added="q"), LEARN)
+    await store.scope.decide(prompt.id, C1, Decision(Outcome.PARK, added="q"), LEARN)
     assert (await store.scope.learning(C1)).offset == pytest.approx(0.9)
     # a dismissed /tradeoff prompt is not a false alarm and teaches nothing
     command = await store.scope.open_prompt(C1, "r", "q")
-    await store.scope.decide(command.id, C1, Decision("dismiss"), LEARN)
+    await store.scope.decide(command.id, C1, Decision(Outcome.DISMISS), LEARN)
     assert (await store.scope.learning(C1)).dismissals == 7
     await store.scope.reset_learning(C1)
     assert (await store.scope.learning(C1)).offset == 0.0
     # never below zero
     prompt = await store.scope.claim_thread(C1, "3.100", "r", "q", 4.5)
     assert prompt is not None
-    await store.scope.decide(prompt.id, C1, Decision("extend", added="q", extension="+1 day"), LEARN)
+    await store.scope.decide(prompt.id, C1, Decision(Outcome.EXTEND, added="q", extension="+1 day"), LEARN)
     assert (await store.scope.learning(C1)).offset == 0.0
 
 
@@ -141,21 +141,21 @@ async def test_lists_and_counts(stores: tuple[Store, Store]) -> None:
     assert await store.scope.add_item(C1, PARKED, "one too many", 3) is None
     ideas = await store.scope.items(C1, PARKED)
     assert [i.text for i in ideas] == ["idea 0", "idea 1", "idea 2"]
-    assert await store.scope.close_item(C1, PARKED, ideas[1].id, "unparked") is not None
-    assert await store.scope.close_item(C1, PARKED, ideas[1].id, "unparked") is None  # only once
-    assert await store.scope.close_item(C2, PARKED, ideas[0].id, "unparked") is None  # not from another channel
-    assert await store.scope.close_item(C1, COMMITMENT, ideas[0].id, "done") is None  # not from another list
+    assert await store.scope.close_item(C1, PARKED, ideas[1].id, ItemStatus.UNPARKED) is not None
+    assert await store.scope.close_item(C1, PARKED, ideas[1].id, ItemStatus.UNPARKED) is None  # only once
+    assert await store.scope.close_item(C2, PARKED, ideas[0].id, ItemStatus.UNPARKED) is None  # not from another channel
+    assert await store.scope.close_item(C1, COMMITMENT, ideas[0].id, ItemStatus.DONE) is None  # not from another list
     assert await store.scope.add_item(C1, PARKED, "x" * 1000, 10) is not None  # stored cut, never an error
 
     start = clock.now()
-    outcomes = [Decision("drop", added="a", dropped_text="b"), Decision("extend", added="c", extension="+1 day"),
-                Decision("park", added="d"), Decision("dismiss")]
+    outcomes = [Decision(Outcome.DROP, added="a", dropped_text="b"), Decision(Outcome.EXTEND, added="c", extension="+1 day"),
+                Decision(Outcome.PARK, added="d"), Decision(Outcome.DISMISS)]
     for n, decision in enumerate(outcomes):
         prompt = await store.scope.claim_thread(C1, f"4.{n}", "r", "q", 3.0)
         assert prompt is not None
         await store.scope.decide(prompt.id, C1, decision, LEARN)
     command = await store.scope.open_prompt(C1, "r", "q")
-    await store.scope.decide(command.id, C1, Decision("dismiss"), LEARN)
+    await store.scope.decide(command.id, C1, Decision(Outcome.DISMISS), LEARN)
     await store.scope.open_prompt(C1, "still open", "still open")
     counts = await store.scope.counts(C1, start - timedelta(seconds=1))
     assert (counts.prompts, counts.watch_prompts, counts.open) == (6, 4, 1)
@@ -170,7 +170,7 @@ async def test_parked_for_a_meeting(stores: tuple[Store, Store]) -> None:
     store, _ = stores
     prompt = await store.scope.claim_thread(C1, "5.0", "r", "dark mode", 3.0)
     assert prompt is not None
-    await store.scope.decide(prompt.id, C1, Decision("park", added="dark mode", meeting_id=7,
+    await store.scope.decide(prompt.id, C1, Decision(Outcome.PARK, added="dark mode", meeting_id=7,
                                                      meeting_title="Sprint review"), LEARN)
     await store.scope.add_item(C1, PARKED, "unrelated", 10)
     parked = await store.scope.parked_for_meeting(C1, 7)

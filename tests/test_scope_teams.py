@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from handlers.core.types import Place, Platform
 from handlers.scope.api import decisions_summary
+from support import bf_connector
 from tests.cards import assert_valid_card
-from tests.fakes import bf_connector
 from tests.harness import Harness
 from tests.scope_helpers import ORDINARY, SCOPE_CREEP, card_actions, teams_channel_message
 
@@ -46,7 +46,7 @@ async def test_channel_message_gets_one_prompt_in_its_reply_chain(bot: Harness) 
     assert prompt.conversation_id == THREAD  # a reply to the message, in its thread
     assert "CSV export to the release" in prompt.text
     assert list(card_actions(prompt.card)) == ["Drop something", "Extend the deadline", "Park it", "Not scope creep"]
-    assert_valid_card(prompt.card)
+    assert_valid_card(prompt.adaptive_card)
     # more asks in the same reply chain: nothing more
     await _say(bot, "one more thing for the release — the client wants dark mode", "m-101", root="m-100")
     # the same activity redelivered: nothing more
@@ -71,14 +71,14 @@ async def test_drop_a_listed_commitment_with_card_actions(bot: Harness) -> None:
     await _press(bot, card_actions(prompt.card)["Drop something"], reply_to="activity-3")
     choices = bot.connector.sent[-1]
     assert choices.kind == "update" and choices.reply_to == "activity-3"
-    assert_valid_card(choices.card)
+    assert_valid_card(choices.adaptive_card)
     actions = card_actions(choices.card)
     assert list(actions) == ["Drop: Billing page redesign", "Drop: Mobile onboarding", "Type it in…", "Back"]
     await _press(bot, actions["Drop: Billing page redesign"], reply_to="activity-3")
     decided = bot.connector.sent[-1]
     assert decided.kind == "update" and decided.reply_to == "activity-3"
     assert "dropped ‘Billing page redesign’" in decided.text or "dropped “Billing page redesign”" in decided.text
-    assert "actions" not in decided.card
+    assert "actions" not in decided.adaptive_card
     summary = await _summary(bot)
     assert (summary.added, summary.dropped) == (1, 1)
 
@@ -92,8 +92,8 @@ async def test_type_it_in_on_the_card(bot: Harness) -> None:
     await _press(bot, card_actions(choices.card)["Type it in…"])
     form = bot.connector.sent[-1]
     assert form.kind == "update"
-    assert_valid_card(form.card)
-    assert [b.get("id") for b in form.card["body"] if b.get("id")] == ["dropped", "added"]
+    assert_valid_card(form.adaptive_card)
+    assert [b.get("id") for b in form.adaptive_card["body"] if b.get("id")] == ["dropped", "added"]
     submit = card_actions(form.card)["Drop it"]
     await _press(bot, submit, dropped="", added="")
     assert "what we drop" in bot.connector.sent[-1].text

@@ -18,13 +18,13 @@ from handlers.core.errors import UserError
 from handlers.core.ports import ChannelSettings
 from handlers.core.registry import Pending
 from handlers.core.services import CoreSettings, Services
-from handlers.core.types import ChatMessage, Person, Place, Platform, Target
+from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, Target
 from handlers.meetings.api import MeetingNow
 from handlers.scope import cards, meeting
 from handlers.scope.actions import format_extension, pair_of, parse_extension, prompt_id_of
 from handlers.scope.api import decisions_summary
 from handlers.scope.commands import pick
-from handlers.scope.ports import ChannelLearning, Item, Prompt
+from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt
 from handlers.scope.watch import MOST_EAGER, sensitivity_of, watch_message
 from tests.cards import assert_valid_blocks, assert_valid_card
 
@@ -43,7 +43,7 @@ def _prompt(source: str = "watch", **kw: Any) -> Prompt:
 
 
 def _item(n: int, text: str) -> Item:
-    return Item(id=n, kind="commitment", text=text, created_at=NOW)
+    return Item(id=n, kind=ItemKind.COMMITMENT, text=text, created_at=NOW)
 
 
 # ---- amounts of time ------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_pick() -> None:
 
 
 # ---- cards ----------------------------------------------------------------------------------------------
-def _all_cards() -> list:  # type: ignore[type-arg]
+def _all_cards() -> list[Reply]:
     running = MeetingNow(7, "Sprint review", NOW + timedelta(minutes=30), True)
     commitments = [_item(n, f"Commitment number {n} with a long name " * 3) for n in range(1, 8)]
     replies = [

@@ -16,7 +16,7 @@ from handlers.core.types import Person, Place, Platform
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
-from tests.fakes.slack_api import FakeSlackApi
+from support.slack_api import FakeSlackApi
 
 
 @pytest.fixture

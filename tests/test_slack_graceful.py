@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from tests.fakes import wire
+from support import wire
 from tests.harness import Harness
 
 WAIT = 10.0

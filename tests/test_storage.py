@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,7 +92,7 @@ async def test_settings_identities_and_dedupe(db_url: str) -> None:
         await db.dispose()
 
 
-async def test_database_down_is_storage_unavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_database_down_is_storage_unavailable(tmp_path: Path) -> None:
     db = Database("postgresql://nobody@127.0.0.1:1/none")
     try:
         assert await db.ping(timeout=2) is False
@@ -140,7 +141,7 @@ async def test_a_session_cancelled_at_any_moment_leaves_the_database_usable(db_u
         await db.dispose()
 
 
-async def test_migrating_leaves_an_sqlite_file_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_migrating_leaves_an_sqlite_file_in_wal_mode(tmp_path: Path) -> None:
     """WAL is set by the migration, before any bot connection opens the file: two replicas (engines) whose
     first connections switched a fresh file to WAL at once could fail with "database is locked"."""
     import sqlite3

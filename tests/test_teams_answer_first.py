@@ -25,8 +25,8 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.server import build_app
 from handlers.core.errors import SORRY_BUG
-from tests.fakes import wire
-from tests.fakes.bf_connector import FakeConnector
+from support import wire
+from support.bf_connector import FakeConnector
 from tests.harness import Harness, running
 
 WAIT = 5.0  # every wait below is bounded by this
@@ -58,7 +58,7 @@ class Gate(Middleware):
 
 def gate(bot: Harness, **kwargs: Any) -> Gate:
     held = Gate(**kwargs)
-    bot.runtime.teams.adapter.use(held)
+    bot.teams_adapter.adapter.use(held)
     return held
 
 
@@ -75,12 +75,12 @@ async def test_a_message_gets_201_before_its_slow_turn_and_the_reply_still_arriv
     assert response.status == 201
     async with asyncio.timeout(WAIT):
         await held.entered.wait()
-    assert bot.runtime.teams.in_flight == 1 and bot.connector.sent == []
+    assert bot.teams_adapter.in_flight == 1 and bot.connector.sent == []
     held.opened.set()
     sent = await bot.connector.wait_for(1, timeout=WAIT)
     assert "steadybot settings" in sent[0].text and sent[0].kind == "reply"
     await bot.teams_settled()
-    assert bot.runtime.teams.in_flight == 0
+    assert bot.teams_adapter.in_flight == 0
 
 
 async def test_a_burst_is_answered_at_once_and_every_turn_runs(bot: Harness) -> None:
@@ -102,7 +102,7 @@ async def test_an_invoke_still_returns_its_body_synchronously(bot: Harness) -> N
         await held.entered.wait()
     done, _ = await asyncio.wait({pending}, timeout=0.2)
     assert not done, "an invoke was answered before its turn produced the answer"
-    assert bot.runtime.teams.in_flight == 0  # not a background turn
+    assert bot.teams_adapter.in_flight == 0  # not a background turn
     held.opened.set()
     response = await pending
     assert response.status == 200
@@ -117,7 +117,7 @@ async def test_expect_replies_returns_the_replies_in_the_body(bot: Harness) -> N
     replies = (await response.json())["activities"]
     assert len(replies) == 1 and replies[0]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert "steadybot settings" in json.dumps(replies[0])
-    assert bot.runtime.teams.in_flight == 0 and bot.connector.sent == []  # nothing went through the connector
+    assert bot.teams_adapter.in_flight == 0 and bot.connector.sent == []  # nothing went through the connector
 
 
 async def test_an_unauthenticated_activity_is_401_and_runs_no_turn(sqlite_url: str) -> None:
@@ -129,7 +129,7 @@ async def test_an_unauthenticated_activity_is_401_and_runs_no_turn(sqlite_url: s
             response = await post(bot, bot.activity("help"), headers)
             assert response.status == 401
         await bot.teams_settled()
-        assert held.turns == 0 and bot.runtime.teams.in_flight == 0 and bot.connector.sent == []
+        assert held.turns == 0 and bot.teams_adapter.in_flight == 0 and bot.connector.sent == []
 
 
 async def test_a_failing_background_turn_is_logged_and_the_person_gets_the_apology(
@@ -167,6 +167,7 @@ async def test_an_error_outside_the_turn_is_logged_not_lost(sqlite_url: str,
             async with asyncio.timeout(WAIT):
                 response = await client.post("/api/messages", json=activity)
                 assert response.status == 201
+                assert runtime.teams is not None
                 await runtime.teams.settle()
         lost = [r for r in caplog.records if "could not be handled" in r.getMessage()]
         assert len(lost) == 1 and "act-lost" in lost[0].getMessage()
@@ -190,7 +191,7 @@ async def test_a_graceful_stop_waits_for_the_turns_in_flight(bot: Harness) -> No
     async with asyncio.timeout(WAIT):
         await closing
     assert "steadybot settings" in bot.connector.sent[0].text  # answered, database work included
-    assert bot.runtime.teams.in_flight == 0
+    assert bot.teams_adapter.in_flight == 0
 
 
 async def test_a_stop_does_not_wait_forever_for_a_stuck_turn(bot: Harness,
@@ -200,6 +201,6 @@ async def test_a_stop_does_not_wait_forever_for_a_stuck_turn(bot: Harness,
     async with asyncio.timeout(WAIT):
         await held.entered.wait()
         with caplog.at_level(logging.WARNING, logger="steadybot.teams"):
-            await bot.runtime.teams.close(grace=0.2)
-    assert bot.runtime.teams.in_flight == 0 and bot.connector.sent == []
+            await bot.teams_adapter.close(grace=0.2)
+    assert bot.teams_adapter.in_flight == 0 and bot.connector.sent == []
     assert any("unfinished" in r.getMessage() for r in caplog.records)

@@ -22,7 +22,7 @@ from bot.teams import msrest_noise
 from bot.teams.bot import CARD_RESPONSE, MESSAGE_RESPONSE, STALE_ACTION, MessageAction
 from handlers.core.errors import SORRY_BUG
 from handlers.core.types import Place, Platform
-from tests.fakes import bf_connector
+from support import bf_connector
 from tests.harness import Harness, running
 
 LEAD = {"user": "29:lead", "aad": "aad-lead", "conversation_type": "channel"}
@@ -99,7 +99,7 @@ async def test_message_actions_are_routed_by_command_id(sqlite_url: str) -> None
 
     async with running(sqlite_url) as bot:
         assert bot.runtime.teams is not None
-        bot.runtime.teams.bot.add_message_action("tradeoff", MessageAction(fetch, submit))
+        bot.runtime.teams.bot.add_message_action("tradeoff", MessageAction(submit=submit, fetch=fetch))
         message = {"commandId": "tradeoff", "commandContext": "message",
                    "messagePayload": {"id": "1", "body": {"contentType": "html", "content": "can we also add SSO"}}}
         assert await _post(bot, _invoke(bot, "composeExtension/fetchTask", message, **LEAD)) == \
@@ -128,8 +128,8 @@ async def test_other_invokes_are_never_501(sqlite_url: str, name: str, value: di
             assert body == {"composeExtension": {"type": "result", "attachmentLayout": "list", "attachments": []}}
 
 
-async def test_an_error_apologises_only_to_a_persons_own_request(sqlite_url: str,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_error_apologises_only_to_a_persons_own_request(sqlite_url: str, caplog: pytest.LogCaptureFixture,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     async with running(sqlite_url) as bot:
         assert bot.runtime.teams is not None
         teams_bot = bot.runtime.teams.bot
@@ -137,8 +137,8 @@ async def test_an_error_apologises_only_to_a_persons_own_request(sqlite_url: str
         async def broken(*args: Any) -> None:
             raise RuntimeError("boom")
 
-        teams_bot.on_teams_members_added = broken  # type: ignore[method-assign]
-        teams_bot.on_installation_update_add = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(teams_bot, "on_teams_members_added", broken)
+        monkeypatch.setattr(teams_bot, "on_installation_update_add", broken)
         joined = bot.activity(activity_type="conversationUpdate", conversation_type="channel")
         joined["membersAdded"] = [{"id": "29:new", "name": "New"}]
         joined["channelData"]["eventType"] = "teamMemberAdded"
@@ -149,7 +149,7 @@ async def test_an_error_apologises_only_to_a_persons_own_request(sqlite_url: str
                 assert (await bot.teams(activity)).status in (200, 201)
         assert bot.connector.sent == []  # logged, but nobody asked anything: no apology
         assert caplog.text.count("Teams turn failed: RuntimeError") == 2
-        teams_bot.core.run_typed = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(teams_bot.core, "run_typed", broken)
         await bot.teams(bot.activity("help"))
         assert [s.text for s in bot.connector.sent] == [SORRY_BUG]
 

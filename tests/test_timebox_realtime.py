@@ -27,7 +27,7 @@ async def test_a_real_one_minute_timebox_warns_on_time(sqlite_url: str) -> None:
             if method == "chat.postMessage":
                 arrived.append((datetime.now(UTC), params))
 
-        bot.slack.faults.append(stamp)  # type: ignore[arg-type]  # records the arrival time, injects nothing
+        bot.slack.faults.append(stamp)  # records the arrival time, injects nothing
         bot.runtime.scheduler.start()
         await command(bot, "/timebox", "1m real time")
         box = await bot.runtime.store.timebox.running(Place(Platform.SLACK, "C1", "T1"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from handlers.core.types import Platform
 from storage.models import Base
 from storage.models.core import Identity, OutboxRow
-from tests.fakes import bf_connector
+from support import bf_connector
 from tests.harness import Harness, bolt_idle, running
 from tests.test_pulse_support import channel_command, slack_team
 
@@ -68,7 +68,7 @@ async def _uninstall_slack(bot: Harness, team: str = "T1", event: dict[str, Any]
 
 
 def _event_body(event: dict[str, Any], team: str) -> str:
-    from tests.fakes import wire
+    from support import wire
 
     return wire.event_body(event, team=team)
 

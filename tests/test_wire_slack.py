@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
 from handlers.core.types import Place, Platform
-from tests.fakes import wire
+from support import wire
 from tests.harness import SIGNING_SECRET, Harness, running
 from tests.harness import block_texts as _texts
 
@@ -85,9 +86,10 @@ async def test_a_channel_message_is_matched_by_the_first_listener_bolt_tries(bot
     """Events are registered first: a message costs no command, button or form matchers before its ack."""
     from slack_bolt.request.async_request import AsyncBoltRequest
 
-    app = bot.runtime.slack.app  # type: ignore[union-attr]
+    app = bot.slack_adapter.app
     body = wire.event_body({"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": "1.000001"})
-    request = AsyncBoltRequest(body=body, headers=wire.slack_headers(SIGNING_SECRET, body, None, "application/json"))
+    headers: dict[str, str | Sequence[str]] = {**wire.slack_headers(SIGNING_SECRET, body, None, "application/json")}
+    request = AsyncBoltRequest(body=body, headers=headers)
     request.context["bot_user_id"] = "UBOT"
     listeners = app._async_listeners  # noqa: SLF001 - Bolt tries them in this order
     assert await listeners[0].async_matches(req=request, resp=None)  # type: ignore[arg-type]

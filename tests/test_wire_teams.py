@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.server import build_app
 from handlers.core.types import Place, Platform
+from support import bf_connector
 from tests.cards import assert_valid_card
-from tests.fakes import bf_connector
 from tests.harness import TEST_SECRET, Harness, running
 
 
@@ -81,15 +81,15 @@ async def test_settings_card_round_trip_for_a_team_owner(bot: Harness) -> None:
     await bot.teams(bot.activity("steadybot settings", user="29:lead", aad="aad-lead", conversation_type="channel",
                                  mention=True))
     shown = (await bot.connector.wait_for(1))[0]
-    button = shown.card["actions"][0]
+    button = shown.adaptive_card["actions"][0]
     assert button["title"] == "Change settings"
     await bot.teams(bot.activity(user="29:lead", aad="aad-lead", conversation_type="channel",
                                  value=button["data"], reply_to_id="activity-1"))
     form_message = (await bot.connector.wait_for(2))[1]
-    assert_valid_card(form_message.card)
-    ids = [b.get("id") for b in form_message.card["body"]]
+    assert_valid_card(form_message.adaptive_card)
+    ids = [b.get("id") for b in form_message.adaptive_card["body"]]
     assert "min_respondents" in ids
-    submit = form_message.card["actions"][0]["data"]
+    submit = form_message.adaptive_card["actions"][0]["data"]
     await bot.teams(bot.activity(user="29:lead", aad="aad-lead", conversation_type="channel",
                                  value={**submit, "min_respondents": "7", "scope_watch": "off"},
                                  reply_to_id="activity-2"))

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from bot.config import Settings
 from bot.demo.app import Demo, stdin_lines
-from bot.demo.world import World
-from bot.runtime import build_runtime
+from bot.demo.history import write_history
+from bot.demo.world import CHANNEL, COMMENTS, World
+from bot.runtime import Runtime, build_runtime
+from bot.web.page import register as register_report_page
 from handlers.core.clock import FakeClock
 from handlers.core.timeparse import format_local, localize, zone
 
 DEMO_DB = "steadybot-demo.db"
+HISTORY_WEEKS = 8
 
 
 def working_hours(now: datetime, tz: ZoneInfo) -> datetime:
@@ -36,8 +42,13 @@ def _remove_database(path: Path) -> None:
 
 
 async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool = False,
-                   out: TextIO | None = None, start: datetime | None = None) -> None:
-    """Run the demo on its own SQLite file (fresh each time unless `keep`), with a fast-forwardable clock."""
+                   out: TextIO | None = None, start: datetime | None = None, history: bool = False,
+                   web_port: int = 0) -> None:
+    """Run the demo on its own SQLite file (fresh each time unless `keep`), with a fast-forwardable clock.
+
+    The report page is served on 127.0.0.1 (any free port unless `web_port`), so `/steadybot report` and
+    `:report` print a link that opens in a local browser. `history` writes 8 weeks of made-up team history
+    (bot/demo/history.py) before the demo starts."""
     out = out or sys.stdout
     path = Path(db_path or DEMO_DB)
     if not keep:
@@ -47,6 +58,14 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     world = World.default(settings.default_tz)
     clock = FakeClock(start or working_hours(datetime.now(UTC), zone(world.you.tz)))
     runtime = await build_runtime(demo_settings, clock=clock)
+    if history:
+        now = clock.now()
+        this_monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+        clock.set(datetime.combine(this_monday - timedelta(weeks=HISTORY_WEEKS + 1), time(8, 0), tzinfo=UTC))
+        await write_history(runtime.store, clock, CHANNEL, [p.id for p in world.people], weeks=HISTORY_WEEKS,
+                            below_k_week=3, comments=COMMENTS)
+        clock.set(now)
+    web = await start_web(runtime, web_port)
     interactive = sys.stdin.isatty() and out is sys.stdout
     tz = zone(world.you.tz)
 
@@ -58,4 +77,18 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     try:
         await demo.run(lines)
     finally:
+        await web.cleanup()
         await runtime.close()
+
+
+async def start_web(runtime: Runtime, port: int = 0) -> web.AppRunner:
+    """The report page on 127.0.0.1 (loopback only); report links point at it."""
+    app = web.Application()
+    register_report_page(app, runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = int(runner.addresses[0][1]) if runner.addresses else port
+    runtime.services.settings = replace(runtime.services.settings, public_url=f"http://127.0.0.1:{bound}")
+    return runner

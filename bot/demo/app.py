@@ -43,6 +43,7 @@ CONTROLS = """Demo controls:
   :wait 2h                                        fast-forward time (scheduled DMs, nudges, timers fire)
   :as ben  /  :as you                             act as a teammate, or yourself again
   :now                                            what time it is in the demo
+  :report                                         a fresh link to the team report page (also /steadybot report)
   :help  ·  :quit"""
 
 MAX_WAIT = timedelta(days=60)
@@ -152,6 +153,13 @@ class Demo:
             return False
         if word == "help":
             self.say(CONTROLS)
+        elif word == "report":
+            from handlers.reports.links import LinkTarget, make_link
+
+            tz = zone(self.world.you.tz)
+            link = make_link(self.runtime.services, LinkTarget(CHANNEL.platform, CHANNEL.channel_id, CHANNEL.team_id,
+                                                               CHANNEL.name, str(tz.key)))
+            self.say(f"  The team report page (open it in your browser; the link works for 15 demo minutes): {link}")
         elif word == "now":
             self.say(f"  It is {format_local(self.clock.now(), zone(self.world.you.tz), now=None)}.")
         elif word == "press" and rest.strip().isdigit():
@@ -254,6 +262,8 @@ class Demo:
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         self.say("steadybot demo — you are in #team with Ana, Ben, Chloé, Dev and Eli. Type :help for controls.")
+        self.say(f"  Team report page: type /steadybot report or :report for a link "
+                 f"(served at {self.runtime.services.settings.public_url}).")
         await self.runtime.scheduler.run_all_once()
         await self.runtime.worker.drain()
         async for line in lines:

@@ -48,6 +48,9 @@ def render(reply: Reply, header: str, buttons: Buttons, where: Place, message: M
         lines.append(f"{indent}{terminal_text(label, color)}: {terminal_text(value, color)}")
     pressables: list[str] = []
     for button in reply.buttons:
+        if button.url:
+            lines.append(f"{indent}{button.label}: {button.url}")
+            continue
         number = buttons.add(Pressable(button, None, where, message))
         pressables.append(f"[{number}] {button.label}")
     if reply.form is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.outbox.errors import RateLimited
@@ -29,7 +29,7 @@ class _Bucket:
 
 class RateLimiter:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic, max_wait: float = 2.0,
-                 sleep: Callable[[float], object] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         self._now = monotonic
         self._sleep = sleep
         self.max_wait = max_wait
@@ -93,7 +93,7 @@ class RateLimiter:
             if ticket is not None:
                 self._hold(ticket, now + wait, keys)
             raise RateLimited(wait, scope)
-        await self._sleep(wait)  # type: ignore[misc]
+        await self._sleep(wait)
 
     def _hold(self, ticket: str, slot: float, keys: tuple[str, ...]) -> None:
         self._tickets[ticket] = (slot, keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -20,19 +21,23 @@ from bot.slack.listeners import register
 from bot.slack.sender import SlackSender
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger("steadybot.slack")
 
 
 class SlackAdapter:
-    def __init__(self, settings: Settings, core: Core, store, clock: Clock,  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
                  workspace_per_minute: float = 0.0) -> None:
         self.settings = settings
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         self.app = AsyncApp(
-            name="steadybot",  # without a name Bolt calls inspect.stack(): ~0.15 s of every start (bench/)
+            name="steadybot",  # without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack)
             signing_secret=settings.slack_signing_secret,
             client=self.client,
             process_before_response=False,
@@ -43,10 +48,10 @@ class SlackAdapter:
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.deps = SlackDeps(core, store, clock)
-        register(self.app, self.deps)
+        self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
         self.directory = SlackDirectory(self.client, store.identities)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
-        self._socket = None
+        self._socket: AsyncSocketModeHandler | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""
@@ -100,8 +105,8 @@ class SlackAdapter:
 
 def _web_logger(level: str) -> logging.Logger:
     """slack_sdk formats every request and response (blocks included) for its debug log whenever its
-    logger's own level is unset — even when nothing would print it: ~10 % of a fan-out's CPU (bench/). Its
-    logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
+    logger's own level is unset — even when nothing would print it (docs/benchmarks.md#slack_sdks-debug-log).
+    Its logger gets the configured level explicitly, so that work is only done when debug logs are wanted."""
     logger = logging.getLogger("steadybot.slack.web")
     number = logging.getLevelName(level)  # "INFO" → 20; an unknown name comes back as a string
     logger.setLevel(number if isinstance(number, int) else logging.INFO)

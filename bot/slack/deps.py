@@ -13,6 +13,7 @@ from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Person
+from storage.store import Store
 
 log = logging.getLogger("steadybot.slack")
 
@@ -30,7 +31,7 @@ WORK_MAX_WAIT = 0.1
 @dataclass(slots=True)
 class SlackDeps:
     core: Core
-    store: object  # storage.store.Store
+    store: Store
     clock: Clock
     lane: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_LANE))
     last_arrival: float = 0.0  # time.monotonic() of the latest Slack request
@@ -43,7 +44,7 @@ class SlackDeps:
     @asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
         """The work a listener does after its ack: first one turn of the event loop, so the ack's HTTP
-        response is written before this request's work starts (measured: ~0.4 ms off every event's ack);
+        response is written before this request's work starts (docs/benchmarks.md#slack-work-after-the-ack);
         then, while a burst of requests is still arriving, a short wait so their acks go first; then a
         place in the lane. Counted while it runs, so a graceful stop can let it finish (`settle`)."""
         self.in_flight += 1
@@ -85,12 +86,12 @@ class SlackDeps:
         if not key or key.endswith(":"):
             return True
         try:
-            return await self.store.inbound.first_time(key)  # type: ignore[attr-defined]
+            return await self.store.inbound.first_time(key)
         except StorageUnavailable:
             return True
 
     async def remember(self, person: Person, team_id: str) -> None:
         try:
-            await self.store.identities.remember(person, team_id)  # type: ignore[attr-defined]
+            await self.store.identities.remember(person, team_id)
         except StorageUnavailable:
             log.debug("could not remember a person: database unavailable")

@@ -76,13 +76,13 @@ class SlackDirectory:
         cursor: str | None = None
         for _ in range(200):  # 200 pages × 1000 = far beyond any team
             response = await self.client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
-            ids.extend(m for m in response.get("members", []) if isinstance(m, str))
+            members: list[object] = response.get("members", [])
+            ids.extend(m for m in members if isinstance(m, str))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break
-        # A few workers, not one task per member: a 10 000-person channel must not hold 10 000 lookups
-        # (and their answers, waiting for a database connection) in memory at once — measured in bench/ at
-        # ~30 KB of peak RSS per member.
+        # A few workers, not one task per member: a big channel must not hold every lookup (and its answer,
+        # waiting for a database connection) in memory at once (docs/benchmarks.md#slack-channel-members).
         unique = list(dict.fromkeys(ids))
         now = time.monotonic()
         unknown = {uid for uid in unique if not (uid in self._people and now - self._people[uid][0] < CACHE_SECONDS)}

@@ -78,6 +78,7 @@ def button_element(button: Button, index: int) -> ButtonElement:
         value=_cut(button.value, 2000) if button.value else None,
         style=button.style if button.style in ("primary", "danger") else None,
         confirm=confirm,
+        url=button.url[:3000] if button.url else None,
     )
 
 

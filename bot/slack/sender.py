@@ -114,8 +114,8 @@ class SlackSender:
 
     def _render(self, reply: Reply) -> list[dict[str, Any]]:
         """Block Kit for a reply. A fan-out sends the same reply to thousands of people and building it with
-        slack_sdk.models (which validates) costs ~2 ms, so recent renderings are kept as JSON; each call
-        gets its own copy."""
+        slack_sdk.models (which validates) is slow (docs/benchmarks.md#block-kit-rendering-cache-slack), so
+        recent renderings are kept as JSON; each call gets its own copy."""
         try:
             cached = self._blocks.get(reply)
         except TypeError:  # something unhashable inside the reply: render it every time

@@ -44,6 +44,7 @@ from bot.teams.directory import TeamsDirectory
 from bot.teams.sender import TeamsSender
 from handlers.core.dispatch import Core
 from handlers.core.errors import SORRY_BUG
+from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
 #: Activities that are a person's own request: only their failures get an apology.
@@ -83,7 +84,7 @@ class _BotConfig:
 
 
 class TeamsAdapter:
-    def __init__(self, settings: Settings, core: Core, store: Any, limiter: RateLimiter,
+    def __init__(self, settings: Settings, core: Core, store: Store, limiter: RateLimiter,
                  credentials_factory: ServiceClientCredentialsFactory | None = None) -> None:
         self.settings = settings
         auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)

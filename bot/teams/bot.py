@@ -33,12 +33,13 @@ from botbuilder.schema.teams import (
     TeamInfo,
 )
 
-from bot.teams import msrest_noise, msrest_speedup, payloads, render
+from bot.teams import message_action, msrest_noise, msrest_speedup, payloads, render
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, plain_text
+from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
 
@@ -53,11 +54,12 @@ DONE = "Done."
 @dataclass(frozen=True, slots=True)
 class MessageAction:
     """A message extension action command (manifest `composeExtensions[].commands[]` of type action):
-    `fetch` answers `composeExtension/fetchTask` (usually a task module with a form), `submit` answers
-    `composeExtension/submitAction` (None: close the dialog). Registered with `add_message_action`."""
+    `submit` answers `composeExtension/submitAction` (None: close the dialog); `fetch` answers
+    `composeExtension/fetchTask`, sent only for a command with `"fetchTask": true` (usually a task module
+    with a form; without one, a short message). Registered with `add_message_action`."""
 
-    fetch: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse]]
     submit: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse | None]]
+    fetch: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse]] | None = None
 
 
 def _message_task(text: str) -> MessagingExtensionActionResponse:
@@ -65,11 +67,12 @@ def _message_task(text: str) -> MessagingExtensionActionResponse:
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
-    def __init__(self, core: Core, store, lines: TeamsLines) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, core: Core, store: Store, lines: TeamsLines) -> None:
         super().__init__()
-        msrest_speedup.apply()  # ~10 ms of CPU less per activity (see the module)
+        msrest_speedup.apply()  # botbuilder's retry-list CPU cost, once per process (see the module)
         msrest_noise.quiet()  # unknown fields of ordinary Teams traffic: DEBUG, not WARNING
         self.message_actions: dict[str, MessageAction] = {}
+        self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
         self.core = core
         self.store = store
         self.lines = lines
@@ -151,7 +154,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             await replier.send(replies)
 
     @staticmethod
-    def _mentions_bot(activity) -> bool:  # type: ignore[no-untyped-def]
+    def _mentions_bot(activity: Activity) -> bool:
         """Whether the bot is @mentioned (read defensively: botbuilder's helpers raise on odd entities)."""
         recipient = getattr(activity.recipient, "id", None)
         for entity in activity.entities or []:
@@ -207,6 +210,14 @@ class SteadyTeamsBot(TeamsActivityHandler):
             log.warning("Teams app removed (%s): the database is unavailable, nothing was removed", activity.id)
             return
         log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+
+    async def _tradeoff(self, turn_context: TurnContext,
+                        action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
+        """“What do we drop?” on a message (bot/teams/message_action.py)."""
+        where = payloads.place(turn_context.activity)
+        if where is not None:
+            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines)
 
     # ---- invokes -------------------------------------------------------------------------------------
     def add_message_action(self, command_id: str, action: MessageAction) -> None:
@@ -285,7 +296,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
                                                       action: MessagingExtensionAction
                                                       ) -> MessagingExtensionActionResponse:
         handler = self.message_actions.get(getattr(action, "command_id", None) or "")
-        if handler is None:
+        if handler is None or handler.fetch is None:
             return _message_task(NOT_HERE)
         return await handler.fetch(turn_context, action)
 

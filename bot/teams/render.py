@@ -78,6 +78,8 @@ def card(reply: Reply) -> dict[str, Any]:
     for button in reply.buttons:
         action: dict[str, Any] = {"type": "Action.Submit", "title": button.label[:100],
                                   "data": {ACTION_KEY: button.action, VALUE_KEY: button.value}}
+        if button.url:
+            action = {"type": "Action.OpenUrl", "title": button.label[:100], "url": button.url}
         if button.style == "primary":
             action["style"] = "positive"
         elif button.style == "danger":

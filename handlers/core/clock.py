@@ -37,10 +37,3 @@ class FakeClock:
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         self._now += delta if delta is not None else timedelta(**kwargs)
         return self._now
-
-
-def utc(dt: datetime) -> datetime:
-    """Normalise an aware datetime to UTC; refuse naive ones (a naive time is a bug waiting)."""
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime: attach a zone first")
-    return dt.astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, StorageUnavailable, UserError
 from handlers.core.registry import Pending, Registry, Replies
@@ -154,7 +154,7 @@ class Core:
         return out
 
     # ---- failure handling --------------------------------------------------------------------------
-    async def _guard(self, what: str, work, command: str | None) -> list[Reply]:
+    async def _guard(self, what: str, work: Awaitable[Replies], command: str | None) -> list[Reply]:
         try:
             return as_list(await work)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a friendly reply

@@ -7,9 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from handlers.core.types import OutboxItem, Person, Place, Platform
+
+if TYPE_CHECKING:  # the features' own store protocols; only for the aggregate `Store` below
+    from handlers.meetings.ports import MeetingStore
+    from handlers.pulse.ports import PulseStore
+    from handlers.reports.ports import ReportsStore
+    from handlers.scope.ports import ScopeStore
+    from handlers.timebox.ports import TimeboxStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +79,32 @@ class InboundStore(Protocol):
     async def first_time(self, key: str) -> bool:
         """True the first time a key is seen (an event id, a trigger id); False for redeliveries."""
         ...
+
+
+class Store(Protocol):
+    """`Services.store`: every repository the core reads, one attribute per area (storage.store.Store in
+    production). Read-only properties, so an implementation may hold any subtype of each protocol."""
+
+    @property
+    def settings(self) -> SettingsStore: ...
+
+    @property
+    def identities(self) -> IdentityStore: ...
+
+    @property
+    def inbound(self) -> InboundStore: ...
+
+    @property
+    def pulse(self) -> PulseStore: ...
+
+    @property
+    def scope(self) -> ScopeStore: ...
+
+    @property
+    def meetings(self) -> MeetingStore: ...
+
+    @property
+    def timebox(self) -> TimeboxStore: ...
+
+    @property
+    def reports(self) -> ReportsStore: ...

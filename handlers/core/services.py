@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.core.clock import Clock
-from handlers.core.ports import Directory, OutboxPort
+from handlers.core.ports import Directory, OutboxPort, Store
+from handlers.core.signing import Signer
 from handlers.core.timeparse import zone
 from handlers.core.types import Person, Place
 
@@ -18,19 +20,20 @@ class CoreSettings:
 
     default_tz: str = "UTC"
     admins: frozenset[str] = frozenset()
-    bot_name: str = "steadybot"
+    public_url: str = ""  # STEADYBOT_PUBLIC_URL: where people reach `steadybot serve` (report links)
 
 
 @dataclass(slots=True)
 class Services:
     settings: CoreSettings
     clock: Clock
-    store: Any  # storage.Store in production; typed by each feature's own Protocol where used
+    store: Store  # storage.store.Store in production
     outbox: OutboxPort
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
+    signer: Callable[[str], Signer] | None = None  # the server secret's signer per purpose (bot/secret.py)
 
-    def tz_of(self, person: Person):  # -> ZoneInfo
+    def tz_of(self, person: Person) -> ZoneInfo:
         return zone(person.tz, self.settings.default_tz)
 
     def is_admin(self, person: Person) -> bool:

@@ -46,7 +46,9 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     first = naive.replace(tzinfo=tz, fold=0)
     roundtrip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if roundtrip != naive:  # a gap: this wall time does not exist
-        gap = naive.replace(tzinfo=tz, fold=1).utcoffset() - naive.replace(tzinfo=tz, fold=0).utcoffset()  # type: ignore[operator]
+        after, before = naive.replace(tzinfo=tz, fold=1).utcoffset(), naive.replace(tzinfo=tz, fold=0).utcoffset()
+        assert after is not None and before is not None  # a ZoneInfo always has an offset
+        gap = after - before
         return (naive + abs(gap)).replace(tzinfo=tz, fold=0)
     return first
 

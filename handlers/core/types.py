@@ -104,6 +104,7 @@ class Button:
     value: str = ""
     style: ButtonStyle = "default"
     confirm: str | None = None  # ask "are you sure?" with this text before acting
+    url: str = ""  # a link button: opens this URL (Slack url button, Teams Action.OpenUrl, printed in the demo)
 
 
 @dataclass(frozen=True, slots=True)

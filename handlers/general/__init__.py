@@ -16,21 +16,27 @@ ABOUT = (
 
 
 def register(registry: Registry) -> None:
-    async def steadybot(cmd: Command, svc: Services) -> Reply:
+    async def steadybot(cmd: Command, svc: Services) -> Reply | list[Reply]:
         sub, _, rest = cmd.text.partition(" ")
         sub = sub.lower()
         if sub in ("", "about"):
             return Reply(text=f"{ABOUT}\n\n{registry.overview()}")
         if sub == "settings":
             return await settings.settings_command(cmd, rest.strip(), svc)
-        raise UserError("`/steadybot` knows `settings` and `help`.", "/steadybot settings")
+        if sub in ("report", "reports"):
+            from handlers.reports.commands import report_command
+
+            return await report_command(cmd, rest.strip(), svc)
+        raise UserError("`/steadybot` knows `report`, `settings` and `help`.", "/steadybot report")
 
     registry.command(CommandSpec(
         name="steadybot",
-        summary="help, and this channel's settings",
+        summary="help, this channel's team report, and its settings",
         intro=ABOUT,
         usage=(
             ("help", "what I can do"),
+            ("report", "this channel's team health over the last 12 weeks, and a private link to the page with "
+                       "charts"),
             ("settings", "show this channel's settings (scope-creep watch, agenda enforcement, quiet hours, "
                          "minimum answers)"),
             ("settings scope on|off", "switch the scope-creep watch"),
@@ -38,6 +44,7 @@ def register(registry: Registry) -> None:
             ("settings agenda on|off", "switch \"no agenda, no meeting\""),
             ("settings quiet 20:00-08:00", "quiet hours, in each person's own time (or `off`)"),
             ("settings min 5", "answers needed before pulse results show (3 or more)"),
+            ("settings digest on|off", "a Monday DM to you with this channel's report headlines"),
         ),
         handler=steadybot,
     ))

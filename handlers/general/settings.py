@@ -45,6 +45,7 @@ def describe(settings: ChannelSettings) -> tuple[tuple[str, str], ...]:
         ("Agenda enforcement", "on" if settings.agenda_enforcement else "off"),
         ("Quiet hours", f"{settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M} (each person's local time)"),
         ("Pulse results need", f"at least {settings.min_respondents} answers"),
+        ("Weekly digest", "on (a Monday DM to the person who switched it on)" if settings.extra.get("digest") else "off"),
     )
 
 
@@ -59,11 +60,15 @@ async def settings_command(cmd: Command, rest: str, svc: Services) -> Reply:
         note = "" if may else "\nOnly the channel's creator or an admin can change these."
         return Reply(text=f"**Settings for this channel**{note}", facts=describe(current), buttons=buttons)
     await _require_manager(cmd.who, cmd.where, svc)
+    if words[0].lower() == "digest":
+        from handlers.reports.digest import set_digest
+
+        return await set_digest(cmd, " ".join(words[1:]), svc)
     key = _KEYS.get(words[0].lower())
     if key is None or len(words) < 2:
         raise UserError(
             "Tell me which setting and the new value: `scope on|off`, `sensitivity low|normal|high`, "
-            "`agenda on|off`, `quiet 20:00-08:00`, `min 5`.",
+            "`agenda on|off`, `quiet 20:00-08:00`, `min 5`, `digest on|off`.",
             EXAMPLE,
         )
     updated = apply_change(current, key, " ".join(words[1:]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import cast
 
 from handlers.core.services import Services
 from handlers.core.types import Place
@@ -26,7 +25,7 @@ class MeetingNow:
 
 
 def _store(svc: Services) -> MeetingStore:
-    return cast(MeetingStore, svc.store.meetings)
+    return svc.store.meetings
 
 
 async def meeting_in_progress(svc: Services, place: Place) -> MeetingNow | None:

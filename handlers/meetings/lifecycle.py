@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import cast
 
 from handlers.core.errors import StorageUnavailable, UserError
 from handlers.core.registry import Pending, Replies
@@ -34,7 +33,7 @@ log = logging.getLogger("steadybot.meetings")
 
 
 def boxes(svc: Services) -> TimeboxStore:
-    return cast(TimeboxStore, svc.store.timebox)
+    return svc.store.timebox
 
 
 class MeetingTimeboxLink:

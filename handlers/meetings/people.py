@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from handlers.core.errors import NotAllowed, StorageUnavailable
 from handlers.core.services import Services
@@ -28,10 +27,6 @@ async def known(svc: Services, person: Person) -> Person:
         return person
     return Person(person.platform, person.id, found.name or person.name, person.tz or found.tz, person.is_bot,
                   person.aad_id or found.aad_id)
-
-
-async def zone_of(svc: Services, person: Person) -> ZoneInfo:
-    return svc.tz_of(await known(svc, person))
 
 
 class Owned(Protocol):

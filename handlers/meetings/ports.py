@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 from handlers.core.types import Place, Platform
 
-MeetingStatus = Literal["scheduled", "running", "ended", "cancelled"]
-SCHEDULED, RUNNING, ENDED, CANCELLED = "scheduled", "running", "ended", "cancelled"
+
+class MeetingStatus(StrEnum):
+    """A meeting's state; the values are what the `meetings.status` column stores."""
+
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+SCHEDULED, RUNNING, ENDED, CANCELLED = (MeetingStatus.SCHEDULED, MeetingStatus.RUNNING, MeetingStatus.ENDED,
+                                        MeetingStatus.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)

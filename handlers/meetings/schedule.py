@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, cast
+from typing import Literal
 
 from handlers.core.recurrence import Recurrence
 from handlers.core.services import Services
@@ -42,7 +42,7 @@ NUDGES = (
 
 
 def store_of(svc: Services) -> MeetingStore:
-    return cast(MeetingStore, svc.store.meetings)
+    return svc.store.meetings
 
 
 def key(meeting_id: int, what: str = "") -> str:

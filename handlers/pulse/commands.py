@@ -28,7 +28,7 @@ from handlers.pulse.journal import make_journal_handlers
 from handlers.pulse.model import Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.results import RECENT_ROUNDS, open_line, render_results
+from handlers.pulse.results import RECENT_ROUNDS, open_line, render_results, shown_comments, team_results
 from handlers.pulse.sending import invite, outbox_prefix
 from handlers.pulse.timing import first_occurrence
 
@@ -200,19 +200,13 @@ def make_command(questions: QuestionSet) -> CommandSpec:
         if rest:
             raise UserError("`/pulse results` takes nothing after it: results are per round, for the whole team.",
                             "/pulse results")
-        store = pulse_store(svc)
-        stats = await store.recent_stats(place, RECENT_ROUNDS)
-        if not stats:
+        results = await team_results(svc, place, RECENT_ROUNDS)
+        if not results.stats:
             return Reply("No pulse has run in this channel yet, so there are no results. Send one with `/pulse now`, "
                          f"or schedule it: `/pulse schedule {SCHEDULE_EXAMPLE}`.")
-        k = threshold(await svc.store.settings.get(place))
         now = svc.clock.now()
-        shown = next((s for s in stats if not s.round.is_open(now) and s.answers >= k), None)
-        comments: list[str] = []
-        if shown is not None:
-            comments = await store.comments(shown.round.id)
-            svc.rng.shuffle(comments)
-        return render_results(stats, k, now, await person_tz(svc, cmd.who), questions, comments)
+        comments = await shown_comments(svc, results, results.shown[0].round.id) if results.shown else []
+        return render_results(results.stats, results.k, now, await person_tz(svc, cmd.who), questions, comments)
 
     async def optout_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
         words = {w.lower() for w in rest.split()}

@@ -23,7 +23,7 @@ _WINDOW = re.compile(r"(?:^|\s)(?:open\s+for|open|for)\s+(?P<what>\S.*)$", re.IG
 
 
 def pulse_store(svc: Services) -> PulseStore:
-    return svc.store.pulse  # type: ignore[no-any-return]
+    return svc.store.pulse
 
 
 def threshold(settings: ChannelSettings) -> int:

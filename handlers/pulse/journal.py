@@ -95,6 +95,16 @@ def render_journal(entries: list[JournalEntry], reflect: bool, questions: Questi
     return Reply("\n".join(lines), buttons=buttons, visibility=Visibility.PRIVATE)
 
 
+async def own_journal(svc: Services, who: Person, questions: QuestionSet, limit: int = SHOWN) -> Reply | None:
+    """The person's own journal as `/pulse me` shows it (only ever to them), or None while it is off. Used by
+    the App Home (handlers/reports/home.py)."""
+    store = pulse_store(svc)
+    prefs = await store.prefs(who.platform, who.id)
+    if not prefs.journal:
+        return None
+    return render_journal(await store.journal(who.platform, who.id, limit), prefs.reflect, questions)
+
+
 MeHandler = Callable[[Command, str, Services], Awaitable[Reply]]
 
 

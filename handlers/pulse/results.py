@@ -10,13 +10,15 @@ k-anonymity rules applied here (the repository only ever returns per-round aggre
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.timeparse import format_local
-from handlers.core.types import Reply, Visibility
-from handlers.pulse.common import day_label, plural, team_label
+from handlers.core.types import Place, Reply, Visibility
+from handlers.pulse.common import day_label, plural, pulse_store, team_label, threshold
 from handlers.pulse.model import BURNOUT_FLAG_LEVEL, RoundStats
 from handlers.pulse.questions import QuestionSet, Scale
 
@@ -29,6 +31,37 @@ STEADY = 0.05
 HINT = ("💬 _A gentle flag, not an alarm._ For your next 1:1s, ask everyone what drains their energy and what "
         "could come off their plate; workload, focus time and meetings make good retro topics. Please don't try to "
         "work out who answered what — talk with the whole team.")
+
+
+def shown_rounds(stats: list[RoundStats], k: int, now: datetime) -> list[RoundStats]:
+    """The rounds whose figures may be shown, newest first (the rule above). `/pulse results` and the team
+    report (handlers/reports) both decide through this, so a change to the rule applies to both."""
+    return [s for s in stats if not s.round.is_open(now) and s.answers >= k]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamResults:
+    """A channel's recent rounds (newest first) with its threshold, and the rounds that may be shown."""
+
+    stats: list[RoundStats]
+    k: int
+    shown: list[RoundStats]
+
+
+async def team_results(svc: Services, place: Place, limit: int = RECENT_ROUNDS) -> TeamResults:
+    """What `/pulse results` and the team report read: the channel's latest rounds and which may be shown."""
+    stats = await pulse_store(svc).recent_stats(place.without_thread(), limit)
+    k = threshold(await svc.store.settings.get(place.without_thread()))
+    return TeamResults(stats, k, shown_rounds(stats, k, svc.clock.now()))
+
+
+async def shown_comments(svc: Services, results: TeamResults, round_id: int) -> list[str]:
+    """A round's comments in random order, only when that round's figures may be shown (else none)."""
+    if not any(s.round.id == round_id for s in results.shown):
+        return []
+    comments = await pulse_store(svc).comments(round_id)
+    svc.rng.shuffle(comments)
+    return comments
 
 
 def needs_more(answers: int, k: int) -> str:
@@ -93,7 +126,7 @@ def render_results(stats: list[RoundStats], k: int, now: datetime, tz: ZoneInfo,
     if open_stats is not None:
         lines.append(open_line(open_stats, k, now, tz))
     finished = [s for s in stats if not s.round.is_open(now)]
-    visible = [s for s in finished if s.answers >= k]
+    visible = shown_rounds(stats, k, now)
     shown = visible[0] if visible else None
     hidden = finished[: finished.index(shown)] if shown is not None else finished
     for s in hidden[:MAX_HIDDEN_LINES]:

@@ -18,7 +18,7 @@ from handlers.core.text import one_line
 from handlers.core.types import Form, Interaction, Reply
 from handlers.scope import cards
 from handlers.scope.meeting import meeting_now, remind_after_meeting
-from handlers.scope.ports import COMMITMENT, Decided, Decision, Prompt
+from handlers.scope.ports import COMMITMENT, Decided, Decision, Outcome, Prompt
 from handlers.scope.store import scope_store
 from handlers.scope.watch import LEARNING
 
@@ -117,7 +117,7 @@ async def press_drop_item(interaction: Interaction, svc: Services) -> Reply:
     if not item.isdigit() or len(item) > 18:
         raise UserError(GONE, GONE_EXAMPLE)
     prompt = await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision("drop", added=prompt.quote, drop_item_id=int(item)))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.DROP, added=prompt.quote, drop_item_id=int(item)))
 
 
 async def press_drop_type(interaction: Interaction, svc: Services) -> Reply:
@@ -141,13 +141,13 @@ async def press_extend_by(interaction: Interaction, svc: Services) -> Reply:
         raise UserError(GONE, GONE_EXAMPLE)
     prompt = await load(svc, interaction, prompt_id)
     extension = format_extension(QUICK_EXTENSIONS[amount])
-    return await decide(svc, interaction, prompt_id, Decision("extend", added=prompt.quote, extension=extension))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
 
 
 async def press_park(interaction: Interaction, svc: Services) -> Reply:
     prompt_id = prompt_id_of(interaction.value)
     prompt = await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision("park", added=prompt.quote))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.PARK, added=prompt.quote))
 
 
 async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Reply:
@@ -156,8 +156,8 @@ async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Rep
     now = await meeting_now(svc, interaction.where)
     if now is None or str(now.id) != meeting:
         # The meeting is over (or another one runs): the idea still goes to the parking lot.
-        return await decide(svc, interaction, prompt_id, Decision("park", added=prompt.quote))
-    decision = Decision("park", added=prompt.quote, meeting_id=now.id, meeting_title=now.title)
+        return await decide(svc, interaction, prompt_id, Decision(Outcome.PARK, added=prompt.quote))
+    decision = Decision(Outcome.PARK, added=prompt.quote, meeting_id=now.id, meeting_title=now.title)
     result = await scope_store(svc).decide(prompt_id, interaction.where, decision, LEARNING)
     if result.status == "decided":
         await remind_after_meeting(svc, interaction.where.without_thread(), now)
@@ -167,7 +167,7 @@ async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Rep
 async def press_dismiss(interaction: Interaction, svc: Services) -> Reply:
     prompt_id = prompt_id_of(interaction.value)
     await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision("dismiss"))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.DISMISS))
 
 
 async def press_back(interaction: Interaction, svc: Services) -> Reply:
@@ -194,7 +194,7 @@ async def submit_drop_form(interaction: Interaction, svc: Services) -> Reply:
                         "the PDF export")
     if len(dropped) > cards.ITEM_MAX or len(added) > cards.ITEM_MAX:
         raise UserError(f"Please keep it under {cards.ITEM_MAX} characters.", "the PDF export")
-    return await decide(svc, interaction, prompt_id, Decision("drop", added=added, dropped_text=dropped))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.DROP, added=added, dropped_text=dropped))
 
 
 async def open_extend_form(interaction: Interaction, svc: Services) -> Form | Reply:
@@ -206,7 +206,7 @@ async def submit_extend_form(interaction: Interaction, svc: Services) -> Reply:
     prompt_id = prompt_id_of(interaction.value)
     prompt = await load(svc, interaction, prompt_id)
     extension = parse_extension((interaction.form_values or {}).get("by", ""))
-    return await decide(svc, interaction, prompt_id, Decision("extend", added=prompt.quote, extension=extension))
+    return await decide(svc, interaction, prompt_id, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
 
 
 def register(registry: Registry) -> None:

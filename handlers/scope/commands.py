@@ -13,7 +13,7 @@ from handlers.core.types import Command, Place, Reply, Visibility
 from handlers.scope import cards
 from handlers.scope.api import decisions_summary
 from handlers.scope.meeting import meeting_now
-from handlers.scope.ports import COMMITMENT, PARKED, Closing, Item, ItemKind
+from handlers.scope.ports import COMMITMENT, PARKED, Closing, Item, ItemKind, ItemStatus
 from handlers.scope.store import scope_store
 
 REQUEST_EXAMPLE = "/tradeoff add SSO to the MVP"
@@ -198,11 +198,11 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
     if word == "park":
         return await _add(place, PARKED, rest, svc)
     if word == "done":
-        return await _close(place, COMMITMENT, rest, "done", svc)
+        return await _close(place, COMMITMENT, rest, ItemStatus.DONE, svc)
     if word == "drop":
-        return await _close(place, COMMITMENT, rest, "dropped", svc)
+        return await _close(place, COMMITMENT, rest, ItemStatus.DROPPED, svc)
     if word == "unpark":
-        return await _close(place, PARKED, rest, "unparked", svc)
+        return await _close(place, PARKED, rest, ItemStatus.UNPARKED, svc)
     if word == "stats" and not rest:
         return await _stats(place, svc)
     if word == "reset" and not rest:

@@ -7,23 +7,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from handlers.core.types import Place
 
-# Where a prompt came from: the watcher (a channel message) or `/tradeoff <request>` (on purpose).
-Source = Literal["watch", "command"]
-# What the team decided on a prompt.
-Outcome = Literal["drop", "extend", "park", "dismiss"]
-# The two lists a channel keeps.
-ItemKind = Literal["commitment", "parked"]
-# Why an item left its list.
-Closing = Literal["done", "dropped", "unparked"]
 
-WATCH: Source = "watch"
-COMMAND: Source = "command"
-COMMITMENT: ItemKind = "commitment"
-PARKED: ItemKind = "parked"
+class Source(StrEnum):
+    """Where a prompt came from: the watcher (a channel message) or `/tradeoff <request>` (on purpose)."""
+
+    WATCH = "watch"
+    COMMAND = "command"
+
+
+class Outcome(StrEnum):
+    """What the team decided on a prompt (stored in `scope_prompts.outcome`)."""
+
+    DROP = "drop"
+    EXTEND = "extend"
+    PARK = "park"
+    DISMISS = "dismiss"
+
+
+class ItemKind(StrEnum):
+    """The two lists a channel keeps (stored in `scope_items.kind`)."""
+
+    COMMITMENT = "commitment"
+    PARKED = "parked"
+
+
+class ItemStatus(StrEnum):
+    """Whether an item is on its list, and why it left (stored in `scope_items.status`)."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+    UNPARKED = "unparked"
+
+
+# Why an item left its list.
+Closing = Literal[ItemStatus.DONE, ItemStatus.DROPPED, ItemStatus.UNPARKED]
+
+WATCH, COMMAND = Source.WATCH, Source.COMMAND
+COMMITMENT, PARKED = ItemKind.COMMITMENT, ItemKind.PARKED
 
 
 @dataclass(frozen=True, slots=True)

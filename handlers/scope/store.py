@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from handlers.core.services import Services
 from handlers.scope.ports import ScopeStore
 
 
 def scope_store(svc: Services) -> ScopeStore:
-    return cast(ScopeStore, svc.store.scope)
+    return svc.store.scope

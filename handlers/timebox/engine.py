@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from handlers.core.durations import format_duration
 from handlers.core.errors import UserError
@@ -45,7 +44,7 @@ class ItemMark:
 
 
 def store_of(svc: Services) -> TimeboxStore:
-    return cast(TimeboxStore, svc.store.timebox)
+    return svc.store.timebox
 
 
 def warning_items(box: Timebox, now: datetime) -> list[OutboxItem]:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from enum import StrEnum
+from typing import Protocol
 
 from handlers.core.services import Services
 from handlers.core.types import Place, Platform, Reply
 
-TimeboxStatus = Literal["running", "ended", "stopped", "replaced"]
-RUNNING, ENDED, STOPPED, REPLACED = "running", "ended", "stopped", "replaced"
+
+class TimeboxStatus(StrEnum):
+    """A timebox's state; the values are what the `timeboxes.status` column stores."""
+
+    RUNNING = "running"
+    ENDED = "ended"
+    STOPPED = "stopped"
+    REPLACED = "replaced"
+
+
+RUNNING, ENDED, STOPPED, REPLACED = (TimeboxStatus.RUNNING, TimeboxStatus.ENDED, TimeboxStatus.STOPPED,
+                                     TimeboxStatus.REPLACED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.core.registry import Pending, Replies
+from handlers.core.registry import Pending, Preparer, Replies
 from handlers.core.services import Services
 from handlers.timebox import texts
 from handlers.timebox.engine import TimeboxEngine, store_of
@@ -27,7 +27,7 @@ async def _current(pending: Pending, svc: Services) -> Timebox | None:
     return await store_of(svc).get(box_id) if box_id is not None else None
 
 
-def make_preparers(engine: TimeboxEngine):  # type: ignore[no-untyped-def]
+def make_preparers(engine: TimeboxEngine) -> tuple[Preparer, Preparer, Preparer]:
     async def warn(pending: Pending, svc: Services) -> Replies:
         box = await _current(pending, svc)
         if box is None or box.generation != _int(pending.data.get("gen")):

@@ -57,4 +57,6 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
+    if not url:
+        raise SystemExit("alembic: no database URL (pass database_url or set sqlalchemy.url)")
     asyncio.run(_online(url))

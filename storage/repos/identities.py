@@ -31,7 +31,7 @@ class IdentityRepo:
         self.clock = clock
         self._seen: dict[tuple[str, str], tuple[object, ...]] = {}  # skip writes when nothing changed
 
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     async def remember(self, person: Person, team_id: str = "") -> None:
@@ -61,6 +61,7 @@ class IdentityRepo:
         A missing timezone, AAD id or team id keeps the stored one, as `remember` does. Returns rows written."""
         now = self.clock.now()
         fresh: dict[tuple[str, str], tuple[dict[str, Any], tuple[object, ...]]] = {}
+        fingerprint: tuple[object, ...]
         for person, team_id in entries:
             key = (person.platform.value, person.id[:200])
             fingerprint = (person.name, person.tz, person.is_bot, person.aad_id, team_id)

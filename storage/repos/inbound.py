@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.core import InboundKey
 
 
@@ -33,11 +33,11 @@ class InboundRepo:
         self._recent[key] = None
         if len(self._recent) > self._memory:
             self._recent.popitem(last=False)
-        return (result.rowcount or 0) > 0
+        return rowcount(result) > 0
 
     async def purge(self, older_than: timedelta = timedelta(days=2)) -> int:
         async with self.db.session() as session:
             result = await session.execute(
                 delete(InboundKey).where(InboundKey.seen_at < self.clock.now() - older_than)
             )
-        return result.rowcount or 0
+        return rowcount(result)

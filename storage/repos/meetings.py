@@ -7,8 +7,9 @@ cancelled), so an outbox retry or a second replica doing the same thing changes 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,12 +24,13 @@ from handlers.meetings.ports import (
     Answer,
     Meeting,
     MeetingDraft,
+    MeetingStatus,
     Question,
     Series,
     SeriesDraft,
     StartRecord,
 )
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.meetings import (
     AgendaItemRow,
     MeetingRow,
@@ -54,7 +56,7 @@ def _meeting(row: MeetingRow) -> Meeting:
         duration_minutes=row.duration_minutes,
         ends_at=row.ends_at,
         open_minutes=row.open_minutes,
-        status=row.status,  # type: ignore[arg-type]
+        status=MeetingStatus(row.status),
         series_id=row.series_id,
         started_at=row.started_at,
         ended_at=row.ended_at,
@@ -82,7 +84,7 @@ class MeetingRepo:
         self.db = db
         self.clock = clock
 
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     # ---- meetings and series -----------------------------------------------------------------------
@@ -173,10 +175,10 @@ class MeetingRepo:
             row = await s.get(MeetingRow, meeting_id)
             return _meeting(row) if row else None
 
-    def _channel(self, platform: Platform, channel_id: str):  # type: ignore[no-untyped-def]
+    def _channel(self, platform: Platform, channel_id: str) -> ColumnElement[bool]:
         return and_(MeetingRow.platform == platform.value, MeetingRow.channel_id == channel_id)
 
-    def _in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Select[tuple[MeetingRow]]:
+    def _in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Select[MeetingRow]:
         return select(MeetingRow).where(
             self._channel(platform, channel_id), MeetingRow.status.in_(_LIVE),
             MeetingRow.starts_at <= now, MeetingRow.ends_at > now,
@@ -237,7 +239,7 @@ class MeetingRepo:
             result = await s.execute(
                 update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == current).values(**values)
             )
-            return (result.rowcount or 0) == 1
+            return rowcount(result) == 1
 
     async def mark_started(self, meeting_id: int, record: StartRecord) -> bool:
         return await self._change(

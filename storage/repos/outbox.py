@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
@@ -28,11 +29,24 @@ from handlers.core.clock import Clock
 from handlers.core.errors import StorageUnavailable
 from handlers.core.serialize import reply_from_dict, reply_to_dict, target_from_dict, target_to_dict
 from handlers.core.types import OutboxItem, Reply, Target
-from storage.bulk import insert_new
-from storage.db import Database
+from storage.bulk import insert_new, table_of
+from storage.db import Database, rowcount
 from storage.models.core import OutboxRow
 
-PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = "pending", "sending", "sent", "failed", "skipped", "cancelled"
+
+class OutboxStatus(StrEnum):
+    """An outbox row's state; the values are what the `outbox.status` column stores."""
+
+    PENDING = "pending"  # waiting for its due time
+    SENDING = "sending"  # claimed by a worker until its lease ends
+    SENT = "sent"
+    FAILED = "failed"  # gave up (permanent error, or out of attempts)
+    SKIPPED = "skipped"  # too late to be useful, or nothing to send any more
+    CANCELLED = "cancelled"
+
+
+PENDING, SENDING, SENT = OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT
+FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.CANCELLED
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
 
@@ -117,7 +131,7 @@ class _GroupCommit:
         owns. Optimistic (SQLite, where the transaction holds the write lock anyway): assume every row is
         still its worker's and raise _Recheck, rolling the transaction back, if an update matched fewer rows
         — the rare lease lost to another process — saving a statement (four thread hand-offs) per flush."""
-        table = OutboxRow.__table__
+        table = table_of(OutboxRow)
         if optimistic:
             counts = [1] * len(batch)
         else:
@@ -138,7 +152,7 @@ class _GroupCommit:
                 groups, seen = {}, set()
                 done = await session.execute(update(table).where(table.c.id == row_id, table.c.claimed_by == worker,
                                                                  table.c.status == SENDING).values(**values))
-                counts[i] = 1 if done.rowcount else 0  # type: ignore[attr-defined]
+                counts[i] = 1 if rowcount(done) else 0
                 continue
             seen.add(row_id)
             groups.setdefault(tuple(sorted(values)), []).append(
@@ -149,14 +163,14 @@ class _GroupCommit:
     async def _many(self, session: AsyncSession, groups: dict[tuple[str, ...], list[dict[str, Any]]], *,
                     optimistic: bool) -> None:
         """One executemany per set of columns, each row guarded by its worker (again, when pessimistic)."""
-        table = OutboxRow.__table__
+        table = table_of(OutboxRow)
         for columns, params in groups.items():
             stmt = (update(table)
                     .where(table.c.id == bindparam("o_id"), table.c.claimed_by == bindparam("o_worker"),
                            table.c.status == SENDING)
                     .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}))
             result = await session.execute(stmt, params)
-            if optimistic and result.rowcount != len(params):  # type: ignore[attr-defined]
+            if optimistic and rowcount(result) != len(params):
                 raise _Recheck
 
 
@@ -192,7 +206,7 @@ class OutboxRepo:
             for item in items
         ]
         async with self.db.session() as session:
-            return await insert_new(session, OutboxRow.__table__, rows, ["dedupe_key"])
+            return await insert_new(session, table_of(OutboxRow), rows, ["dedupe_key"])
 
     async def cancel(self, dedupe_prefix: str) -> int:
         if not dedupe_prefix:
@@ -204,7 +218,7 @@ class OutboxRepo:
                 .where(OutboxRow.status == PENDING, OutboxRow.dedupe_key.like(pattern, escape="\\"))
                 .values(status=CANCELLED, last_error="cancelled")
             )
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def claim(self, worker: str, limit: int = 100, lease: timedelta = timedelta(seconds=120)) -> list[Claimed]:
         now = self.clock.now()
@@ -215,7 +229,7 @@ class OutboxRepo:
         candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
         if self.db.is_postgres:
             candidates = candidates.with_for_update(skip_locked=True)
-        table = OutboxRow.__table__  # Core rows, not ORM objects: a claim of hundreds costs no identity map
+        table = table_of(OutboxRow)  # Core rows, not ORM objects: a claim of hundreds costs no identity map
         stmt = (
             update(table)
             .where(table.c.id.in_(candidates.scalar_subquery()))
@@ -275,7 +289,7 @@ class OutboxRepo:
                     .values(lease_until=self.clock.now() + lease)
                     .execution_options(synchronize_session=False)
                 )
-                renewed += result.rowcount or 0
+                renewed += rowcount(result)
         return renewed
 
     async def mark_sent(self, row_id: int, result: dict[str, Any] | None = None, *, worker: str | None = None) -> bool:
@@ -308,7 +322,7 @@ class OutboxRepo:
         stmt = update(OutboxRow).where(OutboxRow.id == row_id)
         async with self.db.session() as session:
             result = await session.execute(stmt.values(**values))
-        return (result.rowcount or 0) > 0
+        return rowcount(result) > 0
 
     # ---- for operators -----------------------------------------------------------------------------
     async def failed(self, limit: int = 50) -> list[FailedRow]:
@@ -336,7 +350,7 @@ class OutboxRepo:
             stmt = stmt.where(OutboxRow.id.in_(list(row_ids)))
         async with self.db.session() as session:
             result = await session.execute(stmt.values(status=PENDING, attempts=0, due_at=self.clock.now()))
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def purge(self, older_than: timedelta) -> int:
         """Delete sent/skipped/cancelled rows due more than `older_than` ago (failed rows stay for operators)."""
@@ -346,4 +360,4 @@ class OutboxRepo:
                 delete(OutboxRow).where(OutboxRow.status.in_((SENT, SKIPPED, CANCELLED)),
                                         OutboxRow.due_at < cutoff)  # (status, due_at) is indexed
             )
-        return result.rowcount or 0
+        return rowcount(result)

@@ -35,8 +35,8 @@ from handlers.pulse.model import (
     RoundStats,
     Schedule,
 )
-from storage.bulk import insert_new
-from storage.db import Database
+from storage.bulk import insert_new, table_of
+from storage.db import Database, rowcount
 from storage.models.core import Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -92,7 +92,7 @@ class PulseRepo:
         self.clock = clock
         self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
 
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     # ---- schedules ---------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ class PulseRepo:
                        PulseSchedule.next_occurrence == expected.strftime(_OCCURRENCE))
                 .values(next_occurrence=following.strftime(_OCCURRENCE))
             )
-            return (result.rowcount or 0) == 1
+            return rowcount(result) == 1
 
     # ---- rounds ------------------------------------------------------------------------------------
     async def create_round(self, key: str, place: Place, window_hours: int, *, schedule_id: int | None = None,
@@ -181,7 +181,7 @@ class PulseRepo:
         rows = [{"round_id": round_id, "platform": p.value, "user_id": u[:200], "answered": False}
                 for p, u in dict.fromkeys(people)]
         async with self.db.session() as s:
-            await insert_new(s, PulseParticipation.__table__, rows, ["round_id", "platform", "user_id"])
+            await insert_new(s, table_of(PulseParticipation), rows, ["round_id", "platform", "user_id"])
 
     async def finish_invitations(self, round_id: int, first_due: datetime | None, closes_at: datetime) -> Round:
         async with self.db.session() as s:
@@ -255,7 +255,7 @@ class PulseRepo:
                        PulseRound.closes_at <= now)
                 .values(sealed=True)
             )
-            if (claimed.rowcount or 0) != 1:
+            if rowcount(claimed) != 1:
                 return False
             answers = [dict(zip(DIMENSIONS, _scores(r), strict=True)) for r in (await s.execute(
                 select(*(getattr(PulseAnswer, d) for d in DIMENSIONS)).where(PulseAnswer.round_id == round_id)
@@ -345,8 +345,7 @@ class PulseRepo:
             round_id, platform, user_id = key
             rnd = rounds.get(round_id)
             state = answered.get((round_id, platform.value, user_id)) if rnd is not None else None
-            person = prefs.get((platform.value, user_id), Prefs()) if state is False else Prefs()
-            out[key] = (rnd, state, person)
+            out[key] = (rnd, state, prefs.get((platform.value, user_id), Prefs()) if state is False else Prefs())
         return out
 
     async def invitation(self, round_id: int, platform: Platform, user_id: str) -> bool | None:
@@ -358,7 +357,7 @@ class PulseRepo:
         async with self.db.session() as s:
             gone = await s.execute(delete(PulseParticipation).where(
                 *self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False)))
-            if gone.rowcount:
+            if rowcount(gone):
                 await s.execute(update(PulseRound).where(PulseRound.id == round_id, PulseRound.invited > 0,
                                                          PulseRound.sealed.is_(False))
                                 .values(invited=PulseRound.invited - 1))
@@ -379,7 +378,7 @@ class PulseRepo:
                 .where(*self._participant(round_id, platform, user_id), PulseParticipation.answered.is_(False))
                 .values(answered=True)
             )
-            if (flipped.rowcount or 0) != 1:
+            if rowcount(flipped) != 1:
                 exists = await s.scalar(select(PulseParticipation.answered).where(
                     *self._participant(round_id, platform, user_id)))
                 return Recorded(Outcome.ALREADY if exists is not None else Outcome.NOT_INVITED, current)
@@ -509,7 +508,7 @@ class PulseRepo:
         async with self.db.session() as s:
             result = await s.execute(delete(PulseJournalEntry).where(
                 PulseJournalEntry.platform == platform.value, PulseJournalEntry.user_id == user_id))
-            return result.rowcount or 0
+            return rowcount(result)
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
         """Delete a person's journal, their records of having been invited or having answered, and the pulse
@@ -541,8 +540,8 @@ class PulseRepo:
                     person.tz = person.reflect_queued = None
                 else:
                     await s.delete(person)
-        return ForgetReport(platform, user_id, journal.rowcount or 0, participation.rowcount or 0,
-                            messages.rowcount or 0, had_prefs)
+        return ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
+                            rowcount(messages), had_prefs)
 
     async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
         """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""

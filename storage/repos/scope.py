@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.clock import Clock
 from handlers.core.types import Place, Platform
 from handlers.scope.ports import (
+    COMMAND,
     COMMITMENT,
     PARKED,
     WATCH,
@@ -31,13 +32,16 @@ from handlers.scope.ports import (
     Decision,
     Item,
     ItemKind,
+    ItemStatus,
     Learning,
+    Outcome,
     Prompt,
+    Source,
 )
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
 
-OPEN = "open"
+OPEN = ItemStatus.OPEN
 TEXT_MAX = 300
 
 
@@ -52,14 +56,14 @@ def _cut(text: str | None, limit: int = TEXT_MAX) -> str:
 def _prompt(row: ScopePrompt) -> Prompt:
     place = Place(Platform(row.platform), row.channel_id, row.team_id, row.thread_id)
     return Prompt(
-        id=row.id, place=place, source=row.source, request=row.request, quote=row.quote,  # type: ignore[arg-type]
-        score=row.score, created_at=row.created_at, outcome=row.outcome,  # type: ignore[arg-type]
+        id=row.id, place=place, source=Source(row.source), request=row.request, quote=row.quote,
+        score=row.score, created_at=row.created_at, outcome=Outcome(row.outcome) if row.outcome else None,
         added=row.added, dropped=row.dropped, extension=row.extension, meeting_title=row.meeting_title, decided_at=row.decided_at,
     )
 
 
 def _item(row: Any) -> Item:
-    return Item(id=row.id, kind=row.kind, text=row.text, created_at=row.created_at, prompt_id=row.prompt_id,
+    return Item(id=row.id, kind=ItemKind(row.kind), text=row.text, created_at=row.created_at, prompt_id=row.prompt_id,
                 meeting_id=row.meeting_id, meeting_title=row.meeting_title)
 
 
@@ -69,7 +73,7 @@ class ScopeRepo:
         self.clock = clock
 
     @property
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
         return pg_insert if self.db.is_postgres else sqlite_insert
 
     @staticmethod
@@ -136,7 +140,7 @@ class ScopeRepo:
 
     async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
         async with self.db.session() as s:
-            row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=None, source="command",
+            row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=None, source=COMMAND,
                                                  score=None))
             s.add(row)
             await s.flush()
@@ -168,7 +172,7 @@ class ScopeRepo:
                 extension=_cut(decision.extension, 40) or None, meeting_title=_cut(decision.meeting_title) or None,
             ).execution_options(synchronize_session=False)
         )
-        if (claimed.rowcount or 0) == 0:
+        if rowcount(claimed) == 0:
             await s.refresh(row)
             return Decided("already", _prompt(row))
         added = _cut(decision.added) or row.quote
@@ -208,7 +212,7 @@ class ScopeRepo:
         result = await s.execute(
             update(ScopeItem).where(ScopeItem.id == item_id, *self._channel(ScopeItem, place),
                                     ScopeItem.kind == COMMITMENT, ScopeItem.status == OPEN)
-            .values(status="dropped", closed_at=now)
+            .values(status=ItemStatus.DROPPED, closed_at=now)
             .returning(ScopeItem.id, ScopeItem.kind, ScopeItem.text, ScopeItem.created_at, ScopeItem.prompt_id,
                        ScopeItem.meeting_id, ScopeItem.meeting_title)
             .execution_options(synchronize_session=False)
@@ -275,6 +279,8 @@ class ScopeRepo:
         by: dict[str, int] = {}
         false_alarms = 0
         for outcome, false_alarm, n in decided:
+            if outcome is None:  # excluded by the query; keeps the type honest
+                continue
             by[outcome] = by.get(outcome, 0) + n
             if false_alarm:
                 false_alarms += n
@@ -294,4 +300,4 @@ class ScopeRepo:
         async with self.db.session() as s:
             prompts = await s.execute(delete(ScopePrompt).where(ScopePrompt.created_at < cutoff))
             items = await s.execute(delete(ScopeItem).where(ScopeItem.status != OPEN, ScopeItem.closed_at < cutoff))
-        return (prompts.rowcount or 0) + (items.rowcount or 0)
+        return rowcount(prompts) + rowcount(items)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from handlers.core.clock import Clock
 from handlers.core.types import Place, Platform
 from handlers.timebox.ports import RUNNING, Timebox, TimeboxDraft, TimeboxStatus, active_key
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.timebox import TimeboxRow
 
 
@@ -28,7 +28,7 @@ def _box(row: TimeboxRow) -> Timebox:
         planned_seconds=row.planned_seconds,
         ends_at=row.ends_at,
         generation=row.generation,
-        status=row.status,  # type: ignore[arg-type]
+        status=TimeboxStatus(row.status),
         finished_at=row.finished_at,
         meeting_id=row.meeting_id,
     )
@@ -88,7 +88,7 @@ class TimeboxRepo:
                 .where(TimeboxRow.id == timebox_id, TimeboxRow.status == RUNNING, TimeboxRow.generation == generation)
                 .values(ends_at=ends_at, generation=generation + 1)
             )
-            if (result.rowcount or 0) != 1:
+            if rowcount(result) != 1:
                 return None
             row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
             return _box(row) if row else None
@@ -99,7 +99,7 @@ class TimeboxRepo:
                 update(TimeboxRow).where(TimeboxRow.id == timebox_id, TimeboxRow.status == RUNNING)
                 .values(status=status, finished_at=at, active_key=None)
             )
-            if (result.rowcount or 0) != 1:
+            if rowcount(result) != 1:
                 return None
             row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
             return _box(row) if row else None

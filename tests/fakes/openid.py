@@ -40,7 +40,7 @@ class FakeOpenId:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def metadata_url(self) -> str:

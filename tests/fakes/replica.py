@@ -39,5 +39,5 @@ def build_registry() -> Registry:
 
 
 if __name__ == "__main__":
-    bot.runtime.build_registry = build_registry  # type: ignore[attr-defined]
+    bot.runtime.build_registry = build_registry
     raise SystemExit(main(sys.argv[1:]))

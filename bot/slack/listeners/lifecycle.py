@@ -34,7 +34,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if not team_id or not await deps.first_time(f"slack:event:{payloads.s(body.get('event_id'))}"):
             return
         try:
-            report = await deps.store.lifecycle.remove_workspace(Platform.SLACK, team_id)  # type: ignore[attr-defined]
+            report = await deps.store.lifecycle.remove_workspace(Platform.SLACK, team_id)
         except StorageUnavailable:
             log.warning("%s for workspace %s: the database is unavailable, nothing was removed", why, team_id)
             return

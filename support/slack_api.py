@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -27,7 +27,9 @@ BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T1"
 
-Fault = Callable[[str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+#: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
+FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
+Fault = Callable[[str, dict[str, Any]], FaultAnswer]
 
 
 @dataclass(slots=True)
@@ -84,7 +86,7 @@ class FakeSlackApi:
         return self.responses
 
     # ---- server ------------------------------------------------------------------------------------
-    async def start(self) -> FakeSlackApi:
+    async def start(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
@@ -195,15 +197,15 @@ class FakeSlackApi:
                     "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "conversations.info":
             channel_id = str(params.get("channel"))
-            channel = self.channels.get(channel_id)
-            if channel is None:
+            info = self.channels.get(channel_id)
+            if info is None:
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "channel": {"id": channel_id, "creator": channel["creator"], "name": channel_id.lower()}}
+            return {"ok": True, "channel": {"id": channel_id, "creator": info["creator"], "name": channel_id.lower()}}
         if method == "conversations.members":
-            channel = self.channels.get(str(params.get("channel")))
-            if channel is None:
+            info = self.channels.get(str(params.get("channel")))
+            if info is None:
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "members": channel["members"], "response_metadata": {"next_cursor": ""}}
+            return {"ok": True, "members": info["members"], "response_metadata": {"next_cursor": ""}}
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}

@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakes import bf_connector
+from support import bf_connector
 
 _ids = itertools.count(1)
 

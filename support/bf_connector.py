@@ -11,7 +11,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -22,7 +22,9 @@ TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:team-general@thread.tacv2"
 
-Fault = Callable[[str, str, dict[str, Any]], "tuple[int, dict[str, Any], dict[str, str]] | None"]
+#: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
+FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
+Fault = Callable[[str, str, dict[str, Any]], FaultAnswer]
 
 
 @dataclass(slots=True)
@@ -40,6 +42,13 @@ class Sent:
             if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
                 return attachment.get("content")
         return None
+
+    @property
+    def adaptive_card(self) -> dict[str, Any]:
+        """The Adaptive Card, for tests that expect one (fails clearly when the activity has none)."""
+        card = self.card
+        assert card is not None, f"no Adaptive Card in {self.activity!r}"
+        return card
 
     @property
     def text(self) -> str:
@@ -79,7 +88,7 @@ class FakeConnector:
                 await asyncio.sleep(0.005)
         return [s for s in self.sent if kind is None or s.kind == kind]
 
-    async def start(self) -> FakeConnector:
+    async def start(self) -> Self:
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conv}/activities", self._send)

@@ -1,0 +1,1 @@
+"""The web pages `steadybot serve` itself serves: the team report behind a signed, expiring link."""

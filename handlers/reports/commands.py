@@ -1,0 +1,54 @@
+"""`/steadybot report` and the report buttons."""
+
+from __future__ import annotations
+
+from handlers.core.errors import UserError
+from handlers.core.services import Services
+from handlers.core.types import Button, Command, Interaction, Place, Reply, Visibility
+from handlers.pulse.common import person_tz
+from handlers.reports.build import build_report
+from handlers.reports.links import LinkTarget, make_link, read_button
+from handlers.reports.render import report_text
+
+OPEN_PAGE = "report.page"  # the URL button (Slack still sends its press: acknowledged, nothing to do)
+LINK_BUTTON = "report.link"  # "send me a link" (digest, App Home): mints a fresh private link
+
+
+def link_reply(svc: Services, target: LinkTarget) -> Reply:
+    url = make_link(svc, target)
+    team = f"#{target.channel_name}" if target.channel_name else "this channel"
+    return Reply(
+        text=f"Your private link to the report page for {team}, with charts. It works for 15 minutes and only for "
+             "this channel; please don't forward it.",
+        buttons=(Button(OPEN_PAGE, "Open the report page", url=url, style="primary"),),
+        visibility=Visibility.PRIVATE,
+        notify_text="Your private link to the team report",
+    )
+
+
+async def report_command(cmd: Command, rest: str, svc: Services) -> list[Reply]:
+    if cmd.where.is_direct:
+        raise UserError("A report belongs to a team channel — run it there, not in a direct message.",
+                        "/steadybot report")
+    if rest.strip():
+        raise UserError("`/steadybot report` takes nothing after it: it covers this channel's last 12 weeks.",
+                        "/steadybot report")
+    place: Place = cmd.where.without_thread()
+    tz = await person_tz(svc, cmd.who)
+    report = await build_report(svc, place, tz)
+    target = LinkTarget(place.platform, place.channel_id, place.team_id, report.channel_name, str(tz.key))
+    return [Reply(report_text(report), visibility=Visibility.PERSON), link_reply(svc, target)]
+
+
+async def press_page(_: Interaction, __: Services) -> None:
+    return None
+
+
+async def press_link(interaction: Interaction, svc: Services) -> Reply:
+    target = read_button(svc, interaction.value)
+    if (target is None or target.platform != interaction.who.platform
+            or (target.team_id and interaction.where.team_id and target.team_id != interaction.where.team_id)):
+        raise UserError("That button doesn't work any more. Run `/steadybot report` in the team's channel.")
+    tz = await person_tz(svc, interaction.who)
+    return link_reply(svc, LinkTarget(target.platform, target.channel_id, target.team_id, target.channel_name,
+                                      str(tz.key)))

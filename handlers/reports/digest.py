@@ -1,0 +1,105 @@
+"""The weekly digest (opt-in per channel): `/steadybot settings digest on` → every Monday at 09:00 in their
+own time, the person who switched it on (the channel's owner or an admin: only they may change settings)
+gets a DM with the report's headline numbers and a button that sends them a fresh private link.
+
+No table of its own: the switch lives in the channel settings' `extra` ("digest", "digest_to",
+"digest_tz"), and each Monday's DM is an outbox row (kind `reports.digest`) whose preparer checks the
+switch at send time, builds the digest from the report of that moment, and queues the next Monday. The
+dedupe key per channel and Monday keeps replicas and repeated switching from doubling a DM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from handlers.core.errors import UserError
+from handlers.core.registry import Pending
+from handlers.core.services import Services
+from handlers.core.timeparse import localize, zone
+from handlers.core.types import (
+    Button,
+    Command,
+    OutboxItem,
+    Person,
+    Place,
+    Platform,
+    Reply,
+    Target,
+    Visibility,
+)
+from handlers.reports.build import build_report
+from handlers.reports.commands import LINK_BUTTON
+from handlers.reports.links import LinkTarget, button_value
+from handlers.reports.render import headlines
+
+KIND = "reports.digest"
+SEND_AT = time(9, 0)
+_ON = {"on", "yes", "true", "enable", "enabled", "1"}
+_OFF = {"off", "no", "false", "disable", "disabled", "0"}
+
+
+def next_monday(now: datetime, tz_name: str) -> datetime:
+    tz = zone(tz_name)
+    local = now.astimezone(tz)
+    day = local.date() + timedelta(days=(7 - local.weekday()) % 7)
+    moment = localize(datetime.combine(day, SEND_AT), tz)
+    if moment <= now:
+        moment = localize(datetime.combine(day + timedelta(days=7), SEND_AT), tz)
+    return moment
+
+
+def _item(place: Place, to: str, tz_name: str, due: datetime) -> OutboxItem:
+    target = Target.user(Person(place.platform, to), place.team_id)
+    data = {"platform": place.platform.value, "channel": place.channel_id, "team": place.team_id,
+            "name": place.name, "to": to, "tz": tz_name}
+    return OutboxItem(target, due, KIND, data=data,
+                      dedupe_key=f"reports:digest:{place.platform}:{place.channel_id}:{due.date().isoformat()}")
+
+
+async def set_digest(cmd: Command, value: str, svc: Services) -> Reply:
+    """`/steadybot settings digest on|off` (the caller has checked that the person may change settings)."""
+    word = value.strip().lower()
+    if word not in _ON | _OFF:
+        raise UserError("The digest is `on` or `off`.", "/steadybot settings digest on")
+    place = cmd.where.without_thread()
+    current = await svc.store.settings.get(place)
+    extra = dict(current.extra)
+    if word in _OFF:
+        extra["digest"] = False
+        await svc.store.settings.put(place, current.with_changes(extra=extra), cmd.who)
+        await svc.outbox.cancel(f"reports:digest:{place.platform}:{place.channel_id}:")
+        return Reply("**Saved.** The weekly digest for this channel is off.")
+    from handlers.pulse.common import person_tz
+
+    tz = await person_tz(svc, cmd.who)
+    extra.update({"digest": True, "digest_to": cmd.who.id, "digest_tz": str(tz.key)})
+    await svc.store.settings.put(place, current.with_changes(extra=extra), cmd.who)
+    due = next_monday(svc.clock.now(), str(tz.key))
+    await svc.outbox.enqueue([_item(place, cmd.who.id, str(tz.key), due)])
+    local = due.astimezone(tz)
+    return Reply(f"**Saved.** Every Monday at 09:00 your time, you'll get a DM with this channel's headline numbers "
+                 f"and a private link to the report. The first one comes on {local:%a} {local.day} {local:%b}. "
+                 "Switch it off with `/steadybot settings digest off`.")
+
+
+async def prepare_digest(pending: Pending, svc: Services) -> Reply | None:
+    data = pending.data
+    try:
+        place = Place(Platform(str(data["platform"])), str(data["channel"]), str(data.get("team", "")), None, False,
+                      str(data.get("name", "")))
+        to, tz_name = str(data["to"]), str(data.get("tz", "UTC"))
+    except (KeyError, ValueError):
+        return None
+    settings = await svc.store.settings.get(place)
+    if not settings.extra.get("digest") or settings.extra.get("digest_to") != to:
+        return None  # switched off (or handed to someone else) since this row was queued
+    await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(svc.clock.now(), tz_name))])
+    report = await build_report(svc, place, zone(tz_name), channel_name=place.name)
+    target = LinkTarget(place.platform, place.channel_id, place.team_id, report.channel_name, tz_name)
+    return Reply(
+        text=f"**Your weekly digest for {report.team}** — the last 12 weeks (anonymous team figures only).",
+        facts=headlines(report),
+        buttons=(Button(LINK_BUTTON, "Send me the report link", button_value(svc, target), "primary"),),
+        visibility=Visibility.PRIVATE,
+        notify_text=f"Weekly digest for {report.team}",
+    )

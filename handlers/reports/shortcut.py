@@ -1,0 +1,48 @@
+"""“What do we drop?” on any message: a Slack message shortcut (callback id `tradeoff_message`) or a Teams
+message extension action (command id `tradeoff`) opens the trade-off prompt in that message's thread,
+quoting it, exactly as if the scope-creep watch had fired: the same one-prompt-per-thread claim, the same
+prompt (with "Not scope creep"), the same buttons and decisions. A person asked for it, so neither the
+detector nor the channel's watch switch has a say; the detector only picks the quote when it finds one.
+
+Adapters call it as the core action `tradeoff.message`: `Interaction.value` is the message text, `where`
+the channel with `thread_id` set to the thread's root (the message itself when it is not in a thread).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.core.errors import UserError
+from handlers.core.services import Services
+from handlers.core.text import clean
+from handlers.core.types import Interaction, Reply
+from handlers.scope.cards import prompt_reply
+from handlers.scope.detector import detect
+from handlers.scope.meeting import meeting_now
+from handlers.scope.store import scope_store
+from handlers.scope.watch import MOST_EAGER, REQUEST_MAX
+
+log = logging.getLogger("steadybot.scope")
+
+ACTION = "tradeoff.message"
+QUOTE_MAX = 200
+
+
+async def prompt_on_message(interaction: Interaction, svc: Services) -> Reply:
+    place = interaction.where
+    if place.is_direct:
+        raise UserError("“What do we drop?” works on messages in a team channel, not in a direct chat.")
+    text = clean(interaction.value, REQUEST_MAX)
+    if not text.strip():
+        raise UserError("That message has no text I can weigh. Try `/tradeoff <the request>` instead.",
+                        "/tradeoff add a CSV export")
+    root = place.thread_id
+    if not root:
+        raise UserError("I couldn't tell which message that was. Please try again from the message's menu.")
+    detection = detect(text, sensitivity=MOST_EAGER)
+    quote = detection.quote if detection.is_scope_creep and detection.quote else text[:QUOTE_MAX]
+    prompt = await scope_store(svc).claim_thread(place.without_thread(), root[:300], text, quote, detection.score)
+    if prompt is None:
+        raise UserError("This thread already has a “what do we drop?” prompt — it's further up in the thread.")
+    log.info("scope prompt %s opened on request in %s", prompt.id, place.key)
+    return prompt_reply(prompt, await meeting_now(svc, place))

@@ -1,0 +1,112 @@
+"""`/steadybot report` in chat (Slack and Teams): the team's last 12 weeks, privacy rules, observations."""
+
+from __future__ import annotations
+
+import json
+
+from tests.harness import Harness, running
+from tests.reports_helpers import seed_history
+from tests.test_pulse_support import slack_team, text_of
+
+
+async def test_report_in_slack_shows_pulse_meetings_decisions_and_observations(db_url: str) -> None:
+    async with running(db_url) as bot:
+        slack_team(bot, {f"U{i}": "UTC" for i in range(1, 8)})
+        await seed_history(bot)
+        before = len(bot.slack.responses)
+        response = await bot.slash("/steadybot", "report", user="U2")
+        assert response.status == 200
+        replies = await bot.slack.wait_for_responses(before + 2)
+        report, link = text_of(replies[before]), replies[before + 1]
+        assert "Team health for #team — the last 12 weeks" in report
+        assert "7 rounds shown" in report  # 8 rounds, one below the threshold does not exist here
+        assert "*Energy* — " in report and "trend" in report
+        assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in report
+        assert "*Meetings* — 56 held, 47.3 h · 57% with an agenda" in report
+        assert "*Scope creep* — 2 dropped · 2 deadline moved · 2 parked · 3 not scope creep" in report
+        assert "What goes together" in report and "followed" in report
+        assert "SECRET" not in report and "comment" not in report
+        assert link["response_type"] == "ephemeral" and report.count("\n") > 5
+        url = next(e["url"] for b in link["blocks"] if b["type"] == "actions" for e in b["elements"])
+        assert "/reports/" in url
+        from tests.cards import assert_valid_blocks
+
+        assert_valid_blocks(replies[before]["blocks"])
+        assert_valid_blocks(link["blocks"])
+
+
+async def test_report_before_any_round_is_friendly(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC"})
+    before = len(bot.slack.responses)
+    await bot.slash("/steadybot", "report")
+    replies = await bot.slack.wait_for_responses(before + 2)
+    text = text_of(replies[before])
+    assert "no pulse round of the last 12 weeks had at least 5 answers" in text
+    assert "no meetings recorded here" in text
+
+
+async def test_report_refuses_direct_messages_and_extra_words(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC"})
+    text = text_of(await bot.slash_reply("/steadybot", "report everything"))
+    assert "takes nothing after it" in text
+
+
+async def test_report_typed_in_teams_sends_the_link_to_the_1to1_chat(sqlite_url: str) -> None:
+    async with running(sqlite_url) as bot:
+        await bot.teams(bot.activity("steadybot report", conversation_type="channel", mention=True))
+        await bot.settle()
+        sent = bot.connector.sent
+        report = next(s for s in sent if "Team health for" in json.dumps(s.activity))
+        link = next(s for s in sent if "Action.OpenUrl" in json.dumps(s.activity))
+        assert "1on1" in link.conversation_id or link.conversation_id != report.conversation_id
+        assert "/reports/" in json.dumps(link.activity)
+        from tests.cards import assert_valid_card
+
+        assert link.card is not None and report.card is not None
+        assert_valid_card(link.card)
+        assert_valid_card(report.card)
+
+
+def test_public_url_setting() -> None:
+    import pytest
+
+    from bot.config import Settings
+
+    assert Settings.from_env({"STEADYBOT_PUBLIC_URL": "https://bot.example.com/"}).core().public_url == \
+        "https://bot.example.com"
+    assert Settings.from_env({"PORT": "8080", "HOST": "0.0.0.0"}).core().public_url == "http://127.0.0.1:8080"
+    with pytest.raises(ValueError, match="STEADYBOT_PUBLIC_URL"):
+        Settings.from_env({"STEADYBOT_PUBLIC_URL": "javascript:alert(1)"})
+
+
+async def test_chat_report_privacy_hidden_open_and_small_rounds(db_url: str) -> None:
+    from datetime import timedelta
+
+    from handlers.reports.model import people
+    from tests.reports_helpers import CHANNEL, PEOPLE, scores
+
+    assert [people(n) for n in (0, 1, 2, 3, 7)] == ["0", "fewer than 3", "fewer than 3", "3", "7"]
+    async with running(db_url) as bot:
+        slack_team(bot, {u: "UTC" for u in PEOPLE})
+        await seed_history(bot, weeks=4, below_k_week=3)  # the newest closed round has 2 answers: below k
+        # an open round with enough answers: not sealed, so it does not exist for the report either
+        store = bot.runtime.store.pulse
+        rnd = await store.create_round("open", CHANNEL, 72)
+        await store.add_invitations(rnd.id, [(CHANNEL.platform, p) for p in PEOPLE])
+        await store.finish_invitations(rnd.id, bot.clock.now(), bot.clock.now() + timedelta(days=3))
+        from handlers.pulse.model import Answer
+
+        for person, score in zip(PEOPLE, scores(5, 5, 5, 6), strict=False):
+            await store.record(rnd.id, CHANNEL.platform, person, Answer(score, "SECRET-OPEN"), bot.clock.now().date())
+        before = len(bot.slack.responses)
+        await bot.slash("/steadybot", "report", user="U2")
+        replies = await bot.slack.wait_for_responses(before + 2)
+        text = text_of(replies[before])
+        assert "3 rounds shown" in text
+        assert "SECRET" not in text and "comment" not in text  # no comments in chat at all
+        assert "1.0" not in text and "5.0" not in text  # neither the hidden round's nor the open round's means
+        assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in text
+        assert "Observations need at least 4 shown rounds; there are 3 so far." in text
+        for line in text.splitlines():
+            for word in ("1 of", "2 of"):
+                assert f" {word} " not in f" {line} ", line
