@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from bot.config import Settings
-from bot.logs import setup_logging
+from bot.logs import json_error_line, setup_logging
 from bot.secret import SecretError
 
 log = logging.getLogger("steadybot")
@@ -44,9 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except ValueError as exc:
-        print(f"steadybot: {exc}", file=sys.stderr)
+        if os.environ.get("STEADYBOT_LOG_FORMAT", "").strip().lower() == "json":
+            print(json_error_line(f"steadybot: {exc}"), file=sys.stderr)
+        else:
+            print(f"steadybot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets())
+    setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings.secrets(),
+                  fmt=settings.log_format if args.command != "demo" else "text")
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:

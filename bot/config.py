@@ -51,13 +51,26 @@ class Settings:
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
     teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
+    # Operations (docs/operations.md).
+    metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
+    log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
+    graph_url: str = ""  # STEADYBOT_GRAPH_URL: Microsoft Graph base (default https://graph.microsoft.com/v1.0/)
+    graph_login_url: str = ""  # STEADYBOT_GRAPH_LOGIN_URL: identity platform base for Graph tokens (bot/teams/graph.py)
+    graph_owners: bool = True  # STEADYBOT_GRAPH_OWNERS=0: never ask Graph for team owners (admins only)
+    slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
+    slack_client_secret: str = ""
     # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
     outbox_retention_days: float = 30.0
     history_retention_days: float = 180.0
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces through OAuth v2 (bot/slack/oauth.py): a client id and secret and no bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     @property
     def teams_enabled(self) -> bool:
@@ -70,7 +83,8 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                                 self.teams_app_password, self.secret) if s and len(s) >= 6)
+                                 self.teams_app_password, self.secret, self.metrics_token,
+                                 self.slack_client_secret) if s and len(s) >= 6)
 
     def core(self) -> CoreSettings:
         return CoreSettings(default_tz=self.default_tz, admins=self.admins, public_url=self.base_url)
@@ -130,7 +144,25 @@ class Settings:
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
+            metrics_token=get("STEADYBOT_METRICS_TOKEN"),
+            log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
+            graph_url=_slash(get("STEADYBOT_GRAPH_URL")),
+            graph_login_url=_slash(get("STEADYBOT_GRAPH_LOGIN_URL")),
+            graph_owners=get("STEADYBOT_GRAPH_OWNERS", "1").lower() not in {"0", "false", "no", "off"},
+            slack_client_id=get("SLACK_CLIENT_ID"),
+            slack_client_secret=get("SLACK_CLIENT_SECRET"),
             outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
             # at least 13 weeks: reports look back 12 weeks
             history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),
         )
+
+
+def _log_format(text: str) -> str:
+    value = (text or "text").lower()
+    if value not in {"text", "json"}:
+        raise ValueError(f"STEADYBOT_LOG_FORMAT must be text or json, not {text!r}")
+    return value
+
+
+def _slash(url: str) -> str:
+    return url if not url or url.endswith("/") else url + "/"

@@ -24,3 +24,9 @@ class Directories:
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)
         return await directory.owner_ids(place) if directory else set()
+
+    async def owner_note(self, place: Place) -> str | None:
+        """Why the place's owners could not be read (Teams without Graph consent), for a refusal; or None."""
+        directory = self._by_platform.get(place.platform)
+        note = getattr(directory, "owner_note", None)
+        return await note(place) if note is not None else None

@@ -1,12 +1,25 @@
-"""Logging: one line per record, secrets scrubbed from every line whatever the logger."""
+"""Logging: one line per record, secrets scrubbed from every line whatever the logger.
+
+`STEADYBOT_LOG_FORMAT=json` writes one JSON object a line (python-json-logger): `time`, `level`, `logger`,
+`message`, and `request_id` while a platform request (or the work it started) is being handled. Every
+logger — steadybot's and the SDKs' (slack_sdk, slack_bolt, botbuilder, aiohttp, apscheduler, alembic) —
+propagates to the one root handler set up here, so nothing is printed in another format; Python warnings
+and uncaught exceptions go through it too.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable
-from typing import TextIO
+from types import TracebackType
+from typing import Any, TextIO
+
+from pythonjsonlogger.json import JsonFormatter
 
 _TOKENISH = re.compile(r"\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
@@ -37,17 +50,92 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: The id of the platform request being handled (set by bot/metrics.py per request; copied into the tasks
+#: the request starts, so the work after an ack logs it too).
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("steadybot_request_id", default=None)
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RequestIds(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = REQUEST_ID.get()
+        if request_id is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        return True
+
+
+class JsonLines(JsonFormatter):
+    """One JSON object a line. The redaction filter has already scrubbed the message and the traceback
+    text (`exc_text`); python-json-logger would format the traceback again from `exc_info`, unscrubbed, so
+    the scrubbed text is used instead. The finished line is scrubbed once more: extra fields an SDK passes
+    along are not covered by the filter."""
+
+    def __init__(self, redactor: RedactSecrets) -> None:
+        super().__init__("{asctime}{levelname}{name}{message}", style="{",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                         json_ensure_ascii=False)
+        self.redactor = redactor
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info
+        if saved and not record.exc_text:
+            record.exc_text = self.redactor.scrub(logging.Formatter().formatException(saved))
+        record.exc_info = None  # the scrubbed exc_text goes out as "exc_info"
+        try:
+            return self.redactor.scrub(super().format(record))
+        finally:
+            record.exc_info = saved
+
+
+def formatter(fmt: str, redactor: RedactSecrets) -> logging.Formatter:
+    return JsonLines(redactor) if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    logging.getLogger("steadybot").critical("uncaught %s", kind.__name__, exc_info=(kind, exc, tb))
+
+
+def _log_uncaught_thread(args: Any) -> None:
+    if args.exc_type is SystemExit:
+        return
+    logging.getLogger("steadybot").critical("uncaught %s in thread %s", args.exc_type.__name__,
+                                            getattr(args.thread, "name", "?"),
+                                            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
+def json_error_line(message: str) -> str:
+    """A start-up error before logging is set up (bad settings), as one JSON line."""
+    from datetime import UTC, datetime
+
+    return json.dumps({"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "ERROR",
+                       "logger": "steadybot", "message": message}, ensure_ascii=False)
+
+
 class _SteadybotHandler(logging.StreamHandler[TextIO]):
     """Ours: replaced, not stacked, when logging is set up again (tests, the demo)."""
 
     _steadybot = True  # what tests look for when they remove it
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None) -> RedactSecrets:
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None,
+                  fmt: str = "text") -> RedactSecrets:
     redactor = RedactSecrets(secrets)
     handler = _SteadybotHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(fmt, redactor))
     handler.addFilter(redactor)
+    handler.addFilter(RequestIds())
+    if fmt == "json":  # nothing reaches the stream in another format
+        logging.captureWarnings(True)
+        sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_thread
     root = logging.getLogger()
     for old in list(root.handlers):
         if isinstance(old, _SteadybotHandler):

@@ -12,6 +12,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.directory import Directories
+from bot.metrics import Metrics
 from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
@@ -53,6 +54,7 @@ class Runtime:
     session: aiohttp.ClientSession | None = None
     slack: SlackAdapter | None = None
     teams: TeamsAdapter | None = None
+    metrics: Metrics | None = None  # GET /metrics (bot/metrics.py): one registry per runtime
 
     async def close(self) -> None:
         self.scheduler.shutdown()
@@ -117,12 +119,15 @@ async def build_runtime(
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
                       senders, limiter, secret)
+    runtime.metrics = Metrics(db, clock)
+    worker.on_outcome = runtime.metrics.outbox_outcome
+    limiter.on_block = runtime.metrics.platform_429
     if settings.slack_enabled:
         from bot.slack.adapter import SlackAdapter
 
         runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace)
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
         from bot.slack.listeners.home import REFRESH_SECONDS

@@ -1,5 +1,5 @@
-"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, and the report
-page GET /reports/<token> (bot/web)."""
+"""One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, GET /metrics,
+and the report page GET /reports/<token> (bot/web)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot import metrics as metrics_mod
 from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
 
@@ -58,7 +59,23 @@ def build_app(runtime: Runtime) -> web.Application:
     app[RUNTIME_KEY] = runtime
     warned = {"teams": False}
 
+    async def measured(platform: str, kind: str, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
+        """Ack latency per platform and request kind (closed sets); the request id for the logs."""
+        if runtime.metrics is None:
+            return await answer
+        scope = runtime.metrics.begin(platform, kind)
+        response = await answer
+        runtime.metrics.answered(scope, response.status)
+        if scope.kind == "invoke":  # a Teams invoke's turn runs inside its request
+            metrics_mod.turn_finished()
+        return response
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
+        kind = metrics_mod.slack_kind(await request.read(), request.content_type) \
+            if request.content_length is not None and request.content_length <= MAX_BODY else "other"
+        return await measured("slack", kind, _slack_events(request))
+
+    async def _slack_events(request: web.Request) -> web.StreamResponse:
         if runtime.slack is None:
             return web.json_response({"error": "Slack is not configured on this server"}, status=404)
         if not await _slack_signed(request, runtime.settings.slack_signing_secret):
@@ -66,6 +83,9 @@ def build_app(runtime: Runtime) -> web.Application:
         return await runtime.slack.handle(request)
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:
+        return await measured("teams", "other", _teams_messages(request))
+
+    async def _teams_messages(request: web.Request) -> web.StreamResponse:
         if runtime.teams is None:
             if not warned["teams"]:
                 log.warning("Refusing Teams traffic on /api/messages: MICROSOFT_APP_ID is not set, so activities "
@@ -80,12 +100,34 @@ def build_app(runtime: Runtime) -> web.Application:
             return web.json_response({"status": "ok"})
         return web.json_response({"status": "database unavailable"}, status=503)
 
+    async def slack_oauth(request: web.Request) -> web.StreamResponse:
+        """Slack OAuth v2 (many workspaces): the install link and Slack's redirect back (bot/slack/oauth.py)."""
+        if runtime.slack is None:
+            return web.json_response({"error": "Slack is not configured on this server"}, status=404)
+        return await runtime.slack.handle_oauth(request)
+
+    async def metrics(request: web.Request) -> web.StreamResponse:
+        if runtime.metrics is None:
+            return web.json_response({"error": "metrics are off"}, status=404)
+        if not metrics_mod.allowed(runtime.settings.metrics_token, request.headers.get("Authorization", ""),
+                                   request.remote):
+            if runtime.settings.metrics_token:
+                return web.Response(status=401, text="bearer token required",
+                                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return web.Response(status=403, text="metrics answer loopback clients only "
+                                "(set STEADYBOT_METRICS_TOKEN to scrape from elsewhere)")
+        body = await runtime.metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": runtime.metrics.content_type})
+
     async def index(_: web.Request) -> web.StreamResponse:
         return web.Response(text="steadybot is running. Slack: POST /slack/events · Teams: POST /api/messages\n")
 
     app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/slack/install", slack_oauth)
+    app.router.add_get("/slack/oauth_redirect", slack_oauth)
     app.router.add_get("/", index)
     register_report_page(app, runtime)
     return app

@@ -129,6 +129,11 @@ class Database:
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
+    @property
+    def is_down(self) -> bool:
+        """The circuit breaker is open (bot/metrics.py reports it)."""
+        return self._down_since is not None
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed on success, rolled back on error. DB outages → StorageUnavailable."""

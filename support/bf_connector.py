@@ -21,6 +21,7 @@ BOT_ID = "28:steadybot-app"
 TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:team-general@thread.tacv2"
+TEAM_GROUP_ID = "0d7d0b4c-2f5e-4b8e-9c1a-6f1e2d3c4b5a"  # the team's Azure AD group id (Microsoft Graph's team id)
 
 #: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
 FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
@@ -69,6 +70,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    team_requests: list[str] = field(default_factory=list)
     latency: float = 0.0  # seconds between recording what was sent and answering (sends stay in flight)
     _server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -97,6 +99,7 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{conv}/members", self._members)
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
+        app.router.add_get("/v3/teams/{team}", self._team)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -142,6 +145,14 @@ class FakeConnector:
         member = (body.get("members") or [{}])[0].get("id", "unknown")
         return web.json_response({"id": f"a:1on1-{member}", "activityId": f"activity-{next(self._ids)}",
                                   "serviceUrl": self.url})
+
+    async def _team(self, request: web.Request) -> web.Response:
+        """Team details (TeamsInfo.get_team_details): the team's Azure AD group id among them."""
+        team = unquote(request.match_info["team"])
+        self.team_requests.append(team)
+        if team != TEAM_ID:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"id": TEAM_ID, "name": "Team", "aadGroupId": TEAM_GROUP_ID})
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         return web.json_response({"members": self.members, "continuationToken": None})

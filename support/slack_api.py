@@ -3,6 +3,11 @@ mock Web API server: it records every call, answers like Slack does, and can inj
 
 Also serves `response_url`s: POST {url}response/<id> records what `respond()` sent.
 
+OAuth v2 (many workspaces): `add_install_code` makes `oauth.v2.access` exchange a code (with the app's
+client id and secret in HTTP Basic auth, as slack_sdk sends them) for a workspace's bot token, in the shape
+of https://api.slack.com/methods/oauth.v2.access (workspace and org-wide installs); each issued token then
+answers `auth.test` with its own workspace and bot, and `revoke` makes it `token_revoked` everywhere.
+
 It remembers the messages posted with chat.postMessage, so conversations.history / conversations.replies
 answer truthfully (with message metadata when `include_all_metadata` is set). A fault may answer with
 status 0 to drop the connection without an answer (a network failure after the request arrived).
@@ -49,6 +54,11 @@ class FakeSlackApi:
     faults: list[Fault] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
     latency: float = 0.0  # seconds between doing what a call asks and answering (requests stay in flight)
+    client_id: str = ""  # OAuth: the app's client id and secret oauth.v2.access expects
+    client_secret: str = ""
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # OAuth code -> oauth.v2.access answer
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # issued bot token -> its workspace
+    revoked: set[str] = field(default_factory=set)
     _server: TestServer | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -68,6 +78,32 @@ class FakeSlackApi:
 
     def add_channel(self, channel_id: str, creator: str, members: list[str]) -> None:
         self.channels[channel_id] = {"creator": creator, "members": list(members)}
+
+    def add_install_code(self, code: str, team_id: str | None, *, enterprise_id: str | None = None,
+                         installer: str = "UINSTALLER", bot_user: str = BOT_USER, bot_id: str = BOT_ID) -> str:
+        """A code Slack's consent screen would hand back; returns the bot token the exchange will issue.
+        `team_id=None` with an `enterprise_id`: an org-wide (Enterprise Grid) installation."""
+        token = f"xoxb-{(team_id or enterprise_id or 'x').lower()}-{len(self.codes) + 1}-0123456789abcdef"
+        org_wide = team_id is None
+        self.codes[code] = {
+            "ok": True, "access_token": token, "token_type": "bot", "scope": "commands,chat:write,users:read",
+            "bot_user_id": bot_user, "app_id": "A1",
+            "team": None if org_wide else {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"} if enterprise_id else None,
+            "is_enterprise_install": org_wide,
+            "authed_user": {"id": installer, "scope": "", "token_type": "user"},
+        }
+        self.tokens[token] = {"team_id": team_id, "enterprise_id": enterprise_id, "bot_user_id": bot_user,
+                              "bot_id": bot_id, "org_wide": org_wide}
+        return token
+
+    def revoke(self, token: str) -> None:
+        self.revoked.add(token)
+
+    def tokens_used(self, method: str | None = None) -> list[str]:
+        """The bearer token of every call (of one method), in order."""
+        return [c.headers.get("Authorization", "").removeprefix("Bearer ") for c in self.calls
+                if method is None or c.method == method]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -124,6 +160,16 @@ class FakeSlackApi:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params, dict(request.headers)))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if method == "oauth.v2.access":
+            return web.json_response(self._exchange(request, params))
+        if token in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
+        if method == "auth.test" and token in self.tokens:
+            known = self.tokens[token]
+            return web.json_response({"ok": True, "user_id": known["bot_user_id"], "bot_id": known["bot_id"],
+                                      "team_id": known["team_id"], "enterprise_id": known["enterprise_id"],
+                                      "is_enterprise_install": known["org_wide"], "user": "steadybot"})
         for fault in self.faults:
             injected = fault(method, params)
             if injected is not None:
@@ -137,6 +183,18 @@ class FakeSlackApi:
         if self.latency:
             await asyncio.sleep(self.latency)
         return web.json_response(answer)
+
+    def _exchange(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
+        import base64
+
+        basic = request.headers.get("Authorization", "")
+        given = base64.b64decode(basic.removeprefix("Basic ")).decode() if basic.startswith("Basic ") else \
+            f"{params.get('client_id', '')}:{params.get('client_secret', '')}"
+        if given != f"{self.client_id}:{self.client_secret}":
+            return {"ok": False, "error": "invalid_client_id" if not given.startswith(self.client_id + ":")
+                    else "bad_client_secret"}
+        answer = self.codes.pop(str(params.get("code", "")), None)  # a code is good once
+        return answer if answer is not None else {"ok": False, "error": "invalid_code"}
 
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Messages posted (to one channel, or everywhere), oldest first."""

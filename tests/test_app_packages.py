@@ -232,7 +232,9 @@ def test_teams_bot_reads_channel_messages_without_a_mention() -> None:
     owner grant ChannelMessage.Read.Group at install, and RSC needs webApplicationInfo with the app id."""
     manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["authorization"] == {
-        "permissions": {"resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"}]}
+        "permissions": {"resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"},
+                                             # team owners through Microsoft Graph (bot/teams/graph.py)
+                                             {"name": "TeamMember.Read.Group", "type": "Application"}]}
     }
     assert manifest["webApplicationInfo"]["id"] == PLACEHOLDER
     assert manifest["webApplicationInfo"]["resource"].startswith("https://")

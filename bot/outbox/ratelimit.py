@@ -35,6 +35,7 @@ class RateLimiter:
         self.max_wait = max_wait
         self._buckets: dict[str, _Bucket] = {}
         self._tickets: dict[str, tuple[float, tuple[str, ...]]] = {}  # ticket -> (its slot, its keys)
+        self.on_block: Callable[[str], None] | None = None  # a platform's 429 on a key (bot/metrics.py)
 
     def reserve(self, key: str, rate: float, burst: float) -> float:
         """Take a token; returns how long the caller must wait before using it (0 = go now)."""
@@ -58,6 +59,8 @@ class RateLimiter:
 
     def block(self, key: str, seconds: float) -> None:
         """The platform answered 429 with Retry-After: nobody uses this key until then."""
+        if self.on_block is not None:
+            self.on_block(key)
         now = self._now()
         bucket = self._buckets.setdefault(key, _Bucket(tokens=0.0, updated=now))
         bucket.blocked_until = max(bucket.blocked_until, now + seconds)

@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -93,6 +93,7 @@ class OutboxWorker:
         self._prepared: dict[int, tuple[float, list[Reply] | None]] = {}  # batch-prepared answers by row id
         self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0,
                                       "lost": 0}
+        self.on_outcome: Callable[[str, str], None] | None = None  # (platform, outcome): bot/metrics.py
 
     def kick(self) -> None:
         """Tick soon (something became due now) without waiting for the next scheduled tick."""
@@ -196,7 +197,7 @@ class OutboxWorker:
         if row.skip_if_late_by is not None and late > row.skip_if_late_by:
             log.info("outbox row %s (%s) skipped: due %.0fs ago", row.id, row.kind, late)
             await self.repo.mark_skipped(row.id, f"late by {late:.0f}s", worker=worker)
-            self.stats["skipped"] += 1
+            self._count("skipped", row)
             return
         try:
             replies = self._early(row)
@@ -210,7 +211,7 @@ class OutboxWorker:
             return
         if not replies:
             await self.repo.mark_skipped(row.id, "nothing to send any more", worker=worker)
-            self.stats["skipped"] += 1
+            self._count("skipped", row)
             return
         sender = self.senders.get(row.target.platform)
         if sender is None:
@@ -222,21 +223,26 @@ class OutboxWorker:
             result = await sender.deliver(row.target, replies, row, self.repo)
         except LeaseLost:
             log.warning("outbox row %s: lease lost to another worker, not sending", row.id)
-            self.stats["lost"] += 1
+            self._count("lost", row)
             return
         except RateLimited as exc:
-            self.stats["rate_limited"] += 1
+            self._count("rate_limited", row)
             wait = exc.retry_after + self.rng.uniform(0, min(1.0, exc.retry_after * 0.1 + 0.05))
             await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=wait), str(exc),
                                      count_attempt=False, worker=worker,
                                      delivered=None if exc.maybe_delivered else False)
             return
         except DeliveryError as exc:
+            if getattr(exc, "skip", False):  # nothing to fix (the workspace uninstalled the app): not a failure
+                log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, exc)
+                await self.repo.mark_skipped(row.id, str(exc), worker=worker)
+                self._count("skipped", row)
+                return
             if not exc.retryable:
                 log.warning("outbox row %s (%s → %s) failed permanently: %s", row.id, row.kind,
                             row.target.key, exc)
                 await self.repo.mark_failed(row.id, str(exc), worker=worker)
-                self.stats["failed"] += 1
+                self._count("failed", row)
                 return
             await self._retry_or_fail(row, str(exc) or type(exc).__name__, delivered=exc.maybe_delivered)
             return
@@ -244,7 +250,12 @@ class OutboxWorker:
             await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300], delivered=True)
             return
         await self.repo.mark_sent(row.id, result, worker=worker)
-        self.stats["sent"] += 1
+        self._count("sent", row)
+
+    def _count(self, outcome: str, row: Claimed) -> None:
+        self.stats[outcome] += 1
+        if self.on_outcome is not None:
+            self.on_outcome(row.target.platform.value, outcome)
 
     def _early(self, row: Claimed) -> Any:
         """The batch-prepared answer for this row if it is still fresh, else _UNPREPARED."""
@@ -259,11 +270,11 @@ class OutboxWorker:
             log.warning("outbox row %s (%s → %s) failed after %s attempts: %s", row.id, row.kind, row.target.key,
                         row.attempts, reason)
             await self.repo.mark_failed(row.id, f"after {row.attempts} attempts: {reason}", worker=worker)
-            self.stats["failed"] += 1
+            self._count("failed", row)
             return
         delay = min(self.backoff_cap, self.backoff_base * 2 ** (row.attempts - 1))
         delay = self.rng.uniform(delay / 2, delay)  # "equal jitter": spread retries, keep a floor
-        self.stats["retried"] += 1
+        self._count("retried", row)
         log.info("outbox row %s: attempt %s failed (%s), retrying in %.1fs", row.id, row.attempts, reason, delay)
         await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=delay), reason, worker=worker,
                                  delivered=None if delivered else False)

@@ -15,12 +15,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.outbox.ratelimit import RateLimiter
+from bot.secret import Secret
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register
+from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.sender import SlackSender
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
+from storage.repos.installations import InstallationRepo
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -32,10 +35,16 @@ log = logging.getLogger("steadybot.slack")
 class SlackAdapter:
     def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
-                 workspace_per_minute: float = 0.0) -> None:
+                 workspace_per_minute: float = 0.0, secret: Secret | None = None) -> None:
         self.settings = settings
-        self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+        self.client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
+        # OAuth v2, many workspaces (SLACK_CLIENT_ID/SECRET, no SLACK_BOT_TOKEN): bot/slack/oauth.py
+        self.oauth: SlackOAuth | None = None
+        if settings.slack_oauth:
+            if secret is None:
+                raise ValueError("Slack OAuth needs the server secret (it seals the installations' tokens)")
+            self.oauth = SlackOAuth(settings, InstallationRepo(store.db, clock), secret.aead(SEAL_PURPOSE), clock)
         self.app = AsyncApp(
             name="steadybot",  # without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack)
             signing_secret=settings.slack_signing_secret,
@@ -45,12 +54,22 @@ class SlackAdapter:
             ignoring_self_events_enabled=True,
             raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
             logger=logging.getLogger("steadybot.slack.bolt"),
+            oauth_settings=self.oauth.settings if self.oauth else None,
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.deps = SlackDeps(core, store, clock)
+        if self.oauth is not None:
+            self.oauth.register(self.app)  # before the feature listeners: app_uninstalled / tokens_revoked first
         self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
-        self.directory = SlackDirectory(self.client, store.identities)
-        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute)
+        store_ = self.oauth.installations if self.oauth else None
+        self.clients = WorkspaceClients(self.client, store_, clock)
+        send_clients = WorkspaceClients(self.client, store_, clock, retry_handlers=[])
+        if self.oauth is not None:
+            self.oauth.track(self.clients)
+            self.oauth.track(send_clients)
+        self.directory = SlackDirectory(self.client, store.identities, clients=self.clients)
+        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute,
+                                  clients=send_clients)
         self._socket: AsyncSocketModeHandler | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -77,6 +96,19 @@ class SlackAdapter:
             return web.Response(status=400, text="request could not be handled")
         if bolt_response.status == 404:
             bolt_response.body = bolt_response.body or "not handled"
+        return await to_aiohttp_response(bolt_response)
+
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (404 in single-token mode)."""
+        flow = self.app.oauth_flow
+        if flow is None:
+            return web.Response(status=404, text="Slack OAuth is not configured on this server "
+                                "(SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, without SLACK_BOT_TOKEN)")
+        bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+        if request.path == flow.install_path:
+            bolt_response = await flow.handle_installation(bolt_request)
+        else:
+            bolt_response = await flow.handle_callback(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     def _signed(self, body: str, request: web.Request) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bot.metrics import turn_finished
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
@@ -53,6 +54,7 @@ class SlackDeps:
             async with self._turn():
                 yield
         finally:
+            turn_finished()  # the request's turn latency (bot/metrics.py), once per request
             self.in_flight -= 1
             if self.in_flight == 0:
                 self.idle.set()

@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.oauth import CURRENT_TEAM, NotInstalled, WorkspaceClients
 from handlers.core.types import Person, Place, Platform
 from storage.repos.identities import IdentityRepo
 
@@ -23,21 +24,40 @@ LIST_PAGES = 200  # 200 000 people: far beyond any workspace this bot serves
 
 
 class SlackDirectory:
-    def __init__(self, client: AsyncWebClient, identities: IdentityRepo, bot_user_id: str = "") -> None:
+    def __init__(self, client: AsyncWebClient, identities: IdentityRepo, bot_user_id: str = "",
+                 clients: WorkspaceClients | None = None) -> None:
         self.client = client
+        self.clients = clients  # OAuth mode: each workspace's lookups with its own token (bot/slack/oauth.py)
         self.identities = identities
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
         self._creators: dict[str, tuple[float, set[str]]] = {}
         self._gate = asyncio.Semaphore(8)  # users.info is tier 4: be polite when resolving a big channel
 
+    async def _client(self, team_id: str) -> AsyncWebClient:
+        if self.clients is None or not self.clients.multi:
+            return self.client
+        return await self.clients.for_team(team_id)
+
+    async def _team_of(self, user_id: str) -> str:
+        """The workspace to ask about a person: the request's own, else the one they were last seen in."""
+        if self.clients is None or not self.clients.multi:
+            return ""
+        if team := CURRENT_TEAM.get():
+            return team
+        line = await self.identities.direct_line(Platform.SLACK, user_id)
+        return line.team_id if line else ""
+
     async def person(self, platform: Platform, user_id: str) -> Person | None:
         cached = self._people.get(user_id)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
+            client = await self._client(await self._team_of(user_id))
             async with self._gate:
-                response = await self.client.users_info(user=user_id)
+                response = await client.users_info(user=user_id)
+        except NotInstalled:
+            return await self.identities.get(Platform.SLACK, user_id)
         except SlackApiError as exc:
             log.info("users.info failed: %s", exc.response.get("error") if exc.response else "?")
             return await self.identities.get(Platform.SLACK, user_id)
@@ -47,14 +67,14 @@ class SlackDirectory:
         await self.identities.remember(found, str(user.get("team_id") or ""))
         return found
 
-    async def _listed(self, wanted: set[str]) -> dict[str, Person]:
+    async def _listed(self, client: AsyncWebClient, wanted: set[str]) -> dict[str, Person]:
         """People of a big channel from users.list pages (up to 1 000 people a call) instead of one users.info
         each: 10 000 members take ten calls, and their identities one transaction per 500."""
         found: dict[str, tuple[Person, str]] = {}
         cursor: str | None = None
         try:
             for _ in range(LIST_PAGES):
-                response = await self.client.users_list(limit=LIST_PAGE, cursor=cursor)
+                response = await client.users_list(limit=LIST_PAGE, cursor=cursor)
                 for user in response.get("members") or []:
                     uid = user.get("id") if isinstance(user, dict) else None
                     if isinstance(uid, str) and uid in wanted:
@@ -72,10 +92,11 @@ class SlackDirectory:
         return {uid: person for uid, (person, _) in found.items()}
 
     async def members(self, place: Place) -> list[Person]:
+        client = await self._client(place.team_id)
         ids: list[str] = []
         cursor: str | None = None
         for _ in range(200):  # 200 pages × 1000 = far beyond any team
-            response = await self.client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
+            response = await client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
             members: list[object] = response.get("members", [])
             ids.extend(m for m in members if isinstance(m, str))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
@@ -86,7 +107,7 @@ class SlackDirectory:
         unique = list(dict.fromkeys(ids))
         now = time.monotonic()
         unknown = {uid for uid in unique if not (uid in self._people and now - self._people[uid][0] < CACHE_SECONDS)}
-        listed = await self._listed(unknown) if len(unknown) > LIST_AFTER else {}
+        listed = await self._listed(client, unknown) if len(unknown) > LIST_AFTER else {}
         people: list[Person | None] = [listed.get(uid) for uid in unique]
         todo = iter([i for i, uid in enumerate(unique) if uid not in listed])
 
@@ -102,8 +123,9 @@ class SlackDirectory:
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
-            response = await self.client.conversations_info(channel=place.channel_id)
-        except SlackApiError:
+            client = await self._client(place.team_id)
+            response = await client.conversations_info(channel=place.channel_id)
+        except (SlackApiError, NotInstalled):
             return set()
         creator = (response.get("channel") or {}).get("creator")
         owners = {creator} if isinstance(creator, str) and creator else set()

@@ -21,6 +21,7 @@ from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import mark_in_flight
 from bot.slack import render
 from bot.slack.errors import classify
+from bot.slack.oauth import WorkspaceClients
 from handlers.core.types import Platform, Reply, Target
 from storage.repos.identities import IdentityRepo
 from storage.repos.outbox import INFLIGHT, Claimed, OutboxRepo
@@ -47,11 +48,14 @@ class SlackSender:
         per_channel_burst: float = 3.0,
         workspace_per_minute: float = 0.0,  # 0 = no workspace-wide pacing of our own
         tier3_per_minute: float = TIER3_PER_MINUTE,
+        clients: WorkspaceClients | None = None,
     ) -> None:
         # Our own client without slack_sdk's automatic resend on a dropped connection: a blind resend could
         # double a message; the outbox retries instead, after checking the history.
         self.client = AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
                                      session=client.session, retry_handlers=[], logger=client.logger)
+        # OAuth mode (many workspaces): each row goes out with its workspace's bot token (bot/slack/oauth.py)
+        self.clients = clients
         self.identities = identities
         self.limiter = limiter
         self.per_channel_rate = per_channel_rate
@@ -64,10 +68,11 @@ class SlackSender:
     async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
         # A DM is posted to the user id: Slack puts it in the app's DM with that person. No lookup and no
         # write per message; the D… channel id is only needed to read the history when recovering.
+        client = await self._client_for(target)
         channel = target.id
         already: dict[int, dict[str, str]] = {}
         if row.maybe_delivered:
-            channel, already = await self._already_posted(target, channel, replies, row)
+            channel, already = await self._already_posted(client, target, channel, replies, row)
         sent: list[dict[str, str]] = []
         marked = False
         for part, reply in enumerate(replies):
@@ -79,12 +84,22 @@ class SlackSender:
                 if not marked:
                     await mark_in_flight(row, outbox)
                     marked = True
-                sent.append(await self._post(target, channel, reply, row.id, part))
+                sent.append(await self._post(client, target, channel, reply, row.id, part))
             except DeliveryError as error:
                 if sent:
                     partly_delivered(error)
                 raise
         return {"messages": sent}
+
+    async def _client_for(self, target: Target) -> AsyncWebClient:
+        """The workspace's client (OAuth mode; a DM row without a workspace uses the person's), or the one."""
+        if self.clients is None or not self.clients.multi:
+            return self.client
+        team = target.team_id
+        if not team and target.kind == "user":
+            line = await self.identities.direct_line(Platform.SLACK, target.id)
+            team = line.team_id if line else ""
+        return await self.clients.for_team(team)
 
     # ---- posting -----------------------------------------------------------------------------------
     async def _pace(self, target: Target, channel: str, row_id: int, part: int) -> None:
@@ -94,10 +109,11 @@ class SlackSender:
             limits.append((f"slack:post:team:{target.team_id}", rate, max(1.0, rate * 2)))
         await self.limiter.acquire_all(limits, ticket=f"slack:{row_id}:{part}")
 
-    async def _post(self, target: Target, channel: str, reply: Reply, row_id: int, part: int) -> dict[str, str]:
+    async def _post(self, client: AsyncWebClient, target: Target, channel: str, reply: Reply, row_id: int,
+                    part: int) -> dict[str, str]:
         key = f"slack:post:{channel}"
         try:
-            response = await self.client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel,
                 text=reply.fallback[:3000],
                 blocks=self._render(reply),
@@ -127,18 +143,18 @@ class SlackSender:
         return json.loads(cached)
 
     # ---- recovery ----------------------------------------------------------------------------------
-    async def _already_posted(self, target: Target, channel: str, replies: list[Reply],
+    async def _already_posted(self, client: AsyncWebClient, target: Target, channel: str, replies: list[Reply],
                               row: Claimed) -> tuple[str, dict[int, dict[str, str]]]:
         """Which parts of this row Slack already has (found by their metadata), and the channel to use."""
         self.stats["history_checks"] += 1
         try:
             ticket = f"slack:{row.id}"
             if target.kind == "user":
-                channel = await self._dm_channel(target.id, ticket)
+                channel = await self._dm_channel(client, target.id, ticket)
             since = _marker_time(row) - HISTORY_WINDOW
-            found = await self._scan("conversations.history", since, ticket, channel=channel)
+            found = await self._scan(client, "conversations.history", since, ticket, channel=channel)
             if target.thread_id and any(r.in_thread for r in replies):
-                found.update(await self._scan("conversations.replies", since, ticket, channel=channel,
+                found.update(await self._scan(client, "conversations.replies", since, ticket, channel=channel,
                                               ts=target.thread_id))
         except RateLimited as error:
             partly_delivered(error)  # wait, and keep the row "maybe delivered"
@@ -153,23 +169,24 @@ class SlackSender:
             log.info("outbox row %s: Slack already has part(s) %s, not sending them again", row.id, sorted(mine))
         return channel, mine
 
-    async def _dm_channel(self, user_id: str, ticket: str) -> str:
+    async def _dm_channel(self, client: AsyncWebClient, user_id: str, ticket: str) -> str:
         line = await self.identities.direct_line(Platform.SLACK, user_id)
         if line and line.dm_channel:
             return line.dm_channel
-        opened = await self._call("conversations.open", ticket, users=user_id)
+        opened = await self._call(client, "conversations.open", ticket, users=user_id)
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise PermanentError("conversations.open gave no channel")
         await self.identities.set_direct_line(Platform.SLACK, user_id, dm_channel=channel)
         return channel
 
-    async def _scan(self, method: str, since: float, ticket: str, **params: Any) -> dict[tuple[str, int], dict[str, str]]:
+    async def _scan(self, client: AsyncWebClient, method: str, since: float, ticket: str,
+                    **params: Any) -> dict[tuple[str, int], dict[str, str]]:
         found: dict[tuple[str, int], dict[str, str]] = {}
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            response = await self._call(method, ticket, include_all_metadata=True, limit=100, cursor=cursor,
-                                        **params)
+            response = await self._call(client, method, ticket, include_all_metadata=True, limit=100,
+                                        cursor=cursor, **params)
             messages = response.get("messages") or []
             oldest_seen = float("inf")
             for message in messages:
@@ -193,7 +210,7 @@ class SlackSender:
                 break
         return found
 
-    async def _call(self, method: str, ticket: str, **params: Any) -> Any:
+    async def _call(self, client: AsyncWebClient, method: str, ticket: str, **params: Any) -> Any:
         """A Tier 3 call for recovery. Never sleeps for a slot: the row is rescheduled to its reserved slot
         and the worker goes on with other rows meanwhile."""
         key = f"slack:method:{method}"
@@ -201,7 +218,7 @@ class SlackSender:
         await self.limiter.acquire_all([(key, rate, max(1.0, self.tier3_per_minute / 5))], ticket=f"{ticket}:{method}",
                                        max_wait=0.0)
         try:
-            call = getattr(self.client, method.replace(".", "_"))
+            call = getattr(client, method.replace(".", "_"))
             return await call(**{k: v for k, v in params.items() if v is not None})
         except Exception as exc:
             error = classify(exc, key)

@@ -37,10 +37,12 @@ from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
+from bot.metrics import CURRENT, teams_kind, turn_finished
 from bot.outbox.ratelimit import RateLimiter
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
+from bot.teams.graph import GraphClient, login_url_for
 from bot.teams.sender import TeamsSender
 from handlers.core.dispatch import Core
 from handlers.core.errors import SORRY_BUG
@@ -83,6 +85,14 @@ class _BotConfig:
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.teams_login_url
 
 
+def _graph(settings: Settings) -> GraphClient | None:
+    """Team owners from Microsoft Graph need the bot's app registration (an app id and its password)."""
+    if not (settings.graph_owners and settings.teams_app_id and settings.teams_app_password):
+        return None
+    return GraphClient(settings.teams_app_id, settings.teams_app_password, graph_url=settings.graph_url,
+                       login_url=login_url_for(settings.graph_login_url, settings.teams_login_url))
+
+
 class TeamsAdapter:
     def __init__(self, settings: Settings, core: Core, store: Store, limiter: RateLimiter,
                  credentials_factory: ServiceClientCredentialsFactory | None = None) -> None:
@@ -92,7 +102,8 @@ class TeamsAdapter:
         self.adapter.on_turn_error = self._on_turn_error
         self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
         self.bot = SteadyTeamsBot(core, store, self.lines)
-        self.directory = TeamsDirectory(self.lines, store.identities, store.conversations)
+        self.directory = TeamsDirectory(self.lines, store.identities, store.conversations, _graph(settings),
+                                        settings.teams_tenant_id)
         self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
         self._lane = asyncio.Semaphore(TURN_LANE)
         self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
@@ -106,6 +117,8 @@ class TeamsAdapter:
             return web.json_response({"error": "malformed JSON"}, status=400)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        if (scope := CURRENT.get()) is not None:
+            scope.kind = teams_kind(body["type"])  # the metrics' request kind (a closed set)
         try:
             activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on wrong types
@@ -148,6 +161,8 @@ class TeamsAdapter:
             raise
         except Exception:  # noqa: BLE001 - errors inside the turn went to _on_turn_error already
             log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
+        finally:
+            turn_finished()  # the turn latency from the activity's arrival (bot/metrics.py)
 
     @property
     def in_flight(self) -> int:
@@ -171,6 +186,7 @@ class TeamsAdapter:
             for task in left:
                 task.cancel()
             await asyncio.gather(*left, return_exceptions=True)
+        await self.directory.close()
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)

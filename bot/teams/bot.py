@@ -95,6 +95,8 @@ class SteadyTeamsBot(TeamsActivityHandler):
             if not where.is_direct:
                 channel_ref = dict(reference)
                 channel_ref["conversation"] = {**(reference.get("conversation") or {}), "id": where.channel_id}
+                if tenant := payloads.tenant_id(context.activity):  # botbuilder's reference drops Teams' tenantId
+                    channel_ref["conversation"]["tenantId"] = tenant  # (Graph tokens, 1:1 seeds need it)
                 await self.store.conversations.remember(where, channel_ref)
             if who is not None:
                 await self.store.identities.remember(who, payloads.tenant_id(context.activity))

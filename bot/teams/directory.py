@@ -1,26 +1,42 @@
-"""Teams facts for the core: the roster of a channel's team, owners, and people's timezones."""
+"""Teams facts for the core: the roster of a channel's team, owners, and people's timezones.
+
+Owners: the roster's own role (where a connector gives one) and, with the bot's app registration, the
+team's owners from Microsoft Graph (bot/teams/graph.py). Graph addresses a team by its Azure AD group id,
+which the connector gives for the team's Bot Framework id (`GET /v3/teams/{id}`: `aadGroupId`); both are
+cached. When Graph cannot say, `owner_note` tells the refused person why only admins may act.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core.teams import TeamsInfo
 
 from bot.teams.direct import TeamsLines, seed_from
+from bot.teams.graph import UNAVAILABLE, GraphClient, Owners
 from handlers.core.types import Person, Place, Platform
 from storage.repos.identities import ConversationRepo, IdentityRepo
 
 CACHE_SECONDS = 3600
 OWNER_ROLES = frozenset({"owner", "admin", "administrator"})
+log = logging.getLogger("steadybot.teams")
 
 
 class TeamsDirectory:
-    def __init__(self, lines: TeamsLines, identities: IdentityRepo, conversations: ConversationRepo) -> None:
+    def __init__(self, lines: TeamsLines, identities: IdentityRepo, conversations: ConversationRepo,
+                 graph: GraphClient | None = None, tenant_id: str = "") -> None:
         self.lines = lines
         self.identities = identities
         self.conversations = conversations
+        self.graph = graph
+        self.tenant_id = tenant_id  # a single-tenant bot's tenant; otherwise the team's, from its reference
         self._rosters: dict[str, tuple[float, list[Any]]] = {}
+        self._groups: dict[str, str] = {}  # Teams team id -> Azure AD group id (never changes)
+        self._notes: dict[str, tuple[float, str]] = {}  # channel -> why Graph could not say who owns it
 
     async def _roster(self, place: Place) -> list[Any]:
         cached = self._rosters.get(place.channel_id)
@@ -69,7 +85,55 @@ class TeamsDirectory:
         for member in await self._roster(place):
             if _role(member) in OWNER_ROLES:
                 owners.update(i for i in (member.id, _aad(member)) if i)
+        if self.graph is not None and place.team_id:
+            found = await self._graph_owners(place)
+            owners.update(found.ids)
+            if found.reason:
+                self._notes[place.channel_id] = (time.monotonic(), found.reason)
+            else:
+                self._notes.pop(place.channel_id, None)
         return owners
+
+    async def owner_note(self, place: Place) -> str | None:
+        """Why the owners of this place could not be read (said to a person who was refused), or None."""
+        note = self._notes.get(place.channel_id)
+        return note[1] if note and time.monotonic() - note[0] < CACHE_SECONDS else None
+
+    async def _graph_owners(self, place: Place) -> Owners:
+        assert self.graph is not None
+        reference = await self.conversations.reference(Platform.TEAMS, place.channel_id)
+        tenant = (seed_from(reference).get("tenantId") if reference else "") or self.tenant_id
+        try:
+            group = await self._group_id(place, reference)
+        except Exception as exc:  # noqa: BLE001 - the connector could not say: Graph cannot be asked
+            log.info("team details unavailable (%s): owners from Graph skipped", type(exc).__name__)
+            return Owners(frozenset(), UNAVAILABLE)
+        if not tenant or not group:
+            return Owners(frozenset(), UNAVAILABLE)
+        return await self.graph.team_owners(tenant, group)
+
+    async def _group_id(self, place: Place, reference: dict[str, Any] | None) -> str:
+        """The team's Azure AD group id, from the connector's team details (cached for the process)."""
+        if place.team_id in self._groups:
+            return self._groups[place.team_id]
+        if not reference:
+            return ""
+        found: list[str] = []
+
+        async def fetch(context: TurnContext) -> None:
+            # TeamsInfo's teams client is synchronous (msrest over requests): off the event loop
+            details = await asyncio.to_thread(_team_details, context, place.team_id)
+            found.append(str(getattr(details, "aad_group_id", "") or ""))
+
+        await self.lines.in_conversation(reference, fetch)
+        group = found[0] if found else ""
+        if group:
+            self._groups[place.team_id] = group
+        return group
+
+    async def close(self) -> None:
+        if self.graph is not None:
+            await self.graph.close()
 
 
 def _extra(member: Any) -> dict[str, Any]:
@@ -84,3 +148,8 @@ def _aad(member: Any) -> str | None:
 def _role(member: Any) -> str:
     """Teams' roster says `userRole` ("owner", "user", "guest"); botbuilder keeps it as an extra property."""
     return str(getattr(member, "user_role", None) or _extra(member).get("userRole") or "").lower()
+
+
+def _team_details(context: TurnContext, team_id: str) -> Any:
+    """`TeamsInfo.get_team_details` in a worker thread (its connector call blocks)."""
+    return asyncio.run(TeamsInfo.get_team_details(context, team_id))

@@ -47,3 +47,15 @@ class Services:
             return False
         owners = await self.directory.owner_ids(place)
         return bool(person.known_ids() & owners)
+
+    async def why_not_owner(self, place: Place) -> str:
+        """A sentence for a refusal when the platform could not say who owns the place (Teams without Graph
+        consent), starting with a space; "" otherwise. Directories without `owner_note` have nothing to add."""
+        note = getattr(self.directory, "owner_note", None)
+        if note is None or place.is_direct:
+            return ""
+        try:
+            said = await note(place)
+        except Exception:  # noqa: BLE001 - a note is a courtesy; the refusal stands without it
+            return ""
+        return f" {said}" if said else ""

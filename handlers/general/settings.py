@@ -129,7 +129,8 @@ def _quiet(value: str) -> tuple[time, time]:
 
 async def _require_manager(who: Person, where: Place, svc: Services) -> None:
     if not await svc.may_manage(who, where):
-        raise NotAllowed("Only the channel's creator or an admin (STEADYBOT_ADMINS) can change settings here.")
+        raise NotAllowed("Only the channel's creator or an admin (STEADYBOT_ADMINS) can change settings here."
+                         + await svc.why_not_owner(where))
 
 
 # ---- the form (Slack modal / Teams card) -------------------------------------------------------------

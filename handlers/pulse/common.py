@@ -42,7 +42,7 @@ def team_place(cmd: Command, what: str) -> Place:
 async def require_manager(who: Person, where: Place, svc: Services, what: str) -> None:
     if not await svc.may_manage(who, where):
         raise NotAllowed(f"Only the channel's creator (in Teams: a team owner) or an admin can {what} here. "
-                         "Anyone can see the results: `/pulse results`.")
+                         "Anyone can see the results: `/pulse results`." + await svc.why_not_owner(where))
 
 
 async def person_tz(svc: Services, person: Person) -> ZoneInfo:

@@ -13,6 +13,9 @@ import storage.models  # noqa: F401 - registers every table on the metadata
 from storage.models.base import Base
 
 MIGRATION_LOCK = 7_270_001
+# No `logging.config.fileConfig` here (Alembic's template has one): the bot's own handler (bot/logs.py,
+# text or JSON) prints Alembic's lines like every other logger's; a second handler would print them twice,
+# in another format.
 
 
 def _run(connection: Connection) -> None:

@@ -4,6 +4,7 @@ from storage.models.base import Base
 from storage.models.core import ChannelSettingsRow, Conversation, Identity, InboundKey, OutboxRow
 
 __all__ = ["Base", "ChannelSettingsRow", "Conversation", "Identity", "InboundKey", "OutboxRow"]
+from storage.models import installations as _installations  # noqa: E402,F401 - Slack OAuth installations
 from storage.models import meetings as _meetings  # noqa: E402,F401 - meeting hygiene tables
 from storage.models import pulse as _pulse  # noqa: E402,F401 - pulse tables
 from storage.models import scope as _scope  # noqa: E402,F401 - scope-creep tables

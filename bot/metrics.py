@@ -1,0 +1,261 @@
+"""Prometheus metrics for `GET /metrics`, with the official client (prometheus-client).
+
+One `CollectorRegistry` per runtime (nothing registers at import, so two runtimes in one process — the
+tests, the demo — never collide). Three kinds of numbers:
+
+- counters and histograms the code moves as traffic flows: outbox sends by platform and outcome, the
+  platforms' 429s, retries, ack and turn latency per platform and request kind;
+- gauges read from the database at scrape time, cheaply: the live outbox rows by state (`pending`,
+  `sending`, `failed`: the `status, due_at` index answers it; sent/skipped rows are counted by the
+  counters instead of scanning 30 days of history), the age of the oldest due row, open and sealed pulse
+  rounds (the `sealed, closes_at` index);
+- the database circuit breaker (bot/storage: `storage.db.Database`): open or closed, and outages so far.
+
+Privacy: every label value comes from a closed set spelled out below (`PLATFORMS`, `OUTCOMES`, `KINDS`).
+Anything else — a user id, a channel, a command's text — is mapped to "other" before it reaches a label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from bot.logs import REQUEST_ID
+from handlers.core.clock import Clock
+from storage.db import Database
+from storage.models.core import OutboxRow
+from storage.models.pulse import PulseRound
+
+log = logging.getLogger("steadybot.metrics")
+
+PLATFORMS = frozenset({"slack", "teams"})
+OUTCOMES = frozenset({"sent", "retried", "failed", "skipped", "rate_limited", "lost"})
+#: Request kinds: Slack's request types and Teams' activity types (invoke names are not labels).
+KINDS = frozenset({"command", "event", "block_actions", "view_submission", "view_closed", "block_suggestion",
+                   "shortcut", "message_action", "url_verification", "message", "invoke", "conversationUpdate",
+                   "messageReaction", "installationUpdate", "other"})
+LIVE_STATES = ("pending", "sending", "failed")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+SCRAPE_QUERY_TIMEOUT = 3.0
+
+
+def closed(value: str, allowed: frozenset[str]) -> str:
+    """A label value from a closed set: anything outside it (user input, ids) becomes "other"."""
+    return value if value in allowed else "other"
+
+
+# ---- the request in progress (latency and log request ids) ------------------------------------------------
+@dataclass(slots=True)
+class RequestScope:
+    """What one incoming request carries through the tasks it starts (contextvars are copied into them)."""
+
+    platform: str
+    kind: str = "other"
+    request_id: str = field(default_factory=lambda: os.urandom(6).hex())
+    started: float = field(default_factory=time.perf_counter)
+    metrics: Metrics | None = None
+    turn_seen: bool = False
+
+
+CURRENT: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar("steadybot_request", default=None)
+
+
+def current_request_id() -> str | None:
+    scope = CURRENT.get()
+    return scope.request_id if scope is not None else None
+
+
+def turn_finished() -> None:
+    """The work a request started is done (a Slack listener's work after its ack, a Teams turn): its
+    latency from the request's arrival goes to the turn histogram, once per request."""
+    scope = CURRENT.get()
+    if scope is None or scope.metrics is None or scope.turn_seen:
+        return
+    scope.turn_seen = True
+    scope.metrics.turn_seconds.labels(scope.platform, scope.kind).observe(time.perf_counter() - scope.started)
+
+
+_SLACK_TYPE = re.compile(rb'%22type%22(?:%3A|:)(?:\+|%20)*%22([a-z_]{1,40})%22')
+
+
+def slack_kind(body: bytes, content_type: str) -> str:
+    """The kind of a Slack request from its raw body, without parsing it all (a closed set)."""
+    head = body[:4096]
+    if "json" in content_type:
+        if b'"url_verification"' in head[:200]:
+            return "url_verification"
+        return "event"
+    if head.startswith(b"command=") or b"&command=" in head:
+        return "command"
+    if head.startswith(b"payload="):  # url-encoded JSON; Slack puts "type" first: read it without decoding
+        found = _SLACK_TYPE.search(head, 8, 600)
+        return closed(found.group(1).decode(), KINDS) if found else "other"
+    return "other"
+
+
+def teams_kind(activity_type: Any) -> str:
+    return closed(str(activity_type or ""), KINDS)
+
+
+# ---- the metrics ----------------------------------------------------------------------------------
+class Metrics:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.sends = Counter("steadybot_outbox_sends", "Outbox rows processed, by platform and outcome",
+                             ["platform", "outcome"], registry=r)
+        self.rate_limited = Counter("steadybot_platform_429", "HTTP 429 answers from a platform (Retry-After "
+                                    "honoured)", ["platform"], registry=r)
+        self.retries = Counter("steadybot_outbox_retries", "Outbox sends that failed and were rescheduled "
+                               "with backoff", ["platform"], registry=r)
+        self.ack_seconds = Histogram("steadybot_ack_seconds", "Time from a platform request's arrival to "
+                                     "the HTTP answer", ["platform", "kind"], buckets=LATENCY_BUCKETS, registry=r)
+        self.turn_seconds = Histogram("steadybot_turn_seconds", "Time from a platform request's arrival to "
+                                      "the end of the work it started", ["platform", "kind"],
+                                      buckets=LATENCY_BUCKETS, registry=r)
+        self.http_requests = Counter("steadybot_http_requests", "Platform requests answered, by status class",
+                                     ["platform", "kind", "status"], registry=r)
+        self.snapshot = _Snapshot()
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        r.register(_ScrapeCollector(self))
+        for platform in sorted(PLATFORMS):  # every series exists from the start (rate() needs a zero)
+            for outcome in sorted(OUTCOMES):
+                self.sends.labels(platform, outcome)
+            self.rate_limited.labels(platform)
+            self.retries.labels(platform)
+
+    # ---- moved by the code -------------------------------------------------------------------------
+    def outbox_outcome(self, platform: str, outcome: str) -> None:
+        platform = closed(platform, PLATFORMS)
+        self.sends.labels(platform, closed(outcome, OUTCOMES)).inc()
+        if outcome == "retried":
+            self.retries.labels(platform).inc()
+
+    def platform_429(self, limiter_key: str) -> None:
+        """A RateLimiter key ("slack:post:C1", "teams:conv:…") blocked by a platform's 429."""
+        self.rate_limited.labels(closed(limiter_key.split(":", 1)[0], PLATFORMS)).inc()
+
+    def begin(self, platform: str, kind: str) -> RequestScope:
+        scope = RequestScope(closed(platform, PLATFORMS), closed(kind, KINDS), metrics=self)
+        CURRENT.set(scope)
+        REQUEST_ID.set(scope.request_id)  # the log lines of this request and of the work it starts
+        return scope
+
+    def answered(self, scope: RequestScope, status: int) -> None:
+        elapsed = time.perf_counter() - scope.started
+        key = (scope.platform, scope.kind, status // 100)
+        children = self._children.get(key)
+        if children is None:  # labels() costs a lock and a dict walk: each combination is looked up once
+            children = self._children[key] = (self.ack_seconds.labels(scope.platform, scope.kind),
+                                               self.http_requests.labels(scope.platform, scope.kind,
+                                                                         f"{status // 100}xx"))
+        children[0].observe(elapsed)
+        children[1].inc()
+
+    # ---- scrape ------------------------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """Read the database gauges for this scrape (bounded; a down database leaves them out)."""
+        snap = _Snapshot(database_up=not self.db.is_down, outages=self.db.outages)
+        if self.db.is_down:
+            self.snapshot = snap
+            return
+        now = self.clock.now()
+        try:
+            async with asyncio.timeout(SCRAPE_QUERY_TIMEOUT), self.db.session() as session:
+                rows = await session.execute(
+                    select(OutboxRow.status, func.count()).where(OutboxRow.status.in_(LIVE_STATES))
+                    .group_by(OutboxRow.status))
+                snap.outbox = {state: 0 for state in LIVE_STATES} | {s: int(n) for s, n in rows.all()}
+                oldest = await session.scalar(select(func.min(OutboxRow.due_at))
+                                              .where(OutboxRow.status == "pending", OutboxRow.due_at <= now))
+                snap.oldest_due_age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+                rounds = await session.execute(select(PulseRound.sealed, func.count()).group_by(PulseRound.sealed))
+                counts = {bool(sealed): int(n) for sealed, n in rounds.all()}
+                snap.rounds = {"open": counts.get(False, 0), "sealed": counts.get(True, 0)}
+        except Exception as exc:  # noqa: BLE001 - a scrape never fails because the database does
+            log.info("metrics: database gauges skipped (%s)", type(exc).__name__)
+            snap.database_up = False
+        snap.outages = self.db.outages
+        self.snapshot = snap
+
+    async def exposition(self) -> bytes:
+        await self.refresh()
+        return generate_latest(self.registry)
+
+    content_type = CONTENT_TYPE_LATEST
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    database_up: bool = True
+    outages: int = 0
+    outbox: dict[str, int] | None = None
+    oldest_due_age: float | None = None
+    rounds: dict[str, int] | None = None
+
+
+class _ScrapeCollector(Collector):
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self.metrics.snapshot
+        up = GaugeMetricFamily("steadybot_database_up", "1 when the database answered this scrape and the "
+                               "circuit breaker is closed")
+        up.add_metric([], 1.0 if snap.database_up else 0.0)
+        yield up
+        breaker = GaugeMetricFamily("steadybot_database_breaker_open", "1 while the database circuit breaker "
+                                    "fails sessions fast (PostgreSQL outage)")
+        breaker.add_metric([], 1.0 if self.metrics.db.is_down else 0.0)
+        yield breaker
+        outages = CounterMetricFamily("steadybot_database_outages", "Database outages since the process started")
+        outages.add_metric([], float(snap.outages))
+        yield outages
+        if snap.outbox is not None:
+            rows = GaugeMetricFamily("steadybot_outbox_rows", "Outbox rows not yet resolved, by state",
+                                     labels=["state"])
+            for state in LIVE_STATES:
+                rows.add_metric([state], float(snap.outbox.get(state, 0)))
+            yield rows
+        if snap.oldest_due_age is not None:
+            age = GaugeMetricFamily("steadybot_outbox_oldest_due_seconds", "How long the oldest due pending "
+                                    "outbox row has been waiting (0 when none is due)")
+            age.add_metric([], snap.oldest_due_age)
+            yield age
+        if snap.rounds is not None:
+            rounds = GaugeMetricFamily("steadybot_pulse_rounds", "Pulse rounds, open or sealed", labels=["state"])
+            for state in ("open", "sealed"):
+                rounds.add_metric([state], float(snap.rounds[state]))
+            yield rounds
+
+
+# ---- access -------------------------------------------------------------------------------------
+def allowed(token: str, authorization: str, remote: str | None) -> bool:
+    """With STEADYBOT_METRICS_TOKEN: that bearer token (constant-time compare). Without it: loopback only."""
+    if token:
+        scheme, _, given = authorization.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    try:
+        return remote is not None and ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,356 @@
+"""Slack OAuth v2 for many workspaces: Bolt's OAuth flow with an installation store and a state store in
+the bot's own database, and a Web API client per workspace.
+
+With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (and no SLACK_BOT_TOKEN) `GET /slack/install` sends the
+installer to Slack's consent screen and `GET /slack/oauth_redirect` exchanges the code (`oauth.v2.access`)
+and stores the installation. From then on every request from that workspace is authorised with its own
+bot token (Bolt's installation-store authorize), and every outbox send and directory lookup for it uses
+that token too (`WorkspaceClients`). Org-wide (Enterprise Grid) installations serve every workspace of
+the organisation. `app_uninstalled` and `tokens_revoked` delete the installation, which stops its sends.
+
+- The stores are thin async classes over `storage.repos.installations.InstallationRepo` (the bot's engine,
+  SQLite or PostgreSQL, so replicas share them); slack_sdk's own SQLAlchemy stores are synchronous.
+- Tokens are sealed at rest: the installation is stored as AES-GCM ciphertext under a key derived from
+  the server secret (purpose "slack-installations"), the row's ids bound in as associated data.
+- A workspace's bot token is cached per process for `TOKEN_TTL` seconds of the bot's clock; an uninstall
+  handled by this replica forgets it at once, other replicas within the TTL (and Slack refuses a revoked
+  token meanwhile, which fails that send permanently).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.outbox.errors import PermanentError
+from handlers.core.clock import Clock
+from storage.repos.installations import InstallationRepo, StoredInstallation
+
+log = logging.getLogger("steadybot.slack.oauth")
+
+#: The bot scopes the app asks for (the same as manifest.yml's oauth_config.scopes.bot).
+BOT_SCOPES = ("app_mentions:read", "channels:history", "channels:read", "chat:write", "chat:write.public",
+              "commands", "groups:history", "groups:read", "im:history", "im:write", "users:read")
+SEAL_PURPOSE = "slack-installations"
+TOKEN_TTL = 30.0  # seconds a workspace's bot token is trusted without reading the store again
+STATE_SECONDS = 600  # an OAuth state is good for ten minutes (Bolt's default)
+
+#: The workspace of the Slack request being handled (set by a Bolt middleware; copied into the work
+#: started after the ack), for directory lookups that carry no workspace of their own.
+CURRENT_TEAM: contextvars.ContextVar[str] = contextvars.ContextVar("steadybot_slack_team", default="")
+
+
+class NotInstalled(PermanentError):
+    """The workspace has no installation (never installed, or uninstalled): nothing is sent there. The
+    outbox skips the row (`skip`): there is nothing an operator could fix and retry."""
+
+    skip = True
+
+
+# ---- sealing ----------------------------------------------------------------------------------------
+class Sealer:
+    def __init__(self, aead: AESGCM) -> None:
+        self.aead = aead
+
+    def seal(self, payload: dict[str, Any], ids: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self.aead.encrypt(nonce, json.dumps(payload, default=_plain).encode(), ids.encode())
+
+    def open(self, sealed: bytes, ids: str) -> dict[str, Any] | None:
+        try:
+            data = self.aead.decrypt(sealed[:12], sealed[12:], ids.encode())
+        except (InvalidTag, ValueError):
+            log.warning("a stored Slack installation could not be opened (another server secret?): ignored")
+            return None
+        loaded = json.loads(data)
+        return loaded if isinstance(loaded, dict) else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(type(value).__name__)
+
+
+def _ids(enterprise_id: str, team_id: str, user_id: str) -> str:
+    return f"{enterprise_id}/{team_id}/{user_id}"
+
+
+# ---- the stores Bolt uses -----------------------------------------------------------------------------
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """slack_sdk's AsyncInstallationStore on the bot's own database (sealed tokens)."""
+
+    def __init__(self, repo: InstallationRepo, sealer: Sealer, clock: Clock) -> None:
+        self.repo = repo
+        self.sealer = sealer
+        self.clock = clock
+        self.on_change: list[Any] = []  # callbacks(team_id) after a delete: WorkspaceClients.forget
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    @staticmethod
+    def _key(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> tuple[str, str]:
+        if is_enterprise_install:
+            return enterprise_id or "", ""
+        return enterprise_id or "", team_id or ""
+
+    async def async_save(self, installation: Installation) -> None:
+        enterprise, team = self._key(installation.enterprise_id, installation.team_id,
+                                     installation.is_enterprise_install)
+        user = installation.user_id or ""
+        payload = {"kind": "installation", "data": installation.to_dict_for_copying()}
+        has_bot = bool(installation.bot_token)
+        # sealed twice: the installer's row and the workspace's latest are bound to their own ids
+        for who in dict.fromkeys((user, "")):
+            await self.repo.save(enterprise_id=enterprise, team_id=team, user_id=who,
+                                 is_enterprise_install=bool(installation.is_enterprise_install), has_bot=has_bot,
+                                 sealed=self.sealer.seal(payload, _ids(enterprise, team, who)),
+                                 installed_at=self.clock.now())
+        log.info("Slack installation stored (%s%s)", "org-wide " if installation.is_enterprise_install else "",
+                 "with a bot" if has_bot else "user token only")
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        enterprise, team = self._key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        await self.repo.save(enterprise_id=enterprise, team_id=team, user_id="",
+                             is_enterprise_install=bool(bot.is_enterprise_install), has_bot=True,
+                             sealed=self.sealer.seal({"kind": "bot", "data": bot.to_dict_for_copying()},
+                                                     _ids(enterprise, team, "")),
+                             installed_at=self.clock.now())
+
+    def _installation(self, stored: StoredInstallation) -> Installation | None:
+        opened = self.sealer.open(stored.sealed, _ids(stored.enterprise_id, stored.team_id, stored.user_id))
+        if not opened:
+            return None
+        data = dict(opened.get("data") or {})
+        if opened.get("kind") == "bot":
+            if not stored.has_bot:
+                return None
+            data.setdefault("user_id", "")
+            data.pop("bot_scopes", None)
+            bot = Bot(**{k: v for k, v in data.items() if k != "custom_values"})
+            return Installation(app_id=bot.app_id, enterprise_id=bot.enterprise_id, team_id=bot.team_id,
+                                bot_token=bot.bot_token, bot_id=bot.bot_id, bot_user_id=bot.bot_user_id,
+                                user_id="", is_enterprise_install=bot.is_enterprise_install,
+                                installed_at=bot.installed_at)
+        if not stored.has_bot:  # tokens_revoked took the bot away: its old token must not be used
+            for key in ("bot_token", "bot_id", "bot_user_id", "bot_refresh_token", "bot_token_expires_at"):
+                data[key] = None
+            data["bot_scopes"] = ""
+        return Installation(**data)
+
+    async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                      user_id: str | None = None,
+                                      is_enterprise_install: bool | None = False) -> Installation | None:
+        enterprise, team = self._key(enterprise_id, team_id, is_enterprise_install)
+        stored = await self.repo.find(enterprise_id=enterprise, team_id=team, user_id=user_id or "")
+        if stored is None and not is_enterprise_install and enterprise:
+            stored = await self.repo.find(enterprise_id=enterprise, team_id="", user_id=user_id or "")  # org-wide
+        if stored is None:
+            return None
+        found = self._installation(stored)
+        if found is not None and user_id:  # the installer's own row, with the workspace's latest bot
+            latest = await self.repo.find(enterprise_id=stored.enterprise_id, team_id=stored.team_id)
+            bot = self._installation(latest) if latest else None
+            if bot is not None and bot.bot_token:
+                found.bot_token, found.bot_id, found.bot_user_id = bot.bot_token, bot.bot_id, bot.bot_user_id
+        return found
+
+    async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                             is_enterprise_install: bool | None = False) -> Bot | None:
+        enterprise, team = self._key(enterprise_id, team_id, is_enterprise_install)
+        stored = await self.repo.find(enterprise_id=enterprise, team_id=team, bot_only=True)
+        if stored is None and not is_enterprise_install and enterprise:
+            stored = await self.repo.find(enterprise_id=enterprise, team_id="", bot_only=True)
+        found = self._installation(stored) if stored else None
+        return found.to_bot() if found is not None and found.bot_token else None
+
+    async def bot_token_for_team(self, team_id: str) -> str | None:
+        """The bot token serving a workspace (its own installation or its organisation's), or None."""
+        stored = await self.repo.find_for_team(team_id)
+        found = self._installation(stored) if stored else None
+        return found.bot_token if found is not None and found.bot_token else None
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.repo.drop_bot(enterprise_id=enterprise_id or "", team_id=team_id or "")
+        self._changed(team_id)
+
+    async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                        user_id: str | None = None) -> None:
+        await self.repo.delete(enterprise_id=enterprise_id or "", team_id=team_id or "", user_id=user_id)
+        self._changed(team_id)
+
+    def _changed(self, team_id: str | None) -> None:
+        for callback in self.on_change:
+            callback(team_id or "")
+
+
+class DatabaseStateStore(AsyncOAuthStateStore):
+    """OAuth `state` values in the database: issued by one replica, consumed once by any."""
+
+    def __init__(self, repo: InstallationRepo, clock: Clock, expiration_seconds: int = STATE_SECONDS) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.expiration_seconds = expiration_seconds
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(32)
+        await self.repo.issue_state(state, self.clock.now() + timedelta(seconds=self.expiration_seconds))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        return bool(state) and await self.repo.consume_state(state)
+
+
+# ---- a Web API client per workspace -----------------------------------------------------------------------
+class WorkspaceClients:
+    """The Web API client for a workspace. Single-token mode: always the one client. OAuth mode: a client
+    with the workspace's bot token (its own installation, or its organisation's), or NotInstalled."""
+
+    def __init__(self, template: AsyncWebClient, store: DatabaseInstallationStore | None, clock: Clock,
+                 **overrides: Any) -> None:
+        self.template = template
+        self.store = store
+        self.clock = clock
+        self.overrides = overrides
+        self._single = _copy(template, template.token, overrides) if overrides else template
+        self._tokens: dict[str, tuple[datetime, str | None]] = {}
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    @property
+    def multi(self) -> bool:
+        return self.store is not None
+
+    def forget(self, team_id: str = "") -> None:
+        if team_id:
+            self._tokens.pop(team_id, None)
+        else:
+            self._tokens.clear()
+
+    async def for_team(self, team_id: str) -> AsyncWebClient:
+        if self.store is None:
+            return self._single
+        if not team_id:
+            raise NotInstalled("no Slack workspace known for this message")
+        now = self.clock.now()
+        cached = self._tokens.get(team_id)
+        if cached is None or cached[0] <= now:
+            token = await self.store.bot_token_for_team(team_id)
+            self._tokens[team_id] = (now + timedelta(seconds=TOKEN_TTL), token)
+        else:
+            token = cached[1]
+        if not token:
+            raise NotInstalled(f"steadybot is not installed in Slack workspace {team_id}")
+        client = self._clients.get(token)
+        if client is None:
+            if len(self._clients) > 10_000:
+                self._clients.clear()
+            client = self._clients[token] = _copy(self.template, token, self.overrides)
+        return client
+
+
+def _copy(template: AsyncWebClient, token: str | None, overrides: dict[str, Any]) -> AsyncWebClient:
+    options: dict[str, Any] = {"token": token, "base_url": template.base_url, "timeout": template.timeout,
+                               "session": template.session, "logger": template.logger,
+                               "retry_handlers": template.retry_handlers, **overrides}
+    return AsyncWebClient(**options)
+
+
+# ---- wiring ---------------------------------------------------------------------------------------
+class SlackOAuth:
+    """Everything OAuth mode adds to the Slack adapter."""
+
+    def __init__(self, settings: Any, repo: InstallationRepo, aead: AESGCM, clock: Clock) -> None:
+        self.repo = repo
+        self.installations = DatabaseInstallationStore(repo, Sealer(aead), clock)
+        self.states = DatabaseStateStore(repo, clock)
+        self.settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+            install_page_rendering_enabled=False,  # /slack/install goes straight to Slack's consent screen
+            installation_store=self.installations,
+            installation_store_bot_only=False,
+            state_store=self.states,
+            state_expiration_seconds=STATE_SECONDS,
+            logger=logging.getLogger("steadybot.slack.bolt"),
+        )
+        self._teams_seen: set[str] = set()
+        self.clients: list[WorkspaceClients] = []
+
+    def track(self, clients: WorkspaceClients) -> WorkspaceClients:
+        self.clients.append(clients)
+        self.installations.on_change.append(clients.forget)
+        return clients
+
+    def register(self, app: AsyncApp) -> None:
+        """A middleware noting each request's workspace (and organisation), and the uninstall listeners."""
+
+        @app.middleware
+        async def workspace(context: AsyncBoltContext, next: Any) -> Any:  # noqa: A002 - Bolt's argument name
+            team = context.team_id or ""
+            CURRENT_TEAM.set(team)
+            if team and context.enterprise_id and team not in self._teams_seen:
+                try:
+                    await self.repo.remember_team(team, context.enterprise_id)
+                    self._teams_seen.add(team)
+                except Exception as exc:  # noqa: BLE001 - a missed note is retried on the next request
+                    log.info("could not note the workspace's organisation (%s)", type(exc).__name__)
+            return await next()
+
+        @app.event("app_uninstalled")
+        async def uninstalled(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
+            await ack()
+            enterprise, team = _body_ids(body, context)
+            await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
+            log.info("Slack app uninstalled from a %s: its installation is deleted and its sends stop",
+                     "organisation" if not team else "workspace")
+
+        @app.event("tokens_revoked")
+        async def revoked(ack: Any, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+            await ack()
+            enterprise, team = _body_ids(body, context)
+            tokens = event.get("tokens") or {}
+            if tokens.get("bot"):
+                await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team)
+            for user_id in tokens.get("oauth") or []:
+                if isinstance(user_id, str) and user_id:
+                    await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team,
+                                                                       user_id=user_id)
+            log.info("Slack tokens revoked (%s bot, %d user)", "with the" if tokens.get("bot") else "not the",
+                     len(tokens.get("oauth") or []))
+
+
+def _body_ids(body: dict[str, Any], context: AsyncBoltContext) -> tuple[str, str]:
+    """An org-wide installation is keyed by its organisation alone."""
+    enterprise = str(context.enterprise_id or body.get("enterprise_id") or "")
+    if body.get("is_enterprise_install") or context.is_enterprise_install:
+        return enterprise, ""
+    return enterprise, str(context.team_id or body.get("team_id") or "")
+
+
+def is_oauth(settings: Any) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret and not settings.slack_bot_token)
+
