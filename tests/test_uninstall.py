@@ -179,3 +179,29 @@ async def test_teams_personal_uninstall_removes_the_person(db_url: str) -> None:
         # They come back: the bot answers and keeps their new line.
         await bot.teams(_teams(bot, "help", user="29:u2", aad="aad-2", name="Bo"))
         assert await bot.runtime.store.identities.direct_line(Platform.TEAMS, "29:u2") is not None
+
+
+async def test_slack_oauth_uninstall_removes_the_installation_and_the_data(db_url: str) -> None:
+    """With OAuth (many workspaces) bot/slack/oauth.py's uninstall listeners run first: they delete the
+    sealed installation (the tokens), then the workspace's data goes the same way."""
+    from storage.models.installations import SlackInstallationRow
+    from tests.test_ops_oauth import install, oauth_bot, slash, team_setup
+
+    async with oauth_bot(db_url) as bot:
+        team_setup(bot)
+        await install(bot.client, bot, "code-1", "T1")
+        await install(bot.client, bot, "code-2", "T2")
+        await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
+        await slash(bot.client, bot, "schedule every friday at 3pm", team="T2", user="U5", channel="C2")
+        await bolt_idle()
+        by_channel = lambda channel: (lambda t: t.c.channel_id == channel if "channel_id" in t.c else None)  # noqa: E731
+        assert (await _counts(bot, Platform.SLACK, by_channel("C2")))["pulse_schedules"] == 1
+
+        await _uninstall_slack(bot, team="T2")
+
+        assert set((await _counts(bot, Platform.SLACK, by_channel("C2"))).values()) == {0}
+        assert (await _counts(bot, Platform.SLACK, by_channel("C1")))["pulse_schedules"] == 1
+        async with bot.runtime.store.db.session() as s:
+            teams = set((await s.scalars(select(SlackInstallationRow.team_id))).all())
+            people = set((await s.scalars(select(Identity.user_id).where(Identity.platform == "slack"))).all())
+        assert teams == {"T1"} and not {"U5", "U6"} & people

@@ -1,5 +1,10 @@
 """The app leaves a workspace: `app_uninstalled`, or `tokens_revoked` for the bot token. What the bot kept
-for the workspace is deleted (storage/repos/lifecycle.py; docs/operations.md, "Uninstalling")."""
+for the workspace is deleted (storage/repos/lifecycle.py; docs/operations.md, "Uninstalling").
+
+With OAuth (many workspaces), bot/slack/oauth.py's listeners for the same events are registered first (Bolt
+runs only the first listener that matches): they delete the installation, then call `remove_workspace`
+through `SlackOAuth.after_uninstall` (wired in bot/slack/adapter.py). With one SLACK_BOT_TOKEN, the
+listeners here do it."""
 
 from __future__ import annotations
 
@@ -31,14 +36,20 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     async def _remove(body: dict[str, Any], why: str) -> None:
         team_id = payloads.s(body.get("team_id"))
-        if not team_id or not await deps.first_time(f"slack:event:{payloads.s(body.get('event_id'))}"):
-            return
-        try:
-            report = await deps.store.lifecycle.remove_workspace(Platform.SLACK, team_id)
-        except StorageUnavailable:
-            log.warning("%s for workspace %s: the database is unavailable, nothing was removed", why, team_id)
-            return
-        log.info("%s: workspace %s removed (%d rows)", why, team_id, report.total)
+        if team_id and await deps.first_time(f"slack:event:{payloads.s(body.get('event_id'))}"):
+            await remove_workspace(deps, team_id, why)
 
     app.event("app_uninstalled")(on_uninstalled)
     app.event("tokens_revoked")(on_tokens_revoked)
+
+
+async def remove_workspace(deps: SlackDeps, team_id: str, why: str = "uninstall") -> None:
+    """Delete what the bot kept for the workspace (idempotent: a redelivery finds nothing left)."""
+    if not team_id:
+        return  # an organisation-wide (Enterprise Grid) uninstall names no workspace
+    try:
+        report = await deps.store.lifecycle.remove_workspace(Platform.SLACK, team_id)
+    except StorageUnavailable:
+        log.warning("%s for workspace %s: the database is unavailable, nothing was removed", why, team_id)
+        return
+    log.info("%s: workspace %s removed (%d rows)", why, team_id, report.total)
