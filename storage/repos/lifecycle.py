@@ -12,8 +12,9 @@ Which rows go is decided from the schema, so a feature's new table is covered wi
 
 The channels of a workspace or team are the ones any row tags with its id (conversation references,
 schedules, rounds, meetings, series, timeboxes, trade-off prompts). When a platform's rows name only one
-workspace (the usual single-workspace Slack install with SLACK_BOT_TOKEN), every row of that platform is
-the workspace's and all of them go, including channels only seen in settings or lists.
+workspace and no other workspace has an OAuth installation (the usual single-workspace Slack install with
+SLACK_BOT_TOKEN), every row of that platform is the workspace's and all of them go, including channels only
+seen in settings or lists.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from handlers.core.types import Platform
 from storage.db import Database
 from storage.models import Base
 from storage.models.core import Identity, OutboxRow
+from storage.models.installations import SlackInstallationRow
 
 log = logging.getLogger("steadybot.storage")
 _CHUNK = 500  # ids per IN (...) list
@@ -128,6 +130,10 @@ class LifecycleRepo:
         """Whether no row of the platform names another workspace (Slack only: a Teams tenant has many
         teams, and Teams people are tagged with their tenant, not a team)."""
         if platform != Platform.SLACK:
+            return False
+        installed_elsewhere = await s.scalar(select(SlackInstallationRow.id).where(
+            SlackInstallationRow.team_id != team_id).limit(1))  # OAuth: another workspace (or org) installed
+        if installed_elsewhere is not None:
             return False
         for table in _tables():
             if "team_id" not in table.c:
