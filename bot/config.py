@@ -54,11 +54,14 @@ class Settings:
     # Operations (docs/operations.md).
     metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
     log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
-    graph_url: str = ""  # STEADYBOT_GRAPH_URL: Microsoft Graph base (default https://graph.microsoft.com/v1.0/)
+    graph_url: str = "https://graph.microsoft.com/v1.0/"  # STEADYBOT_GRAPH_URL (sovereign clouds, tests)
     graph_login_url: str = ""  # STEADYBOT_GRAPH_LOGIN_URL: identity platform base for Graph tokens (bot/teams/graph.py)
     graph_owners: bool = True  # STEADYBOT_GRAPH_OWNERS=0: never ask Graph for team owners (admins only)
     slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
     slack_client_secret: str = ""
+    # Calendar feeds (docs/meetings.md).
+    calendar_refresh: float = 600.0  # seconds between fetches of each calendar feed
+    calendar_allow_private: bool = False  # feeds on loopback/private addresses (never link-local)
     # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
     outbox_retention_days: float = 30.0
     history_retention_days: float = 180.0
@@ -146,11 +149,13 @@ class Settings:
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
             metrics_token=get("STEADYBOT_METRICS_TOKEN"),
             log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
-            graph_url=_slash(get("STEADYBOT_GRAPH_URL")),
+            graph_url=_slash(get("STEADYBOT_GRAPH_URL")) or "https://graph.microsoft.com/v1.0/",
             graph_login_url=_slash(get("STEADYBOT_GRAPH_LOGIN_URL")),
             graph_owners=get("STEADYBOT_GRAPH_OWNERS", "1").lower() not in {"0", "false", "no", "off"},
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),
+            calendar_refresh=number("STEADYBOT_CALENDAR_REFRESH", 600.0, 60.0, 86_400.0),
+            calendar_allow_private=_flag(env.get("STEADYBOT_CALENDAR_ALLOW_PRIVATE")),
             outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
             # at least 13 weeks: reports look back 12 weeks
             history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),

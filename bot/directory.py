@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.core.ports import Directory
 from handlers.core.types import Person, Place, Platform
 
@@ -30,3 +32,8 @@ class Directories:
         directory = self._by_platform.get(place.platform)
         note = getattr(directory, "owner_note", None)
         return await note(place) if note is not None else None
+    async def away(self, person: Person, now: datetime, *, dnd: bool = True) -> datetime | None:
+        """Until when the platform says the person is away (Slack status, Do Not Disturb), if it knows."""
+        directory = self._by_platform.get(person.platform)
+        ask = getattr(directory, "away", None)
+        return await ask(person, now, dnd=dnd) if ask is not None else None

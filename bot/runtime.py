@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
 from bot.directory import Directories
 from bot.metrics import Metrics
@@ -64,6 +65,10 @@ class Runtime:
             await self.slack.close()  # acknowledged Slack requests finish their work (bounded), likewise
         if self.session is not None:
             await self.session.close()
+        for port in self.services.ports.values():  # calendar fetchers and the like hold their own sessions
+            close = getattr(port, "close", None)
+            if close is not None:
+                await close()
         await self.db.dispose()
 
 
@@ -106,6 +111,18 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
                         signer=secret.signer)
+    services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
+    if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
+        from bot.teams.graph_calendar import DEFAULT_LOGIN, GraphGroupCalendar
+
+        login = DEFAULT_LOGIN
+        if settings.teams_login_url:  # a sovereign cloud (or a test): the same sign-in host
+            from yarl import URL
+
+            login = f"{URL(settings.teams_login_url).scheme}://{URL(settings.teams_login_url).raw_authority}"
+        services.ports["graph_calendar"] = GraphGroupCalendar(settings.graph_url, settings.teams_tenant_id,
+                                                              settings.teams_app_id, settings.teams_app_password,
+                                                              login, settings.default_tz)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).

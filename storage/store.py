@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.clock import Clock
 from storage.db import Database
+from storage.repos.calendar import CalendarRepo
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
 from storage.repos.lifecycle import LifecycleRepo
@@ -14,6 +15,7 @@ from storage.repos.reports import ReportsRepo
 from storage.repos.scope import ScopeRepo
 from storage.repos.settings import SettingsRepo
 from storage.repos.timebox import TimeboxRepo
+from storage.repos.timeoff import TimeOffRepo
 
 
 class Store:
@@ -28,6 +30,8 @@ class Store:
         self.scope = ScopeRepo(db, clock)
         self.meetings = MeetingRepo(db, clock)
         self.timebox = TimeboxRepo(db, clock)
+        self.calendar = CalendarRepo(db, clock)
+        self.timeoff = TimeOffRepo(db, clock)
         self.reports = ReportsRepo(db)
         self.lifecycle = LifecycleRepo(db, clock, caches=(self.identities, self.conversations))
 

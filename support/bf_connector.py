@@ -67,6 +67,7 @@ class Sent:
 @dataclass
 class FakeConnector:
     members: list[dict[str, Any]] = field(default_factory=list)
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)  # meeting id -> MeetingInfo JSON
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
@@ -100,6 +101,7 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{conv}/members", self._members)
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
         app.router.add_get("/v3/teams/{team}", self._team)
+        app.router.add_get("/v1/meetings/{meeting}", self._meeting)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -156,6 +158,13 @@ class FakeConnector:
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         return web.json_response({"members": self.members, "continuationToken": None})
+
+    async def _meeting(self, request: web.Request) -> web.Response:
+        """GET /v1/meetings/{id}: Teams' meeting details (MeetingInfo), as set by the test."""
+        meeting = self.meetings.get(unquote(request.match_info["meeting"]))
+        if meeting is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response(meeting)
 
     async def _members(self, request: web.Request) -> web.Response:
         return web.json_response(self.members)

@@ -49,6 +49,7 @@ class Call:
 class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {"creator":…, "members":[…]}
+    dnd: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> dnd.info fields
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what response_url received
     faults: list[Fault] = field(default_factory=list)
@@ -246,6 +247,10 @@ class FakeSlackApi:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "dnd.info":  # https://api.slack.com/methods/dnd.info (the fields the bot reads)
+            dnd_state = self.dnd.get(str(params.get("user")), {})
+            return {"ok": True, "dnd_enabled": False, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1,
+                    "snooze_enabled": False, **dnd_state}
         if method == "users.list":
             everyone = list(self.users.values())
             start = int(params.get("cursor") or 0)

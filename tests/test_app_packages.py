@@ -232,10 +232,16 @@ def test_teams_bot_reads_channel_messages_without_a_mention() -> None:
     owner grant ChannelMessage.Read.Group at install, and RSC needs webApplicationInfo with the app id."""
     manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["authorization"] == {
-        "permissions": {"resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"},
-                                             # team owners through Microsoft Graph (bot/teams/graph.py)
-                                             {"name": "TeamMember.Read.Group", "type": "Application"}]}
+        "permissions": {"resourceSpecific": [
+            {"name": "ChannelMessage.Read.Group", "type": "Application"},
+            # team owners through Microsoft Graph (bot/teams/graph.py): issue 14
+            {"name": "TeamMember.Read.Group", "type": "Application"},
+            # live meetings (meetingStart / meetingEnd in meeting chats and channel meetings): issue 15
+            {"name": "OnlineMeeting.ReadBasic.Chat", "type": "Application"},
+            {"name": "ChannelMeeting.ReadBasic.Group", "type": "Application"},
+        ]}
     }
+    assert "groupChat" in manifest["bots"][0]["scopes"]  # the bot sits in a meeting's chat
     assert manifest["webApplicationInfo"]["id"] == PLACEHOLDER
     assert manifest["webApplicationInfo"]["resource"].startswith("https://")
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any, TextIO
 
+from bot.calendar.example import EXAMPLE_URL, ExampleFetcher
 from bot.demo.render import Buttons, Pressable, render
 from bot.demo.world import CHANNEL, DemoDirectory, World
 from bot.runtime import Runtime
@@ -42,6 +43,8 @@ CONTROLS = """Demo controls:
   3  (or :press 3)                                press button 3
   :wait 2h                                        fast-forward time (scheduled DMs, nudges, timers fire)
   :as ben  /  :as you                             act as a teammate, or yourself again
+  :calendar                                       connect #team to the bundled example calendar (a
+                                                  standup, a planning with an agenda, a cancelled day)
   :now                                            what time it is in the demo
   :report                                         a fresh link to the team report page (also /steadybot report)
   :help  ·  :quit"""
@@ -66,6 +69,9 @@ class Demo:
         runtime.directories.add(Platform.DEMO, DemoDirectory(world))
         runtime.senders[Platform.DEMO] = self
         runtime.outbox.on_due_now = None  # the demo drains the outbox itself, in order with its output
+        fetcher = runtime.services.ports.get("calendar")
+        if fetcher is not None:  # `:calendar` serves the bundled example; other addresses are fetched for real
+            runtime.services.ports["calendar"] = ExampleFetcher(fetcher, clock)
 
     # ---- output ------------------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -169,6 +175,11 @@ class Demo:
                 await self.wait(parse_duration(rest))
             except UserError as exc:
                 self.say(f"  {exc.text()}")
+        elif word == "calendar":
+            await self.handle(f"/meeting calendar {EXAMPLE_URL}")
+            self.say("  (The example calendar: Standup Mon/Wed/Fri 09:30 Berlin time, one of them cancelled; "
+                     "Sprint planning on Tuesdays with its agenda in the description. Try `/meeting calendar`, "
+                     "`/agenda show` and `:wait 1d`.)")
         elif word == "as":
             person = self.world.find(rest) if rest.strip() else None
             if person is None:

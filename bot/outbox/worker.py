@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from bot.outbox.errors import DeliveryError, LeaseLost, RateLimited
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
-from handlers.core.errors import StorageUnavailable
+from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import Pending
 from handlers.core.types import Platform, Reply, Target
 from storage.db import DatabaseDown
@@ -205,6 +205,11 @@ class OutboxWorker:
                 replies = await self.core.prepare(Pending(row.target, row.kind, row.data, row.due_at, row.reply))
         except StorageUnavailable:
             raise
+        except Later as later:  # the person is away, or it is the channel's holiday: the row waits
+            await self.repo.retry_at(row.id, later.until, later.why, count_attempt=False, worker=worker,
+                                     delivered=False)
+            self.stats["deferred"] = self.stats.get("deferred", 0) + 1
+            return
         except Exception as exc:  # a preparer bug: retry a few times, then fail visibly
             log.exception("outbox row %s: preparing kind %s failed", row.id, row.kind)
             await self._retry_or_fail(row, f"prepare failed: {type(exc).__name__}")

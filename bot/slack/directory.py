@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -32,6 +34,8 @@ class SlackDirectory:
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
         self._creators: dict[str, tuple[float, set[str]]] = {}
+        self._status: dict[str, tuple[str, str, int]] = {}  # status text, emoji, expiration (from the profile)
+        self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._gate = asyncio.Semaphore(8)  # users.info is tier 4: be polite when resolving a big channel
 
     async def _client(self, team_id: str) -> AsyncWebClient:
@@ -47,6 +51,35 @@ class SlackDirectory:
             return team
         line = await self.identities.direct_line(Platform.SLACK, user_id)
         return line.team_id if line else ""
+    async def away(self, person: Person, now: datetime, *, dnd: bool = True) -> datetime | None:
+        """Until when this person is away: an "away" status (🌴 / 🤒 / OOO / vacation / holiday…) until it
+        expires, read from the profile already fetched for them; with `dnd`, Do Not Disturb (dnd.info)."""
+        await self.person(Platform.SLACK, person.id)  # the cached profile, read again once it is stale
+        status = self._status.get(person.id)
+        ends: list[datetime] = []
+        if status is not None:
+            until = status_away_until(status, now)
+            if until is not None:
+                ends.append(until)
+        if dnd:
+            until = await self._dnd(person.id, now)
+            if until is not None:
+                ends.append(until)
+        return max(ends) if ends else None
+
+    async def _dnd(self, user_id: str, now: datetime) -> datetime | None:
+        cached = self._dnd_cache.get(user_id)
+        if cached is None or time.monotonic() - cached[0] > DND_CACHE_SECONDS:
+            try:
+                client = await self._client(await self._team_of(user_id))
+                response = await client.dnd_info(user=user_id)
+                info: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
+            except SlackApiError as exc:
+                log.info("dnd.info failed: %s", exc.response.get("error") if exc.response else "?")
+                info = {}
+            cached = (time.monotonic(), info)
+            self._dnd_cache[user_id] = cached
+        return dnd_until(cached[1], now)
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
         cached = self._people.get(user_id)
@@ -63,6 +96,7 @@ class SlackDirectory:
             return await self.identities.get(Platform.SLACK, user_id)
         user = response.get("user") or {}
         found = _person(user_id, user)
+        self._status[user_id] = _status(user)
         self._people[user_id] = (time.monotonic(), found)
         await self.identities.remember(found, str(user.get("team_id") or ""))
         return found
@@ -79,6 +113,7 @@ class SlackDirectory:
                     uid = user.get("id") if isinstance(user, dict) else None
                     if isinstance(uid, str) and uid in wanted:
                         found[uid] = (_person(uid, user), str(user.get("team_id") or ""))
+                        self._status[uid] = _status(user)
                 cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor or len(found) == len(wanted):
                     break
@@ -131,6 +166,48 @@ class SlackDirectory:
         owners = {creator} if isinstance(creator, str) and creator else set()
         self._creators[place.channel_id] = (time.monotonic(), owners)
         return owners
+
+
+AWAY_EMOJI = frozenset({":palm_tree:", ":face_with_thermometer:", ":sick:", ":nauseated_face:", ":airplane:",
+                        ":beach_with_umbrella:", ":desert_island:", ":hospital:", ":baby:", ":baby_bottle:"})
+AWAY_WORDS = re.compile(r"\b(?:ooo|out of (?:the )?office|vacation|vacationing|holidays?|on leave|parental leave|"
+                        r"pto|sick|off sick|urlaub|time off)\b", re.IGNORECASE)
+NO_EXPIRY_RECHECK = timedelta(hours=12)  # an away status without an end: ask again after this
+DND_CACHE_SECONDS = 60.0
+
+
+def _status(user: dict[str, Any]) -> tuple[str, str, int]:
+    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    assert isinstance(profile, dict)
+    try:
+        expiration = int(profile.get("status_expiration") or 0)
+    except (TypeError, ValueError):
+        expiration = 0
+    return str(profile.get("status_text") or ""), str(profile.get("status_emoji") or ""), expiration
+
+
+def status_away_until(status: tuple[str, str, int], now: datetime) -> datetime | None:
+    """An "away" Slack status: 🌴 / 🤒 / ✈️ … or OOO / vacation / holiday / on leave in its text. It lasts
+    until its expiration; one without an expiration is re-read every NO_EXPIRY_RECHECK."""
+    text, emoji, expiration = status
+    if emoji not in AWAY_EMOJI and not AWAY_WORDS.search(text):
+        return None
+    if expiration > 0:
+        until = datetime.fromtimestamp(expiration, UTC)
+        return until if until > now else None
+    return now + NO_EXPIRY_RECHECK
+
+
+def dnd_until(info: dict[str, Any], now: datetime) -> datetime | None:
+    """The end of Do Not Disturb from a dnd.info answer: a snooze, or scheduled DND hours under way."""
+    stamp = now.timestamp()
+    ends: list[float] = []
+    if info.get("snooze_enabled") and float(info.get("snooze_endtime") or 0) > stamp:
+        ends.append(float(info["snooze_endtime"]))
+    start, end = float(info.get("next_dnd_start_ts") or 0), float(info.get("next_dnd_end_ts") or 0)
+    if info.get("dnd_enabled") and start <= stamp < end:
+        ends.append(end)
+    return datetime.fromtimestamp(max(ends), UTC) if ends else None
 
 
 def _person(user_id: str, user: dict[str, Any]) -> Person:

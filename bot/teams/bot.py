@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -33,12 +33,13 @@ from botbuilder.schema.teams import (
     TeamInfo,
 )
 
-from bot.teams import message_action, msrest_noise, msrest_speedup, payloads, render
+from bot.teams import meetings, message_action, msrest_noise, msrest_speedup, payloads, render
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, plain_text
+from handlers.meetings import calendar_live as live
 from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
@@ -220,6 +221,39 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
         return await message_action.submit_action(turn_context, action, self.core, self.lines)
+
+    # ---- live meetings (meetingStart / meetingEnd in a meeting chat) -------------------------------------
+    async def on_teams_meeting_start_event(self, meeting: Any, turn_context: TurnContext) -> None:
+        await self._meeting_event(meeting, turn_context, started=True)
+
+    async def on_teams_meeting_end_event(self, meeting: Any, turn_context: TurnContext) -> None:
+        await self._meeting_event(meeting, turn_context, started=False)
+
+    async def _meeting_event(self, value: Any, turn_context: TurnContext, *, started: bool) -> None:
+        activity = turn_context.activity
+        who = payloads.person(activity)
+        where = payloads.place(activity)
+        if where is None or where.is_direct or not await self._first_time(activity.id):
+            return
+        await self._remember(turn_context, who, where)  # the meeting chat, for the timer's warnings
+        svc = self.core.services
+        event = meetings.signal(value, svc.clock.now(), started=started)
+        try:
+            if started:
+                first, last = await meetings.scheduled(turn_context, event.external_id)
+                event = replace(event, scheduled_start=first, scheduled_end=last)
+                replies = await live.meeting_started(svc, where, who, event)
+            else:
+                replies = await live.meeting_ended(svc, where, event)
+        except StorageUnavailable:
+            log.warning("meeting event skipped: database unavailable")
+            return
+        except Exception:
+            log.exception("meeting event failed")
+            return
+        if replies:
+            speaker = who or Person(Platform.TEAMS, "", "")
+            await TeamsReplier(turn_context, speaker, where, self.lines).send(replies)
 
     # ---- invokes -------------------------------------------------------------------------------------
     def add_message_action(self, command_id: str, action: MessageAction) -> None:

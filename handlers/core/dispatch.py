@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Sequence
 
-from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, StorageUnavailable, UserError
+from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, Later, StorageUnavailable, UserError
 from handlers.core.registry import Pending, Registry, Replies
 from handlers.core.services import Services
 from handlers.core.text import clean, clip
@@ -150,6 +150,8 @@ class Core:
             if len(answers) != len(indexes):
                 raise ValueError(f"batch preparer of {kind!r} answered {len(answers)} of {len(indexes)} rows")
             for i, answer in zip(indexes, answers, strict=True):
+                if isinstance(answer, Later):
+                    continue  # prepared on its own when sent: its preparer raises Later there
                 out[i] = as_list(answer) or None
         return out
 

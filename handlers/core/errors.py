@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class UserError(Exception):
     """Input the bot cannot use. `message` is shown to the person as is, with an `example` that works."""
@@ -29,3 +31,14 @@ SORRY_DATABASE = (
     "Sorry — I can't reach my database right now, so nothing was changed. Please try again in a minute."
 )
 SORRY_BUG = "Sorry — something went wrong on my side and nothing was changed. Please try again."
+
+
+class Later(Exception):
+    """An outbox preparer's answer "not now, at `until`" (the person is away, the channel has a holiday):
+    the row is moved to `until` without using up an attempt. A batch preparer returns it instead of
+    raising, and that row is then prepared on its own."""
+
+    def __init__(self, until: datetime, why: str = "waiting") -> None:
+        super().__init__(why)
+        self.until = until
+        self.why = why

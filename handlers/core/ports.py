@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from handlers.core.types import OutboxItem, Person, Place, Platform
 
 if TYPE_CHECKING:  # the features' own store protocols; only for the aggregate `Store` below
+    from handlers.core.timeoff import TimeOffStore
+    from handlers.meetings.calendar_ports import CalendarStore
     from handlers.meetings.ports import MeetingStore
     from handlers.pulse.ports import PulseStore
     from handlers.reports.ports import ReportsStore
@@ -108,3 +110,9 @@ class Store(Protocol):
 
     @property
     def reports(self) -> ReportsStore: ...
+
+    @property
+    def calendar(self) -> CalendarStore: ...
+
+    @property
+    def timeoff(self) -> TimeOffStore: ...

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers.core.errors import Later
 from handlers.core.services import Services
 from handlers.core.types import ChatMessage, Command, Form, Interaction, Reply, Target
 
@@ -36,7 +37,8 @@ class Pending:
 Preparer = Callable[[Pending, Services], Awaitable[Replies]]
 #: Prepares many rows of one kind at once (a fan-out's batch), one answer per pending, in order. It must
 #: decide exactly as the kind's Preparer would; it only saves the per-row database round trips.
-BatchPreparer = Callable[[Sequence[Pending], Services], Awaitable[list[Replies]]]
+#: An answer may also be a `Later` (that row waits; it is prepared on its own when it comes due again).
+BatchPreparer = Callable[[Sequence[Pending], Services], Awaitable[list[Replies | Later]]]
 
 
 @dataclass(frozen=True, slots=True)

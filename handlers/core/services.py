@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.core.clock import Clock
@@ -32,6 +33,9 @@ class Services:
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
     signer: Callable[[str], Signer] | None = None  # the server secret's signer per purpose (bot/secret.py)
+    # Outside-world ports a feature needs beyond the common ones, passed in by bot/runtime.py (e.g. the
+    # calendar feed fetcher under "calendar"); a feature reads its own key and copes with its absence.
+    ports: dict[str, Any] = field(default_factory=dict)
 
     def tz_of(self, person: Person) -> ZoneInfo:
         return zone(person.tz, self.settings.default_tz)

@@ -9,6 +9,7 @@ from handlers.core.errors import NotAllowed, UserError
 from handlers.core.ports import ChannelSettings
 from handlers.core.services import Services
 from handlers.core.text import clip
+from handlers.core.timeoff import HOLIDAYS_KEY, holiday_code, parse_holiday_code
 from handlers.core.types import (
     Button,
     Choice,
@@ -36,6 +37,7 @@ _KEYS = {
     "quiet": "quiet_hours", "quiet-hours": "quiet_hours", "quiet_hours": "quiet_hours",
     "min": "min_respondents", "min-respondents": "min_respondents", "min_respondents": "min_respondents",
     "threshold": "min_respondents",
+    "holidays": "holidays", "holiday": "holidays",
 }  # fmt: skip
 
 
@@ -45,6 +47,8 @@ def describe(settings: ChannelSettings) -> tuple[tuple[str, str], ...]:
         ("Agenda enforcement", "on" if settings.agenda_enforcement else "off"),
         ("Quiet hours", f"{settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M} (each person's local time)"),
         ("Pulse results need", f"at least {settings.min_respondents} answers"),
+        ("Public holidays", (f"{holiday_code(settings)} (no scheduled pulse or meeting nudge on them)"
+                             if holiday_code(settings) else "none")),
         ("Weekly digest", "on (a Monday DM to the person who switched it on)" if settings.extra.get("digest") else "off"),
     )
 
@@ -68,7 +72,7 @@ async def settings_command(cmd: Command, rest: str, svc: Services) -> Reply:
     if key is None or len(words) < 2:
         raise UserError(
             "Tell me which setting and the new value: `scope on|off`, `sensitivity low|normal|high`, "
-            "`agenda on|off`, `quiet 20:00-08:00`, `min 5`, `digest on|off`.",
+            "`agenda on|off`, `quiet 20:00-08:00`, `min 5`, `holidays DE-BY|off`, `digest on|off`.",
             EXAMPLE,
         )
     updated = apply_change(current, key, " ".join(words[1:]))
@@ -79,6 +83,8 @@ async def settings_command(cmd: Command, rest: str, svc: Services) -> Reply:
 
 def apply_change(current: ChannelSettings, key: str, value: str) -> ChannelSettings:
     value = value.strip().lower()
+    if key == "holidays":
+        return current.with_changes(extra={**current.extra, HOLIDAYS_KEY: parse_holiday_code(value)})
     if key in ("scope_watch", "agenda_enforcement"):
         return current.with_changes(**{key: _switch(value)})
     if key == "scope_sensitivity":

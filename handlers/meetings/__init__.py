@@ -5,7 +5,7 @@ posted at the start with a timebox, and planned vs actual minutes are recorded (
 from __future__ import annotations
 
 from handlers.core.registry import CommandSpec, Registry
-from handlers.meetings import schedule
+from handlers.meetings import calendar_sync, schedule
 from handlers.meetings.agenda import ADD_FORM, ANSWER_FORM, AgendaCommands, AgendaForms
 from handlers.meetings.commands import MeetingCommands
 from handlers.meetings.lifecycle import Lifecycle, MeetingTimeboxLink
@@ -43,6 +43,11 @@ def register(registry: Registry) -> None:
             ("cancel <n>", "cancels meeting n of the list (its organiser, the channel's owner or an admin)"),
             ("end", "ends the meeting running now and records planned vs actual minutes"),
             ("stats", "this channel's meeting hygiene over the last 4 weeks"),
+            ("calendar <ics-url>", "follows a calendar feed (Google, Outlook, iCloud, Fastmail): its meetings of the "
+                                   "next 14 days come here, an event's bullet lines count as its agenda (the "
+                                   "channel's owner or an admin)"),
+            ("calendar", "the calendars this channel follows, their last sync and next meetings"),
+            ("calendar remove <n>", "stops following calendar n; its upcoming meetings here are dropped"),
         ),
         handler=meetings.command,
         examples=EXAMPLES,
@@ -78,3 +83,4 @@ def register(registry: Registry) -> None:
     registry.outbox_kind(schedule.NUDGE, prepare_nudge)
     registry.outbox_kind(schedule.START, life.prepare_start)
     registry.every("meetings.series", SERIES_EVERY, schedule.materialize_all)
+    registry.every("meetings.calendars", calendar_sync.EVERY, calendar_sync.sync_due)

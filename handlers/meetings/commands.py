@@ -14,6 +14,7 @@ from handlers.core.timeparse import format_local, to_local_naive
 from handlers.core.types import Button, Command, Interaction, Person, Place, Reply, Visibility
 from handlers.meetings import nudges, render, schedule
 from handlers.meetings.api import hygiene_summary
+from handlers.meetings.calendar_commands import CalendarCommands, calendar_words
 from handlers.meetings.lifecycle import Lifecycle, boxes
 from handlers.meetings.parse import MEETING_EXAMPLE, MeetingRequest, parse_meeting
 from handlers.meetings.people import known
@@ -48,6 +49,8 @@ class MeetingCommands:
             return await self.end(place, svc)
         if word in ("stats", "hygiene", "report") and not rest:
             return await self.stats(place, svc)
+        if word in ("calendar", "calendars", "feed", "feeds") and calendar_words(rest):
+            return await CalendarCommands().command(cmd, place, rest, svc)
         return await self.register(cmd, place, svc)
 
     # ---- register ----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from datetime import datetime
 from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.types import Button, Reply, Visibility
+from handlers.core.timeoff import away_until, holiday_code, holiday_name
+from handlers.core.types import Button, Person, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
 from handlers.meetings.schedule import store_of
@@ -99,9 +100,14 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     meeting = await store.get(meeting_id)
     if meeting is None or meeting.status != SCHEDULED or meeting.starts_at.isoformat() != pending.data.get("starts"):
         return None
-    if not (await svc.store.settings.get(meeting.place)).agenda_enforcement:
+    settings = await svc.store.settings.get(meeting.place)
+    if not settings.agenda_enforcement:
         return None
     now = svc.clock.now()
+    if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
+        return None  # the channel's public holiday: no nudges
+    if stage == "t1dm" and await away_until(svc, Person(meeting.platform, meeting.organiser_id), now):
+        return None  # the organiser is away: the channel's own "no agenda, no meeting" still goes out
     if stage == "q2":
         return unanswered(meeting, await store.questions(meeting.id), now)
     if await store.agenda(meeting.id):

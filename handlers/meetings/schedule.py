@@ -49,8 +49,10 @@ def key(meeting_id: int, what: str = "") -> str:
     return f"meeting:{meeting_id}:{what}"
 
 
-def outbox_items(meeting: Meeting, now: datetime) -> list[OutboxItem]:
-    """The nudges still ahead and the start, for one meeting."""
+def outbox_items(meeting: Meeting, now: datetime, version: str = "") -> list[OutboxItem]:
+    """The nudges still ahead and the start, for one meeting. `version` (a calendar meeting's start) makes
+    the keys new when the meeting moves, so its nudges can be scheduled again at the new time."""
+    tag = f"@{version}" if version else ""
     channel = Target.channel(meeting.place)
     organiser = Target.user(Person(meeting.platform, meeting.organiser_id, meeting.organiser_name), meeting.team_id)
     items: list[OutboxItem] = []
@@ -60,14 +62,14 @@ def outbox_items(meeting: Meeting, now: datetime) -> list[OutboxItem]:
         if due <= now:
             continue
         items.append(OutboxItem(organiser if nudge.to_organiser else channel, due, NUDGE,
-                                data={**data, "stage": nudge.stage}, dedupe_key=key(meeting.id, nudge.stage),
+                                data={**data, "stage": nudge.stage}, dedupe_key=key(meeting.id, nudge.stage + tag),
                                 skip_if_late_by=nudge.window.total_seconds()))
-    items.append(OutboxItem(channel, meeting.starts_at, START, data=data, dedupe_key=key(meeting.id, "start")))
+    items.append(OutboxItem(channel, meeting.starts_at, START, data=data, dedupe_key=key(meeting.id, "start" + tag)))
     return items
 
 
-async def schedule(svc: Services, meeting: Meeting) -> None:
-    await svc.outbox.enqueue(outbox_items(meeting, svc.clock.now()))
+async def schedule(svc: Services, meeting: Meeting, version: str = "") -> None:
+    await svc.outbox.enqueue(outbox_items(meeting, svc.clock.now(), version))
 
 
 def needs_flag(meeting: Meeting, now: datetime, has_agenda: bool) -> bool:

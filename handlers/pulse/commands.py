@@ -30,10 +30,11 @@ from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
 from handlers.pulse.results import RECENT_ROUNDS, open_line, render_results, shown_comments, team_results
 from handlers.pulse.sending import invite, outbox_prefix
+from handlers.pulse.snooze import snooze_cmd
 from handlers.pulse.timing import first_occurrence
 
-SUBCOMMANDS = ("now", "schedule", "stop", "close", "results", "optout", "optin", "me")
-UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin` and `me`."
+SUBCOMMANDS = ("now", "schedule", "stop", "close", "results", "optout", "optin", "me", "snooze")
+UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin`, `snooze` and `me`."
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
 
 USAGE = (
@@ -49,6 +50,8 @@ USAGE = (
     ("optout", "no more pulse DMs for you, from any channel; `optout --forget` also deletes your journal and "
                "your records of having been asked and having answered"),
     ("optin", "get pulse DMs again"),
+    ("snooze <until or duration>", "time off: your pulse DMs, reminders and meeting nudges wait, e.g. "
+                                   "`snooze until monday`, `snooze 2 weeks`; `snooze off` ends it"),
     ("me", "your private journal: your own answers, only for you (`me on`, `me off`, `me reflect on`)"),
 )
 INTRO = ("A 30-second anonymous check-in by DM: energy, connection, getting things done, workload and burnout. "
@@ -219,6 +222,7 @@ def make_command(questions: QuestionSet) -> CommandSpec:
                          "To also delete your journal and your records of having been asked and having answered: "
                          "`/pulse optout --forget`.", visibility=Visibility.PRIVATE)
         report = await store.forget(cmd.who.platform, cmd.who.id)
+        await svc.store.timeoff.forget(cmd.who.platform, cmd.who.id)  # a snooze names the person too
         entries = report.journal_entries
         return Reply(f"You're out, and I deleted your pulse records: {entries} journal "
                      f"entr{'y' if entries == 1 else 'ies'}, {plural(report.participation, 'record')} of rounds you were asked to answer, and "
@@ -235,7 +239,7 @@ def make_command(questions: QuestionSet) -> CommandSpec:
 
     routes = {"now": now_cmd, "schedule": schedule_cmd, "stop": stop_cmd, "close": close_cmd,
               "results": results_cmd, "optout": optout_cmd, "optin": optin_cmd, "me": me,
-              "opt-out": optout_cmd, "opt-in": optin_cmd, "result": results_cmd}
+              "opt-out": optout_cmd, "opt-in": optin_cmd, "result": results_cmd, "snooze": snooze_cmd}
 
     async def pulse(cmd: Command, svc: Services) -> Reply:
         sub, _, rest = cmd.text.strip().partition(" ")

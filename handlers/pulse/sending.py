@@ -6,20 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import BatchPreparer, Pending, Preparer, Replies
 from handlers.core.services import Services
-from handlers.core.timeparse import format_local, zone
-from handlers.core.types import Form, OutboxItem, Place, Platform, Reply, Target, Visibility
+from handlers.core.timeoff import after_holidays, holiday_code
+from handlers.core.timeparse import format_local, to_local_naive, zone
+from handlers.core.types import Form, OutboxItem, Person, Place, Platform, Reply, Target, Visibility
 from handlers.pulse.common import plural, pulse_store, team_label, threshold
 from handlers.pulse.model import Prefs, Round
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.timing import invite_due, occurrence_span, reminder_due
+from handlers.pulse.timing import allowed_instant, invite_due, occurrence_span, reminder_due
 
 KIND_INVITE = "pulse.invite"
 KIND_REMIND = "pulse.remind"
+AWAY_MARGIN = timedelta(hours=1)  # back less than this before the round closes: too late to ask
+DND_BATCH = 50  # Do Not Disturb is asked per person (dnd.info) for batches up to this size
 NOW_SLACK = timedelta(minutes=1)
 
 
@@ -97,18 +101,24 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
         if key is None:
             return None
         state = await pulse_store(svc).invite_state(*key)
-        return await _decide(pending, key, state, svc, {})
+        away = await away_of(svc, [key], svc.clock.now(), dnd=True)
+        decided = await _decide(pending, key, state, svc, {}, away)
+        if isinstance(decided, Later):
+            raise decided
+        return decided
 
-    async def prepare_many(pendings: Sequence[Pending], svc: Services) -> list[Replies]:
+    async def prepare_many(pendings: Sequence[Pending], svc: Services) -> list[Replies | Later]:
         keys = [_key(p) for p in pendings]
-        states = await pulse_store(svc).invite_states([k for k in keys if k is not None])
+        known = [k for k in keys if k is not None]
+        states = await pulse_store(svc).invite_states(known)
+        away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
         thresholds: dict[Place, int] = {}  # a batch is mostly one round: its channel's settings read once
-        return [None if key is None else await _decide(pending, key, states[key], svc, thresholds)
+        return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away)
                 for pending, key in zip(pendings, keys, strict=True)]
 
     async def _decide(pending: Pending, key: tuple[int, Platform, str],
                       state: tuple[Round | None, bool | None, Prefs], svc: Services,
-                      thresholds: dict[Place, int]) -> Reply | None:
+                      thresholds: dict[Place, int], away: dict[tuple[Platform, str], datetime]) -> Reply | Later | None:
         rnd, invitation, prefs = state
         now = svc.clock.now()
         if rnd is None or not rnd.is_open(now):
@@ -118,6 +128,13 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
         if prefs.opted_out:
             await pulse_store(svc).withdraw(*key)
             return None
+        wait = await _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now)
+        if wait is not None:
+            if not reminder and wait < rnd.closes_at - AWAY_MARGIN:
+                return Later(wait, "away or holiday")  # the DM waits until they're back
+            if not reminder:
+                await pulse_store(svc).withdraw(*key)  # away until the round closes: not counted as missing
+            return None  # no reminder while someone is away
         place = rnd.place()
         if place not in thresholds:
             thresholds[place] = threshold(await svc.store.settings.get(place))
@@ -137,6 +154,50 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
         return Reply(text=text, form=form(rnd.id), visibility=Visibility.PRIVATE)
 
     return prepare, prepare_many
+
+
+async def away_of(svc: Services, keys: Sequence[tuple[int, Platform, str]], now: datetime, *,
+                  dnd: bool) -> dict[tuple[Platform, str], datetime]:
+    """Who of these people is away, until when: snoozes in one query per platform, Slack status from the
+    directory's cached profiles, Do Not Disturb (one `dnd.info` each) only when `dnd`."""
+    people = {(platform, user_id) for _, platform, user_id in keys}
+    out: dict[tuple[Platform, str], datetime] = {}
+    store = getattr(svc.store, "timeoff", None)
+    if store is not None:
+        for platform in {p for p, _ in people}:
+            for user_id, until in (await store.away(platform, [u for p, u in people if p == platform], now)).items():
+                out[(platform, user_id)] = until
+    ask = getattr(svc.directory, "away", None)
+    if ask is not None:
+        for platform, user_id in people:
+            try:
+                until = await ask(Person(platform, user_id), now, dnd=dnd)
+            except StorageUnavailable:
+                raise
+            except Exception:  # noqa: BLE001 - a directory hiccup must not hold a pulse back
+                until = None
+            if until is not None and until > now:
+                out[(platform, user_id)] = max(until, out.get((platform, user_id), until))
+    return out
+
+
+async def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | None,
+                      now: datetime) -> datetime | None:
+    """Until when this DM waits: the person's time off, and for a scheduled round the channel's holidays."""
+    wait = away
+    if rnd.schedule_id is not None:
+        settings = await svc.store.settings.get(rnd.place())
+        code = holiday_code(settings)
+        if code:
+            tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+            moment = wait or now
+            for _ in range(14):  # Easter: Friday, the weekend, Monday
+                after = after_holidays(code, moment, tz)
+                if after is None:
+                    break
+                moment = allowed_instant(to_local_naive(after, tz), tz, settings.quiet_start, settings.quiet_end)
+                wait = moment
+    return wait
 
 
 def _key(pending: Pending) -> tuple[int, Platform, str] | None:

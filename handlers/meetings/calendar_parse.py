@@ -1,0 +1,331 @@
+"""iCalendar feeds → the meeting occurrences of the next days (platform-neutral: icalendar and
+recurring-ical-events only, no I/O).
+
+Rules (docs/meetings.md, "Calendar feeds"):
+- time zones: VTIMEZONE/TZID (Microsoft's Windows zone names too), Google's X-WR-TIMEZONE, UTC times,
+  floating times in the feed's zone (else the zone of the person who added the feed);
+- RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are expanded by recurring-ical-events; an occurrence is
+  keyed by (UID, RECURRENCE-ID): the RECURRENCE-ID (its original start, UTC) for an occurrence of a series,
+  "" for a single event;
+- STATUS:CANCELLED occurrences, all-day events and events longer than MAX_MINUTES are not meetings;
+- an event without an end (no DTEND, no DURATION) gets DEFAULT_MINUTES;
+- duplicate UIDs: of the components with the same (UID, RECURRENCE-ID) the one with the highest SEQUENCE,
+  then the latest LAST-MODIFIED/DTSTAMP wins;
+- the description's bullet and numbered lines are its agenda, with "(10m)"-style minutes read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from handlers.core.text import one_line
+from handlers.core.timeparse import localize, zone
+from handlers.meetings.calendar_ports import FeedError
+
+HORIZON = timedelta(days=14)
+DEFAULT_MINUTES = 30
+MAX_MINUTES = 8 * 60  # longer is an offsite or a workshop day, not a meeting steadybot times
+MAX_ITEMS = 25
+MAX_OCCURRENCES = 500  # a feed can't flood a channel with meetings
+TITLE_LIMIT = 200
+ITEM_LIMIT = 200
+NOT_ICS = ("isn't an iCalendar feed (it should start with BEGIN:VCALENDAR — for Google, use the "
+           "\"Secret address in iCal format\")")
+
+_BULLET = re.compile(r"^\s*(?:[-*•◦▪‣–—·]|\(?\d{1,2}[.)]|\d{1,2}\s*[-–:])\s+(?P<text>.+?)\s*$")
+_MINUTES = re.compile(r"[\s,;:–—-]*[(\[]?\s*(?P<num>\d{1,3})\s*(?P<unit>m|min|mins|minutes?|h|hrs?|hours?)\.?\s*[)\]]?\s*$",
+                      re.IGNORECASE)
+_WORDY = re.compile(r"\w")
+_URL_ONLY = re.compile(r"^\s*<?https?://\S+>?\s*$", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
+_TEAMS_JOIN = re.compile(r"https://teams\.microsoft\.com/l/meetup-join/([^/\s>\"'?]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    text: str
+    minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    uid: str
+    recurrence_id: str  # "" for a single event
+    title: str
+    starts_at: datetime  # UTC
+    minutes: int
+    tz: str  # IANA name for showing times
+    items: tuple[Item, ...]
+    join_thread: str = ""  # a Teams meeting's chat thread (19:meeting_…@thread.v2), from its join link
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.uid, self.recurrence_id
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when anything steadybot shows or times changes (start, length, title, agenda)."""
+        text = "\x1f".join([self.starts_at.isoformat(), str(self.minutes), self.title, self.tz, self.join_thread,
+                            *(f"{i.text}\x1e{i.minutes}" for i in self.items)])
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# ---- the description as an agenda ------------------------------------------------------------------
+def _plain(description: str) -> str:
+    """Google and Outlook put HTML in descriptions (<br>, <ul><li>, <p>): lines and bullets again."""
+    if "<" not in description:
+        return description
+    text = re.sub(r"(?i)<\s*li[^>]*>", "\n- ", description)
+    text = re.sub(r"(?i)<\s*(br|/p|/div|/li|/ul|/ol|p|div)\b[^>]*>", "\n", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def agenda_items(description: str) -> tuple[Item, ...]:
+    """Bullet (`- `, `* `, `• `) and numbered (`1. `, `2) `) lines, each with optional minutes at the end
+    (`(10m)`, `10 min`, `[1h]`). Prose, links and invitation boilerplate are not agenda items."""
+    items: list[Item] = []
+    for line in _plain(description).splitlines():
+        m = _BULLET.match(line)
+        if m is None:
+            continue
+        text = m.group("text")
+        minutes: int | None = None
+        if t := _MINUTES.search(text):
+            number = int(t.group("num"))
+            value = number * 60 if t.group("unit").lower().startswith("h") else number
+            if 0 < value <= MAX_MINUTES and _WORDY.search(text[: t.start()]):
+                minutes, text = value, text[: t.start()]
+        text = one_line(text, 2000).strip(" -–—:,;")
+        if not _WORDY.search(text) or _URL_ONLY.match(text):
+            continue
+        if len(text) > ITEM_LIMIT:
+            text = text[: ITEM_LIMIT - 1] + "…"
+        items.append(Item(text, minutes))
+        if len(items) >= MAX_ITEMS:
+            break
+    return tuple(items)
+
+
+def teams_thread(*texts: str) -> str:
+    """The meeting chat's thread id in a Teams join link (`…/l/meetup-join/19%3ameeting_…%40thread.v2/0`):
+    the same id as the conversation of the meeting's chat, so a live meeting finds its calendar event."""
+    for text in texts:
+        if m := _TEAMS_JOIN.search(text or ""):
+            return unquote(m.group(1))[:300]
+    return ""
+
+
+# ---- reading the calendar --------------------------------------------------------------------------
+def read_calendar(body: bytes) -> icalendar.Calendar:
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper()
+    if not head.startswith(b"BEGIN:VCALENDAR"):
+        raise FeedError(NOT_ICS)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("latin-1")
+    try:
+        cal = icalendar.Calendar.from_ical(text)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is "not a calendar we can read"
+        raise FeedError("looks like iCalendar but couldn't be read (it is malformed)") from exc
+    if not isinstance(cal, icalendar.Calendar):
+        raise FeedError(NOT_ICS)
+    return cal
+
+
+def _stamp(component: Any) -> tuple[int, datetime]:
+    def moment(name: str) -> datetime:
+        value = component.get(name)
+        dt = getattr(value, "dt", None)
+        if isinstance(dt, datetime):
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        return datetime.min.replace(tzinfo=UTC)
+
+    try:
+        sequence = int(component.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        sequence = 0
+    return sequence, max(moment("LAST-MODIFIED"), moment("DTSTAMP"))
+
+
+def _raw_key(component: Any) -> tuple[str, str]:
+    rid = component.get("RECURRENCE-ID")
+    return str(component.get("UID", "")), (rid.to_ical().decode() if rid is not None else "")
+
+
+def _dedupe(cal: icalendar.Calendar) -> set[str]:
+    """Drop duplicate components (same UID and RECURRENCE-ID) but the newest; give UID-less events a
+    stable one. Returns the UIDs that are series (they have RRULE/RDATE or overrides)."""
+    best: dict[tuple[str, str], Any] = {}
+    for component in list(cal.walk("VEVENT")):
+        if not component.get("UID"):
+            seed = f"{component.get('DTSTART').to_ical() if component.get('DTSTART') else b''!r}|{component.get('SUMMARY', '')}"
+            component["UID"] = "steadybot-" + hashlib.sha256(seed.encode()).hexdigest()[:24]
+        key = _raw_key(component)
+        kept = best.get(key)
+        if kept is None or _stamp(component) > _stamp(kept):
+            best[key] = component
+    keep = {id(c) for c in best.values()}
+
+    def prune(parent: Any) -> None:
+        parent.subcomponents[:] = [c for c in parent.subcomponents if c.name != "VEVENT" or id(c) in keep]
+        for child in parent.subcomponents:
+            prune(child)
+
+    prune(cal)
+    return {uid for (uid, rid), c in best.items() if rid or c.get("RRULE") is not None or c.get("RDATE") is not None}
+
+
+def _zone_name(tzinfo: Any, fallback: str) -> str:
+    key = getattr(tzinfo, "key", None)
+    if isinstance(key, str) and key:
+        return key
+    name = str(getattr(tzinfo, "_tzid", "") or getattr(tzinfo, "zone", "") or "")
+    if name in WINDOWS_TO_OLSON:
+        return str(WINDOWS_TO_OLSON[name])
+    if name and zone(name, "").key == name:
+        return name
+    return fallback
+
+
+def _utc(moment: datetime, feed_tz: ZoneInfo) -> datetime:
+    return (moment if moment.tzinfo else localize(moment, feed_tz)).astimezone(UTC)
+
+
+def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta = HORIZON) -> list[Occurrence]:
+    """The meetings the feed holds that start in [now, now + horizon), soonest first."""
+    cal = read_calendar(body)
+    series = _dedupe(cal)
+    wr = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
+    feed_tz = zone(wr or default_tz, default_tz)
+    end = now + horizon
+    try:
+        found = recurring_ical_events.of(cal, skip_bad_series=True).between(now - timedelta(days=1), end)
+    except Exception as exc:  # noqa: BLE001 - a broken rule in a feed is a feed problem, reported as one
+        raise FeedError("has an event whose repeat rule couldn't be read") from exc
+    out: dict[tuple[str, str], Occurrence] = {}
+    for event in found:
+        occurrence = _occurrence(event, series, feed_tz, now, end)
+        if occurrence is not None:
+            out.setdefault(occurrence.key, occurrence)
+        if len(out) >= MAX_OCCURRENCES:
+            break
+    return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))
+
+
+def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
+                end: datetime) -> Occurrence | None:
+    if str(event.get("STATUS", "")).upper() == "CANCELLED":
+        return None
+    start_value = event.get("DTSTART")
+    start = getattr(start_value, "dt", None)
+    if not isinstance(start, datetime):  # all-day (a DATE) or missing
+        return None
+    starts_at = _utc(start, feed_tz)
+    if not now <= starts_at < end:
+        return None
+    finish: datetime | None = None
+    if event.get("DTEND") is not None and isinstance(event["DTEND"].dt, datetime):
+        finish = _utc(event["DTEND"].dt, feed_tz)
+    elif event.get("DURATION") is not None and isinstance(event["DURATION"].dt, timedelta):
+        finish = starts_at + event["DURATION"].dt
+    elif event.get("DTEND") is not None:  # a DATE end on a timed start: a multi-day block
+        return None
+    minutes = round((finish - starts_at).total_seconds() / 60) if finish is not None else 0
+    if minutes <= 0:
+        minutes = DEFAULT_MINUTES  # no end: RFC 5545 makes it a moment; as a meeting, the usual half hour
+    if minutes > MAX_MINUTES:
+        return None
+    uid = str(event.get("UID", ""))[:400]
+    rid = ""
+    if uid in series:
+        value = event.get("RECURRENCE-ID")
+        original = getattr(value, "dt", None) if value is not None else start
+        if isinstance(original, datetime):
+            rid = _utc(original, feed_tz).strftime("%Y%m%dT%H%M%SZ")
+        elif isinstance(original, date):
+            rid = original.strftime("%Y%m%d")
+    title = one_line(str(event.get("SUMMARY", "") or ""), 4000) or "(untitled event)"
+    if len(title) > TITLE_LIMIT:
+        title = title[: TITLE_LIMIT - 1] + "…"
+    tz = _zone_name(start.tzinfo, feed_tz.key) if start.tzinfo not in (None, UTC) else feed_tz.key
+    description = str(event.get("DESCRIPTION", "") or "")
+    if not description and event.get("X-ALT-DESC") is not None:
+        description = str(event.get("X-ALT-DESC"))
+    join = teams_thread(*(str(event.get(name, "") or "") for name in
+                          ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "LOCATION", "URL", "DESCRIPTION", "X-ALT-DESC")))
+    return Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description), join)
+
+
+# ---- Microsoft Graph events (a Microsoft 365 group calendar) ---------------------------------------
+def _graph_time(value: Any) -> datetime | None:
+    """`{"dateTime": "2026-03-02T10:00:00.0000000", "timeZone": "UTC"}` (asked for in UTC) → aware UTC."""
+    if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
+        return None
+    text = value["dateTime"][:26].rstrip("Z")
+    try:
+        moment = datetime.fromisoformat(text[:19])
+    except ValueError:
+        return None
+    zone_name = str(value.get("timeZone") or "UTC")
+    tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), "UTC")
+    return localize(moment, tz).astimezone(UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def graph_occurrences(events: list[dict[str, Any]], now: datetime, default_tz: str,
+                      horizon: timedelta = HORIZON) -> list[Occurrence]:
+    """Graph calendarView events → occurrences, by the same rules as iCalendar feeds. Keyed by the series
+    (seriesMasterId) and the occurrence's original start, or the event id and "" for a single event."""
+    end = now + horizon
+    out: dict[tuple[str, str], Occurrence] = {}
+    for event in events:
+        if not isinstance(event, dict) or event.get("isAllDay") or event.get("isCancelled"):
+            continue
+        starts_at, finish = _graph_time(event.get("start")), _graph_time(event.get("end"))
+        if starts_at is None or not now <= starts_at < end:
+            continue
+        minutes = round((finish - starts_at).total_seconds() / 60) if finish is not None else 0
+        minutes = minutes if minutes > 0 else DEFAULT_MINUTES
+        if minutes > MAX_MINUTES:
+            continue
+        series = str(event.get("seriesMasterId") or "")
+        uid = (series or str(event.get("iCalUId") or event.get("id") or ""))[:400]
+        if not uid:
+            continue
+        rid = ""
+        if series:
+            original = event.get("originalStart")
+            if isinstance(original, str) and original:
+                try:
+                    rid = datetime.fromisoformat(original.replace("Z", "+00:00")).astimezone(UTC).strftime(
+                        "%Y%m%dT%H%M%SZ")
+                except ValueError:
+                    rid = starts_at.strftime("%Y%m%dT%H%M%SZ")
+            else:
+                rid = starts_at.strftime("%Y%m%dT%H%M%SZ")
+        title = one_line(str(event.get("subject") or ""), 4000) or "(untitled event)"
+        if len(title) > TITLE_LIMIT:
+            title = title[: TITLE_LIMIT - 1] + "…"
+        zone_name = str(event.get("originalStartTimeZone") or "")
+        tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), default_tz).key
+        body = event.get("body") if isinstance(event.get("body"), dict) else {}
+        description = str((body or {}).get("content") or event.get("bodyPreview") or "")
+        online = event.get("onlineMeeting") if isinstance(event.get("onlineMeeting"), dict) else {}
+        join = teams_thread(str((online or {}).get("joinUrl") or ""), str(event.get("onlineMeetingUrl") or ""),
+                            description)
+        out.setdefault((uid, rid), Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description),
+                                              join))
+        if len(out) >= MAX_OCCURRENCES:
+            break
+    return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))

@@ -1,0 +1,208 @@
+"""Keeping a channel's meetings in step with its calendar feeds.
+
+A periodic task claims the feeds that are due (leased, so of several replicas one fetches each feed),
+fetches each with a conditional request and reconciles its occurrences of the next 14 days with the
+channel's meetings, keyed by (feed, UID, RECURRENCE-ID):
+- a new occurrence becomes a meeting, its description's bullet lines its agenda, its nudges scheduled;
+- a moved or changed occurrence moves its meeting, and its nudges move with it (new outbox keys);
+- a cancelled or vanished occurrence cancels its meeting and its nudges, without a word in the channel;
+- meetings that started, ended, or that a person cancelled in steadybot are left alone.
+A failing feed is retried with backoff and reported once (privately) to the person who added it; it never
+stops the other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from handlers.core.errors import StorageUnavailable
+from handlers.core.services import Services
+from handlers.core.text import clip
+from handlers.core.types import OutboxItem, Person, Reply, Target, Visibility
+from handlers.meetings import schedule
+from handlers.meetings.calendar_parse import HORIZON, Occurrence, occurrences
+from handlers.meetings.calendar_ports import (
+    GRAPH,
+    Feed,
+    FeedError,
+    Fetched,
+    calendar_store,
+    fetcher_of,
+    group_calendar_of,
+)
+from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting, MeetingDraft
+from handlers.meetings.schedule import key, store_of
+
+log = logging.getLogger("steadybot.calendar")
+
+EVERY = 30.0  # seconds between looks for due feeds (each feed is fetched every STEADYBOT_CALENDAR_REFRESH)
+LEASE = 120.0  # seconds a replica holds a feed it is fetching
+BATCH = 8  # feeds one replica fetches at once per look
+MAX_BACKOFF = timedelta(hours=6)
+FULL_READ_EVERY = timedelta(hours=12)  # unchanged feeds are read in full this often: the 14 days roll on
+
+
+def version(meeting: Meeting) -> str:
+    """Outbox keys of a calendar meeting carry its start, so a moved meeting gets new nudges."""
+    return str(int(meeting.starts_at.timestamp()))
+
+
+def refresh_of(svc: Services) -> timedelta:
+    fetcher = fetcher_of(svc)
+    return timedelta(seconds=fetcher.refresh_seconds if fetcher is not None else 600.0)
+
+
+def backoff(svc: Services, failures: int) -> timedelta:
+    """After the n-th failure in a row: the refresh interval, doubled each time, at most 6 hours, ±10 %."""
+    base = min(refresh_of(svc) * (2 ** min(max(failures - 1, 0), 16)), MAX_BACKOFF)
+    return base * (0.9 + 0.2 * svc.rng.random())
+
+
+# ---- reading a feed --------------------------------------------------------------------------------
+async def read(svc: Services, feed: Feed, now: datetime, *, conditional: bool = True) -> tuple[Fetched, list[Occurrence] | None]:
+    """Fetch and parse one feed. The occurrences are None when the feed is unchanged (HTTP 304)."""
+    if feed.kind == GRAPH:
+        group = group_calendar_of(svc)
+        if group is None:
+            raise FeedError("is a Microsoft 365 group calendar, and Microsoft Graph isn't set up on this server")
+        found = await group.events(feed.url, now, now + HORIZON)
+        return Fetched(b""), [o for o in found if isinstance(o, Occurrence)]
+    fetcher = fetcher_of(svc)
+    if fetcher is None:
+        raise FeedError("can't be fetched: calendar feeds aren't set up on this server")
+    fresh = conditional and feed.parsed_at is not None and now - feed.parsed_at < FULL_READ_EVERY
+    fetched = await fetcher.fetch(feed.url, feed.etag if fresh else None, feed.last_modified if fresh else None)
+    if fetched.body is None:
+        return fetched, None
+    return fetched, occurrences(fetched.body, now, feed.tz)
+
+
+# ---- reconciling -----------------------------------------------------------------------------------
+async def reconcile(svc: Services, feed: Feed, found: list[Occurrence], now: datetime) -> list[Meeting]:
+    """Make the channel's meetings from this feed match `found`; returns the feed's live meetings."""
+    store = calendar_store(svc)
+    meetings = store_of(svc)
+    links = {(link.uid, link.recurrence_id): link for link in await store.links(feed.id)}
+    seen: set[tuple[str, str]] = set()
+    live: list[Meeting] = []
+    for occurrence in found:
+        seen.add(occurrence.key)
+        link = links.get(occurrence.key)
+        meeting = await meetings.get(link.meeting_id) if link is not None else None
+        if link is None or meeting is None or (meeting.status == CANCELLED and link.gone):
+            made = await _create(svc, feed, occurrence)
+            if made is not None:
+                live.append(made)
+            continue
+        if meeting.status != SCHEDULED:
+            if meeting.status != CANCELLED:
+                live.append(meeting)
+            continue  # running or ended: history; cancelled by a person: their decision stands
+        if link.fingerprint == occurrence.fingerprint:
+            live.append(meeting)
+            continue
+        live.append(await _update(svc, feed, meeting, occurrence))
+    horizon = now + HORIZON
+    for occurrence_key, link in links.items():
+        if occurrence_key in seen or link.gone:
+            continue
+        meeting = await meetings.get(link.meeting_id)
+        if meeting is None or meeting.status != SCHEDULED or not now < meeting.starts_at < horizon:
+            continue
+        if await meetings.mark_cancelled(meeting.id, now):  # cancelled or gone from the calendar: silently
+            await svc.outbox.cancel(key(meeting.id))
+        await store.mark_gone(feed.id, link.uid, link.recurrence_id)
+    return sorted(live, key=lambda m: (m.starts_at, m.id))
+
+
+def _items(occurrence: Occurrence) -> list[tuple[str, int | None]]:
+    return [(item.text, item.minutes) for item in occurrence.items]
+
+
+async def _create(svc: Services, feed: Feed, occurrence: Occurrence) -> Meeting | None:
+    store = calendar_store(svc)
+    meeting = await store.create_meeting(MeetingDraft(
+        feed.platform, feed.channel_id, feed.team_id, occurrence.title, feed.added_by, feed.added_by_name,
+        occurrence.tz, occurrence.starts_at, occurrence.minutes))
+    if not await store.claim_link(feed.id, occurrence.uid, occurrence.recurrence_id, meeting.id,
+                                  occurrence.fingerprint, occurrence.join_thread):
+        await store.drop_meeting(meeting.id)  # another replica made it a moment ago, or a person cancelled it
+        return None
+    if occurrence.items:
+        await store.replace_calendar_items(meeting.id, _items(occurrence))
+    await schedule.schedule(svc, meeting, version(meeting))
+    return meeting
+
+
+async def _update(svc: Services, feed: Feed, meeting: Meeting, occurrence: Occurrence) -> Meeting:
+    store = calendar_store(svc)
+    moved = meeting.starts_at != occurrence.starts_at or meeting.duration_minutes != occurrence.minutes
+    updated = await store.update_meeting(meeting.id, title=occurrence.title, tz=occurrence.tz,
+                                         starts_at=occurrence.starts_at, minutes=occurrence.minutes)
+    if updated is None:
+        return meeting  # it started a moment ago
+    await store.replace_calendar_items(meeting.id, _items(occurrence))
+    if moved and meeting.starts_at != updated.starts_at:
+        await svc.outbox.cancel(key(meeting.id))
+        await schedule.schedule(svc, updated, version(updated))
+    await store.set_fingerprint(feed.id, occurrence.uid, occurrence.recurrence_id, occurrence.fingerprint,
+                                occurrence.join_thread)
+    return updated
+
+
+# ---- the periodic task -----------------------------------------------------------------------------
+async def sync_due(svc: Services) -> None:
+    """Periodic, on every replica: fetch the feeds that are due (each claimed by one replica)."""
+    if fetcher_of(svc) is None and group_calendar_of(svc) is None:
+        return
+    store = calendar_store(svc)
+    worker = f"cal-{svc.rng.getrandbits(64):016x}"
+    feeds = await store.claim_due(worker, svc.clock.now(), LEASE, BATCH)
+    # at once: a slow feed (up to the fetch timeout) holds up no other, and the batch ends well inside its lease
+    results = await asyncio.gather(*(sync_feed(svc, feed, worker) for feed in feeds), return_exceptions=True)
+    for feed, result in zip(feeds, results, strict=True):
+        if isinstance(result, StorageUnavailable):
+            raise result  # the lease brings the feed back
+        if isinstance(result, BaseException):
+            log.error("calendar feed %s: sync failed (%s)", feed.id, type(result).__name__)
+
+
+async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
+    store = calendar_store(svc)
+    now = svc.clock.now()
+    try:
+        fetched, found = await read(svc, feed, now)
+        if found is not None:
+            await reconcile(svc, feed, found, now)
+    except FeedError as exc:
+        await _failed(svc, feed, worker, now, exc.reason)
+        return
+    except StorageUnavailable:
+        raise
+    except Exception:  # noqa: BLE001 - one feed's surprise must not stop the others
+        log.exception("calendar feed %s could not be synced", feed.id)
+        await _failed(svc, feed, worker, now, "couldn't be read (an unexpected error; the log has details)")
+        return
+    await store.fetched(feed.id, worker, now, now + refresh_of(svc), fetched.etag or feed.etag,
+                        fetched.last_modified or feed.last_modified, parsed=found is not None)
+
+
+async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason: str) -> None:
+    failures = feed.failures + 1
+    retry = now + backoff(svc, failures)
+    log.info("calendar feed %s failed (%d in a row): %s", feed.id, failures, reason)
+    reported = feed.error_reported
+    if not reported:
+        since = (feed.last_sync_at or feed.created_at).isoformat()
+        person = Person(feed.platform, feed.added_by, feed.added_by_name)
+        text = (f"⚠️ The calendar **{clip(feed.label, 80)}** you connected to a channel {reason}. Its meetings "
+                "there stay as they were; I'll keep trying, less and less often. If the address changed, remove "
+                "it with `/meeting calendar remove <n>` in that channel and add the new one.")
+        await svc.outbox.enqueue([OutboxItem(Target.user(person, feed.team_id), now,
+                                             reply=Reply(text, visibility=Visibility.PRIVATE,
+                                                         notify_text="A calendar feed stopped working"),
+                                             dedupe_key=f"calendar:{feed.id}:failed:{since}")])
+        reported = True
+    await calendar_store(svc).failed(feed.id, worker, now, retry, reason, reported)

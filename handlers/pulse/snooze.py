@@ -1,0 +1,69 @@
+"""`/pulse snooze <until or duration>` and `/pulse snooze off`: time off from pulse DMs, their reminders and
+the personal meeting nudges (anywhere, any channel). Rounds open while someone is away don't count them
+as missing. Works the same in a channel, a DM and Teams."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from handlers.core.durations import parse_duration
+from handlers.core.errors import UserError
+from handlers.core.services import Services
+from handlers.core.text import clip
+from handlers.core.timeparse import format_local, parse_when
+from handlers.core.types import Command, Reply, Visibility
+from handlers.meetings.people import known
+
+EXAMPLE = "/pulse snooze until monday"
+MAX_SNOOZE = timedelta(days=366)
+_LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
+_OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
+
+
+def _store(svc: Services) -> Any:
+    return svc.store.timeoff
+
+
+def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
+    """`2 weeks`, `for 3 days` → now + that; `until friday`, `march 20`, `monday 9am` → that moment in the
+    person's zone (a day without a time: its start). UTC."""
+    cleaned = _LEAD.sub("", text.strip())
+    if not cleaned:
+        raise UserError("Until when? Give a date or a duration.", EXAMPLE)
+    try:
+        until = now + parse_duration(cleaned)
+    except UserError:
+        until = parse_when(cleaned, tz, now).at
+    until = until.astimezone(UTC)
+    if until <= now:
+        raise UserError(f"`{clip(cleaned, 40)}` is already past — give a moment ahead.", EXAMPLE)
+    if until - now > MAX_SNOOZE:
+        raise UserError("That's more than a year away. To stop pulse DMs for good, use `/pulse optout`.",
+                        "/pulse snooze 2 weeks")
+    return until
+
+
+async def snooze_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
+    who = await known(svc, cmd.who)
+    tz = svc.tz_of(who)
+    now = svc.clock.now()
+    store = _store(svc)
+    words = rest.strip()
+    if not words:
+        until = await store.until(who.platform, who.id, now)
+        if until is None:
+            return Reply("You're not snoozed. Take time off with `/pulse snooze until monday` or "
+                         "`/pulse snooze 2 weeks`.", visibility=Visibility.PRIVATE)
+        return Reply(f"😴 You're snoozed until **{format_local(until, tz, now=now)}**. `/pulse snooze off` ends it.",
+                     visibility=Visibility.PRIVATE)
+    if words.lower() in _OFF:
+        had = await store.resume(who.platform, who.id)
+        return Reply("👋 Welcome back — pulse DMs and meeting nudges reach you again." if had
+                     else "You weren't snoozed; nothing changed.", visibility=Visibility.PRIVATE)
+    until = parse_snooze(words, tz, now)
+    await store.snooze(who.platform, who.id, until)
+    return Reply(f"😴 Snoozed until **{format_local(until, tz, now=now)}**. Pulse DMs, their reminders and your "
+                 "personal meeting nudges wait until then; a pulse that closes while you're away doesn't count "
+                 "you as missing. `/pulse snooze off` ends it early.", visibility=Visibility.PRIVATE)
