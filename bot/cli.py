@@ -66,10 +66,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from dataclasses import replace
 
         from bot.runtime import build_runtime
-        from bot.server import serve
+        from bot.server import is_loopback, serve
 
+        host = args.host or settings.host
+        if settings.insecure_dev and not is_loopback(host):
+            print(f"steadybot: STEADYBOT_INSECURE_DEV=1 accepts unauthenticated Teams traffic, so it only binds to "
+                  f"a loopback address (127.0.0.1 or ::1), not {host!r}. Unset STEADYBOT_INSECURE_DEV for a "
+                  "real deployment.", file=sys.stderr)
+            return 2
         # report links (STEADYBOT_PUBLIC_URL's default) point where the server really listens
-        settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+        settings = replace(settings, host=host, port=args.port or settings.port)
         runtime = await build_runtime(settings)
         await serve(runtime, settings.host, settings.port)
         return 0

@@ -47,6 +47,7 @@ class Settings:
     teams_openid_metadata_url: str = ""
     teams_token_issuer: str = ""
     teams_login_url: str = ""
+    teams_emulator_openid_metadata_url: str = ""  # Emulator tokens: only with insecure_dev (bot/teams/auth.py)
     # Reliability knobs (docs/operations.md).
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
@@ -144,6 +145,7 @@ class Settings:
             teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
             teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),
+            teams_emulator_openid_metadata_url=get("STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL"),
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),

@@ -18,6 +18,8 @@ from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import OutboxWorker, PlatformSender
 from bot.scheduler import Scheduler
+from bot.sealing import PURPOSE as SEAL_PURPOSE
+from bot.sealing import ActionSeal
 from bot.secret import Secret, load_secret
 from handlers import build_registry
 from handlers.core.clock import Clock, SystemClock
@@ -139,12 +141,13 @@ async def build_runtime(
     runtime.metrics = Metrics(db, clock)
     worker.on_outcome = runtime.metrics.outbox_outcome
     limiter.on_block = runtime.metrics.platform_429
+    seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
     if settings.slack_enabled:
         from bot.slack.adapter import SlackAdapter
 
         runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret)
+        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret, seal=seal)
         directories.add(Platform.SLACK, runtime.slack.directory)
         senders[Platform.SLACK] = runtime.slack.sender
         from bot.slack.listeners.home import REFRESH_SECONDS
@@ -153,7 +156,7 @@ async def build_runtime(
     if settings.teams_accepts_traffic:
         from bot.teams.adapter import TeamsAdapter
 
-        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials)
+        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials, seal=seal)
         directories.add(Platform.TEAMS, runtime.teams.directory)
         senders[Platform.TEAMS] = runtime.teams.sender
     return runtime

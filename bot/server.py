@@ -1,5 +1,16 @@
 """One aiohttp server for both platforms: POST /slack/events, POST /api/messages, GET /healthz, GET /metrics,
-and the report page GET /reports/<token> (bot/web)."""
+the Slack OAuth pages (GET /slack/install, /slack/oauth_redirect) and the report page GET /reports/<token>
+(bot/web).
+
+Nothing else is routed (no index page listing the routes), the `Server` header names no software or
+version, and a refusal looks the same whether or not something is configured (401 for the platforms, a
+plain 404 for the OAuth pages and metrics when they are off).
+
+Slow or idle clients are cut off (docs/operations.md, "Slow clients"): a connection must finish sending a
+request's headers within `Limits.header_timeout` seconds of opening (or of its previous response: that is
+also the keep-alive limit), its body within `Limits.body_timeout` seconds (bot/limits.py; 408), and at
+most `Limits.max_connections` connections are open at once (more are closed at once, unanswered).
+"""
 
 from __future__ import annotations
 
@@ -8,21 +19,69 @@ import contextlib
 import gc
 import hashlib
 import hmac
+import ipaddress
 import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import web, web_response
 
+from bot import limits
 from bot import metrics as metrics_mod
 from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
-MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; bigger bodies get 413
+MAX_BODY = limits.MAX_SLACK_BODY  # the largest body any route takes; bigger bodies get 413
 REPLAY_WINDOW = 5 * 60  # seconds a signed Slack request stays valid
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
+SERVER_NAME = "steadybot"
+INSECURE_REMINDER = 15 * 60  # seconds between the WARNING lines while STEADYBOT_INSECURE_DEV is on
+INSECURE_WARNING = ("STEADYBOT_INSECURE_DEV=1: Teams traffic is NOT authenticated — anyone who can reach this "
+                    "port can act as anyone and make the bot send to any host. Local development only.")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Slow-client limits of the HTTP server (docs/operations.md)."""
+
+    header_timeout: float = 15.0  # open → request headers complete, and the keep-alive idle limit
+    body_timeout: float = limits.BODY_TIMEOUT  # headers complete → body complete
+    max_connections: int = 1000
+    lingering: float = 2.0  # after answering early (413, 408), how long the rest of a body is drained
+
+
+class InsecureBinding(RuntimeError):
+    """STEADYBOT_INSECURE_DEV=1 with a non-loopback address: refused at start."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_insecure_binding(runtime: Runtime, host: str) -> None:
+    if runtime.settings.insecure_dev and not is_loopback(host):
+        raise InsecureBinding(f"STEADYBOT_INSECURE_DEV=1 accepts unauthenticated Teams traffic, so the server only "
+                              f"binds to a loopback address (127.0.0.1, ::1), not {host!r}. Unset "
+                              "STEADYBOT_INSECURE_DEV for a real deployment, or bind to 127.0.0.1.")
+
+
+async def _hide_server_software(_: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER_NAME
+
+
+def _hide_server_software_everywhere() -> None:
+    """aiohttp answers malformed requests (a header line over 8 KB, a bad method) itself, before any app
+    code or signal runs, with its default `Server: Python/3.x aiohttp/3.x`. That default is a module
+    constant of aiohttp.web_response; it names no version once replaced."""
+    web_response.SERVER_SOFTWARE = SERVER_NAME
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,18 +104,22 @@ async def _slack_signed(request: web.Request, secret: str, now: Callable[[], flo
     again). Works on the raw bytes, so a body that is not even UTF-8 is just unsigned, not an error."""
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     signature = request.headers.get("X-Slack-Signature", "")
-    if not timestamp.isdigit() or len(timestamp) > 12 or not signature.startswith("v0="):
+    # isascii: "²" and other Unicode digits pass isdigit() but not int()
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or not signature.startswith("v0="):
         return False
-    if abs(now() - int(timestamp)) > REPLAY_WINDOW:
+    if len(signature) > 80 or abs(now() - int(timestamp)) > REPLAY_WINDOW:
         return False
-    body = await request.read()
+    body = await limits.read_body(request, limits.MAX_SLACK_BODY)
     digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(f"v0={digest}", signature)
 
 
-def build_app(runtime: Runtime) -> web.Application:
+def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
+    app[limits.BODY_TIMEOUT_KEY] = body_timeout
+    app.on_response_prepare.append(_hide_server_software)
+    _hide_server_software_everywhere()
     warned = {"teams": False}
 
     async def measured(platform: str, kind: str, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
@@ -71,16 +134,16 @@ def build_app(runtime: Runtime) -> web.Application:
         return response
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        kind = metrics_mod.slack_kind(await request.read(), request.content_type) \
-            if request.content_length is not None and request.content_length <= MAX_BODY else "other"
-        return await measured("slack", kind, _slack_events(request))
-
-    async def _slack_events(request: web.Request) -> web.StreamResponse:
-        if runtime.slack is None:
-            return web.json_response({"error": "Slack is not configured on this server"}, status=404)
-        if not await _slack_signed(request, runtime.settings.slack_signing_secret):
-            return web.Response(status=401, text="invalid signature")  # before anything reads the body
-        return await runtime.slack.handle(request)
+        # Unconfigured Slack answers exactly like a bad signature: nobody learns what is configured. The body
+        # is read only for a request whose signature headers are plausible, capped in size and time.
+        try:
+            signed = runtime.slack is not None and await _slack_signed(request, runtime.settings.slack_signing_secret)
+        except (limits.TooBig, limits.TooSlow) as exc:
+            return limits.refusal(exc)
+        if not signed or runtime.slack is None:
+            return web.Response(status=401, text="invalid signature")  # before anything parses the body
+        kind = metrics_mod.slack_kind(await request.read(), request.content_type)  # the bytes read above
+        return await measured("slack", kind, runtime.slack.handle(request))
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:
         return await measured("teams", "other", _teams_messages(request))
@@ -92,23 +155,24 @@ def build_app(runtime: Runtime) -> web.Application:
                             "cannot be authenticated. Set MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD, or "
                             "STEADYBOT_INSECURE_DEV=1 for local development only.")
                 warned["teams"] = True
-            return web.json_response({"error": "Teams is not configured on this server"}, status=401)
+            return web.json_response({"error": "unauthorized"}, status=401)  # as a bad token: see above
         return await runtime.teams.handle(request)
 
     async def healthz(_: web.Request) -> web.StreamResponse:
+        extra = {"insecure_dev": True} if runtime.settings.insecure_dev else {}
         if await runtime.db.ping():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "database unavailable"}, status=503)
+            return web.json_response({"status": "ok", **extra})
+        return web.json_response({"status": "database unavailable", **extra}, status=503)
 
     async def slack_oauth(request: web.Request) -> web.StreamResponse:
         """Slack OAuth v2 (many workspaces): the install link and Slack's redirect back (bot/slack/oauth.py)."""
         if runtime.slack is None:
-            return web.json_response({"error": "Slack is not configured on this server"}, status=404)
+            raise web.HTTPNotFound()  # as a route that does not exist: says nothing about the configuration
         return await runtime.slack.handle_oauth(request)
 
     async def metrics(request: web.Request) -> web.StreamResponse:
         if runtime.metrics is None:
-            return web.json_response({"error": "metrics are off"}, status=404)
+            raise web.HTTPNotFound()
         if not metrics_mod.allowed(runtime.settings.metrics_token, request.headers.get("Authorization", ""),
                                    request.remote):
             if runtime.settings.metrics_token:
@@ -119,30 +183,91 @@ def build_app(runtime: Runtime) -> web.Application:
         body = await runtime.metrics.exposition()
         return web.Response(body=body, headers={"Content-Type": runtime.metrics.content_type})
 
-    async def index(_: web.Request) -> web.StreamResponse:
-        return web.Response(text="steadybot is running. Slack: POST /slack/events · Teams: POST /api/messages\n")
-
     app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/api/messages", teams_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/slack/install", slack_oauth)
     app.router.add_get("/slack/oauth_redirect", slack_oauth)
-    app.router.add_get("/", index)
     register_report_page(app, runtime)
     return app
 
 
-async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run."""
-    app = build_app(runtime)
-    runner = web.AppRunner(app, access_log=None)
+class _Refuse:
+    """The protocol of a connection over the cap: closed at once, before any byte is read."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        return None
+
+    def data_received(self, data: bytes) -> None:
+        return None
+
+    def eof_received(self) -> bool:
+        return False
+
+
+class CappedSite(web.TCPSite):
+    """A TCPSite that closes connections beyond `max_connections` at once."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, max_connections: int) -> None:
+        super().__init__(runner, host, port)
+        self.max_connections = max_connections
+        self.refused = 0
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        server = self._runner.server
+        assert server is not None
+        site = self
+
+        def factory() -> asyncio.BaseProtocol:
+            if len(server.connections) >= site.max_connections:
+                site.refused += 1
+                if site.refused in (1, 10, 100) or site.refused % 1000 == 0:
+                    log.warning("connection cap reached (%d open): %d connection(s) refused so far",
+                                site.max_connections, site.refused)
+                return _Refuse()  # type: ignore[return-value]
+            return server()
+
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(factory, self._host, self._port, backlog=self._backlog,
+                                                reuse_address=self._reuse_address, reuse_port=self._reuse_port)
+
+
+async def _insecure_reminders() -> None:
+    while True:
+        await asyncio.sleep(INSECURE_REMINDER)
+        log.warning(INSECURE_WARNING)
+
+
+async def start_server(runtime: Runtime, host: str, port: int,
+                       server_limits: Limits = Limits()) -> tuple[web.AppRunner, int]:
+    """The app on host:port with the slow-client limits; returns the runner and the bound port."""
+    check_insecure_binding(runtime, host)
+    app = build_app(runtime, server_limits.body_timeout)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=server_limits.header_timeout,
+                           lingering_time=server_limits.lingering, max_field_size=8190, max_line_size=8190)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = CappedSite(runner, host, port, server_limits.max_connections)
     await site.start()
     bound = port
     if runner.addresses:  # the port actually bound (port 0 picks a free one)
         bound = runner.addresses[0][1]
+    return runner, bound
+
+
+async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], None] | None = None,
+                server_limits: Limits = Limits()) -> None:
+    """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run.
+    With STEADYBOT_INSECURE_DEV=1 it refuses a non-loopback address (InsecureBinding)."""
+    runner, bound = await start_server(runtime, host, port, server_limits)
+    reminders: asyncio.Task[None] | None = None
+    if runtime.settings.insecure_dev:
+        log.warning(INSECURE_WARNING)
+        reminders = asyncio.create_task(_insecure_reminders(), name="insecure-dev reminders")
     runtime.scheduler.start()
     if runtime.slack is not None and runtime.settings.slack_app_token:
         await runtime.slack.start_socket_mode()
@@ -164,5 +289,7 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
         await stop.wait()
     finally:
         log.info("shutting down")
+        if reminders is not None:
+            reminders.cancel()
         await runner.cleanup()
         await runtime.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -54,8 +55,10 @@ def block_action(action_id: str, value: str, *, user: str = "U1", channel: str =
     }
 
 
-def view_submission(metadata: dict[str, Any], values: dict[str, str], *, user: str = "U1", team: str = "T1",
+def view_submission(metadata: dict[str, Any] | str, values: dict[str, str], *, user: str = "U1", team: str = "T1",
                     view_id: str | None = None) -> dict[str, Any]:
+    """A modal submission; `metadata` is the private_metadata the bot set (a sealed string), or a dict
+    (sent as JSON, as a forger would)."""
     state = {
         field: {field: {"type": "plain_text_input", "value": value}} for field, value in values.items()
     }
@@ -64,9 +67,32 @@ def view_submission(metadata: dict[str, Any], values: dict[str, str], *, user: s
         "team": {"id": team},
         "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A1",
-        "view": {"id": view_id or f"V{next(_ids)}", "type": "modal", "callback_id": f"form:{metadata.get('f')}",
-                 "private_metadata": json.dumps(metadata), "state": {"values": state}, "hash": "h"},
+        "view": {"id": view_id or f"V{next(_ids)}", "type": "modal",
+                 "callback_id": f"form:{metadata.get('f') if isinstance(metadata, dict) else 'x'}",
+                 "private_metadata": metadata if isinstance(metadata, str) else json.dumps(metadata),
+                 "state": {"values": state}, "hash": "h"},
     }
+
+
+def unsealed(token: str) -> str:
+    """The value inside a sealed button value (bot/sealing.py), read without checking the seal: for tests
+    that look at what the bot put in a button."""
+    body = token.split(".", 1)[0]
+    action_value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return str(action_value[1])
+
+
+def sealed_body(action: str, value: str) -> str:
+    """The payload part of a sealed value (bot/sealing.py) for `action` and `value`, without a valid MAC:
+    what a forger can build."""
+    data = json.dumps([action, value], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unsealed_metadata(token: str) -> dict[str, Any]:
+    """A Slack modal's sealed private_metadata, read without checking the seal."""
+    body = token.split(".", 1)[0]
+    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
 
 
 def event_body(event: dict[str, Any], *, team: str = "T1", event_id: str | None = None) -> str:

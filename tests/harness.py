@@ -16,10 +16,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
+from bot.sealing import PURPOSE as SEAL_PURPOSE
+from bot.sealing import ActionSeal
 from bot.server import build_app
 from bot.slack.adapter import SlackAdapter
 from bot.teams.adapter import TeamsAdapter
 from handlers.core.clock import Clock, FakeClock
+from handlers.core.types import Place, Platform
 from support import wire
 from support.bf_connector import FakeConnector
 from support.slack_api import FakeSlackApi
@@ -68,7 +71,31 @@ class Harness:
         kwargs.setdefault("response_url", self.slack.response_url(f"r{self.responses}"))
         return await self.post_slack(wire.interactive_body(wire.block_action(action_id, value, **kwargs)))
 
-    async def submit(self, metadata: dict[str, Any], values: dict[str, str], **kwargs: Any) -> ClientResponse:
+    # ---- sealed values (bot/sealing.py): what the bot itself would have put in a button or a modal -------
+    @property
+    def seal(self) -> ActionSeal:
+        return ActionSeal(self.runtime.secret.signer(SEAL_PURPOSE))
+
+    def sealed(self, action: str, value: str = "", *, channel: str = "C1", user: str = "U1",
+               platform: Platform = Platform.SLACK) -> str:
+        """A button value as the bot seals it for `channel` (a Slack D… channel or a Teams 1:1 binds to
+        the person)."""
+        direct = channel.startswith("D") or channel.startswith("a:")
+        where = Place(platform, channel, "", None, direct)
+        return self.seal.for_place(where, user)(action.split("#", 1)[0], value)
+
+    def sealed_metadata(self, metadata: dict[str, Any], user: str = "U1") -> str:
+        return self.seal.seal_metadata(metadata, Platform.SLACK, user)
+
+    async def press_sealed(self, action_id: str, value: str = "", **kwargs: Any) -> ClientResponse:
+        """Press a button whose value the bot sealed for this channel and person."""
+        sealed = self.sealed(action_id, value, channel=kwargs.get("channel", "C1"), user=kwargs.get("user", "U1"))
+        return await self.press(action_id, sealed, **kwargs)
+
+    async def submit_sealed(self, metadata: dict[str, Any], values: dict[str, str], **kwargs: Any) -> ClientResponse:
+        return await self.submit(self.sealed_metadata(metadata, kwargs.get("user", "U1")), values, **kwargs)
+
+    async def submit(self, metadata: dict[str, Any] | str, values: dict[str, str], **kwargs: Any) -> ClientResponse:
         return await self.post_slack(wire.interactive_body(wire.view_submission(metadata, values, **kwargs)))
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,

@@ -99,7 +99,7 @@ def last_modal(bot: Harness) -> dict[str, Any]:
 
 async def submit_modal(bot: Harness, values: dict[str, str], *, user: str = "U1") -> None:
     view = last_modal(bot)
-    response = await bot.submit(json.loads(view["private_metadata"]), values, user=user)
+    response = await bot.submit(view["private_metadata"], values, user=user)
     assert response.status == 200, await response.text()
     await idle()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers.core.types import Place, Platform
+from support import wire
 from support.slack_api import Call
 from tests.harness import Harness, running
 from tests.test_pulse_support import (
@@ -43,7 +44,7 @@ async def test_a_pulse_from_the_first_dm_to_the_results_threshold_4_then_5(bot: 
     for user in EUROPE:
         [dm] = dms(bot, user)
         assert "Pulse check-in for #team" in dm.params["text"] and "at least 5 people" in dm.params["text"]
-        assert json.loads(launch_value(dm))["f"] == "pulse.answer"
+        assert json.loads(wire.unsealed(launch_value(dm)))["f"] == "pulse.answer"
     assert not dms(bot, "UBOT") and not dms(bot, "UAPP")  # no bots
     assert "0 of 6 answered, needs 5 more answers" in await results(bot)
 
@@ -269,7 +270,9 @@ async def _bad_input(bot: Harness) -> None:
     # forged or stale submissions
     async def submit(context: str, values: dict[str, str], user: str = "U2") -> str:
         before = len(bot.slack.calls_to("chat.postMessage")) + len(bot.slack.calls_to("chat.update"))
-        await bot.submit({"f": "pulse.answer", "c": context, "ch": "D" + user[1:], "tm": "T1"}, values, user=user)
+        # sealed as the bot would seal it: what the core itself checks (forgeries: tests/test_security_*.py)
+        await bot.submit_sealed({"f": "pulse.answer", "c": context, "ch": "D" + user[1:], "tm": "T1"}, values,
+                                user=user)
         for _ in range(400):
             calls = bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update")
             if len(calls) > before:
@@ -280,7 +283,7 @@ async def _bad_input(bot: Harness) -> None:
     assert "out of date" in await submit("not-a-round", ANSWER)
     assert "out of date" in await submit("424242", ANSWER)
     await pulse_now(bot)
-    round_id = json.loads(launch_value(pulse_dms(bot, "U2")[-1]))["c"]
+    round_id = json.loads(wire.unsealed(launch_value(pulse_dms(bot, "U2")[-1])))["c"]
     assert "Missing: Energy, Burnout" in await submit(round_id, {"cynicism": "3", "efficacy": "3", "workload": "3"})
     assert "Missing: Energy" in await submit(round_id, {**ANSWER, "exhaustion": "9"})
     assert "wasn't sent to you" in await submit(round_id, ANSWER, user="U7")
@@ -319,7 +322,7 @@ async def test_weekly_reflection_goes_only_to_the_private_journal(bot: Harness) 
     # an empty reflection is not saved
     metadata = {"f": "pulse.reflect", "c": "2026-03-13", "ch": "D1", "tm": "T1"}
     before = len(bot.slack.calls_to("chat.postMessage"))
-    await bot.submit(metadata, {"gave": " ", "drained": ""}, user="U1")
+    await bot.submit_sealed(metadata, {"gave": " ", "drained": ""}, user="U1")
     [reply] = (await bot.slack.wait_for("chat.postMessage", before + 1))[before:]
     assert "at least one of the two" in reply.params["text"]
     off = await bot.slash_reply("/pulse", "me off", user="U1")

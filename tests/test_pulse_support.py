@@ -4,7 +4,6 @@ real modal round trip, answering a Teams card, and building rounds directly for 
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -104,7 +103,7 @@ async def answer_slack(bot: Harness, user: str, values: dict[str, str] | None = 
     """The whole Slack round trip: button → views.open → view_submission → chat.update of the DM."""
     view = view or await press_dm(bot, user)
     assert view.get("type") == "modal", f"no modal opened: {text_of(view)}"
-    metadata = json.loads(view["private_metadata"])
+    metadata = view["private_metadata"]
     updates = len(bot.slack.calls_to("chat.update"))
     response = await bot.submit(metadata, values or ANSWER, user=user)
     assert response.status == 200

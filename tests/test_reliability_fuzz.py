@@ -244,3 +244,45 @@ async def test_huge_and_endless_bodies_are_refused(bot: Harness) -> None:
                               ("/api/messages", {"Content-Type": "application/json"})):
             response = await bot.client.post(path, data=endless(), headers=headers)
             assert response.status in (401, 413), (path, response.status)
+
+
+# ---- numbers in every command (issue 13: `/timebox 99999999999999999999999m` raised OverflowError) --------
+NUMBERS = st.one_of(
+    st.sampled_from(["99999999999999999999999", "9" * 40, "1e309", "0", "00", "-1", "-0", "1.5", "1,5", "0.0001",
+                     "2147483648", "9223372036854775808", "18446744073709551616", "²", "٣", "①", "0x10", "1_000",
+                     "inf", "nan", "9" * 19, "9999999999", "1" + "0" * 18]),
+    st.integers(-2**70, 2**70).map(str),
+)
+TEMPLATES = [
+    ("timebox", "{n}m"), ("timebox", "{n}"), ("timebox", "{n}h design review"), ("timebox", "extend {n}m"),
+    ("timebox", "{n}:{n}"), ("timebox", "{n} weeks"), ("agenda", "add Demo {n}m"), ("agenda", "remove {n}"),
+    ("agenda", "move {n} to {n}"), ("agenda", "answer {n} the second one"), ("agenda", "open {n}m"),
+    ("meeting", "Retro tomorrow 3pm for {n}m"), ("meeting", "Retro in {n} hours"), ("meeting", "cancel {n}"),
+    ("meeting", "Sync every {n} weeks on monday at 10:00"), ("meeting", "Retro {n}"),
+    ("pulse", "schedule every {n} weeks on friday at 3pm"), ("pulse", "schedule every friday at {n}pm"),
+    ("pulse", "results {n}"), ("steadybot", "settings min {n}"), ("steadybot", "settings quiet {n}:00-07:00"),
+    ("tradeoff", "extend {n} days"), ("tradeoff", "drop {n}"), ("tradeoff", "{n}"),
+]
+
+
+@FUZZ
+@given(data=st.data())
+async def test_every_command_takes_any_number(bot: Harness, caplog: pytest.LogCaptureFixture,
+                                              data: st.DataObject) -> None:
+    _team(bot)
+    name, template = data.draw(st.sampled_from([t for t in TEMPLATES if t[0] in bot.runtime.registry.commands]),
+                               label="template")
+    text = template.format(n=data.draw(NUMBERS, label="number"))
+    who = Person(Platform.SLACK, "ULEAD", "Lead", "Europe/Berlin")
+    caplog.clear()
+    async with asyncio.timeout(CASE_TIMEOUT):
+        replies = await bot.runtime.core.run_command(Command(name, text, who, PLACES[0], "trig", bot.clock.now()))
+        await bot.runtime.worker.drain()
+    await _no_bug(replies, caplog)
+
+
+async def test_a_timebox_of_a_hundred_sextillion_minutes_gets_a_clear_answer(bot: Harness) -> None:
+    _team(bot)
+    reply = await bot.slash_reply("/timebox", "99999999999999999999999m", user="ULEAD")
+    assert reply["text"] != SORRY_BUG and "went wrong" not in reply["text"]
+    assert "long" in reply["text"].lower() or "at most" in reply["text"].lower(), reply["text"]

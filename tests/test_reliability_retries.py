@@ -18,11 +18,13 @@ from handlers.core.types import (
     Form,
     Interaction,
     OutboxItem,
+    Platform,
     Reply,
     Target,
     Visibility,
 )
 from support import wire
+from support.bf_connector import CHANNEL_ID
 from tests.harness import Harness, running
 
 _HOUR = timedelta(hours=1)
@@ -126,12 +128,12 @@ async def test_redelivered_slash_command_gives_one_reply_and_one_record(db_url: 
 async def test_redelivered_button_press_and_modal_submission_count_once(sqlite_url: str) -> None:
     async with running(sqlite_url) as bot:
         records = install(bot)
-        press = wire.interactive_body(wire.block_action("record.press", "yes", user="U1", channel="C1",
+        press = wire.interactive_body(wire.block_action("record.press", bot.sealed("record.press", "yes"), user="U1", channel="C1",
                                                         trigger_id="trig-press-1",
                                                         response_url=bot.slack.response_url("p")))
         await asyncio.gather(*(bot.post_slack(press) for _ in range(3)))
         submission = wire.interactive_body(wire.view_submission(
-            {"f": "record.form", "c": "", "ch": "C1", "tm": "T1"}, {"note": "ship it"}, user="U1", view_id="VSAME"))
+            bot.sealed_metadata({"f": "record.form", "c": "", "ch": "C1", "tm": "T1"}), {"note": "ship it"}, user="U1", view_id="VSAME"))
         statuses = [r.status for r in await asyncio.gather(*(bot.post_slack(submission) for _ in range(3)))]
         assert statuses == [200, 200, 200]
         await _quiet(bot)
@@ -147,9 +149,13 @@ async def test_teams_redelivery_by_activity_id(sqlite_url: str) -> None:
         records = install(bot)
         typed = bot.activity("record retro", conversation_type="channel", mention=True, activity_id="act-typed")
         submit = bot.activity(conversation_type="channel", activity_id="act-submit",
-                              value={"steadybot_action": "record.press", "steadybot_value": "v1"})
+                              value={"steadybot_action": "record.press",
+                                     "steadybot_value": bot.sealed("record.press", "v1", channel=CHANNEL_ID,
+                                                                   platform=Platform.TEAMS)})
         form = bot.activity(conversation_type="channel", activity_id="act-form",
-                            value={"steadybot_form": "record.form", "steadybot_context": "", "note": "n1"})
+                            value={"steadybot_form": "record.form", "note": "n1",
+                                   "steadybot_context": bot.sealed("record.form", "", channel=CHANNEL_ID,
+                                                                   platform=Platform.TEAMS)})
         for activity in (typed, submit, form):
             responses = await asyncio.gather(*(bot.teams(json.loads(json.dumps(activity))) for _ in range(3)))
             assert all(r.status in (200, 201) for r in responses)

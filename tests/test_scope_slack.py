@@ -9,6 +9,7 @@ from datetime import timedelta
 from handlers.core.types import Place, Platform
 from handlers.scope.api import decisions_summary
 from handlers.scope.watch import LEARNING
+from support import wire
 from tests.cards import assert_valid_blocks
 from tests.harness import Harness
 from tests.scope_helpers import (
@@ -57,7 +58,8 @@ async def test_scope_creep_gets_a_thread_reply_with_the_four_ways_out(bot: Harne
     assert "Happy to — what do we drop?" in body
     assert "CSV export to the release" in body  # the request, quoted
     assert list(slack_buttons(prompt)) == ["Drop something", "Extend the deadline", "Park it", "Not scope creep"]
-    assert all(len(value) <= 20 for _, value in slack_buttons(prompt).values())  # ids, not the request
+    # ids, not the request (inside the seal, bot/sealing.py)
+    assert all(len(wire.unsealed(value)) <= 20 for _, value in slack_buttons(prompt).values())
     assert_valid_blocks(prompt["blocks"])
 
 
@@ -189,8 +191,9 @@ async def test_drop_something_typed_into_the_modal(bot: Harness) -> None:
     choices = _updates(bot)[-1]
     await _press(bot, choices, "Type it in…", message_ts="710.000002")
     opened = (await bot.slack.wait_for("views.open"))[0].params
-    metadata = json.loads(opened["view"]["private_metadata"])
-    assert metadata["f"] == "scope.drop_form" and metadata["msg"] == ["C1", "710.000002"]
+    metadata = opened["view"]["private_metadata"]
+    assert wire.unsealed_metadata(metadata)["f"] == "scope.drop_form"
+    assert wire.unsealed_metadata(metadata)["msg"] == ["C1", "710.000002"]
     # empty: a friendly answer, nothing decided
     await bot.submit(metadata, {"dropped": "  ", "added": ""})
     await idle()
@@ -231,7 +234,7 @@ async def test_extend_the_deadline(bot: Harness) -> None:
     prompt = await _prompt(bot, "small ask: could the export also include archived projects", "731.000001")
     await _press(bot, prompt, "Extend the deadline", message_ts="731.000002")
     await _press(bot, _updates(bot)[-1], "Other…", message_ts="731.000002")
-    metadata = json.loads((await bot.slack.wait_for("views.open"))[0].params["view"]["private_metadata"])
+    metadata = (await bot.slack.wait_for("views.open"))[0].params["view"]["private_metadata"]
     await bot.submit(metadata, {"by": "3"})
     await idle()
     assert "3 days" in texts(bot.slack.calls_to("chat.postEphemeral")[-1].params)
@@ -294,16 +297,21 @@ async def test_reset_learning_is_for_the_channel_owner(bot: Harness) -> None:
 
 async def test_buttons_from_another_channel_or_garbage_values_are_refused(bot: Harness) -> None:
     prompt = await _prompt(bot, ts="790.000001")
-    action_id, value = slack_buttons(prompt)["Park it"]
+    action_id, sealed = slack_buttons(prompt)["Park it"]
+    value = wire.unsealed(sealed)
+    # garbage the bot itself might have sealed: the core refuses it (unsealed garbage: tests/test_security_*.py)
     for bad in ("", "abc", "-1", "0", "1:2:3", "9" * 40, "\u202e1", value + "0000"):
-        await bot.press(action_id, bad, message_ts="790.000002")
+        await bot.press(action_id, bot.sealed(action_id, bad), message_ts="790.000002")
         await idle()
-    await bot.press(action_id, value, channel="C2", message_ts="790.000002")
-    await bot.press("scope.drop.item#0", f"{value}:nope", message_ts="790.000002")
-    await bot.press("scope.extend.by#0", f"{value}:1y", message_ts="790.000002")
+    await bot.press(action_id, bot.sealed(action_id, value, channel="C2"), channel="C2", message_ts="790.000002")
+    await bot.press("scope.drop.item#0", bot.sealed("scope.drop.item", f"{value}:nope"), message_ts="790.000002")
+    await bot.press("scope.extend.by#0", bot.sealed("scope.extend.by", f"{value}:1y"), message_ts="790.000002")
     await idle()
     answers = bot.slack.responses
     assert answers and all("no longer available" in a["text"] for a in answers)
+    await bot.press(action_id, sealed, channel="C2", message_ts="790.000002")  # the C1 value itself, in C2
+    await idle()
+    assert "no longer valid" in bot.slack.responses[-1]["text"]
     assert "Traceback" not in json.dumps(answers)
     assert _updates(bot) == []
     assert (await _summary(bot)).open == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from support import wire
 from tests.harness import Harness
 from tests.meetings_helpers import (
     at,
@@ -165,8 +166,12 @@ async def test_an_end_long_overdue_frees_the_channel_silently(bot: Harness) -> N
 async def test_a_button_only_acts_in_its_own_channel(bot: Harness) -> None:
     await _start(bot, "10m")
     stop = buttons(posts(bot)[-1])["Stop"]
-    response = await bot.press(*stop, channel="C2")
+    response = await bot.press(*stop, channel="C2")  # the C1 button's value, pressed in C2: the seal refuses it
     assert response.status == 200
+    await idle()
+    assert "no longer valid" in text_of(bot.slack.responses[-1])
+    # a value the bot sealed for C2 naming C1's timer: the core's own check refuses it
+    response = await bot.press(stop[0], bot.sealed(stop[0], wire.unsealed(stop[1]), channel="C2"), channel="C2")
     await idle()
     assert "already finished" in text_of(bot.slack.responses[-1])
     said = await ephemeral(bot, "/timebox", "")

@@ -132,8 +132,8 @@ async def test_settings_modal_round_trip(bot: Harness) -> None:
                                is_ephemeral=True)
     assert response.status == 200
     opened = (await bot.slack.wait_for("views.open"))[0].params
-    metadata = json.loads(opened["view"]["private_metadata"])
-    assert metadata["f"] == "settings.edit" and metadata["ch"] == "C1"
+    metadata = opened["view"]["private_metadata"]
+    assert wire.unsealed_metadata(metadata)["f"] == "settings.edit" and wire.unsealed_metadata(metadata)["ch"] == "C1"
     response = await bot.submit(metadata, {"scope_watch": "off", "scope_sensitivity": "high",
                                            "agenda_enforcement": "on", "quiet_hours": "21:00-07:30",
                                            "min_respondents": "6"}, user="ULEAD")
@@ -147,7 +147,7 @@ async def test_settings_modal_round_trip(bot: Harness) -> None:
 
 async def test_modal_submission_by_someone_else_is_refused(bot: Harness) -> None:
     bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
-    await bot.submit({"f": "settings.edit", "c": "", "ch": "C1"}, {"min_respondents": "3"}, user="U1")
+    await bot.submit_sealed({"f": "settings.edit", "c": "", "ch": "C1"}, {"min_respondents": "3"}, user="U1")
     posted = await bot.slack.wait_for("chat.postEphemeral")
     assert "Only the channel's creator" in _texts(posted[0].params)
 
@@ -176,4 +176,4 @@ async def test_slack_off_when_not_configured(sqlite_url: str) -> None:
     async with running(sqlite_url, slack=False) as bot:
         body = wire.slash_body("/steadybot", "help")
         response = await bot.client.post("/slack/events", data=body, headers=wire.slack_headers(SIGNING_SECRET, body))
-        assert response.status == 404
+        assert response.status == 401  # as a bad signature: a refusal never says what is configured

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.outbox.ratelimit import RateLimiter
+from bot.sealing import ActionSeal
 from bot.secret import Secret
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
@@ -36,7 +37,8 @@ log = logging.getLogger("steadybot.slack")
 class SlackAdapter:
     def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
                  session: aiohttp.ClientSession | None, limiter: RateLimiter,
-                 workspace_per_minute: float = 0.0, secret: Secret | None = None) -> None:
+                 workspace_per_minute: float = 0.0, secret: Secret | None = None,
+                 seal: ActionSeal | None = None) -> None:
         self.settings = settings
         self.client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
@@ -58,7 +60,7 @@ class SlackAdapter:
             oauth_settings=self.oauth.settings if self.oauth else None,
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
-        self.deps = SlackDeps(core, store, clock)
+        self.deps = SlackDeps(core, store, clock, seal=seal)
         if self.oauth is not None:
             self.oauth.register(self.app)  # before the feature listeners: app_uninstalled / tokens_revoked first
         self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
@@ -72,7 +74,7 @@ class SlackAdapter:
             self.oauth.track(send_clients)
         self.directory = SlackDirectory(self.client, store.identities, clients=self.clients)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute,
-                                  clients=send_clients)
+                                  clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None
 
     async def handle(self, request: web.Request) -> web.Response:

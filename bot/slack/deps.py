@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.metrics import turn_finished
+from bot.sealing import ActionSeal
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
@@ -38,6 +39,7 @@ class SlackDeps:
     last_arrival: float = 0.0  # time.monotonic() of the latest Slack request
     in_flight: int = 0  # acknowledged requests whose work is not done yet
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    seal: ActionSeal | None = None  # button values and modal metadata (bot/sealing.py)
 
     def arrived(self) -> None:
         self.last_arrival = time.monotonic()

@@ -1,9 +1,17 @@
-"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises)."""
+"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises).
+
+User text (meeting titles, agenda items, answers, quotes, comments) reaches Slack in three places, all
+escaped so that nothing typed becomes a live mention (`<!channel>`, `<!here>`, `<@U…>`) or a labelled
+link (`<https://…|label>`): the blocks (`mrkdwn` escapes &, <, >, and every text object is `verbatim`, so
+Slack does not parse mentions or channel names in it either), the notification `text` (`fallback`, escaped
+the same way), and modal texts. Posts go out with `link_names` and `parse` off (POST_OPTIONS).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,12 +37,29 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 FORM_OPEN = "form.open"  # the launch button of a form that cannot be shown inline
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+#: chat.postMessage / chat.postEphemeral options: no mention or channel-name parsing of the text, and no
+#: link previews of what someone typed.
+PARSE_OFF: dict[str, Any] = {"link_names": False, "parse": "none"}  # chat.update, chat.postEphemeral
+POST_OPTIONS: dict[str, Any] = {**PARSE_OFF, "unfurl_links": False, "unfurl_media": False}
+
+
+def escape(text: str) -> str:
+    """Slack's control characters (&, <, >) as entities: `<!channel>` shows as text and pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def mrkdwn(text: str) -> str:
     """The core's tiny markup → Slack mrkdwn: escape &, <, > and turn **bold** into *bold*."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BOLD.sub(r"*\1*", escaped)
+    return _BOLD.sub(r"*\1*", escape(text))
+
+
+def fallback(reply: Reply) -> str:
+    """The notification text of a message (what push notifications and screen readers show), escaped."""
+    return _cut(escape(reply.fallback), 3000)
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -71,7 +96,9 @@ def route_of(action_id_text: str) -> str:
 def button_element(button: Button, index: int) -> ButtonElement:
     confirm = None
     if button.confirm:
-        confirm = ConfirmObject(title="Are you sure?", text=_cut(button.confirm, 300), confirm="Yes", deny="No")
+        # a str would become an unescaped mrkdwn object: "Cancel <!channel> review?" would ping the channel
+        confirm = ConfirmObject(title="Are you sure?", text=_md(_cut(mrkdwn(button.confirm), 300)), confirm="Yes",
+                                deny="No")
     return ButtonElement(
         text=_cut(button.label, 75),
         action_id=action_id(button, index),
@@ -86,11 +113,25 @@ def form_launch_value(form: Form) -> str:
     return json.dumps({"f": form.id, "c": form.context}, separators=(",", ":"))
 
 
-def message_blocks(reply: Reply) -> list[dict[str, Any]]:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(reply.text))]
+def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
+    """Every button's value sealed (bot/sealing.py) for where the message goes: `seal(action, value)`.
+    Works on the rendered dicts, so one rendering serves a fan-out whose copies differ only in their seals."""
+    if seal is None:
+        return blocks
+    for block in blocks:
+        if block.get("type") != "actions":
+            continue
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("type") == "button":
+                element["value"] = seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))
+    return blocks
+
+
+def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:
+    blocks: list[Block] = [SectionBlock(text=_md(chunk)) for chunk in _chunks(mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
         fields = [
-            MarkdownTextObject(text=_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
+            _md(_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
             for label, value in reply.facts[start:start + 10]
         ]
         blocks.append(SectionBlock(fields=fields))
@@ -101,10 +142,10 @@ def message_blocks(reply: Reply) -> list[dict[str, Any]]:
     for start in range(0, len(elements), 5):
         blocks.append(ActionsBlock(elements=elements[start:start + 5]))
     if not blocks:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="…")))
+        blocks.append(SectionBlock(text=_md("…")))
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
-    return [block.to_dict() for block in blocks]
+        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[_md("(shortened)")])]
+    return seal_blocks([block.to_dict() for block in blocks], seal)
 
 
 def _option(value: str, label: str) -> Option:
@@ -133,13 +174,14 @@ def _input(field: Field) -> InputBlock:
                       optional=field.optional)
 
 
-def modal(form: Form, metadata: dict[str, Any]) -> dict[str, Any]:
-    """A form as a modal view. `metadata` (form id, context, where it came from) rides in private_metadata."""
+def modal(form: Form, metadata: dict[str, Any] | str) -> dict[str, Any]:
+    """A form as a modal view. `metadata` (form id, context, where it came from; sealed by the replier,
+    bot/sealing.py) rides in private_metadata."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_LIMIT))))
+        blocks.append(SectionBlock(text=_md(_cut(mrkdwn(form.intro), SECTION_LIMIT))))
     blocks.extend(_input(f) for f in form.fields)
-    private = json.dumps(metadata, separators=(",", ":"))
+    private = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"))
     if len(private) > 3000:
         raise ValueError("form metadata too large for a Slack modal")
     view = View(

@@ -11,8 +11,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.sealing import ActionSeal
 from bot.slack import render
-from handlers.core.types import Form, MessageRef, Place, Reply, Visibility
+from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
 log = logging.getLogger("steadybot.slack")
 
@@ -27,6 +28,7 @@ class SlackReplier:
     origin: MessageRef | None = None
     origin_is_ephemeral: bool = False
     opened_modal: bool = field(default=False)
+    seal: ActionSeal | None = None  # seals button values and modal metadata (bot/sealing.py)
 
     def metadata(self, form: Form) -> dict[str, Any]:
         data: dict[str, Any] = {"f": form.id, "c": form.context, "ch": self.where.channel_id, "tm": self.where.team_id}
@@ -39,7 +41,10 @@ class SlackReplier:
     async def open_form(self, form: Form) -> bool:
         if not self.trigger_id or self.opened_modal:
             return False
-        await self.client.views_open(trigger_id=self.trigger_id, view=render.modal(form, self.metadata(form)))
+        metadata: dict[str, Any] | str = self.metadata(form)
+        if self.seal is not None:
+            metadata = self.seal.seal_metadata(self.metadata(form), Platform.SLACK, self.user_id)
+        await self.client.views_open(trigger_id=self.trigger_id, view=render.modal(form, metadata))
         self.opened_modal = True
         return True
 
@@ -58,23 +63,24 @@ class SlackReplier:
                 return
             reply = Reply(reply.text, reply.facts, reply.buttons, None, reply.visibility, reply.replace_original,
                           reply.in_thread, reply.notify_text)
-        blocks = render.message_blocks(reply)
-        text = reply.fallback[:3000]
+        blocks = render.message_blocks(reply, self.seal.for_place(self.where, self.user_id) if self.seal else None)
+        text = render.fallback(reply)
         if reply.replace_original and self.origin is not None:
             if self.origin_is_ephemeral and self.respond is not None:
                 await self.respond(text=text, blocks=blocks, replace_original=True)
             else:
                 await self.client.chat_update(channel=self.origin.channel_id, ts=self.origin.message_id,
-                                              text=text, blocks=blocks)
+                                              text=text, blocks=blocks, **render.PARSE_OFF)
             return
         thread_ts = self.where.thread_id if reply.in_thread else None
         if reply.visibility == Visibility.CHANNEL:
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
-                                               thread_ts=thread_ts)
+                                               thread_ts=thread_ts, **render.POST_OPTIONS)
         elif self.respond is not None:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif self.where.is_direct:
-            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks)
+            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
+                                               **render.POST_OPTIONS)
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
-                                                 blocks=blocks, thread_ts=thread_ts)
+                                                 blocks=blocks, thread_ts=thread_ts, **render.PARSE_OFF)

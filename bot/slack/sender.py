@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError, partly_delivered
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import mark_in_flight
+from bot.sealing import ActionSeal
 from bot.slack import render
 from bot.slack.errors import classify
 from bot.slack.oauth import WorkspaceClients
@@ -49,7 +50,9 @@ class SlackSender:
         workspace_per_minute: float = 0.0,  # 0 = no workspace-wide pacing of our own
         tier3_per_minute: float = TIER3_PER_MINUTE,
         clients: WorkspaceClients | None = None,
+        seal: ActionSeal | None = None,
     ) -> None:
+        self.seal = seal  # button values sealed for each target (bot/sealing.py)
         # Our own client without slack_sdk's automatic resend on a dropped connection: a blind resend could
         # double a message; the outbox retries instead, after checking the history.
         self.client = AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
@@ -115,10 +118,11 @@ class SlackSender:
         try:
             response = await client.chat_postMessage(
                 channel=channel,
-                text=reply.fallback[:3000],
-                blocks=self._render(reply),
+                text=render.fallback(reply),
+                blocks=render.seal_blocks(self._render(reply), self.seal.for_target(target) if self.seal else None),
                 thread_ts=target.thread_id if (reply.in_thread and target.thread_id) else None,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": str(row_id), "part": part}},
+                **render.POST_OPTIONS,
             )
         except Exception as exc:
             error = classify(exc, key)

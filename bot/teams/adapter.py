@@ -1,8 +1,11 @@
 """The Teams side of the server: botbuilder's CloudAdapter behind POST /api/messages.
 
-With MICROSOFT_APP_ID set, every activity's JWT is validated by botbuilder. Without it the runtime builds
-no Teams adapter at all and the server refuses Teams traffic with 401 (and says why in the log), unless
-STEADYBOT_INSECURE_DEV=1 (local development against the Bot Framework Emulator or the test fakes).
+With MICROSOFT_APP_ID set, every activity's JWT is validated before its body is even read (bot/teams/auth.py:
+header shape, signature against the channel's keys fetched without blocking, msteams endorsement, then the
+activity's channel and service URL). Without it the runtime builds no Teams adapter at all and the server
+refuses Teams traffic with 401 (and says why in the log), unless STEADYBOT_INSECURE_DEV=1 (local development
+against the Bot Framework Emulator or the test fakes; the only mode in which Emulator tokens are accepted,
+through botbuilder's own validation).
 
 Answer first, then work. An activity is validated and authenticated before anything is answered (401 on
 a bad token, and no turn runs). Then, when the HTTP response carries nothing — every activity except an
@@ -26,7 +29,6 @@ connector credentials, say), where there is no way to apologise, is logged with 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -34,11 +36,14 @@ from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
-from botframework.connector.auth import ServiceClientCredentialsFactory
+from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
 
+from bot import limits
 from bot.config import Settings
 from bot.metrics import CURRENT, teams_kind, turn_finished
 from bot.outbox.ratelimit import RateLimiter
+from bot.sealing import ActionSeal
+from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
@@ -49,12 +54,23 @@ from handlers.core.errors import SORRY_BUG
 from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
+PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
 #: Activities that are a person's own request: only their failures get an apology.
 APOLOGY_TYPES = frozenset({ActivityTypes.message, ActivityTypes.invoke})
 #: How many answered activities may run their turn at once (the rest wait their turn, in order).
 TURN_LANE = 8
 #: How long a graceful stop waits for the turns in flight before cancelling what is left.
 SHUTDOWN_GRACE = 10.0
+
+
+def _unauthorized(reason: str) -> web.Response:
+    log.info("Teams activity refused: %s", reason)
+    return web.json_response({"error": "unauthorized"}, status=401)
+
+
+def _emulator_header(header: str) -> bool:
+    token = precheck(header)
+    return token is not None and unverified_issuer(token) in EMULATOR_ISSUERS
 
 
 def _invoke_body(body: Any) -> Any:
@@ -83,6 +99,8 @@ class _BotConfig:
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.teams_token_issuer
         if settings.teams_login_url:
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.teams_login_url
+        if settings.teams_emulator_openid_metadata_url:
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.teams_emulator_openid_metadata_url
 
 
 def _graph(settings: Settings) -> GraphClient | None:
@@ -95,26 +113,43 @@ def _graph(settings: Settings) -> GraphClient | None:
 
 class TeamsAdapter:
     def __init__(self, settings: Settings, core: Core, store: Store, limiter: RateLimiter,
-                 credentials_factory: ServiceClientCredentialsFactory | None = None) -> None:
+                 credentials_factory: ServiceClientCredentialsFactory | None = None,
+                 seal: ActionSeal | None = None) -> None:
         self.settings = settings
         auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)
         self.adapter = CloudAdapter(auth)
         self.adapter.on_turn_error = self._on_turn_error
         self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
-        self.bot = SteadyTeamsBot(core, store, self.lines)
+        self.bot = SteadyTeamsBot(core, store, self.lines, seal)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations, _graph(settings),
                                         settings.teams_tenant_id)
-        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight)
+        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight,
+                                  seal=seal)
+        # With an app id, tokens are validated here (bot/teams/auth.py), not by botbuilder's blocking code.
+        self.channel_auth = (ChannelAuth(settings.teams_app_id, settings.teams_openid_metadata_url,
+                                         settings.teams_token_issuer) if settings.teams_app_id else None)
         self._lane = asyncio.Semaphore(TURN_LANE)
         self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Cheap checks first, so a stranger costs no body read and no parsing: the Authorization header
+        (and, with an app id, the token's signature), then the body (size- and time-capped), then JSON."""
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
+        header = request.headers.get("Authorization", "")
+        claims: dict[str, Any] | None = None
+        if self.channel_auth is not None and not (self.settings.insecure_dev and _emulator_header(header)):
+            token = precheck(header)
+            if token is None:
+                return _unauthorized("no usable Authorization header")
+            try:
+                claims = await self.channel_auth.verify(token)
+            except Refused as exc:
+                return _unauthorized(str(exc))
         try:
-            body = json.loads(await request.text())
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "malformed JSON"}, status=400)
+            body = limits.parse_json(await limits.read_body(request, limits.MAX_TEAMS_BODY))
+        except (limits.TooBig, limits.TooSlow, limits.BadJson) as exc:
+            return limits.refusal(exc)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
         if (scope := CURRENT.get()) is not None:
@@ -124,11 +159,15 @@ class TeamsAdapter:
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on wrong types
             return web.json_response({"error": "malformed activity"}, status=400)
         try:
-            auth = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", ""))
+            if claims is not None:
+                ChannelAuth.check_activity(claims, activity)
+                auth = await self._result(claims)
+            else:  # development mode: botbuilder's own checks (no app id: none; Emulator tokens accepted)
+                auth = await self.adapter.bot_framework_authentication.authenticate_request(activity, header)
+        except Refused as exc:
+            return _unauthorized(str(exc))
         except Exception as exc:  # noqa: BLE001 - PermissionError, bad JWTs, unreachable key metadata: all 401
-            log.info("Teams activity refused: %s", type(exc).__name__)
-            return web.json_response({"error": "unauthorized"}, status=401)
+            return _unauthorized(type(exc).__name__)
         if not self._answer_first(activity):
             try:
                 invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
@@ -144,6 +183,17 @@ class TeamsAdapter:
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
         return web.Response(status=201)
+
+    async def _result(self, claims: dict[str, Any]) -> AuthenticateRequestResult:
+        """What botbuilder's authenticate_request would answer for these (already validated) claims."""
+        bfa = self.adapter.bot_framework_authentication
+        identity = ChannelAuth.identity(claims)
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = bfa.get_originating_audience()
+        result.caller_id = PUBLIC_AZURE_CALLER_ID
+        result.connector_factory = bfa.create_connector_factory(identity)
+        return result
 
     @staticmethod
     def _answer_first(activity: Activity) -> bool:
@@ -177,6 +227,8 @@ class TeamsAdapter:
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """On a graceful stop: let the turns in flight finish (their people get their answers), for `grace`
         seconds at most; then cancel what is left, saying so in the log."""
+        if self.channel_auth is not None:
+            await self.channel_auth.close()
         try:
             async with asyncio.timeout(grace):
                 await self.settle()

@@ -33,6 +33,7 @@ from botbuilder.schema.teams import (
     TeamInfo,
 )
 
+from bot.sealing import ActionSeal, invalid_reply
 from bot.teams import meetings, message_action, msrest_noise, msrest_speedup, payloads, render
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
@@ -68,8 +69,9 @@ def _message_task(text: str) -> MessagingExtensionActionResponse:
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
-    def __init__(self, core: Core, store: Store, lines: TeamsLines) -> None:
+    def __init__(self, core: Core, store: Store, lines: TeamsLines, seal: ActionSeal | None = None) -> None:
         super().__init__()
+        self.seal = seal
         msrest_speedup.apply()  # botbuilder's retry-list CPU cost, once per process (see the module)
         msrest_noise.quiet()  # unknown fields of ordinary Teams traffic: DEBUG, not WARNING
         self.message_actions: dict[str, MessageAction] = {}
@@ -133,9 +135,15 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if not await self._first_time(activity.id):
             return
         await self._remember(turn_context, who, where)
-        replier = TeamsReplier(turn_context, who, where, self.lines)
+        replier = TeamsReplier(turn_context, who, where, self.lines, self.seal)
         interaction = payloads.interaction(activity, who, where)
         if interaction is not None:
+            if self.seal is not None:  # only card data the bot sealed for this place reaches the core
+                value = self.seal.open(interaction.value, interaction.action, where, who)
+                if value is None:
+                    await replier.send(invalid_reply())
+                    return
+                interaction = replace(interaction, value=value)
             if interaction.form_values is not None:
                 await replier.send(await self.core.submit_form(interaction))
             else:
@@ -220,7 +228,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
         where = payloads.place(turn_context.activity)
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
-        return await message_action.submit_action(turn_context, action, self.core, self.lines)
+        return await message_action.submit_action(turn_context, action, self.core, self.lines, self.seal)
 
     # ---- live meetings (meetingStart / meetingEnd in a meeting chat) -------------------------------------
     async def on_teams_meeting_start_event(self, meeting: Any, turn_context: TurnContext) -> None:
@@ -253,7 +261,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         if replies:
             speaker = who or Person(Platform.TEAMS, "", "")
-            await TeamsReplier(turn_context, speaker, where, self.lines).send(replies)
+            await TeamsReplier(turn_context, speaker, where, self.lines, self.seal).send(replies)
 
     # ---- invokes -------------------------------------------------------------------------------------
     def add_message_action(self, command_id: str, action: MessageAction) -> None:
@@ -287,7 +295,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if rest:
             who, where = payloads.person(activity), payloads.place(activity)
             if who is not None and where is not None:
-                await TeamsReplier(turn_context, who, where, self.lines).send(rest)
+                await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(rest)
         if card is not None:
             return _card_answer(HTTPStatus.OK, CARD_RESPONSE, render.card(card))
         return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, _summary(replies))
@@ -307,6 +315,11 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if not await self._first_time(activity.id):
             return []
         await self._remember(turn_context, who, where)
+        if self.seal is not None:  # only card data the bot sealed for this place reaches the core
+            value = self.seal.open(interaction.value, interaction.action, where, who)
+            if value is None:
+                return invalid_reply()
+            interaction = replace(interaction, value=value)
         if interaction.form_values is not None:
             return await self.core.submit_form(interaction)
         return await self.core.run_action(interaction)
@@ -325,7 +338,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return TaskModuleResponse(task=TaskModuleMessageResponse(value=STALE_ACTION))
         who, where = payloads.person(turn_context.activity), payloads.place(turn_context.activity)
         if replies and who is not None and where is not None:
-            await TeamsReplier(turn_context, who, where, self.lines).send(replies)
+            await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(replies)
         return None  # an empty 200 closes the dialog
 
     async def on_teams_messaging_extension_fetch_task(self, turn_context: TurnContext,

@@ -20,6 +20,7 @@ from botbuilder.schema.teams import (
     MessagingExtensionResult,
 )
 
+from bot.sealing import ActionSeal
 from bot.teams import payloads
 from bot.teams.direct import TeamsLines
 from bot.teams.replier import TeamsReplier
@@ -50,7 +51,7 @@ def _message(action: MessagingExtensionAction) -> tuple[str, str, str]:
 
 
 async def submit_action(context: TurnContext, action: MessagingExtensionAction, core: Core,
-                        lines: TeamsLines) -> MessagingExtensionActionResponse:
+                        lines: TeamsLines, seal: ActionSeal | None = None) -> MessagingExtensionActionResponse:
     activity = context.activity
     who = payloads.person(activity)
     where = payloads.place(activity)
@@ -66,7 +67,7 @@ async def submit_action(context: TurnContext, action: MessagingExtensionAction, 
     shown = [r for r in replies if r.visibility == Visibility.CHANNEL]
     private = [r for r in replies if r.visibility != Visibility.CHANNEL]
     if shown:
-        await TeamsReplier(context, who, where, lines).send(shown)
+        await TeamsReplier(context, who, where, lines, seal).send(shown)  # its buttons sealed for the channel
     if private:
         return MessagingExtensionActionResponse(compose_extension=MessagingExtensionResult(
             type="message", text="\n".join(r.fallback for r in private)[:1000]))

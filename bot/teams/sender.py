@@ -27,6 +27,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError, partly_delivered
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.worker import mark_in_flight
+from bot.sealing import ActionSeal
 from bot.teams.direct import TeamsLines
 from bot.teams.errors import classify
 from bot.teams.replier import card_activity
@@ -44,7 +45,9 @@ class TeamsSender:
     marks_in_flight = True  # see bot.outbox.worker.PlatformSender
 
     def __init__(self, lines: TeamsLines, conversations: ConversationRepo, limiter: RateLimiter,
-                 *, per_tenant_rate: float = APP_PER_TENANT[0], max_in_flight: int = 4) -> None:
+                 *, per_tenant_rate: float = APP_PER_TENANT[0], max_in_flight: int = 4,
+                 seal: ActionSeal | None = None) -> None:
+        self.seal = seal  # card data sealed for each target (bot/sealing.py)
         self.lines = lines
         self.conversations = conversations
         self.limiter = limiter
@@ -64,6 +67,7 @@ class TeamsSender:
             self.stats["resent_after_crash"] += 1  # no way to check on Teams: at most this one is doubled
         sent: list[str] = []
         failures: list[BaseException] = []
+        seal = self.seal.for_target(target) if self.seal is not None else None
 
         async def send(context: TurnContext) -> None:
             # botbuilder hands exceptions raised in a proactive turn to on_turn_error and returns as if all
@@ -71,7 +75,7 @@ class TeamsSender:
             _no_blind_resends(context)
             try:
                 for reply in replies:
-                    response = await context.send_activity(card_activity(reply))
+                    response = await context.send_activity(card_activity(reply, seal))
                     sent.append(getattr(response, "id", "") or "")
             except Exception as exc:  # noqa: BLE001 - classified below
                 failures.append(exc)

@@ -36,6 +36,10 @@ _LEADING = re.compile(
 )
 
 DURATION_EXAMPLE = "25m"
+#: Longer than anything a person means (a year); far below what timedelta can hold, so a typed
+#: `99999999999999999999999m` is a clear answer, not an OverflowError.
+MAX_DURATION_SECONDS = 366 * 86400
+TOO_LONG = "That's longer than I can count — a duration of at most a year, please."
 
 
 def parse_duration(text: str) -> timedelta:
@@ -55,6 +59,8 @@ def parse_duration(text: str) -> timedelta:
         seconds = 0.0
         for part in _PART.finditer(raw):
             seconds += float(part.group("num").replace(",", ".")) * _UNITS[part.group("unit").lower()]
+        if not seconds <= MAX_DURATION_SECONDS:  # also inf, from a number too long for a float
+            raise UserError(TOO_LONG, DURATION_EXAMPLE)
         delta = timedelta(seconds=round(seconds))
     else:
         raise UserError(f"I couldn't read `{clip(raw)}` as a duration.", DURATION_EXAMPLE)

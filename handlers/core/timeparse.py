@@ -104,7 +104,10 @@ def _relative(text: str) -> timedelta | None:
         num = 0.5
     else:
         num = float(raw.replace(",", "."))
-    return timedelta(seconds=num * _REL_UNITS[m.group("unit")[0].lower()])
+    seconds = num * _REL_UNITS[m.group("unit")[0].lower()]
+    if not seconds <= 10 * 366 * 86400:  # `in 99999999999999999999 hours`: beyond any date (and timedelta)
+        raise UserError("That's too far ahead for me.", "tomorrow at 3pm")
+    return timedelta(seconds=seconds)
 
 
 def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:

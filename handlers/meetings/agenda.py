@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from handlers.core.errors import UserError
+from handlers.core.ownership import require_here
 from handlers.core.registry import Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -277,29 +278,35 @@ async def save_answer(svc: Services, who: Person, question: Question, text: str)
 
 
 class AgendaForms:
-    async def _meeting(self, context: str, svc: Services) -> Meeting:
-        meeting_id = parse_id(context)
+    """The agenda's buttons and forms act only on a meeting of the channel they are pressed in (or, for the
+    organiser's private "no agenda" message, from the organiser's 1:1 chat): handlers/core/ownership.py."""
+
+    async def _meeting(self, interaction: Interaction, svc: Services) -> Meeting:
+        meeting_id = parse_id(interaction.value)
         meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
         if meeting is None:
             raise UserError("That meeting no longer exists.")
+        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
         _live(meeting)
         return meeting
 
-    async def _question(self, context: str, svc: Services) -> Question:
-        question_id = parse_id(context)
+    async def _question(self, interaction: Interaction, svc: Services) -> Question:
+        question_id = parse_id(interaction.value)
         question = await store_of(svc).get_question(question_id) if question_id is not None else None
-        if question is None:
+        meeting = await store_of(svc).get(question.meeting_id) if question is not None else None
+        if question is None or meeting is None:
             raise UserError("That question no longer exists.")
+        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id)
         return question
 
     async def open_add(self, interaction: Interaction, svc: Services) -> Form | Reply:
-        return add_form(await self._meeting(interaction.value, svc), svc.clock.now())
+        return add_form(await self._meeting(interaction, svc), svc.clock.now())
 
     async def press_add(self, interaction: Interaction, svc: Services) -> Replies:
-        return Reply.just_form(add_form(await self._meeting(interaction.value, svc), svc.clock.now()))
+        return Reply.just_form(add_form(await self._meeting(interaction, svc), svc.clock.now()))
 
     async def submit_add(self, interaction: Interaction, svc: Services) -> Replies:
-        meeting = await self._meeting(interaction.value, svc)
+        meeting = await self._meeting(interaction, svc)
         values = interaction.form_values or {}
         text = str(values.get("item", "")).strip()
         raw_minutes = str(values.get("minutes", "")).strip()
@@ -309,11 +316,11 @@ class AgendaForms:
         return await AgendaCommands().add(meeting, interaction.who, f"{text} ({m.group(1)}m)" if m else text, svc)
 
     async def open_answer(self, interaction: Interaction, svc: Services) -> Form | Reply:
-        return answer_form(await self._question(interaction.value, svc))
+        return answer_form(await self._question(interaction, svc))
 
     async def press_answer(self, interaction: Interaction, svc: Services) -> Replies:
-        return Reply.just_form(answer_form(await self._question(interaction.value, svc)))
+        return Reply.just_form(answer_form(await self._question(interaction, svc)))
 
     async def submit_answer(self, interaction: Interaction, svc: Services) -> Replies:
-        question = await self._question(interaction.value, svc)
+        question = await self._question(interaction, svc)
         return await save_answer(svc, interaction.who, question, str((interaction.form_values or {}).get("answer", "")))

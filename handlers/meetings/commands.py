@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration
 from handlers.core.errors import UserError
+from handlers.core.ownership import require_here
 from handlers.core.registry import Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -191,6 +192,8 @@ class MeetingCommands:
         meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
         if meeting is None:
             raise UserError("That meeting no longer exists.")
+        # from its channel, or from the organiser's private "no agenda" message (handlers/core/ownership.py)
+        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
         return meeting
 
     async def press_cancel(self, interaction: Interaction, svc: Services) -> Replies:
@@ -209,6 +212,8 @@ class MeetingCommands:
 
     async def press_stop_series(self, interaction: Interaction, svc: Services) -> Replies:
         series_id = parse_id(interaction.value)
-        if series_id is None:
+        series = await store_of(svc).get_series(series_id) if series_id is not None else None
+        if series is None:
             raise UserError("That series no longer exists.")
-        return await self.life.stop_series(svc, series_id, await known(svc, interaction.who))
+        require_here(interaction.where, interaction.who, series.platform, series.channel_id, series.organiser_id)
+        return await self.life.stop_series(svc, series.id, await known(svc, interaction.who))

@@ -125,6 +125,9 @@ def _clean(text: str) -> str:
     # The rest only runs where it can change something: on a long paste each would be a full scan.
     if "&" in text:
         text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&").replace("&nbsp;", " ")
+        if "<" in text:  # `&lt;!channel&gt;` typed as text is `<!channel>` now: never quote it back live
+            text = _SLACK_LINK.sub(lambda m: m.group(1) or " ", text)
+            text = _SLACK_MARKUP.sub(" ", text)
     if ">" in text:
         text = _QUOTED_LINE.sub("", text)
     if "://" in text or _WWW.search(text) is not None:

@@ -1,13 +1,18 @@
 """A fake of the Bot Framework's token service on loopback: OpenID metadata and a JWKS with an RSA key,
 and tokens signed with it — so botbuilder's real JWT validation runs against keys the test controls.
 
-It runs in a thread: botbuilder fetches the metadata with blocking `requests`, from the event loop.
-Point `STEADYBOT_TEAMS_OPENID_METADATA_URL` at `metadata_url` and `STEADYBOT_TEAMS_TOKEN_ISSUER` at `issuer`.
+It runs in a thread (botbuilder's own Emulator-token path, used in development mode, fetches the metadata
+with blocking `requests`). Point `STEADYBOT_TEAMS_OPENID_METADATA_URL` at `metadata_url` and
+`STEADYBOT_TEAMS_TOKEN_ISSUER` at `issuer`. It also mints Emulator tokens (`emulator_token`, issued by one
+of the Microsoft STS issuers botframework-connector's EmulatorValidation knows) and serves keys endorsed for
+other channels than msteams (`add_key`). `StalledServer` is a key server that accepts connections and never
+answers.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -22,6 +27,8 @@ from jwt.algorithms import RSAAlgorithm
 from msrest.authentication import Authentication
 
 ISSUER = "https://api.botframework.test"
+#: An Emulator token issuer (botframework-connector EmulatorValidation, "Auth v3.1, 1.0 token").
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 
 
 def new_key() -> RSAPrivateKey:
@@ -33,6 +40,8 @@ class FakeOpenId:
         self.issuer = issuer
         self.key = new_key()
         self.kid = f"kid-{uuid.uuid4().hex[:8]}"
+        self.endorsements = ["msteams"]
+        self.extra: list[tuple[RSAPrivateKey, str, list[str]]] = []  # more keys: (key, kid, endorsements)
         self.fetches = 0
         self._server: ThreadingHTTPServer | None = None
 
@@ -46,10 +55,19 @@ class FakeOpenId:
     def metadata_url(self) -> str:
         return f"{self.url}/.well-known/openid-configuration"
 
+    def add_key(self, endorsements: list[str]) -> tuple[RSAPrivateKey, str]:
+        """Another signing key in the JWKS, endorsed for `endorsements` (e.g. ["webchat"] only)."""
+        key, kid = new_key(), f"kid-{uuid.uuid4().hex[:8]}"
+        self.extra.append((key, kid, endorsements))
+        return key, kid
+
     def jwks(self) -> dict[str, Any]:
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        jwk.update(kid=self.kid, use="sig", alg="RS256", endorsements=["msteams"])
-        return {"keys": [jwk]}
+        keys = []
+        for key, kid, endorsements in [(self.key, self.kid, self.endorsements), *self.extra]:
+            jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+            jwk.update(kid=kid, use="sig", alg="RS256", endorsements=endorsements)
+            keys.append(jwk)
+        return {"keys": keys}
 
     def start(self) -> FakeOpenId:
         fake = self
@@ -92,6 +110,32 @@ class FakeOpenId:
         payload = {"iss": issuer or self.issuer, "aud": audience or app_id, "serviceurl": service_url,
                    "nbf": now - 5, "iat": now - 5, "exp": int(now + expires_in), **claims}
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
+
+
+    def emulator_token(self, app_id: str, service_url: str, *, key: RSAPrivateKey | None = None,
+                       kid: str | None = None) -> str:
+        """What the Bot Framework Emulator sends: a v1.0 AAD token from a Microsoft STS issuer, `appid` = the
+        bot's app id (the audience is not what EmulatorValidation checks), signed with a key of this JWKS
+        (point the Emulator metadata URL here to have it accepted in development mode)."""
+        return self.token(app_id, service_url, key=key, kid=kid, issuer=EMULATOR_ISSUER, audience=app_id,
+                          ver="1.0", appid=app_id)
+
+
+class StalledServer:
+    """A key server that accepts TCP connections (the kernel's backlog does) and never answers a byte."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}/.well-known/openid-configuration"
+
+    def close(self) -> None:
+        self._socket.close()
 
 
 class StaticToken(AppCredentials):

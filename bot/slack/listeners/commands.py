@@ -32,7 +32,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await deps.remember(cmd.who, cmd.where.team_id)
         cmd = Command(cmd.name, cmd.text, cmd.who, cmd.where, cmd.request_id, deps.clock.now())
         replies = await deps.core.run_command(cmd)
-        replier = SlackReplier(client, cmd.who.id, cmd.where, respond=respond, trigger_id=cmd.request_id)
+        replier = SlackReplier(client, cmd.who.id, cmd.where, respond=respond, trigger_id=cmd.request_id,
+                               seal=deps.seal)
         await replier.send(replies)
 
     app.command(re.compile(r"^/[\w.-]{1,40}$"), middleware=[ack_first])(on_command)

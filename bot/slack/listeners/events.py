@@ -40,7 +40,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         replies = await deps.core.on_message(message)
         if replies:
             where = message.where.in_thread(message.where.thread_id or message.message_id)
-            await SlackReplier(client, message.who.id, where).send(replies)
+            await SlackReplier(client, message.who.id, where, seal=deps.seal).send(replies)
 
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         async with deps.work():
@@ -72,4 +72,4 @@ async def _typed(text: str, who: Person, where: Place, request_id: str, client: 
     replies = await deps.core.run_typed(text, who, where, request_id)
     if replies is None:
         replies = deps.core.unknown_typed(text)
-    await SlackReplier(client, who.id, where).send(replies)
+    await SlackReplier(client, who.id, where, seal=deps.seal).send(replies)

@@ -136,7 +136,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> HomePublisher:
                 return
             where = Place(Platform.SLACK, user_id, team_id, None, True)  # posting to a user id opens the DM
             interaction = Interaction(route, payloads.s(action.get("value"), 2000), who, where, request_id)
-            await SlackReplier(client, user_id, where).send(await deps.core.run_action(interaction))
+            await SlackReplier(client, user_id, where, seal=deps.seal).send(await deps.core.run_action(interaction))
 
     app.event("app_home_opened")(on_home_opened)
     app.action(re.compile(r"^home\."), middleware=[ack_first])(on_home_action)

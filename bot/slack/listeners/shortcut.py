@@ -47,7 +47,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             if not await deps.first_time(f"slack:shortcut:{interaction.request_id}"):
                 return
             await deps.remember(interaction.who, interaction.where.team_id)
-            replier = SlackReplier(client, interaction.who.id, interaction.where, respond=respond)
+            replier = SlackReplier(client, interaction.who.id, interaction.where, respond=respond, seal=deps.seal)
             await replier.send(await deps.core.run_action(interaction))
 
     app.shortcut(CALLBACK_ID, middleware=[ack_first])(on_shortcut)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.sealing import invalid_reply
 from bot.slack import payloads, render
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.ack_first import ack_first
@@ -24,10 +25,21 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def _run(body: dict[str, Any], client: AsyncWebClient) -> None:
         view = payloads.d(body.get("view"))
         try:
-            meta = payloads.view_metadata(view)
             who = payloads.person(payloads.s(payloads.d(body.get("user")).get("id")))
         except payloads.BadPayload:
             return
+        if deps.seal is not None:  # where the form came from and what it is about: sealed for this person
+            opened = deps.seal.open_metadata(payloads.s(view.get("private_metadata"), 3000), Platform.SLACK, who.id)
+            if opened is None:
+                direct = Place(Platform.SLACK, who.id, payloads.s(payloads.d(body.get("team")).get("id")), None, True)
+                await SlackReplier(client, who.id, direct).send(invalid_reply())
+                return
+            meta = opened
+        else:
+            try:
+                meta = payloads.view_metadata(view)
+            except payloads.BadPayload:
+                return
         channel = payloads.s(meta.get("ch"))
         if not channel or not payloads.s(meta.get("f")):
             return
@@ -50,6 +62,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             message=origin,
         )
         replies = await deps.core.submit_form(interaction)
-        await SlackReplier(client, who.id, where, origin=origin).send(replies)
+        await SlackReplier(client, who.id, where, origin=origin, seal=deps.seal).send(replies)
 
     app.view(re.compile(r"^form:"), middleware=[ack_first])(on_submit)
