@@ -7,7 +7,9 @@ the baseline and to the bot in turn (ABBA order, so drift hits both alike). Afte
 the benchmark waits until the bot's follow-up work for that burst is done (the response_url answers, the
 thread replies, the connector replies) so the next burst starts from an idle bot — while the work of the
 burst itself runs concurrently with its acks, as it does in production. Latency is measured by the client,
-from writing the request to having read the whole response. Every round yields p50 and p99 per side and
+from writing the request to having read the whole response. The time to the reply is measured from the
+burst's start to each answer arriving at the fake platform (Slack: the response_url POST or the
+chat.postMessage; Teams: the connector's reply), for the floor (which answers "ok") and the bot alike. Every round yields p50 and p99 per side and
 their ratios; the report gives the median over rounds and the range.
 
 What "real work" means here: `/steadybot help` (de-duplication insert, help text, response_url),
@@ -71,7 +73,7 @@ class Series:
 
     baseline: list[list[float]] = field(default_factory=list)
     candidate: list[list[float]] = field(default_factory=list)
-    # Teams: from the burst's start to each reply arriving at the connector (what the person waits for)
+    # from the burst's start to each reply arriving at the fake platform (what the person waits for)
     reply_baseline: list[list[float]] = field(default_factory=list)
     reply_candidate: list[list[float]] = field(default_factory=list)
 
@@ -161,27 +163,29 @@ async def _reached(env: Env, counter: str, target: int) -> bool:
     return (await env.counts())[counter] >= target
 
 
-async def _replies(env: Env, start: int, since: float, n: int) -> list[float]:
-    """Milliseconds from `since` (the burst's start) to each of the last burst's `n` replies at the connector."""
-    got = await load.control(env.client.session, env.control, f"/teams-replies?start={start}")
+async def _replies(env: Env, platform: str, start: int, since: float, n: int) -> list[float]:
+    """Milliseconds from `since` (the burst's start) to each of the last burst's `n` replies at the fake
+    connector (Teams) or the fake Slack API (Slack: response_url or chat.postMessage)."""
+    path = "/teams-replies" if platform == "teams" else "/slack-replies"
+    got = await load.control(env.client.session, env.control, f"{path}?start={start}")
     if len(got) != n:
-        raise RuntimeError(f"expected {n} Teams replies, the connector has {len(got)}")
+        raise RuntimeError(f"expected {n} {platform} replies, the fake has {len(got)}")
     return [(at - since) * 1000.0 for _, at in got]
 
 
 async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itertools.count,
                  replies: list[float] | None = None) -> list[float]:
-    """One burst; returns its ack latencies (ms). For Teams, the reply times go to `replies` if given."""
+    """One burst; returns its ack latencies (ms). The reply times (burst start → each answer at the fake
+    platform) go to `replies` if given."""
     requests = [scenario.build(next(numbers)) for _ in range(n)]
     if side == "baseline":
-        before = (await env.counts())["teams_sent"] if scenario.platform == "teams" else 0
+        before = (await env.counts())[scenario.follow_up]
         since = time.monotonic()
         latencies = await env.client.burst(env.baseline, requests)
-        if scenario.platform == "teams":
-            if not await load.wait_until(lambda: _reached(env, "teams_sent", before + n), 10):
-                raise RuntimeError("the baseline bot did not reply")
-            if replies is not None:
-                replies.extend(await _replies(env, before, since, n))
+        if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 10):
+            raise RuntimeError("the baseline did not reply")
+        if replies is not None:
+            replies.extend(await _replies(env, scenario.platform, before, since, n))
         await asyncio.sleep(IDLE_GAP)  # the same idle gap as after the bot's bursts: both start alike
         return latencies
     before = (await env.counts())[scenario.follow_up]
@@ -189,8 +193,8 @@ async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itert
     latencies = await env.client.burst(env.bot, requests)
     if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 30):
         raise RuntimeError(f"{scenario.platform} {scenario.name}: the bot's follow-up work did not finish")
-    if scenario.platform == "teams" and replies is not None:
-        replies.extend(await _replies(env, before, since, n))
+    if replies is not None:
+        replies.extend(await _replies(env, scenario.platform, before, since, n))
     if scenario.texts:
         answers = await load.control(env.client.session, env.control, f"{scenario.texts}?start={before}")
         wrong = [a for a in answers if scenario.expect not in a]

@@ -1,7 +1,8 @@
 """`python -m bench.baseline`: the framework floor. One aiohttp server with
 
 - POST /slack/events — a bare Bolt `AsyncApp` (Bolt's own aiohttp server glue, default settings) whose
-  listeners only `ack()`: every slash command, and `message` events (acknowledged automatically);
+  listeners `ack()` and answer "ok": every slash command through its response_url (`respond`), and
+  `message` events (acknowledged automatically) with a thread reply through chat.postMessage;
 - POST /api/messages — a bare botbuilder bot (`CloudAdapter` + `ActivityHandler`, the SDK sample) that
   replies "ok" to every message through the same fake connector the bot uses.
 
@@ -15,12 +16,13 @@ import asyncio
 import json
 import logging
 import re
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from slack_bolt.app.async_server import AsyncSlackAppServer
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench import proc
@@ -42,11 +44,12 @@ class EchoBot(ActivityHandler):
 def slack_app(api_url: str) -> AsyncApp:
     app = AsyncApp(signing_secret=SIGNING_SECRET, client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url))
 
-    async def command(ack: AsyncAck) -> None:
+    async def command(ack: AsyncAck, respond: AsyncRespond) -> None:
         await ack()
+        await respond("ok")
 
-    async def message() -> None:
-        return None
+    async def message(event: dict[str, Any], client: AsyncWebClient) -> None:
+        await client.chat_postMessage(channel=event["channel"], thread_ts=event["ts"], text="ok")
 
     app.command(re.compile(r"^/.+"))(command)
     app.event("message")(message)

@@ -6,6 +6,8 @@ process of their own, plus a small control API for the benchmarks:
 - GET  /slack-texts?start= what the bot said on Slack (response_url and chat.postMessage, in arrival order);
   /teams-texts?start= what the connector received
 - GET  /teams-replies?start= the connector's replies: [id of the activity answered, monotonic time received]
+- GET  /slack-replies?start= what reached Slack (response_url or chat.postMessage): [text, monotonic time received],
+                         in the order of /slack-texts
 - GET  /post-times       accepted chat.postMessage calls: [monotonic time, channel] (CLOCK_MONOTONIC is
                          system-wide on Linux, so the benchmark can compare it with its own clock)
 - POST /setup            {"users": [...], "channels": {"C1": {"creator": "U1", "members": [...]}},
@@ -88,6 +90,7 @@ class BenchSlackApi(FakeSlackApi):
         self.post_times: list[tuple[float, str]] = []  # accepted chat.postMessage: (monotonic time, channel)
         self.dm_posts = 0
         self.out_texts: list[str] = []  # what the bot said, through response_url or chat.postMessage, in order
+        self.out_times: list[float] = []  # when each of out_texts arrived (time.monotonic())
         self.limits: Limits | None = None
         self.faults.append(self._limit)
 
@@ -105,11 +108,13 @@ class BenchSlackApi(FakeSlackApi):
             self.post_times.append((time.monotonic(), channel))
             self.dm_posts += channel.startswith(("U", "D"))
             self.out_texts.append(str(params.get("text") or ""))
+            self.out_times.append(time.monotonic())
         return super().answer(method, params)
 
     async def _response(self, request: web.Request) -> web.Response:
         answer = await super()._response(request)
         self.out_texts.append(str(self.responses[-1].get("text") or ""))
+        self.out_times.append(time.monotonic())
         return answer
 
     def reset(self) -> None:
@@ -119,6 +124,7 @@ class BenchSlackApi(FakeSlackApi):
         self.post_times.clear()
         self.dm_posts = 0
         self.out_texts.clear()
+        self.out_times.clear()
         if self.limits is not None:
             self.limits = Limits(self.limits.workspace_per_minute, self.limits.channel_per_second,
                                  self.limits.channel_burst, self.limits.workspace_burst)
@@ -161,6 +167,11 @@ async def main() -> None:
         start = int(request.query.get("start", "0"))
         return web.json_response([[s.reply_to, s.at] for s in connector.sent[start:]])
 
+    async def slack_replies(request: web.Request) -> web.Response:
+        start = int(request.query.get("start", "0"))
+        return web.json_response([[text, at] for text, at in zip(slack.out_texts[start:], slack.out_times[start:],
+                                                                  strict=True)])
+
     async def post_times(_: web.Request) -> web.Response:
         return web.json_response(slack.post_times)
 
@@ -191,6 +202,7 @@ async def main() -> None:
     control.router.add_get("/slack-texts", slack_texts)
     control.router.add_get("/teams-texts", teams_texts)
     control.router.add_get("/teams-replies", teams_replies)
+    control.router.add_get("/slack-replies", slack_replies)
     control.router.add_get("/post-times", post_times)
     control.router.add_post("/setup", setup)
     control.router.add_post("/limits", limits)

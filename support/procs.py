@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]  # support/procs.py → the repository
 
 
 def free_port() -> int:

@@ -26,7 +26,8 @@ APP_ID = "4a6f1b2c-0000-4000-8000-00000000b77e"
 APP_PASSWORD = "app-password-for-graph-0123456789"
 GROUP = bf_connector.TEAM_GROUP_ID
 PEOPLE = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("Ben", "aad-2"),
-          "29:u3": ("Cy", "aad-3"), "29:admin": ("Ada", "aad-admin")}
+          "29:u3": ("Cy", "aad-3"), "29:admin": ("Ada", "aad-admin"),
+          "29:u4": ("Dee", "aad-4"), "29:u5": ("Eve", "aad-5")}  # five besides whoever sends a pulse (k = 5)
 
 
 @dataclass

@@ -40,7 +40,7 @@ async def test_metrics_parse_and_move_with_traffic(bot: Harness) -> None:
     assert value(before, "steadybot_outbox_sends_total", platform="slack", outcome="sent") == 0.0
     assert value(before, "steadybot_pulse_rounds", state="open") == 0.0
 
-    slack_team(bot, {"U1": "UTC", "U2": "UTC", "U3": "UTC"})
+    slack_team(bot, {f"U{i}": "UTC" for i in range(1, 7)})  # five besides U1, who sends (k = 5)
     bot.runtime.outbox.on_due_now = None
     await bot.slash("/pulse", "now", user="U1")
     await bot.slack.wait_for("chat.postMessage")
@@ -48,7 +48,7 @@ async def test_metrics_parse_and_move_with_traffic(bot: Harness) -> None:
     waiting, _ = await scrape(bot)
     assert value(waiting, "steadybot_pulse_rounds", state="open") == 1.0
     pending = value(waiting, "steadybot_outbox_rows", state="pending")
-    assert pending >= 3.0  # three pulse DMs due now (and the round's later reminders)
+    assert pending >= 6.0  # six pulse DMs due now (and the round's later reminders)
     bot.clock.set(bot.clock.now() + timedelta(seconds=90))
     waiting, _ = await scrape(bot)
     assert value(waiting, "steadybot_outbox_oldest_due_seconds") >= 90
@@ -58,8 +58,8 @@ async def test_metrics_parse_and_move_with_traffic(bot: Harness) -> None:
 
     await bot.runtime.worker.drain()
     after, _ = await scrape(bot)
-    assert value(after, "steadybot_outbox_sends_total", platform="slack", outcome="sent") == 3.0
-    assert value(after, "steadybot_outbox_rows", state="pending") == pending - 3
+    assert value(after, "steadybot_outbox_sends_total", platform="slack", outcome="sent") == 6.0
+    assert value(after, "steadybot_outbox_rows", state="pending") == pending - 6
     assert value(after, "steadybot_outbox_oldest_due_seconds") == 0.0
 
     # Teams: a 1:1 message is acked, then its turn runs
@@ -132,7 +132,7 @@ HOSTILE = ['evil"label', "U<script>", "C_SECRET_CHANNEL", "DROP TABLE", "}\n# HE
 
 async def test_no_label_value_carries_user_input(bot: Harness) -> None:
     user, channel = "UHOSTILE99", "CSECRETCHAN7"
-    slack_team(bot, {user: "UTC", "U2": "UTC"}, creator=user, channel=channel)
+    slack_team(bot, {user: "UTC", **{f"U{i}": "UTC" for i in range(2, 7)}}, creator=user, channel=channel)
     for text in HOSTILE:
         await bot.slash("/pulse", text, user=user, channel=channel)
         await bot.slash("/steadybot", f"settings {text}", user=user, channel=channel)

@@ -73,13 +73,17 @@ async def slash(client: TestClient, bot: Harness, text: str, *, team: str, user:
     assert response.status == 200, await response.text()
 
 
+T1_PEOPLE = ["U1", "U2", "U11", "U12", "U13", "U14"]  # five besides the sender in each channel (k = 5)
+T2_PEOPLE = ["U5", "U6", "U51", "U52", "U53", "U54"]
+
+
 def team_setup(bot: Harness) -> None:
-    for user in ("U1", "U2"):
+    for user in T1_PEOPLE:
         bot.slack.add_user(user, f"Person {user}", team_id="T1")
-    for user in ("U5", "U6"):
+    for user in T2_PEOPLE:
         bot.slack.add_user(user, f"Person {user}", team_id="T2")
-    bot.slack.add_channel("C1", "U1", ["U1", "U2"])
-    bot.slack.add_channel("C2", "U5", ["U5", "U6"])
+    bot.slack.add_channel("C1", "U1", T1_PEOPLE)
+    bot.slack.add_channel("C2", "U5", T2_PEOPLE)
 
 
 def calls_with(bot: Harness, token: str) -> list[str]:
@@ -109,7 +113,7 @@ async def test_two_workspaces_each_with_its_own_token_and_uninstall_stops_one(db
         for call in bot.slack.calls:
             if call.method in ("chat.postMessage", "conversations.members", "conversations.info", "users.info"):
                 channel = str(call.params.get("channel") or call.params.get("user") or "")
-                expected = token1 if channel in ("C1", "U1", "U2") else token2
+                expected = token1 if channel in ("C1", *T1_PEOPLE) else token2
                 assert call.headers.get("Authorization") == f"Bearer {expected}", (call.method, channel)
         assert "conversations.members" in calls_with(bot, token1) and "conversations.members" in calls_with(bot, token2)
 
@@ -165,9 +169,10 @@ async def test_tokens_revoked_drops_the_bot(sqlite_url: str) -> None:
 
 async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(sqlite_url: str) -> None:
     async with oauth_bot(sqlite_url) as bot:
-        bot.slack.add_user("U7", "Person U7", team_id="T7")
-        bot.slack.add_user("U8", "Person U8", team_id="T7")
-        bot.slack.add_channel("C7", "U7", ["U7", "U8"])
+        org_people = ["U7", "U8", "U71", "U72", "U73", "U74"]  # five besides the sender (k = 5)
+        for user in org_people:
+            bot.slack.add_user(user, f"Person {user}", team_id="T7")
+        bot.slack.add_channel("C7", "U7", org_people)
         token = await install(bot.client, bot, "code-org", None, enterprise="E1")
         await slash(bot.client, bot, "now", team="T7", user="U7", channel="C7", enterprise="E1")
         await bot.slack.wait_for("chat.postMessage", 1)

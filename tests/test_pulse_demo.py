@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,18 @@ async def test_demo_pulse_answered_by_the_team_with_results(tmp_path: Path, monk
     assert "Round of Tue 3 Mar — 6 of 6 answered (100%)" in text
     assert "Good week, too many meetings though" in text
     assert "• Energy — " in text and "at burnout level 3 or higher" in text
+    # the lead-side rules (issue #12): the DMs announce k besides the sender; no published figure counts one
+    # or two people — every count in a distribution line is 0 or at least 3, and so is the burnout line
+    assert "at least 5 people besides the sender have answered" in text
+    results = text[text.index("Round of Tue 3 Mar"):]
+    lines = [line for line in results.splitlines() if line.startswith("• ") and " of 5" in line]
+    assert len(lines) == 5
+    for line in lines:
+        single = re.search(r"answers 1→5: ((?:\d+·){4}\d+)", line)
+        counts = single.group(1).split("·") if single else re.findall(r"\b\d(?:–\d)?: (\d+)", line)
+        assert counts and all(int(n) == 0 or int(n) >= 3 for n in counts), line
+    burnout = next(line for line in results.splitlines() if "at burnout level 3 or higher" in line)
+    assert not re.search(r"\b[12] of ", burnout) and not re.search(r"of 6 answers \((17|33|83|67)%\)", burnout)
     # pressing 2 on the journal offer turns the journal on; /pulse me then is empty until the next answer
     assert "Your private journal is on." in text
     assert "Your pulse journal is on, and empty so far" in text

@@ -47,7 +47,8 @@ async def test_results_never_leak_below_k(bot: Harness) -> None:
     assert "5.0" not in shown and "trend 1.0 → 2.0" in shown  # burnout: A then C; B's 5.0 is nowhere
     # D already has 5 answers but is still open: nothing of it shows until it closes, so two looks at the same
     # round can never be subtracted to reveal the answers that came in between
-    assert "Open now: the round of Mon 23 Mar — 5 of 6 answered, enough for results once it closes" in shown
+    assert "Open now: the round of Mon 23 Mar — enough answers for results once it closes" in shown
+    assert not [line for line in shown.splitlines() if "Open now" in line and "of 6" in line]  # no live count
     assert "SECRET-D" not in shown
     assert sorted({line for line in shown.splitlines() if "C-visible" in line}) == \
         sorted(f"• “C-visible {i}”" for i in range(5))
@@ -74,7 +75,7 @@ async def test_comments_are_shuffled_and_carry_no_time(bot: Harness) -> None:
 
 async def test_no_log_line_shows_an_answer(bot: Harness) -> None:
     """Even at DEBUG, with the process's own logging set-up: no answer and no comment in any log line."""
-    slack_team(bot, {u: "Europe/Berlin" for u in PEOPLE[:3]})
+    slack_team(bot, {u: "Europe/Berlin" for u in PEOPLE})  # five besides the sender: a pulse may go out
     stream = io.StringIO()
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)

@@ -46,7 +46,7 @@ async def test_a_pulse_from_the_first_dm_to_the_results_threshold_4_then_5(bot: 
         assert "Pulse check-in for #team" in dm.params["text"] and "at least 5 people" in dm.params["text"]
         assert json.loads(wire.unsealed(launch_value(dm)))["f"] == "pulse.answer"
     assert not dms(bot, "UBOT") and not dms(bot, "UAPP")  # no bots
-    assert "0 of 6 answered, needs 5 more answers" in await results(bot)
+    assert "not enough answers yet for results (they need 5 besides the sender's own)" in await results(bot)
 
     first_modal, second_modal = await press_dm(bot, "U2"), await press_dm(bot, "U2")  # two modals open
     for user in ("U1", "U2", "U3", "U4"):
@@ -57,26 +57,26 @@ async def test_a_pulse_from_the_first_dm_to_the_results_threshold_4_then_5(bot: 
     double = await answer_slack(bot, "U2", {**ANSWER, "exhaustion": "1"}, view=second_modal)
     assert "already answered" in double and "not* counted" in double
     assert "already answered" in text_of(await press_dm(bot, "U2"))  # the button now says so, no modal
-    assert "4 of 6 answered, needs 1 more answer before" in await results(bot)
+    assert "not enough answers yet" in await results(bot)  # never a live count
 
     closed = await bot.slash_reply("/pulse", "close", user="U1")
     assert "with 4 answers" in closed["text"]
     hidden = await results(bot)
-    assert "closed with 4 of 6 answered — it needed 1 more answer, so its results stay hidden" in hidden
+    assert "closed with 4 of 6 answered — not enough for results (they need 5 besides the sender's own)" in hidden
     assert "Energy" not in hidden and "note from round one" not in hidden
     assert "closed" in text_of(await press_dm(bot, "U5"))  # an answer to a closed round is refused
 
     await pulse_now(bot)
-    for user in ("U1", "U2", "U3", "U4", "U5"):
-        await answer_slack(bot, user, {**ANSWER, "burnout": "3" if user in ("U1", "U2") else "1",
+    for user in ("U2", "U3", "U4", "U5", "U6"):  # five answers besides the sender's: enough
+        await answer_slack(bot, user, {**ANSWER, "burnout": "3" if user in ("U2", "U3", "U4") else "1",
                                        "comment": f"round two {user}"})
-    assert "5 of 6 answered, enough for results once it closes" in await results(bot)
-    await bot.slash_reply("/pulse", "close", user="U1")
+    assert "enough answers for results once it closes" in await results(bot)
+    await answer_slack(bot, "U1", {**ANSWER, "burnout": "1", "comment": "round two U1"})  # everyone: it closes
     shown = await results(bot)
-    assert "5 of 6 answered (83%)" in shown
-    assert "• *Energy* — *4.0* of 5" in shown and "answers 1→5: 0·0·0·5·0" in shown
-    assert "2 of 5 answers (40%) at burnout level 3 or higher" in shown and "1:1s" in shown
-    assert all(f"round two U{i}" in shown for i in range(1, 6))
+    assert "6 of 6 answered (100%)" in shown
+    assert "• *Energy* — *4.0* of 5" in shown and "answers 1→5: 0·0·0·6·0" in shown
+    assert "3 of 6 answers (50%) at burnout level 3 or higher" in shown and "1:1s" in shown
+    assert all(f"round two U{i}" in shown for i in range(1, 7))
     assert "note from round one" not in shown and "needed" not in shown  # older hidden rounds stay silent
 
 
@@ -95,6 +95,7 @@ async def test_dms_wait_for_each_persons_weekend_and_quiet_hours_and_remind_once
             await bot.settle()
             return received()
 
+        await bot.slash_reply("/steadybot", "settings min 3", user="U1")  # four people besides the sender
         assert "2 people will get it a little later" in await pulse_now(bot)
         # London 16:00, Los Angeles 08:00, New York 11:00: now. Tokyo (Saturday 01:00) and Kolkata (21:30): later
         assert received() == {"U1": 1, "U2": 0, "U3": 1, "U4": 0, "U5": 1}
@@ -117,7 +118,10 @@ async def test_dms_wait_for_each_persons_weekend_and_quiet_hours_and_remind_once
 
 
 async def test_a_schedule_keeps_local_time_across_dst_and_stops(bot: Harness) -> None:
-    slack_team(bot, {"U1": "Europe/Berlin", "U2": "America/New_York"})
+    # U3–U5 make the three people besides the schedule's owner that `min 3` needs
+    slack_team(bot, {"U1": "Europe/Berlin", "U2": "America/New_York", "U3": "Europe/Berlin", "U4": "Europe/Berlin",
+                     "U5": "Europe/Berlin"})
+    await bot.slash_reply("/steadybot", "settings min 3", user="U1")
     bad = await bot.slash_reply("/pulse", "schedule every blursday at 3pm", user="U1")
     assert "couldn't" in bad["text"] and "/pulse schedule every friday at 3pm" in bad["text"]
     denied = await bot.slash_reply("/pulse", "schedule every friday at 3pm", user="U2")
@@ -141,7 +145,7 @@ async def test_a_schedule_keeps_local_time_across_dst_and_stops(bot: Harness) ->
     # New York switched to summer time on 8 March: the next round reaches it an hour earlier in UTC
     assert await at(datetime(2026, 3, 13, 13, 59, tzinfo=UTC)) == (1, 2)
     # the round exists a little ahead: results say when it starts, and /pulse now does not double it
-    assert "Next round: DMs go out from today 15:00 CET to 2 people" in await results(bot)
+    assert "Next round: DMs go out from today 15:00 CET to 5 people" in await results(bot)
     assert "next scheduled pulse is already on its way" in (await bot.slash_reply("/pulse", "now"))["text"]
     assert await at(datetime(2026, 3, 13, 14, 0, tzinfo=UTC)) == (2, 2)
     assert await at(datetime(2026, 3, 13, 18, 59, tzinfo=UTC)) == (2, 2)
@@ -177,18 +181,21 @@ async def press_button(bot: Harness, user: str, call_params: dict[str, Any], lab
 
 
 async def test_opt_out_opt_in_journal_and_forget(bot: Harness) -> None:
-    slack_team(bot, {"U1": "Europe/Berlin", "U2": "Europe/London", "U3": "Europe/Paris", "U4": "Asia/Tokyo"})
+    # U5 and U6 make the three people besides the sender that `min 3` needs
+    slack_team(bot, {"U1": "Europe/Berlin", "U2": "Europe/London", "U3": "Europe/Paris", "U4": "Asia/Tokyo",
+                     "U5": "Europe/Berlin", "U6": "Europe/Berlin"})
+    await bot.slash_reply("/steadybot", "settings min 3", user="U1")
     out = await bot.slash_reply("/pulse", "optout", user="U3")
     assert "no more pulse DMs" in out["text"] and "/pulse optin" in out["text"]
     assert out["response_type"] == "ephemeral"
     await bot.slash_reply("/steadybot", "settings quiet 17:00-08:00", user="U1")  # Tokyo's 18:00 is quiet now
-    assert "3 people" in await pulse_now(bot) and "1 person will get it a little later" in await_last_post(bot)
+    assert "5 people" in await pulse_now(bot) and "1 person will get it a little later" in await_last_post(bot)
     assert [len(pulse_dms(bot, u)) for u in ("U1", "U2", "U3", "U4")] == [1, 1, 0, 0]
     # U4 opts out before their delayed DM goes out: it is never sent, and they no longer count as invited
     await bot.slash_reply("/pulse", "optout", user="U4")
     await bot.advance(timedelta(hours=16), step=timedelta(hours=2))
     assert pulse_dms(bot, "U4") == []
-    assert "0 of 2 answered" in await results(bot)
+    assert "not enough answers yet" in await results(bot)
     await bot.slash_reply("/steadybot", "settings quiet off", user="U1")  # it is 02:00 in Berlin by now
 
     # answering offers the private journal, once
@@ -200,7 +207,7 @@ async def test_opt_out_opt_in_journal_and_forget(bot: Harness) -> None:
     assert "No thanks" in json.dumps((await posted_to(bot, "D2", "only ask this once")).params["blocks"])
     await bot.slash_reply("/pulse", "optin", user="U3")
     await bot.slash_reply("/pulse", "close", user="U1")
-    assert "3 people" in await pulse_now(bot)  # U1, U2 and U3 again
+    assert "5 people" in await pulse_now(bot)  # U1, U2, U3, U5 and U6 again
     thanks = await answer_slack(bot, "U1", {**{"exhaustion": "2", "cynicism": "3", "efficacy": "4", "workload": "5",
                                                "burnout": "3"}, "comment": "Too many pages this week"})
     assert "A copy is in your private journal" in thanks
@@ -220,7 +227,7 @@ async def test_opt_out_opt_in_journal_and_forget(bot: Harness) -> None:
     assert "Anonymous answers stay" in forgot["text"]
     assert await bot.runtime.store.pulse.journal(Platform.SLACK, "U1", 10) == []
     # U1's anonymous answer still counts in the round
-    assert "1 of 3 answered" in await results(bot, "U2")
+    assert "not enough answers yet" in await results(bot, "U2")
 
 
 async def posted_to(bot: Harness, channel: str, containing: str) -> Call:
@@ -243,7 +250,9 @@ async def test_bad_input_gets_a_friendly_answer_with_an_example(sqlite_url: str)
 
 
 async def _bad_input(bot: Harness) -> None:
-    slack_team(bot, {"U1": "Europe/Berlin", "U2": "Europe/London"})
+    slack_team(bot, {"U1": "Europe/Berlin", "U2": "Europe/London", "U3": "Europe/Berlin", "U4": "Europe/Berlin",
+                     "U5": "Europe/Berlin"})
+    await bot.slash_reply("/steadybot", "settings min 3", user="U1")
     bot.slack.add_user("UADMIN", "Admin", tz="Europe/Berlin")
 
     async def say(text: str, **kwargs: str) -> str:
@@ -290,7 +299,7 @@ async def _bad_input(bot: Harness) -> None:
     view = await press_dm(bot, "U2")  # the modal is open …
     await bot.slash_reply("/pulse", "close", user="U1")  # … when the round closes
     assert "closed" in await answer_slack(bot, "U2", view=view)
-    assert "0 of 2 answered" in await results(bot)
+    assert "closed with 0 of 5 answered" in await results(bot)
 
 
 async def test_weekly_reflection_goes_only_to_the_private_journal(bot: Harness) -> None:

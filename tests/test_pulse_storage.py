@@ -292,13 +292,17 @@ async def test_the_migration_gives_rounds_sealed_before_it_their_totals(db_url: 
     await asyncio.to_thread(command.upgrade, config, "heads")
     await asyncio.to_thread(command.downgrade, config, "0100_pulse")  # as before the totals existed
     db = Database(db_url)
-    try:
-        store = Store(db, FakeClock())
-        rnd = await _round(store, ["U1", "U2", "U3", "U4"])
-        for user, level in (("U1", 4), ("U2", 4), ("U3", 1)):
-            await store.pulse.record(rnd.id, Platform.SLACK, user, _answer(level, 2, 3, 4, 5), date(2026, 3, 2))
+    try:  # rows as the code of that time wrote them (today's models have columns that schema lacks)
+        now = FakeClock().now()
         async with db.session() as s:  # sealed by the code of that time, which wrote no totals
-            await s.execute(text("UPDATE pulse_rounds SET sealed = :yes"), {"yes": True})
+            await s.execute(text(
+                "INSERT INTO pulse_rounds (id, key, platform, channel_id, team_id, channel_name, opened_at, "
+                "first_due_at, closes_at, window_hours, invited, sealed) VALUES (1, 'r1', 'slack', 'C1', 'T1', "
+                "'team', :now, :now, :now, 72, 4, :yes)"), {"now": now, "yes": True})
+            for i, level in enumerate((4, 4, 1)):
+                await s.execute(text(
+                    "INSERT INTO pulse_answers (id, round_id, exhaustion, cynicism, efficacy, workload, burnout) "
+                    "VALUES (:id, 1, :level, 2, 3, 4, 5)"), {"id": f"a{i}", "level": level})
     finally:
         await db.dispose()
     await asyncio.to_thread(command.upgrade, config, "heads")

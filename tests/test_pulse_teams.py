@@ -10,7 +10,8 @@ from support.bf_connector import Sent
 from tests.cards import assert_valid_card
 from tests.harness import Harness
 
-TEAM = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("Ben", "aad-2")}
+TEAM = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("Ben", "aad-2"),
+        "29:u3": ("Cai", "aad-3")}  # three people besides the lead: what `min 3` needs
 SCORES = {"exhaustion": "3", "cynicism": "4", "efficacy": "4", "workload": "3", "burnout": "2"}
 
 
@@ -57,11 +58,11 @@ async def test_teams_pulse_from_the_roster_to_results_2_against_3(bot: Harness) 
     await channel(bot, "steadybot settings quiet 17:00-08:00")  # 18:00 in Tokyo: Ben's DM waits
 
     announced = await channel(bot, "pulse now")
-    assert "on its way to 3 people" in plain(announced) and "1 person will get it a little later" in plain(announced)
+    assert "on its way to 4 people" in plain(announced) and "1 person will get it a little later" in plain(announced)
     await bot.settle()
     # the bot created each 1:1 from the roster and kept the reference
-    assert sorted(c["members"][0]["id"] for c in bot.connector.created) == ["29:lead", "29:u1"]
-    for user in ("29:lead", "29:u1"):
+    assert sorted(c["members"][0]["id"] for c in bot.connector.created) == ["29:lead", "29:u1", "29:u3"]
+    for user in ("29:lead", "29:u1", "29:u3"):
         [dm] = pulse_cards(bot, user)
         assert dm.card is not None
         assert_valid_card(dm.card)
@@ -76,10 +77,10 @@ async def test_teams_pulse_from_the_roster_to_results_2_against_3(bot: Harness) 
     double = await answer(bot, "29:u1", {**SCORES, "exhaustion": "1"})
     assert double.kind == "update" and "not counted" in plain(double)
     await answer(bot, "29:lead")
-    assert "2 of 3 answered, needs 1 more answer" in plain(await channel(bot, "pulse results", user="29:u1"))
+    assert "not enough answers yet" in plain(await channel(bot, "pulse results", user="29:u1"))
     await channel(bot, "pulse close")
     hidden = plain(await channel(bot, "pulse results", user="29:u1"))
-    assert "closed with 2 of 3 answered — it needed 1 more answer" in hidden
+    assert "closed with 2 of 4 answered — not enough for results (they need 3 besides the sender's own)" in hidden
     assert "Sprint was heavy" not in hidden and "Energy" not in hidden
 
     await channel(bot, "steadybot settings quiet off")
@@ -88,14 +89,18 @@ async def test_teams_pulse_from_the_roster_to_results_2_against_3(bot: Harness) 
     assert len(pulse_cards(bot, "29:u2")) == 1  # Ben's 1:1 created now
     await answer(bot, "29:lead", comment="More focus time please")
     await answer(bot, "29:u1", {**SCORES, "burnout": "4"})
+    await answer(bot, "29:u3")
     completed = await answer(bot, "29:u2", {**SCORES, "exhaustion": "5"})
     assert "Thanks — answered" in plain(completed)
     shown = await channel(bot, "pulse results", user="29:u2")
     assert shown.card is not None
     assert_valid_card(shown.card)
-    assert "3 of 3 answered (100%)" in plain(shown) and "• Energy — 3.7 of 5" in plain(shown)
-    assert "More focus time please" in plain(shown) and "Sprint was heavy" not in plain(shown)
-    assert "1 of 3 answers (33%) at burnout level 3 or higher" in plain(shown)
+    assert "4 of 4 answered (100%)" in plain(shown) and "• Energy — 3.5 of 5" in plain(shown)
+    assert "answers by level: 1: 0 · 2: 0 · 3–5: 4" in plain(shown)  # not 0·0·3·0·1: Ben's 5 stays merged
+    # three answers besides the lead's: enough for figures, not for comments (they need max(k, 5))
+    assert "More focus time please" not in plain(shown) and "Sprint was heavy" not in plain(shown)
+    assert "Comments show only for rounds with at least 5 answers" in plain(shown)
+    assert "Some, but not all, of the 4 answers at burnout level 3 or higher" in plain(shown)  # not "1 of 4"
 
     # the private journal goes to the person's 1:1 chat, never to the channel
     before = len(bot.connector.sent)

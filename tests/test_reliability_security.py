@@ -200,7 +200,7 @@ async def test_no_secret_and_no_anonymous_answer_in_any_log_line_at_debug(sqlite
     async with running(sqlite_url, teams_app_password=password) as bot:
         setup_logging("DEBUG", bot.settings.secrets(), stream)
         try:
-            slack_team(bot, {"U1": "UTC", "U2": "UTC", "U3": "UTC"}, creator="U1")
+            slack_team(bot, {"U1": "UTC", "U2": "UTC", "U3": "UTC", "U4": "UTC"}, creator="U1")  # 3 besides U1
             await bot.slash_reply("/steadybot", "settings min 3", user="U1")
             await pulse_now(bot)
             for user in ("U1", "U2", "U3"):

@@ -17,9 +17,10 @@ WAIT = 10.0
 
 
 def _team(bot: Harness) -> None:
-    for user in ("U1", "U2", "U3"):
+    people = [f"U{i}" for i in range(1, 7)]  # five besides U1, who sends: a pulse may go out (k = 5)
+    for user in people:
         bot.slack.add_user(user, user.lower())
-    bot.slack.add_channel("C1", "U1", ["U1", "U2", "U3"])
+    bot.slack.add_channel("C1", "U1", people)
 
 
 async def test_a_graceful_stop_waits_for_acknowledged_slack_work(bot: Harness) -> None:

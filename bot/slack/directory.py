@@ -82,24 +82,31 @@ class SlackDirectory:
         return dnd_until(cached[1], now)
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
+        found, team_id, fresh = await self._lookup(user_id)
+        if fresh and found is not None:
+            await self.identities.remember(found, team_id)
+        return found
+
+    async def _lookup(self, user_id: str) -> tuple[Person | None, str, bool]:
+        """The person (cached, from users.info, or as stored when Slack fails), their team id, and whether
+        the answer is fresh from Slack (and so still to be remembered)."""
         cached = self._people.get(user_id)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
+            return cached[1], "", False
         try:
             client = await self._client(await self._team_of(user_id))
             async with self._gate:
                 response = await client.users_info(user=user_id)
         except NotInstalled:
-            return await self.identities.get(Platform.SLACK, user_id)
+            return await self.identities.get(Platform.SLACK, user_id), "", False
         except SlackApiError as exc:
             log.info("users.info failed: %s", exc.response.get("error") if exc.response else "?")
-            return await self.identities.get(Platform.SLACK, user_id)
+            return await self.identities.get(Platform.SLACK, user_id), "", False
         user = response.get("user") or {}
         found = _person(user_id, user)
         self._status[user_id] = _status(user)
         self._people[user_id] = (time.monotonic(), found)
-        await self.identities.remember(found, str(user.get("team_id") or ""))
-        return found
+        return found, str(user.get("team_id") or ""), True
 
     async def _listed(self, client: AsyncWebClient, wanted: set[str]) -> dict[str, Person]:
         """People of a big channel from users.list pages (up to 1 000 people a call) instead of one users.info
@@ -146,11 +153,18 @@ class SlackDirectory:
         people: list[Person | None] = [listed.get(uid) for uid in unique]
         todo = iter([i for i, uid in enumerate(unique) if uid not in listed])
 
+        fresh: list[tuple[Person, str]] = []
+
         async def worker() -> None:
             for i in todo:
-                people[i] = await self.person(Platform.SLACK, unique[i])
+                found, team_id, new = await self._lookup(unique[i])
+                people[i] = found
+                if new and found is not None:
+                    fresh.append((found, team_id))
 
         await asyncio.gather(*(worker() for _ in range(min(MEMBER_WORKERS, len(unique)))))
+        # One transaction for the people looked up one by one (a pulse invites hundreds of small channels).
+        await self.identities.remember_many(fresh)
         return [p for p in people if p is not None and not p.is_bot and p.id != self.bot_user_id]
 
     async def owner_ids(self, place: Place) -> set[str]:

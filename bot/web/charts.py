@@ -79,7 +79,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def dimension_chart(report: Report, dim_id: str) -> Chart:
     dim = next(d for d in report.dimensions if d.id == dim_id)
     labels = [r.label for r in report.rounds]
-    values = [r.means[dim_id] for r in report.rounds]
+    values = [r.means.get(dim_id) for r in report.rounds]  # a mean that may not be shown: a gap
     good = {"high": "higher is better", "low": "lower is better", "middle": "3 is about right"}[dim.good]
 
     def build(style: Style) -> pygal.Line:
@@ -90,7 +90,7 @@ def dimension_chart(report: Report, dim_id: str) -> Chart:
         return chart
 
     light, dark = _render(build)
-    rows = tuple((r.label, _fmt(r.means[dim_id]), f"{r.answered} of {r.invited}") for r in report.rounds)
+    rows = tuple((r.label, _fmt(r.means.get(dim_id)), f"{r.answered} of {r.invited}") for r in report.rounds)
     return Chart(f"dim-{dim_id}", f"{dim.name} over time",
                  f"Line chart of the team's average {dim.name.lower()} per pulse round; the table below has the "
                  "numbers.", light, dark,

@@ -85,7 +85,7 @@ def render_report(report: Report, tz: ZoneInfo) -> str:
         "r": report,
         "generated": f"{generated:%a} {generated.day} {generated:%b %Y, %H:%M} ({tz.key})",
         "facts": headlines(report),
-        "burnout_high": people(report.latest.burnout_high) if report.latest else "",
+        "burnout_high": (report.latest.burnout_shown or people(report.latest.burnout_high)) if report.latest else "",
         "pulse_charts": [c for c in all_charts if c.id.startswith("dim-") or c.id == "response"],
         "meeting_charts": [c for c in all_charts if c.id == "meetings"],
         "decision_charts": [c for c in all_charts if c.id == "decisions"],

@@ -10,7 +10,7 @@ from handlers.core.registry import CommandSpec
 from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.timeparse import format_local
-from handlers.core.types import Command, Reply, Visibility
+from handlers.core.types import Command, Person, Place, Reply, Visibility
 from handlers.pulse.common import (
     day_label,
     log,
@@ -28,8 +28,17 @@ from handlers.pulse.journal import make_journal_handlers
 from handlers.pulse.model import Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.results import RECENT_ROUNDS, open_line, render_results, shown_comments, team_results
-from handlers.pulse.sending import invite, outbox_prefix
+from handlers.pulse.results import (
+    RECENT_ROUNDS,
+    State,
+    open_line,
+    render_results,
+    round_threshold,
+    round_views,
+    shown_comments,
+    team_results,
+)
+from handlers.pulse.sending import invite, outbox_prefix, too_few_text
 from handlers.pulse.snooze import snooze_cmd
 from handlers.pulse.timing import first_occurrence
 
@@ -75,6 +84,23 @@ async def _call_off(store: PulseStore, svc: Services, schedule: Schedule) -> int
     return len(rounds)
 
 
+async def _too_small(place: Place, who: Person, svc: Services, store: PulseStore) -> str | None:
+    """Why a schedule set now would be refused at its runs (fewer than k people besides its owner), or None.
+    A channel whose members cannot be listed now is left to the run's own check."""
+    try:
+        members = await svc.directory.members(place)
+    except StorageUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run checks again
+        log.info("pulse schedule: could not list the channel: %s", type(exc).__name__)
+        return None
+    ids = {p.id for p in members if p.id and not p.is_bot}
+    ids -= await store.opted_out(place.platform, sorted(ids))
+    others = len(ids - {who.id})
+    k = threshold(await svc.store.settings.get(place))
+    return too_few_text(others, k) if others < k else None
+
+
 def make_command(questions: QuestionSet) -> CommandSpec:
     me, _ = make_journal_handlers(questions)
 
@@ -88,9 +114,11 @@ def make_command(questions: QuestionSet) -> CommandSpec:
         rnd = await store.open_round(place)
         if rnd is not None and rnd.invited:
             k = threshold(await svc.store.settings.get(place))
-            stats = next((s for s in await store.recent_stats(place, 3) if s.round.id == rnd.id), None)
-            if stats is not None:
-                lines.append(open_line(stats, k, svc.clock.now(), await person_tz(svc, cmd.who)))
+            now = svc.clock.now()
+            stats = [s for s in await store.recent_stats(place, 3) if s.round.id == rnd.id]
+            views = await round_views(store, stats, k, now) if stats else []
+            if views and views[0].state in (State.UPCOMING, State.OPEN, State.CLOSING):
+                lines.append(open_line(views[0], now, await person_tz(svc, cmd.who)))
         lines.append("See `/pulse help` for everything.")
         return Reply("\n".join(lines))
 
@@ -112,8 +140,9 @@ def make_command(questions: QuestionSet) -> CommandSpec:
             raise UserError(f"A pulse is already open here (until {format_local(current.closes_at, tz, now=now)}). "
                             "Close it first with `/pulse close`, or see how it's going:", "/pulse results")
         rnd = await store.create_round(f"now:{place.key}:{uuid.uuid4().hex}", place, hours)
+        await store.set_round_sender(rnd.id, cmd.who.id, False)  # kept if inviting is finished later
         try:
-            sent = await invite(rnd, svc, store)
+            sent = await invite(rnd, svc, store, sender=cmd.who.id)
         except StorageUnavailable:
             raise
         except Exception as exc:  # the platform would not list the channel's members
@@ -121,14 +150,18 @@ def make_command(questions: QuestionSet) -> CommandSpec:
             await store.drop_round(rnd.id)
             raise UserError("I couldn't get the list of people in this channel. Is the app added to it?",
                             "/pulse now") from exc
+        if sent.refused:
+            await store.drop_round(rnd.id)
+            return Reply("**I didn't send this pulse**: " + too_few_text(sent.others, sent.k),
+                         visibility=Visibility.PERSON)
         if sent.people == 0:
             await store.drop_round(rnd.id)
             return Reply("I found nobody to send a pulse to in this channel: bots and people who opted out are "
                          "always left out.", visibility=Visibility.PERSON)
-        k = threshold(await svc.store.settings.get(place))
+        k = round_threshold(threshold(await svc.store.settings.get(place)), sent.round.min_respondents)
         text = (f"**A pulse check-in is on its way** to {people(sent.people)} in this channel: "
                 f"{len(questions.scales)} quick questions by DM, about 30 seconds. Answers are anonymous, and "
-                f"results show only once at least {k} people have answered. Open until "
+                f"results show only once at least {k} people besides the one who sent it have answered. Open until "
                 f"{format_local(sent.round.closes_at, tz, now=svc.clock.now())}.")
         later = sent.people - sent.right_away
         if later:
@@ -152,6 +185,9 @@ def make_command(questions: QuestionSet) -> CommandSpec:
             raise UserError(exc.message + " I understand phrases like `every friday at 3pm`, "
                             "`every other monday 10:00`, `weekdays at 9` or `first monday of the month at 11`.",
                             f"/pulse schedule {SCHEDULE_EXAMPLE}") from exc
+        refused = await _too_small(place, cmd.who, svc, store)
+        if refused is not None:
+            return Reply("**I didn't schedule this pulse**: " + refused, visibility=Visibility.PERSON)
         tz = await person_tz(svc, cmd.who)
         recurrence, first = first_occurrence(recurrence, svc.clock.now(), tz)
         old = await store.stop_schedule(place)
@@ -209,7 +245,7 @@ def make_command(questions: QuestionSet) -> CommandSpec:
                          f"or schedule it: `/pulse schedule {SCHEDULE_EXAMPLE}`.")
         now = svc.clock.now()
         comments = await shown_comments(svc, results, results.shown[0].round.id) if results.shown else []
-        return render_results(results.stats, results.k, now, await person_tz(svc, cmd.who), questions, comments)
+        return render_results(results.views, results.k, now, await person_tz(svc, cmd.who), questions, comments)
 
     async def optout_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
         words = {w.lower() for w in rest.split()}

@@ -30,6 +30,7 @@ class Schedule:
     next_occurrence: datetime  # naive local wall time: each person gets it at this time in their own zone
     window_hours: int
     active: bool
+    created_by: str = ""  # who set it: the sender of its rounds
 
     def place(self) -> Place:
         return Place(self.platform, self.channel_id, self.team_id, None, False, self.channel_name)
@@ -53,6 +54,9 @@ class Round:
     window_hours: int
     invited: int | None
     sealed: bool
+    min_respondents: int | None = None  # the threshold its DMs announced (the highest one, if it rose)
+    sender_id: str | None = None  # who ran `/pulse now` or set the schedule
+    sender_invited: bool | None = None  # whether the sender was among the people asked
 
     def place(self) -> Place:
         return Place(self.platform, self.channel_id, self.team_id, None, False, self.channel_name)
@@ -81,6 +85,16 @@ class RoundStats:
     def at_or_above(self, dimension: str, level: int) -> int:
         counts = self.counts.get(dimension, (0,) * len(LEVELS))
         return sum(n for lv, n in zip(LEVELS, counts, strict=True) if lv >= level)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDecision:
+    """Whether a sealed round is shown (first shown) or kept hidden by complementary suppression, decided once
+    and stored. `counted`: its answers from people other than the sender, frozen when decided."""
+
+    round_id: int
+    shown: bool
+    counted: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from handlers.pulse.timing import MIN_UTC_OFFSET, create_at, is_stale
 
 MAX_STEPS = 60  # occurrences one schedule may skip per run after a long outage
 GIVE_UP_NOW = timedelta(hours=1)  # a `/pulse now` round whose members can't be listed
+MAX_INVITE_PAGES = 50  # pages of rounds (100 each) one run invites at most; the rest waits for the next run
 
 
 def round_key(schedule_id: int, occurrence_text: str) -> str:
@@ -53,15 +54,31 @@ def _gave_up(rnd: Round, svc: Services) -> bool:
 
 
 async def invite_pending(svc: Services, store: PulseStore) -> None:
-    for rnd in await store.rounds_to_invite():
-        try:
-            await invite(rnd, svc, store)
-        except StorageUnavailable:
-            raise
-        except Exception as exc:  # the platform would not list the members: try again next minute, for a while
-            log.warning("pulse round %s: could not invite the channel: %s", rnd.id, type(exc).__name__)
-            if _gave_up(rnd, svc):
-                await store.finish_invitations(rnd.id, None, svc.clock.now())
+    """Invite every round still waiting for its invitations, page after page (a page is 100 rounds), in one
+    run: 500 schedules firing in the same minute are all invited in that minute, not 100 a minute
+    (tests/test_scale_schedules.py). Each replica goes through a page in its own random order and skips a
+    round another replica has invited meanwhile, so replicas running at once share the work instead of
+    both doing all of it. A round that failed is tried again next run, not in this one."""
+    tried: set[int] = set()
+    for _ in range(MAX_INVITE_PAGES):
+        page = [rnd for rnd in await store.rounds_to_invite() if rnd.id not in tried]
+        if not page:
+            return
+        svc.rng.shuffle(page)
+        for i, rnd in enumerate(page):
+            tried.add(rnd.id)
+            if i:  # the page is a moment old: another replica may have invited this round since
+                current = await store.round(rnd.id)
+                if current is None or current.invited is not None:
+                    continue
+            try:
+                await invite(rnd, svc, store)
+            except StorageUnavailable:
+                raise
+            except Exception as exc:  # the platform would not list the members: try again next minute, for a while
+                log.warning("pulse round %s: could not invite the channel: %s", rnd.id, type(exc).__name__)
+                if _gave_up(rnd, svc):
+                    await store.finish_invitations(rnd.id, None, svc.clock.now())
 
 
 async def seal_closed(store: PulseStore) -> None:

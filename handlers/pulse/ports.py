@@ -17,6 +17,7 @@ from handlers.pulse.model import (
     Round,
     RoundStats,
     Schedule,
+    ShownDecision,
 )
 
 
@@ -102,6 +103,29 @@ class PulseStore(Protocol):
         ...
 
     async def comments(self, round_id: int) -> list[str]: ...
+
+    # ---- thresholds, senders and shown rounds ------------------------------------------------------
+    async def set_round_sender(self, round_id: int, sender_id: str | None, invited: bool) -> None:
+        """Record who sent the round (their answer does not count toward k) and whether they were asked."""
+        ...
+
+    async def announce_threshold(self, round_id: int, k: int) -> int:
+        """Raise the round's announced threshold to at least `k` (never lower it); return it."""
+        ...
+
+    async def mark_refusal_told(self, schedule_id: int) -> bool:
+        """True the first time only: the schedule's owner is told once that a run was refused."""
+        ...
+
+    async def sender_answered(self, round_ids: Sequence[int]) -> set[int]:
+        """Rounds whose sender answered (or may have: a missing record counts as answered)."""
+        ...
+
+    async def shown_decisions(self, round_ids: Sequence[int]) -> dict[int, ShownDecision]: ...
+
+    async def decide_shown(self, round_id: int, k: int, counted: int) -> ShownDecision | None:
+        """Once per sealed round with enough answers: shown, or hidden by complementary suppression."""
+        ...
 
     # ---- people and journal ------------------------------------------------------------------------
     async def prefs(self, platform: Platform, user_id: str) -> Prefs: ...

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.core.errors import Later, StorageUnavailable
+from handlers.core.ports import ChannelSettings
 from handlers.core.registry import BatchPreparer, Pending, Preparer, Replies
 from handlers.core.services import Services
 from handlers.core.timeoff import after_holidays, holiday_code
 from handlers.core.timeparse import format_local, to_local_naive, zone
-from handlers.core.types import Form, OutboxItem, Person, Place, Platform, Reply, Target, Visibility
+from handlers.core.types import Form, OutboxItem, Person, Platform, Reply, Target, Visibility
 from handlers.pulse.common import plural, pulse_store, team_label, threshold
-from handlers.pulse.model import Prefs, Round
+from handlers.pulse.model import Prefs, Round, Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
 from handlers.pulse.timing import allowed_instant, invite_due, occurrence_span, reminder_due
@@ -33,15 +34,49 @@ class Invited:
     people: int  # DMs queued
     right_away: int  # of those, due now
     skipped: int  # whose moved DM would meet the schedule's next one: they skip this occurrence
+    refused: bool = False  # too few people besides the sender: nobody was asked
+    others: int = 0  # people besides the sender who would have been asked
+    k: int = 0  # the threshold the round needs
+
+
+def too_few_text(others: int, k: int, *, you: bool = True) -> str:
+    """Why a pulse is refused up front in a small channel."""
+    who = "you" if you else "the person who sends it"
+    text = (f"besides {who}, only {others} {'person' if others == 1 else 'people'} here would "
+            f"get it, and results show only with answers from at least {k} people other than the one who sends "
+            "the pulse (they know their own answer). With fewer, the results would point at individuals. Add "
+            "people to the channel")
+    if others >= ChannelSettings.MIN_RESPONDENTS_FLOOR:
+        text += f", or lower the threshold to what this team can meet: `/steadybot settings min {others}`"
+    return text + "."
+
+
+async def _tell_owner_once(schedule: Schedule, rnd: Round, others: int, k: int, svc: Services,
+                           store: PulseStore) -> None:
+    """A refused scheduled run tells the schedule's owner, by DM, once per schedule."""
+    if not schedule.created_by or not await store.mark_refusal_told(schedule.id):
+        return
+    team = team_label(rnd.channel_name)
+    text = (f"**Your scheduled pulse for {team} did not go out** ({schedule.recurrence.describe()}): "
+            + too_few_text(others, k) + " Later runs are skipped the same way while the channel stays this "
+            "small; I'll only tell you this once. `/pulse stop` in the channel ends the schedule.")
+    person = Person(rnd.platform, schedule.created_by)
+    await svc.outbox.enqueue([OutboxItem(Target.user(person, rnd.team_id), svc.clock.now(),
+                                         reply=Reply(text, visibility=Visibility.PRIVATE),
+                                         dedupe_key=f"pulse:refused:{schedule.id}")])
 
 
 def outbox_prefix(round_id: int) -> str:
     return f"pulse:{round_id}:"
 
 
-async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
+async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | None = None) -> Invited:
     """Create the round's participation rows and queue its DMs. Idempotent: safe to run again after a crash
-    or on another replica (participation rows and outbox keys are unique)."""
+    or on another replica (participation rows and outbox keys are unique).
+
+    Refused (nobody asked, the round ends at once) when fewer than k people besides the sender — who ran
+    `/pulse now` or set the schedule — would get it: the sender knows their own answer, so it never counts
+    toward k. The threshold is recorded on the round before any DM announces it."""
     place = rnd.place()
     now = svc.clock.now()
     members = await svc.directory.members(place)
@@ -51,6 +86,7 @@ async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
     settings = await svc.store.settings.get(place)
     quiet = (settings.quiet_start, settings.quiet_end)
     schedule = await store.schedule(rnd.schedule_id) if rnd.schedule_id is not None else None
+    sender = sender or rnd.sender_id or (schedule.created_by if schedule is not None else None) or None
     recurrence = schedule.recurrence if schedule is not None else None
     window = timedelta(hours=rnd.window_hours)
     plans = []
@@ -64,6 +100,14 @@ async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
         plans.append((person, tz, due))
     if not plans:
         return Invited(await store.finish_invitations(rnd.id, None, rnd.closes_at), 0, 0, skipped)
+    k = await store.announce_threshold(rnd.id, threshold(settings))
+    others = sum(1 for person, _, _ in plans if person.id != sender)
+    if others < k:
+        final = await store.finish_invitations(rnd.id, None, now)
+        if schedule is not None:
+            await _tell_owner_once(schedule, rnd, others, k, svc, store)
+        return Invited(final, 0, 0, skipped, refused=True, others=others, k=k)
+    await store.set_round_sender(rnd.id, sender, any(person.id == sender for person, _, _ in plans))
     first = min(due for _, _, due in plans)
     closes_at = max(due for _, _, due in plans) + window
     span = occurrence_span(rnd.occurrence, recurrence, window)
@@ -81,7 +125,7 @@ async def invite(rnd: Round, svc: Services, store: PulseStore) -> Invited:
     await svc.outbox.enqueue(items)
     final = await store.finish_invitations(rnd.id, first, closes_at)
     right_away = sum(1 for _, _, due in plans if due <= now + NOW_SLACK)
-    return Invited(final, len(plans), right_away, skipped)
+    return Invited(final, len(plans), right_away, skipped, others=others, k=k)
 
 
 def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, BatchPreparer]:
@@ -112,13 +156,13 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
         known = [k for k in keys if k is not None]
         states = await pulse_store(svc).invite_states(known)
         away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
-        thresholds: dict[Place, int] = {}  # a batch is mostly one round: its channel's settings read once
+        thresholds: dict[int, int] = {}  # a batch is mostly one round: its channel's settings read once
         return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away)
                 for pending, key in zip(pendings, keys, strict=True)]
 
     async def _decide(pending: Pending, key: tuple[int, Platform, str],
                       state: tuple[Round | None, bool | None, Prefs], svc: Services,
-                      thresholds: dict[Place, int], away: dict[tuple[Platform, str], datetime]) -> Reply | Later | None:
+                      thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime]) -> Reply | Later | None:
         rnd, invitation, prefs = state
         now = svc.clock.now()
         if rnd is None or not rnd.is_open(now):
@@ -135,10 +179,12 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
             if not reminder:
                 await pulse_store(svc).withdraw(*key)  # away until the round closes: not counted as missing
             return None  # no reminder while someone is away
-        place = rnd.place()
-        if place not in thresholds:
-            thresholds[place] = threshold(await svc.store.settings.get(place))
-        k = thresholds[place]
+        if rnd.id not in thresholds:  # what this DM announces becomes the round's threshold (it only rises)
+            k = max(threshold(await svc.store.settings.get(rnd.place())), rnd.min_respondents or 0)
+            if k != rnd.min_respondents:
+                k = await pulse_store(svc).announce_threshold(rnd.id, k)
+            thresholds[rnd.id] = k
+        k = thresholds[rnd.id]
         tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
         closes = format_local(rnd.closes_at, tz, now=now)
         team = team_label(rnd.channel_name)
@@ -150,7 +196,7 @@ def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, 
             text = (f"**Pulse check-in for {team}** — {plural(len(questions.scales), 'quick question')}, "
                     "about 30 seconds.\n"
                     f"It's anonymous: your answers are stored without your name, and the team only sees totals "
-                    f"once at least {k} people have answered. Open until {closes}.")
+                    f"once at least {k} people besides the sender have answered. Open until {closes}.")
         return Reply(text=text, form=form(rnd.id), visibility=Visibility.PRIVATE)
 
     return prepare, prepare_many

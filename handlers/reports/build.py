@@ -18,7 +18,7 @@ from handlers.meetings.api import hygiene_summary
 from handlers.pulse.common import day_label
 from handlers.pulse.model import BURNOUT_FLAG_LEVEL, RoundStats
 from handlers.pulse.questions import QuestionSet, load_questions
-from handlers.pulse.results import shown_comments, team_results
+from handlers.pulse.results import burnout_share, published, shown_comments, team_results
 from handlers.reports.model import (
     WEEKS,
     Decisions,
@@ -49,14 +49,19 @@ def _midnight(day: date) -> datetime:
 
 
 def _point(stats: RoundStats, qs: QuestionSet, tz: ZoneInfo) -> RoundPoint:
+    """A shown round as the report may publish it: the same rounded means `/pulse results` publishes (never
+    more precise); a dimension whose mean would pin one or two answers down (`/pulse results` says "mean not
+    shown") has no mean here either — charts leave a gap, observations skip the round."""
     rnd = stats.round
+    means = {s.id: published(stats, s.id).mean for s in qs.scales}
     return RoundPoint(
         started_at=rnd.started_at,
         label=day_label(rnd.started_at, tz),
         answered=stats.answers,
         invited=max(rnd.invited or 0, stats.answers),
-        means={s.id: round(stats.mean(s.id), 2) for s in qs.scales},
+        means={dim: float(m) for dim, m in means.items() if m is not None},
         burnout_high=stats.at_or_above("burnout", BURNOUT_FLAG_LEVEL),
+        burnout_shown=burnout_share(stats).phrase(),
     )
 
 

@@ -22,7 +22,7 @@ from handlers.core.types import Button, Command, Interaction, Person, Place, Rep
 from handlers.meetings.ports import MeetingStore
 from handlers.pulse.common import day_label, person_tz
 from handlers.pulse.journal import own_journal
-from handlers.pulse.results import team_results
+from handlers.pulse.results import published, team_results
 from handlers.reports.build import questions
 from handlers.reports.commands import press_link
 from handlers.reports.links import LinkTarget, button_value
@@ -102,12 +102,12 @@ async def build_home(svc: Services, who: Person, team_id: str) -> Reply:
         place = Place(place.platform, place.channel_id, place.team_id, None, False, name)
         if shown:
             latest = shown[0]
-            means = " · ".join(f"{s.name} {latest.mean(s.id):.1f}" for s in qs.scales)
+            means = " · ".join(f"{s.name} {published(latest, s.id).mean or '–'}" for s in qs.scales)
             lines.append(f"• {_team(place)}: round of {day_label(latest.round.started_at, tz)}, {latest.answers} of "
                          f"{max(latest.round.invited or 0, latest.answers)} answered — {means}")
         else:
             lines.append(f"• {_team(place)}: no pulse results to show yet (a round shows with at least "
-                         f"{results.k} answers)")
+                         f"{results.k} answers besides the sender's own)")
         if len(buttons) <= MAX_REPORT_BUTTONS:
             target = LinkTarget(place.platform, place.channel_id, place.team_id, name, str(tz.key))
             buttons.append(Button(REPORT, f"Report: {_team(place)}"[:70], button_value(svc, target)))

@@ -38,8 +38,11 @@ class RoundPoint:
     label: str  # "Mon 2 Mar"
     answered: int
     invited: int
-    means: dict[str, float]
-    burnout_high: int  # answers at burnout level 3 or above (published through `people()`)
+    means: dict[str, float]  # published means only: a dimension whose mean may not be shown is missing
+    burnout_high: int  # answers at burnout level 3 or above (published through `burnout_shown`)
+    # how many, as it may be published ("4", "fewer than 3", "all but fewer than 3"): neither the count nor
+    # the rest of the round may count one or two people (handlers/pulse/disclosure.py)
+    burnout_shown: str = ""
 
     @property
     def response_rate(self) -> int:

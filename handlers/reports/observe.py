@@ -45,7 +45,7 @@ def meetings_and_energy(report: Report) -> str | None:
     dims = {d.id for d in report.dimensions}
     if ENERGY not in dims:
         return None
-    paired = [(r, w) for r in report.rounds if (w := week_before(r, report.weeks)) is not None]
+    paired = [(r, w) for r in report.rounds if ENERGY in r.means and (w := week_before(r, report.weeks)) is not None]
     if len(paired) < MIN_ROUNDS_FOR_OBSERVATIONS:
         return None
     by_energy = sorted(paired, key=lambda p: p[0].means[ENERGY])
@@ -71,7 +71,7 @@ def scope_and_workload(report: Report) -> str | None:
     dims = {d.id: d for d in report.dimensions}
     if WORKLOAD not in dims:
         return None
-    paired = [(r, w) for r in report.rounds if (w := week_before(r, report.weeks)) is not None]
+    paired = [(r, w) for r in report.rounds if WORKLOAD in r.means and (w := week_before(r, report.weeks)) is not None]
     churn = [r for r, w in paired if w.dropped + w.extended + w.parked > 0]
     calm = [r for r, w in paired if w.dropped + w.extended + w.parked == 0]
     if len(paired) < MIN_ROUNDS_FOR_OBSERVATIONS or len(churn) < 2 or len(calm) < 2:
@@ -93,8 +93,11 @@ def biggest_trend(report: Report) -> str | None:
         return None
     best: tuple[float, str] | None = None
     for dim in report.dimensions:
-        first = mean(r.means[dim.id] for r in rounds[:2])
-        last = mean(r.means[dim.id] for r in rounds[-2:])
+        having = [r for r in rounds if dim.id in r.means]  # rounds whose mean of this dimension is published
+        if len(having) < MIN_ROUNDS_FOR_OBSERVATIONS:
+            continue
+        first = mean(r.means[dim.id] for r in having[:2])
+        last = mean(r.means[dim.id] for r in having[-2:])
         change = last - first
         if abs(change) < MIN_TREND or (best is not None and abs(change) <= abs(best[0])):
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.reports.model import Report, people
+from handlers.reports.model import Report, RoundPoint, people
 
 TREND_POINTS = 6
 
@@ -43,12 +43,17 @@ def decision_headline(report: Report) -> str:
             f"{d.dismissed} not scope creep" + (f" · {d.open} undecided" if d.open else ""))
 
 
+def _mean(point: RoundPoint, dim_id: str) -> str:
+    """A round's published mean, or "–" where it may not be shown (it would point at someone)."""
+    return f"{point.means[dim_id]:.1f}" if dim_id in point.means else "–"
+
+
 def latest_line(report: Report) -> str:
     latest = report.latest
     if latest is None:
         return ""
     energy = next((d for d in report.dimensions if d.id == "exhaustion"), None)
-    part = f", energy {latest.means[energy.id]:.1f} of 5" if energy else ""
+    part = f", energy {latest.means[energy.id]:.1f} of 5" if energy and energy.id in latest.means else ""
     return (f"latest round {latest.label}: {latest.answered} of {latest.invited} answered "
             f"({latest.response_rate}%){part}")
 
@@ -71,10 +76,11 @@ def report_text(report: Report) -> str:
                      f"({latest.response_rate}%).")
         trend = report.rounds[-TREND_POINTS:]
         for dim in report.dimensions:
-            points = " → ".join(f"{r.means[dim.id]:.1f}" for r in trend)
-            lines.append(f"• **{dim.name}** — {latest.means[dim.id]:.1f} of 5"
+            points = " → ".join(_mean(r, dim.id) for r in trend)
+            lines.append(f"• **{dim.name}** — {_mean(latest, dim.id)} of 5"
                          + (f" · trend {points}" if len(trend) >= 2 else ""))
-        lines.append(f"• Burnout level 3 or higher in the latest round: {people(latest.burnout_high)} of "
+        lines.append(f"• Burnout level 3 or higher in the latest round: "
+                     f"{latest.burnout_shown or people(latest.burnout_high)} of "
                      f"{latest.answered} answers")
     lines.append(f"**Meetings** — {meeting_headline(report)}")
     lines.append(f"**Scope creep** — {decision_headline(report)}")

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,6 +58,8 @@ class PulseSchedule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # a scheduled run was refused (too few people besides the owner) and the owner was told: only once
+    refusal_told: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PulseRound(Base):
@@ -81,6 +84,12 @@ class PulseRound(Base):
     window_hours: Mapped[int] = mapped_column(Integer, default=72)
     invited: Mapped[int | None] = mapped_column(Integer)  # None while invitations are being created
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The threshold its DMs announced (the highest, if the setting rose while they went out): results show
+    # the round only at max(today's setting, this), so lowering `min` later never reveals it.
+    min_respondents: Mapped[int | None] = mapped_column(Integer)
+    # Who ran `/pulse now` or set the schedule: their own answer does not count toward the threshold.
+    sender_id: Mapped[str | None] = mapped_column(String(200))
+    sender_invited: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PulseParticipation(Base):
@@ -130,6 +139,21 @@ pulse_round_totals = Table(
     Column("answers", Integer, nullable=False),
     *(Column(name, Integer, nullable=False) for name in TOTAL_COLUMNS),
 )
+
+
+class PulseRoundShown(Base):
+    """The durable decision to show a sealed round or to keep it hidden because its answered set differs by
+    fewer than k people from a round of overlapping window that was shown first (complementary
+    suppression). Written once, under a lock, the first time the round could be shown; `counted` is its
+    answers from people other than the sender, frozen then."""
+
+    __tablename__ = "pulse_round_shown"
+
+    round_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("pulse_rounds.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    shown: Mapped[bool] = mapped_column(Boolean)
+    counted: Mapped[int] = mapped_column(Integer)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PulseComment(Base):

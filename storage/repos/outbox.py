@@ -15,6 +15,7 @@ a worker whose lease ran out can never overwrite what the replica that took the 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,27 @@ PENDING, SENDING, SENT = OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatu
 FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.CANCELLED
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
+#: The columns the worker's updates set, in the order of the PostgreSQL group commit's arrays (and its mask bits).
+_PG_COLUMNS = (("status", "text"), ("due_at", "timestamptz"), ("lease_until", "timestamptz"),
+               ("sent_at", "timestamptz"), ("last_error", "text"), ("result", "jsonb"))
+_PG_NAMES = frozenset(name for name, _ in _PG_COLUMNS)
+_ATTEMPT_BACK = OutboxRow.attempts - 1  # `retry_at(count_attempt=False)`: this attempt does not count
+#: PostgreSQL: the group commit keeps its connection this long after a flush for the next updates (a fan-out
+#: brings them continuously), so most flushes skip the pool's checkout and pre-ping round trip.
+_LINGER = 0.1
+
+
+def _pg_update_sql(table: str) -> str:
+    """One UPDATE for many rows, each row setting only the columns its mask names, and only while its
+    worker still holds it (status `sending`, `claimed_by` its worker). Returns the ids it updated."""
+    sets = ", ".join([f"{name} = CASE WHEN (v.m & {1 << bit}) = 0 THEN o.{name} ELSE v.{name} END"
+                      for bit, (name, _) in enumerate(_PG_COLUMNS)]
+                     + [f"attempts = o.attempts - ((v.m >> {len(_PG_COLUMNS)}) & 1)"])
+    arrays = ", ".join(f"${i + 4}::{kind}[]" for i, (_, kind) in enumerate(_PG_COLUMNS))
+    names = ", ".join(name for name, _ in _PG_COLUMNS)
+    return (f"UPDATE {table} AS o SET {sets} "
+            f"FROM unnest($1::bigint[], $2::text[], $3::int[], {arrays}) AS v(id, worker, m, {names}) "
+            f"WHERE o.id = v.id AND o.claimed_by = v.worker AND o.status = '{SENDING.value}' RETURNING o.id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,31 +108,40 @@ class _GroupCommit:
     until its own update is committed, so what a crash can lose is unchanged, but a batch of concurrent
     sends costs one commit (one fsync on SQLite, one BEGIN/COMMIT on PostgreSQL) instead of one each.
 
-    In a flush the rows still owned by their worker are found with one locking SELECT, and updates with
-    the same columns go out as one executemany; so a batch costs a few statements, not one per row."""
+    On SQLite a flush updates the rows with one executemany per set of columns, optimistically (see
+    `_apply`). On PostgreSQL it is one `UPDATE … FROM unnest(…) … RETURNING id` per run of distinct rows,
+    sent straight to the driver outside an explicit transaction (a single statement is atomic): one round
+    trip instead of BEGIN, a locking SELECT, an executemany per column set and COMMIT
+    (docs/benchmarks.md#outbox-group-commit-on-postgresql). The rows it returns are the ones their worker
+    still owned."""
 
     def __init__(self, db: Database, max_batch: int = 256) -> None:
         self.db = db
         self.max_batch = max_batch
         self._pending: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
 
     async def run(self, row_id: int, worker: str, values: dict[str, Any]) -> int:
         """Set `values` on the row if `worker` still holds it, in the next shared transaction; returns 1 once
         committed, or 0 if the row is no longer this worker's."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((row_id, worker, values, future))
+        self._arrived.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
         return await future
 
     async def _flush(self) -> None:
+        if self.db.is_postgres:
+            await self._flush_pg()
+            return
         while self._pending:
             batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
             try:
                 try:
                     async with self.db.session() as session:
-                        counts = await self._apply(session, batch, optimistic=not self.db.is_postgres)
+                        counts = await self._apply(session, batch, optimistic=True)
                 except _Recheck:  # some row is no longer this worker's: again, finding out which
                     async with self.db.session() as session:
                         counts = await self._apply(session, batch, optimistic=False)
@@ -124,6 +155,99 @@ class _GroupCommit:
             for (_, _, _, future), count in zip(batch, counts, strict=True):
                 if not future.done():
                     future.set_result(count)
+
+    async def _flush_pg(self) -> None:
+        """PostgreSQL: one connection for as long as updates keep coming (see _LINGER); each batch is applied
+        in autocommit statements, and its callers are answered as soon as it is applied."""
+        batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
+        try:
+            async with self.db.session() as session:
+                while True:
+                    self._arrived.clear()
+                    batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
+                    if not batch:
+                        try:
+                            async with asyncio.timeout(_LINGER):
+                                await self._arrived.wait()
+                        except TimeoutError:
+                            if not self._pending:
+                                return
+                        continue
+                    counts, autocommitted = await self._apply_pg(session, batch)
+                    for (_, _, _, future), count in zip(batch, counts, strict=True):
+                        if not future.done():
+                            future.set_result(count)
+                    batch = []
+                    if not autocommitted:
+                        return  # SQLAlchemy opened a transaction: commit it now (leaving the session)
+        except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the failure
+            waiting, self._pending = batch + self._pending, []
+            for _, _, _, future in waiting:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else StorageUnavailable("cancelled"))
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            if self._pending:  # arrived while the session was closing
+                self._flusher = asyncio.ensure_future(self._flush())
+
+    async def _apply_pg(self, session: AsyncSession,
+                        batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]]) -> tuple[list[int], bool]:
+        """PostgreSQL: each run of updates to distinct rows is one statement on the driver; a row that
+        comes again starts a new run (so the updates apply in order). Returns each update's count and
+        whether everything was autocommitted (False: an SQL expression went through SQLAlchemy, in its
+        transaction)."""
+        counts = [0] * len(batch)
+        autocommitted = True
+        driver: Any = None
+        run: list[int] = []  # indexes into batch
+        in_run: set[int] = set()
+
+        async def flush_run() -> None:
+            nonlocal driver
+            if not run:
+                return
+            if driver is None:
+                raw = await (await session.connection()).get_raw_connection()
+                driver = raw.driver_connection
+            columns: list[list[Any]] = [[] for _ in range(2 + 1 + len(_PG_COLUMNS))]
+            for i in run:
+                row_id, worker, values, _ = batch[i]
+                mask = 0
+                columns[0].append(row_id)
+                columns[1].append(worker)
+                if values.get("attempts") is _ATTEMPT_BACK:
+                    mask |= 1 << len(_PG_COLUMNS)
+                for bit, (name, _type) in enumerate(_PG_COLUMNS):
+                    if name in values:
+                        mask |= 1 << bit
+                        value = values[name]
+                        columns[3 + bit].append(json.dumps(value) if name == "result" else value)
+                    else:
+                        columns[3 + bit].append(None)
+                columns[2].append(mask)
+            owned = {record[0] for record in await driver.fetch(_pg_update_sql(table_of(OutboxRow).name), *columns)}
+            for i in run:
+                counts[i] = 1 if batch[i][0] in owned else 0
+            run.clear()
+            in_run.clear()
+
+        table = table_of(OutboxRow)
+        for i, (row_id, worker, values, _) in enumerate(batch):
+            plain = {k: v for k, v in values.items() if not (k == "attempts" and v is _ATTEMPT_BACK)}
+            if set(plain) <= _PG_NAMES and all(not isinstance(v, ClauseElement) for v in plain.values()):
+                if row_id in in_run:
+                    await flush_run()
+                run.append(i)
+                in_run.add(row_id)
+                continue
+            await flush_run()  # any other SQL expression: on its own, through SQLAlchemy, in order
+            autocommitted = False
+            done = await session.execute(update(table).where(table.c.id == row_id, table.c.claimed_by == worker,
+                                                             table.c.status == SENDING).values(**values))
+            counts[i] = 1 if rowcount(done) else 0
+        await flush_run()
+        return counts, autocommitted
 
     async def _apply(self, session: AsyncSession, batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]],
                      *, optimistic: bool) -> list[int]:
@@ -303,7 +427,7 @@ class OutboxRepo:
         values: dict[str, Any] = {"status": PENDING, "due_at": when, "lease_until": None,
                                   "last_error": error[:1000]}
         if not count_attempt:
-            values["attempts"] = OutboxRow.attempts - 1
+            values["attempts"] = _ATTEMPT_BACK
         if delivered is False:
             values["result"] = None
         return await self._set(row_id, worker, **values)

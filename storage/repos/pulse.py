@@ -18,6 +18,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.core.clock import Clock
 from handlers.core.recurrence import Recurrence
@@ -34,6 +35,7 @@ from handlers.pulse.model import (
     Round,
     RoundStats,
     Schedule,
+    ShownDecision,
 )
 from storage.bulk import insert_new, table_of
 from storage.db import Database, rowcount
@@ -46,6 +48,7 @@ from storage.models.pulse import (
     PulseParticipation,
     PulsePerson,
     PulseRound,
+    PulseRoundShown,
     PulseSchedule,
     pulse_round_totals,
 )
@@ -53,6 +56,7 @@ from storage.models.pulse import (
 _CHUNK = 500
 _PREF_FIELDS = frozenset({"opted_out", "journal", "journal_asked", "reflect", "tz", "reflect_queued"})
 _OCCURRENCE = "%Y-%m-%dT%H:%M"
+_SHOWN_LOCK = 0x5374_6164_7953_6877  # pg_advisory_xact_lock key: "first shown" decisions, one at a time
 
 
 def _occurrence(text: str | None) -> datetime | None:
@@ -62,7 +66,7 @@ def _occurrence(text: str | None) -> datetime | None:
 def _schedule(row: PulseSchedule) -> Schedule:
     return Schedule(row.id, Platform(row.platform), row.channel_id, row.team_id, row.channel_name, row.phrase,
                     Recurrence.from_dict(row.recurrence), datetime.strptime(row.next_occurrence, _OCCURRENCE),
-                    row.window_hours, row.active)
+                    row.window_hours, row.active, row.created_by or "")
 
 
 def _level_sums() -> list[Any]:
@@ -73,7 +77,8 @@ def _level_sums() -> list[Any]:
 def _round(row: PulseRound) -> Round:
     return Round(row.id, row.key, Platform(row.platform), row.channel_id, row.team_id, row.channel_name,
                  row.schedule_id, _occurrence(row.occurrence), row.opened_at, row.first_due_at, row.closes_at,
-                 row.window_hours, row.invited, row.sealed)
+                 row.window_hours, row.invited, row.sealed, row.min_respondents, row.sender_id or None,
+                 row.sender_invited)
 
 
 def _prefs(row: PulsePerson | None) -> Prefs:
@@ -556,6 +561,111 @@ class PulseRepo:
             for uid in sorted(ids):
                 reports.append(await self.forget(p, uid))
         return reports
+
+    # ---- thresholds, senders and shown rounds (what a team lead may see) ------------------------------
+    async def set_round_sender(self, round_id: int, sender_id: str | None, invited: bool) -> None:
+        """Who sent the round (their own answer does not count toward k) and whether they were asked."""
+        async with self.db.session() as s:
+            await s.execute(update(PulseRound).where(PulseRound.id == round_id).values(
+                sender_id=sender_id[:200] if sender_id else None, sender_invited=invited if sender_id else None))
+
+    async def announce_threshold(self, round_id: int, k: int) -> int:
+        """The round's threshold becomes at least `k` (what its DMs announce); it never goes down. Returns it."""
+        async with self.db.session() as s:
+            await s.execute(update(PulseRound).where(
+                PulseRound.id == round_id,
+                PulseRound.min_respondents.is_(None) | (PulseRound.min_respondents < k)).values(min_respondents=k))
+            return int(await s.scalar(select(PulseRound.min_respondents).where(PulseRound.id == round_id)) or k)
+
+    async def mark_refusal_told(self, schedule_id: int) -> bool:
+        """True once per schedule: whoever gets here first tells the owner that a run was refused."""
+        async with self.db.session() as s:
+            told = await s.execute(update(PulseSchedule).where(
+                PulseSchedule.id == schedule_id, PulseSchedule.refusal_told.is_(False)).values(refusal_told=True))
+            return rowcount(told) == 1
+
+    async def sender_answered(self, round_ids: Sequence[int]) -> set[int]:
+        """The rounds whose sender answered — or may have: a sender who was asked and whose participation row
+        is gone (forgotten, withdrawn), or whose id was blanked (forget), counts as having answered, so the
+        count never errs towards showing."""
+        out: set[int] = set()
+        ids = sorted(set(round_ids))
+        if not ids:
+            return out
+        p = PulseParticipation
+        async with self.db.session() as s:
+            for start in range(0, len(ids), _CHUNK):
+                out.update((await s.scalars(
+                    select(PulseRound.id)
+                    .outerjoin(p, (p.round_id == PulseRound.id) & (p.platform == PulseRound.platform)
+                               & (p.user_id == PulseRound.sender_id))
+                    .where(PulseRound.id.in_(ids[start:start + _CHUNK]), PulseRound.sender_invited.is_(True),
+                           p.answered.is_(True) | p.user_id.is_(None))
+                )).all())
+        return out
+
+    async def shown_decisions(self, round_ids: Sequence[int]) -> dict[int, ShownDecision]:
+        ids = sorted(set(round_ids))
+        out: dict[int, ShownDecision] = {}
+        if not ids:
+            return out
+        async with self.db.session() as s:
+            for start in range(0, len(ids), _CHUNK):
+                for row in (await s.scalars(select(PulseRoundShown).where(
+                        PulseRoundShown.round_id.in_(ids[start:start + _CHUNK])))).all():
+                    out[row.round_id] = ShownDecision(row.round_id, row.shown, row.counted)
+        return out
+
+    async def decide_shown(self, round_id: int, k: int, counted: int) -> ShownDecision | None:
+        """Decide once whether a sealed round that has enough answers is shown. It is kept hidden when its
+        answered set differs by fewer than `k` people from that of a round already shown (any channel) whose
+        window overlaps its own: showing both would let anyone subtract one from the other. Decisions are
+        taken one at a time (an advisory lock on PostgreSQL; SQLite transactions begin IMMEDIATE) and stored,
+        so every later look — on any replica — gets the same answer. None: the round is not sealed."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            if self.db.is_postgres:
+                await s.execute(select(func.pg_advisory_xact_lock(_SHOWN_LOCK)))
+            known = await s.get(PulseRoundShown, round_id)
+            if known is not None:
+                return ShownDecision(known.round_id, known.shown, known.counted)
+            row = await s.get(PulseRound, round_id)
+            if row is None or not row.sealed:
+                return None
+            start = func.coalesce(PulseRound.first_due_at, PulseRound.opened_at)
+            mine_start = row.first_due_at or row.opened_at
+            others = list((await s.scalars(
+                select(PulseRound.id).join(PulseRoundShown, PulseRoundShown.round_id == PulseRound.id)
+                .where(PulseRoundShown.shown.is_(True), PulseRound.id != round_id,
+                       PulseRound.platform == row.platform,
+                       # windows that share more than an end point (or start together: a round everyone
+                       # answered at once closes the moment it starts); a channel's consecutive rounds only touch
+                       ((start < row.closes_at) & (PulseRound.closes_at > mine_start)) | (start == mine_start))
+            )).all())
+            shown = True
+            mine = aliased(PulseParticipation)
+            theirs = aliased(PulseParticipation)
+            size_of_mine = int(await s.scalar(select(func.count()).select_from(PulseParticipation).where(
+                PulseParticipation.round_id == round_id, PulseParticipation.answered.is_(True))) or 0)
+            for begin in range(0, len(others), _CHUNK):
+                chunk = others[begin:begin + _CHUNK]
+                sizes: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
+                    select(PulseParticipation.round_id, func.count())
+                    .where(PulseParticipation.round_id.in_(chunk), PulseParticipation.answered.is_(True))
+                    .group_by(PulseParticipation.round_id))).all()}
+                common: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
+                    select(theirs.round_id, func.count())
+                    .select_from(mine)
+                    .join(theirs, (theirs.platform == mine.platform) & (theirs.user_id == mine.user_id))
+                    .where(mine.round_id == round_id, mine.answered.is_(True), theirs.round_id.in_(chunk),
+                           theirs.answered.is_(True))
+                    .group_by(theirs.round_id))).all()}
+                if any(size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) < k for other in chunk):
+                    shown = False
+                    break
+            s.add(PulseRoundShown(round_id=round_id, shown=shown, counted=counted, decided_at=now))
+            await s.flush()
+            return ShownDecision(round_id, shown, counted)
 
     # ---- helpers -----------------------------------------------------------------------------------
     @staticmethod

@@ -1,0 +1,143 @@
+"""Storage of the lead-side rules on SQLite and PostgreSQL: a round's announced threshold only rises, the
+sender's answer is counted conservatively, "first shown" is decided once — also when two replicas decide at
+the same moment — and the migration freezes the threshold of older rounds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from handlers.core.clock import FakeClock
+from handlers.core.recurrence import parse_recurrence
+from handlers.core.types import Place, Platform
+from handlers.pulse.model import Answer
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.store import Store
+
+PLACE = Place(Platform.SLACK, "C1", "T1", name="team")
+OTHER = Place(Platform.SLACK, "C2", "T1", name="other")
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    await upgrade(db_url)
+    db = Database(db_url)
+    try:
+        yield Store(db, FakeClock())
+    finally:
+        await db.dispose()
+
+
+async def _round(store: Store, key: str, people: list[str], answered: list[str], place: Place = PLACE) -> int:
+    pulse = store.pulse
+    rnd = await pulse.create_round(key, place, 72)
+    await pulse.add_invitations(rnd.id, [(Platform.SLACK, p) for p in people])
+    now = pulse.clock.now()
+    await pulse.finish_invitations(rnd.id, now, now + timedelta(hours=72))
+    for person in answered:
+        await pulse.record(rnd.id, Platform.SLACK, person, Answer((3, 3, 3, 3, 2)), date(2026, 3, 2))
+    await pulse.close_round(rnd.id)
+    return rnd.id
+
+
+async def test_the_announced_threshold_only_rises(store: Store) -> None:
+    rnd = await store.pulse.create_round("r", PLACE, 72)
+    assert await store.pulse.announce_threshold(rnd.id, 5) == 5
+    assert await store.pulse.announce_threshold(rnd.id, 3) == 5
+    assert await store.pulse.announce_threshold(rnd.id, 7) == 7
+    assert (await store.pulse.round(rnd.id)).min_respondents == 7  # type: ignore[union-attr]
+
+
+async def test_the_sender_counts_as_answered_when_their_record_is_gone(store: Store) -> None:
+    people = [f"U{i}" for i in range(1, 7)]
+    answered = await _round(store, "a", people, ["U1", "U2"])
+    silent = await _round(store, "b", people, ["U2"])
+    forgotten = await _round(store, "c", people, ["U2"])
+    absent = await _round(store, "d", people[1:], ["U2"])
+    for rnd in (answered, silent, forgotten):
+        await store.pulse.set_round_sender(rnd, "U1", True)
+    await store.pulse.set_round_sender(absent, "U1", False)
+    await store.pulse.forget(Platform.SLACK, "U1")  # only forgets U1's rows; anonymous rows stay
+    assert await store.pulse.sender_answered([answered, silent, forgotten, absent]) == {answered, silent, forgotten}
+    async with store.db.session() as s:  # a forget that also blanks the sender's id on their rounds
+        await s.execute(text("UPDATE pulse_rounds SET sender_id = NULL"))
+    assert await store.pulse.sender_answered([answered, silent, forgotten, absent]) == {answered, silent, forgotten}
+
+
+async def test_first_shown_is_decided_once_even_by_two_replicas_at_once(store: Store, db_url: str) -> None:
+    team = [f"U{i}" for i in range(1, 8)]
+    first = await _round(store, "a", team, team)
+    second = await _round(store, "b", team[:6], team[:6], place=OTHER)  # one person fewer, the same days
+    replica = Database(db_url)
+    try:
+        other = Store(replica, FakeClock())
+        decided = await asyncio.gather(store.pulse.decide_shown(first, 5, 7), other.pulse.decide_shown(second, 5, 6))
+        assert sorted(d.shown for d in decided if d is not None) == [False, True]  # exactly one shown
+        again = await other.pulse.shown_decisions([first, second])
+        assert {d.round_id: d.shown for d in again.values()} == {d.round_id: d.shown for d in decided if d}
+        # asked again, with any k, the stored decision stands
+        assert await store.pulse.decide_shown(first, 3, 7) == again[first]
+    finally:
+        await replica.dispose()
+
+
+async def test_rounds_far_apart_or_with_different_people_are_both_shown(store: Store) -> None:
+    team = [f"U{i}" for i in range(1, 13)]
+    a = await _round(store, "a", team[:6], team[:6])
+    b = await _round(store, "b", team[6:], team[6:], place=OTHER)  # same days, nobody in common
+    store.pulse.clock.advance(timedelta(days=7))  # type: ignore[attr-defined]
+    c = await _round(store, "c", team[:6], team[:6], place=OTHER)  # same people, a week later
+    for rnd in (a, b, c):
+        decision = await store.pulse.decide_shown(rnd, 5, 6)
+        assert decision is not None and decision.shown
+
+
+async def test_a_scheduled_refusal_is_told_once(store: Store) -> None:
+    recurrence = parse_recurrence("every friday at 3pm")
+    schedule = await store.pulse.set_schedule(PLACE, "every friday at 3pm", recurrence,
+                                              store.pulse.clock.now().replace(tzinfo=None), 72, "U1")
+    assert schedule.created_by == "U1"
+    assert await store.pulse.mark_refusal_told(schedule.id) is True
+    assert await store.pulse.mark_refusal_told(schedule.id) is False
+
+
+async def test_the_migration_freezes_older_rounds_thresholds(db_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    config = alembic_config(db_url)
+    await asyncio.to_thread(command.upgrade, config, "heads")
+    await asyncio.to_thread(command.downgrade, config, "0110_pulse_totals")
+    db = Database(db_url)
+    now = FakeClock().now()
+    try:
+        async with db.session() as s:
+            for i, channel in enumerate(("C1", "C2", "C3"), start=1):
+                await s.execute(text(
+                    "INSERT INTO pulse_rounds (id, key, platform, channel_id, team_id, channel_name, opened_at, "
+                    "closes_at, window_hours, invited, sealed) VALUES (:id, :key, 'slack', :channel, 'T1', 'team', "
+                    ":now, :now, 72, 6, :yes)"), {"id": i, "key": f"r{i}", "channel": channel, "now": now, "yes": True})
+            for channel, k in (("C1", 3), ("C2", 7)):
+                await s.execute(text(
+                    "INSERT INTO channel_settings (platform, channel_id, scope_watch, scope_sensitivity, "
+                    "agenda_enforcement, quiet_start, quiet_end, min_respondents, extra, updated_by, updated_at) "
+                    "VALUES ('slack', :channel, :yes, 'normal', :yes, '20:00', '08:00', :k, '{}', '', :now)"),
+                    {"channel": channel, "k": k, "yes": True, "now": now})
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(command.upgrade, config, "heads")
+    db = Database(db_url)
+    try:
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT channel_id, min_respondents FROM pulse_rounds ORDER BY id"))).all()
+        assert [tuple(r) for r in rows] == [("C1", 3), ("C2", 7), ("C3", 5)]
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(command.downgrade, config, "0110_pulse_totals")  # and back down cleanly
+    await asyncio.to_thread(command.upgrade, config, "heads")
