@@ -43,8 +43,8 @@ async def _rows(bot: Harness, table: str) -> int:
         return int(await s.scalar(select(func.count()).select_from(Base.metadata.tables[table])) or 0)
 
 
-async def _slack_workspace(bot: Harness, *, team: str = "T1", channel: str = "C1", people: tuple[str, ...] = ("U1", "U2")
-                           ) -> None:
+async def _slack_workspace(bot: Harness, *, team: str = "T1", channel: str = "C1",
+                           people: tuple[str, ...] = ("U1", "U2", "U3", "U4", "U5", "U6")) -> None:
     """A workspace that uses everything: a pulse schedule and a round (invitations queued), a meeting with
     an agenda (nudges queued), a running timebox, changed settings."""
     slack_team(bot, dict.fromkeys(people, "UTC"), creator=people[0], channel=channel)
@@ -96,8 +96,8 @@ async def test_slack_app_uninstalled_removes_the_workspace(db_url: str) -> None:
 
 async def test_slack_uninstall_leaves_other_workspaces_alone(db_url: str) -> None:
     async with running(db_url) as bot:
-        await _slack_workspace(bot, team="T1", channel="C1", people=("U1", "U2"))
-        await _slack_workspace(bot, team="T2", channel="C2", people=("U7", "U8"))
+        await _slack_workspace(bot, team="T1", channel="C1", people=("U1", "U2", "U3", "U4", "U5", "U6"))
+        await _slack_workspace(bot, team="T2", channel="C2", people=("U7", "U8", "U9", "UA", "UB", "UC"))
         in_t2 = await _counts(bot, Platform.SLACK, lambda t: t.c.channel_id == "C2" if "channel_id" in t.c else None)
         assert in_t2["pulse_schedules"] == 1 and in_t2["meetings"] == 1
 
