@@ -8,6 +8,7 @@ from storage.db import Database
 from storage.repos.calendar import CalendarRepo
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
+from storage.repos.lifecycle import LifecycleRepo
 from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.pulse import PulseRepo
@@ -35,6 +36,7 @@ class Store:
         self.calendar = CalendarRepo(db, clock)
         self.timeoff = TimeOffRepo(db, clock)
         self.reports = ReportsRepo(db)
+        self.lifecycle = LifecycleRepo(db, clock, caches=(self.identities, self.conversations))
 
     async def ping(self) -> bool:
         return await self.db.ping()

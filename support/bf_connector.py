@@ -190,4 +190,8 @@ class FakeConnector:
         for member in self.members:
             if member["id"] == member_id or member["aadObjectId"] == member_id:
                 return web.json_response(member)
-        return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        # What the Teams connector answers for someone not (or no longer) in the conversation, e.g. a guest
+        # or a member who left again (the code Microsoft's samples check for).
+        return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                            "message": "The member was not found in the conversation."}},
+                                 status=404)

@@ -51,7 +51,8 @@ REQUIRED_KEYS = (
     "accentColor",
 )
 ICON_SIZES: Mapping[str, int] = {"color": 192, "outline": 32}
-BOT_SCOPES = frozenset({"personal", "team", "groupchat"})
+# Exactly as the v1.16 schema spells them (case matters: the schema refuses "groupchat").
+BOT_SCOPES = frozenset({"personal", "team", "groupChat"})
 PERMISSIONS = frozenset({"identity", "messageTeamMembers"})
 MAX_COMMAND_LISTS = 3
 MAX_COMMANDS = 10
@@ -267,7 +268,8 @@ def _validate_bots(bots: Any) -> list[str]:
             problems.append("bots[0].botId must be a GUID")
         scopes = bot.get("scopes")
         if not isinstance(scopes, list) or not scopes or not set(scopes) <= BOT_SCOPES:
-            problems.append(f"bots[0].scopes must be a non-empty subset of {sorted(BOT_SCOPES)}")
+            problems.append(f"bots[0].scopes must be a non-empty subset of {sorted(BOT_SCOPES)}"
+                            + _misspelt(scopes))
             scopes = list(BOT_SCOPES)
         command_lists = bot.get("commandLists", [])
         if not isinstance(command_lists, list) or len(command_lists) > MAX_COMMAND_LISTS:
@@ -281,7 +283,8 @@ def _validate_bots(bots: Any) -> list[str]:
                 continue
             list_scopes = command_list.get("scopes")
             if not isinstance(list_scopes, list) or not list_scopes or not set(list_scopes) <= set(scopes):
-                problems.append(f"{where}.scopes must be a non-empty subset of the bot's scopes")
+                problems.append(f"{where}.scopes must be a non-empty subset of the bot's scopes"
+                                + _misspelt(list_scopes))
             else:
                 repeated = seen_scopes & set(list_scopes)
                 if repeated:
@@ -311,6 +314,16 @@ def _validate_bots(bots: Any) -> list[str]:
                         problems.append(f"{where} lists the command {title!r} twice")
                     titles.add(title)
     return problems
+
+
+def _misspelt(scopes: Any) -> str:
+    """A hint for scopes that are right except for their case ("groupchat" for "groupChat")."""
+    if not isinstance(scopes, list):
+        return ""
+    by_lower = {scope.lower(): scope for scope in BOT_SCOPES}
+    hints = [f"{scope!r} must be spelt {by_lower[scope.lower()]!r}" for scope in scopes
+             if isinstance(scope, str) and scope not in BOT_SCOPES and scope.lower() in by_lower]
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def validate_icons(manifest: Mapping[str, Any], src: Path) -> dict[str, bytes]:

@@ -48,7 +48,7 @@ REQUIRED_BOT_SCOPES = {
     "app_mentions:read",
 }
 BOT_EVENTS = {"message.channels", "message.groups", "message.im", "app_mention", "member_joined_channel",
-              "app_home_opened"}
+              "app_home_opened", "app_uninstalled", "tokens_revoked"}
 # Slack refuses a manifest whose events need scopes that it does not request.
 EVENT_SCOPES = {
     "message.channels": "channels:history",
@@ -57,6 +57,8 @@ EVENT_SCOPES = {
     "app_mention": "app_mentions:read",
     "member_joined_channel": "channels:read",
     "app_home_opened": None,  # needs no scope
+    "app_uninstalled": None,  # needs no scope (Slack sends it to every app)
+    "tokens_revoked": None,
 }
 TEAMS_COMMANDS = {
     "pulse results",
@@ -216,7 +218,7 @@ def test_teams_manifest_source_keeps_the_placeholder() -> None:
     assert manifest["id"] == PLACEHOLDER
     bot = manifest["bots"][0]
     assert bot["botId"] == PLACEHOLDER
-    assert bot["scopes"] == ["personal", "team", "groupchat"]
+    assert bot["scopes"] == ["personal", "team", "groupChat"]
     assert bot["supportsFiles"] is False and bot["isNotificationOnly"] is False
     assert manifest["permissions"] == ["identity", "messageTeamMembers"]
     assert manifest["validDomains"] == ["steadybot.example.com"]
@@ -239,7 +241,7 @@ def test_teams_bot_reads_channel_messages_without_a_mention() -> None:
             {"name": "ChannelMeeting.ReadBasic.Group", "type": "Application"},
         ]}
     }
-    assert "groupchat" in manifest["bots"][0]["scopes"]  # the bot sits in a meeting's chat
+    assert "groupChat" in manifest["bots"][0]["scopes"]  # the bot sits in a meeting's chat
     assert manifest["webApplicationInfo"]["id"] == PLACEHOLDER
     assert manifest["webApplicationInfo"]["resource"].startswith("https://")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -19,7 +20,7 @@ from bot.sealing import ActionSeal
 from bot.secret import Secret
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
-from bot.slack.listeners import register
+from bot.slack.listeners import lifecycle, register
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.sender import SlackSender
 from handlers.core.clock import Clock
@@ -57,7 +58,7 @@ class SlackAdapter:
             process_before_response=False,
             request_verification_enabled=True,
             ignoring_self_events_enabled=True,
-            raise_error_for_unhandled_request=False,
+            raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
             logger=logging.getLogger("steadybot.slack.bolt"),
             oauth_settings=self.oauth.settings if self.oauth else None,
         )
@@ -66,6 +67,8 @@ class SlackAdapter:
         if self.oauth is not None:
             self.oauth.register(self.app)  # before the feature listeners: app_uninstalled / tokens_revoked first
         self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
+        if self.oauth is not None:  # OAuth's uninstall listeners run first: they delete the data too
+            self.oauth.after_uninstall.append(partial(lifecycle.remove_workspace, self.deps))
         store_ = self.oauth.installations if self.oauth else None
         self.clients = WorkspaceClients(self.client, store_, clock)
         send_clients = WorkspaceClients(self.client, store_, clock, retry_handlers=[])

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -299,6 +300,9 @@ class SlackOAuth:
         )
         self._teams_seen: set[str] = set()
         self.clients: list[WorkspaceClients] = []
+        #: Called with the workspace's team id after an uninstall (`app_uninstalled`, or `tokens_revoked`
+        #: with the bot token) deleted its installation: bot/slack/listeners/lifecycle.py deletes its data.
+        self.after_uninstall: list[Callable[[str], Awaitable[None]]] = []
 
     def track(self, clients: WorkspaceClients) -> WorkspaceClients:
         self.clients.append(clients)
@@ -327,6 +331,8 @@ class SlackOAuth:
             await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
             log.info("Slack app uninstalled from a %s: its installation is deleted and its sends stop",
                      "organisation" if not team else "workspace")
+            for hook in self.after_uninstall:
+                await hook(team)
 
         @app.event("tokens_revoked")
         async def revoked(ack: Any, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -335,6 +341,8 @@ class SlackOAuth:
             tokens = event.get("tokens") or {}
             if tokens.get("bot"):
                 await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team)
+                for hook in self.after_uninstall:
+                    await hook(team)
             for user_id in tokens.get("oauth") or []:
                 if isinstance(user_id, str) and user_id:
                     await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team,

@@ -92,6 +92,10 @@ def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+#: Senders that are not people: Slackbot (its system DMs and notices).
+SYSTEM_USERS = frozenset({"USLACKBOT"})
+
+
 def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMessage | None:
     """A channel message for the watchers, or None for what they must not see (bots, joins, deletes…)."""
     subtype = event.get("subtype")
@@ -107,7 +111,11 @@ def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMes
         return None
     if base.get("bot_id") or base.get("bot_profile") or d(base).get("subtype") == "bot_message":
         return None
+    if base.get("hidden") or base.get("subtype") not in (None, "thread_broadcast", "file_share"):
+        return None  # an edit of a message that no person typed (a join notice, a bot's message…)
     user_id = s(base.get("user"))
+    if user_id in SYSTEM_USERS:
+        return None  # Slackbot's system messages ("You have been removed from #…") are nobody's request
     channel_id = s(base.get("channel"))
     ts = s(base.get("ts"))
     if not (user_id and channel_id and ts):

@@ -35,7 +35,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, DeliveryModes
+from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
 
 from bot import limits
@@ -54,8 +54,9 @@ from handlers.core.errors import SORRY_BUG
 from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
-PROACTIVE = frozenset({ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation})
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
+#: Activities that are a person's own request: only their failures get an apology.
+APOLOGY_TYPES = frozenset({ActivityTypes.message, ActivityTypes.invoke})
 #: How many answered activities may run their turn at once (the rest wait their turn, in order).
 TURN_LANE = 8
 #: How long a graceful stop waits for the turns in flight before cancelling what is left.
@@ -174,6 +175,8 @@ class TeamsAdapter:
                 log.warning("Teams activity could not be handled", exc_info=True)
                 return web.json_response({"error": "activity could not be handled"}, status=400)
             if invoke is not None:
+                if invoke.body is None:  # an empty answer is an empty body (not the JSON `null`)
+                    return web.Response(status=invoke.status)
                 return web.json_response(_invoke_body(invoke.body), status=invoke.status)
             return web.Response(status=201)
         task = asyncio.create_task(self._turn(auth, activity), name=f"teams turn {activity.id or ''}")
@@ -240,8 +243,10 @@ class TeamsAdapter:
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
         activity = context.activity
-        if activity is not None and activity.type == ActivityTypes.event and activity.name in PROACTIVE:
-            return  # nobody asked anything: no apology out of the blue (the outbox retries the send)
+        if activity is None or activity.type not in APOLOGY_TYPES:
+            # Nobody asked anything (a member joined, the app was installed, a proactive send the outbox
+            # retries): an apology out of the blue would only confuse the channel.
+            return
         try:
             await context.send_activity(SORRY_BUG)
         except Exception:  # noqa: BLE001

@@ -1,28 +1,71 @@
 """The Teams activity handler: typed commands, card submissions, channel chat for the watchers, and
-conversation references kept for proactive messages."""
+conversation references kept for proactive messages.
+
+Invokes (the activities whose HTTP answer is the result) always get a proper answer, never botbuilder's
+501 for "not implemented": `adaptiveCard/action` (Universal Actions) a 200 whose body is an Adaptive Card
+(it replaces the clicked card) or a message; `task/fetch` / `task/submit` a message or an empty 200 (closes
+the dialog); `composeExtension/*` the registered message action's answer (`add_message_action`, by command
+id), or a short message; anything else an empty 200. Uninstalls (`installationUpdate` remove) delete what
+the bot kept for the team, chat or person (storage/repos/lifecycle.py).
+"""
 
 from __future__ import annotations
 
+import copy
 import logging
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount
-from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtensionActionResponse, TeamInfo
+from botbuilder.schema.teams import (
+    MessagingExtensionAction,
+    MessagingExtensionActionResponse,
+    MessagingExtensionQuery,
+    MessagingExtensionResponse,
+    MessagingExtensionResult,
+    TaskModuleMessageResponse,
+    TaskModuleRequest,
+    TaskModuleResponse,
+    TeamInfo,
+)
 
 from bot.sealing import ActionSeal, invalid_reply
-from bot.teams import meetings, message_action, msrest_speedup, payloads
+from bot.teams import meetings, message_action, msrest_noise, msrest_speedup, payloads, render
 from bot.teams.direct import TeamsLines, reference_dict, seed_from
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
-from handlers.core.types import ChatMessage, Person, Place, Platform
+from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, plain_text
 from handlers.meetings import calendar_live as live
 from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
+
+#: Universal Actions response types (adaptiveCard/action): a card replacing the clicked one, or a message.
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+STALE_ACTION = "That button doesn't do anything any more. Type `help` to see what I can do."
+NOT_HERE = "There is nothing to open here. Type `help` to see what I can do."
+DONE = "Done."
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    """A message extension action command (manifest `composeExtensions[].commands[]` of type action):
+    `submit` answers `composeExtension/submitAction` (None: close the dialog); `fetch` answers
+    `composeExtension/fetchTask`, sent only for a command with `"fetchTask": true` (usually a task module
+    with a form; without one, a short message). Registered with `add_message_action`."""
+
+    submit: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse | None]]
+    fetch: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse]] | None = None
+
+
+def _message_task(text: str) -> MessagingExtensionActionResponse:
+    return MessagingExtensionActionResponse(task=TaskModuleMessageResponse(value=text))
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
@@ -30,6 +73,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
         super().__init__()
         self.seal = seal
         msrest_speedup.apply()  # botbuilder's retry-list CPU cost, once per process (see the module)
+        msrest_noise.quiet()  # unknown fields of ordinary Teams traffic: DEBUG, not WARNING
+        self.message_actions: dict[str, MessageAction] = {}
+        self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
         self.core = core
         self.store = store
         self.lines = lines
@@ -135,6 +181,13 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 return True
         return False
 
+    async def on_teams_members_added_dispatch(self, members_added: list[ChannelAccount], team_info: TeamInfo,
+                                              turn_context: TurnContext) -> None:
+        """botbuilder would look every added person up with the connector first (TeamsInfo.get_member): a
+        guest, or someone who already left again, is a 404 there and failed the whole turn. Nothing here
+        needs the full profiles (people are read from the roster when needed), so there is no lookup."""
+        await self.on_teams_members_added(members_added, team_info, turn_context)
+
     async def on_teams_members_added(self, teams_members_added: list[ChannelAccount], team_info: TeamInfo,
                                      turn_context: TurnContext) -> None:
         where = payloads.place(turn_context.activity)
@@ -146,8 +199,35 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if where is not None:
             await self._remember(turn_context, payloads.person(turn_context.activity), where)
 
-    async def on_teams_messaging_extension_submit_action(
-            self, turn_context: TurnContext, action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """The app was removed from a team, a group chat or a person's personal scope ("remove", or
+        "remove-upgrade": an update to a version without the bot): what was kept for it goes."""
+        activity = turn_context.activity
+        where = payloads.place(activity)
+        if where is None or not await self._first_time(activity.id):
+            return
+        team = payloads.team_id(activity)
+        lifecycle = self.store.lifecycle
+        try:
+            if where.is_direct:
+                who = payloads.person(activity)
+                if who is None:
+                    return
+                await self.store.pulse.forget(Platform.TEAMS, who.id)  # open rounds stop counting them
+                report = await lifecycle.remove_person(Platform.TEAMS, who.id)
+                self._lines.pop(who.id, None)
+            elif team:
+                report = await lifecycle.remove_workspace(Platform.TEAMS, team)
+                self._lines.clear()
+            else:
+                report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
+        except StorageUnavailable:
+            log.warning("Teams app removed (%s): the database is unavailable, nothing was removed", activity.id)
+            return
+        log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+
+    async def _tradeoff(self, turn_context: TurnContext,
+                        action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
         """“What do we drop?” on a message (bot/teams/message_action.py)."""
         where = payloads.place(turn_context.activity)
         if where is not None:
@@ -186,3 +266,117 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if replies:
             speaker = who or Person(Platform.TEAMS, "", "")
             await TeamsReplier(turn_context, speaker, where, self.lines, self.seal).send(replies)
+
+    # ---- invokes -------------------------------------------------------------------------------------
+    def add_message_action(self, command_id: str, action: MessageAction) -> None:
+        """Route a message extension action command (its id in the manifest) to `action`."""
+        self.message_actions[command_id] = action
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name == "adaptiveCard/action":
+            return await self._adaptive_card_action(turn_context)
+        response = await super().on_invoke_activity(turn_context)
+        if response is None or response.status == HTTPStatus.NOT_IMPLEMENTED:
+            log.debug("Teams invoke %r has no handler here: acknowledged", turn_context.activity.name)
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
+
+    async def _adaptive_card_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """Universal Actions (Action.Execute): the data of the action goes where an Action.Submit's data
+        goes; the answer is the card that replaces the clicked one, or a short message."""
+        activity = turn_context.activity
+        value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
+        raw = value.get("action")
+        action: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if action.get("type") != "Action.Execute":
+            return _card_answer(HTTPStatus.BAD_REQUEST, "application/vnd.microsoft.error",
+                                {"code": "BadRequest", "message": "expected an Action.Execute action"})
+        replies = await self._interact(turn_context, action.get("data"))
+        if replies is None:
+            return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, STALE_ACTION)
+        card = next((r for r in replies if r.replace_original), None)
+        rest = [r for r in replies if r is not card]
+        if rest:
+            who, where = payloads.person(activity), payloads.place(activity)
+            if who is not None and where is not None:
+                await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(rest)
+        if card is not None:
+            return _card_answer(HTTPStatus.OK, CARD_RESPONSE, render.card(card))
+        return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, _summary(replies))
+
+    async def _interact(self, turn_context: TurnContext, data: Any) -> list[Reply] | None:
+        """Run card data (an Action.Execute's or a task module's) as the button press or form submission it
+        encodes. None: the data is not ours (or not any more). A redelivered invoke runs nothing again."""
+        activity = turn_context.activity
+        who, where = payloads.person(activity), payloads.place(activity)
+        if who is None or where is None or not isinstance(data, dict):
+            return None
+        shadow: Activity = copy.copy(activity)
+        shadow.value = data
+        interaction = payloads.interaction(shadow, who, where)
+        if interaction is None:
+            return None
+        if not await self._first_time(activity.id):
+            return []
+        await self._remember(turn_context, who, where)
+        if self.seal is not None:  # only card data the bot sealed for this place reaches the core
+            value = self.seal.open(interaction.value, interaction.action, where, who)
+            if value is None:
+                return invalid_reply()
+            interaction = replace(interaction, value=value)
+        if interaction.form_values is not None:
+            return await self.core.submit_form(interaction)
+        return await self.core.run_action(interaction)
+
+    async def on_teams_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:
+        return InvokeResponse(status=HTTPStatus.OK)  # a nameless invoke (legacy card action): nothing to do
+
+    async def on_teams_task_module_fetch(self, turn_context: TurnContext,
+                                         task_module_request: TaskModuleRequest) -> TaskModuleResponse:
+        return TaskModuleResponse(task=TaskModuleMessageResponse(value=NOT_HERE))
+
+    async def on_teams_task_module_submit(self, turn_context: TurnContext,
+                                          task_module_request: TaskModuleRequest) -> TaskModuleResponse | None:
+        replies = await self._interact(turn_context, getattr(task_module_request, "data", None))
+        if replies is None:
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value=STALE_ACTION))
+        who, where = payloads.person(turn_context.activity), payloads.place(turn_context.activity)
+        if replies and who is not None and where is not None:
+            await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(replies)
+        return None  # an empty 200 closes the dialog
+
+    async def on_teams_messaging_extension_fetch_task(self, turn_context: TurnContext,
+                                                      action: MessagingExtensionAction
+                                                      ) -> MessagingExtensionActionResponse:
+        handler = self.message_actions.get(getattr(action, "command_id", None) or "")
+        if handler is None or handler.fetch is None:
+            return _message_task(NOT_HERE)
+        return await handler.fetch(turn_context, action)
+
+    async def on_teams_messaging_extension_submit_action(self, turn_context: TurnContext,
+                                                         action: MessagingExtensionAction
+                                                         ) -> MessagingExtensionActionResponse | None:
+        handler = self.message_actions.get(getattr(action, "command_id", None) or "")
+        if handler is None:
+            return _message_task(NOT_HERE)
+        return await handler.submit(turn_context, action)
+
+    async def on_teams_messaging_extension_query(self, turn_context: TurnContext,
+                                                 query: MessagingExtensionQuery) -> MessagingExtensionResponse:
+        return MessagingExtensionResponse(compose_extension=MessagingExtensionResult(
+            type="result", attachment_layout="list", attachments=[]))
+
+
+def _card_answer(status: int, kind: str, value: Any) -> InvokeResponse:
+    """The HTTP 200 an adaptiveCard/action invoke gets, with the Universal Actions body
+    (`statusCode`, `type`, `value`) saying how it went."""
+    return InvokeResponse(status=HTTPStatus.OK, body={"statusCode": int(status), "type": kind, "value": value})
+
+
+def _summary(replies: list[Reply]) -> str:
+    """What a message answer to an Action.Execute says: the first line of the first reply, or "Done."."""
+    for reply in replies:
+        line = plain_text(reply.text).strip().splitlines()
+        if line and line[0].strip():
+            return line[0].strip()[:200]
+    return DONE

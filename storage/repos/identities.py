@@ -102,6 +102,10 @@ class IdentityRepo:
             self._seen[key] = fingerprint
         return len(rows)
 
+    def drop_cache(self) -> None:
+        """Forget which rows are known to be written (after an uninstall deleted some of them)."""
+        self._seen.clear()
+
     async def get(self, platform: Platform, user_id: str) -> Person | None:
         async with self.db.session() as session:
             row = await session.scalar(
@@ -165,6 +169,10 @@ class ConversationRepo:
         if len(self._seen) > 50_000:
             self._seen.clear()
         self._seen[key] = fingerprint
+
+    def drop_cache(self) -> None:
+        """Forget which rows are known to be written (after an uninstall deleted some of them)."""
+        self._seen.clear()
 
     async def reference(self, platform: Platform, channel_id: str) -> dict[str, Any] | None:
         async with self.db.session() as session:

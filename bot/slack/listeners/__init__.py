@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, commands, events, home, shortcut, views
+from bot.slack.listeners import actions, commands, events, home, lifecycle, shortcut, unhandled, views
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> home.HomePublisher:
@@ -18,4 +18,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> home.HomePublisher:
     actions.register(app, deps)
     views.register(app, deps)
     shortcut.register(app, deps)
+    lifecycle.register(app, deps)
+    # Not a listener: the app's error handler, which acknowledges what no listener matched (any order).
+    unhandled.register(app, deps)
     return publisher

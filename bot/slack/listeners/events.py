@@ -50,7 +50,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         event_id = payloads.s(body.get("event_id"))
         user_id = payloads.s(event.get("user"))
         channel = payloads.s(event.get("channel"))
-        if not user_id or not channel or event.get("bot_id"):
+        if not user_id or not channel or event.get("bot_id") or user_id in payloads.SYSTEM_USERS:
             return
         if not await deps.first_time(f"slack:event:{event_id}"):
             return

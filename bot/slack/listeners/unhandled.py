@@ -1,0 +1,55 @@
+"""Everything Slack sends is acknowledged with a 2xx, also what no listener of ours is for.
+
+Bolt answers 404 when no listener matches, and Slack counts non-2xx answers against the app (events are
+retried and eventually switched off; a modal shows an error). The adapter sets
+`raise_error_for_unhandled_request=True`, so Bolt hands an unmatched request to the app's error handler
+(`app.error`) *after* every listener has had its chance — whatever order listeners are registered in, none
+is swallowed. The handler acknowledges it (select-menu option requests with an empty option list) and
+logs its kind at DEBUG. Listener errors are logged at ERROR with their traceback, as Bolt's default does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.middleware.async_middleware_error_handler import AsyncDefaultMiddlewareErrorHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.slack.deps import SlackDeps
+
+log = logging.getLogger("steadybot.slack")
+OPTION_REQUESTS = frozenset({"block_suggestion", "dialog_suggestion"})
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """`event_callback/reaction_added`, `shortcut/<callback_id>`, `view_closed/<callback_id>` …"""
+    kind = str(body.get("type") or ("slash_command" if body.get("command") else "unknown"))[:40]
+    event = body.get("event")
+    if isinstance(event, dict):
+        return f"{kind}/{str(event.get('type') or '')[:40]}"
+    view = body.get("view")
+    detail = body.get("callback_id") or (view.get("callback_id") if isinstance(view, dict) else None)
+    return f"{kind}/{str(detail)[:60]}" if detail else kind
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def on_error(error: Exception, request: AsyncBoltRequest, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            kind = request_kind(body if isinstance(body, dict) else {})
+            log.debug("Slack request with no listener acknowledged: %s", kind)
+            if kind.split("/", 1)[0] in OPTION_REQUESTS:
+                return BoltResponse(status=200, body={"options": []})
+            return BoltResponse(status=200, body="")
+        log.exception("Slack listener failed: %s", type(error).__name__, exc_info=error)
+        return None
+
+    app.error(on_error)
+    # `app.error` also takes over errors raised in middleware and listener matchers (a signed but impossible
+    # body, which Slack never sends: answered 400 by the adapter). Those keep Bolt's own handling and log
+    # line, as before; only listener errors and unmatched requests come here.
+    if hasattr(app, "_async_middleware_error_handler"):
+        app._async_middleware_error_handler = AsyncDefaultMiddlewareErrorHandler(app.logger)
