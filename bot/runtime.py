@@ -133,16 +133,12 @@ async def build_runtime(
                         signer=secret.signer)
     services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
-        from bot.teams.graph_calendar import DEFAULT_LOGIN, GraphGroupCalendar
+        from bot.teams.graph import GraphClient, login_url_for
+        from bot.teams.graph_calendar import GraphGroupCalendar
 
-        login = DEFAULT_LOGIN
-        if settings.teams_login_url:  # a sovereign cloud (or a test): the same sign-in host
-            from yarl import URL
-
-            login = f"{URL(settings.teams_login_url).scheme}://{URL(settings.teams_login_url).raw_authority}"
-        services.ports["graph_calendar"] = GraphGroupCalendar(settings.graph_url, settings.teams_tenant_id,
-                                                              settings.teams_app_id, settings.teams_app_password,
-                                                              login, settings.default_tz)
+        graph = GraphClient(settings.teams_app_id, settings.teams_app_password, graph_url=settings.graph_url,
+                            login_url=login_url_for(settings.graph_login_url, settings.teams_login_url), timeout=20.0)
+        services.ports["graph_calendar"] = GraphGroupCalendar(graph, settings.teams_tenant_id, settings.default_tz)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).

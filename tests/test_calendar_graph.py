@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.teams.graph import GraphClient
 from bot.teams.graph_calendar import GraphGroupCalendar
 from handlers.core.types import Platform
 from handlers.meetings.calendar_parse import Occurrence
@@ -54,7 +55,8 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 
 def client(graph: FakeGraph, secret: str = "app-password") -> GraphGroupCalendar:
-    return GraphGroupCalendar(graph.graph_url, "tenant-1", "app-id", secret, graph.base, "Europe/Berlin")
+    return GraphGroupCalendar(GraphClient("app-id", secret, graph_url=graph.graph_url, login_url=graph.base),
+                              "tenant-1", "Europe/Berlin")
 
 
 async def test_calendar_view_with_token_and_paging(graph: FakeGraph) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -60,9 +61,11 @@ class Owners:
 
 
 class GraphError(Exception):
-    def __init__(self, status: str, detail: str = "") -> None:
+    def __init__(self, status: str, detail: str = "", *, http: int = 0, at_token: bool = False) -> None:
         super().__init__(f"{status}: {detail}")
         self.status = status
+        self.http = http  # the HTTP status Graph answered (0: no answer)
+        self.at_token = at_token  # the identity platform refused or failed, not Graph itself
 
 
 class GraphClient:
@@ -106,7 +109,7 @@ class GraphClient:
                 body = await _json(response)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise GraphError(UNAVAILABLE, f"token endpoint: {type(exc).__name__}") from exc
+            raise GraphError(UNAVAILABLE, f"token endpoint: {type(exc).__name__}", at_token=True) from exc
         token = body.get("access_token") if isinstance(body, dict) else None
         if status == 200 and isinstance(token, str) and token:
             expires = float(body.get("expires_in") or 3599)
@@ -116,8 +119,8 @@ class GraphClient:
         # 400/401 invalid_client, unauthorized_client (the app is not in that tenant): not granted there
         if status in (400, 401) and error in {"invalid_client", "unauthorized_client", "invalid_request",
                                               "invalid_grant"}:
-            raise GraphError(NOT_GRANTED, f"token endpoint said {error or status}")
-        raise GraphError(UNAVAILABLE, f"token endpoint answered {status}")
+            raise GraphError(NOT_GRANTED, f"token endpoint said {error or status}", http=status, at_token=True)
+        raise GraphError(UNAVAILABLE, f"token endpoint answered {status}", http=status, at_token=True)
 
     # ---- members ------------------------------------------------------------------------------------
     async def team_owners(self, tenant: str, group_id: str) -> Owners:
@@ -142,16 +145,35 @@ class GraphClient:
 
     async def _walk_owners(self, tenant: str, group_id: str) -> set[str]:
         owners: set[str] = set()
-        url: URL | None = URL(self.graph_url.rstrip("/") + "/teams/" + quote(group_id, safe="") + "/members")
+        url = URL(self.graph_url.rstrip("/") + "/teams/" + quote(group_id, safe="") + "/members")
+        async for page in self.pages(tenant, url):
+            for member in page.get("value") or []:
+                if not isinstance(member, dict):
+                    continue
+                roles = member.get("roles") or []
+                user_id = member.get("userId")
+                if isinstance(roles, list) and "owner" in [str(r).lower() for r in roles] \
+                        and isinstance(user_id, str) and user_id:
+                    owners.add(user_id)
+        return owners
+
+    # ---- any collection -------------------------------------------------------------------------------
+    async def pages(self, tenant: str, url: URL, headers: Mapping[str, str] | None = None,
+                    max_pages: int = MAX_PAGES) -> AsyncIterator[dict[str, Any]]:
+        """GET a Graph collection page by page (`@odata.nextLink`), app-only in `tenant`. A 401 is tried
+        once more with a fresh token; 403 is NOT_GRANTED, 404 UNKNOWN_TEAM, anything else UNAVAILABLE
+        (GraphError.http says the HTTP status)."""
+        next_url: URL | None = url
         retried_auth = fresh = False
         pages = 0
-        while url is not None and pages < MAX_PAGES:
+        while next_url is not None and pages < max_pages:
             token = await self._token(tenant, fresh=fresh)
             fresh = False
             self.calls += 1
             try:
-                async with self._http().get(url, headers={"Authorization": f"Bearer {token}",
-                                                          "Accept": "application/json"}) as response:
+                async with self._http().get(next_url, headers={"Authorization": f"Bearer {token}",
+                                                               "Accept": "application/json",
+                                                               **(headers or {})}) as response:
                     body = await _json(response)
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:
@@ -160,27 +182,19 @@ class GraphClient:
                 retried_auth = fresh = True
                 continue
             if status == 403:
-                raise GraphError(NOT_GRANTED, _graph_code(body))
+                raise GraphError(NOT_GRANTED, _graph_code(body), http=status)
             if status == 404:
-                raise GraphError(UNKNOWN_TEAM, _graph_code(body))
+                raise GraphError(UNKNOWN_TEAM, _graph_code(body), http=status)
             if status != 200 or not isinstance(body, dict):
-                raise GraphError(UNAVAILABLE, f"{status} {_graph_code(body)}")
-            for member in body.get("value") or []:
-                if not isinstance(member, dict):
-                    continue
-                roles = member.get("roles") or []
-                user_id = member.get("userId")
-                if isinstance(roles, list) and "owner" in [str(r).lower() for r in roles] \
-                        and isinstance(user_id, str) and user_id:
-                    owners.add(user_id)
+                raise GraphError(UNAVAILABLE, f"{status} {_graph_code(body)}", http=status)
+            yield body
             next_link = body.get("@odata.nextLink")
             # the next page's URL is opaque and already encoded (a $skiptoken): used as given, never re-encoded,
             # and only on the Graph host the bot was configured with
-            url = URL(next_link, encoded=True) if isinstance(next_link, str) and next_link else None
-            if url is not None and url.host != URL(self.graph_url).host:
+            next_url = URL(next_link, encoded=True) if isinstance(next_link, str) and next_link else None
+            if next_url is not None and next_url.host != URL(self.graph_url).host:
                 raise GraphError(UNAVAILABLE, "a next page on another host")
             pages += 1
-        return owners
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:
