@@ -64,6 +64,14 @@ async def test_a_lowering_min_after_a_round_closed_below_its_announced_threshold
     assert figures_shown(shown) and "3 of 6 answered" in shown and "secret of" not in shown
 
 
+async def test_a_the_thanks_quotes_the_rounds_threshold_not_a_lowered_setting(bot: Harness) -> None:
+    slack_team(bot, SIX)
+    await pulse_now(bot)
+    await bot.slash_reply("/steadybot", "settings min 3", user="U1")  # lowered while the round is open
+    thanks = await answer_slack(bot, "U2")
+    assert "at least 5 people have answered, not counting whoever sent the pulse" in thanks
+
+
 async def test_a_threshold_raised_while_dms_go_out_becomes_the_rounds(bot: Harness) -> None:
     slack_team(bot, {**SIX, "U6": "Asia/Tokyo", "U7": BERLIN})
     await bot.slash_reply("/steadybot", "settings quiet 17:00-08:00", user="U1")  # Tokyo's DM waits

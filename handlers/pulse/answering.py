@@ -15,6 +15,7 @@ from handlers.pulse.common import person_tz, pulse_store, threshold
 from handlers.pulse.journal import journal_offer
 from handlers.pulse.model import LEVELS, Answer, Outcome, Round
 from handlers.pulse.questions import COMMENT_FIELD, QuestionSet
+from handlers.pulse.results import round_threshold
 
 STALE = "That pulse form is out of date. Please use the button in your latest pulse DM."
 ALREADY = ("You've already answered this pulse, so this second answer was **not** counted — only your first "
@@ -88,9 +89,12 @@ def make_form_handlers(questions: QuestionSet) -> tuple[FormOpener, FormSubmitte
             return [Reply(ALREADY, visibility=Visibility.PRIVATE, replace_original=True)]
         if result.outcome == Outcome.NOT_INVITED or result.round is None:
             return [Reply(NOT_INVITED, visibility=Visibility.PRIVATE, replace_original=True)]
-        k = threshold(await svc.store.settings.get(result.round.place()))
+        # the round's own threshold (what its DMs announced, or today's setting if higher), as results use it
+        k = round_threshold(threshold(await svc.store.settings.get(result.round.place())),
+                            result.round.min_respondents)
         text = (f"**Thanks — answered.** Your answers were added to this round without your name. The team sees "
-                f"results once the round has closed and at least {k} people have answered.")
+                f"results once the round has closed and at least {k} people have answered, not counting whoever "
+                "sent the pulse.")
         if result.journaled:
             text += "\nA copy is in your private journal: `/pulse me`."
         replies = [Reply(text, visibility=Visibility.PRIVATE, replace_original=True)]
