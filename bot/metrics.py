@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -38,6 +39,7 @@ from sqlalchemy import func, select
 from bot.logs import REQUEST_ID
 from handlers.core.clock import Clock
 from storage.db import Database
+from storage.models.calendar import CalendarFeedRow
 from storage.models.core import OutboxRow
 from storage.models.pulse import PulseRound
 
@@ -189,6 +191,17 @@ class Metrics:
                 rounds = await session.execute(select(PulseRound.sealed, func.count()).group_by(PulseRound.sealed))
                 counts = {bool(sealed): int(n) for sealed, n in rounds.all()}
                 snap.rounds = {"open": counts.get(False, 0), "sealed": counts.get(True, 0)}
+                feeds = await session.execute(select(CalendarFeedRow.failures, func.count(),
+                                                     func.min(CalendarFeedRow.last_sync_at))
+                                              .group_by(CalendarFeedRow.failures))
+                snap.feeds = {"ok": 0, "failing": 0}
+                synced: list[datetime] = []
+                for failures, n, when in feeds.all():  # one row per failure count: a handful
+                    snap.feeds["failing" if failures else "ok"] += int(n)
+                    if when is not None:
+                        synced.append(when)
+                oldest_sync = min(synced) if synced else None
+                snap.oldest_sync_age = max(0.0, (now - oldest_sync).total_seconds()) if oldest_sync else 0.0
         except Exception as exc:  # noqa: BLE001 - a scrape never fails because the database does
             log.info("metrics: database gauges skipped (%s)", type(exc).__name__)
             snap.database_up = False
@@ -209,6 +222,8 @@ class _Snapshot:
     outbox: dict[str, int] | None = None
     oldest_due_age: float | None = None
     rounds: dict[str, int] | None = None
+    feeds: dict[str, int] | None = None
+    oldest_sync_age: float | None = None
 
 
 class _ScrapeCollector(Collector):
@@ -247,6 +262,17 @@ class _ScrapeCollector(Collector):
             for state in ("open", "sealed"):
                 rounds.add_metric([state], float(snap.rounds[state]))
             yield rounds
+        if snap.feeds is not None:
+            feeds = GaugeMetricFamily("steadybot_calendar_feeds", "Calendar feeds, by whether their last fetch "
+                                      "failed", labels=["state"])
+            for state in ("ok", "failing"):
+                feeds.add_metric([state], float(snap.feeds[state]))
+            yield feeds
+        if snap.oldest_sync_age is not None:
+            stale = GaugeMetricFamily("steadybot_calendar_oldest_sync_seconds", "Time since the least recently "
+                                      "synced calendar feed last synced (0 when there are none)")
+            stale.add_metric([], snap.oldest_sync_age)
+            yield stale
 
 
 # ---- access -------------------------------------------------------------------------------------

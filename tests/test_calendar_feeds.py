@@ -178,6 +178,13 @@ async def test_a_failing_feed_is_reported_once_retried_with_backoff_and_spares_t
         assert "failing" in listing and "wasn't found" in listing
         # the meetings it brought stay as they were
         assert any(m.title == "Sprint planning" for m in await _meetings(bot))
+        # and an operator sees it on /metrics: one feed failing, the oldest good sync as old as the outage
+        scraped = await (await bot.client.get("/metrics")).text()
+        assert 'steadybot_calendar_feeds{state="failing"} 1.0' in scraped
+        assert 'steadybot_calendar_feeds{state="ok"} 1.0' in scraped
+        age = next(float(line.split()[-1]) for line in scraped.splitlines()
+                   if line.startswith("steadybot_calendar_oldest_sync_seconds "))
+        assert age >= (bot.clock.now() - times[0]).total_seconds()
 
 
 async def test_two_replicas_fetch_each_feed_once(db_url: str, feeds: FeedServer) -> None:
