@@ -84,6 +84,20 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
         first_round = round_of(time.time()) + 1
         urls = itertools.cycle([r.url for r in replicas])
 
+        # The same /pulse now (one trigger id) reaches two replicas at once, and a Slack retry reaches the third:
+        # one round, one answer, each member DM'd once.
+        pulse = wire.slash_body("/pulse", "now", user="U001", channel="C1", response_url=slack.response_url("pulse"),
+                                trigger_id="trig-pulse-once")
+        statuses = await asyncio.gather(post_slack(session, replicas[0].url, pulse),
+                                        post_slack(session, replicas[1].url, pulse),
+                                        post_slack(session, replicas[2].url, pulse,
+                                                   headers={"X-Slack-Retry-Num": "1"}))
+        assert [s for s, _ in statuses] == [200, 200, 200]
+        # Answered before the kill below: a command Slack saw acknowledged is not redelivered, so work a killed
+        # replica had acknowledged is gone by design (docs/operations.md, "What happens when…").
+        await wait_until(lambda: any("pulse check-in is on its way" in str(m.get("text"))
+                                     for m in slack.posted("C1")), 60, "the pulse announcement")
+
         # A fan-out every replica works on at once.
         now = SystemClock().now()
         people = [f"UF{i:04d}" for i in range(FAN_OUT)]
@@ -97,15 +111,6 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
                                                             response_url=slack.response_url(f"lb{i}")))
             for i in range(30)))
         assert all(status == 200 for status, _ in results)
-        # The same /pulse now (one trigger id) reaches two replicas at once, and a Slack retry reaches the third:
-        # one round, one answer, each member DM'd once.
-        pulse = wire.slash_body("/pulse", "now", user="U001", channel="C1", response_url=slack.response_url("pulse"),
-                                trigger_id="trig-pulse-once")
-        statuses = await asyncio.gather(post_slack(session, replicas[0].url, pulse),
-                                        post_slack(session, replicas[1].url, pulse),
-                                        post_slack(session, replicas[2].url, pulse,
-                                                   headers={"X-Slack-Retry-Num": "1"}))
-        assert [s for s, _ in statuses] == [200, 200, 200]
         # An event redelivered to every replica is handled once.
         mention = wire.event_body({"type": "app_mention", "user": "U003", "channel": "C1",
                                    "text": "<@UBOT> help", "ts": "9.1"}, event_id="EvReplicas")
@@ -121,10 +126,6 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
         assert await post_teams(session, replicas[1].url, again) in (200, 201)
 
         # Kill one replica in the middle of the fan-out: the others take its rows over when its lease ends.
-        # (Not in the middle of `/pulse now` itself: a command Slack saw acknowledged is not redelivered, so
-        # work a killed replica had acknowledged is gone by design; docs/operations.md, "What happens when…".)
-        await wait_until(lambda: any("pulse check-in is on its way" in str(m.get("text"))
-                                     for m in slack.posted("C1")), 60, "the pulse announcement")
         await wait_until(lambda: len(slack.posted()) >= FAN_OUT // 3, 60, "a third of the fan-out")
         replicas[0].kill9()
         await replicas[0].wait()

@@ -4,11 +4,15 @@
 The task runs every quarter second on every replica and enqueues "round N" (one per two-second period) for
 channel CROUNDS with the unique key `test.rounds:N` — the mechanism every recurring schedule relies on to
 create each round exactly once, whichever replica gets there first.
+Its outbox worker claims BATCH rows at a time (the bot's default is 500): one replica sends a 900-row fan-out
+to the fake Slack API faster than the others' one-second ticks come round, so with whole batches the test's
+"the work really was shared" would depend on which replica ticks first.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import bot.runtime
 from bot.cli import main
@@ -18,6 +22,7 @@ from handlers.core.services import Services
 from handlers.core.types import OutboxItem, Platform, Reply, Target
 
 ROUND_SECONDS = 2
+BATCH = 100
 ROUNDS_CHANNEL = "CROUNDS"
 
 
@@ -38,6 +43,15 @@ def build_registry() -> Registry:
     return registry
 
 
+real_build_runtime = bot.runtime.build_runtime
+
+
+async def build_runtime(settings: Any, **kwargs: Any) -> Any:
+    kwargs["worker_options"] = {"batch": BATCH, **(kwargs.get("worker_options") or {})}
+    return await real_build_runtime(settings, **kwargs)
+
+
 if __name__ == "__main__":
     bot.runtime.build_registry = build_registry
+    bot.runtime.build_runtime = build_runtime
     raise SystemExit(main(sys.argv[1:]))
