@@ -2,7 +2,7 @@
 conversation references kept for proactive messages.
 
 Invokes (the activities whose HTTP answer is the result) always get a proper answer, never botbuilder's
-501 for "not implemented": `adaptiveCard/action` (Universal Actions) a 200 whose body is an Adaptive Card
+501 for an invoke it has no handler for: `adaptiveCard/action` (Universal Actions) a 200 whose body is an Adaptive Card
 (it replaces the clicked card) or a message; `task/fetch` / `task/submit` a message or an empty 200 (closes
 the dialog); `composeExtension/*` the registered message action's answer (`add_message_action`, by command
 id), or a short message; anything else an empty 200. Uninstalls (`installationUpdate` remove) delete what
