@@ -1,0 +1,268 @@
+"""One inbound pipeline for every platform, written once.
+
+An adapter turns what its platform sent into an `Inbound` (a `Command`, an `Interaction`, a `Typed` line
+addressed to the bot, or a `ChatMessage` for the watchers) and hands it over with a `Replier` for that
+place. The pipeline then does, in this order and nowhere else:
+
+1. **dedupe** — a redelivery (Slack retries, Teams resends) runs nothing again (`store.inbound`);
+2. **remember** the person and their team (names, time zones, ids for the outbox);
+3. **open the seal** of a button value or card data the bot sent (`bot/sealing.py`): data copied from
+   another channel, forged or altered gets the "no longer valid" answer and never reaches the core;
+4. **core** — `Core` turns every failure into a friendly reply;
+5. **reply** through the adapter's `Replier`.
+
+Work after the platform's acknowledgement runs in one `AfterAck` lane per process: counted the moment the
+request arrives (`run`), so a graceful stop can wait for it (`settle`) and cancel what is left after a grace
+period (`close`), the same on every platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from bot.sealing import ActionSeal, invalid_reply
+from handlers.core.clock import Clock
+from handlers.core.dispatch import Core
+from handlers.core.errors import StorageUnavailable
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply
+
+log = logging.getLogger("steadybot.inbound")
+
+#: How many requests may do their after-the-ack work at once; the rest wait their turn, in order. In a
+#: burst, an acknowledgement never waits behind more than this many work steps on the event loop.
+LANE_WIDTH = 8
+#: How long a graceful stop lets acknowledged work finish before cancelling what is left.
+SHUTDOWN_GRACE = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A line a person addressed to the bot in chat (a DM, an @mention with the mention already stripped by
+    the adapter, the demo's prompt): `pulse now`, `/timebox 25m`."""
+
+    text: str
+    who: Person
+    where: Place
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """A button that opens a form (Slack's modal launch button, whose value is `launch_value(form)`): the
+    core builds the form, the replier shows it."""
+
+    interaction: Interaction
+
+
+Request = Command | Interaction | Typed | ChatMessage | OpenForm
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One request, parsed by an adapter into the core's terms.
+
+    `key` de-duplicates redeliveries (`"slack:cmd:<trigger id>"`; empty: never a redelivery). `sealed`:
+    the interaction's value is a seal the bot made and must be opened before the core sees it (every
+    platform's buttons and cards; only the local demo's presses are not sealed)."""
+
+    request: Request
+    key: str = ""
+    sealed: bool = True
+
+    @property
+    def who(self) -> Person | None:
+        request = self.request.interaction if isinstance(self.request, OpenForm) else self.request
+        return request.who
+
+    @property
+    def where(self) -> Place:
+        request = self.request.interaction if isinstance(self.request, OpenForm) else self.request
+        return request.where
+
+
+class Replier(Protocol):
+    """How an adapter answers in the place a request came from."""
+
+    async def send(self, replies: list[Reply]) -> None: ...
+
+    async def open_form(self, form: Form) -> bool:
+        """Show `form` to the person (a Slack modal, a Teams card); False if it could not be shown."""
+        ...
+
+
+class InboundStore(Protocol):
+    """The two repositories the pipeline writes to (storage.store.Store has both)."""
+
+    @property
+    def inbound(self) -> Any: ...
+
+    @property
+    def identities(self) -> Any: ...
+
+
+class AfterAck:
+    """The work a process does after acknowledging requests: one lane, counted from the request's arrival."""
+
+    def __init__(self, width: int = LANE_WIDTH, on_done: Callable[[], None] | None = None) -> None:
+        self._lane = asyncio.Semaphore(width)
+        self._tasks: set[asyncio.Task[Any]] = set()  # strong references: none is collected mid-work
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.on_done = on_done  # called once per finished request (bot/metrics.py: turn latency)
+
+    @property
+    def in_flight(self) -> int:
+        """Acknowledged requests whose work is not done yet."""
+        return len(self._tasks)
+
+    def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack") -> asyncio.Task[Any]:
+        """Start `work` after the acknowledgement is written (one loop turn), in the lane, never failing
+        silently. Counted from now."""
+        task = asyncio.create_task(self._run(work), name=name)
+        self._tasks.add(task)
+        self._idle.clear()
+        task.add_done_callback(self._finished)
+        return task
+
+    async def _run(self, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
+            async with self._lane:
+                await work
+        except asyncio.CancelledError:
+            work.close()
+            log.warning("work after an acknowledgement was cancelled before it finished")
+            raise
+        except Exception:  # noqa: BLE001 - the pipeline answers people itself; this is the last net
+            log.exception("work after an acknowledgement failed")
+        finally:
+            if self.on_done is not None:
+                self.on_done()
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+
+    async def settle(self, timeout: float | None = None) -> bool:
+        """Wait until no acknowledged request has work left (including work that starts meanwhile), for
+        `timeout` seconds at most; False if some is still running."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._tasks:
+                    await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """On a graceful stop: let the work in flight finish (people get their answers) for `grace` seconds
+        at most, then cancel what is left, saying so in the log."""
+        if await self.settle(grace):
+            return
+        left = set(self._tasks)
+        log.warning("stopping with %d acknowledged request(s) unfinished after %.0f s: cancelled", len(left), grace)
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+
+
+class Pipeline:
+    """dedupe → remember → open the seal → core → reply, for every platform (module docstring)."""
+
+    def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
+                 seal: ActionSeal | None = None) -> None:
+        self.core = core
+        self.store = store
+        self.clock = clock
+        self.lane = lane
+        self.seal = seal
+
+    def later(self, inbound: Inbound, replier: Replier) -> None:
+        """After the acknowledgement: `handle` in the after-ack lane."""
+        self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}")
+
+    async def handle(self, inbound: Inbound, replier: Replier) -> list[Reply] | None:
+        """Run one request and send its replies. None: a redelivery, nothing was run or sent."""
+        replies = await self.answer(inbound, replier)
+        if replies:
+            await replier.send(replies)
+        return replies
+
+    async def answer(self, inbound: Inbound, replier: Replier | None = None) -> list[Reply] | None:
+        """Run one request and return its replies without sending them (a Teams invoke answers in its HTTP
+        body). An `OpenForm` shows its form through `replier` and returns no replies."""
+        if not await self.first_time(inbound.key):
+            return None
+        who = inbound.who
+        if who is not None:
+            await self.remember(who, inbound.where.team_id)
+        request = inbound.request
+        if isinstance(request, Command):
+            return await self.core.run_command(replace(request, received_at=self.clock.now()))
+        if isinstance(request, Typed):
+            typed = await self.core.run_typed(request.text, request.who, request.where, request.request_id)
+            return typed if typed is not None else self.core.unknown_typed(request.text)
+        if isinstance(request, ChatMessage):
+            return await self.core.on_message(request)
+        interaction = request.interaction if isinstance(request, OpenForm) else request
+        opened = self._open(inbound, interaction)
+        if opened is None:
+            return invalid_reply()
+        if isinstance(request, OpenForm):
+            launch = read_launch(opened.value)
+            if launch is None:
+                return invalid_reply()
+            form = await self.core.open_form(replace(opened, action=launch[0], value=launch[1], form_values=None))
+            if not isinstance(form, Form):
+                return form
+            if replier is not None:
+                await replier.open_form(form)
+            return []
+        if opened.form_values is not None:
+            return await self.core.submit_form(opened)
+        return await self.core.run_action(opened)
+
+    def _open(self, inbound: Inbound, interaction: Interaction) -> Interaction | None:
+        """The interaction with its value unsealed; None when the seal does not open for this place."""
+        if not inbound.sealed or self.seal is None:
+            return interaction
+        value = self.seal.open(interaction.value, interaction.action, interaction.where, interaction.who)
+        return None if value is None else replace(interaction, value=value)
+
+    async def first_time(self, key: str) -> bool:
+        """De-duplicate redeliveries. If the database is down we answer (with a friendly error) anyway."""
+        if not key or key.endswith(":"):
+            return True
+        try:
+            return bool(await self.store.inbound.first_time(key))
+        except StorageUnavailable:
+            return True
+
+    async def remember(self, person: Person, team_id: str) -> None:
+        try:
+            await self.store.identities.remember(person, team_id)
+        except StorageUnavailable:
+            log.debug("could not remember a person: database unavailable")
+
+
+def launch_value(form: Form) -> str:
+    """The value of a button that opens `form` (sealed like any other value): `{"f": id, "c": context}`."""
+    return json.dumps({"f": form.id, "c": form.context}, separators=(",", ":"))
+
+
+def read_launch(value: str) -> tuple[str, str] | None:
+    """(form id, context) from a launch button's unsealed value; None when it is not one."""
+    try:
+        launch = json.loads(value)
+        form_id, context = launch["f"], launch.get("c", "")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(form_id, str) or not isinstance(context, str) or not form_id:
+        return None
+    return form_id, context
