@@ -70,9 +70,14 @@ class Route:
 
 
 class Adapter(Protocol):
-    platform: Platform
-    directory: Directory
-    sender: Sender
+    @property
+    def platform(self) -> Platform: ...
+
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def sender(self) -> Sender: ...
 
     def routes(self) -> Sequence[Route]:
         """The HTTP routes this platform answers (none for the demo)."""

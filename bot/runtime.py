@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 
+from bot import platforms
+from bot.adapter import Adapter, AdapterFactory, Wiring
 from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
 from bot.directory import Directories
-from bot.metrics import Metrics
+from bot.inbound import SHUTDOWN_GRACE, AfterAck, Pipeline
+from bot.metrics import Metrics, turn_finished
 from bot.outbox.port import Outbox
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.worker import OutboxWorker, PlatformSender
+from bot.outbox.worker import OutboxWorker
 from bot.scheduler import Scheduler
 from bot.sealing import PURPOSE as SEAL_PURPOSE
 from bot.sealing import ActionSeal
@@ -53,20 +57,41 @@ class Runtime:
     worker: OutboxWorker
     scheduler: Scheduler
     directories: Directories
-    senders: dict[Platform, PlatformSender]
     limiter: RateLimiter
     secret: Secret
+    lane: AfterAck
+    pipeline: Pipeline
+    seal: ActionSeal
+    adapters: dict[Platform, Adapter] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
-    slack: SlackAdapter | None = None
-    teams: TeamsAdapter | None = None
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py): one registry per runtime
 
-    async def close(self) -> None:
+    @property
+    def slack(self) -> SlackAdapter | None:
+        return cast("SlackAdapter | None", self.adapters.get(Platform.SLACK))
+
+    @property
+    def teams(self) -> TeamsAdapter | None:
+        return cast("TeamsAdapter | None", self.adapters.get(Platform.TEAMS))
+
+    def add(self, adapter: Adapter) -> None:
+        """Serve one more platform: its directory answers the core, its sender the outbox, its periodic work runs."""
+        self.adapters[adapter.platform] = adapter
+        self.directories.add(adapter.platform, adapter.directory)
+        self.worker.senders[adapter.platform] = adapter.sender
+        self.scheduler.tasks.extend(adapter.periodic())
+
+    def http_session(self) -> aiohttp.ClientSession:
+        """The one outgoing HTTP session adapters share (created on first use, closed with the runtime)."""
+        if self.session is None:
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        return self.session
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         self.scheduler.shutdown()
-        if self.teams is not None:
-            await self.teams.close()  # answered Teams activities finish their turns (bounded) while the DB is up
-        if self.slack is not None:
-            await self.slack.close()  # acknowledged Slack requests finish their work (bounded), likewise
+        await self.lane.close(grace)  # acknowledged requests finish their work (bounded) while the DB is up
+        for adapter in self.adapters.values():
+            await adapter.close()
         if self.session is not None:
             await self.session.close()
         for port in self.services.ports.values():  # calendar fetchers and the like hold their own sessions
@@ -102,12 +127,14 @@ async def build_runtime(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
-    teams_credentials: Any = None,
+    adapters: Sequence[AdapterFactory] | None = None,
+    adapter_options: dict[str, Any] | None = None,
     worker_options: dict[str, Any] | None = None,
-    slack_workspace_per_minute: float | None = None,  # None: settings.slack_posts_per_minute
     rng: random.Random | None = None,
     secret: Secret | None = None,
 ) -> Runtime:
+    """Everything the process needs, passed in. `adapters`: the platforms to serve (None: those the settings
+    turn on, bot/platforms.py); `adapter_options` reach every adapter through `Wiring.options`."""
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
     db = Database(settings.database_url)
@@ -126,11 +153,10 @@ async def build_runtime(
         log.warning("database unreachable at start-up: the secret's fingerprint was not checked")
     registry = build_registry()
     directories = Directories()
-    senders: dict[Platform, PlatformSender] = {}
     limiter = RateLimiter()
     outbox = Outbox(store.outbox, clock)
-    services = Services(settings.core(), clock, store, outbox, directories, rng or random.SystemRandom(),
-                        signer=secret.signer)
+    rng = rng or random.SystemRandom()
+    services = Services(settings.core(), clock, store, outbox, directories, rng, signer=secret.signer)
     services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
         from bot.teams.graph import GraphClient, login_url_for
@@ -146,31 +172,19 @@ async def build_runtime(
     concurrency = 16 if settings.slack_posts_per_minute > 0 else unpaced
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
                                **(worker_options or {})}
-    worker = OutboxWorker(store.outbox, core, senders, clock, **options)
-    worker.senders = senders  # the same dict: the adapters (and the demo) add their senders below/later
+    worker = OutboxWorker(store.outbox, core, {}, clock, **options)
     outbox.on_due_now = worker.kick
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
+    lane = AfterAck(on_done=turn_finished)
+    seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
+    pipeline = Pipeline(core, store, clock, lane, seal)
     runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
-                      senders, limiter, secret)
+                      limiter, secret, lane, pipeline, seal)
     runtime.metrics = Metrics(db, clock)
     worker.on_outcome = runtime.metrics.outbox_outcome
     limiter.on_block = runtime.metrics.platform_429
-    seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
-    if settings.slack_enabled:
-        from bot.slack.adapter import SlackAdapter
-
-        runtime.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
-        pace = settings.slack_posts_per_minute if slack_workspace_per_minute is None else slack_workspace_per_minute
-        runtime.slack = SlackAdapter(settings, core, store, clock, runtime.session, limiter, pace, secret, seal=seal)
-        directories.add(Platform.SLACK, runtime.slack.directory)
-        senders[Platform.SLACK] = runtime.slack.sender
-        from bot.slack.listeners.home import REFRESH_SECONDS
-
-        scheduler.tasks.append(PeriodicTask("slack.home", REFRESH_SECONDS, runtime.slack.home.refresh))
-    if settings.teams_accepts_traffic:
-        from bot.teams.adapter import TeamsAdapter
-
-        runtime.teams = TeamsAdapter(settings, core, store, limiter, teams_credentials, seal=seal)
-        directories.add(Platform.TEAMS, runtime.teams.directory)
-        senders[Platform.TEAMS] = runtime.teams.sender
+    wiring = Wiring(settings, clock, store, core, pipeline, lane, limiter, secret, seal, rng, runtime.http_session,
+                    dict(adapter_options or {}))
+    for factory in (platforms.enabled(settings) if adapters is None else adapters):
+        runtime.add(factory(wiring))
     return runtime

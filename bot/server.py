@@ -17,25 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import hashlib
-import hmac
 import ipaddress
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web, web_response
 
-from bot import limits
+from bot import limits, platforms
 from bot import metrics as metrics_mod
+from bot.adapter import Route
 from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
 MAX_BODY = limits.MAX_SLACK_BODY  # the largest body any route takes; bigger bodies get 413
-REPLAY_WINDOW = 5 * 60  # seconds a signed Slack request stays valid
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 SERVER_NAME = "steadybot"
 INSECURE_REMINDER = 15 * 60  # seconds between the WARNING lines while STEADYBOT_INSECURE_DEV is on
@@ -98,29 +95,12 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
         return web.json_response({"error": "internal error"}, status=500)
 
 
-async def _slack_signed(request: web.Request, secret: str, now: Callable[[], float] = time.time) -> bool:
-    """Slack's signature (HMAC-SHA256 of `v0:timestamp:body`) with the 5-minute replay window, checked for
-    every path — commands, events, interactivity, options — before Bolt sees the request (Bolt checks it
-    again). Works on the raw bytes, so a body that is not even UTF-8 is just unsigned, not an error."""
-    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    signature = request.headers.get("X-Slack-Signature", "")
-    # isascii: "²" and other Unicode digits pass isdigit() but not int()
-    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or not signature.startswith("v0="):
-        return False
-    if len(signature) > 80 or abs(now() - int(timestamp)) > REPLAY_WINDOW:
-        return False
-    body = await limits.read_body(request, limits.MAX_SLACK_BODY)
-    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"v0={digest}", signature)
-
-
 def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
     app[limits.BODY_TIMEOUT_KEY] = body_timeout
     app.on_response_prepare.append(_hide_server_software)
     _hide_server_software_everywhere()
-    warned = {"teams": False}
 
     async def measured(platform: str, kind: str, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
         """Ack latency per platform and request kind (closed sets); the request id for the logs."""
@@ -133,42 +113,11 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
             metrics_mod.turn_finished()
         return response
 
-    async def slack_events(request: web.Request) -> web.StreamResponse:
-        # Unconfigured Slack answers exactly like a bad signature: nobody learns what is configured. The body
-        # is read only for a request whose signature headers are plausible, capped in size and time.
-        try:
-            signed = runtime.slack is not None and await _slack_signed(request, runtime.settings.slack_signing_secret)
-        except (limits.TooBig, limits.TooSlow) as exc:
-            return limits.refusal(exc)
-        if not signed or runtime.slack is None:
-            return web.Response(status=401, text="invalid signature")  # before anything parses the body
-        kind = metrics_mod.slack_kind(await request.read(), request.content_type)  # the bytes read above
-        return await measured("slack", kind, runtime.slack.handle(request))
-
-    async def teams_messages(request: web.Request) -> web.StreamResponse:
-        return await measured("teams", "other", _teams_messages(request))
-
-    async def _teams_messages(request: web.Request) -> web.StreamResponse:
-        if runtime.teams is None:
-            if not warned["teams"]:
-                log.warning("Refusing Teams traffic on /api/messages: MICROSOFT_APP_ID is not set, so activities "
-                            "cannot be authenticated. Set MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD, or "
-                            "STEADYBOT_INSECURE_DEV=1 for local development only.")
-                warned["teams"] = True
-            return web.json_response({"error": "unauthorized"}, status=401)  # as a bad token: see above
-        return await runtime.teams.handle(request)
-
     async def healthz(_: web.Request) -> web.StreamResponse:
         extra = {"insecure_dev": True} if runtime.settings.insecure_dev else {}
         if await runtime.db.ping():
             return web.json_response({"status": "ok", **extra})
         return web.json_response({"status": "database unavailable", **extra}, status=503)
-
-    async def slack_oauth(request: web.Request) -> web.StreamResponse:
-        """Slack OAuth v2 (many workspaces): the install link and Slack's redirect back (bot/slack/oauth.py)."""
-        if runtime.slack is None:
-            raise web.HTTPNotFound()  # as a route that does not exist: says nothing about the configuration
-        return await runtime.slack.handle_oauth(request)
 
     async def metrics(request: web.Request) -> web.StreamResponse:
         if runtime.metrics is None:
@@ -183,12 +132,19 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
         body = await runtime.metrics.exposition()
         return web.Response(body=body, headers={"Content-Type": runtime.metrics.content_type})
 
-    app.router.add_post("/slack/events", slack_events)
-    app.router.add_post("/api/messages", teams_messages)
+    def measure(route: Route) -> Handler:
+        if not route.kind:
+            return route.handler
+        return lambda request: measured(route.kind, "other", route.handler(request))
+
+    routes = [route for adapter in runtime.adapters.values() for route in adapter.routes()]
+    for spec in platforms.discover():  # a platform that is off answers its routes like bad credentials
+        if spec.platform not in runtime.adapters:
+            routes.extend(spec.refusals(runtime.settings))
+    for route in routes:
+        app.router.add_route(route.method, route.path, measure(route))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/slack/install", slack_oauth)
-    app.router.add_get("/slack/oauth_redirect", slack_oauth)
     register_report_page(app, runtime)
     return app
 
@@ -269,8 +225,8 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
         log.warning(INSECURE_WARNING)
         reminders = asyncio.create_task(_insecure_reminders(), name="insecure-dev reminders")
     runtime.scheduler.start()
-    if runtime.slack is not None and runtime.settings.slack_app_token:
-        await runtime.slack.start_socket_mode()
+    for adapter in runtime.adapters.values():
+        await adapter.start()  # Slack Socket Mode connects here
     log.info("steadybot listening on http://%s:%s (Slack %s, Teams %s)", host, bound,
              "on" if runtime.slack else "off",
              "on" if runtime.teams and runtime.settings.teams_enabled else

@@ -65,7 +65,7 @@ async def teams_graph(sqlite_url: str) -> AsyncIterator[TeamsGraph]:
                         teams_app_password=APP_PASSWORD, teams_openid_metadata_url=openid.metadata_url,
                         teams_token_issuer=openid.issuer, graph_url=graph.graph_url, graph_login_url=graph.login_url,
                         admins=frozenset({"aad-admin"}))
-    runtime = await build_runtime(settings, teams_credentials=StaticTokenFactory(APP_ID, "aad-connector-token"))
+    runtime = await build_runtime(settings, adapter_options={"teams_credentials": StaticTokenFactory(APP_ID, "aad-connector-token")})
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()
     try:

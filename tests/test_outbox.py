@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.adapter import Delivery
 from bot.outbox.errors import PermanentError, RateLimited, TransientError
 from bot.outbox.worker import OutboxWorker
 from handlers.core.clock import FakeClock
@@ -21,7 +22,6 @@ from handlers.core.types import OutboxItem, Platform, Reply, Target
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.core import OutboxRow
-from storage.repos.outbox import Claimed, OutboxRepo
 from storage.store import Store
 
 CHANNEL = Target(Platform.SLACK, "channel", "C1")
@@ -34,11 +34,12 @@ class Recorder:
         self.sent: list[tuple[str, str]] = []
         self.failures: list[Exception] = []
 
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
         if self.failures:
             raise self.failures.pop(0)
-        for reply in replies:
-            self.sent.append((target.id, reply.text))
+        await delivery.begin()
+        for reply in delivery.replies:
+            self.sent.append((delivery.target.id, reply.text))
         return {"ok": True}
 
 
@@ -214,11 +215,12 @@ class Timeline(Recorder):
         super().__init__()
         self.events: list[tuple[str, str]] = []
 
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
-        self.events.append(("start", f"{target.id}:{replies[0].text}"))
-        await asyncio.sleep(0.001 * (row.id % 3))  # sends finish out of order
-        result = await super().deliver(target, replies, row, outbox)
-        self.events.append(("end", f"{target.id}:{replies[0].text}"))
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        what = f"{delivery.target.id}:{delivery.replies[0].text}"
+        self.events.append(("start", what))
+        await asyncio.sleep(0.001 * (delivery.id % 3))  # sends finish out of order
+        result = await super().deliver(delivery)
+        self.events.append(("end", what))
         return result
 
 

@@ -98,7 +98,7 @@ async def teams_auth(sqlite_url: str) -> AsyncIterator[TeamsAuth]:
     connector = await FakeConnector().start()
     settings = Settings(database_url=sqlite_url, teams_app_id=APP_ID, teams_app_password="app-password-0123456789",
                         teams_openid_metadata_url=openid.metadata_url, teams_token_issuer=openid.issuer)
-    runtime = await build_runtime(settings, teams_credentials=StaticTokenFactory(APP_ID, AAD_TOKEN))
+    runtime = await build_runtime(settings, adapter_options={"teams_credentials": StaticTokenFactory(APP_ID, AAD_TOKEN)})
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()
     try:

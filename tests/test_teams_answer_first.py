@@ -158,7 +158,7 @@ async def test_an_error_outside_the_turn_is_logged_not_lost(sqlite_url: str,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     connector = await FakeConnector().start()
     runtime = await build_runtime(Settings(database_url=sqlite_url, insecure_dev=True),
-                                  teams_credentials=_NoOutboundCredentials("", ""))
+                                  adapter_options={"teams_credentials": _NoOutboundCredentials("", "")})
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()
     try:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any, TextIO
 
+from bot.adapter import Delivery
 from bot.calendar.example import EXAMPLE_URL, ExampleFetcher
 from bot.demo.render import Buttons, Pressable, render
 from bot.demo.world import CHANNEL, DemoDirectory, World
@@ -32,10 +33,8 @@ from handlers.core.types import (
     Place,
     Platform,
     Reply,
-    Target,
     Visibility,
 )
-from storage.repos.outbox import Claimed, OutboxRepo
 
 CONTROLS = """Demo controls:
   /pulse now, /meeting …, /agenda …, /timebox …   the same commands as in Slack or Teams
@@ -67,7 +66,7 @@ class Demo:
         self.buttons = Buttons()
         self._ids = itertools.count(1)
         runtime.directories.add(Platform.DEMO, DemoDirectory(world))
-        runtime.senders[Platform.DEMO] = self
+        runtime.worker.senders[Platform.DEMO] = self
         runtime.outbox.on_due_now = None  # the demo drains the outbox itself, in order with its output
         fetcher = runtime.services.ports.get("calendar")
         if fetcher is not None:  # `:calendar` serves the bundled example; other addresses are fetched for real
@@ -99,7 +98,9 @@ class Demo:
             self.show(reply, self.header(where, reply, person), where)
 
     # ---- the outbox sender -------------------------------------------------------------------------
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        target, replies = delivery.target, delivery.replies
+        await delivery.begin()
         if target.kind == "channel":
             where = CHANNEL.in_thread(target.thread_id)
             for reply in replies:

@@ -26,30 +26,21 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from bot.adapter import Delivery, Sender
 from bot.outbox.errors import DeliveryError, LeaseLost, RateLimited
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import Pending
-from handlers.core.types import Platform, Reply, Target
+from handlers.core.types import Platform, Reply
 from storage.db import DatabaseDown
 from storage.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
 _UNPREPARED = object()
-
-
-class PlatformSender(Protocol):
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any] | None:
-        """Send replies to target; return what to remember about the sent message (ids for updates).
-
-        A sender with `marks_in_flight = True` calls `await mark_in_flight(row, outbox)` itself right before
-        its first platform call (after its own pacing), so a row that is merely waiting for a rate-limit slot
-        does not count as "maybe delivered" after a crash. For other senders the worker marks the row."""
-        ...
 
 
 async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
@@ -63,7 +54,7 @@ class OutboxWorker:
         self,
         repo: OutboxRepo,
         core: Core,
-        senders: Mapping[Platform, PlatformSender],
+        senders: Mapping[Platform, Sender],
         clock: Clock,
         *,
         worker_id: str | None = None,
@@ -223,9 +214,7 @@ class OutboxWorker:
             await self._retry_or_fail(row, f"{row.target.platform} is not configured")
             return
         try:
-            if not getattr(sender, "marks_in_flight", False):
-                await mark_in_flight(row, self.repo)
-            result = await sender.deliver(row.target, replies, row, self.repo)
+            result = await sender.deliver(self._delivery(row, replies))
         except LeaseLost:
             log.warning("outbox row %s: lease lost to another worker, not sending", row.id)
             self._count("lost", row)
@@ -269,6 +258,14 @@ class OutboxWorker:
         if early is None or time.monotonic() - early[0] > PREPARED_FOR:
             return _UNPREPARED
         return early[1]
+
+    def _delivery(self, row: Claimed, replies: list[Reply]) -> Delivery:
+        """What the sender sees of a row: never the repository (it calls `begin` right before its first
+        platform call, after its own pacing, so a row merely waiting for a slot is not "maybe delivered")."""
+        async def begin() -> None:
+            await mark_in_flight(row, self.repo)
+
+        return Delivery(row.id, row.target, replies, begin, row.maybe_delivered, row.begun_at)
 
     async def _retry_or_fail(self, row: Claimed, reason: str, *, delivered: bool = False) -> None:
         worker = row.worker or None

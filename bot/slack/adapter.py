@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
@@ -14,19 +14,20 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
-from bot.outbox.ratelimit import RateLimiter
-from bot.sealing import ActionSeal
-from bot.secret import Secret
+from bot import limits
+from bot.adapter import Route, Wiring
+from bot.metrics import CURRENT, slack_kind
+from bot.slack import signature
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import lifecycle, register
+from bot.slack.listeners.home import REFRESH_SECONDS
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
+from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
 from bot.slack.sender import SlackSender
-from handlers.core.clock import Clock
-from handlers.core.dispatch import Core
+from handlers.core.registry import PeriodicTask
+from handlers.core.types import Platform
 from storage.repos.installations import InstallationRepo
-from storage.store import Store
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -35,10 +36,13 @@ log = logging.getLogger("steadybot.slack")
 
 
 class SlackAdapter:
-    def __init__(self, settings: Settings, core: Core, store: Store, clock: Clock,
-                 session: aiohttp.ClientSession | None, limiter: RateLimiter,
-                 workspace_per_minute: float = 0.0, secret: Secret | None = None,
-                 seal: ActionSeal | None = None) -> None:
+    platform = Platform.SLACK
+
+    def __init__(self, wiring: Wiring) -> None:
+        settings, core, store, clock = wiring.settings, wiring.core, wiring.store, wiring.clock
+        secret, seal, limiter = wiring.secret, wiring.seal, wiring.limiter
+        session = wiring.session()
+        workspace_per_minute = float(wiring.options.get("slack_workspace_per_minute", settings.slack_posts_per_minute))
         self.settings = settings
         self.client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
@@ -80,8 +84,32 @@ class SlackAdapter:
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None
 
+    def routes(self) -> Sequence[Route]:
+        return [Route("POST", EVENTS_PATH, self.events, kind="slack"),
+                *(Route("GET", path, self.handle_oauth) for path in OAUTH_PATHS)]
+
+    def periodic(self) -> Sequence[PeriodicTask]:
+        return [PeriodicTask("slack.home", REFRESH_SECONDS, self.home.refresh)]
+
+    async def start(self) -> None:
+        if self.settings.slack_app_token:
+            await self.start_socket_mode()
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """POST /slack/events: the signature is checked first (the body is read only for plausible headers,
+        capped in size and time), then Bolt takes it."""
+        try:
+            ok = await signature.signed(request, self.settings.slack_signing_secret)
+        except (limits.TooBig, limits.TooSlow) as exc:
+            return limits.refusal(exc)
+        if not ok:
+            return web.Response(status=401, text="invalid signature")  # before anything parses the body
+        if (scope := CURRENT.get()) is not None:
+            scope.kind = slack_kind(await request.read(), request.content_type)  # the bytes read above
+        return await self.handle(request)
+
     async def handle(self, request: web.Request) -> web.Response:
-        """POST /slack/events: events, slash commands, interactivity and options, verified by Bolt."""
+        """Events, slash commands, interactivity and options, once signed."""
         self.deps.arrived()  # work after acks waits while a burst is still arriving (SlackDeps.work)
         try:
             body = await request.text()

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapter import Delivery
 from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError, partly_delivered
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.worker import mark_in_flight
 from bot.sealing import ActionSeal
 from bot.slack import render
 from bot.slack.errors import classify
 from bot.slack.oauth import WorkspaceClients
 from handlers.core.types import Platform, Reply, Target
 from storage.repos.identities import IdentityRepo
-from storage.repos.outbox import INFLIGHT, Claimed, OutboxRepo
 
 log = logging.getLogger("steadybot.slack")
 
@@ -37,7 +35,6 @@ BLOCKS_KEPT = 256  # rendered replies kept (a pulse round's DMs differ only by t
 
 
 class SlackSender:
-    marks_in_flight = True  # see bot.outbox.worker.PlatformSender
 
     def __init__(
         self,
@@ -68,7 +65,8 @@ class SlackSender:
         self.stats: dict[str, int] = {"posted": 0, "recovered": 0, "history_checks": 0}
         self._blocks: dict[Reply, str] = {}  # rendered Block Kit (JSON) of recent replies, see _render
 
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        target, replies, row = delivery.target, delivery.replies, delivery
         # A DM is posted to the user id: Slack puts it in the app's DM with that person. No lookup and no
         # write per message; the D… channel id is only needed to read the history when recovering.
         client = await self._client_for(target)
@@ -85,7 +83,7 @@ class SlackSender:
             try:
                 await self._pace(target, channel, row.id, part)
                 if not marked:
-                    await mark_in_flight(row, outbox)
+                    await delivery.begin()
                     marked = True
                 sent.append(await self._post(client, target, channel, reply, row.id, part))
             except DeliveryError as error:
@@ -148,14 +146,14 @@ class SlackSender:
 
     # ---- recovery ----------------------------------------------------------------------------------
     async def _already_posted(self, client: AsyncWebClient, target: Target, channel: str, replies: list[Reply],
-                              row: Claimed) -> tuple[str, dict[int, dict[str, str]]]:
+                              row: Delivery) -> tuple[str, dict[int, dict[str, str]]]:
         """Which parts of this row Slack already has (found by their metadata), and the channel to use."""
         self.stats["history_checks"] += 1
         try:
             ticket = f"slack:{row.id}"
             if target.kind == "user":
                 channel = await self._dm_channel(client, target.id, ticket)
-            since = _marker_time(row) - HISTORY_WINDOW
+            since = (row.begun_at.timestamp() if row.begun_at else 0.0) - HISTORY_WINDOW
             found = await self._scan(client, "conversations.history", since, ticket, channel=channel)
             if target.thread_id and any(r.in_thread for r in replies):
                 found.update(await self._scan(client, "conversations.replies", since, ticket, channel=channel,
@@ -231,14 +229,6 @@ class SlackSender:
             if isinstance(error, TransientError):
                 error.maybe_delivered = True
             raise error from exc
-
-
-def _marker_time(row: Claimed) -> float:
-    marker = (row.result or {}).get(INFLIGHT) or {}
-    try:
-        return datetime.fromisoformat(str(marker.get("at"))).timestamp()
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def _ts(value: Any) -> float:

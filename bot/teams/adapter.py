@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -39,19 +40,19 @@ from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
 
 from bot import limits
+from bot.adapter import Route, Wiring
 from bot.config import Settings
 from bot.metrics import CURRENT, teams_kind, turn_finished
-from bot.outbox.ratelimit import RateLimiter
-from bot.sealing import ActionSeal
 from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
 from bot.teams.graph import GraphClient, login_url_for
+from bot.teams.platform import MESSAGES_PATH
 from bot.teams.sender import TeamsSender
-from handlers.core.dispatch import Core
 from handlers.core.errors import SORRY_BUG
-from storage.store import Store
+from handlers.core.registry import PeriodicTask
+from handlers.core.types import Platform
 
 log = logging.getLogger("steadybot.teams")
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
@@ -112,9 +113,11 @@ def _graph(settings: Settings) -> GraphClient | None:
 
 
 class TeamsAdapter:
-    def __init__(self, settings: Settings, core: Core, store: Store, limiter: RateLimiter,
-                 credentials_factory: ServiceClientCredentialsFactory | None = None,
-                 seal: ActionSeal | None = None) -> None:
+    platform = Platform.TEAMS
+
+    def __init__(self, wiring: Wiring) -> None:
+        settings, core, store, limiter, seal = wiring.settings, wiring.core, wiring.store, wiring.limiter, wiring.seal
+        credentials_factory: ServiceClientCredentialsFactory | None = wiring.options.get("teams_credentials")
         self.settings = settings
         auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)
         self.adapter = CloudAdapter(auth)
@@ -130,6 +133,15 @@ class TeamsAdapter:
                                          settings.teams_token_issuer) if settings.teams_app_id else None)
         self._lane = asyncio.Semaphore(TURN_LANE)
         self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
+
+    def routes(self) -> Sequence[Route]:
+        return [Route("POST", MESSAGES_PATH, self.handle, kind="teams")]
+
+    def periodic(self) -> Sequence[PeriodicTask]:
+        return []
+
+    async def start(self) -> None:
+        return None
 
     async def handle(self, request: web.Request) -> web.Response:
         """Cheap checks first, so a stranger costs no body read and no parsing: the Authorization header

@@ -24,16 +24,15 @@ from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 
+from bot.adapter import Delivery
 from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError, partly_delivered
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.worker import mark_in_flight
 from bot.sealing import ActionSeal
 from bot.teams.direct import TeamsLines
 from bot.teams.errors import classify
 from bot.teams.replier import card_activity
-from handlers.core.types import Platform, Reply, Target
+from handlers.core.types import Platform
 from storage.repos.identities import ConversationRepo
-from storage.repos.outbox import Claimed, OutboxRepo
 
 # (rate per second, burst): burst + rate*T stays within 7/1s, 8/2s, 60/30s; the second within 1800/h.
 CONVERSATION_SHORT = (1.8, 4.0)
@@ -42,7 +41,6 @@ APP_PER_TENANT = (40.0, 8.0)  # below 50 requests/s, with headroom for 1:1 creat
 
 
 class TeamsSender:
-    marks_in_flight = True  # see bot.outbox.worker.PlatformSender
 
     def __init__(self, lines: TeamsLines, conversations: ConversationRepo, limiter: RateLimiter,
                  *, per_tenant_rate: float = APP_PER_TENANT[0], max_in_flight: int = 4,
@@ -56,7 +54,8 @@ class TeamsSender:
         self._in_flight = asyncio.Semaphore(self.max_in_flight)
         self.stats: dict[str, int] = {"sent": 0, "resent_after_crash": 0}
 
-    async def deliver(self, target: Target, replies: list[Reply], row: Claimed, outbox: OutboxRepo) -> dict[str, Any]:
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        target, replies, row = delivery.target, delivery.replies, delivery
         key = f"teams:conv:{target.kind}:{target.id}"
         await self.limiter.acquire_all([
             (key, *CONVERSATION_SHORT),
@@ -82,7 +81,7 @@ class TeamsSender:
 
         try:
             async with self._in_flight:
-                await mark_in_flight(row, outbox)
+                await delivery.begin()
                 if target.kind == "user":
                     await self.lines.with_person(target.id, send)
                 else:

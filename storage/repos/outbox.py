@@ -92,6 +92,15 @@ class Claimed:
         """A previous attempt got as far as the platform (crash or timeout): check before sending again."""
         return bool(self.result and self.result.get(INFLIGHT))
 
+    @property
+    def begun_at(self) -> datetime | None:
+        """When the previous attempt that got as far as the platform began (None: no such attempt)."""
+        marker = (self.result or {}).get(INFLIGHT)
+        try:
+            return datetime.fromisoformat(str(marker.get("at"))) if isinstance(marker, dict) else None
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True, slots=True)
 class FailedRow:

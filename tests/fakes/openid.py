@@ -150,7 +150,7 @@ class StaticToken(AppCredentials):
 
 
 class StaticTokenFactory(ServiceClientCredentialsFactory):
-    """The `teams_credentials` hook of build_runtime: validates the app id, issues StaticToken credentials."""
+    """The ``adapter_options={"teams_credentials": …}` of build_runtime: validates the app id, issues StaticToken credentials."""
 
     def __init__(self, app_id: str, token: str) -> None:
         self.app_id = app_id
