@@ -72,7 +72,7 @@ async def traced(work: Callable[[], Awaitable[None]]) -> Trace:
         await work()
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     return trace
 
 
