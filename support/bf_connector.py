@@ -11,11 +11,12 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from support.fake_server import FakeServer
 
 BOT_ID = "28:steadybot-app"
 TENANT = "tenant-1"
@@ -65,7 +66,7 @@ class Sent:
 
 
 @dataclass
-class FakeConnector:
+class FakeConnector(FakeServer):
     members: list[dict[str, Any]] = field(default_factory=list)
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)  # meeting id -> MeetingInfo JSON
     sent: list[Sent] = field(default_factory=list)
@@ -73,13 +74,11 @@ class FakeConnector:
     faults: list[Fault] = field(default_factory=list)
     team_requests: list[str] = field(default_factory=list)
     latency: float = 0.0  # seconds between recording what was sent and answering (sends stay in flight)
-    _server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("/"))
+        return self.address("/")
 
     def add_member(self, user_id: str, name: str, aad: str, role: str = "user") -> None:
         self.members.append({"id": user_id, "name": name, "aadObjectId": aad, "userRole": role,
@@ -91,25 +90,19 @@ class FakeConnector:
                 await asyncio.sleep(0.005)
         return [s for s in self.sent if kind is None or s.kind == kind]
 
-    async def start(self) -> Self:
-        app = web.Application()
-        app.router.add_post("/v3/conversations", self._create)
-        app.router.add_post("/v3/conversations/{conv}/activities", self._send)
-        app.router.add_post("/v3/conversations/{conv}/activities/{activity}", self._reply)
-        app.router.add_put("/v3/conversations/{conv}/activities/{activity}", self._update)
-        app.router.add_delete("/v3/conversations/{conv}/activities/{activity}", self._delete)
-        app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged_members)
-        app.router.add_get("/v3/conversations/{conv}/members", self._members)
-        app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
-        app.router.add_get("/v3/teams/{team}", self._team)
-        app.router.add_get("/v1/meetings/{meeting}", self._meeting)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v3/conversations", self._create),
+            web.post("/v3/conversations/{conv}/activities", self._send),
+            web.post("/v3/conversations/{conv}/activities/{activity}", self._reply),
+            web.put("/v3/conversations/{conv}/activities/{activity}", self._update),
+            web.delete("/v3/conversations/{conv}/activities/{activity}", self._delete),
+            web.get("/v3/conversations/{conv}/pagedmembers", self._paged_members),
+            web.get("/v3/conversations/{conv}/members", self._members),
+            web.get("/v3/conversations/{conv}/members/{member}", self._member),
+            web.get("/v3/teams/{team}", self._team),
+            web.get("/v1/meetings/{meeting}", self._meeting),
+        ]
 
     def _fault(self, kind: str, conversation: str, body: dict[str, Any]) -> web.Response | None:
         for fault in self.faults:

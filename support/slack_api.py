@@ -22,11 +22,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from support.fake_server import FakeServer
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -46,7 +47,7 @@ class Call:
 
 
 @dataclass
-class FakeSlackApi:
+class FakeSlackApi(FakeServer):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {"creator":…, "members":[…]}
     dnd: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> dnd.info fields
@@ -61,17 +62,14 @@ class FakeSlackApi:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # OAuth code -> oauth.v2.access answer
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # issued bot token -> its workspace
     revoked: set[str] = field(default_factory=set)
-    _server: TestServer | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("/api/"))
+        return self.address("/api/")
 
     def response_url(self, key: str = "r1") -> str:
-        assert self._server is not None
-        return str(self._server.make_url(f"/response/{key}"))
+        return self.address(f"/response/{key}")
 
     # ---- set-up helpers ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str = "", tz: str = "UTC", is_bot: bool = False, **extra: Any) -> None:
@@ -124,17 +122,8 @@ class FakeSlackApi:
         return self.responses
 
     # ---- server ------------------------------------------------------------------------------------
-    async def start(self) -> Self:
-        app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_post("/response/{key}", self._response)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
+    def routes(self) -> list[web.RouteDef]:
+        return [web.route("*", "/api/{method}", self._api), web.post("/response/{key}", self._response)]
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)

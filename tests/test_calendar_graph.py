@@ -15,7 +15,7 @@ from handlers.meetings.calendar_parse import Occurrence
 from handlers.meetings.calendar_ports import FeedError
 from handlers.meetings.ports import Meeting
 from support import bf_connector
-from tests.fakes.graph_calendar import FakeGraph, event
+from tests.fakes.graph import FakeGraph, event
 from tests.harness import Harness, running
 
 GROUP = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"

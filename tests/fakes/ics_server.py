@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from support.fake_server import FakeServer
+
 
 @dataclass
 class Served:
@@ -27,12 +29,10 @@ class Served:
 
 
 @dataclass
-class FeedServer:
+class FeedServer(FakeServer):
     feeds: dict[str, Served] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     answered_304: list[str] = field(default_factory=list)
-    runner: web.AppRunner | None = None
-    port: int = 0
 
     def url(self, name: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}/{name}"
@@ -72,16 +72,5 @@ class FeedServer:
             return response
         return web.Response(body=served.body, headers={**headers, "Content-Type": served.content_type})
 
-    async def start(self) -> FeedServer:
-        app = web.Application()
-        app.router.add_get("/{name:.+}", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def close(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/{name:.+}", self.handle)]
