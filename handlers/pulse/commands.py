@@ -8,7 +8,6 @@ from functools import partial
 
 from handlers.core.errors import StorageUnavailable, UserError
 from handlers.core.recurrence import SCHEDULE_EXAMPLE, parse_recurrence
-from handlers.core.registry import CommandSpec
 from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.timeparse import format_local
@@ -288,15 +287,3 @@ async def pulse(cmd: Command, svc: Services, *, routes: Mapping[str, Subcommand]
     if route is None:
         raise UserError(f"I don't know `/pulse {clip(sub)}`. {UNKNOWN}", "/pulse results")
     return await route(cmd, rest.strip(), svc)
-
-
-def spec(questions: QuestionSet) -> CommandSpec:
-    return CommandSpec(
-        name="pulse",
-        summary="anonymous 30-second burnout check-ins by DM, with team results and your private journal",
-        usage=USAGE,
-        handler=partial(pulse, routes=subcommands(questions)),
-        examples=("now", "schedule every friday at 3pm", "schedule weekdays at 9 for 1 day", "results",
-                  "optout", "me"),
-        intro=INTRO,
-    )
