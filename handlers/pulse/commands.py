@@ -44,7 +44,6 @@ from handlers.pulse.sending import invite, outbox_prefix, too_few_text
 from handlers.pulse.snooze import snooze_cmd
 from handlers.pulse.timing import first_occurrence
 
-SUBCOMMANDS = ("now", "schedule", "stop", "close", "results", "optout", "optin", "me", "snooze")
 UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin`, `snooze` and `me`."
 Subcommand = Callable[[Command, str, Services], Awaitable[Reply]]
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
