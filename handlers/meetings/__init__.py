@@ -4,11 +4,12 @@ posted at the start with a timebox, and planned vs actual minutes are recorded (
 
 from __future__ import annotations
 
+from functools import partial
+
 from handlers.core.registry import CommandSpec, Registry
-from handlers.meetings import calendar_sync, schedule
-from handlers.meetings.agenda import ADD_FORM, ANSWER_FORM, AgendaCommands, AgendaForms
-from handlers.meetings.commands import MeetingCommands
-from handlers.meetings.lifecycle import Lifecycle, MeetingTimeboxLink
+from handlers.meetings import agenda, calendar_sync, commands, lifecycle, schedule
+from handlers.meetings.agenda import ADD_FORM, ANSWER_FORM
+from handlers.meetings.lifecycle import MeetingTimeboxLink
 from handlers.meetings.nudges import prepare_nudge
 from handlers.meetings.parse import EXAMPLES
 from handlers.timebox.engine import TimeboxEngine
@@ -24,10 +25,7 @@ def timebox_link() -> MeetingLink:
 
 
 def register(registry: Registry) -> None:
-    life = Lifecycle(TimeboxEngine(timebox_link()))
-    meetings = MeetingCommands(life)
-    agenda = AgendaCommands()
-    forms = AgendaForms()
+    engine = TimeboxEngine(timebox_link())
     registry.command(CommandSpec(
         name="meeting",
         summary="register a meeting here; it gets an agenda, nudges and a timebox",
@@ -49,7 +47,7 @@ def register(registry: Registry) -> None:
             ("calendar", "the calendars this channel follows, their last sync and next meetings"),
             ("calendar remove <n>", "stops following calendar n; its upcoming meetings here are dropped"),
         ),
-        handler=meetings.command,
+        handler=partial(commands.command, engine=engine),
         examples=EXAMPLES,
     ))
     registry.command(CommandSpec(
@@ -70,17 +68,17 @@ def register(registry: Registry) -> None:
         examples=("add Demo of the new login 10m", "question Which of the two designs do we ship?",
                   "answer 1 The second one", "show", "move 3 to 1", "open off"),
     ))
-    registry.action("meeting.cancel", meetings.press_cancel)
-    registry.action("meeting.shorten", meetings.press_shorten)
-    registry.action("meeting.end", meetings.press_end)
-    registry.action("meeting.stop_series", meetings.press_stop_series)
+    registry.action("meeting.cancel", commands.press_cancel)
+    registry.action("meeting.shorten", commands.press_shorten)
+    registry.action("meeting.end", partial(commands.press_end, engine=engine))
+    registry.action("meeting.stop_series", commands.press_stop_series)
     registry.action("agenda.remove", agenda.press_remove)
     registry.action("agenda.up", agenda.press_up)
-    registry.action("agenda.add", forms.press_add)
-    registry.action("agenda.answer", forms.press_answer)
-    registry.form(ADD_FORM, forms.open_add, forms.submit_add)
-    registry.form(ANSWER_FORM, forms.open_answer, forms.submit_answer)
+    registry.action("agenda.add", agenda.press_add)
+    registry.action("agenda.answer", agenda.press_answer)
+    registry.form(ADD_FORM, agenda.open_add, agenda.submit_add)
+    registry.form(ANSWER_FORM, agenda.open_answer, agenda.submit_answer)
     registry.outbox_kind(schedule.NUDGE, prepare_nudge)
-    registry.outbox_kind(schedule.START, life.prepare_start)
+    registry.outbox_kind(schedule.START, partial(lifecycle.prepare_start, engine=engine))
     registry.every("meetings.series", SERIES_EVERY, schedule.materialize_all)
     registry.every("meetings.calendars", calendar_sync.EVERY, calendar_sync.sync_due)

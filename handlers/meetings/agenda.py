@@ -81,155 +81,165 @@ def agenda_view(meeting: Meeting, items: list[AgendaItem], questions: list[Quest
                  notify_text=f"Agenda for {meeting.title}")
 
 
-class AgendaCommands:
-    async def command(self, cmd: Command, svc: Services) -> Replies:
-        if cmd.where.is_direct:
-            raise UserError("Agendas belong to a channel's meeting — run this in the team's channel.", ITEM_EXAMPLE)
-        place = cmd.where.without_thread()
-        word, _, rest = cmd.text.strip().partition(" ")
-        word, rest = word.lower(), rest.strip()
-        if word not in ("", "show", "list", "add", "item", "question", "q", "ask", "answer", "remove", "rm",
-                        "delete", "drop", "move", "open"):
-            raise UserError("`/agenda` knows `add`, `question`, `show`, `answer`, `remove`, `move` and `open`.",
-                            ITEM_EXAMPLE)
-        meeting = await next_meeting(svc, place)
-        if word in ("", "show", "list"):
-            return await self.show(meeting, svc)
-        _live(meeting)
-        if word in ("add", "item"):
-            return await self.add(meeting, cmd.who, rest, svc)
-        if word in ("question", "q", "ask"):
-            return await self.question(meeting, cmd.who, rest, svc)
-        if word == "answer":
-            return await self.answer(meeting, cmd.who, rest, svc)
-        if word in ("remove", "rm", "delete", "drop"):
-            return await self.remove(meeting, rest, svc)
-        if word == "move":
-            return await self.move(meeting, rest, svc)
-        return await self.open_slot(meeting, rest, svc)
+async def command(cmd: Command, svc: Services) -> Replies:
+    if cmd.where.is_direct:
+        raise UserError("Agendas belong to a channel's meeting — run this in the team's channel.", ITEM_EXAMPLE)
+    place = cmd.where.without_thread()
+    word, _, rest = cmd.text.strip().partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word not in ("", "show", "list", "add", "item", "question", "q", "ask", "answer", "remove", "rm",
+                    "delete", "drop", "move", "open"):
+        raise UserError("`/agenda` knows `add`, `question`, `show`, `answer`, `remove`, `move` and `open`.",
+                        ITEM_EXAMPLE)
+    meeting = await next_meeting(svc, place)
+    if word in ("", "show", "list"):
+        return await show(meeting, svc)
+    _live(meeting)
+    if word in ("add", "item"):
+        return await add_item(meeting, cmd.who, rest, svc)
+    if word in ("question", "q", "ask"):
+        return await add_question(meeting, cmd.who, rest, svc)
+    if word == "answer":
+        return await answer_question(meeting, cmd.who, rest, svc)
+    if word in ("remove", "rm", "delete", "drop"):
+        return await remove_item(meeting, rest, svc)
+    if word == "move":
+        return await move_item(meeting, rest, svc)
+    return await open_slot(meeting, rest, svc)
 
-    async def show(self, meeting: Meeting, svc: Services, *, replace: bool = False) -> Reply:
-        store = store_of(svc)
-        return agenda_view(meeting, await store.agenda(meeting.id), await store.questions(meeting.id),
-                           svc.clock.now(), replace=replace)
 
-    async def add(self, meeting: Meeting, who: Person, text: str, svc: Services) -> Reply:
-        if not text:
-            raise UserError("What's the item? Write it after `add`, with its minutes at the end if you like.",
-                            ITEM_EXAMPLE)
-        parsed = parse_item(text, meeting.duration_minutes)
-        store = store_of(svc)
-        item = await store.add_item(meeting.id, parsed.text, parsed.minutes, who.id, MAX_ITEMS)
-        if item is None:
-            raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_ITEMS} agenda items — that's a "
-                            "workshop, not a meeting. Remove one first.", "/agenda remove 3")
-        items = await store.agenda(meeting.id)
-        number = next(n for n, i in enumerate(items, 1) if i.id == item.id)
-        length = f" ({item.minutes}m)" if item.minutes else ""
-        return Reply(f"Added to **{clip(meeting.title, 120)}** ({render.when(meeting, svc.clock.now())}): "
-                     f"**{number}.** {clip(item.text, ITEM_LIMIT)}{length}\n{render.budget_note(meeting, items)}"
-                     + _cut_note(parsed.cut, ITEM_LIMIT), buttons=(Button("agenda.remove", "Undo", str(item.id)),))
+async def show(meeting: Meeting, svc: Services, *, replace: bool = False) -> Reply:
+    store = store_of(svc)
+    return agenda_view(meeting, await store.agenda(meeting.id), await store.questions(meeting.id),
+                       svc.clock.now(), replace=replace)
 
-    async def question(self, meeting: Meeting, who: Person, text: str, svc: Services) -> Reply:
-        body, cut = limited(text, QUESTION_LIMIT)
-        if not re.search(r"\w", body):
-            raise UserError("What's the question? Write it after `question`.",
-                            "/agenda question Which of the two login designs do we ship?")
-        store = store_of(svc)
-        question = await store.add_question(meeting.id, body, who.id, MAX_QUESTIONS)
-        if question is None:
-            raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_QUESTIONS} pre-read questions — "
-                            "enough reading for one call.")
-        number = len(await store.questions(meeting.id))
-        return Reply(
-            f"❓ **Pre-read question Q{number}** for **{clip(meeting.title, 120)}** "
-            f"({render.when(meeting, svc.clock.now())}): {clip(body, QUESTION_LIMIT)}\n"
-            f"Please answer in writing before the call — the button, or `/agenda answer {number} your answer`."
-            + _cut_note(cut, QUESTION_LIMIT),
-            buttons=(Button("agenda.answer", f"Answer Q{number}", str(question.id), "primary"),),
-            visibility=Visibility.CHANNEL, notify_text=f"Pre-read question for {meeting.title}",
-        )
 
-    async def answer(self, meeting: Meeting, who: Person, rest: str, svc: Services) -> Replies:
-        number, _, text = rest.partition(" ")
-        questions = render.numbered(await store_of(svc).questions(meeting.id))
-        if not questions:
-            raise UserError(f"**{clip(meeting.title, 120)}** has no pre-read questions yet.",
-                            "/agenda question Which of the two login designs do we ship?")
-        index = parse_id(number)
-        if index is None or not 1 <= index <= len(questions):
-            raise UserError(f"Which question? Give its number (1 to {len(questions)}) and your answer.",
-                            "/agenda answer 1 The second design: it needs no new API")
-        question = questions[index - 1]
-        if not text.strip():
-            return Reply.just_form(answer_form(question))
-        return await save_answer(svc, who, question, text)
+async def add_item(meeting: Meeting, who: Person, text: str, svc: Services) -> Reply:
+    if not text:
+        raise UserError("What's the item? Write it after `add`, with its minutes at the end if you like.",
+                        ITEM_EXAMPLE)
+    parsed = parse_item(text, meeting.duration_minutes)
+    store = store_of(svc)
+    item = await store.add_item(meeting.id, parsed.text, parsed.minutes, who.id, MAX_ITEMS)
+    if item is None:
+        raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_ITEMS} agenda items — that's a "
+                        "workshop, not a meeting. Remove one first.", "/agenda remove 3")
+    items = await store.agenda(meeting.id)
+    number = next(n for n, i in enumerate(items, 1) if i.id == item.id)
+    length = f" ({item.minutes}m)" if item.minutes else ""
+    return Reply(f"Added to **{clip(meeting.title, 120)}** ({render.when(meeting, svc.clock.now())}): "
+                 f"**{number}.** {clip(item.text, ITEM_LIMIT)}{length}\n{render.budget_note(meeting, items)}"
+                 + _cut_note(parsed.cut, ITEM_LIMIT), buttons=(Button("agenda.remove", "Undo", str(item.id)),))
 
-    async def _item_number(self, meeting: Meeting, rest: str, svc: Services) -> tuple[list[AgendaItem], int]:
-        items = await store_of(svc).agenda(meeting.id)
-        if not items:
-            raise UserError(f"**{clip(meeting.title, 120)}** has no agenda items yet.", ITEM_EXAMPLE)
-        index = parse_id(rest)
-        if index is None or not 1 <= index <= len(items):
-            raise UserError(f"Which item? Give its number, 1 to {len(items)} (see `/agenda show`).",
-                            "/agenda remove 2")
-        return items, index
 
-    async def remove(self, meeting: Meeting, rest: str, svc: Services) -> Reply:
-        items, number = await self._item_number(meeting, rest.split(" ")[0], svc)
-        await store_of(svc).remove_item(items[number - 1].id)
-        return await self.show(meeting, svc)
+async def add_question(meeting: Meeting, who: Person, text: str, svc: Services) -> Reply:
+    body, cut = limited(text, QUESTION_LIMIT)
+    if not re.search(r"\w", body):
+        raise UserError("What's the question? Write it after `question`.",
+                        "/agenda question Which of the two login designs do we ship?")
+    store = store_of(svc)
+    question = await store.add_question(meeting.id, body, who.id, MAX_QUESTIONS)
+    if question is None:
+        raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_QUESTIONS} pre-read questions — "
+                        "enough reading for one call.")
+    number = len(await store.questions(meeting.id))
+    return Reply(
+        f"❓ **Pre-read question Q{number}** for **{clip(meeting.title, 120)}** "
+        f"({render.when(meeting, svc.clock.now())}): {clip(body, QUESTION_LIMIT)}\n"
+        f"Please answer in writing before the call — the button, or `/agenda answer {number} your answer`."
+        + _cut_note(cut, QUESTION_LIMIT),
+        buttons=(Button("agenda.answer", f"Answer Q{number}", str(question.id), "primary"),),
+        visibility=Visibility.CHANNEL, notify_text=f"Pre-read question for {meeting.title}",
+    )
 
-    async def move(self, meeting: Meeting, rest: str, svc: Services) -> Reply:
-        m = _MOVE.match(rest)
-        if not m:
-            raise UserError("Tell me which item and where to: a position, `up`, `down`, `top` or `bottom`.",
-                            "/agenda move 3 to 1")
-        items, number = await self._item_number(meeting, m.group(1), svc)
-        where = m.group(2).lower()
-        target = {"up": number - 1, "down": number + 1, "top": 1, "bottom": len(items)}.get(where)
-        target = target if target is not None else int(where)
-        await store_of(svc).move_item(items[number - 1].id, max(1, min(target, len(items))))
-        return await self.show(meeting, svc)
 
-    async def open_slot(self, meeting: Meeting, rest: str, svc: Services) -> Reply:
-        m = _OPEN.match(rest)
-        if not m or (m.group(2) and int(m.group(2)) > MAX_OPEN_MINUTES):
-            raise UserError(f"Give the open discussion's minutes (up to {MAX_OPEN_MINUTES}) or `off`.",
-                            "/agenda open 10m")
-        minutes = 0 if m.group(1) else int(m.group(2))
-        await store_of(svc).set_open_minutes(meeting.id, minutes)
-        updated = await store_of(svc).get(meeting.id) or meeting
-        return await self.show(updated, svc)
+async def answer_question(meeting: Meeting, who: Person, rest: str, svc: Services) -> Replies:
+    number, _, text = rest.partition(" ")
+    questions = render.numbered(await store_of(svc).questions(meeting.id))
+    if not questions:
+        raise UserError(f"**{clip(meeting.title, 120)}** has no pre-read questions yet.",
+                        "/agenda question Which of the two login designs do we ship?")
+    index = parse_id(number)
+    if index is None or not 1 <= index <= len(questions):
+        raise UserError(f"Which question? Give its number (1 to {len(questions)}) and your answer.",
+                        "/agenda answer 1 The second design: it needs no new API")
+    question = questions[index - 1]
+    if not text.strip():
+        return Reply.just_form(answer_form(question))
+    return await save_answer(svc, who, question, text)
 
-    # ---- buttons -----------------------------------------------------------------------------------
-    async def _item(self, interaction: Interaction, svc: Services) -> tuple[AgendaItem, Meeting] | None:
-        item_id = parse_id(interaction.value)
-        item = await store_of(svc).get_item(item_id) if item_id is not None else None
-        meeting = await store_of(svc).get(item.meeting_id) if item is not None else None
-        if item is None or meeting is None or not same_channel(interaction.where, meeting.platform,
-                                                                  meeting.channel_id):
-            return None
-        _live(meeting)
-        return item, meeting
 
-    async def press_remove(self, interaction: Interaction, svc: Services) -> Replies:
-        found = await self._item(interaction, svc)
-        if found is None:
-            return Reply("That item is already gone.", replace_original=True)
-        item, meeting = found
-        await store_of(svc).remove_item(item.id)
-        return await self.show(meeting, svc, replace=True)
+async def _item_number(meeting: Meeting, rest: str, svc: Services) -> tuple[list[AgendaItem], int]:
+    items = await store_of(svc).agenda(meeting.id)
+    if not items:
+        raise UserError(f"**{clip(meeting.title, 120)}** has no agenda items yet.", ITEM_EXAMPLE)
+    index = parse_id(rest)
+    if index is None or not 1 <= index <= len(items):
+        raise UserError(f"Which item? Give its number, 1 to {len(items)} (see `/agenda show`).",
+                        "/agenda remove 2")
+    return items, index
 
-    async def press_up(self, interaction: Interaction, svc: Services) -> Replies:
-        found = await self._item(interaction, svc)
-        if found is None:
-            return Reply("That item is gone — here is the agenda as it is now: `/agenda show`.")
-        item, meeting = found
-        items = await store_of(svc).agenda(meeting.id)
-        index = next((n for n, i in enumerate(items, 1) if i.id == item.id), 1)
-        await store_of(svc).move_item(item.id, max(1, index - 1))
-        return await self.show(meeting, svc, replace=True)
+
+async def remove_item(meeting: Meeting, rest: str, svc: Services) -> Reply:
+    items, number = await _item_number(meeting, rest.split(" ")[0], svc)
+    await store_of(svc).remove_item(items[number - 1].id)
+    return await show(meeting, svc)
+
+
+async def move_item(meeting: Meeting, rest: str, svc: Services) -> Reply:
+    m = _MOVE.match(rest)
+    if not m:
+        raise UserError("Tell me which item and where to: a position, `up`, `down`, `top` or `bottom`.",
+                        "/agenda move 3 to 1")
+    items, number = await _item_number(meeting, m.group(1), svc)
+    where = m.group(2).lower()
+    target = {"up": number - 1, "down": number + 1, "top": 1, "bottom": len(items)}.get(where)
+    target = target if target is not None else int(where)
+    await store_of(svc).move_item(items[number - 1].id, max(1, min(target, len(items))))
+    return await show(meeting, svc)
+
+
+async def open_slot(meeting: Meeting, rest: str, svc: Services) -> Reply:
+    m = _OPEN.match(rest)
+    if not m or (m.group(2) and int(m.group(2)) > MAX_OPEN_MINUTES):
+        raise UserError(f"Give the open discussion's minutes (up to {MAX_OPEN_MINUTES}) or `off`.",
+                        "/agenda open 10m")
+    minutes = 0 if m.group(1) else int(m.group(2))
+    await store_of(svc).set_open_minutes(meeting.id, minutes)
+    updated = await store_of(svc).get(meeting.id) or meeting
+    return await show(updated, svc)
+
+
+# ---- buttons -----------------------------------------------------------------------------------
+async def _item(interaction: Interaction, svc: Services) -> tuple[AgendaItem, Meeting] | None:
+    item_id = parse_id(interaction.value)
+    item = await store_of(svc).get_item(item_id) if item_id is not None else None
+    meeting = await store_of(svc).get(item.meeting_id) if item is not None else None
+    if item is None or meeting is None or not same_channel(interaction.where, meeting.platform,
+                                                              meeting.channel_id):
+        return None
+    _live(meeting)
+    return item, meeting
+
+
+async def press_remove(interaction: Interaction, svc: Services) -> Replies:
+    found = await _item(interaction, svc)
+    if found is None:
+        return Reply("That item is already gone.", replace_original=True)
+    item, meeting = found
+    await store_of(svc).remove_item(item.id)
+    return await show(meeting, svc, replace=True)
+
+
+async def press_up(interaction: Interaction, svc: Services) -> Replies:
+    found = await _item(interaction, svc)
+    if found is None:
+        return Reply("That item is gone — here is the agenda as it is now: `/agenda show`.")
+    item, meeting = found
+    items = await store_of(svc).agenda(meeting.id)
+    index = next((n for n, i in enumerate(items, 1) if i.id == item.id), 1)
+    await store_of(svc).move_item(item.id, max(1, index - 1))
+    return await show(meeting, svc, replace=True)
 
 
 # ---- forms -----------------------------------------------------------------------------------------
@@ -277,50 +287,55 @@ async def save_answer(svc: Services, who: Person, question: Question, text: str)
                  "(answering again replaces it)." + _cut_note(cut, ANSWER_LIMIT))
 
 
-class AgendaForms:
-    """The agenda's buttons and forms act only on a meeting of the channel they are pressed in (or, for the
-    organiser's private "no agenda" message, from the organiser's 1:1 chat): handlers/core/ownership.py."""
+# The agenda's buttons and forms act only on a meeting of the channel they are pressed in (or, for the
+# organiser's private "no agenda" message, from the organiser's 1:1 chat): handlers/core/ownership.py.
+async def _meeting(interaction: Interaction, svc: Services) -> Meeting:
+    meeting_id = parse_id(interaction.value)
+    meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
+    if meeting is None:
+        raise UserError("That meeting no longer exists.")
+    require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
+    _live(meeting)
+    return meeting
 
-    async def _meeting(self, interaction: Interaction, svc: Services) -> Meeting:
-        meeting_id = parse_id(interaction.value)
-        meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
-        if meeting is None:
-            raise UserError("That meeting no longer exists.")
-        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
-        _live(meeting)
-        return meeting
 
-    async def _question(self, interaction: Interaction, svc: Services) -> Question:
-        question_id = parse_id(interaction.value)
-        question = await store_of(svc).get_question(question_id) if question_id is not None else None
-        meeting = await store_of(svc).get(question.meeting_id) if question is not None else None
-        if question is None or meeting is None:
-            raise UserError("That question no longer exists.")
-        require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id)
-        return question
+async def _question(interaction: Interaction, svc: Services) -> Question:
+    question_id = parse_id(interaction.value)
+    question = await store_of(svc).get_question(question_id) if question_id is not None else None
+    meeting = await store_of(svc).get(question.meeting_id) if question is not None else None
+    if question is None or meeting is None:
+        raise UserError("That question no longer exists.")
+    require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id)
+    return question
 
-    async def open_add(self, interaction: Interaction, svc: Services) -> Form | Reply:
-        return add_form(await self._meeting(interaction, svc), svc.clock.now())
 
-    async def press_add(self, interaction: Interaction, svc: Services) -> Replies:
-        return Reply.just_form(add_form(await self._meeting(interaction, svc), svc.clock.now()))
+async def open_add(interaction: Interaction, svc: Services) -> Form | Reply:
+    return add_form(await _meeting(interaction, svc), svc.clock.now())
 
-    async def submit_add(self, interaction: Interaction, svc: Services) -> Replies:
-        meeting = await self._meeting(interaction, svc)
-        values = interaction.form_values or {}
-        text = str(values.get("item", "")).strip()
-        raw_minutes = str(values.get("minutes", "")).strip()
-        m = _MINUTES.fullmatch(raw_minutes)
-        if raw_minutes and not m:
-            raise UserError("Minutes are a whole number, like 10.")
-        return await AgendaCommands().add(meeting, interaction.who, f"{text} ({m.group(1)}m)" if m else text, svc)
 
-    async def open_answer(self, interaction: Interaction, svc: Services) -> Form | Reply:
-        return answer_form(await self._question(interaction, svc))
+async def press_add(interaction: Interaction, svc: Services) -> Replies:
+    return Reply.just_form(add_form(await _meeting(interaction, svc), svc.clock.now()))
 
-    async def press_answer(self, interaction: Interaction, svc: Services) -> Replies:
-        return Reply.just_form(answer_form(await self._question(interaction, svc)))
 
-    async def submit_answer(self, interaction: Interaction, svc: Services) -> Replies:
-        question = await self._question(interaction, svc)
-        return await save_answer(svc, interaction.who, question, str((interaction.form_values or {}).get("answer", "")))
+async def submit_add(interaction: Interaction, svc: Services) -> Replies:
+    meeting = await _meeting(interaction, svc)
+    values = interaction.form_values or {}
+    text = str(values.get("item", "")).strip()
+    raw_minutes = str(values.get("minutes", "")).strip()
+    m = _MINUTES.fullmatch(raw_minutes)
+    if raw_minutes and not m:
+        raise UserError("Minutes are a whole number, like 10.")
+    return await add_item(meeting, interaction.who, f"{text} ({m.group(1)}m)" if m else text, svc)
+
+
+async def open_answer(interaction: Interaction, svc: Services) -> Form | Reply:
+    return answer_form(await _question(interaction, svc))
+
+
+async def press_answer(interaction: Interaction, svc: Services) -> Replies:
+    return Reply.just_form(answer_form(await _question(interaction, svc)))
+
+
+async def submit_answer(interaction: Interaction, svc: Services) -> Replies:
+    question = await _question(interaction, svc)
+    return await save_answer(svc, interaction.who, question, str((interaction.form_values or {}).get("answer", "")))

@@ -80,139 +80,144 @@ def _meeting_line(meeting: Meeting, now: datetime, has_agenda: bool) -> str:
             f"{render.minutes(meeting.duration_minutes)} · _{state}_")
 
 
-class CalendarCommands:
-    async def command(self, cmd: Command, place: Place, rest: str, svc: Services) -> Reply:
-        word, _, arg = rest.strip().partition(" ")
-        lowered = word.lower()
-        if not word or lowered in ("list", "show"):
-            return await self.list(cmd.who, place, svc)
-        if lowered in ("remove", "rm", "delete", "drop", "off"):
-            return await self.remove(cmd.who, place, arg.strip(), svc)
-        if lowered == "group" and arg.strip():
-            return await self.add_group(cmd.who, place, arg.strip(), svc)
-        if arg.strip():
-            raise UserError("Give just the calendar's address after `calendar`.", EXAMPLE)
-        return await self.add(cmd.who, place, word, svc)
+async def command(cmd: Command, place: Place, rest: str, svc: Services) -> Reply:
+    word, _, arg = rest.strip().partition(" ")
+    lowered = word.lower()
+    if not word or lowered in ("list", "show"):
+        return await _calendars(cmd.who, place, svc)
+    if lowered in ("remove", "rm", "delete", "drop", "off"):
+        return await _unfollow(cmd.who, place, arg.strip(), svc)
+    if lowered == "group" and arg.strip():
+        return await _follow_group(cmd.who, place, arg.strip(), svc)
+    if arg.strip():
+        raise UserError("Give just the calendar's address after `calendar`.", EXAMPLE)
+    return await _follow(cmd.who, place, word, svc)
 
-    # ---- add ---------------------------------------------------------------------------------------
-    async def add(self, who: Person, place: Place, text: str, svc: Services) -> Reply:
-        fetcher = fetcher_of(svc)
-        if fetcher is None:
-            raise UserError("Calendar feeds aren't set up on this server.")
-        person = await _manager(svc, who, place, "connect a calendar to this channel")
-        try:
-            url = fetcher.normalise(text)
-        except FeedError as exc:
-            raise UserError(f"That address {exc.reason}.", EXAMPLE) from None
-        return await self._connect(svc, person, place, ICS, url, _host(url))
 
-    async def add_group(self, who: Person, place: Place, group_id: str, svc: Services) -> Reply:
-        if group_calendar_of(svc) is None:
-            raise UserError("Microsoft 365 group calendars need the bot's Microsoft Graph access, which isn't set "
-                            "up on this server (docs/meetings.md says what to grant).")
-        person = await _manager(svc, who, place, "connect a calendar to this channel")
-        group = group_id.strip().strip("<>").split("|", 1)[0]
-        if m := re.search(r"groupId=([0-9a-fA-F-]{8,64})", group):  # Teams' "Get link to team"
-            group = m.group(1)
-        if not 8 <= len(group) <= 64 or not all(c.isalnum() or c == "-" for c in group):
-            raise UserError("That isn't a Microsoft 365 group id (it looks like `3f2a…-…`; Teams shows it as "
-                            "the team's `groupId` in *Get link to team*).", "/meeting calendar group <group-id>")
-        return await self._connect(svc, person, place, GRAPH, group, "Microsoft 365 group calendar")
+# ---- add ---------------------------------------------------------------------------------------
+async def _follow(who: Person, place: Place, text: str, svc: Services) -> Reply:
+    fetcher = fetcher_of(svc)
+    if fetcher is None:
+        raise UserError("Calendar feeds aren't set up on this server.")
+    person = await _manager(svc, who, place, "connect a calendar to this channel")
+    try:
+        url = fetcher.normalise(text)
+    except FeedError as exc:
+        raise UserError(f"That address {exc.reason}.", EXAMPLE) from None
+    return await _connect(svc, person, place, ICS, url, _host(url))
 
-    async def _connect(self, svc: Services, person: Person, place: Place, kind: str, url: str,
-                       label: str) -> Reply:
-        store = calendar_store(svc)
-        feeds = await store.feeds(place.platform, place.channel_id)
-        if any(f.url == url for f in feeds):
-            raise UserError("This channel already follows that calendar — `/meeting calendar` lists its meetings.")
-        if len(feeds) >= MAX_FEEDS:
-            raise UserError(f"This channel already follows {MAX_FEEDS} calendars; remove one first.",
-                            "/meeting calendar remove 1")
-        now = svc.clock.now()
-        tz = svc.tz_of(person).key
-        draft = FeedDraft(place.platform, place.channel_id, place.team_id, kind, url, label, person.id,
-                          person.name, tz)
-        probe = Feed(0, place.platform, place.channel_id, place.team_id, kind, url, label, person.id, person.name,
-                     tz, now)
-        try:
-            fetched, found = await read(svc, probe, now, conditional=False)
-        except FeedError as exc:
-            raise UserError(f"I couldn't use that calendar: it {exc.reason}. Nothing was added.", EXAMPLE) from None
-        feed = await store.add_feed(draft, now, now + refresh_of(svc), fetched.etag, fetched.last_modified)
-        if feed is None:
-            raise UserError("This channel already follows that calendar — `/meeting calendar` lists its meetings.")
-        meetings = await reconcile(svc, feed, found or [], now)
-        who_name = clip(person.name, 60) or "Someone"
-        lines = [f"📅 {who_name} connected a calendar (**{clip(label, 80)}**) to this channel. "
-                 f"{len(meetings)} meeting{'s' if len(meetings) != 1 else ''} in the next {HORIZON.days} days "
-                 f"come{'s' if len(meetings) == 1 else ''} from it, and I check it for changes every "
-                 f"{_every(refresh_of(svc))}."]
-        lines.extend(await self._next_lines(svc, meetings, now))
-        lines.append("Meetings without an agenda get the usual reminders. Bullet or numbered lines in an event's "
-                     "description count as its agenda (`- Demo (10m)`), and `/agenda add` works as always.")
-        return Reply("\n".join(lines), visibility=Visibility.CHANNEL, notify_text="Calendar connected")
 
-    async def _next_lines(self, svc: Services, meetings: list[Meeting], now: datetime) -> list[str]:
-        store = store_of(svc)
-        lines = []
-        for meeting in meetings[:SHOW_NEXT]:
-            lines.append(_meeting_line(meeting, now, bool(await store.agenda(meeting.id))))
-        if len(meetings) > SHOW_NEXT:
-            lines.append(f"   ◦ …and {len(meetings) - SHOW_NEXT} more (`/meeting list`)")
-        return lines
+async def _follow_group(who: Person, place: Place, group_id: str, svc: Services) -> Reply:
+    if group_calendar_of(svc) is None:
+        raise UserError("Microsoft 365 group calendars need the bot's Microsoft Graph access, which isn't set "
+                        "up on this server (docs/meetings.md says what to grant).")
+    person = await _manager(svc, who, place, "connect a calendar to this channel")
+    group = group_id.strip().strip("<>").split("|", 1)[0]
+    if m := re.search(r"groupId=([0-9a-fA-F-]{8,64})", group):  # Teams' "Get link to team"
+        group = m.group(1)
+    if not 8 <= len(group) <= 64 or not all(c.isalnum() or c == "-" for c in group):
+        raise UserError("That isn't a Microsoft 365 group id (it looks like `3f2a…-…`; Teams shows it as "
+                        "the team's `groupId` in *Get link to team*).", "/meeting calendar group <group-id>")
+    return await _connect(svc, person, place, GRAPH, group, "Microsoft 365 group calendar")
 
-    # ---- list --------------------------------------------------------------------------------------
-    async def list(self, who: Person, place: Place, svc: Services) -> Reply:
-        store = calendar_store(svc)
-        feeds = await store.feeds(place.platform, place.channel_id)
-        if not feeds:
-            return Reply("This channel follows no calendar. Connect one (the channel's owner or an admin) with "
-                         f"`{EXAMPLE}` — docs/meetings.md shows where Google, Outlook and iCloud give the address.")
-        now = svc.clock.now()
-        tz = zone((await known(svc, who)).tz, svc.settings.default_tz)
-        meetings = store_of(svc)
-        lines = ["**Calendars this channel follows**"]
-        for n, feed in enumerate(feeds, 1):
-            synced = f"synced {_ago(feed.last_sync_at, now)}"
-            if feed.last_error:
-                synced += f" · ⚠️ failing: it {clip(feed.last_error, 160)}"
-                if feed.next_fetch_at is not None:
-                    synced += f" (next try {format_local(feed.next_fetch_at, tz, now=now)})"
-            adder = f", added by {clip(feed.added_by_name, 60)}" if feed.added_by_name else ""
-            lines.append(f"• **{n}.** {clip(feed.label, 80)}{adder} — {synced}")
-            upcoming = [m for m in [await meetings.get(i) for i in await store.feed_meetings(feed.id, now, SHOW_NEXT + 1)]
-                        if m is not None]
-            if not upcoming:
-                lines.append(f"   ◦ _no meetings in the next {HORIZON.days} days_")
-            lines.extend(await self._next_lines(svc, upcoming, now))
-        lines.append("Remove one with `/meeting calendar remove 1`.")
-        return Reply("\n".join(lines))
 
-    # ---- remove ------------------------------------------------------------------------------------
-    async def remove(self, who: Person, place: Place, number: str, svc: Services) -> Reply:
-        store = calendar_store(svc)
-        feeds = await store.feeds(place.platform, place.channel_id)
-        if not feeds:
-            raise UserError("This channel follows no calendar, so there's nothing to remove.")
-        index = parse_id(number) if number else (1 if len(feeds) == 1 else None)
-        if index is None or not 1 <= index <= len(feeds):
-            raise UserError(f"Which one? Give its number from `/meeting calendar` (1 to {len(feeds)}).",
-                            "/meeting calendar remove 1")
-        person = await _manager(svc, who, place, "remove a calendar from this channel")
-        feed = feeds[index - 1]
-        now = svc.clock.now()
-        meetings = store_of(svc)
-        cancelled = 0
-        for meeting_id in await store.feed_meetings(feed.id, now, 1000):
-            if await meetings.mark_cancelled(meeting_id, now):
-                await svc.outbox.cancel(key(meeting_id))
-                cancelled += 1
-        await store.remove_feed(feed.id)
-        who_name = clip(person.name, 60) or "Someone"
-        tail = (f" Its {cancelled} upcoming meeting{'s' if cancelled != 1 else ''} here {'are' if cancelled != 1 else 'is'} "
-                "off steadybot's list (the calendar itself is unchanged).") if cancelled else ""
-        return Reply(f"📅 {who_name} disconnected the calendar **{clip(feed.label, 80)}** from this channel.{tail}",
-                     visibility=Visibility.CHANNEL, notify_text="Calendar disconnected")
+async def _connect(svc: Services, person: Person, place: Place, kind: str, url: str,
+                   label: str) -> Reply:
+    store = calendar_store(svc)
+    feeds = await store.feeds(place.platform, place.channel_id)
+    if any(f.url == url for f in feeds):
+        raise UserError("This channel already follows that calendar — `/meeting calendar` lists its meetings.")
+    if len(feeds) >= MAX_FEEDS:
+        raise UserError(f"This channel already follows {MAX_FEEDS} calendars; remove one first.",
+                        "/meeting calendar remove 1")
+    now = svc.clock.now()
+    tz = svc.tz_of(person).key
+    draft = FeedDraft(place.platform, place.channel_id, place.team_id, kind, url, label, person.id,
+                      person.name, tz)
+    probe = Feed(0, place.platform, place.channel_id, place.team_id, kind, url, label, person.id, person.name,
+                 tz, now)
+    try:
+        fetched, found = await read(svc, probe, now, conditional=False)
+    except FeedError as exc:
+        raise UserError(f"I couldn't use that calendar: it {exc.reason}. Nothing was added.", EXAMPLE) from None
+    feed = await store.add_feed(draft, now, now + refresh_of(svc), fetched.etag, fetched.last_modified)
+    if feed is None:
+        raise UserError("This channel already follows that calendar — `/meeting calendar` lists its meetings.")
+    meetings = await reconcile(svc, feed, found or [], now)
+    who_name = clip(person.name, 60) or "Someone"
+    lines = [f"📅 {who_name} connected a calendar (**{clip(label, 80)}**) to this channel. "
+             f"{len(meetings)} meeting{'s' if len(meetings) != 1 else ''} in the next {HORIZON.days} days "
+             f"come{'s' if len(meetings) == 1 else ''} from it, and I check it for changes every "
+             f"{_every(refresh_of(svc))}."]
+    lines.extend(await _next_lines(svc, meetings, now))
+    lines.append("Meetings without an agenda get the usual reminders. Bullet or numbered lines in an event's "
+                 "description count as its agenda (`- Demo (10m)`), and `/agenda add` works as always.")
+    return Reply("\n".join(lines), visibility=Visibility.CHANNEL, notify_text="Calendar connected")
+
+
+async def _next_lines(svc: Services, meetings: list[Meeting], now: datetime) -> list[str]:
+    store = store_of(svc)
+    lines = []
+    for meeting in meetings[:SHOW_NEXT]:
+        lines.append(_meeting_line(meeting, now, bool(await store.agenda(meeting.id))))
+    if len(meetings) > SHOW_NEXT:
+        lines.append(f"   ◦ …and {len(meetings) - SHOW_NEXT} more (`/meeting list`)")
+    return lines
+
+
+# ---- list --------------------------------------------------------------------------------------
+async def _calendars(who: Person, place: Place, svc: Services) -> Reply:
+    store = calendar_store(svc)
+    feeds = await store.feeds(place.platform, place.channel_id)
+    if not feeds:
+        return Reply("This channel follows no calendar. Connect one (the channel's owner or an admin) with "
+                     f"`{EXAMPLE}` — docs/meetings.md shows where Google, Outlook and iCloud give the address.")
+    now = svc.clock.now()
+    tz = zone((await known(svc, who)).tz, svc.settings.default_tz)
+    meetings = store_of(svc)
+    lines = ["**Calendars this channel follows**"]
+    for n, feed in enumerate(feeds, 1):
+        synced = f"synced {_ago(feed.last_sync_at, now)}"
+        if feed.last_error:
+            synced += f" · ⚠️ failing: it {clip(feed.last_error, 160)}"
+            if feed.next_fetch_at is not None:
+                synced += f" (next try {format_local(feed.next_fetch_at, tz, now=now)})"
+        adder = f", added by {clip(feed.added_by_name, 60)}" if feed.added_by_name else ""
+        lines.append(f"• **{n}.** {clip(feed.label, 80)}{adder} — {synced}")
+        upcoming = [m for m in [await meetings.get(i) for i in await store.feed_meetings(feed.id, now, SHOW_NEXT + 1)]
+                    if m is not None]
+        if not upcoming:
+            lines.append(f"   ◦ _no meetings in the next {HORIZON.days} days_")
+        lines.extend(await _next_lines(svc, upcoming, now))
+    lines.append("Remove one with `/meeting calendar remove 1`.")
+    return Reply("\n".join(lines))
+
+
+# ---- remove ------------------------------------------------------------------------------------
+async def _unfollow(who: Person, place: Place, number: str, svc: Services) -> Reply:
+    store = calendar_store(svc)
+    feeds = await store.feeds(place.platform, place.channel_id)
+    if not feeds:
+        raise UserError("This channel follows no calendar, so there's nothing to remove.")
+    index = parse_id(number) if number else (1 if len(feeds) == 1 else None)
+    if index is None or not 1 <= index <= len(feeds):
+        raise UserError(f"Which one? Give its number from `/meeting calendar` (1 to {len(feeds)}).",
+                        "/meeting calendar remove 1")
+    person = await _manager(svc, who, place, "remove a calendar from this channel")
+    feed = feeds[index - 1]
+    now = svc.clock.now()
+    meetings = store_of(svc)
+    cancelled = 0
+    for meeting_id in await store.feed_meetings(feed.id, now, 1000):
+        if await meetings.mark_cancelled(meeting_id, now):
+            await svc.outbox.cancel(key(meeting_id))
+            cancelled += 1
+    await store.remove_feed(feed.id)
+    who_name = clip(person.name, 60) or "Someone"
+    tail = (f" Its {cancelled} upcoming meeting{'s' if cancelled != 1 else ''} here {'are' if cancelled != 1 else 'is'} "
+            "off steadybot's list (the calendar itself is unchanged).") if cancelled else ""
+    return Reply(f"📅 {who_name} disconnected the calendar **{clip(feed.label, 80)}** from this channel.{tail}",
+                 visibility=Visibility.CHANNEL, notify_text="Calendar disconnected")
 
 
 def _every(delta: timedelta) -> str:

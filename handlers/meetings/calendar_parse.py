@@ -235,27 +235,11 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     starts_at = _utc(start, feed_tz)
     if not now <= starts_at < end:
         return None
-    finish: datetime | None = None
-    if event.get("DTEND") is not None and isinstance(event["DTEND"].dt, datetime):
-        finish = _utc(event["DTEND"].dt, feed_tz)
-    elif event.get("DURATION") is not None and isinstance(event["DURATION"].dt, timedelta):
-        finish = starts_at + event["DURATION"].dt
-    elif event.get("DTEND") is not None:  # a DATE end on a timed start: a multi-day block
-        return None
-    minutes = round((finish - starts_at).total_seconds() / 60) if finish is not None else 0
-    if minutes <= 0:
-        minutes = DEFAULT_MINUTES  # no end: RFC 5545 makes it a moment; as a meeting, the usual half hour
-    if minutes > MAX_MINUTES:
+    minutes = _minutes(event, starts_at, feed_tz)
+    if minutes is None:
         return None
     uid = str(event.get("UID", ""))[:400]
-    rid = ""
-    if uid in series:
-        value = event.get("RECURRENCE-ID")
-        original = getattr(value, "dt", None) if value is not None else start
-        if isinstance(original, datetime):
-            rid = _utc(original, feed_tz).strftime("%Y%m%dT%H%M%SZ")
-        elif isinstance(original, date):
-            rid = original.strftime("%Y%m%d")
+    rid = _recurrence_id(event, start, feed_tz) if uid in series else ""
     title = one_line(str(event.get("SUMMARY", "") or ""), 4000) or "(untitled event)"
     if len(title) > TITLE_LIMIT:
         title = title[: TITLE_LIMIT - 1] + "…"
@@ -266,6 +250,32 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     join = teams_thread(*(str(event.get(name, "") or "") for name in
                           ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "LOCATION", "URL", "DESCRIPTION", "X-ALT-DESC")))
     return Occurrence(uid, rid, title, starts_at, minutes, tz, agenda_items(description), join)
+
+
+def _minutes(event: Any, starts_at: datetime, feed_tz: ZoneInfo) -> int | None:
+    """A timed event's length in minutes; None for one that is not a meeting (a multi-day block, too long)."""
+    finish: datetime | None = None
+    if event.get("DTEND") is not None and isinstance(event["DTEND"].dt, datetime):
+        finish = _utc(event["DTEND"].dt, feed_tz)
+    elif event.get("DURATION") is not None and isinstance(event["DURATION"].dt, timedelta):
+        finish = starts_at + event["DURATION"].dt
+    elif event.get("DTEND") is not None:  # a DATE end on a timed start: a multi-day block
+        return None
+    minutes = round((finish - starts_at).total_seconds() / 60) if finish is not None else 0
+    if minutes <= 0:
+        minutes = DEFAULT_MINUTES  # no end: RFC 5545 makes it a moment; as a meeting, the usual half hour
+    return None if minutes > MAX_MINUTES else minutes
+
+
+def _recurrence_id(event: Any, start: datetime, feed_tz: ZoneInfo) -> str:
+    """An occurrence of a series: its original start (RECURRENCE-ID, else its start) as a key."""
+    value = event.get("RECURRENCE-ID")
+    original = getattr(value, "dt", None) if value is not None else start
+    if isinstance(original, datetime):
+        return _utc(original, feed_tz).strftime("%Y%m%dT%H%M%SZ")
+    if isinstance(original, date):
+        return original.strftime("%Y%m%d")
+    return ""
 
 
 # ---- Microsoft Graph events (a Microsoft 365 group calendar) ---------------------------------------

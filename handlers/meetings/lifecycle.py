@@ -81,136 +81,140 @@ async def _record(svc: Services, meeting: Meeting, items: list[AgendaItem], ques
                        sum(1 for q in questions if q.answered))
 
 
-class Lifecycle:
-    def __init__(self, engine: TimeboxEngine) -> None:
-        self.engine = engine
-
-    # ---- start -------------------------------------------------------------------------------------
-    async def prepare_start(self, pending: Pending, svc: Services) -> Replies:
-        meeting_id = pending.data.get("id")
-        if not isinstance(meeting_id, int):
-            return None
-        store = store_of(svc)
-        meeting = await store.get(meeting_id)
-        if meeting is None or meeting.starts_at.isoformat() != pending.data.get("starts"):
-            return None
-        if meeting.status not in (SCHEDULED, RUNNING):
-            return None
-        items = await store.agenda(meeting.id)
-        questions = await store.questions(meeting.id)
-        replies: list[Reply] = []
-        if meeting.status == SCHEDULED:
-            now = svc.clock.now()
-            if not await store.mark_started(meeting.id, await _record(svc, meeting, items, questions)):
-                return None  # cancelled, or ended with `/meeting end`, a moment ago
-            if now >= meeting.ends_at:  # the bot was down for the whole meeting: record it as planned
-                await store.mark_ended(meeting.id, meeting.ends_at, float(meeting.duration_minutes))
-                return None
-            replies.extend(await self._start_box(svc, meeting, items))
-        box = await boxes(svc).for_meeting(meeting.id)
-        buttons = box_texts.buttons(box) if box is not None and box.status == "running" else (
-            Button("meeting.end", "End meeting", str(meeting.id), "primary"),)
-        replies.append(Reply(render.start_text(meeting, items, questions), buttons=buttons,
-                             visibility=Visibility.CHANNEL, notify_text=f"{meeting.title} starts now"))
-        return replies
-
-    async def _start_box(self, svc: Services, meeting: Meeting, items: list[AgendaItem]) -> list[Reply]:
-        replies: list[Reply] = []
-        running = await boxes(svc).running(meeting.place)
-        if running is not None:  # the meeting takes over the channel's timer
-            _, summary = await self.engine.finish(svc, running, REPLACED)
-            replies.append(summary or Reply(f"⏹ The running timebox{box_texts.about(running)} makes way for "
-                                            f"**{clip(meeting.title, 120)}**.", visibility=Visibility.CHANNEL))
-        draft = TimeboxDraft(meeting.place, meeting.title, meeting.organiser_id, meeting.starts_at,
-                             meeting.duration_minutes * 60, meeting.id)
-        await self.engine.start(svc, draft, render.item_marks(meeting, items))
-        return replies
-
-    # ---- end ---------------------------------------------------------------------------------------
-    async def end(self, svc: Services, meeting: Meeting) -> Reply:
+# ---- start -------------------------------------------------------------------------------------
+async def prepare_start(pending: Pending, svc: Services, *, engine: TimeboxEngine) -> Replies:
+    meeting_id = pending.data.get("id")
+    if not isinstance(meeting_id, int):
+        return None
+    store = store_of(svc)
+    meeting = await store.get(meeting_id)
+    if meeting is None or meeting.starts_at.isoformat() != pending.data.get("starts"):
+        return None
+    if meeting.status not in (SCHEDULED, RUNNING):
+        return None
+    items = await store.agenda(meeting.id)
+    questions = await store.questions(meeting.id)
+    replies: list[Reply] = []
+    if meeting.status == SCHEDULED:
         now = svc.clock.now()
-        if meeting.status == ENDED:
-            return Reply(f"**{clip(meeting.title, 120)}** has already ended.")
-        if meeting.status == CANCELLED:
-            return Reply(f"**{clip(meeting.title, 120)}** was cancelled.")
-        if meeting.status == SCHEDULED:
-            if meeting.starts_at > now:
-                raise UserError(f"**{clip(meeting.title, 120)}** hasn't started yet "
-                                f"({render.when(meeting, now)}). To call it off, use `/meeting cancel`.")
-            store = store_of(svc)  # it is past its start, but the start post hasn't gone out yet
-            record = await _record(svc, meeting, await store.agenda(meeting.id), await store.questions(meeting.id))
-            await store.mark_started(meeting.id, record)
-        box = await boxes(svc).for_meeting(meeting.id)
-        if box is not None and box.status == "running":
-            _, summary = await self.engine.finish(svc, box, STOPPED, now)
-            if summary is not None:
-                return summary
-        summary = await finish_meeting(svc, meeting.id, now, automatic=False)
-        return summary or Reply(f"**{clip(meeting.title, 120)}** has already ended.")
+        if not await store.mark_started(meeting.id, await _record(svc, meeting, items, questions)):
+            return None  # cancelled, or ended with `/meeting end`, a moment ago
+        if now >= meeting.ends_at:  # the bot was down for the whole meeting: record it as planned
+            await store.mark_ended(meeting.id, meeting.ends_at, float(meeting.duration_minutes))
+            return None
+        replies.extend(await _start_box(svc, meeting, items, engine=engine))
+    box = await boxes(svc).for_meeting(meeting.id)
+    buttons = box_texts.buttons(box) if box is not None and box.status == "running" else (
+        Button("meeting.end", "End meeting", str(meeting.id), "primary"),)
+    replies.append(Reply(render.start_text(meeting, items, questions), buttons=buttons,
+                         visibility=Visibility.CHANNEL, notify_text=f"{meeting.title} starts now"))
+    return replies
 
-    # ---- before the start: cancel, shorten ---------------------------------------------------------
-    async def _announce(self, svc: Services, meeting: Meeting, what: str, reply: Reply) -> None:
-        await svc.outbox.enqueue([OutboxItem(Target.channel(meeting.place), svc.clock.now(), reply=reply,
-                                             dedupe_key=key(meeting.id, what))])
 
-    @staticmethod
-    def _in_channel(meeting: Meeting, where: Place) -> bool:
-        return not where.is_direct and where.channel_id == meeting.channel_id and where.platform == meeting.platform
+async def _start_box(svc: Services, meeting: Meeting, items: list[AgendaItem], *, engine: TimeboxEngine) -> list[Reply]:
+    replies: list[Reply] = []
+    running = await boxes(svc).running(meeting.place)
+    if running is not None:  # the meeting takes over the channel's timer
+        _, summary = await engine.finish(svc, running, REPLACED)
+        replies.append(summary or Reply(f"⏹ The running timebox{box_texts.about(running)} makes way for "
+                                        f"**{clip(meeting.title, 120)}**.", visibility=Visibility.CHANNEL))
+    draft = TimeboxDraft(meeting.place, meeting.title, meeting.organiser_id, meeting.starts_at,
+                         meeting.duration_minutes * 60, meeting.id)
+    await engine.start(svc, draft, render.item_marks(meeting, items))
+    return replies
 
-    async def cancel(self, svc: Services, meeting: Meeting, who: Person, where: Place) -> list[Reply]:
-        await require_change(svc, who, meeting)
-        now = svc.clock.now()
-        if meeting.status != SCHEDULED or not await store_of(svc).mark_cancelled(meeting.id, now):
-            current = await store_of(svc).get(meeting.id) or meeting
-            word = {CANCELLED: "was already cancelled", RUNNING: "has already started — end it with "
-                    "`/meeting end`", ENDED: "has already ended"}.get(current.status, "can't be cancelled now")
-            return [Reply(f"**{clip(meeting.title, 120)}** {word}.")]
-        await svc.outbox.cancel(key(meeting.id))
-        who_name = clip(who.name, 60)
-        body = (f"**{clip(meeting.title, 120)}** ({render.when(meeting, now)}) is cancelled"
-                + (f" by {who_name}" if who_name else "")
-                + f" — everyone gets {render.minutes(meeting.duration_minutes)} back.")
-        buttons: tuple[Button, ...] = ()
-        if meeting.series_id is not None:
-            body += " Only this occurrence is off; the series goes on."
-            buttons = (Button("meeting.stop_series", "Stop the whole series", str(meeting.series_id), "danger",
-                              confirm="Stop every future occurrence of this meeting?"),)
-        if self._in_channel(meeting, where):
-            return [Reply(f"🗓 {body}", buttons=buttons, visibility=Visibility.CHANNEL)]
-        await self._announce(svc, meeting, "cancelled", Reply(f"🗓 {body}", visibility=Visibility.CHANNEL))
-        return [Reply(f"Done — {body}", buttons=buttons, replace_original=True)]
 
-    async def shorten(self, svc: Services, meeting: Meeting, who: Person, where: Place) -> list[Reply]:
-        await require_change(svc, who, meeting)
-        if meeting.status != SCHEDULED:
-            return [Reply(f"**{clip(meeting.title, 120)}** has already started or ended; extend or stop its "
-                          "timer instead.")]
-        if meeting.duration_minutes <= SHORT_MINUTES:
-            return [Reply(f"**{clip(meeting.title, 120)}** is already {meeting.duration_minutes} minutes.")]
-        updated = await store_of(svc).set_duration(meeting.id, SHORT_MINUTES)
-        if updated is None:
-            return [Reply(f"**{clip(meeting.title, 120)}** can't be shortened any more.")]
-        now = svc.clock.now()
-        saved = meeting.duration_minutes - SHORT_MINUTES
-        body = (f"**{clip(meeting.title, 120)}** ({render.when(updated, now)}) is now {SHORT_MINUTES} minutes "
-                f"— {render.minutes(saved)} given back to everyone.")
-        items = await store_of(svc).agenda(meeting.id)
-        if render.planned_minutes(updated, items) > updated.duration_minutes:
-            body += "\n" + render.budget_note(updated, items)
-        if self._in_channel(meeting, where):
-            return [Reply(f"✂️ {body}", visibility=Visibility.CHANNEL)]
-        await self._announce(svc, meeting, "shortened", Reply(f"✂️ {body}", visibility=Visibility.CHANNEL))
-        return [Reply(f"Done — {body}", replace_original=True)]
+# ---- end ---------------------------------------------------------------------------------------
+async def end(svc: Services, meeting: Meeting, *, engine: TimeboxEngine) -> Reply:
+    now = svc.clock.now()
+    if meeting.status == ENDED:
+        return Reply(f"**{clip(meeting.title, 120)}** has already ended.")
+    if meeting.status == CANCELLED:
+        return Reply(f"**{clip(meeting.title, 120)}** was cancelled.")
+    if meeting.status == SCHEDULED:
+        if meeting.starts_at > now:
+            raise UserError(f"**{clip(meeting.title, 120)}** hasn't started yet "
+                            f"({render.when(meeting, now)}). To call it off, use `/meeting cancel`.")
+        store = store_of(svc)  # it is past its start, but the start post hasn't gone out yet
+        record = await _record(svc, meeting, await store.agenda(meeting.id), await store.questions(meeting.id))
+        await store.mark_started(meeting.id, record)
+    box = await boxes(svc).for_meeting(meeting.id)
+    if box is not None and box.status == "running":
+        _, summary = await engine.finish(svc, box, STOPPED, now)
+        if summary is not None:
+            return summary
+    summary = await finish_meeting(svc, meeting.id, now, automatic=False)
+    return summary or Reply(f"**{clip(meeting.title, 120)}** has already ended.")
 
-    async def stop_series(self, svc: Services, series_id: int, who: Person) -> Reply:
-        store = store_of(svc)
-        series = await store.get_series(series_id)
-        if series is None or not series.active:
-            return Reply("That series has already been stopped.")
-        await require_change(svc, who, series)
-        cancelled = await store.stop_series(series_id, svc.clock.now())
-        for meeting_id in cancelled:
-            await svc.outbox.cancel(key(meeting_id))
-        return Reply(f"🗓 **{clip(series.title, 120)}** won't repeat any more"
-                     + (f" ({len(cancelled)} upcoming occurrence{'s' if len(cancelled) != 1 else ''} cancelled)."
-                        if cancelled else "."), visibility=Visibility.CHANNEL)
+
+# ---- before the start: cancel, shorten ---------------------------------------------------------
+async def _announce(svc: Services, meeting: Meeting, what: str, reply: Reply) -> None:
+    await svc.outbox.enqueue([OutboxItem(Target.channel(meeting.place), svc.clock.now(), reply=reply,
+                                         dedupe_key=key(meeting.id, what))])
+
+
+def _in_channel(meeting: Meeting, where: Place) -> bool:
+    return not where.is_direct and where.channel_id == meeting.channel_id and where.platform == meeting.platform
+
+
+async def cancel(svc: Services, meeting: Meeting, who: Person, where: Place) -> list[Reply]:
+    await require_change(svc, who, meeting)
+    now = svc.clock.now()
+    if meeting.status != SCHEDULED or not await store_of(svc).mark_cancelled(meeting.id, now):
+        current = await store_of(svc).get(meeting.id) or meeting
+        word = {CANCELLED: "was already cancelled", RUNNING: "has already started — end it with "
+                "`/meeting end`", ENDED: "has already ended"}.get(current.status, "can't be cancelled now")
+        return [Reply(f"**{clip(meeting.title, 120)}** {word}.")]
+    await svc.outbox.cancel(key(meeting.id))
+    who_name = clip(who.name, 60)
+    body = (f"**{clip(meeting.title, 120)}** ({render.when(meeting, now)}) is cancelled"
+            + (f" by {who_name}" if who_name else "")
+            + f" — everyone gets {render.minutes(meeting.duration_minutes)} back.")
+    buttons: tuple[Button, ...] = ()
+    if meeting.series_id is not None:
+        body += " Only this occurrence is off; the series goes on."
+        buttons = (Button("meeting.stop_series", "Stop the whole series", str(meeting.series_id), "danger",
+                          confirm="Stop every future occurrence of this meeting?"),)
+    if _in_channel(meeting, where):
+        return [Reply(f"🗓 {body}", buttons=buttons, visibility=Visibility.CHANNEL)]
+    await _announce(svc, meeting, "cancelled", Reply(f"🗓 {body}", visibility=Visibility.CHANNEL))
+    return [Reply(f"Done — {body}", buttons=buttons, replace_original=True)]
+
+
+async def shorten(svc: Services, meeting: Meeting, who: Person, where: Place) -> list[Reply]:
+    await require_change(svc, who, meeting)
+    if meeting.status != SCHEDULED:
+        return [Reply(f"**{clip(meeting.title, 120)}** has already started or ended; extend or stop its "
+                      "timer instead.")]
+    if meeting.duration_minutes <= SHORT_MINUTES:
+        return [Reply(f"**{clip(meeting.title, 120)}** is already {meeting.duration_minutes} minutes.")]
+    updated = await store_of(svc).set_duration(meeting.id, SHORT_MINUTES)
+    if updated is None:
+        return [Reply(f"**{clip(meeting.title, 120)}** can't be shortened any more.")]
+    now = svc.clock.now()
+    saved = meeting.duration_minutes - SHORT_MINUTES
+    body = (f"**{clip(meeting.title, 120)}** ({render.when(updated, now)}) is now {SHORT_MINUTES} minutes "
+            f"— {render.minutes(saved)} given back to everyone.")
+    items = await store_of(svc).agenda(meeting.id)
+    if render.planned_minutes(updated, items) > updated.duration_minutes:
+        body += "\n" + render.budget_note(updated, items)
+    if _in_channel(meeting, where):
+        return [Reply(f"✂️ {body}", visibility=Visibility.CHANNEL)]
+    await _announce(svc, meeting, "shortened", Reply(f"✂️ {body}", visibility=Visibility.CHANNEL))
+    return [Reply(f"Done — {body}", replace_original=True)]
+
+
+async def stop_series(svc: Services, series_id: int, who: Person) -> Reply:
+    store = store_of(svc)
+    series = await store.get_series(series_id)
+    if series is None or not series.active:
+        return Reply("That series has already been stopped.")
+    await require_change(svc, who, series)
+    cancelled = await store.stop_series(series_id, svc.clock.now())
+    for meeting_id in cancelled:
+        await svc.outbox.cancel(key(meeting_id))
+    return Reply(f"🗓 **{clip(series.title, 120)}** won't repeat any more"
+                 + (f" ({len(cancelled)} upcoming occurrence{'s' if len(cancelled) != 1 else ''} cancelled)."
+                    if cancelled else "."), visibility=Visibility.CHANNEL)
+
+

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.core.errors import UserError
-from handlers.core.registry import FormOpener, FormSubmitter
 from handlers.core.services import Services
 from handlers.core.text import clean
 from handlers.core.timeparse import format_local, to_local_naive
@@ -53,54 +52,51 @@ async def _closed_text(rnd: Round, svc: Services, interaction: Interaction) -> s
             "an answer to it any more. Thanks for wanting to; the next pulse will come by DM.")
 
 
-def make_form_handlers(questions: QuestionSet) -> tuple[FormOpener, FormSubmitter]:
-    async def open_answer(interaction: Interaction, svc: Services) -> Form | Reply:
-        round_id = round_id_of(interaction.value)
-        store = pulse_store(svc)
-        rnd = await store.round(round_id) if round_id is not None else None
-        if rnd is None:
-            return Reply(STALE, visibility=Visibility.PRIVATE)
-        if not rnd.is_open(svc.clock.now()):
-            return Reply(await _closed_text(rnd, svc, interaction), visibility=Visibility.PRIVATE,
-                         replace_original=True)
-        state = await store.invitation(rnd.id, interaction.who.platform, interaction.who.id)
-        if state is None:
-            return Reply(NOT_INVITED, visibility=Visibility.PRIVATE)
-        if state:
-            return Reply("You've already answered this pulse — thanks! Only your first answer counts.",
-                         visibility=Visibility.PRIVATE, replace_original=True)
-        return questions.form(rnd.id)
+async def open_answer(interaction: Interaction, svc: Services, *, questions: QuestionSet) -> Form | Reply:
+    round_id = round_id_of(interaction.value)
+    store = pulse_store(svc)
+    rnd = await store.round(round_id) if round_id is not None else None
+    if rnd is None:
+        return Reply(STALE, visibility=Visibility.PRIVATE)
+    if not rnd.is_open(svc.clock.now()):
+        return Reply(await _closed_text(rnd, svc, interaction), visibility=Visibility.PRIVATE,
+                     replace_original=True)
+    state = await store.invitation(rnd.id, interaction.who.platform, interaction.who.id)
+    if state is None:
+        return Reply(NOT_INVITED, visibility=Visibility.PRIVATE)
+    if state:
+        return Reply("You've already answered this pulse — thanks! Only your first answer counts.",
+                     visibility=Visibility.PRIVATE, replace_original=True)
+    return questions.form(rnd.id)
 
-    async def submit_answer(interaction: Interaction, svc: Services) -> list[Reply]:
-        round_id = round_id_of(interaction.value)
-        if round_id is None:
-            return [Reply(STALE, visibility=Visibility.PRIVATE)]
-        answer = read_answer(interaction.form_values, questions)
-        store = pulse_store(svc)
-        tz = await person_tz(svc, interaction.who)
-        day = to_local_naive(svc.clock.now(), tz).date()
-        result = await store.record(round_id, interaction.who.platform, interaction.who.id, answer, day)
-        if result.outcome == Outcome.NO_ROUND:
-            return [Reply(STALE, visibility=Visibility.PRIVATE, replace_original=True)]
-        if result.outcome == Outcome.CLOSED and result.round is not None:
-            return [Reply(await _closed_text(result.round, svc, interaction), visibility=Visibility.PRIVATE,
-                          replace_original=True)]
-        if result.outcome == Outcome.ALREADY:
-            return [Reply(ALREADY, visibility=Visibility.PRIVATE, replace_original=True)]
-        if result.outcome == Outcome.NOT_INVITED or result.round is None:
-            return [Reply(NOT_INVITED, visibility=Visibility.PRIVATE, replace_original=True)]
-        # the round's own threshold (what its DMs announced, or today's setting if higher), as results use it
-        k = round_threshold(threshold(await svc.store.settings.get(result.round.place())),
-                            result.round.min_respondents)
-        text = (f"**Thanks — answered.** Your answers were added to this round without your name. The team sees "
-                f"results once the round has closed and at least {k} people have answered, not counting whoever "
-                "sent the pulse.")
-        if result.journaled:
-            text += "\nA copy is in your private journal: `/pulse me`."
-        replies = [Reply(text, visibility=Visibility.PRIVATE, replace_original=True)]
-        if result.offer_journal:
-            await store.set_prefs(interaction.who.platform, interaction.who.id, journal_asked=True)
-            replies.append(journal_offer())
-        return replies
-
-    return open_answer, submit_answer
+async def submit_answer(interaction: Interaction, svc: Services, *, questions: QuestionSet) -> list[Reply]:
+    round_id = round_id_of(interaction.value)
+    if round_id is None:
+        return [Reply(STALE, visibility=Visibility.PRIVATE)]
+    answer = read_answer(interaction.form_values, questions)
+    store = pulse_store(svc)
+    tz = await person_tz(svc, interaction.who)
+    day = to_local_naive(svc.clock.now(), tz).date()
+    result = await store.record(round_id, interaction.who.platform, interaction.who.id, answer, day)
+    if result.outcome == Outcome.NO_ROUND:
+        return [Reply(STALE, visibility=Visibility.PRIVATE, replace_original=True)]
+    if result.outcome == Outcome.CLOSED and result.round is not None:
+        return [Reply(await _closed_text(result.round, svc, interaction), visibility=Visibility.PRIVATE,
+                      replace_original=True)]
+    if result.outcome == Outcome.ALREADY:
+        return [Reply(ALREADY, visibility=Visibility.PRIVATE, replace_original=True)]
+    if result.outcome == Outcome.NOT_INVITED or result.round is None:
+        return [Reply(NOT_INVITED, visibility=Visibility.PRIVATE, replace_original=True)]
+    # the round's own threshold (what its DMs announced, or today's setting if higher), as results use it
+    k = round_threshold(threshold(await svc.store.settings.get(result.round.place())),
+                        result.round.min_respondents)
+    text = (f"**Thanks — answered.** Your answers were added to this round without your name. The team sees "
+            f"results once the round has closed and at least {k} people have answered, not counting whoever "
+            "sent the pulse.")
+    if result.journaled:
+        text += "\nA copy is in your private journal: `/pulse me`."
+    replies = [Reply(text, visibility=Visibility.PRIVATE, replace_original=True)]
+    if result.offer_journal:
+        await store.set_prefs(interaction.who.platform, interaction.who.id, journal_asked=True)
+        replies.append(journal_offer())
+    return replies

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from handlers.core.errors import UserError
 from handlers.core.ports import ChannelSettings
-from handlers.core.registry import ActionHandler, Pending
+from handlers.core.registry import Pending
 from handlers.core.services import Services
 from handlers.core.text import clean, clip
 from handlers.core.timeparse import to_local_naive, zone
@@ -113,78 +113,129 @@ async def own_journal(svc: Services, who: Person, questions: QuestionSet, limit:
     return render_journal(await store.journal(who.platform, who.id, limit), prefs.reflect, questions)
 
 
-MeHandler = Callable[[Command, str, Services], Awaitable[Reply]]
-
-
-def make_journal_handlers(questions: QuestionSet) -> tuple[MeHandler, ActionHandler]:
-    async def me(cmd: Command, rest: str, svc: Services) -> Reply:
-        store = pulse_store(svc)
-        who = cmd.who
-        words = rest.lower().split()
-        prefs = await store.prefs(who.platform, who.id)
-        if not words:
-            if prefs.journal:
-                return render_journal(await store.journal(who.platform, who.id, SHOWN), prefs.reflect, questions)
-            if not prefs.journal_asked:
-                await store.set_prefs(who.platform, who.id, journal_asked=True)
-                return journal_offer()
-            return Reply("Your private journal is off. Start it with `/pulse me on` — only you will ever see it.",
-                         visibility=Visibility.PRIVATE)
-        if words == ["on"]:
-            await store.set_prefs(who.platform, who.id, journal=True, journal_asked=True)
-            return Reply("**Your private journal is on.** From your next pulse answer on, a copy goes to your journal; "
-                         "only you can see it with `/pulse me`. Add a weekly reflection with `/pulse me reflect on`.",
-                         visibility=Visibility.PRIVATE)
-        if words in (["off"], ["delete"]):
-            deleted = await store.delete_journal(who.platform, who.id)
-            await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
-            return Reply(f"Your journal is off, and I deleted its {deleted} entr{'y' if deleted == 1 else 'ies'}. "
-                         "Anonymous answers stay as they are — nothing links them to you.",
-                         visibility=Visibility.PRIVATE)
-        if words in (["reflect", "on"], ["reflection", "on"]):
-            return await _reflect_on(who, svc)
-        if words in (["reflect", "off"], ["reflection", "off"]):
-            await store.set_prefs(who.platform, who.id, reflect=False)
-            return Reply("Weekly reflection is off. Your journal stays as it is.", visibility=Visibility.PRIVATE)
+async def journal_me(cmd: Command, rest: str, svc: Services, *, questions: QuestionSet) -> Reply:
+    """`/pulse me [on|off|delete|reflect on|reflect off]`."""
+    words = tuple(rest.lower().split())
+    if not words:
+        return await _show_or_offer(cmd.who, svc, questions)
+    change = ME_WORDS.get(words)
+    if change is None:
         raise UserError("`/pulse me` knows `on`, `off`, `reflect on` and `reflect off`.", ME_EXAMPLE)
+    return await change(cmd.who, svc)
 
-    async def _reflect_on(who: Person, svc: Services) -> Reply:
-        tz = await person_tz(svc, who)
-        await pulse_store(svc).set_prefs(who.platform, who.id, journal=True, journal_asked=True, reflect=True,
-                                         tz=tz.key)
-        return Reply("**Weekly reflection is on.** On Friday afternoons I'll ask two questions — what gave you "
-                     "energy this week, and what drained it. Your answers go only to your private journal "
-                     "(`/pulse me`).", visibility=Visibility.PRIVATE, replace_original=True)
 
-    async def on_action(interaction: Interaction, svc: Services) -> Reply:
-        store = pulse_store(svc)
-        who = interaction.who
-        action = interaction.action.removeprefix("pulse.journal.")
-        if action == "on":
-            await store.set_prefs(who.platform, who.id, journal=True, journal_asked=True)
-            return Reply("**Your private journal is on.** Your next answers will be kept there, for you only: "
-                         "`/pulse me`.", visibility=Visibility.PRIVATE, replace_original=True)
-        if action == "reflect":
-            return await _reflect_on(who, svc)
-        if action == "reflect_off":
-            await store.set_prefs(who.platform, who.id, reflect=False)
-            return Reply("Weekly reflection is off.", visibility=Visibility.PRIVATE, replace_original=True)
-        if action == "no":
-            await store.set_prefs(who.platform, who.id, journal_asked=True)
-            return Reply("Okay — no journal. If you change your mind: `/pulse me on`.",
-                         visibility=Visibility.PRIVATE, replace_original=True)
-        if action == "hide":  # the journal message leaves the chat (deleted where possible), its record dropped
-            if interaction.message is not None:
-                await store.forget_journal_message(who.platform, who.id, interaction.message.message_id)
-            return Reply(HIDDEN, visibility=Visibility.PRIVATE, replace_original=True, delete_original=True)
-        if action == "delete":
-            deleted = await store.delete_journal(who.platform, who.id)
-            await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
-            return Reply(f"Deleted your journal ({deleted} entr{'y' if deleted == 1 else 'ies'}) and stopped it.",
-                         visibility=Visibility.PRIVATE, replace_original=True)
+async def _show_or_offer(who: Person, svc: Services, questions: QuestionSet) -> Reply:
+    store = pulse_store(svc)
+    prefs = await store.prefs(who.platform, who.id)
+    if prefs.journal:
+        return render_journal(await store.journal(who.platform, who.id, SHOWN), prefs.reflect, questions)
+    if not prefs.journal_asked:
+        await store.set_prefs(who.platform, who.id, journal_asked=True)
+        return journal_offer()
+    return Reply("Your private journal is off. Start it with `/pulse me on` — only you will ever see it.",
+                 visibility=Visibility.PRIVATE)
+
+
+async def _me_on(who: Person, svc: Services) -> Reply:
+    await pulse_store(svc).set_prefs(who.platform, who.id, journal=True, journal_asked=True)
+    return Reply("**Your private journal is on.** From your next pulse answer on, a copy goes to your journal; "
+                 "only you can see it with `/pulse me`. Add a weekly reflection with `/pulse me reflect on`.",
+                 visibility=Visibility.PRIVATE)
+
+
+async def _me_off(who: Person, svc: Services) -> Reply:
+    store = pulse_store(svc)
+    deleted = await store.delete_journal(who.platform, who.id)
+    await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
+    return Reply(f"Your journal is off, and I deleted its {deleted} entr{'y' if deleted == 1 else 'ies'}. "
+                 "Anonymous answers stay as they are — nothing links them to you.",
+                 visibility=Visibility.PRIVATE)
+
+
+async def _reflect_on(who: Person, svc: Services) -> Reply:
+    tz = await person_tz(svc, who)
+    await pulse_store(svc).set_prefs(who.platform, who.id, journal=True, journal_asked=True, reflect=True,
+                                     tz=tz.key)
+    return Reply("**Weekly reflection is on.** On Friday afternoons I'll ask two questions — what gave you "
+                 "energy this week, and what drained it. Your answers go only to your private journal "
+                 "(`/pulse me`).", visibility=Visibility.PRIVATE, replace_original=True)
+
+
+async def _me_reflect_off(who: Person, svc: Services) -> Reply:
+    await pulse_store(svc).set_prefs(who.platform, who.id, reflect=False)
+    return Reply("Weekly reflection is off. Your journal stays as it is.", visibility=Visibility.PRIVATE)
+
+
+MeChange = Callable[[Person, Services], Awaitable[Reply]]
+ME_WORDS: dict[tuple[str, ...], MeChange] = {
+    ("on",): _me_on,
+    ("off",): _me_off,
+    ("delete",): _me_off,
+    ("reflect", "on"): _reflect_on,
+    ("reflection", "on"): _reflect_on,
+    ("reflect", "off"): _me_reflect_off,
+    ("reflection", "off"): _me_reflect_off,
+}
+
+
+# ---- the journal's buttons (`pulse.journal.<what>`) -------------------------------------------------------
+async def journal_action(interaction: Interaction, svc: Services) -> Reply:
+    press = JOURNAL_BUTTONS.get(interaction.action.removeprefix("pulse.journal."))
+    if press is None:
         return Reply("That button is no longer active. Try `/pulse me`.", visibility=Visibility.PRIVATE)
+    return await press(interaction, svc)
 
-    return me, on_action
+
+async def _press_on(interaction: Interaction, svc: Services) -> Reply:
+    who = interaction.who
+    await pulse_store(svc).set_prefs(who.platform, who.id, journal=True, journal_asked=True)
+    return Reply("**Your private journal is on.** Your next answers will be kept there, for you only: "
+                 "`/pulse me`.", visibility=Visibility.PRIVATE, replace_original=True)
+
+
+async def _press_reflect(interaction: Interaction, svc: Services) -> Reply:
+    return await _reflect_on(interaction.who, svc)
+
+
+async def _press_reflect_off(interaction: Interaction, svc: Services) -> Reply:
+    who = interaction.who
+    await pulse_store(svc).set_prefs(who.platform, who.id, reflect=False)
+    return Reply("Weekly reflection is off.", visibility=Visibility.PRIVATE, replace_original=True)
+
+
+async def _press_no(interaction: Interaction, svc: Services) -> Reply:
+    who = interaction.who
+    await pulse_store(svc).set_prefs(who.platform, who.id, journal_asked=True)
+    return Reply("Okay — no journal. If you change your mind: `/pulse me on`.",
+                 visibility=Visibility.PRIVATE, replace_original=True)
+
+
+async def _press_hide(interaction: Interaction, svc: Services) -> Reply:
+    """The journal message leaves the chat (deleted where possible), its record dropped."""
+    who = interaction.who
+    if interaction.message is not None:
+        await pulse_store(svc).forget_journal_message(who.platform, who.id, interaction.message.message_id)
+    return Reply(HIDDEN, visibility=Visibility.PRIVATE, replace_original=True, delete_original=True)
+
+
+async def _press_delete(interaction: Interaction, svc: Services) -> Reply:
+    store = pulse_store(svc)
+    who = interaction.who
+    deleted = await store.delete_journal(who.platform, who.id)
+    await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
+    return Reply(f"Deleted your journal ({deleted} entr{'y' if deleted == 1 else 'ies'}) and stopped it.",
+                 visibility=Visibility.PRIVATE, replace_original=True)
+
+
+JournalPress = Callable[[Interaction, Services], Awaitable[Reply]]
+JOURNAL_BUTTONS: dict[str, JournalPress] = {
+    "on": _press_on,
+    "reflect": _press_reflect,
+    "reflect_off": _press_reflect_off,
+    "no": _press_no,
+    "hide": _press_hide,
+    "delete": _press_delete,
+}
 
 
 # ---- the weekly reflection -----------------------------------------------------------------------------

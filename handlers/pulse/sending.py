@@ -5,12 +5,12 @@ time whether the DM is still wanted (round open, not answered, not opted out).""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.ports import ChannelSettings
-from handlers.core.registry import BatchPreparer, Pending, Preparer, Replies
+from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.timeoff import after_holidays, holiday_code
 from handlers.core.timeparse import format_local, to_local_naive, zone
@@ -128,78 +128,92 @@ async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | Non
     return Invited(final, len(plans), right_away, skipped, others=others, k=k)
 
 
-def make_preparer(questions: QuestionSet, *, reminder: bool) -> tuple[Preparer, BatchPreparer]:
-    """The outbox preparers of a pulse DM (or its reminder), one row and a batch of rows: they decide at
-    send time (round open, invited, not answered, not opted out) and build the form then."""
-    forms: dict[int, Form] = {}  # a round's questionnaire is the same for everyone: built once per round
+@dataclass(slots=True)
+class RoundForms:
+    """The pulse questionnaire of a round: the same for everyone, so built once per round and kept for the
+    next rows (a small cache, emptied when it grows)."""
 
-    def form(round_id: int) -> Form:
-        if round_id not in forms:
-            if len(forms) > 64:
-                forms.clear()
-            forms[round_id] = questions.form(round_id)
-        return forms[round_id]
+    questions: QuestionSet
+    built: dict[int, Form] = field(default_factory=dict)
 
-    async def prepare(pending: Pending, svc: Services) -> Reply | None:
-        key = _key(pending)
-        if key is None:
-            return None
-        state = await pulse_store(svc).invite_state(*key)
-        away = await away_of(svc, [key], svc.clock.now(), dnd=True)
-        decided = await _decide(pending, key, state, svc, {}, away)
-        if isinstance(decided, Later):
-            raise decided
-        return decided
+    def form(self, round_id: int) -> Form:
+        if round_id not in self.built:
+            if len(self.built) > 64:
+                self.built.clear()
+            self.built[round_id] = self.questions.form(round_id)
+        return self.built[round_id]
 
-    async def prepare_many(pendings: Sequence[Pending], svc: Services) -> list[Replies | Later]:
-        keys = [_key(p) for p in pendings]
-        known = [k for k in keys if k is not None]
-        states = await pulse_store(svc).invite_states(known)
-        away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
-        thresholds: dict[int, int] = {}  # a batch is mostly one round: its channel's settings read once
-        return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away)
-                for pending, key in zip(pendings, keys, strict=True)]
 
-    async def _decide(pending: Pending, key: tuple[int, Platform, str],
-                      state: tuple[Round | None, bool | None, Prefs], svc: Services,
-                      thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime]) -> Reply | Later | None:
-        rnd, invitation, prefs = state
-        now = svc.clock.now()
-        if rnd is None or not rnd.is_open(now):
-            return None
-        if invitation is not False:
-            return None  # answered already, or no longer invited (forgotten)
-        if prefs.opted_out:
-            await pulse_store(svc).withdraw(*key)
-            return None
-        wait = await _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now)
-        if wait is not None:
-            if not reminder and wait < rnd.closes_at - AWAY_MARGIN:
-                return Later(wait, "away or holiday")  # the DM waits until they're back
-            if not reminder:
-                await pulse_store(svc).withdraw(*key)  # away until the round closes: not counted as missing
-            return None  # no reminder while someone is away
-        if rnd.id not in thresholds:  # what this DM announces becomes the round's threshold (it only rises)
-            k = max(threshold(await svc.store.settings.get(rnd.place())), rnd.min_respondents or 0)
-            if k != rnd.min_respondents:
-                k = await pulse_store(svc).announce_threshold(rnd.id, k)
-            thresholds[rnd.id] = k
-        k = thresholds[rnd.id]
-        tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
-        closes = format_local(rnd.closes_at, tz, now=now)
-        team = team_label(rnd.channel_name)
-        if reminder:
-            text = (f"**Reminder: the pulse check-in for {team} is still open** until {closes}.\n"
-                    "If you have 30 seconds, your answer helps the team see how it's really doing. "
-                    "This is the only reminder.")
-        else:
-            text = (f"**Pulse check-in for {team}** — {plural(len(questions.scales), 'quick question')}, "
-                    "about 30 seconds.\n"
-                    f"It's anonymous: your answers are stored without your name, and the team only sees totals "
-                    f"once at least {k} people besides the sender have answered. Open until {closes}.")
-        return Reply(text=text, form=form(rnd.id), visibility=Visibility.PRIVATE)
+# The outbox preparers of a pulse DM (or its reminder), one row and a batch of rows: they decide at send
+# time (round open, invited, not answered, not opted out) and build the form then.
+async def prepare_pulse(pending: Pending, svc: Services, *, forms: RoundForms, reminder: bool) -> Reply | None:
+    key = _key(pending)
+    if key is None:
+        return None
+    state = await pulse_store(svc).invite_state(*key)
+    away = await away_of(svc, [key], svc.clock.now(), dnd=True)
+    decided = await _decide(pending, key, state, svc, {}, away, forms=forms, reminder=reminder)
+    if isinstance(decided, Later):
+        raise decided
+    return decided
 
-    return prepare, prepare_many
+
+async def prepare_pulses(pendings: Sequence[Pending], svc: Services, *, forms: RoundForms,
+                         reminder: bool) -> list[Replies | Later]:
+    keys = [_key(p) for p in pendings]
+    known = [k for k in keys if k is not None]
+    states = await pulse_store(svc).invite_states(known)
+    away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
+    thresholds: dict[int, int] = {}  # a batch is mostly one round: its channel's settings read once
+    return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away, forms=forms,
+                                                   reminder=reminder)
+            for pending, key in zip(pendings, keys, strict=True)]
+
+
+async def _decide(pending: Pending, key: tuple[int, Platform, str],
+                  state: tuple[Round | None, bool | None, Prefs], svc: Services,
+                  thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime], *,
+                  forms: RoundForms, reminder: bool) -> Reply | Later | None:
+    rnd, invitation, prefs = state
+    now = svc.clock.now()
+    if rnd is None or not rnd.is_open(now):
+        return None
+    if invitation is not False:
+        return None  # answered already, or no longer invited (forgotten)
+    if prefs.opted_out:
+        await pulse_store(svc).withdraw(*key)
+        return None
+    wait = await _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now)
+    if wait is not None:
+        if not reminder and wait < rnd.closes_at - AWAY_MARGIN:
+            return Later(wait, "away or holiday")  # the DM waits until they're back
+        if not reminder:
+            await pulse_store(svc).withdraw(*key)  # away until the round closes: not counted as missing
+        return None  # no reminder while someone is away
+    k = await _announced(rnd, svc, thresholds)
+    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    closes = format_local(rnd.closes_at, tz, now=now)
+    team = team_label(rnd.channel_name)
+    if reminder:
+        text = (f"**Reminder: the pulse check-in for {team} is still open** until {closes}.\n"
+                "If you have 30 seconds, your answer helps the team see how it's really doing. "
+                "This is the only reminder.")
+    else:
+        text = (f"**Pulse check-in for {team}** — {plural(len(forms.questions.scales), 'quick question')}, "
+                "about 30 seconds.\n"
+                f"It's anonymous: your answers are stored without your name, and the team only sees totals "
+                f"once at least {k} people besides the sender have answered. Open until {closes}.")
+    return Reply(text=text, form=forms.form(rnd.id), visibility=Visibility.PRIVATE)
+
+
+async def _announced(rnd: Round, svc: Services, thresholds: dict[int, int]) -> int:
+    """What this DM announces becomes the round's threshold (it only rises); read once per round and batch."""
+    if rnd.id not in thresholds:
+        k = max(threshold(await svc.store.settings.get(rnd.place())), rnd.min_respondents or 0)
+        if k != rnd.min_respondents:
+            k = await pulse_store(svc).announce_threshold(rnd.id, k)
+        thresholds[rnd.id] = k
+    return thresholds[rnd.id]
 
 
 async def away_of(svc: Services, keys: Sequence[tuple[int, Platform, str]], now: datetime, *,

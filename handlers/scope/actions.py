@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from handlers.core.durations import parse_duration
 from handlers.core.errors import UserError
-from handlers.core.registry import Registry
 from handlers.core.services import Services
 from handlers.core.text import one_line
 from handlers.core.types import Form, Interaction, Reply
@@ -207,18 +206,3 @@ async def submit_extend_form(interaction: Interaction, svc: Services) -> Reply:
     prompt = await load(svc, interaction, prompt_id)
     extension = parse_extension((interaction.form_values or {}).get("by", ""))
     return await decide(svc, interaction, prompt_id, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
-
-
-def register(registry: Registry) -> None:
-    registry.action("scope.drop", press_drop)
-    registry.action("scope.drop.item", press_drop_item)
-    registry.action("scope.drop.type", press_drop_type)
-    registry.action("scope.extend", press_extend)
-    registry.action("scope.extend.other", press_extend_other)
-    registry.action("scope.extend.by", press_extend_by)
-    registry.action("scope.park", press_park)
-    registry.action("scope.park.meeting", press_park_for_meeting)
-    registry.action("scope.dismiss", press_dismiss)
-    registry.action("scope.back", press_back)
-    registry.form(cards.DROP_FORM, open_drop_form, submit_drop_form)
-    registry.form(cards.EXTEND_FORM, open_extend_form, submit_extend_form)

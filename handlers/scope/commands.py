@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.core.errors import NotAllowed, UserError
-from handlers.core.registry import CommandSpec
 from handlers.core.services import Services
 from handlers.core.text import clip, one_line
 from handlers.core.types import Command, Place, Reply, Visibility
@@ -208,13 +207,3 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
     if word == "reset" and not rest:
         return await _reset(cmd, place, svc)
     return await _open_prompt(cmd, text, svc)
-
-
-SPEC = CommandSpec(
-    name="tradeoff",
-    summary="\"happy to — what do we drop?\": trade-offs, commitments and the parking lot",
-    usage=USAGE,
-    handler=tradeoff,
-    examples=EXAMPLES,
-    intro=INTRO,
-)

@@ -3,12 +3,12 @@ extend, stop, replace. A meeting's timer is a timebox too (see handlers/meetings
 
 from __future__ import annotations
 
+from functools import partial
+
 from handlers.core.registry import CommandSpec, Registry
-from handlers.timebox import engine as _engine
-from handlers.timebox.commands import TimeboxCommands
-from handlers.timebox.engine import TimeboxEngine
+from handlers.timebox import commands, warnings
+from handlers.timebox.engine import CLOSE, ITEM, WARN, TimeboxEngine
 from handlers.timebox.ports import MeetingLink
-from handlers.timebox.warnings import make_preparers
 
 __all__ = ["TimeboxEngine", "register"]
 
@@ -16,7 +16,6 @@ __all__ = ["TimeboxEngine", "register"]
 def register(registry: Registry, link: MeetingLink | None = None) -> TimeboxEngine:
     """Register `/timebox`, its buttons and its outbox kinds. `link` lets a meeting's box report back."""
     engine = TimeboxEngine(link)
-    commands = TimeboxCommands(engine)
     registry.command(CommandSpec(
         name="timebox",
         summary="a timer for this channel or thread, with warnings before the end",
@@ -28,15 +27,14 @@ def register(registry: Registry, link: MeetingLink | None = None) -> TimeboxEngi
             ("stop", "stops it and records the time given back"),
             ("", "shows what's running here"),
         ),
-        handler=commands.command,
+        handler=partial(commands.command, engine=engine),
         examples=("25m design review", "10m", "1h30m planning", "extend 5m", "stop"),
     ))
-    registry.action("timebox.extend", commands.press_extend)
-    registry.action("timebox.stop", commands.press_stop)
-    registry.action("timebox.replace", commands.press_replace)
+    registry.action("timebox.extend", partial(commands.press_extend, engine=engine))
+    registry.action("timebox.stop", partial(commands.press_stop, engine=engine))
+    registry.action("timebox.replace", partial(commands.press_replace, engine=engine))
     registry.action("timebox.keep", commands.press_keep)
-    warn, item, close = make_preparers(engine)
-    registry.outbox_kind(_engine.WARN, warn)
-    registry.outbox_kind(_engine.ITEM, item)
-    registry.outbox_kind(_engine.CLOSE, close)
+    registry.outbox_kind(WARN, partial(warnings.warn, engine=engine))
+    registry.outbox_kind(ITEM, warnings.item)
+    registry.outbox_kind(CLOSE, partial(warnings.close, engine=engine))
     return engine

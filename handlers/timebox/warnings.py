@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.core.registry import Pending, Preparer, Replies
+from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.timebox import texts
 from handlers.timebox.engine import TimeboxEngine, store_of
@@ -27,47 +27,47 @@ async def _current(pending: Pending, svc: Services) -> Timebox | None:
     return await store_of(svc).get(box_id) if box_id is not None else None
 
 
-def make_preparers(engine: TimeboxEngine) -> tuple[Preparer, Preparer, Preparer]:
-    async def warn(pending: Pending, svc: Services) -> Replies:
-        box = await _current(pending, svc)
-        if box is None or box.generation != _int(pending.data.get("gen")):
-            return None
-        what = pending.data.get("what")
-        if what == "end":
-            return await _end(box, pending, svc)
-        if box.status != RUNNING:
-            return None
-        remaining = box.ends_at - pending.due_at
-        return texts.half(box, remaining) if what == "half" else texts.nearly(box, remaining)
-
-    async def _end(box: Timebox, pending: Pending, svc: Services) -> Replies:
-        late = svc.clock.now() - pending.due_at
-        if box.meeting_id is not None:  # a meeting's box stays open until someone ends it (or the close)
-            return texts.ended(box) if box.status == RUNNING and late <= STALE_END else None
-        if box.status == RUNNING:
-            finished, _ = await engine.finish(svc, box, ENDED, box.ends_at, automatic=True)
-            box = finished or box
-        elif not (box.status == ENDED and box.finished_at == box.ends_at):
-            return None  # stopped or replaced meanwhile
-        return texts.ended(box) if late <= STALE_END else None
-
-    async def item(pending: Pending, svc: Services) -> Replies:
-        box = await _current(pending, svc)
-        if box is None or box.status != RUNNING:
-            return None
-        label = str(pending.data.get("label", ""))
-        return texts.next_item(box, label, _int(pending.data.get("minutes")) or 0, _int(pending.data.get("n")) or 0)
-
-    async def close(pending: Pending, svc: Services) -> Replies:
-        """A meeting nobody ended: it ended when its box ran out; post planned vs actual."""
-        box = await _current(pending, svc)
-        if box is None or box.generation != _int(pending.data.get("gen")):
-            return None
-        if box.status == RUNNING:
-            _, summary = await engine.finish(svc, box, ENDED, box.ends_at, automatic=True)
-            return summary
-        if box.status == ENDED and box.finished_at == box.ends_at and engine.link is not None:
-            return await engine.link.finished(box, box.ends_at, svc, automatic=True)  # a retried row
+async def warn(pending: Pending, svc: Services, *, engine: TimeboxEngine) -> Replies:
+    box = await _current(pending, svc)
+    if box is None or box.generation != _int(pending.data.get("gen")):
         return None
+    what = pending.data.get("what")
+    if what == "end":
+        return await _end(box, pending, svc, engine=engine)
+    if box.status != RUNNING:
+        return None
+    remaining = box.ends_at - pending.due_at
+    return texts.half(box, remaining) if what == "half" else texts.nearly(box, remaining)
 
-    return warn, item, close
+
+async def _end(box: Timebox, pending: Pending, svc: Services, *, engine: TimeboxEngine) -> Replies:
+    late = svc.clock.now() - pending.due_at
+    if box.meeting_id is not None:  # a meeting's box stays open until someone ends it (or the close)
+        return texts.ended(box) if box.status == RUNNING and late <= STALE_END else None
+    if box.status == RUNNING:
+        finished, _ = await engine.finish(svc, box, ENDED, box.ends_at, automatic=True)
+        box = finished or box
+    elif not (box.status == ENDED and box.finished_at == box.ends_at):
+        return None  # stopped or replaced meanwhile
+    return texts.ended(box) if late <= STALE_END else None
+
+
+async def item(pending: Pending, svc: Services) -> Replies:
+    box = await _current(pending, svc)
+    if box is None or box.status != RUNNING:
+        return None
+    label = str(pending.data.get("label", ""))
+    return texts.next_item(box, label, _int(pending.data.get("minutes")) or 0, _int(pending.data.get("n")) or 0)
+
+
+async def close(pending: Pending, svc: Services, *, engine: TimeboxEngine) -> Replies:
+    """A meeting nobody ended: it ended when its box ran out; post planned vs actual."""
+    box = await _current(pending, svc)
+    if box is None or box.generation != _int(pending.data.get("gen")):
+        return None
+    if box.status == RUNNING:
+        _, summary = await engine.finish(svc, box, ENDED, box.ends_at, automatic=True)
+        return summary
+    if box.status == ENDED and box.finished_at == box.ends_at and engine.link is not None:
+        return await engine.link.finished(box, box.ends_at, svc, automatic=True)  # a retried row
+    return None
