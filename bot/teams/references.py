@@ -21,6 +21,8 @@ from storage.repos.identities import ConversationRepo, IdentityRepo
 
 log = logging.getLogger("steadybot.teams")
 MAX_KNOWN = 50_000  # people remembered per process before the sets start over
+#: Conversation reference fields that name one message, not the channel (a proactive turn makes its own).
+PER_MESSAGE = frozenset({"activityId", "user"})
 
 
 class LinesKnown:
@@ -64,7 +66,9 @@ class References:
         try:
             reference = reference_dict(context)
             if not where.is_direct:
-                channel_ref = dict(reference)
+                # What a later post to the channel needs, and nothing that changes from one message to the
+                # next (the activity and its sender), so an unchanged channel is not written again.
+                channel_ref = {k: v for k, v in reference.items() if k not in PER_MESSAGE}
                 channel_ref["conversation"] = {**(reference.get("conversation") or {}), "id": where.channel_id}
                 if tenant := payloads.tenant_id(context.activity):  # botbuilder's reference drops Teams' tenantId
                     channel_ref["conversation"]["tenantId"] = tenant  # (Graph tokens, 1:1 seeds need it)
