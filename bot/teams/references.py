@@ -64,6 +64,8 @@ class References:
     async def keep(self, context: TurnContext, who: Person | None, where: Place) -> None:
         """Keep the conversation reference of `where` (a channel) and a 1:1 line for `who`."""
         try:
+            if where.is_direct and (who is None or self.known.enough(who.id, True)):
+                return  # nothing to write, so no reference to build (botbuilder serialises it: CPU)
             reference = reference_dict(context)
             if not where.is_direct:
                 # What a later post to the channel needs, and nothing that changes from one message to the
