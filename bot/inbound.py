@@ -68,11 +68,13 @@ class Inbound:
 
     `key` de-duplicates redeliveries (`"slack:cmd:<trigger id>"`; empty: never a redelivery). `sealed`:
     the interaction's value is a seal the bot made and must be opened before the core sees it (every
-    platform's buttons and cards; only the local demo's presses are not sealed)."""
+    platform's buttons and cards; only the local demo's presses are not sealed). `home`: the workspace the
+    person is remembered under when it is not `where.team_id` (Teams: the tenant; None: `where.team_id`)."""
 
     request: Request
     key: str = ""
     sealed: bool = True
+    home: str | None = None
 
     @property
     def who(self) -> Person | None:
@@ -201,7 +203,7 @@ class Pipeline:
             return None
         who = inbound.who
         if who is not None:
-            await self.remember(who, inbound.where.team_id)
+            await self.remember(who, inbound.where.team_id if inbound.home is None else inbound.home)
         request = inbound.request
         if isinstance(request, Command):
             return await self.core.run_command(replace(request, received_at=self.clock.now()))

@@ -112,10 +112,9 @@ class Harness:
         return response
 
     async def teams_settled(self, timeout: float = 10.0) -> None:
-        """Wait (bounded) until every Teams activity the server answered has finished its turn."""
-        if self.runtime.teams is not None:
-            async with asyncio.timeout(timeout):
-                await self.runtime.teams.settle()
+        """Wait (bounded) until every Teams activity the server answered has finished its turn (the work after
+        every acknowledgement: the runtime's one after-ack lane)."""
+        assert await self.runtime.lane.settle(timeout), f"acknowledged work still running after {timeout} s"
 
     def activity(self, text: str = "", **kwargs: Any) -> dict[str, Any]:
         return wire.teams_activity(text, service_url=self.connector.url, **kwargs)

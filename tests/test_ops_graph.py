@@ -49,7 +49,7 @@ class TeamsGraph:
                                                    "Authorization": f"Bearer {token}"})
         assert response.status in (200, 201)
         assert self.runtime.teams is not None
-        await self.runtime.teams.settle()
+        assert await self.runtime.lane.settle(10.0)
         sent: list[Sent] = await self.connector.wait_for(before + 1)
         return sent[before].text.replace("**", "")
 

@@ -1,7 +1,7 @@
 """Teams answers first, then works (bot/teams/adapter.py): a message activity gets its 201 before its turn
-runs, the reply still reaches the connector, invokes and `expectReplies` stay synchronous (their body is the
-answer), unauthenticated activities run no turn, a failing turn is logged and apologised for, and a graceful
-stop lets the turns in flight finish.
+runs (in the runtime's after-ack lane, counted from the 201), the reply still reaches the connector, invokes
+and `expectReplies` stay synchronous (their body is the answer), unauthenticated activities run no turn, a
+failing turn is logged and apologised for, and a graceful stop lets the turns in flight finish.
 
 Turns are held or failed with a botbuilder `Middleware` added through `CloudAdapter.use` — the SDK's own
 pipeline hook, so the real adapter, handler and connector client run unchanged around it."""
@@ -75,12 +75,12 @@ async def test_a_message_gets_201_before_its_slow_turn_and_the_reply_still_arriv
     assert response.status == 201
     async with asyncio.timeout(WAIT):
         await held.entered.wait()
-    assert bot.teams_adapter.in_flight == 1 and bot.connector.sent == []
+    assert bot.runtime.lane.in_flight == 1 and bot.connector.sent == []
     held.opened.set()
     sent = await bot.connector.wait_for(1, timeout=WAIT)
     assert "steadybot settings" in sent[0].text and sent[0].kind == "reply"
     await bot.teams_settled()
-    assert bot.teams_adapter.in_flight == 0
+    assert bot.runtime.lane.in_flight == 0
 
 
 async def test_a_burst_is_answered_at_once_and_every_turn_runs(bot: Harness) -> None:
@@ -102,7 +102,7 @@ async def test_an_invoke_still_returns_its_body_synchronously(bot: Harness) -> N
         await held.entered.wait()
     done, _ = await asyncio.wait({pending}, timeout=0.2)
     assert not done, "an invoke was answered before its turn produced the answer"
-    assert bot.teams_adapter.in_flight == 0  # not a background turn
+    assert bot.runtime.lane.in_flight == 0  # not a background turn
     held.opened.set()
     response = await pending
     assert response.status == 200
@@ -117,7 +117,7 @@ async def test_expect_replies_returns_the_replies_in_the_body(bot: Harness) -> N
     replies = (await response.json())["activities"]
     assert len(replies) == 1 and replies[0]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert "steadybot settings" in json.dumps(replies[0])
-    assert bot.teams_adapter.in_flight == 0 and bot.connector.sent == []  # nothing went through the connector
+    assert bot.runtime.lane.in_flight == 0 and bot.connector.sent == []  # nothing went through the connector
 
 
 async def test_an_unauthenticated_activity_is_401_and_runs_no_turn(sqlite_url: str) -> None:
@@ -129,7 +129,7 @@ async def test_an_unauthenticated_activity_is_401_and_runs_no_turn(sqlite_url: s
             response = await post(bot, bot.activity("help"), headers)
             assert response.status == 401
         await bot.teams_settled()
-        assert held.turns == 0 and bot.teams_adapter.in_flight == 0 and bot.connector.sent == []
+        assert held.turns == 0 and bot.runtime.lane.in_flight == 0 and bot.connector.sent == []
 
 
 async def test_a_failing_background_turn_is_logged_and_the_person_gets_the_apology(
@@ -168,7 +168,7 @@ async def test_an_error_outside_the_turn_is_logged_not_lost(sqlite_url: str,
                 response = await client.post("/api/messages", json=activity)
                 assert response.status == 201
                 assert runtime.teams is not None
-                await runtime.teams.settle()
+                assert await runtime.lane.settle()
         lost = [r for r in caplog.records if "could not be handled" in r.getMessage()]
         assert len(lost) == 1 and "act-lost" in lost[0].getMessage()
         assert lost[0].exc_info is not None and isinstance(lost[0].exc_info[1], ConnectionError)
@@ -191,7 +191,7 @@ async def test_a_graceful_stop_waits_for_the_turns_in_flight(bot: Harness) -> No
     async with asyncio.timeout(WAIT):
         await closing
     assert "steadybot settings" in bot.connector.sent[0].text  # answered, database work included
-    assert bot.teams_adapter.in_flight == 0
+    assert bot.runtime.lane.in_flight == 0
 
 
 async def test_a_stop_does_not_wait_forever_for_a_stuck_turn(bot: Harness,
@@ -200,7 +200,7 @@ async def test_a_stop_does_not_wait_forever_for_a_stuck_turn(bot: Harness,
     assert (await post(bot, bot.activity("help"))).status == 201
     async with asyncio.timeout(WAIT):
         await held.entered.wait()
-        with caplog.at_level(logging.WARNING, logger="steadybot.teams"):
-            await bot.teams_adapter.close(grace=0.2)
-    assert bot.teams_adapter.in_flight == 0 and bot.connector.sent == []
+        with caplog.at_level(logging.WARNING, logger="steadybot.inbound"):
+            await bot.runtime.lane.close(grace=0.2)
+    assert bot.runtime.lane.in_flight == 0 and bot.connector.sent == []
     assert any("unfinished" in r.getMessage() for r in caplog.records)

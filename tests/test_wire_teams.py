@@ -61,6 +61,18 @@ async def test_mention_in_a_channel_replies_in_the_thread(bot: Harness) -> None:
     assert reference is not None and reference["conversation"]["id"] == bf_connector.CHANNEL_ID
 
 
+async def test_a_channel_reference_names_the_channel_not_one_message(bot: Harness) -> None:
+    """The stored reference is the channel's: the same after anyone's next message (so it is not rewritten).
+    Later posts through it: tests/test_meetings_teams.py (a timebox's warnings go through the outbox)."""
+    await bot.teams(bot.activity("hello there", conversation_type="channel", user="29:u1"))
+    first = await bot.runtime.store.conversations.reference(Platform.TEAMS, bf_connector.CHANNEL_ID)
+    await bot.teams(bot.activity("and again", conversation_type="channel", user="29:u2", name="Ben"))
+    second = await bot.runtime.store.conversations.reference(Platform.TEAMS, bf_connector.CHANNEL_ID)
+    assert first == second and first is not None
+    assert "activityId" not in first and "user" not in first
+    assert first["conversation"]["tenantId"] == bf_connector.TENANT and first["serviceUrl"] == bot.connector.url
+
+
 async def test_both_typed_forms_give_the_same_command(bot: Harness) -> None:
     await bot.teams(bot.activity("steadybot settings", conversation_type="channel", mention=True))
     await bot.teams(bot.activity("/steadybot settings", conversation_type="channel", mention=True))

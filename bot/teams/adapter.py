@@ -10,25 +10,25 @@ through botbuilder's own validation).
 Answer first, then work. An activity is validated and authenticated before anything is answered (401 on
 a bad token, and no turn runs). Then, when the HTTP response carries nothing — every activity except an
 `invoke` (whose body is the answer: card actions, task modules) and a `deliveryMode: expectReplies`
-request (whose replies travel in the body) — the server answers 201 at once and runs the turn in a
-background task; its replies go to the Bot Framework connector at the activity's `serviceUrl`, exactly as
-they would inside the request. This is what Microsoft recommends (answer quickly, send replies through the
-connector: Teams retries or shows an error when a bot takes too long), and it keeps the database work and
-the replies out of the request's latency (issue 7, docs/benchmarks.md). The trade-off is the one Slack's
+request (whose replies travel in the body) — the server answers 201 at once and runs the turn in the
+process's after-ack lane (`bot/inbound.py`: `AfterAck`, counted from the request's arrival); its replies
+go to the Bot Framework connector at the activity's `serviceUrl`, exactly as they would inside the
+request. This is what Microsoft recommends (answer quickly, send replies through the connector: Teams
+retries or shows an error when a bot takes too long), and it keeps the database work and the replies out
+of the request's latency (docs/benchmarks.md#answer-first-teams). The trade-off is the one Slack's
 ack-first makes: a process that dies between the 201 and the end of the turn loses that one message
-(Teams does not redeliver an acknowledged activity). A graceful stop waits for the turns in flight
-(`TeamsAdapter.close`, called by `Runtime.close`), so only a crash can lose one.
+(Teams does not redeliver an acknowledged activity). A graceful stop lets the lane finish (`Runtime.close`:
+settle with a grace period, then cancel), so only a crash can lose one.
 
-Background turns are held in a set (strong references, so none is garbage-collected mid-turn), run
-through a lane of `TURN_LANE` (in a burst, at most that many turns compete with the acks for the event
-loop; the rest wait their turn, in order), and never fail silently: an error inside the turn is logged and
-the person gets the usual apology (`_on_turn_error`); an error before botbuilder's pipeline runs (no
-connector credentials, say), where there is no way to apologise, is logged with the activity's id.
+Inside a turn, botbuilder runs the middleware that parses the activity (bot/teams/middleware.py), then the
+thin activity handler (bot/teams/bot.py), which hands the request to the shared pipeline. A turn never
+fails silently: an error inside it is logged and the person gets the usual apology (`_on_turn_error`); an
+error before botbuilder's pipeline runs (no connector credentials, say), where there is no way to
+apologise, is logged with the activity's id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -42,13 +42,16 @@ from botframework.connector.auth import AuthenticateRequestResult, ServiceClient
 from bot import limits
 from bot.adapter import Route, Wiring
 from bot.config import Settings
-from bot.metrics import CURRENT, teams_kind, turn_finished
+from bot.inbound import AfterAck
+from bot.metrics import CURRENT, teams_kind
 from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
 from bot.teams.graph import GraphClient, login_url_for
+from bot.teams.middleware import ParseInbound
 from bot.teams.platform import MESSAGES_PATH
+from bot.teams.references import References
 from bot.teams.sender import TeamsSender
 from handlers.core.errors import SORRY_BUG
 from handlers.core.registry import PeriodicTask
@@ -58,10 +61,6 @@ log = logging.getLogger("steadybot.teams")
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
 #: Activities that are a person's own request: only their failures get an apology.
 APOLOGY_TYPES = frozenset({ActivityTypes.message, ActivityTypes.invoke})
-#: How many answered activities may run their turn at once (the rest wait their turn, in order).
-TURN_LANE = 8
-#: How long a graceful stop waits for the turns in flight before cancelling what is left.
-SHUTDOWN_GRACE = 10.0
 
 
 def _unauthorized(reason: str) -> web.Response:
@@ -116,14 +115,17 @@ class TeamsAdapter:
     platform = Platform.TEAMS
 
     def __init__(self, wiring: Wiring) -> None:
-        settings, core, store, limiter, seal = wiring.settings, wiring.core, wiring.store, wiring.limiter, wiring.seal
+        settings, store, limiter, seal = wiring.settings, wiring.store, wiring.limiter, wiring.seal
         credentials_factory: ServiceClientCredentialsFactory | None = wiring.options.get("teams_credentials")
         self.settings = settings
         auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)
         self.adapter = CloudAdapter(auth)
         self.adapter.on_turn_error = self._on_turn_error
+        self.adapter.use(ParseInbound())  # first: every turn's activity is read once
+        self.lane: AfterAck = wiring.lane
         self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
-        self.bot = SteadyTeamsBot(core, store, self.lines, seal)
+        self.references = References(store.conversations, store.identities)
+        self.bot = SteadyTeamsBot(wiring.pipeline, store, self.lines, self.references, seal)
         self.directory = TeamsDirectory(self.lines, store.identities, store.conversations, _graph(settings),
                                         settings.teams_tenant_id)
         self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight,
@@ -131,8 +133,6 @@ class TeamsAdapter:
         # With an app id, tokens are validated here (bot/teams/auth.py), not by botbuilder's blocking code.
         self.channel_auth = (ChannelAuth(settings.teams_app_id, settings.teams_openid_metadata_url,
                                          settings.teams_token_issuer) if settings.teams_app_id else None)
-        self._lane = asyncio.Semaphore(TURN_LANE)
-        self._turns: set[asyncio.Task[None]] = set()  # answered activities whose turn is not done yet
 
     def routes(self) -> Sequence[Route]:
         return [Route("POST", MESSAGES_PATH, self.handle, kind="teams")]
@@ -191,9 +191,7 @@ class TeamsAdapter:
                     return web.Response(status=invoke.status)
                 return web.json_response(_invoke_body(invoke.body), status=invoke.status)
             return web.Response(status=201)
-        task = asyncio.create_task(self._turn(auth, activity), name=f"teams turn {activity.id or ''}")
-        self._turns.add(task)
-        task.add_done_callback(self._turns.discard)
+        self.lane.run(self._turn(auth, activity), name=f"teams turn {activity.id or ''}")  # counted from now
         return web.Response(status=201)
 
     async def _result(self, claims: dict[str, Any]) -> AuthenticateRequestResult:
@@ -213,43 +211,17 @@ class TeamsAdapter:
         return activity.type != ActivityTypes.invoke and activity.delivery_mode != DeliveryModes.expect_replies
 
     async def _turn(self, auth: Any, activity: Activity) -> None:
-        """One answered activity's turn: after the 201 is written, in the lane, never failing silently."""
+        """One answered activity's turn, in the after-ack lane (which yields first, so the 201 leaves)."""
         try:
-            await asyncio.sleep(0)  # one loop turn: the 201 leaves before this turn's work starts
-            async with self._lane:
-                await self.adapter.process_activity(auth, activity, self.bot.on_turn)
-        except asyncio.CancelledError:
-            log.warning("Teams turn cancelled before it finished (activity %s)", activity.id)
-            raise
+            await self.adapter.process_activity(auth, activity, self.bot.on_turn)
         except Exception:  # noqa: BLE001 - errors inside the turn went to _on_turn_error already
             log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
-        finally:
-            turn_finished()  # the turn latency from the activity's arrival (bot/metrics.py)
 
-    @property
-    def in_flight(self) -> int:
-        """How many answered activities are still being worked on."""
-        return len(self._turns)
-
-    async def settle(self) -> None:
-        """Wait until every answered activity's turn is done (including turns that start meanwhile)."""
-        while self._turns:
-            await asyncio.wait(set(self._turns))
-
-    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
-        """On a graceful stop: let the turns in flight finish (their people get their answers), for `grace`
-        seconds at most; then cancel what is left, saying so in the log."""
+    async def close(self) -> None:
+        """Release the Teams clients (the channel's signing keys, Graph). Acknowledged turns are the lane's:
+        `Runtime.close` lets them finish first."""
         if self.channel_auth is not None:
             await self.channel_auth.close()
-        try:
-            async with asyncio.timeout(grace):
-                await self.settle()
-        except TimeoutError:
-            left = set(self._turns)
-            log.warning("stopping with %d Teams turn(s) unfinished after %.0f s: cancelled", len(left), grace)
-            for task in left:
-                task.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
         await self.directory.close()
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:

@@ -1,5 +1,10 @@
-"""The Teams activity handler: typed commands, card submissions, channel chat for the watchers, and
-conversation references kept for proactive messages.
+"""The Teams activity handler: thin. Requests to the core — typed lines, channel chat for the watchers,
+card submissions — arrive parsed by the middleware (bot/teams/middleware.py) and go to the shared pipeline
+(bot/inbound.py), which de-duplicates, remembers the person, opens the seal and runs the core:
+`Pipeline.handle` for messages (their replies go through a `TeamsReplier`), `Pipeline.answer` for the
+invokes whose HTTP body is the answer. Before that, the handler keeps the ways to reach back later
+(bot/teams/references.py). Lifecycle events (installs and uninstalls, members added, meeting start and end,
+the message action) keep their own handling here, de-duplicated and remembered through the same pipeline.
 
 Invokes (the activities whose HTTP answer is the result) always get a proper answer, never botbuilder's
 501 for an invoke it has no handler for: `adaptiveCard/action` (Universal Actions) a 200 whose body is an Adaptive Card
@@ -11,7 +16,6 @@ the bot kept for the team, chat or person (storage/repos/lifecycle.py).
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -20,7 +24,7 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import (
     MessagingExtensionAction,
     MessagingExtensionActionResponse,
@@ -33,13 +37,15 @@ from botbuilder.schema.teams import (
     TeamInfo,
 )
 
-from bot.sealing import ActionSeal, invalid_reply
-from bot.teams import meetings, message_action, msrest_noise, msrest_speedup, payloads, render
-from bot.teams.direct import TeamsLines, reference_dict, seed_from
+from bot.inbound import Inbound, Pipeline
+from bot.sealing import ActionSeal
+from bot.teams import meetings, message_action, payloads, render
+from bot.teams.direct import TeamsLines
+from bot.teams.middleware import inbound_of
+from bot.teams.references import References
 from bot.teams.replier import TeamsReplier
-from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
-from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, plain_text
+from handlers.core.types import Person, Place, Platform, Reply, plain_text
 from handlers.meetings import calendar_live as live
 from storage.store import Store
 
@@ -69,117 +75,44 @@ def _message_task(text: str) -> MessagingExtensionActionResponse:
 
 
 class SteadyTeamsBot(TeamsActivityHandler):
-    def __init__(self, core: Core, store: Store, lines: TeamsLines, seal: ActionSeal | None = None) -> None:
+    def __init__(self, pipeline: Pipeline, store: Store, lines: TeamsLines, references: References,
+                 seal: ActionSeal | None = None) -> None:
         super().__init__()
-        self.seal = seal
-        msrest_speedup.apply()  # botbuilder's retry-list CPU cost, once per process (see the module)
-        msrest_noise.quiet()  # unknown fields of ordinary Teams traffic: DEBUG, not WARNING
-        self.message_actions: dict[str, MessageAction] = {}
-        self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
-        self.core = core
+        self.pipeline = pipeline
+        self.core = pipeline.core
         self.store = store
         self.lines = lines
-        # People whose 1:1 line is known: True once it is real, False while it is a seed. A line only ever
-        # moves up (nothing → seed → real), so most activities skip reading it again (a transaction less).
-        self._lines: dict[str, bool] = {}
+        self.references = references
+        self.seal = seal
+        self.message_actions: dict[str, MessageAction] = {}
+        self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
 
-    async def _first_time(self, activity_id: str | None) -> bool:
-        if not activity_id:
-            return True
-        try:
-            return await self.store.inbound.first_time(f"teams:activity:{activity_id}")
-        except StorageUnavailable:
-            return True
-
-    async def _remember(self, context: TurnContext, who: Person | None, where: Place) -> None:
-        """Keep the conversation reference (to post here later) and a 1:1 seed for the person."""
-        try:
-            reference = reference_dict(context)
-            if not where.is_direct:
-                channel_ref = dict(reference)
-                channel_ref["conversation"] = {**(reference.get("conversation") or {}), "id": where.channel_id}
-                if tenant := payloads.tenant_id(context.activity):  # botbuilder's reference drops Teams' tenantId
-                    channel_ref["conversation"]["tenantId"] = tenant  # (Graph tokens, 1:1 seeds need it)
-                await self.store.conversations.remember(where, channel_ref)
-            if who is not None:
-                await self.store.identities.remember(who, payloads.tenant_id(context.activity))
-                known = self._lines.get(who.id)
-                if known or (known is not None and not where.is_direct):
-                    return
-                line = await self.store.identities.direct_line(Platform.TEAMS, who.id)
-                if where.is_direct:
-                    if not line or not line.dm_reference or line.dm_reference.get("seed"):
-                        await self.store.identities.set_direct_line(Platform.TEAMS, who.id, dm_reference=reference,
-                                                                    dm_channel=where.channel_id)
-                    self._known(who.id, real=True)
-                elif not line or not line.dm_reference:
-                    await self.store.identities.set_direct_line(Platform.TEAMS, who.id,
-                                                                dm_reference=seed_from(reference))
-                    self._known(who.id, real=False)
-                else:
-                    self._known(who.id, real=not line.dm_reference.get("seed"))
-        except StorageUnavailable:
-            log.debug("could not store a conversation reference: database unavailable")
-
-    def _known(self, user_id: str, *, real: bool) -> None:
-        if len(self._lines) > 50_000:
-            self._lines.clear()
-        self._lines[user_id] = real or self._lines.get(user_id, False)
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        who = payloads.person(activity)
-        where = payloads.place(activity)
-        if who is None or where is None:
-            return
-        if not await self._first_time(activity.id):
-            return
-        log.debug("teams message activity in a %s", "1:1 chat" if where.is_direct else "channel")  # never its text
-        await self._remember(turn_context, who, where)
+    def _replier(self, context: TurnContext, who: Person, where: Place) -> TeamsReplier:
         async def remember_journal(conversation: str, activity_id: str) -> None:
             await self.store.pulse.remember_journal_message(Platform.TEAMS, who.id, conversation, activity_id)
 
-        replier = TeamsReplier(turn_context, who, where, self.lines, self.seal, remember_journal)
-        interaction = payloads.interaction(activity, who, where)
-        if interaction is not None:
-            if self.seal is not None:  # only card data the bot sealed for this place reaches the core
-                value = self.seal.open(interaction.value, interaction.action, where, who)
-                if value is None:
-                    await replier.send(invalid_reply())
-                    return
-                interaction = replace(interaction, value=value)
-            if interaction.form_values is not None:
-                await replier.send(await self.core.submit_form(interaction))
-            else:
-                await replier.send(await self.core.run_action(interaction))
-            return
-        raw = activity.text if isinstance(activity.text, str) else ""
-        mentioned = self._mentions_bot(activity)
-        text = raw  # the core strips <at>…</at> mention markup itself
-        if where.is_direct or mentioned:
-            replies = await self.core.run_typed(text, who, where, activity.id or "")
-            if replies is None:
-                replies = self.core.unknown_typed(text)
-            await replier.send(replies)
-            return
-        # Channel chat the bot may read (resource-specific consent): the watchers decide.
-        message = ChatMessage(who, where, text, activity.id or "", activity.id or "", False)
-        replies = await self.core.on_message(message)
-        if replies:
-            await replier.send(replies)
+        return TeamsReplier(context, who, where, self.lines, self.seal, remember_journal)
 
-    @staticmethod
-    def _mentions_bot(activity: Activity) -> bool:
-        """Whether the bot is @mentioned (read defensively: botbuilder's helpers raise on odd entities)."""
-        recipient = getattr(activity.recipient, "id", None)
-        for entity in activity.entities or []:
-            if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
-                continue
-            props = getattr(entity, "additional_properties", None)
-            mentioned = props.get("mentioned") if isinstance(props, dict) else None
-            if isinstance(mentioned, dict) and recipient and mentioned.get("id") == recipient:
-                return True
-        return False
+    async def _keep(self, context: TurnContext, who: Person | None, where: Place) -> None:
+        """A lifecycle event's bookkeeping: the ways to reach back, and the person (as the pipeline would)."""
+        await self.references.keep(context, who, where)
+        if who is not None:
+            await self.pipeline.remember(who, payloads.tenant_id(context.activity))
+
+    async def _answer(self, context: TurnContext, inbound: Inbound) -> list[Reply] | None:
+        """The replies to a card invoke's data (None: a redelivery, nothing was run)."""
+        who = inbound.who
+        assert who is not None  # payloads.inbound builds every request with its person
+        await self.references.keep(context, who, inbound.where)
+        return await self.pipeline.answer(inbound, self._replier(context, who, inbound.where))
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        inbound = inbound_of(turn_context)
+        if inbound is None or inbound.who is None:
+            return
+        log.debug("teams message activity in a %s", "1:1 chat" if inbound.where.is_direct else "channel")
+        await self.references.keep(turn_context, inbound.who, inbound.where)
+        await self.pipeline.handle(inbound, self._replier(turn_context, inbound.who, inbound.where))
 
     async def on_teams_members_added_dispatch(self, members_added: list[ChannelAccount], team_info: TeamInfo,
                                               turn_context: TurnContext) -> None:
@@ -192,19 +125,19 @@ class SteadyTeamsBot(TeamsActivityHandler):
                                      turn_context: TurnContext) -> None:
         where = payloads.place(turn_context.activity)
         if where is not None:
-            await self._remember(turn_context, None, where)
+            await self.references.keep(turn_context, None, where)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         where = payloads.place(turn_context.activity)
         if where is not None:
-            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+            await self._keep(turn_context, payloads.person(turn_context.activity), where)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """The app was removed from a team, a group chat or a person's personal scope ("remove", or
         "remove-upgrade": an update to a version without the bot): what was kept for it goes."""
         activity = turn_context.activity
         where = payloads.place(activity)
-        if where is None or not await self._first_time(activity.id):
+        if where is None or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
             return
         team = payloads.team_id(activity)
         lifecycle = self.store.lifecycle
@@ -215,10 +148,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
                     return
                 await self.store.pulse.forget(Platform.TEAMS, who.id)  # open rounds stop counting them
                 report = await lifecycle.remove_person(Platform.TEAMS, who.id)
-                self._lines.pop(who.id, None)
+                self.references.known.forget(who.id)
             elif team:
                 report = await lifecycle.remove_workspace(Platform.TEAMS, team)
-                self._lines.clear()
+                self.references.known.forget()
             else:
                 report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
         except StorageUnavailable:
@@ -231,7 +164,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
         """“What do we drop?” on a message (bot/teams/message_action.py)."""
         where = payloads.place(turn_context.activity)
         if where is not None:
-            await self._remember(turn_context, payloads.person(turn_context.activity), where)
+            await self._keep(turn_context, payloads.person(turn_context.activity), where)
         return await message_action.submit_action(turn_context, action, self.core, self.lines, self.seal)
 
     # ---- live meetings (meetingStart / meetingEnd in a meeting chat) -------------------------------------
@@ -245,9 +178,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         who = payloads.person(activity)
         where = payloads.place(activity)
-        if where is None or where.is_direct or not await self._first_time(activity.id):
+        if where is None or where.is_direct or not await self.pipeline.first_time(
+                f"teams:activity:{activity.id or ''}"):
             return
-        await self._remember(turn_context, who, where)  # the meeting chat, for the timer's warnings
+        await self._keep(turn_context, who, where)  # the meeting chat, for the timer's warnings
         svc = self.core.services
         event = meetings.signal(value, svc.clock.now(), started=started)
         try:
@@ -291,42 +225,17 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if action.get("type") != "Action.Execute":
             return _card_answer(HTTPStatus.BAD_REQUEST, "application/vnd.microsoft.error",
                                 {"code": "BadRequest", "message": "expected an Action.Execute action"})
-        replies = await self._interact(turn_context, action.get("data"))
-        if replies is None:
+        inbound = inbound_of(turn_context)
+        if inbound is None or inbound.who is None:  # the data is not ours (or not any more)
             return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, STALE_ACTION)
+        replies = await self._answer(turn_context, inbound) or []  # a redelivery runs nothing again
         card = next((r for r in replies if r.replace_original), None)
         rest = [r for r in replies if r is not card]
         if rest:
-            who, where = payloads.person(activity), payloads.place(activity)
-            if who is not None and where is not None:
-                await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(rest)
+            await self._replier(turn_context, inbound.who, inbound.where).send(rest)
         if card is not None:
             return _card_answer(HTTPStatus.OK, CARD_RESPONSE, render.card(card))
         return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, _summary(replies))
-
-    async def _interact(self, turn_context: TurnContext, data: Any) -> list[Reply] | None:
-        """Run card data (an Action.Execute's or a task module's) as the button press or form submission it
-        encodes. None: the data is not ours (or not any more). A redelivered invoke runs nothing again."""
-        activity = turn_context.activity
-        who, where = payloads.person(activity), payloads.place(activity)
-        if who is None or where is None or not isinstance(data, dict):
-            return None
-        shadow: Activity = copy.copy(activity)
-        shadow.value = data
-        interaction = payloads.interaction(shadow, who, where)
-        if interaction is None:
-            return None
-        if not await self._first_time(activity.id):
-            return []
-        await self._remember(turn_context, who, where)
-        if self.seal is not None:  # only card data the bot sealed for this place reaches the core
-            value = self.seal.open(interaction.value, interaction.action, where, who)
-            if value is None:
-                return invalid_reply()
-            interaction = replace(interaction, value=value)
-        if interaction.form_values is not None:
-            return await self.core.submit_form(interaction)
-        return await self.core.run_action(interaction)
 
     async def on_teams_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:
         return InvokeResponse(status=HTTPStatus.OK)  # a nameless invoke (legacy card action): nothing to do
@@ -337,12 +246,12 @@ class SteadyTeamsBot(TeamsActivityHandler):
 
     async def on_teams_task_module_submit(self, turn_context: TurnContext,
                                           task_module_request: TaskModuleRequest) -> TaskModuleResponse | None:
-        replies = await self._interact(turn_context, getattr(task_module_request, "data", None))
-        if replies is None:
+        inbound = inbound_of(turn_context)
+        if inbound is None or inbound.who is None:  # the data is not ours (or not any more)
             return TaskModuleResponse(task=TaskModuleMessageResponse(value=STALE_ACTION))
-        who, where = payloads.person(turn_context.activity), payloads.place(turn_context.activity)
-        if replies and who is not None and where is not None:
-            await TeamsReplier(turn_context, who, where, self.lines, self.seal).send(replies)
+        replies = await self._answer(turn_context, inbound)
+        if replies:
+            await self._replier(turn_context, inbound.who, inbound.where).send(replies)
         return None  # an empty 200 closes the dialog
 
     async def on_teams_messaging_extension_fetch_task(self, turn_context: TurnContext,

@@ -1,14 +1,28 @@
-"""Bot Framework activities → core types. Tolerant of missing fields and wrong types."""
+"""Bot Framework activities → core types. Tolerant of missing fields and wrong types.
+
+`inbound` is what the Teams middleware (bot/teams/middleware.py) hands the shared pipeline: a `Typed` line
+for a 1:1 chat or an @mention of the bot (the mention markup stripped here, so the core never sees it), a
+`ChatMessage` for channel chat the watchers read, or an `Interaction` for card data (an Action.Submit
+message, an `adaptiveCard/action` or a `task/submit` invoke), sealed.
+"""
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 
+from bot.inbound import Inbound, Typed
 from bot.teams.render import ACTION_KEY, CONTEXT_KEY, FORM_KEY, VALUE_KEY
 from handlers.core.text import clean
-from handlers.core.types import Interaction, MessageRef, Person, Place, Platform
+from handlers.core.types import ChatMessage, Interaction, MessageRef, Person, Place, Platform
+
+#: Teams marks a mention up as `<at>name</at>` in the message text.
+_MENTION = re.compile(r"<at>[^<]{0,200}</at>", re.IGNORECASE)
+#: Invokes whose card data is a button press or a form submission.
+CARD_INVOKES = frozenset({"adaptiveCard/action", "task/submit"})
 
 
 def _s(value: Any, limit: int = 300) -> str:
@@ -25,7 +39,7 @@ def person(activity: Activity) -> Person | None:
         _s(getattr(sender, "name", None), 200),
         _s(getattr(activity, "local_timezone", None), 64) or None,
         False,
-        _s(getattr(sender, "aad_object_id", None), 64) or None,
+        _s(getattr(sender, "aad_object_id", None), 64) or None,  # the Azure AD object id: Person.alt_id
     )
 
 
@@ -77,3 +91,63 @@ def interaction(activity: Activity, who: Person, where: Place) -> Interaction | 
         return Interaction(_s(value.get(ACTION_KEY), 255), _s(value.get(VALUE_KEY), 2000), who, where,
                            _s(activity.id), None, ref)
     return None
+
+
+def mentions_bot(activity: Activity) -> bool:
+    """Whether the bot is @mentioned (read defensively: botbuilder's helpers raise on odd entities)."""
+    recipient = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
+            continue
+        props = getattr(entity, "additional_properties", None)
+        mentioned = props.get("mentioned") if isinstance(props, dict) else None
+        if isinstance(mentioned, dict) and recipient and mentioned.get("id") == recipient:
+            return True
+    return False
+
+
+def without_mentions(text: str) -> str:
+    """A line typed to the bot with its `<at>…</at>` mention markup taken out: what the person asked."""
+    return _MENTION.sub(" ", text).strip()
+
+
+def card_data(activity: Activity) -> Any:
+    """The card data of an `adaptiveCard/action` (an Action.Execute's `data`) or `task/submit` invoke;
+    None when there is none (or the action is not an Action.Execute)."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    if activity.name == "task/submit":
+        return value.get("data")
+    action = value.get("action")
+    return action.get("data") if isinstance(action, dict) and action.get("type") == "Action.Execute" else None
+
+
+def inbound(activity: Activity) -> Inbound | None:
+    """The request this activity makes of the core, or None when it makes none (lifecycle events, invokes
+    with no card data of ours, proactive turns)."""
+    kind = activity.type
+    if kind == ActivityTypes.message:
+        card: Any = None
+    elif kind == ActivityTypes.invoke and activity.name in CARD_INVOKES:
+        card = card_data(activity)
+        if not isinstance(card, dict):
+            return None
+    else:
+        return None
+    who, where = person(activity), place(activity)
+    if who is None or where is None:
+        return None
+    key = f"teams:activity:{_s(activity.id)}"  # no id: never taken for a redelivery (bot/inbound.py)
+    home = tenant_id(activity)  # Teams people belong to their tenant, not to one team
+    if card is not None:
+        shadow: Activity = copy.copy(activity)
+        shadow.value = card
+        pressed = interaction(shadow, who, where)
+        return Inbound(pressed, key, home=home) if pressed is not None else None
+    pressed = interaction(activity, who, where)
+    if pressed is not None:
+        return Inbound(pressed, key, home=home)
+    raw = activity.text if isinstance(activity.text, str) else ""
+    if where.is_direct or mentions_bot(activity):
+        return Inbound(Typed(without_mentions(raw), who, where, _s(activity.id)), key, home=home)
+    # Channel chat the bot may read (resource-specific consent): the watchers decide.
+    return Inbound(ChatMessage(who, where, raw, _s(activity.id), _s(activity.id), False), key, home=home)

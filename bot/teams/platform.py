@@ -18,8 +18,14 @@ MESSAGES_PATH = "/api/messages"
 
 
 def build(wiring: Wiring) -> Adapter:
-    from bot.teams.adapter import TeamsAdapter  # botbuilder loads only when Teams is on
+    """The Teams adapter. botbuilder loads only when Teams is on; its HTTP layer (msrest) is adjusted here,
+    once per process, before the first client exists: its retry list built from a set (CPU per activity,
+    docs/benchmarks.md#msrest-retry-list-teams) and its unknown-field warnings logged at DEBUG."""
+    from bot.teams import msrest_noise, msrest_speedup
+    from bot.teams.adapter import TeamsAdapter
 
+    msrest_speedup.apply()
+    msrest_noise.quiet()
     return TeamsAdapter(wiring)
 
 

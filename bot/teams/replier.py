@@ -13,7 +13,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from bot.sealing import ActionSeal, Seal
 from bot.teams import render
 from bot.teams.direct import TeamsLines
-from handlers.core.types import Person, Place, Reply, Visibility
+from handlers.core.types import Form, Person, Place, Reply, Visibility
 
 log = logging.getLogger("steadybot.teams")
 
@@ -45,6 +45,15 @@ class TeamsReplier:
                 await self._send_one(reply)
             except Exception:  # noqa: BLE001 - a failed reply must not fail the turn
                 log.warning("teams reply failed", exc_info=True)
+
+    async def open_form(self, form: Form) -> bool:
+        """A form is an Adaptive Card with inputs, shown where the request came from."""
+        try:
+            await self._send_one(Reply.just_form(form))
+        except Exception:  # noqa: BLE001 - reported as not shown
+            log.warning("teams form could not be shown", exc_info=True)
+            return False
+        return True
 
     async def _send_one(self, reply: Reply) -> None:
         activity = card_activity(reply, self._seal(self.where))

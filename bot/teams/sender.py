@@ -20,7 +20,7 @@ therefore the most that a crash can double (each at most once, and never two for
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import BotAdapter, TurnContext
 
@@ -32,7 +32,6 @@ from bot.teams.direct import TeamsLines
 from bot.teams.errors import classify
 from bot.teams.replier import card_activity
 from handlers.core.types import Platform
-from storage.repos.identities import ConversationRepo
 
 # (rate per second, burst): burst + rate*T stays within 7/1s, 8/2s, 60/30s; the second within 1800/h.
 CONVERSATION_SHORT = (1.8, 4.0)
@@ -40,9 +39,15 @@ CONVERSATION_HOUR = (0.45, 180.0)
 APP_PER_TENANT = (40.0, 8.0)  # below 50 requests/s, with headroom for 1:1 creation calls
 
 
+class ConversationReferences(Protocol):
+    """Where a channel's stored conversation reference is read (storage's ConversationRepo)."""
+
+    async def reference(self, platform: Platform, channel_id: str) -> dict[str, Any] | None: ...
+
+
 class TeamsSender:
 
-    def __init__(self, lines: TeamsLines, conversations: ConversationRepo, limiter: RateLimiter,
+    def __init__(self, lines: TeamsLines, conversations: ConversationReferences, limiter: RateLimiter,
                  *, per_tenant_rate: float = APP_PER_TENANT[0], max_in_flight: int = 4,
                  seal: ActionSeal | None = None) -> None:
         self.seal = seal  # card data sealed for each target (bot/sealing.py)

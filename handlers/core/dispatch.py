@@ -4,7 +4,6 @@ a person never sees a stack trace, and never silence."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Sequence
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, Later, StorageUnavailable, UserError
@@ -17,7 +16,6 @@ log = logging.getLogger("steadybot.core")
 
 HELP_WORDS = frozenset({"help", "-h", "--help", "?", "h"})
 MAX_COMMAND_TEXT = 2000
-_MENTION = re.compile(r"<at>[^<]{0,200}</at>|<@[A-Z0-9]{2,}(?:\|[^>]{0,80})?>", re.IGNORECASE)
 
 
 def as_list(replies: Replies) -> list[Reply]:
@@ -39,11 +37,12 @@ class Core:
 
     # ---- parsing -----------------------------------------------------------------------------------
     def parse_typed(self, text: str) -> tuple[str, str] | None:
-        """`@steadybot pulse results` / `/pulse results` / `pulse results` → ("pulse", "results").
+        """`steadybot pulse results` / `/pulse results` / `pulse results` → ("pulse", "results"). Mentions of
+        the bot are the adapters' to strip (their payload parsers); the core reads what the person asked.
 
         Returns None when the text does not start with a known command (ordinary chat). A bare `help`
         means the overview, as `/steadybot help`."""
-        body = _MENTION.sub(" ", clean(text, MAX_COMMAND_TEXT)).strip()
+        body = clean(text, MAX_COMMAND_TEXT).strip()
         if body.lower().startswith("steadybot") and not body.lower().startswith("steadybot "):
             body = body[len("steadybot"):]
         body = body.lstrip("/ ").strip()
@@ -85,7 +84,7 @@ class Core:
         return await self.run_command(Command(name, rest, who, where, request_id, self.services.clock.now()))
 
     def unknown_typed(self, text: str) -> list[Reply]:
-        word = clip(clean(_MENTION.sub(" ", text)).lstrip("/ ").split(" ")[0] or "that", 20)
+        word = clip(clean(text).lstrip("/ ").split(" ")[0] or "that", 20)
         return friendly(f"I don't know `{word}`. {self.overview()}")
 
     # ---- interactions ------------------------------------------------------------------------------

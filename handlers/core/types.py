@@ -28,14 +28,16 @@ class Person:
     name: str = ""
     tz: str | None = None
     is_bot: bool = False
-    aad_id: str | None = None  # Teams: the Azure AD object id (what STEADYBOT_ADMINS names)
+    # Another id the platform knows this person by; Teams: the Azure AD object id, what STEADYBOT_ADMINS names.
+    # Stored in the identities table's `aad_id` column (the name is kept: no migration).
+    alt_id: str | None = None
 
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.id}"
 
     def known_ids(self) -> frozenset[str]:
-        return frozenset(i for i in (self.id, self.aad_id) if i)
+        return frozenset(i for i in (self.id, self.alt_id) if i)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ async def known(svc: Services, person: Person) -> Person:
     if found is None:
         return person
     return Person(person.platform, person.id, found.name or person.name, person.tz or found.tz, person.is_bot,
-                  person.aad_id or found.aad_id)
+                  person.alt_id or found.alt_id)
 
 
 class Owned(Protocol):

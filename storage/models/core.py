@@ -20,7 +20,7 @@ class Identity(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(200))
-    aad_id: Mapped[str | None] = mapped_column(String(64))
+    aad_id: Mapped[str | None] = mapped_column(String(64))  # Person.alt_id; the column keeps its name (no migration)
     team_id: Mapped[str] = mapped_column(String(200), default="")
     name: Mapped[str] = mapped_column(String(200), default="")
     tz: Mapped[str | None] = mapped_column(String(64))

@@ -41,7 +41,7 @@ class IdentityRepo:
         rewritten by an interaction, an unchanged row is not written at all (not even a new tuple version
         on PostgreSQL), and an empty name never blanks a stored one."""
         key = (person.platform.value, person.id)
-        fingerprint = (person.name, person.tz, person.is_bot, person.aad_id, team_id)
+        fingerprint = (person.name, person.tz, person.is_bot, person.alt_id, team_id)
         if self._seen.get(key) == fingerprint:
             return
         values: dict[str, Any] = {"is_bot": person.is_bot}
@@ -49,8 +49,8 @@ class IdentityRepo:
             values["name"] = person.name[:200]
         if person.tz:
             values["tz"] = person.tz[:64]
-        if person.aad_id:
-            values["aad_id"] = person.aad_id[:64]
+        if person.alt_id:
+            values["aad_id"] = person.alt_id[:64]
         if team_id:
             values["team_id"] = team_id[:200]
         stmt = self._insert()(Identity).values(platform=key[0], user_id=person.id[:200], name=person.name[:200],
@@ -68,19 +68,19 @@ class IdentityRepo:
     async def remember_many(self, entries: Sequence[tuple[Person, str]]) -> int:
         """Upsert many people (each with their team id) in one transaction and one executemany: a channel of
         thousands is resolved in one write, not one per member. Unchanged people are skipped.
-        A missing timezone, AAD id or team id keeps the stored one, as `remember` does. Returns rows written."""
+        A missing timezone, alternative id or team id keeps the stored one, as `remember` does. Returns rows written."""
         now = self.clock.now()
         fresh: dict[tuple[str, str], tuple[dict[str, Any], tuple[object, ...]]] = {}
         fingerprint: tuple[object, ...]
         for person, team_id in entries:
             key = (person.platform.value, person.id[:200])
-            fingerprint = (person.name, person.tz, person.is_bot, person.aad_id, team_id)
+            fingerprint = (person.name, person.tz, person.is_bot, person.alt_id, team_id)
             if self._seen.get(key) == fingerprint:
                 continue
             fresh[key] = ({"platform": key[0], "user_id": key[1], "name": person.name[:200],
                            "is_bot": person.is_bot, "updated_at": now,
                            "tz": (person.tz or None) and person.tz[:64],
-                           "aad_id": (person.aad_id or None) and person.aad_id[:64],
+                           "aad_id": (person.alt_id or None) and person.alt_id[:64],
                            "team_id": team_id[:200]}, fingerprint)
         if not fresh:
             return 0
@@ -113,7 +113,7 @@ class IdentityRepo:
             )
             if row is None:
                 return None
-            return Person(platform, row.user_id, row.name, row.tz, row.is_bot, row.aad_id)
+            return Person(platform, row.user_id, row.name, row.tz, row.is_bot, alt_id=row.aad_id)
 
     async def direct_line(self, platform: Platform, user_id: str) -> DirectLine | None:
         async with self.db.session() as session:

@@ -682,7 +682,7 @@ class PulseRepo:
 
     async def people_named(self, user_id: str, platform: Platform | None = None) -> list[tuple[Platform, str]]:
         """Whom `steadybot forget <user_id>` means: that platform user id, and for Teams also the people whose
-        Azure AD object id it is."""
+        alternative id (`Person.alt_id`, the Azure AD object id; the `aad_id` column) it is."""
         out: list[tuple[Platform, str]] = []
         for p in [platform] if platform else [Platform.SLACK, Platform.TEAMS]:
             ids = {user_id}
@@ -694,7 +694,7 @@ class PulseRepo:
         return out
 
     async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
-        """`steadybot forget`: by platform user id, or for Teams also by Azure AD object id."""
+        """`steadybot forget`: by platform user id, or for Teams also by alternative id (Azure AD object id)."""
         return [await self.forget(p, uid) for p, uid in await self.people_named(user_id, platform)]
 
     # ---- thresholds, senders and shown rounds (what a team lead may see) ------------------------------
