@@ -58,6 +58,22 @@ def _run(conn: sqlite3.Connection, begin: bool, operation: str, parameters: Any,
         cursor.close()
 
 
+def write_many(statements: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Connection) -> bool:
+    """In aiosqlite's thread: one write transaction of executemany statements. Commits and returns True
+    when every statement matched as many rows as it has parameter sets; otherwise rolls back, False."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for operation, parameters in statements:
+            if conn.executemany(operation, parameters).rowcount != len(parameters):
+                conn.rollback()
+                return False
+        conn.commit()
+        return True
+    except BaseException:
+        conn.rollback()
+        raise
+
+
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's adapted aiosqlite connection, counting what it hands to the thread."""
 
@@ -74,10 +90,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return connection._connection
 
-    def hand_off(self, fn: Callable[[], T]) -> T:
-        """Run `fn` in aiosqlite's thread and wait for it (from SQLAlchemy's greenlet)."""
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-
+    def _counted(self, fn: Callable[[], T]) -> Callable[[], T]:
         def counted() -> T:
             try:
                 return fn()
@@ -85,10 +98,21 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 self._finished += 1
 
         self._submitted += 1
+        return counted
+
+    def hand_off(self, fn: Callable[[], T]) -> T:
+        """Run `fn` in aiosqlite's thread and wait for it (from SQLAlchemy's greenlet)."""
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         try:
-            return await_(connection._execute(counted))
+            return await_(connection._execute(self._counted(fn)))
         except Exception as error:
             self._handle_exception(error)
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(sqlite3 connection)` in aiosqlite's thread, from plain async code: for work that is one
+        unit on the driver (its own BEGIN … COMMIT inside `fn`), such as the outbox's group commit."""
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return await connection._execute(self._counted(partial(fn, connection._conn)))
 
     def begin_immediate(self) -> None:
         """Open the write transaction with the next statement (one hand-off for both)."""
