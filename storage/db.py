@@ -114,8 +114,8 @@ class Database:
                 # begins IMMEDIATE, so a second connection would only wait in SQLite's busy handler, which
                 # sleeps 1–100 ms at a time (docs/benchmarks.md#pulse-fan-out-target-3).
                 # Sessions queue for it in the pool instead, in order, without sleeping.
-                # The pool keeps its reset-on-return rollback: it costs a thread hand-off per transaction,
-                # but a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
+                # The pool keeps its reset-on-return rollback (storage/sqlite_driver.py skips it when nothing is
+                # open): a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
                 # connection back mid-transaction, and every later session would fail to begin
                 # (tests/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
@@ -180,7 +180,8 @@ class Database:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection, pre-pinged, within `connect_timeout` (a partitioned network hangs forever)."""
+        """A pooled connection (pinged if idle, see `_liveness_checks`), within `connect_timeout` (a partitioned
+        network hangs forever)."""
         try:
             async with asyncio.timeout(self.slot_wait):
                 await self._slots.acquire()

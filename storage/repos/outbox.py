@@ -60,7 +60,7 @@ _PG_COLUMNS = (("status", "text"), ("due_at", "timestamptz"), ("lease_until", "t
 _PG_NAMES = frozenset(name for name, _ in _PG_COLUMNS)
 _ATTEMPT_BACK = OutboxRow.attempts - 1  # `retry_at(count_attempt=False)`: this attempt does not count
 #: PostgreSQL: the group commit keeps its connection this long after a flush for the next updates (a fan-out
-#: brings them continuously), so most flushes skip the pool's checkout and pre-ping round trip.
+#: brings them continuously), so most flushes skip the pool's checkout.
 _LINGER = 0.1
 
 
