@@ -14,8 +14,8 @@ goes back — six hand-offs for a one-statement transaction, each a queue put, a
   which the thread runs after that statement).
 
 A one-statement transaction costs two hand-offs (statement, commit). The connection, its thread, the
-dialect and the URL stay SQLAlchemy's and aiosqlite's own: `Database` passes `dbapi()` as
-`create_async_engine(module=…)`.
+dialect and the URL stay SQLAlchemy's and aiosqlite's own: `Database` hands `dbapi()` to SQLAlchemy's
+async engine as its DBAPI module.
 """
 
 from __future__ import annotations
