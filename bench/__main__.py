@@ -346,7 +346,7 @@ async def run_storage(work: Path, sizes: Sizes, report: Report, postgres: bool) 
         finally:
             await admin.close()
         report.facts["storage_pg"] = pg
-        rows.append(["PostgreSQL", "`AsyncSession` without pool pre-ping", f(pg["ours_seq"], 0), f(pg["other_seq"], 0),
+        rows.append(["PostgreSQL", "bare `AsyncSession` on a plain engine", f(pg["ours_seq"], 0), f(pg["other_seq"], 0),
                      f(pg["ours_cpu"], 0), f(pg["other_cpu"], 0), f(pg["ratio_cpu"]), f(pg["ours_conc"], 0),
                      f(pg["other_conc"], 0)])
     report.facts["storage_sqlite"] = lite
@@ -380,22 +380,22 @@ def notes(report: Report) -> list[str]:
         out.append(
             f"**`storage/db.py`, SQLite sessions.** One short transaction through `Database.session()` costs "
             f"{f(lite['ours_cpu'], 0)} µs of CPU against {f(lite['other_cpu'], 0)} µs for a synchronous "
-            f"SQLAlchemy session run in `asyncio.to_thread` ({f(lite['ratio_cpu'])}×): aiosqlite hands every "
-            "cursor, execute, fetch, commit and close to its thread (~18 hand-offs per transaction). SQLite now "
-            "uses one pooled connection (no busy-handler sleeps between the bot's own connections; 42 → 120 "
-            "DMs/s on its own), `BEGIN IMMEDIATE` takes one hand-off instead of three, and the hot paths batch "
-            "their statements (the pool's reset-on-return rollback stays: without it a cancelled task handed "
-            "the one connection back mid-transaction); "
-            "running each unit of work in one worker thread with a sync engine is the next step if it shows up "
-            "again. Read-only repository methods still take the write lock (`BEGIN IMMEDIATE`).")
+            f"SQLAlchemy session run in `asyncio.to_thread` ({f(lite['ratio_cpu'])}×). aiosqlite runs every call "
+            "in its thread; `storage/sqlite_driver.py` keeps that to two hand-offs per short transaction "
+            "(statement with its BEGIN IMMEDIATE, COMMIT; no rollback when nothing is open), where SQLAlchemy's "
+            "adapter took six, and the outbox's group commit flushes in one. SQLite uses one pooled "
+            "connection (no busy-handler sleeps between the bot's own connections). What is left against the "
+            "synchronous session is SQLAlchemy's async layer (greenlet switches) and the hand-offs themselves; "
+            "a synchronous variant of every repository would be the next step. Read-only repository methods "
+            "still take the write lock (`BEGIN IMMEDIATE`).")
     pg = facts.get("storage_pg")
     if pg:
         out.append(
-            f"**`storage/db.py`, PostgreSQL.** `pool_pre_ping=True` adds a round trip to every session: "
-            f"{f(pg['ours_cpu'], 0)} vs {f(pg['other_cpu'], 0)} µs of CPU per short transaction "
-            f"({f(pg['ratio_cpu'])}×). The circuit breaker already turns connection errors into "
-            "StorageUnavailable; dropping the pre-ping (or pinging only connections idle for more than a few "
-            "seconds, via a `checkout` event) saves that on every request.")
+            f"**`storage/db.py`, PostgreSQL.** One short transaction costs {f(pg['ours_cpu'], 0)} µs of CPU "
+            f"against {f(pg['other_cpu'], 0)} µs for a bare `AsyncSession` on a plain engine "
+            f"({f(pg['ratio_cpu'])}×): the connection slots, the connect timeout and the breaker. The pool "
+            "no longer pre-pings every checkout (three round trips: BEGIN, an empty statement, ROLLBACK); a "
+            "pooled connection is pinged only after sitting idle or while a failure is recent.")
     free, floor = facts.get("fanout_free"), facts.get("fanout_floor")
     if free and floor:
         out.append(
@@ -435,10 +435,10 @@ def notes(report: Report) -> list[str]:
             f"**Cold start (target 7).** Restart {f(cold['restart_s'], 2, ' s')} against a floor of "
             f"{f(cold['floor_s'], 2, ' s')} for the same frameworks ({f(cold['ratio_restart'])}×). Alembic is "
             "no longer imported when the database is at every head (`storage/migrate.py`, `is_current`). The rest "
-            "is what the bot imports beyond the floor (`python -X importtime`): SQLAlchemy's ORM and asyncio "
-            "extension, the features, the storage layer, APScheduler, and PostgreSQL's dialect even on SQLite "
-            "(every repository imports `sqlalchemy.dialects.postgresql.insert`; deferring it is the cheap step "
-            "left, ~45 ms). A first start also creates the schema.")
+            "is what the bot imports beyond the floor (`python -X importtime`): SQLAlchemy's core and ORM, the "
+            "32 declarative models, the features, and libraries the first request does not need (icalendar, "
+            "holidays, pygal and jinja2 for the report page, APScheduler's process pool); PostgreSQL's dialect "
+            "is no longer imported on SQLite (`storage/upsert.py`). A first start also creates the schema.")
     results = facts.get("results") or {}
     pg_results = results.get("postgres") or {}
     if "all_rounds_ms" in pg_results:

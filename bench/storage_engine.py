@@ -1,8 +1,8 @@
 """Evidence for the storage layer's design choice: the cost of one short transaction (an idempotent
 insert, like the inbound de-duplication key every request writes) through `storage.db.Database.session()`
 — the async engine the bot uses (aiosqlite / asyncpg) — against the same transaction through a plain
-synchronous SQLAlchemy session run in `asyncio.to_thread` (SQLite) or a bare `AsyncSession` on the
-same engine without the pool pre-ping (PostgreSQL). Sequential, then 200 at once; wall and CPU time per
+synchronous SQLAlchemy session run in `asyncio.to_thread` (SQLite) or a bare `AsyncSession` on a
+plain engine (default pool, no pre-ping, no slots, timeouts or breaker) for PostgreSQL. Sequential, then 200 at once; wall and CPU time per
 transaction, interleaved.
 """
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+from storage.upsert import insert_for
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -31,7 +31,7 @@ async def insert_new(session: AsyncSession, table: Table, rows: Sequence[dict[st
     Returns how many were inserted."""
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session.get_bind().dialect.name)
     key = next(iter(table.primary_key.columns))
     stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(key)
     result = await session.execute(stmt, list(rows))

@@ -1,10 +1,19 @@
 """The database: plain URLs in, the right async driver out, and failures mapped to StorageUnavailable.
 
-Decision (its measured cost: docs/benchmarks.md#database-engine): an async engine — aiosqlite for SQLite, asyncpg for PostgreSQL — rather
-than a sync engine behind `asyncio.to_thread`. Both keep the event loop free; the async engine avoids a
-thread hop per query and lets PostgreSQL use a real connection pool shared by all coroutines.
+Decision (its measured cost: docs/benchmarks.md#database-engine): an async engine — aiosqlite for SQLite,
+asyncpg for PostgreSQL — rather than a sync engine behind `asyncio.to_thread`. Both keep the event loop
+free and let PostgreSQL use a real connection pool shared by all coroutines. On SQLite the async engine
+does not avoid thread hops — aiosqlite runs every call in its own thread — so storage/sqlite_driver.py
+keeps them to two per short transaction (statement with its BEGIN, then COMMIT); a synchronous session in
+a worker thread still costs less CPU per transaction (docs/benchmarks.md#sqlite-thread-hand-offs).
 
-Outages (PostgreSQL): getting a connection — including the pre-ping of a pooled one — is bounded by
+Liveness (PostgreSQL): no ping on every checkout (a round trip per session). A pooled connection is pinged
+only when it sat idle longer than `ping_idle` seconds, or while a failure is recent (see `_failed`); one
+the driver already knows is closed is replaced without a round trip. A connection used moments ago is
+trusted: if the network went away since, its first statement fails (bounded by `command_timeout`),
+SQLAlchemy invalidates the pool, and the breaker below makes everything else fail fast.
+
+Outages (PostgreSQL): getting a connection — including the ping of an idle pooled one — is bounded by
 `connect_timeout`, statements by `command_timeout`. After a connection-level failure a circuit breaker
 makes further sessions fail at once with `DatabaseDown` (a `StorageUnavailable`) instead of each waiting
 for its own timeout; every `retry_after` seconds one session is let through to try again, and the first
@@ -24,7 +33,7 @@ from typing import Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -34,7 +43,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.util import await_
 
 from handlers.core.errors import StorageUnavailable
 
@@ -83,7 +91,7 @@ def is_unavailable(exc: BaseException) -> bool:
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 3.0,
-                 command_timeout: float = 15.0, retry_after: float = 1.0) -> None:
+                 command_timeout: float = 15.0, retry_after: float = 1.0, ping_idle: float = 10.0) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.connect_timeout = connect_timeout
@@ -92,7 +100,7 @@ class Database:
         if self.dialect == "postgresql":
             # Every connection a session may hold (see _slots) stays pooled: overflow connections would be
             # opened and closed again under load, a handshake each (docs/benchmarks.md#postgresql-pool).
-            kwargs.update(pool_size=pool_size * 2, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
+            kwargs.update(pool_size=pool_size * 2, max_overflow=0, pool_timeout=5, pool_pre_ping=False,
                           pool_recycle=1800,
                           connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
         else:
@@ -106,15 +114,22 @@ class Database:
                 # begins IMMEDIATE, so a second connection would only wait in SQLite's busy handler, which
                 # sleeps 1–100 ms at a time (docs/benchmarks.md#pulse-fan-out-target-3).
                 # Sessions queue for it in the pool instead, in order, without sleeping.
-                # The pool keeps its reset-on-return rollback: it costs a thread hand-off per transaction,
-                # but a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
+                # The pool keeps its reset-on-return rollback (storage/sqlite_driver.py skips it when nothing is
+                # open): a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
                 # connection back mid-transaction, and every later session would fail to begin
                 # (tests/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
             kwargs["connect_args"] = {"timeout": 15}
+            from storage.sqlite_driver import dbapi  # only SQLite installs load aiosqlite
+
+            kwargs["module"] = dbapi()  # aiosqlite with as few thread hand-offs as a transaction allows
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self.ping_idle = ping_idle
+        self._ping_all_until = 0.0  # monotonic: until then every checkout pings (a failure was recent)
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
+        else:
+            self._liveness_checks()
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # PostgreSQL: as many sessions at once as the pool has connections, so the connect timeout below
         # measures connecting (a dead network), never queueing for a pooled connection (a busy moment).
@@ -165,7 +180,8 @@ class Database:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection, pre-pinged, within `connect_timeout` (a partitioned network hangs forever)."""
+        """A pooled connection (pinged if idle, see `_liveness_checks`), within `connect_timeout` (a partitioned
+        network hangs forever)."""
         try:
             async with asyncio.timeout(self.slot_wait):
                 await self._slots.acquire()
@@ -184,6 +200,29 @@ class Database:
         finally:
             self._slots.release()
 
+    def _liveness_checks(self) -> None:
+        """PostgreSQL: ping a pooled connection at checkout only when it may have gone stale (see the module
+        docstring). A failed ping raises DisconnectionError, on which the pool opens a new connection."""
+        pool = self.engine.sync_engine.pool
+
+        @event.listens_for(pool, "checkin")
+        def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+            record.info["idle_since"] = time.monotonic()
+
+        @event.listens_for(pool, "checkout")
+        def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+            idle_since = record.info.get("idle_since")
+            if idle_since is None:
+                return  # opened just now
+            if dbapi_conn.driver_connection.is_closed():
+                raise DisconnectionError("the pooled connection was closed")
+            now = time.monotonic()
+            if now - idle_since > self.ping_idle or now < self._ping_all_until:
+                try:
+                    dbapi_conn.ping()
+                except Exception as exc:
+                    raise DisconnectionError("the pooled connection did not answer a ping") from exc
+
     # ---- the breaker -------------------------------------------------------------------------------
     def _admit(self) -> bool:
         """Let the session through, as the one trial while the breaker is open, or fail fast."""
@@ -199,6 +238,7 @@ class Database:
         if not self.is_postgres:
             return  # an SQLite file does not go away; a locked database is retried by its busy timeout
         now = time.monotonic()
+        self._ping_all_until = now + self.ping_idle  # pooled connections may be stale: ping them for a while
         if self._down_since is None:
             self._down_since = now
             self.outages += 1
@@ -289,6 +329,7 @@ def sqlite_connection_settings(dbapi_conn: Any) -> None:
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, a busy timeout, and BEGIN IMMEDIATE so a transaction that reads and
     then writes never fails half-way with SQLITE_BUSY (SQLAlchemy's recipe for pysqlite/aiosqlite)."""
+    from storage.sqlite_driver import OneHopConnection
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -296,8 +337,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Straight on the aiosqlite connection: one hand-off to its thread, where a statement through the
-        # DBAPI adapter takes three (docs/benchmarks.md#sqlite-thread-hand-offs).
-        driver = conn.connection.driver_connection
-        assert driver is not None  # an open connection has its aiosqlite connection
-        await_(driver.execute("BEGIN IMMEDIATE"))
+        # Sent with the transaction's first statement, in the same hand-off to aiosqlite's thread
+        # (storage/sqlite_driver.py; docs/benchmarks.md#sqlite-thread-hand-offs).
+        adapted = conn.connection.dbapi_connection
+        assert isinstance(adapted, OneHopConnection)  # the engine's module is storage.sqlite_driver
+        adapted.begin_immediate()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -20,7 +20,26 @@ NAMING = {
 
 # BIGINT on PostgreSQL; INTEGER on SQLite so the primary key is the rowid and autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class _Json(TypeDecorator[Any]):
+    """JSON on SQLite, JSONB on PostgreSQL. PostgreSQL's dialect is imported only when a PostgreSQL
+    connection needs the type, so an SQLite process never loads it (docs/benchmarks.md#cold-start)."""
+
+    impl = JSON
+    cache_ok = True
+    should_evaluate_none = True  # as JSON: a Python None is stored as JSON null, not left out
+    hashable = False
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+Json = _Json()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

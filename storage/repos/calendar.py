@@ -12,8 +12,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
@@ -24,6 +22,7 @@ from storage.db import Database
 from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
 from storage.repos.meetings import MeetingRepo
+from storage.upsert import insert_for
 
 CALENDAR_AUTHOR = "calendar"  # added_by of agenda items that come from an event's description
 
@@ -55,7 +54,7 @@ class CalendarRepo:
         self.meetings = MeetingRepo(db, clock)
 
     def _insert(self):  # type: ignore[no-untyped-def]
-        return pg_insert if self.db.is_postgres else sqlite_insert
+        return insert_for(self.db.dialect)
 
     # ---- feeds -------------------------------------------------------------------------------------
     async def add_feed(self, draft: FeedDraft, now: datetime, next_fetch_at: datetime,

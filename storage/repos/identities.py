@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Person, Place, Platform
 from storage.db import Database
 from storage.models.core import Conversation, Identity
+from storage.upsert import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +30,8 @@ class IdentityRepo:
         self.clock = clock
         self._seen: dict[tuple[str, str], tuple[object, ...]] = {}  # skip writes when nothing changed
 
-    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
-        return pg_insert if self.db.is_postgres else sqlite_insert
+    def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
+        return insert_for(self.db.dialect)
 
     async def remember(self, person: Person, team_id: str = "") -> None:
         """Upsert a person's name, timezone and ids. Cheap when nothing changed (no write).
@@ -161,7 +160,7 @@ class ConversationRepo:
             values["name"] = place.name[:200]
         if reference is not None:
             values["reference"] = reference
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        insert = insert_for(self.db.dialect)
         stmt = insert(Conversation).values(platform=key[0], channel_id=place.channel_id[:300], **values)
         stmt = stmt.on_conflict_do_update(index_elements=["platform", "channel_id"], set_=values)
         async with self.db.session() as session:

@@ -6,12 +6,11 @@ from collections import OrderedDict
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from storage.db import Database, rowcount
 from storage.models.core import InboundKey
+from storage.upsert import insert_for
 
 
 class InboundRepo:
@@ -26,7 +25,7 @@ class InboundRepo:
         key = key[:300]
         if key in self._recent:
             return False
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        insert = insert_for(self.db.dialect)
         stmt = insert(InboundKey).values(key=key, seen_at=self.clock.now()).on_conflict_do_nothing()
         async with self.db.session() as session:
             result = await session.execute(stmt)

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from storage.db import Database, rowcount
 from storage.models.installations import SlackInstallationRow, SlackOAuthStateRow, SlackTeamRow
+from storage.upsert import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +35,7 @@ class InstallationRepo:
         self.clock = clock
 
     def _insert(self):  # type: ignore[no-untyped-def]
-        return pg_insert if self.db.is_postgres else sqlite_insert
+        return insert_for(self.db.dialect)
 
     async def save(self, *, enterprise_id: str, team_id: str, user_id: str, is_enterprise_install: bool,
                    has_bot: bool, sealed: bytes, installed_at: datetime) -> None:

@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
@@ -38,6 +36,7 @@ from storage.models.meetings import (
     PrereadAnswerRow,
     PrereadQuestionRow,
 )
+from storage.upsert import insert_for
 
 _LIVE = (SCHEDULED, RUNNING)
 
@@ -84,8 +83,8 @@ class MeetingRepo:
         self.db = db
         self.clock = clock
 
-    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
-        return pg_insert if self.db.is_postgres else sqlite_insert
+    def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
+        return insert_for(self.db.dialect)
 
     # ---- meetings and series -----------------------------------------------------------------------
     def _row_values(self, draft: MeetingDraft) -> dict[str, object]:

@@ -15,7 +15,9 @@ a worker whose lease ran out can never overwrite what the replica that took the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,13 +52,15 @@ PENDING, SENDING, SENT = OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatu
 FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.CANCELLED
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
+#: The columns a claim returns: what `Claimed` holds (each column more is decoded for every row claimed).
+_CLAIMED = ("id", "target", "kind", "payload", "data", "due_at", "attempts", "skip_if_late_by", "dedupe_key", "result")
 #: The columns the worker's updates set, in the order of the PostgreSQL group commit's arrays (and its mask bits).
 _PG_COLUMNS = (("status", "text"), ("due_at", "timestamptz"), ("lease_until", "timestamptz"),
                ("sent_at", "timestamptz"), ("last_error", "text"), ("result", "jsonb"))
 _PG_NAMES = frozenset(name for name, _ in _PG_COLUMNS)
 _ATTEMPT_BACK = OutboxRow.attempts - 1  # `retry_at(count_attempt=False)`: this attempt does not count
 #: PostgreSQL: the group commit keeps its connection this long after a flush for the next updates (a fan-out
-#: brings them continuously), so most flushes skip the pool's checkout and pre-ping round trip.
+#: brings them continuously), so most flushes skip the pool's checkout.
 _LINGER = 0.1
 
 
@@ -126,6 +130,7 @@ class _GroupCommit:
 
     def __init__(self, db: Database, max_batch: int = 256) -> None:
         self.db = db
+        self._binds: dict[str, Any] | None = None
         self.max_batch = max_batch
         self._pending: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -149,8 +154,12 @@ class _GroupCommit:
             batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
             try:
                 try:
-                    async with self.db.session() as session:
-                        counts = await self._apply(session, batch, optimistic=True)
+                    statements = self._sqlite_statements(batch)
+                    if statements is not None:
+                        counts = await self._apply_sqlite(statements, len(batch))
+                    else:
+                        async with self.db.session() as session:
+                            counts = await self._apply(session, batch, optimistic=True)
                 except _Recheck:  # some row is no longer this worker's: again, finding out which
                     async with self.db.session() as session:
                         counts = await self._apply(session, batch, optimistic=False)
@@ -199,6 +208,57 @@ class _GroupCommit:
         finally:
             if self._pending:  # arrived while the session was closing
                 self._flusher = asyncio.ensure_future(self._flush())
+
+    def _sqlite_statements(self, batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]]
+                           ) -> list[tuple[str, list[tuple[Any, ...]]]] | None:
+        """SQLite: the batch as one executemany per set of columns, parameters already in the form SQLAlchemy
+        would bind them (its own bind processors: UTC datetimes, JSON). None when some update needs
+        SQLAlchemy (an SQL expression, a column the worker does not set, the same row twice)."""
+        processors = self._processors()
+        groups: dict[tuple[tuple[str, ...], bool], list[tuple[Any, ...]]] = {}
+        seen: set[int] = set()
+        for row_id, worker, values, _ in batch:
+            back = values.get("attempts") is _ATTEMPT_BACK
+            columns = tuple(sorted(k for k in values if not (back and k == "attempts")))
+            if row_id in seen or not set(columns) <= _PG_NAMES \
+                    or any(isinstance(values[c], ClauseElement) for c in columns):
+                return None
+            seen.add(row_id)
+            params = tuple(values[c] if processors[c] is None else processors[c](values[c]) for c in columns)
+            groups.setdefault((columns, back), []).append((*params, row_id, worker))
+        table = table_of(OutboxRow).name
+        statements = []
+        for (columns, back), params_list in groups.items():
+            sets = [f"{c} = ?" for c in columns] + (["attempts = attempts - 1"] if back else [])
+            statements.append((f"UPDATE {table} SET {', '.join(sets)} "
+                               f"WHERE id = ? AND claimed_by = ? AND status = '{SENDING.value}'", params_list))
+        return statements
+
+    def _processors(self) -> dict[str, Any]:
+        """Each worker-set column's bind processor on this database's dialect (None: bound as it is)."""
+        if self._binds is None:
+            dialect = self.db.engine.dialect
+            columns = table_of(OutboxRow).c
+            self._binds = {name: columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+                           for name in _PG_NAMES}
+        return self._binds
+
+    async def _apply_sqlite(self, statements: list[tuple[str, list[tuple[Any, ...]]]], size: int) -> list[int]:
+        """SQLite, optimistic (see `_apply`): BEGIN IMMEDIATE, the executemany statements and COMMIT in one
+        hand-off to the driver's thread, skipping SQLAlchemy's statement machinery for a flush whose SQL is
+        fixed (docs/benchmarks.md#outbox-group-commit-on-sqlite). Raises _Recheck (rolled back) when an
+        update matched fewer rows than it sets."""
+        from storage.sqlite_driver import OneHopConnection, write_many
+
+        try:
+            async with self.db.engine.connect() as conn:
+                adapted = (await conn.get_raw_connection()).dbapi_connection
+                assert isinstance(adapted, OneHopConnection)
+                if not await adapted.run(functools.partial(write_many, statements)):
+                    raise _Recheck
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk I/O: as a session would
+            raise StorageUnavailable(type(exc).__name__) from exc
+        return [1] * size
 
     async def _apply_pg(self, session: AsyncSession,
                         batch: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]]) -> tuple[list[int], bool]:
@@ -367,7 +427,7 @@ class OutboxRepo:
             update(table)
             .where(table.c.id.in_(candidates.scalar_subquery()))
             .values(status=SENDING, claimed_by=worker, lease_until=now + lease, attempts=table.c.attempts + 1)
-            .returning(*table.c)
+            .returning(*(table.c[name] for name in _CLAIMED))
         )
         async with self.db.session() as session:
             rows = (await session.execute(stmt)).all()

@@ -21,8 +21,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -62,6 +60,7 @@ from storage.models.pulse import (
     PulseSchedule,
     pulse_round_totals,
 )
+from storage.upsert import insert_for
 
 log = logging.getLogger("steadybot.pulse")
 _CHUNK = 500
@@ -156,8 +155,8 @@ class PulseRepo:
             await self.db.scrub(["pulse_journal"])
         return done
 
-    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
-        return pg_insert if self.db.is_postgres else sqlite_insert
+    def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
+        return insert_for(self.db.dialect)
 
     # ---- schedules ---------------------------------------------------------------------------------
     async def set_schedule(self, place: Place, phrase: str, recurrence: Recurrence, first: datetime,

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.clock import Clock
@@ -40,6 +38,7 @@ from handlers.scope.ports import (
 )
 from storage.db import Database, rowcount
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
+from storage.upsert import insert_for
 
 OPEN = ItemStatus.OPEN
 TEXT_MAX = 300
@@ -73,8 +72,8 @@ class ScopeRepo:
         self.clock = clock
 
     @property
-    def _insert(self) -> Any:  # pg_insert or sqlite_insert: the same on_conflict_* API, no common type
-        return pg_insert if self.db.is_postgres else sqlite_insert
+    def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
+        return insert_for(self.db.dialect)
 
     @staticmethod
     def _channel(model: Any, place: Place) -> list[Any]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.ports import ChannelSettings
 from handlers.core.types import Person, Place
 from storage.db import Database
 from storage.models.core import ChannelSettingsRow
+from storage.upsert import insert_for
 
 
 def _time(text: str, default: time) -> time:
@@ -61,7 +60,7 @@ class SettingsRepo:
             "updated_by": changed_by.id[:200],
             "updated_at": self.clock.now(),
         }
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        insert = insert_for(self.db.dialect)
         stmt = insert(ChannelSettingsRow).values(platform=place.platform.value, channel_id=place.channel_id, **values)
         stmt = stmt.on_conflict_do_update(index_elements=["platform", "channel_id"], set_=values)
         async with self.db.session() as session:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Place, Platform
 from handlers.timebox.ports import RUNNING, Timebox, TimeboxDraft, TimeboxStatus, active_key
 from storage.db import Database, rowcount
 from storage.models.timebox import TimeboxRow
+from storage.upsert import insert_for
 
 
 def _box(row: TimeboxRow) -> Timebox:
@@ -41,7 +40,7 @@ class TimeboxRepo:
 
     async def start(self, draft: TimeboxDraft) -> Timebox | None:
         place = draft.place
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        insert = insert_for(self.db.dialect)
         stmt = insert(TimeboxRow).values(
             platform=place.platform.value,
             channel_id=place.channel_id[:300],

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
 from storage.db import Database
 from storage.models.timeoff import TimeOffRow
+from storage.upsert import insert_for
 
 
 class TimeOffRepo:
@@ -21,7 +20,7 @@ class TimeOffRepo:
         self.clock = clock
 
     async def snooze(self, platform: Platform, user_id: str, until: datetime) -> None:
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        insert = insert_for(self.db.dialect)
         stmt = insert(TimeOffRow).values(platform=platform.value, user_id=user_id[:200], until=until,
                                          created_at=self.clock.now())
         stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_={"until": until})
