@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -132,9 +132,13 @@ async def build_runtime(
     worker_options: dict[str, Any] | None = None,
     rng: random.Random | None = None,
     secret: Secret | None = None,
+    ports: Mapping[str, object] | None = None,
+    kick_outbox: bool = True,
 ) -> Runtime:
     """Everything the process needs, passed in. `adapters`: the platforms to serve (None: those the settings
-    turn on, bot/platforms.py); `adapter_options` reach every adapter through `Wiring.options`."""
+    turn on, bot/platforms.py); `adapter_options` reach every adapter through `Wiring.options`. `ports`: the
+    core's ports by name, over the defaults (the demo's bundled example calendar). `kick_outbox=False`: a row
+    due now waits for the next tick or an explicit `worker.drain()` (the demo drains in order with its output)."""
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
     db = Database(settings.database_url)
@@ -157,14 +161,9 @@ async def build_runtime(
     outbox = Outbox(store.outbox, clock)
     rng = rng or random.SystemRandom()
     services = Services(settings.core(), clock, store, outbox, directories, rng, signer=secret.signer)
-    services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
-    if settings.teams_app_id and settings.teams_app_password:  # Microsoft 365 group calendars (Teams)
-        from bot.teams.graph import GraphClient, login_url_for
-        from bot.teams.graph_calendar import GraphGroupCalendar
-
-        graph = GraphClient(settings.teams_app_id, settings.teams_app_password, graph_url=settings.graph_url,
-                            login_url=login_url_for(settings.graph_login_url, settings.teams_login_url), timeout=20.0)
-        services.ports["graph_calendar"] = GraphGroupCalendar(graph, settings.teams_tenant_id, settings.default_tz)
+    services.ports.update(ports or {})
+    if "calendar" not in services.ports:
+        services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
@@ -173,7 +172,7 @@ async def build_runtime(
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
                                **(worker_options or {})}
     worker = OutboxWorker(store.outbox, core, {}, clock, **options)
-    outbox.on_due_now = worker.kick
+    outbox.on_due_now = worker.kick if kick_outbox else None
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
     lane = AfterAck(on_done=turn_finished)
     seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata

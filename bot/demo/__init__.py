@@ -1,9 +1,10 @@
-"""`steadybot demo`: the terminal adapter."""
+"""`steadybot demo`: the terminal adapter (adapter.py) and the session around it (app.py), over a simulated
+team (world.py)."""
 
 from __future__ import annotations
 
+import socket
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -11,9 +12,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.calendar.example import ExampleFetcher
+from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
+from bot.demo.adapter import DemoAdapter, demo_adapter
 from bot.demo.app import Demo, stdin_lines
 from bot.demo.history import write_history
+from bot.demo.terminal import Terminal
 from bot.demo.world import CHANNEL, COMMENTS, World
 from bot.runtime import Runtime, build_runtime
 from bot.web.page import register as register_report_page
@@ -48,24 +53,18 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
 
     The report page is served on 127.0.0.1 (any free port unless `web_port`), so `/steadybot report` and
     `:report` print a link that opens in a local browser. `history` writes 8 weeks of made-up team history
-    (bot/demo/history.py) before the demo starts."""
+    (bot/demo/history.py) before the demo starts.
+
+    The demo is wired like any platform: `build_runtime` builds its adapter from the factory passed in, and
+    nothing of the runtime is changed afterwards. What the demo needs different is said at build time: the
+    page's address (the port is bound first), the bundled example calendar, and an outbox the demo drains
+    itself, in order with its output."""
     out = out or sys.stdout
     path = Path(db_path or DEMO_DB)
     if not keep:
         _remove_database(path)
-    demo_settings = Settings(database_url=f"sqlite:///{path}", default_tz=settings.default_tz,
-                             admins=settings.admins, log_level=settings.log_level)
     world = World.default(settings.default_tz)
     clock = FakeClock(start or working_hours(datetime.now(UTC), zone(world.you.tz)))
-    runtime = await build_runtime(demo_settings, clock=clock)
-    if history:
-        now = clock.now()
-        this_monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
-        clock.set(datetime.combine(this_monday - timedelta(weeks=HISTORY_WEEKS + 1), time(8, 0), tzinfo=UTC))
-        await write_history(runtime.store, clock, CHANNEL, [p.id for p in world.people], weeks=HISTORY_WEEKS,
-                            below_k_week=3, comments=COMMENTS)
-        clock.set(now)
-    web = await start_web(runtime, web_port)
     interactive = sys.stdin.isatty() and out is sys.stdout
     tz = zone(world.you.tz)
 
@@ -73,22 +72,57 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
         return f"[{format_local(clock.now(), tz, now=None)}] > "
 
     lines, ask = stdin_lines(interactive, prompt)
-    demo = Demo(runtime, clock, world, out, ask, color=interactive, echo=not interactive)
+    terminal = Terminal(out, ask, color=interactive, echo=not interactive)
+    page = _loopback_socket(web_port)
     try:
-        await demo.run(lines)
+        demo_settings = Settings(database_url=f"sqlite:///{path}", default_tz=settings.default_tz,
+                                 admins=settings.admins, log_level=settings.log_level,
+                                 public_url=f"http://127.0.0.1:{page.getsockname()[1]}")
+        fetcher = FeedFetcher(demo_settings.calendar_refresh, demo_settings.calendar_allow_private)
+        # `:calendar` serves the bundled example; other addresses are fetched for real
+        runtime = await build_runtime(demo_settings, clock=clock, adapters=[demo_adapter(world, terminal)],
+                                      ports={"calendar": ExampleFetcher(fetcher, clock)}, kick_outbox=False)
+    except BaseException:
+        page.close()
+        raise
+    [adapter] = [a for a in runtime.adapters.values() if isinstance(a, DemoAdapter)]
+    page_runner: web.AppRunner | None = None
+    try:
+        if history:
+            now = clock.now()
+            this_monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+            clock.set(datetime.combine(this_monday - timedelta(weeks=HISTORY_WEEKS + 1), time(8, 0), tzinfo=UTC))
+            await write_history(runtime.store, clock, CHANNEL, [p.id for p in world.people], weeks=HISTORY_WEEKS,
+                                below_k_week=3, comments=COMMENTS)
+            clock.set(now)
+        page_runner = await start_web(runtime, page)
+        await adapter.start()
+        await Demo(runtime, adapter, clock).run(lines)
     finally:
-        await web.cleanup()
+        if page_runner is not None:
+            await page_runner.cleanup()
+        else:
+            page.close()
         await runtime.close()
 
 
-async def start_web(runtime: Runtime, port: int = 0) -> web.AppRunner:
-    """The report page on 127.0.0.1 (loopback only); report links point at it."""
+def _loopback_socket(port: int) -> socket.socket:
+    """The report page's socket on 127.0.0.1, bound before the runtime is built so its links know the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def start_web(runtime: Runtime, sock: socket.socket) -> web.AppRunner:
+    """The report page on `sock` (loopback only); report links point at it."""
     app = web.Application()
     register_report_page(app, runtime)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    bound = int(runner.addresses[0][1]) if runner.addresses else port
-    runtime.services.settings = replace(runtime.services.settings, public_url=f"http://127.0.0.1:{bound}")
+    await web.SockSite(runner, sock).start()
     return runner

@@ -43,4 +43,18 @@ def refusals(_: Settings) -> Sequence[Route]:
     return [Route("POST", MESSAGES_PATH, refuse)]
 
 
-PLATFORM = PlatformSpec(Platform.TEAMS, lambda settings: settings.teams_accepts_traffic, build, refusals)
+def build_with_ports(wiring: Wiring) -> Adapter:
+    """The adapter, and with credentials the core's `graph_calendar` port (handlers/meetings/calendar_ports.py:
+    Microsoft 365 group calendars through Graph; closed with the runtime's ports)."""
+    settings, ports = wiring.settings, wiring.core.services.ports
+    if settings.teams_app_id and settings.teams_app_password and "graph_calendar" not in ports:
+        from bot.teams.graph import GraphClient, login_url_for
+        from bot.teams.graph_calendar import GraphGroupCalendar
+
+        graph = GraphClient(settings.teams_app_id, settings.teams_app_password, graph_url=settings.graph_url,
+                            login_url=login_url_for(settings.graph_login_url, settings.teams_login_url), timeout=20.0)
+        ports["graph_calendar"] = GraphGroupCalendar(graph, settings.teams_tenant_id, settings.default_tz)
+    return build(wiring)
+
+
+PLATFORM = PlatformSpec(Platform.TEAMS, lambda settings: settings.teams_accepts_traffic, build_with_ports, refusals)
