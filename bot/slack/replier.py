@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sealing import ActionSeal
 from bot.slack import render
+from bot.slack.payloads import ReplyTo
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
 log = logging.getLogger("steadybot.slack")
@@ -29,6 +30,13 @@ class SlackReplier:
     origin_is_ephemeral: bool = False
     opened_modal: bool = field(default=False)
     seal: ActionSeal | None = None  # seals button values and modal metadata (bot/sealing.py)
+
+    @classmethod
+    def to(cls, to: ReplyTo, client: AsyncWebClient, respond: AsyncRespond | None,
+           seal: ActionSeal | None) -> SlackReplier:
+        """The replier for one request: `respond` (its response_url) is used only where `to` says so."""
+        return cls(client, to.user_id, to.where, respond=respond if to.respond else None, trigger_id=to.trigger_id,
+                   origin=to.origin, origin_is_ephemeral=to.origin_is_ephemeral, seal=seal)
 
     def metadata(self, form: Form) -> dict[str, Any]:
         data: dict[str, Any] = {"f": form.id, "c": form.context, "ch": self.where.channel_id, "tm": self.where.team_id}
