@@ -24,7 +24,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.inbound import Pipeline
 from bot.slack import payloads
 from bot.slack.home import HomePublisher
-from bot.slack.replier import SlackReplier
+from bot.slack.replier import Respond, SlackReplier
 from bot.slack.workspaces import Workspaces
 
 
@@ -41,7 +41,8 @@ class Inbounds:
             context["inbound"] = context["replier"] = None
             context["refused"] = False
         else:
-            respond = context.respond if parsed.to.respond else None
+            url = context.response_url if parsed.to.respond else None
+            respond = Respond(url, context.client.session) if url else None
             context["inbound"] = parsed.inbound
             context["replier"] = SlackReplier.to(parsed.to, context.client, respond, self.pipeline.seal)
             context["refused"] = parsed.refused
