@@ -16,6 +16,7 @@ returns its ack at once (without it, Bolt starts the listener as a task and poll
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,8 +25,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.inbound import Pipeline
 from bot.slack import payloads
 from bot.slack.home import HomePublisher
+from bot.slack.listeners.unhandled import request_kind
 from bot.slack.replier import Respond, SlackReplier
 from bot.slack.workspaces import Workspaces
+
+log = logging.getLogger("steadybot.slack")
 
 
 class Inbounds:
@@ -36,7 +40,10 @@ class Inbounds:
 
     async def parse(self, body: dict[str, Any], context: AsyncBoltContext,
                     next_: Callable[[], Awaitable[Any]]) -> Any:
-        parsed = payloads.parse(body if isinstance(body, dict) else {}, context.bot_user_id or "", self.pipeline.seal)
+        body = body if isinstance(body, dict) else {}
+        if log.isEnabledFor(logging.DEBUG):  # its kind only, never its body (issue 12)
+            log.debug("slack request %s; %d in flight", request_kind(body), self.pipeline.lane.in_flight)
+        parsed = payloads.parse(body, context.bot_user_id or "", self.pipeline.seal)
         if parsed is None:
             context["inbound"] = context["replier"] = None
             context["refused"] = False
