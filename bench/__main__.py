@@ -360,11 +360,12 @@ def notes(report: Report) -> list[str]:
     """Recommendations for code outside this work (reliability and storage files), quoting the run."""
     facts = report.facts
     out: list[str] = [
-        "**Already changed with these measurements:** Slack listeners acknowledge in a listener middleware "
-        "before the listener task starts (`bot/slack/listeners/ack_first.py`; Bolt otherwise polls for the ack "
-        "every 10 ms, which the floor pays), and the work after the ack yields one loop turn, waits while a "
-        "burst is still arriving (10 ms of quiet, 100 ms at most) and goes through a lane of 8 "
-        "(`bot/slack/deps.py`); msrest's retry list is built from a frozenset "
+        "**Already changed with these measurements:** Slack requests reach the shared pipeline through a Bolt "
+        "global middleware and listeners that only acknowledge, run inline (`process_before_response=True`, "
+        "so Bolt does not poll for the ack every 10 ms, which the floor pays); their work runs after the ack in "
+        "the shared lane of 8 (`bot/inbound.py`), and answers through a response_url use the shared HTTP "
+        "session (`bot/slack/replier.py`); "
+        "msrest's retry list is built from a frozenset "
         "(`bot/teams/msrest_speedup.py`, ~10 ms of CPU per Teams activity); Teams skips re-reading a known 1:1 "
         "line; `/agenda` finds its meeting in one transaction; a pulse DM reads round, invitation and "
         "preferences in one; Slack Block Kit rendering is memoised for repeated replies; channel members are "

@@ -141,8 +141,15 @@ class Harness:
                 return
             self.clock.set(min(end, self.clock.now() + step))
 
+    async def idle(self, timeout: float = 20.0) -> None:
+        """Wait (bounded) until every acknowledged request's work is done: the after-ack lane, which counts
+        a request's work from its arrival (bot/inbound.py), on every platform. TimeoutError after `timeout`."""
+        async with asyncio.timeout(timeout):
+            await self.runtime.lane.settle()
+
     async def settle(self) -> None:
-        """Let answered Teams activities finish, run periodic work and send whatever is due now."""
+        """Let acknowledged requests finish their work, run periodic work and send whatever is due now."""
+        await self.idle()
         await self.teams_settled()
         await self.runtime.scheduler.run_all_once()
         await self.runtime.worker.drain()
@@ -192,15 +199,3 @@ def block_texts(params: dict[str, Any]) -> str:
             if isinstance(element.get("text"), dict):
                 parts.append(element["text"].get("text", ""))
     return "\n".join(parts)
-
-
-async def bolt_idle(timeout: float = 20.0) -> None:
-    """Wait until Bolt has finished the work it runs after acknowledging (slash commands, actions, events)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            current = asyncio.current_task()
-            busy = [t for t in asyncio.all_tasks() if t is not current and not t.done()
-                    and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-            if not busy:
-                return
-            await asyncio.sleep(0.005)

@@ -8,9 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from support.bf_connector import Sent
-from tests.harness import Harness, bolt_idle
-
-idle = bolt_idle
+from tests.harness import Harness
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -69,7 +67,7 @@ async def command(bot: Harness, name: str, text: str, **kwargs: Any) -> None:
     """A slash command, waiting until the bot has answered it."""
     response = await bot.slash(name, text, **kwargs)
     assert response.status == 200, await response.text()
-    await idle()
+    await bot.idle()
 
 
 async def ephemeral(bot: Harness, name: str, text: str, **kwargs: Any) -> str:
@@ -82,7 +80,7 @@ async def press(bot: Harness, message: dict[str, Any], label: str, *, user: str 
     action_id, value = buttons(message)[label]
     response = await bot.press(action_id, value, user=user, channel=channel, **kwargs)
     assert response.status == 200, await response.text()
-    await idle()
+    await bot.idle()
 
 
 async def at(bot: Harness, moment: datetime) -> None:
@@ -101,7 +99,7 @@ async def submit_modal(bot: Harness, values: dict[str, str], *, user: str = "U1"
     view = last_modal(bot)
     response = await bot.submit(view["private_metadata"], values, user=user)
     assert response.status == 200, await response.text()
-    await idle()
+    await bot.idle()
 
 
 # ---- Teams ------------------------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from support import bf_connector
-from tests.harness import Harness, block_texts, bolt_idle
+from tests.harness import Harness, block_texts
 
-idle = bolt_idle
 texts = block_texts
 
 SCOPE_CREEP = "while we're at it, can we also add a CSV export to the release?"
@@ -29,7 +28,7 @@ async def post_message(bot: Harness, text: str, ts: str, *, event_id: str | None
                        headers: dict[str, str] | None = None, **kwargs: Any) -> None:
     response = await bot.event(message(text, ts, **kwargs), event_id=event_id, headers=headers)
     assert response.status == 200, await response.text()
-    await idle()
+    await bot.idle()
 
 
 def slack_buttons(params: dict[str, Any]) -> dict[str, tuple[str, str]]:

@@ -16,7 +16,6 @@ from tests.meetings_helpers import (
     buttons,
     command,
     ephemeral,
-    idle,
     last_modal,
     post_texts,
     posts,
@@ -323,7 +322,7 @@ async def test_list_cancel_and_stats(bot: Harness) -> None:
     said = await ephemeral(bot, "/meeting", "stats")
     assert "Meetings held" in said and "1 (0 with an agenda, 1 without)" in said
     assert "Cancelled before they started" in said and "1 (1h given back)" in said
-    await idle()
+    await bot.idle()
 
 
 async def test_the_meeting_takes_over_a_running_timer_and_a_new_timer_asks_first(bot: Harness) -> None:
@@ -352,7 +351,7 @@ async def test_junk_button_values_and_unknown_people_get_friendly_answers(bot: H
         calls, responses = len(bot.slack.calls), len(bot.slack.responses)
         response = await bot.press(action, value, user="U404")
         assert response.status == 200
-        await idle()
+        await bot.idle()
         said = [text_of(r) for r in bot.slack.responses[responses:]] + [
             text_of(c.params) for c in bot.slack.calls[calls:] if c.method.startswith("chat.")]
         assert said and not any("went wrong" in t for t in said), (action, value, said)

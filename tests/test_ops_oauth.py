@@ -21,7 +21,7 @@ from handlers.core.types import OutboxItem, Platform, Reply, Target
 from storage.models.core import OutboxRow
 from storage.models.installations import SlackInstallationRow
 from support import wire
-from tests.harness import SIGNING_SECRET, Harness, bolt_idle, running
+from tests.harness import SIGNING_SECRET, Harness, running
 from tests.test_pulse_support import dms
 
 CLIENT_ID = "1111.2222"
@@ -129,7 +129,7 @@ async def test_two_workspaces_each_with_its_own_token_and_uninstall_stops_one(db
         # uninstall the second workspace: its installation goes, its sends stop, the first goes on
         uninstall = wire.event_body({"type": "app_uninstalled"}, team="T2")
         assert (await bot.post_slack(uninstall, "application/json")).status == 200
-        await bolt_idle()
+        await bot.idle()
         async with bot.runtime.db.session() as session:
             left = (await session.execute(select(SlackInstallationRow.team_id))).scalars().all()
         assert set(left) == {"T1"}
@@ -154,7 +154,7 @@ async def test_tokens_revoked_drops_the_bot(sqlite_url: str) -> None:
         await install(bot.client, bot, "code-1", "T1")
         revoked = wire.event_body({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}, team="T1")
         assert (await bot.post_slack(revoked, "application/json")).status == 200
-        await bolt_idle()
+        await bot.idle()
         await bot.runtime.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "channel", "C1", None, "T1"),
                                                      bot.clock.now(), reply=Reply("hello"))])
         await bot.runtime.worker.drain()
@@ -210,7 +210,7 @@ async def test_two_replicas_share_the_installation_store(db_url: str) -> None:
         uninstall = wire.event_body({"type": "app_uninstalled"}, team="T2")
         signed = wire.slack_headers(SIGNING_SECRET, uninstall, content_type="application/json")
         assert (await other.post("/slack/events", data=uninstall, headers=signed)).status == 200
-        await bolt_idle()
+        await bot.idle()
         bot.clock.set(bot.clock.now() + timedelta(seconds=31))
         used = len(bot.slack.calls)
         await bot.runtime.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "channel", "C2", None, "T2"),

@@ -22,7 +22,7 @@ import pytest
 
 from bot.teams.bot import CARD_RESPONSE, MESSAGE_RESPONSE
 from handlers.core.errors import SORRY_BUG
-from tests.harness import Harness, bolt_idle, running
+from tests.harness import Harness, running
 
 DATA = Path(__file__).resolve().parent / "data" / "payloads"
 SLACK = sorted((DATA / "slack").glob("*.json"))
@@ -93,13 +93,13 @@ async def test_slack_payload_is_acknowledged_once(sqlite_url: str, path: Path,
         with _logs(caplog):
             first = await bot.post_slack(body, content_type)
             first_body = await first.text()
-            await bolt_idle()
+            await bot.idle()
             await bot.settle()
             sent = _posted(bot)
             retry = await bot.post_slack(body, content_type,
                                          headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
             retry_body = await retry.text()
-            await bolt_idle()
+            await bot.idle()
             await bot.settle()
         assert first.status == 200, first_body
         assert retry.status == 200, retry_body

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.reports.digest import next_monday
-from tests.harness import START, Harness, bolt_idle
+from tests.harness import START, Harness
 from tests.reports_helpers import PEOPLE, seed_history
 from tests.scope_helpers import slack_buttons
 from tests.test_pulse_support import dms, slack_team, text_of
@@ -41,7 +41,7 @@ async def test_digest_on_sends_monday_dms_with_headlines_and_a_fresh_link(bot: H
     action_id, value = slack_buttons(digest.params)["Send me the report link"]
     before = len(bot.slack.responses)
     await bot.press(action_id, value, user="U1", channel="D1")  # a press in the app's DM comes from its D… id
-    await bolt_idle()
+    await bot.idle()
     (link,) = (await bot.slack.wait_for_responses(before + 1))[before:]
     url = next(e["url"] for b in link["blocks"] if b["type"] == "actions" for e in b["elements"])
     response = await bot.client.get("/reports/" + url.split("/reports/")[1])
@@ -73,12 +73,12 @@ async def test_a_forged_digest_button_does_nothing(bot: Harness) -> None:
     slack_team(bot, {"U1": "UTC"})
     before = len(bot.slack.responses)
     await bot.press("report.link#0", "forged-value", user="U1")  # not sealed by the bot: stops at the adapter
-    await bolt_idle()
+    await bot.idle()
     (answer,) = (await bot.slack.wait_for_responses(before + 1))[before:]
     assert "no longer valid" in answer["text"] and "/reports/" not in str(answer)
     # sealed for this channel, but not a value the reports feature signed: its own check refuses it
     await bot.press("report.link#0", bot.sealed("report.link", "forged-value"), user="U1")
-    await bolt_idle()
+    await bot.idle()
     (answer,) = (await bot.slack.wait_for_responses(before + 2))[before + 1:]
     assert "doesn't work any more" in answer["text"] and "/reports/" not in str(answer)
 

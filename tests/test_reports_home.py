@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 from handlers.core.types import Platform
 from handlers.meetings.ports import MeetingDraft
 from tests.cards import assert_valid_blocks, assert_valid_card
-from tests.harness import Harness, bolt_idle, running
+from tests.harness import Harness, running
 from tests.reports_helpers import CHANNEL, PEOPLE, pulse_round, scores, seed_history
 from tests.test_pulse_support import dms, slack_team, text_of
 
@@ -77,7 +77,7 @@ async def test_app_home_opened_publishes_the_persons_own_home(bot: Harness) -> N
     await prepare(bot)
     response = await bot.event(home_opened("U2"))
     assert response.status == 200
-    await bolt_idle()
+    await bot.idle()
     (view,) = published(bot, "U2")
     assert view["type"] == "home"
     View(**{k: v for k, v in view.items() if k in ("type", "callback_id", "blocks")}).validate_json()
@@ -92,19 +92,19 @@ async def test_app_home_opened_publishes_the_persons_own_home(bot: Harness) -> N
 
     # opening the tab again with nothing changed publishes nothing new (Slack's limits)
     await bot.event(home_opened("U2"))
-    await bolt_idle()
+    await bot.idle()
     assert len(published(bot, "U2")) == 1
     # … "Refresh" does
     action_id, value = buttons_of(view)["Refresh"]
     await bot.post_slack(wire_body(home_press(action_id, value, "U2")))
-    await bolt_idle()
+    await bot.idle()
     assert len(published(bot, "U2")) == 2
 
     # "Report: #team" sends a fresh private link to the person's DM
     action_id, value = buttons_of(view)["Report: #team"]
     response = await bot.post_slack(wire_body(home_press(action_id, value, "U2")))
     assert response.status == 200
-    await bolt_idle()
+    await bot.idle()
     link_dm = [c for c in dms(bot, "U2") if "/reports/" in json.dumps(c.params)]
     assert len(link_dm) == 1
     url = next(e["url"] for b in link_dm[0].params["blocks"] if b["type"] == "actions" for e in b["elements"])
@@ -115,7 +115,7 @@ async def test_app_home_opened_publishes_the_persons_own_home(bot: Harness) -> N
     # keep (issue 12)
     action_id, value = buttons_of(view)["My journal"]
     await bot.post_slack(wire_body(home_press(action_id, value, "U2")))
-    await bolt_idle()
+    await bot.idle()
     assert not any("Your pulse journal" in text_of(c.params) for c in dms(bot, "U2"))
     assert any("Your pulse journal" in json.dumps(c.params.get("view")) for c in bot.slack.calls_to("views.open"))
 
@@ -123,7 +123,7 @@ async def test_app_home_opened_publishes_the_persons_own_home(bot: Harness) -> N
 async def test_a_forged_home_report_button_gets_no_link(bot: Harness) -> None:
     await prepare(bot)
     await bot.post_slack(wire_body(home_press("home.report#1", "eyJmYWtlIjoxfQ.0.AAAA", "U2")))
-    await bolt_idle()
+    await bot.idle()
     assert not [c for c in dms(bot, "U2") if "/reports/" in json.dumps(c.params)]
     assert any("doesn't work any more" in text_of(c.params) for c in dms(bot, "U2"))
 
@@ -150,7 +150,7 @@ async def test_home_typed_in_the_teams_1to1_chat_is_a_valid_card(sqlite_url: str
 async def test_the_home_is_published_again_when_it_changes_and_only_then(bot: Harness) -> None:
     await prepare(bot)
     await bot.event(home_opened("U2"))
-    await bolt_idle()
+    await bot.idle()
     assert len(published(bot, "U2")) == 1
     await bot.settle()  # the periodic refresh: nothing changed, nothing published
     assert len(published(bot, "U2")) == 1

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from support import bf_connector, wire
-from tests.harness import Harness, bolt_idle
+from tests.harness import Harness
 from tests.scope_helpers import prompts_in, slack_buttons
 from tests.test_pulse_support import slack_team
 
@@ -38,7 +38,7 @@ def message_shortcut(text: str, ts: str, *, thread_ts: str | None = None, user: 
 async def shortcut(bot: Harness, payload: dict[str, Any]) -> None:
     response = await bot.post_slack(wire.interactive_body(payload))
     assert response.status == 200 and (await response.text()) == ""
-    await bolt_idle()
+    await bot.idle()
 
 
 async def test_slack_message_shortcut_opens_the_prompt_in_the_thread(bot: Harness) -> None:
@@ -63,7 +63,7 @@ async def test_slack_message_shortcut_opens_the_prompt_in_the_thread(bot: Harnes
     action_id, value = slack_buttons(prompt)["Not scope creep"]
     response = await bot.press(action_id, value, message_ts="1700000000.000300")
     assert response.status == 200
-    await bolt_idle()
+    await bot.idle()
     counts = await bot.runtime.store.scope.counts(bot_place(), bot.clock.now().replace(year=2000))
     assert counts.dismissed == 1 and counts.watch_prompts == 1
 

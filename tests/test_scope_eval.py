@@ -11,7 +11,7 @@ from pathlib import Path
 
 from handlers.scope.detector import detect
 from tests.harness import Harness
-from tests.scope_helpers import idle, message, prompts_in
+from tests.scope_helpers import message, prompts_in
 
 DATA = Path(__file__).parent / "data" / "scope_creep_messages.jsonl"
 BATCH = 25  # events in flight at once, as a busy workspace would send them
@@ -32,7 +32,7 @@ async def test_labelled_set_through_the_event_path(bot: Harness, record_property
         for ts, i in batch:
             response = await bot.event(message(rows[i]["text"], ts, channel="CEVAL", user=f"U{i % 7 + 1}"))
             assert response.status == 200
-        await idle(60)
+        await bot.idle(60)
     elapsed = time.perf_counter() - started
 
     flagged = {ts_of[p["thread_ts"]] for p in prompts_in(bot)}

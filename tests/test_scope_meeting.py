@@ -10,7 +10,7 @@ from handlers.core.types import Place, Platform
 from handlers.meetings.ports import MeetingDraft
 from handlers.scope import meeting as scope_meeting
 from tests.harness import Harness
-from tests.scope_helpers import SCOPE_CREEP, idle, post_message, prompts_in, slack_buttons, texts
+from tests.scope_helpers import SCOPE_CREEP, post_message, prompts_in, slack_buttons, texts
 
 
 async def _meeting(bot: Harness, *, agenda: bool, started_ago: int = 10, minutes: int = 45) -> int:
@@ -33,7 +33,7 @@ async def test_park_for_after_a_meeting_with_an_agenda(bot: Harness) -> None:
     assert "Park it for after the meeting" in buttons
     action_id, value = buttons["Park it for after the meeting"]
     await bot.press(action_id, value, message_ts="100.000002")
-    await idle()
+    await bot.idle()
     decided = bot.slack.calls_to("chat.update")[-1].params
     assert "Parked “while we're at it" in texts(decided) and "for after *Sprint review*" in texts(decided)
     parking = await bot.slash_reply("/tradeoff", "parking")
@@ -43,7 +43,7 @@ async def test_park_for_after_a_meeting_with_an_agenda(bot: Harness) -> None:
     await post_message(bot, "one more thing for the release — the client wants dark mode", "101.000001")
     action_id, value = slack_buttons(prompts_in(bot)[-1])["Park it for after the meeting"]
     await bot.press(action_id, value, message_ts="101.000002")
-    await idle()
+    await bot.idle()
 
     # at the meeting's end the channel is reminded — once, at the top level, with what is still parked
     await bot.slash_reply("/tradeoff", "unpark 2")
@@ -68,7 +68,7 @@ async def test_no_meeting_button_without_an_agenda_or_after_the_meeting(bot: Har
     action_id, value = slack_buttons(prompts_in(bot)[-1])["Park it for after the meeting"]
     bot.clock.advance(timedelta(hours=1))
     await bot.press(action_id, value, message_ts="201.000002")
-    await idle()
+    await bot.idle()
     decided = texts(bot.slack.calls_to("chat.update")[-1].params)
     assert "in this channel's parking lot" in decided
     assert "pending" not in await bot.runtime.store.outbox.counts()  # no reminder for a meeting that is over

@@ -12,16 +12,7 @@ from handlers.scope.watch import LEARNING
 from support import wire
 from tests.cards import assert_valid_blocks
 from tests.harness import Harness
-from tests.scope_helpers import (
-    ORDINARY,
-    SCOPE_CREEP,
-    idle,
-    message,
-    post_message,
-    prompts_in,
-    slack_buttons,
-    texts,
-)
+from tests.scope_helpers import ORDINARY, SCOPE_CREEP, message, post_message, prompts_in, slack_buttons, texts
 
 C1 = Place(Platform.SLACK, "C1", "T1")
 
@@ -38,7 +29,7 @@ async def _press(bot: Harness, params: dict, label: str, *, message_ts: str = "9
     action_id, value = slack_buttons(params)[label]
     response = await bot.press(action_id, value, message_ts=message_ts, **kwargs)
     assert response.status == 200
-    await idle()
+    await bot.idle()
 
 
 def _updates(bot: Harness) -> list[dict]:
@@ -102,13 +93,13 @@ async def test_slack_retries_are_handled_once(bot: Harness) -> None:
         response = await bot.event(event, event_id="EvRetry1",
                                    headers={"X-Slack-Retry-Num": attempt, "X-Slack-Retry-Reason": "http_timeout"})
         assert response.status == 200
-    await idle()
+    await bot.idle()
     assert len(prompts_in(bot)) == 1
     # the retry of a message that did not fire does not fire either, and costs no prompt row
     event = message(ORDINARY, "300.000002")
     await bot.event(event, event_id="EvRetry2")
     await bot.event(event, event_id="EvRetry2", headers={"X-Slack-Retry-Num": "1"})
-    await idle()
+    await bot.idle()
     assert len(prompts_in(bot)) == 1
     assert (await _summary(bot)).prompts == 1
 
@@ -124,7 +115,7 @@ async def test_edits_never_bring_a_prompt(bot: Harness) -> None:
     edit = {**edit, "ts": "401.000009",
             "message": {"type": "message", "user": "U1", "ts": "401.000001", "text": SCOPE_CREEP}}
     await bot.event(edit)
-    await idle()
+    await bot.idle()
     assert len(prompts_in(bot)) == 1
 
 
@@ -196,12 +187,12 @@ async def test_drop_something_typed_into_the_modal(bot: Harness) -> None:
     assert wire.unsealed_metadata(metadata)["msg"] == ["C1", "710.000002"]
     # empty: a friendly answer, nothing decided
     await bot.submit(metadata, {"dropped": "  ", "added": ""})
-    await idle()
+    await bot.idle()
     posted = await bot.slack.wait_for("chat.postEphemeral")
     assert "what we drop" in texts(posted[-1].params)
     assert (await _summary(bot)).open == 1
     await bot.submit(metadata, {"dropped": "pdf export", "added": "CSV export"})
-    await idle()
+    await bot.idle()
     decided = _updates(bot)[-1]
     assert decided["ts"] == "710.000002"
     assert "Added “CSV export”; dropped “PDF export”" in texts(decided)  # the listed item, matched by name
@@ -236,10 +227,10 @@ async def test_extend_the_deadline(bot: Harness) -> None:
     await _press(bot, _updates(bot)[-1], "Other…", message_ts="731.000002")
     metadata = (await bot.slack.wait_for("views.open"))[0].params["view"]["private_metadata"]
     await bot.submit(metadata, {"by": "3"})
-    await idle()
+    await bot.idle()
     assert "3 days" in texts(bot.slack.calls_to("chat.postEphemeral")[-1].params)
     await bot.submit(metadata, {"by": "10 days"})
-    await idle()
+    await bot.idle()
     assert "deadline +1 week 3 days" in texts(_updates(bot)[-1])
     summary = await _summary(bot)
     assert (summary.extended, summary.added) == (2, 2)
@@ -302,15 +293,15 @@ async def test_buttons_from_another_channel_or_garbage_values_are_refused(bot: H
     # garbage the bot itself might have sealed: the core refuses it (unsealed garbage: tests/test_security_*.py)
     for bad in ("", "abc", "-1", "0", "1:2:3", "9" * 40, "\u202e1", value + "0000"):
         await bot.press(action_id, bot.sealed(action_id, bad), message_ts="790.000002")
-        await idle()
+        await bot.idle()
     await bot.press(action_id, bot.sealed(action_id, value, channel="C2"), channel="C2", message_ts="790.000002")
     await bot.press("scope.drop.item#0", bot.sealed("scope.drop.item", f"{value}:nope"), message_ts="790.000002")
     await bot.press("scope.extend.by#0", bot.sealed("scope.extend.by", f"{value}:1y"), message_ts="790.000002")
-    await idle()
+    await bot.idle()
     answers = bot.slack.responses
     assert answers and all("no longer available" in a["text"] for a in answers)
     await bot.press(action_id, sealed, channel="C2", message_ts="790.000002")  # the C1 value itself, in C2
-    await idle()
+    await bot.idle()
     assert "no longer valid" in bot.slack.responses[-1]["text"]
     assert "Traceback" not in json.dumps(answers)
     assert _updates(bot) == []

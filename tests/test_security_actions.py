@@ -15,7 +15,7 @@ from handlers.core.types import Platform
 from handlers.meetings.ports import Meeting
 from support import wire
 from tests.harness import Harness
-from tests.meetings_helpers import buttons, command, idle, last_modal, posts, team, text_of
+from tests.meetings_helpers import buttons, command, last_modal, posts, team, text_of
 
 QUESTION = "Which of the two login designs do we ship?"
 EVIL = "29:evil"
@@ -45,7 +45,7 @@ async def _press_as_mallory(bot: Harness, action_id: str, value: str, channel: s
     before, views = len(bot.slack.responses), len(bot.slack.calls_to("views.open"))
     response = await bot.press(action_id, value, user="U9", channel=channel)
     assert response.status == 200
-    await idle()
+    await bot.idle()
     assert len(bot.slack.calls_to("views.open")) == views, "a form opened: the meeting's details were read"
     said = [text_of(r) or str(r.get("text")) for r in bot.slack.responses[before:]]
     assert said, "silence"
@@ -63,7 +63,7 @@ async def test_a_button_copied_into_another_channel_or_a_dm_does_nothing(bot: Ha
     # the same buttons still work where they were posted
     action_id, value = buttons(registered)["Add an agenda item"]
     await bot.press(action_id, value, user="U2", channel="C1")
-    await idle()
+    await bot.idle()
     assert last_modal(bot)["type"] == "modal"
 
 
@@ -97,7 +97,7 @@ async def test_modal_metadata_cannot_be_forged_or_replayed_by_someone_else(bot: 
     async def submit_as_mallory(metadata: dict[str, Any] | str) -> str:
         before = len(bot.slack.calls_to("chat.postMessage"))
         assert (await bot.submit(metadata, phish, user="U9")).status == 200
-        await idle()
+        await bot.idle()
         sent = [c.params for c in bot.slack.calls_to("chat.postMessage")[before:]]
         assert sent and all(p["channel"] == "U9" for p in sent), sent  # told privately, nothing in #C1
         return "\n".join(text_of(p) for p in sent)
@@ -108,7 +108,7 @@ async def test_modal_metadata_cannot_be_forged_or_replayed_by_someone_else(bot: 
     # Ana's real modal, submitted by Mallory
     action_id, value = buttons(registered)["Add an agenda item"]
     await bot.press(action_id, value, user="U1", channel="C1")
-    await idle()
+    await bot.idle()
     assert INVALID in await submit_as_mallory(last_modal(bot)["private_metadata"])
     await _untouched(bot, meeting)
 
@@ -161,7 +161,7 @@ async def test_the_organisers_private_no_agenda_buttons_work_from_their_dm(bot: 
     _, meeting = await _meeting(bot)
     sealed = bot.sealed("meeting.shorten", str(meeting.id), channel="D1", user="U1")
     await bot.press("meeting.shorten#1", sealed, user="U1", channel="D1")
-    await idle()
+    await bot.idle()
     shortened = await bot.runtime.store.meetings.get(meeting.id)
     assert shortened is not None and shortened.duration_minutes == 15
     # the same DM button in someone else's DM: neither the seal nor the core lets it through
@@ -176,7 +176,7 @@ async def test_a_pulse_form_is_sealed_for_the_person_it_was_sent_to(bot: Harness
     metadata = bot.sealed_metadata({"f": "pulse.answer", "c": "1", "ch": "D2", "tm": "T1"}, user="U2")
     before = len(bot.slack.calls_to("chat.postMessage"))
     await bot.submit(metadata, {"exhaustion": "1"}, user="U9")
-    await idle()
+    await bot.idle()
     [told] = bot.slack.calls_to("chat.postMessage")[before:]
     assert told.params["channel"] == "U9" and INVALID in text_of(told.params)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers.scope.detector import detect
 from tests.harness import Harness
-from tests.meetings_helpers import at, buttons, command, idle, last_modal, posts, submit_modal, team
+from tests.meetings_helpers import at, buttons, command, last_modal, posts, submit_modal, team
 from tests.scope_helpers import post_message, prompts_in, slack_buttons
 
 REVIEW = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)  # "tomorrow 3pm" for Ana (Berlin)
@@ -84,7 +84,7 @@ async def test_mentions_and_links_typed_into_meetings_never_go_live_in_slack(bot
                             ("", ""))
     if action_id:
         await bot.press(action_id, value, user="U2", channel="C1")
-        await idle()
+        await bot.idle()
         await submit_modal(bot, {"answer": "<!everyone> see <https://evil.example|here>"}, user="U2")
         assert last_modal(bot)["type"] == "modal"
     # a meeting with no agenda: its nudges (notification text = its title) and the organiser's DM
@@ -115,7 +115,7 @@ async def test_scope_creep_quotes_never_bring_a_mention_back_to_life(bot: Harnes
     assert prompts
     action_id, value = slack_buttons(prompts[0])["Park it"]
     await bot.press(action_id, value, message_ts="300.000002")
-    await idle()
+    await bot.idle()
     await command(bot, "/tradeoff", "parked")
     await bot.settle()
     assert _assert_nothing_live(bot) >= 3

@@ -1,7 +1,8 @@
 """Slack work after the ack on a graceful stop, and answers that cannot be delivered.
 
-A stop lets acknowledged requests finish (their answers are what people wait for), bounded; an answer the
-network refuses is a warning in the log, never a stack trace."""
+A stop lets acknowledged requests finish (their answers are what people wait for), bounded: what is left
+after the grace period is cancelled and said in the log, as on every platform (bot/inbound.py, the
+after-ack lane). An answer the network refuses is a warning in the log, never a stack trace."""
 
 from __future__ import annotations
 
@@ -35,22 +36,21 @@ async def test_a_graceful_stop_waits_for_acknowledged_slack_work(bot: Harness) -
     async with asyncio.timeout(WAIT):
         await closing
     assert any("on its way" in (m.get("text") or "") for m in bot.slack.posted("C1"))  # the channel's answer
-    assert bot.runtime.slack is not None and bot.runtime.slack.deps.in_flight == 0
+    assert bot.runtime.lane.in_flight == 0
 
 
 async def test_a_stop_does_not_wait_forever_for_slack_work(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     _team(bot)
     bot.slack.latency = 3.0
     assert (await bot.slash("/pulse", "now")).status == 200
-    adapter = bot.runtime.slack
-    assert adapter is not None
-    with caplog.at_level(logging.WARNING, logger="steadybot.slack"):
+    lane = bot.runtime.lane
+    assert lane.in_flight == 1  # counted from the request's arrival
+    with caplog.at_level(logging.WARNING, logger="steadybot.inbound"):
         async with asyncio.timeout(2.0):
-            await adapter.close(grace=0.2)
-    assert adapter.deps.in_flight == 1
-    assert any("unfinished" in r.getMessage() for r in caplog.records)
-    bot.slack.latency = 0.0
-    assert await adapter.deps.settle(WAIT)  # the work still ends (nothing is cancelled)
+            await lane.close(grace=0.2)
+    assert lane.in_flight == 0  # what was left is cancelled, not left running behind a closed database
+    assert any("unfinished" in r.getMessage() and "cancelled" in r.getMessage() for r in caplog.records)
+    assert not any("on its way" in (m.get("text") or "") for m in bot.slack.posted("C1"))
 
 
 async def test_an_answer_the_network_refuses_is_a_warning_not_a_stack_trace(
@@ -58,8 +58,7 @@ async def test_an_answer_the_network_refuses_is_a_warning_not_a_stack_trace(
     body = wire.slash_body("/steadybot", "help", response_url="http://127.0.0.1:9/response/nowhere")
     with caplog.at_level(logging.WARNING):
         assert (await bot.post_slack(body)).status == 200
-        assert bot.runtime.slack is not None
-        assert await bot.runtime.slack.deps.settle(WAIT)
+        assert await bot.runtime.lane.settle(WAIT)
     failed = [r for r in caplog.records if "slack reply failed" in r.getMessage()]
     assert len(failed) == 1 and failed[0].levelno == logging.WARNING and failed[0].exc_info is None
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

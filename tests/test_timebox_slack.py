@@ -7,18 +7,7 @@ from datetime import timedelta
 
 from support import wire
 from tests.harness import Harness
-from tests.meetings_helpers import (
-    at,
-    buttons,
-    command,
-    ephemeral,
-    idle,
-    post_texts,
-    posts,
-    press,
-    team,
-    text_of,
-)
+from tests.meetings_helpers import at, buttons, command, ephemeral, post_texts, posts, press, team, text_of
 
 
 async def _start(bot: Harness, text: str) -> None:
@@ -134,7 +123,7 @@ async def test_a_box_in_a_thread_through_a_mention_keeps_to_its_thread(bot: Harn
              "ts": "1700000100.000200", "thread_ts": "1700000100.000100"}
     response = await bot.event(event)
     assert response.status == 200
-    await idle()
+    await bot.idle()
     first = posts(bot)[-1]
     assert first["thread_ts"] == "1700000100.000100" and "2m timebox started" in text_of(first)
     await command(bot, "/timebox", "10m main topic")  # the channel itself has no box yet: no question
@@ -168,11 +157,11 @@ async def test_a_button_only_acts_in_its_own_channel(bot: Harness) -> None:
     stop = buttons(posts(bot)[-1])["Stop"]
     response = await bot.press(*stop, channel="C2")  # the C1 button's value, pressed in C2: the seal refuses it
     assert response.status == 200
-    await idle()
+    await bot.idle()
     assert "no longer valid" in text_of(bot.slack.responses[-1])
     # a value the bot sealed for C2 naming C1's timer: the core's own check refuses it
     response = await bot.press(stop[0], bot.sealed(stop[0], wire.unsealed(stop[1]), channel="C2"), channel="C2")
-    await idle()
+    await bot.idle()
     assert "already finished" in text_of(bot.slack.responses[-1])
     said = await ephemeral(bot, "/timebox", "")
     assert "A 10m timebox is running here" in said

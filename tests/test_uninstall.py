@@ -14,7 +14,7 @@ from handlers.core.types import Platform
 from storage.models import Base
 from storage.models.core import Identity, OutboxRow
 from support import bf_connector
-from tests.harness import Harness, bolt_idle, running
+from tests.harness import Harness, running
 from tests.test_pulse_support import channel_command, slack_team
 
 SLACK_TABLES_WITH_ROWS = {"identities", "pulse_schedules", "pulse_rounds", "meetings", "channel_settings",
@@ -56,14 +56,14 @@ async def _slack_workspace(bot: Harness, *, team: str = "T1", channel: str = "C1
                           ("/timebox", "25m focus"), ("/steadybot", "settings min 4")):
         response = await bot.slash(command, text, user=user, channel=channel, team=team)
         assert response.status == 200
-        await bolt_idle()
+        await bot.idle()
     await bot.settle()
 
 
 async def _uninstall_slack(bot: Harness, team: str = "T1", event: dict[str, Any] | None = None) -> None:
     response = await bot.post_slack(_event_body(event or {"type": "app_uninstalled"}, team), "application/json")
     assert response.status == 200
-    await bolt_idle()
+    await bot.idle()
     await bot.settle()
 
 
@@ -193,7 +193,7 @@ async def test_slack_oauth_uninstall_removes_the_installation_and_the_data(db_ur
         await install(bot.client, bot, "code-2", "T2")
         await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
         await slash(bot.client, bot, "schedule every friday at 3pm", team="T2", user="U5", channel="C2")
-        await bolt_idle()
+        await bot.idle()
         by_channel = lambda channel: (lambda t: t.c.channel_id == channel if "channel_id" in t.c else None)  # noqa: E731
         assert (await _counts(bot, Platform.SLACK, by_channel("C2")))["pulse_schedules"] == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -177,3 +178,47 @@ async def test_slack_off_when_not_configured(sqlite_url: str) -> None:
         body = wire.slash_body("/steadybot", "help")
         response = await bot.client.post("/slack/events", data=body, headers=wire.slack_headers(SIGNING_SECRET, body))
         assert response.status == 401  # as a bad signature: a refusal never says what is configured
+
+
+async def test_socket_mode_needs_no_signature_and_answers_through_the_same_pipeline(sqlite_url: str) -> None:
+    """With SLACK_APP_TOKEN, requests come over Socket Mode's websocket, unsigned: Bolt's own signature check
+    is off (the HTTP route checks it before Bolt), so they reach the middleware and listeners as over HTTP;
+    the ack goes back on the socket and the answer through response_url."""
+    from urllib.parse import parse_qsl
+
+    from aiohttp import WSMsgType, web
+    from aiohttp.test_utils import TestServer
+
+    acks: list[dict[str, object]] = []
+    acked = asyncio.Event()
+
+    async def websocket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        payload = dict(parse_qsl(wire.slash_body("/steadybot", "help", response_url=bot.slack.response_url("sock"))))
+        await ws.send_json({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                            "payload": payload})
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                acks.append(json.loads(message.data))
+                acked.set()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/link", websocket)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    socket_url = str(server.make_url("/link")).replace("http://", "ws://")
+    try:
+        async with running(sqlite_url, teams=False, slack_app_token="xapp-1-A1-test") as bot:
+            bot.slack.faults.append(lambda method, _: (200, {"ok": True, "url": socket_url}, {})
+                                    if method == "apps.connections.open" else None)
+            await bot.slack_adapter.start()
+            async with asyncio.timeout(10):
+                await acked.wait()
+            assert acks[0]["envelope_id"] == "env-1"
+            responses = await bot.slack.wait_for_responses(1, timeout=10)
+            assert "what I can do" in responses[0]["text"] and responses[0]["_key"] == "sock"
+    finally:
+        await server.close()

@@ -1,30 +1,34 @@
-"""The Slack side of the server: a Bolt AsyncApp behind POST /slack/events (or Socket Mode)."""
+"""The Slack side of the server: a Bolt AsyncApp behind POST /slack/events (or Socket Mode).
+
+One request: the signature is checked once (bot/slack/signature.py, before anything parses the body; Bolt's
+own check is off), Bolt dispatches it, the global middleware (bot/slack/middleware.py) parses it into an
+`Inbound`, a listener (bot/slack/listeners/) acknowledges once and hands it to the shared pipeline, whose
+work runs in the after-ack lane (bot/inbound.py)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from functools import partial
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import limits
 from bot.adapter import Route, Wiring
 from bot.metrics import CURRENT, slack_kind
 from bot.slack import signature
-from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
-from bot.slack.listeners import lifecycle, register
-from bot.slack.listeners.home import REFRESH_SECONDS
+from bot.slack.home import REFRESH_SECONDS, HomePublisher
+from bot.slack.listeners import register
+from bot.slack.middleware import Inbounds
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
 from bot.slack.sender import SlackSender
+from bot.slack.workspaces import Workspaces
 from handlers.core.registry import PeriodicTask
 from handlers.core.types import Platform
 from storage.repos.installations import InstallationRepo
@@ -40,7 +44,7 @@ class SlackAdapter:
 
     def __init__(self, wiring: Wiring) -> None:
         settings, core, store, clock = wiring.settings, wiring.core, wiring.store, wiring.clock
-        secret, seal, limiter = wiring.secret, wiring.seal, wiring.limiter
+        secret, seal, limiter, pipeline = wiring.secret, wiring.seal, wiring.limiter, wiring.pipeline
         session = wiring.session()
         workspace_per_minute = float(wiring.options.get("slack_workspace_per_minute", settings.slack_posts_per_minute))
         self.settings = settings
@@ -59,20 +63,20 @@ class SlackAdapter:
             name="steadybot.slack.bolt.app",
             signing_secret=settings.slack_signing_secret,
             client=self.client,
-            process_before_response=False,
-            request_verification_enabled=True,
+            # Listeners only acknowledge and hand the request to the after-ack lane, so Bolt may run them
+            # inline and answer at once (otherwise it polls for the ack: bot/slack/middleware.py).
+            process_before_response=True,
+            request_verification_enabled=False,  # checked once, before Bolt: `events` below
             ignoring_self_events_enabled=True,
             raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
             logger=logging.getLogger("steadybot.slack.bolt"),
             oauth_settings=self.oauth.settings if self.oauth else None,
         )
-        self.verifier = SignatureVerifier(settings.slack_signing_secret)
-        self.deps = SlackDeps(core, store, clock, seal=seal)
         if self.oauth is not None:
-            self.oauth.register(self.app)  # before the feature listeners: app_uninstalled / tokens_revoked first
-        self.home = register(self.app, self.deps)  # the App Home publisher (its refresh runs periodically)
-        if self.oauth is not None:  # OAuth's uninstall listeners run first: they delete the data too
-            self.oauth.after_uninstall.append(partial(lifecycle.remove_workspace, self.deps))
+            self.oauth.register(self.app)  # its middleware first: the request's workspace, for everything after
+        self.home = HomePublisher(core, clock)  # the App Home (its refresh runs periodically)
+        self.app.use(Inbounds(pipeline, self.home, Workspaces(store, pipeline, self.oauth)).parse)
+        register(self.app)
         store_ = self.oauth.installations if self.oauth else None
         self.clients = WorkspaceClients(self.client, store_, clock)
         send_clients = WorkspaceClients(self.client, store_, clock, retry_handlers=[])
@@ -110,7 +114,6 @@ class SlackAdapter:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Events, slash commands, interactivity and options, once signed."""
-        self.deps.arrived()  # work after acks waits while a burst is still arriving (SlackDeps.work)
         try:
             body = await request.text()
         except UnicodeDecodeError:
@@ -118,15 +121,11 @@ class SlackAdapter:
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         except Exception:  # noqa: BLE001 - unparseable bodies are the client's problem
-            if not self._signed(body, request):
-                return web.Response(status=401, text="invalid signature")
             return web.Response(status=400, text="malformed request body")
         try:
             bolt_response = await self.app.async_dispatch(bolt_request)
         except Exception:  # noqa: BLE001
             log.warning("Slack request could not be handled", exc_info=True)
-            if not self._signed(body, request):
-                return web.Response(status=401, text="invalid signature")
             return web.Response(status=400, text="request could not be handled")
         if bolt_response.status >= 500:
             return web.Response(status=400, text="request could not be handled")
@@ -147,13 +146,6 @@ class SlackAdapter:
             bolt_response = await flow.handle_callback(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    def _signed(self, body: str, request: web.Request) -> bool:
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not timestamp.isdigit() or len(timestamp) > 12:
-            return False
-        return self.verifier.is_valid(body=body, timestamp=timestamp,
-                                      signature=request.headers.get("X-Slack-Signature", ""))
-
     async def start_socket_mode(self) -> None:
         """With SLACK_APP_TOKEN, connect to Slack over Socket Mode instead of receiving HTTP requests."""
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -162,13 +154,11 @@ class SlackAdapter:
         await self._socket.connect_async()
         log.info("Slack connected over Socket Mode")
 
-    async def close(self, grace: float = 10.0) -> None:
-        """Stop taking requests (Socket Mode), then let acknowledged requests finish their work — their
-        answers are what people are waiting for — for `grace` seconds at most, while the database is up."""
+    async def close(self) -> None:
+        """Stop taking requests (Socket Mode). Acknowledged requests' work is the lane's: the runtime lets it
+        finish, bounded, before closing the adapters (bot/inbound.py, `AfterAck.close`)."""
         if self._socket is not None:
             await self._socket.close_async()
-        if not await self.deps.settle(grace):
-            log.warning("stopping with %d Slack request(s) unfinished after %.0fs", self.deps.in_flight, grace)
 
 
 def _web_logger(level: str) -> logging.Logger:

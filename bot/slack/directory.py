@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.oauth import CURRENT_TEAM, NotInstalled, WorkspaceClients
+from bot.slack.ports import People
 from handlers.core.types import MessageRef, Person, Place, Platform
-from storage.repos.identities import IdentityRepo
 
 log = logging.getLogger("steadybot.slack")
 CACHE_SECONDS = 6 * 3600
@@ -26,7 +26,7 @@ LIST_PAGES = 200  # 200 000 people: far beyond any workspace this bot serves
 
 
 class SlackDirectory:
-    def __init__(self, client: AsyncWebClient, identities: IdentityRepo, bot_user_id: str = "",
+    def __init__(self, client: AsyncWebClient, identities: People, bot_user_id: str = "",
                  clients: WorkspaceClients | None = None) -> None:
         self.client = client
         self.clients = clients  # OAuth mode: each workspace's lookups with its own token (bot/slack/oauth.py)

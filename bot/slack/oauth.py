@@ -300,9 +300,6 @@ class SlackOAuth:
         )
         self._teams_seen: set[str] = set()
         self.clients: list[WorkspaceClients] = []
-        #: Called with the workspace's team id after an uninstall (`app_uninstalled`, or `tokens_revoked`
-        #: with the bot token) deleted its installation: bot/slack/listeners/lifecycle.py deletes its data.
-        self.after_uninstall: list[Callable[[str], Awaitable[None]]] = []
 
     def track(self, clients: WorkspaceClients) -> WorkspaceClients:
         self.clients.append(clients)
@@ -310,45 +307,45 @@ class SlackOAuth:
         return clients
 
     def register(self, app: AsyncApp) -> None:
-        """A middleware noting each request's workspace (and organisation), and the uninstall listeners."""
+        """The middleware noting each request's workspace, before the feature middleware and listeners."""
+        app.use(self.note_workspace)
 
-        @app.middleware
-        async def workspace(context: AsyncBoltContext, next: Any) -> Any:  # noqa: A002 - Bolt's argument name
-            team = context.team_id or ""
-            CURRENT_TEAM.set(team)
-            if team and context.enterprise_id and team not in self._teams_seen:
-                try:
-                    await self.repo.remember_team(team, context.enterprise_id)
-                    self._teams_seen.add(team)
-                except Exception as exc:  # noqa: BLE001 - a missed note is retried on the next request
-                    log.info("could not note the workspace's organisation (%s)", type(exc).__name__)
-            return await next()
+    async def note_workspace(self, context: AsyncBoltContext, next_: Callable[[], Awaitable[Any]]) -> Any:
+        """Bolt global middleware: the request's workspace (for lookups that carry none, `CURRENT_TEAM`,
+        copied into the work after the ack) and its organisation, noted once per workspace."""
+        team = context.team_id or ""
+        CURRENT_TEAM.set(team)
+        if team and context.enterprise_id and team not in self._teams_seen:
+            try:
+                await self.repo.remember_team(team, context.enterprise_id)
+                self._teams_seen.add(team)
+            except Exception as exc:  # noqa: BLE001 - a missed note is retried on the next request
+                log.info("could not note the workspace's organisation (%s)", type(exc).__name__)
+        return await next_()
 
-        @app.event("app_uninstalled")
-        async def uninstalled(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
-            await ack()
-            enterprise, team = _body_ids(body, context)
-            await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
-            log.info("Slack app uninstalled from a %s: its installation is deleted and its sends stop",
-                     "organisation" if not team else "workspace")
-            for hook in self.after_uninstall:
-                await hook(team)
+    async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> str:
+        """`app_uninstalled`: the installation (its tokens) is deleted, which stops its sends. Returns the
+        workspace's team id ("" for an organisation-wide installation)."""
+        enterprise, team = _body_ids(body, context)
+        await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
+        log.info("Slack app uninstalled from a %s: its installation is deleted and its sends stop",
+                 "organisation" if not team else "workspace")
+        return team
 
-        @app.event("tokens_revoked")
-        async def revoked(ack: Any, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-            await ack()
-            enterprise, team = _body_ids(body, context)
-            tokens = event.get("tokens") or {}
-            if tokens.get("bot"):
-                await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team)
-                for hook in self.after_uninstall:
-                    await hook(team)
-            for user_id in tokens.get("oauth") or []:
-                if isinstance(user_id, str) and user_id:
-                    await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team,
-                                                                       user_id=user_id)
-            log.info("Slack tokens revoked (%s bot, %d user)", "with the" if tokens.get("bot") else "not the",
-                     len(tokens.get("oauth") or []))
+    async def revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> str:
+        """`tokens_revoked`: the revoked tokens are deleted. Returns the workspace's team id ("" for an
+        organisation-wide installation)."""
+        enterprise, team = _body_ids(body, context)
+        tokens = event.get("tokens") or {}
+        if tokens.get("bot"):
+            await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team)
+        for user_id in tokens.get("oauth") or []:
+            if isinstance(user_id, str) and user_id:
+                await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team,
+                                                                   user_id=user_id)
+        log.info("Slack tokens revoked (%s bot, %d user)", "with the" if tokens.get("bot") else "not the",
+                 len(tokens.get("oauth") or []))
+        return team
 
 
 def _body_ids(body: dict[str, Any], context: AsyncBoltContext) -> tuple[str, str]:

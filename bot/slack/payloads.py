@@ -1,16 +1,59 @@
-"""Slack payloads → core types. Every accessor tolerates missing fields and wrong types (fuzzed in tests)."""
+"""Slack payloads → core types, once per request (bot/slack/middleware.py calls `parse`).
+
+`parse` turns what Slack sent into a `Parsed`: the `Inbound` the shared pipeline runs (bot/inbound.py) and
+`ReplyTo`, where its answer goes. This is the one place a `Command` is built, command text is cleaned and
+the bot's mention is taken off a typed line. A modal's private_metadata (where the form came from, sealed
+for the person it was opened for: bot/sealing.py) is opened here, because it is Slack's own: a modal whose
+metadata the bot did not seal for this person is refused (`Parsed.refused`), never run.
+
+Every accessor tolerates missing fields and wrong types (fuzzed in tests).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
+from bot.inbound import Inbound, OpenForm, Typed
+from bot.sealing import ActionSeal
+from bot.slack import render
 from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Command, Interaction, MessageRef, Person, Place, Platform
+from handlers.reports.shortcut import ACTION as SHORTCUT_ACTION
+
+#: A mention of a person in Slack's markup: `<@U123>` or `<@U123|name>` (Enterprise Grid ids start with W).
+MENTION = re.compile(r"<@[A-Z0-9]{2,}(?:\|[^>]{0,80})?>", re.IGNORECASE)
+HOME_ACTIONS = "home."  # App Home buttons (handlers/reports/home.py): no channel, answered in the DM
+#: Senders that are not people: Slackbot (its system DMs and notices).
+SYSTEM_USERS = frozenset({"USLACKBOT"})
 
 
 class BadPayload(ValueError):
     """The payload lacks what we need; the adapter answers with a friendly message or ignores it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """Where and how the answer to one request goes (what `SlackReplier` needs besides its clients)."""
+
+    user_id: str
+    where: Place
+    respond: bool = False  # through the request's response_url (ephemeral answers, replacing the origin)
+    trigger_id: str = ""  # lets the answer open a modal
+    origin: MessageRef | None = None  # the message a button was pressed on
+    origin_is_ephemeral: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """One Slack request in the core's terms. `inbound` is None only when `refused`: a modal whose metadata
+    is not the bot's seal for this person, answered with the "no longer valid" reply at `to`."""
+
+    inbound: Inbound | None
+    to: ReplyTo
+    refused: bool = False
 
 
 def s(value: Any, limit: int = 300) -> str:
@@ -35,7 +78,34 @@ def person(user_id: str, name: str = "", tz: str | None = None) -> Person:
     return Person(Platform.SLACK, user_id, name, tz)
 
 
+def typed_text(text: Any, limit: int = 4000) -> str:
+    """A line typed to the bot, cleaned, without the mentions in it (`<@UBOT> agenda show` → `agenda show`)."""
+    return clean(MENTION.sub(" ", s(text, limit * 4)), limit)
+
+
+# ---- one request → Parsed ---------------------------------------------------------------------------------
+def parse(body: dict[str, Any], bot_user_id: str = "", seal: ActionSeal | None = None) -> Parsed | None:
+    """What the request asks of the core, or None when it asks nothing of it (unreadable, not a person's
+    request, or one a special listener answers itself: the App Home opening, an uninstall)."""
+    try:
+        if "command" in body:
+            return _command(body)
+        kind = body.get("type")
+        if kind == "block_actions":
+            return _action(body)
+        if kind == "view_submission":
+            return _view_submission(body, seal)
+        if kind == "message_action":
+            return _shortcut(body)
+        if kind == "event_callback":
+            return _event(body, bot_user_id)
+    except BadPayload:
+        return None
+    return None
+
+
 def command(body: dict[str, Any]) -> Command:
+    """A slash command: `/agenda add Item 5m` → Command("agenda", "add Item 5m", …)."""
     name = s(body.get("command"), 40).lstrip("/").strip().lower()
     if not name:
         raise BadPayload("no command")
@@ -48,17 +118,27 @@ def command(body: dict[str, Any]) -> Command:
     )
 
 
+def _command(body: dict[str, Any]) -> Parsed:
+    cmd = command(body)
+    return Parsed(Inbound(cmd, f"slack:cmd:{cmd.request_id}"),
+                  ReplyTo(cmd.who.id, cmd.where, respond=True, trigger_id=cmd.request_id))
+
+
 def _team(body: dict[str, Any]) -> str:
     return s(d(body.get("team")).get("id")) or s(body.get("team_id")) or s(d(body.get("user")).get("team_id"))
 
 
-def block_action(body: dict[str, Any]) -> tuple[Interaction, str]:
-    """A button press → (interaction, trigger_id). The route is the action id without its '#n' suffix."""
+def _first_action(body: dict[str, Any]) -> dict[str, Any]:
     actions = body.get("actions")
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         raise BadPayload("no action")
-    action = actions[0]
-    action_id = s(action.get("action_id"), 255).split("#", 1)[0]
+    return actions[0]
+
+
+def block_action(body: dict[str, Any]) -> tuple[Interaction, str]:
+    """A button press → (interaction, trigger_id). The route is the action id without its '#n' suffix."""
+    action = _first_action(body)
+    action_id = render.route_of(s(action.get("action_id"), 255))
     value = s(action.get("value"), 2000) or s(d(action.get("selected_option")).get("value"), 150)
     user = d(body.get("user"))
     container = d(body.get("container"))
@@ -81,7 +161,35 @@ def block_action(body: dict[str, Any]) -> tuple[Interaction, str]:
     return interaction, s(body.get("trigger_id"))
 
 
+def _action(body: dict[str, Any]) -> Parsed:
+    if render.route_of(s(_first_action(body).get("action_id"), 255)).startswith(HOME_ACTIONS):
+        return _home_action(body)
+    interaction, trigger_id = block_action(body)
+    request = OpenForm(interaction) if interaction.action == render.FORM_OPEN else interaction
+    to = ReplyTo(interaction.who.id, interaction.where, respond=True, trigger_id=trigger_id,
+                 origin=interaction.message, origin_is_ephemeral=bool(d(body.get("container")).get("is_ephemeral")))
+    return Parsed(Inbound(request, f"slack:action:{interaction.request_id}"), to)
+
+
+def _home_action(body: dict[str, Any]) -> Parsed:
+    """A button on the App Home tab: no channel, so its answer goes to the person's DM with the app (posting
+    to a user id opens it). Its values are the bot's own, not sealed: the Home tab is the person's alone."""
+    action = _first_action(body)
+    route = render.route_of(s(action.get("action_id"), 255))
+    user = d(body.get("user"))
+    who = person(s(user.get("id")), s(user.get("name"), 200))
+    trigger_id = s(body.get("trigger_id"))
+    request_id = trigger_id or s(action.get("action_ts"))
+    team_id = s(d(body.get("team")).get("id")) or s(user.get("team_id"))
+    where = Place(Platform.SLACK, who.id, team_id, None, True)
+    interaction = Interaction(route, s(action.get("value"), 2000), who, where, request_id)
+    # The trigger lets a journal open as a modal: a DM message would stay in the chat (issue 12).
+    return Parsed(Inbound(interaction, f"slack:home:{request_id}:{route}", sealed=False),
+                  ReplyTo(who.id, where, trigger_id=trigger_id))
+
+
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private_metadata as plain JSON (only without a seal: the bot always seals it)."""
     raw = view.get("private_metadata")
     try:
         data = json.loads(raw) if isinstance(raw, str) and raw else {}
@@ -92,8 +200,95 @@ def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-#: Senders that are not people: Slackbot (its system DMs and notices).
-SYSTEM_USERS = frozenset({"USLACKBOT"})
+def _view_submission(body: dict[str, Any], seal: ActionSeal | None) -> Parsed | None:
+    """A submitted form. Its metadata says where it came from and what it is about; the submitted values
+    are the person's own typing, so the interaction needs no seal of its own once the metadata's opened."""
+    view = d(body.get("view"))
+    who = person(s(d(body.get("user")).get("id")))
+    if seal is not None:  # where the form came from and what it is about: sealed for this person
+        meta = seal.open_metadata(s(view.get("private_metadata"), 3000), Platform.SLACK, who.id)
+        if meta is None:
+            direct = Place(Platform.SLACK, who.id, s(d(body.get("team")).get("id")), None, True)
+            return Parsed(None, ReplyTo(who.id, direct), refused=True)
+    else:
+        meta = view_metadata(view)
+    channel = s(meta.get("ch"))
+    form_id = s(meta.get("f"))
+    if not channel or not form_id:
+        return None
+    where = Place(Platform.SLACK, channel, s(meta.get("tm")), s(meta.get("th")) or None, channel.startswith("D"))
+    origin = None
+    msg = meta.get("msg")
+    if isinstance(msg, list) and len(msg) == 2 and all(isinstance(x, str) for x in msg):
+        origin = MessageRef(Platform.SLACK, msg[0], msg[1])
+    state = d(d(view.get("state")).get("values"))
+    view_id = s(view.get("id"))
+    interaction = Interaction(form_id, s(meta.get("c"), 2000), who, where, view_id, render.read_state(state), origin)
+    return Parsed(Inbound(interaction, f"slack:view:{view_id}", sealed=False), ReplyTo(who.id, where, origin=origin))
+
+
+def _shortcut(body: dict[str, Any]) -> Parsed:
+    """The message shortcut “What do we drop?”: the trade-off prompt in that message's thread, quoting it.
+    Payload fields as in Slack's reference (api.slack.com/reference/interaction-payloads/shortcuts)."""
+    message = d(body.get("message"))
+    channel = d(body.get("channel"))
+    user = d(body.get("user"))
+    ts = s(message.get("ts")) or s(body.get("message_ts"))
+    if not ts:
+        raise BadPayload("no message")
+    root = s(message.get("thread_ts")) or ts
+    where = _place(s(channel.get("id")), _team(body), root, s(channel.get("name"), 200))
+    who = person(s(user.get("id")), s(user.get("name"), 200))
+    request_id = s(body.get("trigger_id")) or f"{s(body.get('action_ts'))}:shortcut"
+    interaction = Interaction(SHORTCUT_ACTION, s(message.get("text"), 8000), who, where, request_id, None,
+                              MessageRef(Platform.SLACK, where.channel_id, ts))
+    return Parsed(Inbound(interaction, f"slack:shortcut:{request_id}", sealed=False),
+                  ReplyTo(who.id, where, respond=True))
+
+
+# ---- events --------------------------------------------------------------------------------------------------
+def _event(body: dict[str, Any], bot_user_id: str) -> Parsed | None:
+    event = d(body.get("event"))
+    kind = event.get("type")
+    event_id = s(body.get("event_id"))
+    team_id = s(body.get("team_id"))
+    if kind == "message":
+        return _message(event, team_id, event_id, bot_user_id)
+    if kind == "app_mention":
+        return _mention(event, team_id, event_id)
+    return None
+
+
+def _message(event: dict[str, Any], team_id: str, event_id: str, bot_user_id: str) -> Parsed | None:
+    """A DM to the bot is a typed command; a channel message goes to the watchers (scope creep), answered in
+    its thread. The bot's own messages, edits of DMs and channel messages addressed to the bot (the
+    `app_mention` event carries those) ask nothing."""
+    message = message_event(event, team_id, event_id)
+    if message is None or (bot_user_id and message.who.id == bot_user_id):
+        return None
+    key = f"slack:event:{event_id}"
+    if message.where.is_direct or s(event.get("channel_type")) == "im":
+        if message.is_edit:
+            return None
+        typed = Typed(typed_text(event.get("text")), message.who, message.where, event_id)
+        return Parsed(Inbound(typed, key), ReplyTo(message.who.id, message.where))
+    if bot_user_id and f"<@{bot_user_id}>" in message.text:
+        return None
+    where = message.where.in_thread(message.where.thread_id or message.message_id)
+    return Parsed(Inbound(message, key), ReplyTo(message.who.id, where))
+
+
+def _mention(event: dict[str, Any], team_id: str, event_id: str) -> Parsed | None:
+    """`@steadybot agenda show` in a channel or thread: a typed command, the mention taken off."""
+    user_id = s(event.get("user"))
+    channel = s(event.get("channel"))
+    if not user_id or not channel or event.get("bot_id") or user_id in SYSTEM_USERS:
+        return None
+    thread = s(event.get("thread_ts")) or None
+    where = Place(Platform.SLACK, channel, team_id, thread, channel.startswith("D"))
+    who = person(user_id)
+    typed = Typed(typed_text(event.get("text")), who, where, event_id)
+    return Parsed(Inbound(typed, f"slack:event:{event_id}"), ReplyTo(who.id, where))
 
 
 def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMessage | None:

@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.inbound import launch_value
 from handlers.core.types import Button, Field, Form, Reply
 
 SECTION_LIMIT = 3000
@@ -109,10 +110,6 @@ def button_element(button: Button, index: int) -> ButtonElement:
     )
 
 
-def form_launch_value(form: Form) -> str:
-    return json.dumps({"f": form.id, "c": form.context}, separators=(",", ":"))
-
-
 def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
     """Every button's value sealed (bot/sealing.py) for where the message goes: `seal(action, value)`.
     Works on the rendered dicts, so one rendering serves a fan-out whose copies differ only in their seals."""
@@ -138,7 +135,7 @@ def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) 
     elements = [button_element(b, i) for i, b in enumerate(reply.buttons)]
     if reply.form is not None:
         elements.append(ButtonElement(text=_cut(reply.form.launch_label, 75), action_id=f"{FORM_OPEN}#{len(elements)}",
-                                      value=form_launch_value(reply.form), style="primary"))
+                                      value=launch_value(reply.form), style="primary"))
     for start in range(0, len(elements), 5):
         blocks.append(ActionsBlock(elements=elements[start:start + 5]))
     if not blocks:

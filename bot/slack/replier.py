@@ -7,15 +7,34 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.sealing import ActionSeal
 from bot.slack import render
+from bot.slack.payloads import ReplyTo
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
 log = logging.getLogger("steadybot.slack")
+RESPOND_TIMEOUT = 15  # seconds, as the Web API client's
+WEB_LOG = logging.getLogger("steadybot.slack.web")
+
+
+@dataclass(frozen=True, slots=True)
+class Respond:
+    """Posts to a request's response_url through the process's shared HTTP session, whose connections stay
+    open between answers (Bolt's `respond` opens and closes a session for every call:
+    docs/benchmarks.md, "Time to the reply (Slack)")."""
+
+    url: str
+    session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, *, text: str = "", **fields: Any) -> None:
+        # The Web API client's logger, whose level (INFO at least) keeps request bodies out of the log and
+        # spares formatting them (bot/slack/adapter.py, `_web_logger`).
+        client = AsyncWebhookClient(self.url, timeout=RESPOND_TIMEOUT, session=self.session, logger=WEB_LOG)
+        await client.send_dict({"text": text, **{k: v for k, v in fields.items() if v is not None}})
 
 
 @dataclass(slots=True)
@@ -23,12 +42,19 @@ class SlackReplier:
     client: AsyncWebClient
     user_id: str
     where: Place
-    respond: AsyncRespond | None = None
+    respond: Respond | None = None
     trigger_id: str = ""
     origin: MessageRef | None = None
     origin_is_ephemeral: bool = False
     opened_modal: bool = field(default=False)
     seal: ActionSeal | None = None  # seals button values and modal metadata (bot/sealing.py)
+
+    @classmethod
+    def to(cls, to: ReplyTo, client: AsyncWebClient, respond: Respond | None,
+           seal: ActionSeal | None) -> SlackReplier:
+        """The replier for one request: `respond` (its response_url) is used only where `to` says so."""
+        return cls(client, to.user_id, to.where, respond=respond if to.respond else None, trigger_id=to.trigger_id,
+                   origin=to.origin, origin_is_ephemeral=to.origin_is_ephemeral, seal=seal)
 
     def metadata(self, form: Form) -> dict[str, Any]:
         data: dict[str, Any] = {"f": form.id, "c": form.context, "ch": self.where.channel_id, "tm": self.where.team_id}

@@ -22,8 +22,8 @@ from bot.sealing import ActionSeal
 from bot.slack import render
 from bot.slack.errors import classify
 from bot.slack.oauth import WorkspaceClients
+from bot.slack.ports import DirectLines
 from handlers.core.types import Platform, Reply, Target
-from storage.repos.identities import IdentityRepo
 
 log = logging.getLogger("steadybot.slack")
 
@@ -39,7 +39,7 @@ class SlackSender:
     def __init__(
         self,
         client: AsyncWebClient,
-        identities: IdentityRepo,
+        identities: DirectLines,
         limiter: RateLimiter,
         *,
         per_channel_rate: float = 1.0,

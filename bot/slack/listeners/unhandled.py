@@ -19,8 +19,6 @@ from slack_bolt.middleware.async_middleware_error_handler import AsyncDefaultMid
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.slack.deps import SlackDeps
-
 log = logging.getLogger("steadybot.slack")
 OPTION_REQUESTS = frozenset({"block_suggestion", "dialog_suggestion"})
 
@@ -36,17 +34,18 @@ def request_kind(body: dict[str, Any]) -> str:
     return f"{kind}/{str(detail)[:60]}" if detail else kind
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def on_error(error: Exception, request: AsyncBoltRequest, body: dict[str, Any]) -> BoltResponse | None:
-        if isinstance(error, BoltUnhandledRequestError):
-            kind = request_kind(body if isinstance(body, dict) else {})
-            log.debug("Slack request with no listener acknowledged: %s", kind)
-            if kind.split("/", 1)[0] in OPTION_REQUESTS:
-                return BoltResponse(status=200, body={"options": []})
-            return BoltResponse(status=200, body="")
-        log.exception("Slack listener failed: %s", type(error).__name__, exc_info=error)
-        return None
+async def on_error(error: Exception, request: AsyncBoltRequest, body: dict[str, Any]) -> BoltResponse | None:
+    if isinstance(error, BoltUnhandledRequestError):
+        kind = request_kind(body if isinstance(body, dict) else {})
+        log.debug("Slack request with no listener acknowledged: %s", kind)
+        if kind.split("/", 1)[0] in OPTION_REQUESTS:
+            return BoltResponse(status=200, body={"options": []})
+        return BoltResponse(status=200, body="")
+    log.exception("Slack listener failed: %s", type(error).__name__, exc_info=error)
+    return None
 
+
+def register(app: AsyncApp) -> None:
     app.error(on_error)
     # `app.error` also takes over errors raised in middleware and listener matchers (a signed but impossible
     # body, which Slack never sends: answered 400 by the adapter). Those keep Bolt's own handling and log

@@ -1,0 +1,98 @@
+"""The App Home tab: `app_home_opened` publishes the person's home with `views.publish`
+(handlers/reports/home.py builds it; slack_sdk's View model validates it as it serialises). Its buttons
+(action ids `home.…`, bot/slack/listeners/actions/home_button.py) are answered in the person's DM with the
+app, since a Home tab press carries no channel; "Refresh" publishes again.
+
+Re-published when it changes: the homes of people who opened the tab in the last day are rebuilt by a
+periodic task (every REFRESH_SECONDS, `refresh`, the Slack adapter's periodic work) and published again only
+if their content changed (a new journal entry, a newly shown round, a meeting's agenda).
+
+Slack's limits: views.publish is a Tier 4 method (100+ a minute per workspace). Opening the tab again with
+the same content publishes at most once every REPUBLISH_SECONDS; a refresh run publishes at most
+REFRESH_BATCH homes (changed ones only), so it stays far below the tier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import DividerBlock
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import render
+from handlers.core.clock import Clock
+from handlers.core.dispatch import Core
+from handlers.core.types import Interaction, Person, Place, Platform, Reply
+from handlers.reports.home import VIEW
+
+log = logging.getLogger("steadybot.slack")
+REPUBLISH_SECONDS = 60.0
+REFRESH_SECONDS = 300.0
+REFRESH_BATCH = 50
+WATCHED_FOR = timedelta(days=1)
+MAX_REMEMBERED = 10_000
+
+
+def home_view(replies: list[Reply]) -> dict[str, Any]:
+    """Core replies → a validated Home tab view (at most 100 blocks)."""
+    blocks: list[dict[str, Any]] = []
+    for i, reply in enumerate(replies):
+        if i:
+            blocks.append(DividerBlock().to_dict())
+        blocks.extend(render.message_blocks(reply))
+    view = View(type="home", callback_id="steadybot.home", blocks=blocks[:100])
+    return view.to_dict()
+
+
+class HomePublisher:
+    def __init__(self, core: Core, clock: Clock) -> None:
+        self.core = core
+        self.clock = clock
+        self.published: dict[str, tuple[str, datetime]] = {}  # team:user → (content hash, when)
+        self.watching: dict[str, tuple[AsyncWebClient, Person, str, datetime]] = {}  # who opened it lately
+
+    async def publish(self, client: AsyncWebClient, who: Person, team_id: str, *, force: bool = False,
+                      only_if_changed: bool = False) -> bool:
+        replies = await self.core.run_action(Interaction(VIEW, "", who, Place(Platform.SLACK, who.id, team_id,
+                                                                              None, True)))
+        view = home_view(replies)
+        digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
+        key = f"{team_id}:{who.id}"
+        last = self.published.get(key)
+        now = self.clock.now()
+        if last is not None and last[0] == digest and (
+                only_if_changed or (not force and now - last[1] < timedelta(seconds=REPUBLISH_SECONDS))):
+            return False
+        try:
+            await client.views_publish(user_id=who.id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.publish failed: %s", exc.response.get("error") if exc.response else "?")
+            return False
+        if len(self.published) > MAX_REMEMBERED:
+            self.published.clear()
+        self.published[key] = (digest, now)
+        return True
+
+    def opened(self, client: AsyncWebClient, who: Person, team_id: str) -> None:
+        if len(self.watching) > MAX_REMEMBERED:
+            self.watching.clear()
+        self.watching[f"{team_id}:{who.id}"] = (client, who, team_id, self.clock.now())
+
+    async def refresh(self, _: object = None) -> None:
+        """Periodic: publish again the homes that changed, of people who opened theirs in the last day."""
+        now = self.clock.now()
+        published = 0
+        for key, (client, who, team_id, when) in list(self.watching.items()):
+            if now - when > WATCHED_FOR:
+                del self.watching[key]
+                continue
+            if published >= REFRESH_BATCH:
+                break
+            if await self.publish(client, who, team_id, only_if_changed=True):
+                published += 1

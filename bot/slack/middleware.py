@@ -1,0 +1,59 @@
+"""The Bolt global middleware between Slack and the shared pipeline (bot/inbound.py).
+
+It runs for every request after Bolt's own middleware (authorisation, our OAuth workspace note) and before
+the listeners: it parses the request once (bot/slack/payloads.py) and puts in the Bolt context what the
+listeners ask for by name, as Bolt injects context values into listener arguments:
+
+- `inbound`: the request as an `Inbound` (None when it asks nothing of the core),
+- `replier`: a `SlackReplier` for where its answer goes (None when there is nowhere),
+- `refused`: a modal whose metadata is not the bot's seal for this person (answered "no longer valid"),
+- `pipeline`, `home`, `workspaces`: the shared pipeline, the App Home publisher, the uninstall clean-up.
+
+Listeners (bot/slack/listeners/) acknowledge and hand the `Inbound` to `pipeline.later`; the work runs in
+the after-ack lane. The app runs with `process_before_response=True`: Bolt runs a listener inline and
+returns its ack at once (without it, Bolt starts the listener as a task and polls for the ack every 10 ms).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.inbound import Pipeline
+from bot.slack import payloads
+from bot.slack.home import HomePublisher
+from bot.slack.listeners.unhandled import request_kind
+from bot.slack.replier import Respond, SlackReplier
+from bot.slack.workspaces import Workspaces
+
+log = logging.getLogger("steadybot.slack")
+
+
+class Inbounds:
+    def __init__(self, pipeline: Pipeline, home: HomePublisher, workspaces: Workspaces) -> None:
+        self.pipeline = pipeline
+        self.home = home
+        self.workspaces = workspaces
+
+    async def parse(self, body: dict[str, Any], context: AsyncBoltContext,
+                    next_: Callable[[], Awaitable[Any]]) -> Any:
+        body = body if isinstance(body, dict) else {}
+        if log.isEnabledFor(logging.DEBUG):  # its kind only, never its body (issue 12)
+            log.debug("slack request %s; %d in flight", request_kind(body), self.pipeline.lane.in_flight)
+        parsed = payloads.parse(body, context.bot_user_id or "", self.pipeline.seal)
+        if parsed is None:
+            context["inbound"] = context["replier"] = None
+            context["refused"] = False
+        else:
+            url = context.response_url if parsed.to.respond else None
+            respond = Respond(url, context.client.session) if url else None
+            context["inbound"] = parsed.inbound
+            context["replier"] = SlackReplier.to(parsed.to, context.client, respond, self.pipeline.seal)
+            context["refused"] = parsed.refused
+        context["pipeline"] = self.pipeline
+        context["home"] = self.home
+        context["workspaces"] = self.workspaces
+        return await next_()
