@@ -108,8 +108,8 @@ class Directory:
     # ---- handlers.core.ports.Directory ----------------------------------------------------------------
     async def members(self, place: Place) -> list[Person]:
         room = self.rooms.get(place.channel_id)
-        if room is None:
-            return []
+        if room is None:  # as a platform answers for a channel the app is not in
+            raise LookupError(f"the test platform has no channel {place.channel_id!r}")
         return [self.people[i] for i in room.members if i in self.people and i not in self.bots]
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
