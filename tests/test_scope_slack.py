@@ -1,5 +1,6 @@
 """Scope creep through the real Slack wire: signed message events into Bolt, the fake Web API, buttons
-pressed as signed block_actions, forms as modal submissions."""
+pressed as signed block_actions, forms as modal submissions. The feature's behaviour itself (one prompt per
+thread, the four ways out, learning, settings): tests/features/test_scope.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import timedelta
 
 from handlers.core.types import Place, Platform
 from handlers.scope.api import decisions_summary
-from handlers.scope.watch import LEARNING
 from support import wire
 from tests.cards import assert_valid_blocks
 from tests.harness import Harness
@@ -69,23 +69,6 @@ async def test_ordinary_chat_and_bots_get_nothing(bot: Harness) -> None:
     assert prompts_in(bot) == []
 
 
-async def test_one_reply_per_thread_ever(bot: Harness) -> None:
-    await _prompt(bot, ts="200.000001")
-    # more scope creep in the same thread: no second prompt
-    await post_message(bot, "one more thing for the release — the client wants dark mode", "200.000002",
-                       thread_ts="200.000001")
-    await post_message(bot, "and while we're at it could we support SSO too", "200.000003", thread_ts="200.000001")
-    assert len(prompts_in(bot)) == 1
-    # a reply that starts in another thread gets its own prompt, in that thread
-    second = await _prompt(bot, "quick addition to the sprint: a date filter on the reports page", "201.000002",
-                           thread_ts="201.000001")
-    assert second["thread_ts"] == "201.000001"
-    # once decided, the thread still never gets another prompt
-    await _press(bot, second, "Park it")
-    await post_message(bot, SCOPE_CREEP, "201.000003", thread_ts="201.000001")
-    assert len(prompts_in(bot)) == 2
-
-
 async def test_slack_retries_are_handled_once(bot: Harness) -> None:
     event = message(SCOPE_CREEP, "300.000001")
     assert (await bot.event(event, event_id="EvRetry1")).status == 200
@@ -119,60 +102,7 @@ async def test_edits_never_bring_a_prompt(bot: Harness) -> None:
     assert len(prompts_in(bot)) == 1
 
 
-async def test_settings_switch_the_watch_off_and_on(bot: Harness) -> None:
-    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
-    reply = await bot.slash_reply("/steadybot", "settings scope off", user="ULEAD")
-    assert "Saved" in texts(reply)
-    await post_message(bot, SCOPE_CREEP, "500.000001")
-    assert prompts_in(bot) == []
-    # other channels keep their own setting
-    await _prompt(bot, ts="500.000002", channel="C2")
-    await bot.slash_reply("/steadybot", "settings scope on", user="ULEAD")
-    await _prompt(bot, ts="500.000003")
-    # /tradeoff works on purpose even where the watch is off
-    await bot.slash_reply("/steadybot", "settings scope off", user="ULEAD")
-    await bot.slash("/tradeoff", "add SSO to the MVP")
-    posted = await bot.slack.wait_for("chat.postMessage", 3)
-    assert "New request" in texts(posted[-1].params) and "SSO to the MVP" in texts(posted[-1].params)
-
-
-async def test_sensitivity_setting_changes_what_fires(bot: Harness) -> None:
-    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD"])
-    borderline = "let's also log the embeddings to the feature store so we can reuse them later"  # score 3.0
-    await bot.slash_reply("/steadybot", "settings sensitivity low", user="ULEAD")
-    await post_message(bot, borderline, "600.000001")
-    assert prompts_in(bot) == []
-    await bot.slash_reply("/steadybot", "settings sensitivity normal", user="ULEAD")
-    await _prompt(bot, borderline, "600.000002")
-
-
 # ---- the actions -------------------------------------------------------------------------------------------
-async def test_drop_a_listed_commitment(bot: Harness) -> None:
-    for item in ("Billing page redesign", "Mobile onboarding", "Audit log"):
-        reply = await bot.slash_reply("/tradeoff", f"commit {item}")
-        assert "Added to this channel's commitments" in reply["text"]
-    prompt = await _prompt(bot, ts="700.000001")
-    await _press(bot, prompt, "Drop something", message_ts="700.000002")
-    choices = _updates(bot)[-1]
-    assert choices["ts"] == "700.000002" and choices["channel"] == "C1"
-    buttons = slack_buttons(choices)
-    assert list(buttons)[:3] == ["Drop: Billing page redesign", "Drop: Mobile onboarding", "Drop: Audit log"]
-    assert "Type it in…" in buttons and "Back" in buttons
-    assert_valid_blocks(choices["blocks"])
-    await _press(bot, choices, "Drop: Mobile onboarding", message_ts="700.000002")
-    decided = _updates(bot)[-1]
-    assert "Decided:" in texts(decided)
-    assert "Added “while we're at it, can we also add a CSV export to the release?”" in texts(decided)
-    assert "dropped “Mobile onboarding”" in texts(decided)
-    assert slack_buttons(decided) == {}  # nothing left to press
-    listed = await bot.slash_reply("/tradeoff", "commitments")
-    assert "Mobile onboarding" not in listed["text"] and "CSV export" in listed["text"]
-    summary = await _summary(bot)
-    assert (summary.added, summary.dropped, summary.open, summary.false_alarms) == (1, 1, 0, 0)
-    # a stale copy of the prompt: pressing again changes nothing and shows the decision
-    await _press(bot, prompt, "Park it", message_ts="700.000002")
-    assert "dropped “Mobile onboarding”" in texts(_updates(bot)[-1])
-    assert (await _summary(bot)).parked == 0
 
 
 async def test_drop_something_typed_into_the_modal(bot: Harness) -> None:
@@ -198,92 +128,6 @@ async def test_drop_something_typed_into_the_modal(bot: Harness) -> None:
     assert "Added “CSV export”; dropped “PDF export”" in texts(decided)  # the listed item, matched by name
     listed = await bot.slash_reply("/tradeoff", "commitments")
     assert "PDF export" not in listed["text"] and "1. CSV export" in listed["text"]
-
-
-async def test_a_commitment_dropped_meanwhile_is_not_dropped_twice(bot: Harness) -> None:
-    await bot.slash_reply("/tradeoff", "commit Search page")
-    await bot.slash_reply("/tradeoff", "commit Dark mode")
-    prompt = await _prompt(bot, ts="720.000001")
-    await _press(bot, prompt, "Drop something")
-    choices = _updates(bot)[-1]
-    await bot.slash_reply("/tradeoff", "done 1")  # Search page is finished meanwhile
-    await _press(bot, choices, "Drop: Search page")
-    again = _updates(bot)[-1]
-    assert "no longer on the list" in texts(again)
-    assert list(slack_buttons(again))[0] == "Drop: Dark mode"
-    assert (await _summary(bot)).open == 1
-
-
-async def test_extend_the_deadline(bot: Harness) -> None:
-    prompt = await _prompt(bot, ts="730.000001")
-    await _press(bot, prompt, "Extend the deadline")
-    choices = _updates(bot)[-1]
-    assert list(slack_buttons(choices)) == ["+1 day", "+1 week", "Other…", "Back"]
-    await _press(bot, choices, "+1 week")
-    assert "deadline +1 week" in texts(_updates(bot)[-1])
-    # the custom amount through the modal
-    prompt = await _prompt(bot, "small ask: could the export also include archived projects", "731.000001")
-    await _press(bot, prompt, "Extend the deadline", message_ts="731.000002")
-    await _press(bot, _updates(bot)[-1], "Other…", message_ts="731.000002")
-    metadata = (await bot.slack.wait_for("views.open"))[0].params["view"]["private_metadata"]
-    await bot.submit(metadata, {"by": "3"})
-    await bot.idle()
-    assert "3 days" in texts(bot.slack.calls_to("chat.postEphemeral")[-1].params)
-    await bot.submit(metadata, {"by": "10 days"})
-    await bot.idle()
-    assert "deadline +1 week 3 days" in texts(_updates(bot)[-1])
-    summary = await _summary(bot)
-    assert (summary.extended, summary.added) == (2, 2)
-
-
-async def test_park_it_and_back(bot: Harness) -> None:
-    prompt = await _prompt(bot, ts="740.000001")
-    await _press(bot, prompt, "Drop something")
-    await _press(bot, _updates(bot)[-1], "Back")
-    back = _updates(bot)[-1]
-    assert list(slack_buttons(back)) == list(slack_buttons(prompt))
-    await _press(bot, back, "Park it")
-    assert "Parked “while we're at it" in texts(_updates(bot)[-1])
-    parking = await bot.slash_reply("/tradeoff", "parking")
-    assert "1. while we're at it, can we also add a CSV export" in parking["text"]
-    assert (await _summary(bot)).parked == 1
-
-
-async def test_not_scope_creep_is_counted_and_teaches_the_channel(bot: Harness) -> None:
-    borderline = "let's also log the embeddings to the feature store so we can reuse them later"  # score 3.0
-    prompt = await _prompt(bot, borderline, "750.000001")
-    await _press(bot, prompt, "Not scope creep")
-    assert "not scope creep" in texts(_updates(bot)[-1])
-    learned = await bot.runtime.store.scope.learning(C1)
-    assert (learned.offset, learned.dismissals) == (LEARNING.step, 1)
-    summary = await _summary(bot)
-    assert (summary.dismissed, summary.false_alarms, summary.precision_in_use) == (1, 1, 0.0)
-    # the same kind of message no longer fires in this channel, but still does elsewhere
-    await post_message(bot, borderline, "751.000001")
-    assert len(prompts_in(bot)) == 1
-    await _prompt(bot, borderline, "751.000002", channel="C2")
-    # a clear ask still does
-    await _prompt(bot, SCOPE_CREEP, "752.000001")
-    # dismissals are bounded: the threshold never rises by more than the cap
-    for n in range(12):
-        params = await _prompt(bot, f"while we're at it, could we support SSO for admin page {n} too",
-                               f"76{n:02d}.000001")
-        await _press(bot, params, "Not scope creep")
-    learned = await bot.runtime.store.scope.learning(C1)
-    assert learned.offset == LEARNING.cap and learned.dismissals == 13
-    stats = await bot.slash_reply("/tradeoff", "stats")
-    assert "threshold +1.00 from 13 dismissals" in texts(stats)
-
-
-async def test_reset_learning_is_for_the_channel_owner(bot: Harness) -> None:
-    bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
-    prompt = await _prompt(bot, ts="780.000001")
-    await _press(bot, prompt, "Not scope creep")
-    reply = await bot.slash_reply("/tradeoff", "reset", user="U1")
-    assert "Only the channel's creator" in reply["text"]
-    reply = await bot.slash_reply("/tradeoff", "reset", user="ULEAD")
-    assert "forgot" in reply["text"]
-    assert (await bot.runtime.store.scope.learning(C1)).offset == 0.0
 
 
 async def test_buttons_from_another_channel_or_garbage_values_are_refused(bot: Harness) -> None:

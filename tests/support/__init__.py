@@ -1,0 +1,1 @@
+"""Shared test support: the in-process feature harness (testbot)."""
