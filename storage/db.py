@@ -117,7 +117,7 @@ class Database:
                 # The pool keeps its reset-on-return rollback (storage/sqlite_driver.py skips it when nothing is
                 # open): a task cancelled inside a transaction (a timeout, a stop) would otherwise hand the one
                 # connection back mid-transaction, and every later session would fail to begin
-                # (tests/test_storage.py: a session cancelled at any moment).
+                # (tests/core/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
             kwargs["connect_args"] = {"timeout": 15}
             from storage.sqlite_driver import dbapi  # only SQLite installs load aiosqlite

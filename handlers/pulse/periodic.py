@@ -56,7 +56,7 @@ def _gave_up(rnd: Round, svc: Services) -> bool:
 async def invite_pending(svc: Services, store: PulseStore) -> None:
     """Invite every round still waiting for its invitations, page after page (a page is 100 rounds), in one
     run: 500 schedules firing in the same minute are all invited in that minute, not 100 a minute
-    (tests/test_scale_schedules.py). Each replica goes through a page in its own random order and skips a
+    (tests/reliability/test_scale_schedules.py). Each replica goes through a page in its own random order and skips a
     round another replica has invited meanwhile, so replicas running at once share the work instead of
     both doing all of it. A round that failed is tried again next run, not in this one."""
     tried: set[int] = set()

@@ -10,7 +10,7 @@ from bot.slack.listeners.events.tokens_revoked import tokens_revoked
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(chat)  # first: the most frequent request (tests/test_wire_slack.py)
+    app.event("message")(chat)  # first: the most frequent request (tests/wire/test_wire_slack.py)
     app.event("app_mention")(chat)
     app.event("app_home_opened")(app_home_opened)
     app.event("member_joined_channel")(ignored)

@@ -1,0 +1,70 @@
+"""The performance fixes the benchmarks led to (docs/benchmarks.md) change nothing a person can see."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.outbox.ratelimit import RateLimiter
+from bot.slack import render
+from bot.slack.sender import SlackSender
+from bot.teams import msrest_speedup
+from handlers.core.types import Button, Choice, Field, Form, Platform, Reply
+from tests.support.harness import Harness
+
+
+def test_msrest_retry_list_is_the_same_with_the_speedup() -> None:
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    expected = [i for i in range(999) if i not in ([i for i in range(500) if i != 408] + [501, 505])]
+    msrest_speedup.apply()
+    assert msrest_speedup.apply() is False  # idempotent
+    assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
+    assert ClientRetryPolicy().policy.status_forcelist == expected
+
+
+def test_block_kit_memo_gives_equal_independent_copies() -> None:
+    form = Form("pulse.answer", "Pulse", (Field("q1", "Energy", choices=(Choice("1", "low"), Choice("5", "high"))),),
+                context="7", launch_label="Answer")
+    reply = Reply("**Pulse check-in** — open until Friday", facts=(("Team", "core"),),
+                  buttons=(Button("pulse.skip", "Not now", "7"),), form=form)
+    sender = SlackSender(AsyncWebClient(token="xoxb-test"), None, RateLimiter())  # type: ignore[arg-type]
+    first = sender._render(reply)
+    assert first == render.message_blocks(reply)
+    first[0]["text"]["text"] = "changed by a caller"
+    second = sender._render(reply)
+    assert second == render.message_blocks(reply)
+    assert second[0]["text"]["text"] != "changed by a caller"
+    assert len(sender._blocks) == 1
+
+
+async def test_teams_reads_a_known_direct_line_once(bot: Harness) -> None:
+    identities = bot.runtime.store.identities
+    reads: list[str] = []
+    original = identities.direct_line
+
+    async def counting(platform: Platform, user_id: str):  # type: ignore[no-untyped-def]
+        reads.append(user_id)
+        return await original(platform, user_id)
+
+    identities.direct_line = counting  # type: ignore[method-assign]
+    for _ in range(3):
+        response = await bot.teams(bot.activity("help"))
+        assert response.status in (200, 201)
+    channel = bot.activity("help", conversation_type="channel", mention=True)
+    assert (await bot.teams(channel)).status in (200, 201)
+    assert reads == ["29:u1"]  # the first DM stored the real line; nothing read it again
+    line = await original(Platform.TEAMS, "29:u1")
+    assert line is not None and line.dm_reference and not line.dm_reference.get("seed")
+    assert len(bot.connector.sent) == 4
+
+
+def test_slack_sdk_formats_its_debug_log_only_when_debug_logs_are_wanted() -> None:
+    import logging
+
+    from bot.slack.adapter import _web_logger
+
+    assert _web_logger("INFO").level == logging.INFO  # slack_sdk checks `logger.level <= DEBUG` itself
+    assert _web_logger("WARNING").level == logging.WARNING
+    # never below INFO: its DEBUG lines are request and response bodies (issue 12)
+    assert _web_logger("DEBUG").level == logging.INFO
+    assert _web_logger("nonsense").level == logging.INFO
