@@ -33,8 +33,9 @@ class Services:
     directory: Directory
     rng: random.Random = field(default_factory=random.SystemRandom)
     signer: Callable[[str], Signer] | None = None  # the server secret's signer per purpose (bot/secret.py)
-    # Outside-world ports a feature needs beyond the common ones, passed in by bot/runtime.py (e.g. the
-    # calendar feed fetcher under "calendar"); a feature reads its own key and copes with its absence.
+    # Outside-world ports a feature needs beyond the common ones, passed in when the runtime is built (the
+    # calendar feed fetcher under "calendar", a platform's own such as Teams' "graph_calendar"); a feature
+    # reads its own key and copes with its absence.
     ports: dict[str, Any] = field(default_factory=dict)
 
     def tz_of(self, person: Person) -> ZoneInfo:

@@ -1,4 +1,4 @@
-"""A person's home: the Slack App Home tab (bot/slack/listeners/home.py) and `home` typed in the Teams 1:1
+"""A person's home: the Slack App Home tab (bot/slack/home.py) and `home` typed in the Teams 1:1
 chat (a card). Three parts, all about or for the person who looks:
 
 - their own pulse journal, only theirs (`handlers.pulse.journal.own_journal`, as `/pulse me` shows it);
