@@ -219,6 +219,7 @@ def comments_in(blob: bytes) -> list[str]:
 
 
 async def teams_channel(bot: Remote, text: str, user: str = "29:lead") -> Sent:
+    await connector_quiet(bot)  # nothing of an earlier turn is still on its way
     before = len(bot.connector.sent)
     name, aad = TEAMS_PEOPLE[user]
     await bot.teams(bot.activity(text, user=user, name=name, aad=aad, conversation_type="channel", mention=True))
@@ -226,6 +227,7 @@ async def teams_channel(bot: Remote, text: str, user: str = "29:lead") -> Sent:
 
 
 async def teams_dm(bot: Remote, text: str, user: str) -> Sent:
+    await connector_quiet(bot)  # nothing of an earlier turn is still on its way
     before = len(bot.connector.sent)
     name, aad = TEAMS_PEOPLE[user]
     await bot.teams(bot.activity(text, user=user, name=name, aad=aad))
@@ -249,6 +251,17 @@ async def teams_answer(bot: Remote, user: str, comment: str) -> None:
                                                                        "comment": comment},
                                  reply_to_id=f"card-{user}"))
     await bot.connector.wait_for(before + 1, timeout=15)
+    await connector_quiet(bot)  # every message of this turn is in: the next helper reads only its own
+
+
+async def connector_quiet(bot: Remote, quiet: float = 0.3, timeout: float = 15) -> None:
+    """Wait until the fake connector has received nothing new for `quiet` seconds (the turn after the 201
+    may send more than one message, the last after the first has been counted)."""
+    async with asyncio.timeout(timeout):
+        seen = -1
+        while seen != len(bot.connector.sent):
+            seen = len(bot.connector.sent)
+            await asyncio.sleep(quiet)
 
 
 async def test_no_attack_of_issue_12_links_a_person_to_an_answer(db_url: str, tmp_path: Path) -> None:
