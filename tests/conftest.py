@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from handlers.core.clock import FakeClock
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.store import Store
 from tests.support.harness import Harness, running
 
 PG_ADMIN_URL = os.environ.get("STEADYBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -89,3 +93,15 @@ async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
     """The whole bot on SQLite with both platforms on (Teams in insecure dev mode) and the fakes."""
     async with running(sqlite_url) as harness:
         yield harness
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    """The repositories on a migrated database (SQLite and PostgreSQL through `db_url`), on a FakeClock.
+    A test file that needs another clock or a vault defines its own `store`."""
+    await upgrade(db_url)
+    db = Database(db_url)
+    try:
+        yield Store(db, FakeClock())
+    finally:
+        await db.dispose()

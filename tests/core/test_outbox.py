@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.adapter import Delivery
@@ -19,8 +17,6 @@ from handlers.core.dispatch import Core
 from handlers.core.registry import Pending, Registry
 from handlers.core.services import CoreSettings, Services
 from handlers.core.types import OutboxItem, Platform, Reply, Target
-from storage.db import Database
-from storage.migrate import upgrade
 from storage.models.core import OutboxRow
 from storage.store import Store
 
@@ -41,16 +37,6 @@ class Recorder:
         for reply in delivery.replies:
             self.sent.append((delivery.target.id, reply.text))
         return {"ok": True}
-
-
-@pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        yield Store(db, FakeClock())
-    finally:
-        await db.dispose()
 
 
 def _worker(store: Store, sender: Recorder, registry: Registry | None = None, **options: Any) -> OutboxWorker:

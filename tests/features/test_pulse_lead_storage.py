@@ -5,10 +5,8 @@ the same moment — and the migration freezes the threshold of older rounds."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import text
 
 from handlers.core.clock import FakeClock
@@ -16,21 +14,10 @@ from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import Place, Platform
 from handlers.pulse.model import Answer
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.store import Store
 
 PLACE = Place(Platform.SLACK, "C1", "T1", name="team")
 OTHER = Place(Platform.SLACK, "C2", "T1", name="other")
-
-
-@pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        yield Store(db, FakeClock())
-    finally:
-        await db.dispose()
 
 
 async def _round(store: Store, key: str, people: list[str], answered: list[str], place: Place = PLACE) -> int:

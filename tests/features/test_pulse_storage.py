@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +17,6 @@ from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Targ
 from handlers.pulse.model import Answer, Outcome
 from handlers.pulse.ports import RoundStats
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models.base import Base, UTCDateTime
 from storage.store import Store
 
@@ -26,16 +24,6 @@ PLACE = Place(Platform.SLACK, "C1", "T1", name="team")
 USERISH = re.compile(r"user|person|people|who|author|member|aad|name|email|platform|identity|participant|"
                      r"created|updated|_at$|time|date|day|seq|order|ts$", re.IGNORECASE)
 ANONYMOUS_TABLES = ("pulse_answers", "pulse_comments")
-
-
-@pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        yield Store(db, FakeClock())
-    finally:
-        await db.dispose()
 
 
 async def _round(store: Store, people: list[str], key: str = "r1", place: Place = PLACE, hours: int = 72):  # type: ignore[no-untyped-def]

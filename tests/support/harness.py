@@ -149,8 +149,7 @@ class Harness:
 
     async def settle(self) -> None:
         """Let acknowledged requests finish their work, run periodic work and send whatever is due now."""
-        await self.idle()
-        await self.teams_settled()
+        await self.idle()  # the one after-ack lane: Slack's and Teams' work alike
         await self.runtime.scheduler.run_all_once()
         await self.runtime.worker.drain()
 
