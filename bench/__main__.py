@@ -353,6 +353,12 @@ async def run_storage(work: Path, sizes: Sizes, report: Report, postgres: bool) 
     report.section("Storage: one short write transaction (µs; evidence for the recommendations)", table(
         ["database", "alternative", "wall, ours", "wall, alternative", "CPU, ours", "CPU, alternative",
          "CPU ratio", "200 at once, ours (per tx)", "200 at once, alternative"], rows))
+    dedupe = [[label, "the same key through `Database.session()`", f(d["ours_seq"], 0), f(d["other_seq"], 0),
+               f(d["ours_cpu"], 0), f(d["other_cpu"], 0), f(d["ratio_cpu"]), f(d["ours_conc"], 0), f(d["other_conc"], 0)]
+              for label, d in (("SQLite", lite["dedupe"]), ("PostgreSQL", pg["dedupe"] if postgres else None)) if d]
+    report.section("Storage: the de-duplication key on the driver (µs; `Database.driver`, docs/benchmarks.md#driver-path)",
+                   table(["database", "alternative", "wall, driver", "wall, session", "CPU, driver", "CPU, session",
+                          "CPU ratio", "200 at once, driver (per key)", "200 at once, session"], dedupe))
 
 
 # ---- what to change next, with this run's numbers ---------------------------------------------------------

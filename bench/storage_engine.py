@@ -4,6 +4,10 @@ insert, like the inbound de-duplication key every request writes) through `stora
 synchronous SQLAlchemy session run in `asyncio.to_thread` (SQLite) or a bare `AsyncSession` on a
 plain engine (default pool, no pre-ping, no slots, timeouts or breaker) for PostgreSQL. Sequential, then 200 at once; wall and CPU time per
 transaction, interleaved.
+
+Second comparison: the de-duplication key as every request now writes it, straight on the driver
+(`InboundRepo.first_time` → `Database.driver`), against the same key through `Database.session()` and the
+ORM's insert, as it was written before (docs/benchmarks.md#driver-path).
 """
 
 from __future__ import annotations
@@ -48,6 +52,38 @@ def _through(db: Database) -> Callable[[int], Awaitable[None]]:
     return ours
 
 
+def _dedupe_paths(db: Database) -> tuple[Callable[[int], Awaitable[None]], Callable[[int], Awaitable[None]]]:
+    """(the driver path the bot uses, the session path it replaced) for one de-duplication key."""
+    from datetime import UTC, datetime
+
+    from handlers.core.clock import SystemClock
+    from storage.models.core import InboundKey
+    from storage.repos.inbound import InboundRepo
+    from storage.upsert import insert_for
+
+    repo = InboundRepo(db, SystemClock(), memory=0)
+    insert = insert_for(db.dialect)
+
+    async def driver(k: int) -> None:
+        await repo.first_time(f"d{k}")
+
+    async def session(k: int) -> None:
+        async with db.session() as s:
+            await s.execute(insert(InboundKey).values(key=f"s{k}", seen_at=datetime.now(UTC)).on_conflict_do_nothing())
+
+    return driver, session
+
+
+async def _with_dedupe(db: Database, out: dict[str, Any], keys: itertools.count, n: int, rounds: int) -> dict[str, Any]:
+    from storage.models.base import Base
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda sync: Base.metadata.tables["inbound_keys"].create(sync, checkfirst=True))
+    driver, session = _dedupe_paths(db)
+    out["dedupe"] = await _compare(driver, session, keys, n, rounds)
+    return out
+
+
 async def _time(fn: Callable[[int], Awaitable[None]], keys: itertools.count, n: int, concurrent: bool) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     if concurrent:
@@ -74,7 +110,7 @@ async def run_sqlite(work: Path, n: int, rounds: int) -> dict[str, Any]:
         async def threaded(k: int) -> None:
             await asyncio.to_thread(sync, k)
 
-        return await _compare(_through(db), threaded, keys, n, rounds)
+        return await _with_dedupe(db, await _compare(_through(db), threaded, keys, n, rounds), keys, n, rounds)
     finally:
         await db.dispose()
         engine.dispose()
@@ -92,7 +128,7 @@ async def run_postgres(url: str, n: int, rounds: int) -> dict[str, Any]:
             async with AsyncSession(plain) as s, s.begin():
                 await s.execute(text(INSERT), {"key": f"k{k}"})
 
-        return await _compare(_through(db), bare, keys, n, rounds)
+        return await _with_dedupe(db, await _compare(_through(db), bare, keys, n, rounds), keys, n, rounds)
     finally:
         await db.dispose()
         await plain.dispose()

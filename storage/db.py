@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
@@ -87,6 +87,22 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, UNAVAILABLE):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class DriverWork(Protocol, Generic[T_co]):
+    """A unit of work written once per driver (`Database.driver`)."""
+
+    def sqlite(self, conn: Any) -> T_co:
+        """In aiosqlite's thread, on the `sqlite3.Connection`: its own BEGIN IMMEDIATE … COMMIT."""
+        ...
+
+    async def postgres(self, conn: Any) -> T_co:
+        """On the `asyncpg.Connection`, outside a transaction."""
+        ...
 
 
 class Database:
@@ -152,8 +168,7 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed on success, rolled back on error. DB outages → StorageUnavailable."""
-        trial = self._admit()
-        try:
+        async with self._guarded():
             if self.is_postgres:
                 async with self._connection() as conn, AsyncSession(bind=conn, expire_on_commit=False) as session, \
                         session.begin():
@@ -161,6 +176,31 @@ class Database:
             else:
                 async with self.sessions() as session, session.begin():
                     yield session
+
+    async def driver(self, work: DriverWork[T]) -> T:
+        """One unit of work straight on the driver, for a statement on every request's path (de-duplication):
+        SQLite runs `work.sqlite` in aiosqlite's thread in one hand-off (it opens and commits its own
+        transaction); PostgreSQL awaits `work.postgres` on a pooled asyncpg connection outside any transaction
+        (one autocommitted round trip). No ORM session: what a session costs is docs/benchmarks.md#driver-path.
+        Outages map to StorageUnavailable and feed the breaker, as with `session`."""
+        async with self._guarded():
+            if self.is_postgres:
+                async with self._connection() as conn:
+                    raw = await conn.get_raw_connection()
+                    try:
+                        return await work.postgres(raw.driver_connection)
+                    except _asyncpg_unavailable() as exc:
+                        raise StorageUnavailable(type(exc).__name__) from exc
+            async with self.engine.connect() as conn:
+                adapted = (await conn.get_raw_connection()).dbapi_connection
+                return cast(T, await adapted.run(work.sqlite))  # type: ignore[union-attr]
+
+    @asynccontextmanager
+    async def _guarded(self) -> AsyncIterator[None]:
+        """The breaker and the error mapping around one unit of work (`session`, `driver`)."""
+        trial = self._admit()
+        try:
+            yield
         except StorageUnavailable as exc:
             if not isinstance(exc, DatabaseDown | BusyPool):
                 self._failed(exc)
@@ -295,6 +335,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
+    """asyncpg's own errors that mean the database or the connection went away (`Database.driver` meets them
+    unwrapped by SQLAlchemy)."""
+    import asyncpg
+
+    return (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.AdminShutdownError, *UNAVAILABLE)
 
 
 def _reason(exc: BaseException) -> str:

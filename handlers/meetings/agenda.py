@@ -120,12 +120,11 @@ async def add_item(meeting: Meeting, who: Person, text: str, svc: Services) -> R
                         ITEM_EXAMPLE)
     parsed = parse_item(text, meeting.duration_minutes)
     store = store_of(svc)
-    item = await store.add_item(meeting.id, parsed.text, parsed.minutes, who.id, MAX_ITEMS)
-    if item is None:
+    items = await store.add_item(meeting.id, parsed.text, parsed.minutes, who.id, MAX_ITEMS)
+    if items is None:
         raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_ITEMS} agenda items — that's a "
                         "workshop, not a meeting. Remove one first.", "/agenda remove 3")
-    items = await store.agenda(meeting.id)
-    number = next(n for n, i in enumerate(items, 1) if i.id == item.id)
+    item, number = items[-1], len(items)
     length = f" ({item.minutes}m)" if item.minutes else ""
     return Reply(f"Added to **{clip(meeting.title, 120)}** ({render.when(meeting, svc.clock.now())}): "
                  f"**{number}.** {clip(item.text, ITEM_LIMIT)}{length}\n{render.budget_note(meeting, items)}"

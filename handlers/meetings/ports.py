@@ -199,8 +199,9 @@ class MeetingStore(Protocol):
     async def agenda(self, meeting_id: int) -> list[AgendaItem]: ...
 
     async def add_item(self, meeting_id: int, text: str, minutes: int | None, added_by: str,
-                       limit: int) -> AgendaItem | None:
-        """Append an item; None when the agenda already has `limit` items."""
+                       limit: int) -> list[AgendaItem] | None:
+        """Append an item and return the agenda in order, the new item last (one transaction); None when the
+        agenda already has `limit` items."""
         ...
 
     async def remove_item(self, item_id: int) -> AgendaItem | None: ...

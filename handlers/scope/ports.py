@@ -142,7 +142,20 @@ class ChannelLearning:
     dismissals: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Watching:
+    """What the watcher needs of a channel whose settings keep the watch on, read at once."""
+
+    sensitivity: str
+    learning: ChannelLearning
+
+
 class ScopeStore(Protocol):
+    async def watching(self, place: Place) -> Watching | None:
+        """The channel's watch in one read: None when its settings switched it off, otherwise its sensitivity
+        setting and its learned offset (a channel without rows has the defaults)."""
+        ...
+
     async def learning(self, place: Place) -> ChannelLearning:
         """The channel's learned threshold offset (0 when it never dismissed anything)."""
         ...

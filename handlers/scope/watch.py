@@ -5,7 +5,8 @@ Order of the checks, cheapest first:
    considered when it was posted, so an edit never brings a prompt, let alone a second one);
 2. the detector at its most eager setting: when even that does not fire, no channel setting could, and
    the message costs no database query at all (that is nearly all team chat);
-3. the channel's settings (watch on/off, sensitivity) and its learned offset, then the real decision;
+3. the channel's settings (watch on/off, sensitivity) and its learned offset, in one read, then the real
+   decision;
 4. the atomic claim of the thread (a unique key per channel and thread root, inserted before replying),
    so one thread gets one prompt, ever, even with several replicas and redelivered events.
 """
@@ -45,12 +46,11 @@ async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
     if not text.strip() or not detect(text, sensitivity=MOST_EAGER).is_scope_creep:
         return None
     place = message.where
-    settings = await svc.store.settings.get(place)
-    if not settings.scope_watch:
-        return None
     store = scope_store(svc)
-    learned = await store.learning(place)
-    detection = detect(text, sensitivity=sensitivity_of(settings.scope_sensitivity), offset=learned.offset)
+    watching = await store.watching(place)  # the channel's settings and learning, in one read
+    if watching is None:
+        return None
+    detection = detect(text, sensitivity=sensitivity_of(watching.sensitivity), offset=watching.learning.offset)
     if not detection.is_scope_creep:
         return None
     root = place.thread_id or message.message_id

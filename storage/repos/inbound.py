@@ -1,16 +1,49 @@
-"""De-duplication of incoming work: Slack retries and Teams redeliveries never produce a second reply."""
+"""De-duplication of incoming work: Slack retries and Teams redeliveries never produce a second reply.
+
+Every request passes here before anything else runs, so the key is written straight on the driver
+(`Database.driver`: one hand-off to aiosqlite's thread, or one autocommitted round trip on PostgreSQL) rather
+than through an ORM session (docs/benchmarks.md#driver-path)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 
 from handlers.core.clock import Clock
 from storage.db import Database, rowcount
 from storage.models.core import InboundKey
-from storage.upsert import insert_for
+
+_TABLE = InboundKey.__tablename__
+
+
+class _Claim:
+    """Insert one key unless present; the number of rows inserted (1: first time, 0: seen before)."""
+
+    __slots__ = ("key", "seen_at")
+
+    def __init__(self, key: str, seen_at: Any) -> None:
+        self.key = key
+        self.seen_at = seen_at
+
+    def sqlite(self, conn: Any) -> int:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            inserted = conn.execute(f"INSERT INTO {_TABLE} (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                    (self.key, self.seen_at)).rowcount
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        return int(inserted)
+
+    async def postgres(self, conn: Any) -> int:
+        status = await conn.execute(f"INSERT INTO {_TABLE} (key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                    self.key, self.seen_at)
+        return int(str(status).rsplit(" ", 1)[-1])  # "INSERT 0 1"
 
 
 class InboundRepo:
@@ -19,20 +52,21 @@ class InboundRepo:
         self.clock = clock
         self._recent: OrderedDict[str, None] = OrderedDict()  # fast path inside one process
         self._memory = memory
+        # seen_at as the column's own type writes it (naive UTC text on SQLite, timestamptz on PostgreSQL)
+        dialect = db.engine.dialect
+        column = InboundKey.__table__.c.seen_at.type
+        self._bind: Callable[[datetime], Any] = column.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
 
     async def first_time(self, key: str) -> bool:
         """True exactly once per key across all replicas (the database decides)."""
         key = key[:300]
         if key in self._recent:
             return False
-        insert = insert_for(self.db.dialect)
-        stmt = insert(InboundKey).values(key=key, seen_at=self.clock.now()).on_conflict_do_nothing()
-        async with self.db.session() as session:
-            result = await session.execute(stmt)
+        inserted = await self.db.driver(_Claim(key, self._bind(self.clock.now())))
         self._recent[key] = None
         if len(self._recent) > self._memory:
             self._recent.popitem(last=False)
-        return rowcount(result) > 0
+        return inserted > 0
 
     async def purge(self, older_than: timedelta = timedelta(days=2)) -> int:
         async with self.db.session() as session:

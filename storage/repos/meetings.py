@@ -282,18 +282,19 @@ class MeetingRepo:
             return [_item(r) for r in rows]
 
     async def add_item(self, meeting_id: int, text: str, minutes: int | None, added_by: str,
-                       limit: int) -> AgendaItem | None:
+                       limit: int) -> list[AgendaItem] | None:
         async with self.db.session() as s:
-            count, last = (await s.execute(
-                select(func.count(), func.max(AgendaItemRow.position)).where(AgendaItemRow.meeting_id == meeting_id)
-            )).one()
-            if count >= limit:
+            rows = list((await s.scalars(
+                select(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting_id)
+                .order_by(AgendaItemRow.position, AgendaItemRow.id)
+            )).all())
+            if len(rows) >= limit:
                 return None
-            row = AgendaItemRow(meeting_id=meeting_id, position=(last or 0) + 1, text=text[:300], minutes=minutes,
-                                added_by=added_by[:200], created_at=self.clock.now())
+            row = AgendaItemRow(meeting_id=meeting_id, position=max((r.position for r in rows), default=0) + 1,
+                                text=text[:300], minutes=minutes, added_by=added_by[:200], created_at=self.clock.now())
             s.add(row)
             await s.flush()
-            return _item(row)
+            return [*(_item(r) for r in rows), _item(row)]
 
     async def get_item(self, item_id: int) -> AgendaItem | None:
         async with self.db.session() as s:

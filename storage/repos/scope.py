@@ -17,6 +17,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.clock import Clock
+from handlers.core.ports import ChannelSettings
 from handlers.core.types import Place, Platform
 from handlers.scope.ports import (
     COMMAND,
@@ -35,8 +36,10 @@ from handlers.scope.ports import (
     Outcome,
     Prompt,
     Source,
+    Watching,
 )
 from storage.db import Database, rowcount
+from storage.models.core import ChannelSettingsRow
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
 from storage.upsert import insert_for
 
@@ -80,6 +83,20 @@ class ScopeRepo:
         return [model.platform == place.platform.value, model.channel_id == place.channel_id]
 
     # ---- learning ----------------------------------------------------------------------------------
+    async def watching(self, place: Place) -> Watching | None:
+        settings, learned = self._channel(ChannelSettingsRow, place), self._channel(ScopeChannel, place)
+        async with self.db.session() as s:
+            row = (await s.execute(select(
+                select(ChannelSettingsRow.scope_watch).where(*settings).scalar_subquery(),
+                select(ChannelSettingsRow.scope_sensitivity).where(*settings).scalar_subquery(),
+                select(ScopeChannel.threshold_offset).where(*learned).scalar_subquery(),
+                select(ScopeChannel.dismissals).where(*learned).scalar_subquery(),
+            ))).one()
+        defaults = ChannelSettings()
+        if not (defaults.scope_watch if row[0] is None else row[0]):
+            return None
+        return Watching(row[1] or defaults.scope_sensitivity, ChannelLearning(float(row[2] or 0.0), int(row[3] or 0)))
+
     async def learning(self, place: Place) -> ChannelLearning:
         async with self.db.session() as s:
             row = (await s.execute(

@@ -102,6 +102,65 @@ async def test_database_down_is_storage_unavailable(tmp_path: Path) -> None:
         await db.dispose()
 
 
+async def test_dedupe_keys_written_on_the_driver_read_back_through_the_models_and_are_purged(db_url: str) -> None:
+    """`first_time` writes straight on the driver (storage/repos/inbound.py): the stored time is the one the
+    ORM writes and reads (naive-UTC text on SQLite, timestamptz on PostgreSQL), so `purge` still finds it."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from storage.models.core import InboundKey
+
+    await upgrade(db_url)
+    clock = FakeClock()
+    db = Database(db_url)
+    store = Store(db, clock)
+    try:
+        written = clock.now()
+        assert await store.inbound.first_time("teams:activity:a1") is True
+        assert await Store(db, clock).inbound.first_time("teams:activity:a1") is False  # the database decides
+        async with db.session() as s:
+            seen = await s.scalar(select(InboundKey.seen_at).where(InboundKey.key == "teams:activity:a1"))
+        assert seen == written
+        clock.advance(timedelta(days=1))
+        assert await store.inbound.purge() == 0  # younger than two days: kept
+        clock.advance(timedelta(days=1, seconds=1))
+        assert await store.inbound.purge() >= 1
+        async with db.session() as s:
+            assert await s.scalar(select(InboundKey.key).where(InboundKey.key == "teams:activity:a1")) is None
+    finally:
+        await db.dispose()
+
+
+async def test_dedupe_on_an_unreachable_database_is_storage_unavailable_and_opens_the_breaker() -> None:
+    db = Database("postgresql://nobody@127.0.0.1:1/none", connect_timeout=1.0)
+    try:
+        with pytest.raises(StorageUnavailable):
+            await Store(db, FakeClock()).inbound.first_time("slack:cmd:t1")
+        assert db.is_down
+    finally:
+        await db.dispose()
+
+
+async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
+    """The driver path's own transaction (one hand-off on SQLite) survives a cancellation wherever it lands:
+    the next session and the next key work, and a key is either recorded or not, never half."""
+    await upgrade(db_url)
+    db = Database(db_url)
+    store = Store(db, FakeClock())
+    try:
+        for step in range(30):
+            task = asyncio.ensure_future(store.inbound.first_time(f"cancel-{step}"))
+            await asyncio.sleep(step * 0.0001)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            async with asyncio.timeout(5):
+                assert await Store(db, FakeClock()).inbound.first_time(f"after-{step}") is True
+                assert await store.settings.get(Place(Platform.SLACK, "C1", "T1")) is not None
+    finally:
+        await db.dispose()
+
+
 async def test_a_session_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
     """Cancellation happens (a timeout, a stop, a crashed tick): wherever it lands in a transaction, the
     connection goes back clean and the next session works. SQLite has one pooled connection, so a

@@ -90,10 +90,13 @@ async def test_occurrences_are_created_once_even_when_replicas_race(store: Store
 async def test_agenda_order_limits_and_answers(store: Store) -> None:
     repo = store.meetings
     meeting = await repo.create(_draft(NOW + timedelta(days=1)))
-    a = await repo.add_item(meeting.id, "A", 5, "U1", limit=3)
-    b = await repo.add_item(meeting.id, "B", None, "U2", limit=3)
-    c = await repo.add_item(meeting.id, "C" * 400, 10, "U1", limit=3)
-    assert a and b and c and len(c.text) == 300
+    after_a = await repo.add_item(meeting.id, "A", 5, "U1", limit=3)
+    after_b = await repo.add_item(meeting.id, "B", None, "U2", limit=3)
+    after_c = await repo.add_item(meeting.id, "C" * 400, 10, "U1", limit=3)
+    assert after_a and after_b and after_c
+    a, c = after_a[-1], after_c[-1]  # the agenda in order, the new item last
+    assert [i.text[:1] for i in after_b] == ["A", "B"] and after_c == await repo.agenda(meeting.id)
+    assert len(c.text) == 300
     assert await repo.add_item(meeting.id, "D", 1, "U1", limit=3) is None
     assert [i.text[:1] for i in await repo.move_item(c.id, 1)] == ["C", "A", "B"]
     assert [i.text[:1] for i in await repo.move_item(c.id, 99)] == ["A", "B", "C"]

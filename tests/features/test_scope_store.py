@@ -11,7 +11,16 @@ import pytest
 
 from handlers.core.clock import FakeClock
 from handlers.core.types import Place, Platform
-from handlers.scope.ports import COMMITMENT, PARKED, Decision, ItemStatus, Learning, Outcome
+from handlers.scope.ports import (
+    COMMITMENT,
+    PARKED,
+    ChannelLearning,
+    Decision,
+    ItemStatus,
+    Learning,
+    Outcome,
+    Watching,
+)
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
@@ -178,3 +187,23 @@ async def test_parked_for_a_meeting(stores: tuple[Store, Store]) -> None:
     assert await store.scope.parked_for_meeting(C1, 8) == []
     decided = await store.scope.prompt(prompt.id)
     assert decided is not None and decided.meeting_title == "Sprint review"
+
+
+async def test_watching_reads_the_settings_and_the_learning_at_once(stores: tuple[Store, Store]) -> None:
+    """The watcher's one read: defaults for a channel without rows, None when the watch is switched off, the
+    sensitivity setting and the learned offset of this channel only (never another channel's or platform's)."""
+    from handlers.core.ports import ChannelSettings
+    from handlers.core.types import Person
+
+    store, other_replica = stores
+    assert await store.scope.watching(C1) == Watching("normal", ChannelLearning())
+    prompt = await store.scope.claim_thread(C1, "5.1", "r", "q", 3.0)
+    assert prompt is not None
+    await store.scope.decide(prompt.id, C1, Decision(Outcome.DISMISS), LEARN)
+    lead = Person(Platform.SLACK, "ULEAD")
+    await store.settings.put(C1, ChannelSettings(scope_sensitivity="low"), lead)
+    assert await other_replica.scope.watching(C1) == Watching("low", ChannelLearning(0.25, 1))
+    assert await store.scope.watching(C2) == Watching("normal", ChannelLearning())
+    assert await store.scope.watching(Place(Platform.TEAMS, "C1", "T1")) == Watching("normal", ChannelLearning())
+    await store.settings.put(C1, ChannelSettings(scope_watch=False, scope_sensitivity="high"), lead)
+    assert await store.scope.watching(C1) is None

@@ -15,7 +15,6 @@ from bot.slack.render import message_blocks
 from bot.teams.render import card
 from handlers.core.clock import FakeClock
 from handlers.core.errors import UserError
-from handlers.core.ports import ChannelSettings
 from handlers.core.registry import Pending
 from handlers.core.services import CoreSettings, Services
 from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, Target
@@ -24,7 +23,7 @@ from handlers.scope import cards, meeting
 from handlers.scope.actions import format_extension, pair_of, parse_extension, prompt_id_of
 from handlers.scope.api import decisions_summary
 from handlers.scope.commands import pick
-from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt
+from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt, Watching
 from handlers.scope.watch import MOST_EAGER, sensitivity_of, watch_message
 from tests.support.cards import assert_valid_blocks, assert_valid_card
 
@@ -175,13 +174,9 @@ class CountingStore:
     def scope(self) -> CountingStore:
         return self
 
-    async def get(self, place: Place) -> ChannelSettings:
-        self.queries.append("settings")
-        return ChannelSettings(scope_watch=self.watch, scope_sensitivity=self.sensitivity)
-
-    async def learning(self, place: Place) -> ChannelLearning:
-        self.queries.append("learning")
-        return ChannelLearning()
+    async def watching(self, place: Place) -> Watching | None:
+        self.queries.append("watching")
+        return Watching(self.sensitivity, ChannelLearning()) if self.watch else None
 
     async def claim_thread(self, place: Place, root: str, request: str, quote: str, score: float) -> Prompt:
         self.queries.append(f"claim {root}")
@@ -212,7 +207,7 @@ async def test_ordinary_chat_costs_no_query(monkeypatch: pytest.MonkeyPatch) -> 
     assert await watch_message(_chat(ask, where=Place(Platform.SLACK, "D1", is_direct=True)), svc) is None
     assert store.queries == []
     reply = await watch_message(_chat(ask), svc)
-    assert reply is not None and store.queries == ["settings", "learning", "claim 9.0001"]
+    assert reply is not None and store.queries == ["watching", "claim 9.0001"]  # settings and learning: one read
     # in a thread the thread's root is claimed, not the message
     store.queries.clear()
     await watch_message(_chat(ask, where=C1.in_thread("8.0001")), svc)
@@ -224,7 +219,7 @@ async def test_watch_off_and_odd_sensitivity(monkeypatch: pytest.MonkeyPatch) ->
     ask = "while we're at it, can we also add a CSV export to the release?"
     store = CountingStore(watch=False)
     assert await watch_message(_chat(ask), _services(store)) is None
-    assert store.queries == ["settings"]
+    assert store.queries == ["watching"]
     store = CountingStore(sensitivity="paranoid")  # a value the settings never write: read as normal
     assert await watch_message(_chat(ask), _services(store)) is not None
     assert sensitivity_of("paranoid") == "normal" and sensitivity_of("low") == "low"
