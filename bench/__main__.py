@@ -359,6 +359,13 @@ async def run_storage(work: Path, sizes: Sizes, report: Report, postgres: bool) 
     report.section("Storage: the de-duplication key on the driver (µs; `Database.driver`, docs/benchmarks.md#driver-path)",
                    table(["database", "alternative", "wall, driver", "wall, session", "CPU, driver", "CPU, session",
                           "CPU ratio", "200 at once, driver (per key)", "200 at once, session"], dedupe))
+    reads = [[label, "the same read through `Database.session()`", f(d["ours_seq"], 0), f(d["other_seq"], 0),
+              f(d["ours_cpu"], 0), f(d["other_cpu"], 0), f(d["ratio_cpu"]), f(d["ours_conc"], 0), f(d["other_conc"], 0)]
+             for label, d in (("SQLite", lite["read"]), ("PostgreSQL", pg["read"] if postgres else None)) if d]
+    report.section("Storage: a one-statement read outside a transaction (µs; `Database.read`, "
+                   "docs/benchmarks.md#read-sessions)",
+                   table(["database", "alternative", "wall, read", "wall, session", "CPU, read", "CPU, session",
+                          "CPU ratio", "200 at once, read (per read)", "200 at once, session"], reads))
 
 
 # ---- what to change next, with this run's numbers ---------------------------------------------------------

@@ -7,7 +7,9 @@ transaction, interleaved.
 
 Second comparison: the de-duplication key as every request now writes it, straight on the driver
 (`InboundRepo.first_time` → `Database.driver`), against the same key through `Database.session()` and the
-ORM's insert, as it was written before (docs/benchmarks.md#driver-path).
+ORM's insert, as it was written before (docs/benchmarks.md#driver-path). Third: a one-statement read (a
+channel's settings) through `Database.read()` against the same read through `Database.session()`
+(docs/benchmarks.md#read-sessions).
 """
 
 from __future__ import annotations
@@ -78,10 +80,33 @@ async def _with_dedupe(db: Database, out: dict[str, Any], keys: itertools.count,
     from storage.models.base import Base
 
     async with db.engine.begin() as conn:
-        await conn.run_sync(lambda sync: Base.metadata.tables["inbound_keys"].create(sync, checkfirst=True))
+        await conn.run_sync(lambda sync: Base.metadata.create_all(
+            sync, tables=[Base.metadata.tables[t] for t in ("inbound_keys", "channel_settings")]))
     driver, session = _dedupe_paths(db)
     out["dedupe"] = await _compare(driver, session, keys, n, rounds)
+    out["read"] = await _compare(*_read_paths(db), keys, n, rounds)
     return out
+
+
+def _read_paths(db: Database) -> tuple[Callable[[int], Awaitable[None]], Callable[[int], Awaitable[None]]]:
+    """(a read through `Database.read`, the same read through `Database.session`): one channel's settings."""
+    from sqlalchemy import select
+
+    from storage.models.core import ChannelSettingsRow
+
+    def query(k: int) -> Any:
+        return select(ChannelSettingsRow).where(ChannelSettingsRow.platform == "slack",
+                                                ChannelSettingsRow.channel_id == f"C{k % 50}")
+
+    async def read(k: int) -> None:
+        async with db.read() as s:
+            await s.scalar(query(k))
+
+    async def session(k: int) -> None:
+        async with db.session() as s:
+            await s.scalar(query(k))
+
+    return read, session
 
 
 async def _time(fn: Callable[[int], Awaitable[None]], keys: itertools.count, n: int, concurrent: bool) -> tuple[float, float]:

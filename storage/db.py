@@ -177,6 +177,30 @@ class Database:
                 async with self.sessions() as session, session.begin():
                     yield session
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only, without a transaction around them: on PostgreSQL the connection is in
+        autocommit, so a one-statement read is one round trip instead of three (BEGIN, the statement,
+        COMMIT); on SQLite no `BEGIN IMMEDIATE` takes the write lock, and nothing is committed (one hand-off
+        to aiosqlite's thread instead of two). Each statement sees what was committed when it started —
+        PostgreSQL's READ COMMITTED gives the same inside a transaction. Never write through it: a write
+        would commit on its own. Measured: docs/benchmarks.md#read-sessions."""
+        async with self._guarded():
+            if self.is_postgres:
+                async with self._connection() as conn:
+                    auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    async with AsyncSession(bind=auto, expire_on_commit=False) as session:
+                        yield session
+            else:
+                async with self.engine.connect() as conn:
+                    adapted = (await conn.get_raw_connection()).dbapi_connection
+                    adapted.reading = True  # type: ignore[union-attr]  # storage.sqlite_driver.OneHopConnection
+                    try:
+                        async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                            yield session
+                    finally:
+                        adapted.reading = False  # type: ignore[union-attr]
+
     async def driver(self, work: DriverWork[T]) -> T:
         """One unit of work straight on the driver, for a statement on every request's path (de-duplication):
         SQLite runs `work.sqlite` in aiosqlite's thread in one hand-off (it opens and commits its own
@@ -390,4 +414,5 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         # (storage/sqlite_driver.py; docs/benchmarks.md#sqlite-thread-hand-offs).
         adapted = conn.connection.dbapi_connection
         assert isinstance(adapted, OneHopConnection)  # the engine's module is storage.sqlite_driver
-        adapted.begin_immediate()
+        if not adapted.reading:  # `Database.read`: no write lock, no transaction
+            adapted.begin_immediate()

@@ -13,7 +13,8 @@ goes back — six hand-offs for a one-statement transaction, each a queue put, a
   nothing is queued for the thread (a task cancelled with a statement still queued still gets its rollback,
   which the thread runs after that statement).
 
-A one-statement transaction costs two hand-offs (statement, commit). The connection, its thread, the
+A one-statement transaction costs two hand-offs (statement, commit); a read through `Database.read` one
+(no BEGIN IMMEDIATE, nothing to commit). The connection, its thread, the
 dialect and the URL stay SQLAlchemy's and aiosqlite's own: `Database` hands `dbapi()` to SQLAlchemy's
 async engine as its DBAPI module.
 """
@@ -77,13 +78,14 @@ def write_many(statements: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Co
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's adapted aiosqlite connection, counting what it hands to the thread."""
 
-    __slots__ = ("_submitted", "_finished", "_begin_pending")
+    __slots__ = ("_submitted", "_finished", "_begin_pending", "reading")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._submitted = 0  # written by the event loop only
         self._finished = 0  # written by aiosqlite's thread only
         self._begin_pending = False
+        self.reading = False  # checked out by `Database.read`: statements run without BEGIN IMMEDIATE
 
     @property
     def _sqlite(self) -> sqlite3.Connection | None:
@@ -125,8 +127,11 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         self._begin_pending = False
         sqlite = self._sqlite
-        if sqlite is not None:
-            self.hand_off(sqlite.commit)
+        if sqlite is None:
+            return
+        if self.reading and self._submitted == self._finished and not sqlite.in_transaction:
+            return  # a read outside a transaction: nothing to commit, no hand-off
+        self.hand_off(sqlite.commit)
 
     def rollback(self) -> None:
         self._begin_pending = False

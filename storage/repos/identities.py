@@ -106,7 +106,7 @@ class IdentityRepo:
         self._seen.clear()
 
     async def get(self, platform: Platform, user_id: str) -> Person | None:
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             row = await session.scalar(
                 select(Identity).where(Identity.platform == platform.value, Identity.user_id == user_id)
             )
@@ -115,7 +115,7 @@ class IdentityRepo:
             return Person(platform, row.user_id, row.name, row.tz, row.is_bot, alt_id=row.aad_id)
 
     async def direct_line(self, platform: Platform, user_id: str) -> DirectLine | None:
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             row = await session.scalar(
                 select(Identity).where(Identity.platform == platform.value, Identity.user_id == user_id)
             )

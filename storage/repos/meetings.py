@@ -170,7 +170,7 @@ class MeetingRepo:
             return sorted(ids)
 
     async def get(self, meeting_id: int) -> Meeting | None:
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             row = await s.get(MeetingRow, meeting_id)
             return _meeting(row) if row else None
 
@@ -184,14 +184,14 @@ class MeetingRepo:
         ).order_by(MeetingRow.starts_at.desc(), MeetingRow.id.desc()).limit(1)
 
     async def in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             row = await s.scalar(self._in_progress(platform, channel_id, now))
             return _meeting(row) if row else None
 
     async def current_or_next(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
         """The meeting in progress here, else the next scheduled one — both looked up in one transaction
         (every `/agenda` command starts here)."""
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             row = await s.scalar(self._in_progress(platform, channel_id, now))
             if row is None:
                 row = await s.scalar(
@@ -274,7 +274,7 @@ class MeetingRepo:
 
     # ---- agenda ------------------------------------------------------------------------------------
     async def agenda(self, meeting_id: int) -> list[AgendaItem]:
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             rows = (await s.scalars(
                 select(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting_id)
                 .order_by(AgendaItemRow.position, AgendaItemRow.id)
@@ -328,7 +328,7 @@ class MeetingRepo:
 
     # ---- pre-read questions ------------------------------------------------------------------------
     async def questions(self, meeting_id: int) -> list[Question]:
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             rows = (await s.scalars(
                 select(PrereadQuestionRow).where(PrereadQuestionRow.meeting_id == meeting_id)
                 .order_by(PrereadQuestionRow.position, PrereadQuestionRow.id)

@@ -85,7 +85,7 @@ class ScopeRepo:
     # ---- learning ----------------------------------------------------------------------------------
     async def watching(self, place: Place) -> Watching | None:
         settings, learned = self._channel(ChannelSettingsRow, place), self._channel(ScopeChannel, place)
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             row = (await s.execute(select(
                 select(ChannelSettingsRow.scope_watch).where(*settings).scalar_subquery(),
                 select(ChannelSettingsRow.scope_sensitivity).where(*settings).scalar_subquery(),
@@ -98,7 +98,7 @@ class ScopeRepo:
         return Watching(row[1] or defaults.scope_sensitivity, ChannelLearning(float(row[2] or 0.0), int(row[3] or 0)))
 
     async def learning(self, place: Place) -> ChannelLearning:
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             row = (await s.execute(
                 select(ScopeChannel.threshold_offset, ScopeChannel.dismissals).where(*self._channel(ScopeChannel, place))
             )).first()

@@ -28,7 +28,7 @@ class SettingsRepo:
         self.clock = clock
 
     async def get(self, place: Place) -> ChannelSettings:
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             row = await session.scalar(
                 select(ChannelSettingsRow).where(
                     ChannelSettingsRow.platform == place.platform.value,

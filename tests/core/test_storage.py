@@ -161,6 +161,62 @@ async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url:
         await db.dispose()
 
 
+async def test_reads_take_no_write_lock_and_open_no_transaction(db_url: str) -> None:
+    """`Database.read`: on SQLite a read goes through while another replica holds the write lock (a session
+    would wait for it); on PostgreSQL each statement is its own transaction (autocommit: no BEGIN/COMMIT
+    round trips). Committed writes are visible at once, and the connection goes back usable."""
+    from sqlalchemy import text
+
+    await upgrade(db_url)
+    db, other = Database(db_url), Database(db_url)
+    store = Store(db, FakeClock())
+    place = Place(Platform.SLACK, "C1", "T1")
+    try:
+        await store.settings.put(place, ChannelSettings(scope_watch=False), Person(Platform.SLACK, "U1"))
+        if db.is_postgres:
+            async with db.read() as s:
+                first = await s.scalar(text("SELECT transaction_timestamp()"))
+                await asyncio.sleep(0.01)
+                second = await s.scalar(text("SELECT transaction_timestamp()"))
+            assert first != second  # two statements, two transactions
+            async with db.session() as s:
+                first = await s.scalar(text("SELECT transaction_timestamp()"))
+                await asyncio.sleep(0.01)
+                assert await s.scalar(text("SELECT transaction_timestamp()")) == first
+        else:
+            async with other.session() as writer:  # another replica holds the write lock meanwhile
+                await writer.execute(text("UPDATE channel_settings SET scope_sensitivity = 'high'"))
+                async with asyncio.timeout(2):
+                    got = await store.settings.get(place)
+                assert got.scope_watch is False and got.scope_sensitivity == "normal"  # its snapshot: before
+        assert (await store.settings.get(place)).scope_watch is False
+        await store.settings.put(place, ChannelSettings(scope_watch=True), Person(Platform.SLACK, "U1"))
+        assert (await store.settings.get(place)).scope_watch is True  # a write, then a read: seen at once
+    finally:
+        await db.dispose()
+        await other.dispose()
+
+
+async def test_a_read_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
+    await upgrade(db_url)
+    db = Database(db_url)
+    store = Store(db, FakeClock())
+    place = Place(Platform.SLACK, "C1", "T1")
+    try:
+        for step in range(30):
+            task = asyncio.ensure_future(store.settings.get(place))
+            await asyncio.sleep(step * 0.0001)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            async with asyncio.timeout(5):
+                assert await store.inbound.first_time(f"after-read-{step}") is True
+                await store.settings.put(place, ChannelSettings(min_respondents=3 + step % 3),
+                                         Person(Platform.SLACK, "U1"))
+                assert (await store.settings.get(place)).min_respondents == 3 + step % 3
+    finally:
+        await db.dispose()
+
+
 async def test_a_session_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
     """Cancellation happens (a timeout, a stop, a crashed tick): wherever it lands in a transaction, the
     connection goes back clean and the next session works. SQLite has one pooled connection, so a
