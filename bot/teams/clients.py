@@ -129,9 +129,8 @@ class SharedClientsAuthentication(ConfigurationBotFrameworkAuthentication):
         return factory
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        parent = super()
-        return await self.token_clients.get(app_id_of(claims_identity),
-                                            lambda: parent.create_user_token_client(claims_identity))
+        build = super().create_user_token_client
+        return await self.token_clients.get(app_id_of(claims_identity), lambda: build(claims_identity))
 
     async def close(self) -> None:
         """Close the kept connector clients (their HTTP sessions)."""
