@@ -5,7 +5,7 @@ For every activity (and every proactive send) botbuilder builds a fresh credenti
 `ConnectorClient` and a `TokenApiClient`. Each of those costs CPU (msrest's configuration and pipeline,
 a new `requests` session and so a new connection to the connector for every reply), and with an app
 password each fresh `MicrosoftAppCredentials` starts with an empty token cache: a token request to
-Microsoft Entra ID before every reply. What they depend on never changes within a process (the app id,
+Microsoft Entra ID (blocking the event loop) before every turn's replies. What they depend on never changes within a process (the app id,
 the OAuth scope, the login endpoint, the service URL), so:
 
 - `SharedCredentials` wraps the credentials factory: one credentials object per (app id, scope, login
