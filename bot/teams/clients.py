@@ -3,10 +3,10 @@
 
 For every activity (and every proactive send) botbuilder builds a fresh credentials object, a
 `ConnectorClient` and a `TokenApiClient`. Each of those costs CPU (msrest's configuration and pipeline,
-a new `requests` session and so a new connection to the connector for every reply), and with an app
+a new `requests` session and so a new connection to the connector for every turn), and with an app
 password each fresh `MicrosoftAppCredentials` starts with an empty token cache: a token request to
-Microsoft Entra ID (blocking the event loop) before every turn's replies. What they depend on never changes within a process (the app id,
-the OAuth scope, the login endpoint, the service URL), so:
+Microsoft Entra ID (blocking the event loop) before every turn's replies. What they depend on never
+changes within a process (the app id, the OAuth scope, the login endpoint, the service URL), so:
 
 - `SharedCredentials` wraps the credentials factory: one credentials object per (app id, scope, login
   endpoint, authority check), so its token cache lives (msal renews the token when it expires);
