@@ -222,8 +222,8 @@ class TeamsAdapter:
             log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
 
     async def close(self) -> None:
-        """Release the Teams clients (the channel's signing keys, Graph, the connector). Acknowledged turns are the lane's:
-        `Runtime.close` lets them finish first."""
+        """Release the Teams clients (the channel's signing keys, Graph, the connector's). Acknowledged turns
+        are the lane's: `Runtime.close` lets them finish first."""
         if self.channel_auth is not None:
             await self.channel_auth.close()
         await self.directory.close()
