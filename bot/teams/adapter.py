@@ -35,7 +35,7 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationServiceClientCredentialFactory
 from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
 
@@ -46,6 +46,7 @@ from bot.inbound import AfterAck
 from bot.metrics import CURRENT, teams_kind
 from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
+from bot.teams.clients import SharedClientsAuthentication, SharedCredentials
 from bot.teams.direct import TeamsLines
 from bot.teams.directory import TeamsDirectory
 from bot.teams.graph import GraphClient, login_url_for
@@ -118,8 +119,11 @@ class TeamsAdapter:
         settings, store, limiter, seal = wiring.settings, wiring.store, wiring.limiter, wiring.seal
         credentials_factory: ServiceClientCredentialsFactory | None = wiring.options.get("teams_credentials")
         self.settings = settings
-        auth = ConfigurationBotFrameworkAuthentication(_BotConfig(settings), credentials_factory=credentials_factory)
-        self.adapter = CloudAdapter(auth)
+        config = _BotConfig(settings)
+        # botbuilder's own authentication and factories, with the outbound clients kept (bot/teams/clients.py)
+        self.auth = SharedClientsAuthentication(config, SharedCredentials(
+            credentials_factory or ConfigurationServiceClientCredentialFactory(config)))
+        self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
         self.adapter.use(ParseInbound())  # first: every turn's activity is read once
         self.lane: AfterAck = wiring.lane
@@ -218,11 +222,12 @@ class TeamsAdapter:
             log.warning("Teams activity could not be handled (activity %s)", activity.id, exc_info=True)
 
     async def close(self) -> None:
-        """Release the Teams clients (the channel's signing keys, Graph). Acknowledged turns are the lane's:
-        `Runtime.close` lets them finish first."""
+        """Release the Teams clients (the channel's signing keys, Graph, the connector's). Acknowledged turns
+        are the lane's: `Runtime.close` lets them finish first."""
         if self.channel_auth is not None:
             await self.channel_auth.close()
         await self.directory.close()
+        await self.auth.close()
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
