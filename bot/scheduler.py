@@ -34,6 +34,7 @@ class Scheduler:
         self.services = services
         self.outbox_interval = outbox_interval
         self._jobs: list[asyncio.Task[None]] = []
+        self._stopping: list[asyncio.Task[None]] = []
 
     async def run_task(self, task: PeriodicTask) -> None:
         try:
@@ -68,6 +69,15 @@ class Scheduler:
         jobs, self._jobs = self._jobs, []
         for job in jobs:
             job.cancel()
+        self._stopping.extend(jobs)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """`shutdown`, then wait (bounded) until the cancelled runs have unwound: a tick cancelled inside a
+        database session gives its connection back before the runtime disposes of the pool."""
+        self.shutdown()
+        stopping, self._stopping = self._stopping, []
+        if stopping:
+            await asyncio.wait(stopping, timeout=timeout)
 
 
 async def _every(seconds: float, run: Callable[[], Awaitable[None]]) -> None:

@@ -99,3 +99,23 @@ async def test_a_failing_run_is_logged_and_its_job_goes_on(caplog: Any) -> None:
     finally:
         s.shutdown()
     assert "periodic task failing failed" in caplog.text and "outbox tick failed" in caplog.text
+
+
+async def test_stop_waits_until_a_cancelled_run_has_unwound() -> None:
+    """The runtime stops the scheduler before it disposes of the database: a tick cancelled inside a session
+    must have given its connection back by then."""
+    state = {"running": False, "unwound": False}
+
+    async def long_run(_: Any) -> None:
+        state["running"] = True
+        try:
+            await asyncio.sleep(60)
+        finally:
+            await asyncio.sleep(PERIOD)  # cleanup that itself awaits (a rollback, a connection returned)
+            state["unwound"] = True
+
+    s = scheduler(Ticks(), PeriodicTask("long", PERIOD, long_run))
+    s.start()
+    await until(lambda: state["running"])
+    await s.stop()
+    assert state["unwound"]
