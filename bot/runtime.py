@@ -88,7 +88,7 @@ class Runtime:
         return self.session
 
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         await self.lane.close(grace)  # acknowledged requests finish their work (bounded) while the DB is up
         for adapter in self.adapters.values():
             await adapter.close()

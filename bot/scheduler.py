@@ -1,15 +1,22 @@
-"""APScheduler 3 in this process only (in-memory job store, never shared between replicas).
+"""The process's periodic work, on its own event loop (in this process only, never shared between replicas).
 
 It triggers two kinds of work: the frequent outbox tick, and the features' periodic tasks (which create
-rounds, nudges and warnings as outbox rows, idempotently, so every replica may run them)."""
+rounds, nudges and warnings as outbox rows, idempotently, so every replica may run them).
+
+Each job is one asyncio task that runs it every `seconds` from the start: the first run one period after
+`start()`, never two runs of one job at once, and runs missed while it was still running (or while the loop
+was busy) coalesced into one. It replaces APScheduler 3, which this process used with exactly these
+settings (interval triggers, one instance, coalescing, an in-memory job store): APScheduler imports its
+thread and process pool executors, `multiprocessing` and every installed package's entry points when it is
+imported, a noticeable part of a start (docs/benchmarks.md, "Cold start").
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC
-
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bot.outbox.worker import OutboxWorker
 from handlers.core.errors import StorageUnavailable
@@ -26,7 +33,8 @@ class Scheduler:
         self.tasks = list(tasks)
         self.services = services
         self.outbox_interval = outbox_interval
-        self._scheduler: AsyncIOScheduler | None = None
+        self._jobs: list[asyncio.Task[None]] = []
+        self._stopping: list[asyncio.Task[None]] = []
 
     async def run_task(self, task: PeriodicTask) -> None:
         try:
@@ -41,17 +49,47 @@ class Scheduler:
         for task in self.tasks:
             await self.run_task(task)
 
+    async def _tick(self) -> None:
+        try:
+            await self.worker.tick()
+        except Exception:
+            log.exception("outbox tick failed")
+
     def start(self) -> None:
-        scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=UTC)
-        scheduler.add_job(self.worker.tick, "interval", seconds=self.outbox_interval, id="outbox",
-                          max_instances=1, coalesce=True, misfire_grace_time=30)
+        """Start every job (in the running event loop); a second call while running does nothing."""
+        if self._jobs:
+            return
+        self._jobs.append(asyncio.create_task(_every(self.outbox_interval, self._tick), name="scheduler: outbox"))
         for task in self.tasks:
-            scheduler.add_job(self.run_task, "interval", args=[task], seconds=task.seconds, id=f"task:{task.name}",
-                              max_instances=1, coalesce=True, misfire_grace_time=max(30, int(task.seconds)))
-        scheduler.start()
-        self._scheduler = scheduler
+            self._jobs.append(asyncio.create_task(_every(task.seconds, partial(self.run_task, task)),
+                                                  name=f"scheduler: task:{task.name}"))
 
     def shutdown(self) -> None:
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        self._scheduler = None
+        """Stop every job; a run in progress is cancelled."""
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            job.cancel()
+        self._stopping.extend(jobs)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """`shutdown`, then wait (bounded) until the cancelled runs have unwound: a tick cancelled inside a
+        database session gives its connection back before the runtime disposes of the pool."""
+        self.shutdown()
+        stopping, self._stopping = self._stopping, []
+        if stopping:
+            await asyncio.wait(stopping, timeout=timeout)
+
+
+async def _every(seconds: float, run: Callable[[], Awaitable[None]]) -> None:
+    """`run()` at start + k·seconds (k = 1, 2, …), one at a time; the times missed while a run was still
+    going (or the loop was busy) are skipped, so a late run happens once and the next one is back on the grid."""
+    loop = asyncio.get_running_loop()
+    period = max(float(seconds), 0.001)
+    due = loop.time() + period
+    while True:
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        await run()
+        now = loop.time()
+        due += period
+        if due <= now:  # coalesce: one run for all the times missed
+            due += ((now - due) // period + 1) * period

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import functools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +64,37 @@ def upgrade_sync(database_url: str) -> None:
         command.upgrade(alembic_config(database_url), "heads")
 
 
+def _assignments(module: ast.Module) -> dict[str, object]:
+    """The module-level `revision`, `down_revision` and `depends_on` values that are literals."""
+    found: dict[str, object] = {}
+    for node in module.body:
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on") \
+                and value is not None:
+            with contextlib.suppress(ValueError, SyntaxError):
+                found[target.id] = ast.literal_eval(value)
+    return found
+
+
+def _script_assignments(source: str) -> dict[str, object]:
+    """A script's assignments, read from its statements before the first function or class (where Alembic's
+    template puts them: parsing only that part keeps a restart cheap), or from the whole script when that
+    part does not parse or names no revision."""
+    head = re.split(r"^(?:async def|def|class) ", source, maxsplit=1, flags=re.MULTILINE)[0]
+    with contextlib.suppress(SyntaxError):
+        found = _assignments(ast.parse(head))
+        if isinstance(found.get("revision"), str):
+            return found
+    return _assignments(ast.parse(source))
+
+
 @functools.cache
 def expected_heads() -> frozenset[str]:
     """The revisions an up-to-date `alembic_version` table holds, read from the scripts' `revision`,
@@ -71,20 +103,7 @@ def expected_heads() -> frozenset[str]:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        found: dict[str, object] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target: ast.expr
-            value: ast.expr | None
-            if isinstance(node, ast.AnnAssign):
-                target, value = node.target, node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            else:
-                continue
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on") \
-                    and value is not None:
-                with contextlib.suppress(ValueError, SyntaxError):
-                    found[target.id] = ast.literal_eval(value)
+        found = _script_assignments(path.read_text(encoding="utf-8"))
         if isinstance(found.get("revision"), str):
             revisions.add(str(found["revision"]))
         for key in ("down_revision", "depends_on"):  # a revision others depend on is not stored as a head

@@ -5,7 +5,8 @@ A person is away while
 - their Slack status says so (🌴, 🤒, "OOO", "vacation", "holiday" … until the status expires) — asked
   of the platform's directory, which reads the profile it already fetches;
 - Slack Do Not Disturb is on for them (only for DMs: the directory asks `dnd.info`).
-A channel's holidays (`/steadybot settings holidays DE-BY`) come from the `holidays` library.
+A channel's holidays (`/steadybot settings holidays DE-BY`) come from the `holidays` library, imported when a
+channel with holidays first needs them (it is heavy to import: docs/benchmarks.md, "Cold start").
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
-
-import holidays as holiday_data
 
 from handlers.core.errors import StorageUnavailable, UserError
 from handlers.core.ports import ChannelSettings
@@ -74,6 +73,8 @@ async def away_until(svc: Services, person: Person, now: datetime) -> datetime |
 # ---- public holidays -------------------------------------------------------------------------------
 @lru_cache(maxsize=256)
 def _calendar(code: str) -> Any:
+    import holidays as holiday_data
+
     country, _, region = code.partition("-")
     return holiday_data.country_holidays(country, subdiv=region or None)
 
@@ -83,6 +84,8 @@ def parse_holiday_code(text: str) -> str:
     code = text.strip().upper().replace("_", "-")
     if code in ("OFF", "NONE", "NO", ""):
         return ""
+    import holidays as holiday_data
+
     country, _, region = code.partition("-")
     supported: dict[str, Any] = holiday_data.list_supported_countries()
     if country not in supported:

@@ -12,6 +12,9 @@ Rules (docs/meetings.md, "Calendar feeds"):
 - duplicate UIDs: of the components with the same (UID, RECURRENCE-ID) the one with the highest SEQUENCE,
   then the latest LAST-MODIFIED/DTSTAMP wins;
 - the description's bullet and numbered lines are its agenda, with "(10m)"-style minutes read.
+
+icalendar and recurring-ical-events are imported when a feed is first read, not with the module: the feature
+registers at every start, and they are heavy to import (docs/benchmarks.md, "Cold start").
 """
 
 from __future__ import annotations
@@ -21,17 +24,16 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
-
-import icalendar
-import recurring_ical_events
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from handlers.core.text import one_line
 from handlers.core.timeparse import localize, zone
 from handlers.meetings.calendar_ports import FeedError
+
+if TYPE_CHECKING:
+    import icalendar
 
 HORIZON = timedelta(days=14)
 DEFAULT_MINUTES = 30
@@ -127,7 +129,16 @@ def teams_thread(*texts: str) -> str:
 
 
 # ---- reading the calendar --------------------------------------------------------------------------
+def _windows_zones() -> dict[str, str]:
+    """Windows time zone names (Outlook, Graph) → IANA names, from icalendar (imported on first use)."""
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    return WINDOWS_TO_OLSON
+
+
 def read_calendar(body: bytes) -> icalendar.Calendar:
+    import icalendar
+
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper()
     if not head.startswith(b"BEGIN:VCALENDAR"):
         raise FeedError(NOT_ICS)
@@ -192,8 +203,9 @@ def _zone_name(tzinfo: Any, fallback: str) -> str:
     if isinstance(key, str) and key:
         return key
     name = str(getattr(tzinfo, "_tzid", "") or getattr(tzinfo, "zone", "") or "")
-    if name in WINDOWS_TO_OLSON:
-        return str(WINDOWS_TO_OLSON[name])
+    windows = _windows_zones()
+    if name in windows:
+        return str(windows[name])
     if name and zone(name, "").key == name:
         return name
     return fallback
@@ -205,6 +217,8 @@ def _utc(moment: datetime, feed_tz: ZoneInfo) -> datetime:
 
 def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta = HORIZON) -> list[Occurrence]:
     """The meetings the feed holds that start in [now, now + horizon), soonest first."""
+    import recurring_ical_events
+
     cal = read_calendar(body)
     series = _dedupe(cal)
     wr = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
@@ -289,7 +303,7 @@ def _graph_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     zone_name = str(value.get("timeZone") or "UTC")
-    tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), "UTC")
+    tz = zone(_windows_zones().get(zone_name, zone_name), "UTC")
     return localize(moment, tz).astimezone(UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -328,7 +342,7 @@ def graph_occurrences(events: list[dict[str, Any]], now: datetime, default_tz: s
         if len(title) > TITLE_LIMIT:
             title = title[: TITLE_LIMIT - 1] + "…"
         zone_name = str(event.get("originalStartTimeZone") or "")
-        tz = zone(WINDOWS_TO_OLSON.get(zone_name, zone_name), default_tz).key
+        tz = zone(_windows_zones().get(zone_name, zone_name), default_tz).key
         body = event.get("body") if isinstance(event.get("body"), dict) else {}
         description = str((body or {}).get("content") or event.get("bodyPreview") or "")
         online = event.get("onlineMeeting") if isinstance(event.get("onlineMeeting"), dict) else {}

@@ -17,10 +17,9 @@ from handlers.core.services import Services
 from handlers.core.text import clean
 from handlers.core.types import Interaction, Reply
 from handlers.scope.cards import prompt_reply
-from handlers.scope.detector import detect
 from handlers.scope.meeting import meeting_now
 from handlers.scope.store import scope_store
-from handlers.scope.watch import MOST_EAGER, REQUEST_MAX
+from handlers.scope.watch import MOST_EAGER, REQUEST_MAX, detect
 
 log = logging.getLogger("steadybot.scope")
 

@@ -19,12 +19,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS
+
 __all__ = ["SENSITIVITIES", "THRESHOLDS", "Detection", "detect"]
-
-SENSITIVITIES: tuple[str, ...] = ("low", "normal", "high")
-
-#: score a message must reach to count as scope creep, per sensitivity (before the per-channel offset)
-THRESHOLDS: dict[str, float] = {"low": 4.0, "normal": 3.0, "high": 2.25}
 
 #: raw input beyond this is ignored (Slack caps messages at 40k characters; a real ask is near the start)
 MAX_INPUT_CHARS = 8_000

@@ -14,15 +14,19 @@ Order of the checks, cheapest first:
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from handlers.core.services import Services
 from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Reply
 from handlers.scope.cards import prompt_reply
-from handlers.scope.detector import SENSITIVITIES, THRESHOLDS, detect
 from handlers.scope.meeting import meeting_now
 from handlers.scope.ports import Learning
+from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS
 from handlers.scope.store import scope_store
+
+if TYPE_CHECKING:
+    from handlers.scope.detector import Detection
 
 log = logging.getLogger("steadybot.scope")
 
@@ -33,6 +37,14 @@ LEARNING = Learning(step=0.25, cap=1.0, relax=0.1)
 #: The most eager sensitivity: with offsets never below zero, nothing fires that this does not.
 MOST_EAGER = min(SENSITIVITIES, key=lambda s: THRESHOLDS[s])
 REQUEST_MAX = 4000
+
+
+def detect(text: str, *, sensitivity: str = "normal", offset: float = 0.0) -> Detection:
+    """The detector (handlers/scope/detector.py), imported by the first message it reads: its patterns are
+    compiled on import, work a start need not do (docs/benchmarks.md, "Cold start")."""
+    from handlers.scope.detector import detect as detector
+
+    return detector(text, sensitivity=sensitivity, offset=offset)
 
 
 def sensitivity_of(value: str) -> str:

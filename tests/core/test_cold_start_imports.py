@@ -1,0 +1,65 @@
+"""A restart of `steadybot serve` (an up-to-date database) is healthy without importing the libraries that only
+some later request needs: they are imported where they are first used (docs/benchmarks.md, "Cold start")."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support.procs import REPO, free_port
+
+# Where each one is first needed: meeting calendars (feeds, Graph zones), a channel's holidays, the report page,
+# natural-language times; migrations; and what APScheduler brought (the process scheduler is bot/scheduler.py).
+LAZY = ("icalendar", "recurring_ical_events", "x_wr_timezone", "holidays", "jinja2", "pygal", "dateparser",
+        "alembic", "apscheduler", "multiprocessing")
+# Our own modules that do such work on import: the report page's rendering, the scope detector's patterns
+LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector")
+
+# Runs `steadybot serve` in this interpreter; a thread asks GET /healthz (over a bare socket) until it answers
+# 200, prints the modules loaded at that moment and stops the server as an operator would (SIGTERM).
+DRIVER = """
+import os, signal, socket, sys, threading, time
+
+def watch() -> None:
+    port, deadline = int(os.environ["PORT"]), time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
+                if conn.recv(64).startswith(b"HTTP/1.1 200"):
+                    print("LOADED", " ".join(sorted(sys.modules)), flush=True)
+                    break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=watch, daemon=True).start()
+from bot.cli import main
+raise SystemExit(main(["serve"]))
+"""
+
+
+def _env(database_url: str) -> dict[str, str]:
+    """Both platforms on (Teams without credentials: local development), nothing reachable outside."""
+    return {**os.environ, "DATABASE_URL": database_url, "STEADYBOT_SECRET": "c" * 40,
+            "SLACK_BOT_TOKEN": "xoxb-cold-start", "SLACK_SIGNING_SECRET": "cold-start-signing-secret",
+            "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/", "STEADYBOT_INSECURE_DEV": "1",
+            "HOST": "127.0.0.1", "PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+
+
+def test_a_restart_is_healthy_without_the_libraries_of_later_requests(tmp_path: Path) -> None:
+    env = _env(f"sqlite:///{tmp_path / 'steadybot.db'}")
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=REPO, capture_output=True, check=True,
+                   timeout=120)
+    run = subprocess.run([sys.executable, "-c", DRIVER], env=env, cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("LOADED ")]
+    assert lines, f"serve never answered /healthz (exit {run.returncode}):\n{run.stderr[-3000:]}"
+    loaded = set(lines[0].split()[1:])
+    assert {"bot.server", "storage.store", "handlers.meetings.calendar_parse", "handlers.core.timeoff",
+            "bot.web.page", "handlers.scope.watch", "bot.slack.adapter", "bot.teams.adapter"} <= loaded  # the features really started
+    assert sorted(name for name in loaded if name.split(".")[0] in LAZY or name in LAZY_OURS) == []
+    assert run.returncode == 0, run.stderr[-3000:]
