@@ -439,10 +439,9 @@ def notes(report: Report) -> list[str]:
             "through the connector as before, and a graceful stop waits for the turns in flight. The measured "
             f"request is now the ack alone (worst p99 ratio {f(worst['ratio_p99'])}, {worst['scenario']} at "
             f"{worst['concurrency']}), while the floor still does its whole turn; section 2b shows what the "
-            "person waits for, the time to the reply at the connector, against the floor's. Caching connector "
-            "clients per (service URL, audience) is not worth it: with the msrest speedup, building the "
-            "`ConnectorClient` and the `TokenApiClient` costs "
-            "~0.35 ms of CPU per activity, outside the ack.")
+            "person waits for, the time to the reply at the connector, against the floor's. botbuilder's "
+            "credentials, connector and user token clients are kept per process (`bot/teams/clients.py`), not "
+            "built for every activity (docs/benchmarks.md, \"Teams clients\").")
     cold = facts.get("coldstart")
     if cold:
         out.append(
@@ -450,9 +449,12 @@ def notes(report: Report) -> list[str]:
             f"{f(cold['floor_s'], 2, ' s')} for the same frameworks ({f(cold['ratio_restart'])}×). Alembic is "
             "no longer imported when the database is at every head (`storage/migrate.py`, `is_current`). The rest "
             "is what the bot imports beyond the floor (`python -X importtime`): SQLAlchemy's core and ORM, the "
-            "32 declarative models, the features, and libraries the first request does not need (icalendar, "
-            "holidays, pygal and jinja2 for the report page, APScheduler's process pool); PostgreSQL's dialect "
-            "is no longer imported on SQLite (`storage/upsert.py`). A first start also creates the schema.")
+            "32 declarative models and the features' own modules. Imported on first use instead of at start: "
+            "icalendar and recurring-ical-events, holidays, jinja2 and pygal (the report page), the scope "
+            "detector; APScheduler is replaced by one asyncio task per periodic job (`bot/scheduler.py`); no "
+            "garbage collection while `serve` starts; PostgreSQL's dialect is not imported on SQLite "
+            "(`storage/upsert.py`). tests/core/test_cold_start_imports.py keeps the lazy ones lazy. A first "
+            "start also creates the schema.")
     results = facts.get("results") or {}
     pg_results = results.get("postgres") or {}
     if "all_rounds_ms" in pg_results:

@@ -2,7 +2,7 @@
 
 `STEADYBOT_LOG_FORMAT=json` writes one JSON object a line (python-json-logger): `time`, `level`, `logger`,
 `message`, and `request_id` while a platform request (or the work it started) is being handled. Every
-logger — steadybot's and the SDKs' (slack_sdk, slack_bolt, botbuilder, aiohttp, apscheduler, alembic) —
+logger — steadybot's and the SDKs' (slack_sdk, slack_bolt, botbuilder, aiohttp, alembic) —
 propagates to the one root handler set up here, so nothing is printed in another format; Python warnings
 and uncaught exceptions go through it too.
 """
@@ -166,11 +166,8 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: Text
     # own journal) stay at INFO even when steadybot runs at DEBUG: no answer ever reaches a log line.
     for talkative in SDK_LOGGERS:
         logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
-    for noisy in ("apscheduler", "aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",
+    for noisy in ("aiohttp.access", "msrest", "msal", "urllib3", "asyncio", "alembic.runtime",
                   "aiosqlite"):  # aiosqlite logs every statement with its parameters at DEBUG
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # "skipped: maximum number of running instances reached" while a long outbox tick runs is expected
-    # (one tick at a time per process), not something for an operator to act on.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # INFO would echo every statement
     return redactor
