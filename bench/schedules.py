@@ -11,8 +11,8 @@ The floor, interleaved with the bot in the same run (ABBA order), does the least
 the same PostgreSQL and the same fake: two workers (as two replicas) take the channels one by one; for each,
 `conversations.members` and `users.info` per member (8 at once) through a bare slack_sdk client, then one
 transaction of plain INSERTs through asyncpg: the round, a participation row and an invitation and a
-reminder outbox row per member. Every pass starts from a copy of the same database (migrated, schedules
-set): CREATE DATABASE … TEMPLATE.
+reminder outbox row per member. Every pass starts from the same prepared database (migrated, schedules
+set): a copy of it (CREATE DATABASE … TEMPLATE), or for the last pass the database itself.
 """
 
 from __future__ import annotations
@@ -90,11 +90,12 @@ class Databases:
         finally:
             await admin.close()
 
-    async def commits(self, url: str) -> int:
-        """Transactions committed in the database at `url` so far (its connections closed: stats flushed)."""
+    async def commits(self, url: str, settle: float = 0.2) -> int:
+        """Transactions committed in the database at `url` so far (after `settle` seconds: the statistics of
+        connections just closed are flushed)."""
         import asyncpg
 
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(settle)
         admin = await asyncpg.connect(self.admin_url, timeout=5)
         try:
             return int(await admin.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = $1",
@@ -109,17 +110,19 @@ class Databases:
 
     @asynccontextmanager
     async def copy(self) -> AsyncIterator[str]:
+        """A copy of the template (dropped with the rest by `drop()`: a DROP DATABASE waits for a checkpoint)."""
         name = f"{self.template}_{len(self.made)}"
         await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         self.made.append(name)
-        try:
-            yield f"{self.base}/{name}"
-        finally:
-            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{self.base}/{name}"
+
+    @asynccontextmanager
+    async def last(self) -> AsyncIterator[str]:
+        """The template itself, for the last pass (no copy is made after it; `drop()` removes it)."""
+        yield f"{self.base}/{self.template}"
 
     async def drop(self) -> None:
-        for name in self.made:
-            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await asyncio.gather(*(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') for name in self.made))
 
 
 def _settings(url: str, slack_url: str) -> Settings:
@@ -272,8 +275,9 @@ async def run(work: Path, admin_url: str, plan: Plan, log: Callable[[str], None]
                 order = ("floor", "bot") if r % 2 == 0 else ("bot", "floor")
                 for which in order:
                     await _calls(session, fake.info["control"], reset=True)
-                    async with databases.copy() as url:
-                        before = await databases.commits(url)
+                    final = r == plan.rounds - 1 and which == order[-1]
+                    async with databases.last() if final else databases.copy() as url:
+                        before = await databases.commits(url, settle=0.2 if final else 0.0)
                         if which == "bot":
                             bots.append(await bot_pass(url, fake.info["slack"], first, plan))
                             calls = await _calls(session, fake.info["control"])
