@@ -307,7 +307,7 @@ async def run_schedules(work: Path, sizes: Sizes, report: Report, postgres: bool
           f"{bot['reminders']:,}", f"{bot['commits']:,}", f(r["bot_s"], 1, " s"), f(r["ratio"]),
           worst["rounds_twice"], worst["doubled"], worst["missing"]]])
         + ["", f"{people:,} people; every fake Slack call in flight {schedules.LATENCY * 1000:.0f} ms (fake in its "
-               f"own process). Each pass starts from a copy of the same database; {plan.rounds} pass(es) each, "
+               f"own process). Each pass starts from the same prepared database (a copy); {plan.rounds} pass(es) each, "
                "floor and bot interleaved. Transactions: committed in the pass's database (the last pass; "
                f"the bot's include its two start-ups and the check). Slack calls of the bot's last pass: {calls}. Counts of rounds twice, "
                "doubled outbox keys and people without an invitation are the worst pass."])
