@@ -1,6 +1,7 @@
 """`python -m bench [--quick] [--only a,b] [--out bench/RESULTS.md]`: the whole benchmark suite.
 
-Sections: ack-slack, ack-teams, fanout, results, detector, timeparse, coldstart, storage, backlog. Each starts its
+Sections: ack-slack, ack-teams, fanout, results, detector, timeparse, coldstart, storage, backlog, schedules,
+retention. Each starts its
 own processes on loopback, and a failing section is reported without stopping the others (the exit code
 is then 1). See docs/benchmarks.md.
 """
@@ -20,13 +21,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import ack, aggregate, backlog, coldstart, detector, fanout, load, proc, storage_engine, timeparse
+from bench import (
+    ack,
+    aggregate,
+    backlog,
+    coldstart,
+    detector,
+    fanout,
+    load,
+    proc,
+    retention,
+    schedules,
+    storage_engine,
+    timeparse,
+)
 from bench.ack import Plan as AckPlan
 from bench.pg import temp_database
 from bench.report import Report, f, table
 
 SECTIONS = ("ack-slack", "ack-teams", "fanout", "results", "detector", "timeparse", "coldstart", "storage",
-            "backlog")
+            "backlog", "schedules", "retention")
 SERVER_NICENESS = 10  # measured servers run below the load generator and the fakes (see docs/benchmarks.md)
 
 
@@ -49,10 +63,16 @@ class Sizes:
     storage_rounds: int
     backlog_n: int = 1_000_000
     backlog_rounds: int = 200
+    schedules_plan: schedules.Plan = schedules.Plan(500, 10, 2)
+    retention_plan: retention.Plan = retention.Plan(retention.Traffic(dms=10, inbound=40, prompts=2, parked=1), 30.0, 180.0)
+    retention_postgres: bool = True
 
 
 FULL = Sizes(ack.FULL, ack.FULL_TEAMS, 100, 10_000, 30.0, 450, 1000, 1000, 20, 15, 7, 3, 2.0, 200, 3)
-QUICK = Sizes(ack.QUICK, ack.QUICK, 12, 100, 3.0, 20, 40, 200, 4, 2, 2, 1, 1.0, 40, 1, 20_000, 25)
+QUICK = Sizes(ack.QUICK, ack.QUICK, 12, 100, 3.0, 20, 40, 200, 4, 2, 2, 1, 1.0, 40, 1, 20_000, 25,
+              schedules.Plan(6, 10, 1),
+              retention.Plan(retention.Traffic(dms=2, inbound=5, prompts=1, parked=1), 1.0, 1.0, month=4, parked_for=1),
+              retention_postgres=False)
 
 
 def log(message: str) -> None:
@@ -258,6 +278,89 @@ async def run_backlog(work: Path, sizes: Sizes, report: Report, postgres: bool) 
         report.target(8, f"outbox claim p99 with {r['backlog']:,} pending future rows, {name}", "< 5 ms",
                       f"{worst:.2f} ms (nothing due {float(r['idle_backlog_p99']):.2f}, "
                       f"{backlog.BATCH} due {float(r['backlog_p99']):.2f})", worst < 5)
+
+
+# ---- 9: schedules firing in the same minute, two replicas on PostgreSQL -----------------------------------
+async def run_schedules(work: Path, sizes: Sizes, report: Report, postgres: bool) -> None:
+    plan = sizes.schedules_plan
+    what = f"{plan.channels} channels' schedules firing in the same minute, two replicas on PostgreSQL"
+    goal = "every round once, every DM enqueued within 60 s, none doubled"
+    skipped = await schedules.unreachable(aggregate.PG_ADMIN) if postgres else "PostgreSQL not measured (--no-postgres)"
+    if skipped:
+        log(f"schedules: {skipped}")
+        report.section("9. Schedules firing in the same minute (two replicas, PostgreSQL)", [skipped])
+        report.target(9, what, goal, skipped, None)
+        return
+    r = await schedules.run(work, aggregate.PG_ADMIN, plan, log)
+    report.facts["schedules"] = r
+    bot, floor, worst = r["bot"], r["floor"], r["worst"]
+    people = plan.channels * plan.members
+    calls = ", ".join(f"{method} {n:,}" for method, n in sorted(r["slack_calls"].items()))
+    report.section(f"9. Schedules firing in the same minute: {plan.channels} channels × {plan.members} people, "
+                   "two replicas on PostgreSQL (s)", table(
+        ["run", "rounds", "invitations", "reminders", "transactions", "one pass", "ratio to floor", "rounds twice",
+         "doubled", "without a DM"],
+        [["floor: two workers, bare slack_sdk lookups + plain INSERTs (asyncpg)", floor["rounds"],
+          f"{floor['invites']:,}", f"{floor['reminders']:,}", f"{floor['commits']:,}", f(r["floor_s"], 1, " s"), "",
+          "", "", ""],
+         ["bot: two runtimes, `Scheduler.run_all_once` at once", bot["rounds"], f"{bot['invites']:,}",
+          f"{bot['reminders']:,}", f"{bot['commits']:,}", f(r["bot_s"], 1, " s"), f(r["ratio"]),
+          worst["rounds_twice"], worst["doubled"], worst["missing"]]])
+        + ["", f"{people:,} people; every fake Slack call in flight {schedules.LATENCY * 1000:.0f} ms (fake in its "
+               f"own process). Each pass starts from the same prepared database (a copy); {plan.rounds} pass(es) each, "
+               "floor and bot interleaved. Transactions: committed in the pass's database (the last pass; "
+               f"the bot's include its two start-ups and the check). Slack calls of the bot's last pass: {calls}. Counts of rounds twice, "
+               "doubled outbox keys and people without an invitation are the worst pass."])
+    report.target(9, what, goal,
+                  f"{f(r['bot_s'], 1, ' s')} (floor {f(r['floor_s'], 1, ' s')}, ratio {f(r['ratio'])}); "
+                  f"{bot['rounds']} rounds, {worst['rounds_twice']} twice, {worst['doubled']} doubled, "
+                  f"{worst['missing']} without a DM", r["holds"])
+
+
+# ---- 10: retention over a simulated month -----------------------------------------------------------------
+async def run_retention(work: Path, sizes: Sizes, report: Report, postgres: bool) -> None:
+    plan = sizes.retention_plan
+    got: dict[str, dict[str, Any]] = {}
+    got["SQLite"] = await retention.run(f"sqlite:///{work / 'retention.db'}", retention.sqlite_copier(work), plan, log)
+    skipped = await schedules.unreachable(aggregate.PG_ADMIN) if postgres and sizes.retention_postgres else None
+    missing = "not measured (--no-postgres)" if not postgres else "not measured in a quick run (SQLite only)"
+    if skipped:
+        log(f"retention: {skipped}")
+    elif postgres and sizes.retention_postgres:
+        copies = retention.PostgresCopies(aggregate.PG_ADMIN)
+        try:
+            async with temp_database() as url:
+                got["PostgreSQL"] = await retention.run(url, copies.copy, plan, log)
+        finally:
+            await copies.drop()
+    report.facts["retention"] = got
+    days = plan.checkpoints
+    rows = []
+    for name, r in got.items():
+        for table_name in retention.TABLES:
+            on = [r["on"][d][table_name] for d in days]
+            off = [r["off"][d][table_name] for d in days]
+            rows.append([name, f"`{table_name}`"]
+                        + [f"{n:,} / {b / 1024:,.0f} KiB" for n, b in on]
+                        + [f"{n:,} / {b / 1024:,.0f} KiB" for n, b in off[1:]])
+    t = plan.traffic
+    report.section("10. Retention: a simulated month of the same traffic, pruning on vs off (rows / bytes)", table(
+        ["database", "table"] + [f"day {d}, pruning on" for d in days] + [f"day {d}, pruning off" for d in days[1:]],
+        rows) + ["", f"Every simulated day: {t.dms} DMs queued and sent, {t.inbound} inbound request keys, "
+                     f"{t.prompts} scope prompts, {t.parked} parked idea(s) (each unparked {plan.parked_for} days "
+                     f"later); retention {plan.outbox_days:g} days for sent outbox rows, {plan.history_days:g} "
+                     f"for prompts and closed items, 2 for inbound keys. Day 0 follows {got['SQLite']['history_days']} "
+                     "simulated days of the same traffic with pruning on (steady state); both months start from a copy "
+                     "of that database. The runtime's housekeeping (its `purge-*` tasks, hourly in production) runs "
+                     "once per simulated day; one run took "
+                     + "; ".join(f"{f(r['purge_ms'], 1, ' ms')} on {name}" for name, r in got.items()) + "."
+                     + ("" if "PostgreSQL" in got else f" PostgreSQL: {skipped or missing}.")])
+    for name, r in got.items():
+        flat = all(r["flat"].values()) and all(r["grew_off"].values())
+        grown = ", ".join(f"{table_name} {r['on'][days[0]][table_name][0]:,} → {r['on'][days[-1]][table_name][0]:,} "
+                          f"(off: → {r['off'][days[-1]][table_name][0]:,})" for table_name in retention.TABLES)
+        report.target(10, f"retention: rows of the growing tables over a simulated month, {name}",
+                      f"flat (day {days[-1]} ≤ day 0), pruning off grows", grown, flat)
 
 
 # ---- 5, 6: in-process figures --------------------------------------------------------------------------
@@ -497,6 +600,8 @@ async def main(argv: list[str] | None = None) -> int:
         "coldstart": lambda: run_coldstart(work, sizes, report),
         "storage": lambda: run_storage(work, sizes, report, postgres),
         "backlog": lambda: run_backlog(work, sizes, report, postgres),
+        "schedules": lambda: run_schedules(work, sizes, report, postgres),
+        "retention": lambda: run_retention(work, sizes, report, postgres),
     }
     try:
         for name in SECTIONS:

@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ("## 1. Slack", "## 2. Teams", "## 3. Pulse fan-out", "## 4. Team results", "## 5. Scope-creep",
-            "## 6. Time parsing", "## 7. Cold start", "## Storage")
+            "## 6. Time parsing", "## 7. Cold start", "## Storage", "## 9. Schedules", "## 10. Retention")
 
 
 @pytest.mark.slow
