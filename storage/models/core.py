@@ -68,8 +68,8 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_due", "status", "due_at"),
-        Index("ix_outbox_lease", "status", "lease_until"),
+        Index("ix_outbox_due", "status", "due_at", "id"),  # the claim reads them in order (migration 0010)
+        Index("ix_outbox_lease", "status", "lease_until", "id"),
         Index("ix_outbox_dedupe", "dedupe_key", unique=True),
     )
 

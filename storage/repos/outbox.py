@@ -20,11 +20,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -77,6 +77,32 @@ def _pg_update_sql(table: str) -> str:
             f"WHERE o.id = v.id AND o.claimed_by = v.worker AND o.status = '{SENDING.value}' RETURNING o.id")
 
 
+def _claim_sql(table: str, postgres: bool) -> str:
+    """The claim: up to a limit of due rows in due order — pending and due, or sending with a lapsed lease —
+    moved to `sending` under the worker's lease, and returned.
+
+    PostgreSQL: each kind of due row is found by its own plain index scan, locked with SKIP LOCKED (two
+    claims at once get disjoint rows), and the two short lists are merged. Not one `WHERE … OR …`: the
+    planner answers that with a bitmap OR of the two indexes, and a bitmap scan never marks the index
+    entries of dead row versions as dead, so every claim walked every row that had been pending since the
+    last VACUUM (each claim and send leaves one behind: docs/benchmarks.md#outbox-claim). A plain index
+    scan marks them once and skips them after. SQLite keeps no dead versions: one `WHERE … OR …`."""
+    if not postgres:
+        return (f"UPDATE {table} SET status = '{SENDING.value}', claimed_by = ?, lease_until = ?, "
+                f"attempts = attempts + 1 WHERE id IN (SELECT id FROM {table} "
+                f"WHERE (status = '{PENDING.value}' AND due_at <= ?) OR (status = '{SENDING.value}' AND lease_until < ?) "
+                f"ORDER BY due_at, id LIMIT ?) RETURNING {', '.join(_CLAIMED)}")
+    returning = ", ".join(f"{table}.{name}::text" if name in _JSON else f"{table}.{name}" for name in _CLAIMED)
+    return (f"WITH due AS (SELECT id, due_at FROM {table} WHERE status = '{PENDING.value}' AND due_at <= $3 "
+            f"ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED), "
+            f"lapsed AS (SELECT id, due_at FROM {table} WHERE status = '{SENDING.value}' AND lease_until < $3 "
+            f"ORDER BY lease_until, id LIMIT $4 FOR UPDATE SKIP LOCKED), "
+            f"chosen AS (SELECT id FROM (SELECT id, due_at FROM due UNION ALL SELECT id, due_at FROM lapsed) AS both_ "
+            f"ORDER BY due_at, id LIMIT $4) "
+            f"UPDATE {table} SET status = '{SENDING.value}', claimed_by = $1, lease_until = $2, "
+            f"attempts = {table}.attempts + 1 FROM chosen WHERE {table}.id = chosen.id RETURNING {returning}")
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
@@ -104,6 +130,64 @@ class Claimed:
             return datetime.fromisoformat(str(marker.get("at"))) if isinstance(marker, dict) else None
         except ValueError:
             return None
+
+
+_JSON = frozenset({"target", "payload", "data", "result"})  # as JSON text from the claim, on both databases
+_MISSING = object()
+_EMPTY_JSON = frozenset({None, "{}", "null"})  # `data` that decodes to an empty dict (most rows' data)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """A UTC datetime as the outbox's SQLite columns store it (UTCDateTime: naive UTC, SQLAlchemy's text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _decode_claimed(rows: Sequence[Sequence[Any]], worker: str) -> list[Claimed]:
+    """Claimed rows (columns in `_CLAIMED` order, JSON as text) as `Claimed`. The same JSON text decodes to
+    the same target or reply — immutable values — so a batch decodes each distinct one once (a fan-out's
+    rows share their payload); `data` and `result` are decoded per row (callers may change them)."""
+    targets: dict[str, Target] = {}
+    replies: dict[str, Reply | None] = {}
+    out = []
+    for row_id, target_text, kind, payload_text, data_text, due, attempts, late_by, dedupe_key, result_text in rows:
+        target = targets.get(target_text)
+        if target is None:
+            target = targets[target_text] = target_from_dict(json.loads(target_text))
+        reply: Any = None
+        if payload_text is not None:
+            reply = replies.get(payload_text, _MISSING)
+            if reply is _MISSING:
+                payload = json.loads(payload_text)
+                reply = replies[payload_text] = reply_from_dict(payload) if payload else None
+        due = datetime.fromisoformat(due).replace(tzinfo=UTC) if isinstance(due, str) else due.astimezone(UTC)
+        data = {} if data_text in _EMPTY_JSON else json.loads(data_text)
+        result = None if result_text is None or result_text == "null" else json.loads(result_text)
+        out.append(Claimed(row_id, target, kind, reply, dict(data or {}), due, attempts, late_by, dedupe_key,
+                           result, worker))
+    return out
+
+
+class _ClaimWork:
+    """The claim as one unit of work on the driver (`Database.driver`): the rows it moved to `sending`."""
+
+    __slots__ = ("sql", "args")
+
+    def __init__(self, sql: str, args: tuple[Any, ...]) -> None:
+        self.sql = sql
+        self.args = args
+
+    def sqlite(self, conn: Any) -> list[Any]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows: list[Any] = conn.execute(self.sql, self.args).fetchall()
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        return rows
+
+    async def postgres(self, conn: Any) -> list[Any]:
+        return list(await conn.fetch(self.sql, *self.args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +460,7 @@ class OutboxRepo:
         self.db = db
         self.clock = clock
         self.writes = _GroupCommit(db)
+        self._claim: str | None = None
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         if not items:
@@ -414,41 +499,26 @@ class OutboxRepo:
         return rowcount(result)
 
     async def claim(self, worker: str, limit: int = 100, lease: timedelta = timedelta(seconds=120)) -> list[Claimed]:
+        """Move up to `limit` due rows (pending and due, or sending with a lapsed lease) to `sending` under
+        this worker's lease; returns them in due order. One statement on the driver, no SQLAlchemy
+        statement machinery and no ORM objects (docs/benchmarks.md#outbox-claim): PostgreSQL runs it
+        autocommitted (one round trip; SKIP LOCKED keeps concurrent claims disjoint), SQLite inside
+        BEGIN IMMEDIATE … COMMIT in one hand-off to the driver's thread."""
         now = self.clock.now()
-        due = or_(
-            and_(OutboxRow.status == PENDING, OutboxRow.due_at <= now),
-            and_(OutboxRow.status == SENDING, OutboxRow.lease_until < now),
-        )
-        candidates = select(OutboxRow.id).where(due).order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        until = now + lease
         if self.db.is_postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
-        table = table_of(OutboxRow)  # Core rows, not ORM objects: a claim of hundreds costs no identity map
-        stmt = (
-            update(table)
-            .where(table.c.id.in_(candidates.scalar_subquery()))
-            .values(status=SENDING, claimed_by=worker, lease_until=now + lease, attempts=table.c.attempts + 1)
-            .returning(*(table.c[name] for name in _CLAIMED))
-        )
-        async with self.db.session() as session:
-            rows = (await session.execute(stmt)).all()
-            claimed = [
-                Claimed(
-                    id=row.id,
-                    target=target_from_dict(row.target),
-                    kind=row.kind,
-                    reply=reply_from_dict(row.payload) if row.payload else None,
-                    data=dict(row.data or {}),
-                    due_at=row.due_at,
-                    attempts=row.attempts,
-                    skip_if_late_by=row.skip_if_late_by,
-                    dedupe_key=row.dedupe_key,
-                    result=row.result,
-                    worker=worker,
-                )
-                for row in rows
-            ]
+            args: tuple[Any, ...] = (worker, until, now, limit)
+        else:
+            args = (worker, _sqlite_time(until), _sqlite_time(now), _sqlite_time(now), limit)
+        rows = await self.db.driver(_ClaimWork(self._claim_sql(), args))
+        claimed = _decode_claimed(rows, worker)
         claimed.sort(key=lambda c: (c.due_at, c.id))
         return claimed
+
+    def _claim_sql(self) -> str:
+        if self._claim is None:
+            self._claim = _claim_sql(table_of(OutboxRow).name, self.db.is_postgres)
+        return self._claim
 
     async def note(self, row_id: int, result: dict[str, Any], *, worker: str | None = None) -> bool:
         """Record something about a row that is being sent (for example the DM channel it goes to)."""

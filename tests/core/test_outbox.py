@@ -16,7 +16,7 @@ from handlers.core.clock import FakeClock
 from handlers.core.dispatch import Core
 from handlers.core.registry import Pending, Registry
 from handlers.core.services import CoreSettings, Services
-from handlers.core.types import OutboxItem, Platform, Reply, Target
+from handlers.core.types import Button, OutboxItem, Platform, Reply, Target
 from storage.models.core import OutboxRow
 from storage.store import Store
 
@@ -225,3 +225,37 @@ async def test_rows_for_one_target_stay_in_due_order_across_batches(store: Store
     assert [what for kind, what in channel if kind == "start"] == [f"C1:c{i}" for i in range(12)]
     # one at a time: every start of the channel's rows follows the end of the one before
     assert all(channel[i][0] == ("start" if i % 2 == 0 else "end") for i in range(len(channel)))
+
+
+async def test_a_claim_returns_every_field_as_stored_in_due_order(store: Store) -> None:
+    """The claim reads rows straight from the driver: the values must be what was enqueued (JSON, UTC
+    datetimes, floats), rows sharing a payload get equal replies but their own `data`, and a row whose
+    lease lapsed after it was marked in flight comes back among the due rows, in due order, "maybe
+    delivered"."""
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    now = clock.now()
+    thread = Target(Platform.SLACK, "channel", "C9", thread_id="1700000000.0001", team_id="T9")
+    reply = Reply("hello", facts=(("a", "b"),), buttons=(Button("pulse.open", "Open", "v1", "primary", "sure?"),))
+    await store.outbox.enqueue([
+        OutboxItem(thread, now - timedelta(seconds=30), reply=reply, data={"n": [1, 2]}, dedupe_key="k1",
+                   skip_if_late_by=90.5),
+        OutboxItem(CHANNEL, now - timedelta(seconds=10), reply=reply, data={"n": [3]}, dedupe_key="k2"),
+    ])
+    first = await store.outbox.claim("crashed", 1, timedelta(seconds=5))
+    assert await store.outbox.begin_send(first[0], {"channel": "D1"})
+    clock.advance(seconds=6)  # the lease lapses; the second row is still pending
+    later = Target(Platform.SLACK, "user", "U1")
+    await store.outbox.enqueue([OutboxItem(later, clock.now(), kind="nudge", data={}, dedupe_key="k3")])
+    rows = await store.outbox.claim("w", 10)
+    assert [r.dedupe_key for r in rows] == ["k1", "k2", "k3"]
+    one, two, three = rows
+    assert (one.target, one.reply, one.data, one.skip_if_late_by, one.attempts) == (thread, reply, {"n": [1, 2]},
+                                                                                    90.5, 2)
+    assert one.due_at == now - timedelta(seconds=30) and one.due_at.utcoffset() == timedelta(0)
+    assert one.maybe_delivered and one.result is not None and one.result["inflight"]["channel"] == "D1"
+    assert one.begun_at == now and one.worker == "w"
+    assert (two.target, two.reply, two.data, two.result, two.attempts) == (CHANNEL, reply, {"n": [3]}, None, 1)
+    two.data["n"].append(4)  # each row's data is its own
+    assert one.data == {"n": [1, 2]}
+    assert (three.kind, three.reply, three.data, three.skip_if_late_by) == ("nudge", None, {}, None)
+    assert await store.outbox.claim("w2", 10) == []
