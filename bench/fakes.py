@@ -23,7 +23,6 @@ workspace-wide budget) — a token bucket per channel and one for the workspace,
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import time
 from collections import Counter
@@ -207,15 +206,7 @@ async def main() -> None:
     control.router.add_post("/setup", setup)
     control.router.add_post("/limits", limits)
     control.router.add_post("/reset", reset)
-    runner = web.AppRunner(control, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    print(json.dumps({"slack": slack.url, "connector": connector.url, "control": f"http://127.0.0.1:{port}"}),
-          flush=True)
-    await proc.until_stopped()
-    await runner.cleanup()
+    await proc.serve_control(control, {"slack": slack.url, "connector": connector.url})
     await slack.close()
     await connector.close()
 

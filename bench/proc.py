@@ -131,6 +131,22 @@ async def until_stopped() -> None:
     await stop.wait()
 
 
+async def serve_control(control: Any, urls: dict[str, str]) -> None:
+    """For a fakes process: serve its control API (an aiohttp Application) on a free local port, print one JSON
+    line with `urls` and the control URL (what `start_fakes` and its kind read), run until stopped."""
+    from aiohttp import web
+
+    runner = web.AppRunner(control, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    print(json.dumps({**urls, "control": f"http://127.0.0.1:{port}"}), flush=True)
+    try:
+        await until_stopped()
+    finally:
+        await runner.cleanup()
+
+
 def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 

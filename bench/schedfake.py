@@ -9,7 +9,6 @@ URLs when it is ready.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections import Counter
 
@@ -48,14 +47,7 @@ async def main(channels: int, members: int, latency: float) -> None:
     control = web.Application()
     control.router.add_get("/calls", calls)
     control.router.add_post("/reset", reset)
-    runner = web.AppRunner(control, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    print(json.dumps({"slack": slack.url, "control": f"http://127.0.0.1:{port}"}), flush=True)
-    await proc.until_stopped()
-    await runner.cleanup()
+    await proc.serve_control(control, {"slack": slack.url})
     await slack.close()
 
 
