@@ -273,11 +273,19 @@ async def run_backlog(work: Path, sizes: Sizes, report: Report, postgres: bool) 
          f"claim of {backlog.BATCH} due rows", "floor: empty outbox"], rows)
         + ["", "The floor is the same claim on an empty outbox, measured interleaved in the same run. A claim of "
                f"{backlog.BATCH} due rows includes building the rows' objects for the worker."])
+    # The row reads "claim with N pending future rows: p99 < 5 ms; fan-out speed unchanged". The worker's
+    # claim between fan-outs finds nothing due among the future rows: that is the p99 < 5 ms. During a
+    # fan-out it claims due rows beside the backlog: unchanged means as fast as on an empty outbox
+    # (docs/benchmarks.md, "Outbox backlog (section 8)").
     for name, r in got.items():
-        worst = max(float(r["idle_backlog_p99"]), float(r["backlog_p99"]))
-        report.target(8, f"outbox claim p99 with {r['backlog']:,} pending future rows, {name}", "< 5 ms",
-                      f"{worst:.2f} ms (nothing due {float(r['idle_backlog_p99']):.2f}, "
-                      f"{backlog.BATCH} due {float(r['backlog_p99']):.2f})", worst < 5)
+        idle_p99 = float(r["idle_backlog_p99"])
+        report.target(8, f"outbox claim p99 with {r['backlog']:,} pending future rows (nothing due), {name}",
+                      "< 5 ms", f"{idle_p99:.2f} ms (empty outbox {float(r['idle_floor_p99']):.2f})", idle_p99 < 5)
+        ratio = float(r["backlog_p50"]) / max(float(r["floor_p50"]), 1e-9)
+        report.target(8, f"claim of {backlog.BATCH} due rows beside that backlog vs an empty outbox (fan-out "
+                      f"speed unchanged), {name}", "p50 ≤ 1.1×",
+                      f"{ratio:.2f}× ({float(r['backlog_p50']):.2f} vs {float(r['floor_p50']):.2f} ms; p99 "
+                      f"{float(r['backlog_p99']):.2f} vs {float(r['floor_p99']):.2f} ms)", ratio <= 1.1)
 
 
 # ---- 9: schedules firing in the same minute, two replicas on PostgreSQL -----------------------------------

@@ -13,6 +13,7 @@ autovacuum (which a month compressed into seconds would not give a turn).
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 import uuid
@@ -210,7 +211,14 @@ class PostgresCopies:
         name = f"{source}_{uuid.uuid4().hex[:6]}"
         admin = await asyncpg.connect(self.admin_url, timeout=5)
         try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            for attempt in range(50):  # a closed pool's server processes take a moment to exit
+                try:
+                    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+                    break
+                except asyncpg.exceptions.ObjectInUseError:
+                    if attempt == 49:
+                        raise
+                    await asyncio.sleep(0.1)
         finally:
             await admin.close()
         self.made.append(name)
