@@ -98,6 +98,7 @@ class Runtime:
             close = getattr(port, "close", None)
             if close is not None:
                 await close()
+        await self.store.close()
         await self.db.dispose()
 
 

@@ -40,3 +40,7 @@ class Store:
 
     async def ping(self) -> bool:
         return await self.db.ping()
+
+    async def close(self) -> None:
+        """Before the database is disposed: what the repositories keep open (the outbox's group commit)."""
+        await self.outbox.close()

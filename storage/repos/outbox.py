@@ -219,6 +219,17 @@ class _GroupCommit:
         self._pending: list[tuple[int, str, dict[str, Any], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._arrived = asyncio.Event()
+        self._closing = False
+
+    async def close(self) -> None:
+        """On a stop, before the pool is disposed: flush what is pending and give the lingering connection
+        back now (a disposed pool does not close a connection checked out of it: PostgreSQL would keep the
+        session open)."""
+        self._closing = True
+        self._arrived.set()
+        flusher = self._flusher
+        if flusher is not None:
+            await asyncio.gather(flusher, return_exceptions=True)
 
     async def run(self, row_id: int, worker: str, values: dict[str, Any]) -> int:
         """Set `values` on the row if `worker` still holds it, in the next shared transaction; returns 1 once
@@ -268,6 +279,8 @@ class _GroupCommit:
                     self._arrived.clear()
                     batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
                     if not batch:
+                        if self._closing:
+                            return
                         try:
                             async with asyncio.timeout(_LINGER):
                                 await self._arrived.wait()
@@ -461,6 +474,10 @@ class OutboxRepo:
         self.clock = clock
         self.writes = _GroupCommit(db)
         self._claim: str | None = None
+
+    async def close(self) -> None:
+        """Give back the connection the group commit keeps between flushes (a stop)."""
+        await self.writes.close()
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         if not items:

@@ -259,3 +259,35 @@ async def test_a_claim_returns_every_field_as_stored_in_due_order(store: Store) 
     assert one.data == {"n": [1, 2]}
     assert (three.kind, three.reply, three.data, three.skip_if_late_by) == ("nudge", None, {}, None)
     assert await store.outbox.claim("w2", 10) == []
+
+
+async def test_closing_the_store_gives_back_the_group_commits_connection(pg_url: str) -> None:
+    """PostgreSQL: the group commit keeps its connection a moment after a flush for the next updates. A stop
+    (`Store.close`, before the pool is disposed) gives it back at once; without that the disposed pool never
+    closed it and the server kept the session (bench/retention.py could not copy the database)."""
+    import asyncpg
+
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from tests.conftest import PG_ADMIN_URL
+
+    await upgrade(pg_url)
+    clock = FakeClock()
+    db = Database(pg_url)
+    store = Store(db, clock)
+    await store.outbox.enqueue([_item("x", clock.now())])
+    row = (await store.outbox.claim("w1", 1))[0]
+    assert await store.outbox.note(row.id, {"step": 1}, worker="w1")  # through the group commit
+    await store.close()
+    await db.dispose()
+    admin = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=5)
+    try:
+        name = pg_url.rsplit("/", 1)[1]
+        for _ in range(50):  # a closed connection's server process takes a moment to exit
+            left = await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name)
+            if left == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert left == 0
+    finally:
+        await admin.close()
