@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -215,9 +215,20 @@ class Database:
                         return await work.postgres(raw.driver_connection)
                     except _asyncpg_unavailable() as exc:
                         raise StorageUnavailable(type(exc).__name__) from exc
-            async with self.engine.connect() as conn:
-                adapted = (await conn.get_raw_connection()).dbapi_connection
-                return cast(T, await adapted.run(work.sqlite))  # type: ignore[union-attr]
+            return await self.on_sqlite(work.sqlite)
+
+    async def on_sqlite(self, fn: Callable[[Any], T]) -> T:
+        """SQLite: `fn(sqlite3 connection)` in aiosqlite's thread, in one hand-off, on the pooled connection
+        (`fn` opens and commits its own transaction). sqlite3's own errors (locked past the busy timeout,
+        disk I/O) become StorageUnavailable, as SQLAlchemy's wrapped ones do for a session."""
+        import sqlite3
+
+        async with self.engine.connect() as conn:
+            adapted = (await conn.get_raw_connection()).dbapi_connection
+            try:
+                return cast(T, await adapted.run(fn))  # type: ignore[union-attr]  # sqlite_driver.OneHopConnection
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(type(exc).__name__) from exc
 
     @asynccontextmanager
     async def _guarded(self) -> AsyncIterator[None]:

@@ -59,6 +59,18 @@ def _run(conn: sqlite3.Connection, begin: bool, operation: str, parameters: Any,
         cursor.close()
 
 
+def immediate(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
+    """In aiosqlite's thread: `fn()` inside one BEGIN IMMEDIATE … COMMIT, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn()
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return result
+
+
 def write_many(statements: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Connection) -> bool:
     """In aiosqlite's thread: one write transaction of executemany statements. Commits and returns True
     when every statement matched as many rows as it has parameter sets; otherwise rolls back, False."""

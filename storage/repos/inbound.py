@@ -30,15 +30,11 @@ class _Claim:
         self.seen_at = seen_at
 
     def sqlite(self, conn: Any) -> int:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            inserted = conn.execute(f"INSERT INTO {_TABLE} (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                    (self.key, self.seen_at)).rowcount
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        return int(inserted)
+        from storage.sqlite_driver import immediate
+
+        return int(immediate(conn, lambda: conn.execute(
+            f"INSERT INTO {_TABLE} (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (self.key, self.seen_at)
+        ).rowcount))
 
     async def postgres(self, conn: Any) -> int:
         status = await conn.execute(f"INSERT INTO {_TABLE} (key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -177,14 +176,9 @@ class _ClaimWork:
         self.args = args
 
     def sqlite(self, conn: Any) -> list[Any]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            rows: list[Any] = conn.execute(self.sql, self.args).fetchall()
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        return rows
+        from storage.sqlite_driver import immediate
+
+        return immediate(conn, lambda: list(conn.execute(self.sql, self.args).fetchall()))
 
     async def postgres(self, conn: Any) -> list[Any]:
         return list(await conn.fetch(self.sql, *self.args))
@@ -345,16 +339,10 @@ class _GroupCommit:
         hand-off to the driver's thread, skipping SQLAlchemy's statement machinery for a flush whose SQL is
         fixed (docs/benchmarks.md#outbox-group-commit-on-sqlite). Raises _Recheck (rolled back) when an
         update matched fewer rows than it sets."""
-        from storage.sqlite_driver import OneHopConnection, write_many
+        from storage.sqlite_driver import write_many
 
-        try:
-            async with self.db.engine.connect() as conn:
-                adapted = (await conn.get_raw_connection()).dbapi_connection
-                assert isinstance(adapted, OneHopConnection)
-                if not await adapted.run(functools.partial(write_many, statements)):
-                    raise _Recheck
-        except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk I/O: as a session would
-            raise StorageUnavailable(type(exc).__name__) from exc
+        if not await self.db.on_sqlite(functools.partial(write_many, statements)):
+            raise _Recheck
         return [1] * size
 
     async def _apply_pg(self, session: AsyncSession,

@@ -142,6 +142,29 @@ async def test_dedupe_on_an_unreachable_database_is_storage_unavailable_and_open
         await db.dispose()
 
 
+async def test_dedupe_on_a_locked_sqlite_file_is_storage_unavailable(tmp_path: Path) -> None:
+    """sqlite3's own "database is locked" (another process holding the write lock past the busy timeout) is
+    StorageUnavailable on the driver path too, as it is through a session: the pipeline then answers anyway
+    instead of failing the request."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    await upgrade(url)
+    db = Database(url)
+    store = Store(db, FakeClock())
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        await db.on_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout=50"))  # the one pooled connection
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageUnavailable):
+            await store.inbound.first_time("slack:cmd:locked")
+        holder.execute("ROLLBACK")
+        assert await store.inbound.first_time("slack:cmd:locked") is True
+    finally:
+        holder.close()
+        await db.dispose()
+
+
 async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
     """The driver path's own transaction (one hand-off on SQLite) survives a cancellation wherever it lands:
     the next session and the next key work, and a key is either recorded or not, never half."""
