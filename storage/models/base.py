@@ -62,5 +62,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_binder(dialect: Any) -> Any:
+    """What `UTCDateTime` hands the driver for an aware datetime on `dialect` (naive-UTC text on SQLite, an
+    aware datetime on PostgreSQL): for statements sent straight to the driver (`Database.driver`), so they
+    store exactly what the ORM stores."""
+    return UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)

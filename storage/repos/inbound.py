@@ -15,6 +15,7 @@ from sqlalchemy import delete
 
 from handlers.core.clock import Clock
 from storage.db import Database, rowcount
+from storage.models.base import utc_binder
 from storage.models.core import InboundKey
 
 _TABLE = InboundKey.__tablename__
@@ -48,10 +49,7 @@ class InboundRepo:
         self.clock = clock
         self._recent: OrderedDict[str, None] = OrderedDict()  # fast path inside one process
         self._memory = memory
-        # seen_at as the column's own type writes it (naive UTC text on SQLite, timestamptz on PostgreSQL)
-        dialect = db.engine.dialect
-        column = InboundKey.__table__.c.seen_at.type
-        self._bind: Callable[[datetime], Any] = column.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        self._bind: Callable[[datetime], Any] = utc_binder(db.engine.dialect)  # seen_at as the ORM writes it
 
     async def first_time(self, key: str) -> bool:
         """True exactly once per key across all replicas (the database decides)."""

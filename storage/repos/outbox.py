@@ -33,6 +33,7 @@ from handlers.core.serialize import reply_from_dict, reply_to_dict, target_from_
 from handlers.core.types import OutboxItem, Reply, Target
 from storage.bulk import insert_new, table_of
 from storage.db import Database, rowcount
+from storage.models.base import utc_binder
 from storage.models.core import OutboxRow
 
 
@@ -134,11 +135,6 @@ class Claimed:
 _JSON = frozenset({"target", "payload", "data", "result"})  # as JSON text from the claim, on both databases
 _MISSING = object()
 _EMPTY_JSON = frozenset({None, "{}", "null"})  # `data` that decodes to an empty dict (most rows' data)
-
-
-def _sqlite_time(moment: datetime) -> str:
-    """A UTC datetime as the outbox's SQLite columns store it (UTCDateTime: naive UTC, SQLAlchemy's text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _decode_claimed(rows: Sequence[Sequence[Any]], worker: str) -> list[Claimed]:
@@ -462,6 +458,7 @@ class OutboxRepo:
         self.clock = clock
         self.writes = _GroupCommit(db)
         self._claim: str | None = None
+        self._bind = utc_binder(db.engine.dialect)  # times as the ORM stores them (SQLite: naive-UTC text)
 
     async def close(self) -> None:
         """Give back the connection the group commit keeps between flushes (a stop)."""
@@ -514,7 +511,7 @@ class OutboxRepo:
         if self.db.is_postgres:
             args: tuple[Any, ...] = (worker, until, now, limit)
         else:
-            args = (worker, _sqlite_time(until), _sqlite_time(now), _sqlite_time(now), limit)
+            args = (worker, self._bind(until), self._bind(now), self._bind(now), limit)
         rows = await self.db.driver(_ClaimWork(self._claim_sql(), args))
         claimed = _decode_claimed(rows, worker)
         claimed.sort(key=lambda c: (c.due_at, c.id))
