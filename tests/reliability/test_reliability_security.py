@@ -9,21 +9,16 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Settings
 from bot.logs import setup_logging
-from bot.runtime import build_runtime
-from bot.server import build_app
 from support import wire
-from support.bf_connector import FakeConnector
-from tests.support.fakes.openid import FakeOpenId, StaticTokenFactory, new_key
+from tests.support.fakes.openid import new_key
 from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, Harness, running
 from tests.support.pulse_helpers import ANSWER, answer_slack, pulse_now, slack_team
+from tests.support.teams_signed import AAD_TOKEN, APP_ID, SignedTeams, teams_with_keys
 
 # ---- Slack: signatures on every path ---------------------------------------------------------------------
 
@@ -81,45 +76,18 @@ async def test_a_replayed_signed_request_inside_the_window_does_nothing_twice(bo
 
 
 # ---- Teams: JWT validation against fake Bot Framework keys -------------------------------------------------
-APP_ID = "4a6f1b2c-0000-4000-8000-00000000a99d"
-AAD_TOKEN = "static-aad-token-for-the-connector-0123456789"
-
-
-@dataclass
-class TeamsAuth:
-    client: TestClient
-    connector: FakeConnector
-    openid: FakeOpenId
-
-
 @pytest.fixture
-async def teams_auth(sqlite_url: str) -> AsyncIterator[TeamsAuth]:
-    openid = FakeOpenId().start()
-    connector = await FakeConnector().start()
-    settings = Settings(database_url=sqlite_url, teams_app_id=APP_ID, teams_app_password="app-password-0123456789",
-                        teams_openid_metadata_url=openid.metadata_url, teams_token_issuer=openid.issuer)
-    runtime = await build_runtime(settings, adapter_options={"teams_credentials": StaticTokenFactory(APP_ID, AAD_TOKEN)})
-    client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield TeamsAuth(client, connector, openid)
-    finally:
-        await client.close()
-        await runtime.close()
-        await connector.close()
-        openid.close()
+async def teams_auth(sqlite_url: str) -> AsyncIterator[SignedTeams]:
+    async with teams_with_keys(sqlite_url) as signed:
+        yield signed
 
 
-async def _post(auth: TeamsAuth, activity: dict[str, Any], authorization: str | None) -> int:
-    headers = {"Content-Type": "application/json"}
-    if authorization is not None:
-        headers["Authorization"] = authorization
-    response = await auth.client.post("/api/messages", data=json.dumps(activity), headers=headers)
-    return response.status
+async def _post(auth: SignedTeams, activity: dict[str, Any], authorization: str | None) -> int:
+    return await auth.post(activity, authorization)
 
 
 async def test_a_properly_signed_activity_is_accepted_and_answered_with_the_bots_own_token(
-        teams_auth: TeamsAuth) -> None:
+        teams_auth: SignedTeams) -> None:
     activity = wire.teams_activity("help", service_url=teams_auth.connector.url)
     token = teams_auth.openid.token(APP_ID, teams_auth.connector.url)
     assert await _post(teams_auth, activity, f"Bearer {token}") in (200, 201)
@@ -128,7 +96,7 @@ async def test_a_properly_signed_activity_is_accepted_and_answered_with_the_bots
     assert sent[0].headers.get("Authorization") == f"Bearer {AAD_TOKEN}"
 
 
-async def test_unsigned_or_wrongly_signed_activities_get_401(teams_auth: TeamsAuth) -> None:
+async def test_unsigned_or_wrongly_signed_activities_get_401(teams_auth: SignedTeams) -> None:
     connector, openid = teams_auth.connector.url, teams_auth.openid
     activity = wire.teams_activity("help", service_url=connector)
     unsigned = json.dumps({"alg": "none", "typ": "JWT"}).encode().hex()

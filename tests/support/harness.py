@@ -156,9 +156,11 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def running(database_url: str, *, slack: bool = True, teams: bool = True, start: datetime = START,
-                  clock: Clock | None = None, **overrides: Any) -> AsyncIterator[Harness]:
+                  clock: Clock | None = None, adapter_options: dict[str, Any] | None = None,
+                  **overrides: Any) -> AsyncIterator[Harness]:
     """The bot with fakes. `overrides` are Settings fields (e.g. admins=frozenset({"U9"})). `clock` replaces
-    the FakeClock (a SystemClock for a test that runs the real scheduler; it then starts it itself)."""
+    the FakeClock (a SystemClock for a test that runs the real scheduler; it then starts it itself).
+    `adapter_options` go to `build_runtime` as they are (e.g. Teams' outbound credentials factory)."""
     slack_api = await FakeSlackApi().start()
     connector = await FakeConnector().start()
     clock = clock or FakeClock(start)
@@ -172,7 +174,7 @@ async def running(database_url: str, *, slack: bool = True, teams: bool = True, 
         slack_posts_per_minute=0.0,  # tests move a fake clock; the real-time workspace pace is tested on its own
     )
     settings = replace(settings, **overrides)
-    runtime = await build_runtime(settings, clock=clock)
+    runtime = await build_runtime(settings, clock=clock, adapter_options=adapter_options)
     runtime.outbox.on_due_now = None  # tests drain the outbox explicitly, in order
     client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
     await client.start_server()

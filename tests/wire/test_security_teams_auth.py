@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -21,31 +20,13 @@ import pytest
 from bot import limits
 from bot.config import Settings
 from support import wire
-from tests.support.fakes.openid import FakeOpenId, StalledServer, StaticTokenFactory, new_key
-from tests.support.harness import Harness, running
-
-APP_ID = "4a6f1b2c-0000-4000-8000-00000000a99d"
-AAD_TOKEN = "static-aad-token-for-the-connector-0123456789"
-
-
-@asynccontextmanager
-async def teams_bot(sqlite_url: str, openid_url: str, issuer: str, *, dev: bool = False,
-                    emulator_url: str = "") -> AsyncIterator[Harness]:
-    async with running(sqlite_url, insecure_dev=dev, teams_app_id=APP_ID, teams_app_password="pw-0123456789",
-                       teams_openid_metadata_url=openid_url, teams_token_issuer=issuer,
-                       teams_emulator_openid_metadata_url=emulator_url) as bot:
-        if bot.runtime.teams is not None:  # the connector gets a fixed token (no AAD login in tests)
-            factory = StaticTokenFactory(APP_ID, AAD_TOKEN)
-            bot.runtime.teams.adapter.bot_framework_authentication._inner._credentials_factory = factory
-        yield bot
+from tests.support.fakes.openid import FakeOpenId, StalledServer, new_key
+from tests.support.harness import Harness
+from tests.support.teams_signed import APP_ID, post_activity, signed_teams
 
 
 async def _post(bot: Harness, activity: dict[str, Any] | str, authorization: str | None) -> aiohttp.ClientResponse:
-    headers = {"Content-Type": "application/json"}
-    if authorization is not None:
-        headers["Authorization"] = authorization
-    data = activity if isinstance(activity, str) else json.dumps(activity)
-    response = await bot.client.post("/api/messages", data=data, headers=headers)
+    response = await post_activity(bot, activity, authorization)
     await bot.teams_settled()
     return response
 
@@ -58,7 +39,7 @@ def openid() -> Any:
 
 
 async def test_emulator_tokens_are_refused_outside_development_mode(sqlite_url: str, openid: FakeOpenId) -> None:
-    async with teams_bot(sqlite_url, openid.metadata_url, openid.issuer, emulator_url=openid.metadata_url) as bot:
+    async with signed_teams(sqlite_url, openid, emulator_url=openid.metadata_url) as bot:
         for channel in ("msteams", "emulator"):
             activity = {**bot.activity("help"), "channelId": channel}
             token = openid.emulator_token(APP_ID, bot.connector.url)
@@ -71,7 +52,7 @@ async def test_emulator_tokens_are_refused_outside_development_mode(sqlite_url: 
 
 
 async def test_emulator_tokens_work_in_explicit_development_mode(sqlite_url: str, openid: FakeOpenId) -> None:
-    async with teams_bot(sqlite_url, openid.metadata_url, openid.issuer, dev=True,
+    async with signed_teams(sqlite_url, openid, dev=True,
                          emulator_url=openid.metadata_url) as bot:
         token = openid.emulator_token(APP_ID, bot.connector.url)
         assert (await _post(bot, bot.activity("help"), f"Bearer {token}")).status in (200, 201)
@@ -80,7 +61,7 @@ async def test_emulator_tokens_work_in_explicit_development_mode(sqlite_url: str
 
 async def test_keys_endorsed_for_other_channels_never_pass_for_teams(sqlite_url: str, openid: FakeOpenId) -> None:
     webchat_key, webchat_kid = openid.add_key(["webchat", "directline"])
-    async with teams_bot(sqlite_url, openid.metadata_url, openid.issuer) as bot:
+    async with signed_teams(sqlite_url, openid) as bot:
         other_channel = openid.token(APP_ID, bot.connector.url, key=webchat_key, kid=webchat_kid)
         for channel in ("msteams", "webchat"):  # botbuilder itself accepts the second: it trusts the activity
             activity = {**bot.activity("help"), "channelId": channel}
@@ -103,7 +84,7 @@ async def test_unauthenticated_requests_cost_no_body_read_and_no_json_parsing(
 
     monkeypatch.setattr(limits, "read_body", counting("read", limits.read_body))
     monkeypatch.setattr(limits, "parse_json", counting("parsed", limits.parse_json))
-    async with teams_bot(sqlite_url, openid.metadata_url, openid.issuer) as bot:
+    async with signed_teams(sqlite_url, openid) as bot:
         url = bot.connector.url
         activity = bot.activity("help " + "x" * 200_000)
         strangers = {
@@ -131,7 +112,7 @@ async def test_unauthenticated_requests_cost_no_body_read_and_no_json_parsing(
 async def test_a_stalled_key_server_stalls_neither_healthz_nor_slack(sqlite_url: str, openid: FakeOpenId) -> None:
     stalled = StalledServer()
     try:
-        async with teams_bot(sqlite_url, stalled.url, openid.issuer) as bot:
+        async with signed_teams(sqlite_url, openid, metadata_url=stalled.url) as bot:
             assert bot.runtime.teams is not None and bot.runtime.teams.channel_auth is not None
             keys = bot.runtime.teams.channel_auth.keys
             keys.timeout = aiohttp.ClientTimeout(total=2.0)

@@ -6,26 +6,17 @@ activity is still authenticated on its own. Tokens are minted by the fake Bot Fr
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from botframework.connector.auth import Authentication
 
-from bot.config import Settings
-from bot.runtime import build_runtime
-from bot.server import build_app
 from bot.teams.adapter import TeamsAdapter
 from bot.teams.clients import Kept
 from support import wire
-from support.bf_connector import FakeConnector
-from tests.support.fakes.openid import FakeOpenId, StaticTokenFactory
-
-APP_ID = "4a6f1b2c-0000-4000-8000-00000000c1e7"
-AAD_TOKEN = "static-aad-token-for-the-connector-clients-0123"
+from tests.support.fakes.openid import StaticTokenFactory
+from tests.support.teams_signed import AAD_TOKEN, APP_ID, SignedTeams, teams_with_keys
 
 
 class CountingTokens(StaticTokenFactory):
@@ -41,51 +32,36 @@ class CountingTokens(StaticTokenFactory):
 
 @dataclass
 class Signed:
-    client: TestClient
-    connector: FakeConnector
-    openid: FakeOpenId
+    keys: SignedTeams
     tokens: CountingTokens
-    teams: TeamsAdapter
+
+    @property
+    def teams(self) -> TeamsAdapter:
+        teams = self.keys.bot.runtime.teams
+        assert isinstance(teams, TeamsAdapter)
+        return teams
 
 
 @pytest.fixture
 async def signed(sqlite_url: str) -> AsyncIterator[Signed]:
-    openid = FakeOpenId().start()
-    connector = await FakeConnector().start()
     tokens = CountingTokens(APP_ID, AAD_TOKEN)
-    settings = Settings(database_url=sqlite_url, teams_app_id=APP_ID, teams_app_password="app-password-0123456789",
-                        teams_openid_metadata_url=openid.metadata_url, teams_token_issuer=openid.issuer)
-    runtime = await build_runtime(settings, adapter_options={"teams_credentials": tokens})
-    assert isinstance(runtime.teams, TeamsAdapter)
-    client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield Signed(client, connector, openid, tokens, runtime.teams)
-    finally:
-        await client.close()
-        await runtime.close()
-        await connector.close()
-        openid.close()
-
-
-async def _post(signed: Signed, activity: dict[str, Any], authorization: str) -> int:
-    response = await signed.client.post("/api/messages", data=json.dumps(activity),
-                                        headers={"Content-Type": "application/json", "Authorization": authorization})
-    return response.status
+    async with teams_with_keys(sqlite_url, tokens=tokens) as keys:
+        yield Signed(keys, tokens)
 
 
 async def test_replies_reuse_one_set_of_clients_and_every_activity_is_still_authenticated(signed: Signed) -> None:
-    url = signed.connector.url
+    keys = signed.keys
+    url = keys.connector.url
     for n in range(3):
         activity = wire.teams_activity("help", service_url=url, user=f"29:clients-{n}", activity_id=f"clients-{n}")
-        assert await _post(signed, activity, f"Bearer {signed.openid.token(APP_ID, url)}") == 201
-        await signed.connector.wait_for(n + 1)
+        assert await keys.post(activity, keys.bearer()) == 201
+        await keys.connector.wait_for(n + 1)
         forged = wire.teams_activity("help", service_url=url, user="29:stranger", activity_id=f"forged-{n}")
         # a valid token seen before proves nothing about the next request
-        assert await _post(signed, forged, f"Bearer {signed.openid.token(APP_ID, url, expires_in=-600)}") == 401
-    sent = await signed.connector.wait_for(3)
+        assert await keys.post(forged, keys.bearer(expires_in=-600)) == 401
+    sent = await keys.connector.wait_for(3)
     await asyncio.sleep(0.2)  # nothing more arrives (the forged activities ran no turn)
-    assert len(signed.connector.sent) == 3
+    assert len(keys.connector.sent) == 3
     assert all("steadybot settings" in s.text and s.headers.get("Authorization") == f"Bearer {AAD_TOKEN}"
                for s in sent)
     assert signed.tokens.made == 1  # one credentials object (its token cache) for the connector and user tokens
@@ -94,10 +70,10 @@ async def test_replies_reuse_one_set_of_clients_and_every_activity_is_still_auth
 
 
 async def test_closing_the_adapter_releases_the_kept_clients(signed: Signed) -> None:
-    url = signed.connector.url
-    activity = wire.teams_activity("help", service_url=url, activity_id="clients-close")
-    assert await _post(signed, activity, f"Bearer {signed.openid.token(APP_ID, url)}") == 201
-    await signed.connector.wait_for(1)
+    keys = signed.keys
+    activity = wire.teams_activity("help", service_url=keys.connector.url, activity_id="clients-close")
+    assert await keys.post(activity, keys.bearer()) == 201
+    await keys.connector.wait_for(1)
     await signed.teams.close()
     assert not signed.teams.auth.connectors.items and not signed.teams.auth.token_clients.items
 
