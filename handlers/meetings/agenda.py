@@ -24,6 +24,7 @@ from handlers.meetings.parse import (
 )
 from handlers.meetings.people import known
 from handlers.meetings.ports import CANCELLED, ENDED, AgendaItem, Meeting, Question
+from handlers.meetings.pressed import pressed_meeting
 from handlers.meetings.schedule import store_of
 from handlers.timebox.ports import parse_id, same_channel
 
@@ -286,14 +287,9 @@ async def save_answer(svc: Services, who: Person, question: Question, text: str)
                  "(answering again replaces it)." + _cut_note(cut, ANSWER_LIMIT))
 
 
-# The agenda's buttons and forms act only on a meeting of the channel they are pressed in (or, for the
-# organiser's private "no agenda" message, from the organiser's 1:1 chat): handlers/core/ownership.py.
 async def _meeting(interaction: Interaction, svc: Services) -> Meeting:
-    meeting_id = parse_id(interaction.value)
-    meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
-    if meeting is None:
-        raise UserError("That meeting no longer exists.")
-    require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
+    """The meeting an agenda button or form acts on, while its agenda can still change."""
+    meeting = await pressed_meeting(interaction, svc)
     _live(meeting)
     return meeting
 

@@ -20,6 +20,7 @@ from handlers.meetings.lifecycle import boxes
 from handlers.meetings.parse import MEETING_EXAMPLE, MeetingRequest, parse_meeting
 from handlers.meetings.people import known
 from handlers.meetings.ports import Meeting, MeetingDraft, SeriesDraft
+from handlers.meetings.pressed import pressed_meeting
 from handlers.meetings.schedule import store_of
 from handlers.timebox.engine import TimeboxEngine
 from handlers.timebox.ports import parse_id, same_channel
@@ -193,28 +194,18 @@ async def _stats(place: Place, svc: Services) -> Reply:
 
 
 # ---- buttons -----------------------------------------------------------------------------------
-async def _meeting(interaction: Interaction, svc: Services) -> Meeting:
-    meeting_id = parse_id(interaction.value)
-    meeting = await store_of(svc).get(meeting_id) if meeting_id is not None else None
-    if meeting is None:
-        raise UserError("That meeting no longer exists.")
-    # from its channel, or from the organiser's private "no agenda" message (handlers/core/ownership.py)
-    require_here(interaction.where, interaction.who, meeting.platform, meeting.channel_id, meeting.organiser_id)
-    return meeting
-
-
 async def press_cancel(interaction: Interaction, svc: Services) -> Replies:
-    meeting = await _meeting(interaction, svc)
+    meeting = await pressed_meeting(interaction, svc)
     return await lifecycle.cancel(svc, meeting, await known(svc, interaction.who), interaction.where)
 
 
 async def press_shorten(interaction: Interaction, svc: Services) -> Replies:
-    meeting = await _meeting(interaction, svc)
+    meeting = await pressed_meeting(interaction, svc)
     return await lifecycle.shorten(svc, meeting, await known(svc, interaction.who), interaction.where)
 
 
 async def press_end(interaction: Interaction, svc: Services, *, engine: TimeboxEngine) -> Replies:
-    meeting = await _meeting(interaction, svc)
+    meeting = await pressed_meeting(interaction, svc)
     if not same_channel(interaction.where, meeting.platform, meeting.channel_id):
         raise UserError("End the meeting from its channel.", "/meeting end")
     return await lifecycle.end(svc, meeting, engine=engine)
