@@ -10,20 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
-from bot.server import build_app
 from bot.teams.graph import NOT_GRANTED, OK, UNAVAILABLE, UNKNOWN_TEAM, GraphClient, login_url_for
 from support import bf_connector, wire
 from support.bf_connector import FakeConnector, Sent
 from tests.support.fakes.graph import FakeGraph, GraphMember
-from tests.support.fakes.openid import FakeOpenId, StaticTokenFactory
-from tests.support.harness import TEST_SECRET
+from tests.support.teams_signed import APP_ID, APP_PASSWORD, SignedTeams, teams_with_keys
 
-APP_ID = "4a6f1b2c-0000-4000-8000-00000000b77e"
-APP_PASSWORD = "app-password-for-graph-0123456789"
 GROUP = bf_connector.TEAM_GROUP_ID
 PEOPLE = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("Ben", "aad-2"),
           "29:u3": ("Cy", "aad-3"), "29:admin": ("Ada", "aad-admin"),
@@ -32,50 +25,37 @@ PEOPLE = {"29:lead": ("Lea", "aad-lead"), "29:u1": ("Ana", "aad-1"), "29:u2": ("
 
 @dataclass
 class TeamsGraph:
-    client: TestClient
-    runtime: Runtime
-    connector: FakeConnector
-    openid: FakeOpenId
+    keys: SignedTeams
     graph: FakeGraph
 
+    @property
+    def connector(self) -> FakeConnector:
+        return self.keys.connector
+
     async def say(self, text: str, user: str = "29:lead") -> str:
+        """Mention the bot in the team's channel; the answer it sends there. The clock is the harness's
+        fake one and the outbox is drained only on request, so pulse DMs never come in between."""
         name, aad = PEOPLE[user]
         activity = wire.teams_activity(text, service_url=self.connector.url, user=user, name=name, aad=aad,
                                        conversation_type="channel", mention=True)
-        token = self.openid.token(APP_ID, self.connector.url)
         before = len(self.connector.sent)
-        response = await self.client.post("/api/messages", data=json.dumps(activity),
-                                          headers={"Content-Type": "application/json",
-                                                   "Authorization": f"Bearer {token}"})
-        assert response.status in (200, 201)
-        assert self.runtime.teams is not None
-        assert await self.runtime.lane.settle(10.0)
+        assert await self.keys.post(activity, self.keys.bearer()) in (200, 201)
+        assert await self.keys.bot.runtime.lane.settle(10.0)
         sent: list[Sent] = await self.connector.wait_for(before + 1)
         return sent[before].text.replace("**", "")
 
 
 @pytest.fixture
 async def teams_graph(sqlite_url: str) -> AsyncIterator[TeamsGraph]:
-    openid = FakeOpenId().start()
-    connector = await FakeConnector().start()
     graph = await FakeGraph(APP_ID, APP_PASSWORD, page_size=2).start()
-    for user, (name, aad) in PEOPLE.items():
-        connector.add_member(user, name, aad, role="user")  # the connector's roster says nobody owns the team
-    settings = Settings(database_url=sqlite_url, secret=TEST_SECRET, teams_app_id=APP_ID,
-                        teams_app_password=APP_PASSWORD, teams_openid_metadata_url=openid.metadata_url,
-                        teams_token_issuer=openid.issuer, graph_url=graph.graph_url, graph_login_url=graph.login_url,
-                        admins=frozenset({"aad-admin"}))
-    runtime = await build_runtime(settings, adapter_options={"teams_credentials": StaticTokenFactory(APP_ID, "aad-connector-token")})
-    client = TestClient(TestServer(build_app(runtime), host="127.0.0.1"))
-    await client.start_server()
     try:
-        yield TeamsGraph(client, runtime, connector, openid, graph)
+        async with teams_with_keys(sqlite_url, slack=False, graph_url=graph.graph_url,
+                                   graph_login_url=graph.login_url, admins=frozenset({"aad-admin"})) as keys:
+            for user, (name, aad) in PEOPLE.items():  # the connector's roster says nobody owns the team
+                keys.connector.add_member(user, name, aad, role="user")
+            yield TeamsGraph(keys, graph)
     finally:
-        await client.close()
-        await runtime.close()
-        await connector.close()
         await graph.close()
-        openid.close()
 
 
 def members(owner_last: bool = True) -> list[GraphMember]:
