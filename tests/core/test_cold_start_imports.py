@@ -78,5 +78,5 @@ def test_the_start_checks_name_the_models_tables_and_columns() -> None:
 
     for light, model in ((KEYS, KeyCheck), (JOURNAL, PulseJournalEntry)):
         mapped = model.__table__
-        assert light.name == mapped.name
+        assert light.name == model.__tablename__
         assert {c.name for c in light.columns} <= {c.name for c in mapped.columns}
