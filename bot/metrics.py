@@ -39,9 +39,7 @@ from sqlalchemy import func, select
 from bot.logs import REQUEST_ID
 from handlers.core.clock import Clock
 from storage.db import Database
-from storage.models.calendar import CalendarFeedRow
 from storage.models.core import OutboxRow
-from storage.models.pulse import PulseRound
 
 log = logging.getLogger("steadybot.metrics")
 
@@ -174,6 +172,10 @@ class Metrics:
     # ---- scrape ------------------------------------------------------------------------------------
     async def refresh(self) -> None:
         """Read the database gauges for this scrape (bounded; a down database leaves them out)."""
+        # the features' models are mapped when a feature first needs them, or here (docs/benchmarks.md, "Cold start")
+        from storage.models.calendar import CalendarFeedRow
+        from storage.models.pulse import PulseRound
+
         snap = _Snapshot(database_up=not self.db.is_down, outages=self.db.outages)
         if self.db.is_down:
             self.snapshot = snap

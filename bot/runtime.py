@@ -34,6 +34,7 @@ from handlers.core.services import Services
 from handlers.core.types import Platform
 from storage.crypto import KeyMismatch, Vault
 from storage.db import Database
+from storage.keycheck import check_key, has_plain_journals
 from storage.migrate import is_current, upgrade
 from storage.store import Store
 
@@ -145,10 +146,12 @@ async def build_runtime(
     db = Database(settings.database_url)
     if migrate and not await is_current(db):
         await upgrade(settings.database_url)
-    store = Store(db, clock, answer_vault(secret))
+    vault = answer_vault(secret)
+    store = Store(db, clock, vault)
     try:
-        await store.pulse.check_key()  # a different secret is refused here, before anything is written with it
-        await store.pulse.encrypt_old_journals()
+        await check_key(db, vault.fingerprint)  # a different secret is refused here, before anything is written with it
+        if await has_plain_journals(db):
+            await store.pulse.encrypt_old_journals()
     except KeyMismatch as exc:
         await db.dispose()
         raise SecretError(str(exc)) from None

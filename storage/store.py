@@ -1,22 +1,62 @@
-"""All repositories behind one object, handed to the core as `Services.store`."""
+"""All repositories behind one object, handed to the core as `Services.store`.
+
+The repositories a process uses from its start (identities, conversations, the outbox, inbound keys) are
+built with the store. A feature's repository is built, and its module and the models it maps imported, when
+it is first asked for: a restart does not declare the features' tables before it answers (docs/benchmarks.md,
+"Cold start").
+"""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 from handlers.core.clock import Clock
 from storage.crypto import Vault
 from storage.db import Database
-from storage.repos.calendar import CalendarRepo
 from storage.repos.identities import ConversationRepo, IdentityRepo
 from storage.repos.inbound import InboundRepo
-from storage.repos.lifecycle import LifecycleRepo
-from storage.repos.meetings import MeetingRepo
 from storage.repos.outbox import OutboxRepo
-from storage.repos.pulse import PulseRepo
-from storage.repos.reports import ReportsRepo
-from storage.repos.scope import ScopeRepo
-from storage.repos.settings import SettingsRepo
-from storage.repos.timebox import TimeboxRepo
-from storage.repos.timeoff import TimeOffRepo
+
+if TYPE_CHECKING:
+    from storage.repos.calendar import CalendarRepo
+    from storage.repos.lifecycle import LifecycleRepo
+    from storage.repos.meetings import MeetingRepo
+    from storage.repos.pulse import PulseRepo
+    from storage.repos.reports import ReportsRepo
+    from storage.repos.scope import ScopeRepo
+    from storage.repos.settings import SettingsRepo
+    from storage.repos.timebox import TimeboxRepo
+    from storage.repos.timeoff import TimeOffRepo
+
+R = TypeVar("R")
+
+
+class _OnFirstUse(Generic[R]):
+    """A store attribute built by `build` when first read, then kept (one instance per store, also when two
+    threads ask at once: a repository may keep caches)."""
+
+    def __init__(self, build: Callable[[Store], R]) -> None:
+        self.build = build
+        self.name = build.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, store: None, owner: type) -> _OnFirstUse[R]: ...
+
+    @overload
+    def __get__(self, store: Store, owner: type) -> R: ...
+
+    def __get__(self, store: Store | None, owner: type) -> _OnFirstUse[R] | R:
+        if store is None:
+            return self
+        with store._building:
+            if self.name not in store.__dict__:  # a later read finds the instance first (no data descriptor)
+                store.__dict__[self.name] = self.build(store)
+            return store.__dict__[self.name]
 
 
 class Store:
@@ -24,19 +64,67 @@ class Store:
         """`vault`: the keys for answers awaiting their seal and for journals (bot/runtime.py derives them from
         the server secret); without one, a key that lives only in this process (tests, one-off tools)."""
         self.db = db
+        self.clock = clock
+        self.vault = vault
+        self._building = threading.RLock()
         self.identities = IdentityRepo(db, clock)
         self.conversations = ConversationRepo(db, clock)
-        self.settings = SettingsRepo(db, clock)
         self.outbox = OutboxRepo(db, clock)
         self.inbound = InboundRepo(db, clock)
-        self.pulse = PulseRepo(db, clock, vault=vault)
-        self.scope = ScopeRepo(db, clock)
-        self.meetings = MeetingRepo(db, clock)
-        self.timebox = TimeboxRepo(db, clock)
-        self.calendar = CalendarRepo(db, clock)
-        self.timeoff = TimeOffRepo(db, clock)
-        self.reports = ReportsRepo(db)
-        self.lifecycle = LifecycleRepo(db, clock, caches=(self.identities, self.conversations))
+
+    @_OnFirstUse
+    def settings(self) -> SettingsRepo:
+        from storage.repos.settings import SettingsRepo
+
+        return SettingsRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def pulse(self) -> PulseRepo:
+        from storage.repos.pulse import PulseRepo
+
+        return PulseRepo(self.db, self.clock, vault=self.vault)
+
+    @_OnFirstUse
+    def scope(self) -> ScopeRepo:
+        from storage.repos.scope import ScopeRepo
+
+        return ScopeRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def meetings(self) -> MeetingRepo:
+        from storage.repos.meetings import MeetingRepo
+
+        return MeetingRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def timebox(self) -> TimeboxRepo:
+        from storage.repos.timebox import TimeboxRepo
+
+        return TimeboxRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def calendar(self) -> CalendarRepo:
+        from storage.repos.calendar import CalendarRepo
+
+        return CalendarRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def timeoff(self) -> TimeOffRepo:
+        from storage.repos.timeoff import TimeOffRepo
+
+        return TimeOffRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def reports(self) -> ReportsRepo:
+        from storage.repos.reports import ReportsRepo
+
+        return ReportsRepo(self.db)
+
+    @_OnFirstUse
+    def lifecycle(self) -> LifecycleRepo:
+        from storage.repos.lifecycle import LifecycleRepo
+
+        return LifecycleRepo(self.db, self.clock, caches=(self.identities, self.conversations))
 
     async def ping(self) -> bool:
         return await self.db.ping()

@@ -9,8 +9,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import storage.models  # noqa: F401 - registers every table on the metadata
-from storage.models.base import Base
+from storage.models import every_table
 
 MIGRATION_LOCK = 7_270_001
 # No `logging.config.fileConfig` here (Alembic's template has one): the bot's own handler (bot/logs.py,
@@ -21,7 +20,7 @@ MIGRATION_LOCK = 7_270_001
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=every_table(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -56,7 +55,7 @@ async def _online(url: str) -> None:
 
 url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
 if context.is_offline_mode():
-    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    context.configure(url=url, target_metadata=every_table(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

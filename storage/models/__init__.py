@@ -1,13 +1,21 @@
-"""All models, imported so that `Base.metadata` knows every table (Alembic autogenerate and tests)."""
+"""The declarative base and the core models (identities, conversations, channel settings, inbound keys, the
+outbox), which a process uses from its start. A feature's models are imported by the repository that maps
+them, when the feature first touches the database (storage/store.py; docs/benchmarks.md, "Cold start").
+`every_table()` imports them all, for what needs the whole schema: Alembic, an uninstall, tests."""
+
+import importlib
+import pkgutil
+
+from sqlalchemy import MetaData
 
 from storage.models.base import Base
 from storage.models.core import ChannelSettingsRow, Conversation, Identity, InboundKey, OutboxRow
 
-__all__ = ["Base", "ChannelSettingsRow", "Conversation", "Identity", "InboundKey", "OutboxRow"]
-from storage.models import calendar as _calendar  # noqa: E402,F401 - calendar feed tables
-from storage.models import installations as _installations  # noqa: E402,F401 - Slack OAuth installations
-from storage.models import meetings as _meetings  # noqa: E402,F401 - meeting hygiene tables
-from storage.models import pulse as _pulse  # noqa: E402,F401 - pulse tables
-from storage.models import scope as _scope  # noqa: E402,F401 - scope-creep tables
-from storage.models import timebox as _timebox  # noqa: E402,F401 - timebox table
-from storage.models import timeoff as _timeoff  # noqa: E402,F401 - time off (snooze)
+__all__ = ["Base", "ChannelSettingsRow", "Conversation", "Identity", "InboundKey", "OutboxRow", "every_table"]
+
+
+def every_table() -> MetaData:
+    """`Base.metadata` with every model module of this package imported (each maps its tables on import)."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return Base.metadata

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
 from storage.db import Database
-from storage.models import Base
+from storage.models import every_table
 from storage.models.core import Identity, OutboxRow
 from storage.models.installations import SlackInstallationRow
 
@@ -58,7 +58,7 @@ class RemovalReport:
 
 
 def _tables() -> list[Table]:
-    return [t for t in Base.metadata.sorted_tables if "platform" in t.c and t.name != OutboxRow.__tablename__]
+    return [t for t in every_table().sorted_tables if "platform" in t.c and t.name != OutboxRow.__tablename__]
 
 
 def _chunks(values: Iterable[str]) -> list[list[str]]:

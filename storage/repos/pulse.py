@@ -41,13 +41,13 @@ from handlers.pulse.model import (
     Schedule,
     ShownDecision,
 )
+from storage import keycheck
 from storage.bulk import insert_new, table_of
-from storage.crypto import KeyMismatch, Vault, ephemeral_vault
+from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
-    KeyCheck,
     PulseAnswer,
     PulseComment,
     PulseJournalEntry,
@@ -125,16 +125,7 @@ class PulseRepo:
     async def check_key(self) -> None:
         """Remember the secret's fingerprint on first start; refuse a different secret later (KeyMismatch):
         the answers awaiting their seal and the journals could not be opened with it."""
-        stmt = self._insert()(KeyCheck).values(name="secret", fingerprint=self.vault.fingerprint)
-        async with self.db.session() as s:
-            await s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-            stored = await s.scalar(select(KeyCheck.fingerprint).where(KeyCheck.name == "secret"))
-        if stored != self.vault.fingerprint:
-            raise KeyMismatch(
-                "this database was written under another secret (fingerprint "
-                f"{str(stored)[:8]}…, this process has {self.vault.fingerprint[:8]}…): answers awaiting their "
-                "round's seal and pulse journals cannot be opened with it. Start with the original "
-                "STEADYBOT_SECRET (or its key file); nothing was changed.")
+        await keycheck.check_key(self.db, self.vault.fingerprint)
 
     async def encrypt_old_journals(self) -> int:
         """Journal entries written before encryption (revision 0120) get their box now, and their plain-text

@@ -14,8 +14,14 @@ from support.procs import REPO, free_port
 # natural-language times; migrations; and what APScheduler brought (the process scheduler is bot/scheduler.py).
 LAZY = ("icalendar", "recurring_ical_events", "x_wr_timezone", "holidays", "jinja2", "pygal", "dateparser",
         "alembic", "apscheduler", "multiprocessing")
-# Our own modules that do such work on import: the report page's rendering, the scope detector's patterns
-LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector")
+# Our own modules that do such work on import: the report page's rendering, the scope detector's patterns; the
+# features' repositories and the models they map (storage/store.py builds them on first use)
+LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector",
+             "storage.models.pulse", "storage.models.scope", "storage.models.meetings", "storage.models.calendar",
+             "storage.models.timebox", "storage.models.timeoff",
+             "storage.repos.pulse", "storage.repos.scope", "storage.repos.meetings", "storage.repos.calendar",
+             "storage.repos.timebox", "storage.repos.timeoff", "storage.repos.reports", "storage.repos.settings",
+             "storage.repos.lifecycle")
 
 # Runs `steadybot serve` in this interpreter; a thread asks GET /healthz (over a bare socket) until it answers
 # 200, prints the modules loaded at that moment and stops the server as an operator would (SIGTERM).
@@ -63,3 +69,14 @@ def test_a_restart_is_healthy_without_the_libraries_of_later_requests(tmp_path: 
             "bot.web.page", "handlers.scope.watch", "bot.slack.adapter", "bot.teams.adapter"} <= loaded  # the features really started
     assert sorted(name for name in loaded if name.split(".")[0] in LAZY or name in LAZY_OURS) == []
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_the_start_checks_name_the_models_tables_and_columns() -> None:
+    """storage/keycheck.py queries two tables without their models: same names as the models map."""
+    from storage.keycheck import JOURNAL, KEYS
+    from storage.models.pulse import KeyCheck, PulseJournalEntry
+
+    for light, model in ((KEYS, KeyCheck), (JOURNAL, PulseJournalEntry)):
+        mapped = model.__table__
+        assert light.name == model.__tablename__
+        assert {c.name for c in light.columns} <= {c.name for c in mapped.columns}

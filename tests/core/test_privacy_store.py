@@ -96,6 +96,28 @@ async def test_a_different_secret_is_refused_at_start_up(sqlite_url: str) -> Non
     await again.close()
 
 
+async def test_a_start_encrypts_the_journals_from_before_the_upgrade(sqlite_url: str) -> None:
+    """The start looks for plain journal entries with a plain query (storage/keycheck.py) and builds the pulse
+    repository only when there are some."""
+    first = await build_runtime(Settings(database_url=sqlite_url, secret=TEST_SECRET))
+    assert "pulse" not in vars(first.store)  # nothing to encrypt: the pulse's repository was not built
+    async with first.db.session() as s:
+        await s.execute(text(
+            "INSERT INTO pulse_journal (id, platform, user_id, kind, day, channel_name, exhaustion, cynicism, "
+            "efficacy, workload, burnout, comment) VALUES ('j1', 'slack', 'U1', 'pulse', '2026-03-02', 'team', "
+            "1, 2, 3, 4, 5, 'old plain comment')"))
+    await first.close()
+    again = await build_runtime(Settings(database_url=sqlite_url, secret=TEST_SECRET))
+    try:
+        async with again.db.session() as s:
+            row = (await s.execute(text("SELECT comment, exhaustion, box FROM pulse_journal"))).one()
+        assert row[0] is None and row[1] is None and row[2] is not None
+        [entry] = await again.store.pulse.journal(Platform.SLACK, "U1", 5)
+        assert entry.comment == "old plain comment"
+    finally:
+        await again.close()
+
+
 async def test_plain_answers_from_before_the_upgrade_are_sealed_with_the_encrypted_ones(store: Store) -> None:
     rnd = await _round(store, ["U1", "U2", "U3"])
     async with store.db.session() as s:  # written by the code before revision 0120, round still open

@@ -13,14 +13,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import storage.models  # noqa: F401
 from handlers.core.clock import FakeClock
 from handlers.core.errors import StorageUnavailable
 from handlers.core.ports import ChannelSettings
 from handlers.core.types import Person, Place, Platform
 from storage.db import Database, async_url
 from storage.migrate import upgrade
-from storage.models.base import Base
+from storage.models import every_table
 from storage.store import Store
 
 
@@ -39,7 +38,7 @@ async def test_migrations_match_models_and_are_idempotent(db_url: str) -> None:
     db = Database(db_url)
     try:
         async with db.engine.connect() as conn:
-            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), every_table()))
         assert diff == [], f"models and migrations differ: {diff}"
     finally:
         await db.dispose()

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Date, DateTime, inspect, text
 
-import storage.models  # noqa: F401 - every table in the metadata
 from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target
 from handlers.pulse.model import Answer, Outcome
 from handlers.pulse.ports import RoundStats
 from storage.db import Database
-from storage.models.base import Base, UTCDateTime
+from storage.models import every_table
+from storage.models.base import UTCDateTime
 from storage.store import Store
 
 PLACE = Place(Platform.SLACK, "C1", "T1", name="team")
@@ -39,7 +39,7 @@ def _answer(*scores: int, comment: str | None = None) -> Answer:
 
 # ---- the schema ------------------------------------------------------------------------------------------
 def test_no_answer_table_has_a_user_column_a_time_or_an_ordered_key() -> None:
-    tables = [t for name, t in Base.metadata.tables.items()
+    tables = [t for name, t in every_table().tables.items()
               if name in ANONYMOUS_TABLES or (name.startswith("pulse") and ("answer" in name or "comment" in name))]
     assert {t.name for t in tables} == set(ANONYMOUS_TABLES)
     for table in tables:
@@ -50,9 +50,9 @@ def test_no_answer_table_has_a_user_column_a_time_or_an_ordered_key() -> None:
         assert len(pk) == 1 and pk[0].type.python_type is str and pk[0].autoincrement is not True
         assert {fk.column.table.name for fk in table.foreign_keys} == {"pulse_rounds"}
         assert table.dialect_options["sqlite"]["with_rowid"] is False
-    participation = Base.metadata.tables["pulse_participation"]
+    participation = every_table().tables["pulse_participation"]
     assert {c.name for c in participation.columns} == {"round_id", "platform", "user_id", "answered"}
-    journal = Base.metadata.tables["pulse_journal"]
+    journal = every_table().tables["pulse_journal"]
     assert not {"round_id", "answer_id", "created_at", "answered_at"} & {c.name for c in journal.columns}
 
 
@@ -312,7 +312,7 @@ async def test_the_migration_gives_rounds_sealed_before_it_their_totals(db_url: 
 
 
 def test_totals_hold_counts_per_round_and_nothing_about_people() -> None:
-    totals = Base.metadata.tables["pulse_round_totals"]
+    totals = every_table().tables["pulse_round_totals"]
     assert [c.name for c in totals.columns][:2] == ["round_id", "answers"]
     assert not [c.name for c in totals.columns if USERISH.search(c.name)]
     assert {fk.column.table.name for fk in totals.foreign_keys} == {"pulse_rounds"}

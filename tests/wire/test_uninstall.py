@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from handlers.core.types import Platform
-from storage.models import Base
+from storage.models import every_table
 from storage.models.core import Identity, OutboxRow
 from support import bf_connector
 from tests.support.harness import Harness, running
@@ -25,7 +25,7 @@ async def _counts(bot: Harness, platform: Platform, where: Any = None) -> dict[s
     """Rows per table that carries a platform column (optionally narrowed by `where(table)`)."""
     counts: dict[str, int] = {}
     async with bot.runtime.store.db.session() as s:
-        for table in Base.metadata.sorted_tables:
+        for table in every_table().sorted_tables:
             if "platform" not in table.c:
                 continue
             query = select(func.count()).select_from(table).where(table.c.platform == platform.value)
@@ -40,7 +40,7 @@ async def _counts(bot: Harness, platform: Platform, where: Any = None) -> dict[s
 
 async def _rows(bot: Harness, table: str) -> int:
     async with bot.runtime.store.db.session() as s:
-        return int(await s.scalar(select(func.count()).select_from(Base.metadata.tables[table])) or 0)
+        return int(await s.scalar(select(func.count()).select_from(every_table().tables[table])) or 0)
 
 
 async def _slack_workspace(bot: Harness, *, team: str = "T1", channel: str = "C1",
