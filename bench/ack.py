@@ -9,7 +9,8 @@ thread replies, the connector replies) so the next burst starts from an idle bot
 burst itself runs concurrently with its acks, as it does in production. Latency is measured by the client,
 from writing the request to having read the whole response. The time to the reply is measured from the
 burst's start to each answer arriving at the fake platform (Slack: the response_url POST or the
-chat.postMessage; Teams: the connector's reply), for the floor (which answers "ok") and the bot alike. Every round yields p50 and p99 per side and
+chat.postMessage, or the ack itself when a slash command's answer is in its body — the moment the client has
+read it; Teams: the connector's reply), for the floor (which answers "ok") and the bot alike. Every round yields p50 and p99 per side and
 their ratios; the report gives the median over rounds and the range.
 
 What "real work" means here: `/steadybot help` (de-duplication insert, help text, response_url),
@@ -149,11 +150,12 @@ async def setup(env: Env, platform: str) -> None:
         requests = [teams_activity(env, f"meeting {MEETING}", channel=k, mention=True) for k in range(env.channels)]
         follow, texts = "teams_sent", "/teams-texts"
     before = (await env.counts())[follow]
+    in_ack: list[tuple[str, float]] = []  # answers a slash command's ack carried (load.Client.one)
     for start in range(0, len(requests), 10):
-        await env.client.burst(env.bot, requests[start:start + 10])
-    if not await load.wait_until(lambda: _reached(env, follow, before + len(requests)), 60):
+        await env.client.burst(env.bot, requests[start:start + 10], in_ack)
+    if not await load.wait_until(lambda: _reached(env, follow, before + len(requests) - len(in_ack)), 60):
         raise RuntimeError(f"{platform}: meetings were not registered in time")
-    answers = await load.control(session, env.control, f"{texts}?start={before}")
+    answers = await load.control(session, env.control, f"{texts}?start={before}") + [t for t, _ in in_ack]
     failed = [a for a in answers if "Bench review" not in a]
     if failed:
         raise RuntimeError(f"{platform}: registering a meeting failed: {failed[0][:300]}")
@@ -176,27 +178,28 @@ async def _replies(env: Env, platform: str, start: int, since: float, n: int) ->
 async def _burst(env: Env, scenario: Scenario, side: str, n: int, numbers: itertools.count,
                  replies: list[float] | None = None) -> list[float]:
     """One burst; returns its ack latencies (ms). The reply times (burst start → each answer at the fake
-    platform) go to `replies` if given."""
+    platform, or in the ack's body when the client read it) go to `replies` if given. Every request is
+    answered exactly once: in its ack or at the fake (a second answer would be counted in the next burst,
+    which then fails)."""
     requests = [scenario.build(next(numbers)) for _ in range(n)]
-    if side == "baseline":
-        before = (await env.counts())[scenario.follow_up]
-        since = time.monotonic()
-        latencies = await env.client.burst(env.baseline, requests)
-        if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 10):
-            raise RuntimeError("the baseline did not reply")
-        if replies is not None:
-            replies.extend(await _replies(env, scenario.platform, before, since, n))
-        await asyncio.sleep(IDLE_GAP)  # the same idle gap as after the bot's bursts: both start alike
-        return latencies
+    baseline = side == "baseline"
     before = (await env.counts())[scenario.follow_up]
     since = time.monotonic()
-    latencies = await env.client.burst(env.bot, requests)
-    if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + n), 30):
-        raise RuntimeError(f"{scenario.platform} {scenario.name}: the bot's follow-up work did not finish")
+    in_ack: list[tuple[str, float]] = []
+    latencies = await env.client.burst(env.baseline if baseline else env.bot, requests, in_ack)
+    at_fake = n - len(in_ack)
+    if not await load.wait_until(lambda: _reached(env, scenario.follow_up, before + at_fake), 10 if baseline else 30):
+        raise RuntimeError("the baseline did not reply" if baseline else
+                           f"{scenario.platform} {scenario.name}: the bot's follow-up work did not finish")
     if replies is not None:
-        replies.extend(await _replies(env, scenario.platform, before, since, n))
+        replies.extend(await _replies(env, scenario.platform, before, since, at_fake))
+        replies.extend((at - since) * 1000.0 for _, at in in_ack)
+    if baseline:
+        await asyncio.sleep(IDLE_GAP)  # the same idle gap as after the bot's bursts: both start alike
+        return latencies
     if scenario.texts:
         answers = await load.control(env.client.session, env.control, f"{scenario.texts}?start={before}")
+        answers += [text for text, _ in in_ack]
         wrong = [a for a in answers if scenario.expect not in a]
         if wrong:
             raise RuntimeError(f"{scenario.platform} {scenario.name}: unexpected answer: {wrong[0][:300]}")

@@ -67,18 +67,27 @@ class Client:
     async def close(self) -> None:
         await self.session.close()
 
-    async def one(self, base: str, request: Prepared) -> float:
+    async def one(self, base: str, request: Prepared, answers: list[tuple[str, float]] | None = None) -> float:
+        """One request; its latency in milliseconds. A message in the acknowledgement's body (a slash command
+        answered in its ack, which Slack shows to the person) goes to `answers` as (text, time.monotonic() when
+        the ack was read): that is when the answer reached the platform."""
         start = time.perf_counter()
         async with self.session.post(base + request.path, data=request.body, headers=request.headers) as response:
-            await response.read()
+            body = await response.read()
             elapsed = time.perf_counter() - start
+            read_at = time.monotonic()
             if response.status >= 300:
                 self.errors.append(f"{request.path} answered {response.status}")
+            elif answers is not None and body and response.content_type == "application/json":
+                message = json.loads(body)
+                if isinstance(message, dict) and (message.get("text") or message.get("blocks")):
+                    answers.append((str(message.get("text") or ""), read_at))
         return elapsed * 1000.0
 
-    async def burst(self, base: str, requests: list[Prepared]) -> list[float]:
-        """All at once; returns each request's latency in milliseconds."""
-        return list(await asyncio.gather(*(self.one(base, r) for r in requests)))
+    async def burst(self, base: str, requests: list[Prepared],
+                    answers: list[tuple[str, float]] | None = None) -> list[float]:
+        """All at once; returns each request's latency in milliseconds (answers in ack bodies: `one`)."""
+        return list(await asyncio.gather(*(self.one(base, r, answers) for r in requests)))
 
 
 async def control(session: aiohttp.ClientSession, url: str, path: str, body: Any = None) -> Any:

@@ -116,7 +116,8 @@ def _slack(client: TestClient, slack_api: FakeSlackApi) -> Callable[[int], Await
         response = await client.post("/slack/events", data=body.encode(),
                                      headers=wire.slack_headers(SIGNING_SECRET, body))
         assert response.status == 200, response.status
-        async with asyncio.timeout(10):  # the reply: at the response_url or a Web API call
+        slack_api.acknowledged(body, response.status, response.content_type, await response.read())
+        async with asyncio.timeout(10):  # the reply: in the ack's body, at the response_url or a Web API call
             while len(slack_api.responses) + len(slack_api.calls) == before:
                 await asyncio.sleep(0.002)
 

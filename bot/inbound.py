@@ -185,9 +185,10 @@ class Pipeline:
         self.lane = lane
         self.seal = seal
 
-    def later(self, inbound: Inbound, replier: Replier) -> None:
-        """After the acknowledgement: `handle` in the after-ack lane."""
-        self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}")
+    def later(self, inbound: Inbound, replier: Replier) -> asyncio.Task[Any]:
+        """After the acknowledgement: `handle` in the after-ack lane (the task, for a listener that waits for
+        it a little: bot/slack/ack_answer.py)."""
+        return self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}")
 
     async def handle(self, inbound: Inbound, replier: Replier) -> list[Reply] | None:
         """Run one request and send its replies. None: a redelivery, nothing was run or sent."""

@@ -1,7 +1,8 @@
 """A local HTTP fake of the Slack Web API (point SLACK_API_URL at `url`), in the spirit of bolt-python's
 mock Web API server: it records every call, answers like Slack does, and can inject faults.
 
-Also serves `response_url`s: POST {url}response/<id> records what `respond()` sent.
+Also serves `response_url`s: POST {url}response/<id> records what `respond()` sent; `acknowledged` records a
+message a slash command's acknowledgement carried in its body (Slack shows both to the person alike).
 
 OAuth v2 (many workspaces): `add_install_code` makes `oauth.v2.access` exchange a code (with the app's
 client id and secret in HTTP Basic auth, as slack_sdk sends them) for a workspace's bot token, in the shape
@@ -114,6 +115,29 @@ class FakeSlackApi(FakeServer):
             while len(self.calls_to(method)) < count:
                 await asyncio.sleep(0.005)
         return self.calls_to(method)
+
+    def acknowledged(self, request_body: str | bytes, status: int, content_type: str,
+                     body: bytes) -> dict[str, Any] | None:
+        """What Slack does with the acknowledgement of a slash command it sent (`request_body`): a message in the
+        ack's body is shown to the person, like one posted to the command's response_url, so it is recorded in
+        `responses` the same way (with `"_via": "ack"`). Returns it; None when the ack carried no message."""
+        if status != 200 or content_type != "application/json" or not body:
+            return None
+        raw = request_body.decode(errors="replace") if isinstance(request_body, bytes) else request_body
+        request = dict(parse_qsl(raw))
+        if not request.get("command"):
+            return None
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(message, dict) or not (message.get("text") or message.get("blocks")):
+            return None
+        url = request.get("response_url", "")
+        key = url.rsplit("/response/", 1)[1] if "/response/" in url else ""
+        recorded = {**message, "_key": key, "_via": "ack"}
+        self.responses.append(recorded)
+        return recorded
 
     async def wait_for_responses(self, count: int = 1, timeout: float = 3.0) -> list[dict[str, Any]]:
         async with asyncio.timeout(timeout):

@@ -7,7 +7,8 @@ listeners ask for by name, as Bolt injects context values into listener argument
 - `inbound`: the request as an `Inbound` (None when it asks nothing of the core),
 - `replier`: a `SlackReplier` for where its answer goes (None when there is nowhere),
 - `refused`: a modal whose metadata is not the bot's seal for this person (answered "no longer valid"),
-- `pipeline`, `home`, `workspaces`: the shared pipeline, the App Home publisher, the uninstall clean-up.
+- `pipeline`, `home`, `workspaces`: the shared pipeline, the App Home publisher, the uninstall clean-up,
+- `answer_in_ack`: how long a slash command's ack may wait for its answer (bot/slack/ack_answer.py).
 
 Listeners (bot/slack/listeners/) acknowledge and hand the `Inbound` to `pipeline.later`; the work runs in
 the after-ack lane. The app runs with `process_before_response=True`: Bolt runs a listener inline and
@@ -33,10 +34,12 @@ log = logging.getLogger("steadybot.slack")
 
 
 class Inbounds:
-    def __init__(self, pipeline: Pipeline, home: HomePublisher, workspaces: Workspaces) -> None:
+    def __init__(self, pipeline: Pipeline, home: HomePublisher, workspaces: Workspaces,
+                 answer_in_ack: float = 0.0) -> None:
         self.pipeline = pipeline
         self.home = home
         self.workspaces = workspaces
+        self.answer_in_ack = answer_in_ack
 
     async def parse(self, body: dict[str, Any], context: AsyncBoltContext,
                     next_: Callable[[], Awaitable[Any]]) -> Any:
@@ -56,4 +59,5 @@ class Inbounds:
         context["pipeline"] = self.pipeline
         context["home"] = self.home
         context["workspaces"] = self.workspaces
+        context["answer_in_ack"] = self.answer_in_ack
         return await next_()

@@ -13,6 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.sealing import ActionSeal
 from bot.slack import render
+from bot.slack.ack_answer import AckAnswer
 from bot.slack.payloads import ReplyTo
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
@@ -48,6 +49,7 @@ class SlackReplier:
     origin_is_ephemeral: bool = False
     opened_modal: bool = field(default=False)
     seal: ActionSeal | None = None  # seals button values and modal metadata (bot/sealing.py)
+    ack_answer: AckAnswer | None = None  # a slash command's ack, open for its first answer (bot/slack/ack_answer.py)
 
     @classmethod
     def to(cls, to: ReplyTo, client: AsyncWebClient, respond: Respond | None,
@@ -105,6 +107,10 @@ class SlackReplier:
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
                                                thread_ts=thread_ts, **render.POST_OPTIONS)
         elif self.respond is not None:
+            if self.ack_answer is not None:
+                if self.ack_answer.offer(_message(text, blocks, "ephemeral")):
+                    return  # Slack shows it from the ack's body
+                await self.ack_answer.after_ack()  # a later answer follows the ack, never overtakes it
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif self.where.is_direct and not reply.transient:  # a journal stays out of the DM's history
             await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
@@ -120,3 +126,11 @@ class SlackReplier:
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
                                                  blocks=blocks, thread_ts=thread_ts, **render.PARSE_OFF)
+
+
+def _message(text: str, blocks: list[dict[str, Any]] | None, response_type: str) -> dict[str, Any]:
+    """A message as a slash command's ack body carries it (what `Respond` would have posted to response_url)."""
+    message: dict[str, Any] = {"text": text, "response_type": response_type}
+    if blocks:
+        message["blocks"] = blocks
+    return message

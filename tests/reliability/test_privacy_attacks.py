@@ -86,7 +86,7 @@ class Remote:
         signed = wire.slack_headers(SIGNING_SECRET, body, timestamp, content_type)
         signed.update(headers or {})
         async with self.session.post(f"{self.url}/slack/events", data=body.encode(), headers=signed) as response:
-            await response.read()
+            self.slack.acknowledged(body, response.status, response.content_type, await response.read())
             return response
 
     async def teams(self, activity: dict[str, Any]) -> Any:

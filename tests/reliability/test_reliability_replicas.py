@@ -49,11 +49,14 @@ async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> No
 
 async def post_slack(session: aiohttp.ClientSession, url: str, body: str,
                      content_type: str = "application/x-www-form-urlencoded",
-                     headers: dict[str, str] | None = None) -> tuple[int, float]:
+                     headers: dict[str, str] | None = None, slack: FakeSlackApi | None = None) -> tuple[int, float]:
+    """Post as Slack does; with `slack`, an answer in a slash command's ack body reaches its `responses`."""
     signed = {**wire.slack_headers(SIGNING_SECRET, body, content_type=content_type), **(headers or {})}
     started = time.perf_counter()
     async with session.post(f"{url}/slack/events", data=body.encode(), headers=signed) as response:
-        await response.read()
+        answer = await response.read()
+        if slack is not None:
+            slack.acknowledged(body, response.status, response.content_type, answer)
         return response.status, time.perf_counter() - started
 
 
@@ -88,9 +91,9 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
         # one round, one answer, each member DM'd once.
         pulse = wire.slash_body("/pulse", "now", user="U001", channel="C1", response_url=slack.response_url("pulse"),
                                 trigger_id="trig-pulse-once")
-        statuses = await asyncio.gather(post_slack(session, replicas[0].url, pulse),
-                                        post_slack(session, replicas[1].url, pulse),
-                                        post_slack(session, replicas[2].url, pulse,
+        statuses = await asyncio.gather(post_slack(session, replicas[0].url, pulse, slack=slack),
+                                        post_slack(session, replicas[1].url, pulse, slack=slack),
+                                        post_slack(session, replicas[2].url, pulse, slack=slack,
                                                    headers={"X-Slack-Retry-Num": "1"}))
         assert [s for s, _ in statuses] == [200, 200, 200]
         # Answered before the kill below: a command Slack saw acknowledged is not redelivered, so work a killed
@@ -108,7 +111,7 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
         # Slack traffic alternating between replicas; each slash command answered once.
         results = await asyncio.gather(*(
             post_slack(session, next(urls), wire.slash_body("/steadybot", "help", user="U002", channel="C1",
-                                                            response_url=slack.response_url(f"lb{i}")))
+                                                            response_url=slack.response_url(f"lb{i}")), slack=slack)
             for i in range(30)))
         assert all(status == 200 for status, _ in results)
         # An event redelivered to every replica is handled once.

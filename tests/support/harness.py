@@ -46,9 +46,13 @@ class Harness:
     # ---- Slack -------------------------------------------------------------------------------------
     async def post_slack(self, body: str, content_type: str = "application/x-www-form-urlencoded",
                          timestamp: int | None = None, headers: dict[str, str] | None = None) -> ClientResponse:
+        """Post a signed request as Slack does; a slash command's answer in the ack's body reaches the fake
+        Slack's `responses` as one through response_url would (`FakeSlackApi.acknowledged`)."""
         signed = wire.slack_headers(SIGNING_SECRET, body, timestamp, content_type)
         signed.update(headers or {})
-        return await self.client.post("/slack/events", data=body.encode(), headers=signed)
+        response = await self.client.post("/slack/events", data=body.encode(), headers=signed)
+        self.slack.acknowledged(body, response.status, response.content_type, await response.read())
+        return response
 
     async def slash(self, command: str, text: str = "", *, user: str = "U1", channel: str = "C1",
                     response_key: str | None = None, **extra: Any) -> ClientResponse:

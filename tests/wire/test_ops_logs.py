@@ -78,6 +78,7 @@ async def test_serve_writes_only_json_lines(tmp_path: Path) -> None:
             async with session.post(f"{proc.url}/slack/events", data=body.encode(),
                                     headers=wire.slack_headers(SIGNING_SECRET, body)) as r:
                 assert r.status == 200
+                slack.acknowledged(body, r.status, r.content_type, await r.read())  # an answer in the ack
             async with session.post(f"{proc.url}/slack/events", data=b"command=x",
                                     headers={"Content-Type": "application/x-www-form-urlencoded"}) as r:
                 assert r.status == 401

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from handlers.core.types import Place, Platform
 from support import wire
@@ -76,11 +77,14 @@ async def test_help_answers_inside_three_seconds(bot: Harness) -> None:
         assert command in _texts(reply) and reply["response_type"] == "ephemeral"
 
 
-async def test_ack_comes_before_the_work(bot: Harness) -> None:
-    """The HTTP answer is the bare ack; the reply arrives afterwards through response_url."""
-    response = await bot.slash("/steadybot", "help")
-    assert response.status == 200 and (await response.text()) == ""
-    await bot.slack.wait_for_responses(1)
+async def test_ack_comes_before_the_work(sqlite_url: str) -> None:
+    """Without a budget for the answer in the ack (STEADYBOT_SLACK_ANSWER_IN_ACK_MS=0) the HTTP answer is the
+    bare ack; the reply arrives afterwards through response_url (tests/wire/test_slack_answer_in_ack.py: with
+    one)."""
+    async with running(sqlite_url, teams=False, slack_answer_in_ack=0.0) as bot:
+        response = await bot.slash("/steadybot", "help")
+        assert response.status == 200 and (await response.text()) == ""
+        await bot.slack.wait_for_responses(1)
 
 
 async def test_a_channel_message_is_matched_by_the_first_listener_bolt_tries(bot: Harness) -> None:
@@ -183,7 +187,8 @@ async def test_slack_off_when_not_configured(sqlite_url: str) -> None:
 async def test_socket_mode_needs_no_signature_and_answers_through_the_same_pipeline(sqlite_url: str) -> None:
     """With SLACK_APP_TOKEN, requests come over Socket Mode's websocket, unsigned: Bolt's own signature check
     is off (the HTTP route checks it before Bolt), so they reach the middleware and listeners as over HTTP;
-    the ack goes back on the socket and the answer through response_url."""
+    the ack goes back on the socket, with the answer in its payload when it was ready within the ack's budget
+    (bot/slack/ack_answer.py), else through response_url — once."""
     from urllib.parse import parse_qsl
 
     from aiohttp import WSMsgType, web
@@ -218,7 +223,14 @@ async def test_socket_mode_needs_no_signature_and_answers_through_the_same_pipel
             async with asyncio.timeout(10):
                 await acked.wait()
             assert acks[0]["envelope_id"] == "env-1"
-            responses = await bot.slack.wait_for_responses(1, timeout=10)
-            assert "what I can do" in responses[0]["text"] and responses[0]["_key"] == "sock"
+            in_ack = acks[0].get("payload")
+            answers: list[dict[str, Any]]
+            if isinstance(in_ack, dict) and in_ack:
+                await bot.idle()
+                answers = [in_ack, *bot.slack.responses]
+            else:
+                answers = await bot.slack.wait_for_responses(1, timeout=10)
+                assert answers[0]["_key"] == "sock"
+            assert len(answers) == 1 and "what I can do" in answers[0]["text"]
     finally:
         await server.close()

@@ -1,19 +1,33 @@
-"""Every slash command: acknowledged with an empty 200, answered through its response_url after the ack."""
+"""Every slash command: its work starts at once in the after-ack lane; the ack waits a small budget for the
+answer and carries it in its body if it is ready (bot/slack/ack_answer.py), else it goes empty and the answer
+follows through response_url."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck
 
 from bot.inbound import Inbound, Pipeline
+from bot.slack.ack_answer import AckAnswer
 from bot.slack.replier import SlackReplier
 
 UNREADABLE = "I couldn't read that command. Try `/steadybot help`."
 
 
 async def slash_command(ack: AsyncAck, inbound: Inbound | None, replier: SlackReplier | None,
-                        pipeline: Pipeline) -> None:
+                        pipeline: Pipeline, answer_in_ack: float) -> None:
     if inbound is None or replier is None:
         await ack(text=UNREADABLE, response_type="ephemeral")  # the ack's own body: shown to the person
         return
-    await ack()
-    pipeline.later(inbound, replier)
+    if answer_in_ack <= 0 or replier.respond is None:
+        await ack()
+        pipeline.later(inbound, replier)
+        return
+    slot = replier.ack_answer = AckAnswer()
+    try:
+        message = await slot.wait(pipeline.later(inbound, replier), answer_in_ack)
+        if message is None:
+            await ack()
+        else:
+            await ack(message)
+    finally:
+        slot.acked()

@@ -1,0 +1,78 @@
+"""A slash command's answer travels in its acknowledgement's body when it is ready within the budget
+(STEADYBOT_SLACK_ANSWER_IN_ACK_MS), and through response_url past it: exactly once, never both
+(bot/slack/ack_answer.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bot.inbound import LANE_WIDTH
+from bot.slack.ack_answer import AckAnswer
+from tests.support.harness import block_texts, running
+
+
+async def test_a_fast_answer_is_the_ack_body_and_nothing_goes_to_response_url(db_url: str) -> None:
+    async with running(db_url, teams=False, slack_answer_in_ack=2.0) as bot:
+        response = await bot.slash("/steadybot", "help")
+        assert response.status == 200 and response.content_type == "application/json"
+        body = json.loads(await response.text())
+        assert body["response_type"] == "ephemeral" and "what I can do" in block_texts(body)
+        await bot.idle()
+        assert [r["_via"] for r in bot.slack.responses] == ["ack"]  # recorded from the ack, nothing posted
+        assert bot.slack.responses[0]["_key"] == "r1"
+
+
+async def test_a_command_that_writes_answers_in_the_ack_once_and_a_retry_runs_nothing(db_url: str) -> None:
+    async with running(db_url, teams=False, slack_answer_in_ack=2.0) as bot:
+        bot.slack.add_channel("C1", creator="ULEAD", members=["ULEAD", "U1"])
+        first = await bot.slash("/steadybot", "settings min 4", user="ULEAD", trigger_id="trig-once")
+        assert "Saved" in block_texts(json.loads(await first.text()))
+        again = await bot.slash("/steadybot", "settings min 4", user="ULEAD", trigger_id="trig-once",
+                                response_key="retry")
+        assert again.status == 200 and (await again.text()) == ""  # a redelivery: nothing run, nothing said
+        await bot.idle()
+        assert len(bot.slack.responses) == 1
+
+
+async def test_an_answer_past_the_budget_goes_to_response_url_exactly_once(db_url: str) -> None:
+    async with running(db_url, teams=False, slack_answer_in_ack=0.05) as bot:
+        gate = asyncio.Event()
+        for _ in range(LANE_WIDTH):  # every place in the after-ack lane taken: the command's work waits
+            bot.runtime.lane.run(gate.wait(), name="test: busy lane")
+        response = await bot.slash("/steadybot", "help")
+        assert response.status == 200 and (await response.text()) == ""  # the budget ran out: a bare ack
+        assert bot.slack.responses == []
+        gate.set()
+        answers = await bot.slack.wait_for_responses(1)
+        await bot.idle()
+        assert len(bot.slack.responses) == 1 and "_via" not in answers[0]  # posted to response_url, once
+        assert answers[0]["_key"] == "r1" and "what I can do" in block_texts(answers[0])
+
+
+async def test_the_budget_shuts_the_ack_even_when_the_answer_comes_right_after() -> None:
+    slot = AckAnswer()
+    never = asyncio.get_running_loop().create_future()
+    assert await slot.wait(never, 0.01) is None
+    assert not slot.offer({"text": "late"})  # the ack is gone: the replier posts it to response_url
+    slot.acked()
+    await asyncio.wait_for(slot.after_ack(), 1)
+    never.cancel()
+
+
+async def test_only_the_first_answer_rides_in_the_ack() -> None:
+    slot = AckAnswer()
+    work = asyncio.get_running_loop().create_future()
+    assert slot.offer({"text": "first"})
+    assert not slot.offer({"text": "second"})
+    assert await slot.wait(work, 5) == {"text": "first"}  # offered already: no waiting for the rest
+    work.cancel()
+
+
+@pytest.mark.parametrize("budget", [0.0, 2.0])
+async def test_an_unreadable_command_is_answered_in_the_ack_either_way(sqlite_url: str, budget: float) -> None:
+    async with running(sqlite_url, teams=False, slack_answer_in_ack=budget) as bot:
+        response = await bot.post_slack("command=%2Fsteadybot&text=help")  # no user, channel, team
+        assert response.status == 200 and "couldn't read" in json.loads(await response.text())["text"]
