@@ -131,6 +131,59 @@ async def test_dedupe_keys_written_on_the_driver_read_back_through_the_models_an
         await db.dispose()
 
 
+async def test_dedupe_keys_arriving_together_are_decided_by_one_statement_exactly_once_across_replicas(
+        db_url: str) -> None:
+    """Keys that arrive together share one `INSERT … ON CONFLICT DO NOTHING RETURNING key` (storage/repos/
+    inbound.py); across two replicas (two pools) racing on the same keys, and a key given twice in one batch,
+    every key is "first time" for exactly one caller."""
+    await upgrade(db_url)
+    first, second = Database(db_url), Database(db_url)
+    units: list[int] = []
+    driver = first.driver
+
+    async def counted(work: Any) -> Any:
+        units.append(len(work.keys))
+        return await driver(work)
+
+    first.driver = counted  # type: ignore[method-assign]  # a spy on our own method: how many statements
+    try:
+        stores = [Store(first, FakeClock()), Store(second, FakeClock())]
+        assert await asyncio.gather(*(stores[0].inbound.first_time(f"together-{n}") for n in range(40))) == [True] * 40
+        assert units == [40]  # one statement for the forty
+        keys = [f"race-{n}" for n in range(60)]
+        calls = [(store, key) for key in keys for store in (*stores, stores[0])]  # each key thrice, twice on one replica
+        answers = await asyncio.gather(*(store.inbound.first_time(key) for store, key in calls))
+        firsts = [key for (_, key), answer in zip(calls, answers, strict=True) if answer]
+        assert sorted(firsts) == sorted(keys)  # every key once, whichever replica won it
+        assert len(units) <= 3  # the second round: one or two batches, not sixty statements
+        assert await stores[1].inbound.first_time("together-7") is False  # the database decides
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_dedupe_batch_fails_for_every_caller_alike_and_the_next_batch_works(tmp_path: Path) -> None:
+    """A batch whose statement fails gives each of its callers the failure (StorageUnavailable: the pipeline
+    answers anyway); the next key starts a new batch."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    await upgrade(url)
+    db = Database(url)
+    store = Store(db, FakeClock())
+    holder = sqlite3.connect(tmp_path / "batch.db", isolation_level=None)
+    try:
+        await db.on_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout=50"))
+        holder.execute("BEGIN IMMEDIATE")
+        got = await asyncio.gather(*(store.inbound.first_time(f"b{n}") for n in range(3)), return_exceptions=True)
+        assert all(isinstance(g, StorageUnavailable) for g in got)
+        holder.execute("ROLLBACK")
+        assert await asyncio.gather(*(store.inbound.first_time(f"b{n}") for n in range(3))) == [True] * 3
+    finally:
+        holder.close()
+        await db.dispose()
+
+
 async def test_dedupe_on_an_unreachable_database_is_storage_unavailable_and_opens_the_breaker() -> None:
     db = Database("postgresql://nobody@127.0.0.1:1/none", connect_timeout=1.0)
     try:
