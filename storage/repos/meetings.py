@@ -29,6 +29,7 @@ from handlers.meetings.ports import (
     StartRecord,
 )
 from storage.db import Database, rowcount
+from storage.models.base import utc_binder
 from storage.models.meetings import (
     AgendaItemRow,
     MeetingRow,
@@ -78,10 +79,64 @@ def _item(row: AgendaItemRow) -> AgendaItem:
     return AgendaItem(row.id, row.meeting_id, row.position, row.text, row.minutes, row.added_by)
 
 
+_ITEMS = AgendaItemRow.__tablename__
+_AGENDA_SQLITE = (f"SELECT id, meeting_id, position, text, minutes, added_by FROM {_ITEMS} WHERE meeting_id = ? "
+                  "ORDER BY position, id")
+_ADD_SQLITE = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, added_by, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
+_AGENDA_POSTGRES = _AGENDA_SQLITE.replace("?", "$1")
+_ADD_POSTGRES = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, added_by, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+
+
+class _AddItem:
+    """Read a meeting's agenda and append one item unless it is full, in one transaction (SQLite: its write
+    lock from the start; PostgreSQL: as the ORM session did, READ COMMITTED)."""
+
+    __slots__ = ("meeting_id", "text", "minutes", "added_by", "created_at", "limit")
+
+    def __init__(self, meeting_id: int, text: str, minutes: int | None, added_by: str, created_at: Any,
+                 limit: int) -> None:
+        self.meeting_id, self.text, self.minutes, self.added_by = meeting_id, text, minutes, added_by
+        self.created_at, self.limit = created_at, limit
+
+    def _added(self, rows: list[Any], new_id: Any) -> list[AgendaItem]:
+        items = [AgendaItem(*row) for row in rows]
+        return [*items, AgendaItem(int(new_id), self.meeting_id, self._position(rows), self.text, self.minutes,
+                                   self.added_by)]
+
+    @staticmethod
+    def _position(rows: list[Any]) -> int:
+        return max((row[2] for row in rows), default=0) + 1
+
+    def sqlite(self, conn: Any) -> list[AgendaItem] | None:
+        from storage.sqlite_driver import immediate
+
+        def unit() -> list[AgendaItem] | None:
+            rows = conn.execute(_AGENDA_SQLITE, (self.meeting_id,)).fetchall()
+            if len(rows) >= self.limit:
+                return None
+            new_id = conn.execute(_ADD_SQLITE, (self.meeting_id, self._position(rows), self.text, self.minutes,
+                                                self.added_by, self.created_at)).fetchone()[0]
+            return self._added(rows, new_id)
+
+        return immediate(conn, unit)
+
+    async def postgres(self, conn: Any) -> list[AgendaItem] | None:
+        async with conn.transaction():
+            rows = [tuple(row) for row in await conn.fetch(_AGENDA_POSTGRES, self.meeting_id)]
+            if len(rows) >= self.limit:
+                return None
+            new_id = await conn.fetchval(_ADD_POSTGRES, self.meeting_id, self._position(rows), self.text,
+                                         self.minutes, self.added_by, self.created_at)
+            return self._added(rows, new_id)
+
+
 class MeetingRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._bind = utc_binder(db.engine.dialect)  # times as the ORM writes them (storage/models/base.py)
 
     def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
         return insert_for(self.db.dialect)
@@ -283,18 +338,10 @@ class MeetingRepo:
 
     async def add_item(self, meeting_id: int, text: str, minutes: int | None, added_by: str,
                        limit: int) -> list[AgendaItem] | None:
-        async with self.db.session() as s:
-            rows = list((await s.scalars(
-                select(AgendaItemRow).where(AgendaItemRow.meeting_id == meeting_id)
-                .order_by(AgendaItemRow.position, AgendaItemRow.id)
-            )).all())
-            if len(rows) >= limit:
-                return None
-            row = AgendaItemRow(meeting_id=meeting_id, position=max((r.position for r in rows), default=0) + 1,
-                                text=text[:300], minutes=minutes, added_by=added_by[:200], created_at=self.clock.now())
-            s.add(row)
-            await s.flush()
-            return [*(_item(r) for r in rows), _item(row)]
+        """The item added last, in one transaction with the agenda it joins (returned, the new item last);
+        None when the agenda is full. Every `/agenda add`, so straight on the driver (_AddItem)."""
+        return await self.db.driver(_AddItem(meeting_id, text[:300], minutes, added_by[:200],
+                                             self._bind(self.clock.now()), limit))
 
     async def get_item(self, item_id: int) -> AgendaItem | None:
         async with self.db.session() as s:

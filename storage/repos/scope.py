@@ -39,6 +39,7 @@ from handlers.scope.ports import (
     Watching,
 )
 from storage.db import Database, rowcount
+from storage.models.base import utc_binder
 from storage.models.core import ChannelSettingsRow
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
 from storage.upsert import insert_for
@@ -69,10 +70,39 @@ def _item(row: Any) -> Item:
                 meeting_id=row.meeting_id, meeting_title=row.meeting_title)
 
 
+_CLAIM_COLUMNS = ("platform", "channel_id", "team_id", "thread_id", "thread_root", "source", "request", "quote",
+                  "score", "false_alarm", "created_at")
+_CLAIM = (f"INSERT INTO {ScopePrompt.__tablename__} ({', '.join(_CLAIM_COLUMNS)}) VALUES ({{}}) "
+          "ON CONFLICT DO NOTHING RETURNING id")
+_CLAIM_SQLITE = _CLAIM.format(", ".join("?" * len(_CLAIM_COLUMNS)))
+_CLAIM_POSTGRES = _CLAIM.format(", ".join(f"${n}" for n in range(1, len(_CLAIM_COLUMNS) + 1)))
+
+
+class _ThreadClaim:
+    """Insert the watcher's prompt unless its thread has one (the unique platform, channel, thread root);
+    the new id, or None. One statement: atomic on its own (`Database.driver`)."""
+
+    __slots__ = ("parameters",)
+
+    def __init__(self, values: dict[str, Any], created_at: Any) -> None:
+        self.parameters = [created_at if name == "created_at" else values[name] for name in _CLAIM_COLUMNS]
+
+    def sqlite(self, conn: Any) -> int | None:
+        from storage.sqlite_driver import immediate
+
+        row = immediate(conn, lambda: conn.execute(_CLAIM_SQLITE, self.parameters).fetchone())
+        return None if row is None else int(row[0])
+
+    async def postgres(self, conn: Any) -> int | None:
+        new_id = await conn.fetchval(_CLAIM_POSTGRES, *self.parameters)
+        return None if new_id is None else int(new_id)
+
+
 class ScopeRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._bind = utc_binder(db.engine.dialect)  # times as the ORM writes them (storage/models/base.py)
 
     @property
     def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
@@ -143,16 +173,18 @@ class ScopeRepo:
 
     async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
                            score: float) -> Prompt | None:
+        """The watcher's prompt for this thread, inserted with the thread's unique key (None: the thread had
+        one already). On every scope-creep reply's path, so one statement straight on the driver (_ThreadClaim)
+        builds the prompt from what it inserted and the id it returned."""
         values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
                                   source=WATCH, score=score)
-        stmt = self._insert(ScopePrompt).values(**values).on_conflict_do_nothing().returning(ScopePrompt.id)
-        async with self.db.session() as s:
-            new_id = (await s.execute(stmt)).scalar_one_or_none()
-            if new_id is None:
-                return None
-            row = await s.get(ScopePrompt, new_id)
-            assert row is not None
-            return _prompt(row)
+        new_id = await self.db.driver(_ThreadClaim(values, self._bind(values["created_at"])))
+        if new_id is None:
+            return None
+        return Prompt(id=new_id, place=Place(place.platform, values["channel_id"], values["team_id"],
+                                             values["thread_id"]),
+                      source=Source(WATCH), request=values["request"], quote=values["quote"], score=score,
+                      created_at=values["created_at"])
 
     async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
         async with self.db.session() as s:

@@ -96,6 +96,7 @@ async def test_agenda_order_limits_and_answers(store: Store) -> None:
     assert after_a and after_b and after_c
     a, c = after_a[-1], after_c[-1]  # the agenda in order, the new item last
     assert [i.text[:1] for i in after_b] == ["A", "B"] and after_c == await repo.agenda(meeting.id)
+    assert [(i.position, i.minutes, i.added_by) for i in after_c] == [(1, 5, "U1"), (2, None, "U2"), (3, 10, "U1")]
     assert len(c.text) == 300
     assert await repo.add_item(meeting.id, "D", 1, "U1", limit=3) is None
     assert [i.text[:1] for i in await repo.move_item(c.id, 1)] == ["C", "A", "B"]

@@ -54,6 +54,7 @@ async def test_one_prompt_per_thread_across_replicas(stores: tuple[Store, Store]
     assert len(claimed) == 1
     prompt = claimed[0]
     assert prompt.place.thread_id == "1.0001" and prompt.source == "watch" and prompt.is_open
+    assert await b.scope.prompt(prompt.id) == prompt  # what the claim returns is what was stored
     # the same thread root in another channel or on another platform is another thread
     assert await a.scope.claim_thread(C2, "1.0001", "x", "x", 3.0) is not None
     assert await a.scope.claim_thread(TEAMS, "1.0001", "x", "x", 3.0) is not None
