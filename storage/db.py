@@ -105,6 +105,13 @@ class DriverWork(Protocol, Generic[T_co]):
         ...
 
 
+def numbered(sql: str) -> str:
+    """SQL written with `?` placeholders (sqlite3's) as PostgreSQL's `$1, $2, …` (asyncpg's), for units of work
+    that send one statement text to either driver (`Database.driver`). The text must hold no other `?`."""
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 3.0,
                  command_timeout: float = 15.0, retry_after: float = 1.0, ping_idle: float = 10.0) -> None:

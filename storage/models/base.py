@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.engine import Dialect
@@ -60,6 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_reader(dialect: Any) -> Any:
+    """What `UTCDateTime` makes of a value the driver returned on `dialect` (an aware UTC datetime, or None):
+    for rows read straight from the driver, so they come back exactly as the ORM reads them."""
+    decorated = UTCDateTime()
+    impl = cast(Any, decorated.dialect_impl(dialect)).impl_instance.result_processor(dialect, None)
+    return lambda value: decorated.process_result_value(impl(value) if impl else value, dialect)
 
 
 def utc_binder(dialect: Any) -> Any:

@@ -6,10 +6,11 @@ cancelled), so an outbox retry or a second replica doing the same thing changes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
@@ -28,8 +29,8 @@ from handlers.meetings.ports import (
     SeriesDraft,
     StartRecord,
 )
-from storage.db import Database, rowcount
-from storage.models.base import utc_binder
+from storage.db import Database, numbered, rowcount
+from storage.models.base import utc_binder, utc_reader
 from storage.models.meetings import (
     AgendaItemRow,
     MeetingRow,
@@ -84,9 +85,8 @@ _AGENDA_SQLITE = (f"SELECT id, meeting_id, position, text, minutes, added_by FRO
                   "ORDER BY position, id")
 _ADD_SQLITE = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, added_by, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
-_AGENDA_POSTGRES = _AGENDA_SQLITE.replace("?", "$1")
-_ADD_POSTGRES = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, added_by, created_at) "
-                 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+_AGENDA_POSTGRES = numbered(_AGENDA_SQLITE)
+_ADD_POSTGRES = numbered(_ADD_SQLITE)
 
 
 class _AddItem:
@@ -132,11 +132,63 @@ class _AddItem:
             return self._added(rows, new_id)
 
 
+_MEETING_COLUMNS = ("id, platform, channel_id, team_id, title, organiser_id, organiser_name, tz, starts_at, "
+                    "duration_minutes, ends_at, open_minutes, status, series_id, started_at, ended_at, cancelled_at, "
+                    "actual_minutes, had_agenda, attendees, questions_total, questions_answered")
+_TIMES = (8, 10, 14, 15, 16)  # starts_at, ends_at, started_at, ended_at, cancelled_at
+_NOW = (f"SELECT {_MEETING_COLUMNS} FROM {MeetingRow.__tablename__} WHERE platform = ? AND channel_id = ? "
+        "AND status IN (?, ?) AND starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC, id DESC LIMIT 1")
+_NEXT = (f"SELECT {_MEETING_COLUMNS} FROM {MeetingRow.__tablename__} WHERE platform = ? AND channel_id = ? "
+         "AND status = ? AND starts_at > ? ORDER BY starts_at, id LIMIT 1")
+
+
+class _MeetingNow:
+    """The meeting in progress in a channel (and with `or_next`, else the next scheduled one): reads outside
+    a transaction, as `Database.read` runs them."""
+
+    __slots__ = ("read", "platform", "channel_id", "now", "or_next")
+
+    def __init__(self, read: Callable[[Any], Any], platform: str, channel_id: str, now: Any, or_next: bool) -> None:
+        self.read, self.platform, self.channel_id, self.now, self.or_next = read, platform, channel_id, now, or_next
+
+    def _meeting(self, row: Any) -> Meeting | None:
+        if row is None:
+            return None
+        values = list(row)
+        for i in _TIMES:
+            values[i] = self.read(values[i])
+        values[1], values[12] = Platform(values[1]), MeetingStatus(values[12])
+        values[18] = None if values[18] is None else bool(values[18])  # had_agenda: 0/1 on SQLite
+        return Meeting(*values)
+
+    def _now(self) -> tuple[Any, ...]:
+        return self.platform, self.channel_id, SCHEDULED, RUNNING, self.now, self.now
+
+    def _next(self) -> tuple[Any, ...]:
+        return self.platform, self.channel_id, SCHEDULED, self.now
+
+    def sqlite(self, conn: Any) -> Meeting | None:
+        row = conn.execute(_NOW, self._now()).fetchone()
+        if row is None and self.or_next:
+            row = conn.execute(_NEXT, self._next()).fetchone()
+        return self._meeting(row)
+
+    async def postgres(self, conn: Any) -> Meeting | None:
+        row = await conn.fetchrow(_NOW_POSTGRES, *self._now())
+        if row is None and self.or_next:
+            row = await conn.fetchrow(_NEXT_POSTGRES, *self._next())
+        return self._meeting(row)
+
+
+_NOW_POSTGRES, _NEXT_POSTGRES = numbered(_NOW), numbered(_NEXT)
+
+
 class MeetingRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._bind = utc_binder(db.engine.dialect)  # times as the ORM writes them (storage/models/base.py)
+        self._bind = utc_binder(db.engine.dialect)  # times as the ORM writes and reads them (storage/models/base.py)
+        self._read = utc_reader(db.engine.dialect)
 
     def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
         return insert_for(self.db.dialect)
@@ -232,30 +284,15 @@ class MeetingRepo:
     def _channel(self, platform: Platform, channel_id: str) -> ColumnElement[bool]:
         return and_(MeetingRow.platform == platform.value, MeetingRow.channel_id == channel_id)
 
-    def _in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Select[MeetingRow]:
-        return select(MeetingRow).where(
-            self._channel(platform, channel_id), MeetingRow.status.in_(_LIVE),
-            MeetingRow.starts_at <= now, MeetingRow.ends_at > now,
-        ).order_by(MeetingRow.starts_at.desc(), MeetingRow.id.desc()).limit(1)
-
     async def in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
-        async with self.db.read() as s:
-            row = await s.scalar(self._in_progress(platform, channel_id, now))
-            return _meeting(row) if row else None
+        """The meeting running here now (the scope watcher asks on every prompt): a read straight on the
+        driver (_MeetingNow), decoded as the ORM decodes it."""
+        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), False))
 
     async def current_or_next(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
-        """The meeting in progress here, else the next scheduled one — both looked up in one transaction
-        (every `/agenda` command starts here)."""
-        async with self.db.read() as s:
-            row = await s.scalar(self._in_progress(platform, channel_id, now))
-            if row is None:
-                row = await s.scalar(
-                    select(MeetingRow).where(
-                        self._channel(platform, channel_id), MeetingRow.status == SCHEDULED,
-                        MeetingRow.starts_at > now,
-                    ).order_by(MeetingRow.starts_at, MeetingRow.id).limit(1)
-                )
-            return _meeting(row) if row else None
+        """The meeting in progress here, else the next scheduled one — both looked up in one unit (every
+        `/agenda` command starts here), straight on the driver."""
+        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), True))
 
     async def upcoming(self, platform: Platform, channel_id: str, now: datetime, limit: int) -> list[Meeting]:
         async with self.db.session() as s:

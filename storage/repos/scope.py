@@ -38,7 +38,7 @@ from handlers.scope.ports import (
     Source,
     Watching,
 )
-from storage.db import Database, rowcount
+from storage.db import Database, numbered, rowcount
 from storage.models.base import utc_binder
 from storage.models.core import ChannelSettingsRow
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
@@ -75,7 +75,7 @@ _CLAIM_COLUMNS = ("platform", "channel_id", "team_id", "thread_id", "thread_root
 _CLAIM = (f"INSERT INTO {ScopePrompt.__tablename__} ({', '.join(_CLAIM_COLUMNS)}) VALUES ({{}}) "
           "ON CONFLICT DO NOTHING RETURNING id")
 _CLAIM_SQLITE = _CLAIM.format(", ".join("?" * len(_CLAIM_COLUMNS)))
-_CLAIM_POSTGRES = _CLAIM.format(", ".join(f"${n}" for n in range(1, len(_CLAIM_COLUMNS) + 1)))
+_CLAIM_POSTGRES = numbered(_CLAIM_SQLITE)
 
 
 class _ThreadClaim:
@@ -98,6 +98,28 @@ class _ThreadClaim:
         return None if new_id is None else int(new_id)
 
 
+_WATCHING = (f"SELECT s.scope_watch, s.scope_sensitivity, c.threshold_offset, c.dismissals FROM (SELECT 1 AS one) AS o "
+             f"LEFT JOIN {ChannelSettingsRow.__tablename__} AS s ON s.platform = ? AND s.channel_id = ? "
+             f"LEFT JOIN {ScopeChannel.__tablename__} AS c ON c.platform = ? AND c.channel_id = ?")
+_WATCHING_POSTGRES = numbered(_WATCHING)
+
+
+class _Watching:
+    """One read outside a transaction: (watch, sensitivity, offset, dismissals), NULL where nothing is stored."""
+
+    __slots__ = ("platform", "channel_id")
+
+    def __init__(self, platform: str, channel_id: str) -> None:
+        self.platform, self.channel_id = platform, channel_id
+
+    def sqlite(self, conn: Any) -> tuple[Any, ...]:
+        return tuple(conn.execute(_WATCHING, (self.platform, self.channel_id) * 2).fetchone())
+
+    async def postgres(self, conn: Any) -> tuple[Any, ...]:
+        return tuple(await conn.fetchrow(_WATCHING_POSTGRES, self.platform, self.channel_id, self.platform,
+                                         self.channel_id))
+
+
 class ScopeRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -114,14 +136,9 @@ class ScopeRepo:
 
     # ---- learning ----------------------------------------------------------------------------------
     async def watching(self, place: Place) -> Watching | None:
-        settings, learned = self._channel(ChannelSettingsRow, place), self._channel(ScopeChannel, place)
-        async with self.db.read() as s:
-            row = (await s.execute(select(
-                select(ChannelSettingsRow.scope_watch).where(*settings).scalar_subquery(),
-                select(ChannelSettingsRow.scope_sensitivity).where(*settings).scalar_subquery(),
-                select(ScopeChannel.threshold_offset).where(*learned).scalar_subquery(),
-                select(ScopeChannel.dismissals).where(*learned).scalar_subquery(),
-            ))).one()
+        """The channel's watch setting, sensitivity and learned offset, in one read straight on the driver
+        (every message the detector flags asks it: _Watching)."""
+        row = await self.db.driver(_Watching(place.platform.value, place.channel_id))
         defaults = ChannelSettings()
         if not (defaults.scope_watch if row[0] is None else row[0]):
             return None

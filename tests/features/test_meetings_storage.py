@@ -45,6 +45,7 @@ async def test_meetings_in_progress_next_and_finished(store: Store) -> None:
     assert (await repo.current_or_next(Platform.SLACK, "C1", NOW)).id == soon.id  # type: ignore[union-attr]
     during = NOW + timedelta(hours=1, minutes=10)
     assert (await repo.in_progress(Platform.SLACK, "C1", during)).id == soon.id  # type: ignore[union-attr]
+    assert await repo.in_progress(Platform.SLACK, "C1", during) == await repo.get(soon.id)  # read as the ORM reads
     assert await repo.in_progress(Platform.SLACK, "C2", during) is None
     assert await repo.in_progress(Platform.TEAMS, "C1", during) is None
     assert await repo.in_progress(Platform.SLACK, "C1", soon.ends_at) is None  # the end is exclusive
@@ -56,6 +57,7 @@ async def test_meetings_in_progress_next_and_finished(store: Store) -> None:
     assert await repo.mark_started(soon.id, record) is False  # a retried start changes nothing
     assert await repo.mark_cancelled(soon.id, during) is False  # too late to cancel
     assert await repo.set_duration(soon.id, 15) is None  # only before the start
+    assert await repo.in_progress(Platform.SLACK, "C1", during) == await repo.get(soon.id)  # started: times, flags
     assert await repo.mark_ended(soon.id, during, 10.0) is True
     assert await repo.mark_ended(soon.id, during, 99.0) is False
     assert await repo.mark_cancelled(later.id, NOW) is True
