@@ -2,7 +2,7 @@
 
 Slack shows a message in the body of a slash command's 200 to the person who ran it (ephemeral unless
 `response_type` says `in_channel`); the 200 must arrive within 3 seconds, and after it the command's
-`response_url` takes further messages (docs/benchmarks.md, "Answer in the acknowledgement (Slack)"). The
+`response_url` takes further messages (docs/benchmarks.md#answer-in-the-acknowledgement-slack). The
 listener (bot/slack/listeners/commands/slash_command.py) starts the command's work in the after-ack lane at
 once and holds its ack open for `budget` seconds at most: the command's first ephemeral answer offered
 meanwhile (`SlackReplier`) goes in the ack's body; once the ack is built the slot is shut, and every answer

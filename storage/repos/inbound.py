@@ -6,7 +6,7 @@ than through an ORM session (docs/benchmarks.md#driver-path). Keys that arrive t
 the first key starts a flush task, every key that arrives before it runs (the same loop turn) or while it
 runs joins the next batch, and one `INSERT … ON CONFLICT DO NOTHING RETURNING key` decides a whole batch —
 the keys it returns were inserted by this statement, so each is "first time" for exactly one caller across
-all replicas (docs/benchmarks.md, "De-duplication keys coalesced")."""
+all replicas (docs/benchmarks.md#de-duplication-keys-coalesced)."""
 
 from __future__ import annotations
 
