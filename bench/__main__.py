@@ -129,7 +129,9 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
               f(r["reply_base_p99"]), f(r["reply_bot_p99"]), f(r["reply_ratio_p99"])] for r in rows])
             + ["", f"From the start of a burst to each reply arriving at {where}: what the person waits for. The "
                f"floor {floor_does} and does nothing else; the bot reads and writes its database first "
-               "(de-duplication, the person, the command's own work)."])
+               "(de-duplication, the person, the command's own work)."
+               + (" A slash command the bot answered in its acknowledgement's body counts from when the client "
+                  "had read that ack." if platform == "slack" else "")])
         slow50 = max(rows, key=lambda r: r["reply_ratio_p50"].median)
         slow99 = max(rows, key=lambda r: r["reply_ratio_p99"].median)
         report.target(number, f"{name} time to the reply p50 ratio (worst case)", "≤ 1.2×",
