@@ -41,12 +41,31 @@ from storage.repos.outbox import Claimed, OutboxRepo
 log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
 _UNPREPARED = object()
+_HANDLED = object()  # `_send`: the row was resolved without a send to record
 
 
 async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
     """Record that this row is about to reach the platform; raise LeaseLost if another worker owns it."""
     if row.worker and not await outbox.begin_send(row):
         raise LeaseLost(f"outbox row {row.id}: lease lost to another worker")
+
+
+class _Places:
+    """The sends in flight at once (a semaphore), calling `on_last` when the batch's last row takes its place."""
+
+    def __init__(self, places: int, rows: int, on_last: Callable[[], None]) -> None:
+        self._places = asyncio.Semaphore(places)
+        self._left = rows
+        self._on_last = on_last
+
+    async def __aenter__(self) -> None:
+        await self._places.acquire()
+        self._left -= 1
+        if self._left == 0:
+            self._on_last()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._places.release()
 
 
 class OutboxWorker:
@@ -92,51 +111,89 @@ class OutboxWorker:
             self._kick_task = asyncio.ensure_future(self.drain())
 
     async def drain(self, max_rounds: int = 1000) -> int:
-        """Tick until nothing due is left (bounded). Returns how many rows were processed."""
+        """Tick until nothing due is left (bounded). Returns how many rows were processed. While a full batch's
+        last rows are in flight, the next batch is claimed and prepared, so the sends do not stop between
+        batches for a claim and a preparation (docs/benchmarks.md#pulse-fan-out-target-3)."""
         total = 0
-        for _ in range(max_rounds):
-            done = await self.tick()
-            total += done
-            if done < self.batch:
-                break
+        ahead: asyncio.Future[list[Claimed] | None] | None = None
+        try:
+            for round_ in range(max_rounds):
+                done, ahead = await self._round(ahead, claim_ahead=round_ < max_rounds - 1)
+                total += done
+                if done < self.batch:
+                    break
+        finally:
+            if ahead is not None:  # cancelled mid-drain (a stop): the lease brings its rows back
+                ahead.cancel()
         return total
 
     async def tick(self) -> int:
         """One claim-and-send round. Overlapping ticks in one process wait for each other."""
+        done, _ = await self._round(None, claim_ahead=False)
+        return done
+
+    async def _round(self, ahead: asyncio.Future[list[Claimed] | None] | None, *, claim_ahead: bool
+                     ) -> tuple[int, asyncio.Future[list[Claimed] | None] | None]:
+        """Send one batch: the one claimed `ahead` during the previous round, or one claimed now. With
+        `claim_ahead`, a full batch claims and prepares the next one once its last row has started; that
+        claim is returned for the next round."""
         async with self._lock:
-            try:
-                claimed = await self.repo.claim(self.worker_id, self.batch, self.lease)
-            except DatabaseDown:
-                log.debug("outbox tick skipped: database unavailable (already reported)")
-                return 0
-            except StorageUnavailable:
-                log.warning("outbox tick skipped: database unavailable")
-                return 0
+            claimed = await ahead if ahead is not None else await self._claim()
             if not claimed:
-                return 0
+                return 0, None
             self._working = {row.id for row in claimed}
-            await self._prepare_batch(claimed)
+            if ahead is None:
+                await self._prepare_batch(claimed)
             groups: OrderedDict[str, list[Claimed]] = OrderedDict()
             for row in claimed:
                 groups.setdefault(row.target.key, []).append(row)
-            gate = asyncio.Semaphore(self.concurrency)
+            following: asyncio.Future[list[Claimed] | None] | None = None
+
+            def last_started() -> None:
+                nonlocal following
+                if claim_ahead and len(claimed) >= self.batch:
+                    following = asyncio.ensure_future(self._claim_ahead())
+
+            gate = _Places(self.concurrency, len(claimed), last_started)
 
             async def run(rows: list[Claimed]) -> None:
-                async with gate:
-                    for row in rows:
-                        await self._process(row)
-                        self._working.discard(row.id)
+                for row in rows:
+                    await self._process(row, gate)
+                    self._working.discard(row.id)
 
             renewer = asyncio.ensure_future(self._renew_leases())
             try:
                 await asyncio.gather(*(run(rows) for rows in groups.values()))
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                raise
             finally:
                 renewer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
                 self._working = set()
-                self._prepared.clear()
-            return len(claimed)
+                for row in claimed:
+                    self._prepared.pop(row.id, None)
+            return len(claimed), following
+
+    async def _claim(self) -> list[Claimed] | None:
+        try:
+            return await self.repo.claim(self.worker_id, self.batch, self.lease)
+        except DatabaseDown:
+            log.debug("outbox tick skipped: database unavailable (already reported)")
+        except StorageUnavailable:
+            log.warning("outbox tick skipped: database unavailable")
+        return None
+
+    async def _claim_ahead(self) -> list[Claimed] | None:
+        """The next batch, claimed and prepared while the current one finishes; its leases are renewed with
+        the current batch's rows until its own round starts."""
+        claimed = await self._claim()
+        if claimed:
+            self._working.update(row.id for row in claimed)
+            await self._prepare_batch(claimed)
+        return claimed
 
     async def _prepare_batch(self, claimed: list[Claimed]) -> None:
         """Answers for the rows whose kind has a batch preparer; on any failure, rows are prepared one by one."""
@@ -168,9 +225,9 @@ class OutboxWorker:
             except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the rows are still ours
                 log.warning("outbox: could not renew leases (%s)", type(exc).__name__)
 
-    async def _process(self, row: Claimed) -> None:
+    async def _process(self, row: Claimed, gate: _Places) -> None:
         try:
-            await self._process_unsafe(row)
+            await self._process_unsafe(row, gate)
         except StorageUnavailable as exc:
             level = logging.DEBUG if isinstance(exc, DatabaseDown) else logging.WARNING
             log.log(level, "outbox row %s: database unavailable, the lease will bring it back", row.id)
@@ -181,7 +238,21 @@ class OutboxWorker:
             except StorageUnavailable:
                 log.warning("outbox row %s: database unavailable, the lease will bring it back", row.id)
 
-    async def _process_unsafe(self, row: Claimed) -> None:
+    async def _process_unsafe(self, row: Claimed, gate: _Places) -> None:
+        """Prepare and send the row while holding one of the `gate`'s places, then mark it sent after giving
+        the place back: the next row starts while this one's update waits for the group commit (a place
+        held through both durable updates left every send waiting for two flushes)."""
+        async with gate:
+            result = await self._send(row)
+        if result is _HANDLED:
+            return
+        await self.repo.mark_sent(row.id, result, worker=row.worker or None)
+        self._count("sent", row)
+        log.debug("outbox row %s (%s) sent", row.id, row.kind)  # the row and its kind: never its content
+
+    async def _send(self, row: Claimed) -> Any:
+        """Everything up to the platform's answer: the result to record as sent, or _HANDLED when the row
+        was resolved otherwise (skipped, deferred, rescheduled, failed, or its lease lost)."""
         worker = row.worker or None
         now = self.clock.now()
         late = (now - row.due_at).total_seconds()
@@ -189,7 +260,7 @@ class OutboxWorker:
             log.info("outbox row %s (%s) skipped: due %.0fs ago", row.id, row.kind, late)
             await self.repo.mark_skipped(row.id, f"late by {late:.0f}s", worker=worker)
             self._count("skipped", row)
-            return
+            return _HANDLED
         try:
             replies = self._early(row)
             if replies is _UNPREPARED:
@@ -200,52 +271,50 @@ class OutboxWorker:
             await self.repo.retry_at(row.id, later.until, later.why, count_attempt=False, worker=worker,
                                      delivered=False)
             self.stats["deferred"] = self.stats.get("deferred", 0) + 1
-            return
+            return _HANDLED
         except Exception as exc:  # a preparer bug: retry a few times, then fail visibly
             log.exception("outbox row %s: preparing kind %s failed", row.id, row.kind)
             await self._retry_or_fail(row, f"prepare failed: {type(exc).__name__}")
-            return
+            return _HANDLED
         if not replies:
             await self.repo.mark_skipped(row.id, "nothing to send any more", worker=worker)
             self._count("skipped", row)
-            return
+            return _HANDLED
         sender = self.senders.get(row.target.platform)
         if sender is None:
             await self._retry_or_fail(row, f"{row.target.platform} is not configured")
-            return
+            return _HANDLED
         try:
             result = await sender.deliver(self._delivery(row, replies))
         except LeaseLost:
             log.warning("outbox row %s: lease lost to another worker, not sending", row.id)
             self._count("lost", row)
-            return
+            return _HANDLED
         except RateLimited as exc:
             self._count("rate_limited", row)
             wait = exc.retry_after + self.rng.uniform(0, min(1.0, exc.retry_after * 0.1 + 0.05))
             await self.repo.retry_at(row.id, self.clock.now() + timedelta(seconds=wait), str(exc),
                                      count_attempt=False, worker=worker,
                                      delivered=None if exc.maybe_delivered else False)
-            return
+            return _HANDLED
         except DeliveryError as exc:
             if getattr(exc, "skip", False):  # nothing to fix (the workspace uninstalled the app): not a failure
                 log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, exc)
                 await self.repo.mark_skipped(row.id, str(exc), worker=worker)
                 self._count("skipped", row)
-                return
+                return _HANDLED
             if not exc.retryable:
                 log.warning("outbox row %s (%s → %s) failed permanently: %s", row.id, row.kind,
                             row.target.key, exc)
                 await self.repo.mark_failed(row.id, str(exc), worker=worker)
                 self._count("failed", row)
-                return
+                return _HANDLED
             await self._retry_or_fail(row, str(exc) or type(exc).__name__, delivered=exc.maybe_delivered)
-            return
+            return _HANDLED
         except Exception as exc:  # network errors and the like from a client library: maybe delivered
             await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300], delivered=True)
-            return
-        await self.repo.mark_sent(row.id, result, worker=worker)
-        self._count("sent", row)
-        log.debug("outbox row %s (%s) sent", row.id, row.kind)  # the row and its kind: never its content
+            return _HANDLED
+        return result
 
     def _count(self, outcome: str, row: Claimed) -> None:
         self.stats[outcome] += 1

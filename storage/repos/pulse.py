@@ -395,6 +395,7 @@ class PulseRepo:
         if not keys:
             return out
         async with self.db.session() as s:
+            await self.db.plan_each_time(s)
             round_ids = sorted({k[0] for k in keys})
             rounds = {r.id: _round(r) for r in (await s.scalars(
                 select(PulseRound).where(PulseRound.id.in_(round_ids)))).all()}
@@ -538,6 +539,7 @@ class PulseRepo:
         ids = list(dict.fromkeys(user_ids))
         out: set[str] = set()
         async with self.db.session() as s:
+            await self.db.plan_each_time(s)
             for start in range(0, len(ids), _CHUNK):
                 out.update((await s.scalars(select(PulsePerson.user_id).where(
                     PulsePerson.platform == platform.value, PulsePerson.user_id.in_(ids[start:start + _CHUNK]),
