@@ -147,7 +147,7 @@ async def run_fanout(work: Path, sizes: Sizes, report: Report, postgres: bool) -
     fakes = await proc.start_fakes(work)
     pg: dict[str, Any] | None = None
     try:
-        floor = await fanout.floor_run(fakes, sizes.fanout_members)
+        floor = await fanout.floor_run(work, fakes, sizes.fanout_members, niceness=SERVER_NICENESS)
         log(f"fan-out floor: {floor['send_rate']:.0f} DMs/s")
         free = await fanout.bot_run(work, fakes, f"sqlite:///{work / 'fanout.db'}", sizes.fanout_members,
                                     paced=False, window=sizes.fanout_window, niceness=SERVER_NICENESS)

@@ -5,7 +5,8 @@ morning, see bench.serve), against the fake Slack Web API in its own process.
   (STEADYBOT_SLACK_POSTS_PER_MINUTE=0). Figures: DMs/s while sending (first to last DM, as Slack saw them),
   DMs/s end to end (from the slash command to the last DM, members lookup included), the bot's peak RSS
   (the kernel's high-water mark), and the floor: a bare slack_sdk client posting the same number of DMs
-  64 at a time (the worker's concurrency when it does not pace itself) to the same fake, in the same run.
+  64 at a time (the worker's concurrency when it does not pace itself) to the same fake, in the same run, in
+  a process of its own at the bot's CPU priority.
 - Paced: the fake enforces ~1 message/s per channel and 600/min per workspace (token buckets; 429 with
   Retry-After beyond them) and the bot runs with STEADYBOT_SLACK_POSTS_PER_MINUTE=600. The achieved share
   is (N − B) / (rate × span): the shortest span any sender could need for N messages with the fake's
@@ -127,15 +128,38 @@ async def bot_run(work: Path, fakes: proc.Process, database_url: str, members: i
     return result
 
 
-async def floor_run(fakes: proc.Process, members: int, concurrency: int = FLOOR_CONCURRENCY) -> dict[str, Any]:
-    """The floor: a bare slack_sdk client posting `members` DMs, `concurrency` at a time, to the same fake."""
+async def floor_run(work: Path, fakes: proc.Process, members: int, concurrency: int = FLOOR_CONCURRENCY, *,
+                    niceness: int = 0) -> dict[str, Any]:
+    """The floor: a bare slack_sdk client posting `members` DMs, `concurrency` at a time, to the same fake. It
+    runs in a process of its own at the bot's CPU priority (`niceness`): in the benchmark's own process it
+    ran at the priority of the load generator, so on a busy machine the other work there took CPU from the
+    niced bot and not from its floor (docs/benchmarks.md#pulse-fan-out-target-3)."""
     control, api = fakes.info["control"], fakes.info["slack"]
+    people = _people(members, "B")
+    async with aiohttp.ClientSession() as session:
+        await _setup(session, control, "CFLOOR", people, None)
+        client = proc.Process("fanout-floor", proc.python_module("bench.fanout", api, str(members), str(concurrency),
+                                                                  str(niceness)), {}, work / "fanout-floor.log")
+        await client.spawn(announce=False)
+        assert client.proc is not None
+        try:
+            await asyncio.wait_for(client.proc.wait(), 600)
+        finally:
+            await client.stop()
+        if client.proc.returncode != 0:
+            raise RuntimeError(f"the fan-out floor failed:\n{client.tail()}")
+        times = await _dm_times(session, control)
+    span = times[-1] - times[0] if len(times) >= 2 else float("nan")
+    return {"dms": len(times), "send_rate": (len(times) - 1) / span if span > 0 else float("nan")}
+
+
+async def _post_all(api: str, members: int, concurrency: int) -> None:
+    """The floor's own work (in its process): `members` DMs through a bare slack_sdk client."""
     people = _people(members, "B")
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Pulse check-in* — 5 quick questions"}},
               {"type": "actions", "elements": [{"type": "button", "action_id": "form", "value": "{}",
                                                 "text": {"type": "plain_text", "text": "Answer"}}]}]
     async with aiohttp.ClientSession() as session:
-        await _setup(session, control, "CFLOOR", people, None)
         client = AsyncWebClient(token=proc.BOT_TOKEN, base_url=api, session=session, retry_handlers=[])
         queue: asyncio.Queue[str] = asyncio.Queue()
         for person in people:
@@ -146,10 +170,13 @@ async def floor_run(fakes: proc.Process, members: int, concurrency: int = FLOOR_
                 person = queue.get_nowait()
                 await client.chat_postMessage(channel=person, text="Pulse check-in", blocks=blocks)
 
-        t0 = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.monotonic() - t0
-        times = await _dm_times(session, control)
-    span = times[-1] - times[0] if len(times) >= 2 else float("nan")
-    return {"dms": len(times), "send_rate": (len(times) - 1) / span if span > 0 else float("nan"),
-            "elapsed_s": elapsed}
+
+
+if __name__ == "__main__":  # the floor's process: python -m bench.fanout API MEMBERS CONCURRENCY NICENESS
+    import os
+    import sys
+
+    api_url, count, at_once, nice = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    os.nice(nice)
+    asyncio.run(_post_all(api_url, count, at_once))

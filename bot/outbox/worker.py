@@ -100,6 +100,7 @@ class OutboxWorker:
         self._lock = asyncio.Lock()
         self._kick_task: asyncio.Task[int] | None = None
         self._working: set[int] = set()  # ids claimed by this worker and not resolved yet
+        self._ahead: set[int] = set()  # ids claimed for the next round of a drain (see `_claim_ahead`)
         self._prepared: dict[int, tuple[float, list[Reply] | None]] = {}  # batch-prepared answers by row id
         self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0,
                                       "lost": 0}
@@ -139,6 +140,7 @@ class OutboxWorker:
         claim is returned for the next round."""
         async with self._lock:
             claimed = await ahead if ahead is not None else await self._claim()
+            self._ahead = set()
             if not claimed:
                 return 0, None
             self._working = {row.id for row in claimed}
@@ -188,10 +190,10 @@ class OutboxWorker:
 
     async def _claim_ahead(self) -> list[Claimed] | None:
         """The next batch, claimed and prepared while the current one finishes; its leases are renewed with
-        the current batch's rows until its own round starts."""
+        the rows being worked on until its own round starts."""
         claimed = await self._claim()
         if claimed:
-            self._working.update(row.id for row in claimed)
+            self._ahead = {row.id for row in claimed}
             await self._prepare_batch(claimed)
         return claimed
 
@@ -219,7 +221,7 @@ class OutboxWorker:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.repo.renew(self.worker_id, sorted(self._working), self.lease)
+                await self.repo.renew(self.worker_id, sorted(self._working | self._ahead), self.lease)
             except StorageUnavailable:
                 log.warning("outbox: could not renew leases, database unavailable")
             except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the rows are still ours

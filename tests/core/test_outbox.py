@@ -291,3 +291,67 @@ async def test_closing_the_store_gives_back_the_group_commits_connection(pg_url:
         assert left == 0
     finally:
         await admin.close()
+
+
+class Watching(Recorder):
+    """A sender that, while each row is in flight, notes how many rows the outbox holds as `sending`."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.in_flight_claimed: list[int] = []
+
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        await asyncio.sleep(0.02)  # the send takes a while: the last rows of a batch are still out
+        self.in_flight_claimed.append((await self.store.outbox.counts()).get("sending", 0))
+        return await super().deliver(delivery)
+
+
+async def test_drain_claims_the_next_batch_while_the_last_rows_are_out_and_tick_does_not(store: Store) -> None:
+    now = store.outbox.clock.now()
+    people = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(12)]
+    await store.outbox.enqueue([OutboxItem(p, now, reply=Reply(f"hi {p.id}"), dedupe_key=f"d:{p.id}")
+                                for p in people])
+    sender = Watching(store)
+    worker = _worker(store, sender, batch=4, concurrency=4)
+    assert await worker.tick() == 4
+    assert max(sender.in_flight_claimed) == 4  # a tick holds its own batch, nothing ahead
+    assert (await store.outbox.counts()) == {"sent": 4, "pending": 8}
+    assert await worker.drain() == 8
+    assert max(sender.in_flight_claimed) == 8  # the next batch was claimed while the last rows were out
+    assert sorted(target for target, _ in sender.sent) == sorted(p.id for p in people)  # each once
+    assert (await store.outbox.counts()) == {"sent": 12}
+
+
+async def test_a_send_gives_its_place_back_before_its_sent_mark_is_durable(store: Store) -> None:
+    """One send at a time (concurrency 1): the second row goes out while the first one's "sent" update still
+    waits for the group commit; both are marked sent in the end."""
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([_item("a", now, "g:a"),
+                                OutboxItem(Target(Platform.SLACK, "user", "U2"), now, reply=Reply("b"),
+                                           dedupe_key="g:b")])
+    sender = Recorder()
+    worker = _worker(store, sender, concurrency=1)
+    release = asyncio.Event()
+    marked_while_waiting: list[list[tuple[str, str]]] = []
+    mark_sent = store.outbox.mark_sent
+
+    async def slow_mark_sent(row_id: int, result: dict[str, Any] | None = None, *, worker: str | None = None) -> bool:
+        marked_while_waiting.append(list(sender.sent))
+        if len(marked_while_waiting) == 1:
+            async with asyncio.timeout(5):
+                await release.wait()  # the first row's update waits until the second row went out
+        return await mark_sent(row_id, result, worker=worker)
+
+    store.outbox.mark_sent = slow_mark_sent  # type: ignore[method-assign]
+
+    async def release_after_second_send() -> None:
+        while len(sender.sent) < 2:
+            await asyncio.sleep(0.005)
+        release.set()
+
+    helper = asyncio.ensure_future(release_after_second_send())
+    assert await worker.tick() == 2
+    await helper
+    assert [t for _, t in sender.sent] == ["a", "b"]
+    assert (await store.outbox.counts()) == {"sent": 2}

@@ -349,3 +349,26 @@ async def test_migrating_leaves_an_sqlite_file_in_wal_mode(tmp_path: Path) -> No
     finally:
         await first.dispose()
         await second.dispose()
+
+
+
+async def test_plan_each_time_holds_for_its_transaction_only(db_url: str) -> None:
+    """`Database.plan_each_time`: on PostgreSQL the rest of the transaction is planned for its own parameters
+    (a long IN list repeated past PostgreSQL's five custom plans would otherwise get the generic plan:
+    docs/benchmarks.md#pulse-fan-out-target-3), and the pooled connection goes back to the server's default.
+    On SQLite there is nothing to set and the session works as before."""
+    from sqlalchemy import text
+
+    await upgrade(db_url)
+    db = Database(db_url, pool_size=1)  # one pooled connection: the second session gets the same one back
+    try:
+        async with db.session() as s:
+            await db.plan_each_time(s)
+            assert await s.scalar(text("SELECT count(*) FROM outbox")) == 0
+            if db.is_postgres:
+                assert await s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        if db.is_postgres:
+            async with db.session() as s:
+                assert await s.scalar(text("SHOW plan_cache_mode")) == "auto"
+    finally:
+        await db.dispose()
