@@ -112,16 +112,20 @@ def button_element(button: Button, index: int) -> ButtonElement:
 
 def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
     """Every button's value sealed (bot/sealing.py) for where the message goes: `seal(action, value)`.
-    Works on the rendered dicts, so one rendering serves a fan-out whose copies differ only in their seals."""
+    Works on the rendered dicts without changing them: the actions blocks and their buttons are copied with
+    the sealed values, every other block is shared, so one rendering serves a fan-out whose copies differ
+    only in their seals."""
     if seal is None:
-        return blocks
+        return list(blocks)
+    out = []
     for block in blocks:
-        if block.get("type") != "actions":
-            continue
-        for element in block.get("elements") or []:
-            if isinstance(element, dict) and element.get("type") == "button":
-                element["value"] = seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))
-    return blocks
+        if block.get("type") == "actions":
+            block = {**block, "elements": [
+                {**element, "value": seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))}
+                if isinstance(element, dict) and element.get("type") == "button" else element
+                for element in block.get("elements") or []]}
+        out.append(block)
+    return out
 
 
 def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:

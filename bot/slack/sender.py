@@ -9,7 +9,6 @@ a crash never doubles a Slack message.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -63,7 +62,8 @@ class SlackSender:
         self.workspace_per_minute = workspace_per_minute
         self.tier3_per_minute = tier3_per_minute
         self.stats: dict[str, int] = {"posted": 0, "recovered": 0, "history_checks": 0}
-        self._blocks: dict[Reply, str] = {}  # rendered Block Kit (JSON) of recent replies, see _render
+        self._blocks: dict[Reply, list[dict[str, Any]]] = {}  # rendered Block Kit of recent replies, see _render
+        self._last: tuple[Reply, list[dict[str, Any]]] | None = None  # the latest of them
 
     async def deliver(self, delivery: Delivery) -> dict[str, Any]:
         target, replies, row = delivery.target, delivery.replies, delivery
@@ -133,7 +133,11 @@ class SlackSender:
     def _render(self, reply: Reply) -> list[dict[str, Any]]:
         """Block Kit for a reply. A fan-out sends the same reply to thousands of people and building it with
         slack_sdk.models (which validates) is slow (docs/benchmarks.md#block-kit-rendering-cache-slack), so
-        recent renderings are kept as JSON; each call gets its own copy."""
+        recent renderings are kept. Callers never change them: `render.seal_blocks` copies what it seals,
+        slack_sdk and the JSON encoder only read them."""
+        last = self._last
+        if last is not None and last[0] is reply:  # a batch's DMs share their reply: no hashing of it
+            return last[1]
         try:
             cached = self._blocks.get(reply)
         except TypeError:  # something unhashable inside the reply: render it every time
@@ -141,8 +145,9 @@ class SlackSender:
         if cached is None:
             if len(self._blocks) >= BLOCKS_KEPT:
                 self._blocks.clear()
-            cached = self._blocks[reply] = json.dumps(render.message_blocks(reply))
-        return json.loads(cached)
+            cached = self._blocks[reply] = render.message_blocks(reply)
+        self._last = (reply, cached)
+        return cached
 
     # ---- recovery ----------------------------------------------------------------------------------
     async def _already_posted(self, client: AsyncWebClient, target: Target, channel: str, replies: list[Reply],

@@ -152,7 +152,7 @@ async def prepare_pulse(pending: Pending, svc: Services, *, forms: RoundForms, r
         return None
     state = await pulse_store(svc).invite_state(*key)
     away = await away_of(svc, [key], svc.clock.now(), dnd=True)
-    decided = await _decide(pending, key, state, svc, {}, away, forms=forms, reminder=reminder)
+    decided = await _decide(pending, key, state, svc, {}, away, {}, forms=forms, reminder=reminder)
     if isinstance(decided, Later):
         raise decided
     return decided
@@ -165,15 +165,16 @@ async def prepare_pulses(pendings: Sequence[Pending], svc: Services, *, forms: R
     states = await pulse_store(svc).invite_states(known)
     away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
     thresholds: dict[int, int] = {}  # a batch is mostly one round: its channel's settings read once
-    return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away, forms=forms,
-                                                   reminder=reminder)
+    replies: dict[tuple[int, str], Reply] = {}  # and its DMs differ only by the close time's zone
+    return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away, replies,
+                                                   forms=forms, reminder=reminder)
             for pending, key in zip(pendings, keys, strict=True)]
 
 
 async def _decide(pending: Pending, key: tuple[int, Platform, str],
                   state: tuple[Round | None, bool | None, Prefs], svc: Services,
-                  thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime], *,
-                  forms: RoundForms, reminder: bool) -> Reply | Later | None:
+                  thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime],
+                  replies: dict[tuple[int, str], Reply], *, forms: RoundForms, reminder: bool) -> Reply | Later | None:
     rnd, invitation, prefs = state
     now = svc.clock.now()
     if rnd is None or not rnd.is_open(now):
@@ -192,6 +193,9 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
         return None  # no reminder while someone is away
     k = await _announced(rnd, svc, thresholds)
     tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    known = replies.get((rnd.id, tz.key))
+    if known is not None:  # the same round and zone earlier in this batch: the same DM
+        return known
     closes = format_local(rnd.closes_at, tz, now=now)
     team = team_label(rnd.channel_name)
     if reminder:
@@ -203,7 +207,8 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
                 "about 30 seconds.\n"
                 f"It's anonymous: your answers are stored without your name, and the team only sees totals "
                 f"once at least {k} people besides the sender have answered. Open until {closes}.")
-    return Reply(text=text, form=forms.form(rnd.id), visibility=Visibility.PRIVATE)
+    reply = replies[(rnd.id, tz.key)] = Reply(text=text, form=forms.form(rnd.id), visibility=Visibility.PRIVATE)
+    return reply
 
 
 async def _announced(rnd: Round, svc: Services, thresholds: dict[int, int]) -> int:

@@ -402,9 +402,10 @@ class PulseRepo:
             answered: dict[tuple[int, str, str], bool] = {}
             prefs: dict[tuple[str, str], Prefs] = {}
             users = sorted({k[2] for k in keys if k[0] in rounds})
+            core = await s.connection()  # column rows: Core's result, not the ORM's row loading
             for start in range(0, len(users), _CHUNK):
                 chunk = users[start:start + _CHUNK]
-                for row in (await s.execute(select(
+                for row in (await core.execute(select(
                         PulseParticipation.round_id, PulseParticipation.platform, PulseParticipation.user_id,
                         PulseParticipation.answered).where(PulseParticipation.round_id.in_(round_ids),
                                                            PulseParticipation.user_id.in_(chunk)))).all():

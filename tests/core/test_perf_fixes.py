@@ -22,18 +22,27 @@ def test_msrest_retry_list_is_the_same_with_the_speedup() -> None:
     assert ClientRetryPolicy().policy.status_forcelist == expected
 
 
-def test_block_kit_memo_gives_equal_independent_copies() -> None:
+def test_block_kit_memo_is_sealed_per_target_without_changing_the_rendering() -> None:
+    """One rendering serves a fan-out (docs/benchmarks.md#pulse-fan-out-target-3): sealing copies the buttons it
+    seals, so every target gets its own values and the kept rendering stays as rendered."""
     form = Form("pulse.answer", "Pulse", (Field("q1", "Energy", choices=(Choice("1", "low"), Choice("5", "high"))),),
                 context="7", launch_label="Answer")
     reply = Reply("**Pulse check-in** — open until Friday", facts=(("Team", "core"),),
                   buttons=(Button("pulse.skip", "Not now", "7"),), form=form)
     sender = SlackSender(AsyncWebClient(token="xoxb-test"), None, RateLimiter())  # type: ignore[arg-type]
-    first = sender._render(reply)
-    assert first == render.message_blocks(reply)
-    first[0]["text"]["text"] = "changed by a caller"
-    second = sender._render(reply)
-    assert second == render.message_blocks(reply)
-    assert second[0]["text"]["text"] != "changed by a caller"
+    rendered = sender._render(reply)
+    assert rendered == render.message_blocks(reply)
+
+    def values(blocks: list[dict[str, object]]) -> list[object]:
+        return [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]]  # type: ignore[attr-defined]
+
+    plain = values(rendered)
+    for_a = render.seal_blocks(sender._render(reply), lambda action, value: f"A|{action}|{value}")
+    for_b = render.seal_blocks(sender._render(reply), lambda action, value: f"B|{action}|{value}")
+    assert values(for_a) == [f"A|pulse.skip|{plain[0]}", f"A|form.open|{plain[1]}"]
+    assert values(for_b) == [f"B|pulse.skip|{plain[0]}", f"B|form.open|{plain[1]}"]
+    assert sender._render(reply) == render.message_blocks(reply)  # the kept rendering is unsealed
+    assert for_a[0] is rendered[0]  # blocks without buttons are shared, not copied
     assert len(sender._blocks) == 1
 
 
