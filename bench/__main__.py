@@ -536,12 +536,15 @@ def notes(report: Report) -> list[str]:
             "with one executemany per column set (on PostgreSQL: one autocommitted UPDATE … FROM unnest(…) "
             "RETURNING id on a connection kept while updates keep coming); claims return Core rows; the "
             "questionnaire and its Block Kit are built once per round; batches of 500 with 64 sends at once "
-            "(32 gave ~25 % less; the floor uses the same 64); claiming the next batch early gave 2–5 % and "
-            "stopped replicas sharing a fan-out, so it was taken back. What is left per DM (~0.4 ms of CPU) is "
-            "spread thin: "
-            "SQLAlchemy ~25 %, aiohttp ~15 %, asyncio ~12 %, json and slack_sdk ~6 % each; the two durable "
-            "state changes (in flight, sent — the price of never doubling a DM after a crash) cost ~70 µs of it "
-            "together. Next, if it is ever needed: the group commit's executemany straight on the driver.")
+            "(32 on PostgreSQL); PostgreSQL plans the batch preparer's IN lists for their own parameters (its "
+            "generic plan from the sixth batch on scanned every invitation, 100–180 ms a batch); a send gives "
+            "its place back before its sent mark waits for the group commit; a drain claims and prepares the "
+            "next full batch while the current one's last rows are out. The floor runs in its own process at "
+            "the bot's CPU priority. What is left (py-spy of the bot's main thread, docs/benchmarks.md"
+            "#pulse-fan-out-target-3): the Slack calls themselves (slack_sdk and aiohttp, the same code as the "
+            "floor's) about two thirds of the busy time, the two durable state changes (in flight, sent — the "
+            "price of never doubling a DM after a crash) 11–14 %, the batch preparer and the claim ~6 %; on a "
+            "quiet machine the bot is CPU-bound at about twice the floor's CPU per DM.")
     teams = facts.get("teams_rows")
     if teams:
         worst = max(teams, key=lambda r: r["ratio_p99"].median)
