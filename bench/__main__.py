@@ -277,17 +277,28 @@ async def run_backlog(work: Path, sizes: Sizes, report: Report, postgres: bool) 
                f"{backlog.BATCH} due rows includes building the rows' objects for the worker."])
     # The row reads "claim with N pending future rows: p99 < 5 ms; fan-out speed unchanged". The worker's
     # claim between fan-outs finds nothing due among the future rows: that is the p99 < 5 ms. During a
-    # fan-out it claims due rows beside the backlog: unchanged means as fast as on an empty outbox
-    # (docs/benchmarks.md, "Outbox backlog (section 8)").
+    # fan-out the backlog can only slow the database work of each batch (claim, in-flight and sent marks):
+    # "unchanged" is what the backlog adds to that work per DM, against a DM's time in this run's own
+    # fan-out (docs/benchmarks.md, "Outbox backlog (section 8)").
+    fanouts = {"SQLite": report.facts.get("fanout_free"), "PostgreSQL": report.facts.get("fanout_pg")}
     for name, r in got.items():
         idle_p99 = float(r["idle_backlog_p99"])
         report.target(8, f"outbox claim p99 with {r['backlog']:,} pending future rows (nothing due), {name}",
                       "< 5 ms", f"{idle_p99:.2f} ms (empty outbox {float(r['idle_floor_p99']):.2f})", idle_p99 < 5)
-        ratio = float(r["backlog_p50"]) / max(float(r["floor_p50"]), 1e-9)
-        report.target(8, f"claim of {backlog.BATCH} due rows beside that backlog vs an empty outbox (fan-out "
-                      f"speed unchanged), {name}", "p50 ≤ 1.1×",
-                      f"{ratio:.2f}× ({float(r['backlog_p50']):.2f} vs {float(r['floor_p50']):.2f} ms; p99 "
-                      f"{float(r['backlog_p99']):.2f} vs {float(r['floor_p99']):.2f} ms)", ratio <= 1.1)
+        extra_us = max(0.0, float(r["cycle_backlog_p50"]) - float(r["cycle_floor_p50"])) * 1000 / backlog.BATCH
+        claims = (f"a batch's claim and marks {float(r['cycle_backlog_p50']):.2f} vs {float(r['cycle_floor_p50']):.2f} "
+                  f"ms p50 (claim alone {float(r['backlog_p50']):.2f} vs {float(r['floor_p50']):.2f} ms)")
+        fan = fanouts.get(name) or {}
+        rate = float(fan.get("send_rate") or 0.0)
+        what = f"fan-out speed beside that backlog: what it adds per DM, {name}"
+        if rate > 0:
+            per_dm_us = 1e6 / rate
+            share = extra_us / per_dm_us
+            report.target(8, what, "≤ 5 % of a DM's time", f"{share:.1%} (+{extra_us:.1f} µs per DM on "
+                          f"{per_dm_us:.0f} µs at this run's {rate:.0f} DMs/s; {claims})", share <= 0.05)
+        else:
+            report.target(8, what, "≤ 5 % of a DM's time",
+                          f"+{extra_us:.1f} µs per DM; {claims}; no fan-out in this run to weigh it against", None)
 
 
 # ---- 9: schedules firing in the same minute, two replicas on PostgreSQL -----------------------------------

@@ -8,6 +8,7 @@ of a batch of due rows, interleaved with the same claim on an empty outbox (the 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -63,20 +64,27 @@ async def _idle_claims(repo: OutboxRepo, rounds: int) -> list[float]:
     return times
 
 
-async def _claims(repo: OutboxRepo, rounds: int, tag: str) -> list[float]:
-    """`rounds` times: enqueue one batch of due rows, claim it (timed), mark it sent."""
+async def _claims(repo: OutboxRepo, rounds: int, tag: str) -> tuple[list[float], list[float]]:
+    """`rounds` times: enqueue one batch of due rows, claim it (timed), then mark every row in flight and sent,
+    all at once as the worker's sends do (the group commit batches them). Returns the claims' times and the
+    whole cycles' (claim + both marks), in ms: the fan-out's database work for one batch."""
     target = Target(Platform.SLACK, "user", "UDUE", team_id="T1")
-    times: list[float] = []
+    claims: list[float] = []
+    cycles: list[float] = []
     for r in range(rounds):
         await repo.enqueue([OutboxItem(target, NOW - timedelta(seconds=1), reply=Reply(text="due"),
                                        dedupe_key=f"{tag}-{r}-{i}") for i in range(BATCH)])
         t0 = time.perf_counter()
         claimed = await repo.claim("bench", limit=BATCH)
-        times.append((time.perf_counter() - t0) * 1000)
+        t1 = time.perf_counter()
         assert len(claimed) == BATCH, f"claimed {len(claimed)} of {BATCH}"
-        for row in claimed:
-            await repo.mark_sent(row.id, worker="bench")
-    return times
+        begun = await asyncio.gather(*(repo.begin_send(row) for row in claimed))
+        sent = await asyncio.gather(*(repo.mark_sent(row.id, worker="bench") for row in claimed))
+        t2 = time.perf_counter()
+        assert all(begun) and all(sent), "a mark did not apply"
+        claims.append((t1 - t0) * 1000)
+        cycles.append((t2 - t0) * 1000)
+    return claims, cycles
 
 
 async def run_one(backlog_url: str, floor_url: str, n: int, rounds: int) -> dict[str, Any]:
@@ -92,16 +100,21 @@ async def run_one(backlog_url: str, floor_url: str, n: int, rounds: int) -> dict
         repos = OutboxRepo(big, clock), OutboxRepo(empty, clock)
         await _claims(repos[0], 3, "warm-big")
         await _claims(repos[1], 3, "warm-empty")
-        series: dict[str, list[float]] = {"backlog": [], "floor": [], "idle_backlog": [], "idle_floor": []}
+        series: dict[str, list[float]] = {"backlog": [], "floor": [], "cycle_backlog": [], "cycle_floor": [],
+                                          "idle_backlog": [], "idle_floor": []}
         for block in range(5):  # interleaved, so the machine's noise falls on both
-            series["backlog"] += await _claims(repos[0], rounds // 5, f"big-{block}")
-            series["floor"] += await _claims(repos[1], rounds // 5, f"empty-{block}")
+            for side, repo in (("backlog", repos[0]), ("floor", repos[1])):
+                claims, cycles = await _claims(repo, rounds // 5, f"due-{side}-{block}")
+                series[side] += claims
+                series[f"cycle_{side}"] += cycles
             series["idle_backlog"] += await _idle_claims(repos[0], rounds // 5)
             series["idle_floor"] += await _idle_claims(repos[1], rounds // 5)
         for name, values in series.items():
             out[f"{name}_p50"] = percentile(values, 50)
             out[f"{name}_p99"] = percentile(values, 99)
         out["pending_after"] = (await repos[0].counts()).get("pending", 0)
+        for repo in repos:
+            await repo.close()  # the group commit gives its connection back before the pools go
     finally:
         for db in dbs:
             await db.dispose()
