@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -162,26 +164,33 @@ async def test_dedupe_keys_arriving_together_are_decided_by_one_statement_exactl
         await second.dispose()
 
 
+@asynccontextmanager
+async def locked_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Store, Any]]:
+    """A store on a SQLite file, its one pooled connection with a 50 ms busy timeout, and a second plain
+    sqlite3 connection (another process, as far as SQLite can tell) to take the write lock with."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    await upgrade(url)
+    db = Database(url)
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        await db.on_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout=50"))  # the one pooled connection
+        yield Store(db, FakeClock()), holder
+    finally:
+        holder.close()
+        await db.dispose()
+
+
 async def test_dedupe_batch_fails_for_every_caller_alike_and_the_next_batch_works(tmp_path: Path) -> None:
     """A batch whose statement fails gives each of its callers the failure (StorageUnavailable: the pipeline
     answers anyway); the next key starts a new batch."""
-    import sqlite3
-
-    url = f"sqlite:///{tmp_path / 'batch.db'}"
-    await upgrade(url)
-    db = Database(url)
-    store = Store(db, FakeClock())
-    holder = sqlite3.connect(tmp_path / "batch.db", isolation_level=None)
-    try:
-        await db.on_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout=50"))
+    async with locked_sqlite(tmp_path) as (store, holder):
         holder.execute("BEGIN IMMEDIATE")
         got = await asyncio.gather(*(store.inbound.first_time(f"b{n}") for n in range(3)), return_exceptions=True)
         assert all(isinstance(g, StorageUnavailable) for g in got)
         holder.execute("ROLLBACK")
         assert await asyncio.gather(*(store.inbound.first_time(f"b{n}") for n in range(3))) == [True] * 3
-    finally:
-        holder.close()
-        await db.dispose()
 
 
 async def test_dedupe_on_an_unreachable_database_is_storage_unavailable_and_opens_the_breaker() -> None:
@@ -198,23 +207,12 @@ async def test_dedupe_on_a_locked_sqlite_file_is_storage_unavailable(tmp_path: P
     """sqlite3's own "database is locked" (another process holding the write lock past the busy timeout) is
     StorageUnavailable on the driver path too, as it is through a session: the pipeline then answers anyway
     instead of failing the request."""
-    import sqlite3
-
-    url = f"sqlite:///{tmp_path / 'locked.db'}"
-    await upgrade(url)
-    db = Database(url)
-    store = Store(db, FakeClock())
-    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
-    try:
-        await db.on_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout=50"))  # the one pooled connection
+    async with locked_sqlite(tmp_path) as (store, holder):
         holder.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageUnavailable):
             await store.inbound.first_time("slack:cmd:locked")
         holder.execute("ROLLBACK")
         assert await store.inbound.first_time("slack:cmd:locked") is True
-    finally:
-        holder.close()
-        await db.dispose()
 
 
 async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
