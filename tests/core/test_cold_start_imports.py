@@ -11,12 +11,15 @@ from pathlib import Path
 from support.procs import REPO, free_port
 
 # Where each one is first needed: meeting calendars (feeds, Graph zones), a channel's holidays, the report page,
-# natural-language times; migrations; and what APScheduler brought (the process scheduler is bot/scheduler.py).
+# natural-language times; migrations; what APScheduler brought (the process scheduler is bot/scheduler.py); the
+# metrics' library (its instruments are built by the first request, send or scrape: bot/metrics_registry.py).
 LAZY = ("icalendar", "recurring_ical_events", "x_wr_timezone", "holidays", "jinja2", "pygal", "dateparser",
-        "alembic", "apscheduler", "multiprocessing")
-# Our own modules that do such work on import: the report page's rendering, the scope detector's patterns; the
+        "alembic", "apscheduler", "multiprocessing", "prometheus_client")
+# Our own modules that do such work on import: the report page's rendering, the scope detector's patterns, the
+# metrics' instruments, the calendar feed fetcher (built by the first feed read: bot/calendar/deferred.py); the
 # features' repositories and the models they map (storage/store.py builds them on first use)
-LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector",
+LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector", "bot.metrics_registry",
+             "bot.calendar.fetch",
              "storage.models.pulse", "storage.models.scope", "storage.models.meetings", "storage.models.calendar",
              "storage.models.timebox", "storage.models.timeoff",
              "storage.repos.pulse", "storage.repos.scope", "storage.repos.meetings", "storage.repos.calendar",
