@@ -17,14 +17,15 @@ LAZY = ("icalendar", "recurring_ical_events", "x_wr_timezone", "holidays", "jinj
         "alembic", "apscheduler", "multiprocessing", "prometheus_client")
 # Our own modules that do such work on import: the report page's rendering, the scope detector's patterns, the
 # metrics' instruments, the calendar feed fetcher (built by the first feed read: bot/calendar/deferred.py); the
-# features' repositories and the models they map (storage/store.py builds them on first use)
+# features' repositories and the models they map (storage/store.py builds them on first use), and Slack's OAuth
+# installations (single-token mode never reads them)
 LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector", "bot.metrics_registry",
              "bot.calendar.fetch",
              "storage.models.pulse", "storage.models.scope", "storage.models.meetings", "storage.models.calendar",
              "storage.models.timebox", "storage.models.timeoff",
              "storage.repos.pulse", "storage.repos.scope", "storage.repos.meetings", "storage.repos.calendar",
              "storage.repos.timebox", "storage.repos.timeoff", "storage.repos.reports", "storage.repos.settings",
-             "storage.repos.lifecycle")
+             "storage.repos.lifecycle", "storage.models.installations", "storage.repos.installations")
 # The features: a restart registers them by name (each one's package and its catalog of names), and imports
 # their handlers' modules on the first call of one (handlers/core/lazy.py)
 FEATURES = ("general", "pulse", "meetings", "timebox", "scope", "reports")
