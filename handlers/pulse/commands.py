@@ -50,7 +50,6 @@ Subcommand = Callable[[Command, str, Services], Awaitable[Reply]]
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
 
 
-
 def _channel_line(schedule: Schedule | None) -> str:
     if schedule is None:
         return "No pulse is scheduled in this channel."

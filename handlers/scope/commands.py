@@ -23,6 +23,7 @@ MAX_PARKED = 100
 _LIST_COMMITMENTS = {"commitments", "commits", "commitment", "list"}
 _LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "ideas"}
 
+
 def _channel(cmd: Command) -> Place:
     if cmd.where.is_direct:
         raise UserError("Trade-offs belong to a team's channel — run this in the channel.", REQUEST_EXAMPLE)
