@@ -64,8 +64,8 @@ class Handler:
             self._resolved = handlers[self.name]
         return self._resolved
 
-    def __call__(self, *args: Any) -> Any:
-        return self.resolve()(*args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
 
     @property
     def __name__(self) -> str:  # the watcher's name in a log line
