@@ -25,21 +25,19 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from bot.logs import REQUEST_ID
 from handlers.core.clock import Clock
 from storage.db import Database
 from storage.models.core import OutboxRow
+
+if TYPE_CHECKING:
+    from bot.metrics_registry import Instruments
 
 log = logging.getLogger("steadybot.metrics")
 
@@ -87,7 +85,7 @@ def turn_finished() -> None:
     if scope is None or scope.metrics is None or scope.turn_seen:
         return
     scope.turn_seen = True
-    scope.metrics.turn_seconds.labels(scope.platform, scope.kind).observe(time.perf_counter() - scope.started)
+    scope.metrics.instruments.turn_seconds.labels(scope.platform, scope.kind).observe(time.perf_counter() - scope.started)
 
 
 _SLACK_TYPE = re.compile(rb'%22type%22(?:%3A|:)(?:\+|%20)*%22([a-z_]{1,40})%22')
@@ -114,43 +112,36 @@ def teams_kind(activity_type: Any) -> str:
 
 # ---- the metrics ----------------------------------------------------------------------------------
 class Metrics:
+    """The process's numbers. prometheus_client (and the instruments, bot/metrics_registry.py) is imported by
+    the first request, send or scrape that moves or reads one, not by a start (docs/benchmarks.md, "Cold
+    start")."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.sends = Counter("steadybot_outbox_sends", "Outbox rows processed, by platform and outcome",
-                             ["platform", "outcome"], registry=r)
-        self.rate_limited = Counter("steadybot_platform_429", "HTTP 429 answers from a platform (Retry-After "
-                                    "honoured)", ["platform"], registry=r)
-        self.retries = Counter("steadybot_outbox_retries", "Outbox sends that failed and were rescheduled "
-                               "with backoff", ["platform"], registry=r)
-        self.ack_seconds = Histogram("steadybot_ack_seconds", "Time from a platform request's arrival to "
-                                     "the HTTP answer", ["platform", "kind"], buckets=LATENCY_BUCKETS, registry=r)
-        self.turn_seconds = Histogram("steadybot_turn_seconds", "Time from a platform request's arrival to "
-                                      "the end of the work it started", ["platform", "kind"],
-                                      buckets=LATENCY_BUCKETS, registry=r)
-        self.http_requests = Counter("steadybot_http_requests", "Platform requests answered, by status class",
-                                     ["platform", "kind", "status"], registry=r)
         self.snapshot = _Snapshot()
+        self._instruments: Instruments | None = None
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        r.register(_ScrapeCollector(self))
-        for platform in sorted(PLATFORMS):  # every series exists from the start (rate() needs a zero)
-            for outcome in sorted(OUTCOMES):
-                self.sends.labels(platform, outcome)
-            self.rate_limited.labels(platform)
-            self.retries.labels(platform)
+
+    @property
+    def instruments(self) -> Instruments:
+        if self._instruments is None:
+            from bot.metrics_registry import Instruments
+
+            self._instruments = Instruments(self)
+        return self._instruments
 
     # ---- moved by the code -------------------------------------------------------------------------
     def outbox_outcome(self, platform: str, outcome: str) -> None:
         platform = closed(platform, PLATFORMS)
-        self.sends.labels(platform, closed(outcome, OUTCOMES)).inc()
+        instruments = self.instruments
+        instruments.sends.labels(platform, closed(outcome, OUTCOMES)).inc()
         if outcome == "retried":
-            self.retries.labels(platform).inc()
+            instruments.retries.labels(platform).inc()
 
     def platform_429(self, limiter_key: str) -> None:
         """A RateLimiter key ("slack:post:C1", "teams:conv:…") blocked by a platform's 429."""
-        self.rate_limited.labels(closed(limiter_key.split(":", 1)[0], PLATFORMS)).inc()
+        self.instruments.rate_limited.labels(closed(limiter_key.split(":", 1)[0], PLATFORMS)).inc()
 
     def begin(self, platform: str, kind: str) -> RequestScope:
         scope = RequestScope(closed(platform, PLATFORMS), closed(kind, KINDS), metrics=self)
@@ -163,9 +154,10 @@ class Metrics:
         key = (scope.platform, scope.kind, status // 100)
         children = self._children.get(key)
         if children is None:  # labels() costs a lock and a dict walk: each combination is looked up once
-            children = self._children[key] = (self.ack_seconds.labels(scope.platform, scope.kind),
-                                               self.http_requests.labels(scope.platform, scope.kind,
-                                                                         f"{status // 100}xx"))
+            instruments = self.instruments
+            children = self._children[key] = (instruments.ack_seconds.labels(scope.platform, scope.kind),
+                                               instruments.http_requests.labels(scope.platform, scope.kind,
+                                                                                f"{status // 100}xx"))
         children[0].observe(elapsed)
         children[1].inc()
 
@@ -212,9 +204,11 @@ class Metrics:
 
     async def exposition(self) -> bytes:
         await self.refresh()
-        return generate_latest(self.registry)
+        return self.instruments.exposition()
 
-    content_type = CONTENT_TYPE_LATEST
+    @property
+    def content_type(self) -> str:
+        return self.instruments.content_type
 
 
 @dataclass(slots=True)
@@ -226,55 +220,6 @@ class _Snapshot:
     rounds: dict[str, int] | None = None
     feeds: dict[str, int] | None = None
     oldest_sync_age: float | None = None
-
-
-class _ScrapeCollector(Collector):
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
-
-    def describe(self) -> Iterable[Metric]:
-        return []
-
-    def collect(self) -> Iterator[Metric]:
-        snap = self.metrics.snapshot
-        up = GaugeMetricFamily("steadybot_database_up", "1 when the database answered this scrape and the "
-                               "circuit breaker is closed")
-        up.add_metric([], 1.0 if snap.database_up else 0.0)
-        yield up
-        breaker = GaugeMetricFamily("steadybot_database_breaker_open", "1 while the database circuit breaker "
-                                    "fails sessions fast (PostgreSQL outage)")
-        breaker.add_metric([], 1.0 if self.metrics.db.is_down else 0.0)
-        yield breaker
-        outages = CounterMetricFamily("steadybot_database_outages", "Database outages since the process started")
-        outages.add_metric([], float(snap.outages))
-        yield outages
-        if snap.outbox is not None:
-            rows = GaugeMetricFamily("steadybot_outbox_rows", "Outbox rows not yet resolved, by state",
-                                     labels=["state"])
-            for state in LIVE_STATES:
-                rows.add_metric([state], float(snap.outbox.get(state, 0)))
-            yield rows
-        if snap.oldest_due_age is not None:
-            age = GaugeMetricFamily("steadybot_outbox_oldest_due_seconds", "How long the oldest due pending "
-                                    "outbox row has been waiting (0 when none is due)")
-            age.add_metric([], snap.oldest_due_age)
-            yield age
-        if snap.rounds is not None:
-            rounds = GaugeMetricFamily("steadybot_pulse_rounds", "Pulse rounds, open or sealed", labels=["state"])
-            for state in ("open", "sealed"):
-                rounds.add_metric([state], float(snap.rounds[state]))
-            yield rounds
-        if snap.feeds is not None:
-            feeds = GaugeMetricFamily("steadybot_calendar_feeds", "Calendar feeds, by whether their last fetch "
-                                      "failed", labels=["state"])
-            for state in ("ok", "failing"):
-                feeds.add_metric([state], float(snap.feeds[state]))
-            yield feeds
-        if snap.oldest_sync_age is not None:
-            stale = GaugeMetricFamily("steadybot_calendar_oldest_sync_seconds", "Time since the least recently "
-                                      "synced calendar feed last synced (0 when there are none)")
-            stale.add_metric([], snap.oldest_sync_age)
-            yield stale
 
 
 # ---- access -------------------------------------------------------------------------------------

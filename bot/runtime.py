@@ -13,7 +13,7 @@ import aiohttp
 
 from bot import platforms
 from bot.adapter import Adapter, AdapterFactory, Wiring
-from bot.calendar.fetch import FeedFetcher
+from bot.calendar.deferred import DeferredFetcher
 from bot.config import Settings
 from bot.directory import Directories
 from bot.inbound import SHUTDOWN_GRACE, AfterAck, Pipeline
@@ -167,7 +167,7 @@ async def build_runtime(
     services = Services(settings.core(), clock, store, outbox, directories, rng, signer=secret.signer)
     services.ports.update(ports or {})
     if "calendar" not in services.ports:
-        services.ports["calendar"] = FeedFetcher(settings.calendar_refresh, settings.calendar_allow_private)
+        services.ports["calendar"] = DeferredFetcher(settings.calendar_refresh, settings.calendar_allow_private)
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).

@@ -31,7 +31,6 @@ from bot.slack.sender import SlackSender
 from bot.slack.workspaces import Workspaces
 from handlers.core.registry import PeriodicTask
 from handlers.core.types import Platform
-from storage.repos.installations import InstallationRepo
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -55,6 +54,9 @@ class SlackAdapter:
         if settings.slack_oauth:
             if secret is None:
                 raise ValueError("Slack OAuth needs the server secret (it seals the installations' tokens)")
+            # the installations' table is mapped only where it is used (docs/benchmarks.md, "Cold start")
+            from storage.repos.installations import InstallationRepo
+
             self.oauth = SlackOAuth(settings, InstallationRepo(store.db, clock), secret.aead(SEAL_PURPOSE), clock)
         self.app = AsyncApp(
             # Without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack). The name

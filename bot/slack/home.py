@@ -29,7 +29,7 @@ from bot.slack import render
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.types import Interaction, Person, Place, Platform, Reply
-from handlers.reports.home import VIEW
+from handlers.reports.catalog import VIEW
 
 log = logging.getLogger("steadybot.slack")
 REPUBLISH_SECONDS = 60.0

@@ -26,7 +26,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -40,7 +40,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbox.errors import PermanentError
 from handlers.core.clock import Clock
-from storage.repos.installations import InstallationRepo, StoredInstallation
+
+if TYPE_CHECKING:  # the repository (and the model it maps) is imported where OAuth is on: bot/slack/adapter.py
+    from storage.repos.installations import InstallationRepo, StoredInstallation
 
 log = logging.getLogger("steadybot.slack.oauth")
 

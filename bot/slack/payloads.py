@@ -21,7 +21,7 @@ from bot.sealing import ActionSeal
 from bot.slack import render
 from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Command, Interaction, MessageRef, Person, Place, Platform
-from handlers.reports.shortcut import ACTION as SHORTCUT_ACTION
+from handlers.reports.catalog import SHORTCUT as SHORTCUT_ACTION
 
 #: A mention of a person in Slack's markup: `<@U123>` or `<@U123|name>` (Enterprise Grid ids start with W).
 MENTION = re.compile(r"<@[A-Z0-9]{2,}(?:\|[^>]{0,80})?>", re.IGNORECASE)

@@ -46,7 +46,6 @@ from bot.teams.references import References
 from bot.teams.replier import TeamsReplier
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Person, Place, Platform, Reply, plain_text
-from handlers.meetings import calendar_live as live
 from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
@@ -182,6 +181,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 f"teams:activity:{activity.id or ''}"):
             return
         await self._keep(turn_context, who, where)  # the meeting chat, for the timer's warnings
+        from handlers.meetings import (
+            calendar_live as live,  # the meetings feature, on its first meeting event
+        )
+
         svc = self.core.services
         event = meetings.signal(value, svc.clock.now(), started=started)
         try:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from handlers.meetings.calendar_live import LiveSignal
-from handlers.meetings.calendar_parse import teams_thread
+if TYPE_CHECKING:
+    from handlers.meetings.calendar_live import LiveSignal
 
 log = logging.getLogger("steadybot.teams")
 DETAILS_TIMEOUT = 5.0
@@ -64,6 +64,9 @@ async def scheduled(context: TurnContext, meeting_id: str) -> tuple[datetime | N
 
 
 def signal(value: Any, now: datetime, *, started: bool) -> LiveSignal:
+    from handlers.meetings.calendar_live import LiveSignal  # the meetings feature, on its first meeting event
+    from handlers.meetings.calendar_parse import teams_thread
+
     meeting_id = _text(_field(value, "Id"))
     join = _text(_field(value, "JoinUrl"), 2000)
     at = _moment(_field(value, "StartTime" if started else "EndTime"), now)

@@ -26,7 +26,7 @@ from bot.teams.direct import TeamsLines
 from bot.teams.replier import TeamsReplier
 from handlers.core.dispatch import Core
 from handlers.core.types import Interaction, MessageRef, Platform, Visibility
-from handlers.reports.shortcut import ACTION
+from handlers.reports.catalog import SHORTCUT as ACTION
 
 COMMAND_ID = "tradeoff"
 _TAG = re.compile(r"<[^>]{0,2000}>")

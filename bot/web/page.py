@@ -9,13 +9,15 @@ external request, one stylesheet allowed by its hash:
                              form-action 'none'; frame-ancestors 'none'
 
 The HTML itself (jinja2, pygal) is bot/web/render.py, imported by the first page request in a worker thread,
-not when the server starts (docs/benchmarks.md, "Cold start").
+not when the server starts; the reports feature (the link, the report's figures) is imported by the first
+request too (docs/benchmarks.md, "Cold start").
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -24,9 +26,10 @@ from bot.runtime import Runtime
 from handlers.core.errors import StorageUnavailable
 from handlers.core.signing import Signer
 from handlers.core.timeparse import zone
-from handlers.reports.build import build_report
-from handlers.reports.links import SIGNER, LinkTarget, read_token
-from handlers.reports.model import Report
+from handlers.reports.catalog import SIGNER
+
+if TYPE_CHECKING:
+    from handlers.reports.model import Report
 
 log = logging.getLogger("steadybot.web")
 MAX_TOKEN = 2048
@@ -59,6 +62,9 @@ def register(app: web.Application, runtime: Runtime) -> None:
     signer: Signer = runtime.secret.signer(SIGNER)
 
     async def report_page(request: web.Request) -> web.StreamResponse:
+        from handlers.reports.build import build_report
+        from handlers.reports.links import LinkTarget, read_token
+
         token = request.match_info.get("token", "")
         target: LinkTarget | None = None
         if len(token) <= MAX_TOKEN:

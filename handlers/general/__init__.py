@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-from handlers.core.errors import UserError
+from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.core.services import Services
-from handlers.core.types import Command, Reply
-from handlers.general import settings
-from handlers.reports.commands import report_command
-
-ABOUT = (
-    "I help your team keep healthy habits: anonymous pulse check-ins, no agenda — no meeting, time-boxed "
-    "calls, and a polite \"what do we drop?\" when scope creeps in. Pulse answers are anonymous, and team "
-    "results only show once enough people have answered."
-)
-
-
-async def steadybot(cmd: Command, svc: Services, *, registry: Registry) -> Reply | list[Reply]:
-    """`/steadybot [about|settings …|report]`; `registry` is for the overview of every command."""
-    sub, _, rest = cmd.text.partition(" ")
-    sub = sub.lower()
-    if sub in ("", "about"):
-        return Reply(text=f"{ABOUT}\n\n{registry.overview()}")
-    if sub == "settings":
-        return await settings.settings_command(cmd, rest.strip(), svc)
-    if sub in ("report", "reports"):
-        return await report_command(cmd, rest.strip(), svc)
-    raise UserError("`/steadybot` knows `report`, `settings` and `help`.", "/steadybot report")
+from handlers.general.catalog import ABOUT, FORM_ID, OPEN_SETTINGS
 
 
 def register(registry: Registry) -> None:
+    feature = Feature("handlers.general.wiring:handlers", registry=registry)
     registry.command(CommandSpec(
         name="steadybot",
         summary="help, this channel's team report, and its settings",
@@ -49,7 +26,7 @@ def register(registry: Registry) -> None:
             ("settings min 5", "answers needed before pulse results show (3 or more)"),
             ("settings digest on|off", "a Monday DM to you with this channel's report headlines"),
         ),
-        handler=partial(steadybot, registry=registry),
+        handler=feature.handler("command"),
     ))
-    registry.form(settings.FORM_ID, settings.open_settings, settings.submit_settings)
-    registry.action("settings.open", settings.open_settings_button)
+    registry.form(FORM_ID, feature.handler("open_settings"), feature.handler("submit_settings"))
+    registry.action(OPEN_SETTINGS, feature.handler("open_settings_button"))

@@ -22,8 +22,8 @@ from handlers.core.types import (
     Reply,
     Visibility,
 )
+from handlers.general.catalog import FORM_ID
 
-FORM_ID = "settings.edit"
 EXAMPLE = "/steadybot settings scope off"
 SENSITIVITIES = ("low", "normal", "high")
 _ON = {"on", "yes", "true", "enable", "enabled", "1"}

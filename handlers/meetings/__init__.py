@@ -4,28 +4,36 @@ posted at the start with a timebox, and planned vs actual minutes are recorded (
 
 from __future__ import annotations
 
-from functools import partial
+from typing import TYPE_CHECKING
 
+from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.meetings import agenda, calendar_sync, commands, lifecycle, schedule
-from handlers.meetings.agenda import ADD_FORM, ANSWER_FORM
-from handlers.meetings.lifecycle import MeetingTimeboxLink
-from handlers.meetings.nudges import prepare_nudge
-from handlers.meetings.parse import EXAMPLES
-from handlers.timebox.engine import TimeboxEngine
-from handlers.timebox.ports import MeetingLink
+from handlers.meetings.catalog import (
+    ADD_FORM,
+    ANSWER_FORM,
+    CALENDARS_EVERY,
+    EXAMPLES,
+    NUDGE,
+    SERIES_EVERY,
+    START,
+)
+
+if TYPE_CHECKING:
+    from handlers.timebox.ports import MeetingLink
 
 __all__ = ["register", "timebox_link"]
-SERIES_EVERY = 60.0
 
 
 def timebox_link() -> MeetingLink:
-    """What `/timebox` needs to tell a meeting that its timer moved or finished."""
+    """What `/timebox` needs to tell a meeting that its timer moved or finished (imports the meetings' code:
+    called when the timebox feature is first used)."""
+    from handlers.meetings.lifecycle import MeetingTimeboxLink
+
     return MeetingTimeboxLink()
 
 
 def register(registry: Registry) -> None:
-    engine = TimeboxEngine(timebox_link())
+    feature = Feature("handlers.meetings.wiring:handlers")
     registry.command(CommandSpec(
         name="meeting",
         summary="register a meeting here; it gets an agenda, nudges and a timebox",
@@ -47,7 +55,7 @@ def register(registry: Registry) -> None:
             ("calendar", "the calendars this channel follows, their last sync and next meetings"),
             ("calendar remove <n>", "stops following calendar n; its upcoming meetings here are dropped"),
         ),
-        handler=partial(commands.command, engine=engine),
+        handler=feature.handler("meeting"),
         examples=EXAMPLES,
     ))
     registry.command(CommandSpec(
@@ -64,21 +72,21 @@ def register(registry: Registry) -> None:
             ("move <n> to <m>", "moves item n (also `up`, `down`, `top`, `bottom`)"),
             ("open <minutes>m | off", "the closing open discussion (5 minutes unless changed)"),
         ),
-        handler=agenda.command,
+        handler=feature.handler("agenda"),
         examples=("add Demo of the new login 10m", "question Which of the two designs do we ship?",
                   "answer 1 The second one", "show", "move 3 to 1", "open off"),
     ))
-    registry.action("meeting.cancel", commands.press_cancel)
-    registry.action("meeting.shorten", commands.press_shorten)
-    registry.action("meeting.end", partial(commands.press_end, engine=engine))
-    registry.action("meeting.stop_series", commands.press_stop_series)
-    registry.action("agenda.remove", agenda.press_remove)
-    registry.action("agenda.up", agenda.press_up)
-    registry.action("agenda.add", agenda.press_add)
-    registry.action("agenda.answer", agenda.press_answer)
-    registry.form(ADD_FORM, agenda.open_add, agenda.submit_add)
-    registry.form(ANSWER_FORM, agenda.open_answer, agenda.submit_answer)
-    registry.outbox_kind(schedule.NUDGE, prepare_nudge)
-    registry.outbox_kind(schedule.START, partial(lifecycle.prepare_start, engine=engine))
-    registry.every("meetings.series", SERIES_EVERY, schedule.materialize_all)
-    registry.every("meetings.calendars", calendar_sync.EVERY, calendar_sync.sync_due)
+    registry.action("meeting.cancel", feature.handler("press_cancel"))
+    registry.action("meeting.shorten", feature.handler("press_shorten"))
+    registry.action("meeting.end", feature.handler("press_end"))
+    registry.action("meeting.stop_series", feature.handler("press_stop_series"))
+    registry.action("agenda.remove", feature.handler("press_remove"))
+    registry.action("agenda.up", feature.handler("press_up"))
+    registry.action("agenda.add", feature.handler("press_add"))
+    registry.action("agenda.answer", feature.handler("press_answer"))
+    registry.form(ADD_FORM, feature.handler("open_add"), feature.handler("submit_add"))
+    registry.form(ANSWER_FORM, feature.handler("open_answer"), feature.handler("submit_answer"))
+    registry.outbox_kind(NUDGE, feature.handler("prepare_nudge"))
+    registry.outbox_kind(START, feature.handler("prepare_start"))
+    registry.every("meetings.series", SERIES_EVERY, feature.handler("series"))
+    registry.every("meetings.calendars", CALENDARS_EVERY, feature.handler("calendars"))

@@ -13,6 +13,7 @@ from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.types import Button, Command, Field, Form, Interaction, Person, Place, Reply, Visibility
 from handlers.meetings import render
+from handlers.meetings.catalog import ADD_FORM, ANSWER_FORM
 from handlers.meetings.nudges import MAX_ANSWER_BUTTONS, add_button
 from handlers.meetings.parse import (
     ANSWER_LIMIT,
@@ -31,7 +32,6 @@ from handlers.timebox.ports import parse_id, same_channel
 MAX_ITEMS = 25
 MAX_QUESTIONS = 10
 MAX_OPEN_MINUTES = 30
-ADD_FORM, ANSWER_FORM = "agenda.add", "agenda.answer"
 ITEM_EXAMPLE = "/agenda add Demo of the new login 10m"
 _MOVE = re.compile(r"^(\d{1,3})\s+(?:to\s+)?(up|down|top|bottom|\d{1,3})$", re.IGNORECASE)
 _MINUTES = re.compile(r"(\d{1,3})\s*(?:m|min|mins|minutes?)?", re.IGNORECASE)

@@ -37,7 +37,6 @@ from handlers.meetings.schedule import key, store_of
 
 log = logging.getLogger("steadybot.calendar")
 
-EVERY = 30.0  # seconds between looks for due feeds (each feed is fetched every STEADYBOT_CALENDAR_REFRESH)
 LEASE = 120.0  # seconds a replica holds a feed it is fetching
 BATCH = 8  # feeds one replica fetches at once per look
 MAX_BACKOFF = timedelta(hours=6)

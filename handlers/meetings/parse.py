@@ -17,10 +17,9 @@ from handlers.core.errors import UserError
 from handlers.core.recurrence import Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
 from handlers.core.timeparse import ParsedTime, parse_when
+from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
-EXAMPLES = ("Sprint review tomorrow 3pm for 45m", "Design review in 2 hours",
-            "Standup every weekday at 9:30 for 15m")
 DEFAULT_LENGTH = timedelta(minutes=30)
 MIN_LENGTH = timedelta(minutes=5)
 MAX_LENGTH = timedelta(hours=8)

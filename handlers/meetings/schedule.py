@@ -16,9 +16,9 @@ from handlers.core.recurrence import Recurrence
 from handlers.core.services import Services
 from handlers.core.timeparse import localize, to_local_naive, zone
 from handlers.core.types import OutboxItem, Person, Target
+from handlers.meetings.catalog import NUDGE, START
 from handlers.meetings.ports import Meeting, MeetingStore, Series
 
-NUDGE, START = "meeting.nudge", "meeting.start"
 Stage = Literal["t24", "t2", "q2", "t1", "t1dm"]
 FLAG_WITHIN = timedelta(hours=1)  # registered closer than this with no agenda: flagged at once
 HORIZON = timedelta(hours=48)  # recurring occurrences exist this far ahead (and always the next one)

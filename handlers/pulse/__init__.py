@@ -1,36 +1,40 @@
 """Pulse check-ins: anonymous burnout pulses by DM with k-anonymous team results, trends, and a private
-journal. See docs/pulse.md."""
+journal. See docs/pulse.md.
+
+`register` names the handlers; `wiring.handlers` builds them, on the first call of one (a restart imports
+none of the feature's modules before it answers, docs/architecture.md)."""
 
 from __future__ import annotations
 
-from functools import partial
+from typing import TYPE_CHECKING
 
+from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.pulse import answering, commands, journal, periodic, sending
-from handlers.pulse.questions import FORM_ID, QuestionSet, load_questions
+from handlers.pulse import catalog
+
+if TYPE_CHECKING:
+    from handlers.pulse.questions import QuestionSet
 
 PERIOD_SECONDS = 60
 
 
 def register(registry: Registry, questions: QuestionSet | None = None) -> None:
     """`questions` is the wording of the questionnaire (questions.toml unless a test or a team swaps it)."""
-    questions = questions or load_questions()
+    feature = Feature("handlers.pulse.wiring:handlers", questions=questions)
     registry.command(CommandSpec(
         name="pulse",
         summary="anonymous 30-second burnout check-ins by DM, with team results and your private journal",
-        usage=commands.USAGE,
-        handler=partial(commands.pulse, routes=commands.subcommands(questions)),
+        usage=catalog.USAGE,
+        handler=feature.handler("command"),
         examples=("now", "schedule every friday at 3pm", "schedule weekdays at 9 for 1 day", "results",
                   "optout", "me"),
-        intro=commands.INTRO,
+        intro=catalog.INTRO,
     ))
-    registry.form(FORM_ID, partial(answering.open_answer, questions=questions),
-                  partial(answering.submit_answer, questions=questions))
-    registry.form(journal.REFLECT_FORM, journal.open_reflection, journal.submit_reflection)
-    registry.action("pulse.journal.", journal.journal_action)
-    forms = sending.RoundForms(questions)
-    for kind, reminder in ((sending.KIND_INVITE, False), (sending.KIND_REMIND, True)):
-        registry.outbox_kind(kind, partial(sending.prepare_pulse, forms=forms, reminder=reminder),
-                             partial(sending.prepare_pulses, forms=forms, reminder=reminder))
-    registry.outbox_kind(journal.KIND_REFLECT, journal.prepare_reflection)
-    registry.every("pulse.rounds", PERIOD_SECONDS, periodic.run)
+    registry.form(catalog.FORM_ID, feature.handler("open_answer"), feature.handler("submit_answer"))
+    registry.form(catalog.REFLECT_FORM, feature.handler("open_reflection"), feature.handler("submit_reflection"))
+    registry.action(catalog.JOURNAL_ACTIONS, feature.handler("journal_action"))
+    registry.outbox_kind(catalog.KIND_INVITE, feature.handler("prepare_invite"), feature.handler("prepare_invites"))
+    registry.outbox_kind(catalog.KIND_REMIND, feature.handler("prepare_reminder"),
+                         feature.handler("prepare_reminders"))
+    registry.outbox_kind(catalog.KIND_REFLECT, feature.handler("prepare_reflection"))
+    registry.every("pulse.rounds", PERIOD_SECONDS, feature.handler("periodic"))

@@ -29,13 +29,12 @@ from handlers.core.types import (
     Target,
     Visibility,
 )
+from handlers.pulse.catalog import KIND_REFLECT, REFLECT_FORM
 from handlers.pulse.common import person_tz, pulse_store
 from handlers.pulse.model import DIMENSIONS, JournalEntry
 from handlers.pulse.questions import QuestionSet
 from handlers.pulse.timing import allowed_instant
 
-KIND_REFLECT = "pulse.reflect"
-REFLECT_FORM = "pulse.reflect"
 REFLECT_AT = time(16, 0)  # Friday afternoon, each person's own time
 REFLECT_DAY = 4  # Friday
 SHOWN = 12

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from handlers.core.types import Choice, Field, Form
+from handlers.pulse.catalog import FORM_ID
 from handlers.pulse.model import DIMENSIONS, LEVELS
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "questions.toml"
-FORM_ID = "pulse.answer"
 COMMENT_FIELD = "comment"
 Good = Literal["high", "low", "middle"]
 

@@ -15,14 +15,13 @@ from handlers.core.services import Services
 from handlers.core.timeoff import after_holidays, holiday_code
 from handlers.core.timeparse import format_local, to_local_naive, zone
 from handlers.core.types import Form, OutboxItem, Person, Platform, Reply, Target, Visibility
+from handlers.pulse.catalog import KIND_INVITE, KIND_REMIND
 from handlers.pulse.common import plural, pulse_store, team_label, threshold
 from handlers.pulse.model import Prefs, Round, Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
 from handlers.pulse.timing import allowed_instant, invite_due, occurrence_span, reminder_due
 
-KIND_INVITE = "pulse.invite"
-KIND_REMIND = "pulse.remind"
 AWAY_MARGIN = timedelta(hours=1)  # back less than this before the round closes: too late to ask
 DND_BATCH = 50  # Do Not Disturb is asked per person (dnd.info) for batches up to this size
 NOW_SLACK = timedelta(minutes=1)

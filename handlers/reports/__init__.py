@@ -4,23 +4,24 @@ digest. See docs/reports.md."""
 
 from __future__ import annotations
 
+from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.reports import digest, home, shortcut
-from handlers.reports.commands import LINK_BUTTON, OPEN_PAGE, press_link, press_page
+from handlers.reports.catalog import DIGEST, JOURNAL, LINK_BUTTON, OPEN_PAGE, REFRESH, REPORT, SHORTCUT, VIEW
 
 
 def register(registry: Registry) -> None:
-    registry.action(OPEN_PAGE, press_page)
-    registry.action(LINK_BUTTON, press_link)
-    registry.action(shortcut.ACTION, shortcut.prompt_on_message)
-    registry.outbox_kind(digest.KIND, digest.prepare_digest)
-    registry.action(home.VIEW, home.view)
-    registry.action(home.REFRESH, home.view)
-    registry.action(home.JOURNAL, home.journal)
-    registry.action(home.REPORT, home.report)
+    feature = Feature("handlers.reports.wiring:handlers")
+    registry.action(OPEN_PAGE, feature.handler("press_page"))
+    registry.action(LINK_BUTTON, feature.handler("press_link"))
+    registry.action(SHORTCUT, feature.handler("shortcut"))
+    registry.outbox_kind(DIGEST, feature.handler("digest"))
+    registry.action(VIEW, feature.handler("view"))
+    registry.action(REFRESH, feature.handler("view"))
+    registry.action(JOURNAL, feature.handler("journal"))
+    registry.action(REPORT, feature.handler("report"))
     registry.command(CommandSpec(
         name="home",
         summary="your home: your journal, your upcoming meetings, your channels' latest results",
         usage=(("", "shows it (in Slack it is also the app's Home tab)"),),
-        handler=home.home_command,
+        handler=feature.handler("home"),
     ))

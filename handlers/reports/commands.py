@@ -7,11 +7,9 @@ from handlers.core.services import Services
 from handlers.core.types import Button, Command, Interaction, Place, Reply, Visibility
 from handlers.pulse.common import person_tz
 from handlers.reports.build import build_report
+from handlers.reports.catalog import OPEN_PAGE
 from handlers.reports.links import LinkTarget, make_link, read_button
 from handlers.reports.render import report_text
-
-OPEN_PAGE = "report.page"  # the URL button (Slack still sends its press: acknowledged, nothing to do)
-LINK_BUTTON = "report.link"  # "send me a link" (digest, App Home): mints a fresh private link
 
 
 def link_reply(svc: Services, target: LinkTarget) -> Reply:

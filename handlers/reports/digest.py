@@ -28,11 +28,11 @@ from handlers.core.types import (
     Visibility,
 )
 from handlers.reports.build import build_report
-from handlers.reports.commands import LINK_BUTTON
+from handlers.reports.catalog import DIGEST as KIND
+from handlers.reports.catalog import LINK_BUTTON
 from handlers.reports.links import LinkTarget, button_value
 from handlers.reports.render import headlines
 
-KIND = "reports.digest"
 SEND_AT = time(9, 0)
 _ON = {"on", "yes", "true", "enable", "enabled", "1"}
 _OFF = {"off", "no", "false", "disable", "disabled", "0"}

@@ -24,15 +24,12 @@ from handlers.pulse.common import day_label, person_tz
 from handlers.pulse.journal import own_journal
 from handlers.pulse.results import published, team_results
 from handlers.reports.build import questions
+from handlers.reports.catalog import JOURNAL, REFRESH, REPORT
 from handlers.reports.commands import press_link
 from handlers.reports.links import LinkTarget, button_value
 
 log = logging.getLogger("steadybot.reports")
 
-VIEW = "home.view"
-JOURNAL = "home.journal"
-REPORT = "home.report"
-REFRESH = "home.refresh"
 MAX_CHANNELS = 10
 MAX_MEETINGS = 8
 MAX_REPORT_BUTTONS = 3

@@ -16,8 +16,8 @@ from handlers.core.errors import UserError
 from handlers.core.services import Services
 from handlers.core.signing import Signer
 from handlers.core.types import Place, Platform
+from handlers.reports.catalog import SIGNER
 
-SIGNER = "reports"  # the purpose of the derived key
 LINK_PURPOSE = "report-link"
 BUTTON_PURPOSE = "report-button"  # a digest's "open the report" button: no expiry, it mints a fresh link
 LINK_TTL = timedelta(minutes=15)

@@ -23,7 +23,6 @@ from handlers.scope.watch import MOST_EAGER, REQUEST_MAX, detect
 
 log = logging.getLogger("steadybot.scope")
 
-ACTION = "tradeoff.message"
 QUOTE_MAX = 200
 
 

@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 
 from handlers.core.text import clip
 from handlers.core.types import Button, Field, Form, Reply, Visibility
+from handlers.scope.catalog import DROP_FORM, EXTEND_FORM
 from handlers.scope.ports import WATCH, Item, Prompt
 
 if TYPE_CHECKING:
     from handlers.meetings.api import MeetingNow
 
 ASK = "Happy to — what do we drop?"
-DROP_FORM = "scope.drop_form"
-EXTEND_FORM = "scope.extend_form"
 MAX_DROP_BUTTONS = 5
 ITEM_MAX = 200
 

@@ -11,6 +11,7 @@ from handlers.core.text import clip, one_line
 from handlers.core.types import Command, Place, Reply, Visibility
 from handlers.scope import cards
 from handlers.scope.api import decisions_summary
+from handlers.scope.catalog import STATS_DAYS
 from handlers.scope.meeting import meeting_now
 from handlers.scope.ports import COMMITMENT, PARKED, Closing, Item, ItemKind, ItemStatus
 from handlers.scope.store import scope_store
@@ -18,30 +19,9 @@ from handlers.scope.store import scope_store
 REQUEST_EXAMPLE = "/tradeoff add SSO to the MVP"
 MAX_COMMITMENTS = 50
 MAX_PARKED = 100
-STATS_DAYS = 30
 
 _LIST_COMMITMENTS = {"commitments", "commits", "commitment", "list"}
 _LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "ideas"}
-
-USAGE: tuple[tuple[str, str], ...] = (
-    ("<request>", "asks the channel \"happy to — what do we drop?\" about a new request, with buttons to drop "
-                  "something, extend the deadline or park it"),
-    ("commitments", "this channel's commitments — what the team is working on (the list \"drop something\" "
-                    "picks from)"),
-    ("commit <item>", "adds a commitment"),
-    ("done <n>", "takes commitment n off the list: finished"),
-    ("drop <n>", "takes commitment n off the list: dropped"),
-    ("parking", "the parking lot: ideas kept for later, e.g. a brainstorming session"),
-    ("park <idea>", "puts an idea in the parking lot"),
-    ("unpark <n>", "takes idea n out of the parking lot"),
-    ("stats", f"decisions and false alarms of the last {STATS_DAYS} days"),
-    ("reset", "forgets what \"not scope creep\" taught me here (channel creator or admin)"),
-)
-EXAMPLES = ("add a CSV export to the release", "commit Billing page redesign", "done 2", "park dark mode",
-            "unpark 1")
-INTRO = ("When someone piles new work onto a committed plan, I ask — politely — what we drop to make room for "
-         "it, and record what the team decides. I also watch this channel for \"can we also…\" messages "
-         "(switch it with `/steadybot settings scope off`).")
 
 
 def _channel(cmd: Command) -> Place:

@@ -13,6 +13,7 @@ from handlers.core.registry import Pending
 from handlers.core.services import Services
 from handlers.core.types import OutboxItem, Place, Reply, Target, Visibility
 from handlers.scope.cards import safe
+from handlers.scope.catalog import AFTER_MEETING
 from handlers.scope.store import scope_store
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("steadybot.scope")
 
-AFTER_MEETING = "scope.after_meeting"
 LATE_AFTER_MEETING = timedelta(hours=12)  # a reminder that would go out later than this is dropped
 
 

@@ -1,21 +1,27 @@
 """Timeboxes: `/timebox 25m topic` in a channel or thread, warnings at half time, near the end and at the end,
-extend, stop, replace. A meeting's timer is a timebox too (see handlers/meetings)."""
+extend, stop, replace. A meeting's timer is a timebox too (see handlers/meetings).
+
+`register` names the handlers; `wiring.handlers` builds them on the first call of one."""
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.timebox import commands, warnings
-from handlers.timebox.engine import CLOSE, ITEM, WARN, TimeboxEngine
-from handlers.timebox.ports import MeetingLink
+from handlers.timebox.catalog import CLOSE, ITEM, WARN
 
-__all__ = ["TimeboxEngine", "register"]
+if TYPE_CHECKING:
+    from handlers.timebox.ports import MeetingLink
+
+__all__ = ["register"]
 
 
-def register(registry: Registry, link: MeetingLink | None = None) -> TimeboxEngine:
-    """Register `/timebox`, its buttons and its outbox kinds. `link` lets a meeting's box report back."""
-    engine = TimeboxEngine(link)
+def register(registry: Registry, link: Callable[[], MeetingLink] | None = None) -> None:
+    """Register `/timebox`, its buttons and its outbox kinds. `link` builds what lets a meeting's box report
+    back (called when the feature is first used)."""
+    feature = Feature("handlers.timebox.wiring:handlers", link=link)
     registry.command(CommandSpec(
         name="timebox",
         summary="a timer for this channel or thread, with warnings before the end",
@@ -27,14 +33,13 @@ def register(registry: Registry, link: MeetingLink | None = None) -> TimeboxEngi
             ("stop", "stops it and records the time given back"),
             ("", "shows what's running here"),
         ),
-        handler=partial(commands.command, engine=engine),
+        handler=feature.handler("command"),
         examples=("25m design review", "10m", "1h30m planning", "extend 5m", "stop"),
     ))
-    registry.action("timebox.extend", partial(commands.press_extend, engine=engine))
-    registry.action("timebox.stop", partial(commands.press_stop, engine=engine))
-    registry.action("timebox.replace", partial(commands.press_replace, engine=engine))
-    registry.action("timebox.keep", commands.press_keep)
-    registry.outbox_kind(WARN, partial(warnings.warn, engine=engine))
-    registry.outbox_kind(ITEM, warnings.item)
-    registry.outbox_kind(CLOSE, partial(warnings.close, engine=engine))
-    return engine
+    registry.action("timebox.extend", feature.handler("press_extend"))
+    registry.action("timebox.stop", feature.handler("press_stop"))
+    registry.action("timebox.replace", feature.handler("press_replace"))
+    registry.action("timebox.keep", feature.handler("press_keep"))
+    registry.outbox_kind(WARN, feature.handler("warn"))
+    registry.outbox_kind(ITEM, feature.handler("item"))
+    registry.outbox_kind(CLOSE, feature.handler("close"))

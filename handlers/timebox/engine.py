@@ -18,6 +18,7 @@ from handlers.core.errors import UserError
 from handlers.core.services import Services
 from handlers.core.types import OutboxItem, Reply, Target
 from handlers.timebox import plan
+from handlers.timebox.catalog import CLOSE, ITEM, WARN
 from handlers.timebox.ports import (
     REPLACED,
     STOPPED,
@@ -28,7 +29,6 @@ from handlers.timebox.ports import (
     TimeboxStore,
 )
 
-WARN, ITEM, CLOSE = "timebox.warn", "timebox.item", "timebox.close"
 CLOSE_AFTER = timedelta(minutes=10)  # a meeting nobody ended is closed this long after its box ran out
 ITEM_LATE = 120.0
 

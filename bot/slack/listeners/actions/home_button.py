@@ -10,7 +10,7 @@ from bot.inbound import Inbound, Pipeline
 from bot.slack.home import HomePublisher
 from bot.slack.replier import SlackReplier
 from handlers.core.types import Interaction
-from handlers.reports.home import REFRESH
+from handlers.reports.catalog import REFRESH
 
 
 async def home_button(ack: AsyncAck, inbound: Inbound | None, replier: SlackReplier | None, pipeline: Pipeline,
