@@ -202,6 +202,7 @@ async def test_two_replicas_share_the_installation_store(db_url: str) -> None:
         token2 = await install(bot.client, bot, "code-2", "T2", finish=other)
         await slash(other, bot, "now", team="T2", user="U5", channel="C2")
         await bot.slack.wait_for("chat.postMessage", 1)
+        assert await other_runtime.lane.settle(10.0)  # the command's work (its DMs enqueued) is done, not only its post
         await other_runtime.scheduler.run_all_once()
         await bot.runtime.worker.drain()  # the first replica sends the pulse DMs the second one created
         assert dms(bot, "U5") and dms(bot, "U6")
