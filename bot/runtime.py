@@ -91,6 +91,7 @@ class Runtime:
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         await self.scheduler.stop()
         await self.lane.close(grace)  # acknowledged requests finish their work (bounded) while the DB is up
+        await self.worker.close()  # a drain started by an enqueue ends before the last sent marks are flushed
         for adapter in self.adapters.values():
             await adapter.close()
         if self.session is not None:

@@ -98,7 +98,9 @@ class OutboxWorker:
         self.backoff_cap = backoff_cap
         self.rng = rng or random.Random()
         self._lock = asyncio.Lock()
+        self._unmarked = asyncio.Semaphore(concurrency)  # sent rows whose sent mark is not durable yet
         self._kick_task: asyncio.Task[int] | None = None
+        self._closing = False
         self._working: set[int] = set()  # ids claimed by this worker and not resolved yet
         self._ahead: set[int] = set()  # ids claimed for the next round of a drain (see `_claim_ahead`)
         self._prepared: dict[int, tuple[float, list[Reply] | None]] = {}  # batch-prepared answers by row id
@@ -108,8 +110,27 @@ class OutboxWorker:
 
     def kick(self) -> None:
         """Tick soon (something became due now) without waiting for the next scheduled tick."""
+        if self._closing:
+            return
         if self._kick_task is None or self._kick_task.done():
             self._kick_task = asyncio.ensure_future(self.drain())
+
+    async def close(self, grace: float = 5.0) -> None:
+        """A graceful stop: no new round starts; the drain a kick started finishes the round it is in (for
+        `grace` seconds at most, then it is cancelled and the leases bring its unsent rows back). Called
+        before the store flushes its last sent marks, so none is issued after that."""
+        self._closing = True
+        task = self._kick_task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except Exception:  # noqa: BLE001 - the drain's own failure was logged where it happened
+            log.debug("outbox: the last drain ended with an error", exc_info=True)
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Tick until nothing due is left (bounded). Returns how many rows were processed. While a full batch's
@@ -119,13 +140,15 @@ class OutboxWorker:
         ahead: asyncio.Future[list[Claimed] | None] | None = None
         try:
             for round_ in range(max_rounds):
-                done, ahead = await self._round(ahead, claim_ahead=round_ < max_rounds - 1)
+                done, ahead = await self._round(ahead, claim_ahead=round_ < max_rounds - 1 and not self._closing)
                 total += done
-                if done < self.batch:
+                if done < self.batch or self._closing:
                     break
         finally:
             if ahead is not None:  # cancelled mid-drain (a stop): the lease brings its rows back
                 ahead.cancel()
+                if ahead.done() and not ahead.cancelled() and ahead.exception() is None:
+                    self._ahead -= {row.id for row in ahead.result() or []}  # no longer renewed
         return total
 
     async def tick(self) -> int:
@@ -139,8 +162,14 @@ class OutboxWorker:
         `claim_ahead`, a full batch claims and prepares the next one once its last row has started; that
         claim is returned for the next round."""
         async with self._lock:
-            claimed = await ahead if ahead is not None else await self._claim()
-            self._ahead = set()
+            if ahead is not None:
+                claimed = await ahead
+                # this round sends them: their leases are renewed as `_working` now. A tick between two
+                # rounds of a drain leaves the drain's claimed-ahead rows in `_ahead`, renewed by its own
+                # renewer, and so does another drain.
+                self._ahead -= {row.id for row in claimed or []}
+            else:
+                claimed = await self._claim()
             if not claimed:
                 return 0, None
             self._working = {row.id for row in claimed}
@@ -193,8 +222,13 @@ class OutboxWorker:
         the rows being worked on until its own round starts."""
         claimed = await self._claim()
         if claimed:
-            self._ahead = {row.id for row in claimed}
-            await self._prepare_batch(claimed)
+            ids = {row.id for row in claimed}
+            self._ahead |= ids
+            try:
+                await self._prepare_batch(claimed)
+            except BaseException:  # cancelled (a stop): no longer renewed, the lease brings them back
+                self._ahead -= ids
+                raise
         return claimed
 
     async def _prepare_batch(self, claimed: list[Claimed]) -> None:
@@ -246,9 +280,15 @@ class OutboxWorker:
         held through both durable updates left every send waiting for two flushes)."""
         async with gate:
             result = await self._send(row)
-        if result is _HANDLED:
-            return
-        await self.repo.mark_sent(row.id, result, worker=row.worker or None)
+            if result is _HANDLED:
+                return
+            # A row sent but not yet marked sent is "maybe delivered" after a crash: keep at most
+            # `concurrency` of them waiting for the group commit (the place is held while that many wait).
+            await self._unmarked.acquire()
+        try:
+            await self.repo.mark_sent(row.id, result, worker=row.worker or None)
+        finally:
+            self._unmarked.release()
         self._count("sent", row)
         log.debug("outbox row %s (%s) sent", row.id, row.kind)  # the row and its kind: never its content
 

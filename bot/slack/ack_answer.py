@@ -16,21 +16,28 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+#: Slack drops a slash command's acknowledgement that arrives after 3 seconds, and the answer in its body with
+#: it. An answer offered later than this after the command arrived (a loop held up, a slow first use) goes
+#: through response_url instead, which takes messages for 30 minutes.
+TOO_LATE_FOR_THE_ACK = 2.5
+
 
 class AckAnswer:
     """One command's acknowledgement, open for one answer until it is built."""
 
-    __slots__ = ("_message", "_open", "_ready", "_acked")
+    __slots__ = ("_message", "_open", "_ready", "_acked", "_loop", "_since")
 
     def __init__(self) -> None:
         self._message: dict[str, Any] | None = None
         self._open = True
-        self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self._since = self._loop.time()
+        self._ready: asyncio.Future[None] = self._loop.create_future()
         self._acked = asyncio.Event()
 
     def offer(self, message: dict[str, Any]) -> bool:
         """The ack takes `message` (True) if it is still open and holds no answer yet; False: send it yourself."""
-        if not self._open:
+        if not self._open or self._loop.time() - self._since > TOO_LATE_FOR_THE_ACK:
             return False
         self._message = message
         self._open = False

@@ -13,8 +13,9 @@ resend POSTs on 5xx, 429 and read errors (only urllib3 1.x obeys), a blind resen
 message, so outbox sends switch it off and the outbox retries instead, paced and counted.
 
 Bots have no history API on Teams, so a send that was in flight when the process died cannot be checked
-afterwards: it is sent again. `max_in_flight` bounds how many Teams sends are in flight at once, which is
-therefore the most that a crash can double (each at most once, and never two for one person).
+afterwards: it is sent again. `max_in_flight` bounds how many Teams sends are in flight at once; with the
+sends whose "sent" mark is still waiting for the group commit (at most the outbox worker's concurrency, for
+milliseconds) that is what a crash can double (each at most once, and never two for one person).
 """
 
 from __future__ import annotations

@@ -87,6 +87,7 @@ _ADD_SQLITE = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, adde
                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
 _AGENDA_POSTGRES = numbered(_AGENDA_SQLITE)
 _ADD_POSTGRES = numbered(_ADD_SQLITE)
+_LOCK_MEETING_POSTGRES = f"SELECT id FROM {MeetingRow.__tablename__} WHERE id = $1 FOR UPDATE"
 
 
 class _AddItem:
@@ -124,6 +125,10 @@ class _AddItem:
 
     async def postgres(self, conn: Any) -> list[AgendaItem] | None:
         async with conn.transaction():
+            # READ COMMITTED: two adds at once would both read 24 items and both append (26, one position
+            # twice). Locking the meeting's row first makes adds to one meeting take turns, as BEGIN
+            # IMMEDIATE does on SQLite.
+            await conn.execute(_LOCK_MEETING_POSTGRES, self.meeting_id)
             rows = [tuple(row) for row in await conn.fetch(_AGENDA_POSTGRES, self.meeting_id)]
             if len(rows) >= self.limit:
                 return None

@@ -355,3 +355,82 @@ async def test_a_send_gives_its_place_back_before_its_sent_mark_is_durable(store
     await helper
     assert [t for _, t in sender.sent] == ["a", "b"]
     assert (await store.outbox.counts()) == {"sent": 2}
+
+
+class SlowSends(Recorder):
+    """Each send takes a while in real time and a full second on the fake clock (so a short lease lapses
+    unless the worker renews it)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        self.clock.advance(timedelta(seconds=1))
+        await asyncio.sleep(0.15)
+        return await super().deliver(delivery)
+
+
+async def test_a_tick_between_two_rounds_of_a_drain_keeps_the_rows_claimed_ahead_leased(store: Store) -> None:
+    """A drain claims its next batch while its last rows are out; a tick that takes the lock before the
+    drain's next round renews those rows' leases with its own (it used to drop them: another replica then
+    took them over while this worker was about to send them)."""
+    clock = store.outbox.clock
+    assert isinstance(clock, FakeClock)
+    now = clock.now()
+    await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i:02d}"), now, reply=Reply("hi"),
+                                           dedupe_key=f"a:{i}") for i in range(8)])
+    worker = _worker(store, SlowSends(clock), batch=4, concurrency=4, lease=timedelta(seconds=0.3))
+    ahead = asyncio.ensure_future(worker._claim_ahead())  # what a drain does while its last rows are out
+    assert len(await ahead or []) == 4
+    assert await worker.tick() == 4  # the other four, while four seconds pass on the clock
+    assert await store.outbox.claim("replica-b", 10, timedelta(seconds=30)) == []  # still leased to us
+    done, _ = await worker._round(ahead, claim_ahead=False)  # the drain's next round
+    assert done == 4 and worker.stats["lost"] == 0
+    assert (await store.outbox.counts()) == {"sent": 8}
+
+
+async def test_sent_rows_waiting_for_their_sent_mark_are_bounded_by_the_concurrency(store: Store) -> None:
+    """A row sent but not yet marked sent would be sent again after a crash (Teams has no history to check):
+    while the group commit is slow, at most `concurrency` of them wait, and no further row goes out."""
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i}"), now, reply=Reply(str(i)),
+                                           dedupe_key=f"m:{i}") for i in range(3)])
+    sender = Recorder()
+    worker = _worker(store, sender, concurrency=1)
+    release = asyncio.Event()
+    mark_sent = store.outbox.mark_sent
+
+    async def stalled_mark_sent(row_id: int, result: dict[str, Any] | None = None, *,
+                                worker: str | None = None) -> bool:
+        async with asyncio.timeout(5):
+            await release.wait()
+        return await mark_sent(row_id, result, worker=worker)
+
+    store.outbox.mark_sent = stalled_mark_sent  # type: ignore[method-assign]
+    tick = asyncio.ensure_future(worker.tick())
+    await asyncio.sleep(0.3)
+    assert len(sender.sent) == 2  # one waits for its mark, one holds its place until that one is durable
+    release.set()
+    assert await tick == 3
+    assert len(sender.sent) == 3 and (await store.outbox.counts()) == {"sent": 3}
+
+
+async def test_closing_the_worker_ends_a_kicked_drain_after_its_round_and_starts_no_other(store: Store) -> None:
+    """A graceful stop: the drain an enqueue kicked finishes the round it is in, starts no further round, and
+    every row it sent is marked sent before the store flushes its last marks; a kick after that does nothing."""
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i:02d}"), now, reply=Reply("hi"),
+                                           dedupe_key=f"c:{i}") for i in range(20)])
+    sender = Watching(store)  # each send takes 20 ms
+    worker = _worker(store, sender, batch=4, concurrency=1)
+    worker.kick()
+    while not sender.sent:
+        await asyncio.sleep(0.005)
+    await worker.close(grace=5)
+    counts = await store.outbox.counts()
+    assert len(sender.sent) < 20 and counts.get("sent") == len(sender.sent)  # whole rounds, each row marked
+    assert counts.get("sent", 0) % 4 == 0
+    worker.kick()
+    await asyncio.sleep(0.1)
+    assert len(sender.sent) == counts["sent"]  # nothing after the stop

@@ -123,6 +123,17 @@ async def test_agenda_order_limits_and_answers(store: Store) -> None:
     assert (await repo.get(meeting.id)).open_minutes == 0  # type: ignore[union-attr]
 
 
+async def test_adds_at_the_same_moment_never_pass_the_limit_or_share_a_position(store: Store) -> None:
+    """Twelve `/agenda add`s at once against a limit of five (on PostgreSQL each on its own pooled
+    connection): five are added, at positions 1-5, and the rest are told the agenda is full."""
+    repo = store.meetings
+    meeting = await repo.create(_draft(NOW + timedelta(days=1)))
+    added = await asyncio.gather(*(repo.add_item(meeting.id, f"item {n}", None, "U1", limit=5) for n in range(12)))
+    assert sum(result is not None for result in added) == 5
+    agenda = await repo.agenda(meeting.id)
+    assert sorted(item.position for item in agenda) == [1, 2, 3, 4, 5]
+
+
 async def test_one_running_timebox_per_channel_or_thread(store: Store) -> None:
     repo = store.timebox
     drafts = [TimeboxDraft(PLACE, f"t{i}", "U1", NOW, 600) for i in range(6)]

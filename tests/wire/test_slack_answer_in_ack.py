@@ -71,6 +71,17 @@ async def test_only_the_first_answer_rides_in_the_ack() -> None:
     work.cancel()
 
 
+async def test_an_answer_too_late_for_slacks_ack_window_goes_to_response_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ack that reaches Slack after 3 s is dropped with the answer in it: an answer offered that late
+    (the loop was held up, whatever the budget said) is refused, and the replier posts it to response_url."""
+    from bot.slack import ack_answer
+
+    monkeypatch.setattr(ack_answer, "TOO_LATE_FOR_THE_ACK", 0.05)
+    slot = AckAnswer()
+    await asyncio.sleep(0.1)
+    assert not slot.offer({"text": "late"})
+
+
 @pytest.mark.parametrize("budget", [0.0, 2.0])
 async def test_an_unreadable_command_is_answered_in_the_ack_either_way(sqlite_url: str, budget: float) -> None:
     async with running(sqlite_url, teams=False, slack_answer_in_ack=budget) as bot:
