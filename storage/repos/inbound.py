@@ -78,7 +78,9 @@ class InboundRepo:
         self._waiting[key] = (self._bind(self.clock.now()), answer)
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush(), name="inbound keys")
-        return await answer  # a cancelled request cancels only its own answer; its batch goes on
+        # shielded: a cancelled request leaves the answer to the batch, which goes on, so a retry of the
+        # same key waiting on it is not cancelled with it
+        return await asyncio.shield(answer)
 
     async def _flush(self) -> None:
         """Decide the waiting keys, batch after batch, until none waits."""
