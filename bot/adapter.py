@@ -47,6 +47,16 @@ class Delivery:
     begin: Callable[[], Awaitable[None]]  # "about to reach the platform"; raises LeaseLost if another worker owns the row
     maybe_delivered: bool = False  # an earlier attempt got as far as the platform (a crash, a timeout)
     begun_at: datetime | None = None  # when that earlier attempt began (where to look for it)
+    # Hands the outbox a callable to run once this row's outcome (sent, retry, failure) is durable: what a
+    # sender holds until then (Teams: its in-flight place, so a crash doubles at most that many sends).
+    recorded: Callable[[Callable[[], None]], None] | None = None
+
+    def when_recorded(self, release: Callable[[], None]) -> None:
+        """Run `release` once the outbox has recorded this row's outcome (at once when nobody records it)."""
+        if self.recorded is None:
+            release()
+        else:
+            self.recorded(release)
 
     @property
     def ticket(self) -> str:

@@ -51,7 +51,7 @@ class Settings:
     # Reliability knobs (docs/operations.md).
     outbox_lease: float = 30.0  # seconds a claimed outbox row stays with its replica without a renewal
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
-    teams_max_in_flight: int = 4  # Teams sends at once per process (with unmarked sends: what a crash can double)
+    teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
     # How long a slash command's acknowledgement waits for the command's answer, to carry it in its body
     # (past it the answer goes through response_url); 0 = never wait (docs/operations.md).
     slack_answer_in_ack: float = 0.008

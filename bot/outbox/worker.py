@@ -262,8 +262,9 @@ class OutboxWorker:
                 log.warning("outbox: could not renew leases (%s)", type(exc).__name__)
 
     async def _process(self, row: Claimed, gate: _Places) -> None:
+        recorded: list[Callable[[], None]] = []  # what the sender asked to run once the outcome is durable
         try:
-            await self._process_unsafe(row, gate)
+            await self._process_unsafe(row, gate, recorded)
         except StorageUnavailable as exc:
             level = logging.DEBUG if isinstance(exc, DatabaseDown) else logging.WARNING
             log.log(level, "outbox row %s: database unavailable, the lease will bring it back", row.id)
@@ -273,13 +274,16 @@ class OutboxWorker:
                 await self._retry_or_fail(row, f"unexpected {type(exc).__name__}", delivered=True)
             except StorageUnavailable:
                 log.warning("outbox row %s: database unavailable, the lease will bring it back", row.id)
+        finally:
+            for release in recorded:
+                release()
 
-    async def _process_unsafe(self, row: Claimed, gate: _Places) -> None:
+    async def _process_unsafe(self, row: Claimed, gate: _Places, recorded: list[Callable[[], None]]) -> None:
         """Prepare and send the row while holding one of the `gate`'s places, then mark it sent after giving
         the place back: the next row starts while this one's update waits for the group commit (a place
         held through both durable updates left every send waiting for two flushes)."""
         async with gate:
-            result = await self._send(row)
+            result = await self._send(row, recorded)
             if result is _HANDLED:
                 return
             # A row sent but not yet marked sent is "maybe delivered" after a crash: keep at most
@@ -292,7 +296,7 @@ class OutboxWorker:
         self._count("sent", row)
         log.debug("outbox row %s (%s) sent", row.id, row.kind)  # the row and its kind: never its content
 
-    async def _send(self, row: Claimed) -> Any:
+    async def _send(self, row: Claimed, recorded: list[Callable[[], None]]) -> Any:
         """Everything up to the platform's answer: the result to record as sent, or _HANDLED when the row
         was resolved otherwise (skipped, deferred, rescheduled, failed, or its lease lost)."""
         worker = row.worker or None
@@ -327,7 +331,7 @@ class OutboxWorker:
             await self._retry_or_fail(row, f"{row.target.platform} is not configured")
             return _HANDLED
         try:
-            result = await sender.deliver(self._delivery(row, replies))
+            result = await sender.deliver(self._delivery(row, replies, recorded.append))
         except LeaseLost:
             log.warning("outbox row %s: lease lost to another worker, not sending", row.id)
             self._count("lost", row)
@@ -370,13 +374,14 @@ class OutboxWorker:
             return _UNPREPARED
         return early[1]
 
-    def _delivery(self, row: Claimed, replies: list[Reply]) -> Delivery:
+    def _delivery(self, row: Claimed, replies: list[Reply], recorded: Callable[[Callable[[], None]], None]
+                  ) -> Delivery:
         """What the sender sees of a row: never the repository (it calls `begin` right before its first
         platform call, after its own pacing, so a row merely waiting for a slot is not "maybe delivered")."""
         async def begin() -> None:
             await mark_in_flight(row, self.repo)
 
-        return Delivery(row.id, row.target, replies, begin, row.maybe_delivered, row.begun_at)
+        return Delivery(row.id, row.target, replies, begin, row.maybe_delivered, row.begun_at, recorded)
 
     async def _retry_or_fail(self, row: Claimed, reason: str, *, delivered: bool = False) -> None:
         worker = row.worker or None

@@ -13,9 +13,9 @@ resend POSTs on 5xx, 429 and read errors (only urllib3 1.x obeys), a blind resen
 message, so outbox sends switch it off and the outbox retries instead, paced and counted.
 
 Bots have no history API on Teams, so a send that was in flight when the process died cannot be checked
-afterwards: it is sent again. `max_in_flight` bounds how many Teams sends are in flight at once; with the
-sends whose "sent" mark is still waiting for the group commit (at most the outbox worker's concurrency, for
-milliseconds) that is what a crash can double (each at most once, and never two for one person).
+afterwards: it is sent again. `max_in_flight` bounds how many Teams sends are in flight at once — a place is
+held from the in-flight mark until the outbox has recorded the outcome (`Delivery.when_recorded`) — which
+is therefore the most that a crash can double (each at most once, and never two for one person).
 """
 
 from __future__ import annotations
@@ -86,8 +86,11 @@ class TeamsSender:
                 failures.append(exc)
 
         try:
-            async with self._in_flight:
+            await self._in_flight.acquire()
+            begun = False
+            try:
                 await delivery.begin()
+                begun = True
                 if target.kind == "user":
                     await self.lines.with_person(target.id, send)
                 else:
@@ -95,6 +98,13 @@ class TeamsSender:
                     if not reference:
                         raise PermanentError("no conversation reference for this Teams channel")
                     await self.lines.in_conversation(reference, send, target.thread_id)
+            finally:
+                # Once marked in flight, the place is held until the outbox has recorded what happened (the
+                # sent mark, a retry): only then can a crash no longer send it again.
+                if begun:
+                    delivery.when_recorded(self._in_flight.release)
+                else:
+                    self._in_flight.release()
             if failures:
                 raise failures[0]
             if len(sent) < len(replies):

@@ -434,3 +434,44 @@ async def test_closing_the_worker_ends_a_kicked_drain_after_its_round_and_starts
     worker.kick()
     await asyncio.sleep(0.1)
     assert len(sender.sent) == counts["sent"]  # nothing after the stop
+
+
+class OnePlace(Recorder):
+    """A sender with one place (as Teams' `max_in_flight`) that it gives back only when the outbox has
+    recorded the outcome (`Delivery.when_recorded`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.place = asyncio.Semaphore(1)
+
+    async def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        await self.place.acquire()
+        delivery.when_recorded(self.place.release)
+        return await super().deliver(delivery)
+
+
+async def test_a_sender_keeps_its_place_until_the_sent_mark_is_recorded(store: Store) -> None:
+    """What a crash can double is what is in flight or sent but not yet marked: a sender that holds its place
+    until the outbox recorded the outcome bounds that by its own places, whatever the worker's concurrency."""
+    now = store.outbox.clock.now()
+    await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i}"), now, reply=Reply(str(i)),
+                                           dedupe_key=f"p:{i}") for i in range(3)])
+    sender = OnePlace()
+    worker = _worker(store, sender, concurrency=8)
+    release = asyncio.Event()
+    mark_sent = store.outbox.mark_sent
+
+    async def stalled_mark_sent(row_id: int, result: dict[str, Any] | None = None, *,
+                                worker: str | None = None) -> bool:
+        async with asyncio.timeout(5):
+            await release.wait()
+        return await mark_sent(row_id, result, worker=worker)
+
+    store.outbox.mark_sent = stalled_mark_sent  # type: ignore[method-assign]
+    tick = asyncio.ensure_future(worker.tick())
+    await asyncio.sleep(0.3)
+    assert len(sender.sent) == 1  # the others wait for the sender's one place, held until the mark is written
+    release.set()
+    async with asyncio.timeout(10):  # a place never given back would hang the tick
+        assert await tick == 3
+    assert len(sender.sent) == 3 and (await store.outbox.counts()) == {"sent": 3}
