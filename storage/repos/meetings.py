@@ -6,6 +6,7 @@ cancelled), so an outbox retry or a second replica doing the same thing changes 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -137,10 +138,9 @@ class _AddItem:
             return self._added(rows, new_id)
 
 
-_MEETING_COLUMNS = ("id, platform, channel_id, team_id, title, organiser_id, organiser_name, tz, starts_at, "
-                    "duration_minutes, ends_at, open_minutes, status, series_id, started_at, ended_at, cancelled_at, "
-                    "actual_minutes, had_agenda, attendees, questions_total, questions_answered")
-_TIMES = (8, 10, 14, 15, 16)  # starts_at, ends_at, started_at, ended_at, cancelled_at
+_MEETING_FIELDS = tuple(field.name for field in dataclasses.fields(Meeting))  # the columns' own names
+_MEETING_COLUMNS = ", ".join(_MEETING_FIELDS)
+_TIMES = ("starts_at", "ends_at", "started_at", "ended_at", "cancelled_at")
 _NOW = (f"SELECT {_MEETING_COLUMNS} FROM {MeetingRow.__tablename__} WHERE platform = ? AND channel_id = ? "
         "AND status IN (?, ?) AND starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC, id DESC LIMIT 1")
 _NEXT = (f"SELECT {_MEETING_COLUMNS} FROM {MeetingRow.__tablename__} WHERE platform = ? AND channel_id = ? "
@@ -159,12 +159,13 @@ class _MeetingNow:
     def _meeting(self, row: Any) -> Meeting | None:
         if row is None:
             return None
-        values = list(row)
-        for i in _TIMES:
-            values[i] = self.read(values[i])
-        values[1], values[12] = Platform(values[1]), MeetingStatus(values[12])
-        values[18] = None if values[18] is None else bool(values[18])  # had_agenda: 0/1 on SQLite
-        return Meeting(*values)
+        values = dict(zip(_MEETING_FIELDS, row, strict=True))
+        for name in _TIMES:
+            values[name] = self.read(values[name])
+        values["platform"], values["status"] = Platform(values["platform"]), MeetingStatus(values["status"])
+        if values["had_agenda"] is not None:
+            values["had_agenda"] = bool(values["had_agenda"])  # 0/1 on SQLite
+        return Meeting(**values)
 
     def _now(self) -> tuple[Any, ...]:
         return self.platform, self.channel_id, SCHEDULED, RUNNING, self.now, self.now
