@@ -390,14 +390,14 @@ async def test_a_tick_between_two_rounds_of_a_drain_keeps_the_rows_claimed_ahead
     assert (await store.outbox.counts()) == {"sent": 8}
 
 
-async def test_sent_rows_waiting_for_their_sent_mark_are_bounded_by_the_concurrency(store: Store) -> None:
-    """A row sent but not yet marked sent would be sent again after a crash (Teams has no history to check):
-    while the group commit is slow, at most `concurrency` of them wait, and no further row goes out."""
+async def _three_people_due(store: Store, tag: str) -> None:
     now = store.outbox.clock.now()
     await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i}"), now, reply=Reply(str(i)),
-                                           dedupe_key=f"m:{i}") for i in range(3)])
-    sender = Recorder()
-    worker = _worker(store, sender, concurrency=1)
+                                           dedupe_key=f"{tag}:{i}") for i in range(3)])
+
+
+def _stall_sent_marks(store: Store) -> asyncio.Event:
+    """Every "sent" mark waits (5 s at most) until the returned event is set: a group commit that stalls."""
     release = asyncio.Event()
     mark_sent = store.outbox.mark_sent
 
@@ -408,6 +408,16 @@ async def test_sent_rows_waiting_for_their_sent_mark_are_bounded_by_the_concurre
         return await mark_sent(row_id, result, worker=worker)
 
     store.outbox.mark_sent = stalled_mark_sent  # type: ignore[method-assign]
+    return release
+
+
+async def test_sent_rows_waiting_for_their_sent_mark_are_bounded_by_the_concurrency(store: Store) -> None:
+    """A row sent but not yet marked sent would be sent again after a crash (Teams has no history to check):
+    while the group commit is slow, at most `concurrency` of them wait, and no further row goes out."""
+    await _three_people_due(store, "m")
+    sender = Recorder()
+    worker = _worker(store, sender, concurrency=1)
+    release = _stall_sent_marks(store)
     tick = asyncio.ensure_future(worker.tick())
     await asyncio.sleep(0.3)
     assert len(sender.sent) == 2  # one waits for its mark, one holds its place until that one is durable
@@ -453,21 +463,10 @@ class OnePlace(Recorder):
 async def test_a_sender_keeps_its_place_until_the_sent_mark_is_recorded(store: Store) -> None:
     """What a crash can double is what is in flight or sent but not yet marked: a sender that holds its place
     until the outbox recorded the outcome bounds that by its own places, whatever the worker's concurrency."""
-    now = store.outbox.clock.now()
-    await store.outbox.enqueue([OutboxItem(Target(Platform.SLACK, "user", f"U{i}"), now, reply=Reply(str(i)),
-                                           dedupe_key=f"p:{i}") for i in range(3)])
+    await _three_people_due(store, "p")
     sender = OnePlace()
     worker = _worker(store, sender, concurrency=8)
-    release = asyncio.Event()
-    mark_sent = store.outbox.mark_sent
-
-    async def stalled_mark_sent(row_id: int, result: dict[str, Any] | None = None, *,
-                                worker: str | None = None) -> bool:
-        async with asyncio.timeout(5):
-            await release.wait()
-        return await mark_sent(row_id, result, worker=worker)
-
-    store.outbox.mark_sent = stalled_mark_sent  # type: ignore[method-assign]
+    release = _stall_sent_marks(store)
     tick = asyncio.ensure_future(worker.tick())
     await asyncio.sleep(0.3)
     assert len(sender.sent) == 1  # the others wait for the sender's one place, held until the mark is written
