@@ -41,7 +41,6 @@ from handlers.pulse.model import (
     Schedule,
     ShownDecision,
 )
-from storage import keycheck
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
@@ -121,12 +120,7 @@ class PulseRepo:
         self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
         self.vault = vault or ephemeral_vault()  # the bot passes the vault derived from its secret
 
-    # ---- the key -----------------------------------------------------------------------------------
-    async def check_key(self) -> None:
-        """Remember the secret's fingerprint on first start; refuse a different secret later (KeyMismatch):
-        the answers awaiting their seal and the journals could not be opened with it."""
-        await keycheck.check_key(self.db, self.vault.fingerprint)
-
+    # ---- journals from before encryption (a start checks the key first: storage/keycheck.py) ---------
     async def encrypt_old_journals(self) -> int:
         """Journal entries written before encryption (revision 0120) get their box now, and their plain-text
         columns are emptied; then the database is scrubbed. Returns how many."""
