@@ -1,5 +1,5 @@
-"""A made-up past for a team: weeks of pulse rounds (sealed), meetings with their hygiene record and
-scope-creep decisions, written straight into storage. `steadybot demo --history` (and `:history`) use it
+"""A made-up past for a team: weeks of pulse rounds (sealed), meetings with their hygiene record, a
+time-boxed call a week and scope-creep decisions, written straight into storage. `steadybot demo --history` (and `:history`) use it
 so the report (`/steadybot report`, the page with charts) has something to show; the report tests use it
 too. Everything goes through the repositories, as the features themselves would write it."""
 
@@ -13,6 +13,7 @@ from handlers.core.types import Place
 from handlers.meetings.ports import MeetingDraft, StartRecord
 from handlers.pulse.model import Answer
 from handlers.scope.ports import Decision, Learning
+from handlers.timebox.ports import ENDED, STOPPED, TimeboxDraft
 
 LEARN = Learning(step=0.25, cap=1.0, relax=0.1)
 
@@ -24,6 +25,15 @@ async def meeting(store: object, place: Place, starts: datetime, minutes: int, a
                                            "Organiser", "UTC", starts, minutes))
     await meetings.mark_started(m.id, StartRecord(starts, agenda, 6, 0, 0))
     await meetings.mark_ended(m.id, starts + timedelta(minutes=actual), actual)
+
+
+async def timebox(store: object, place: Place, starts: datetime, minutes: int, used: int) -> None:
+    """A plain `/timebox` timer: stopped after `used` minutes, or extended to `used` and run out."""
+    boxes = store.timebox  # type: ignore[attr-defined]
+    box = await boxes.start(TimeboxDraft(place, "demo prep", "organiser", starts, minutes * 60))
+    if used > minutes:
+        box = await boxes.extend(box.id, box.generation, starts + timedelta(minutes=used))
+    await boxes.finish(box.id, ENDED if used >= minutes else STOPPED, starts + timedelta(minutes=used))
 
 
 async def decision(store: object, place: Place, outcome: str, text: str) -> None:
@@ -55,7 +65,8 @@ async def write_history(store: object, clock: FakeClock, place: Place, people: S
                         heavy_weeks: tuple[int, ...] = (2, 5), below_k_week: int | None = 3,
                         comments: Sequence[str] | None = None) -> None:
     """From the clock's now on, `weeks` weeks: Monday–Thursday meetings (heavy weeks: four long ones a day
-    that overrun, else one short one), scope decisions in heavy weeks, a pulse round each Friday (lower
+    that overrun, else one short one), a 15-minute timebox on Thursday afternoon (extended by 10 minutes in
+    heavy weeks, else stopped after 10), scope decisions in heavy weeks, a pulse round each Friday (lower
     energy in and after heavy weeks, two answers at burnout level 4). The round of `below_k_week` gets only
     two answers (a comment "SECRET-BELOW-K"): below any threshold. The clock ends a day after the last week."""
     start = clock.now()
@@ -66,6 +77,8 @@ async def write_history(store: object, clock: FakeClock, place: Place, people: S
             for slot in range(4 if heavy else 1):
                 clock.set(monday + timedelta(days=day, hours=slot * 2))
                 await meeting(store, place, clock.now(), 60 if heavy else 30, 70 if heavy else 25, agenda=slot == 0)
+        clock.set(monday + timedelta(days=3, hours=10))
+        await timebox(store, place, clock.now(), 15, 25 if heavy else 10)
         clock.set(monday + timedelta(days=3, hours=12))
         if heavy:
             await decision(store, place, "drop", "CSV export")

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from bot.web.charts import charts
 from handlers.reports.model import Report, people
-from handlers.reports.render import decision_headline, headlines, meeting_headline
+from handlers.reports.render import decision_headline, headlines, meeting_headline, timebox_headline
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -69,6 +69,7 @@ def render_report(report: Report, tz: ZoneInfo) -> str:
         "meeting_charts": [c for c in all_charts if c.id == "meetings"],
         "decision_charts": [c for c in all_charts if c.id == "decisions"],
         "meetings_line": "Meetings: " + meeting_headline(report) + ".",
+        "timeboxes_line": "Timeboxes: " + timebox_headline(report) + ".",
         "decisions_line": "Decisions: " + decision_headline(report) + ".",
     }
     return page("report.html", **context)

@@ -3,6 +3,7 @@
 - pulse: `handlers.pulse.results.team_results` / `shown_comments` (the same rule `/pulse results` shows by),
   and only sealed rounds of the last 12 weeks;
 - meetings: `handlers.meetings.api.hygiene_summary` (the `/meeting stats` record);
+- time-boxed calls: `handlers.timebox.api.timebox_totals` (plain `/timebox` timers; a meeting's are the meeting's);
 - scope creep: `handlers.scope.api.decisions_summary` (the `/tradeoff stats` record), per week by difference.
 """
 
@@ -26,10 +27,12 @@ from handlers.reports.model import (
     MeetingLoad,
     Report,
     RoundPoint,
+    TimeboxLoad,
     WeekPoint,
 )
 from handlers.reports.observe import observations
 from handlers.scope.api import ScopeSummary, decisions_summary
+from handlers.timebox.api import TimeboxTotals, timebox_totals
 
 ROUNDS_LOOKED_AT = 60  # a daily pulse over 12 weeks; weekly teams have 12
 MAX_COMMENTS = 10
@@ -65,6 +68,11 @@ def _point(stats: RoundStats, qs: QuestionSet, tz: ZoneInfo) -> RoundPoint:
     )
 
 
+def _timebox_load(totals: TimeboxTotals) -> TimeboxLoad:
+    return TimeboxLoad(totals.timers, totals.planned_minutes, totals.actual_minutes, totals.saved_minutes,
+                       totals.overrun_minutes, totals.finished_early, totals.ran_over)
+
+
 def _since_counts(summary: ScopeSummary) -> tuple[int, int, int, int]:
     return summary.dropped, summary.extended, summary.parked, summary.dismissed
 
@@ -98,6 +106,7 @@ async def build_report(svc: Services, place: Place, tz: ZoneInfo, *, channel_nam
         weeks.append(WeekPoint(start, load.meetings if load else 0, load.minutes if load else 0,
                                dropped, extended, parked, dismissed))
     scope = await decisions_summary(svc, channel, since)
+    timers = await timebox_totals(svc, channel, since)
     report = Report(
         platform=str(place.platform),
         channel_id=place.channel_id,
@@ -111,6 +120,7 @@ async def build_report(svc: Services, place: Place, tz: ZoneInfo, *, channel_nam
         weeks=tuple(weeks),
         meetings=MeetingLoad(hygiene.meetings_held, round(hygiene.actual_minutes / 60, 1), hygiene.with_agenda,
                              hygiene.overrun_minutes, hygiene.saved_minutes, hygiene.cancelled),
+        timeboxes=_timebox_load(timers),
         decisions=Decisions(scope.prompts, scope.dropped, scope.extended, scope.parked, scope.dismissed, scope.open),
         comments=tuple(comments),
         comments_round=comments_round,

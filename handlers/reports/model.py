@@ -85,6 +85,19 @@ class MeetingLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeboxLoad:
+    """The channel's finished plain `/timebox` timers (a meeting's timer is in `MeetingLoad`)."""
+
+    timers: int
+    planned_minutes: int
+    actual_minutes: int
+    saved_minutes: int
+    overrun_minutes: int
+    finished_early: int
+    ran_over: int
+
+
+@dataclass(frozen=True, slots=True)
 class Decisions:
     prompts: int
     dropped: int
@@ -107,6 +120,7 @@ class Report:
     rounds: tuple[RoundPoint, ...]  # shown rounds in the period, oldest first (other rounds do not exist here)
     weeks: tuple[WeekPoint, ...]  # oldest first, all 12 weeks
     meetings: MeetingLoad
+    timeboxes: TimeboxLoad
     decisions: Decisions
     observations: tuple[str, ...] = ()
     comments: tuple[str, ...] = ()  # the latest shown round's comments, shuffled, when it meets the threshold

@@ -1,4 +1,4 @@
-"""The team report in chat (`/steadybot report`), and its headline numbers (the digest, the App Home)."""
+"""The team report in chat (`/steadybot report`), and its headline numbers (the digest, the report page)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def meeting_headline(report: Report) -> str:
             f"time given back {_minutes(m.saved_minutes)}{cancelled}")
 
 
+def timebox_headline(report: Report) -> str:
+    t = report.timeboxes
+    if not t.timers:
+        return "no /timebox timer finished here (a meeting's timer counts with its meeting)"
+    calls = f"{t.timers} time-boxed call{'s' if t.timers != 1 else ''}"
+    return (f"{calls} · planned {_minutes(t.planned_minutes)}, used {_minutes(t.actual_minutes)} · "
+            f"time given back {_minutes(t.saved_minutes)} ({t.finished_early} stopped early) · "
+            f"overruns {_minutes(t.overrun_minutes)} ({t.ran_over} ran over)")
+
+
 def decision_headline(report: Report) -> str:
     d = report.decisions
     if not d.prompts and not (d.dropped or d.extended or d.parked or d.dismissed):
@@ -62,7 +72,8 @@ def headlines(report: Report) -> tuple[tuple[str, str], ...]:
     facts = [("Pulse", pulse_headline(report))]
     if report.latest is not None:
         facts.append(("Latest round", latest_line(report).removeprefix("latest round ")))
-    facts += [("Meetings", meeting_headline(report)), ("Scope creep", decision_headline(report))]
+    facts += [("Meetings", meeting_headline(report)), ("Timeboxes", timebox_headline(report)),
+              ("Scope creep", decision_headline(report))]
     return tuple(facts)
 
 
@@ -83,6 +94,7 @@ def report_text(report: Report) -> str:
                      f"{latest.burnout_shown or people(latest.burnout_high)} of "
                      f"{latest.answered} answers")
     lines.append(f"**Meetings** — {meeting_headline(report)}")
+    lines.append(f"**Timeboxes** — {timebox_headline(report)}")
     lines.append(f"**Scope creep** — {decision_headline(report)}")
     if report.observations:
         lines.append("**What goes together** (associations in the team's own numbers, not causes):")

@@ -65,6 +65,38 @@ class Timebox:
         return f"timebox:{self.id}:"
 
 
+@dataclass(frozen=True, slots=True)
+class TimeboxTotals:
+    """A channel's finished plain timers (not a meeting's) that started in [since, until), summed by the
+    store; what counts is decided there and described in docs/meetings.md ("Time-boxed calls in the reports")."""
+
+    since: datetime
+    until: datetime
+    timers: int = 0  # finished (ended or stopped) plain timers
+    finished_early: int = 0  # … of which stopped before their planned length
+    ran_over: int = 0  # … of which ran longer than planned (extended, and used the extension)
+    planned_seconds: int = 0
+    actual_seconds: int = 0
+    saved_seconds: int = 0  # planned − actual, over the timers that finished early
+    overrun_seconds: int = 0  # actual − planned, over the timers that ran over
+
+    @property
+    def planned_minutes(self) -> int:
+        return round(self.planned_seconds / 60)
+
+    @property
+    def actual_minutes(self) -> int:
+        return round(self.actual_seconds / 60)
+
+    @property
+    def saved_minutes(self) -> int:
+        return round(self.saved_seconds / 60)
+
+    @property
+    def overrun_minutes(self) -> int:
+        return round(self.overrun_seconds / 60)
+
+
 MAX_ID_DIGITS = 18  # fits a BIGINT; anything longer is not one of our ids
 
 
@@ -100,6 +132,11 @@ class TimeboxStore(Protocol):
 
     async def finish(self, timebox_id: int, status: TimeboxStatus, at: datetime) -> Timebox | None:
         """Running → ended/stopped/replaced (frees the channel); None when it was not running any more."""
+        ...
+
+    async def totals(self, platform: Platform, channel_id: str, since: datetime, until: datetime) -> TimeboxTotals:
+        """Planned against actual time of this channel's finished plain timers (threads count as their
+        channel) that started in [since, until), summed in the database. Never says who started one."""
         ...
 
 

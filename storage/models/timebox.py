@@ -16,6 +16,7 @@ class TimeboxRow(Base):
     __table_args__ = (
         Index("ix_timeboxes_active", "active_key", unique=True),
         Index("ix_timeboxes_meeting", "meeting_id"),
+        Index("ix_timeboxes_channel_start", "platform", "channel_id", "started_at"),  # the reports' totals
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from handlers.core.clock import Clock
 from handlers.core.types import Place, Platform
-from handlers.timebox.ports import RUNNING, Timebox, TimeboxDraft, TimeboxStatus, active_key
+from handlers.timebox.ports import (
+    ENDED,
+    RUNNING,
+    STOPPED,
+    Timebox,
+    TimeboxDraft,
+    TimeboxStatus,
+    TimeboxTotals,
+    active_key,
+)
 from storage.db import Database, rowcount
 from storage.models.timebox import TimeboxRow
+from storage.sqltime import seconds_between
 from storage.upsert import insert_for
 
 
@@ -102,3 +112,32 @@ class TimeboxRepo:
                 return None
             row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
             return _box(row) if row else None
+
+    async def totals(self, platform: Platform, channel_id: str, since: datetime, until: datetime) -> TimeboxTotals:
+        """One aggregate over `ix_timeboxes_channel_start`. A timer's actual time runs from its start to when
+        it finished, but never past its (possibly extended) end: a stop a few seconds after the end, before
+        the end notice finished it, is not an overrun. Ended and stopped plain timers count; running ones,
+        replaced ones (the call goes on under the replacement) and a meeting's (counted by the meeting) do not."""
+        row = TimeboxRow
+        end = case((row.finished_at < row.ends_at, row.finished_at), else_=row.ends_at)
+        actual = func.round(seconds_between(self.db.dialect, end, row.started_at))  # whole seconds: exact sums
+        saved = row.planned_seconds - actual
+        over = actual - row.planned_seconds
+        zero = 0.0
+        stmt = select(
+            func.count(),
+            func.coalesce(func.sum(case((saved > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((over > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(row.planned_seconds), 0),
+            func.coalesce(func.sum(actual), zero),
+            func.coalesce(func.sum(case((saved > 0, saved), else_=zero)), zero),
+            func.coalesce(func.sum(case((over > 0, over), else_=zero)), zero),
+        ).where(
+            row.platform == platform.value, row.channel_id == channel_id,
+            row.started_at >= since, row.started_at < until,
+            row.status.in_((ENDED, STOPPED)), row.meeting_id.is_(None), row.finished_at.is_not(None),
+        )
+        async with self.db.session() as s:
+            timers, early, late, planned, used, given, overrun = (await s.execute(stmt)).one()
+        return TimeboxTotals(since, until, int(timers), int(early), int(late), int(planned), round(float(used)),
+                             round(float(given)), round(float(overrun)))

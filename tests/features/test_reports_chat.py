@@ -31,6 +31,8 @@ async def test_report_shows_pulse_meetings_decisions_and_observations(bot_db: Te
     assert "**Energy** — " in text and "trend" in text
     assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in text
     assert "**Meetings** — 56 held, 47.3 h · 57% with an agenda" in text
+    assert ("**Timeboxes** — 8 time-boxed calls · planned 2 h, used 1 h 50 min · time given back 30 min "
+            "(6 stopped early) · overruns 20 min (2 ran over)") in text
     assert "**Scope creep** — 2 dropped · 2 deadline moved · 2 parked · 3 not scope creep" in text
     assert "What goes together" in text and "followed" in text
     assert "SECRET" not in text and "comment" not in text

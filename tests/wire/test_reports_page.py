@@ -131,3 +131,33 @@ async def test_both_spellings_answer(bot: Harness, text: str) -> None:
     slack_team(bot, {"U1": "UTC"})
     url = await sent_link(bot, user="U1")
     assert "/reports/" in url and text
+
+
+async def test_the_page_counts_time_boxed_calls_and_names_nobody(db_url: str) -> None:
+    """Plain /timebox timers sent over the Slack wire: one stopped early, one extended and left to run out, one
+    still running (not counted); the page shows the figures and neither who started them nor their topics."""
+    async with running(db_url) as bot:
+        slack_team(bot, {u: "UTC" for u in PEOPLE})
+        bot.slack.add_user("UZED", "Zed Starter", tz="UTC")
+
+        async def timebox(text: str) -> None:
+            assert (await bot.slash("/timebox", text, user="UZED")).status == 200
+            await bot.idle()
+
+        await timebox("10m SECRET-TOPIC")
+        await bot.advance(timedelta(minutes=3))
+        await timebox("stop")
+        await timebox("10m")
+        await bot.advance(timedelta(minutes=2))
+        await timebox("extend 5m")
+        await bot.advance(timedelta(minutes=14), step=timedelta(seconds=30))
+        await timebox("25m still running")
+        status, _, page = await get(bot, path_of(await sent_link(bot)))
+        assert status == 200
+        validate_html(page)
+        body = page.split("<main>", 1)[1]
+        assert ("Timeboxes: 2 time-boxed calls · planned 20 min, used 18 min · time given back 7 min (1 stopped "
+                "early) · overruns 5 min (1 ran over).") in body
+        assert "Timeboxes</span> <strong>2 time-boxed calls" in body  # at a glance, too
+        for secret in ("Zed", "UZED", "SECRET-TOPIC", "still running"):
+            assert secret not in body
