@@ -195,6 +195,28 @@ class SlackDirectory:
         await self.identities.remember_many(fresh)
         return [p for p in people if p is not None and not p.is_bot and p.id != self.bot_user_id]
 
+    async def is_member(self, place: Place, user_id: str) -> bool:
+        """Whether the person is in the channel right now (conversations.members, ids only: nobody is looked
+        up). A channel Slack no longer shows the bot (channel_not_found, not_in_channel) or a workspace that
+        uninstalled it: not a member; any other refusal is raised."""
+        try:
+            client = await self._client(place.team_id)
+            cursor: str | None = None
+            for _ in range(200):  # 200 pages × 1000, as members()
+                response = await client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
+                if user_id in (response.get("members") or []):
+                    return True
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except NotInstalled:
+            return False
+        except SlackApiError as exc:
+            if (exc.response.get("error") if exc.response else "") in ("channel_not_found", "not_in_channel"):
+                return False
+            raise
+        return False
+
     async def owner_ids(self, place: Place) -> set[str]:
         cached = self._creators.get(place.channel_id)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
