@@ -12,9 +12,8 @@ answers `auth.test` with its own workspace and bot, and `revoke` makes it `token
 Scopes, as Slack checks them: every token (the single bot token too) holds the bot scopes manifest.yml asks
 for, unless a test takes one away (`scopes_of(token).discard("dnd:read")`: an installation made before the
 app asked for it). A method in METHOD_SCOPES called without one of its scopes answers
-`{"ok": false, "error": "missing_scope", "needed": …, "provided": …}`, like Slack
-(https://docs.slack.dev/reference/methods/dnd.info/ lists `missing_scope` among its errors; `needed` and
-`provided` are fields of every Web API answer in the SDK's types, e.g.
+`{"ok": false, "error": "missing_scope", "needed": …, "provided": …}`, like Slack (`needed` and `provided`
+are fields of the Web API's answers in Slack's own SDK types, e.g.
 https://docs.slack.dev/tools/node-slack-sdk/reference/web-api/type-aliases/DndInfoResponse).
 
 dnd.info answers as Slack does for a bot token: `dnd_enabled` and the next (or current) scheduled DND hours
