@@ -23,6 +23,17 @@ class Directories:
         directory = self._by_platform.get(platform)
         return await directory.person(platform, user_id) if directory else None
 
+    async def is_member(self, place: Place, user_id: str) -> bool:
+        """Whether the person is in the channel now: the platform's own fresh check where it has one (Slack,
+        Teams), else its member list."""
+        directory = self._by_platform.get(place.platform)
+        if directory is None:
+            return False
+        ask = getattr(directory, "is_member", None)
+        if ask is not None:
+            return bool(await ask(place, user_id))
+        return any(person.id == user_id for person in await directory.members(place))
+
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)
         return await directory.owner_ids(place) if directory else set()

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -223,11 +224,24 @@ class _Snapshot:
 
 
 # ---- access -------------------------------------------------------------------------------------
-def allowed(token: str, authorization: str, remote: str | None) -> bool:
-    """With STEADYBOT_METRICS_TOKEN: that bearer token (constant-time compare). Without it: loopback only."""
+#: Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever its socket says.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
+
+
+def proxied(headers: Mapping[str, str]) -> bool:
+    """Whether a reverse proxy handed this request on (it carries one of PROXY_HEADERS)."""
+    return any(name in headers for name in PROXY_HEADERS)
+
+
+def allowed(token: str, authorization: str, remote: str | None, *, via_proxy: bool) -> bool:
+    """With STEADYBOT_METRICS_TOKEN: that bearer token (constant-time compare). Without it: loopback clients
+    only, and never a request a reverse proxy forwarded — behind the recommended proxy every request arrives
+    from 127.0.0.1, so the socket alone cannot tell the host's own Prometheus from the internet."""
     if token:
         scheme, _, given = authorization.partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    if via_proxy:
+        return False
     try:
         return remote is not None and ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
     except ValueError:

@@ -123,11 +123,11 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
         if runtime.metrics is None:
             raise web.HTTPNotFound()
         if not metrics_mod.allowed(runtime.settings.metrics_token, request.headers.get("Authorization", ""),
-                                   request.remote):
+                                   request.remote, via_proxy=metrics_mod.proxied(request.headers)):
             if runtime.settings.metrics_token:
                 return web.Response(status=401, text="bearer token required",
                                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-            return web.Response(status=403, text="metrics answer loopback clients only "
+            return web.Response(status=403, text="metrics answer loopback clients only, not through a proxy "
                                 "(set STEADYBOT_METRICS_TOKEN to scrape from elsewhere)")
         body = await runtime.metrics.exposition()
         return web.Response(body=body, headers={"Content-Type": runtime.metrics.content_type})

@@ -9,6 +9,18 @@ client id and secret in HTTP Basic auth, as slack_sdk sends them) for a workspac
 of https://api.slack.com/methods/oauth.v2.access (workspace and org-wide installs); each issued token then
 answers `auth.test` with its own workspace and bot, and `revoke` makes it `token_revoked` everywhere.
 
+Scopes, as Slack checks them: every token (the single bot token too) holds the bot scopes manifest.yml asks
+for, unless a test takes one away (`scopes_of(token).discard("dnd:read")`: an installation made before the
+app asked for it). A method in METHOD_SCOPES called without one of its scopes answers
+`{"ok": false, "error": "missing_scope", "needed": …, "provided": …}`, like Slack (`needed` and `provided`
+are fields of the Web API's answers in Slack's own SDK types, e.g.
+https://docs.slack.dev/tools/node-slack-sdk/reference/web-api/type-aliases/DndInfoResponse).
+
+dnd.info answers as Slack does for a bot token: `dnd_enabled` and the next (or current) scheduled DND hours
+`next_dnd_start_ts` / `next_dnd_end_ts`; the `snooze_*` fields only when the user asked about is the
+token's own user ("All of the snooze_* properties will only be visible if the user being queried is also
+the current user", https://docs.slack.dev/reference/methods/dnd.info/), which for a bot is never a person.
+
 It remembers the messages posted with chat.postMessage, so conversations.history / conversations.replies
 answer truthfully (with message metadata when `include_all_metadata` is set). A fault may answer with
 status 0 to drop the connection without an answer (a network failure after the request arrived).
@@ -23,9 +35,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import web
 
 from support.fake_server import FakeServer
@@ -33,6 +47,20 @@ from support.fake_server import FakeServer
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T1"
+
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+#: The bot scopes the app asks for: what every token holds unless a test takes one away.
+MANIFEST_SCOPES: frozenset[str] = frozenset(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+_READ = ("channels:read", "groups:read", "im:read", "mpim:read")
+_HISTORY = ("channels:history", "groups:history", "im:history", "mpim:history")
+#: The scopes (any one of them) each Web API method the bot calls needs, from Slack's method reference.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",), "chat.postEphemeral": ("chat:write",), "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",), "users.info": ("users:read",), "users.list": ("users:read",),
+    "dnd.info": ("dnd:read",), "conversations.info": _READ, "conversations.members": _READ,
+    "conversations.history": _HISTORY, "conversations.replies": _HISTORY,
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+}
 
 #: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
 FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
@@ -63,6 +91,7 @@ class FakeSlackApi(FakeServer):
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # OAuth code -> oauth.v2.access answer
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # issued bot token -> its workspace
     revoked: set[str] = field(default_factory=set)
+    scopes: dict[str, set[str]] = field(default_factory=dict)  # token -> its scopes (see scopes_of)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -81,13 +110,16 @@ class FakeSlackApi(FakeServer):
         self.channels[channel_id] = {"creator": creator, "members": list(members)}
 
     def add_install_code(self, code: str, team_id: str | None, *, enterprise_id: str | None = None,
-                         installer: str = "UINSTALLER", bot_user: str = BOT_USER, bot_id: str = BOT_ID) -> str:
+                         installer: str = "UINSTALLER", bot_user: str = BOT_USER, bot_id: str = BOT_ID,
+                         scopes: frozenset[str] = MANIFEST_SCOPES) -> str:
         """A code Slack's consent screen would hand back; returns the bot token the exchange will issue.
-        `team_id=None` with an `enterprise_id`: an org-wide (Enterprise Grid) installation."""
+        `team_id=None` with an `enterprise_id`: an org-wide (Enterprise Grid) installation. The token holds
+        `scopes` (what the workspace granted)."""
         token = f"xoxb-{(team_id or enterprise_id or 'x').lower()}-{len(self.codes) + 1}-0123456789abcdef"
         org_wide = team_id is None
+        self.scopes[token] = set(scopes)
         self.codes[code] = {
-            "ok": True, "access_token": token, "token_type": "bot", "scope": "commands,chat:write,users:read",
+            "ok": True, "access_token": token, "token_type": "bot", "scope": ",".join(sorted(scopes)),
             "bot_user_id": bot_user, "app_id": "A1",
             "team": None if org_wide else {"id": team_id, "name": f"Workspace {team_id}"},
             "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"} if enterprise_id else None,
@@ -97,6 +129,10 @@ class FakeSlackApi(FakeServer):
         self.tokens[token] = {"team_id": team_id, "enterprise_id": enterprise_id, "bot_user_id": bot_user,
                               "bot_id": bot_id, "org_wide": org_wide}
         return token
+
+    def scopes_of(self, token: str) -> set[str]:
+        """The scopes a token holds (the manifest's unless set): change the set to change what it may do."""
+        return self.scopes.setdefault(token, set(MANIFEST_SCOPES))
 
     def revoke(self, token: str) -> None:
         self.revoked.add(token)
@@ -180,6 +216,11 @@ class FakeSlackApi(FakeServer):
             return web.json_response(self._exchange(request, params))
         if token in self.revoked:
             return web.json_response({"ok": False, "error": "token_revoked"})
+        needed = METHOD_SCOPES.get(method, ())
+        held = self.scopes_of(token)
+        if needed and not held.intersection(needed):
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": ",".join(needed),
+                                      "provided": ",".join(sorted(held))})
         if method == "auth.test" and token in self.tokens:
             known = self.tokens[token]
             return web.json_response({"ok": True, "user_id": known["bot_user_id"], "bot_id": known["bot_id"],
@@ -273,10 +314,13 @@ class FakeSlackApi(FakeServer):
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-        if method == "dnd.info":  # https://api.slack.com/methods/dnd.info (the fields the bot reads)
-            dnd_state = self.dnd.get(str(params.get("user")), {})
-            return {"ok": True, "dnd_enabled": False, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1,
-                    "snooze_enabled": False, **dnd_state}
+        if method == "dnd.info":  # https://docs.slack.dev/reference/methods/dnd.info/ (see the module's doc)
+            asked = str(params.get("user") or BOT_USER)
+            dnd_state = {"dnd_enabled": False, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1,
+                         "snooze_enabled": False, **self.dnd.get(asked, {})}
+            if asked != BOT_USER:  # asked about someone else: no snooze_* fields
+                dnd_state = {k: v for k, v in dnd_state.items() if not k.startswith("snooze_")}
+            return {"ok": True, **dnd_state}
         if method == "users.list":
             everyone = list(self.users.values())
             start = int(params.get("cursor") or 0)

@@ -36,6 +36,7 @@ class SlackDirectory:
         self._creators: dict[str, tuple[float, set[str]]] = {}
         self._status: dict[str, tuple[str, str, int]] = {}  # status text, emoji, expiration (from the profile)
         self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._dnd_scope_warned = False  # missing_scope on dnd.info was logged (once per process)
         self._gate = asyncio.Semaphore(8)  # users.info is tier 4: be polite when resolving a big channel
 
     async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
@@ -65,7 +66,8 @@ class SlackDirectory:
         return line.team_id if line else ""
     async def away(self, person: Person, now: datetime, *, dnd: bool = True) -> datetime | None:
         """Until when this person is away: an "away" status (🌴 / 🤒 / OOO / vacation / holiday…) until it
-        expires, read from the profile already fetched for them; with `dnd`, Do Not Disturb (dnd.info)."""
+        expires, read from the profile already fetched for them; with `dnd`, scheduled Do Not Disturb hours
+        (dnd.info; a snooze is not visible to a bot: `dnd_until`)."""
         await self.person(Platform.SLACK, person.id)  # the cached profile, read again once it is stale
         status = self._status.get(person.id)
         ends: list[datetime] = []
@@ -87,11 +89,25 @@ class SlackDirectory:
                 response = await client.dnd_info(user=user_id)
                 info: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
             except SlackApiError as exc:
-                log.info("dnd.info failed: %s", exc.response.get("error") if exc.response else "?")
+                self._dnd_failed(exc)
                 info = {}
             cached = (time.monotonic(), info)
             self._dnd_cache[user_id] = cached
         return dnd_until(cached[1], now)
+
+    def _dnd_failed(self, exc: SlackApiError) -> None:
+        """A dnd.info refusal: the person counts as not in Do Not Disturb. `missing_scope` (an installation
+        from before the app asked for dnd:read) is an operator's to fix: one WARNING per process (this
+        directory lives as long as it), then quiet; anything else at INFO."""
+        error = exc.response.get("error") if exc.response else "?"
+        if error != "missing_scope":
+            log.info("dnd.info failed: %s", error)
+            return
+        if not self._dnd_scope_warned:
+            self._dnd_scope_warned = True
+            log.warning("dnd.info refused: missing_scope (needs %s): Do Not Disturb is ignored until the Slack app "
+                        "is reinstalled with the dnd:read scope (docs/operations.md, \"Slack scopes: reinstall "
+                        "after an upgrade\")", exc.response.get("needed") or "dnd:read")
 
     async def person(self, platform: Platform, user_id: str) -> Person | None:
         found, team_id, fresh = await self._lookup(user_id)
@@ -179,6 +195,28 @@ class SlackDirectory:
         await self.identities.remember_many(fresh)
         return [p for p in people if p is not None and not p.is_bot and p.id != self.bot_user_id]
 
+    async def is_member(self, place: Place, user_id: str) -> bool:
+        """Whether the person is in the channel right now (conversations.members, ids only: nobody is looked
+        up). A channel Slack no longer shows the bot (channel_not_found, not_in_channel) or a workspace that
+        uninstalled it: not a member; any other refusal is raised."""
+        try:
+            client = await self._client(place.team_id)
+            cursor: str | None = None
+            for _ in range(200):  # 200 pages × 1000, as members()
+                response = await client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
+                if user_id in (response.get("members") or []):
+                    return True
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except NotInstalled:
+            return False
+        except SlackApiError as exc:
+            if (exc.response.get("error") if exc.response else "") in ("channel_not_found", "not_in_channel"):
+                return False
+            raise
+        return False
+
     async def owner_ids(self, place: Place) -> set[str]:
         cached = self._creators.get(place.channel_id)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
@@ -225,15 +263,18 @@ def status_away_until(status: tuple[str, str, int], now: datetime) -> datetime |
 
 
 def dnd_until(info: dict[str, Any], now: datetime) -> datetime | None:
-    """The end of Do Not Disturb from a dnd.info answer: a snooze, or scheduled DND hours under way."""
+    """The end of the person's scheduled Do Not Disturb hours from a dnd.info answer, when they are under way
+    (`dnd_enabled` and next_dnd_start_ts <= now < next_dnd_end_ts); else None.
+
+    Only the schedule: Slack returns the `snooze_*` fields (a snooze, "pause notifications for 2 hours")
+    only when the user asked about is the token's own user (https://docs.slack.dev/reference/methods/dnd.info/,
+    "Snooze properties"), and a bot token asks about people, never about itself. So a snooze is invisible
+    to the bot and is not read here (docs/pulse.md, "Time off")."""
     stamp = now.timestamp()
-    ends: list[float] = []
-    if info.get("snooze_enabled") and float(info.get("snooze_endtime") or 0) > stamp:
-        ends.append(float(info["snooze_endtime"]))
     start, end = float(info.get("next_dnd_start_ts") or 0), float(info.get("next_dnd_end_ts") or 0)
     if info.get("dnd_enabled") and start <= stamp < end:
-        ends.append(end)
-    return datetime.fromtimestamp(max(ends), UTC) if ends else None
+        return datetime.fromtimestamp(end, UTC)
+    return None
 
 
 def _person(user_id: str, user: dict[str, Any]) -> Person:

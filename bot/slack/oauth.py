@@ -48,7 +48,7 @@ log = logging.getLogger("steadybot.slack.oauth")
 
 #: The bot scopes the app asks for (the same as manifest.yml's oauth_config.scopes.bot).
 BOT_SCOPES = ("app_mentions:read", "channels:history", "channels:read", "chat:write", "chat:write.public",
-              "commands", "groups:history", "groups:read", "im:history", "im:write", "users:read")
+              "commands", "dnd:read", "groups:history", "groups:read", "im:history", "im:write", "users:read")
 SEAL_PURPOSE = "slack-installations"
 TOKEN_TTL = 30.0  # seconds a workspace's bot token is trusted without reading the store again
 STATE_SECONDS = 600  # an OAuth state is good for ten minutes (Bolt's default)

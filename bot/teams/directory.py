@@ -77,6 +77,32 @@ class TeamsDirectory:
                                  False, _aad(member)))
         return people
 
+    async def is_member(self, place: Place, user_id: str) -> bool:
+        """Whether the person is in the channel's team right now: the connector's member lookup, not the
+        cached roster (someone removed from the team must not count for another hour). The connector's
+        404 (MemberNotFoundInConversation) means not, or no longer; any other failure is raised."""
+        reference = await self.conversations.reference(Platform.TEAMS, place.channel_id)
+        if not reference:
+            return False
+        answers: list[bool] = []
+        failures: list[Exception] = []
+
+        async def ask(context: TurnContext) -> None:
+            client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+            try:
+                await client.conversations.get_conversation_member(place.channel_id, user_id)
+                answers.append(True)
+            except Exception as exc:  # noqa: BLE001 - sorted below: 404 is an answer, the rest a failure
+                if getattr(getattr(exc, "response", None), "status_code", None) == 404:
+                    answers.append(False)
+                else:
+                    failures.append(exc)
+
+        await self.lines.in_conversation(reference, ask)
+        if failures:
+            raise failures[0]
+        return bool(answers) and answers[0]
+
     async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
         """Bot Framework delete activity, in the person's 1:1 chat (its stored conversation reference)."""
         line = await self.identities.direct_line(Platform.TEAMS, user_id)

@@ -4,15 +4,18 @@ gets a DM with the report's headline numbers and a button that sends them a fres
 
 No table of its own: the switch lives in the channel settings' `extra` ("digest", "digest_to",
 "digest_tz"), and each Monday's DM is an outbox row (kind `reports.digest`) whose preparer checks the
-switch at send time, builds the digest from the report of that moment, and queues the next Monday. The
+switch at send time, queues the next Monday, checks that the recipient may still have the channel's report
+(a member of the channel now, as `/steadybot report` decides: handlers/reports/access.py; someone who left
+gets nothing, logged at INFO without names), and builds the digest from the report of that moment. The
 dedupe key per channel and Monday keeps replicas and repeated switching from doubling a DM.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
-from handlers.core.errors import UserError
+from handlers.core.errors import Later, StorageUnavailable, UserError
 from handlers.core.registry import Pending
 from handlers.core.services import Services
 from handlers.core.timeparse import localize, zone
@@ -27,13 +30,17 @@ from handlers.core.types import (
     Target,
     Visibility,
 )
+from handlers.reports.access import may_see_report
 from handlers.reports.build import build_report
 from handlers.reports.catalog import DIGEST as KIND
 from handlers.reports.catalog import LINK_BUTTON
 from handlers.reports.links import LinkTarget, button_value
 from handlers.reports.render import headlines
 
+log = logging.getLogger("steadybot.reports")
+
 SEND_AT = time(9, 0)
+RECHECK = timedelta(minutes=10)  # the platform could not say whether the recipient is still a member
 _ON = {"on", "yes", "true", "enable", "enabled", "1"}
 _OFF = {"off", "no", "false", "disable", "disabled", "0"}
 
@@ -94,6 +101,15 @@ async def prepare_digest(pending: Pending, svc: Services) -> Reply | None:
     if not settings.extra.get("digest") or settings.extra.get("digest_to") != to:
         return None  # switched off (or handed to someone else) since this row was queued
     await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(svc.clock.now(), tz_name))])
+    try:
+        allowed = await may_see_report(svc, Person(place.platform, to), place)
+    except StorageUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the platform did not answer: ask again shortly, don't guess
+        raise Later(svc.clock.now() + RECHECK, "digest: membership unknown") from exc
+    if not allowed:  # left the channel since switching it on: this Monday's digest is not theirs any more
+        log.info("weekly digest for %s skipped: its recipient is no longer a member of the channel", place.key)
+        return None
     report = await build_report(svc, place, zone(tz_name), channel_name=place.name)
     target = LinkTarget(place.platform, place.channel_id, place.team_id, report.channel_name, tz_name)
     return Reply(

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.slack.oauth import BOT_SCOPES
+
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_MANIFEST = ROOT / "manifest.yml"
 TEAMS = ROOT / "teams"
@@ -38,6 +40,7 @@ REQUIRED_BOT_SCOPES = {
     "chat:write",
     "chat:write.public",
     "commands",
+    "dnd:read",  # dnd.info: Do Not Disturb hours hold DMs back (without it every call is missing_scope)
     "im:write",
     "im:history",
     "channels:history",
@@ -164,6 +167,8 @@ def test_slack_slash_commands(slack: dict[str, Any]) -> None:
 def test_slack_scopes_and_events(slack: dict[str, Any]) -> None:
     scopes = set(slack["oauth_config"]["scopes"]["bot"])
     assert scopes >= REQUIRED_BOT_SCOPES
+    # The OAuth install (GET /slack/install) asks for exactly what the manifest lists.
+    assert set(BOT_SCOPES) == scopes and len(BOT_SCOPES) == len(scopes)
     events = slack["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) == BOT_EVENTS
     for event in events:

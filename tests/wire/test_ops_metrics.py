@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import KINDS, OUTCOMES, PLATFORMS, allowed, slack_kind
@@ -110,12 +111,36 @@ async def test_a_token_is_required_when_configured(sqlite_url: str) -> None:
 
 
 def test_without_a_token_only_loopback_clients_are_answered() -> None:
-    assert allowed("", "", "127.0.0.1") and allowed("", "", "::1") and allowed("", "", "127.0.0.53")
-    assert not allowed("", "", "10.0.0.5") and not allowed("", "", "203.0.113.7") and not allowed("", "", None)
-    assert not allowed("", "", "not an address")
-    assert not allowed("secret-token-1", "", "127.0.0.1")  # with a token, loopback needs it too
-    assert allowed("secret-token-1", "Bearer secret-token-1", "203.0.113.7")
-    assert not allowed("secret-token-1", "Basic secret-token-1", "203.0.113.7")
+    def ok(token: str, authorization: str, remote: str | None, via_proxy: bool = False) -> bool:
+        return allowed(token, authorization, remote, via_proxy=via_proxy)
+
+    assert ok("", "", "127.0.0.1") and ok("", "", "::1") and ok("", "", "127.0.0.53")
+    assert not ok("", "", "10.0.0.5") and not ok("", "", "203.0.113.7") and not ok("", "", None)
+    assert not ok("", "", "not an address")
+    assert not ok("", "", "127.0.0.1", via_proxy=True)  # the proxy on this host forwarded it from anywhere
+    assert not ok("secret-token-1", "", "127.0.0.1")  # with a token, loopback needs it too
+    assert ok("secret-token-1", "Bearer secret-token-1", "203.0.113.7")
+    assert ok("secret-token-1", "Bearer secret-token-1", "127.0.0.1", via_proxy=True)
+    assert not ok("secret-token-1", "Basic secret-token-1", "203.0.113.7")
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "x-forwarded-for", "Forwarded", "X-Forwarded-Host",
+                                    "X-Real-IP"])
+async def test_without_a_token_a_request_through_the_proxy_is_refused(bot: Harness, header: str) -> None:
+    """The documented nginx proxies to 127.0.0.1:3000, so an internet client's request arrives on loopback;
+    only the proxy's headers tell it apart. The test client connects from 127.0.0.1 like nginx would."""
+    await scrape(bot)  # loopback, no proxy header: the host's own Prometheus
+    forwarded = await bot.client.get("/metrics", headers={header: "203.0.113.7"})
+    assert forwarded.status == 403
+    assert "steadybot_" not in await forwarded.text()
+
+
+async def test_with_the_token_a_request_through_the_proxy_is_answered(sqlite_url: str) -> None:
+    async with running(sqlite_url, metrics_token="metrics-token-0123456789") as bot:
+        proxied = {"X-Forwarded-For": "203.0.113.7", "X-Real-IP": "203.0.113.7"}
+        assert (await bot.client.get("/metrics", headers=proxied)).status == 401
+        samples, _ = await scrape(bot, {**proxied, "Authorization": "Bearer metrics-token-0123456789"})
+        assert value(samples, "steadybot_database_up") == 1.0
 
 
 def test_request_kinds_come_from_a_closed_set() -> None:

@@ -3,14 +3,21 @@ time) through the outbox with the report's headline numbers and a button that se
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from handlers.core.types import Place, Platform
 from handlers.reports.digest import next_monday
-from tests.support.harness import START, Harness
+from support.bf_connector import CHANNEL_ID, TEAM_ID
+from tests.support.harness import START, Harness, running
 from tests.support.pulse_helpers import dms, slack_team, text_of
 from tests.support.reports_helpers import PEOPLE, seed_history
-from tests.support.scope_helpers import slack_buttons
+from tests.support.scope_helpers import card_actions, slack_buttons
 
 
 async def test_digest_on_sends_monday_dms_with_headlines_and_a_fresh_link(bot: Harness) -> None:
@@ -75,9 +82,91 @@ async def test_a_forged_digest_button_does_nothing(bot: Harness) -> None:
     assert "doesn't work any more" in answer["text"] and "/reports/" not in str(answer)
 
 
+def digests(bot: Harness, user: str) -> list[Any]:
+    return [c for c in dms(bot, user) if "weekly digest" in text_of(c.params).lower()]
+
+
+async def test_someone_who_left_the_channel_gets_no_link_from_an_old_digest_button(bot: Harness) -> None:
+    """The attacker: U1 switched the digest on, got Monday's DM, then left #team (or was removed). The
+    button in that DM never expires; pressing it must not mint a fresh link to a channel they are not in."""
+    slack_team(bot, {u: "Europe/Berlin" for u in PEOPLE})
+    await seed_history(bot, weeks=3)
+    await bot.slash_reply("/steadybot", "settings digest on", user="U1")
+    bot.clock.set(next_monday(bot.clock.now(), "Europe/Berlin"))
+    await bot.settle()
+    (digest,) = digests(bot, "U1")
+    action_id, value = slack_buttons(digest.params)["Send me the report link"]
+
+    bot.slack.channels["C1"]["members"].remove("U1")  # Slack's conversations.members no longer lists U1
+    before = len(bot.slack.responses)
+    await bot.press(action_id, value, user="U1", channel="D1")
+    await bot.idle()
+    (answer,) = (await bot.slack.wait_for_responses(before + 1))[before:]
+    assert "not a member there any more" in text_of(answer) and "/reports/" not in json.dumps(answer)
+    assert not any("/reports/" in json.dumps(c.params) for c in bot.slack.calls_to("chat.postMessage"))
+
+    bot.slack.channels["C1"]["members"].append("U1")  # back in the channel: the same button works again
+    await bot.press(action_id, value, user="U1", channel="D1")
+    await bot.idle()
+    (link,) = (await bot.slack.wait_for_responses(before + 2))[before + 1:]
+    assert "/reports/" in json.dumps(link)
+
+
+async def test_the_digest_is_not_sent_to_a_recipient_who_left(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    slack_team(bot, {u: "Europe/Berlin" for u in PEOPLE})
+    await seed_history(bot, weeks=3)
+    await bot.slash_reply("/steadybot", "settings digest on", user="U1")
+    first = next_monday(bot.clock.now(), "Europe/Berlin")
+    bot.slack.channels["C1"]["members"].remove("U1")
+    bot.clock.set(first)
+    with caplog.at_level(logging.INFO, logger="steadybot.reports"):
+        await bot.settle()
+    assert digests(bot, "U1") == []
+    (skipped,) = [r.getMessage() for r in caplog.records if "weekly digest" in r.getMessage()]
+    assert "no longer a member" in skipped and "U1" not in skipped and "Person" not in skipped
+
+    # still switched on: rejoining brings the next Monday's digest back
+    bot.slack.channels["C1"]["members"].append("U1")
+    bot.clock.set(first + timedelta(days=7))
+    await bot.settle()
+    assert len(digests(bot, "U1")) == 1
+
+
 def test_next_monday_is_local_nine_oclock() -> None:
     monday_late = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("UTC"))
     assert next_monday(monday_late, "UTC") == datetime(2026, 3, 9, 9, 0, tzinfo=ZoneInfo("UTC"))
     sunday = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("UTC"))  # already Monday 00:30 in Berlin
     assert next_monday(sunday, "Europe/Berlin").isoformat() == "2026-03-02T09:00:00+01:00"
     assert START.weekday() == 0
+
+
+async def test_teams_someone_removed_from_the_team_gets_no_digest_and_no_link(sqlite_url: str) -> None:
+    """The same attacker on Teams. The bot's roster is cached for an hour, so both checks must ask the
+    connector again (GET /v3/conversations/{channel}/members/{id}: 404 MemberNotFoundInConversation)."""
+    async with running(sqlite_url, admins=frozenset({"aad-1"})) as bot:
+        for n, name in ((1, "Ana"), (2, "Ben")):
+            bot.connector.add_member(f"29:u{n}", name, f"aad-{n}")
+        await seed_history(bot, Place(Platform.TEAMS, CHANNEL_ID, TEAM_ID, name="general"), weeks=2)
+        await bot.teams(bot.activity("steadybot settings digest on", conversation_type="channel", mention=True))
+        assert "Every Monday at 09:00" in json.dumps(bot.connector.sent[-1].activity)
+        monday = next_monday(bot.clock.now(), "UTC")
+        bot.clock.set(monday)
+        await bot.settle()
+        (digest,) = [s for s in bot.connector.sent if "weekly digest" in json.dumps(s.activity).lower()]
+        data = card_actions(digest.card)["Send me the report link"]
+
+        async def press() -> str:
+            before = len(bot.connector.sent)
+            await bot.teams(bot.activity("", value=data, reply_to_id=str(digest.activity.get("id") or "x")))
+            await bot.settle()
+            return json.dumps([s.activity for s in bot.connector.sent[before:]])
+
+        assert "/reports/" in await press()  # a member: a fresh link
+        bot.connector.members = [m for m in bot.connector.members if m["id"] != "29:u1"]
+        refused = await press()
+        assert "/reports/" not in refused and "not a member there any more" in refused
+
+        before = len(bot.connector.sent)
+        bot.clock.set(monday + timedelta(days=7))
+        await bot.settle()
+        assert not [s for s in bot.connector.sent[before:] if "weekly digest" in json.dumps(s.activity).lower()]

@@ -4,13 +4,16 @@ accounts never count as members."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.directory import LIST_AFTER, SlackDirectory
+from bot.slack.directory import LIST_AFTER, SlackDirectory, dnd_until
 from handlers.core.clock import FakeClock
 from handlers.core.types import Person, Place, Platform
 from storage.db import Database
@@ -111,3 +114,42 @@ async def test_remember_many_keeps_what_it_does_not_know(db_url: str) -> None:
                                                       "tenant")]) == 0  # unchanged: no write
     finally:
         await db.dispose()
+
+
+async def test_the_fake_refuses_a_method_whose_scope_the_token_lacks_like_slack(
+        setup: tuple[FakeSlackApi, SlackDirectory, Store]) -> None:
+    api, directory, _ = setup
+    api.add_user("U1", "Ana")
+    assert "dnd:read" in api.scopes_of("xoxb-test") and "chat:write" in api.scopes_of("xoxb-test")
+    api.scopes_of("xoxb-test").discard("chat:write")
+    with pytest.raises(SlackApiError) as refused:
+        await directory.client.chat_postMessage(channel="C1", text="hi")
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "chat:write"
+    assert "chat:write" not in refused.value.response["provided"].split(",")
+    assert (await directory.client.users_info(user="U1"))["ok"]  # users:read is still there
+
+
+async def test_dnd_without_its_scope_is_ignored_with_one_warning_and_a_snooze_is_never_read(
+        setup: tuple[FakeSlackApi, SlackDirectory, Store], caplog: pytest.LogCaptureFixture) -> None:
+    api, directory, _ = setup
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    hours = {"dnd_enabled": True, "next_dnd_start_ts": int((now - timedelta(hours=1)).timestamp()),
+             "next_dnd_end_ts": int((now + timedelta(hours=2)).timestamp())}
+    for user in ("U1", "U2", "U3"):
+        api.add_user(user, user)
+        api.dnd[user] = hours
+    api.scopes_of("xoxb-test").discard("dnd:read")
+    with caplog.at_level(logging.INFO, logger="steadybot.slack"):
+        assert [await directory.away(Person(Platform.SLACK, u), now) for u in ("U1", "U2", "U3")] == [None] * 3
+    assert [r.levelno for r in caplog.records if "dnd.info" in r.getMessage()] == [logging.WARNING]
+
+    api.scopes_of("xoxb-test").add("dnd:read")  # reinstalled with the scope
+    api.add_user("U4", "U4")
+    api.dnd["U4"] = hours
+    assert await directory.away(Person(Platform.SLACK, "U4"), now) == now + timedelta(hours=2)
+    # a snooze: Slack shows snooze_* only for the token's own user, so the bot never sees one
+    api.add_user("U5", "U5")
+    api.dnd["U5"] = {"snooze_enabled": True, "snooze_endtime": int((now + timedelta(hours=2)).timestamp())}
+    assert await directory.away(Person(Platform.SLACK, "U5"), now) is None
+    assert dnd_until({"snooze_enabled": True, "snooze_endtime": now.timestamp() + 60}, now) is None

@@ -3,15 +3,23 @@ pulse DMs back; `pulse snooze` typed in Teams. Time off's behaviour itself: test
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from handlers.core.types import Place, Platform
-from tests.support.harness import Harness
+from tests.support.harness import BOT_TOKEN, Harness
 from tests.support.meetings_helpers import at
 from tests.support.pulse_helpers import pulse_dms, pulse_now, slack_team, text_of
 
 PEOPLE = {f"U{i}": "Europe/Berlin" for i in range(1, 7)}
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
+
+
+def dnd_hours(start: datetime, end: datetime) -> dict[str, object]:
+    """dnd.info's scheduled Do Not Disturb hours, as Slack shows them to a bot token."""
+    return {"dnd_enabled": True, "next_dnd_start_ts": int(start.timestamp()), "next_dnd_end_ts": int(end.timestamp())}
 
 
 async def said(bot: Harness, text: str, user: str = "U2") -> str:
@@ -25,7 +33,7 @@ async def test_a_pulse_waits_for_people_who_are_away_and_doesnt_count_them_missi
     bot.slack.users["U4"]["profile"] = {"status_text": "Vacation in Lisbon", "status_emoji": ":palm_tree:",
                                         "status_expiration": int((NOW + timedelta(days=1)).timestamp())}
     bot.slack.users["U6"]["profile"] = {"status_text": "OOO", "status_emoji": "", "status_expiration": 0}
-    bot.slack.dnd["U5"] = {"snooze_enabled": True, "snooze_endtime": int((NOW + timedelta(hours=2)).timestamp())}
+    bot.slack.dnd["U5"] = dnd_hours(NOW - timedelta(hours=1), NOW + timedelta(hours=2))
     await pulse_now(bot)
     assert len(pulse_dms(bot, "U1")) == 1
     assert [len(pulse_dms(bot, u)) for u in ("U2", "U3", "U4", "U5")] == [0, 0, 0, 0]
@@ -45,6 +53,49 @@ async def test_a_pulse_waits_for_people_who_are_away_and_doesnt_count_them_missi
     assert not pulse_dms(bot, "U6")  # an open-ended OOO status: checked again every 12 hours, still away
     calls = [c.params.get("user") for c in bot.slack.calls_to("dnd.info")]
     assert "U5" in calls
+
+
+async def test_without_the_dnd_scope_people_count_as_not_in_dnd_and_one_warning_says_so(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """An installation from before the app asked for dnd:read: Slack answers every dnd.info `missing_scope`.
+    The DM goes out (nobody is held back on a guess), and the operator reads one WARNING, not one per person."""
+    slack_team(bot, PEOPLE)
+    for user in ("U4", "U5"):
+        bot.slack.dnd[user] = dnd_hours(NOW - timedelta(hours=1), NOW + timedelta(hours=2))
+    bot.slack.scopes_of(BOT_TOKEN).discard("dnd:read")
+    with caplog.at_level(logging.INFO, logger="steadybot.slack"):
+        await pulse_now(bot)
+        await at(bot, NOW + timedelta(minutes=5))
+    assert len(pulse_dms(bot, "U4")) == 1 and len(pulse_dms(bot, "U5")) == 1
+    assert len(bot.slack.calls_to("dnd.info")) >= 2  # asked for each person, refused each time
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "dnd.info" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "missing_scope" in warnings[0].getMessage() and "reinstall" in warnings[0].getMessage()
+    assert "U4" not in warnings[0].getMessage() and "U5" not in warnings[0].getMessage()
+
+
+async def test_with_the_dnd_scope_dnd_hours_hold_the_dm_until_they_end(bot: Harness) -> None:
+    slack_team(bot, PEOPLE)
+    assert "dnd:read" in bot.slack.scopes_of(BOT_TOKEN)  # the manifest's scopes
+    bot.slack.dnd["U5"] = dnd_hours(NOW - timedelta(hours=1), NOW + timedelta(hours=2))
+    bot.slack.dnd["U4"] = dnd_hours(NOW + timedelta(hours=12), NOW + timedelta(hours=20))  # later tonight
+    await pulse_now(bot)
+    assert not pulse_dms(bot, "U5") and len(pulse_dms(bot, "U4")) == 1
+    await at(bot, NOW + timedelta(hours=1))
+    assert not pulse_dms(bot, "U5")
+    await at(bot, NOW + timedelta(hours=2))
+    assert len(pulse_dms(bot, "U5")) == 1
+
+
+async def test_a_snooze_is_not_visible_to_a_bot_token(bot: Harness) -> None:
+    """Slack returns snooze_* only when the token's own user is asked about; a person's "pause notifications"
+    is invisible to the bot (docs/pulse.md, "Time off"), so the DM goes out and Slack delivers it silently."""
+    slack_team(bot, PEOPLE)
+    bot.slack.dnd["U5"] = {"snooze_enabled": True, "snooze_endtime": int((NOW + timedelta(hours=2)).timestamp())}
+    await pulse_now(bot)
+    assert len(pulse_dms(bot, "U5")) == 1
+    answers = [c for c in bot.slack.calls_to("dnd.info") if c.params.get("user") == "U5"]
+    assert answers
 
 
 async def test_snooze_in_teams(bot: Harness) -> None:
