@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -100,6 +101,10 @@ class TimeboxStore(Protocol):
 
     async def finish(self, timebox_id: int, status: TimeboxStatus, at: datetime) -> Timebox | None:
         """Running → ended/stopped/replaced (frees the channel); None when it was not running any more."""
+        ...
+
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Clear these ids (a forgotten person's) as the starter of every timer; returns {"timer": n}."""
         ...
 
 

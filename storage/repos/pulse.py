@@ -44,6 +44,7 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
+from storage.forgetting import redact_mentions
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -615,9 +616,10 @@ class PulseRepo:
             return rowcount(result)
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
-        """Delete every row that names the person: their identity (name, timezone, DM line), journal, journal
-        messages' records, invitations and answered flags, preferences, and every outbox row addressed to
-        them; then scrub. Anonymous answers stay: nothing links them to anyone. Someone who opted out keeps
+        """Delete every pulse row that names the person: their identity (name, timezone, DM line), journal,
+        journal messages' records, invitations and answered flags, preferences, and every outbox row addressed
+        to them; clear them as the author of schedules and settings and as the sender of rounds; then scrub.
+        (The other features' rows: handlers/pulse/forgetting.py `forget_person`, which calls this last.) Anonymous answers stay: nothing links them to anyone. Someone who opted out keeps
         one row saying only that (their id and `opted_out`), or the next pulse would DM them again; the
         report says so. The journal messages still in their chat come back in the report for the caller to
         delete on the platform."""
@@ -643,6 +645,9 @@ class PulseRepo:
             participation = await s.execute(delete(PulseParticipation).where(
                 PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id))
             messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key))
+            name = await s.scalar(select(Identity.name).where(Identity.platform == platform.value,
+                                                              Identity.user_id == user_id))
+            mentioned = await redact_mentions(s, [user_id, name or ""])
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
             # Who set up a schedule or changed a channel's settings: a mark nothing reads back, cleared.
@@ -651,6 +656,10 @@ class PulseRepo:
             authored += rowcount(await s.execute(update(ChannelSettingsRow).where(
                 ChannelSettingsRow.platform == platform.value, ChannelSettingsRow.updated_by == user_id)
                 .values(updated_by="")))
+            # Who sent a round: blanked, so their own answer can no longer be told apart, and the round then
+            # counts its sender as having answered (`sender_answered`: never errs towards showing).
+            sent = rowcount(await s.execute(update(PulseRound).where(
+                PulseRound.platform == platform.value, PulseRound.sender_id == user_id).values(sender_id="")))
             person = await s.get(PulsePerson, (platform.value, user_id))
             had_prefs = person is not None
             kept_optout = bool(person is not None and person.opted_out)
@@ -662,7 +671,10 @@ class PulseRepo:
                     await s.delete(person)
         report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
                               rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
-                              tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored)
+                              tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored,
+                              cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
+                                                                        ("queued or sent channel message", mentioned))
+                                            if n))
         if report.anything:
             await self.db.scrub(FORGET_TABLES)
         return report
@@ -679,10 +691,6 @@ class PulseRepo:
                         Identity.platform == p.value, Identity.aad_id == user_id))).all())
             out.extend((p, uid) for uid in sorted(ids))
         return out
-
-    async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
-        """`steadybot forget`: by platform user id, or for Teams also by alternative id (Azure AD object id)."""
-        return [await self.forget(p, uid) for p, uid in await self.people_named(user_id, platform)]
 
     # ---- thresholds, senders and shown rounds (what a team lead may see) ------------------------------
     async def set_round_sender(self, round_id: int, sender_id: str | None, invited: bool) -> None:
