@@ -1,7 +1,11 @@
-"""Forgetting a person in the outbox's messages to others: a message the bot queued or sent to a channel can
-name the person in its text ("… is cancelled by Ana"). Such a row is not addressed to them (those are deleted
-whole), so their name and id are replaced in it by "someone": the row keeps what delivery and its record
-need, and names nobody. A name counts only as a whole word ("Al" leaves "Also" alone)."""
+"""Forgetting a person in rows of the core and of the Slack adapter that `PulseRepo.forget` reaches:
+
+- the outbox's messages to others: a message the bot queued or sent to a channel can name the person in its
+  text ("… is cancelled by Ana"). Such a row is not addressed to them (those are deleted whole), so their
+  name and id are replaced in it by "someone": the row keeps what delivery and its record need, and names
+  nobody. A name counts only as a whole word ("Al" leaves "Also" alone);
+- Slack installations: the row kept under the installer's user id (their own user token, if the app asked
+  for one) is deleted; the workspace's own row (user id "") stays, so the bot keeps working there."""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.types import Platform
+from storage.db import rowcount
 from storage.models.core import OutboxRow
+from storage.models.installations import SlackInstallationRow
 
 SOMEONE = "someone"
 
@@ -52,3 +59,10 @@ async def redact_mentions(s: AsyncSession, needles: Sequence[str]) -> int:
             await s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(payload=redacted))
             changed += 1
     return changed
+
+
+async def delete_installer_rows(s: AsyncSession, platform: Platform, user_id: str) -> int:
+    """The Slack installation rows kept under this installer's user id (never the workspace's own, "")."""
+    if platform != Platform.SLACK or not user_id:
+        return 0
+    return rowcount(await s.execute(delete(SlackInstallationRow).where(SlackInstallationRow.user_id == user_id)))

@@ -68,6 +68,8 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         done.append(f"{their} pulse preferences")
     if r.snoozes:
         done.append(plural(r.snoozes, "snooze"))
+    if r.installations:
+        done.append(f"the Slack installation record kept under {their} user id (the workspace's own stays)")
     if r.authored:
         done.append(f"{their} name as author on {plural(r.authored, 'pulse schedule or channel setting', 'pulse schedules and channel settings')}")
     shown = len(r.journal_messages)

@@ -163,8 +163,10 @@ class ForgetReport:
     # ("pulse round", n) they sent, and from the other features ("meeting", n), ("agenda item", n) …
     cleared: tuple[tuple[str, int], ...] = ()
     snoozes: int = 0  # their time off (`/pulse snooze`), deleted
+    installations: int = 0  # Slack installation rows kept under their user id (they installed the app), deleted
 
     @property
     def anything(self) -> bool:
         return bool(self.journal_entries or self.participation or self.messages or self.preferences
-                    or self.identity or self.journal_messages or self.authored or self.cleared or self.snoozes)
+                    or self.identity or self.journal_messages or self.authored or self.cleared or self.snoozes
+                    or self.installations)

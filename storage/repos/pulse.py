@@ -44,7 +44,7 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
-from storage.forgetting import redact_mentions
+from storage.forgetting import delete_installer_rows, redact_mentions
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -70,7 +70,7 @@ _OCCURRENCE = "%Y-%m-%dT%H:%M"
 SEAL_TABLES = ("pulse_pending", "pulse_answers", "pulse_comments", "pulse_participation", "pulse_round_totals",
                "pulse_rounds", "pulse_people", "pulse_journal")
 FORGET_TABLES = ("identities", "pulse_people", "pulse_journal", "pulse_journal_messages", "pulse_participation",
-                 "pulse_rounds", "outbox", "pulse_schedules", "channel_settings")
+                 "pulse_rounds", "outbox", "pulse_schedules", "channel_settings", "slack_installations")
 _SHOWN_LOCK = 0x5374_6164_7953_6877  # pg_advisory_xact_lock key: "first shown" decisions, one at a time
 
 
@@ -616,13 +616,15 @@ class PulseRepo:
             return rowcount(result)
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
-        """Delete every pulse row that names the person: their identity (name, timezone, DM line), journal,
-        journal messages' records, invitations and answered flags, preferences, and every outbox row addressed
-        to them; clear them as the author of schedules and settings and as the sender of rounds; then scrub.
-        (The other features' rows: handlers/pulse/forgetting.py `forget_person`, which calls this last.) Anonymous answers stay: nothing links them to anyone. Someone who opted out keeps
-        one row saying only that (their id and `opted_out`), or the next pulse would DM them again; the
-        report says so. The journal messages still in their chat come back in the report for the caller to
-        delete on the platform."""
+        """Delete every pulse and core row that names the person: their identity (name, timezone, DM line),
+        journal, journal messages' records, invitations and answered flags, preferences, every outbox row
+        addressed to them and their Slack installer rows; clear them as the author of schedules and settings
+        and as the sender of rounds, and replace their name and id in the outbox's messages to others by
+        "someone" (storage/forgetting.py); then scrub. The other features' rows: handlers/pulse/forgetting.py
+        `forget_person`, which calls this last. Anonymous answers stay: nothing links them to anyone. Someone
+        who opted out keeps one row saying only that (their id and `opted_out`), or the next pulse would DM
+        them again; the report says so. The journal messages still in their chat come back in the report for
+        the caller to delete on the platform."""
         now = self.clock.now()
         target_key = Target.user(Person(platform, user_id)).key
         async with self.db.session() as s:
@@ -648,6 +650,7 @@ class PulseRepo:
             name = await s.scalar(select(Identity.name).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
             mentioned = await redact_mentions(s, [user_id, name or ""])
+            installed = await delete_installer_rows(s, platform, user_id)
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
             # Who set up a schedule or changed a channel's settings: a mark nothing reads back, cleared.
@@ -672,6 +675,7 @@ class PulseRepo:
         report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
                               rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
                               tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored,
+                              installations=installed,
                               cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
                                                                         ("queued or sent channel message", mentioned))
                                             if n))
