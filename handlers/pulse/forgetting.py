@@ -87,5 +87,5 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         kept.append(f"{shown - r.deleted_messages} journal message(s) the platform would not let me delete")
     kept.append("journal listings shown before this version of the bot in a direct message, which were not "
                 "recorded (delete them in the chat)")
-    kept.append("messages already posted in channels (they are the platform's; delete them there)")
+    kept.append("messages the bot already posted in channels (they stay in the platform's history)")
     return text + " Not deleted: " + "; ".join(kept) + "."
