@@ -34,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--retry-failed", nargs="*", type=int, metavar="ID", default=None,
                         help="give failed rows (all, or these ids) another round of attempts")
     outbox.add_argument("--limit", type=int, default=50, help="how many failed rows to list (default 50)")
-    forget = sub.add_parser("forget", help="delete a person's pulse journal and participation records (admins); "
-                                           "anonymous answers stay")
+    forget = sub.add_parser("forget", help="delete every row that names a person and clear them from the team's "
+                                           "meetings, calendars and timers (admins); anonymous answers stay")
     forget.add_argument("user_id", help="Slack user id, Teams user id (29:…) or Teams AAD object id")
     forget.add_argument("--platform", choices=["slack", "teams"], default=None,
                         help="only this platform (default: both)")
@@ -137,7 +137,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import build_runtime
     from handlers.core.types import Platform
-    from handlers.pulse.forgetting import forget_person, forget_summary
+    from handlers.pulse.forgetting import forget_everywhere, forget_summary
 
     user_id = " ".join(str(args.user_id).split())
     if not user_id or len(user_id) > 200:
@@ -148,10 +148,7 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     runtime = await build_runtime(settings)
     try:
         platform = Platform(args.platform) if args.platform else None
-        reports = []
-        for p, uid in await runtime.store.pulse.people_named(user_id, platform):
-            reports.append(await forget_person(runtime.store.pulse, runtime.directories, p, uid))
-            await runtime.store.timeoff.forget(p, uid)  # a snooze names the person too
+        reports = await forget_everywhere(runtime.store, runtime.directories, user_id, platform)
     finally:
         await runtime.close()
     found = [r for r in reports if r.anything]

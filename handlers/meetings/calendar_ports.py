@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -121,6 +122,11 @@ class CalendarStore(Protocol):
     async def get_feed(self, feed_id: int) -> Feed | None: ...
 
     async def remove_feed(self, feed_id: int) -> None: ...
+
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Clear these ids (a forgotten person's) and their name as who connected a feed; the feeds stay.
+        Returns {"calendar": n}."""
+        ...
 
     async def claim_due(self, worker: str, now: datetime, lease_seconds: float, limit: int) -> list[Feed]:
         """Feeds due for a fetch, leased to `worker` (FOR UPDATE SKIP LOCKED on PostgreSQL): each due feed

@@ -193,6 +193,8 @@ async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason:
     retry = now + backoff(svc, failures)
     log.info("calendar feed %s failed (%d in a row): %s", feed.id, failures, reason)
     reported = feed.error_reported
+    if not reported and not feed.added_by:
+        reported = True  # whoever connected it was forgotten: nobody to tell (the listing shows the error)
     if not reported:
         since = (feed.last_sync_at or feed.created_at).isoformat()
         person = Person(feed.platform, feed.added_by, feed.added_by_name)

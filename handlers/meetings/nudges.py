@@ -50,7 +50,8 @@ def no_agenda_flag(meeting: Meeting, now: datetime) -> str:
 def empty_agenda(meeting: Meeting, stage: str, now: datetime) -> Reply:
     return Reply(
         f"📋 **{clip(meeting.title, 120)}** is {_AHEAD[stage]} ({render.when(meeting, now)}) and has no agenda yet. "
-        f"{organiser(meeting)}, what should it achieve? Anyone can add items, e.g. "
+        + (f"{organiser(meeting)}, what should it achieve? " if meeting.organiser_id else "What should it achieve? ")
+        + "Anyone can add items, e.g. "
         "`/agenda add Demo of the new login 10m`, and pre-read questions with `/agenda question …`.",
         buttons=(add_button(meeting),), visibility=Visibility.CHANNEL,
         notify_text=f"{meeting.title} has no agenda yet",
@@ -60,8 +61,10 @@ def empty_agenda(meeting: Meeting, stage: str, now: datetime) -> Reply:
 def no_agenda_channel(meeting: Meeting, now: datetime) -> Reply:
     return Reply(
         f"🚫 **No agenda, no meeting.** **{clip(meeting.title, 120)}** starts {_AHEAD['t1']} "
-        f"({render.when(meeting, now)}) and still has no agenda. {organiser(meeting)} can add one, shorten it to "
-        f"{SHORT_MINUTES} minutes, or cancel it.",
+        f"({render.when(meeting, now)}) and still has no agenda. "
+        + (f"{organiser(meeting)} can add one, shorten it to {SHORT_MINUTES} minutes, or cancel it."
+           if meeting.organiser_id else
+           f"Anyone can add one; the channel's owner can shorten it to {SHORT_MINUTES} minutes or cancel it."),
         buttons=(add_button(meeting),), visibility=Visibility.CHANNEL, notify_text="No agenda, no meeting",
     )
 
@@ -106,6 +109,8 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     now = svc.clock.now()
     if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
         return None  # the channel's public holiday: no nudges
+    if stage == "t1dm" and not meeting.organiser_id:
+        return None  # no organiser (forgotten since it was queued): the channel's own flag still goes out
     if stage == "t1dm" and await away_until(svc, Person(meeting.platform, meeting.organiser_id), now):
         return None  # the organiser is away: the channel's own "no agenda, no meeting" still goes out
     if stage == "q2":

@@ -46,14 +46,17 @@ class Owned(Protocol):
 
 
 async def may_change(svc: Services, who: Person, meeting: Owned) -> bool:
-    """The organiser, the channel's owner, and the admins may cancel, shorten or stop a meeting."""
-    if meeting.organiser_id in who.known_ids():
+    """The organiser, the channel's owner, and the admins may cancel, shorten or stop a meeting (one with no
+    organiser — forgotten, or registered by nobody — only the channel's owner and the admins)."""
+    if meeting.organiser_id and meeting.organiser_id in who.known_ids():
         return True
     return await svc.may_manage(who, meeting.place)
 
 
 async def require_change(svc: Services, who: Person, meeting: Owned) -> None:
     if not await may_change(svc, who, meeting):
+        if not meeting.organiser_id:
+            raise NotAllowed(f"Only the channel's owner or an admin can change **{clip(meeting.title, 80)}**.")
         name = clip(meeting.organiser_name, 60) or "the organiser"
         raise NotAllowed(f"Only {name} (who registered it), the channel's owner or an admin can change "
                          f"**{clip(meeting.title, 80)}**.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -221,4 +222,11 @@ class MeetingStore(Protocol):
 
     async def answer(self, question_id: int, person_id: str, name: str, text: str) -> bool:
         """Record (or replace) a person's answer; False when the question no longer exists."""
+        ...
+
+    # forgetting a person
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Clear these ids (a person's id and alternative id) and the person's name from every meeting,
+        series, agenda item, question and answer of `platform` that names them; the rows stay for the team
+        with an empty organiser or author. Returns how many rows of each kind were cleared (none: absent)."""
         ...

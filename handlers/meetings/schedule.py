@@ -59,8 +59,8 @@ def outbox_items(meeting: Meeting, now: datetime, version: str = "") -> list[Out
     data = {"id": meeting.id, "starts": meeting.starts_at.isoformat()}
     for nudge in NUDGES:
         due = meeting.starts_at - nudge.before
-        if due <= now:
-            continue
+        if due <= now or (nudge.to_organiser and not meeting.organiser_id):
+            continue  # past, or private to an organiser it has none of (forgotten, or a meeting nobody registered)
         items.append(OutboxItem(organiser if nudge.to_organiser else channel, due, NUDGE,
                                 data={**data, "stage": nudge.stage}, dedupe_key=key(meeting.id, nudge.stage + tag),
                                 skip_if_late_by=nudge.window.total_seconds()))

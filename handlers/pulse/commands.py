@@ -237,8 +237,7 @@ async def optout_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
         return Reply("You're out: no more pulse DMs for you, from any channel. `/pulse optin` brings you back. "
                      "To also delete your journal and your records of having been asked and having answered: "
                      "`/pulse optout --forget`.", visibility=Visibility.PRIVATE)
-    report = await forget_person(store, svc.directory, cmd.who.platform, cmd.who.id)
-    await svc.store.timeoff.forget(cmd.who.platform, cmd.who.id)  # a snooze names the person too
+    report = await forget_person(svc.store, svc.directory, cmd.who.platform, cmd.who.id)
     return Reply(f"You're out, and I {forget_summary(report, you=True)} "
                  "Anonymous answers stay as they are: nothing links them to you. `/pulse optin` brings you back.",
                  visibility=Visibility.PRIVATE)

@@ -1,35 +1,64 @@
-"""Forgetting a person (`/pulse optout --forget`, `steadybot forget <user>`): every row that names them goes,
-the messages in their chat that show their journal are deleted where the platform lets the bot, and the
-answer says exactly what was and was not deleted."""
+"""Forgetting a person (`/pulse optout --forget`, `steadybot forget <user>`): every row that names them goes
+or stops naming them, the messages in their chat that show their journal are deleted where the platform
+lets the bot, and the answer says exactly what was deleted, what was cleared and what was not deleted.
+
+Both ways in run `forget_person` (the CLI through `forget_everywhere`). What belongs to the team — meetings,
+series, agenda items, pre-read questions and answers, calendar feeds, timers, pulse schedules and rounds,
+channel settings — stays, with the person's id and name cleared by each feature's own store (its `forget`);
+rows that are the person's own (identity, journal, participation, preferences, snoozes, outbox rows to
+them) are deleted. Each store scrubs what it rewrote; the pulse store runs last (it deletes the identity,
+which holds the alternative id the others are asked about)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
+from handlers.core.ports import Store
 from handlers.core.types import Platform
 from handlers.pulse.model import ForgetReport
 
+_PLURALS = {"meeting series": "meeting series", "calendar": "calendars", "pre-read answer": "pre-read answers"}
+
 
 def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+    return f"{n} {word if n == 1 else (many or _PLURALS.get(word) or word + 's')}"
 
 
-async def forget_person(store: Any, directory: Any, platform: Platform, user_id: str) -> ForgetReport:
-    """`store.forget`, then delete the journal messages it returned through `directory.delete_message`
-    (adapters that can: Slack chat.delete, Bot Framework delete activity)."""
+async def forget_person(store: Store, directory: Any, platform: Platform, user_id: str) -> ForgetReport:
+    """Forget one person of one platform everywhere: first delete the journal messages in their chat through
+    `directory.delete_message` (adapters that can: Slack chat.delete, Bot Framework delete activity), then
+    clear them from the team's meetings, calendars and timers (by their id and alternative id), delete their
+    time off, and last `store.pulse.forget`."""
+    pulse = store.pulse
     delete = getattr(directory, "delete_message", None)
     deleted = 0
     if delete is not None:  # first, while the person's conversation reference is still stored
-        for ref in await store.journal_messages(platform, user_id):
+        for ref in await pulse.journal_messages(platform, user_id):
             if await delete(ref, user_id):
                 deleted += 1
-    report: ForgetReport = await store.forget(platform, user_id)
-    return replace(report, deleted_messages=min(deleted, len(report.journal_messages)))
+    known = await store.identities.get(platform, user_id)
+    ids = [user_id, *([known.alt_id] if known is not None and known.alt_id else [])]
+    cleared: dict[str, int] = {}
+    for feature in (store.meetings, store.calendar, store.timebox):
+        for thing, n in (await feature.forget(platform, ids)).items():
+            cleared[thing] = cleared.get(thing, 0) + n
+    snoozes = await store.timeoff.forget(platform, user_id)
+    report = await pulse.forget(platform, user_id)
+    return replace(report, deleted_messages=min(deleted, len(report.journal_messages)), snoozes=snoozes,
+                   cleared=(*report.cleared, *((thing, n) for thing, n in cleared.items() if n)))
+
+
+async def forget_everywhere(store: Store, directory: Any, user_id: str,
+                            platform: Platform | None = None) -> list[ForgetReport]:
+    """`steadybot forget <user_id>`: `forget_person` for that platform user id, on every platform unless
+    `platform` is given, and for Teams also for the people whose alternative id (Azure AD object id) it is."""
+    return [await forget_person(store, directory, p, uid) for p, uid in await store.pulse.people_named(user_id, platform)]
 
 
 def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
-    """What was deleted and what was not, in one line (about "them", or addressed to the person)."""
+    """What was deleted, what was cleared and what was not deleted, in one line (about "them", or addressed
+    to the person)."""
     them, their = ("you", "your") if you else ("them", "their")
     done = [plural(r.journal_entries, "journal entry", "journal entries"),
             plural(r.participation, "participation record"),
@@ -37,11 +66,20 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
             f"{their} name, timezone and direct-message line" if r.identity else "no stored name (none was kept)"]
     if r.preferences and not r.kept_optout:
         done.append(f"{their} pulse preferences")
+    if r.snoozes:
+        done.append(plural(r.snoozes, "snooze"))
+    if r.installations:
+        done.append(f"the Slack installation record kept under {their} user id (the workspace's own stays)")
     if r.authored:
         done.append(f"{their} name as author on {plural(r.authored, 'pulse schedule or channel setting', 'pulse schedules and channel settings')}")
     shown = len(r.journal_messages)
     if shown:
         done.append(f"{r.deleted_messages} of {plural(shown, 'journal message')} in {their} chat")
+    text = "deleted " + ", ".join(done) + "."
+    if r.cleared:
+        things = ", ".join(plural(n, thing) for thing, n in r.cleared)
+        text += (f" Cleared {their} name and id from {things}: they stay for the team, naming no one "
+                 f"(the channel's owners and admins manage them now).")
     kept = []
     if r.kept_optout:
         kept.append(f"one row saying {them} opted out (so no pulse DM reaches {them}; `/pulse optin` removes it)")
@@ -49,6 +87,5 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         kept.append(f"{shown - r.deleted_messages} journal message(s) the platform would not let me delete")
     kept.append("journal listings shown before this version of the bot in a direct message, which were not "
                 "recorded (delete them in the chat)")
-    kept.append(f"meetings, agenda items, pre-read questions and answers, and timers that name {them} as "
-                "organiser or author (they belong to the team's meetings)")
-    return "deleted " + ", ".join(done) + ". Not deleted: " + "; ".join(kept) + "."
+    kept.append("messages the bot already posted in channels (they stay in the platform's history)")
+    return text + " Not deleted: " + "; ".join(kept) + "."

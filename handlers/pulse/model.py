@@ -159,8 +159,14 @@ class ForgetReport:
     journal_messages: tuple[MessageRef, ...] = ()  # messages in their chat that show their journal
     deleted_messages: int = 0  # of those, deleted on the platform (set by whoever could reach it)
     authored: int = 0  # "set up by" / "changed by" marks on pulse schedules and channel settings, cleared
+    # rows that stay for the team with the person's id and name cleared, per kind of thing (singular noun):
+    # ("pulse round", n) they sent, and from the other features ("meeting", n), ("agenda item", n) …
+    cleared: tuple[tuple[str, int], ...] = ()
+    snoozes: int = 0  # their time off (`/pulse snooze`), deleted
+    installations: int = 0  # Slack installation rows kept under their user id (they installed the app), deleted
 
     @property
     def anything(self) -> bool:
         return bool(self.journal_entries or self.participation or self.messages or self.preferences
-                    or self.identity or self.journal_messages)
+                    or self.identity or self.journal_messages or self.authored or self.cleared or self.snoozes
+                    or self.installations)

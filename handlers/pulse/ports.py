@@ -143,7 +143,13 @@ class PulseStore(Protocol):
 
     async def delete_journal(self, platform: Platform, user_id: str) -> int: ...
 
-    async def forget(self, platform: Platform, user_id: str) -> ForgetReport: ...
+    async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
+        """Delete the person's pulse rows, clear them as author or sender, delete their identity, scrub."""
+        ...
+
+    async def people_named(self, user_id: str, platform: Platform | None = None) -> list[tuple[Platform, str]]:
+        """Whom `steadybot forget <user_id>` means: that user id, and for Teams the ids of that alt id."""
+        ...
 
     async def journal_messages(self, platform: Platform, user_id: str) -> list[MessageRef]:
         """Messages in the person's chat that show their journal (recorded when sent)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -137,6 +138,10 @@ class TimeboxStore(Protocol):
     async def totals(self, platform: Platform, channel_id: str, since: datetime, until: datetime) -> TimeboxTotals:
         """Planned against actual time of this channel's finished plain timers (threads count as their
         channel) that started in [since, until), summed in the database. Never says who started one."""
+        ...
+
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Clear these ids (a forgotten person's) as the starter of every timer; returns {"timer": n}."""
         ...
 
 

@@ -9,6 +9,7 @@ replica that dies mid-fetch leaves a lease that runs out, and the feed is due ag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -18,7 +19,7 @@ from handlers.core.types import Platform
 from handlers.meetings.calendar_ports import Feed, FeedDraft, Link, LiveMeeting
 from handlers.meetings.ports import CANCELLED, RUNNING, SCHEDULED, Meeting, MeetingDraft
 from storage.bulk import table_of
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
 from storage.repos.meetings import MeetingRepo
@@ -93,6 +94,20 @@ class CalendarRepo:
         async with self.db.session() as s:
             await s.execute(delete(CalendarEventRow).where(CalendarEventRow.feed_id == feed_id))
             await s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.id == feed_id))
+
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Forget a person: the calendars they connected stay connected, connected by nobody (no one is told
+        when such a feed fails; its meetings from now on have no organiser). Then scrubbed."""
+        ids = sorted({u[:200] for u in user_ids if u})
+        if not ids:
+            return {}
+        async with self.db.session() as s:
+            feeds = rowcount(await s.execute(update(CalendarFeedRow).where(
+                CalendarFeedRow.platform == platform.value, CalendarFeedRow.added_by.in_(ids))
+                .values(added_by="", added_by_name="")))
+        if feeds:
+            await self.db.scrub((CalendarFeedRow.__tablename__,))
+        return {"calendar": feeds} if feeds else {}
 
     async def claim_due(self, worker: str, now: datetime, lease_seconds: float, limit: int) -> list[Feed]:
         table = table_of(CalendarFeedRow)

@@ -7,11 +7,11 @@ cancelled), so an outbox retry or a second replica doing the same thing changes 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, delete, func, literal, or_, select, update
 
 from handlers.core.clock import Clock
 from handlers.core.types import Platform
@@ -42,6 +42,12 @@ from storage.models.meetings import (
 from storage.upsert import insert_for
 
 _LIVE = (SCHEDULED, RUNNING)
+#: What a forget rewrites: scrubbed afterwards (VACUUM on PostgreSQL).
+FORGET_TABLES = (MeetingSeriesRow.__tablename__, MeetingRow.__tablename__, AgendaItemRow.__tablename__,
+                 PrereadQuestionRow.__tablename__, PrereadAnswerRow.__tablename__)
+#: A forgotten person's pre-read answer keeps its text under this id and the answer's own number: it names
+#: nobody, and two forgotten people's answers to one question do not collide (one answer per question and id).
+FORGOTTEN_ANSWER = "forgotten:"
 
 
 def _meeting(row: MeetingRow) -> Meeting:
@@ -415,6 +421,40 @@ class MeetingRepo:
                 row.position = index
             await s.flush()
             return [_item(r) for r in rows]
+
+    # ---- forgetting a person -----------------------------------------------------------------------
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Forget a person (`/pulse optout --forget`, `steadybot forget`): their id and name are cleared
+        from the meetings and series they registered, the agenda items they added, the questions they asked
+        and the answers they wrote, which all stay for the team (an answer keeps its text, under an id that
+        names nobody: FORGOTTEN_ANSWER). Then the tables are scrubbed. Returns rows cleared per kind."""
+        ids = sorted({u[:200] for u in user_ids if u})
+        if not ids:
+            return {}
+        here = select(MeetingRow.id).where(MeetingRow.platform == platform.value)
+        asked_here = select(PrereadQuestionRow.id).where(PrereadQuestionRow.meeting_id.in_(here))
+        async with self.db.session() as s:
+            cleared = {
+                "meeting series": rowcount(await s.execute(update(MeetingSeriesRow).where(
+                    MeetingSeriesRow.platform == platform.value, MeetingSeriesRow.organiser_id.in_(ids))
+                    .values(organiser_id="", organiser_name=""))),
+                "meeting": rowcount(await s.execute(update(MeetingRow).where(
+                    MeetingRow.platform == platform.value, MeetingRow.organiser_id.in_(ids))
+                    .values(organiser_id="", organiser_name=""))),
+                "agenda item": rowcount(await s.execute(update(AgendaItemRow).where(
+                    AgendaItemRow.meeting_id.in_(here), AgendaItemRow.added_by.in_(ids)).values(added_by=""))),
+                "pre-read question": rowcount(await s.execute(update(PrereadQuestionRow).where(
+                    PrereadQuestionRow.meeting_id.in_(here), PrereadQuestionRow.asked_by.in_(ids))
+                    .values(asked_by=""))),
+                "pre-read answer": rowcount(await s.execute(update(PrereadAnswerRow).where(
+                    PrereadAnswerRow.question_id.in_(asked_here), PrereadAnswerRow.answered_by.in_(ids))
+                    .values(answered_by=literal(FORGOTTEN_ANSWER, String) + cast(PrereadAnswerRow.id, String),
+                            answered_by_name=""))),
+            }
+        cleared = {thing: n for thing, n in cleared.items() if n}
+        if cleared:
+            await self.db.scrub(FORGET_TABLES)
+        return cleared
 
     # ---- pre-read questions ------------------------------------------------------------------------
     async def questions(self, meeting_id: int) -> list[Question]:

@@ -44,6 +44,7 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
+from storage.forgetting import delete_installer_rows, redact_mentions
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -69,7 +70,7 @@ _OCCURRENCE = "%Y-%m-%dT%H:%M"
 SEAL_TABLES = ("pulse_pending", "pulse_answers", "pulse_comments", "pulse_participation", "pulse_round_totals",
                "pulse_rounds", "pulse_people", "pulse_journal")
 FORGET_TABLES = ("identities", "pulse_people", "pulse_journal", "pulse_journal_messages", "pulse_participation",
-                 "pulse_rounds", "outbox", "pulse_schedules", "channel_settings")
+                 "pulse_rounds", "outbox", "pulse_schedules", "channel_settings", "slack_installations")
 _SHOWN_LOCK = 0x5374_6164_7953_6877  # pg_advisory_xact_lock key: "first shown" decisions, one at a time
 
 
@@ -615,12 +616,15 @@ class PulseRepo:
             return rowcount(result)
 
     async def forget(self, platform: Platform, user_id: str) -> ForgetReport:
-        """Delete every row that names the person: their identity (name, timezone, DM line), journal, journal
-        messages' records, invitations and answered flags, preferences, and every outbox row addressed to
-        them; then scrub. Anonymous answers stay: nothing links them to anyone. Someone who opted out keeps
-        one row saying only that (their id and `opted_out`), or the next pulse would DM them again; the
-        report says so. The journal messages still in their chat come back in the report for the caller to
-        delete on the platform."""
+        """Delete every pulse and core row that names the person: their identity (name, timezone, DM line),
+        journal, journal messages' records, invitations and answered flags, preferences, every outbox row
+        addressed to them and their Slack installer rows; clear them as the author of schedules and settings
+        and as the sender of rounds, and replace their name and id in the outbox's messages to others by
+        "someone" (storage/forgetting.py); then scrub. The other features' rows: handlers/pulse/forgetting.py
+        `forget_person`, which calls this last. Anonymous answers stay: nothing links them to anyone. Someone
+        who opted out keeps one row saying only that (their id and `opted_out`), or the next pulse would DM
+        them again; the report says so. The journal messages still in their chat come back in the report for
+        the caller to delete on the platform."""
         now = self.clock.now()
         target_key = Target.user(Person(platform, user_id)).key
         async with self.db.session() as s:
@@ -643,6 +647,10 @@ class PulseRepo:
             participation = await s.execute(delete(PulseParticipation).where(
                 PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id))
             messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key))
+            name = await s.scalar(select(Identity.name).where(Identity.platform == platform.value,
+                                                              Identity.user_id == user_id))
+            mentioned = await redact_mentions(s, [user_id, name or ""])
+            installed = await delete_installer_rows(s, platform, user_id)
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
             # Who set up a schedule or changed a channel's settings: a mark nothing reads back, cleared.
@@ -651,6 +659,10 @@ class PulseRepo:
             authored += rowcount(await s.execute(update(ChannelSettingsRow).where(
                 ChannelSettingsRow.platform == platform.value, ChannelSettingsRow.updated_by == user_id)
                 .values(updated_by="")))
+            # Who sent a round: blanked, so their own answer can no longer be told apart, and the round then
+            # counts its sender as having answered (`sender_answered`: never errs towards showing).
+            sent = rowcount(await s.execute(update(PulseRound).where(
+                PulseRound.platform == platform.value, PulseRound.sender_id == user_id).values(sender_id="")))
             person = await s.get(PulsePerson, (platform.value, user_id))
             had_prefs = person is not None
             kept_optout = bool(person is not None and person.opted_out)
@@ -662,7 +674,11 @@ class PulseRepo:
                     await s.delete(person)
         report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
                               rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
-                              tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored)
+                              tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored,
+                              installations=installed,
+                              cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
+                                                                        ("queued or sent channel message", mentioned))
+                                            if n))
         if report.anything:
             await self.db.scrub(FORGET_TABLES)
         return report
@@ -679,10 +695,6 @@ class PulseRepo:
                         Identity.platform == p.value, Identity.aad_id == user_id))).all())
             out.extend((p, uid) for uid in sorted(ids))
         return out
-
-    async def forget_everywhere(self, user_id: str, platform: Platform | None = None) -> list[ForgetReport]:
-        """`steadybot forget`: by platform user id, or for Teams also by alternative id (Azure AD object id)."""
-        return [await self.forget(p, uid) for p, uid in await self.people_named(user_id, platform)]
 
     # ---- thresholds, senders and shown rounds (what a team lead may see) ------------------------------
     async def set_round_sender(self, round_id: int, sender_id: str | None, invited: bool) -> None:

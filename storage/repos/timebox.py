@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
@@ -101,6 +102,18 @@ class TimeboxRepo:
                 return None
             row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
             return _box(row) if row else None
+
+    async def forget(self, platform: Platform, user_ids: Sequence[str]) -> dict[str, int]:
+        """Forget a person: the timers they started stay, started by nobody (then scrubbed)."""
+        ids = sorted({u[:200] for u in user_ids if u})
+        if not ids:
+            return {}
+        async with self.db.session() as s:
+            timers = rowcount(await s.execute(update(TimeboxRow).where(
+                TimeboxRow.platform == platform.value, TimeboxRow.started_by.in_(ids)).values(started_by="")))
+        if timers:
+            await self.db.scrub((TimeboxRow.__tablename__,))
+        return {"timer": timers} if timers else {}
 
     async def finish(self, timebox_id: int, status: TimeboxStatus, at: datetime) -> Timebox | None:
         async with self.db.session() as s:

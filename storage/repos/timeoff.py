@@ -48,4 +48,8 @@ class TimeOffRepo:
             return {user_id: until for user_id, until in rows}
 
     async def forget(self, platform: Platform, user_id: str) -> int:
-        return int(await self.resume(platform, user_id))
+        """Forget a person: their time off goes, then the table is scrubbed. Returns the rows deleted."""
+        gone = int(await self.resume(platform, user_id))
+        if gone:
+            await self.db.scrub((TimeOffRow.__tablename__,))
+        return gone

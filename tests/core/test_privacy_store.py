@@ -263,6 +263,41 @@ async def test_forget_clears_the_person_as_author_of_settings_and_schedules(stor
     assert (await store.settings.get(PLACE)).min_respondents == 4  # the setting itself stays
 
 
+async def test_forget_deletes_the_installers_own_slack_row_and_keeps_the_workspaces(store: Store) -> None:
+    from handlers.pulse.forgetting import forget_person, forget_summary
+    from storage.repos.installations import InstallationRepo
+
+    repo = InstallationRepo(store.db, store.pulse.clock)
+    now = store.pulse.clock.now()
+    await repo.save(enterprise_id="", team_id="T1", user_id="UINSTALLER", is_enterprise_install=False, has_bot=True,
+                    sealed=b"sealed", installed_at=now)
+    report = await forget_person(store, None, Platform.SLACK, "UINSTALLER")
+    assert report.installations == 1 and "Slack installation record" in forget_summary(report)
+    assert await repo.find(enterprise_id="", team_id="T1", user_id="UINSTALLER") is None
+    assert await repo.find(enterprise_id="", team_id="T1") is not None  # the bot keeps working there
+    assert (await forget_person(store, None, Platform.TEAMS, "UINSTALLER")).installations == 0
+
+
+async def test_forget_replaces_the_name_in_messages_to_others_as_a_whole_word(store: Store) -> None:
+    from handlers.core.types import OutboxItem, Reply, Target
+    from handlers.pulse.forgetting import forget_person
+
+    al = Person(Platform.SLACK, "UAL", "Al")
+    await store.identities.remember(al, "T1")
+    now = store.pulse.clock.now()
+    channel = Target.channel(PLACE)
+    await store.outbox.enqueue([
+        OutboxItem(channel, now, reply=Reply("Retro is cancelled by Al. Also: UAL said so."), dedupe_key="a"),
+        OutboxItem(channel, now, reply=Reply("Also nothing about anyone: Alma, ALBERT."), dedupe_key="b"),
+    ])
+    report = await forget_person(store, None, Platform.SLACK, "UAL")
+    assert dict(report.cleared) == {"queued or sent channel message": 1}
+    async with store.db.session() as s:
+        texts = sorted(str(p) for p in (await s.execute(text("SELECT payload FROM outbox"))).scalars())
+    assert "Retro is cancelled by someone. Also: someone said so." in texts[1]
+    assert "Also nothing about anyone: Alma, ALBERT." in texts[0]
+
+
 async def test_serve_with_another_secret_exits_with_one_clear_line(sqlite_url: str) -> None:
     from support.procs import cli
 

@@ -13,6 +13,7 @@ from sqlalchemy import Date, DateTime, inspect, text
 from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target
+from handlers.pulse.forgetting import forget_everywhere
 from handlers.pulse.model import Answer, Outcome
 from handlers.pulse.ports import RoundStats
 from storage.db import Database
@@ -223,7 +224,7 @@ async def test_forget_removes_the_person_and_leaves_the_anonymous_rows(store: St
     await store.identities.remember(Person(Platform.TEAMS, "29:ana", "Ana", None, False, "aad-ana"), "tenant")
     await store.pulse.set_prefs(Platform.TEAMS, "29:ana", journal=True)
     await store.pulse.add_reflection(Platform.TEAMS, "29:ana", date(2026, 3, 6), "x", None)
-    reports = await store.pulse.forget_everywhere("aad-ana")
+    reports = await forget_everywhere(store, None, "aad-ana")
     assert [(r.platform, r.user_id, r.journal_entries) for r in reports if r.anything] == \
         [(Platform.TEAMS, "29:ana", 1)]
 
