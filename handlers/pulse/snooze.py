@@ -64,6 +64,7 @@ async def snooze_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
                      else "You weren't snoozed; nothing changed.", visibility=Visibility.PRIVATE)
     until = parse_snooze(words, tz, now)
     await store.snooze(who.platform, who.id, until)
-    return Reply(f"😴 Snoozed until **{format_local(until, tz, now=now)}**. Pulse DMs, their reminders and your "
-                 "personal meeting nudges wait until then; a pulse that closes while you're away doesn't count "
-                 "you as missing. `/pulse snooze off` ends it early.", visibility=Visibility.PRIVATE)
+    return Reply(f"😴 Snoozed until **{format_local(until, tz, now=now)}**. Pulse DMs wait until then, and after "
+                 "it until your weekend or the channel's quiet hours are over; their reminders and your personal "
+                 "meeting nudges are skipped meanwhile. A pulse that closes while you're away doesn't count you "
+                 "as missing. `/pulse snooze off` ends it early.", visibility=Visibility.PRIVATE)
