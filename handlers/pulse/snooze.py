@@ -35,7 +35,10 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     try:
         until = now + parse_duration(cleaned)
     except UserError:
-        until = parse_when(cleaned, tz, now).at
+        try:
+            until = parse_when(cleaned, tz, now).at
+        except UserError as exc:  # the message says what was wrong; the example shows a snooze
+            raise UserError(exc.message, EXAMPLE) from exc
     until = until.astimezone(UTC)
     if until <= now:
         raise UserError(f"`{clip(cleaned, 40)}` is already past — give a moment ahead.", EXAMPLE)

@@ -29,6 +29,9 @@ async def test_snooze_command(bot: TestBot) -> None:
     assert "Welcome back" in await said(bot, "snooze off")
     assert "weren't snoozed" in await said(bot, "snooze off")
     assert "couldn't read `blurple`" in await said(bot, "snooze until blurple")
+    unreadable = await said(bot, "snooze blah")  # the example is a snooze, not a bare time
+    assert "couldn't read `blah`" in unreadable and "For example: `/pulse snooze until monday`" in unreadable
+    assert "tomorrow 3pm" not in unreadable
     assert "already past" in await said(bot, "snooze until yesterday")
     assert "more than a year" in await said(bot, "snooze 400 days")
     assert "snooze" in await said(bot, "help")
