@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ def _zone_name(text: str) -> str:
             raise ValueError(name)
         ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # not found (a KeyError), a path, a directory, too long
+        import difflib  # only for the error message: a start-up that succeeds does not import it
+
         known = sorted(available_timezones())
         close = ([z for z in known if z.lower() == name.lower().replace(" ", "_")]
                  or difflib.get_close_matches(name, known, n=1, cutoff=0.8))
