@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP server (Slack /slack/events, Teams /api/messages)")
     serve.add_argument("--host", default=None, help="address to bind (HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (PORT, default 3000)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="port (PORT, default 3000); 0 picks a free port, which the start-up log line names")
     demo = sub.add_parser("demo", help="chat with the bot in the terminal, no Slack or Teams account needed")
     demo.add_argument("--db", default=None, help="SQLite file for the demo (default steadybot-demo.db)")
     demo.add_argument("--keep", action="store_true", help="keep the demo database from the last run")
@@ -87,13 +88,18 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from bot.server import is_loopback, serve
 
             host = args.host or settings.host
+            port = settings.port if args.port is None else args.port  # --port 0: any free port
+            if not 0 <= port < 65536:
+                print(f"steadybot: --port must be a number from 0 (any free port) to 65535, not {port}",
+                      file=sys.stderr)
+                return 2
             if settings.insecure_dev and not is_loopback(host):
                 print(f"steadybot: STEADYBOT_INSECURE_DEV=1 accepts unauthenticated Teams traffic, so it only binds "
                       f"to a loopback address (127.0.0.1 or ::1), not {host!r}. Unset STEADYBOT_INSECURE_DEV for a "
                       "real deployment.", file=sys.stderr)
                 return 2
             # report links (STEADYBOT_PUBLIC_URL's default) point where the server really listens
-            settings = replace(settings, host=host, port=args.port or settings.port)
+            settings = replace(settings, host=host, port=port)
             runtime = await build_runtime(settings)
         await serve(runtime, settings.host, settings.port)
         return 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, available_timezones
 
 from handlers.core.services import CoreSettings
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_ZONE_NAME = 64  # what handlers.core.timeparse.zone() reads as a zone name at all
 
 
 def _flag(value: str | None) -> bool:
@@ -21,6 +24,34 @@ def _public_url(value: str) -> str:
         raise ValueError(f"STEADYBOT_PUBLIC_URL must be an http(s) URL such as https://steadybot.example.com, "
                          f"not {value!r}")
     return value.rstrip("/")
+
+
+def _zone_name(text: str) -> str:
+    """STEADYBOT_TZ: an IANA zone name the core can load (handlers.core.timeparse.zone would fall back to UTC
+    without a word), so a misspelling stops the start instead."""
+    name = text or "UTC"
+    try:
+        if len(name) > MAX_ZONE_NAME:
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), a path, a directory, too long
+        import difflib  # only for the error message: a start-up that succeeds does not import it
+
+        known = sorted(available_timezones())
+        close = ([z for z in known if z.lower() == name.lower().replace(" ", "_")]
+                 or difflib.get_close_matches(name, known, n=1, cutoff=0.8))
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"STEADYBOT_TZ must be an IANA time zone name such as Europe/Berlin or America/New_York, "
+                         f"not {text[:80]!r}{hint}") from None
+    return name
+
+
+def _log_level(text: str) -> str:
+    level = (text or "INFO").upper()
+    level = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
+    if level not in LOG_LEVELS:
+        raise ValueError(f"STEADYBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {text[:40]!r}")
+    return level
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +171,9 @@ class Settings:
             teams_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
             teams_app_type=get("MICROSOFT_APP_TYPE") or "MultiTenant",
             insecure_dev=_flag(env.get("STEADYBOT_INSECURE_DEV")),
-            default_tz=get("STEADYBOT_TZ") or "UTC",
+            default_tz=_zone_name(get("STEADYBOT_TZ")),
             admins=frozenset(a.strip() for a in get("STEADYBOT_ADMINS").split(",") if a.strip()),
-            log_level=(get("STEADYBOT_LOG_LEVEL") or "INFO").upper(),
+            log_level=_log_level(get("STEADYBOT_LOG_LEVEL")),
             secret=get("STEADYBOT_SECRET"),
             public_url=_public_url(get("STEADYBOT_PUBLIC_URL")),
             teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),

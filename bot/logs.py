@@ -161,7 +161,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: Text
         if isinstance(old, _SteadybotHandler):
             root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    root.setLevel(level)  # checked by Settings.from_env (STEADYBOT_LOG_LEVEL): an unknown name is an error here
     # SDKs that log whole request bodies at DEBUG (messages, modal contents, pulse results and a person's
     # own journal) stay at INFO even when steadybot runs at DEBUG: no answer ever reaches a log line.
     for talkative in SDK_LOGGERS:

@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web, web_response
 
@@ -220,6 +220,9 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
     """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run.
     With STEADYBOT_INSECURE_DEV=1 it refuses a non-loopback address (InsecureBinding)."""
     runner, bound = await start_server(runtime, host, port, server_limits)
+    if bound != port and not runtime.settings.public_url:  # port 0: report links name the port it picked
+        base = replace(runtime.settings, host=host, port=bound).base_url
+        runtime.services.settings = replace(runtime.services.settings, public_url=base)
     reminders: asyncio.Task[None] | None = None
     if runtime.settings.insecure_dev:
         log.warning(INSECURE_WARNING)

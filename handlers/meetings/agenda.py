@@ -35,6 +35,9 @@ MAX_OPEN_MINUTES = 30
 ITEM_EXAMPLE = "/agenda add Demo of the new login 10m"
 _MOVE = re.compile(r"^(\d{1,3})\s+(?:to\s+)?(up|down|top|bottom|\d{1,3})$", re.IGNORECASE)
 _MINUTES = re.compile(r"(\d{1,3})\s*(?:m|min|mins|minutes?)?", re.IGNORECASE)
+_NOTHING = {"": "no agenda to show", "show": "no agenda to show", "list": "no agenda to show",
+            "add": "no agenda to add to", "item": "no agenda to add to", "question": "no agenda to add to",
+            "q": "no agenda to add to", "ask": "no agenda to add to", "answer": "no pre-read question to answer"}
 _OPEN = re.compile(r"^(?:(off|none|no|0)|(\d{1,2})\s*(?:m|min|mins|minutes?)?)$", re.IGNORECASE)
 
 
@@ -42,10 +45,12 @@ def _cut_note(cut: bool, limit: int) -> str:
     return f"\n_(That was long, so I cut it at {limit} characters.)_" if cut else ""
 
 
-async def next_meeting(svc: Services, place: Place) -> Meeting:
+async def next_meeting(svc: Services, place: Place, word: str = "add") -> Meeting:
+    """The channel's current or next meeting; without one, a refusal that fits what `/agenda <word>` wanted."""
     meeting = await store_of(svc).current_or_next(place.platform, place.channel_id, svc.clock.now())
     if meeting is None:
-        raise UserError("There's no upcoming meeting in this channel, so there's no agenda to add to yet. "
+        nothing = _NOTHING.get(word, "no agenda to change")
+        raise UserError(f"There's no upcoming meeting in this channel, so there's {nothing} yet. "
                         "Register the meeting first.", f"/meeting {MEETING_EXAMPLE}")
     return meeting
 
@@ -92,7 +97,7 @@ async def command(cmd: Command, svc: Services) -> Replies:
                     "delete", "drop", "move", "open"):
         raise UserError("`/agenda` knows `add`, `question`, `show`, `answer`, `remove`, `move` and `open`.",
                         ITEM_EXAMPLE)
-    meeting = await next_meeting(svc, place)
+    meeting = await next_meeting(svc, place, word)
     if word in ("", "show", "list"):
         return await show(meeting, svc)
     _live(meeting)

@@ -13,14 +13,14 @@ from handlers.core.ports import ChannelSettings
 from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.timeoff import after_holidays, holiday_code
-from handlers.core.timeparse import format_local, to_local_naive, zone
+from handlers.core.timeparse import format_local, zone
 from handlers.core.types import Form, OutboxItem, Person, Platform, Reply, Target, Visibility
 from handlers.pulse.catalog import KIND_INVITE, KIND_REMIND
 from handlers.pulse.common import plural, pulse_store, team_label, threshold
 from handlers.pulse.model import Prefs, Round, Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.timing import allowed_instant, invite_due, occurrence_span, reminder_due
+from handlers.pulse.timing import after_time_off, invite_due, occurrence_span, reminder_due
 
 AWAY_MARGIN = timedelta(hours=1)  # back less than this before the round closes: too late to ask
 DND_BATCH = 50  # Do Not Disturb is asked per person (dnd.info) for batches up to this size
@@ -247,21 +247,18 @@ async def away_of(svc: Services, keys: Sequence[tuple[int, Platform, str]], now:
 
 async def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | None,
                       now: datetime) -> datetime | None:
-    """Until when this DM waits: the person's time off, and for a scheduled round the channel's holidays."""
-    wait = away
-    if rnd.schedule_id is not None:
-        settings = await svc.store.settings.get(rnd.place())
-        code = holiday_code(settings)
-        if code:
-            tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
-            moment = wait or now
-            for _ in range(14):  # Easter: Friday, the weekend, Monday
-                after = after_holidays(code, moment, tz)
-                if after is None:
-                    break
-                moment = allowed_instant(to_local_naive(after, tz), tz, settings.quiet_start, settings.quiet_end)
-                wait = moment
-    return wait
+    """Until when this DM waits, or None to send it now. It waits while the person is away (`away`: the end of
+    their snooze, away status or Do Not Disturb) and, for a scheduled round, on the channel's holidays; then
+    until their first allowed moment (timing.after_time_off: their zone, the channel's quiet hours, not on
+    their weekend) — never at the exact end of the time off, every round alike."""
+    if away is None and rnd.schedule_id is None:
+        return None  # here, and `/pulse now` is sent on holidays as asked: no settings to read
+    settings = await svc.store.settings.get(rnd.place())
+    code = holiday_code(settings) if rnd.schedule_id is not None else ""
+    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    if away is None and not (code and after_holidays(code, now, tz) is not None):
+        return None
+    return after_time_off(away or now, tz, (settings.quiet_start, settings.quiet_end), code)
 
 
 def _key(pending: Pending) -> tuple[int, Platform, str] | None:

@@ -35,7 +35,10 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     try:
         until = now + parse_duration(cleaned)
     except UserError:
-        until = parse_when(cleaned, tz, now).at
+        try:
+            until = parse_when(cleaned, tz, now).at
+        except UserError as exc:  # the message says what was wrong; the example shows a snooze
+            raise UserError(exc.message, EXAMPLE) from exc
     until = until.astimezone(UTC)
     if until <= now:
         raise UserError(f"`{clip(cleaned, 40)}` is already past — give a moment ahead.", EXAMPLE)
@@ -64,6 +67,7 @@ async def snooze_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
                      else "You weren't snoozed; nothing changed.", visibility=Visibility.PRIVATE)
     until = parse_snooze(words, tz, now)
     await store.snooze(who.platform, who.id, until)
-    return Reply(f"😴 Snoozed until **{format_local(until, tz, now=now)}**. Pulse DMs, their reminders and your "
-                 "personal meeting nudges wait until then; a pulse that closes while you're away doesn't count "
-                 "you as missing. `/pulse snooze off` ends it early.", visibility=Visibility.PRIVATE)
+    return Reply(f"😴 Snoozed until **{format_local(until, tz, now=now)}**. Pulse DMs wait until then, and after "
+                 "it until your weekend or the channel's quiet hours are over; their reminders and your personal "
+                 "meeting nudges are skipped meanwhile. A pulse that closes while you're away doesn't count you "
+                 "as missing. `/pulse snooze off` ends it early.", visibility=Visibility.PRIVATE)

@@ -10,8 +10,10 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.core.recurrence import Recurrence
+from handlers.core.timeoff import after_holidays
 from handlers.core.timeparse import localize, to_local_naive
 
+HOLIDAY_STEPS = 14  # holidays in a row a DM may be moved past (Easter: Friday, the weekend, Monday)
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 MAX_UTC_OFFSET = timedelta(hours=14)  # Pacific/Kiritimati: the first place where a wall time happens
 MIN_UTC_OFFSET = timedelta(hours=-12)  # the last place
@@ -55,6 +57,35 @@ def allowed_instant(local: datetime, tz: ZoneInfo, start: time, end: time) -> da
             break
         aware = localize(next_allowed(back, start, end), tz)
     return aware.astimezone(UTC)
+
+
+def allowed_from(moment: datetime, tz: ZoneInfo, start: time, end: time) -> datetime:
+    """The first allowed instant (UTC) at or after the aware `moment`: `moment` itself when it is allowed.
+    Never earlier: in an hour that happens twice (a DST fall-back) a wall time alone names its first
+    occurrence, which may be before `moment`; then it is the second."""
+    moment = moment.astimezone(UTC)
+    local = to_local_naive(moment, tz)
+    target = next_allowed(local, start, end)
+    if target == local:
+        return moment
+    aware = allowed_instant(local, tz, start, end)
+    if aware < moment:  # `moment` is in the repeated hour and the first time of `target` is already past
+        aware = target.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    return aware
+
+
+def after_time_off(back: datetime, tz: ZoneInfo, quiet: tuple[time, time], holidays: str = "") -> datetime:
+    """When a DM held back until `back` (the end of someone's time off, or now on a holiday) goes out (UTC):
+    the first allowed moment at or after it in their zone — not on their weekend, not in the channel's quiet
+    hours — and, with the channel's holiday code, not on one of its holidays (the same wall time on the next
+    day that is none, moved off weekend and quiet hours again)."""
+    moment = allowed_from(back, tz, *quiet)
+    for _ in range(HOLIDAY_STEPS):
+        after = after_holidays(holidays, moment, tz) if holidays else None
+        if after is None:
+            break
+        moment = allowed_from(after, tz, *quiet)
+    return moment
 
 
 def invite_due(now: datetime, tz: ZoneInfo, quiet: tuple[time, time], occurrence: datetime | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,52 @@ def test_insecure_dev_alone_accepts_teams() -> None:
 def test_bad_port_is_a_clear_error(port: str) -> None:
     with pytest.raises(ValueError, match="PORT"):
         Settings.from_env({"PORT": port})
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("Europe/Berln", "did you mean Europe/Berlin?"), ("europe/berlin", "did you mean Europe/Berlin?"),
+    ("America/New York", "did you mean America/New_York?"), ("Mars/Olympus", ""), ("Europe", ""),
+    ("../../etc/passwd", ""), ("/etc/localtime", ""), ("Europe/" + "x" * 70, "")])
+def test_a_misspelt_time_zone_is_a_clear_error_not_utc(value: str, hint: str) -> None:
+    with pytest.raises(ValueError, match="STEADYBOT_TZ must be an IANA time zone name") as caught:
+        Settings.from_env({"STEADYBOT_TZ": value})
+    assert hint in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_real_time_zones_are_kept() -> None:
+    for name in ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Etc/GMT+5"):
+        assert Settings.from_env({"STEADYBOT_TZ": f" {name} "}).default_tz == name
+    assert Settings.from_env({"STEADYBOT_TZ": ""}).default_tz == "UTC"
+
+
+@pytest.mark.parametrize("value", ["verbose", "10", "TRACE", "inf0"])
+def test_an_unknown_log_level_is_a_clear_error_not_info(value: str) -> None:
+    with pytest.raises(ValueError, match="STEADYBOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        Settings.from_env({"STEADYBOT_LOG_LEVEL": value})
+
+
+def test_log_levels_in_any_case() -> None:
+    assert Settings.from_env({}).log_level == "INFO"
+    assert [Settings.from_env({"STEADYBOT_LOG_LEVEL": v}).log_level for v in ("debug", "Warning", "warn", "ERROR")] \
+        == ["DEBUG", "WARNING", "WARNING", "ERROR"]
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("STEADYBOT_TZ", "Europe/Berln", "steadybot: STEADYBOT_TZ must be an IANA time zone name"),
+    ("STEADYBOT_LOG_LEVEL", "loud", "steadybot: STEADYBOT_LOG_LEVEL must be one of"),
+])
+def test_the_cli_stops_with_one_line_for_a_bad_zone_or_level(name: str, value: str, says: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv(name, value)
+    for command in (["migrate"], ["serve"], ["demo"]):  # migrate first: an old build would go on serving
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(says) and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "x.db").exists()  # stopped before anything was created
 
 
 def test_secrets_never_reach_the_log() -> None:

@@ -242,8 +242,16 @@ async def test_the_minutes_are_checked_against_the_length(bot: TestBot) -> None:
 
 async def test_bad_input_gets_friendly_answers_with_examples(bot: TestBot) -> None:
     [said] = await bot.command("agenda", "add Demo 10m")
-    assert "no upcoming meeting in this channel" in said.text
+    assert "no upcoming meeting in this channel, so there's no agenda to add to yet" in said.text
     assert "/meeting Sprint review tomorrow 3pm for 45m" in said.text
+    for words in ("show", "", "list"):  # nothing to show (not "to add to")
+        [said] = await bot.command("agenda", words)
+        assert "so there's no agenda to show yet" in said.text and "add to" not in said.text
+        assert "/meeting Sprint review tomorrow 3pm for 45m" in said.text
+    [said] = await bot.command("agenda", "remove 1")
+    assert "so there's no agenda to change yet" in said.text
+    [said] = await bot.command("agenda", "answer 1 Yes")
+    assert "so there's no pre-read question to answer yet" in said.text
     for text, expected in (
         ("", "Give the meeting a title and a time"),
         ("Offsite in 3 years at 10am", "more than a year away"),

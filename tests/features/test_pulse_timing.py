@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from handlers.core.recurrence import parse_recurrence
 from handlers.pulse.timing import (
+    after_time_off,
+    allowed_from,
     allowed_instant,
     create_at,
     first_occurrence,
@@ -87,6 +89,58 @@ def test_a_wall_time_in_the_dst_gap_moves_forward() -> None:
     # … and when 01:30 is in quiet hours (01:00–02:00), the DM moves on to 02:00
     assert allowed_instant(datetime(2026, 4, 24, 0, 30), cairo, time(1), time(2)) == \
         datetime(2026, 4, 23, 23, 0, tzinfo=UTC)
+
+
+def test_the_end_of_time_off_moves_to_the_first_allowed_moment() -> None:
+    """A DM held back by time off goes out at the first allowed moment at or after its end, in the person's
+    zone, across DST changes; the channel's holidays move it on to the next working day."""
+    def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+        return datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+    assert after_time_off(at(BERLIN, 2026, 3, 3, 0, 0), BERLIN, QUIET) == at(BERLIN, 2026, 3, 3, 8, 0)
+    assert after_time_off(at(BERLIN, 2026, 3, 2, 23, 30), BERLIN, QUIET) == at(BERLIN, 2026, 3, 3, 8, 0)
+    assert after_time_off(at(BERLIN, 2026, 3, 7, 0, 0), BERLIN, QUIET) == at(BERLIN, 2026, 3, 9, 8, 0)  # Sat
+    assert after_time_off(at(BERLIN, 2026, 3, 4, 14, 5), BERLIN, QUIET) == at(BERLIN, 2026, 3, 4, 14, 5)  # as is
+    # Berlin springs forward on Sunday 29 March and falls back on Sunday 25 October: Monday 08:00 local
+    assert after_time_off(datetime(2026, 3, 29, 1, 30, tzinfo=UTC), BERLIN, QUIET) == \
+        datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+    assert after_time_off(datetime(2026, 10, 25, 1, 30, tzinfo=UTC), BERLIN, QUIET) == \
+        datetime(2026, 10, 26, 7, 0, tzinfo=UTC)
+    # New York springs forward on Sunday 8 March: a snooze ending Friday night waits for Monday 08:00 EDT
+    assert after_time_off(at(NEW_YORK, 2026, 3, 6, 23, 0), NEW_YORK, QUIET) == datetime(2026, 3, 9, 12, tzinfo=UTC)
+    # Cairo falls back at midnight on Thursday 29 October: 23:30 happens twice. With no quiet hours the
+    # second 23:30 stays the second, not an hour earlier (which would already be past)
+    cairo = ZoneInfo("Africa/Cairo")
+    second = datetime(2026, 10, 29, 21, 30, tzinfo=UTC)
+    assert allowed_from(second, cairo, time(0), time(0)) == second
+    assert after_time_off(second, cairo, (time(0), time(0))) == second
+    assert after_time_off(second, cairo, (time(23), time(0))) == datetime(2026, 10, 29, 22, 0, tzinfo=UTC)
+    # quiet hours that end inside the repeated hour: their second end, not their first (already past)
+    assert after_time_off(second, cairo, (time(23), time(23, 45))) == datetime(2026, 10, 29, 21, 45, tzinfo=UTC)
+    # Ascension Day (Thursday 14 May 2026) in Bavaria: Friday 08:00; Easter (3–6 April) then the weekend
+    assert after_time_off(at(BERLIN, 2026, 5, 13, 22, 0), BERLIN, QUIET, "DE-BY") == at(BERLIN, 2026, 5, 15, 8, 0)
+    assert after_time_off(at(BERLIN, 2026, 4, 2, 21, 0), BERLIN, QUIET, "DE-BY") == at(BERLIN, 2026, 4, 7, 8, 0)
+
+
+ZONES = [BERLIN, NEW_YORK, TOKYO, ZoneInfo("Africa/Cairo"), ZoneInfo("Asia/Jerusalem"),
+         ZoneInfo("Australia/Lord_Howe"), ZoneInfo("America/Santiago"), ZoneInfo("Asia/Kolkata")]
+
+
+@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
+       st.sampled_from(ZONES), st.times(), st.times())
+@example(datetime(2026, 10, 29, 21, 30, tzinfo=UTC), ZoneInfo("Africa/Cairo"), time(0), time(0))  # fall-back
+@example(datetime(2026, 10, 29, 21, 30, tzinfo=UTC), ZoneInfo("Africa/Cairo"), time(23), time(23, 45))
+@example(datetime(2026, 10, 25, 1, 30, tzinfo=UTC), BERLIN, time(12), time(13))  # the second 02:30 on a Sunday
+@example(datetime(2026, 3, 27, 0, 30, tzinfo=UTC), ZoneInfo("Asia/Jerusalem"), time(1), time(2, 30))  # spring
+def test_the_end_of_time_off_always_moves_to_an_allowed_moment_never_earlier(
+        back: datetime, tz: ZoneInfo, start: time, end: time) -> None:
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    due = after_time_off(back, tz, (start, end))
+    local = due.astimezone(tz).replace(tzinfo=None)
+    assert back <= due < back + timedelta(days=4)
+    assert next_allowed(local, start, end) == local  # on a weekday, outside quiet hours, in their zone
+    if next_allowed(back.astimezone(tz).replace(tzinfo=None), start, end) == back.astimezone(tz).replace(tzinfo=None):
+        assert due == back  # already allowed: not moved
 
 
 def test_weekend_occurrence_is_skipped_when_the_next_one_comes_first() -> None:
