@@ -51,6 +51,9 @@ class SlackAdapter:
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         # OAuth v2, many workspaces (SLACK_CLIENT_ID/SECRET, no SLACK_BOT_TOKEN): bot/slack/oauth.py
         self.oauth: SlackOAuth | None = None
+        if settings.slack_bot_token and (settings.slack_client_id or settings.slack_client_secret):
+            log.warning("SLACK_BOT_TOKEN is set, so SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are ignored: one workspace, "
+                        "no /slack/install (unset SLACK_BOT_TOKEN to install over OAuth)")
         if settings.slack_oauth:
             if secret is None:
                 raise ValueError("Slack OAuth needs the server secret (it seals the installations' tokens)")

@@ -6,6 +6,7 @@ org-wide (Enterprise Grid) installs; two replicas sharing the store; SQLite and 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -218,6 +219,15 @@ async def test_two_replicas_share_the_installation_store(db_url: str) -> None:
                                                      bot.clock.now(), reply=Reply("after uninstall"))])
         await bot.runtime.worker.drain()
         assert len(bot.slack.calls) == used and bot.slack.posted("C2")[-1:] != [{"text": "after uninstall"}]
+
+
+async def test_a_bot_token_beside_oauth_credentials_says_oauth_is_off(db_url: str, caplog: Any) -> None:
+    caplog.set_level(logging.WARNING, logger="steadybot.slack")
+    async with running(db_url, teams=False, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET) as bot:
+        assert (await bot.client.get("/slack/install", allow_redirects=False)).status == 404
+    said = [r.getMessage() for r in caplog.records if r.name == "steadybot.slack"]
+    assert any("SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are ignored" in m for m in said), said
+    assert not any(CLIENT_SECRET in m for m in said)
 
 
 async def test_single_token_mode_has_no_oauth_routes(bot: Harness) -> None:
