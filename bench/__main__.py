@@ -129,7 +129,8 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
               f(r["reply_base_p99"]), f(r["reply_bot_p99"]), f(r["reply_ratio_p99"])] for r in rows])
             + ["", f"From the start of a burst to each reply arriving at {where}: what the person waits for. The "
                f"floor {floor_does} and does nothing else; the bot reads and writes its database first "
-               "(de-duplication, the person, the command's own work)."
+               "(a command: its de-duplication key, the person, its own work; a message: the scope watcher's "
+               "settings read and thread claim)."
                + (" A slash command the bot answered in its acknowledgement's body counts from when the client "
                   "had read that ack." if platform == "slack" else "")])
         slow50 = max(rows, key=lambda r: r["reply_ratio_p50"].median)

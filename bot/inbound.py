@@ -11,6 +11,11 @@ place. The pipeline then does, in this order and nowhere else:
 4. **core** — `Core` turns every failure into a friendly reply;
 5. **reply** through the adapter's `Replier`.
 
+A `ChatMessage` (ordinary channel chat: every message of every channel the bot is in) skips steps 1–3 and
+goes straight to the watchers: it writes no de-duplication key and remembers nobody, so team chat costs no
+database write. Exactly-once is then the watchers' own: each is idempotent by its own claim (the contract on
+`Registry.watch`, handlers/core/registry.py), so a redelivered message can never answer twice.
+
 Work after the platform's acknowledgement runs in one `AfterAck` lane per process: counted the moment the
 request arrives (`run`), so a graceful stop can wait for it (`settle`) and cancel what is left after a grace
 period (`close`), the same on every platform.
@@ -66,7 +71,8 @@ Request = Command | Interaction | Typed | ChatMessage | OpenForm
 class Inbound:
     """One request, parsed by an adapter into the core's terms.
 
-    `key` de-duplicates redeliveries (`"slack:cmd:<trigger id>"`; empty: never a redelivery). `sealed`:
+    `key` de-duplicates redeliveries (`"slack:cmd:<trigger id>"`; empty: never a redelivery; a `ChatMessage`
+    has none, its watchers claim what they answer: module docstring). `sealed`:
     the interaction's value is a seal the bot made and must be opened before the core sees it (every
     platform's buttons and cards; only the local demo's presses are not sealed). `home`: the workspace the
     person is remembered under when it is not `where.team_id` (Teams: the tenant; None: `where.team_id`)."""
@@ -175,7 +181,8 @@ class AfterAck:
 
 
 class Pipeline:
-    """dedupe → remember → open the seal → core → reply, for every platform (module docstring)."""
+    """dedupe → remember → open the seal → core → reply, for every platform; channel chat straight to the
+    watchers (module docstring)."""
 
     def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
                  seal: ActionSeal | None = None) -> None:
@@ -200,19 +207,19 @@ class Pipeline:
     async def answer(self, inbound: Inbound, replier: Replier | None = None) -> list[Reply] | None:
         """Run one request and return its replies without sending them (a Teams invoke answers in its HTTP
         body). An `OpenForm` shows its form through `replier` and returns no replies."""
+        request = inbound.request
+        if isinstance(request, ChatMessage):
+            return await self.core.on_message(request)  # no key, no remember: module docstring
         if not await self.first_time(inbound.key):
             return None
         who = inbound.who
         if who is not None:
             await self.remember(who, inbound.where.team_id if inbound.home is None else inbound.home)
-        request = inbound.request
         if isinstance(request, Command):
             return await self.core.run_command(replace(request, received_at=self.clock.now()))
         if isinstance(request, Typed):
             typed = await self.core.run_typed(request.text, request.who, request.where, request.request_id)
             return typed if typed is not None else self.core.unknown_typed(request.text)
-        if isinstance(request, ChatMessage):
-            return await self.core.on_message(request)
         interaction = request.interaction if isinstance(request, OpenForm) else request
         opened = self._open(inbound, interaction)
         if opened is None:

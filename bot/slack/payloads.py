@@ -262,20 +262,20 @@ def _event(body: dict[str, Any], bot_user_id: str) -> Parsed | None:
 def _message(event: dict[str, Any], team_id: str, event_id: str, bot_user_id: str) -> Parsed | None:
     """A DM to the bot is a typed command; a channel message goes to the watchers (scope creep), answered in
     its thread. The bot's own messages, edits of DMs and channel messages addressed to the bot (the
-    `app_mention` event carries those) ask nothing."""
+    `app_mention` event carries those) ask nothing. Channel chat carries no de-duplication key: its watchers
+    claim what they answer (bot/inbound.py)."""
     message = message_event(event, team_id, event_id)
     if message is None or (bot_user_id and message.who.id == bot_user_id):
         return None
-    key = f"slack:event:{event_id}"
     if message.where.is_direct or s(event.get("channel_type")) == "im":
         if message.is_edit:
             return None
         typed = Typed(typed_text(event.get("text")), message.who, message.where, event_id)
-        return Parsed(Inbound(typed, key), ReplyTo(message.who.id, message.where))
+        return Parsed(Inbound(typed, f"slack:event:{event_id}"), ReplyTo(message.who.id, message.where))
     if bot_user_id and f"<@{bot_user_id}>" in message.text:
         return None
     where = message.where.in_thread(message.where.thread_id or message.message_id)
-    return Parsed(Inbound(message, key), ReplyTo(message.who.id, where))
+    return Parsed(Inbound(message), ReplyTo(message.who.id, where))  # no key: chat is never de-duplicated
 
 
 def _mention(event: dict[str, Any], team_id: str, event_id: str) -> Parsed | None:

@@ -149,5 +149,6 @@ def inbound(activity: Activity) -> Inbound | None:
     raw = activity.text if isinstance(activity.text, str) else ""
     if where.is_direct or mentions_bot(activity):
         return Inbound(Typed(without_mentions(raw), who, where, _s(activity.id)), key, home=home)
-    # Channel chat the bot may read (resource-specific consent): the watchers decide.
-    return Inbound(ChatMessage(who, where, raw, _s(activity.id), _s(activity.id), False), key, home=home)
+    # Channel chat the bot may read (resource-specific consent): the watchers decide, and claim what they
+    # answer, so it carries no de-duplication key (bot/inbound.py).
+    return Inbound(ChatMessage(who, where, raw, _s(activity.id), _s(activity.id), False))

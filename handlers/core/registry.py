@@ -97,6 +97,15 @@ class Registry:
         self.forms[form_id] = FormSpec(open, submit)
 
     def watch(self, watcher: MessageWatcher) -> None:
+        """`watcher` sees every ordinary channel message (a `ChatMessage`); its replies go to the message's
+        thread.
+
+        A watcher must be idempotent by its own claims: the pipeline writes no de-duplication key for chat
+        (nor remembers its author), so a redelivered message (a Slack retry, a Teams resend, the same event
+        reaching two replicas, even at the same moment) reaches the watcher again. Whatever it answers or
+        records, it claims first with a unique key in the database (the scope watcher: one prompt per
+        channel and thread root, `claim_thread`) and answers only when its claim is the one that got in.
+        Most messages should cost no database query at all: decide from the text first."""
         self.watchers.append(watcher)
 
     def outbox_kind(self, kind: str, preparer: Preparer, batch: BatchPreparer | None = None) -> None:

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS
+from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS, score_needed
 
 __all__ = ["SENSITIVITIES", "THRESHOLDS", "Detection", "detect"]
 
@@ -412,19 +412,9 @@ def _quote(sentence: str) -> str:
     return cut.rstrip(" ,;:-") + "..."
 
 
-def _threshold(sensitivity: str, offset: float) -> float:
-    try:
-        base = THRESHOLDS[sensitivity]
-    except KeyError:
-        raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, not {sensitivity!r}") from None
-    if offset != offset or offset in (float("inf"), float("-inf")):  # NaN / inf: ignore rather than explode
-        offset = 0.0
-    return base + offset
-
-
 def detect(text: str, *, sensitivity: str = "normal", offset: float = 0.0) -> Detection:
     """Score one chat message. Never raises for any string; raises ValueError for an unknown sensitivity."""
-    threshold = _threshold(sensitivity, float(offset))
+    threshold = score_needed(sensitivity, float(offset))
     if not isinstance(text, str) or not text or text.isspace():
         return Detection(False, 0.0, threshold, (), "")
 

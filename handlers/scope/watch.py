@@ -3,12 +3,15 @@
 Order of the checks, cheapest first:
 1. edits, bots, direct chats and empty messages are never considered (an edited message was already
    considered when it was posted, so an edit never brings a prompt, let alone a second one);
-2. the detector at its most eager setting: when even that does not fire, no channel setting could, and
-   the message costs no database query at all (that is nearly all team chat);
+2. the detector, once, at its most eager setting: when even that does not fire, no channel setting could,
+   and the message costs no database query at all (that is nearly all team chat);
 3. the channel's settings (watch on/off, sensitivity) and its learned offset, in one read, then the real
-   decision;
+   decision: the same score against the channel's own threshold (the score does not depend on the
+   sensitivity, handlers/scope/sensitivity.py, so the detector does not run again);
 4. the atomic claim of the thread (a unique key per channel and thread root, inserted before replying),
-   so one thread gets one prompt, ever, even with several replicas and redelivered events.
+   so one thread gets one prompt, ever, even with several replicas and redelivered events. This claim is
+   what makes the watcher idempotent (the contract on `Registry.watch`): the pipeline keeps no
+   de-duplication key for chat.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from handlers.core.types import ChatMessage, Reply
 from handlers.scope.cards import prompt_reply
 from handlers.scope.meeting import meeting_now
 from handlers.scope.ports import Learning
-from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS
+from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS, score_needed
 from handlers.scope.store import scope_store
 
 if TYPE_CHECKING:
@@ -55,15 +58,18 @@ async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
     if message.is_edit or message.who.is_bot or message.where.is_direct:
         return None
     text = message.text if isinstance(message.text, str) else ""
-    if not text.strip() or not detect(text, sensitivity=MOST_EAGER).is_scope_creep:
+    if not text.strip():
+        return None
+    detection = detect(text, sensitivity=MOST_EAGER)
+    if not detection.is_scope_creep:
         return None
     place = message.where
     store = scope_store(svc)
     watching = await store.watching(place)  # the channel's settings and learning, in one read
     if watching is None:
         return None
-    detection = detect(text, sensitivity=sensitivity_of(watching.sensitivity), offset=watching.learning.offset)
-    if not detection.is_scope_creep:
+    needed = score_needed(sensitivity_of(watching.sensitivity), float(watching.learning.offset))
+    if detection.score < needed:
         return None
     root = place.thread_id or message.message_id
     if not root:
@@ -73,5 +79,5 @@ async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
     if prompt is None:
         return None  # this thread already had its prompt
     log.info("scope prompt %s opened in %s (score %.2f, threshold %.2f)", prompt.id, place.key, detection.score,
-             detection.threshold)
+             needed)
     return prompt_reply(prompt, await meeting_now(svc, place))

@@ -76,8 +76,9 @@ async def test_edits_never_bring_a_prompt(bot: TestBot) -> None:
 
 
 async def test_a_redelivered_message_is_handled_once(bot: TestBot) -> None:
-    await bot.chat(SCOPE_CREEP, key="test:event:1")
-    assert await bot.chat(SCOPE_CREEP, key="test:event:1") == []
+    # Chat keeps no de-duplication key (bot/inbound.py): the thread's claim is what holds.
+    await bot.chat(SCOPE_CREEP, message_id="m-redelivered")
+    assert await bot.chat(SCOPE_CREEP, message_id="m-redelivered") == []
     assert len(prompts(bot)) == 1 and (await summary(bot)).prompts == 1
 
 

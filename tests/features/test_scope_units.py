@@ -3,10 +3,12 @@ cheap path, the meetings seam."""
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +21,20 @@ from handlers.core.registry import Pending
 from handlers.core.services import CoreSettings, Services
 from handlers.core.types import ChatMessage, Person, Place, Platform, Reply, Target
 from handlers.meetings.api import MeetingNow
-from handlers.scope import cards, meeting
+from handlers.scope import cards, detector, meeting
 from handlers.scope.actions import format_extension, pair_of, parse_extension, prompt_id_of
 from handlers.scope.api import decisions_summary
 from handlers.scope.commands import pick
+from handlers.scope.detector import Detection, detect
 from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt, Watching
+from handlers.scope.sensitivity import SENSITIVITIES
 from handlers.scope.watch import MOST_EAGER, sensitivity_of, watch_message
 from tests.support.cards import assert_valid_blocks, assert_valid_card
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 C1 = Place(Platform.SLACK, "C1", "T1")
 ANA = Person(Platform.SLACK, "U1", "ana")
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "scope_creep_messages.jsonl"
 
 
 def _prompt(source: str = "watch", **kw: Any) -> Prompt:
@@ -165,6 +170,7 @@ class CountingStore:
     queries: list[str] = field(default_factory=list)
     watch: bool = True
     sensitivity: str = "normal"
+    offset: float = 0.0
 
     @property
     def settings(self) -> CountingStore:
@@ -176,7 +182,7 @@ class CountingStore:
 
     async def watching(self, place: Place) -> Watching | None:
         self.queries.append("watching")
-        return Watching(self.sensitivity, ChannelLearning()) if self.watch else None
+        return Watching(self.sensitivity, ChannelLearning(self.offset)) if self.watch else None
 
     async def claim_thread(self, place: Place, root: str, request: str, quote: str, score: float) -> Prompt:
         self.queries.append(f"claim {root}")
@@ -224,6 +230,31 @@ async def test_watch_off_and_odd_sensitivity(monkeypatch: pytest.MonkeyPatch) ->
     assert await watch_message(_chat(ask), _services(store)) is not None
     assert sensitivity_of("paranoid") == "normal" and sensitivity_of("low") == "low"
     assert MOST_EAGER == "high"
+
+
+async def test_the_watcher_scores_once_and_decides_as_the_detector_at_the_channels_setting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detector runs once per message (its score does not depend on the sensitivity), and the watcher
+    still prompts for exactly the messages `detect` flags at the channel's sensitivity and learned offset."""
+    monkeypatch.setitem(sys.modules, "handlers.meetings.api", None)
+    runs: list[str] = []
+
+    def counted(text: str, **kw: Any) -> Detection:
+        runs.append(text)
+        return detect(text, **kw)
+
+    monkeypatch.setattr(detector, "detect", counted)
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for sensitivity in (*SENSITIVITIES, "paranoid"):
+        for offset in (-0.5, 0.0, 0.25, 0.75, 1.0, float("nan")):
+            store = CountingStore(sensitivity=sensitivity, offset=offset)
+            for text in texts:
+                runs.clear()
+                prompted = await watch_message(_chat(text), _services(store)) is not None
+                expected = (detect(text, sensitivity=MOST_EAGER).is_scope_creep
+                            and detect(text, sensitivity=sensitivity_of(sensitivity), offset=offset).is_scope_creep)
+                assert prompted == expected, (sensitivity, offset, text)
+                assert len(runs) == 1, text
 
 
 # ---- the meetings seam and the report API ---------------------------------------------------------------

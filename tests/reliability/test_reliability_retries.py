@@ -57,9 +57,17 @@ class Records:
         return Reply(f"noted {note}", visibility=Visibility.CHANNEL)
 
     async def watch(self, message: ChatMessage, svc: Services) -> Reply | None:
+        """A watcher as `Registry.watch` asks for: chat has no de-duplication key, so it claims the message
+        itself (the outbox row's unique key) and answers only when its claim got in."""
         if "#record-this" not in message.text:
             return None
-        await self._record(f"watch:{message.message_id}", Target.channel(message.where), svc)
+        where = message.where
+        claimed = await svc.outbox.enqueue([OutboxItem(
+            Target.channel(where), svc.clock.now() + _HOUR, reply=Reply("record watch"),
+            dedupe_key=f"test:watch:{where.platform.value}:{where.channel_id}:{message.message_id}")])
+        if not claimed:
+            return None
+        self.seen.append(f"watch:{message.message_id}")
         return Reply("watched it", visibility=Visibility.CHANNEL)
 
 

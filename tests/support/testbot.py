@@ -330,13 +330,13 @@ class TestBot:
         return await self._handle(request, key, who, place)
 
     async def chat(self, text: str, *, as_: Person | None = None, where: Place | None = None,
-                   message_id: str = "", thread: str | None = None, edit: bool = False,
-                   key: str = "") -> list[Reply]:
-        """An ordinary channel message for the watchers; answers go to the message's thread."""
+                   message_id: str = "", thread: str | None = None, edit: bool = False) -> list[Reply]:
+        """An ordinary channel message for the watchers (no de-duplication key: a redelivery is the same
+        `message_id` again); answers go to the message's thread."""
         who, place = as_ or self.me, (where or self.here).in_thread(thread)
         message_id = message_id or f"msg-{next(self._ids)}"
         message = ChatMessage(who, place, text, message_id, f"ev-{message_id}", edit)
-        return await self._handle(message, key, who, place.in_thread(thread or message_id))
+        return await self._handle(message, "", who, place.in_thread(thread or message_id))
 
     async def press(self, on: Reply | Button, label: str | int | None = None, *, as_: Person | None = None,
                     where: Place | None = None) -> list[Reply]:

@@ -59,6 +59,7 @@ def test_a_dm_is_typed_and_a_channel_message_goes_to_the_watchers_in_its_thread(
                                   "ts": "3.1", "text": "can we also add export?"}), BOT)
     assert chat is not None and chat.inbound is not None and isinstance(chat.inbound.request, ChatMessage)
     assert chat.to.where.thread_id == "3.1"  # the watcher answers in the message's thread
+    assert chat.inbound.key == ""  # chat is never de-duplicated: the watchers claim what they answer
 
 
 def test_messages_that_ask_nothing() -> None:

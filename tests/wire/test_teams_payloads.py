@@ -41,6 +41,7 @@ def test_channel_chat_goes_to_the_watchers_as_written() -> None:
     inbound = parsed(raw)
     assert isinstance(inbound.request, ChatMessage)
     assert inbound.request.text == text and inbound.request.message_id == "act-2"
+    assert inbound.key == ""  # chat is never de-duplicated: the watchers claim what they answer
 
 
 def test_a_mention_of_someone_else_is_not_addressed_to_the_bot() -> None:
