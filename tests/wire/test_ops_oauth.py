@@ -212,6 +212,7 @@ async def test_two_replicas_share_the_installation_store(db_url: str) -> None:
         uninstall = wire.event_body({"type": "app_uninstalled"}, team="T2")
         signed = wire.slack_headers(SIGNING_SECRET, uninstall, content_type="application/json")
         assert (await other.post("/slack/events", data=uninstall, headers=signed)).status == 200
+        assert await other_runtime.lane.settle(10.0)  # the uninstall's work (rows deleted) is done, not only its ack
         await bot.idle()
         bot.clock.set(bot.clock.now() + timedelta(seconds=31))
         used = len(bot.slack.calls)
