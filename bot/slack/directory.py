@@ -58,11 +58,12 @@ class SlackDirectory:
         their journal); False when Slack refused it or the workspace is gone."""
         if self.home is None:
             return False
+        team_id = await self._team_of(user_id)
         try:
-            client = await self._client(await self._team_of(user_id))
+            client = await self._client(team_id)
         except NotInstalled:
             return False
-        return await self.home.clear(client, user_id, await self._team_of(user_id), reply)
+        return await self.home.clear(client, user_id, reply)
 
     async def _client(self, team_id: str) -> AsyncWebClient:
         if self.clients is None or not self.clients.multi:

@@ -85,7 +85,7 @@ class HomePublisher:
         self.published[key] = (digest, now)
         return True
 
-    async def clear(self, client: AsyncWebClient, user_id: str, team_id: str, reply: Reply) -> bool:
+    async def clear(self, client: AsyncWebClient, user_id: str, reply: Reply) -> bool:
         """Replace the person's stored Home view by `reply` alone (a forget), whatever it showed; and stop
         watching it, so no refresh builds theirs again. False when Slack refused the view."""
         for key in [k for k in self.watching if k.endswith(f":{user_id}")]:
