@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ class IdentityRepo:
         self.clock = clock
         # (platform, user id) → (what was written, when): skip writes when nothing changed
         self._seen: dict[tuple[str, str], tuple[tuple[object, ...], datetime]] = {}
+        self.on_forget: list[Callable[[Platform, str], None]] = []  # other per-process caches of people's rows
 
     def _known(self, key: tuple[str, str], fingerprint: tuple[object, ...], now: datetime) -> bool:
         seen = self._seen.get(key)
@@ -122,8 +123,11 @@ class IdentityRepo:
         self._seen.clear()
 
     def forgotten(self, platform: Platform, user_id: str) -> None:
-        """The person's row was deleted (a forget in this process): their next interaction writes it again."""
+        """The person's row was deleted (a forget in this process): their next interaction writes it again
+        (and the caches listening in `on_forget`, e.g. the Teams lines known, drop them too)."""
         self._seen.pop((platform.value, user_id), None)
+        for listener in self.on_forget:
+            listener(platform, user_id)
 
     async def get(self, platform: Platform, user_id: str) -> Person | None:
         async with self.db.read() as session:
