@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.core.ports import Directory
-from handlers.core.types import MessageRef, Person, Place, Platform
+from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 
 class Directories:
@@ -42,6 +42,14 @@ class Directories:
         directory = self._by_platform.get(ref.platform)
         delete = getattr(directory, "delete_message", None)
         return bool(await delete(ref, user_id)) if delete is not None else False
+
+    async def clear_home(self, platform: Platform, user_id: str, reply: Reply) -> bool | None:
+        """Replace the person's home view that the platform keeps (Slack's App Home) by `reply`: True when
+        replaced, False when the platform refused, None when the platform keeps no such view (Teams: its home
+        is a recorded card, deleted with the journal messages)."""
+        directory = self._by_platform.get(platform)
+        clear = getattr(directory, "clear_home", None)
+        return bool(await clear(platform, user_id, reply)) if clear is not None else None
 
     async def owner_note(self, place: Place) -> str | None:
         """Why the place's owners could not be read (Teams without Graph consent), for a refusal; or None."""

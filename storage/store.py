@@ -82,7 +82,7 @@ class Store:
     def pulse(self) -> PulseRepo:
         from storage.repos.pulse import PulseRepo
 
-        return PulseRepo(self.db, self.clock, vault=self.vault)
+        return PulseRepo(self.db, self.clock, vault=self.vault, on_forget=self.identities.forgotten)
 
     @_OnFirstUse
     def scope(self) -> ScopeRepo:

@@ -1,7 +1,8 @@
 """A local fake of the Bot Framework connector service (the activity's `serviceUrl`).
 
 It records what the bot sends (new activities, replies, updates, conversation creation) and serves the
-roster, so real activities go through real botbuilder with nothing of the SDK mocked.
+roster, so real activities go through real botbuilder with nothing of the SDK mocked. The roster is
+`members` for every conversation, unless `rosters` gives a conversation (a channel of another team) its own.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Sent:
 @dataclass
 class FakeConnector(FakeServer):
     members: list[dict[str, Any]] = field(default_factory=list)
+    rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation id -> its own members
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)  # meeting id -> MeetingInfo JSON
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
@@ -80,9 +82,15 @@ class FakeConnector(FakeServer):
     def url(self) -> str:
         return self.address("/")
 
-    def add_member(self, user_id: str, name: str, aad: str, role: str = "user") -> None:
-        self.members.append({"id": user_id, "name": name, "aadObjectId": aad, "userRole": role,
-                             "tenantId": TENANT, "userPrincipalName": f"{name.lower()}@example.com"})
+    def add_member(self, user_id: str, name: str, aad: str, role: str = "user", *, conversation: str = "") -> None:
+        """A member of every conversation, or (`conversation`) of that one's own roster."""
+        roster = self.rosters.setdefault(conversation, []) if conversation else self.members
+        roster.append({"id": user_id, "name": name, "aadObjectId": aad, "userRole": role,
+                       "tenantId": TENANT, "userPrincipalName": f"{name.lower()}@example.com"})
+
+    def roster(self, request: web.Request) -> list[dict[str, Any]]:
+        """The members of the request's conversation."""
+        return self.rosters.get(unquote(request.match_info["conv"]), self.members)
 
     async def wait_for(self, count: int = 1, timeout: float = 3.0, kind: str | None = None) -> list[Sent]:
         async with asyncio.timeout(timeout):
@@ -166,7 +174,7 @@ class FakeConnector(FakeServer):
         return web.json_response({"id": TEAM_ID, "name": "Team", "aadGroupId": TEAM_GROUP_ID})
 
     async def _paged_members(self, request: web.Request) -> web.Response:
-        return web.json_response({"members": self.members, "continuationToken": None})
+        return web.json_response({"members": self.roster(request), "continuationToken": None})
 
     async def _meeting(self, request: web.Request) -> web.Response:
         """GET /v1/meetings/{id}: Teams' meeting details (MeetingInfo), as set by the test."""
@@ -176,11 +184,11 @@ class FakeConnector(FakeServer):
         return web.json_response(meeting)
 
     async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response(self.members)
+        return web.json_response(self.roster(request))
 
     async def _member(self, request: web.Request) -> web.Response:
         member_id = unquote(request.match_info["member"])
-        for member in self.members:
+        for member in self.roster(request):
             if member["id"] == member_id or member["aadObjectId"] == member_id:
                 return web.json_response(member)
         # What the Teams connector answers for someone not (or no longer) in the conversation, e.g. a guest

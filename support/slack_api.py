@@ -22,7 +22,9 @@ token's own user ("All of the snooze_* properties will only be visible if the us
 the current user", https://docs.slack.dev/reference/methods/dnd.info/), which for a bot is never a person.
 
 It remembers the messages posted with chat.postMessage, so conversations.history / conversations.replies
-answer truthfully (with message metadata when `include_all_metadata` is set). A fault may answer with
+answer truthfully (with message metadata when `include_all_metadata` is set). It keeps the last view
+views.publish published for each user (`homes`), as Slack keeps a person's App Home until another view
+replaces it (https://docs.slack.dev/reference/methods/views.publish/). A fault may answer with
 status 0 to drop the connection without an answer (a network failure after the request arrived).
 """
 
@@ -85,6 +87,7 @@ class FakeSlackApi(FakeServer):
     faults: list[Fault] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) removed by chat.delete
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their last published Home view
     latency: float = 0.0  # seconds between doing what a call asks and answering (requests stay in flight)
     client_id: str = ""  # OAuth: the app's client id and secret oauth.v2.access expects
     client_secret: str = ""
@@ -309,6 +312,12 @@ class FakeSlackApi(FakeServer):
             return {"ok": False, "error": "message_not_found"}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "views.publish":  # the user's Home is this view until another one replaces it
+            user_id, view = str(params.get("user_id") or ""), params.get("view")
+            if not user_id or not isinstance(view, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            self.homes[user_id] = view
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **view}}
         if method in ("views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         if method == "users.info":

@@ -89,7 +89,7 @@ class SlackAdapter:
         if self.oauth is not None:
             self.oauth.track(self.clients)
             self.oauth.track(send_clients)
-        self.directory = SlackDirectory(self.client, store.identities, clients=self.clients)
+        self.directory = SlackDirectory(self.client, store.identities, clients=self.clients, home=self.home)
         self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute,
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None

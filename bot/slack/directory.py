@@ -13,9 +13,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.home import HomePublisher
 from bot.slack.oauth import CURRENT_TEAM, NotInstalled, WorkspaceClients
 from bot.slack.ports import People
-from handlers.core.types import MessageRef, Person, Place, Platform
+from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 log = logging.getLogger("steadybot.slack")
 CACHE_SECONDS = 6 * 3600
@@ -27,8 +28,9 @@ LIST_PAGES = 200  # 200 000 people: far beyond any workspace this bot serves
 
 class SlackDirectory:
     def __init__(self, client: AsyncWebClient, identities: People, bot_user_id: str = "",
-                 clients: WorkspaceClients | None = None) -> None:
+                 clients: WorkspaceClients | None = None, home: HomePublisher | None = None) -> None:
         self.client = client
+        self.home = home  # the App Home publisher: a forget replaces the person's Home view (clear_home)
         self.clients = clients  # OAuth mode: each workspace's lookups with its own token (bot/slack/oauth.py)
         self.identities = identities
         self.bot_user_id = bot_user_id
@@ -50,6 +52,18 @@ class SlackDirectory:
             return False
         except NotInstalled:
             return False
+
+    async def clear_home(self, platform: Platform, user_id: str, reply: Reply) -> bool:
+        """views.publish of `reply` alone as the person's App Home (a forget: the view Slack keeps showed
+        their journal); False when Slack refused it or the workspace is gone."""
+        if self.home is None:
+            return False
+        team_id = await self._team_of(user_id)
+        try:
+            client = await self._client(team_id)
+        except NotInstalled:
+            return False
+        return await self.home.clear(client, user_id, reply)
 
     async def _client(self, team_id: str) -> AsyncWebClient:
         if self.clients is None or not self.clients.multi:

@@ -10,6 +10,12 @@ if their content changed (a new journal entry, a newly shown round, a meeting's 
 Slack's limits: views.publish is a Tier 4 method (100+ a minute per workspace). Opening the tab again with
 the same content publishes at most once every REPUBLISH_SECONDS; a refresh run publishes at most
 REFRESH_BATCH homes (changed ones only), so it stays far below the tier.
+
+Forgetting a person (handlers/pulse/forgetting.py, through the directory's `clear_home`) publishes the
+core's "your data was deleted" home over theirs at once — Slack keeps the last published view, journal and
+all, until another one replaces it — and stops refreshing theirs (`clear`). A refresh also drops a watched
+person whose identity is gone (forgotten by another process, `steadybot forget`): building their home
+would look them up again and store them anew.
 """
 
 from __future__ import annotations
@@ -79,6 +85,20 @@ class HomePublisher:
         self.published[key] = (digest, now)
         return True
 
+    async def clear(self, client: AsyncWebClient, user_id: str, reply: Reply) -> bool:
+        """Replace the person's stored Home view by `reply` alone (a forget), whatever it showed; and stop
+        watching it, so no refresh builds theirs again. False when Slack refused the view."""
+        for key in [k for k in self.watching if k.endswith(f":{user_id}")]:
+            del self.watching[key]
+        for key in [k for k in self.published if k.endswith(f":{user_id}")]:
+            del self.published[key]
+        try:
+            await client.views_publish(user_id=user_id, view=home_view([reply]))
+        except SlackApiError as exc:
+            log.warning("views.publish (forget) failed: %s", exc.response.get("error") if exc.response else "?")
+            return False
+        return True
+
     def opened(self, client: AsyncWebClient, who: Person, team_id: str) -> None:
         if len(self.watching) > MAX_REMEMBERED:
             self.watching.clear()
@@ -94,5 +114,8 @@ class HomePublisher:
                 continue
             if published >= REFRESH_BATCH:
                 break
+            if await self.core.services.store.identities.get(Platform.SLACK, who.id) is None:
+                del self.watching[key]  # forgotten (here or by `steadybot forget`): rebuilt only if they come back
+                continue
             if await self.publish(client, who, team_id, only_if_changed=True):
                 published += 1

@@ -3,13 +3,15 @@
 create one from: bot/teams/direct.py). Kept before a request reaches the core, so that a private reply
 or a later outbox send already knows the way.
 
-A line only ever moves up (nothing → seed → real), so `LinesKnown` remembers, per process, whom a line is
-known for and skips re-reading it (docs/benchmarks.md#teams-lines-known).
+A line only ever moves up (nothing → seed → real) until the person is forgotten, so `LinesKnown` remembers,
+per process and for at most SEEN_FOR, whom a line is known for and skips re-reading it
+(docs/benchmarks.md#teams-lines-known).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from botbuilder.core import TurnContext
 
@@ -17,7 +19,7 @@ from bot.teams import payloads
 from bot.teams.direct import reference_dict, seed_from
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Person, Place, Platform
-from storage.repos.identities import ConversationRepo, IdentityRepo
+from storage.repos.identities import SEEN_FOR, ConversationRepo, IdentityRepo
 
 log = logging.getLogger("steadybot.teams")
 MAX_KNOWN = 50_000  # people remembered per process before the sets start over
@@ -27,32 +29,38 @@ PER_MESSAGE = frozenset({"activityId", "user"})
 
 class LinesKnown:
     """The people whose 1:1 line is known to be stored: `real` (a reference from their 1:1 chat) or any
-    line (a seed at least). Both sets only grow, until an uninstall forgets someone."""
+    line (a seed at least), each with when it was seen stored. An entry holds for SEEN_FOR (the identity
+    cache's bound, storage/repos/identities.py): a forget in another process (`steadybot forget`, a replica)
+    deletes the line, and a person who comes back then gets it stored again. A forget or an uninstall in
+    this process forgets them at once."""
 
     def __init__(self) -> None:
-        self.real: set[str] = set()
-        self.any: set[str] = set()
+        self.real: dict[str, datetime] = {}
+        self.any: dict[str, datetime] = {}
 
-    def enough(self, user_id: str, direct: bool) -> bool:
+    def enough(self, user_id: str, direct: bool, now: datetime) -> bool:
         """Whether nothing needs reading: a 1:1 chat needs a real line, a channel any line."""
-        return user_id in (self.real if direct else self.any)
+        seen = (self.real if direct else self.any).get(user_id)
+        return seen is not None and now - seen < SEEN_FOR
 
-    def saw(self, user_id: str, *, real: bool) -> None:
+    def saw(self, user_id: str, *, real: bool, now: datetime) -> None:
         if len(self.any) > MAX_KNOWN:
             self.real.clear()
             self.any.clear()
-        self.any.add(user_id)
+        self.any[user_id] = now
         if real:
-            self.real.add(user_id)
+            self.real[user_id] = now
+        else:
+            self.real.pop(user_id, None)
 
     def forget(self, user_id: str | None = None) -> None:
-        """Forget one person (their app was removed), or everyone (a team's was)."""
+        """Forget one person (their app was removed, they were forgotten), or everyone (a team's was)."""
         if user_id is None:
             self.real.clear()
             self.any.clear()
         else:
-            self.real.discard(user_id)
-            self.any.discard(user_id)
+            self.real.pop(user_id, None)
+            self.any.pop(user_id, None)
 
 
 class References:
@@ -60,11 +68,17 @@ class References:
         self.conversations = conversations
         self.identities = identities
         self.known = LinesKnown()
+        identities.on_forget.append(self._forgotten)
+
+    def _forgotten(self, platform: Platform, user_id: str) -> None:
+        if platform == Platform.TEAMS:
+            self.known.forget(user_id)
 
     async def keep(self, context: TurnContext, who: Person | None, where: Place) -> None:
         """Keep the conversation reference of `where` (a channel) and a 1:1 line for `who`."""
         try:
-            if where.is_direct and (who is None or self.known.enough(who.id, True)):
+            now = self.identities.clock.now()
+            if where.is_direct and (who is None or self.known.enough(who.id, True, now)):
                 return  # nothing to write, so no reference to build (botbuilder serialises it: CPU)
             reference = reference_dict(context)
             if not where.is_direct:
@@ -75,7 +89,7 @@ class References:
                 if tenant := payloads.tenant_id(context.activity):  # botbuilder's reference drops Teams' tenantId
                     channel_ref["conversation"]["tenantId"] = tenant  # (Graph tokens, 1:1 seeds need it)
                 await self.conversations.remember(where, channel_ref)
-            if who is None or self.known.enough(who.id, where.is_direct):
+            if who is None or self.known.enough(who.id, where.is_direct, now):
                 return
             line = await self.identities.direct_line(Platform.TEAMS, who.id)
             stored = line.dm_reference if line else None
@@ -83,11 +97,11 @@ class References:
                 if not stored or stored.get("seed"):
                     await self.identities.set_direct_line(Platform.TEAMS, who.id, dm_reference=reference,
                                                           dm_channel=where.channel_id)
-                self.known.saw(who.id, real=True)
+                self.known.saw(who.id, real=True, now=now)
             elif not stored:
                 await self.identities.set_direct_line(Platform.TEAMS, who.id, dm_reference=seed_from(reference))
-                self.known.saw(who.id, real=False)
+                self.known.saw(who.id, real=False, now=now)
             else:
-                self.known.saw(who.id, real=not stored.get("seed"))
+                self.known.saw(who.id, real=not stored.get("seed"), now=now)
         except StorageUnavailable:
             log.debug("could not store a conversation reference: database unavailable")

@@ -7,7 +7,15 @@ series, agenda items, pre-read questions and answers, calendar feeds, timers, pu
 channel settings — stays, with the person's id and name cleared by each feature's own store (its `forget`);
 rows that are the person's own (identity, journal, participation, preferences, snoozes, outbox rows to
 them) are deleted. Each store scrubs what it rewrote; the pulse store runs last (it deletes the identity,
-which holds the alternative id the others are asked about)."""
+which holds the alternative id the others are asked about).
+
+A home view the platform keeps is replaced too: Slack stores the last App Home view published for a person
+(their journal in it, handlers/reports/home.py) until another replaces it, so a forget publishes
+`FORGOTTEN_HOME` over it through `directory.clear_home` — in the server and from `steadybot forget` alike,
+which builds the same adapters. A fixed "your data was deleted" home rather than the one a stranger would
+see: building that would look the person up again (their name and timezone) and read the team's channels on
+their behalf, right after everything about them was deleted. (The Teams home is a recorded card: it goes
+with the journal messages.)"""
 
 from __future__ import annotations
 
@@ -15,10 +23,18 @@ from dataclasses import replace
 from typing import Any
 
 from handlers.core.ports import Store
-from handlers.core.types import Platform
+from handlers.core.types import Platform, Reply, Visibility
 from handlers.pulse.model import ForgetReport
 
 _PLURALS = {"meeting series": "meeting series", "calendar": "calendars", "pre-read answer": "pre-read answers"}
+
+
+FORGOTTEN_HOME = Reply(
+    "**Your steadybot home** — your data was deleted.\n"
+    "Everything steadybot kept about you (your pulse journal, your name, timezone and direct-message line, your "
+    "preferences and records) is gone; anonymous team answers stay, linked to nobody. Use steadybot again "
+    "(open this tab, or any command) and it starts afresh.",
+    visibility=Visibility.PRIVATE)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -28,8 +44,9 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 async def forget_person(store: Store, directory: Any, platform: Platform, user_id: str) -> ForgetReport:
     """Forget one person of one platform everywhere: first delete the journal messages in their chat through
     `directory.delete_message` (adapters that can: Slack chat.delete, Bot Framework delete activity), then
-    clear them from the team's meetings, calendars and timers (by their id and alternative id), delete their
-    time off, and last `store.pulse.forget`."""
+    replace the home view the platform keeps for them (`directory.clear_home`: Slack's App Home, which showed
+    their journal), clear them from the team's meetings, calendars and timers (by their id and alternative
+    id), delete their time off, and last `store.pulse.forget`."""
     pulse = store.pulse
     delete = getattr(directory, "delete_message", None)
     deleted = 0
@@ -37,6 +54,8 @@ async def forget_person(store: Store, directory: Any, platform: Platform, user_i
         for ref in await pulse.journal_messages(platform, user_id):
             if await delete(ref, user_id):
                 deleted += 1
+    clear = getattr(directory, "clear_home", None)  # while their workspace (their identity's) is still stored
+    home = await clear(platform, user_id, FORGOTTEN_HOME) if clear is not None else None
     known = await store.identities.get(platform, user_id)
     ids = [user_id, *([known.alt_id] if known is not None and known.alt_id else [])]
     cleared: dict[str, int] = {}
@@ -45,7 +64,7 @@ async def forget_person(store: Store, directory: Any, platform: Platform, user_i
             cleared[thing] = cleared.get(thing, 0) + n
     snoozes = await store.timeoff.forget(platform, user_id)
     report = await pulse.forget(platform, user_id)
-    return replace(report, deleted_messages=min(deleted, len(report.journal_messages)), snoozes=snoozes,
+    return replace(report, deleted_messages=min(deleted, len(report.journal_messages)), snoozes=snoozes, home=home,
                    cleared=(*report.cleared, *((thing, n) for thing, n in cleared.items() if n)))
 
 
@@ -80,7 +99,12 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         things = ", ".join(plural(n, thing) for thing, n in r.cleared)
         text += (f" Cleared {their} name and id from {things}: they stay for the team, naming no one "
                  f"(the channel's owners and admins manage them now).")
+    if r.home:
+        text += f" Cleared {their} Slack App Home: it now shows only that {their} data was deleted."
     kept = []
+    if r.home is False:
+        kept.append(f"the journal shown in {their} Slack App Home (Slack refused the new view; it goes when "
+                    f"{them} next open it)")
     if r.kept_optout:
         kept.append(f"one row saying {them} opted out (so no pulse DM reaches {them}; `/pulse optin` removes it)")
     if shown > r.deleted_messages:

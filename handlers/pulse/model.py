@@ -164,6 +164,7 @@ class ForgetReport:
     cleared: tuple[tuple[str, int], ...] = ()
     snoozes: int = 0  # their time off (`/pulse snooze`), deleted
     installations: int = 0  # Slack installation rows kept under their user id (they installed the app), deleted
+    home: bool | None = None  # the home view the platform keeps (Slack's App Home) replaced; None: none kept
 
     @property
     def anything(self) -> bool:

@@ -3,7 +3,8 @@ chat (a card). Three parts, all about or for the person who looks:
 
 - their own pulse journal, only theirs (`handlers.pulse.journal.own_journal`, as `/pulse me` shows it);
 - their upcoming meetings with agenda status, from the channels they are in;
-- the channels where steadybot runs that they are a member of, each with its latest *shown* pulse round
+- the channels where steadybot runs that they are a member of now (in Teams, asked in the 1:1 chat: of every
+  team in their tenant), each with its latest *shown* pulse round
   (`handlers.pulse.results.team_results`: the same rule as `/pulse results`, sealed rounds only).
 
 Buttons: "My journal", "Report link for #channel" (a signed value; pressing it sends a fresh private
@@ -23,6 +24,7 @@ from handlers.meetings.ports import MeetingStore
 from handlers.pulse.common import day_label, person_tz
 from handlers.pulse.journal import own_journal
 from handlers.pulse.results import published, team_results
+from handlers.reports.access import may_see_report
 from handlers.reports.build import questions
 from handlers.reports.catalog import JOURNAL, REFRESH, REPORT
 from handlers.reports.commands import press_link
@@ -37,17 +39,20 @@ JOURNAL_LINES = 6
 
 
 async def _member_channels(svc: Services, who: Person, team_id: str) -> list[Place]:
-    candidates: list[Place] = await svc.store.reports.channels(who.platform, team_id, MAX_CHANNELS * 2)
+    """The channels where steadybot runs (of the workspace; from a Teams 1:1, of every team in the person's
+    tenant: storage/repos/reports.py) that the person is a member of now — the report-link rule
+    (handlers/reports/access.py), so the home offers no channel whose button would then be refused."""
+    candidates: list[Place] = await svc.store.reports.channels(who.platform, team_id, MAX_CHANNELS * 2, who.id)
     mine: list[Place] = []
     for place in candidates:
         try:
-            members = await svc.directory.members(place)
+            member = await may_see_report(svc, who, place)
         except StorageUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - a channel the bot left, an API hiccup: leave it out
-            log.info("home: members of %s unavailable: %s", place.key, type(exc).__name__)
+            log.info("home: membership in %s unavailable: %s", place.key, type(exc).__name__)
             continue
-        if any(m.id == who.id for m in members):
+        if member:
             mine.append(place)
         if len(mine) >= MAX_CHANNELS:
             break

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -24,11 +25,26 @@ class DirectLine:
     team_id: str
 
 
+#: How long `IdentityRepo` trusts that a person's row is written as last seen. Another process (`steadybot
+#: forget`, another replica) may delete the row meanwhile; within this time a person who comes back is stored
+#: again at their first interaction after it (this process's own forget drops its entry at once).
+SEEN_FOR = timedelta(minutes=5)
+
+
 class IdentityRepo:
+    """People's rows. `remember` skips the write for a person seen unchanged in the last SEEN_FOR (by the
+    injected clock): an interaction costs no statement, and a row deleted elsewhere comes back within it."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._seen: dict[tuple[str, str], tuple[object, ...]] = {}  # skip writes when nothing changed
+        # (platform, user id) → (what was written, when): skip writes when nothing changed
+        self._seen: dict[tuple[str, str], tuple[tuple[object, ...], datetime]] = {}
+        self.on_forget: list[Callable[[Platform, str], None]] = []  # other per-process caches of people's rows
+
+    def _known(self, key: tuple[str, str], fingerprint: tuple[object, ...], now: datetime) -> bool:
+        seen = self._seen.get(key)
+        return seen is not None and seen[0] == fingerprint and now - seen[1] < SEEN_FOR
 
     def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
         return insert_for(self.db.dialect)
@@ -41,7 +57,8 @@ class IdentityRepo:
         on PostgreSQL), and an empty name never blanks a stored one."""
         key = (person.platform.value, person.id)
         fingerprint = (person.name, person.tz, person.is_bot, person.alt_id, team_id)
-        if self._seen.get(key) == fingerprint:
+        now = self.clock.now()
+        if self._known(key, fingerprint, now):
             return
         values: dict[str, Any] = {"is_bot": person.is_bot}
         if person.name:
@@ -53,7 +70,7 @@ class IdentityRepo:
         if team_id:
             values["team_id"] = team_id[:200]
         stmt = self._insert()(Identity).values(platform=key[0], user_id=person.id[:200], name=person.name[:200],
-                                               updated_at=self.clock.now(),
+                                               updated_at=now,
                                                **{k: v for k, v in values.items() if k != "name"})
         table = Identity.__table__
         stmt = stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values,
@@ -62,7 +79,7 @@ class IdentityRepo:
             await session.execute(stmt)
         if len(self._seen) > 50_000:
             self._seen.clear()
-        self._seen[key] = fingerprint
+        self._seen[key] = (fingerprint, now)
 
     async def remember_many(self, entries: Sequence[tuple[Person, str]]) -> int:
         """Upsert many people (each with their team id) in one transaction and one executemany: a channel of
@@ -74,7 +91,7 @@ class IdentityRepo:
         for person, team_id in entries:
             key = (person.platform.value, person.id[:200])
             fingerprint = (person.name, person.tz, person.is_bot, person.alt_id, team_id)
-            if self._seen.get(key) == fingerprint:
+            if self._known(key, fingerprint, now):
                 continue
             fresh[key] = ({"platform": key[0], "user_id": key[1], "name": person.name[:200],
                            "is_bot": person.is_bot, "updated_at": now,
@@ -98,12 +115,19 @@ class IdentityRepo:
         if len(self._seen) + len(fresh) > 50_000:
             self._seen.clear()
         for key, (_, fingerprint) in fresh.items():
-            self._seen[key] = fingerprint
+            self._seen[key] = (fingerprint, now)
         return len(rows)
 
     def drop_cache(self) -> None:
         """Forget which rows are known to be written (after an uninstall deleted some of them)."""
         self._seen.clear()
+
+    def forgotten(self, platform: Platform, user_id: str) -> None:
+        """The person's row was deleted (a forget in this process): their next interaction writes it again
+        (and the caches listening in `on_forget`, e.g. the Teams lines known, drop them too)."""
+        self._seen.pop((platform.value, user_id), None)
+        for listener in self.on_forget:
+            listener(platform, user_id)
 
     async def get(self, platform: Platform, user_id: str) -> Person | None:
         async with self.db.read() as session:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -115,9 +115,10 @@ def _scores(row: Any) -> tuple[int, ...]:
 
 class PulseRepo:
     def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None, *,
-                 vault: Vault | None = None) -> None:
+                 vault: Vault | None = None, on_forget: Callable[[Platform, str], None] | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.on_forget = on_forget  # after `forget` deleted the identity: the identity cache drops its entry
         self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
         self.vault = vault or ephemeral_vault()  # the bot passes the vault derived from its secret
 
@@ -679,6 +680,8 @@ class PulseRepo:
                               cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
                                                                         ("queued or sent channel message", mentioned))
                                             if n))
+        if self.on_forget is not None:
+            self.on_forget(platform, user_id)
         if report.anything:
             await self.db.scrub(FORGET_TABLES)
         return report
