@@ -25,6 +25,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ MAX_ITEMS = 25
 MAX_OCCURRENCES = 500  # a feed can't flood a channel with meetings
 TITLE_LIMIT = 200
 ITEM_LIMIT = 200
+CACHED, CACHED_CHARS = 256, 20_000  # agenda_items remembers this many descriptions up to this long
 NOT_ICS = ("isn't an iCalendar feed (it should start with BEGIN:VCALENDAR — for Google, use the "
            "\"Secret address in iCal format\")")
 
@@ -98,7 +100,13 @@ def _plain(description: str) -> str:
 def agenda_items(description: str) -> tuple[Item, ...]:
     """Bullet (`- `, `* `, `• `) and numbered (`1. `, `2) `) lines, each with optional minutes at the end
     (`(10m)`, `10 min`, `[1h]`). A description without such items but with written prose has its prose lines
-    as the items (calendar_prose: invitation boilerplate, links, phone numbers and greetings are not prose)."""
+    as the items (calendar_prose: invitation boilerplate, links, phone numbers and greetings are not prose).
+    Remembered for the last CACHED descriptions of up to CACHED_CHARS: a series' occurrences share theirs."""
+    return _agenda_items(description) if len(description) <= CACHED_CHARS else _agenda_items.__wrapped__(description)
+
+
+@lru_cache(maxsize=CACHED)
+def _agenda_items(description: str) -> tuple[Item, ...]:
     plain = _plain(description)
     items: list[Item] = []
     for line in plain.splitlines():

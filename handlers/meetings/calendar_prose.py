@@ -82,7 +82,7 @@ def prose_lines(text: str) -> list[str]:
         if _ZOOM_HEAD.search(line):
             in_zoom = True
             continue
-        bare = one_line(_URL.sub(" ", line), MAX_LINE)
+        bare = " ".join(_URL.sub(" ", line).split())
         if (in_zoom and _ZOOM_DETAIL.search(bare)) or _BOILERPLATE.match(bare) or _INLINE_BOILERPLATE.search(bare):
             continue
         if "|" in bare and all(len(_WORD.findall(part)) <= LINK_ROW_WORDS for part in bare.split("|")):
