@@ -11,7 +11,8 @@ Rules (docs/meetings.md, "Calendar feeds"):
 - an event without an end (no DTEND, no DURATION) gets DEFAULT_MINUTES;
 - duplicate UIDs: of the components with the same (UID, RECURRENCE-ID) the one with the highest SEQUENCE,
   then the latest LAST-MODIFIED/DTSTAMP wins;
-- the description's bullet and numbered lines are its agenda, with "(10m)"-style minutes read.
+- the description's bullet and numbered lines are its agenda, with "(10m)"-style minutes read; without them,
+  its written prose lines are (calendar_prose drops the Teams/Zoom/Meet/Webex invitation text).
 
 icalendar and recurring-ical-events are imported when a feed is first read, not with the module: the feature
 registers at every start, and they are heavy to import (docs/benchmarks.md, "Cold start").
@@ -24,6 +25,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 from handlers.core.text import one_line
 from handlers.core.timeparse import localize, zone
 from handlers.meetings.calendar_ports import FeedError
+from handlers.meetings.calendar_prose import prose_lines
 
 if TYPE_CHECKING:
     import icalendar
@@ -42,6 +45,7 @@ MAX_ITEMS = 25
 MAX_OCCURRENCES = 500  # a feed can't flood a channel with meetings
 TITLE_LIMIT = 200
 ITEM_LIMIT = 200
+CACHED, CACHED_CHARS = 256, 20_000  # agenda_items remembers this many descriptions up to this long
 NOT_ICS = ("isn't an iCalendar feed (it should start with BEGIN:VCALENDAR — for Google, use the "
            "\"Secret address in iCal format\")")
 
@@ -95,28 +99,42 @@ def _plain(description: str) -> str:
 
 def agenda_items(description: str) -> tuple[Item, ...]:
     """Bullet (`- `, `* `, `• `) and numbered (`1. `, `2) `) lines, each with optional minutes at the end
-    (`(10m)`, `10 min`, `[1h]`). Prose, links and invitation boilerplate are not agenda items."""
+    (`(10m)`, `10 min`, `[1h]`). A description without such items but with written prose has its prose lines
+    as the items (calendar_prose: invitation boilerplate, links, phone numbers and greetings are not prose).
+    Remembered for the last CACHED descriptions of up to CACHED_CHARS: a series' occurrences share theirs."""
+    return _agenda_items(description) if len(description) <= CACHED_CHARS else _agenda_items.__wrapped__(description)
+
+
+@lru_cache(maxsize=CACHED)
+def _agenda_items(description: str) -> tuple[Item, ...]:
+    plain = _plain(description)
     items: list[Item] = []
-    for line in _plain(description).splitlines():
+    for line in plain.splitlines():
         m = _BULLET.match(line)
         if m is None:
             continue
-        text = m.group("text")
-        minutes: int | None = None
-        if t := _MINUTES.search(text):
-            number = int(t.group("num"))
-            value = number * 60 if t.group("unit").lower().startswith("h") else number
-            if 0 < value <= MAX_MINUTES and _WORDY.search(text[: t.start()]):
-                minutes, text = value, text[: t.start()]
-        text = one_line(text, 2000).strip(" -–—:,;")
-        if not _WORDY.search(text) or _URL_ONLY.match(text):
-            continue
-        if len(text) > ITEM_LIMIT:
-            text = text[: ITEM_LIMIT - 1] + "…"
-        items.append(Item(text, minutes))
+        if (item := _item(m.group("text"))) is not None:
+            items.append(item)
         if len(items) >= MAX_ITEMS:
             break
+    if not items:
+        items = [i for i in map(_item, prose_lines(plain)[:MAX_ITEMS]) if i is not None]
     return tuple(items)
+
+
+def _item(text: str) -> Item | None:
+    minutes: int | None = None
+    if t := _MINUTES.search(text):
+        number = int(t.group("num"))
+        value = number * 60 if t.group("unit").lower().startswith("h") else number
+        if 0 < value <= MAX_MINUTES and _WORDY.search(text[: t.start()]):
+            minutes, text = value, text[: t.start()]
+    text = one_line(text, 2000).strip(" -–—:,;")
+    if not _WORDY.search(text) or _URL_ONLY.match(text):
+        return None
+    if len(text) > ITEM_LIMIT:
+        text = text[: ITEM_LIMIT - 1] + "…"
+    return Item(text, minutes)
 
 
 def teams_thread(*texts: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from handlers.core.types import Platform
@@ -253,3 +254,45 @@ async def test_a_moved_meeting_without_agenda_is_nudged_at_its_new_time_only(db_
         await at(bot, new_start - timedelta(hours=1))
         assert sum("No agenda, no meeting" in t for t in post_texts(bot)) == 1
         assert len(posts(bot, "U1")) == 1  # Ana, who added the feed, is the organiser
+
+
+PROSE_AGENDA = "We'll review the Q3 numbers and decide whether to open the second hiring slot."
+INVITED = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
+
+
+def _invitation_feed() -> bytes:
+    """Two events at the same time: one whose description is a prose paragraph above a real Zoom invitation,
+    one with the invitation only (tests/data/calendars/invitations/PROVENANCE.md)."""
+    zoom = (DATA / "invitations" / "zoom_compass.txt").read_text(encoding="utf-8")
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Google Inc//Google Calendar 70.9054//EN")
+    cal.add("version", "2.0")
+    for uid, title, text in (("prose@test", "Q3 review", f"{PROSE_AGENDA}\n\n{zoom}"),
+                             ("zoom-only@test", "Vendor sync", zoom)):
+        event = icalendar.Event()
+        event.add("uid", uid)
+        event.add("summary", title)
+        event.add("dtstamp", datetime(2026, 3, 1, tzinfo=UTC))
+        event.add("dtstart", INVITED)
+        event.add("dtend", INVITED + timedelta(minutes=30))
+        event.add("description", text)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+async def test_a_prose_description_is_an_agenda_and_an_invitation_alone_is_not(db_url: str,
+                                                                               feeds: FeedServer) -> None:
+    async with running(db_url, calendar_allow_private=True) as bot:
+        await _connect(bot, feeds, _invitation_feed(), "invited.ics")
+        by_title = {m.title: m for m in await _meetings(bot)}
+        agenda = await bot.runtime.store.meetings.agenda(by_title["Q3 review"].id)
+        assert [(i.text, i.minutes) for i in agenda] == [(PROSE_AGENDA, None)]
+        assert await bot.runtime.store.meetings.agenda(by_title["Vendor sync"].id) == []
+        before = len(posts(bot))
+        for ahead in (24, 2, 1):
+            await at(bot, INVITED - timedelta(hours=ahead))
+        said = post_texts(bot)[before:]
+        assert not any("Q3 review" in t for t in said)  # never nudged, never "no agenda, no meeting"
+        vendor = [t for t in said if "Vendor sync" in t]
+        assert any("in 24 hours" in t for t in vendor) and any("in 2 hours" in t for t in vendor)
+        assert sum("No agenda, no meeting" in t for t in vendor) == 1
