@@ -6,8 +6,10 @@ weekend); time off that lasts past the Monday after the Friday skips that week's
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.core.types import Person
+from handlers.pulse.reflection import reflection_due
 from tests.support.testbot import BERLIN, TestBot, testbot, texts
 
 PEOPLE = {"u1": BERLIN, "u2": BERLIN}
@@ -28,7 +30,8 @@ async def reflecting(bot: TestBot) -> tuple[Person, Person]:
     return u1, u2
 
 
-async def walk(bot: TestBot, until: datetime, step: timedelta = timedelta(minutes=30)) -> None:
+async def walk(bot: TestBot, until: datetime, step: timedelta = timedelta(hours=1)) -> None:
+    """Move the clock to `until` an hour at a time (every time asserted on is on the hour), running what is due."""
     await bot.advance(until - bot.clock.now(), step)
 
 
@@ -94,3 +97,17 @@ async def test_held_reflections_across_the_dst_changes_in_berlin(sqlite_url: str
             await walk(bot, next_friday + timedelta(hours=1))
             assert reflection_times(bot, u1) == [friday, next_friday]
             assert reflection_times(bot, u2) == [monday, next_friday]
+
+
+def test_the_cut_off_is_the_tuesday_after_the_friday_in_the_persons_zone() -> None:
+    berlin = ZoneInfo(BERLIN)
+    week = "2026-03-06"
+    assert reflection_due(week, berlin, FRIDAY_16, None) == FRIDAY_16
+    monday_19 = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
+    assert reflection_due(week, berlin, FRIDAY_16, monday_19) == monday_19
+    # back on Monday at 20:30: the first allowed moment is Tuesday 08:00, past the cut-off
+    assert reflection_due(week, berlin, FRIDAY_16, datetime(2026, 3, 9, 19, 30, tzinfo=UTC)) is None
+    # the bot was down until Tuesday 00:10: nobody away, but the week is over
+    assert reflection_due(week, berlin, datetime(2026, 3, 9, 23, 10, tzinfo=UTC), None) is None
+    assert reflection_due(week, berlin, datetime(2026, 3, 9, 22, 50, tzinfo=UTC), None) is not None
+    assert reflection_due("not a week", berlin, FRIDAY_16, None) is None
