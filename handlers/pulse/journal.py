@@ -1,4 +1,5 @@
-"""`/pulse me`: a person's private journal (opt-in, asked once) and the opt-in weekly reflection.
+"""`/pulse me`: a person's private journal (opt-in, asked once) and the switch of the weekly reflection
+(handlers/pulse/reflection.py).
 
 The journal is keyed by person and holds their own answers with a coarse day — no round id and no key into
 the anonymous rows, and its content encrypted under a key of that person's own (storage/crypto.py). It is only
@@ -9,34 +10,22 @@ deletes every journal card the bot recorded."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
 
 from handlers.core.errors import UserError
-from handlers.core.ports import ChannelSettings
-from handlers.core.registry import Pending
 from handlers.core.services import Services
-from handlers.core.text import clean, clip
-from handlers.core.timeparse import to_local_naive, zone
+from handlers.core.text import clip
 from handlers.core.types import (
     Button,
     Command,
-    Field,
-    Form,
     Interaction,
-    OutboxItem,
     Person,
     Reply,
-    Target,
     Visibility,
 )
-from handlers.pulse.catalog import KIND_REFLECT, REFLECT_FORM
 from handlers.pulse.common import person_tz, pulse_store
 from handlers.pulse.model import DIMENSIONS, JournalEntry
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.timing import allowed_instant
 
-REFLECT_AT = time(16, 0)  # Friday afternoon, each person's own time
-REFLECT_DAY = 4  # Friday
 SHOWN = 12
 HIDE = "pulse.journal.hide"
 HIDDEN = "_Your journal was shown here. `/pulse me` shows it again._"
@@ -235,86 +224,3 @@ JOURNAL_BUTTONS: dict[str, JournalPress] = {
     "hide": _press_hide,
     "delete": _press_delete,
 }
-
-
-# ---- the weekly reflection -----------------------------------------------------------------------------
-def reflect_form(week: str) -> Form:
-    return Form(
-        id=REFLECT_FORM,
-        title="Weekly reflection",
-        intro="Just for you: saved only in your private journal.",
-        fields=(
-            Field("gave", "What gave you energy this week?", "text", optional=True, multiline=True, max_length=500),
-            Field("drained", "What drained it?", "text", optional=True, multiline=True, max_length=500),
-        ),
-        context=week,
-        submit_label="Save to my journal",
-        launch_label="Reflect (1 minute)",
-    )
-
-
-def next_reflection(now: datetime, tz_name: str | None, default_tz: str) -> tuple[str, datetime]:
-    """The coming Friday-afternoon reflection in the person's zone: (its date, when the DM is due in UTC)."""
-    tz = zone(tz_name, default_tz)
-    local_now = to_local_naive(now, tz)
-    friday = local_now.date() + timedelta(days=(REFLECT_DAY - local_now.weekday()) % 7)
-    if datetime.combine(friday, REFLECT_AT) <= local_now:
-        friday += timedelta(days=7)
-    quiet = ChannelSettings()
-    return friday.isoformat(), allowed_instant(datetime.combine(friday, REFLECT_AT), tz, quiet.quiet_start,
-                                               quiet.quiet_end).astimezone(UTC)
-
-
-async def queue_reflections(svc: Services) -> None:
-    """Periodic: one reflection DM per opted-in person and week (idempotent by key)."""
-    store = pulse_store(svc)
-    now = svc.clock.now()
-    for platform, user_id, prefs in await store.reflecting():
-        week, due = next_reflection(now, prefs.tz, svc.settings.default_tz)
-        if prefs.reflect_queued == week:
-            continue
-        await svc.outbox.enqueue([OutboxItem(Target.user(Person(platform, user_id)), due, KIND_REFLECT,
-                                             data={"week": week},
-                                             dedupe_key=f"pulse:reflect:{platform.value}:{user_id}:{week}")])
-        await store.set_prefs(platform, user_id, reflect_queued=week)
-
-
-async def prepare_reflection(pending: Pending, svc: Services) -> Reply | None:
-    prefs = await pulse_store(svc).prefs(pending.target.platform, pending.target.id)
-    if not prefs.reflect or prefs.opted_out:
-        return None
-    week = str(pending.data.get("week") or "")
-    return Reply("**Weekly reflection** — two short questions, just for you. Your answers go only to your private "
-                 "journal.", form=reflect_form(week), visibility=Visibility.PRIVATE)
-
-
-async def open_reflection(interaction: Interaction, svc: Services) -> Form | Reply:
-    prefs = await pulse_store(svc).prefs(interaction.who.platform, interaction.who.id)
-    if not prefs.journal:
-        return Reply("Your journal is off, so there is nowhere to keep a reflection. Start it with `/pulse me on`.",
-                     visibility=Visibility.PRIVATE)
-    return reflect_form(interaction.value)
-
-
-async def submit_reflection(interaction: Interaction, svc: Services) -> Reply:
-    values = interaction.form_values or {}
-    gave = clean(values.get("gave", ""), 500) or None
-    drained = clean(values.get("drained", ""), 500) or None
-    if not gave and not drained:
-        raise UserError("Write a line for at least one of the two questions — or simply skip this week.")
-    store = pulse_store(svc)
-    who = interaction.who
-    prefs = await store.prefs(who.platform, who.id)
-    if not prefs.journal:
-        return Reply("Your journal is off, so I didn't keep this. Start it with `/pulse me on`.",
-                     visibility=Visibility.PRIVATE, replace_original=True)
-    today = to_local_naive(svc.clock.now(), await person_tz(svc, who)).date()
-    try:
-        day = date.fromisoformat(interaction.value)
-    except ValueError:
-        day = today
-    if abs((day - today).days) > 14:  # a stale or made-up week: file it under today
-        day = today
-    await store.add_reflection(who.platform, who.id, day, gave, drained)
-    return Reply("Saved to your private journal — only you can see it: `/pulse me`.",
-                 visibility=Visibility.PRIVATE, replace_original=True)

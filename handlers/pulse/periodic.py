@@ -14,9 +14,9 @@ from datetime import timedelta
 from handlers.core.errors import StorageUnavailable
 from handlers.core.services import Services
 from handlers.pulse.common import log, pulse_store
-from handlers.pulse.journal import queue_reflections
 from handlers.pulse.model import Round
 from handlers.pulse.ports import PulseStore
+from handlers.pulse.reflection import queue_reflections
 from handlers.pulse.sending import invite
 from handlers.pulse.timing import MIN_UTC_OFFSET, create_at, is_stale
 

@@ -1,5 +1,5 @@
 """Time off through the platforms' wires: Slack's away status (profile) and Do Not Disturb (dnd.info) hold
-pulse DMs back; `pulse snooze` typed in Teams. Time off's behaviour itself: tests/features/test_timeoff.py."""
+pulse DMs and the weekly reflection back; `pulse snooze` typed in Teams. Time off's behaviour itself: tests/features/test_timeoff.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from handlers.core.types import Place, Platform
+from support.slack_api import Call
 from tests.support.harness import BOT_TOKEN, Harness
 from tests.support.meetings_helpers import at
-from tests.support.pulse_helpers import pulse_dms, pulse_now, slack_team, text_of
+from tests.support.pulse_helpers import dms, pulse_dms, pulse_now, slack_team, text_of
 
 PEOPLE = {f"U{i}": "Europe/Berlin" for i in range(1, 7)}
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
@@ -104,3 +105,25 @@ async def test_snooze_in_teams(bot: Harness) -> None:
     assert "Snoozed until" in (sent.text or "") + str(sent.card or "")
     until = await bot.runtime.store.timeoff.until(Platform.TEAMS, "29:u7", bot.clock.now())
     assert until == bot.clock.now() + timedelta(days=3)
+
+
+async def test_an_away_status_holds_the_weekly_reflection_until_monday_morning(bot: Harness) -> None:
+    """The reflection (Friday 16:00 in Berlin) of someone whose Slack status says 🌴 until Saturday noon goes
+    out on Monday at 08:00 — not on the weekend, and not at the status's end."""
+    slack_team(bot, {"U1": "Europe/Berlin", "U2": "Europe/Berlin"})
+    saturday = datetime(2026, 3, 7, 11, 0, tzinfo=UTC)
+    bot.slack.users["U2"]["profile"] = {"status_text": "Long weekend", "status_emoji": ":palm_tree:",
+                                        "status_expiration": int(saturday.timestamp())}
+    for user in ("U1", "U2"):
+        assert "Weekly reflection is on" in await said(bot, "me reflect on", user=user)
+
+    def reflections(user: str) -> list[Call]:
+        return [c for c in dms(bot, user) if "Weekly reflection" in text_of(c.params)]
+
+    await at(bot, NOW)  # the week's reflections are queued
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
+    for moment in (friday, saturday, datetime(2026, 3, 8, 12, 0, tzinfo=UTC)):
+        await at(bot, moment)
+        assert len(reflections("U1")) == 1 and reflections("U2") == []
+    await at(bot, datetime(2026, 3, 9, 7, 0, tzinfo=UTC))  # Monday 08:00 in Berlin
+    assert len(reflections("U2")) == 1
