@@ -3,7 +3,10 @@
 - the outbox's messages to others: a message the bot queued or sent to a channel can name the person in its
   text ("… is cancelled by Ana"). Such a row is not addressed to them (those are deleted whole), so their
   name and id are replaced in it by "someone": the row keeps what delivery and its record need, and names
-  nobody. A name counts only as a whole word ("Al" leaves "Also" alone);
+  nobody. A name counts only as a whole word ("Al" leaves "Also" alone). Only rows of the person's own
+  platform and workspace (or tenant) are looked at, and only the words people read are rewritten (text,
+  facts, button and form labels): never a button's action, value or style, the visibility, or a form's id
+  or context, which the bot reads back;
 - Slack installations: the row kept under the installer's user id (their own user token, if the app asked
   for one) is deleted; the workspace's own row (user id "") stays, so the bot keeps working there."""
 
@@ -19,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.types import Platform
 from storage.db import rowcount
-from storage.models.core import OutboxRow
+from storage.models.core import ChannelSettingsRow, OutboxRow
 from storage.models.installations import SlackInstallationRow
 
 SOMEONE = "someone"
@@ -30,35 +33,95 @@ def _pattern(needles: Sequence[str]) -> re.Pattern[str]:
     return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
 
 
-def _redact(value: Any, pattern: re.Pattern[str]) -> Any:
+def _words(value: Any, pattern: re.Pattern[str]) -> Any:
+    """`value` with the needles replaced in its strings (lists and pairs of strings too)."""
     if isinstance(value, str):
         return pattern.sub(SOMEONE, value)
     if isinstance(value, list):
-        return [_redact(v, pattern) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact(v, pattern) for k, v in value.items()}
+        return [_words(v, pattern) for v in value]
     return value
 
 
-async def redact_mentions(s: AsyncSession, needles: Sequence[str]) -> int:
-    """Replace `needles` (a person's id and display name) by "someone" in every outbox message text, in the
+#: What people read in a serialized reply (handlers/core/serialize.py); everything else is the bot's own data.
+_READ = {"text", "notify_text", "facts"}
+_READ_BUTTON = {"label", "confirm"}
+_READ_FORM = {"title", "intro", "submit_label", "launch_label"}
+_READ_FIELD = {"label", "placeholder", "initial"}
+
+
+def _redact(payload: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, Any]:
+    """The serialized reply with the needles replaced in the words people read, and nowhere else."""
+    out = {k: (_words(v, pattern) if k in _READ else v) for k, v in payload.items()}
+    if isinstance(payload.get("buttons"), list):
+        out["buttons"] = [{k: (_words(v, pattern) if k in _READ_BUTTON else v) for k, v in b.items()}
+                          if isinstance(b, dict) else b for b in payload["buttons"]]
+    form = payload.get("form")
+    if isinstance(form, dict):
+        new_form = {k: (_words(v, pattern) if k in _READ_FORM else v) for k, v in form.items()}
+        if isinstance(form.get("fields"), list):
+            new_form["fields"] = [_field(f, pattern) for f in form["fields"]]
+        out["form"] = new_form
+    return out
+
+
+def _field(field: Any, pattern: re.Pattern[str]) -> Any:
+    if not isinstance(field, dict):
+        return field
+    out = {k: (_words(v, pattern) if k in _READ_FIELD else v) for k, v in field.items()}
+    if isinstance(field.get("choices"), list):  # [value, label] pairs: only the label is read
+        out["choices"] = [[c[0], _words(c[1], pattern)] if isinstance(c, list) and len(c) == 2 else c
+                          for c in field["choices"]]
+    return out
+
+
+async def redact_mentions(s: AsyncSession, platform: Platform, team_id: str, needles: Sequence[str]) -> int:
+    """Replace `needles` (a person's id and display name) by "someone" in the words people read of every
+    outbox message of that platform and workspace (`team_id`; "" when unknown: the platform's rows), in the
     session's transaction; returns how many rows changed. The rows are found in SQL (as the payload's text
-    holds a needle, as is or JSON-escaped), then rewritten value by value."""
+    holds a needle, as is or JSON-escaped), then rewritten field by field."""
     words = [n for n in dict.fromkeys(needles) if n and n.strip()]
     if not words:
         return 0
     text = cast(OutboxRow.payload, Text)
     forms = {form for w in words for form in (w, json.dumps(w)[1:-1])}
-    rows = (await s.execute(select(OutboxRow.id, OutboxRow.payload).where(
-        OutboxRow.payload.is_not(None), or_(*(text.contains(f, autoescape=True) for f in sorted(forms)))))).all()
+    rows = (await s.execute(select(OutboxRow.id, OutboxRow.target, OutboxRow.payload).where(
+        OutboxRow.platform == platform.value, OutboxRow.payload.is_not(None),
+        or_(*(text.contains(f, autoescape=True) for f in sorted(forms)))))).all()
     pattern = _pattern(words)
     changed = 0
-    for row_id, payload in rows:
+    for row_id, target, payload in rows:
+        row_team = str((target or {}).get("team_id") or "") if isinstance(target, dict) else ""
+        if team_id and row_team and row_team != team_id:
+            continue  # another workspace's (tenant's) message: its "Ana" is somebody else
+        if not isinstance(payload, dict):
+            continue
         redacted = _redact(payload, pattern)
         if redacted != payload:
             await s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(payload=redacted))
             changed += 1
     return changed
+
+
+async def stop_digests_to(s: AsyncSession, platform: Platform, user_id: str) -> int:
+    """Switch off the weekly digests that went to this person (handlers/reports/digest.py keeps its recipient
+    in the channel settings' `extra`): their id leaves the settings, and a digest nobody receives is off.
+    Their queued digest DMs are outbox rows addressed to them, deleted with the others."""
+    if not user_id:
+        return 0
+    rows = (await s.execute(select(ChannelSettingsRow).where(
+        ChannelSettingsRow.platform == platform.value,
+        cast(ChannelSettingsRow.extra, Text).contains(json.dumps(user_id)[1:-1], autoescape=True)))).scalars().all()
+    stopped = 0
+    for row in rows:
+        extra = dict(row.extra or {})
+        if extra.get("digest_to") != user_id:
+            continue
+        for key in ("digest_to", "digest_tz"):
+            extra.pop(key, None)
+        extra["digest"] = False
+        row.extra = extra
+        stopped += 1
+    return stopped
 
 
 async def delete_installer_rows(s: AsyncSession, platform: Platform, user_id: str) -> int:

@@ -99,6 +99,9 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         things = ", ".join(plural(n, thing) for thing, n in r.cleared)
         text += (f" Cleared {their} name and id from {things}: they stay for the team, naming no one "
                  f"(the channel's owners and admins manage them now).")
+    if r.digests:
+        text += (f" Switched off the weekly digest {them} received for {plural(r.digests, 'channel')} "
+                 f"(a channel owner can switch it on again for themselves).")
     if r.home:
         text += f" Cleared {their} Slack App Home: it now shows only that {their} data was deleted."
     kept = []

@@ -165,9 +165,10 @@ class ForgetReport:
     snoozes: int = 0  # their time off (`/pulse snooze`), deleted
     installations: int = 0  # Slack installation rows kept under their user id (they installed the app), deleted
     home: bool | None = None  # the home view the platform keeps (Slack's App Home) replaced; None: none kept
+    digests: int = 0  # channels whose weekly digest went to them: switched off, their id removed from the settings
 
     @property
     def anything(self) -> bool:
         return bool(self.journal_entries or self.participation or self.messages or self.preferences
                     or self.identity or self.journal_messages or self.authored or self.cleared or self.snoozes
-                    or self.installations)
+                    or self.installations or self.digests)

@@ -44,7 +44,7 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
-from storage.forgetting import delete_installer_rows, redact_mentions
+from storage.forgetting import delete_installer_rows, redact_mentions, stop_digests_to
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -648,9 +648,10 @@ class PulseRepo:
             participation = await s.execute(delete(PulseParticipation).where(
                 PulseParticipation.platform == platform.value, PulseParticipation.user_id == user_id))
             messages = await s.execute(delete(OutboxRow).where(OutboxRow.target_key == target_key))
-            name = await s.scalar(select(Identity.name).where(Identity.platform == platform.value,
-                                                              Identity.user_id == user_id))
-            mentioned = await redact_mentions(s, [user_id, name or ""])
+            known = (await s.execute(select(Identity.name, Identity.team_id).where(
+                Identity.platform == platform.value, Identity.user_id == user_id))).first()
+            name, team = (known[0] or "", known[1] or "") if known else ("", "")
+            mentioned = await redact_mentions(s, platform, team, [user_id, name])
             installed = await delete_installer_rows(s, platform, user_id)
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
@@ -660,6 +661,7 @@ class PulseRepo:
             authored += rowcount(await s.execute(update(ChannelSettingsRow).where(
                 ChannelSettingsRow.platform == platform.value, ChannelSettingsRow.updated_by == user_id)
                 .values(updated_by="")))
+            digests = await stop_digests_to(s, platform, user_id)
             # Who sent a round: blanked, so their own answer can no longer be told apart, and the round then
             # counts its sender as having answered (`sender_answered`: never errs towards showing).
             sent = rowcount(await s.execute(update(PulseRound).where(
@@ -676,7 +678,7 @@ class PulseRepo:
         report = ForgetReport(platform, user_id, rowcount(journal), rowcount(participation),
                               rowcount(messages), had_prefs, bool(rowcount(identity)), kept_optout,
                               tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored,
-                              installations=installed,
+                              installations=installed, digests=digests,
                               cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
                                                                         ("queued or sent channel message", mentioned))
                                             if n))

@@ -298,6 +298,39 @@ async def test_forget_replaces_the_name_in_messages_to_others_as_a_whole_word(st
     assert "Also nothing about anyone: Alma, ALBERT." in texts[0]
 
 
+async def test_forget_rewrites_only_words_people_read_in_its_own_workspace(store: Store) -> None:
+    """The attack: a member names themselves after a word the bot's own data uses ("channel", a button value)
+    and asks to be forgotten. Only the words people read in their own workspace's messages may change: another
+    workspace's or platform's rows, button actions and values, the visibility and form ids stay as they were,
+    and the outbox still claims and decodes every row."""
+    from handlers.core.types import Button, OutboxItem, Reply, Target, Visibility
+    from handlers.pulse.forgetting import forget_person
+
+    evil = Person(Platform.SLACK, "42", "channel")
+    await store.identities.remember(evil, "T1")
+    now = store.pulse.clock.now()
+    button = Button("meeting.join", "Join the channel call", "42", "primary")
+    mine = Target(Platform.SLACK, "channel", "C1", None, "T1")
+    await store.outbox.enqueue([
+        OutboxItem(mine, now, reply=Reply("Asked by channel in the channel", buttons=(button,),
+                                          visibility=Visibility.CHANNEL), dedupe_key="mine"),
+        OutboxItem(Target(Platform.SLACK, "channel", "C9", None, "T9"), now,
+                   reply=Reply("Another workspace's channel", visibility=Visibility.CHANNEL), dedupe_key="other"),
+        OutboxItem(Target(Platform.TEAMS, "channel", "19:x", None, "tenant"), now,
+                   reply=Reply("A Teams channel post", visibility=Visibility.CHANNEL), dedupe_key="teams"),
+    ])
+    report = await forget_person(store, None, Platform.SLACK, "42")
+    assert dict(report.cleared) == {"queued or sent channel message": 1}
+    claimed = {row.dedupe_key: row.reply for row in await store.outbox.claim("w1", 10)}
+    assert set(claimed) == {"mine", "other", "teams"}  # every row still decodes
+    ours = claimed["mine"]
+    assert ours is not None and ours.text == "Asked by someone in the someone"
+    assert ours.visibility == Visibility.CHANNEL
+    assert ours.buttons == (Button("meeting.join", "Join the someone call", "42", "primary"),)
+    assert claimed["other"] == Reply("Another workspace's channel", visibility=Visibility.CHANNEL)
+    assert claimed["teams"] == Reply("A Teams channel post", visibility=Visibility.CHANNEL)
+
+
 async def test_serve_with_another_secret_exits_with_one_clear_line(sqlite_url: str) -> None:
     from support.procs import cli
 

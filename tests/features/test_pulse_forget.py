@@ -65,6 +65,7 @@ async def _lead_a_team(bot: TestBot, feeds: FeedServer) -> None:
     await bot.command("steadybot", "settings quiet off")  # Ben's New York is asleep
     assert "Friday" in texts(await bot.command("pulse", "schedule every friday at 3pm"))
     await bot.command("pulse", "me on")
+    assert "digest" in texts(await bot.command("steadybot", "settings digest on")).lower()
     assert "4 people" in texts(await bot.command("pulse", "now"))
     for who in (zoe, ANA, BEN, CHLOE):
         assert pulse_dms(bot, who), who
