@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,8 @@ FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxSt
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
 #: The columns a claim returns: what `Claimed` holds (each column more is decoded for every row claimed).
+log = logging.getLogger("steadybot.outbox")
+
 _CLAIMED = ("id", "target", "kind", "payload", "data", "due_at", "attempts", "skip_if_late_by", "dedupe_key", "result")
 #: The columns the worker's updates set, in the order of the PostgreSQL group commit's arrays (and its mask bits).
 _PG_COLUMNS = (("status", "text"), ("due_at", "timestamptz"), ("lease_until", "timestamptz"),
@@ -137,29 +140,40 @@ _MISSING = object()
 _EMPTY_JSON = frozenset({None, "{}", "null"})  # `data` that decodes to an empty dict (most rows' data)
 
 
-def _decode_claimed(rows: Sequence[Sequence[Any]], worker: str) -> list[Claimed]:
-    """Claimed rows (columns in `_CLAIMED` order, JSON as text) as `Claimed`. The same JSON text decodes to
-    the same target or reply — immutable values — so a batch decodes each distinct one once (a fan-out's
-    rows share their payload); `data` and `result` are decoded per row (callers may change them)."""
+def _decode_claimed(rows: Sequence[Sequence[Any]], worker: str) -> tuple[list[Claimed], list[int]]:
+    """Claimed rows (columns in `_CLAIMED` order, JSON as text) as `Claimed`, and the ids of rows that do not
+    decode (a row damaged in the database must not hold up the rows claimed with it). The same JSON text
+    decodes to the same target or reply — immutable values — so a batch decodes each distinct one once (a
+    fan-out's rows share their payload); `data` and `result` are decoded per row (callers may change them)."""
     targets: dict[str, Target] = {}
     replies: dict[str, Reply | None] = {}
-    out = []
-    for row_id, target_text, kind, payload_text, data_text, due, attempts, late_by, dedupe_key, result_text in rows:
-        target = targets.get(target_text)
-        if target is None:
-            target = targets[target_text] = target_from_dict(json.loads(target_text))
-        reply: Any = None
-        if payload_text is not None:
-            reply = replies.get(payload_text, _MISSING)
-            if reply is _MISSING:
-                payload = json.loads(payload_text)
-                reply = replies[payload_text] = reply_from_dict(payload) if payload else None
-        due = datetime.fromisoformat(due).replace(tzinfo=UTC) if isinstance(due, str) else due.astimezone(UTC)
-        data = {} if data_text in _EMPTY_JSON else json.loads(data_text)
-        result = None if result_text is None or result_text == "null" else json.loads(result_text)
-        out.append(Claimed(row_id, target, kind, reply, dict(data or {}), due, attempts, late_by, dedupe_key,
-                           result, worker))
-    return out
+    out: list[Claimed] = []
+    broken: list[int] = []
+    for row in rows:
+        try:
+            out.append(_decode_one(row, worker, targets, replies))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            broken.append(int(row[0]))
+    return out, broken
+
+
+def _decode_one(row: Sequence[Any], worker: str, targets: dict[str, Target],
+                replies: dict[str, Reply | None]) -> Claimed:
+    row_id, target_text, kind, payload_text, data_text, due, attempts, late_by, dedupe_key, result_text = row
+    target = targets.get(target_text)
+    if target is None:
+        target = targets[target_text] = target_from_dict(json.loads(target_text))
+    reply: Any = None
+    if payload_text is not None:
+        reply = replies.get(payload_text, _MISSING)
+        if reply is _MISSING:
+            payload = json.loads(payload_text)
+            reply = replies[payload_text] = reply_from_dict(payload) if payload else None
+    due = datetime.fromisoformat(due).replace(tzinfo=UTC) if isinstance(due, str) else due.astimezone(UTC)
+    data = {} if data_text in _EMPTY_JSON else json.loads(data_text)
+    result = None if result_text is None or result_text == "null" else json.loads(result_text)
+    return Claimed(row_id, target, kind, reply, dict(data or {}), due, attempts, late_by, dedupe_key,
+                   result, worker)
 
 
 class _ClaimWork:
@@ -513,7 +527,10 @@ class OutboxRepo:
         else:
             args = (worker, self._bind(until), self._bind(now), self._bind(now), limit)
         rows = await self.db.driver(_ClaimWork(self._claim_sql(), args))
-        claimed = _decode_claimed(rows, worker)
+        claimed, broken = _decode_claimed(rows, worker)
+        for row_id in broken:
+            log.error("outbox row %s cannot be read back (damaged in the database): marked failed", row_id)
+            await self.mark_failed(row_id, "the row cannot be read back", worker=worker)
         claimed.sort(key=lambda c: (c.due_at, c.id))
         return claimed
 

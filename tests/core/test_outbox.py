@@ -474,3 +474,19 @@ async def test_a_sender_keeps_its_place_until_the_sent_mark_is_recorded(store: S
     async with asyncio.timeout(10):  # a place never given back would hang the tick
         assert await tick == 3
     assert len(sender.sent) == 3 and (await store.outbox.counts()) == {"sent": 3}
+
+
+async def test_a_row_damaged_in_the_database_is_failed_alone_and_never_holds_up_the_others(store: Store) -> None:
+    now = store.outbox.clock.now()
+    channel = Target(Platform.SLACK, "channel", "C1")
+    await store.outbox.enqueue([OutboxItem(channel, now, reply=Reply("fine"), dedupe_key="fine"),
+                                OutboxItem(channel, now, reply=Reply("damaged"), dedupe_key="damaged")])
+    async with store.db.session() as s:  # what a bad rewrite (or a hand edit) could leave behind
+        row = (await s.execute(select(OutboxRow).where(OutboxRow.dedupe_key == "damaged"))).scalar_one()
+        row.payload = {"text": "damaged", "visibility": "someone"}
+    claimed = await store.outbox.claim("w1", 10)
+    assert [c.dedupe_key for c in claimed] == ["fine"]
+    async with store.db.session() as s:
+        status = (await s.execute(select(OutboxRow.status).where(OutboxRow.dedupe_key == "damaged"))).scalar_one()
+    assert status == "failed"
+    assert await store.outbox.claim("w1", 10) == []  # not claimed again and again
