@@ -100,7 +100,8 @@ def _plain(description: str) -> str:
 def agenda_items(description: str) -> tuple[Item, ...]:
     """Bullet (`- `, `* `, `• `) and numbered (`1. `, `2) `) lines, each with optional minutes at the end
     (`(10m)`, `10 min`, `[1h]`). A description without such items but with written prose has its prose lines
-    as the items (calendar_prose: invitation boilerplate, links, phone numbers and greetings are not prose).
+    as the items (calendar_prose: invitation boilerplate and greetings are not prose; links, e-mail addresses and
+    phone numbers are cut out of the lines kept).
     Remembered for the last CACHED descriptions of up to CACHED_CHARS: a series' occurrences share theirs."""
     return _agenda_items(description) if len(description) <= CACHED_CHARS else _agenda_items.__wrapped__(description)
 

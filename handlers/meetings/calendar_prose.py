@@ -8,8 +8,10 @@ Used only when a description has no bullet or numbered items. What is dropped:
 - a Zoom invitation's `Topic:` / `Time:` / repeat lines once its heading (`… is inviting you to a scheduled Zoom
   meeting`) has been seen;
 - invitation lines anywhere (`Join Zoom Meeting`, `Meeting ID: …`, `Passcode: …`, `One tap mobile`, `Dial by
-  your location`, `Join with Google Meet`, `Please do not edit this section …`, Webex's, …), separator lines,
-  and links, e-mail addresses and phone numbers inside any line.
+  your location`, `Join with Google Meet`, `Please do not edit this section …`, Webex's, …) and separator lines;
+- inside every line that remains: links, e-mail addresses and phone numbers, with the punctuation and spaces
+  they leave behind (`Discuss the budget, doc https://… and mail ana@example.com` → `Discuss the budget, doc and
+  mail`): the item is the prose without them, never the raw line (items are posted to the channel).
 A remaining line is prose when it has at least MIN_WORDS words with letters, at least two of them not greetings
 or filler (`Hi all, see you there!` is not an agenda). Pure text: no I/O, no platform imports.
 """
@@ -56,6 +58,17 @@ _URL = re.compile(r"<?\b(?:https?://|www\.|tel:|mailto:|sip:)\S*>?"
                   r"|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,4}\.(?:com|net|org|us|io|meet|ms|me)\b(?:/\S*)?", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"[+(]?\d[\d\s().,#*/-]{4,}\d#?")
+# Removed from a kept line (narrower than _PHONE, which also takes dates and amounts): an international number
+# (`+1 646 558 8656`, `0049 30 1234567`), a North American one (`(646) 558-8656`, `646.558.8656`), a national one
+# with its leading 0 (`030 1234567`, `0171/1234567`), or a run of 10 or more digits.
+_PHONE_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)\d[\d \t().-]{5,}\d(?:\s*#)?"
+                           r"|(?<![\w(])\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b"
+                           r"|\b0\d{2,4}[ /-]?\d{5,8}\b|\b\d{10,}\b")
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?)\]])")
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;:]*\s*\)|\[\s*[,;:]*\s*\]|<\s*>")
+_REPEATED = re.compile(r"([,;:])(?:\s*[,;:])+")
+_LEAD = re.compile(r"^[(\[<\"'“‘]+")
+_TRAIL = re.compile(r"[)\]>\"'”’.,;:!?]+$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _FILLER = frozenset(("hi", "hello", "hey", "dear", "all", "team", "everyone", "everybody", "folks", "guys", "people",
     "thanks", "thank", "you", "cheers", "regards", "best", "kind", "see", "there", "soon", "then", "please", "find",
@@ -91,5 +104,19 @@ def prose_lines(text: str) -> list[str]:
         if _PHONE.search(bare) and len(words) < DIAL_WORDS:
             continue  # a dial-in line: `+1 646 558 8656 US (New York)`
         if len(words) >= MIN_WORDS and sum(w.lower().strip("'’-") not in _FILLER for w in words) >= 2:
-            kept.append(line)
+            kept.append(_without_contacts(line))
     return kept
+
+
+def _edges(match: re.Match[str]) -> str:
+    """What a removed link or address leaves: the brackets and punctuation around it (`(see https://…),`)."""
+    found = match.group()
+    lead, trail = _LEAD.match(found), _TRAIL.search(found)
+    return f" {lead.group() if lead else ''} {trail.group() if trail else ''} "
+
+
+def _without_contacts(line: str) -> str:
+    """The line without its links, e-mail addresses and phone numbers, and the punctuation they leave."""
+    text = _PHONE_NUMBER.sub(" ", _URL.sub(_edges, _EMAIL.sub(_edges, line)))
+    text = _REPEATED.sub(r"\1", _EMPTY_BRACKETS.sub(" ", _SPACE_BEFORE.sub(r"\1", " ".join(text.split()))))
+    return " ".join(text.split()).strip(" ,;:")

@@ -8,11 +8,18 @@ switch at send time, queues the next Monday, checks that the recipient may still
 (a member of the channel now, as `/steadybot report` decides: handlers/reports/access.py; someone who left
 gets nothing, logged at INFO without names), and builds the digest from the report of that moment. The
 dedupe key per channel and Monday keeps replicas and repeated switching from doubling a DM.
+
+Each row carries its Monday (`monday` in its data). A digest is about its Monday: it goes out only until
+CUT_OFF after it. When the platform cannot say whether the recipient is still a member, the row asks again
+every RECHECK until then, and past it gives up (logged at INFO without names). The next Monday is the one
+after this row's Monday (or after now, when the row comes due later than that), so every pass of a row
+queues the same next Monday, once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from handlers.core.errors import Later, StorageUnavailable, UserError
@@ -41,6 +48,7 @@ log = logging.getLogger("steadybot.reports")
 
 SEND_AT = time(9, 0)
 RECHECK = timedelta(minutes=10)  # the platform could not say whether the recipient is still a member
+CUT_OFF = timedelta(days=1)  # a digest goes out at most this long after its Monday 09:00, else not at all
 _ON = {"on", "yes", "true", "enable", "enabled", "1"}
 _OFF = {"off", "no", "false", "disable", "disabled", "0"}
 
@@ -58,7 +66,7 @@ def next_monday(now: datetime, tz_name: str) -> datetime:
 def _item(place: Place, to: str, tz_name: str, due: datetime) -> OutboxItem:
     target = Target.user(Person(place.platform, to), place.team_id)
     data = {"platform": place.platform.value, "channel": place.channel_id, "team": place.team_id,
-            "name": place.name, "to": to, "tz": tz_name}
+            "name": place.name, "to": to, "tz": tz_name, "monday": due.isoformat()}
     return OutboxItem(target, due, KIND, data=data,
                       dedupe_key=f"reports:digest:{place.platform}:{place.channel_id}:{due.date().isoformat()}")
 
@@ -89,24 +97,38 @@ async def set_digest(cmd: Command, value: str, svc: Services) -> Reply:
                  "Switch it off with `/steadybot settings digest off`.")
 
 
+def monday_of(data: Mapping[str, object], due_at: datetime, tz_name: str) -> datetime | None:
+    """The Monday 09:00 this row's digest is for: its data's `monday`; for a row queued before rows carried
+    it, its due time if that is a Monday 09:00 there (else it has been put off: which Monday is unknown)."""
+    if "monday" in data:
+        return datetime.fromisoformat(str(data["monday"]))
+    local = due_at.astimezone(zone(tz_name))
+    return due_at if local.weekday() == 0 and local.time() == SEND_AT else None
+
+
 async def prepare_digest(pending: Pending, svc: Services) -> Reply | None:
     data = pending.data
     try:
         place = Place(Platform(str(data["platform"])), str(data["channel"]), str(data.get("team", "")), None, False,
                       str(data.get("name", "")))
         to, tz_name = str(data["to"]), str(data.get("tz", "UTC"))
+        monday = monday_of(data, pending.due_at, tz_name)
     except (KeyError, ValueError):
         return None
     settings = await svc.store.settings.get(place)
     if not settings.extra.get("digest") or settings.extra.get("digest_to") != to:
         return None  # switched off (or handed to someone else) since this row was queued
-    await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(svc.clock.now(), tz_name))])
+    now = svc.clock.now()
+    await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(max(monday or now, now - CUT_OFF), tz_name))])
+    if monday is None or now > monday + CUT_OFF:
+        log.info("weekly digest for %s skipped: its Monday is over", place.key)
+        return None
     try:
         allowed = await may_see_report(svc, Person(place.platform, to), place)
     except StorageUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 - the platform did not answer: ask again shortly, don't guess
-        raise Later(svc.clock.now() + RECHECK, "digest: membership unknown") from exc
+        raise Later(now + RECHECK, "digest: membership unknown") from exc
     if not allowed:  # left the channel since switching it on: this Monday's digest is not theirs any more
         log.info("weekly digest for %s skipped: its recipient is no longer a member of the channel", place.key)
         return None

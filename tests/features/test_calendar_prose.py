@@ -105,3 +105,29 @@ def test_a_huge_description_is_read_quickly_and_only_in_part() -> None:
     one_line = "word " * 400_000
     assert len(agenda_items(one_line)[0].text) == ITEM_LIMIT
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Discuss the Q3 budget, doc https://docs.example.com/d/abc?pwd=SECRET and mail ana@example.com or call "
+     "+1 646 558 8656", "Discuss the Q3 budget, doc and mail or call"),
+    ("Ping Ana (ana.lopez@example.co.uk, 030 1234567) or Ben at (646) 558-8656 about the rollout plan.",
+     "Ping Ana or Ben at about the rollout plan."),
+    ("Check the deck at <https://x.example.com/a?token=SECRET>, then decide the launch date (15m)",
+     "Check the deck at, then decide the launch date"),
+    ("Questions to mailto:ana@example.com or sip:ben@example.com before we decide the budget.",
+     "Questions to or before we decide the budget."),
+    ("Call 646-558-8656 or 0049 30 1234567 or 6465588656 about the Q3 numbers, thanks",
+     "Call or or about the Q3 numbers, thanks"),
+])
+def test_links_addresses_and_phone_numbers_inside_prose_are_dropped(text: str, expected: str) -> None:
+    """The items are posted to the channel: a passcode in a link, an e-mail address or a phone number in the
+    organiser's prose must not be."""
+    [item] = agenda_items(text)
+    assert item.text == expected
+    for secret in ("SECRET", "@", "example", "http", "mailto", "sip:", "646", "558", "8656", "1234567"):
+        assert secret not in item.text
+
+
+def test_dates_amounts_and_minutes_in_prose_are_kept() -> None:
+    text = "We review the 2026-2027 plan on 12.03.2026, budget 1,000,000 EUR (see www.example.org/plan) (20m)"
+    assert agenda_items(text) == (Item("We review the 2026-2027 plan on 12.03.2026, budget 1,000,000 EUR (see)", 20),)

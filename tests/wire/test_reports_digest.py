@@ -10,9 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from handlers.core.types import Place, Platform
-from handlers.reports.digest import next_monday
+from handlers.reports.digest import monday_of, next_monday
+from storage.models.core import OutboxRow
 from support.bf_connector import CHANNEL_ID, TEAM_ID
 from tests.support.harness import START, Harness, running
 from tests.support.pulse_helpers import dms, slack_team, text_of
@@ -130,6 +132,63 @@ async def test_the_digest_is_not_sent_to_a_recipient_who_left(bot: Harness, capl
     bot.clock.set(first + timedelta(days=7))
     await bot.settle()
     assert len(digests(bot, "U1")) == 1
+
+
+async def digest_rows(bot: Harness) -> dict[str, str]:
+    """The digest's outbox rows: their Monday (the date in the dedupe key) → their status."""
+    async with bot.runtime.db.session() as session:
+        rows = (await session.execute(select(OutboxRow.dedupe_key, OutboxRow.status)
+                                      .where(OutboxRow.dedupe_key.like("reports:digest:%")))).all()
+    return {str(key).rsplit(":", 1)[1]: status for key, status in rows}
+
+
+@pytest.mark.parametrize("error", ["missing_scope", "invalid_auth", "ratelimited"])
+async def test_a_membership_check_that_keeps_failing_gives_up_after_its_monday(
+        bot: Harness, error: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Slack refuses conversations.members for good (a scope taken away, a token gone bad, a rate limit that
+    never lifts): each Monday's row asks again for a day, then gives up without a word; no digest goes out
+    days late, and every Monday has exactly one row, whatever the number of retries."""
+    slack_team(bot, {u: "Europe/Berlin" for u in PEOPLE})
+    await seed_history(bot, weeks=2)
+    await bot.slash_reply("/steadybot", "settings digest on", user="U1")
+    first = next_monday(bot.clock.now(), "Europe/Berlin")
+    mondays = [(first + timedelta(days=7 * n)).date().isoformat() for n in range(4)]
+
+    def refuse(method: str, _: Any) -> Any:
+        if method != "conversations.members":
+            return None
+        return (429, {"ok": False, "error": error}, {"Retry-After": "1"}) if error == "ratelimited" \
+            else (200, {"ok": False, "error": error}, {})
+
+    bot.slack.faults.append(refuse)
+    with caplog.at_level(logging.INFO, logger="steadybot.reports"):
+        for week in range(2):
+            for minutes in range(0, 36 * 60, 50):  # the rows come due every 10 minutes; 36 hours of passes
+                bot.clock.set(first + timedelta(days=7 * week, minutes=minutes))
+                await bot.settle()
+            assert await digest_rows(bot) == {**{m: "skipped" for m in mondays[:week + 1]}, mondays[week + 1]: "pending"}
+    assert digests(bot, "U1") == []
+    given_up = [r.getMessage() for r in caplog.records if "weekly digest" in r.getMessage()]
+    assert len(given_up) == 2 and all("Monday is over" in m and "U1" not in m for m in given_up)
+
+    # Slack answers again: only this Monday's digest, once; nothing of the weeks that were given up
+    bot.slack.faults.remove(refuse)
+    bot.clock.set(first + timedelta(days=14))
+    await bot.settle()
+    bot.clock.set(first + timedelta(days=14, hours=30))
+    await bot.settle()
+    assert len(digests(bot, "U1")) == 1
+    assert await digest_rows(bot) == {mondays[0]: "skipped", mondays[1]: "skipped", mondays[2]: "sent",
+                                      mondays[3]: "pending"}
+
+
+def test_a_row_queued_before_rows_carried_their_monday() -> None:
+    """Rows from before `monday` was in their data: on time, their due time is their Monday; once put off,
+    which Monday they were for is unknown, so they are given up (the next Monday is queued all the same)."""
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert monday_of({}, monday.astimezone(ZoneInfo("UTC")), "Europe/Berlin") == monday
+    assert monday_of({}, monday + timedelta(days=3, minutes=10), "Europe/Berlin") is None
+    assert monday_of({"monday": monday.isoformat()}, monday + timedelta(hours=2), "Europe/Berlin") == monday
 
 
 def test_next_monday_is_local_nine_oclock() -> None:
