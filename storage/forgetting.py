@@ -116,7 +116,7 @@ async def stop_digests_to(s: AsyncSession, platform: Platform, user_id: str) -> 
         extra = dict(row.extra or {})
         if extra.get("digest_to") != user_id:
             continue
-        for key in ("digest_to", "digest_tz"):
+        for key in ("digest_to", "digest_tz", "digest_gen"):
             extra.pop(key, None)
         extra["digest"] = False
         row.extra = extra

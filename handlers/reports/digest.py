@@ -63,12 +63,14 @@ def next_monday(now: datetime, tz_name: str) -> datetime:
     return moment
 
 
-def _item(place: Place, to: str, tz_name: str, due: datetime) -> OutboxItem:
+def _item(place: Place, to: str, tz_name: str, due: datetime, gen: str) -> OutboxItem:
+    """Monday `due`'s row of the digest switched on at `gen` (each `on` starts a chain of its own, so an
+    `off` then `on` in one week queues that Monday again: the cancelled row keeps its key)."""
     target = Target.user(Person(place.platform, to), place.team_id)
     data = {"platform": place.platform.value, "channel": place.channel_id, "team": place.team_id,
-            "name": place.name, "to": to, "tz": tz_name, "monday": due.isoformat()}
-    return OutboxItem(target, due, KIND, data=data,
-                      dedupe_key=f"reports:digest:{place.platform}:{place.channel_id}:{due.date().isoformat()}")
+            "name": place.name, "to": to, "tz": tz_name, "monday": due.isoformat(), "gen": gen}
+    key = f"reports:digest:{place.platform}:{place.channel_id}:{due.date().isoformat()}"
+    return OutboxItem(target, due, KIND, data=data, dedupe_key=f"{key}:{gen}" if gen else key)
 
 
 async def set_digest(cmd: Command, value: str, svc: Services) -> Reply:
@@ -87,10 +89,13 @@ async def set_digest(cmd: Command, value: str, svc: Services) -> Reply:
     from handlers.pulse.common import person_tz
 
     tz = await person_tz(svc, cmd.who)
-    extra.update({"digest": True, "digest_to": cmd.who.id, "digest_tz": str(tz.key)})
+    now = svc.clock.now()
+    gen = f"{now:%Y%m%d}{svc.rng.randrange(16 ** 8):08x}"  # this `on`'s chain; earlier ones' rows are skipped
+    extra.update({"digest": True, "digest_to": cmd.who.id, "digest_tz": str(tz.key), "digest_gen": gen})
+    await svc.outbox.cancel(f"reports:digest:{place.platform}:{place.channel_id}:")
     await svc.store.settings.put(place, current.with_changes(extra=extra), cmd.who)
-    due = next_monday(svc.clock.now(), str(tz.key))
-    await svc.outbox.enqueue([_item(place, cmd.who.id, str(tz.key), due)])
+    due = next_monday(now, str(tz.key))
+    await svc.outbox.enqueue([_item(place, cmd.who.id, str(tz.key), due, gen)])
     local = due.astimezone(tz)
     return Reply(f"**Saved.** Every Monday at 09:00 your time, you'll get a DM with this channel's headline numbers "
                  f"and a private link to the report. The first one comes on {local:%a} {local.day} {local:%b}. "
@@ -111,15 +116,18 @@ async def prepare_digest(pending: Pending, svc: Services) -> Reply | None:
     try:
         place = Place(Platform(str(data["platform"])), str(data["channel"]), str(data.get("team", "")), None, False,
                       str(data.get("name", "")))
-        to, tz_name = str(data["to"]), str(data.get("tz", "UTC"))
+        to, tz_name, gen = str(data["to"]), str(data.get("tz", "UTC")), str(data.get("gen", ""))
         monday = monday_of(data, pending.due_at, tz_name)
     except (KeyError, ValueError):
         return None
     settings = await svc.store.settings.get(place)
     if not settings.extra.get("digest") or settings.extra.get("digest_to") != to:
         return None  # switched off (or handed to someone else) since this row was queued
+    if str(settings.extra.get("digest_gen", "")) != gen:
+        return None  # switched on again since: that `on` has its own row for this Monday
     now = svc.clock.now()
-    await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(max(monday or now, now - CUT_OFF), tz_name))])
+    await svc.outbox.enqueue([_item(place, to, tz_name, next_monday(max(monday or now, now - CUT_OFF), tz_name),
+                                    gen)])
     if monday is None or now > monday + CUT_OFF:
         log.info("weekly digest for %s skipped: its Monday is over", place.key)
         return None

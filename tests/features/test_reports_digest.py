@@ -68,3 +68,18 @@ async def test_a_link_button_the_reports_feature_did_not_sign_does_nothing(bot: 
                               where=direct(bot.me))
     assert "doesn't work any more" in texts(answers) and "/reports/" not in str(answers)
     assert all(not labels(a) for a in answers)
+
+
+async def test_digest_off_then_on_in_one_week_still_comes_once_and_on_twice_never_doubles(bot: TestBot) -> None:
+    u1, *_ = bot.team({p: "Europe/Berlin" for p in PEOPLE})
+    bot.me = u1
+    await history.write_history(bot.runtime.store, bot.clock, bot.here, PEOPLE, weeks=5)
+    await bot.command("steadybot", "settings digest on")
+    await bot.command("steadybot", "settings digest off")
+    await bot.command("steadybot", "settings digest on")  # the same week: that Monday's row was cancelled
+    await bot.command("steadybot", "settings digest on")  # again, while on: still one chain
+    first = next_monday(bot.clock.now(), "Europe/Berlin")
+    await bot.at(first)
+    assert len(digests(bot, "u1")) == 1
+    await bot.at(first + timedelta(days=7))
+    assert len(digests(bot, "u1")) == 2  # and the chain goes on

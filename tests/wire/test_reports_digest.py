@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -139,7 +140,13 @@ async def digest_rows(bot: Harness) -> dict[str, str]:
     async with bot.runtime.db.session() as session:
         rows = (await session.execute(select(OutboxRow.dedupe_key, OutboxRow.status)
                                       .where(OutboxRow.dedupe_key.like("reports:digest:%")))).all()
-    return {str(key).rsplit(":", 1)[1]: status for key, status in rows}
+    return {_monday(str(key)): status for key, status in rows}
+
+
+def _monday(key: str) -> str:
+    found = re.search(r"\d{4}-\d{2}-\d{2}", key)
+    assert found is not None, key
+    return found.group()
 
 
 @pytest.mark.parametrize("error", ["missing_scope", "invalid_auth", "ratelimited"])
