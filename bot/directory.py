@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.core.ports import Directory
+from handlers.core.ports import Directory, is_member
 from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 
@@ -27,12 +27,7 @@ class Directories:
         """Whether the person is in the channel now: the platform's own fresh check where it has one (Slack,
         Teams), else its member list."""
         directory = self._by_platform.get(place.platform)
-        if directory is None:
-            return False
-        ask = getattr(directory, "is_member", None)
-        if ask is not None:
-            return bool(await ask(place, user_id))
-        return any(person.id == user_id for person in await directory.members(place))
+        return await is_member(directory, place, user_id) if directory is not None else False
 
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -177,15 +178,7 @@ class SlackDirectory:
 
     async def members(self, place: Place) -> list[Person]:
         client = await self._client(place.team_id)
-        ids: list[str] = []
-        cursor: str | None = None
-        for _ in range(200):  # 200 pages × 1000 = far beyond any team
-            response = await client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
-            members: list[object] = response.get("members", [])
-            ids.extend(m for m in members if isinstance(m, str))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
+        ids = [uid async for page in _member_pages(client, place.channel_id) for uid in page]
         # A few workers, not one task per member: a big channel must not hold every lookup (and its answer,
         # waiting for a database connection) in memory at once (docs/benchmarks.md#slack-channel-members).
         unique = list(dict.fromkeys(ids))
@@ -215,14 +208,9 @@ class SlackDirectory:
         uninstalled it: not a member; any other refusal is raised."""
         try:
             client = await self._client(place.team_id)
-            cursor: str | None = None
-            for _ in range(200):  # 200 pages × 1000, as members()
-                response = await client.conversations_members(channel=place.channel_id, limit=1000, cursor=cursor)
-                if user_id in (response.get("members") or []):
+            async for page in _member_pages(client, place.channel_id):
+                if user_id in page:
                     return True
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
         except NotInstalled:
             return False
         except SlackApiError as exc:
@@ -274,6 +262,18 @@ def status_away_until(status: tuple[str, str, int], now: datetime) -> datetime |
         until = datetime.fromtimestamp(expiration, UTC)
         return until if until > now else None
     return now + NO_EXPIRY_RECHECK
+
+
+async def _member_pages(client: AsyncWebClient, channel: str) -> AsyncIterator[list[str]]:
+    """A channel's member ids, a conversations.members page (1 000) at a time: nobody is looked up."""
+    cursor: str | None = None
+    for _ in range(200):  # 200 pages × 1000 = far beyond any team
+        response = await client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        members: list[object] = response.get("members") or []
+        yield [m for m in members if isinstance(m, str)]
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return
 
 
 def dnd_until(info: dict[str, Any], now: datetime) -> datetime | None:

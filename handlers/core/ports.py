@@ -60,6 +60,16 @@ class Directory(Protocol):
         ...
 
 
+async def is_member(directory: Directory, place: Place, user_id: str) -> bool:
+    """Whether the person is in the channel now: the directory's own fresh check where it has one (`is_member`:
+    Slack conversations.members, the Teams connector's member lookup), else its member list. Failures are
+    raised: the caller refuses or waits rather than guess."""
+    ask = getattr(directory, "is_member", None)
+    if ask is not None:
+        return bool(await ask(place, user_id))
+    return any(person.id == user_id for person in await directory.members(place))
+
+
 class OutboxPort(Protocol):
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Store items to send later; items whose dedupe_key already exists are ignored. Returns #new."""

@@ -9,6 +9,7 @@ directory's member list), so someone who left the channel gets no fresh link and
 
 from __future__ import annotations
 
+from handlers.core.ports import is_member
 from handlers.core.services import Services
 from handlers.core.types import Person, Place
 
@@ -17,7 +18,4 @@ async def may_see_report(svc: Services, who: Person, place: Place) -> bool:
     """Whether `who` is a member of `place` now. A directory failure is raised (callers refuse or wait)."""
     if who.platform != place.platform:
         return False
-    ask = getattr(svc.directory, "is_member", None)
-    if ask is not None:
-        return bool(await ask(place, who.id))
-    return any(person.id == who.id for person in await svc.directory.members(place))
+    return await is_member(svc.directory, place, who.id)
