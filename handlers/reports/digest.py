@@ -3,11 +3,12 @@ own time, the person who switched it on (the channel's owner or an admin: only t
 gets a DM with the report's headline numbers and a button that sends them a fresh private link.
 
 No table of its own: the switch lives in the channel settings' `extra` ("digest", "digest_to",
-"digest_tz"), and each Monday's DM is an outbox row (kind `reports.digest`) whose preparer checks the
+"digest_tz", and "digest_gen": which `on` the rows belong to), and each Monday's DM is an outbox row (kind `reports.digest`) whose preparer checks the
 switch at send time, queues the next Monday, checks that the recipient may still have the channel's report
 (a member of the channel now, as `/steadybot report` decides: handlers/reports/access.py; someone who left
 gets nothing, logged at INFO without names), and builds the digest from the report of that moment. The
-dedupe key per channel and Monday keeps replicas and repeated switching from doubling a DM.
+dedupe key per channel, Monday and `on` keeps replicas from doubling a DM, and a row of an earlier `on` is
+skipped, so switching it on again never doubles one either.
 
 Each row carries its Monday (`monday` in its data). A digest is about its Monday: it goes out only until
 CUT_OFF after it. When the platform cannot say whether the recipient is still a member, the row asks again

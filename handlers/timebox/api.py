@@ -12,16 +12,13 @@ from datetime import datetime
 
 from handlers.core.services import Services
 from handlers.core.types import Place
-from handlers.timebox.ports import TimeboxStore, TimeboxTotals
+from handlers.timebox.engine import store_of
+from handlers.timebox.ports import TimeboxTotals
 
 __all__ = ["TimeboxTotals", "timebox_totals"]
-
-
-def _store(svc: Services) -> TimeboxStore:
-    return svc.store.timebox
 
 
 async def timebox_totals(svc: Services, place: Place, since: datetime) -> TimeboxTotals:
     """This channel's finished plain timers (threads count as their channel) that started since `since`
     (aware) until now."""
-    return await _store(svc).totals(place.platform, place.channel_id, since, svc.clock.now())
+    return await store_of(svc).totals(place.platform, place.channel_id, since, svc.clock.now())
