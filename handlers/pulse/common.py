@@ -90,8 +90,9 @@ def team_label(name: str) -> str:
     return f"#{name}" if name else "your team"
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 round`, `2 rounds`; `many` where adding an s is wrong (`2 journal entries`)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def people(count: int) -> str:

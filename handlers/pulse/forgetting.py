@@ -24,6 +24,7 @@ from typing import Any
 
 from handlers.core.ports import Store
 from handlers.core.types import Platform, Reply, Visibility
+from handlers.pulse.common import plural
 from handlers.pulse.model import ForgetReport
 
 _PLURALS = {"meeting series": "meeting series", "calendar": "calendars", "pre-read answer": "pre-read answers"}
@@ -35,10 +36,6 @@ FORGOTTEN_HOME = Reply(
     "preferences and records) is gone; anonymous team answers stay, linked to nobody. Use steadybot again "
     "(open this tab, or any command) and it starts afresh.",
     visibility=Visibility.PRIVATE)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or _PLURALS.get(word) or word + 's')}"
 
 
 async def forget_person(store: Store, directory: Any, platform: Platform, user_id: str) -> ForgetReport:
@@ -96,7 +93,7 @@ def forget_summary(r: ForgetReport, *, you: bool = False) -> str:
         done.append(f"{r.deleted_messages} of {plural(shown, 'journal message')} in {their} chat")
     text = "deleted " + ", ".join(done) + "."
     if r.cleared:
-        things = ", ".join(plural(n, thing) for thing, n in r.cleared)
+        things = ", ".join(plural(n, thing, _PLURALS.get(thing)) for thing, n in r.cleared)
         text += (f" Cleared {their} name and id from {things}: they stay for the team, naming no one "
                  f"(the channel's owners and admins manage them now).")
     if r.digests:
