@@ -5,7 +5,9 @@ asyncpg for PostgreSQL — rather than a sync engine behind `asyncio.to_thread`.
 free and let PostgreSQL use a real connection pool shared by all coroutines. On SQLite the async engine
 does not avoid thread hops — aiosqlite runs every call in its own thread — so storage/sqlite_driver.py
 keeps them to two per short transaction (statement with its BEGIN, then COMMIT); a synchronous session in
-a worker thread still costs less CPU per transaction (docs/benchmarks.md#sqlite-thread-hand-offs).
+a worker thread still costs less CPU per transaction (docs/benchmarks.md#sqlite-thread-hand-offs). The small
+units on a request's path (`driver`) skip the thread altogether while the connection is idle: they run on
+the loop's thread, without ever waiting there for a lock or a checkpoint (`_loop_thread`).
 
 Liveness (PostgreSQL): no ping on every checkout (a round trip per session). A pooled connection is pinged
 only when it sat idle longer than `ping_idle` seconds, or while a failure is recent (see `_failed`); one
@@ -47,6 +49,14 @@ from sqlalchemy.pool import StaticPool
 from handlers.core.errors import StorageUnavailable
 
 log = logging.getLogger("steadybot.storage")
+
+#: How long an SQLite statement waits for another connection's write lock (ms; `PRAGMA busy_timeout`).
+BUSY_TIMEOUT_MS = 15_000
+
+#: Units run on the loop's thread between two checkpoints in aiosqlite's thread (`Database._loop_thread`).
+CHECKPOINT_EVERY = 100
+#: `Database._loop_thread` could not run the unit here: aiosqlite's thread runs it.
+BUSY_HERE = object()
 
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError, ConnectionError)
 
@@ -142,15 +152,22 @@ class Database:
                 # connection back mid-transaction, and every later session would fail to begin
                 # (tests/core/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
-            kwargs["connect_args"] = {"timeout": 15}
+            # check_same_thread off: `Database.driver` may run a unit on the loop's thread while the connection
+            # is checked in and aiosqlite's thread is idle (storage/sqlite_driver.py, `inline`); every other
+            # use stays in aiosqlite's thread, one user at a time through the pool.
+            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
             from storage.sqlite_driver import dbapi  # only SQLite installs load aiosqlite
 
             kwargs["module"] = dbapi()  # aiosqlite with as few thread hand-offs as a transaction allows
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self.ping_idle = ping_idle
         self._ping_all_until = 0.0  # monotonic: until then every checkout pings (a failure was recent)
+        self._idle_sqlite: Any = None  # SQLite: the pooled connection while checked in (`_loop_thread`)
+        self._since_checkpoint = 0
+        self._checkpointing: asyncio.Task[None] | None = None
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
+            self._track_checkins()
         else:
             self._liveness_checks()
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -219,8 +236,8 @@ class Database:
 
     async def driver(self, work: DriverWork[T]) -> T:
         """One unit of work straight on the driver, for a statement on every request's path (de-duplication):
-        SQLite runs `work.sqlite` in aiosqlite's thread in one hand-off (it opens and commits its own
-        transaction); PostgreSQL awaits `work.postgres` on a pooled asyncpg connection outside any transaction
+        SQLite runs `work.sqlite` (it opens and commits its own transaction) on the loop's thread when the
+        connection is idle (`_loop_thread`), else in aiosqlite's thread in one hand-off; PostgreSQL awaits `work.postgres` on a pooled asyncpg connection outside any transaction
         (one autocommitted round trip). No ORM session: what a session costs is docs/benchmarks.md#driver-path.
         Outages map to StorageUnavailable and feed the breaker, as with `session`."""
         async with self._guarded():
@@ -231,7 +248,67 @@ class Database:
                         return await work.postgres(raw.driver_connection)
                     except _asyncpg_unavailable() as exc:
                         raise StorageUnavailable(type(exc).__name__) from exc
+            done = self._loop_thread(work.sqlite)
+            if done is not BUSY_HERE:
+                return cast(T, done)
             return await self.on_sqlite(work.sqlite)
+
+    def _loop_thread(self, fn: Callable[[Any], T]) -> T | object:
+        """SQLite: `fn(sqlite3 connection)` right here on the loop's thread when the one pooled connection is
+        checked in and aiosqlite's thread has nothing of it queued — no pool checkout, no hand-off, no wake-up
+        of another thread (a driver unit is a few row-level statements; docs/benchmarks.md#sqlite-on-the-loop).
+        `BUSY_HERE` when that is not so or the write lock is held elsewhere: then the thread runs it."""
+        import sqlite3
+
+        adapted = self._idle_sqlite
+        if adapted is None or not adapted.idle():
+            return BUSY_HERE
+        try:
+            done = adapted.inline(fn)
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailable(type(exc).__name__) from exc
+        from storage.sqlite_driver import BUSY
+
+        if done is BUSY:
+            return BUSY_HERE
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY and self._checkpointing is None:
+            self._since_checkpoint = 0
+            self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
+        return done
+
+    async def _checkpoint(self) -> None:
+        """The WAL auto-checkpoint the loop's units skip, in aiosqlite's thread (storage/sqlite_driver.py)."""
+        from storage.sqlite_driver import checkpoint
+
+        try:
+            await self.on_sqlite(checkpoint)
+        except StorageUnavailable as exc:  # busy past the timeout: the next one copies it
+            log.debug("checkpoint skipped: %s", exc)
+        finally:
+            self._checkpointing = None
+
+    def _track_checkins(self) -> None:
+        """SQLite: know the pooled connection while nobody has it checked out (`_loop_thread`)."""
+        pool = self.engine.sync_engine.pool
+        checked_out = 0
+
+        @event.listens_for(pool, "checkout")
+        def _out(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            nonlocal checked_out
+            checked_out += 1
+            self._idle_sqlite = None
+
+        @event.listens_for(pool, "checkin")
+        def _in(dbapi_conn: Any, _record: Any) -> None:
+            nonlocal checked_out
+            checked_out -= 1
+            if checked_out == 0 and dbapi_conn is not None:
+                self._idle_sqlite = dbapi_conn
+
+        @event.listens_for(pool, "close")
+        def _closed(_dbapi_conn: Any, _record: Any) -> None:
+            self._idle_sqlite = None
 
     async def on_sqlite(self, fn: Callable[[Any], T]) -> T:
         """SQLite: `fn(sqlite3 connection)` in aiosqlite's thread, in one hand-off, on the pooled connection
@@ -385,6 +462,8 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing  # short: one PASSIVE checkpoint in aiosqlite's thread
         await self.engine.dispose()
 
 
@@ -421,7 +500,7 @@ def sqlite_connection_settings(dbapi_conn: Any) -> None:
     cursor.execute("PRAGMA journal_size_limit=0")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
