@@ -6,8 +6,8 @@ free and let PostgreSQL use a real connection pool shared by all coroutines. On 
 does not avoid thread hops — aiosqlite runs every call in its own thread — so storage/sqlite_driver.py
 keeps them to two per short transaction (statement with its BEGIN, then COMMIT); a synchronous session in
 a worker thread still costs less CPU per transaction (docs/benchmarks.md#sqlite-thread-hand-offs). The small
-units on a request's path (`driver`) skip the thread altogether while the connection is idle: they run on
-the loop's thread, without ever waiting there for a lock or a checkpoint (`_loop_thread`).
+units on a request's path (`driver(…, small=True)`) skip the thread altogether: they run on the loop's
+thread, on a connection of its own that never waits for a lock or a checkpoint (storage/sqlite_loop.py).
 
 Liveness (PostgreSQL): no ping on every checkout (a round trip per session). A pooled connection is pinged
 only when it sat idle longer than `ping_idle` seconds, or while a failure is recent (see `_failed`); one
@@ -31,7 +31,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
@@ -48,15 +48,19 @@ from sqlalchemy.pool import StaticPool
 
 from handlers.core.errors import StorageUnavailable
 
+if TYPE_CHECKING:
+    from storage.sqlite_loop import Busy, LoopConnection
+
 log = logging.getLogger("steadybot.storage")
 
 #: How long an SQLite statement waits for another connection's write lock (ms; `PRAGMA busy_timeout`).
 BUSY_TIMEOUT_MS = 15_000
 
-#: Units run on the loop's thread between two checkpoints in aiosqlite's thread (`Database._loop_thread`).
-CHECKPOINT_EVERY = 100
-#: `Database._loop_thread` could not run the unit here: aiosqlite's thread runs it.
-BUSY_HERE = object()
+#: SQLite's own auto-checkpoint threshold (1 000 pages of 4 KiB): past it, the WAL the loop's connection
+#: wrote is checkpointed in aiosqlite's thread (`Database._on_loop`).
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+#: Seconds before the next try when a reader of an old snapshot kept the WAL from being emptied.
+CHECKPOINT_RETRY = 10.0
 
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError, ConnectionError)
 
@@ -107,7 +111,10 @@ class DriverWork(Protocol, Generic[T_co]):
     """A unit of work written once per driver (`Database.driver`)."""
 
     def sqlite(self, conn: Any) -> T_co:
-        """In aiosqlite's thread, on the `sqlite3.Connection`: its own BEGIN IMMEDIATE … COMMIT."""
+        """On a `sqlite3.Connection` — in aiosqlite's thread, or on the loop's own connection for a `small`
+        unit: its own BEGIN IMMEDIATE … COMMIT, all in this one call. A small unit must be all or nothing
+        (one transaction, or reads only): when it meets a lock on the loop it is rolled back and run again in
+        the thread, so a second autocommitted write after a first would be applied twice."""
         ...
 
     async def postgres(self, conn: Any) -> T_co:
@@ -152,22 +159,26 @@ class Database:
                 # connection back mid-transaction, and every later session would fail to begin
                 # (tests/core/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
-            # check_same_thread off: `Database.driver` may run a unit on the loop's thread while the connection
-            # is checked in and aiosqlite's thread is idle (storage/sqlite_driver.py, `inline`); every other
-            # use stays in aiosqlite's thread, one user at a time through the pool.
-            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+            kwargs["connect_args"] = {"timeout": 15}
             from storage.sqlite_driver import dbapi  # only SQLite installs load aiosqlite
 
             kwargs["module"] = dbapi()  # aiosqlite with as few thread hand-offs as a transaction allows
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self.ping_idle = ping_idle
         self._ping_all_until = 0.0  # monotonic: until then every checkout pings (a failure was recent)
-        self._idle_sqlite: Any = None  # SQLite: the pooled connection while checked in (`_loop_thread`)
-        self._since_checkpoint = 0
+        self._loop_db: LoopConnection | None = None  # SQLite file: the loop's own connection (`_on_loop`)
+        self.wal_checkpoint_bytes = WAL_CHECKPOINT_BYTES
         self._checkpointing: asyncio.Task[None] | None = None
+        self._next_checkpoint = 0.0  # monotonic: no checkpoint before (a reader kept the last one busy)
+        self._truncates = 0  # TRUNCATE checkpoints submitted to aiosqlite's thread (written by the loop)
+        self._truncated = 0  # … and finished there (written by that thread only)
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
-            self._track_checkins()
+            database = make_url(self.url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                from storage.sqlite_loop import LoopConnection
+
+                self._loop_db = LoopConnection(database, sqlite_connection_settings)
         else:
             self._liveness_checks()
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -234,11 +245,12 @@ class Database:
         if self.is_postgres:
             await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
-    async def driver(self, work: DriverWork[T]) -> T:
+    async def driver(self, work: DriverWork[T], *, small: bool = False) -> T:
         """One unit of work straight on the driver, for a statement on every request's path (de-duplication):
-        SQLite runs `work.sqlite` (it opens and commits its own transaction) on the loop's thread when the
-        connection is idle (`_loop_thread`), else in aiosqlite's thread in one hand-off; PostgreSQL awaits `work.postgres` on a pooled asyncpg connection outside any transaction
-        (one autocommitted round trip). No ORM session: what a session costs is docs/benchmarks.md#driver-path.
+        SQLite runs `work.sqlite` (it opens and commits its own transaction) in aiosqlite's thread in one
+        hand-off — or, when the unit is `small` (a few row-level statements, tens of microseconds), on the
+        loop's own connection with no hand-off at all (`_on_loop`); PostgreSQL awaits `work.postgres` on a
+        pooled asyncpg connection outside any transaction (one autocommitted round trip). No ORM session: what a session costs is docs/benchmarks.md#driver-path.
         Outages map to StorageUnavailable and feed the breaker, as with `session`."""
         async with self._guarded():
             if self.is_postgres:
@@ -248,67 +260,58 @@ class Database:
                         return await work.postgres(raw.driver_connection)
                     except _asyncpg_unavailable() as exc:
                         raise StorageUnavailable(type(exc).__name__) from exc
-            done = self._loop_thread(work.sqlite)
-            if done is not BUSY_HERE:
-                return cast(T, done)
+            if small and self._loop_db is not None and self._truncated == self._truncates:
+                from storage.sqlite_loop import BUSY
+
+                done = self._on_loop(self._loop_db, work.sqlite)
+                if done is not BUSY:
+                    return cast(T, done)
             return await self.on_sqlite(work.sqlite)
 
-    def _loop_thread(self, fn: Callable[[Any], T]) -> T | object:
-        """SQLite: `fn(sqlite3 connection)` right here on the loop's thread when the one pooled connection is
-        checked in and aiosqlite's thread has nothing of it queued — no pool checkout, no hand-off, no wake-up
-        of another thread (a driver unit is a few row-level statements; docs/benchmarks.md#sqlite-on-the-loop).
-        `BUSY_HERE` when that is not so or the write lock is held elsewhere: then the thread runs it."""
+    def _on_loop(self, loop_db: LoopConnection, fn: Callable[[Any], T]) -> T | Busy:
+        """SQLite: `fn(sqlite3 connection)` right here on the loop's own connection (storage/sqlite_loop.py):
+        no pool checkout, no hand-off, no wake-up of another thread. `BUSY` when a lock is held elsewhere: the
+        caller then runs it in aiosqlite's thread. Once the WAL has grown past `wal_checkpoint_bytes`, one
+        checkpoint starts in aiosqlite's thread (this connection never checkpoints)."""
         import sqlite3
 
-        adapted = self._idle_sqlite
-        if adapted is None or not adapted.idle():
-            return BUSY_HERE
         try:
-            done = adapted.inline(fn)
+            done = loop_db.run(fn)
         except sqlite3.OperationalError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
-        from storage.sqlite_driver import BUSY
-
-        if done is BUSY:
-            return BUSY_HERE
-        self._since_checkpoint += 1
-        if self._since_checkpoint >= CHECKPOINT_EVERY and self._checkpointing is None:
-            self._since_checkpoint = 0
+        if (self._checkpointing is None and loop_db.wal_bytes() > self.wal_checkpoint_bytes
+                and time.monotonic() >= self._next_checkpoint):
             self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
         return done
 
     async def _checkpoint(self) -> None:
-        """The WAL auto-checkpoint the loop's units skip, in aiosqlite's thread (storage/sqlite_driver.py)."""
-        from storage.sqlite_driver import checkpoint
-
+        """The checkpoint the loop's connection leaves to aiosqlite's thread (storage/sqlite_loop.py). When a
+        reader keeps the WAL, the next try waits `CHECKPOINT_RETRY` seconds: each try holds writers off for
+        up to its short wait."""
         try:
-            await self.on_sqlite(checkpoint)
-        except StorageUnavailable as exc:  # busy past the timeout: the next one copies it
-            log.debug("checkpoint skipped: %s", exc)
+            if not await self._truncate_wal():
+                self._next_checkpoint = time.monotonic() + CHECKPOINT_RETRY
+        except Exception as exc:  # noqa: BLE001 - a busy pool, a locked file: the next try is CHECKPOINT_RETRY later
+            log.debug("checkpoint skipped: %s", _reason(exc))
+            self._next_checkpoint = time.monotonic() + CHECKPOINT_RETRY
         finally:
             self._checkpointing = None
 
-    def _track_checkins(self) -> None:
-        """SQLite: know the pooled connection while nobody has it checked out (`_loop_thread`)."""
-        pool = self.engine.sync_engine.pool
-        checked_out = 0
+    async def _truncate_wal(self) -> bool:
+        """SQLite: `truncate_wal` in aiosqlite's thread, in one call (its statement finishes there even if this
+        task is cancelled). While it runs — until the thread is done with it, not until this task is — the
+        loop's connection is not used: a new read there would wait for it (SQLite's WAL read locks)."""
+        from storage.sqlite_driver import truncate_wal
 
-        @event.listens_for(pool, "checkout")
-        def _out(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-            nonlocal checked_out
-            checked_out += 1
-            self._idle_sqlite = None
+        self._truncates += 1
 
-        @event.listens_for(pool, "checkin")
-        def _in(dbapi_conn: Any, _record: Any) -> None:
-            nonlocal checked_out
-            checked_out -= 1
-            if checked_out == 0 and dbapi_conn is not None:
-                self._idle_sqlite = dbapi_conn
+        def run(conn: Any) -> bool:
+            try:
+                return truncate_wal(conn)
+            finally:
+                self._truncated += 1  # in the thread: the loop's next unit sees it done
 
-        @event.listens_for(pool, "close")
-        def _closed(_dbapi_conn: Any, _record: Any) -> None:
-            self._idle_sqlite = None
+        return await self.on_sqlite(run)
 
     async def on_sqlite(self, fn: Callable[[Any], T]) -> T:
         """SQLite: `fn(sqlite3 connection)` in aiosqlite's thread, in one hand-off, on the pooled connection
@@ -443,20 +446,15 @@ class Database:
                     auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     await auto.exec_driver_sql(f"VACUUM {names}")
                 return True
-            async with self.engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                driver = raw.driver_connection
-                assert driver is not None
-                for _ in range(20):
-                    cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    row = await cursor.fetchone()
-                    await cursor.close()
-                    if row is None or not row[0]:  # busy = 0: the whole WAL went into the database, then to 0 bytes
-                        return True
-                    await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
-                log.warning("scrub: the SQLite WAL could not be truncated (readers kept it busy); the next "
-                            "seal or forget tries again")
-                return False
+            for _ in range(20):
+                # one call in aiosqlite's thread: its statement is finished there even if this task is
+                # cancelled meanwhile (a statement left open would make every later commit fail)
+                if await self._truncate_wal():  # the whole WAL went into the database, then to 0 bytes
+                    return True
+                await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
+            log.warning("scrub: the SQLite WAL could not be truncated (readers kept it busy); the next "
+                        "seal or forget tries again")
+            return False
         except Exception as exc:  # noqa: BLE001 - scrubbing must not turn a seal or forget into an error
             log.warning("scrub failed (%s): the next seal or forget tries again", _reason(exc))
             return False
@@ -464,6 +462,8 @@ class Database:
     async def dispose(self) -> None:
         if self._checkpointing is not None:
             await self._checkpointing  # short: one PASSIVE checkpoint in aiosqlite's thread
+        if self._loop_db is not None:
+            self._loop_db.close()
         await self.engine.dispose()
 
 

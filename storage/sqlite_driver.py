@@ -14,8 +14,7 @@ goes back — six hand-offs for a one-statement transaction, each a queue put, a
   which the thread runs after that statement).
 
 A one-statement transaction costs two hand-offs (statement, commit); a read through `Database.read` one
-(no BEGIN IMMEDIATE, nothing to commit); a driver unit (`Database.driver`) none while the connection is
-idle: `OneHopConnection.inline` runs it on the loop's thread (docs/benchmarks.md#sqlite-on-the-loop). The connection, its thread, the
+(no BEGIN IMMEDIATE, nothing to commit). The connection, its thread, the
 dialect and the URL stay SQLAlchemy's and aiosqlite's own: `Database` hands `dbapi()` to SQLAlchemy's
 async engine as its DBAPI module.
 """
@@ -37,15 +36,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT, await_
 
 T = TypeVar("T")
-
-
-class Busy:
-    """`OneHopConnection.inline` could not take the write lock at once: run the work in the thread instead."""
-
-    __slots__ = ()
-
-
-BUSY = Busy()
 #: What a statement leaves behind: description, rows, rowcount, last row id.
 _Outcome = tuple[Any, list[Any], int, int | None]
 
@@ -69,10 +59,19 @@ def _run(conn: sqlite3.Connection, begin: bool, operation: str, parameters: Any,
         cursor.close()
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """In aiosqlite's thread: copy what the WAL holds into the database file (PASSIVE: never waits for
-    readers or writers), as SQLite's auto-checkpoint would at a commit."""
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+def truncate_wal(conn: sqlite3.Connection, wait_ms: int = 100) -> bool:
+    """In aiosqlite's thread: copy the WAL into the database file and truncate it to nothing
+    (`wal_checkpoint(TRUNCATE)`), waiting at most `wait_ms` for writers and readers instead of the
+    connection's busy timeout — while it waits, every writer (and a new reader of the loop's own connection,
+    storage/sqlite_loop.py) waits too. True when the WAL was emptied; False when a reader of an old snapshot
+    (a backup, another process) kept it: its pages are copied as far as they can be, the caller tries later."""
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout={wait_ms}")
+    try:
+        row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(before)}")
+    return row is None or not row[0]
 
 
 def immediate(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
@@ -143,37 +142,6 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         unit on the driver (its own BEGIN … COMMIT inside `fn`), such as the outbox's group commit."""
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return await connection._execute(self._counted(partial(fn, connection._conn)))
-
-    def idle(self) -> bool:
-        """Nothing is queued for or running in aiosqlite's thread and no transaction is open: the loop's own
-        thread may use the connection (`inline`) until it next awaits."""
-        sqlite = self._sqlite
-        return sqlite is not None and self._submitted == self._finished and not sqlite.in_transaction
-
-    def inline(self, fn: Callable[[sqlite3.Connection], T]) -> T | Busy:
-        """Run `fn(sqlite3 connection)` on the calling (event loop) thread, without a hand-off, and never wait
-        on the loop: for the call SQLite's busy timeout is 0, so a write lock another process holds (the CLI's
-        `forget`, a migration) returns `BUSY` at once and the caller takes the thread instead; and its WAL
-        auto-checkpoint is off, so a commit never copies pages and syncs the disk here (`Database` checkpoints
-        in the thread every `CHECKPOINT_EVERY` units). Only while `idle()` and the pool has the connection
-        checked in (`Database` knows)."""
-        sqlite = self._sqlite
-        assert sqlite is not None
-        busy_timeout = sqlite.execute("PRAGMA busy_timeout").fetchone()[0]
-        autocheckpoint = sqlite.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        sqlite.execute("PRAGMA busy_timeout=0")
-        sqlite.execute("PRAGMA wal_autocheckpoint=0")
-        try:
-            return fn(sqlite)
-        except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                raise
-            return BUSY
-        finally:
-            if sqlite.in_transaction:  # `fn` commits or rolls back its own; never leave one open
-                sqlite.rollback()
-            sqlite.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
-            sqlite.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
 
     def begin_immediate(self) -> None:
         """Open the write transaction with the next statement (one hand-off for both)."""

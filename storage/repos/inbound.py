@@ -91,7 +91,7 @@ class InboundRepo:
                 keys = sorted(list(self._waiting)[:BATCH])
                 batch = {key: self._waiting.pop(key) for key in keys}
                 try:
-                    inserted = await self.db.driver(_Claim(keys, [seen for seen, _ in batch.values()]))
+                    inserted = await self.db.driver(_Claim(keys, [seen for seen, _ in batch.values()]), small=True)
                 except asyncio.CancelledError:  # a stop: nobody learns more than that
                     for _, answer in batch.values():
                         answer.cancel()

@@ -299,12 +299,12 @@ class MeetingRepo:
     async def in_progress(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
         """The meeting running here now (the scope watcher asks on every prompt): a read straight on the
         driver (_MeetingNow), decoded as the ORM decodes it."""
-        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), False))
+        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), False), small=True)
 
     async def current_or_next(self, platform: Platform, channel_id: str, now: datetime) -> Meeting | None:
         """The meeting in progress here, else the next scheduled one — both looked up in one unit (every
         `/agenda` command starts here), straight on the driver."""
-        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), True))
+        return await self.db.driver(_MeetingNow(self._read, platform.value, channel_id, self._bind(now), True), small=True)
 
     async def upcoming(self, platform: Platform, channel_id: str, now: datetime, limit: int) -> list[Meeting]:
         async with self.db.session() as s:
@@ -390,7 +390,7 @@ class MeetingRepo:
         """The item added last, in one transaction with the agenda it joins (returned, the new item last);
         None when the agenda is full. Every `/agenda add`, so straight on the driver (_AddItem)."""
         return await self.db.driver(_AddItem(meeting_id, text[:300], minutes, added_by[:200],
-                                             self._bind(self.clock.now()), limit))
+                                             self._bind(self.clock.now()), limit), small=True)
 
     async def get_item(self, item_id: int) -> AgendaItem | None:
         async with self.db.session() as s:

@@ -138,7 +138,7 @@ class ScopeRepo:
     async def watching(self, place: Place) -> Watching | None:
         """The channel's watch setting, sensitivity and learned offset, in one read straight on the driver
         (every message the detector flags asks it: _Watching)."""
-        row = await self.db.driver(_Watching(place.platform.value, place.channel_id))
+        row = await self.db.driver(_Watching(place.platform.value, place.channel_id), small=True)
         defaults = ChannelSettings()
         if not (defaults.scope_watch if row[0] is None else row[0]):
             return None
@@ -195,7 +195,7 @@ class ScopeRepo:
         builds the prompt from what it inserted and the id it returned."""
         values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
                                   source=WATCH, score=score)
-        new_id = await self.db.driver(_ThreadClaim(values, self._bind(values["created_at"])))
+        new_id = await self.db.driver(_ThreadClaim(values, self._bind(values["created_at"])), small=True)
         if new_id is None:
             return None
         return Prompt(id=new_id, place=Place(place.platform, values["channel_id"], values["team_id"],

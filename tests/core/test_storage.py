@@ -143,9 +143,9 @@ async def test_dedupe_keys_arriving_together_are_decided_by_one_statement_exactl
     units: list[int] = []
     driver = first.driver
 
-    async def counted(work: Any) -> Any:
+    async def counted(work: Any, **kwargs: Any) -> Any:
         units.append(len(work.keys))
-        return await driver(work)
+        return await driver(work, **kwargs)
 
     first.driver = counted  # type: ignore[method-assign]  # a spy on our own method: how many statements
     try:

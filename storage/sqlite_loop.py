@@ -1,0 +1,84 @@
+"""SQLite on the event loop's own thread, for the small units on a request's path (`Database.driver(…, small=True)`).
+
+A second `sqlite3` connection to the same file, opened, used and closed only on the thread of the loop that
+first used it — never shared with aiosqlite's thread, so nothing has to know whether that thread is busy.
+What keeps the loop from ever waiting on it:
+
+- its busy timeout is 0: when another connection holds the write lock (a session in aiosqlite's thread, the
+  CLI's `forget` in another process, a checkpoint) a write answers `BUSY` at once, and `Database` sends the
+  unit to aiosqlite's thread, which waits there as before;
+- its WAL auto-checkpoint is off (a checkpoint copies pages and syncs the disk): `wal_bytes` lets `Database`
+  start a PASSIVE checkpoint in aiosqlite's thread once the WAL has grown past SQLite's own threshold;
+- it never keeps a transaction open across an `await`: a unit runs from BEGIN to COMMIT in one call, so it
+  holds no lock and no old snapshot that a session, a checkpoint or `Database.scrub` would wait for.
+
+Reads see what was committed, as a read through `Database.read` does. Measured: docs/benchmarks.md#sqlite-on-the-loop.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Busy:
+    """The unit met a lock (SQLITE_BUSY or SQLITE_LOCKED) and was rolled back: run it in aiosqlite's thread."""
+
+    __slots__ = ()
+
+
+BUSY = Busy()
+
+
+class LoopConnection:
+    """The loop's own connection to an SQLite file (see the module docstring)."""
+
+    def __init__(self, path: str, settings: Callable[[sqlite3.Connection], None]) -> None:
+        self.path = path
+        self._settings = settings  # what every connection of the bot gets (storage/db.py)
+        self._conn: sqlite3.Connection | None = None
+        self._thread: int | None = None
+
+    def run(self, fn: Callable[[sqlite3.Connection], T]) -> T | Busy:
+        """`fn(connection)` here and now; `fn` opens and commits its own transaction. `BUSY` when a lock is
+        held elsewhere, or when called from a thread other than the one that opened the connection. Other
+        sqlite3 errors are raised."""
+        conn = self._conn
+        if conn is None:
+            conn = self._open()
+        elif self._thread != threading.get_ident():
+            return BUSY
+        try:
+            return fn(conn)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return BUSY
+        finally:
+            if conn.in_transaction:  # `fn` commits or rolls back its own; never leave a lock behind
+                conn.rollback()
+
+    def wal_bytes(self) -> int:
+        """The WAL file's size now (0 when there is none): one `stat`."""
+        try:
+            return os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return 0
+
+    def close(self) -> None:
+        if self._conn is not None and self._thread == threading.get_ident():
+            self._conn.close()
+        self._conn = None
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        self._settings(conn)
+        conn.execute("PRAGMA busy_timeout=0")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._conn, self._thread = conn, threading.get_ident()
+        return conn
