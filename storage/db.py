@@ -168,10 +168,14 @@ class Database:
         self._ping_all_until = 0.0  # monotonic: until then every checkout pings (a failure was recent)
         self._loop_db: LoopConnection | None = None  # SQLite file: the loop's own connection (`_on_loop`)
         self.wal_checkpoint_bytes = WAL_CHECKPOINT_BYTES
+        self.checkpoint_retry = CHECKPOINT_RETRY
         self._checkpointing: asyncio.Task[None] | None = None
         self._next_checkpoint = 0.0  # monotonic: no checkpoint before (a reader kept the last one busy)
         self._truncates = 0  # TRUNCATE checkpoints submitted to aiosqlite's thread (written by the loop)
         self._truncated = 0  # … and finished there (written by that thread only)
+        self._fallbacks = 0  # small units waiting in aiosqlite's thread: later ones queue behind them
+        self._scrub_owed = False  # a scrub could not empty the WAL: `_checkpoint` keeps trying
+        self._pool_connected = False  # the pooled connection opened the file first (WAL recovery there)
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
             database = make_url(self.url).database
@@ -179,6 +183,10 @@ class Database:
                 from storage.sqlite_loop import LoopConnection
 
                 self._loop_db = LoopConnection(database, sqlite_connection_settings)
+
+                @event.listens_for(self.engine.sync_engine, "connect")
+                def _connected(_dbapi_conn: Any, _record: Any) -> None:
+                    self._pool_connected = True
         else:
             self._liveness_checks()
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -260,40 +268,68 @@ class Database:
                         return await work.postgres(raw.driver_connection)
                     except _asyncpg_unavailable() as exc:
                         raise StorageUnavailable(type(exc).__name__) from exc
-            if small and self._loop_db is not None and self._truncated == self._truncates:
-                from storage.sqlite_loop import BUSY
+            if not small or self._loop_db is None:
+                return await self.on_sqlite(work.sqlite)
+            from storage.sqlite_loop import BUSY
 
-                done = self._on_loop(self._loop_db, work.sqlite)
-                if done is not BUSY:
-                    return cast(T, done)
-            return await self.on_sqlite(work.sqlite)
+            done = self._on_loop(self._loop_db, work.sqlite)
+            if done is not BUSY:
+                return cast(T, done)
+            self._fallbacks += 1
+            try:
+                return await self.on_sqlite(work.sqlite)
+            finally:
+                self._fallbacks -= 1
 
     def _on_loop(self, loop_db: LoopConnection, fn: Callable[[Any], T]) -> T | Busy:
         """SQLite: `fn(sqlite3 connection)` right here on the loop's own connection (storage/sqlite_loop.py):
-        no pool checkout, no hand-off, no wake-up of another thread. `BUSY` when a lock is held elsewhere: the
-        caller then runs it in aiosqlite's thread. Once the WAL has grown past `wal_checkpoint_bytes`, one
-        checkpoint starts in aiosqlite's thread (this connection never checkpoints)."""
+        no pool checkout, no hand-off, no wake-up of another thread. `BUSY` — the caller then runs it in
+        aiosqlite's thread — when a lock is held elsewhere, and whenever the loop might wait or go out of turn:
+        - small units already wait in the thread (a later one must not overtake them);
+        - a TRUNCATE checkpoint of this process is in the thread (a new read would wait for it inside SQLite);
+        - the pooled connection has not opened the file yet (a crash's WAL is recovered by whoever opens it);
+        - the WAL is empty (the first write after a truncate writes and syncs its header) or past
+          `wal_checkpoint_bytes` (the first write after the checkpoint would truncate a big file): then the
+          checkpoint starts, in the thread (this connection never checkpoints)."""
         import sqlite3
 
+        from storage.sqlite_loop import BUSY
+
+        if self._fallbacks or self._truncated != self._truncates or not self._pool_connected:
+            return BUSY
+        size = loop_db.wal_bytes()
+        if size > self.wal_checkpoint_bytes:
+            if time.monotonic() >= self._next_checkpoint:
+                self._start_checkpoint()
+            return BUSY
+        if size == 0:
+            return BUSY
         try:
-            done = loop_db.run(fn)
+            return loop_db.run(fn)
         except sqlite3.OperationalError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
-        if (self._checkpointing is None and loop_db.wal_bytes() > self.wal_checkpoint_bytes
-                and time.monotonic() >= self._next_checkpoint):
+
+    def _start_checkpoint(self) -> None:
+        if self._checkpointing is None:
             self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
-        return done
 
     async def _checkpoint(self) -> None:
-        """The checkpoint the loop's connection leaves to aiosqlite's thread (storage/sqlite_loop.py). When a
-        reader keeps the WAL, the next try waits `CHECKPOINT_RETRY` seconds: each try holds writers off for
-        up to its short wait."""
+        """Empty the WAL in aiosqlite's thread (`_truncate_wal`). When a reader of an old snapshot keeps it
+        (a backup), the next try is `CHECKPOINT_RETRY` seconds later — each try holds writers off for up to
+        its short wait — and while a scrub is owed (`scrub` gave up), this task itself tries again every
+        `CHECKPOINT_RETRY` seconds until the WAL is emptied."""
         try:
-            if not await self._truncate_wal():
-                self._next_checkpoint = time.monotonic() + CHECKPOINT_RETRY
-        except Exception as exc:  # noqa: BLE001 - a busy pool, a locked file: the next try is CHECKPOINT_RETRY later
-            log.debug("checkpoint skipped: %s", _reason(exc))
-            self._next_checkpoint = time.monotonic() + CHECKPOINT_RETRY
+            while True:
+                try:
+                    if await self._truncate_wal():
+                        self._scrub_owed = False
+                        return
+                except StorageUnavailable as exc:  # a busy pool, a locked file
+                    log.debug("checkpoint skipped: %s", exc)
+                self._next_checkpoint = time.monotonic() + self.checkpoint_retry
+                if not self._scrub_owed:
+                    return
+                await asyncio.sleep(self.checkpoint_retry)
         finally:
             self._checkpointing = None
 
@@ -301,9 +337,9 @@ class Database:
         """SQLite: `truncate_wal` in aiosqlite's thread, in one call (its statement finishes there even if this
         task is cancelled). While it runs — until the thread is done with it, not until this task is — the
         loop's connection is not used: a new read there would wait for it (SQLite's WAL read locks)."""
-        from storage.sqlite_driver import truncate_wal
+        import sqlite3
 
-        self._truncates += 1
+        from storage.sqlite_driver import truncate_wal
 
         def run(conn: Any) -> bool:
             try:
@@ -311,7 +347,21 @@ class Database:
             finally:
                 self._truncated += 1  # in the thread: the loop's next unit sees it done
 
-        return await self.on_sqlite(run)
+        try:
+            async with self.engine.connect() as conn:
+                adapted = (await conn.get_raw_connection()).dbapi_connection
+                self._truncates += 1  # no await until `run` is queued for the thread (aiosqlite's put_nowait)
+                try:
+                    return cast(bool, await adapted.run(run))  # type: ignore[union-attr]  # OneHopConnection
+                except ValueError:  # aiosqlite's "no active connection": never queued
+                    self._truncates -= 1
+                    raise
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailable(type(exc).__name__) from exc
+        except Exception as exc:
+            if is_unavailable(exc) or isinstance(exc, ValueError):
+                raise StorageUnavailable(type(exc).__name__) from exc
+            raise
 
     async def on_sqlite(self, fn: Callable[[Any], T]) -> T:
         """SQLite: `fn(sqlite3 connection)` in aiosqlite's thread, in one hand-off, on the pooled connection
@@ -452,8 +502,10 @@ class Database:
                 if await self._truncate_wal():  # the whole WAL went into the database, then to 0 bytes
                     return True
                 await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
-            log.warning("scrub: the SQLite WAL could not be truncated (readers kept it busy); the next "
-                        "seal or forget tries again")
+            log.warning("scrub: the SQLite WAL could not be truncated (a reader of an old snapshot kept it "
+                        "busy); trying again every %.0f s until it can be", self.checkpoint_retry)
+            self._scrub_owed = True
+            self._start_checkpoint()
             return False
         except Exception as exc:  # noqa: BLE001 - scrubbing must not turn a seal or forget into an error
             log.warning("scrub failed (%s): the next seal or forget tries again", _reason(exc))
@@ -461,9 +513,11 @@ class Database:
 
     async def dispose(self) -> None:
         if self._checkpointing is not None:
-            await self._checkpointing  # short: one PASSIVE checkpoint in aiosqlite's thread
+            self._checkpointing.cancel()  # a try already in aiosqlite's thread finishes there first
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
         if self._loop_db is not None:
             self._loop_db.close()
+            self._loop_db = None  # units after this go to aiosqlite's thread
         await self.engine.dispose()
 
 

@@ -8,7 +8,8 @@ What keeps the loop from ever waiting on it:
   CLI's `forget` in another process, a checkpoint) a write answers `BUSY` at once, and `Database` sends the
   unit to aiosqlite's thread, which waits there as before;
 - its WAL auto-checkpoint is off (a checkpoint copies pages and syncs the disk): `wal_bytes` lets `Database`
-  start a PASSIVE checkpoint in aiosqlite's thread once the WAL has grown past SQLite's own threshold;
+  start a TRUNCATE checkpoint in aiosqlite's thread once the WAL has grown past SQLite's own threshold, and
+  send the units to that thread meanwhile, and for the first write into an empty WAL (which syncs its header);
 - it never keeps a transaction open across an `await`: a unit runs from BEGIN to COMMIT in one call, so it
   holds no lock and no old snapshot that a session, a checkpoint or `Database.scrub` would wait for.
 

@@ -47,9 +47,12 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[tuple[Database, Store, S
     await db.on_sqlite(_traced(statements, "pool"))
     assert db._loop_db is not None
     db._loop_db.run(_traced(statements, "loop"))
+    store = Store(db, FakeClock())
+    # a fresh WAL's first write (its header, synced) goes to aiosqlite's thread; the units after it are the loop's
+    assert await store.inbound.first_time("warm-up") is True
     statements.clear()
     try:
-        yield db, Store(db, FakeClock()), statements
+        yield db, store, statements
     finally:
         await db.dispose()
 
@@ -194,3 +197,95 @@ async def test_the_wal_the_loop_writes_is_checkpointed_in_aiosqlites_thread(
     assert len(checkpoints) >= 3
     # without them the loop's WAL would only grow (its connection has no auto-checkpoint): ~38 MB here
     assert peak < 1024 * 1024
+
+
+class _Insert:
+    """A small unit of the test's own: one key in one transaction, on whichever connection runs it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def sqlite(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO inbound_keys (key, seen_at) VALUES (?, '2026-01-01 00:00:00')", (self.key,))
+        conn.execute("COMMIT")
+
+    async def postgres(self, conn: Any) -> None:
+        raise AssertionError("SQLite only")
+
+
+async def test_a_unit_sent_later_never_overtakes_one_waiting_in_the_thread(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    db, _, statements = sqlite_store
+    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        first = asyncio.ensure_future(db.driver(_Insert("first"), small=True))
+        await asyncio.sleep(0.05)  # it met the lock and waits in aiosqlite's thread (SQLite's busy handler)
+        holder.execute("ROLLBACK")  # the lock is free, while the first still sleeps in the busy handler
+        second = asyncio.ensure_future(db.driver(_Insert("second"), small=True))
+        await asyncio.gather(first, second)
+    finally:
+        holder.close()
+    inserts = [(where, sql) for where, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
+    assert [sql.split("'")[1] for _, sql in inserts if "first" in sql or "second" in sql][-2:] == ["first", "second"]
+    order = await db.on_sqlite(lambda conn: [row[0] for row in conn.execute(
+        "SELECT key FROM inbound_keys WHERE key IN ('first', 'second') ORDER BY rowid")])
+    assert order == ["first", "second"]
+
+
+async def test_the_first_write_into_a_fresh_wal_goes_to_the_thread(
+        sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """After a truncate the WAL is empty; its first write writes and syncs the header: not on the loop."""
+    db, _, statements = sqlite_store
+    assert await db.scrub(["inbound_keys"]) is True
+    for n in range(3):
+        await db.driver(_Insert(f"after-scrub-{n}"), small=True)
+    where = _where(statements, "INSERT INTO inbound_keys")
+    assert where[0].startswith("pool:") and all(w.startswith("loop:") for w in where[1:])
+
+
+async def test_a_scrub_cancelled_before_it_reached_the_thread_leaves_the_loop_path_working(
+        sqlite_store: tuple[Database, Store, Statements]) -> None:
+    db, _, statements = sqlite_store
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with db.session() as session:
+            await session.execute(insert(InboundKey).values(key="held", seen_at=FakeClock().now()))
+            entered.set()
+            await release.wait()
+
+    holder = asyncio.ensure_future(holding())
+    await entered.wait()
+    scrub = asyncio.ensure_future(db.scrub(["inbound_keys"]))  # waits for the pooled connection
+    await asyncio.sleep(0.05)
+    scrub.cancel()
+    await asyncio.gather(scrub, return_exceptions=True)
+    release.set()
+    await holder
+    statements.clear()
+    for n in range(3):
+        await db.driver(_Insert(f"later-{n}"), small=True)
+    assert any(w.startswith("loop:") for w in _where(statements, "INSERT INTO inbound_keys"))
+
+
+async def test_a_scrub_a_reader_kept_from_emptying_the_wal_is_finished_once_the_reader_lets_go(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """DESIGN's privacy rule on the WAL: a seal's or a forget's scrub that a backup kept busy is not left for
+    the next seal — the WAL is emptied as soon as the reader is gone."""
+    db, store, _ = sqlite_store
+    db.checkpoint_retry = 0.2
+    reader = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM inbound_keys").fetchone()
+    for n in range(20):
+        assert await store.inbound.first_time(f"forgotten-{n}") is True
+    assert await db.scrub(["inbound_keys"]) is False  # the reader keeps frames it may still read
+    wal = tmp_path / "loop.db-wal"
+    assert wal.stat().st_size > 0
+    reader.execute("ROLLBACK")
+    reader.close()
+    async with asyncio.timeout(5):
+        while wal.stat().st_size > 0:
+            await asyncio.sleep(0.05)
