@@ -4,9 +4,10 @@ morning, see bench.serve), against the fake Slack Web API in its own process.
 - Unlimited: the fake answers everything at once; the bot's own workspace pacing is off
   (STEADYBOT_SLACK_POSTS_PER_MINUTE=0). Figures: DMs/s while sending (first to last DM, as Slack saw them),
   DMs/s end to end (from the slash command to the last DM, members lookup included), the bot's peak RSS
-  (the kernel's high-water mark), and the floor: a bare slack_sdk client posting the same number of DMs
-  64 at a time (the worker's concurrency when it does not pace itself) to the same fake, in the same run, in
-  a process of its own at the bot's CPU priority.
+  (the kernel's high-water mark), and the floor: a bare slack_sdk client posting the same number of DMs,
+  each the size and shape of the bot's pulse DM (`pulse_message`), 64 at a time (the worker's concurrency
+  when it does not pace itself) to the same fake, in the same run, in a process of its own at the bot's CPU
+  priority.
 - Paced: the fake enforces ~1 message/s per channel and 600/min per workspace (token buckets; 429 with
   Retry-After beyond them) and the bot runs with STEADYBOT_SLACK_POSTS_PER_MINUTE=600. The achieved share
   is (N − B) / (rate × span): the shortest span any sender could need for N messages with the fake's
@@ -153,22 +154,42 @@ async def floor_run(work: Path, fakes: proc.Process, members: int, concurrency: 
     return {"dms": len(times), "send_rate": (len(times) - 1) / span if span > 0 else float("nan")}
 
 
+_ABOUT = ("\u2014 5 quick questions, about 30 seconds.\nIt's anonymous: your answers are stored without your name, "
+          "and the team only sees totals once at least 5 people besides the sender have answered. Open until Fri "
+          "6 Mar 10:00 UTC.")
+
+
+def pulse_message(person: str, n: int) -> dict[str, Any]:
+    """What the floor posts: the shape and size of the bot's pulse DM (its text, Block Kit with one sealed button
+    value, the outbox metadata and the post options of bot/slack/sender.py), so that the floor's client encodes,
+    and the fake parses, a body as large as the bot's (docs/benchmarks.md#pulse-fan-out-target-3)."""
+    sealed = "WyJmb3JtLm9wZW4iLCJ7XCJmXCI6XCJwdWxzZS5hbnN3ZXJcIixcImNcIjpcIjFcIn0iXQ.0." + f"{n:043d}"
+    return {
+        "channel": person,
+        "text": f"Pulse check-in for #team {_ABOUT}",
+        "blocks": [{"text": {"text": f"*Pulse check-in for #team* {_ABOUT}",
+                             "type": "mrkdwn", "verbatim": True}, "type": "section"},
+                   {"elements": [{"action_id": "form.open#0", "style": "primary", "type": "button", "value": sealed,
+                                  "text": {"emoji": True, "text": "Answer (30 seconds)", "type": "plain_text"}}],
+                    "type": "actions"}],
+        "metadata": {"event_type": "steadybot_outbox", "event_payload": {"outbox_id": str(n), "part": 0}},
+        "unfurl_links": False, "unfurl_media": False, "link_names": False, "parse": "none",
+    }
+
+
 async def _post_all(api: str, members: int, concurrency: int) -> None:
     """The floor's own work (in its process): `members` DMs through a bare slack_sdk client."""
     people = _people(members, "B")
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Pulse check-in* — 5 quick questions"}},
-              {"type": "actions", "elements": [{"type": "button", "action_id": "form", "value": "{}",
-                                                "text": {"type": "plain_text", "text": "Answer"}}]}]
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(token=proc.BOT_TOKEN, base_url=api, session=session, retry_handlers=[])
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for person in people:
-            queue.put_nowait(person)
+        queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        for n, person in enumerate(people, 1):
+            queue.put_nowait((n, person))
 
         async def worker() -> None:
             while not queue.empty():
-                person = queue.get_nowait()
-                await client.chat_postMessage(channel=person, text="Pulse check-in", blocks=blocks)
+                n, person = queue.get_nowait()
+                await client.chat_postMessage(**pulse_message(person, n))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 

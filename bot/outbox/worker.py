@@ -152,7 +152,12 @@ class OutboxWorker:
         return total
 
     async def tick(self) -> int:
-        """One claim-and-send round. Overlapping ticks in one process wait for each other."""
+        """One claim-and-send round. Overlapping ticks in one process wait for each other. While a drain that
+        `kick` started is running, a tick does nothing: that drain sends whatever is due, batch after batch,
+        each claimed while the one before finishes, and a tick's round between two of its rounds only made
+        the sends stop for a claim and a preparation (docs/benchmarks.md#pulse-fan-out-target-3)."""
+        if self._kick_task is not None and not self._kick_task.done():
+            return 0
         done, _ = await self._round(None, claim_ahead=False)
         return done
 

@@ -490,3 +490,24 @@ async def test_a_row_damaged_in_the_database_is_failed_alone_and_never_holds_up_
         status = (await s.execute(select(OutboxRow.status).where(OutboxRow.dedupe_key == "damaged"))).scalar_one()
     assert status == "failed"
     assert await store.outbox.claim("w1", 10) == []  # not claimed again and again
+
+
+async def test_a_tick_leaves_a_running_kicked_drain_alone(store: Store) -> None:
+    """The scheduler's tick while a drain that an enqueue kicked is still sending: it returns at once without
+    claiming (it used to wait for the drain's round, then claim and prepare a batch of its own between two of
+    the drain's rounds, and the sends stopped meanwhile); the drain sends every row, each once."""
+    now = store.outbox.clock.now()
+    people = [Target(Platform.SLACK, "user", f"U{i:02d}") for i in range(12)]
+    await store.outbox.enqueue([OutboxItem(p, now, reply=Reply("hi"), dedupe_key=f"t:{p.id}") for p in people])
+    sender = Watching(store)  # each send takes 20 ms
+    worker = _worker(store, sender, batch=4, concurrency=2)
+    worker.kick()
+    while not sender.sent:
+        await asyncio.sleep(0.005)
+    async with asyncio.timeout(0.05):
+        assert await worker.tick() == 0
+    assert len(sender.sent) < 12
+    assert worker._kick_task is not None and await worker._kick_task == 12
+    assert sorted(target for target, _ in sender.sent) == sorted(p.id for p in people)
+    assert (await store.outbox.counts()) == {"sent": 12}
+    assert await worker.tick() == 0  # nothing due, and no drain running: an ordinary tick
