@@ -176,7 +176,7 @@ async def run_fanout(work: Path, sizes: Sizes, report: Report, postgres: bool) -
                 f(run["peak_rss_mb"], 0, " MB"), f(run["idle_rss_mb"], 0, " MB"), f(run["bot_cpu_s"], 1, " s"),
                 str(run["rejected_429"]), "—" if run["people"] < n else str(run["lost"]), str(run["duplicates"])]
 
-    rows = [[f"floor: bare slack_sdk client, {fanout.FLOOR_CONCURRENCY} at a time", f"{floor['dms']:,}",
+    rows = [[f"floor: bare slack_sdk client, pulse-sized DMs, {fanout.FLOOR_CONCURRENCY} at a time", f"{floor['dms']:,}",
              f"{floor['dms']:,}", f(floor["send_rate"], 0), "", "", "", "", "", "0", "", ""],
             row("bot on SQLite, unlimited fake", free)]
     if pg is not None:
