@@ -1,6 +1,7 @@
 """Every slash command: its work starts at once in the after-ack lane; the ack waits a small budget for the
 answer and carries it in its body if it is ready (bot/slack/ack_answer.py), else it goes empty and the answer
-follows through response_url."""
+follows through response_url. When the lane's queue says the answer cannot come within the budget (deep in a
+burst) the ack goes empty at once."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ async def slash_command(ack: AsyncAck, inbound: Inbound | None, replier: SlackRe
     if inbound is None or replier is None:
         await ack(text=UNREADABLE, response_type="ephemeral")  # the ack's own body: shown to the person
         return
-    if answer_in_ack <= 0 or replier.respond is None:
+    if answer_in_ack <= 0 or replier.respond is None or pipeline.lane.expected_wait() > answer_in_ack:
+        # no budget, or (deep in a burst) the work waits behind more than the budget's worth of others: an
+        # empty ack at once, the answer through response_url (docs/benchmarks.md#ack-wait-under-a-burst-slack)
         await ack()
         pipeline.later(inbound, replier)
         return
