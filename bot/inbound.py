@@ -133,13 +133,17 @@ class AfterAck:
         """Acknowledged requests whose work is not done yet."""
         return len(self._tasks)
 
+    @property
+    def queued_ahead(self) -> int:
+        """How many requests a request arriving now would wait behind for a place in the lane (0: a free place)."""
+        return max(0, len(self._tasks) + 1 - self.width)
+
     def expected_wait(self) -> float:
-        """Roughly how long a request arriving now would wait for a place in the lane (seconds): 0 while
-        there is a free place, else the requests queued ahead of it times the recent gap between two requests
-        finishing while the lane was full. Used by a slash command's ack to decide whether waiting for its
-        answer can pay (bot/slack/listeners/commands/slash_command.py)."""
-        ahead = len(self._tasks) + 1 - self.width
-        return ahead * self._gap if ahead > 0 else 0.0
+        """Roughly how long a request arriving now would wait for a place in the lane (seconds): the requests
+        queued ahead of it times the recent gap between two requests finishing while the lane was full. Used by
+        a slash command's ack to decide whether waiting for its answer can pay
+        (bot/slack/listeners/commands/slash_command.py)."""
+        return self.queued_ahead * self._gap
 
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack") -> asyncio.Task[Any]:
         """Start `work` after the acknowledgement is written (one loop turn), in the lane, never failing

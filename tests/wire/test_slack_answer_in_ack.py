@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.inbound import LANE_WIDTH, AfterAck
 from bot.slack.ack_answer import AckAnswer
+from bot.slack.listeners.commands.slash_command import worth_waiting
 from tests.support.harness import block_texts, running
 
 
@@ -130,10 +131,10 @@ async def _queue(lane: AfterAck, queued: int, every: float) -> tuple[list[asynci
 
 async def test_the_lane_estimates_the_wait_of_a_request_queued_behind_a_burst() -> None:
     lane = AfterAck(width=2)
-    assert lane.expected_wait() == 0.0  # a free place: no wait
+    assert lane.expected_wait() == 0.0 and lane.queued_ahead == 0  # a free place: no wait
     gates, releaser = await _queue(lane, 20, 0.02)
     left = lane.in_flight
-    assert 10 < left < 20
+    assert 10 < left < 20 and lane.queued_ahead == left + 1 - 2
     assert lane.expected_wait() == pytest.approx((left + 1 - 2) * 0.02, rel=0.5)
     await releaser
     assert await lane.settle(2)
@@ -154,3 +155,17 @@ async def test_deep_in_a_burst_the_ack_goes_empty_at_once_and_the_answer_follows
         await bot.idle()
         assert len(bot.slack.responses) == 1 and "_via" not in answers[0]  # posted to response_url, once
         assert "what I can do" in block_texts(answers[0])
+
+
+async def test_the_ack_does_not_wait_for_work_queued_more_than_a_lane_deep() -> None:
+    lane = AfterAck(width=2)
+    gate = asyncio.Event()
+    for _ in range(2):
+        lane.run(gate.wait())
+    assert worth_waiting(lane, 0.06)  # next in line, the lane's pace not known yet
+    for _ in range(3):
+        lane.run(gate.wait())
+    assert not worth_waiting(lane, 10.0)  # 4 ahead, more than a lane's width, whatever the budget
+    gate.set()
+    assert await lane.settle(1)
+    assert worth_waiting(lane, 0.06)

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck
 
-from bot.inbound import Inbound, Pipeline
+from bot.inbound import AfterAck, Inbound, Pipeline
 from bot.slack.ack_answer import AckAnswer
 from bot.slack.replier import SlackReplier
 
 UNREADABLE = "I couldn't read that command. Try `/steadybot help`."
+
+
+def worth_waiting(lane: AfterAck, budget: float) -> bool:
+    """Whether the ack may wait for the answer: its work starts within about one round of the lane and,
+    by the lane's recent pace, within the budget. Deeper in a burst the answer would miss the budget anyway
+    (a burst's later requests are still being received while the first ones work), so the ack goes empty at
+    once and the answer follows through response_url (docs/benchmarks.md#ack-wait-under-a-burst-slack)."""
+    return lane.queued_ahead <= lane.width and lane.expected_wait() <= budget
 
 
 async def slash_command(ack: AsyncAck, inbound: Inbound | None, replier: SlackReplier | None,
@@ -19,9 +27,7 @@ async def slash_command(ack: AsyncAck, inbound: Inbound | None, replier: SlackRe
     if inbound is None or replier is None:
         await ack(text=UNREADABLE, response_type="ephemeral")  # the ack's own body: shown to the person
         return
-    if answer_in_ack <= 0 or replier.respond is None or pipeline.lane.expected_wait() > answer_in_ack:
-        # no budget, or (deep in a burst) the work waits behind more than the budget's worth of others: an
-        # empty ack at once, the answer through response_url (docs/benchmarks.md#ack-wait-under-a-burst-slack)
+    if answer_in_ack <= 0 or replier.respond is None or not worth_waiting(pipeline.lane, answer_in_ack):
         await ack()
         pipeline.later(inbound, replier)
         return
