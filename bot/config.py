@@ -84,8 +84,9 @@ class Settings:
     slack_posts_per_minute: float = 300.0  # workspace-wide chat.postMessage pace; 0 = only per channel
     teams_max_in_flight: int = 4  # Teams sends at once per process (what a crash can double at most)
     # How long a slash command's acknowledgement waits for the command's answer, to carry it in its body
-    # (past it the answer goes through response_url); 0 = never wait (docs/operations.md).
-    slack_answer_in_ack: float = 0.008
+    # (past it the answer goes through response_url); 0 = never wait (docs/operations.md;
+    # docs/benchmarks.md#ack-wait-under-a-burst-slack).
+    slack_answer_in_ack: float = 0.060
     # Operations (docs/operations.md).
     metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
     log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
@@ -183,7 +184,7 @@ class Settings:
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
-            slack_answer_in_ack=number("STEADYBOT_SLACK_ANSWER_IN_ACK_MS", 8.0, 0.0, 2000.0) / 1000.0,
+            slack_answer_in_ack=number("STEADYBOT_SLACK_ANSWER_IN_ACK_MS", 60.0, 0.0, 2000.0) / 1000.0,
             metrics_token=get("STEADYBOT_METRICS_TOKEN"),
             log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
             graph_url=_slash(get("STEADYBOT_GRAPH_URL")) or "https://graph.microsoft.com/v1.0/",

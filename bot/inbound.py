@@ -117,16 +117,33 @@ class AfterAck:
     """The work a process does after acknowledging requests: one lane, counted from the request's arrival."""
 
     def __init__(self, width: int = LANE_WIDTH, on_done: Callable[[], None] | None = None) -> None:
+        self.width = width
         self._lane = asyncio.Semaphore(width)
         self._tasks: set[asyncio.Task[Any]] = set()  # strong references: none is collected mid-work
         self._idle = asyncio.Event()
         self._idle.set()
+        # While requests queue for the lane: seconds between two of them finishing (a moving average), and when
+        # the last one finished; what `expected_wait` estimates a newcomer's wait from.
+        self._gap = 0.0
+        self._last_done: float | None = None
         self.on_done = on_done  # called once per finished request (bot/metrics.py: turn latency)
 
     @property
     def in_flight(self) -> int:
         """Acknowledged requests whose work is not done yet."""
         return len(self._tasks)
+
+    @property
+    def queued_ahead(self) -> int:
+        """How many requests a request arriving now would wait behind for a place in the lane (0: a free place)."""
+        return max(0, len(self._tasks) + 1 - self.width)
+
+    def expected_wait(self) -> float:
+        """Roughly how long a request arriving now would wait for a place in the lane (seconds): the requests
+        queued ahead of it times the recent gap between two requests finishing while the lane was full. Used by
+        a slash command's ack to decide whether waiting for its answer can pay
+        (bot/slack/listeners/commands/slash_command.py)."""
+        return self.queued_ahead * self._gap
 
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack") -> asyncio.Task[Any]:
         """Start `work` after the acknowledgement is written (one loop turn), in the lane, never failing
@@ -153,7 +170,13 @@ class AfterAck:
                 self.on_done()
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
+        full = len(self._tasks) > self.width  # someone was waiting for this place
         self._tasks.discard(task)
+        now = asyncio.get_running_loop().time()
+        if full and self._last_done is not None:
+            gap = now - self._last_done
+            self._gap = gap if self._gap == 0.0 else 0.8 * self._gap + 0.2 * gap
+        self._last_done = now if full else None
         if not self._tasks:
             self._idle.set()
 

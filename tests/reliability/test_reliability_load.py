@@ -82,26 +82,30 @@ async def test_200_concurrent_slash_commands_are_acknowledged_inside_3_seconds_w
                   for i, (command, text) in ((i, MIX[i % len(MIX)]) for i in range(COMMANDS))]
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
-            async def one(body: str) -> tuple[int, float]:
+            async def one(body: str) -> tuple[int, float, bytes]:
                 headers = wire.slack_headers(SIGNING_SECRET, body)
                 started = time.perf_counter()
                 async with session.post(f"{serve.url}/slack/events", data=body.encode(), headers=headers) as r:
-                    await r.read()
-                    return r.status, time.perf_counter() - started
+                    return r.status, time.perf_counter() - started, await r.read()
 
             started = time.perf_counter()
             results = await asyncio.gather(*(one(body) for body in bodies))
             burst = time.perf_counter() - started
         sent_during = len(api.calls_to("chat.postMessage"))
-        statuses = [status for status, _ in results]
-        latencies = sorted(seconds for _, seconds in results)
+        statuses = [status for status, _, _ in results]
+        latencies = sorted(seconds for _, seconds, _ in results)
+        # an answer ready within the ack's budget rides in its body (bot/slack/ack_answer.py), else it is POSTed
+        in_ack = {f"load{i}" for i, (_, _, answer) in enumerate(results) if answer}
         assert statuses == [200] * COMMANDS
         assert latencies[-1] < 3.0, f"slowest acknowledgement {latencies[-1]:.2f}s"
         deadline = time.monotonic() + 60
-        while len(api.responses) < COMMANDS:
-            assert time.monotonic() < deadline, f"only {len(api.responses)} of {COMMANDS} commands answered"
+        while len(api.responses) + len(in_ack) < COMMANDS:
+            assert time.monotonic() < deadline, \
+                f"only {len(api.responses) + len(in_ack)} of {COMMANDS} commands answered"
             await asyncio.sleep(0.1)
-        assert sorted({r["_key"] for r in api.responses}) == sorted(f"load{i}" for i in range(COMMANDS))
+        posted = [r["_key"] for r in api.responses]
+        assert not in_ack & set(posted) and len(posted) + len(in_ack) == COMMANDS  # each answered once
+        assert sorted([*posted, *in_ack]) == sorted(f"load{i}" for i in range(COMMANDS))
         assert 100 < sent_during < FAN_OUT or sent_during == FAN_OUT  # the outbox kept sending meanwhile
     finally:
         await serve.stop()

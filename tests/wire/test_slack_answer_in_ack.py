@@ -9,8 +9,10 @@ import json
 
 import pytest
 
-from bot.inbound import LANE_WIDTH
+from bot.config import Settings
+from bot.inbound import LANE_WIDTH, AfterAck
 from bot.slack.ack_answer import AckAnswer
+from bot.slack.listeners.commands.slash_command import worth_waiting
 from tests.support.harness import block_texts, running
 
 
@@ -87,3 +89,83 @@ async def test_an_unreadable_command_is_answered_in_the_ack_either_way(sqlite_ur
     async with running(sqlite_url, teams=False, slack_answer_in_ack=budget) as bot:
         response = await bot.post_slack("command=%2Fsteadybot&text=help")  # no user, channel, team
         assert response.status == 200 and "couldn't read" in json.loads(await response.text())["text"]
+
+
+async def test_by_default_an_answer_held_up_by_a_burst_still_rides_in_the_ack(sqlite_url: str) -> None:
+    """A burst queues a command's work behind others in the after-ack lane: with the default budget the ack
+    waits for an answer that comes tens of milliseconds late, rather than going empty and leaving the answer
+    to an extra POST (docs/benchmarks.md#ack-wait-under-a-burst-slack)."""
+    budget = Settings.from_env({}).slack_answer_in_ack
+    async with running(sqlite_url, teams=False, slack_answer_in_ack=budget) as bot:
+        gate = asyncio.Event()
+        for _ in range(LANE_WIDTH):  # every place in the lane taken, as by the requests ahead in a burst
+            bot.runtime.lane.run(gate.wait(), name="test: busy lane")
+        asyncio.get_running_loop().call_later(0.02, gate.set)  # the command's work starts 20 ms late
+        response = await bot.slash("/steadybot", "help")
+        assert response.status == 200 and "what I can do" in block_texts(json.loads(await response.text()))
+        await bot.idle()
+        assert [r["_via"] for r in bot.slack.responses] == ["ack"]  # nothing posted to response_url
+
+
+def test_the_default_wait_stays_far_inside_slacks_three_seconds() -> None:
+    assert 0 < Settings.from_env({}).slack_answer_in_ack <= 0.1
+    assert Settings.from_env({"STEADYBOT_SLACK_ANSWER_IN_ACK_MS": "8"}).slack_answer_in_ack == 0.008
+
+
+async def _queue(lane: AfterAck, queued: int, every: float) -> tuple[list[asyncio.Event], asyncio.Task[None]]:
+    """The lane full and `queued` requests waiting behind it, one finishing every `every` seconds (from a
+    releaser task), after a few have finished so the lane knows its pace."""
+    gates = [asyncio.Event() for _ in range(lane.width + queued)]
+    for gate in gates:
+        lane.run(gate.wait(), name="test: burst")
+
+    async def release() -> None:
+        for gate in gates:
+            gate.set()
+            await asyncio.sleep(every)
+
+    releaser = asyncio.create_task(release())
+    await asyncio.sleep(every * 4.5)
+    return gates, releaser
+
+
+async def test_the_lane_estimates_the_wait_of_a_request_queued_behind_a_burst() -> None:
+    lane = AfterAck(width=2)
+    assert lane.expected_wait() == 0.0 and lane.queued_ahead == 0  # a free place: no wait
+    gates, releaser = await _queue(lane, 20, 0.02)
+    left = lane.in_flight
+    assert 10 < left < 20 and lane.queued_ahead == left + 1 - 2
+    assert lane.expected_wait() == pytest.approx((left + 1 - 2) * 0.02, rel=0.5)
+    await releaser
+    assert await lane.settle(2)
+    assert lane.expected_wait() == 0.0  # idle again: a free place
+
+
+async def test_deep_in_a_burst_the_ack_goes_empty_at_once_and_the_answer_follows(db_url: str) -> None:
+    """The lane's queue says the command's work waits longer than the budget: waiting could not bring its
+    answer, so the ack goes empty at once (not after the budget) and the answer follows through response_url."""
+    async with running(db_url, teams=False, slack_answer_in_ack=0.5) as bot:
+        gates, releaser = await _queue(bot.runtime.lane, 80, 0.01)  # ~0.75 s of queue ahead: past the budget
+        started = asyncio.get_running_loop().time()
+        response = await bot.slash("/steadybot", "help")
+        assert response.status == 200 and (await response.text()) == ""
+        assert asyncio.get_running_loop().time() - started < 0.25  # it did not wait the 0.5 s budget
+        await releaser
+        answers = await bot.slack.wait_for_responses(1)
+        await bot.idle()
+        assert len(bot.slack.responses) == 1 and "_via" not in answers[0]  # posted to response_url, once
+        assert "what I can do" in block_texts(answers[0])
+
+
+async def test_the_ack_does_not_wait_for_work_queued_more_than_a_lane_deep() -> None:
+    lane = AfterAck(width=2)
+    gate = asyncio.Event()
+    for _ in range(2):
+        lane.run(gate.wait())
+    assert worth_waiting(lane, 0.06)  # next in line, the lane's pace not known yet
+    for _ in range(3):
+        lane.run(gate.wait())
+    assert not worth_waiting(lane, 10.0)  # 4 ahead, more than a lane's width, whatever the budget
+    gate.set()
+    assert await lane.settle(1)
+    assert worth_waiting(lane, 0.06)
