@@ -24,9 +24,10 @@ period (`close`), the same on every platform.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -41,6 +42,8 @@ log = logging.getLogger("steadybot.inbound")
 #: How many requests may do their after-the-ack work at once; the rest wait their turn, in order. In a
 #: burst, an acknowledgement never waits behind more than this many work steps on the event loop.
 LANE_WIDTH = 8
+#: The longest the after-ack work waits for the adapter's "acknowledgement written" (seconds).
+ACK_GRACE = 1.0
 #: How long a graceful stop lets acknowledged work finish before cancelling what is left.
 SHUTDOWN_GRACE = 10.0
 
@@ -145,18 +148,24 @@ class AfterAck:
         (bot/slack/listeners/commands/slash_command.py)."""
         return self.queued_ahead * self._gap
 
-    def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack") -> asyncio.Task[Any]:
-        """Start `work` after the acknowledgement is written (one loop turn), in the lane, never failing
+    def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack",
+            after: Awaitable[Any] | None = None) -> asyncio.Task[Any]:
+        """Start `work` after the acknowledgement is written — when `after` is done (the adapter's own signal,
+        waited for at most `ACK_GRACE` seconds), else one loop turn later — in the lane, never failing
         silently. Counted from now."""
-        task = asyncio.create_task(self._run(work), name=name)
+        task = asyncio.create_task(self._run(work, after), name=name)
         self._tasks.add(task)
         self._idle.clear()
         task.add_done_callback(self._finished)
         return task
 
-    async def _run(self, work: Coroutine[Any, Any, Any]) -> None:
+    async def _run(self, work: Coroutine[Any, Any, Any], after: Awaitable[Any] | None) -> None:
         try:
-            await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
+            if after is None:
+                await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(after), ACK_GRACE)
             async with self._lane:
                 await work
         except asyncio.CancelledError:
@@ -215,10 +224,11 @@ class Pipeline:
         self.lane = lane
         self.seal = seal
 
-    def later(self, inbound: Inbound, replier: Replier) -> asyncio.Task[Any]:
-        """After the acknowledgement: `handle` in the after-ack lane (the task, for a listener that waits for
-        it a little: bot/slack/ack_answer.py)."""
-        return self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}")
+    def later(self, inbound: Inbound, replier: Replier, after: Awaitable[Any] | None = None) -> asyncio.Task[Any]:
+        """After the acknowledgement (`after`: see `AfterAck.run`): `handle` in the after-ack lane (the task,
+        for a listener that waits for it a little: bot/slack/ack_answer.py — which must not pass `after`)."""
+        return self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}",
+                             after=after)
 
     async def handle(self, inbound: Inbound, replier: Replier) -> list[Reply] | None:
         """Run one request and send its replies. None: a redelivery, nothing was run or sent."""

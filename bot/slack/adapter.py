@@ -7,6 +7,7 @@ work runs in the after-ack lane (bot/inbound.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -124,20 +125,31 @@ class SlackAdapter:
             body = await request.text()
         except UnicodeDecodeError:
             return web.Response(status=400, text="request body is not UTF-8")
+        # Work a listener leaves for after the ack (`pipeline.later(…, after=ack_written)`) starts once the ack
+        # is on its way: run synchronously (SQLite on the loop), it would otherwise hold the ack back.
+        ack_written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-        except Exception:  # noqa: BLE001 - unparseable bodies are the client's problem
-            return web.Response(status=400, text="malformed request body")
-        try:
-            bolt_response = await self.app.async_dispatch(bolt_request)
-        except Exception:  # noqa: BLE001
-            log.warning("Slack request could not be handled", exc_info=True)
-            return web.Response(status=400, text="request could not be handled")
-        if bolt_response.status >= 500:
-            return web.Response(status=400, text="request could not be handled")
-        if bolt_response.status == 404:
-            bolt_response.body = bolt_response.body or "not handled"
-        return await to_aiohttp_response(bolt_response)
+            try:
+                bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers),
+                                                context={"ack_written": ack_written})
+            except Exception:  # noqa: BLE001 - unparseable bodies are the client's problem
+                return web.Response(status=400, text="malformed request body")
+            try:
+                bolt_response = await self.app.async_dispatch(bolt_request)
+            except Exception:  # noqa: BLE001
+                log.warning("Slack request could not be handled", exc_info=True)
+                return web.Response(status=400, text="request could not be handled")
+            if bolt_response.status >= 500:
+                return web.Response(status=400, text="request could not be handled")
+            if bolt_response.status == 404:
+                bolt_response.body = bolt_response.body or "not handled"
+            response = await to_aiohttp_response(bolt_response)
+            await response.prepare(request)
+            await response.write_eof()
+            return response
+        finally:
+            if not ack_written.done():
+                ack_written.set_result(None)
 
     async def handle_oauth(self, request: web.Request) -> web.Response:
         """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (404 in single-token mode)."""
