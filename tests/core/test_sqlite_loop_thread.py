@@ -77,6 +77,22 @@ async def _loop_stays_free(work: Awaitable[T], within: float = 5.0) -> tuple[T, 
         ticker.cancel()
 
 
+async def _session_holding(db: Database, key: str) -> tuple[asyncio.Future[None], asyncio.Event]:
+    """A session mid-transaction (it wrote `key`, so it holds the write lock and the pooled connection) until
+    the returned event is set; the future is the session's task."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with db.session() as session:
+            await session.execute(insert(InboundKey).values(key=key, seen_at=FakeClock().now()))
+            entered.set()
+            await release.wait()
+
+    task = asyncio.ensure_future(holding())
+    await entered.wait()
+    return task, release
+
+
 def _where(statements: Statements, prefix: str) -> list[str]:
     return [where for where, sql in statements if sql.startswith(prefix)]
 
@@ -124,16 +140,7 @@ async def test_a_unit_while_a_session_holds_the_write_lock_waits_for_it_in_the_t
     """A session is mid-transaction: the small unit meets its lock, queues for the pooled connection and sees
     the session's row once committed; the loop is never blocked meanwhile."""
     db, store, _ = sqlite_store
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def session_writing() -> None:
-        async with db.session() as session:
-            await session.execute(insert(InboundKey).values(key="slack:cmd:in-session", seen_at=FakeClock().now()))
-            entered.set()
-            await release.wait()
-
-    writer = asyncio.ensure_future(session_writing())
-    await entered.wait()
+    writer, release = await _session_holding(db, "slack:cmd:in-session")
     claim = asyncio.ensure_future(store.inbound.first_time("slack:cmd:in-session"))
     _, gap = await _loop_stays_free(asyncio.sleep(0.1))
     assert not claim.done() and gap < 0.2
@@ -248,16 +255,7 @@ async def test_the_first_write_into_a_fresh_wal_goes_to_the_thread(
 async def test_a_scrub_cancelled_before_it_reached_the_thread_leaves_the_loop_path_working(
         sqlite_store: tuple[Database, Store, Statements]) -> None:
     db, _, statements = sqlite_store
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def holding() -> None:
-        async with db.session() as session:
-            await session.execute(insert(InboundKey).values(key="held", seen_at=FakeClock().now()))
-            entered.set()
-            await release.wait()
-
-    holder = asyncio.ensure_future(holding())
-    await entered.wait()
+    holder, release = await _session_holding(db, "held")
     scrub = asyncio.ensure_future(db.scrub(["inbound_keys"]))  # waits for the pooled connection
     await asyncio.sleep(0.05)
     scrub.cancel()
