@@ -159,7 +159,7 @@ class Database:
                 # connection back mid-transaction, and every later session would fail to begin
                 # (tests/core/test_storage.py: a session cancelled at any moment).
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
-            kwargs["connect_args"] = {"timeout": 15}
+            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}  # sqlite3's own busy timeout, as the PRAGMA
             from storage.sqlite_driver import dbapi  # only SQLite installs load aiosqlite
 
             kwargs["module"] = dbapi()  # aiosqlite with as few thread hand-offs as a transaction allows
