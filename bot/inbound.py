@@ -18,7 +18,9 @@ database write. Exactly-once is then the watchers' own: each is idempotent by it
 
 Work after the platform's acknowledgement runs in one `AfterAck` lane per process: counted the moment the
 request arrives (`run`), so a graceful stop can wait for it (`settle`) and cancel what is left after a grace
-period (`close`), the same on every platform.
+period (`close`), the same on every platform. Where an adapter signals that a request's acknowledgement is
+written (Slack over HTTP), its listeners get `pipeline.acked_by(signal)`, whose `later` and `run` start the
+work only after it — by default, so no path can forget it.
 """
 
 from __future__ import annotations
@@ -217,18 +219,34 @@ class Pipeline:
     watchers (module docstring)."""
 
     def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
-                 seal: ActionSeal | None = None) -> None:
+                 seal: ActionSeal | None = None, ack: Awaitable[Any] | None = None) -> None:
         self.core = core
         self.store = store
         self.clock = clock
         self.lane = lane
         self.seal = seal
+        self.ack = ack  # the adapter's "acknowledgement written" for one request (`acked_by`); None: none
 
-    def later(self, inbound: Inbound, replier: Replier, after: Awaitable[Any] | None = None) -> asyncio.Task[Any]:
-        """After the acknowledgement (`after`: see `AfterAck.run`): `handle` in the after-ack lane (the task,
-        for a listener that waits for it a little: bot/slack/ack_answer.py — which must not pass `after`)."""
-        return self.lane.run(self.handle(inbound, replier), name=f"inbound {type(inbound.request).__name__}",
-                             after=after)
+    def acked_by(self, ack: Awaitable[Any] | None) -> Pipeline:
+        """This pipeline for one request whose adapter signals when its acknowledgement is written (`ack`):
+        whatever its `later` and `run` start waits for that signal (Slack's middleware hands its listeners
+        this one: bot/slack/middleware.py). Without a signal (Teams, the demo, Socket Mode), this pipeline."""
+        if ack is None or ack is self.ack:
+            return self
+        return Pipeline(self.core, self.store, self.clock, self.lane, self.seal, ack)
+
+    def later(self, inbound: Inbound, replier: Replier, *, wait_for_ack: bool = True) -> asyncio.Task[Any]:
+        """`handle` in the after-ack lane, after the acknowledgement (`run`). The task is returned for a
+        listener that waits for it a little (bot/slack/ack_answer.py): its ack waits for this work, so the
+        work must not wait for the ack (`wait_for_ack=False`)."""
+        return self.run(self.handle(inbound, replier), f"inbound {type(inbound.request).__name__}",
+                        wait_for_ack=wait_for_ack)
+
+    def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack", *,
+            wait_for_ack: bool = True) -> asyncio.Task[Any]:
+        """`work` in the after-ack lane, started once this request's acknowledgement is written (`ack`, see
+        `AfterAck.run`), else one loop turn later. `wait_for_ack=False`: only for work the ack waits for."""
+        return self.lane.run(work, name, after=self.ack if wait_for_ack else None)
 
     async def handle(self, inbound: Inbound, replier: Replier) -> list[Reply] | None:
         """Run one request and send its replies. None: a redelivery, nothing was run or sent."""

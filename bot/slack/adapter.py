@@ -125,8 +125,9 @@ class SlackAdapter:
             body = await request.text()
         except UnicodeDecodeError:
             return web.Response(status=400, text="request body is not UTF-8")
-        # Work a listener leaves for after the ack (`pipeline.later(…, after=ack_written)`) starts once the ack
-        # is on its way: run synchronously (SQLite on the loop), it would otherwise hold the ack back.
+        # Work a listener leaves for after the ack (`pipeline.later`, `pipeline.run`: the middleware hands it the
+        # pipeline `acked_by` this) starts once the ack is written: run synchronously (SQLite on the loop), it
+        # would otherwise hold the ack back.
         ack_written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
             try:

@@ -7,12 +7,16 @@ listeners ask for by name, as Bolt injects context values into listener argument
 - `inbound`: the request as an `Inbound` (None when it asks nothing of the core),
 - `replier`: a `SlackReplier` for where its answer goes (None when there is nowhere),
 - `refused`: a modal whose metadata is not the bot's seal for this person (answered "no longer valid"),
-- `pipeline`, `home`, `workspaces`: the shared pipeline, the App Home publisher, the uninstall clean-up,
+- `pipeline`: the shared pipeline for this request, `acked_by` the adapter's `ack_written` (bot/inbound.py):
+  whatever a listener starts with `pipeline.later` or `pipeline.run` waits until the 200 is written, so work
+  that never yields (SQLite units on the loop's own connection) cannot hold it back,
+- `home`, `workspaces`: the App Home publisher, the uninstall clean-up,
 - `answer_in_ack`: how long a slash command's ack may wait for its answer (bot/slack/ack_answer.py).
 
-Listeners (bot/slack/listeners/) acknowledge and hand the `Inbound` to `pipeline.later`; the work runs in
-the after-ack lane. The app runs with `process_before_response=True`: Bolt runs a listener inline and
-returns its ack at once (without it, Bolt starts the listener as a task and polls for the ack every 10 ms).
+Listeners (bot/slack/listeners/) acknowledge and hand the `Inbound` to `pipeline.later` (other work to
+`pipeline.run`, never to `pipeline.lane` itself); the work runs in the after-ack lane once the ack is
+written. The app runs with `process_before_response=True`: Bolt runs a listener inline and returns its ack
+at once (without it, Bolt starts the listener as a task and polls for the ack every 10 ms).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class Inbounds:
             context["inbound"] = parsed.inbound
             context["replier"] = SlackReplier.to(parsed.to, context.client, respond, self.pipeline.seal)
             context["refused"] = parsed.refused
-        context["pipeline"] = self.pipeline
+        context["pipeline"] = self.pipeline.acked_by(context.get("ack_written"))  # None over Socket Mode
         context["home"] = self.home
         context["workspaces"] = self.workspaces
         context["answer_in_ack"] = self.answer_in_ack

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 
 from bot.inbound import AfterAck
+from handlers.reports.catalog import REFRESH
 from handlers.scope import watch
-from tests.support.harness import Harness
+from support import wire
+from tests.support.harness import Harness, running
 from tests.support.scope_helpers import SCOPE_CREEP, message, prompts_in
 
 
@@ -58,3 +63,77 @@ async def test_work_after_an_ack_waits_for_the_adapters_signal_and_never_longer_
     await asyncio.wait_for(late.wait(), 3)
     assert 0.9 < time.monotonic() - started < 2.5
     assert await lane.settle(1)
+
+
+# ---- every other Slack path: a blocking unit of work in each must not hold back its 200 -----------------
+
+BLOCK = 0.4  # seconds the loop is held, as by the slow watcher above
+
+
+def blocking(monkeypatch: pytest.MonkeyPatch, repo: object, name: str) -> list[float]:
+    """Make `repo.name` hold the loop for BLOCK seconds before it runs, as a unit of work that never yields
+    does (SQLite on the loop's own connection); the list records each call."""
+    original = getattr(repo, name)
+    calls: list[float] = []
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        calls.append(time.monotonic())
+        time.sleep(BLOCK)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(repo, name, held)
+    return calls
+
+
+def message_shortcut(ts: str) -> dict[str, Any]:
+    return {"type": "message_action", "callback_id": "tradeoff_message", "trigger_id": "shortcut-trig-1",
+            "team": {"id": "T1", "domain": "acme"}, "user": {"id": "U1", "name": "u1", "team_id": "T1"},
+            "channel": {"id": "C1", "name": "team"}, "message_ts": ts, "response_url": "",
+            "message": {"type": "message", "user": "U2", "text": "can we also add CSV export?", "ts": ts}}
+
+
+def home_opened(user: str) -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home",
+            "event_ts": f"{time.time():.6f}"}
+
+
+def home_refresh(user: str) -> dict[str, Any]:
+    return {"type": "block_actions", "team": {"id": "T1", "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T1"}, "api_app_id": "A1",
+            "trigger_id": "home-trig-1", "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home", "callback_id": "steadybot.home"},
+            "actions": [{"action_id": REFRESH, "block_id": "b1", "type": "button", "value": "",
+                         "action_ts": f"{time.time():.6f}"}]}
+
+
+Send = Callable[[Harness], Awaitable[ClientResponse]]
+
+PATHS: dict[str, tuple[str, Send]] = {
+    # path: (the store's unit the work runs first, the request)
+    "slash command acked empty": ("inbound.first_time", lambda bot: bot.slash("/timebox", "25m")),
+    "button press": ("inbound.first_time", lambda bot: bot.press_sealed("timebox.stop", "1")),
+    "view submission": ("inbound.first_time", lambda bot: bot.submit_sealed(
+        {"f": "pulse.answer", "c": "1", "ch": "D1", "tm": "T1"}, {"energy": "3"})),
+    "message shortcut": ("inbound.first_time",
+                         lambda bot: bot.post_slack(wire.interactive_body(message_shortcut("1700000000.000100")))),
+    "app_home_opened": ("identities.remember", lambda bot: bot.event(home_opened("U1"))),
+    "App Home refresh": ("inbound.first_time",
+                         lambda bot: bot.post_slack(wire.interactive_body(home_refresh("U1")))),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+async def test_every_slack_path_is_acknowledged_before_its_work_runs(
+        path: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    unit, send = PATHS[path]
+    # No answer in a slash command's ack: its ack goes out empty, the work follows it (the path under test).
+    async with running(sqlite_url, slack_answer_in_ack=0.0) as bot:
+        repo_name, method = unit.split(".")
+        calls = blocking(monkeypatch, getattr(bot.runtime.store, repo_name), method)
+        started = time.monotonic()
+        response = await send(bot)
+        acked = time.monotonic() - started
+        assert response.status == 200, await response.text()
+        assert acked < 0.3, f"{path}: the ack waited {acked:.2f} s for the work"
+        await bot.idle()
+        assert calls, f"{path}: the work never ran"  # and it still ran, after the ack

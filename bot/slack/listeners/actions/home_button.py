@@ -19,7 +19,7 @@ async def home_button(ack: AsyncAck, inbound: Inbound | None, replier: SlackRepl
     if inbound is None or replier is None or not isinstance(inbound.request, Interaction):
         return
     if inbound.request.action == REFRESH:
-        pipeline.lane.run(_refresh(inbound, inbound.request, pipeline, home, client), name="slack home refresh")
+        pipeline.run(_refresh(inbound, inbound.request, pipeline, home, client), "slack home refresh")
     else:
         pipeline.later(inbound, replier)
 

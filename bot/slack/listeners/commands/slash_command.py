@@ -1,7 +1,8 @@
-"""Every slash command: its work starts at once in the after-ack lane; the ack waits a small budget for the
-answer and carries it in its body if it is ready (bot/slack/ack_answer.py), else it goes empty and the answer
-follows through response_url. When the lane's queue says the answer cannot come within the budget (deep in a
-burst) the ack goes empty at once."""
+"""Every slash command: its work starts at once in the after-ack lane (the one listener whose work does not
+wait for its ack: `wait_for_ack=False`); the ack waits a small budget for the answer and carries it in its
+body if it is ready (bot/slack/ack_answer.py), else it goes empty and the answer follows through
+response_url. When the budget is off or the lane's queue says the answer cannot come within it (deep in a
+burst) the ack goes empty at once and the work starts once it is written, as on every other path."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ async def slash_command(ack: AsyncAck, inbound: Inbound | None, replier: SlackRe
         return
     slot = replier.ack_answer = AckAnswer()
     try:
-        message = await slot.wait(pipeline.later(inbound, replier), answer_in_ack)
+        message = await slot.wait(pipeline.later(inbound, replier, wait_for_ack=False), answer_in_ack)
         if message is None:
             await ack()
         else:

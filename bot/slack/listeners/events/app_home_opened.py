@@ -17,7 +17,7 @@ async def app_home_opened(event: dict[str, Any], body: dict[str, Any], client: A
     user_id = s(event.get("user"))
     if s(event.get("tab")) != "home" or not user_id:
         return
-    pipeline.lane.run(_publish(person(user_id), s(body.get("team_id")), client, home, pipeline), name="slack home")
+    pipeline.run(_publish(person(user_id), s(body.get("team_id")), client, home, pipeline), "slack home")
 
 
 async def _publish(who: Person, team_id: str, client: AsyncWebClient, home: HomePublisher,

@@ -12,4 +12,4 @@ from bot.slack.workspaces import Workspaces
 
 async def app_uninstalled(body: dict[str, Any], context: AsyncBoltContext, pipeline: Pipeline,
                           workspaces: Workspaces) -> None:
-    pipeline.lane.run(workspaces.uninstalled(body, context), name="slack app_uninstalled")
+    pipeline.run(workspaces.uninstalled(body, context), "slack app_uninstalled")

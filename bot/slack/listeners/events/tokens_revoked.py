@@ -12,4 +12,4 @@ from bot.slack.workspaces import Workspaces
 
 async def tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext,
                          pipeline: Pipeline, workspaces: Workspaces) -> None:
-    pipeline.lane.run(workspaces.revoked(body, event, context), name="slack tokens_revoked")
+    pipeline.run(workspaces.revoked(body, event, context), "slack tokens_revoked")

@@ -17,6 +17,6 @@ async def form_submitted(ack: AsyncAck, inbound: Inbound | None, replier: SlackR
     if replier is None:
         return
     if refused:
-        pipeline.lane.run(replier.send(invalid_reply()), name="slack form refused")
+        pipeline.run(replier.send(invalid_reply()), "slack form refused")
     elif inbound is not None:
         pipeline.later(inbound, replier)
