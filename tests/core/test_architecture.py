@@ -171,3 +171,16 @@ async def test_a_platforms_own_ports_are_wired_from_its_folder(tmp_path: Path) -
             assert isinstance(runtime.services.ports.get("graph_calendar"), GraphGroupCalendar) is expected
         finally:
             await runtime.close()
+
+
+def test_slack_listeners_start_work_only_through_the_pipeline() -> None:
+    """A Slack listener's work waits for its ack only when started by `pipeline.later` or `pipeline.run`
+    (bot/inbound.py, `acked_by`); `pipeline.lane.run(...)` would skip that wait, so no listener calls a
+    lane's `run` itself."""
+    offenders = []
+    for path in sorted((ROOT / "bot" / "slack" / "listeners").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "lane"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
