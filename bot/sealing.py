@@ -29,6 +29,8 @@ INVALID = ("That button is no longer valid here (it belongs to another conversat
 PURPOSE = "actions"
 
 Seal = Callable[[str, str], str]  # (action, value) → sealed value, for one binding
+#: `json.dumps(…, separators=(",", ":"))` without building an encoder for every value sealed
+_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def invalid_reply() -> list[Reply]:
@@ -55,7 +57,7 @@ class ActionSeal:
         purpose = f"button:{binding}"
 
         def seal(action: str, value: str) -> str:
-            return self.signer.sign(json.dumps([action, value], separators=(",", ":")), purpose=purpose)
+            return self.signer.sign(_compact([action, value]), purpose=purpose)
 
         return seal
 

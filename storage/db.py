@@ -173,7 +173,6 @@ class Database:
         self._next_checkpoint = 0.0  # monotonic: no checkpoint before (a reader kept the last one busy)
         self._truncates = 0  # TRUNCATE checkpoints submitted to aiosqlite's thread (written by the loop)
         self._truncated = 0  # … and finished there (written by that thread only)
-        self._fallbacks = 0  # small units waiting in aiosqlite's thread: later ones queue behind them
         self._scrub_owed = False  # a scrub could not empty the WAL: `_checkpoint` keeps trying
         self._pool_connected = False  # the pooled connection opened the file first (WAL recovery there)
         if self.dialect == "sqlite":
@@ -272,20 +271,24 @@ class Database:
                 return await self.on_sqlite(work.sqlite)
             from storage.sqlite_loop import BUSY
 
-            done = self._on_loop(self._loop_db, work.sqlite)
+            loop_db = self._loop_db
+            turns = loop_db.turns
+            done = BUSY if turns.held else self._on_loop(loop_db, work.sqlite)
             if done is not BUSY:
                 return cast(T, done)
-            self._fallbacks += 1
+            waited = await turns.take()  # behind the units that went before (storage/sqlite_loop.py, Turns)
             try:
+                if waited and self._loop_db is loop_db and (done := self._on_loop(loop_db, work.sqlite)) is not BUSY:
+                    return cast(T, done)
                 return await self.on_sqlite(work.sqlite)
             finally:
-                self._fallbacks -= 1
+                turns.pass_on()
 
     def _on_loop(self, loop_db: LoopConnection, fn: Callable[[Any], T]) -> T | Busy:
         """SQLite: `fn(sqlite3 connection)` right here on the loop's own connection (storage/sqlite_loop.py):
         no pool checkout, no hand-off, no wake-up of another thread. `BUSY` — the caller then runs it in
-        aiosqlite's thread — when a lock is held elsewhere, and whenever the loop might wait or go out of turn:
-        - small units already wait in the thread (a later one must not overtake them);
+        aiosqlite's thread — when a lock is held elsewhere, and whenever the loop might wait (a unit never goes out of
+        turn: `driver` asks only when no earlier unit waits, `Turns`):
         - a TRUNCATE checkpoint of this process is in the thread (a new read would wait for it inside SQLite);
         - the pooled connection has not opened the file yet (a crash's WAL is recovered by whoever opens it);
         - the WAL is empty (the first write after a truncate writes and syncs its header) or past
@@ -295,7 +298,7 @@ class Database:
 
         from storage.sqlite_loop import BUSY
 
-        if self._fallbacks or self._truncated != self._truncates or not self._pool_connected:
+        if self._truncated != self._truncates or not self._pool_connected:
             return BUSY
         size = loop_db.wal_bytes()
         if size > self.wal_checkpoint_bytes:

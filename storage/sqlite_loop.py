@@ -18,9 +18,11 @@ Reads see what was committed, as a read through `Database.read` does. Measured: 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -36,6 +38,51 @@ class Busy:
 BUSY = Busy()
 
 
+class Turns:
+    """The order of the small units that could not run on the loop at once (a lock, a checkpoint, a fresh WAL).
+
+    The first such unit takes the turn and goes to aiosqlite's thread; every small unit after it waits for its
+    turn here, first come first served, and then tries the loop's connection again — the thread only when the
+    loop's connection still cannot take it. So a later unit never overtakes an earlier one, and one unit sent to
+    the thread does not send every unit behind it there too (each a hand-off; under a burst the thread's queue
+    never emptied, and the units kept going to the thread long after the lock or the checkpoint was gone:
+    docs/benchmarks.md#time-to-the-reply-slack)."""
+
+    __slots__ = ("held", "_waiting")
+
+    def __init__(self) -> None:
+        self.held = False  # a unit has the turn: the ones arriving now wait for theirs
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def take(self) -> bool:
+        """Wait for this unit's turn (at once when nobody has it); True when it had to wait. The caller hands the
+        turn on (`pass_on`) once its unit is done, whatever happened to it."""
+        if not self.held:
+            self.held = True
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.cancelled():  # cancelled while waiting: never had the turn
+                if turn in self._waiting:
+                    self._waiting.remove(turn)
+            else:  # given the turn, cancelled before using it
+                self.pass_on()
+            raise
+        return True
+
+    def pass_on(self) -> None:
+        """The turn to the next unit waiting for it, if any."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.held = False
+
+
 class LoopConnection:
     """The loop's own connection to an SQLite file (see the module docstring)."""
 
@@ -44,6 +91,7 @@ class LoopConnection:
         self._settings = settings  # what every connection of the bot gets (storage/db.py)
         self._conn: sqlite3.Connection | None = None
         self._thread: int | None = None
+        self.turns = Turns()  # small units that could not run here at once, in their order (`Database.driver`)
 
     def run(self, fn: Callable[[sqlite3.Connection], T]) -> T | Busy:
         """`fn(connection)` here and now; `fn` opens and commits its own transaction. `BUSY` when a lock is

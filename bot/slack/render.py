@@ -1,4 +1,5 @@
-"""Core replies → Block Kit, built with slack_sdk.models (which validates limits as it serialises).
+"""Core replies → Block Kit: messages as plain dicts (what slack_sdk.models would give, limits met as they are
+built), modals with slack_sdk.models (which validates limits as it serialises).
 
 User text (meeting titles, agenda items, answers, quotes, comments) reaches Slack in three places, all
 escaped so that nothing typed becomes a live mention (`<!channel>`, `<!here>`, `<@U…>`) or a labelled
@@ -15,11 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -35,6 +32,7 @@ from bot.inbound import launch_value
 from handlers.core.types import Button, Field, Form, Reply
 
 SECTION_LIMIT = 3000
+BUTTON_VALUE_MAX = 2000
 MAX_BLOCKS = 50
 FORM_OPEN = "form.open"  # the launch button of a form that cannot be shown inline
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
@@ -94,19 +92,57 @@ def route_of(action_id_text: str) -> str:
     return action_id_text.split("#", 1)[0]
 
 
-def button_element(button: Button, index: int) -> ButtonElement:
+# Messages are built as plain dicts, exactly what slack_sdk.models' `to_dict()` gives for the same blocks (keys
+# in its order, empty values left out): a message on every request's path, and the models' validation cost
+# more than the rest of rendering (docs/benchmarks.md#time-to-the-reply-slack). Every limit the models check
+# is met by construction (`_cut`, `_chunks`, five buttons per actions block); tests/wire/test_slack_render.py
+# compares the two on every kind of reply. Modals (rare, and far richer) still go through the models.
+
+
+def _md_dict(text: str) -> dict[str, Any]:
+    """A verbatim mrkdwn text object (`MarkdownTextObject(text=…, verbatim=True).to_dict()`)."""
+    return {"text": text, "type": "mrkdwn", "verbatim": True} if text else {"type": "mrkdwn", "verbatim": True}
+
+
+def _plain_dict(text: str) -> dict[str, Any] | None:
+    """A plain text object as a button's or confirmation's (None for no text, which slack_sdk leaves out)."""
+    return {"emoji": True, "text": text, "type": "plain_text"} if text else None
+
+
+def _button_dict(label: str, action: str, value: str | None, style: str | None = None,
+                 confirm: dict[str, Any] | None = None, url: str | None = None) -> dict[str, Any]:
+    """`ButtonElement(…).to_dict()`: keys sorted, empty ones left out."""
+    if value is not None and len(value) > BUTTON_VALUE_MAX:
+        raise ValueError(f"a button value is limited to {BUTTON_VALUE_MAX} characters")
+    element: dict[str, Any] = {"action_id": action}
+    if confirm:
+        element["confirm"] = confirm
+    if style:
+        element["style"] = style
+    text = _plain_dict(label)
+    if text is not None:
+        element["text"] = text
+    element["type"] = "button"
+    if url:
+        element["url"] = url
+    if value:
+        element["value"] = value
+    return element
+
+
+def button_element(button: Button, index: int) -> dict[str, Any]:
     confirm = None
     if button.confirm:
         # a str would become an unescaped mrkdwn object: "Cancel <!channel> review?" would ping the channel
-        confirm = ConfirmObject(title="Are you sure?", text=_md(_cut(mrkdwn(button.confirm), 300)), confirm="Yes",
-                                deny="No")
-    return ButtonElement(
-        text=_cut(button.label, 75),
-        action_id=action_id(button, index),
-        value=_cut(button.value, 2000) if button.value else None,
-        style=button.style if button.style in ("primary", "danger") else None,
-        confirm=confirm,
-        url=button.url[:3000] if button.url else None,
+        confirm = {"title": _plain_dict("Are you sure?"), "text": _md_dict(_cut(mrkdwn(button.confirm), 300)),
+                   "confirm": _plain_dict("Yes"), "deny": _plain_dict("No")}
+    return _button_dict(
+        _cut(button.label, 75),
+        action_id(button, index),
+        _cut(button.value, BUTTON_VALUE_MAX) if button.value else None,
+        button.style if button.style in ("primary", "danger") else None,
+        confirm,
+        button.url[:3000] if button.url else None,
     )
 
 
@@ -129,24 +165,26 @@ def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | 
 
 
 def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:
-    blocks: list[Block] = [SectionBlock(text=_md(chunk)) for chunk in _chunks(mrkdwn(reply.text))]
+    """A reply as Block Kit (plain dicts, see above), its buttons' values sealed by `seal` when given."""
+    blocks: list[dict[str, Any]] = [{"text": _md_dict(chunk), "type": "section"}
+                                    for chunk in _chunks(mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
         fields = [
-            _md(_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
+            _md_dict(_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
             for label, value in reply.facts[start:start + 10]
         ]
-        blocks.append(SectionBlock(fields=fields))
+        blocks.append({"fields": fields, "type": "section"})
     elements = [button_element(b, i) for i, b in enumerate(reply.buttons)]
     if reply.form is not None:
-        elements.append(ButtonElement(text=_cut(reply.form.launch_label, 75), action_id=f"{FORM_OPEN}#{len(elements)}",
-                                      value=launch_value(reply.form), style="primary"))
+        elements.append(_button_dict(_cut(reply.form.launch_label, 75), f"{FORM_OPEN}#{len(elements)}",
+                                     launch_value(reply.form), "primary"))
     for start in range(0, len(elements), 5):
-        blocks.append(ActionsBlock(elements=elements[start:start + 5]))
+        blocks.append({"elements": elements[start:start + 5], "type": "actions"})
     if not blocks:
-        blocks.append(SectionBlock(text=_md("…")))
+        blocks.append({"text": _md_dict("…"), "type": "section"})
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[_md("(shortened)")])]
-    return seal_blocks([block.to_dict() for block in blocks], seal)
+        blocks = blocks[: MAX_BLOCKS - 1] + [{"elements": [_md_dict("(shortened)")], "type": "context"}]
+    return seal_blocks(blocks, seal) if seal is not None else blocks
 
 
 def _option(value: str, label: str) -> Option:

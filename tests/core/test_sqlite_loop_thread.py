@@ -241,6 +241,55 @@ async def test_a_unit_sent_later_never_overtakes_one_waiting_in_the_thread(
     assert order == ["first", "second"]
 
 
+async def test_units_queued_behind_one_in_the_thread_run_on_the_loop_after_it_in_order(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """One unit met a lock and went to the thread: the units sent meanwhile wait for it, then take the loop's
+    connection (one hand-off, not one per unit behind it), in the order they were sent."""
+    db, _, statements = sqlite_store
+    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        first = asyncio.ensure_future(db.driver(_Insert("q-0"), small=True))
+        await asyncio.sleep(0.05)  # it met the lock and waits in aiosqlite's thread
+        later = [asyncio.ensure_future(db.driver(_Insert(f"q-{n}"), small=True)) for n in range(1, 6)]
+        await asyncio.sleep(0.02)
+        assert not any(task.done() for task in later)  # behind the first
+        holder.execute("ROLLBACK")
+        await asyncio.gather(first, *later)
+    finally:
+        holder.close()
+    inserts = [(where, sql.split("'")[1]) for where, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
+    assert [key for _, key in inserts] == [f"q-{n}" for n in range(6)]
+    assert inserts[0][0].startswith("pool:") and all(where.startswith("loop:") for where, _ in inserts[1:])
+    assert not db._loop_db.turns.held  # type: ignore[union-attr]
+
+
+async def test_a_unit_cancelled_while_waiting_for_its_turn_holds_nobody_up(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    db, _, statements = sqlite_store
+    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        first = asyncio.ensure_future(db.driver(_Insert("c-0"), small=True))
+        await asyncio.sleep(0.05)
+        cancelled = asyncio.ensure_future(db.driver(_Insert("c-1"), small=True))
+        last = asyncio.ensure_future(db.driver(_Insert("c-2"), small=True))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        holder.execute("ROLLBACK")
+        async with asyncio.timeout(5):
+            await asyncio.gather(first, last)
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+    finally:
+        holder.close()
+    keys = [sql.split("'")[1] for _, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
+    assert keys == ["c-0", "c-2"]
+    assert not db._loop_db.turns.held  # type: ignore[union-attr]
+    await db.driver(_Insert("c-3"), small=True)
+    assert statements[-2][0].startswith("loop:")  # the loop's path is free again
+
+
 async def test_the_first_write_into_a_fresh_wal_goes_to_the_thread(
         sqlite_store: tuple[Database, Store, Statements]) -> None:
     """After a truncate the WAL is empty; its first write writes and syncs the header: not on the loop."""
