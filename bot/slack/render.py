@@ -110,6 +110,19 @@ def button_element(button: Button, index: int) -> ButtonElement:
     )
 
 
+def plain_button(button: Button, index: int) -> dict[str, Any]:
+    """`button_element(button, index).to_dict()` for a button without a confirmation, built directly."""
+    out: dict[str, Any] = {"type": "button", "action_id": action_id(button, index),
+                           "text": {"type": "plain_text", "text": _cut(button.label, 75), "emoji": True}}
+    if button.value:
+        out["value"] = _cut(button.value, 2000)
+    if button.style in ("primary", "danger"):
+        out["style"] = button.style
+    if button.url:
+        out["url"] = button.url[:3000]
+    return out
+
+
 def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
     """Every button's value sealed (bot/sealing.py) for where the message goes: `seal(action, value)`.
     Works on the rendered dicts without changing them: the actions blocks and their buttons are copied with
@@ -136,6 +149,14 @@ def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) 
             for label, value in reply.facts[start:start + 10]
         ]
         blocks.append(SectionBlock(fields=fields))
+    if reply.form is None and len(reply.buttons) <= 5 and len(blocks) < MAX_BLOCKS \
+            and not any(b.confirm for b in reply.buttons):
+        # the common case: one row of plain buttons, as the dicts slack_sdk renders them, without building and
+        # validating its models each time (docs/benchmarks.md#agenda-add-in-one-unit)
+        rendered = [block.to_dict() for block in blocks]
+        if reply.buttons:
+            rendered.append({"type": "actions", "elements": [plain_button(b, i) for i, b in enumerate(reply.buttons)]})
+        return seal_blocks(rendered or [SectionBlock(text=_md("…")).to_dict()], seal)
     elements = [button_element(b, i) for i, b in enumerate(reply.buttons)]
     if reply.form is not None:
         elements.append(ButtonElement(text=_cut(reply.form.launch_label, 75), action_id=f"{FORM_OPEN}#{len(elements)}",

@@ -80,3 +80,31 @@ def test_any_text_renders_validly(text: str, facts: list[tuple[str, str]], label
     assert_valid_blocks(slack.message_blocks(reply))
     assert_valid_card(teams.card(reply))
     assert reply_from_dict(reply_to_dict(reply)) == reply
+
+
+PLAIN_BUTTONS = [
+    Reply("Added **Demo** (10m)", buttons=(Button("agenda.remove", "Undo", "12"),)),
+    Reply("", buttons=(Button("a.go", "Go", ""),)),
+    Reply("five", buttons=(Button("a.0", "L" * 80, "v" * 2100, "primary"), Button("a.1", "L", "v", "danger"),
+                           Button("a.2", "L", "v", "default"), Button("a.3", "L", "v"), Button("a.4", "L", "v", "danger"))),
+    Reply("a link", buttons=(Button("a.open", "Open", url="https://example.com/" + "x" * 3100),)),
+    Reply("x" * 7000, facts=(("Energy", "3.4"),), buttons=(Button("a.b", "B", "1"),)),
+]
+
+
+@pytest.mark.parametrize("reply", PLAIN_BUTTONS)
+def test_plain_buttons_render_as_slack_sdk_renders_them_without_its_models(reply: Reply, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A row of plain buttons is built as dicts (no `ButtonElement` per message) and is exactly what the
+    models render, sealed values included."""
+    seal = lambda action, value: f"{action}|{value}"  # noqa: E731
+    models = slack.ActionsBlock(elements=[slack.button_element(b, i) for i, b in enumerate(reply.buttons)])
+    expected = slack.seal_blocks([block for block in slack.message_blocks(reply) if block["type"] != "actions"]
+                                 + [models.to_dict()], seal)
+
+    def no_models(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a plain button went through slack_sdk's models")
+
+    monkeypatch.setattr(slack, "ButtonElement", no_models)
+    monkeypatch.setattr(slack, "ActionsBlock", no_models)
+    assert slack.message_blocks(reply, seal) == expected
+    assert_valid_blocks(slack.message_blocks(reply))
