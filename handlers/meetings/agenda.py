@@ -18,10 +18,12 @@ from handlers.meetings.nudges import MAX_ANSWER_BUTTONS, add_button
 from handlers.meetings.parse import (
     ANSWER_LIMIT,
     ITEM_LIMIT,
+    MAX_ITEM_MINUTES,
     MEETING_EXAMPLE,
     QUESTION_LIMIT,
     limited,
     parse_item,
+    too_long,
 )
 from handlers.meetings.people import known
 from handlers.meetings.ports import CANCELLED, ENDED, AgendaItem, Meeting, Question
@@ -49,10 +51,14 @@ async def next_meeting(svc: Services, place: Place, word: str = "add") -> Meetin
     """The channel's current or next meeting; without one, a refusal that fits what `/agenda <word>` wanted."""
     meeting = await store_of(svc).current_or_next(place.platform, place.channel_id, svc.clock.now())
     if meeting is None:
-        nothing = _NOTHING.get(word, "no agenda to change")
-        raise UserError(f"There's no upcoming meeting in this channel, so there's {nothing} yet. "
-                        "Register the meeting first.", f"/meeting {MEETING_EXAMPLE}")
+        raise _no_meeting(word)
     return meeting
+
+
+def _no_meeting(word: str) -> UserError:
+    nothing = _NOTHING.get(word, "no agenda to change")
+    return UserError(f"There's no upcoming meeting in this channel, so there's {nothing} yet. "
+                     "Register the meeting first.", f"/meeting {MEETING_EXAMPLE}")
 
 
 def _live(meeting: Meeting) -> None:
@@ -97,6 +103,10 @@ async def command(cmd: Command, svc: Services) -> Replies:
                     "delete", "drop", "move", "open"):
         raise UserError("`/agenda` knows `add`, `question`, `show`, `answer`, `remove`, `move` and `open`.",
                         ITEM_EXAMPLE)
+    if word in ("add", "item"):
+        added = await add_to_next(place, cmd.who, rest, word, svc)
+        if added is not None:
+            return added
     meeting = await next_meeting(svc, place, word)
     if word in ("", "show", "list"):
         return await show(meeting, svc)
@@ -128,13 +138,44 @@ async def add_item(meeting: Meeting, who: Person, text: str, svc: Services) -> R
     store = store_of(svc)
     items = await store.add_item(meeting.id, parsed.text, parsed.minutes, who.id, MAX_ITEMS)
     if items is None:
-        raise UserError(f"**{clip(meeting.title, 120)}** already has {MAX_ITEMS} agenda items — that's a "
-                        "workshop, not a meeting. Remove one first.", "/agenda remove 3")
+        raise _full(meeting)
+    return _added(meeting, items, parsed.cut, svc)
+
+
+async def add_to_next(place: Place, who: Person, text: str, word: str, svc: Services) -> Reply | None:
+    """`/agenda add` in one unit of work: the meeting found and the item added together
+    (`MeetingStore.add_to_next`), with the same answers as `next_meeting` then `add_item`. None when the text
+    does not parse as an item: the caller takes that path, which answers in the same order (no meeting
+    first, then what is wrong with the text)."""
+    if not text:
+        return None
+    try:
+        parsed = parse_item(text, MAX_ITEM_MINUTES)  # the meeting's own length is checked in the unit
+    except UserError:
+        return None
+    added = await store_of(svc).add_to_next(place.platform, place.channel_id, svc.clock.now(), parsed.text,
+                                            parsed.minutes, who.id, MAX_ITEMS)
+    meeting = added.meeting
+    if meeting is None:
+        raise _no_meeting(word)
+    if added.too_long:
+        raise too_long(parsed.minutes or 0, meeting.duration_minutes)
+    if added.items is None:
+        raise _full(meeting)
+    return _added(meeting, added.items, parsed.cut, svc)
+
+
+def _full(meeting: Meeting) -> UserError:
+    return UserError(f"**{clip(meeting.title, 120)}** already has {MAX_ITEMS} agenda items — that's a "
+                     "workshop, not a meeting. Remove one first.", "/agenda remove 3")
+
+
+def _added(meeting: Meeting, items: list[AgendaItem], cut: bool, svc: Services) -> Reply:
     item, number = items[-1], len(items)
     length = f" ({item.minutes}m)" if item.minutes else ""
     return Reply(f"Added to **{clip(meeting.title, 120)}** ({render.when(meeting, svc.clock.now())}): "
                  f"**{number}.** {clip(item.text, ITEM_LIMIT)}{length}\n{render.budget_note(meeting, items)}"
-                 + _cut_note(parsed.cut, ITEM_LIMIT), buttons=(Button("agenda.remove", "Undo", str(item.id)),))
+                 + _cut_note(cut, ITEM_LIMIT), buttons=(Button("agenda.remove", "Undo", str(item.id)),))
 
 
 async def add_question(meeting: Meeting, who: Person, text: str, svc: Services) -> Reply:

@@ -190,6 +190,12 @@ class ItemText:
     cut: bool
 
 
+def too_long(minutes: int, meeting_minutes: int) -> UserError:
+    """The refusal of an agenda item longer than its meeting (or than MAX_ITEM_MINUTES)."""
+    return UserError(f"{minutes} minutes is longer than the meeting ({meeting_minutes}m).",
+                     "/agenda add Demo of the new login 10m")
+
+
 def parse_item(text: str, meeting_minutes: int) -> ItemText:
     """`Demo of the new login 10m` → ("Demo of the new login", 10). Cut at ITEM_LIMIT characters."""
     raw = one_line(text, 2000)
@@ -204,8 +210,7 @@ def parse_item(text: str, meeting_minutes: int) -> ItemText:
             raise UserError("An agenda item needs at least a minute (or leave the minutes out).",
                             "/agenda add Demo of the new login 10m")
         if minutes > min(MAX_ITEM_MINUTES, meeting_minutes):
-            raise UserError(f"{minutes} minutes is longer than the meeting ({meeting_minutes}m).",
-                            "/agenda add Demo of the new login 10m")
+            raise too_long(minutes, meeting_minutes)
     raw = raw.strip(" -–—:,;")
     if not _WORDY.search(raw):
         raise UserError("What's the agenda item? Write it after `add`.", "/agenda add Demo of the new login 10m")

@@ -113,6 +113,17 @@ class AgendaItem:
 
 
 @dataclass(frozen=True, slots=True)
+class NextAdded:
+    """What `MeetingStore.add_to_next` did: `meeting` is the channel's current or next one (None: there is
+    none, nothing was written); `items` is its agenda with the new item last, or None when nothing was
+    added — the item's minutes exceed the meeting's length (`too_long`) or the agenda is full."""
+
+    meeting: Meeting | None
+    items: list[AgendaItem] | None = None
+    too_long: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     answered_by: str
     name: str
@@ -203,6 +214,12 @@ class MeetingStore(Protocol):
                        limit: int) -> list[AgendaItem] | None:
         """Append an item and return the agenda in order, the new item last (one transaction); None when the
         agenda already has `limit` items."""
+        ...
+
+    async def add_to_next(self, platform: Platform, channel_id: str, now: datetime, text: str, minutes: int | None,
+                          added_by: str, limit: int) -> NextAdded:
+        """`current_or_next` and `add_item` in one transaction (every `/agenda add`): the item is appended to
+        the meeting found unless its minutes exceed the meeting's length or the agenda has `limit` items."""
         ...
 
     async def remove_item(self, item_id: int) -> AgendaItem | None: ...

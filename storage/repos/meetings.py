@@ -25,6 +25,7 @@ from handlers.meetings.ports import (
     Meeting,
     MeetingDraft,
     MeetingStatus,
+    NextAdded,
     Question,
     Series,
     SeriesDraft,
@@ -120,28 +121,33 @@ class _AddItem:
     def sqlite(self, conn: Any) -> list[AgendaItem] | None:
         from storage.sqlite_driver import immediate
 
-        def unit() -> list[AgendaItem] | None:
-            rows = conn.execute(_AGENDA_SQLITE, (self.meeting_id,)).fetchall()
-            if len(rows) >= self.limit:
-                return None
-            new_id = conn.execute(_ADD_SQLITE, (self.meeting_id, self._position(rows), self.text, self.minutes,
-                                                self.added_by, self.created_at)).fetchone()[0]
-            return self._added(rows, new_id)
+        return immediate(conn, lambda: self.append_sqlite(conn))
 
-        return immediate(conn, unit)
+    def append_sqlite(self, conn: Any) -> list[AgendaItem] | None:
+        """The unit's statements, inside a transaction the caller holds (`BEGIN IMMEDIATE`)."""
+        rows = conn.execute(_AGENDA_SQLITE, (self.meeting_id,)).fetchall()
+        if len(rows) >= self.limit:
+            return None
+        new_id = conn.execute(_ADD_SQLITE, (self.meeting_id, self._position(rows), self.text, self.minutes,
+                                            self.added_by, self.created_at)).fetchone()[0]
+        return self._added(rows, new_id)
 
     async def postgres(self, conn: Any) -> list[AgendaItem] | None:
         async with conn.transaction():
-            # READ COMMITTED: two adds at once would both read 24 items and both append (26, one position
-            # twice). Locking the meeting's row first makes adds to one meeting take turns, as BEGIN
-            # IMMEDIATE does on SQLite.
-            await conn.execute(_LOCK_MEETING_POSTGRES, self.meeting_id)
-            rows = [tuple(row) for row in await conn.fetch(_AGENDA_POSTGRES, self.meeting_id)]
-            if len(rows) >= self.limit:
-                return None
-            new_id = await conn.fetchval(_ADD_POSTGRES, self.meeting_id, self._position(rows), self.text,
-                                         self.minutes, self.added_by, self.created_at)
-            return self._added(rows, new_id)
+            return await self.append_postgres(conn)
+
+    async def append_postgres(self, conn: Any) -> list[AgendaItem] | None:
+        """The unit's statements, inside a transaction the caller holds."""
+        # READ COMMITTED: two adds at once would both read 24 items and both append (26, one position
+        # twice). Locking the meeting's row first makes adds to one meeting take turns, as BEGIN
+        # IMMEDIATE does on SQLite.
+        await conn.execute(_LOCK_MEETING_POSTGRES, self.meeting_id)
+        rows = [tuple(row) for row in await conn.fetch(_AGENDA_POSTGRES, self.meeting_id)]
+        if len(rows) >= self.limit:
+            return None
+        new_id = await conn.fetchval(_ADD_POSTGRES, self.meeting_id, self._position(rows), self.text,
+                                     self.minutes, self.added_by, self.created_at)
+        return self._added(rows, new_id)
 
 
 _MEETING_FIELDS = tuple(field.name for field in dataclasses.fields(Meeting))  # the columns' own names
@@ -193,6 +199,49 @@ class _MeetingNow:
 
 
 _NOW_POSTGRES, _NEXT_POSTGRES = numbered(_NOW), numbered(_NEXT)
+
+
+class _AddToNext:
+    """`/agenda add` in one unit: the channel's current or next meeting (`_MeetingNow`) and the item appended to
+    its agenda (`_AddItem`), in one transaction — one unit of work instead of two on every `/agenda add`
+    (docs/benchmarks.md#agenda-add-in-one-unit)."""
+
+    __slots__ = ("find", "text", "minutes", "added_by", "created_at", "limit")
+
+    def __init__(self, find: _MeetingNow, text: str, minutes: int | None, added_by: str, created_at: Any,
+                 limit: int) -> None:
+        self.find, self.text, self.minutes, self.added_by = find, text, minutes, added_by
+        self.created_at, self.limit = created_at, limit
+
+    def _add(self, meeting: Meeting) -> _AddItem | None:
+        """The append for `meeting`; None when the item is longer than the meeting."""
+        if self.minutes is not None and self.minutes > meeting.duration_minutes:
+            return None
+        return _AddItem(meeting.id, self.text, self.minutes, self.added_by, self.created_at, self.limit)
+
+    def sqlite(self, conn: Any) -> NextAdded:
+        from storage.sqlite_driver import immediate
+
+        def unit() -> NextAdded:
+            meeting = self.find.sqlite(conn)
+            if meeting is None:
+                return NextAdded(None)
+            add = self._add(meeting)
+            if add is None:
+                return NextAdded(meeting, too_long=True)
+            return NextAdded(meeting, add.append_sqlite(conn))
+
+        return immediate(conn, unit)
+
+    async def postgres(self, conn: Any) -> NextAdded:
+        async with conn.transaction():
+            meeting = await self.find.postgres(conn)
+            if meeting is None:
+                return NextAdded(None)
+            add = self._add(meeting)
+            if add is None:
+                return NextAdded(meeting, too_long=True)
+            return NextAdded(meeting, await add.append_postgres(conn))
 
 
 class MeetingRepo:
@@ -391,6 +440,14 @@ class MeetingRepo:
         None when the agenda is full. Every `/agenda add`, so straight on the driver (_AddItem)."""
         return await self.db.driver(_AddItem(meeting_id, text[:300], minutes, added_by[:200],
                                              self._bind(self.clock.now()), limit), small=True)
+
+    async def add_to_next(self, platform: Platform, channel_id: str, now: datetime, text: str, minutes: int | None,
+                          added_by: str, limit: int) -> NextAdded:
+        """`current_or_next` and `add_item` in one transaction (every `/agenda add`), straight on the driver
+        (_AddToNext)."""
+        find = _MeetingNow(self._read, platform.value, channel_id, self._bind(now), True)
+        return await self.db.driver(_AddToNext(find, text[:300], minutes, added_by[:200],
+                                               self._bind(self.clock.now()), limit), small=True)
 
     async def get_item(self, item_id: int) -> AgendaItem | None:
         async with self.db.session() as s:

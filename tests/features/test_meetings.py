@@ -379,3 +379,24 @@ async def test_answers_are_never_logged(bot: TestBot) -> None:
     start = bot.posts()[-1].text
     assert "SECRET-ANSWER-42" in start and "SECRET-ANSWER-43" in start  # shown where they belong: to the team
     assert "SECRET-ANSWER" not in stream.getvalue()
+
+
+async def test_agenda_add_is_one_unit_of_work_after_the_key(bot: TestBot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`/agenda add` finds the meeting and adds the item in one unit on the driver (after the request's
+    de-duplication key), with the same answers as before: no meeting comes before a bad item."""
+    db = bot.runtime.db
+    units: list[str] = []
+    driver = db.driver
+
+    async def counted(work, *, small=False):  # type: ignore[no-untyped-def]
+        units.append(type(work).__name__)
+        return await driver(work, small=small)
+
+    monkeypatch.setattr(db, "driver", counted)
+    [said] = await bot.command("agenda", "add 10m")
+    assert "no upcoming meeting in this channel, so there's no agenda to add to yet" in said.text
+    await _register(bot)
+    units.clear()
+    [said] = await bot.command("agenda", "add Demo of the new login 10m")
+    assert "Added to **Sprint review**" in said.text and "**1.** Demo of the new login (10m)" in said.text
+    assert [unit for unit in units if unit in ("_MeetingNow", "_AddItem", "_AddToNext")] == ["_AddToNext"]

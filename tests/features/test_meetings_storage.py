@@ -12,7 +12,7 @@ import pytest
 from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import Place, Platform
-from handlers.meetings.ports import MeetingDraft, SeriesDraft, StartRecord
+from handlers.meetings.ports import MeetingDraft, NextAdded, SeriesDraft, StartRecord
 from handlers.timebox.ports import TimeboxDraft, TimeboxStatus
 from storage.db import Database
 from storage.migrate import upgrade
@@ -155,3 +155,35 @@ async def test_one_running_timebox_per_channel_or_thread(store: Store) -> None:
     assert await repo.running(PLACE) is None
     again = await repo.start(TimeboxDraft(PLACE, "next", "U1", NOW, 60, meeting_id=7))
     assert again is not None and (await repo.for_meeting(7)).id == again.id  # type: ignore[union-attr]
+
+
+async def test_add_to_next_finds_the_meeting_and_adds_in_one_unit(store: Store) -> None:
+    """`/agenda add`'s one unit: nothing is written without a meeting or for an item longer than the meeting;
+    the agenda comes back with the new item last; a full agenda is refused."""
+    repo = store.meetings
+    add = repo.add_to_next
+    assert await add(Platform.SLACK, "C1", NOW, "A", 5, "U1", 3) == NextAdded(None)
+    meeting = await repo.create(_draft(NOW + timedelta(days=1), minutes=30))
+    await repo.create(_draft(NOW + timedelta(days=2), title="Later"))
+    too_long = await add(Platform.SLACK, "C1", NOW, "Everything", 45, "U1", 3)
+    assert too_long.too_long and too_long.items is None and too_long.meeting == meeting
+    assert await repo.agenda(meeting.id) == []
+    first = await add(Platform.SLACK, "C1", NOW, "A", 30, "U1", 2)
+    second = await add(Platform.SLACK, "C1", NOW, "B" * 400, None, "U2", 2)
+    assert first.meeting == meeting and first.items and [i.text for i in first.items] == ["A"]
+    assert second.items == await repo.agenda(meeting.id) and len(second.items[-1].text) == 300
+    assert [(i.position, i.minutes, i.added_by) for i in second.items] == [(1, 30, "U1"), (2, None, "U2")]
+    full = await add(Platform.SLACK, "C1", NOW, "C", None, "U1", 2)
+    assert full == NextAdded(meeting) and not full.too_long
+    assert await add(Platform.SLACK, "C2", NOW, "A", 5, "U1", 3) == NextAdded(None)  # another channel
+    during = meeting.starts_at + timedelta(minutes=5)  # the meeting in progress comes before the next one
+    assert (await add(Platform.SLACK, "C1", during, "D", None, "U1", 3)).meeting == meeting
+
+
+async def test_adds_to_next_at_the_same_moment_never_pass_the_limit(store: Store) -> None:
+    repo = store.meetings
+    meeting = await repo.create(_draft(NOW + timedelta(days=1)))
+    added = await asyncio.gather(*(repo.add_to_next(Platform.SLACK, "C1", NOW, f"item {n}", None, "U1", 5)
+                                   for n in range(12)))
+    assert sum(result.items is not None for result in added) == 5
+    assert sorted(item.position for item in await repo.agenda(meeting.id)) == [1, 2, 3, 4, 5]
