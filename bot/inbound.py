@@ -297,11 +297,12 @@ class Pipeline:
         return None if value is None else replace(interaction, value=value)
 
     async def first_time(self, key: str) -> bool:
-        """De-duplicate redeliveries. If the database is down we answer (with a friendly error) anyway."""
+        """De-duplicate redeliveries. If the database is down we answer (with a friendly error) anyway. A request
+        alone in the lane claims its key without waiting for a batch (storage/repos/inbound.py)."""
         if not key or key.endswith(":"):
             return True
         try:
-            return bool(await self.store.inbound.first_time(key))
+            return bool(await self.store.inbound.first_time(key, alone=self.lane.in_flight <= 1))
         except StorageUnavailable:
             return True
 

@@ -65,11 +65,17 @@ class InboundRepo:
         self._waiting: dict[str, tuple[Any, asyncio.Future[bool]]] = {}  # the next batch: key -> (seen, answer)
         self._flusher: asyncio.Task[None] | None = None
 
-    async def first_time(self, key: str) -> bool:
-        """True exactly once per key across all replicas (the database decides)."""
+    async def first_time(self, key: str, *, alone: bool = False) -> bool:
+        """True exactly once per key across all replicas (the database decides). `alone`: the caller has no
+        other request in flight, so when no batch is pending either the key is claimed right here (module
+        docstring); a key arriving meanwhile starts a batch as usual, and the database decides between them."""
         key = key[:300]
         if key in self._recent:
             return False
+        if alone and self._flusher is None and not self._waiting:
+            inserted = await self.db.driver(_Claim((key,), (self._bind(self.clock.now()),)), small=True)
+            self._remember(key)
+            return key in inserted
         waiting = self._waiting.get(key)
         if waiting is not None:  # the same key twice in one batch (a retry racing its original)
             await asyncio.shield(waiting[1])  # the database's answer goes to the first; failures to both

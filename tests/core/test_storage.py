@@ -164,6 +164,43 @@ async def test_dedupe_keys_arriving_together_are_decided_by_one_statement_exactl
         await second.dispose()
 
 
+async def test_a_lone_key_is_claimed_in_its_callers_task_and_a_burst_still_shares_one_statement(db_url: str) -> None:
+    """`alone=True` with no batch pending claims the key with the same statement in the caller's own task (no
+    flush task hop: storage/repos/inbound.py); with a batch pending it joins the batch; racing replicas and
+    duplicates claiming alone at once are still each first exactly once (the database decides)."""
+    await upgrade(db_url)
+    first, second = Database(db_url), Database(db_url)
+    units: list[tuple[str, int]] = []
+    driver = first.driver
+
+    async def counted(work: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        units.append((task.get_name() if task else "", len(work.keys)))
+        return await driver(work, **kwargs)
+
+    first.driver = counted  # type: ignore[method-assign]  # a spy on our own method: which task, how many keys
+    try:
+        store, other = Store(first, FakeClock()), Store(second, FakeClock())
+        lone = asyncio.create_task(store.inbound.first_time("lone-1", alone=True), name="the request")
+        assert await lone is True
+        assert units == [("the request", 1)]
+        assert await store.inbound.first_time("lone-1", alone=True) is False  # remembered
+        assert await other.inbound.first_time("lone-1", alone=True) is False  # the database decides
+        units.clear()
+        burst = [store.inbound.first_time("burst-0"),
+                 *(store.inbound.first_time(f"burst-{n}", alone=True) for n in range(1, 10))]
+        assert await asyncio.gather(*burst) == [True] * 10
+        assert units == [("inbound keys", 10)]  # a pending batch is joined, never jumped
+        keys = [f"alone-race-{n}" for n in range(30)]
+        calls = [(s, key) for key in keys for s in (store, other, store)]
+        answers = await asyncio.gather(*(s.inbound.first_time(key, alone=True) for s, key in calls))
+        firsts = [key for (_, key), answer in zip(calls, answers, strict=True) if answer]
+        assert sorted(firsts) == sorted(keys)
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
 @asynccontextmanager
 async def locked_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Store, Any]]:
     """A store on a SQLite file, its one pooled connection with a 50 ms busy timeout, and a second plain
@@ -215,15 +252,17 @@ async def test_dedupe_on_a_locked_sqlite_file_is_storage_unavailable(tmp_path: P
         assert await store.inbound.first_time("slack:cmd:locked") is True
 
 
-async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url: str) -> None:
-    """The driver path's own transaction (one hand-off on SQLite) survives a cancellation wherever it lands:
-    the next session and the next key work, and a key is either recorded or not, never half."""
+@pytest.mark.parametrize("alone", [False, True])
+async def test_dedupe_cancelled_at_any_moment_leaves_the_database_usable(db_url: str, alone: bool) -> None:
+    """The driver path's own transaction (one hand-off on SQLite) survives a cancellation wherever it lands,
+    in a batch or claimed alone: the next session and the next key work, and a key is either recorded or not,
+    never half."""
     await upgrade(db_url)
     db = Database(db_url)
     store = Store(db, FakeClock())
     try:
         for step in range(30):
-            task = asyncio.ensure_future(store.inbound.first_time(f"cancel-{step}"))
+            task = asyncio.ensure_future(store.inbound.first_time(f"cancel-{step}", alone=alone))
             await asyncio.sleep(step * 0.0001)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
