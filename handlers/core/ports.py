@@ -93,8 +93,9 @@ class SettingsStore(Protocol):
 
 
 class InboundStore(Protocol):
-    async def first_time(self, key: str) -> bool:
-        """True the first time a key is seen (an event id, a trigger id); False for redeliveries."""
+    async def first_time(self, key: str, *, alone: bool = False) -> bool:
+        """True the first time a key is seen (an event id, a trigger id); False for redeliveries. `alone`: the
+        caller has nothing else in flight, so the key need not wait to be claimed with others."""
         ...
 
 
