@@ -282,3 +282,33 @@ async def test_after_meeting_preparer_ignores_odd_rows() -> None:
 async def test_decisions_summary_wants_an_aware_time() -> None:
     with pytest.raises(ValueError):
         await decisions_summary(_services(CountingStore()), C1, datetime(2026, 3, 1))  # noqa: DTZ001
+
+
+async def test_the_prompts_log_line_is_written_once_the_reply_is_on_its_way(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The "scope prompt opened" line (what an operator tunes a channel's sensitivity from) keeps its fields
+    and the request's context, but is not written on the reply's path: on the loop's next turn."""
+    import asyncio
+    import contextvars
+    import logging
+
+    monkeypatch.setitem(sys.modules, "handlers.meetings.api", None)
+    request: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="-")
+    seen: list[str] = []
+
+    class Requests(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            seen.append(request.get())
+            return True
+
+    caplog.set_level(logging.INFO, logger="steadybot.scope")
+    caplog.handler.addFilter(Requests())
+    request.set("req-1")
+    reply = await watch_message(_chat("while we're at it, can we also add a CSV export to the release?"),
+                                _services(CountingStore()))
+    assert reply is not None
+    assert not [r for r in caplog.records if "scope prompt" in r.getMessage()]  # not before the reply
+    await asyncio.sleep(0)
+    [line] = [r.getMessage() for r in caplog.records if "scope prompt" in r.getMessage()]
+    assert line.startswith("scope prompt 42 opened in slack:") and "(score " in line and ", threshold " in line
+    assert seen == ["req-1"]
