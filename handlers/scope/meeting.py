@@ -24,6 +24,15 @@ log = logging.getLogger("steadybot.scope")
 LATE_AFTER_MEETING = timedelta(hours=12)  # a reminder that would go out later than this is dropped
 
 
+def meetings_here() -> bool:
+    """Whether the meetings feature is there to ask about a meeting in progress."""
+    try:
+        import handlers.meetings.api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 async def meeting_now(svc: Services, place: Place) -> MeetingNow | None:
     """The meeting in progress in this channel, or None (also when the meetings feature is not there or
     cannot answer: a trade-off prompt never fails because of it)."""

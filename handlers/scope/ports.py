@@ -5,12 +5,16 @@ Storage (`storage/repos/scope.py`) implements `ScopeStore`; the handlers only se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from handlers.core.types import Place
+
+if TYPE_CHECKING:
+    from handlers.meetings.api import MeetingNow
 
 
 class Source(StrEnum):
@@ -150,6 +154,21 @@ class Watching:
     learning: ChannelLearning
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The watcher's prompt, claimed: the threshold its message met and the channel's meeting now (None when
+    there is none, when it was not asked for, or when it could not be read)."""
+
+    prompt: Prompt
+    threshold: float
+    meeting: MeetingNow | None = None
+
+
+#: Given a channel's watch (settings and learning), the threshold a message's score met — None when it did
+#: not, and then nothing is claimed. Pure: it runs inside the store's unit of work.
+Admit = Callable[[Watching], float | None]
+
+
 class ScopeStore(Protocol):
     async def watching(self, place: Place) -> Watching | None:
         """The channel's watch in one read: None when its settings switched it off, otherwise its sensitivity
@@ -165,6 +184,15 @@ class ScopeStore(Protocol):
     async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
                            score: float) -> Prompt | None:
         """Create the watcher's prompt for a thread, atomically: None when the thread already has one."""
+        ...
+
+    async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
+                            admit: Admit, meeting_at: datetime | None) -> Claimed | None:
+        """The watcher's whole unit: the channel's watch (`watching`), `admit`'s decision on it, and only if it
+        admits, the thread's claim (`claim_thread`, the idempotence guard) and — only once the claim got in,
+        and when `meeting_at` is given — the meeting in progress then. None when the watch is off, `admit`
+        said no, or the thread already had its prompt. A failed meeting read never undoes the claim: the
+        prompt then has no meeting."""
         ...
 
     async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:

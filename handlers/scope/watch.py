@@ -5,17 +5,20 @@ Order of the checks, cheapest first:
    considered when it was posted, so an edit never brings a prompt, let alone a second one);
 2. the detector, once, at its most eager setting: when even that does not fire, no channel setting could,
    and the message costs no database query at all (that is nearly all team chat);
-3. the channel's settings (watch on/off, sensitivity) and its learned offset, in one read, then the real
-   decision: the same score against the channel's own threshold (the score does not depend on the
-   sensitivity, handlers/scope/sensitivity.py, so the detector does not run again);
+3. the channel's settings (watch on/off, sensitivity) and its learned offset, then the real decision: the
+   same score against the channel's own threshold (the score does not depend on the sensitivity,
+   handlers/scope/sensitivity.py, so the detector does not run again);
 4. the atomic claim of the thread (a unique key per channel and thread root, inserted before replying),
    so one thread gets one prompt, ever, even with several replicas and redelivered events. This claim is
    what makes the watcher idempotent (the contract on `Registry.watch`): the pipeline keeps no
-   de-duplication key for chat.
+   de-duplication key for chat. Once the claim got in, the meeting in progress (for "park it for after
+   the meeting").
+Steps 3 and 4 are one unit of work in the store (`ScopeStore.claim_watched`, the decision passed in).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -23,8 +26,8 @@ from handlers.core.services import Services
 from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Reply
 from handlers.scope.cards import prompt_reply
-from handlers.scope.meeting import meeting_now
-from handlers.scope.ports import Learning
+from handlers.scope.meeting import meetings_here
+from handlers.scope.ports import Learning, Watching
 from handlers.scope.sensitivity import SENSITIVITIES, THRESHOLDS, score_needed
 from handlers.scope.store import scope_store
 
@@ -64,20 +67,22 @@ async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
     if not detection.is_scope_creep:
         return None
     place = message.where
-    store = scope_store(svc)
-    watching = await store.watching(place)  # the channel's settings and learning, in one read
-    if watching is None:
-        return None
-    needed = score_needed(sensitivity_of(watching.sensitivity), float(watching.learning.offset))
-    if detection.score < needed:
-        return None
     root = place.thread_id or message.message_id
     if not root:
         return None
-    prompt = await store.claim_thread(place.without_thread(), root[:300], clean(text, REQUEST_MAX),
-                                      detection.quote, detection.score)
-    if prompt is None:
-        return None  # this thread already had its prompt
-    log.info("scope prompt %s opened in %s (score %.2f, threshold %.2f)", prompt.id, place.key, detection.score,
-             needed)
-    return prompt_reply(prompt, await meeting_now(svc, place))
+
+    def admit(watching: Watching) -> float | None:
+        needed = score_needed(sensitivity_of(watching.sensitivity), float(watching.learning.offset))
+        return None if detection.score < needed else needed
+
+    claimed = await scope_store(svc).claim_watched(
+        place.without_thread(), root[:300], clean(text, REQUEST_MAX), detection.quote, detection.score, admit,
+        svc.clock.now() if meetings_here() else None)
+    if claimed is None:
+        return None  # the watch is off, the score is under the channel's threshold, or the thread had its prompt
+    prompt = claimed.prompt
+    # What an operator tunes a channel's sensitivity from: written on the loop's next turn, once the reply is on
+    # its way, not before it (the same line; `call_soon` carries the request's context, so its id too).
+    asyncio.get_running_loop().call_soon(log.info, "scope prompt %s opened in %s (score %.2f, threshold %.2f)",
+                                         prompt.id, place.key, detection.score, claimed.threshold)
+    return prompt_reply(prompt, claimed.meeting)

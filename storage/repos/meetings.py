@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, delete, func, literal, or_, select, update
 
@@ -41,6 +41,9 @@ from storage.models.meetings import (
     PrereadQuestionRow,
 )
 from storage.upsert import insert_for
+
+if TYPE_CHECKING:
+    from handlers.meetings.api import MeetingNow
 
 _LIVE = (SCHEDULED, RUNNING)
 #: What a forget rewrites: scrubbed afterwards (VACUUM on PostgreSQL).
@@ -199,6 +202,40 @@ class _MeetingNow:
 
 
 _NOW_POSTGRES, _NEXT_POSTGRES = numbered(_NOW), numbered(_NEXT)
+
+
+_HAS_AGENDA = f"SELECT EXISTS (SELECT 1 FROM {AgendaItemRow.__tablename__} WHERE meeting_id = ?)"
+_HAS_AGENDA_POSTGRES = numbered(_HAS_AGENDA)
+
+
+class MeetingNowRead:
+    """What another feature sees of the meeting in progress in a channel (`handlers.meetings.api.MeetingNow`):
+    the meeting and whether its agenda has an item, as statements a caller's own unit of work runs — the
+    scope watcher's one unit (storage/repos/scope.py) — outside a transaction."""
+
+    __slots__ = ("find",)
+
+    def __init__(self, read: Callable[[Any], Any], platform: Platform, channel_id: str, now: Any) -> None:
+        """`read` decodes a time as `utc_reader` does, `now` is bound as `utc_binder` binds it."""
+        self.find = _MeetingNow(read, platform.value, channel_id, now, False)
+
+    @staticmethod
+    def _now(meeting: Meeting | None, has_agenda: Any) -> MeetingNow | None:
+        from handlers.meetings.api import MeetingNow
+
+        return None if meeting is None else MeetingNow(meeting.id, meeting.title, meeting.ends_at, bool(has_agenda))
+
+    def sqlite(self, conn: Any) -> MeetingNow | None:
+        meeting = self.find.sqlite(conn)
+        if meeting is None:
+            return None
+        return self._now(meeting, conn.execute(_HAS_AGENDA, (meeting.id,)).fetchone()[0])
+
+    async def postgres(self, conn: Any) -> MeetingNow | None:
+        meeting = await self.find.postgres(conn)
+        if meeting is None:
+            return None
+        return self._now(meeting, await conn.fetchval(_HAS_AGENDA_POSTGRES, meeting.id))
 
 
 class _AddToNext:

@@ -10,8 +10,9 @@ Atomicity where it matters:
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,9 @@ from handlers.scope.ports import (
     COMMITMENT,
     PARKED,
     WATCH,
+    Admit,
     ChannelLearning,
+    Claimed,
     Closing,
     Counts,
     Decided,
@@ -39,10 +42,16 @@ from handlers.scope.ports import (
     Watching,
 )
 from storage.db import Database, numbered, rowcount
-from storage.models.base import utc_binder
+from storage.models.base import utc_binder, utc_reader
 from storage.models.core import ChannelSettingsRow
 from storage.models.scope import ScopeChannel, ScopeItem, ScopePrompt
 from storage.upsert import insert_for
+
+if TYPE_CHECKING:
+    from handlers.meetings.api import MeetingNow
+    from storage.repos.meetings import MeetingNowRead
+
+log = logging.getLogger("steadybot.scope")
 
 OPEN = ItemStatus.OPEN
 TEXT_MAX = 300
@@ -120,11 +129,69 @@ class _Watching:
                                          self.channel_id))
 
 
+def _watching(row: tuple[Any, ...]) -> Watching | None:
+    """A `_Watching` row as the watcher sees it: None when the channel's settings switched the watch off."""
+    defaults = ChannelSettings()
+    if not (defaults.scope_watch if row[0] is None else row[0]):
+        return None
+    return Watching(row[1] or defaults.scope_sensitivity, ChannelLearning(float(row[2] or 0.0), int(row[3] or 0)))
+
+
+class _WatchedClaim:
+    """The scope watcher's one unit: the channel's watch (`_Watching`, outside a transaction), the handler's
+    decision on it, the thread's claim (`_ThreadClaim`, its own transaction) and, once the claim got in, the
+    meeting now (`MeetingNowRead`, outside a transaction) — one unit of work instead of three in series
+    (docs/benchmarks.md#time-to-the-reply-slack). Returns (new id, threshold, meeting) or None.
+
+    Nothing after the claim's commit raises: on SQLite a lock met there would run the whole unit again in
+    aiosqlite's thread, whose claim would then find the thread taken and the prompt would never be sent."""
+
+    __slots__ = ("watching", "admit", "claim", "meeting")
+
+    def __init__(self, watching: _Watching, admit: Admit, claim: _ThreadClaim, meeting: MeetingNowRead | None) -> None:
+        self.watching, self.admit, self.claim, self.meeting = watching, admit, claim, meeting
+
+    def _threshold(self, row: tuple[Any, ...]) -> float | None:
+        watching = _watching(row)
+        return None if watching is None else self.admit(watching)
+
+    def sqlite(self, conn: Any) -> tuple[int, float, MeetingNow | None] | None:
+        threshold = self._threshold(self.watching.sqlite(conn))
+        if threshold is None:
+            return None
+        new_id = self.claim.sqlite(conn)
+        if new_id is None:
+            return None
+        meeting = None
+        if self.meeting is not None:
+            try:
+                meeting = self.meeting.sqlite(conn)
+            except Exception:  # noqa: BLE001 - the prompt goes out without the meeting button
+                log.warning("could not read the meeting in progress for a scope prompt", exc_info=True)
+        return new_id, threshold, meeting
+
+    async def postgres(self, conn: Any) -> tuple[int, float, MeetingNow | None] | None:
+        threshold = self._threshold(await self.watching.postgres(conn))
+        if threshold is None:
+            return None
+        new_id = await self.claim.postgres(conn)
+        if new_id is None:
+            return None
+        meeting = None
+        if self.meeting is not None:
+            try:
+                meeting = await self.meeting.postgres(conn)
+            except Exception:  # noqa: BLE001 - the prompt goes out without the meeting button
+                log.warning("could not read the meeting in progress for a scope prompt", exc_info=True)
+        return new_id, threshold, meeting
+
+
 class ScopeRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self._bind = utc_binder(db.engine.dialect)  # times as the ORM writes them (storage/models/base.py)
+        self._read = utc_reader(db.engine.dialect)  # … and reads them
 
     @property
     def _insert(self) -> Any:  # the dialect's insert: the same on_conflict_* API, no common type
@@ -138,11 +205,7 @@ class ScopeRepo:
     async def watching(self, place: Place) -> Watching | None:
         """The channel's watch setting, sensitivity and learned offset, in one read straight on the driver
         (every message the detector flags asks it: _Watching)."""
-        row = await self.db.driver(_Watching(place.platform.value, place.channel_id), small=True)
-        defaults = ChannelSettings()
-        if not (defaults.scope_watch if row[0] is None else row[0]):
-            return None
-        return Watching(row[1] or defaults.scope_sensitivity, ChannelLearning(float(row[2] or 0.0), int(row[3] or 0)))
+        return _watching(await self.db.driver(_Watching(place.platform.value, place.channel_id), small=True))
 
     async def learning(self, place: Place) -> ChannelLearning:
         async with self.db.read() as s:
@@ -196,12 +259,32 @@ class ScopeRepo:
         values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
                                   source=WATCH, score=score)
         new_id = await self.db.driver(_ThreadClaim(values, self._bind(values["created_at"])), small=True)
-        if new_id is None:
-            return None
+        return None if new_id is None else self._claimed_prompt(place, values, new_id, score)
+
+    @staticmethod
+    def _claimed_prompt(place: Place, values: dict[str, Any], new_id: int, score: float) -> Prompt:
         return Prompt(id=new_id, place=Place(place.platform, values["channel_id"], values["team_id"],
                                              values["thread_id"]),
                       source=Source(WATCH), request=values["request"], quote=values["quote"], score=score,
                       created_at=values["created_at"])
+
+    async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
+                            admit: Admit, meeting_at: datetime | None) -> Claimed | None:
+        """`watching`, `admit`, `claim_thread` and the meeting now in one unit straight on the driver
+        (_WatchedClaim): every prompt the watcher opens goes through it."""
+        from storage.repos.meetings import MeetingNowRead
+
+        values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
+                                  source=WATCH, score=score)
+        meeting = None if meeting_at is None else MeetingNowRead(self._read, place.platform, place.channel_id,
+                                                                 self._bind(meeting_at))
+        unit = _WatchedClaim(_Watching(place.platform.value, place.channel_id), admit,
+                             _ThreadClaim(values, self._bind(values["created_at"])), meeting)
+        done = await self.db.driver(unit, small=True)
+        if done is None:
+            return None
+        new_id, threshold, meeting_now = done
+        return Claimed(self._claimed_prompt(place, values, new_id, score), threshold, meeting_now)
 
     async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
         async with self.db.session() as s:

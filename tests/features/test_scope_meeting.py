@@ -9,6 +9,7 @@ import pytest
 
 from handlers.meetings.ports import MeetingDraft
 from handlers.scope import meeting as scope_meeting
+from storage.repos.meetings import MeetingNowRead
 from tests.support.testbot import TestBot, labels
 
 SCOPE_CREEP = "while we're at it, can we also add a CSV export to the release?"
@@ -71,8 +72,17 @@ async def test_a_failing_meetings_feature_never_stops_the_prompt(bot: TestBot, m
     async def broken(svc: object, place: object) -> None:
         raise RuntimeError("meetings are down")
 
+    def broken_read(self: object, conn: object) -> None:
+        raise RuntimeError("meetings are down")
+
+    async def broken_read_async(self: object, conn: object) -> None:
+        raise RuntimeError("meetings are down")
+
     await _meeting(bot, agenda=True)  # a meeting the prompt would offer to park for, were it readable
     monkeypatch.setattr(handlers.meetings.api, "meeting_in_progress", broken)
+    # the watcher reads the meeting in its own unit, after the thread's claim: a failure there keeps the claim
+    monkeypatch.setattr(MeetingNowRead, "sqlite", broken_read)
+    monkeypatch.setattr(MeetingNowRead, "postgres", broken_read_async)
     [prompt] = await bot.chat(SCOPE_CREEP)
     assert labels(prompt) == WAYS_OUT
     assert await scope_meeting.meeting_now(bot.runtime.services, bot.here) is None

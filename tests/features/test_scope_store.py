@@ -208,3 +208,63 @@ async def test_watching_reads_the_settings_and_the_learning_at_once(stores: tupl
     assert await store.scope.watching(Place(Platform.TEAMS, "C1", "T1")) == Watching("normal", ChannelLearning())
     await store.settings.put(C1, ChannelSettings(scope_watch=False, scope_sensitivity="high"), lead)
     assert await store.scope.watching(C1) is None
+
+
+async def test_the_watchers_claim_is_one_unit_with_the_settings_and_the_meeting(
+        stores: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`claim_watched`: the channel's watch, the watcher's decision on it, the thread's claim and the meeting in
+    progress in one unit of work; nothing claimed when the watch is off or the decision says no; the claim
+    stays the guard (a second replica's claim of the same thread gets nothing, and reads no meeting)."""
+    from handlers.core.ports import ChannelSettings
+    from handlers.core.types import Person
+    from handlers.meetings.api import MeetingNow
+    from handlers.meetings.ports import MeetingDraft
+
+    store, other_replica = stores
+    clock = store.scope.clock
+    units: list[str] = []
+    for replica in stores:
+        driver = replica.scope.db.driver
+
+        async def counted(work: object, *, small: bool = False, driver: object = driver) -> object:
+            units.append(type(work).__name__)
+            return await driver(work, small=small)  # type: ignore[operator]
+
+        monkeypatch.setattr(replica.scope.db, "driver", counted)
+    seen: list[Watching] = []
+
+    def admit(watching: Watching) -> float | None:
+        seen.append(watching)
+        return None if watching.sensitivity == "low" else 2.5
+
+    lead = Person(Platform.SLACK, "ULEAD")
+    await store.settings.put(C1, ChannelSettings(scope_sensitivity="low"), lead)
+    assert await store.scope.claim_watched(C1, "6.1", "r", "q", 3.0, admit, clock.now()) is None
+    assert seen == [Watching("low", ChannelLearning())] and units == ["_WatchedClaim"]
+    await store.settings.put(C1, ChannelSettings(scope_watch=False), lead)
+    assert await store.scope.claim_watched(C1, "6.1", "r", "q", 3.0, admit, clock.now()) is None
+    assert len(seen) == 1  # the watch is off: no decision to make
+    await store.settings.put(C1, ChannelSettings(), lead)
+
+    meeting = await store.meetings.create(MeetingDraft(
+        platform=C1.platform, channel_id=C1.channel_id, team_id=C1.team_id, title="Sprint review",
+        organiser_id="lea", organiser_name="Lea", tz="UTC", starts_at=clock.now() - timedelta(minutes=10),
+        duration_minutes=45))
+    units.clear()
+    claimed = await store.scope.claim_watched(C1, "6.1", "the request", "the quote", 3.0, admit, clock.now())
+    assert units == ["_WatchedClaim"]  # settings, claim and meeting: one unit
+    assert claimed is not None and claimed.threshold == 2.5
+    assert claimed.meeting == MeetingNow(meeting.id, "Sprint review", meeting.ends_at, False)
+    prompt = claimed.prompt
+    assert (prompt.request, prompt.quote, prompt.score, prompt.place.thread_id) == ("the request", "the quote", 3.0,
+                                                                                   "6.1")
+    assert await store.scope.prompt(prompt.id) == prompt
+    # the claim is still the guard: the thread's second claim (a redelivery, another replica) gets nothing
+    assert await other_replica.scope.claim_watched(C1, "6.1", "r", "q", 3.0, admit, clock.now()) is None
+    assert await store.scope.claim_thread(C1, "6.1", "r", "q", 3.0) is None
+    # a meeting with an agenda; and no meeting read when none is asked for
+    await store.meetings.add_item(meeting.id, "Demo", 10, "lea", 50)
+    claimed = await other_replica.scope.claim_watched(C1, "6.2", "r", "q", 3.0, admit, clock.now())
+    assert claimed is not None and claimed.meeting is not None and claimed.meeting.has_agenda
+    claimed = await store.scope.claim_watched(C1, "6.3", "r", "q", 3.0, admit, None)
+    assert claimed is not None and claimed.meeting is None

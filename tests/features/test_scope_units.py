@@ -26,7 +26,7 @@ from handlers.scope.actions import format_extension, pair_of, parse_extension, p
 from handlers.scope.api import decisions_summary
 from handlers.scope.commands import pick
 from handlers.scope.detector import Detection, detect
-from handlers.scope.ports import ChannelLearning, Item, ItemKind, Prompt, Watching
+from handlers.scope.ports import Admit, ChannelLearning, Claimed, Item, ItemKind, Prompt, Watching
 from handlers.scope.sensitivity import SENSITIVITIES
 from handlers.scope.watch import MOST_EAGER, sensitivity_of, watch_message
 from tests.support.cards import assert_valid_blocks, assert_valid_card
@@ -188,6 +188,15 @@ class CountingStore:
         self.queries.append(f"claim {root}")
         return _prompt(place=place.in_thread(root), request=request, quote=quote, score=score)
 
+    async def claim_watched(self, place: Place, root: str, request: str, quote: str, score: float, admit: Admit,
+                            meeting_at: datetime | None) -> Claimed | None:
+        self.queries.append(f"claim_watched {root}")
+        watching = Watching(self.sensitivity, ChannelLearning(self.offset)) if self.watch else None
+        threshold = None if watching is None else admit(watching)
+        if threshold is None:
+            return None
+        return Claimed(_prompt(place=place.in_thread(root), request=request, quote=quote, score=score), threshold)
+
 
 def _services(store: CountingStore) -> Services:
     return Services(CoreSettings(), FakeClock(NOW), store, None, None, random.Random(1))  # type: ignore[arg-type]
@@ -213,11 +222,11 @@ async def test_ordinary_chat_costs_no_query(monkeypatch: pytest.MonkeyPatch) -> 
     assert await watch_message(_chat(ask, where=Place(Platform.SLACK, "D1", is_direct=True)), svc) is None
     assert store.queries == []
     reply = await watch_message(_chat(ask), svc)
-    assert reply is not None and store.queries == ["watching", "claim 9.0001"]  # settings and learning: one read
+    assert reply is not None and store.queries == ["claim_watched 9.0001"]  # settings, claim, meeting: one unit
     # in a thread the thread's root is claimed, not the message
     store.queries.clear()
     await watch_message(_chat(ask, where=C1.in_thread("8.0001")), svc)
-    assert store.queries[-1] == "claim 8.0001"
+    assert store.queries[-1] == "claim_watched 8.0001"
 
 
 async def test_watch_off_and_odd_sensitivity(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,7 +234,7 @@ async def test_watch_off_and_odd_sensitivity(monkeypatch: pytest.MonkeyPatch) ->
     ask = "while we're at it, can we also add a CSV export to the release?"
     store = CountingStore(watch=False)
     assert await watch_message(_chat(ask), _services(store)) is None
-    assert store.queries == ["watching"]
+    assert store.queries == ["claim_watched 9.0001"]
     store = CountingStore(sensitivity="paranoid")  # a value the settings never write: read as normal
     assert await watch_message(_chat(ask), _services(store)) is not None
     assert sensitivity_of("paranoid") == "normal" and sensitivity_of("low") == "low"
@@ -273,3 +282,33 @@ async def test_after_meeting_preparer_ignores_odd_rows() -> None:
 async def test_decisions_summary_wants_an_aware_time() -> None:
     with pytest.raises(ValueError):
         await decisions_summary(_services(CountingStore()), C1, datetime(2026, 3, 1))  # noqa: DTZ001
+
+
+async def test_the_prompts_log_line_is_written_once_the_reply_is_on_its_way(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The "scope prompt opened" line (what an operator tunes a channel's sensitivity from) keeps its fields
+    and the request's context, but is not written on the reply's path: on the loop's next turn."""
+    import asyncio
+    import contextvars
+    import logging
+
+    monkeypatch.setitem(sys.modules, "handlers.meetings.api", None)
+    request: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="-")
+    seen: list[str] = []
+
+    class Requests(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            seen.append(request.get())
+            return True
+
+    caplog.set_level(logging.INFO, logger="steadybot.scope")
+    caplog.handler.addFilter(Requests())
+    request.set("req-1")
+    reply = await watch_message(_chat("while we're at it, can we also add a CSV export to the release?"),
+                                _services(CountingStore()))
+    assert reply is not None
+    assert not [r for r in caplog.records if "scope prompt" in r.getMessage()]  # not before the reply
+    await asyncio.sleep(0)
+    [line] = [r.getMessage() for r in caplog.records if "scope prompt" in r.getMessage()]
+    assert line.startswith("scope prompt 42 opened in slack:") and "(score " in line and ", threshold " in line
+    assert seen == ["req-1"]
