@@ -82,7 +82,7 @@ class SlackAdapter:
             self.oauth.register(self.app)  # its middleware first: the request's workspace, for everything after
         self.home = HomePublisher(core, clock)  # the App Home (its refresh runs periodically)
         self.app.use(Inbounds(pipeline, self.home, Workspaces(store, pipeline, self.oauth),
-                               answer_in_ack=settings.slack_answer_in_ack).parse)
+                               answer_in_ack=settings.slack_answer_in_ack))
         register(self.app)
         store_ = self.oauth.installations if self.oauth else None
         self.clients = WorkspaceClients(self.client, store_, clock)

@@ -17,6 +17,10 @@ Listeners (bot/slack/listeners/) acknowledge and hand the `Inbound` to `pipeline
 `pipeline.run`, never to `pipeline.lane` itself); the work runs in the after-ack lane once the ack is
 written. The app runs with `process_before_response=True`: Bolt runs a listener inline and returns its ack
 at once (without it, Bolt starts the listener as a task and polls for the ack every 10 ms).
+
+It is an `AsyncMiddleware` (Bolt calls `async_process(req=, resp=, next=)` on it), not a function Bolt
+injects arguments into: for a function, Bolt builds every argument it could inject (`say`, `respond`, the
+payload views…) on every request, before the ack (docs/benchmarks.md#the-acknowledgement-itself-slack).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.inbound import Pipeline
 from bot.slack import payloads
@@ -37,7 +43,7 @@ from bot.slack.workspaces import Workspaces
 log = logging.getLogger("steadybot.slack")
 
 
-class Inbounds:
+class Inbounds(AsyncMiddleware):
     def __init__(self, pipeline: Pipeline, home: HomePublisher, workspaces: Workspaces,
                  answer_in_ack: float = 0.0) -> None:
         self.pipeline = pipeline
@@ -45,9 +51,14 @@ class Inbounds:
         self.workspaces = workspaces
         self.answer_in_ack = answer_in_ack
 
-    async def parse(self, body: dict[str, Any], context: AsyncBoltContext,
-                    next_: Callable[[], Awaitable[Any]]) -> Any:
-        body = body if isinstance(body, dict) else {}
+    @property
+    def name(self) -> str:
+        return "steadybot.Inbounds"
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        context = req.context
+        body: dict[str, Any] = req.body if isinstance(req.body, dict) else {}
         if log.isEnabledFor(logging.DEBUG):  # its kind only, never its body (issue 12)
             log.debug("slack request %s; %d in flight", request_kind(body), self.pipeline.lane.in_flight)
         parsed = payloads.parse(body, context.bot_user_id or "", self.pipeline.seal)
@@ -64,4 +75,4 @@ class Inbounds:
         context["home"] = self.home
         context["workspaces"] = self.workspaces
         context["answer_in_ack"] = self.answer_in_ack
-        return await next_()
+        return await next()
