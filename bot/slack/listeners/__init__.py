@@ -1,7 +1,8 @@
 """Slack listeners: plain functions, one per file, registered by each folder's `register(app)` (the layout of
-Slack's bolt-python starter template). bot/slack/middleware.py has already parsed the request: a listener
-acknowledges and hands its `inbound` to `pipeline.later` with its `replier` (other work to `pipeline.run`),
-which start it once the acknowledgement is written."""
+Slack's bolt-python starter template). bot/slack/middleware.py has already parsed the request (a chat event
+is parsed after its ack: `parse_later`, events/chat.py): a listener acknowledges and hands its `inbound` to
+`pipeline.later` with its `replier` (other work to `pipeline.run`), which start it once the acknowledgement
+is written."""
 
 from __future__ import annotations
 
