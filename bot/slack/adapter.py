@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -148,7 +147,6 @@ class SlackAdapter:
             response = await to_aiohttp_response(bolt_response)
             await response.prepare(request)
             await response.write_eof()
-            _hand_over_the_cpu()
             return response
         finally:
             if not ack_written.done():
@@ -180,19 +178,6 @@ class SlackAdapter:
         finish, bounded, before closing the adapters (bot/inbound.py, `AfterAck.close`)."""
         if self._socket is not None:
             await self._socket.close_async()
-
-
-def _hand_over_the_cpu() -> None:
-    """Once an ack is written, let a process waiting for it run before this one starts the request's work.
-
-    The kernel wakes the reader of the ack's bytes — the reverse proxy in front of the bot, which still has to
-    forward them to Slack, or a load generator — on the writer's core, where it waits behind the work that starts
-    right after the ack (synchronous SQLite units, the detector) for up to a scheduler slice. One
-    `sched_yield` lets it read first; with nothing else runnable on the core it returns at once
-    (docs/benchmarks.md#the-acknowledgement-itself-slack)."""
-    yield_cpu = getattr(os, "sched_yield", None)  # not on every platform
-    if yield_cpu is not None:
-        yield_cpu()
 
 
 def _web_logger(level: str) -> logging.Logger:

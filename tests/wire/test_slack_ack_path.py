@@ -1,12 +1,10 @@
 """What a Slack chat event costs before its acknowledgement (docs/benchmarks.md, "The acknowledgement itself
 (Slack)"): Bolt acknowledges events with an empty 200 whatever the listener does, so a message or an
-@mention is parsed after the ack (bot/slack/middleware.py, `parse_later`); the global middleware is a
-Bolt `AsyncMiddleware`, so Bolt builds no injected arguments for it; and once the ack is written the
-process yields its core once (bot/slack/adapter.py), before the request's work starts."""
+@mention is parsed after the ack (bot/slack/middleware.py, `parse_later`), and the global middleware is a
+Bolt `AsyncMiddleware`, so Bolt builds no injected arguments for it."""
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from types import FrameType
@@ -15,7 +13,6 @@ from typing import Any
 import pytest
 
 from bot.slack import payloads
-from handlers.scope import watch
 from tests.support.harness import Harness
 from tests.support.scope_helpers import SCOPE_CREEP, message, prompts_in
 
@@ -65,21 +62,3 @@ async def test_a_message_is_acknowledged_with_one_argument_injection(bot: Harnes
     assert response.status == 200
     assert [call.rsplit(":", 1)[1] for call in calls] == ["async_matches", "run_ack_function"], calls
     await bot.idle()
-
-
-async def test_the_core_is_handed_over_once_the_ack_is_written_and_before_the_work(
-        bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    steps: list[str] = []
-    detect = watch.detect
-
-    def detecting(text: str, **kwargs: object) -> object:
-        steps.append("work")
-        return detect(text, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(watch, "detect", detecting)
-    monkeypatch.setattr(os, "sched_yield", lambda: steps.append("yield"))
-    response = await bot.event(message(SCOPE_CREEP, "100.000005"))
-    assert response.status == 200
-    await bot.idle()
-    assert steps == ["yield", "work"]
-    assert len(prompts_in(bot)) == 1
