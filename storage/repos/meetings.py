@@ -98,19 +98,28 @@ _ADD_SQLITE = (f"INSERT INTO {_ITEMS} (meeting_id, position, text, minutes, adde
                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
 _AGENDA_POSTGRES = numbered(_AGENDA_SQLITE)
 _ADD_POSTGRES = numbered(_ADD_SQLITE)
-_LOCK_MEETING_POSTGRES = f"SELECT id FROM {MeetingRow.__tablename__} WHERE id = $1 FOR UPDATE"
+# Locks the meeting only while it is live: READ COMMITTED re-checks the status after waiting for the lock, so
+# an add racing `/meeting cancel` (or its end) finds no row instead of adding to a meeting that is gone.
+_LOCK_MEETING_POSTGRES = (f"SELECT id FROM {MeetingRow.__tablename__} WHERE id = $1 AND status IN ($2, $3) "
+                          "FOR UPDATE")
+_LOCK_ANY_MEETING_POSTGRES = f"SELECT id FROM {MeetingRow.__tablename__} WHERE id = $1 FOR UPDATE"
+
+
+class _Gone(Exception):
+    """The meeting stopped being live between its lookup and its lock (PostgreSQL)."""
 
 
 class _AddItem:
     """Read a meeting's agenda and append one item unless it is full, in one transaction (SQLite: its write
     lock from the start; PostgreSQL: as the ORM session did, READ COMMITTED)."""
 
-    __slots__ = ("meeting_id", "text", "minutes", "added_by", "created_at", "limit")
+    __slots__ = ("meeting_id", "text", "minutes", "added_by", "created_at", "limit", "live")
 
     def __init__(self, meeting_id: int, text: str, minutes: int | None, added_by: str, created_at: Any,
-                 limit: int) -> None:
+                 limit: int, live: bool = False) -> None:
         self.meeting_id, self.text, self.minutes, self.added_by = meeting_id, text, minutes, added_by
         self.created_at, self.limit = created_at, limit
+        self.live = live  # PostgreSQL: only while the meeting is scheduled or running, else `_Gone`
 
     def _added(self, rows: list[Any], new_id: Any) -> list[AgendaItem]:
         items = [AgendaItem(*row) for row in rows]
@@ -144,7 +153,10 @@ class _AddItem:
         # READ COMMITTED: two adds at once would both read 24 items and both append (26, one position
         # twice). Locking the meeting's row first makes adds to one meeting take turns, as BEGIN
         # IMMEDIATE does on SQLite.
-        await conn.execute(_LOCK_MEETING_POSTGRES, self.meeting_id)
+        if not self.live:
+            await conn.execute(_LOCK_ANY_MEETING_POSTGRES, self.meeting_id)
+        elif await conn.fetchval(_LOCK_MEETING_POSTGRES, self.meeting_id, *_LIVE) is None:
+            raise _Gone  # cancelled or ended meanwhile (`_AddToNext` looks again)
         rows = [tuple(row) for row in await conn.fetch(_AGENDA_POSTGRES, self.meeting_id)]
         if len(rows) >= self.limit:
             return None
@@ -254,7 +266,7 @@ class _AddToNext:
         """The append for `meeting`; None when the item is longer than the meeting."""
         if self.minutes is not None and self.minutes > meeting.duration_minutes:
             return None
-        return _AddItem(meeting.id, self.text, self.minutes, self.added_by, self.created_at, self.limit)
+        return _AddItem(meeting.id, self.text, self.minutes, self.added_by, self.created_at, self.limit, live=True)
 
     def sqlite(self, conn: Any) -> NextAdded:
         from storage.sqlite_driver import immediate
@@ -272,13 +284,18 @@ class _AddToNext:
 
     async def postgres(self, conn: Any) -> NextAdded:
         async with conn.transaction():
-            meeting = await self.find.postgres(conn)
-            if meeting is None:
-                return NextAdded(None)
-            add = self._add(meeting)
-            if add is None:
-                return NextAdded(meeting, too_long=True)
-            return NextAdded(meeting, await add.append_postgres(conn))
+            for _ in range(3):  # the meeting found may be cancelled or end before its lock: look again
+                meeting = await self.find.postgres(conn)
+                if meeting is None:
+                    return NextAdded(None)
+                add = self._add(meeting)
+                if add is None:
+                    return NextAdded(meeting, too_long=True)
+                try:
+                    return NextAdded(meeting, await add.append_postgres(conn))
+                except _Gone:
+                    continue
+            return NextAdded(None)
 
 
 class MeetingRepo:

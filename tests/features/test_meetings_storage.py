@@ -187,3 +187,35 @@ async def test_adds_to_next_at_the_same_moment_never_pass_the_limit(store: Store
                                    for n in range(12)))
     assert sum(result.items is not None for result in added) == 5
     assert sorted(item.position for item in await repo.agenda(meeting.id)) == [1, 2, 3, 4, 5]
+
+
+async def test_an_add_racing_a_cancel_never_lands_on_the_cancelled_meeting(store: Store, db_url: str) -> None:
+    """`/meeting cancel` holds the meeting's row while `/agenda add` looks it up: once the cancel commits, the add
+    finds no live meeting (PostgreSQL re-checks the status under the lock; SQLite's write lock comes first)."""
+    repo = store.meetings
+    meeting = await repo.create(_draft(NOW + timedelta(days=1)))
+    if db_url.startswith("sqlite"):
+        import sqlite3
+
+        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE meetings SET status = 'cancelled' WHERE id = ?", (meeting.id,))
+        add = asyncio.create_task(repo.add_to_next(Platform.SLACK, "C1", NOW, "late", None, "U1", 5))
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+        other.close()
+    else:
+        import asyncpg
+
+        conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT id FROM meetings WHERE id = $1 FOR UPDATE", meeting.id)
+                await conn.execute("UPDATE meetings SET status = 'cancelled' WHERE id = $1", meeting.id)
+                add = asyncio.create_task(repo.add_to_next(Platform.SLACK, "C1", NOW, "late", None, "U1", 5))
+                await asyncio.sleep(0.3)
+                assert not add.done()  # waiting for the cancel's lock
+        finally:
+            await conn.close()
+    assert await add == NextAdded(None)
+    assert await repo.agenda(meeting.id) == []
