@@ -30,7 +30,7 @@ PURPOSE = "actions"
 
 Seal = Callable[[str, str], str]  # (action, value) → sealed value, for one binding
 #: `json.dumps(…, separators=(",", ":"))` without building an encoder for every value sealed
-_compact = json.JSONEncoder(separators=(",", ":")).encode
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # UTF-8: not 6 characters per letter
 
 
 def invalid_reply() -> list[Reply]:

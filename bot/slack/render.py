@@ -65,14 +65,26 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _entity_end(text: str, end: int) -> int:
+    """`end`, or the start of the entity (`&amp;`, `&lt;`, `&gt;`) it would split: escaped text is cut whole."""
+    amp = text.rfind("&", max(0, end - 4), end)
+    return amp if amp != -1 and ";" not in text[amp:end] else end
+
+
+def _cut_md(text: str, limit: int) -> str:
+    """`_cut` for escaped mrkdwn: never leaves half an entity (`&l`) before the ellipsis."""
+    return text if len(text) <= limit else text[: _entity_end(text, limit - 1)] + "…"
+
+
 def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Split long text on line boundaries into pieces Slack sections accept."""
     out: list[str] = []
     current = ""
     for line in text.split("\n"):
         while len(line) > limit:
-            out.append(line[:limit])
-            line = line[limit:]
+            end = _entity_end(line, limit)
+            out.append(line[:end])
+            line = line[end:]
         if current and len(current) + 1 + len(line) > limit:
             out.append(current)
             current = line
@@ -134,7 +146,7 @@ def button_element(button: Button, index: int) -> dict[str, Any]:
     confirm = None
     if button.confirm:
         # a str would become an unescaped mrkdwn object: "Cancel <!channel> review?" would ping the channel
-        confirm = {"title": _plain_dict("Are you sure?"), "text": _md_dict(_cut(mrkdwn(button.confirm), 300)),
+        confirm = {"title": _plain_dict("Are you sure?"), "text": _md_dict(_cut_md(mrkdwn(button.confirm), 300)),
                    "confirm": _plain_dict("Yes"), "deny": _plain_dict("No")}
     return _button_dict(
         _cut(button.label, 75),
@@ -153,12 +165,18 @@ def seal_blocks(blocks: list[dict[str, Any]], seal: Callable[[str, str], str] | 
     only in their seals."""
     if seal is None:
         return list(blocks)
+
+    def sealed(element: dict[str, Any]) -> dict[str, Any]:
+        value = seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))
+        if len(value) > BUTTON_VALUE_MAX:  # Slack would refuse the whole message (invalid_blocks)
+            raise ValueError(f"a sealed button value is {len(value)} characters, over Slack's {BUTTON_VALUE_MAX}")
+        return {**element, "value": value}
+
     out = []
     for block in blocks:
         if block.get("type") == "actions":
             block = {**block, "elements": [
-                {**element, "value": seal(route_of(str(element.get("action_id", ""))), str(element.get("value") or ""))}
-                if isinstance(element, dict) and element.get("type") == "button" else element
+                sealed(element) if isinstance(element, dict) and element.get("type") == "button" else element
                 for element in block.get("elements") or []]}
         out.append(block)
     return out
@@ -170,7 +188,7 @@ def message_blocks(reply: Reply, seal: Callable[[str, str], str] | None = None) 
                                     for chunk in _chunks(mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
         fields = [
-            _md_dict(_cut(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
+            _md_dict(_cut_md(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", 2000))
             for label, value in reply.facts[start:start + 10]
         ]
         blocks.append({"fields": fields, "type": "section"})
@@ -218,7 +236,7 @@ def modal(form: Form, metadata: dict[str, Any] | str) -> dict[str, Any]:
     bot/sealing.py) rides in private_metadata."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append(SectionBlock(text=_md(_cut(mrkdwn(form.intro), SECTION_LIMIT))))
+        blocks.append(SectionBlock(text=_md(_cut_md(mrkdwn(form.intro), SECTION_LIMIT))))
     blocks.extend(_input(f) for f in form.fields)
     private = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"))
     if len(private) > 3000:

@@ -4,6 +4,7 @@ JSON Slack receives is byte for byte what slack_sdk.models gave for the same rep
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ def _md(text: str) -> MarkdownTextObject:
 def _sdk_button(button: Button, index: int) -> ButtonElement:
     confirm = None
     if button.confirm:
-        confirm = ConfirmObject(title="Are you sure?", text=_md(render._cut(render.mrkdwn(button.confirm), 300)),
+        confirm = ConfirmObject(title="Are you sure?", text=_md(render._cut_md(render.mrkdwn(button.confirm), 300)),
                                 confirm="Yes", deny="No")
     return ButtonElement(
         text=render._cut(button.label, 75),
@@ -54,7 +55,7 @@ def sdk_blocks(reply: Reply) -> list[dict[str, Any]]:
     """The rendering through slack_sdk.models, as bot/slack/render.py did it before the plain dicts."""
     blocks: list[Block] = [SectionBlock(text=_md(chunk)) for chunk in render._chunks(render.mrkdwn(reply.text))]
     for start in range(0, len(reply.facts), 10):
-        fields = [_md(render._cut(f"*{render.mrkdwn(label)}*\n{render.mrkdwn(value)}", 2000))
+        fields = [_md(render._cut_md(f"*{render.mrkdwn(label)}*\n{render.mrkdwn(value)}", 2000))
                   for label, value in reply.facts[start:start + 10]]
         blocks.append(SectionBlock(fields=fields))
     elements = [_sdk_button(b, i) for i, b in enumerate(reply.buttons)]
@@ -112,6 +113,10 @@ REPLIES = [
 
 def _same(reply: Reply) -> None:
     assert json.dumps(render.message_blocks(reply)) == json.dumps(sdk_blocks(reply))
+    if any(len(button.value) > 1400 for button in reply.buttons):  # sealed past Slack's limit: refused
+        with pytest.raises(ValueError):
+            render.message_blocks(reply, SEAL)
+        return
     assert json.dumps(render.message_blocks(reply, SEAL)) == json.dumps(render.seal_blocks(sdk_blocks(reply), SEAL))
 
 
@@ -143,3 +148,26 @@ def test_a_form_launch_value_past_slack_s_limit_is_refused_as_before() -> None:
         sdk_blocks(big)
     with pytest.raises(ValueError):
         render.message_blocks(big)
+
+
+def test_a_sealed_button_value_never_passes_slack_s_limit() -> None:
+    """Sealing lengthens a value (its binding, base64, the signature): a value sealed past 2 000 characters
+    is refused here, not by Slack with the whole message (`invalid_blocks`); letters outside ASCII are sealed
+    as UTF-8, not as six-character escapes."""
+    short = render.message_blocks(Reply("x", buttons=(Button("a.b", "B", "é" * 500),)), SEAL)
+    assert len(short[-1]["elements"][0]["value"]) <= render.BUTTON_VALUE_MAX
+    with pytest.raises(ValueError):
+        render.message_blocks(Reply("x", buttons=(Button("a.b", "B", "v" * 2000),)), SEAL)
+
+
+@pytest.mark.parametrize("text", ["<" * 5000, "a" + "&" * 2999 + "\n" + "b>" * 1600, "x" * 2998 + "<<<"])
+def test_long_text_is_never_cut_inside_an_entity(text: str) -> None:
+    """Sections, fields and confirmations are cut on escaped text: never between `&` and `;`."""
+    reply = Reply(text, facts=(("k", text),), buttons=(Button("a.b", "B", "1", confirm=text),))
+    for block in render.message_blocks(reply):
+        pieces = [block.get("text"), *(block.get("fields") or [])]
+        pieces += [(e.get("confirm") or {}).get("text") for e in block.get("elements") or []]
+        for piece in pieces:
+            if piece:
+                body = piece["text"].removesuffix("…")
+                assert re.sub(r"&(amp|lt|gt);", "", body).count("&") == 0, body[-12:]
