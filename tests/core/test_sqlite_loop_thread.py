@@ -336,3 +336,30 @@ async def test_a_scrub_a_reader_kept_from_emptying_the_wal_is_finished_once_the_
     async with asyncio.timeout(5):
         while wal.stat().st_size > 0:
             await asyncio.sleep(0.05)
+
+
+async def test_a_unit_whose_caller_stopped_waiting_in_the_thread_still_goes_first(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """The unit in aiosqlite's thread runs there even when its caller is cancelled (a stop, a timeout). The
+    turn passes on only once it is done there — the cancelled caller returns the pooled connection, whose
+    reset queues behind the unit in that thread — so the unit sent after it never runs before it."""
+    db, _, statements = sqlite_store
+    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        first = asyncio.ensure_future(db.driver(_Insert("t-0"), small=True))
+        await asyncio.sleep(0.05)  # it met the lock and waits in the thread (SQLite's busy handler)
+        later = asyncio.ensure_future(db.driver(_Insert("t-1"), small=True))
+        await asyncio.sleep(0.01)
+        first.cancel()  # its caller stops waiting; the thread still runs it, once SQLite's busy handler wakes
+        holder.execute("ROLLBACK")  # the lock is free while the first still sleeps in that handler
+        async with asyncio.timeout(5):
+            await later
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    finally:
+        holder.close()
+    order = await db.on_sqlite(lambda conn: [row[0] for row in conn.execute(
+        "SELECT key FROM inbound_keys WHERE key IN ('t-0', 't-1') ORDER BY rowid")])
+    assert order == ["t-0", "t-1"]
+    assert not db._loop_db.turns.held  # type: ignore[union-attr]
