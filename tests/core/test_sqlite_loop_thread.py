@@ -13,7 +13,8 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,16 +123,12 @@ async def test_another_process_holding_the_write_lock_never_blocks_the_loop(
     """The CLI's `forget` (another process) holds the write lock: the unit waits in aiosqlite's thread, the
     loop keeps serving everything else, and the unit completes once the lock is released."""
     _, store, statements = sqlite_store
-    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with _write_locked(tmp_path) as holder:
         claim = asyncio.ensure_future(store.inbound.first_time("slack:cmd:while-locked"))
         _, gap = await _loop_stays_free(asyncio.sleep(0.3))
         assert not claim.done() and gap < 0.2
         holder.execute("ROLLBACK")
         assert (await _loop_stays_free(claim))[0] is True
-    finally:
-        holder.close()
     assert _where(statements, "INSERT INTO inbound_keys")[-1].startswith("pool:")  # it went through the thread
 
 
@@ -206,6 +203,18 @@ async def test_the_wal_the_loop_writes_is_checkpointed_in_aiosqlites_thread(
     assert peak < 1024 * 1024
 
 
+@contextmanager
+def _write_locked(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection holding the test database's write lock (`BEGIN IMMEDIATE`) until the test lets go
+    (`ROLLBACK`) or the block ends."""
+    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield holder
+    finally:
+        holder.close()
+
+
 class _Insert:
     """A small unit of the test's own: one key in one transaction, on whichever connection runs it."""
 
@@ -224,16 +233,12 @@ class _Insert:
 async def test_a_unit_sent_later_never_overtakes_one_waiting_in_the_thread(
         tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
     db, _, statements = sqlite_store
-    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with _write_locked(tmp_path) as holder:
         first = asyncio.ensure_future(db.driver(_Insert("first"), small=True))
         await asyncio.sleep(0.05)  # it met the lock and waits in aiosqlite's thread (SQLite's busy handler)
         holder.execute("ROLLBACK")  # the lock is free, while the first still sleeps in the busy handler
         second = asyncio.ensure_future(db.driver(_Insert("second"), small=True))
         await asyncio.gather(first, second)
-    finally:
-        holder.close()
     inserts = [(where, sql) for where, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
     assert [sql.split("'")[1] for _, sql in inserts if "first" in sql or "second" in sql][-2:] == ["first", "second"]
     order = await db.on_sqlite(lambda conn: [row[0] for row in conn.execute(
@@ -246,9 +251,7 @@ async def test_units_queued_behind_one_in_the_thread_run_on_the_loop_after_it_in
     """One unit met a lock and went to the thread: the units sent meanwhile wait for it, then take the loop's
     connection (one hand-off, not one per unit behind it), in the order they were sent."""
     db, _, statements = sqlite_store
-    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with _write_locked(tmp_path) as holder:
         first = asyncio.ensure_future(db.driver(_Insert("q-0"), small=True))
         await asyncio.sleep(0.05)  # it met the lock and waits in aiosqlite's thread
         later = [asyncio.ensure_future(db.driver(_Insert(f"q-{n}"), small=True)) for n in range(1, 6)]
@@ -256,8 +259,6 @@ async def test_units_queued_behind_one_in_the_thread_run_on_the_loop_after_it_in
         assert not any(task.done() for task in later)  # behind the first
         holder.execute("ROLLBACK")
         await asyncio.gather(first, *later)
-    finally:
-        holder.close()
     inserts = [(where, sql.split("'")[1]) for where, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
     assert [key for _, key in inserts] == [f"q-{n}" for n in range(6)]
     assert inserts[0][0].startswith("pool:") and all(where.startswith("loop:") for where, _ in inserts[1:])
@@ -267,9 +268,7 @@ async def test_units_queued_behind_one_in_the_thread_run_on_the_loop_after_it_in
 async def test_a_unit_cancelled_while_waiting_for_its_turn_holds_nobody_up(
         tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
     db, _, statements = sqlite_store
-    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with _write_locked(tmp_path) as holder:
         first = asyncio.ensure_future(db.driver(_Insert("c-0"), small=True))
         await asyncio.sleep(0.05)
         cancelled = asyncio.ensure_future(db.driver(_Insert("c-1"), small=True))
@@ -281,8 +280,6 @@ async def test_a_unit_cancelled_while_waiting_for_its_turn_holds_nobody_up(
             await asyncio.gather(first, last)
         with pytest.raises(asyncio.CancelledError):
             await cancelled
-    finally:
-        holder.close()
     keys = [sql.split("'")[1] for _, sql in statements if sql.startswith("INSERT INTO inbound_keys")]
     assert keys == ["c-0", "c-2"]
     assert not db._loop_db.turns.held  # type: ignore[union-attr]
@@ -344,9 +341,7 @@ async def test_a_unit_whose_caller_stopped_waiting_in_the_thread_still_goes_firs
     turn passes on only once it is done there — the cancelled caller returns the pooled connection, whose
     reset queues behind the unit in that thread — so the unit sent after it never runs before it."""
     db, _, statements = sqlite_store
-    holder = sqlite3.connect(tmp_path / "loop.db", isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with _write_locked(tmp_path) as holder:
         first = asyncio.ensure_future(db.driver(_Insert("t-0"), small=True))
         await asyncio.sleep(0.05)  # it met the lock and waits in the thread (SQLite's busy handler)
         later = asyncio.ensure_future(db.driver(_Insert("t-1"), small=True))
@@ -357,8 +352,6 @@ async def test_a_unit_whose_caller_stopped_waiting_in_the_thread_still_goes_firs
             await later
         with pytest.raises(asyncio.CancelledError):
             await first
-    finally:
-        holder.close()
     order = await db.on_sqlite(lambda conn: [row[0] for row in conn.execute(
         "SELECT key FROM inbound_keys WHERE key IN ('t-0', 't-1') ORDER BY rowid")])
     assert order == ["t-0", "t-1"]
