@@ -120,12 +120,14 @@ class LoopConnection:
             return 0
 
     def close(self) -> None:
-        if self._conn is not None and self._thread == threading.get_ident():
-            self._conn.close()
-        self._conn = None
+        """Close the file, from any thread (a `dispose` after the loop's thread is gone): the connection is
+        opened without sqlite3's same-thread check for this alone; `run` keeps its use to the opening thread."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._settings(conn)
         conn.execute("PRAGMA busy_timeout=0")
         conn.execute("PRAGMA wal_autocheckpoint=0")

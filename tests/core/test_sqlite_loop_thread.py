@@ -356,3 +356,21 @@ async def test_a_unit_whose_caller_stopped_waiting_in_the_thread_still_goes_firs
         "SELECT key FROM inbound_keys WHERE key IN ('t-0', 't-1') ORDER BY rowid")])
     assert order == ["t-0", "t-1"]
     assert not db._loop_db.turns.held  # type: ignore[union-attr]
+
+
+async def test_closing_the_loops_connection_from_another_thread_closes_the_file(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """A `dispose` run from another thread (the loop's thread gone) still closes the loop's own connection,
+    instead of leaving its file open until garbage collection."""
+    db, _, statements = sqlite_store
+    await db.driver(_Insert("opened"), small=True)
+    assert statements[-2][0].startswith("loop:")
+    loop_db = db._loop_db
+    assert loop_db is not None
+    conn = loop_db._conn
+    assert conn is not None
+    closer = threading.Thread(target=loop_db.close)
+    closer.start()
+    closer.join()
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")
