@@ -1,7 +1,8 @@
 """SQLite on the event loop's own thread, for the small units on a request's path (`Database.driver(…, small=True)`).
 
-A second `sqlite3` connection to the same file, opened, used and closed only on the thread of the loop that
-first used it — never shared with aiosqlite's thread, so nothing has to know whether that thread is busy.
+A second `sqlite3` connection to the same file, opened and used only on the thread of the loop that first
+used it (closed from any thread) — never shared with aiosqlite's thread, so nothing has to know whether that
+thread is busy.
 What keeps the loop from ever waiting on it:
 
 - its busy timeout is 0: when another connection holds the write lock (a session in aiosqlite's thread, the

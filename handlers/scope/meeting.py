@@ -36,10 +36,10 @@ def meetings_here() -> bool:
 async def meeting_now(svc: Services, place: Place) -> MeetingNow | None:
     """The meeting in progress in this channel, or None (also when the meetings feature is not there or
     cannot answer: a trade-off prompt never fails because of it)."""
-    try:
-        from handlers.meetings.api import meeting_in_progress
-    except ImportError:
+    if not meetings_here():
         return None
+    from handlers.meetings.api import meeting_in_progress
+
     try:
         return await meeting_in_progress(svc, place.without_thread())
     except StorageUnavailable:

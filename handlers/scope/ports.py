@@ -170,11 +170,6 @@ Admit = Callable[[Watching], float | None]
 
 
 class ScopeStore(Protocol):
-    async def watching(self, place: Place) -> Watching | None:
-        """The channel's watch in one read: None when its settings switched it off, otherwise its sensitivity
-        setting and its learned offset (a channel without rows has the defaults)."""
-        ...
-
     async def learning(self, place: Place) -> ChannelLearning:
         """The channel's learned threshold offset (0 when it never dismissed anything)."""
         ...
@@ -188,7 +183,9 @@ class ScopeStore(Protocol):
 
     async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
                             admit: Admit, meeting_at: datetime | None) -> Claimed | None:
-        """The watcher's whole unit: the channel's watch (`watching`), `admit`'s decision on it, and only if it
+        """The watcher's whole unit: the channel's watch in one read (None when its settings switched it off,
+        otherwise its sensitivity setting and its learned offset; a channel without rows has the defaults),
+        `admit`'s decision on it, and only if it
         admits, the thread's claim (`claim_thread`, the idempotence guard) and — only once the claim got in,
         and when `meeting_at` is given — the meeting in progress then. None when the watch is off, `admit`
         said no, or the thread already had its prompt. A failed meeting read never undoes the claim: the

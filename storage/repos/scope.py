@@ -202,11 +202,6 @@ class ScopeRepo:
         return [model.platform == place.platform.value, model.channel_id == place.channel_id]
 
     # ---- learning ----------------------------------------------------------------------------------
-    async def watching(self, place: Place) -> Watching | None:
-        """The channel's watch setting, sensitivity and learned offset, in one read straight on the driver
-        (every message the detector flags asks it: _Watching)."""
-        return _watching(await self.db.driver(_Watching(place.platform.value, place.channel_id), small=True))
-
     async def learning(self, place: Place) -> ChannelLearning:
         async with self.db.read() as s:
             row = (await s.execute(
@@ -270,7 +265,7 @@ class ScopeRepo:
 
     async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
                             admit: Admit, meeting_at: datetime | None) -> Claimed | None:
-        """`watching`, `admit`, `claim_thread` and the meeting now in one unit straight on the driver
+        """The channel's watch (`_Watching`), `admit`, `claim_thread` and the meeting now in one unit straight on the driver
         (_WatchedClaim): every prompt the watcher opens goes through it."""
         from storage.repos.meetings import MeetingNowRead
 

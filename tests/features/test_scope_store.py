@@ -190,6 +190,19 @@ async def test_parked_for_a_meeting(stores: tuple[Store, Store]) -> None:
     assert decided is not None and decided.meeting_title == "Sprint review"
 
 
+async def _watching(store: Store, place: Place) -> Watching | None:
+    """The channel's watch as `claim_watched` hands it to the watcher's decision (which admits nothing here, so
+    nothing is claimed); None when the decision was not asked (the watch is off)."""
+    seen: list[Watching] = []
+
+    def admit(watching: Watching) -> float | None:
+        seen.append(watching)
+        return None
+
+    assert await store.scope.claim_watched(place, "probe", "r", "q", 1.0, admit, None) is None
+    return seen[0] if seen else None
+
+
 async def test_watching_reads_the_settings_and_the_learning_at_once(stores: tuple[Store, Store]) -> None:
     """The watcher's one read: defaults for a channel without rows, None when the watch is switched off, the
     sensitivity setting and the learned offset of this channel only (never another channel's or platform's)."""
@@ -197,17 +210,17 @@ async def test_watching_reads_the_settings_and_the_learning_at_once(stores: tupl
     from handlers.core.types import Person
 
     store, other_replica = stores
-    assert await store.scope.watching(C1) == Watching("normal", ChannelLearning())
+    assert await _watching(store, C1) == Watching("normal", ChannelLearning())
     prompt = await store.scope.claim_thread(C1, "5.1", "r", "q", 3.0)
     assert prompt is not None
     await store.scope.decide(prompt.id, C1, Decision(Outcome.DISMISS), LEARN)
     lead = Person(Platform.SLACK, "ULEAD")
     await store.settings.put(C1, ChannelSettings(scope_sensitivity="low"), lead)
-    assert await other_replica.scope.watching(C1) == Watching("low", ChannelLearning(0.25, 1))
-    assert await store.scope.watching(C2) == Watching("normal", ChannelLearning())
-    assert await store.scope.watching(Place(Platform.TEAMS, "C1", "T1")) == Watching("normal", ChannelLearning())
+    assert await _watching(other_replica, C1) == Watching("low", ChannelLearning(0.25, 1))
+    assert await _watching(store, C2) == Watching("normal", ChannelLearning())
+    assert await _watching(store, Place(Platform.TEAMS, "C1", "T1")) == Watching("normal", ChannelLearning())
     await store.settings.put(C1, ChannelSettings(scope_watch=False, scope_sensitivity="high"), lead)
-    assert await store.scope.watching(C1) is None
+    assert await _watching(store, C1) is None
 
 
 async def test_the_watchers_claim_is_one_unit_with_the_settings_and_the_meeting(

@@ -180,10 +180,6 @@ class CountingStore:
     def scope(self) -> CountingStore:
         return self
 
-    async def watching(self, place: Place) -> Watching | None:
-        self.queries.append("watching")
-        return Watching(self.sensitivity, ChannelLearning(self.offset)) if self.watch else None
-
     async def claim_thread(self, place: Place, root: str, request: str, quote: str, score: float) -> Prompt:
         self.queries.append(f"claim {root}")
         return _prompt(place=place.in_thread(root), request=request, quote=quote, score=score)
