@@ -83,6 +83,7 @@ def log(message: str) -> None:
 async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> None:
     fakes = await proc.start_fakes(work)
     baseline = bot = None
+    confined: set[int] | None = None
     client = load.Client()
     try:
         baseline = await proc.start_baseline(work, fakes.info["slack"])
@@ -90,6 +91,7 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
                                         name=f"ack-{platform}")
         for server in (baseline, bot):
             server.lower_priority(SERVER_NICENESS)
+        confined = proc.confine_load(fakes)  # the platform's side on part of the machine (docs/benchmarks.md)
         env = ack.Env(client, fakes.info["control"], fakes.info["slack"], fakes.info["connector"], url,
                       baseline.info["url"], channels=sizes.ack_channels)
         await ack.setup(env, platform)
@@ -98,6 +100,7 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
         series = await ack.run(env, scenarios, plan, log)
         rows = ack.table(platform, scenarios, plan, series)
     finally:
+        proc.release_load(confined)
         await client.close()
         for p in (bot, baseline, fakes):
             if p is not None:

@@ -98,9 +98,13 @@ async def control(session: aiohttp.ClientSession, url: str, path: str, body: Any
         return await response.json()
 
 
-async def wait_until(check: Callable[[], Any], timeout: float, interval: float = 0.005) -> bool:
-    """Poll an async predicate until it holds (True) or the time is up (False). Bounded."""
+async def wait_until(check: Callable[[], Any], timeout: float, interval: float = 0.005, *,
+                     first: float = 0.0) -> bool:
+    """Poll an async predicate until it holds (True) or the time is up (False), the first time after `first`
+    seconds. Bounded."""
     deadline = time.monotonic() + timeout
+    if first:
+        await asyncio.sleep(first)
     while time.monotonic() < deadline:
         if await check():
             return True

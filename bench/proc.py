@@ -83,6 +83,11 @@ class Process:
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self.pid, niceness)
 
+    def pin(self, cpus: set[int]) -> None:
+        """Run it on these CPUs only (`confine_load`)."""
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(self.pid, cpus)
+
     async def spawn(self, *, announce: bool) -> Process:
         """Start it; with `announce`, wait for its JSON line on stdout (its URLs)."""
         log = self.log_path.open("ab")
@@ -149,6 +154,30 @@ async def serve_control(control: Any, urls: dict[str, str]) -> None:
 
 def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
+
+
+def confine_load(fakes: Process) -> set[int] | None:
+    """Keep the platform's side of the latency benchmarks — this process (the load generator) and the fakes — on
+    the first half of the usable CPUs; the measured servers stay free to use them all. On one machine the
+    client's wake-up is otherwise often placed on the server's CPU, where it waits behind the server's own
+    after-the-ack work (docs/benchmarks.md, "Method notes"). Returns this process's CPUs before, for
+    `release_load`; None (and nothing done) on a machine with one usable CPU."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    load_side = set(cpus[:len(cpus) // 2])
+    fakes.pin(load_side)
+    os.sched_setaffinity(0, load_side)
+    return set(cpus)
+
+
+def release_load(before: set[int] | None) -> None:
+    """Undo `confine_load` for this process: the sections after it use the whole machine."""
+    if before:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, before)
 
 
 async def start_fakes(workdir: Path) -> Process:

@@ -104,8 +104,7 @@ class SlackReplier:
             return
         thread_ts = self.where.thread_id if reply.in_thread else None
         if reply.visibility == Visibility.CHANNEL:
-            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
-                                               thread_ts=thread_ts, **render.POST_OPTIONS)
+            await self._post(text, blocks, thread_ts)
         elif self.respond is not None:
             if self.ack_answer is not None:
                 if self.ack_answer.offer(_message(text, blocks, "ephemeral")):
@@ -113,8 +112,7 @@ class SlackReplier:
                 await self.ack_answer.after_ack()  # a later answer follows the ack, never overtakes it
             await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif self.where.is_direct and not reply.transient:  # a journal stays out of the DM's history
-            await self.client.chat_postMessage(channel=self.where.channel_id, text=text, blocks=blocks,
-                                               **render.POST_OPTIONS)
+            await self._post(text, blocks, None)
         elif reply.transient and self.trigger_id and not self.opened_modal and \
                 self.where.channel_id[:1] not in ("C", "G", "D"):
             # No conversation to show it in ephemerally (a press on the App Home): a modal, which no chat keeps.
@@ -126,6 +124,17 @@ class SlackReplier:
         else:
             await self.client.chat_postEphemeral(channel=self.where.channel_id, user=self.user_id, text=text,
                                                  blocks=blocks, thread_ts=thread_ts, **render.PARSE_OFF)
+
+    async def _post(self, text: str, blocks: list[dict[str, Any]] | None, thread_ts: str | None) -> None:
+        """chat.postMessage through the client's `api_call`: the blocks are plain dicts already (bot/slack/render.py)
+        and the text is never empty, so `chat_postMessage`'s conversions and checks have nothing to do, and they
+        are on the path of every thread reply (docs/benchmarks.md#time-to-the-reply-slack)."""
+        payload: dict[str, Any] = {"channel": self.where.channel_id, "text": text, **render.POST_OPTIONS}
+        if blocks:
+            payload["blocks"] = blocks
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        await self.client.api_call("chat.postMessage", json=payload)
 
 
 def _message(text: str, blocks: list[dict[str, Any]] | None, response_type: str) -> dict[str, Any]:

@@ -81,8 +81,10 @@ async def watch_message(message: ChatMessage, svc: Services) -> Reply | None:
     if claimed is None:
         return None  # the watch is off, the score is under the channel's threshold, or the thread had its prompt
     prompt = claimed.prompt
-    # What an operator tunes a channel's sensitivity from: written on the loop's next turn, once the reply is on
-    # its way, not before it (the same line; `call_soon` carries the request's context, so its id too).
-    asyncio.get_running_loop().call_soon(log.info, "scope prompt %s opened in %s (score %.2f, threshold %.2f)",
-                                         prompt.id, place.key, detection.score, claimed.threshold)
+    # What an operator tunes a channel's sensitivity from: written once the reply is on its way, not before it (the
+    # same line; the handle carries the request's context, so its id too). A timer, not `call_soon`: the HTTP client
+    # writes a request's body from a task of its own, queued after whatever `call_soon` queued while the reply was
+    # built, so this line would hold the reply back (docs/benchmarks.md#time-to-the-reply-slack).
+    asyncio.get_running_loop().call_later(0, log.info, "scope prompt %s opened in %s (score %.2f, threshold %.2f)",
+                                          prompt.id, place.key, detection.score, claimed.threshold)
     return prompt_reply(prompt, claimed.meeting)

@@ -283,7 +283,9 @@ async def test_decisions_summary_wants_an_aware_time() -> None:
 async def test_the_prompts_log_line_is_written_once_the_reply_is_on_its_way(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """The "scope prompt opened" line (what an operator tunes a channel's sensitivity from) keeps its fields
-    and the request's context, but is not written on the reply's path: on the loop's next turn."""
+    and the request's context, but is not written on the reply's path: not before the reply is returned, and
+    not before a task started while the reply is sent (aiohttp writes a request's body from a task of its
+    own) has had its turn."""
     import asyncio
     import contextvars
     import logging
@@ -291,11 +293,16 @@ async def test_the_prompts_log_line_is_written_once_the_reply_is_on_its_way(
     monkeypatch.setitem(sys.modules, "handlers.meetings.api", None)
     request: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="-")
     seen: list[str] = []
+    order: list[str] = []
 
     class Requests(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
             seen.append(request.get())
+            order.append("log line")
             return True
+
+    async def write_body() -> None:  # what the HTTP client's sending task does first
+        order.append("reply's body written")
 
     caplog.set_level(logging.INFO, logger="steadybot.scope")
     caplog.handler.addFilter(Requests())
@@ -304,7 +311,11 @@ async def test_the_prompts_log_line_is_written_once_the_reply_is_on_its_way(
                                 _services(CountingStore()))
     assert reply is not None
     assert not [r for r in caplog.records if "scope prompt" in r.getMessage()]  # not before the reply
-    await asyncio.sleep(0)
+    sending = asyncio.create_task(write_body())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await sending
+    assert order == ["reply's body written", "log line"]
     [line] = [r.getMessage() for r in caplog.records if "scope prompt" in r.getMessage()]
     assert line.startswith("scope prompt 42 opened in slack:") and "(score " in line and ", threshold " in line
     assert seen == ["req-1"]
