@@ -91,7 +91,7 @@ async def run_ack(platform: str, work: Path, sizes: Sizes, report: Report) -> No
                                         name=f"ack-{platform}")
         for server in (baseline, bot):
             server.lower_priority(SERVER_NICENESS)
-        confined = proc.confine_load(fakes)  # the platform's side on part of the machine (docs/benchmarks.md)
+        confined = proc.confine_load(fakes, (baseline, bot))  # CPUs of their own (docs/benchmarks.md, "Method notes")
         env = ack.Env(client, fakes.info["control"], fakes.info["slack"], fakes.info["connector"], url,
                       baseline.info["url"], channels=sizes.ack_channels)
         await ack.setup(env, platform)

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,18 +157,21 @@ def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def confine_load(fakes: Process) -> set[int] | None:
-    """Keep the platform's side of the latency benchmarks — this process (the load generator) and the fakes — on
-    the first half of the usable CPUs; the measured servers stay free to use them all. On one machine the
-    client's wake-up is otherwise often placed on the server's CPU, where it waits behind the server's own
-    after-the-ack work (docs/benchmarks.md, "Method notes"). Returns this process's CPUs before, for
-    `release_load`; None (and nothing done) on a machine with one usable CPU."""
+def confine_load(fakes: Process, servers: Sequence[Process]) -> set[int] | None:
+    """Give the two sides of the latency benchmarks CPUs of their own, as if they ran on two machines: the
+    platform's side — this process (the load generator) and the fakes — the first half of the usable CPUs, the
+    measured servers (the floor's and the bot's alike) the second half. Sharing them, a client woken by an ack
+    was often placed on the server's CPU and waited there behind the server's own after-the-ack work
+    (docs/benchmarks.md, "Method notes"). Returns this process's CPUs before, for `release_load`; None (and
+    nothing done) on a machine with one usable CPU."""
     if not hasattr(os, "sched_getaffinity"):
         return None
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return None
-    load_side = set(cpus[:len(cpus) // 2])
+    load_side, server_side = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+    for server in servers:
+        server.pin(server_side)
     fakes.pin(load_side)
     os.sched_setaffinity(0, load_side)
     return set(cpus)
