@@ -97,7 +97,6 @@ def rowcount(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount or 0
 
 
-
 class _Guard:
     """`Database._guarded`: lets the unit through the breaker (`_admit`), maps an outage to StorageUnavailable and
     feeds the breaker with the outcome. A class, not an `asynccontextmanager`: its generator and wrapper cost more
@@ -129,6 +128,7 @@ class _Guard:
         finally:
             if self.trial:
                 db._trying = False
+
 
 def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, UNAVAILABLE):

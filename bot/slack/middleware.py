@@ -67,8 +67,7 @@ class Inbounds(AsyncMiddleware):
         if log.isEnabledFor(logging.DEBUG):  # its kind only, never its body (issue 12)
             log.debug("slack request %s; %d in flight", request_kind(body), self.pipeline.lane.in_flight)
         if chat_event(body):  # acknowledged by Bolt whatever it asks: parsed after the ack (`parse_later`)
-            context["inbound"] = context["replier"] = None
-            context["refused"] = False
+            self.put(context, None)
             context["parse_later"] = lambda: self.inbound(body, context)
         else:
             self.put(context, payloads.parse(body, context.bot_user_id or "", self.pipeline.seal))

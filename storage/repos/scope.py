@@ -251,10 +251,16 @@ class ScopeRepo:
         """The watcher's prompt for this thread, inserted with the thread's unique key (None: the thread had
         one already). On every scope-creep reply's path, so one statement straight on the driver (_ThreadClaim)
         builds the prompt from what it inserted and the id it returned."""
+        values, claim = self._thread_claim(place, thread_root, request, quote, score)
+        new_id = await self.db.driver(claim, small=True)
+        return None if new_id is None else self._claimed_prompt(place, values, new_id, score)
+
+    def _thread_claim(self, place: Place, thread_root: str, request: str, quote: str,
+                      score: float) -> tuple[dict[str, Any], _ThreadClaim]:
+        """The watcher's new prompt for this thread and its claim (`claim_thread`, `claim_watched`)."""
         values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
                                   source=WATCH, score=score)
-        new_id = await self.db.driver(_ThreadClaim(values, self._bind(values["created_at"])), small=True)
-        return None if new_id is None else self._claimed_prompt(place, values, new_id, score)
+        return values, _ThreadClaim(values, self._bind(values["created_at"]))
 
     @staticmethod
     def _claimed_prompt(place: Place, values: dict[str, Any], new_id: int, score: float) -> Prompt:
@@ -269,12 +275,10 @@ class ScopeRepo:
         (_WatchedClaim): every prompt the watcher opens goes through it."""
         from storage.repos.meetings import MeetingNowRead
 
-        values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
-                                  source=WATCH, score=score)
+        values, claim = self._thread_claim(place, thread_root, request, quote, score)
         meeting = None if meeting_at is None else MeetingNowRead(self._read, place.platform, place.channel_id,
                                                                  self._bind(meeting_at))
-        unit = _WatchedClaim(_Watching(place.platform.value, place.channel_id), admit,
-                             _ThreadClaim(values, self._bind(values["created_at"])), meeting)
+        unit = _WatchedClaim(_Watching(place.platform.value, place.channel_id), admit, claim, meeting)
         done = await self.db.driver(unit, small=True)
         if done is None:
             return None
