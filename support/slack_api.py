@@ -64,8 +64,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
 }
 
-#: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
-FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
+#: What a fault injects: (HTTP status, JSON body — or text, sent as text/html like a proxy's error page —,
+#: headers), or None to let the call through.
+FaultAnswer = tuple[int, dict[str, Any] | str, dict[str, str]] | None
 Fault = Callable[[str, dict[str, Any]], FaultAnswer]
 
 
@@ -237,6 +238,8 @@ class FakeSlackApi(FakeServer):
                     if request.transport is not None:
                         request.transport.abort()
                     return web.Response(status=204)
+                if isinstance(body, str):
+                    return web.Response(text=body, status=status, headers=headers, content_type="text/html")
                 return web.json_response(body, status=status, headers=headers)
         answer = self.answer(method, params)  # done (a message is posted) before the answer travels back
         if self.latency:

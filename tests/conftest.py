@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,35 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
 from tests.support.harness import Harness, running
+
+
+class _Measures:
+    """What the scale and reliability tests measured (`measure`), printed after the run as "measurements".
+    Reports carry them (`user_properties`), so they reach the summary from pytest-xdist's workers too."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.lines.extend(str(value) for name, value in report.user_properties if name == "measure")
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.lines:
+            terminalreporter.section("measurements")
+            for line in self.lines:
+                terminalreporter.write_line(f"[measure] {line}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_Measures(), "steadybot-measures")
+
+
+@pytest.fixture
+def measure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """`measure("…")`: one line for the run's "measurements" section."""
+    return lambda line: request.node.user_properties.append(("measure", line))
+
 
 PG_ADMIN_URL = os.environ.get("STEADYBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}

@@ -15,6 +15,7 @@ from bot.sealing import ActionSeal
 from bot.slack import render
 from bot.slack.ack_answer import AckAnswer
 from bot.slack.payloads import ReplyTo
+from bot.slack.post import post_message
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
 log = logging.getLogger("steadybot.slack")
@@ -126,15 +127,14 @@ class SlackReplier:
                                                  blocks=blocks, thread_ts=thread_ts, **render.PARSE_OFF)
 
     async def _post(self, text: str, blocks: list[dict[str, Any]] | None, thread_ts: str | None) -> None:
-        """chat.postMessage through the client's `api_call`: the blocks are plain dicts already (bot/slack/render.py)
-        and the text is never empty, so `chat_postMessage`'s conversions and checks have nothing to do, and they
-        are on the path of every thread reply (docs/benchmarks.md#time-to-the-reply-slack)."""
+        """chat.postMessage straight through the client's session (bot/slack/post.py): it is on the path of every
+        thread reply (docs/benchmarks.md#time-to-the-reply-slack)."""
         payload: dict[str, Any] = {"channel": self.where.channel_id, "text": text, **render.POST_OPTIONS}
         if blocks:
             payload["blocks"] = blocks
         if thread_ts:
             payload["thread_ts"] = thread_ts
-        await self.client.api_call("chat.postMessage", json=payload)
+        await post_message(self.client, payload)
 
 
 def _message(text: str, blocks: list[dict[str, Any]] | None, response_type: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.slack import render
 from bot.slack.errors import classify
 from bot.slack.oauth import WorkspaceClients
 from bot.slack.ports import DirectLines
+from bot.slack.post import post_message
 from handlers.core.types import Platform, Reply, Target
 
 log = logging.getLogger("steadybot.slack")
@@ -113,15 +114,17 @@ class SlackSender:
     async def _post(self, client: AsyncWebClient, target: Target, channel: str, reply: Reply, row_id: int,
                     part: int) -> dict[str, str]:
         key = f"slack:post:{channel}"
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "text": render.fallback(reply),
+            "blocks": render.seal_blocks(self._render(reply), self.seal.for_target(target) if self.seal else None),
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"outbox_id": str(row_id), "part": part}},
+            **render.POST_OPTIONS,
+        }
+        if reply.in_thread and target.thread_id:
+            payload["thread_ts"] = target.thread_id
         try:
-            response = await client.chat_postMessage(
-                channel=channel,
-                text=render.fallback(reply),
-                blocks=render.seal_blocks(self._render(reply), self.seal.for_target(target) if self.seal else None),
-                thread_ts=target.thread_id if (reply.in_thread and target.thread_id) else None,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"outbox_id": str(row_id), "part": part}},
-                **render.POST_OPTIONS,
-            )
+            response = await post_message(client, payload)
         except Exception as exc:
             error = classify(exc, key)
             if isinstance(error, RateLimited):

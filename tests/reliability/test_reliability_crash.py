@@ -73,7 +73,7 @@ async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> No
 
 
 async def test_kill_9_in_the_middle_of_a_fan_out_loses_nothing_and_doubles_nothing(
-        sqlite_url: str, slack_api: FakeSlackApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        sqlite_url: str, slack_api: FakeSlackApi, tmp_path: Path, measure: Callable[[str], None]) -> None:
     """On an SQLite file (the single-process deployment); tests/reliability/test_reliability_replicas.py kills a replica
     on PostgreSQL."""
     database_url, database = sqlite_url, "sqlite"
@@ -130,14 +130,13 @@ async def test_kill_9_in_the_middle_of_a_fan_out_loses_nothing_and_doubles_nothi
     recovered = second.log().count("not sending them again")
     history_checks = len(slack_api.calls_to("conversations.history"))
     assert recovered >= 1, "no DM was in flight at the kill: the test did not exercise recovery"
-    with capsys.disabled():
-        print(f"\n[measure] kill -9 ({database}) after {posts_at_kill} posts, {maybe_in_flight} rows claimed: "
-              f"{recovered} in-flight DMs found in the history and not resent, {history_checks} history checks, "
-              f"0 doubled, 0 lost; all posted after {all_posted:.1f}s, all rows resolved after {total:.1f}s")
+    measure(f"kill -9 ({database}) after {posts_at_kill} posts, {maybe_in_flight} rows claimed: "
+            f"{recovered} in-flight DMs found in the history and not resent, {history_checks} history checks, "
+            f"0 doubled, 0 lost; all posted after {all_posted:.1f}s, all rows resolved after {total:.1f}s")
 
 
 async def test_teams_has_no_history_so_a_crash_doubles_at_most_what_was_in_flight(
-        sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        sqlite_url: str, measure: Callable[[str], None]) -> None:
     """Bots cannot read a Teams chat back, so a send that was in flight at a crash is sent again. The bound:
     at most `teams_max_in_flight` (default 4) messages, each to a different person, never one lost. The
     crash here is the sending task cancelled mid-flight (its lease then runs out), in-process for speed."""
@@ -177,6 +176,5 @@ async def test_teams_has_no_history_so_a_crash_doubles_at_most_what_was_in_fligh
         assert sorted(sent) == sorted(f"a:1on1-{p}" for p in people)  # none lost
         assert all(n == 2 for n in doubled.values())  # never more than one extra per person
         assert len(doubled) <= bot.settings.teams_max_in_flight, doubled
-        with capsys.disabled():
-            print(f"\n[measure] Teams crash after {in_flight_at_crash} sends: {len(doubled)} doubled "
-                  f"(bound {bot.settings.teams_max_in_flight} = teams_max_in_flight), 0 lost")
+        measure(f"Teams crash after {in_flight_at_crash} sends: {len(doubled)} doubled "
+                f"(bound {bot.settings.teams_max_in_flight} = teams_max_in_flight), 0 lost")

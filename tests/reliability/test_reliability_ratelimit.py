@@ -230,7 +230,7 @@ async def _fan_out(bot: Harness, people: int, prefix: str = "U") -> list[str]:
 
 @pytest.mark.slow
 async def test_fan_out_of_1000_dms_with_429_on_every_tenth_call_delivers_each_dm_once(
-        sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        sqlite_url: str, measure: Callable[[str], None]) -> None:
     """The outbox alone (rows enqueued directly); the 2 000-person `/pulse now` version follows."""
     async with running(sqlite_url) as bot:
         bot.slack.faults.append(every_nth(10, retry_after="1"))
@@ -247,14 +247,13 @@ async def test_fan_out_of_1000_dms_with_429_on_every_tenth_call_delivers_each_dm
         calls = len(bot.slack.calls_to("chat.postMessage"))
         assert calls >= 1000 + 100  # the 429s really happened (and were retried)
         assert bot.runtime.worker.stats["rate_limited"] >= 100
-        with capsys.disabled():
-            print(f"\n[measure] 1000-DM outbox fan-out, 429 on every 10th call: {elapsed:.1f}s, {calls} calls, "
-                  f"{bot.runtime.worker.stats['rate_limited']} rate-limited")
+        measure(f"1000-DM outbox fan-out, 429 on every 10th call: {elapsed:.1f}s, {calls} calls, "
+                f"{bot.runtime.worker.stats['rate_limited']} rate-limited")
 
 
 @pytest.mark.slow
 async def test_pulse_now_to_2000_people_with_429_on_every_tenth_call_dms_each_person_once(
-        pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        pg_url: str, measure: Callable[[str], None]) -> None:
     """The end-to-end version: `/pulse now` in a 2 000-member channel, through the real wire (on PostgreSQL,
     the database for a team this size)."""
     from tests.support.pulse_helpers import pulse_dms, slack_team, text_of
@@ -278,9 +277,8 @@ async def test_pulse_now_to_2000_people_with_429_on_every_tenth_call_dms_each_pe
         doubled = [p for p in people if len({m["ts"] for m in bot.slack.posted("D" + p[1:])}) > 1]
         assert missing == [] and doubled == [], (len(missing), len(doubled))
         assert bot.runtime.worker.stats["rate_limited"] >= 200
-        with capsys.disabled():
-            print(f"\n[measure] /pulse now to 2000 people, 429 on every 10th chat.postMessage: every DM once in "
-                  f"{elapsed:.1f}s ({bot.runtime.worker.stats['rate_limited']} rate-limited and retried)")
+        measure(f"/pulse now to 2000 people, 429 on every 10th chat.postMessage: every DM once in "
+                f"{elapsed:.1f}s ({bot.runtime.worker.stats['rate_limited']} rate-limited and retried)")
 
 
 async def test_ambiguous_failures_never_double_a_message(bot: Harness) -> None:
@@ -422,7 +420,7 @@ async def test_teams_429_waits_and_5xx_retries_then_each_message_is_sent_once(bo
     target = await _teams_channel(bot)
     calls = itertools.count()
 
-    def throttled(kind: str, conversation: str, body: dict[str, Any]) -> FaultAnswer:
+    def throttled(kind: str, conversation: str, body: dict[str, Any]) -> bf_connector.FaultAnswer:
         if kind in ("send", "reply") and conversation == bf_connector.CHANNEL_ID:
             n = next(calls)
             if n == 0:

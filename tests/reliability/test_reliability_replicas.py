@@ -68,7 +68,7 @@ async def post_teams(session: aiohttp.ClientSession, url: str, activity: dict[st
 
 
 async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                                              measure: Callable[[str], None]) -> None:
     await upgrade(pg_url)
     slack = await FakeSlackApi(latency=0.01).start()
     connector = await FakeConnector().start()
@@ -172,11 +172,10 @@ async def test_three_replicas_share_traffic_outbox_and_rounds(pg_url: str, tmp_p
                 OutboxRow.status.notin_(("sent", "skipped"))))
         assert len(workers) >= 2, workers  # the work really was shared
         recovered = sum(r.log().count("not sending them again") for r in replicas[1:])
-        with capsys.disabled():
-            print(f"\n[measure] 3 replicas on PostgreSQL: fan-out of {FAN_OUT} shared as "
-                  f"{sorted(n for _, n in workers)}, replica 0 killed -9 mid-way, {recovered} in-flight DMs "
-                  f"found in Slack's history by the survivors, 0 doubled; rounds {first_round}..{last_round} "
-                  f"each created once; {unsent} rows not yet sent")
+        measure(f"3 replicas on PostgreSQL: fan-out of {FAN_OUT} shared as "
+                f"{sorted(n for _, n in workers)}, replica 0 killed -9 mid-way, {recovered} in-flight DMs "
+                f"found in Slack's history by the survivors, 0 doubled; rounds {first_round}..{last_round} "
+                f"each created once; {unsent} rows not yet sent")
     finally:
         await session.close()
         await asyncio.gather(*(r.stop() for r in replicas))

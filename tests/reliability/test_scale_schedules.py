@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,7 +41,7 @@ ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC")
 
 
 async def test_500_schedules_firing_in_the_same_minute_on_two_replicas(pg_url: str,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                                                        measure: Callable[[str], None]) -> None:
     await upgrade(pg_url)
     slack = await FakeSlackApi(latency=0.005).start()  # every Web API call stays in flight a little
     people: dict[str, list[str]] = {}
@@ -87,10 +88,9 @@ async def test_500_schedules_firing_in_the_same_minute_on_two_replicas(pg_url: s
         everyone = {f"slack:user:{u}:" for members in people.values() for u in members}
         assert invited_people == everyone, f"{len(everyone - invited_people)} people without their DM"
         assert elapsed < PERIOD, f"one pass took {elapsed:.1f} s: some DMs would wait for the next minute"
-        with capsys.disabled():
-            print(f"\n[measure] {CHANNELS} schedules firing in the same minute, 2 replicas on PostgreSQL: "
-                  f"{len(made)} rounds, {len(invited_people):,} DMs (+ reminders, {rows:,} outbox rows) "
-                  f"enqueued in {elapsed:.1f} s")
+        measure(f"{CHANNELS} schedules firing in the same minute, 2 replicas on PostgreSQL: "
+                f"{len(made)} rounds, {len(invited_people):,} DMs (+ reminders, {rows:,} outbox rows) "
+                f"enqueued in {elapsed:.1f} s")
     finally:
         for runtime in replicas:
             await runtime.close()
