@@ -128,3 +128,21 @@ async def test_the_base_url_is_joined_as_slack_sdk_joins_it(slack: tuple[FakeSla
     other = AsyncWebClient(token=TOKEN, base_url=url, session=client.session, timeout=5, retry_handlers=[])
     assert (await other.chat_postMessage(**PAYLOAD))["ok"] and (await post_message(other, PAYLOAD))["ok"]
     assert len(api.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_timeout_after_the_request_went_out_may_have_posted(slack: tuple[FakeSlackApi, AsyncWebClient]) -> None:
+    """Slack did the work but its answer came too late: both clients time out, and both read as "maybe delivered"
+    (the outbox checks the history before sending again). slack_sdk applies the session's timeout to a session
+    it was given (its own `timeout` only to a session it makes); `post_message` applies the client's timeout,
+    here the same second."""
+    api, _ = slack
+    api.latency = 1.5
+    read = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
+        slow = AsyncWebClient(token=TOKEN, base_url=api.url, session=session, timeout=1, retry_handlers=[])
+        for post in (lambda: slow.chat_postMessage(**PAYLOAD), lambda: post_message(slow, PAYLOAD)):
+            with pytest.raises(Exception) as caught:  # noqa: PT011 - each client raises its own kind; classify reads both
+                await post()
+            read.append(_summary(classify(caught.value, "slack:post:U1")))
+    assert read == [("TransientError", True, None)] * 2
+    assert len(api.calls_to("chat.postMessage")) == 2  # each went out once: posted, but unanswered in time
