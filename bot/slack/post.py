@@ -54,13 +54,12 @@ async def post_message(client: AsyncWebClient, payload: dict[str, Any]) -> Mappi
             data = json.loads(await response.read())
         except ValueError:
             data = None
-        answer_headers = dict(response.headers)
     if status == 200:
         if not isinstance(data, dict):  # Slack may still have posted it: not a clear "no", check before resending
             raise aiohttp.ClientPayloadError(f"{METHOD}: unreadable answer")
         if data.get("ok") is True:
             return data
     failed = AsyncSlackResponse(client=client, http_verb="POST", api_url=url, req_args={},
-                                data=data if isinstance(data, dict) else {}, headers=answer_headers,
+                                data=data if isinstance(data, dict) else {}, headers=dict(response.headers),
                                 status_code=status)
     raise SlackApiError(f"The request to the Slack API failed. (url: {url}, status: {status})", failed)
