@@ -64,6 +64,17 @@ def _summary(error: DeliveryError) -> tuple[str, bool, float | None]:
     return type(error).__name__, error.maybe_delivered, getattr(error, "retry_after", None)
 
 
+async def _both_fail(client: AsyncWebClient) -> list[tuple[str, bool, float | None]]:
+    """Posts PAYLOAD through slack_sdk's `chat_postMessage`, then through `post_message`: how the outbox reads each
+    one's failure (both must fail)."""
+    read = []
+    for post in (lambda: client.chat_postMessage(**PAYLOAD), lambda: post_message(client, PAYLOAD)):
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - each client raises its own kind; classify reads both
+            await post()
+        read.append(_summary(classify(caught.value, "slack:post:U1")))
+    return read
+
+
 FAULTS: dict[str, FaultAnswer] = {
     "channel gone": (200, {"ok": False, "error": "channel_not_found"}, {}),
     "rate limited": (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "7"}),
@@ -79,11 +90,7 @@ FAULTS: dict[str, FaultAnswer] = {
 async def test_every_failure_reads_as_slack_sdks_does(slack: tuple[FakeSlackApi, AsyncWebClient], name: str) -> None:
     api, client = slack
     api.faults.append(lambda method, params: FAULTS[name] if method == "chat.postMessage" else None)
-    read: list[tuple[str, bool, float | None]] = []
-    for post in (lambda: client.chat_postMessage(**PAYLOAD), lambda: post_message(client, PAYLOAD)):
-        with pytest.raises(Exception) as caught:  # noqa: PT011 - each client raises its own kind; classify reads both
-            await post()
-        read.append(_summary(classify(caught.value, "slack:post:U1")))
+    read = await _both_fail(client)
     assert read[0] == read[1]
     expected = {"channel gone": ("PermanentError", False, None), "rate limited": ("RateLimited", False, 7.0),
                 "rate limited, no body": ("RateLimited", False, 3.0)}
@@ -137,12 +144,7 @@ async def test_a_timeout_after_the_request_went_out_may_have_posted(slack: tuple
     here the same second."""
     api, _ = slack
     api.latency = 1.5
-    read = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
         slow = AsyncWebClient(token=TOKEN, base_url=api.url, session=session, timeout=1, retry_handlers=[])
-        for post in (lambda: slow.chat_postMessage(**PAYLOAD), lambda: post_message(slow, PAYLOAD)):
-            with pytest.raises(Exception) as caught:  # noqa: PT011 - each client raises its own kind; classify reads both
-                await post()
-            read.append(_summary(classify(caught.value, "slack:post:U1")))
-    assert read == [("TransientError", True, None)] * 2
+        assert await _both_fail(slow) == [("TransientError", True, None)] * 2
     assert len(api.calls_to("chat.postMessage")) == 2  # each went out once: posted, but unanswered in time
