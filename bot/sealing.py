@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.core.jsoncodec import dumps
 from handlers.core.signing import Signer
 from handlers.core.types import Person, Place, Reply, Target, Visibility
 
@@ -29,8 +30,6 @@ INVALID = ("That button is no longer valid here (it belongs to another conversat
 PURPOSE = "actions"
 
 Seal = Callable[[str, str], str]  # (action, value) → sealed value, for one binding
-#: `json.dumps(…, separators=(",", ":"))` without building an encoder for every value sealed
-_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # UTF-8: not 6 characters per letter
 
 
 def invalid_reply() -> list[Reply]:
@@ -57,7 +56,7 @@ class ActionSeal:
         purpose = f"button:{binding}"
 
         def seal(action: str, value: str) -> str:
-            return self.signer.sign(_compact([action, value]), purpose=purpose)
+            return self.signer.sign(dumps([action, value]), purpose=purpose)  # UTF-8: not 6 characters per letter
 
         return seal
 

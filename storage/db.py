@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from handlers.core.errors import StorageUnavailable
+from handlers.core.jsoncodec import dumps, loads
 
 if TYPE_CHECKING:
     from storage.sqlite_loop import Busy, LoopConnection
@@ -169,7 +170,9 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         self.connect_timeout = connect_timeout
         self.retry_after = retry_after
-        kwargs: dict[str, object] = {"echo": echo, "hide_parameters": True}
+        # JSON columns through orjson (handlers/core/jsoncodec.py): the outbox writes and reads some for every DM
+        kwargs: dict[str, object] = {"echo": echo, "hide_parameters": True, "json_serializer": dumps,
+                                     "json_deserializer": loads}
         if self.dialect == "postgresql":
             # Every connection a session may hold (see _slots) stays pooled: overflow connections would be
             # opened and closed again under load, a handshake each (docs/benchmarks.md#postgresql-pool).

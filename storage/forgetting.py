@@ -108,9 +108,10 @@ async def stop_digests_to(s: AsyncSession, platform: Platform, user_id: str) -> 
     Their queued digest DMs are outbox rows addressed to them, deleted with the others."""
     if not user_id:
         return 0
-    rows = (await s.execute(select(ChannelSettingsRow).where(
+    rows = (await s.execute(select(ChannelSettingsRow).where(  # their id as JSON holds it: as is, or escaped
         ChannelSettingsRow.platform == platform.value,
-        cast(ChannelSettingsRow.extra, Text).contains(json.dumps(user_id)[1:-1], autoescape=True)))).scalars().all()
+        or_(*(cast(ChannelSettingsRow.extra, Text).contains(form, autoescape=True)
+              for form in sorted({user_id, json.dumps(user_id)[1:-1]})))))).scalars().all()
     stopped = 0
     for row in rows:
         extra = dict(row.extra or {})

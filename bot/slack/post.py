@@ -3,7 +3,7 @@
 Every pulse DM and every thread reply is one chat.postMessage. Through slack_sdk each call also joins the URL,
 parses its arguments, checks for deprecated methods, walks the (empty) retry handlers and builds request and
 response objects: about a tenth of a fan-out's CPU, measured (docs/benchmarks.md#posts-straight-through-aiohttp).
-This sends the same request (JSON body, bearer token, the client's base URL, session and timeout) and fails the
+This sends the same request (a JSON body, in UTF-8 through orjson, bearer token, the client's base URL, session and timeout) and fails the
 same way: an answer that is not `ok`, or not 200, raises slack_sdk's `SlackApiError` with a real
 `AsyncSlackResponse`, so `bot.slack.errors.classify` and the callers read it as before. Nothing here retries:
 the outbox does, after checking the history (bot/slack/sender.py). A client without a session of its own
@@ -13,7 +13,6 @@ goes through `api_call`.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
@@ -23,9 +22,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from handlers.core.jsoncodec import dumps_bytes, loads_answer
+
 METHOD = "chat.postMessage"
 USER_AGENT = f"steadybot aiohttp/{aiohttp.__version__}"
-_encode = json.JSONEncoder(separators=(",", ":")).encode  # ASCII, as aiohttp's own: a lone surrogate stays escaped
 
 
 @functools.lru_cache(maxsize=64)
@@ -47,11 +47,11 @@ async def post_message(client: AsyncWebClient, payload: dict[str, Any]) -> Mappi
     headers = {"Content-Type": "application/json;charset=utf-8", "User-Agent": USER_AGENT}
     if client.token:
         headers["Authorization"] = f"Bearer {client.token}"
-    async with session.post(url, data=_encode(payload).encode(), headers=headers,
+    async with session.post(url, data=dumps_bytes(payload), headers=headers,
                             timeout=_timeout(client.timeout)) as response:
         status = response.status
-        try:  # json reads UTF-8 bytes itself; aiohttp's `json()` would first work out the encoding
-            data = json.loads(await response.read())
+        try:  # read as UTF-8 bytes: aiohttp's `json()` would first work out the encoding
+            data = loads_answer(await response.read())
         except ValueError:
             data = None
     if status == 200:

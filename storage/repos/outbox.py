@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from handlers.core.clock import Clock
 from handlers.core.errors import StorageUnavailable
+from handlers.core.jsoncodec import dumps, loads
 from handlers.core.serialize import reply_from_dict, reply_to_dict, target_from_dict, target_to_dict
 from handlers.core.types import OutboxItem, Reply, Target
 from storage.bulk import insert_new, table_of
@@ -162,16 +162,16 @@ def _decode_one(row: Sequence[Any], worker: str, targets: dict[str, Target],
     row_id, target_text, kind, payload_text, data_text, due, attempts, late_by, dedupe_key, result_text = row
     target = targets.get(target_text)
     if target is None:
-        target = targets[target_text] = target_from_dict(json.loads(target_text))
+        target = targets[target_text] = target_from_dict(loads(target_text))
     reply: Any = None
     if payload_text is not None:
         reply = replies.get(payload_text, _MISSING)
         if reply is _MISSING:
-            payload = json.loads(payload_text)
+            payload = loads(payload_text)
             reply = replies[payload_text] = reply_from_dict(payload) if payload else None
     due = datetime.fromisoformat(due).replace(tzinfo=UTC) if isinstance(due, str) else due.astimezone(UTC)
-    data = {} if data_text in _EMPTY_JSON else json.loads(data_text)
-    result = None if result_text is None or result_text == "null" else json.loads(result_text)
+    data = {} if data_text in _EMPTY_JSON else loads(data_text)
+    result = None if result_text is None or result_text == "null" else loads(result_text)
     return Claimed(row_id, target, kind, reply, dict(data or {}), due, attempts, late_by, dedupe_key,
                    result, worker)
 
@@ -386,7 +386,7 @@ class _GroupCommit:
                     if name in values:
                         mask |= 1 << bit
                         value = values[name]
-                        columns[3 + bit].append(json.dumps(value) if name == "result" else value)
+                        columns[3 + bit].append(dumps(value) if name == "result" else value)
                     else:
                         columns[3 + bit].append(None)
                 columns[2].append(mask)

@@ -1,0 +1,74 @@
+"""Compact JSON through orjson, with the standard library's result wherever the two would differ.
+
+Every pulse DM is encoded (its chat.postMessage body, its buttons' seals, its outbox columns) and its answer
+decoded; the standard library spent about a tenth of a fan-out's CPU there (docs/benchmarks.md, "JSON through
+orjson"). `dumps` gives exactly `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`: for what orjson
+refuses (an integer past 64 bits, a key that is not a string, a date, a dataclass) it falls back to that call,
+so those encode, or raise, as before. A string holding a lone surrogate (which UTF-8 cannot carry) comes out
+escaped, as `json.dumps` with its default `ensure_ascii` writes it, so the text always encodes to UTF-8. One
+difference is left: a float NaN or infinity becomes `null` (the standard library writes `NaN`, not JSON). `loads` reads what `json.loads` reads; a
+document orjson refuses (`NaN`, invalid UTF-8 …) or might read differently (an integer past 64 bits, which
+orjson turns into a float) goes to `json.loads`, which raises `ValueError` for what is not JSON at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+#: orjson writes datetimes and dataclasses itself; the standard library refuses them. Refused here too.
+_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+#: 19 digits in a row may be an integer past 64 bits, which orjson would read as a float: the standard library
+#: reads those documents (a few ids and timestamps that long cost a slower read, never a wrong one).
+_LONG_TEXT = re.compile(r"[0-9]{19}")
+_LONG_BYTES = re.compile(rb"[0-9]{19}")
+_unicode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ascii = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _fallback(value: Any) -> str:
+    text = _unicode(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only its escape is valid UTF-8
+        return _ascii(value)
+    return text
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text, non-ASCII characters as they are."""
+    try:
+        return orjson.dumps(value, option=_STRICT).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return _fallback(value)
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON."""
+    try:
+        return orjson.dumps(value, option=_STRICT)
+    except TypeError:
+        return _fallback(value).encode("utf-8")
+
+
+def loads(data: str | bytes) -> Any:
+    """The value a JSON document holds; `ValueError` when it is not JSON."""
+    if (_LONG_BYTES if isinstance(data, bytes) else _LONG_TEXT).search(data) is None:  # type: ignore[arg-type]
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+def loads_answer(data: bytes) -> Any:
+    """An API's answer, as `loads` reads it except for an integer past 64 bits, which comes back as a float:
+    nothing reads such a number from an answer, and looking for one took longer than reading a Slack answer
+    (it holds the whole message back)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
