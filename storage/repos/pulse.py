@@ -89,7 +89,7 @@ def _level_sums() -> list[Any]:
     return [func.sum(case((getattr(PulseAnswer, d) == level, 1), else_=0)) for d in DIMENSIONS for level in LEVELS]
 
 
-def _round(row: PulseRound) -> Round:
+def _round(row: Any) -> Round:  # a mapped PulseRound or a row of its table's columns
     return Round(row.id, row.key, Platform(row.platform), row.channel_id, row.team_id, row.channel_name,
                  row.schedule_id, _occurrence(row.occurrence), row.opened_at, row.first_due_at, row.closes_at,
                  row.window_hours, row.invited, row.sealed, row.min_respondents, row.sender_id or None,
@@ -484,19 +484,21 @@ class PulseRepo:
         """The newest `limit` rounds with their aggregates: sealed rounds from their totals (one row each),
         any sealed round without totals with one GROUP BY over the covering index. A round not sealed yet has
         only its number of answers (its boxes are counted, never opened): its per-level counts are zero."""
+        rounds_table = table_of(PulseRound)
+        width = len(rounds_table.c)
         async with self.db.session() as s:
-            rounds = (await s.scalars(
-                select(PulseRound).where(*self._channel(PulseRound, place), PulseRound.invited > 0)
+            # The rounds and their totals in one statement, as plain rows: a whole history is ~1 000 rounds,
+            # and mapped objects cost more to build than the query (docs/benchmarks.md#totals-of-sealed-rounds-target-4)
+            rounds = (await s.execute(
+                select(rounds_table, pulse_round_totals)
+                .select_from(rounds_table.outerjoin(pulse_round_totals,
+                                                    pulse_round_totals.c.round_id == rounds_table.c.id))
+                .where(*self._channel(PulseRound, place), PulseRound.invited > 0)
                 .order_by(PulseRound.opened_at.desc(), PulseRound.id.desc()).limit(limit)
             )).all()
             if not rounds:
                 return []
-            by_round: dict[int, Any] = {}
-            sealed = [r.id for r in rounds if r.sealed]
-            for start in range(0, len(sealed), _CHUNK):
-                for row in (await s.execute(select(pulse_round_totals).where(
-                        pulse_round_totals.c.round_id.in_(sealed[start:start + _CHUNK])))).all():
-                    by_round[int(row[0])] = row
+            by_round: dict[int, Any] = {r.id: r[width:] for r in rounds if r.sealed and r[width] is not None}
             live = [r.id for r in rounds if r.id not in by_round]
             boxed: dict[int, int] = {}  # answers awaiting the seal: counted, never aggregated (encrypted)
             for start in range(0, len(live), _CHUNK):
