@@ -3,11 +3,11 @@
 Every pulse DM and every thread reply is one chat.postMessage. Through slack_sdk each call also joins the URL,
 parses its arguments, checks for deprecated methods, walks the (empty) retry handlers and builds request and
 response objects: about a tenth of a fan-out's CPU, measured (docs/benchmarks.md#posts-straight-through-aiohttp).
-This sends the same request (a JSON body, in UTF-8 through orjson, bearer token, the client's base URL, session and timeout) and fails the
-same way: an answer that is not `ok`, or not 200, raises slack_sdk's `SlackApiError` with a real
-`AsyncSlackResponse`, so `bot.slack.errors.classify` and the callers read it as before. Nothing here retries:
-the outbox does, after checking the history (bot/slack/sender.py). A client without a session of its own
-goes through `api_call`.
+This sends the same request (a JSON body, bearer token, the client's base URL, session and timeout; the body in
+UTF-8 through orjson where slack_sdk escapes it to ASCII, the same JSON) and fails the same way: an answer that
+is not `ok`, or not 200, raises slack_sdk's `SlackApiError` with a real `AsyncSlackResponse`, so
+`bot.slack.errors.classify` and the callers read it as before. Nothing here retries: the outbox does, after
+checking the history (bot/slack/sender.py). A client without a session of its own goes through `api_call`.
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ orjson"). `dumps` gives exactly `json.dumps(value, ensure_ascii=False, separator
 refuses (an integer past 64 bits, a key that is not a string, a date, a dataclass) it falls back to that call,
 so those encode, or raise, as before. A string holding a lone surrogate (which UTF-8 cannot carry) comes out
 escaped, as `json.dumps` with its default `ensure_ascii` writes it, so the text always encodes to UTF-8. One
-difference is left: a float NaN or infinity becomes `null` (the standard library writes `NaN`, not JSON). `loads` reads what `json.loads` reads; a
-document orjson refuses (`NaN`, invalid UTF-8 …) or might read differently (an integer past 64 bits, which
-orjson turns into a float) goes to `json.loads`, which raises `ValueError` for what is not JSON at all.
+difference is left: a float NaN or infinity becomes `null` (the standard library writes `NaN`, not JSON).
+
+`loads` reads what `json.loads` reads: a document orjson refuses (`NaN`, invalid UTF-8 …) or might read
+differently (an integer past 64 bits, which orjson turns into a float) goes to `json.loads`, which raises
+`ValueError` for what is not JSON at all.
 """
 
 from __future__ import annotations
