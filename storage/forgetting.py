@@ -20,12 +20,20 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.jsoncodec import dumps
 from handlers.core.types import Platform
 from storage.db import rowcount
 from storage.models.core import ChannelSettingsRow, OutboxRow
 from storage.models.installations import SlackInstallationRow
 
 SOMEONE = "someone"
+
+
+def _json_forms(word: str) -> set[str]:
+    """How a JSON column's text may hold `word`: as is; escaped as the standard library writes it (rows written
+    before handlers/core/jsoncodec.py: non-ASCII as \\u escapes); and as the codec and PostgreSQL's JSONB write
+    it (non-ASCII as is, quotes, backslashes and control characters escaped)."""
+    return {word, json.dumps(word)[1:-1], dumps(word)[1:-1]}
 
 
 def _pattern(needles: Sequence[str]) -> re.Pattern[str]:
@@ -78,12 +86,12 @@ async def redact_mentions(s: AsyncSession, platform: Platform, team_id: str, nee
     """Replace `needles` (a person's id and display name) by "someone" in the words people read of every
     outbox message of that platform and workspace (`team_id`; "" when unknown: the platform's rows), in the
     session's transaction; returns how many rows changed. The rows are found in SQL (as the payload's text
-    holds a needle, as is or JSON-escaped), then rewritten field by field."""
+    holds a needle in any of the forms JSON text holds it in, `_json_forms`), then rewritten field by field."""
     words = [n for n in dict.fromkeys(needles) if n and n.strip()]
     if not words:
         return 0
     text = cast(OutboxRow.payload, Text)
-    forms = {form for w in words for form in (w, json.dumps(w)[1:-1])}
+    forms = {form for w in words for form in _json_forms(w)}
     rows = (await s.execute(select(OutboxRow.id, OutboxRow.target, OutboxRow.payload).where(
         OutboxRow.platform == platform.value, OutboxRow.payload.is_not(None),
         or_(*(text.contains(f, autoescape=True) for f in sorted(forms)))))).all()
@@ -108,10 +116,10 @@ async def stop_digests_to(s: AsyncSession, platform: Platform, user_id: str) -> 
     Their queued digest DMs are outbox rows addressed to them, deleted with the others."""
     if not user_id:
         return 0
-    rows = (await s.execute(select(ChannelSettingsRow).where(  # their id as JSON holds it: as is, or escaped
+    rows = (await s.execute(select(ChannelSettingsRow).where(  # their id in any form JSON text holds it
         ChannelSettingsRow.platform == platform.value,
         or_(*(cast(ChannelSettingsRow.extra, Text).contains(form, autoescape=True)
-              for form in sorted({user_id, json.dumps(user_id)[1:-1]})))))).scalars().all()
+              for form in sorted(_json_forms(user_id))))))).scalars().all()
     stopped = 0
     for row in rows:
         extra = dict(row.extra or {})

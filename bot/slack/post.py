@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from handlers.core.jsoncodec import dumps_bytes, loads_answer
+from handlers.core.jsoncodec import dumps_bytes, loads
 
 METHOD = "chat.postMessage"
 USER_AGENT = f"steadybot aiohttp/{aiohttp.__version__}"
@@ -51,7 +51,7 @@ async def post_message(client: AsyncWebClient, payload: dict[str, Any]) -> Mappi
                             timeout=_timeout(client.timeout)) as response:
         status = response.status
         try:  # read as UTF-8 bytes: aiohttp's `json()` would first work out the encoding
-            data = loads_answer(await response.read())
+            data = loads(await response.read())
         except ValueError:
             data = None
     if status == 200:
