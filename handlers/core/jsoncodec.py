@@ -43,28 +43,25 @@ def _fallback(value: Any) -> str:
     return text
 
 
-def dumps(value: Any) -> str:
-    """`value` as compact JSON text, non-ASCII characters as they are."""
-    try:
-        return orjson.dumps(value, option=_STRICT).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError
-        return _fallback(value)
-
-
 def dumps_bytes(value: Any) -> bytes:
     """`value` as compact UTF-8 JSON."""
     try:
         return orjson.dumps(value, option=_STRICT)
-    except TypeError:
+    except TypeError:  # orjson.JSONEncodeError
         return _fallback(value).encode("utf-8")
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text, non-ASCII characters as they are."""
+    return dumps_bytes(value).decode("utf-8")
 
 
 def loads(data: str | bytes) -> Any:
     """The value a JSON document holds; `ValueError` when it is not JSON."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     if _LONG_RUN not in raw.translate(_DIGITS):
-        try:
-            return orjson.loads(data)
+        try:  # the bytes already made: orjson would encode a str to UTF-8 again (a lone surrogate: refused)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
     return json.loads(data)
