@@ -34,13 +34,11 @@ _unicode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ascii = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _fallback(value: Any) -> str:
-    text = _unicode(value)
+def _fallback(value: Any) -> bytes:
     try:
-        text.encode("utf-8")
+        return _unicode(value).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: only its escape is valid UTF-8
-        return _ascii(value)
-    return text
+        return _ascii(value).encode("ascii")
 
 
 def dumps_bytes(value: Any) -> bytes:
@@ -48,7 +46,7 @@ def dumps_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=_STRICT)
     except TypeError:  # orjson.JSONEncodeError
-        return _fallback(value).encode("utf-8")
+        return _fallback(value)
 
 
 def dumps(value: Any) -> str:
