@@ -18,6 +18,7 @@ morning, see bench.serve), against the fake Slack Web API in its own process.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,27 @@ async def bot_run(work: Path, fakes: proc.Process, database_url: str, members: i
             result["allowed_rate"] = rate
             result["share"] = (len(times) - fake.workspace_burst) / (rate * span) if span > 0 else float("nan")
     return result
+
+
+def median_round(floors: list[dict[str, Any]], bots: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The floor and the bot of the round whose ratio (bot ÷ floor) is the median of the interleaved rounds (the
+    lower middle one of an even number), so that the figures shown beside the ratio belong to one real round;
+    with what no round may hide folded in from every round: the fewest people reached, the most lost, every
+    double, the highest peak RSS and 429 count."""
+    if not floors or len(floors) != len(bots):
+        raise ValueError("one floor per bot run")
+    def ratio(i: int) -> tuple[bool, float]:  # a round without a rate (nothing sent, no floor) sorts last
+        rate, floor = bots[i].get("send_rate", math.nan), floors[i]["send_rate"]
+        value = rate / floor if floor else math.nan
+        return math.isnan(value), 0.0 if math.isnan(value) else value
+
+    order = sorted(range(len(bots)), key=ratio)
+    middle = order[(len(order) - 1) // 2]
+    bot = {**bots[middle],
+           "people": min(b["people"] for b in bots), "lost": max(b["lost"] for b in bots),
+           "duplicates": sum(b["duplicates"] for b in bots), "peak_rss_mb": max(b["peak_rss_mb"] for b in bots),
+           "rejected_429": sum(b["rejected_429"] for b in bots)}
+    return floors[middle], bot
 
 
 async def floor_run(work: Path, fakes: proc.Process, members: int, concurrency: int = FLOOR_CONCURRENCY, *,
