@@ -327,9 +327,14 @@ class Database:
         turn: `driver` asks only when no earlier unit waits, `Turns`):
         - a TRUNCATE checkpoint of this process is in the thread (a new read would wait for it inside SQLite);
         - the pooled connection has not opened the file yet (a crash's WAL is recovered by whoever opens it);
-        - the WAL is empty (the first write after a truncate writes and syncs its header) or past
-          `wal_checkpoint_bytes` (the first write after the checkpoint would truncate a big file): then the
-          checkpoint starts, in the thread (this connection never checkpoints)."""
+        - the WAL is empty (the first write after a truncate writes and syncs its header);
+        - the WAL is past `wal_checkpoint_bytes` while the last checkpoint gave up less than `checkpoint_retry`
+          seconds ago (a reader keeps the WAL; another process's checkpoint could reset it under the loop's
+          next write, which would then truncate a big file).
+        When the WAL is past `wal_checkpoint_bytes` otherwise, the checkpoint starts — a task, in the thread
+        (this connection never checkpoints) — and this unit still runs here first, appending to the WAL: the
+        request that crossed the threshold does not wait for the checkpoint's sync; only units arriving while
+        it runs do (docs/benchmarks.md, "SQLite on the loop")."""
         import sqlite3
 
         from storage.sqlite_loop import BUSY
@@ -338,10 +343,10 @@ class Database:
             return BUSY
         size = loop_db.wal_bytes()
         if size > self.wal_checkpoint_bytes:
-            if time.monotonic() >= self._next_checkpoint:
-                self._start_checkpoint()
-            return BUSY
-        if size == 0:
+            if time.monotonic() < self._next_checkpoint:
+                return BUSY
+            self._start_checkpoint()  # its first step comes after this unit, which runs on the loop now
+        elif size == 0:
             return BUSY
         try:
             return loop_db.run(fn)

@@ -203,6 +203,29 @@ async def test_the_wal_the_loop_writes_is_checkpointed_in_aiosqlites_thread(
     assert peak < 1024 * 1024
 
 
+async def test_the_unit_that_crosses_the_checkpoint_threshold_does_not_wait_for_the_checkpoint(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """The request whose write finds the WAL past the threshold runs on the loop at once; the checkpoint (a
+    TRUNCATE with a sync, milliseconds in aiosqlite's thread) starts behind it, and the WAL is emptied."""
+    db, store, statements = sqlite_store
+    wal = tmp_path / "loop.db-wal"
+    for n in range(20):
+        assert await store.inbound.first_time(f"slack:cmd:fill-{n}") is True
+    db.wal_checkpoint_bytes = wal.stat().st_size - 1  # the next unit finds the WAL past it
+    statements.clear()
+    assert await store.inbound.first_time("slack:cmd:crosses") is True
+    here = f"loop:{threading.current_thread().name}"
+    assert _where(statements, "INSERT INTO inbound_keys") == [here]  # on the loop, not behind the checkpoint
+    async with asyncio.timeout(5):
+        while db._checkpointing is not None or not any("wal_checkpoint" in sql for _, sql in statements):
+            await asyncio.sleep(0.01)
+    kinds = [("insert" if sql.startswith("INSERT INTO inbound_keys") else "checkpoint", where)
+             for where, sql in statements if sql.startswith("INSERT INTO inbound_keys") or "wal_checkpoint" in sql]
+    assert kinds[0] == ("insert", here) and kinds[1][0] == "checkpoint" and kinds[1][1].startswith("pool:")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert await store.inbound.first_time("slack:cmd:after") is True  # and writing goes on
+
+
 @contextmanager
 def _write_locked(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     """Another connection holding the test database's write lock (`BEGIN IMMEDIATE`) until the test lets go
