@@ -1,6 +1,11 @@
 """The acknowledgement of a Slack event leaves before the work after it starts (bot/slack/adapter.py's
 `ack_written`, bot/inbound.py `AfterAck.run(after=…)`): work that runs without yielding — SQLite units on the
-loop's own connection, the scope detector — must not hold back the 200 that Slack waits for."""
+loop's own connection, the scope detector — must not hold back the 200 that Slack waits for.
+
+Slack reads the 200 in its own process: here the requests of these tests are sent and their answers read by a
+client in a thread of its own (tests/support/thread_client.py), which reads the bytes as soon as the server has written them,
+while the server's loop is held by the work. (A client on the server's own loop could read them only once the
+work let go of the loop.)"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from handlers.scope import watch
 from support import wire
 from tests.support.harness import Harness, running
 from tests.support.scope_helpers import SCOPE_CREEP, message, prompts_in
+from tests.support.thread_client import ThreadAnswer, read_in_a_thread
 
 
 async def test_a_message_is_acknowledged_before_a_slow_watcher_runs(
@@ -29,9 +35,10 @@ async def test_a_message_is_acknowledged_before_a_slow_watcher_runs(
         return detect(text, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(watch, "detect", slow_detect)
-    started = time.monotonic()
-    response = await bot.event(message(SCOPE_CREEP, "100.000001"))
-    acked = time.monotonic() - started
+    with read_in_a_thread(bot, monkeypatch) as client:
+        started = time.monotonic()
+        response = await bot.event(message(SCOPE_CREEP, "100.000001"))
+    acked = client.answers[-1].read_at - started
     assert response.status == 200
     assert acked < 0.3, f"the ack waited {acked:.2f} s for the watcher"
     await bot.idle()
@@ -106,7 +113,7 @@ def home_refresh(user: str) -> dict[str, Any]:
                          "action_ts": f"{time.time():.6f}"}]}
 
 
-Send = Callable[[Harness], Awaitable[ClientResponse]]
+Send = Callable[[Harness], Awaitable[ClientResponse | ThreadAnswer]]
 
 PATHS: dict[str, tuple[str, Send]] = {
     # path: (the store's unit the work runs first, the request)
@@ -130,9 +137,10 @@ async def test_every_slack_path_is_acknowledged_before_its_work_runs(
     async with running(sqlite_url, slack_answer_in_ack=0.0) as bot:
         repo_name, method = unit.split(".")
         calls = blocking(monkeypatch, getattr(bot.runtime.store, repo_name), method)
-        started = time.monotonic()
-        response = await send(bot)
-        acked = time.monotonic() - started
+        with read_in_a_thread(bot, monkeypatch) as client:
+            started = time.monotonic()
+            response = await send(bot)
+        acked = client.answers[-1].read_at - started
         assert response.status == 200, await response.text()
         assert acked < 0.3, f"{path}: the ack waited {acked:.2f} s for the work"
         await bot.idle()
