@@ -166,7 +166,8 @@ class AfterAck:
             if after is None:
                 await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
             else:
-                await signalled(after, ACK_GRACE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(after), ACK_GRACE)
             async with self._lane:
                 await work
         except asyncio.CancelledError:
@@ -211,33 +212,6 @@ class AfterAck:
         for task in left:
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
-
-
-async def signalled(signal: Awaitable[Any], timeout: float) -> None:
-    """Wait until `signal` is done, for `timeout` seconds at most, never cancelling it (other work may wait for
-    the same signal). A future is waited for through a done-callback of its own, so the work starts two loop
-    turns after the signal is set, where `wait_for(shield(…))` took three (docs/benchmarks.md, "Time to the
-    reply (Slack)"); any other awaitable through `wait_for(shield(…))`."""
-    if not isinstance(signal, asyncio.Future):
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(signal), timeout)
-        return
-    if signal.done():
-        return
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[None] = loop.create_future()
-
-    def release(_: object = None) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
-    signal.add_done_callback(release)
-    timer = loop.call_later(timeout, release)
-    try:
-        await waiter
-    finally:
-        timer.cancel()
-        signal.remove_done_callback(release)
 
 
 class Pipeline:
