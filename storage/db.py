@@ -62,6 +62,10 @@ BUSY_TIMEOUT_MS = 15_000
 WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
 #: Seconds before the next try when a reader of an old snapshot kept the WAL from being emptied.
 CHECKPOINT_RETRY = 10.0
+#: How long the loop's connection must have run no unit before a due checkpoint starts (seconds): a WAL past
+#: `WAL_CHECKPOINT_BYTES` is emptied in the first quiet moment, not in the middle of a request or a burst; past
+#: twice that size it starts at once (docs/benchmarks.md, "SQLite on the loop").
+CHECKPOINT_QUIET = 0.005
 
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError, ConnectionError)
 
@@ -205,7 +209,10 @@ class Database:
         self._loop_db: LoopConnection | None = None  # SQLite file: the loop's own connection (`_on_loop`)
         self.wal_checkpoint_bytes = WAL_CHECKPOINT_BYTES
         self.checkpoint_retry = CHECKPOINT_RETRY
+        self.checkpoint_quiet = CHECKPOINT_QUIET
         self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpoint_timer: asyncio.TimerHandle | None = None  # a due checkpoint waiting for a quiet moment
+        self._last_unit = 0.0  # monotonic: when the loop's connection last ran a unit
         self._next_checkpoint = 0.0  # monotonic: no checkpoint before (a reader kept the last one busy)
         self._truncates = 0  # TRUNCATE checkpoints submitted to aiosqlite's thread (written by the loop)
         self._truncated = 0  # … and finished there (written by that thread only)
@@ -331,10 +338,11 @@ class Database:
         - the WAL is past `wal_checkpoint_bytes` while the last checkpoint gave up less than `checkpoint_retry`
           seconds ago (a reader keeps the WAL; another process's checkpoint could reset it under the loop's
           next write, which would then truncate a big file).
-        When the WAL is past `wal_checkpoint_bytes` otherwise, the checkpoint starts — a task, in the thread
-        (this connection never checkpoints) — and this unit still runs here first, appending to the WAL: the
-        request that crossed the threshold does not wait for the checkpoint's sync; only units arriving while
-        it runs do (docs/benchmarks.md, "SQLite on the loop")."""
+        When the WAL is past `wal_checkpoint_bytes` otherwise, this unit still runs here, appending to the WAL,
+        and the checkpoint — in the thread (this connection never checkpoints) — starts once the loop's
+        connection has run no unit for `checkpoint_quiet` seconds, or at once past twice the threshold: the
+        request that crossed the threshold, and a burst in progress, do not wait for the checkpoint's sync
+        (docs/benchmarks.md, "SQLite on the loop")."""
         import sqlite3
 
         from storage.sqlite_loop import BUSY
@@ -342,18 +350,40 @@ class Database:
         if self._truncated != self._truncates or not self._pool_connected:
             return BUSY
         size = loop_db.wal_bytes()
+        now = time.monotonic()
         if size > self.wal_checkpoint_bytes:
-            if time.monotonic() < self._next_checkpoint:
+            if now < self._next_checkpoint:
                 return BUSY
-            self._start_checkpoint()  # its first step comes after this unit, which runs on the loop now
+            if size > 2 * self.wal_checkpoint_bytes:
+                self._start_checkpoint()  # its first step comes after this unit, which runs on the loop now
+            else:
+                self._checkpoint_when_quiet()
         elif size == 0:
             return BUSY
+        self._last_unit = now
         try:
             return loop_db.run(fn)
         except sqlite3.OperationalError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
 
+    def _checkpoint_when_quiet(self) -> None:
+        """Start the due checkpoint once the loop's connection has run no unit for `checkpoint_quiet` seconds."""
+        if self._checkpoint_timer is None and self._checkpointing is None:
+            self._checkpoint_timer = asyncio.get_running_loop().call_later(self.checkpoint_quiet, self._quiet_check)
+
+    def _quiet_check(self) -> None:
+        self._checkpoint_timer = None
+        quiet_for = time.monotonic() - self._last_unit
+        if quiet_for >= self.checkpoint_quiet:
+            self._start_checkpoint()
+        else:  # a unit ran meanwhile: wait until the loop's connection has been quiet that long
+            self._checkpoint_timer = asyncio.get_running_loop().call_later(self.checkpoint_quiet - quiet_for,
+                                                                           self._quiet_check)
+
     def _start_checkpoint(self) -> None:
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()
+            self._checkpoint_timer = None
         if self._checkpointing is None:
             self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
 
@@ -537,6 +567,9 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()
+            self._checkpoint_timer = None
         if self._checkpointing is not None:
             self._checkpointing.cancel()  # a try already in aiosqlite's thread finishes there first
             await asyncio.gather(self._checkpointing, return_exceptions=True)

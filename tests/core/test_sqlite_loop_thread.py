@@ -226,6 +226,46 @@ async def test_the_unit_that_crosses_the_checkpoint_threshold_does_not_wait_for_
     assert await store.inbound.first_time("slack:cmd:after") is True  # and writing goes on
 
 
+async def test_a_due_checkpoint_waits_for_a_quiet_moment_but_not_past_twice_the_threshold(
+        tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
+    """Past the threshold, the checkpoint starts only once the loop's connection has run no unit for
+    `checkpoint_quiet` seconds — not in the middle of a request or a burst — unless the WAL passes twice the
+    threshold meanwhile, and then at once."""
+    db, store, statements = sqlite_store
+    wal = tmp_path / "loop.db-wal"
+    for n in range(20):
+        assert await store.inbound.first_time(f"slack:cmd:fill-{n}") is True
+    db.wal_checkpoint_bytes = wal.stat().st_size - 1
+    db.checkpoint_quiet = 0.2
+    statements.clear()
+
+    def checkpointed() -> bool:
+        return any("wal_checkpoint" in sql for _, sql in statements)
+
+    for n in range(8):  # a unit every 50 ms: never 200 ms quiet
+        assert await store.inbound.first_time(f"slack:cmd:busy-{n}") is True
+        await asyncio.sleep(0.05)
+    assert not checkpointed()
+    last = time.monotonic()
+    async with asyncio.timeout(5):
+        while not checkpointed() or db._checkpointing is not None:
+            await asyncio.sleep(0.01)
+    assert time.monotonic() - last >= 0.15  # it waited for the quiet moment
+    assert not wal.exists() or wal.stat().st_size == 0
+
+    # past twice the threshold it does not wait
+    for n in range(20):
+        assert await store.inbound.first_time(f"slack:cmd:refill-{n}") is True
+    db.wal_checkpoint_bytes = wal.stat().st_size // 2 - 1
+    db.checkpoint_quiet = 60.0
+    statements.clear()
+    assert await store.inbound.first_time("slack:cmd:over-twice") is True
+    async with asyncio.timeout(5):
+        while not checkpointed() or db._checkpointing is not None:
+            await asyncio.sleep(0.01)
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
 @contextmanager
 def _write_locked(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     """Another connection holding the test database's write lock (`BEGIN IMMEDIATE`) until the test lets go
