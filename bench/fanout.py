@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bench import load, proc
 from bench.fakes import Limits
+from bench.stats import ratios
 from handlers.core.clock import SystemClock
 from storage.db import Database
 from storage.repos.outbox import OutboxRepo
@@ -137,12 +138,10 @@ def median_round(floors: list[dict[str, Any]], bots: list[dict[str, Any]]) -> tu
     double, the highest peak RSS and 429 count."""
     if not floors or len(floors) != len(bots):
         raise ValueError("one floor per bot run")
-    def ratio(i: int) -> tuple[bool, float]:  # a round without a rate (nothing sent, no floor) sorts last
-        rate, floor = bots[i].get("send_rate", math.nan), floors[i]["send_rate"]
-        value = rate / floor if floor else math.nan
-        return math.isnan(value), 0.0 if math.isnan(value) else value
-
-    order = sorted(range(len(bots)), key=ratio)
+    per_round = ratios([b.get("send_rate", math.nan) for b in bots], [f["send_rate"] for f in floors])
+    # a round without a ratio (nothing sent, no floor) sorts last
+    order = sorted(range(len(bots)), key=lambda i: (math.isnan(per_round[i]), 0.0 if math.isnan(per_round[i])
+                                                    else per_round[i]))
     middle = order[(len(order) - 1) // 2]
     bot = {**bots[middle],
            "people": min(b["people"] for b in bots), "lost": max(b["lost"] for b in bots),

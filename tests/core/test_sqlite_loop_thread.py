@@ -203,22 +203,36 @@ async def test_the_wal_the_loop_writes_is_checkpointed_in_aiosqlites_thread(
     assert peak < 1024 * 1024
 
 
+async def _wal_of_twenty_keys(store: Store, wal: Path, tag: str) -> int:
+    """Twenty keys written on the loop; the WAL's size then (a threshold just below it is crossed next)."""
+    for n in range(20):
+        assert await store.inbound.first_time(f"slack:cmd:{tag}-{n}") is True
+    return wal.stat().st_size
+
+
+def _checkpointed(statements: Statements) -> bool:
+    return any("wal_checkpoint" in sql for _, sql in statements)
+
+
+async def _until_checkpointed(db: Database, statements: Statements) -> None:
+    """Until a checkpoint has run and its task is done (5 s at most)."""
+    async with asyncio.timeout(5):
+        while db._checkpointing is not None or not _checkpointed(statements):
+            await asyncio.sleep(0.01)
+
+
 async def test_the_unit_that_crosses_the_checkpoint_threshold_does_not_wait_for_the_checkpoint(
         tmp_path: Path, sqlite_store: tuple[Database, Store, Statements]) -> None:
     """The request whose write finds the WAL past the threshold runs on the loop at once; the checkpoint (a
     TRUNCATE with a sync, milliseconds in aiosqlite's thread) starts behind it, and the WAL is emptied."""
     db, store, statements = sqlite_store
     wal = tmp_path / "loop.db-wal"
-    for n in range(20):
-        assert await store.inbound.first_time(f"slack:cmd:fill-{n}") is True
-    db.wal_checkpoint_bytes = wal.stat().st_size - 1  # the next unit finds the WAL past it
+    db.wal_checkpoint_bytes = await _wal_of_twenty_keys(store, wal, "fill") - 1  # the next unit finds the WAL past it
     statements.clear()
     assert await store.inbound.first_time("slack:cmd:crosses") is True
     here = f"loop:{threading.current_thread().name}"
     assert _where(statements, "INSERT INTO inbound_keys") == [here]  # on the loop, not behind the checkpoint
-    async with asyncio.timeout(5):
-        while db._checkpointing is not None or not any("wal_checkpoint" in sql for _, sql in statements):
-            await asyncio.sleep(0.01)
+    await _until_checkpointed(db, statements)
     kinds = [("insert" if sql.startswith("INSERT INTO inbound_keys") else "checkpoint", where)
              for where, sql in statements if sql.startswith("INSERT INTO inbound_keys") or "wal_checkpoint" in sql]
     assert kinds[0] == ("insert", here) and kinds[1][0] == "checkpoint" and kinds[1][1].startswith("pool:")
@@ -233,36 +247,24 @@ async def test_a_due_checkpoint_waits_for_a_quiet_moment_but_not_past_twice_the_
     threshold meanwhile, and then at once."""
     db, store, statements = sqlite_store
     wal = tmp_path / "loop.db-wal"
-    for n in range(20):
-        assert await store.inbound.first_time(f"slack:cmd:fill-{n}") is True
-    db.wal_checkpoint_bytes = wal.stat().st_size - 1
+    db.wal_checkpoint_bytes = await _wal_of_twenty_keys(store, wal, "fill") - 1
     db.checkpoint_quiet = 0.2
     statements.clear()
-
-    def checkpointed() -> bool:
-        return any("wal_checkpoint" in sql for _, sql in statements)
-
     for n in range(8):  # a unit every 50 ms: never 200 ms quiet
         assert await store.inbound.first_time(f"slack:cmd:busy-{n}") is True
         await asyncio.sleep(0.05)
-    assert not checkpointed()
+    assert not _checkpointed(statements)
     last = time.monotonic()
-    async with asyncio.timeout(5):
-        while not checkpointed() or db._checkpointing is not None:
-            await asyncio.sleep(0.01)
+    await _until_checkpointed(db, statements)
     assert time.monotonic() - last >= 0.15  # it waited for the quiet moment
     assert not wal.exists() or wal.stat().st_size == 0
 
     # past twice the threshold it does not wait
-    for n in range(20):
-        assert await store.inbound.first_time(f"slack:cmd:refill-{n}") is True
-    db.wal_checkpoint_bytes = wal.stat().st_size // 2 - 1
+    db.wal_checkpoint_bytes = await _wal_of_twenty_keys(store, wal, "refill") // 2 - 1
     db.checkpoint_quiet = 60.0
     statements.clear()
     assert await store.inbound.first_time("slack:cmd:over-twice") is True
-    async with asyncio.timeout(5):
-        while not checkpointed() or db._checkpointing is not None:
-            await asyncio.sleep(0.01)
+    await _until_checkpointed(db, statements)
     assert not wal.exists() or wal.stat().st_size == 0
 
 
