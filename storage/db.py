@@ -366,10 +366,12 @@ class Database:
         except sqlite3.OperationalError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
 
-    def _checkpoint_when_quiet(self) -> None:
-        """Start the due checkpoint once the loop's connection has run no unit for `checkpoint_quiet` seconds."""
+    def _checkpoint_when_quiet(self, check_in: float | None = None) -> None:
+        """Start the due checkpoint once the loop's connection has run no unit for `checkpoint_quiet` seconds
+        (looked at again in `check_in` seconds, by default that long)."""
         if self._checkpoint_timer is None and self._checkpointing is None:
-            self._checkpoint_timer = asyncio.get_running_loop().call_later(self.checkpoint_quiet, self._quiet_check)
+            delay = self.checkpoint_quiet if check_in is None else check_in
+            self._checkpoint_timer = asyncio.get_running_loop().call_later(delay, self._quiet_check)
 
     def _quiet_check(self) -> None:
         self._checkpoint_timer = None
@@ -377,8 +379,7 @@ class Database:
         if quiet_for >= self.checkpoint_quiet:
             self._start_checkpoint()
         else:  # a unit ran meanwhile: wait until the loop's connection has been quiet that long
-            self._checkpoint_timer = asyncio.get_running_loop().call_later(self.checkpoint_quiet - quiet_for,
-                                                                           self._quiet_check)
+            self._checkpoint_when_quiet(self.checkpoint_quiet - quiet_for)
 
     def _start_checkpoint(self) -> None:
         if self._checkpoint_timer is not None:
