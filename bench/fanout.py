@@ -134,20 +134,36 @@ async def bot_run(work: Path, fakes: proc.Process, database_url: str, members: i
 def median_round(floors: list[dict[str, Any]], bots: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The floor and the bot of the round whose ratio (bot ÷ floor) is the median of the interleaved rounds (the
     lower middle one of an even number), so that the figures shown beside the ratio belong to one real round;
-    with what no round may hide folded in from every round: the fewest people reached, the most lost, every
-    double, the highest peak RSS and 429 count."""
+    with what no round may hide folded in from every round (`_worst_of`)."""
     if not floors or len(floors) != len(bots):
         raise ValueError("one floor per bot run")
-    per_round = ratios([b.get("send_rate", math.nan) for b in bots], [f["send_rate"] for f in floors])
-    # a round without a ratio (nothing sent, no floor) sorts last
-    order = sorted(range(len(bots)), key=lambda i: (math.isnan(per_round[i]), 0.0 if math.isnan(per_round[i])
-                                                    else per_round[i]))
-    middle = order[(len(order) - 1) // 2]
-    bot = {**bots[middle],
-           "people": min(b["people"] for b in bots), "lost": max(b["lost"] for b in bots),
-           "duplicates": sum(b["duplicates"] for b in bots), "peak_rss_mb": max(b["peak_rss_mb"] for b in bots),
-           "rejected_429": sum(b["rejected_429"] for b in bots)}
-    return floors[middle], bot
+    middle = _middle(ratios([b.get("send_rate", math.nan) for b in bots], [f["send_rate"] for f in floors]))
+    return floors[middle], _worst_of(bots, middle)
+
+
+def median_run(bots: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bot run whose rate is the median of its rounds (an absolute target: PostgreSQL's DMs/s), with what no
+    round may hide folded in from every round (`_worst_of`)."""
+    if not bots:
+        raise ValueError("no run")
+    return _worst_of(bots, _middle([b.get("send_rate", math.nan) for b in bots]))
+
+
+def _middle(values: list[float]) -> int:
+    """The index of the median value (the lower middle one of an even number); a NaN (nothing sent, no floor)
+    sorts last."""
+    order = sorted(range(len(values)), key=lambda i: (math.isnan(values[i]), 0.0 if math.isnan(values[i])
+                                                      else values[i]))
+    return order[(len(order) - 1) // 2]
+
+
+def _worst_of(bots: list[dict[str, Any]], shown: int) -> dict[str, Any]:
+    """Run `shown`, with every round's worst folded in: the fewest people reached, the most lost, every double
+    and 429, the highest peak RSS."""
+    return {**bots[shown],
+            "people": min(b["people"] for b in bots), "lost": max(b["lost"] for b in bots),
+            "duplicates": sum(b["duplicates"] for b in bots), "peak_rss_mb": max(b["peak_rss_mb"] for b in bots),
+            "rejected_429": sum(b["rejected_429"] for b in bots)}
 
 
 async def floor_run(work: Path, fakes: proc.Process, members: int, concurrency: int = FLOOR_CONCURRENCY, *,

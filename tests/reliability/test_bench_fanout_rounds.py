@@ -1,5 +1,6 @@
-"""The fan-out row of bench/RESULTS.md takes its figures from one real round, the median one of the interleaved
-floor/bot rounds, and no round can hide a lost or doubled DM (bench/fanout.py, `median_round`)."""
+"""The fan-out rows of bench/RESULTS.md take their figures from one real round, the median one of the interleaved
+floor/bot rounds (SQLite) or of the runs (PostgreSQL, an absolute target), and no round can hide a lost or doubled
+DM (bench/fanout.py, `median_round`, `median_run`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench.fanout import median_round
+from bench.fanout import median_round, median_run
 
 
 def _bot(rate: float, *, people: int = 100, lost: int = 0, duplicates: int = 0, rss: float = 100.0) -> dict[str, Any]:
@@ -43,3 +44,13 @@ def test_an_even_number_of_rounds_shows_the_lower_middle_and_a_run_without_a_rat
 def test_rounds_must_pair_up() -> None:
     with pytest.raises(ValueError):
         median_round([{"send_rate": 1.0}], [])
+
+
+def test_postgres_shows_its_median_run_and_every_run_counts_for_what_went_wrong() -> None:
+    runs = [_bot(1400.0), _bot(950.0, duplicates=2), _bot(1200.0, people=99, lost=1, rss=200.0)]
+    run = median_run(runs)
+    assert run["send_rate"] == 1200.0
+    assert (run["people"], run["lost"], run["duplicates"], run["peak_rss_mb"]) == (99, 1, 2, 200.0)
+    assert median_run([_bot(800.0), _bot(1100.0)])["send_rate"] == 800.0  # the lower middle: never flattering
+    with pytest.raises(ValueError):
+        median_run([])
