@@ -66,6 +66,8 @@ CHECKPOINT_RETRY = 10.0
 #: `WAL_CHECKPOINT_BYTES` is emptied in the first quiet moment, not in the middle of a request or a burst; past
 #: twice that size it starts at once (docs/benchmarks.md, "SQLite on the loop").
 CHECKPOINT_QUIET = 0.005
+#: At most this long (seconds) for `dispose`'s last try of a scrub still owed (`Database._last_scrub`).
+LAST_SCRUB_WAIT = 2.0
 
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError, ConnectionError)
 
@@ -217,6 +219,7 @@ class Database:
         self._truncates = 0  # TRUNCATE checkpoints submitted to aiosqlite's thread (written by the loop)
         self._truncated = 0  # … and finished there (written by that thread only)
         self._scrub_owed = False  # a scrub could not empty the WAL: `_checkpoint` keeps trying
+        self._disposed = False  # `dispose` began: no checkpoint starts any more
         self._pool_connected = False  # the pooled connection opened the file first (WAL recovery there)
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
@@ -369,7 +372,7 @@ class Database:
     def _checkpoint_when_quiet(self, check_in: float | None = None) -> None:
         """Start the due checkpoint once the loop's connection has run no unit for `checkpoint_quiet` seconds
         (looked at again in `check_in` seconds, by default that long)."""
-        if self._checkpoint_timer is None and self._checkpointing is None:
+        if self._checkpoint_timer is None and self._checkpointing is None and not self._disposed:
             delay = self.checkpoint_quiet if check_in is None else check_in
             self._checkpoint_timer = asyncio.get_running_loop().call_later(delay, self._quiet_check)
 
@@ -385,7 +388,7 @@ class Database:
         if self._checkpoint_timer is not None:
             self._checkpoint_timer.cancel()
             self._checkpoint_timer = None
-        if self._checkpointing is None:
+        if self._checkpointing is None and not self._disposed:
             self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
 
     async def _checkpoint(self) -> None:
@@ -544,7 +547,9 @@ class Database:
         on every connection) and the WAL is checkpointed into the database and truncated to nothing, so no
         WAL frame replays the writes that came before. PostgreSQL: VACUUM of `tables` (outside a
         transaction), so their dead tuples — the rows before the rewrite — are pruned now rather than weeks
-        later. Best effort: a failure is logged (the next seal or forget scrubs again), never raised."""
+        later. Best effort: a failure is logged (the next seal or forget scrubs again), never raised. On SQLite a
+        scrub that a reader kept from emptying the WAL, or whose task was cancelled (a stop, a timeout), is owed:
+        `_checkpoint` tries again until it succeeds, and `dispose` makes a last try."""
         try:
             if self.is_postgres:
                 names = ", ".join(_quoted(t) for t in dict.fromkeys(tables))
@@ -552,12 +557,18 @@ class Database:
                     auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     await auto.exec_driver_sql(f"VACUUM {names}")
                 return True
-            for _ in range(20):
-                # one call in aiosqlite's thread: its statement is finished there even if this task is
-                # cancelled meanwhile (a statement left open would make every later commit fail)
-                if await self._truncate_wal():  # the whole WAL went into the database, then to 0 bytes
-                    return True
-                await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
+            try:
+                for _ in range(20):
+                    # one call in aiosqlite's thread: its statement is finished there even if this task is
+                    # cancelled meanwhile (a statement left open would make every later commit fail)
+                    if await self._truncate_wal():  # the whole WAL went into the database, then to 0 bytes
+                        self._scrub_owed = False
+                        return True
+                    await asyncio.sleep(0.05)  # another process is reading an old snapshot: try again shortly
+            except asyncio.CancelledError:  # a stop, a timeout: the seal or forget is done, its scrub is owed
+                self._scrub_owed = True
+                self._start_checkpoint()  # or, in a stop, `dispose`'s last try
+                raise
             log.warning("scrub: the SQLite WAL could not be truncated (a reader of an old snapshot kept it "
                         "busy); trying again every %.0f s until it can be", self.checkpoint_retry)
             self._scrub_owed = True
@@ -568,16 +579,35 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        self._disposed = True  # a scrub or a unit still running starts no checkpoint, arms no timer
         if self._checkpoint_timer is not None:
             self._checkpoint_timer.cancel()
             self._checkpoint_timer = None
         if self._checkpointing is not None:
             self._checkpointing.cancel()  # a try already in aiosqlite's thread finishes there first
             await asyncio.gather(self._checkpointing, return_exceptions=True)
+            self._checkpointing = None  # also when it was cancelled before its first step (no `finally` ran)
+        if self._scrub_owed:
+            await self._last_scrub()
         if self._loop_db is not None:
             self._loop_db.close()
             self._loop_db = None  # units after this go to aiosqlite's thread
         await self.engine.dispose()
+
+    async def _last_scrub(self) -> None:
+        """`dispose` with a scrub still owed (a reader kept the WAL, or the scrub was cancelled): nothing tries
+        again after this, so one last try (the CLI's `forget` exits right after its scrub), and a WARNING when
+        the WAL still holds what the scrub was to remove."""
+        try:
+            async with asyncio.timeout(LAST_SCRUB_WAIT):
+                if await self._truncate_wal():
+                    self._scrub_owed = False
+                    return
+            reason = "a reader of an old snapshot kept it busy"
+        except Exception as exc:  # noqa: BLE001 - disposing must go on
+            reason = _reason(exc)
+        log.warning("dispose: the SQLite WAL still holds what the last scrub was to remove (%s); the next seal, "
+                    "forget or WAL checkpoint empties it", reason)
 
 
 def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
