@@ -54,7 +54,7 @@ def mrkdwn(text: str) -> str:
 
 def fallback(reply: Reply) -> str:
     """The notification text of a message (what push notifications and screen readers show), escaped."""
-    return _cut(escape(reply.fallback), 3000)
+    return _cut_md(escape(reply.fallback), 3000)
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -81,6 +81,9 @@ def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     out: list[str] = []
     current = ""
     for line in text.split("\n"):
+        if len(line) > limit and current:  # the lines before a long one go first, in their own section
+            out.append(current)
+            current = ""
         while len(line) > limit:
             end = _entity_end(line, limit)
             out.append(line[:end])

@@ -21,6 +21,12 @@ from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibi
 log = logging.getLogger("steadybot.slack")
 RESPOND_TIMEOUT = 15  # seconds, as the Web API client's
 WEB_LOG = logging.getLogger("steadybot.slack.web")
+#: chat.postMessage's answers where the bot cannot post in the conversation (a private channel it was not
+#: invited to); the request's response_url still reaches the person there.
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found"})
+NOT_IN_CHANNEL = ("_Only you can see this: I'm not in this conversation, so I can't post here. "
+                  "Invite me with `/invite @steadybot`._")
+FORM_REFUSED = "The form didn't open in time. Press the button to open it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +74,29 @@ class SlackReplier:
         return data
 
     async def open_form(self, form: Form) -> bool:
+        """`form` as a modal. When Slack refuses it (a trigger that expired while the press waited in a burst,
+        or was used already), the person gets the form's launch button to open it again, never silence."""
+        could = bool(self.trigger_id) and not self.opened_modal
+        if await self._open_modal(form):
+            return True
+        if could:
+            await self.send([Reply(FORM_REFUSED, form=form)])
+        return False
+
+    async def _open_modal(self, form: Form) -> bool:
+        """True if the modal opened; False without a usable trigger, or when Slack refused it (then the
+        trigger is spent: the caller shows the form's launch button instead)."""
         if not self.trigger_id or self.opened_modal:
             return False
         metadata: dict[str, Any] | str = self.metadata(form)
         if self.seal is not None:
             metadata = self.seal.seal_metadata(self.metadata(form), Platform.SLACK, self.user_id)
-        await self.client.views_open(trigger_id=self.trigger_id, view=render.modal(form, metadata))
+        try:
+            await self.client.views_open(trigger_id=self.trigger_id, view=render.modal(form, metadata))
+        except SlackApiError as exc:
+            log.warning("slack modal refused: %s", exc.response.get("error") if exc.response else "?")
+            self.trigger_id = ""
+            return False
         self.opened_modal = True
         return True
 
@@ -87,7 +110,7 @@ class SlackReplier:
                 log.warning("slack reply failed: %s", type(exc).__name__)
 
     async def _send_one(self, reply: Reply) -> None:
-        if reply.form is not None and await self.open_form(reply.form):
+        if reply.form is not None and await self._open_modal(reply.form):
             if reply.is_just_form:
                 return
             reply = replace(reply, form=None)
@@ -105,7 +128,13 @@ class SlackReplier:
             return
         thread_ts = self.where.thread_id if reply.in_thread else None
         if reply.visibility == Visibility.CHANNEL:
-            await self._post(text, blocks, thread_ts)
+            try:
+                await self._post(text, blocks, thread_ts)
+            except SlackApiError as exc:
+                if self.respond is None or (exc.response.get("error") if exc.response else "") not in CANNOT_POST:
+                    raise
+                # Not in the conversation: its answer to the person alone, as any ephemeral one, and why.
+                await self._send_one(replace(reply, text=f"{NOT_IN_CHANNEL}\n{reply.text}", visibility=Visibility.PERSON))
         elif self.respond is not None:
             if self.ack_answer is not None:
                 if self.ack_answer.offer(_message(text, blocks, "ephemeral")):

@@ -8,8 +8,9 @@ a string, a date, a dataclass) it falls back to that call, so those encode, or r
 holding a lone surrogate (which UTF-8 cannot carry) comes out escaped, as `json.dumps` with its default
 `ensure_ascii` writes it, so the text always encodes to UTF-8. Where the text differs, the value read back is
 the same: a float may be written another way (`1e-7` for `1e-07`). Not the same value, and so avoided: a float
-NaN or infinity becomes `null` (the standard library writes `NaN`, which is not JSON); a plain `Enum` member or
-a `UUID` is written (its value, its string) where the standard library raises `TypeError`.
+NaN or infinity becomes `null` (the standard library writes `NaN`, which is not JSON), on the fallback's path
+too; a plain `Enum` member or a `UUID` is written (its value, its string) where the standard library raises
+`TypeError`.
 
 `loads` reads what `json.loads` reads: a document orjson refuses (`NaN`, invalid UTF-8 …) or might read
 differently (an integer past 64 bits, which orjson turns into a float: any run of 19 digits) goes to
@@ -19,6 +20,7 @@ differently (an integer past 64 bits, which orjson turns into a float: any run o
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -34,7 +36,26 @@ _unicode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ascii = json.JSONEncoder(separators=(",", ":")).encode
 
 
+def _finite(value: Any, active: set[int]) -> Any:
+    """`value` with every float NaN or infinity as None, as orjson writes them (`null`), where the standard
+    library would write `NaN`, which is not JSON. A circular reference raises as the standard library does."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if not isinstance(value, (dict, list, tuple)):
+        return value
+    if id(value) in active:
+        raise ValueError("Circular reference detected")
+    active.add(id(value))
+    try:
+        if isinstance(value, dict):
+            return {key: _finite(item, active) for key, item in value.items()}
+        return [_finite(item, active) for item in value]
+    finally:
+        active.discard(id(value))
+
+
 def _fallback(value: Any) -> bytes:
+    value = _finite(value, set())
     try:
         return _unicode(value).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: only its escape is valid UTF-8
