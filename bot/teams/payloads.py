@@ -21,12 +21,19 @@ from handlers.core.types import ChatMessage, Interaction, MessageRef, Person, Pl
 
 #: Teams marks a mention up as `<at>name</at>` in the message text.
 _MENTION = re.compile(r"<at>[^<]{0,200}</at>", re.IGNORECASE)
+#: The space typed after a mention can arrive as the entity `&nbsp;` (handlers/scope/detector.py reads it so too).
+_NBSP = re.compile(r"&nbsp;", re.IGNORECASE)
 #: Invokes whose card data is a button press or a form submission.
 CARD_INVOKES = frozenset({"adaptiveCard/action", "task/submit"})
 
 
 def _s(value: Any, limit: int = 300) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    """A string field, cut to `limit`, without lone surrogates (JSON's "\\ud800" parses to a string no
+    database can store: it failed the whole turn)."""
+    if not isinstance(value, str):
+        return ""
+    value = value[:limit]
+    return value if value.isascii() else value.encode("utf-8", "ignore").decode("utf-8")
 
 
 def person(activity: Activity) -> Person | None:
@@ -108,7 +115,8 @@ def mentions_bot(activity: Activity) -> bool:
 
 def without_mentions(text: str) -> str:
     """A line typed to the bot with its `<at>…</at>` mention markup taken out: what the person asked."""
-    return _MENTION.sub(" ", text).strip()
+    text = _MENTION.sub(" ", text)
+    return (_NBSP.sub(" ", text) if "&" in text else text).strip()
 
 
 def card_data(activity: Activity) -> Any:

@@ -7,6 +7,7 @@ the same object, so field ids never start with "steadybot_".
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,12 @@ ACTION_KEY, VALUE_KEY, FORM_KEY, CONTEXT_KEY = "steadybot_action", "steadybot_va
 _CMD = re.compile(r"`/([^`\n]+)`")
 _CODE = re.compile(r"`([^`\n]+)`")
 ZWSP = "\u200b"
+#: Teams refuses a bot message over its size limit whole (413, MessageSizeTooBig; the payload counted in UTF-16:
+#: 28 KB at its smallest, learn.microsoft.com …/bots/how-to/format-your-bot-messages). A card stays under this,
+#: with room for the activity around it; a longer one loses its last lines and says so (`_fit`).
+MAX_CARD_BYTES = 24 * 1024
+SHORTENED = "… (shortened: too long for one Teams message)"
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what JSON writes as two or six characters
 #: What would make a live link in a TextBlock's markdown: `[label](url)` (the `](`), `<https://…>`
 #: autolinks, bare `scheme://` and `www.` addresses. The bot itself never writes links.
 _LINKISH = re.compile(r"\]\s*\(|<(?=[A-Za-z][A-Za-z0-9+.-]{1,31}:)|(?<=[A-Za-z0-9])://|\bwww\.", re.IGNORECASE)
@@ -93,6 +100,7 @@ def card(reply: Reply, seal: Seal | None = None) -> dict[str, Any]:
     """The reply as an Adaptive Card; `seal(action, value)` seals button values and form contexts for
     where the card goes (bot/sealing.py)."""
     body = [] if reply.is_just_form else _text_blocks(reply.text)
+    lines = len(body)
     actions: list[dict[str, Any]] = []
     if reply.facts:
         body.append({"type": "FactSet", "facts": [
@@ -123,7 +131,56 @@ def card(reply: Reply, seal: Seal | None = None) -> dict[str, Any]:
     }
     if actions:
         out["actions"] = actions
+    if _bound(out) > MAX_CARD_BYTES:
+        _fit(out, lines)  # measuring costs as much as rendering: only for a card that may be near the limit
     return out
+
+
+def _bound(out: dict[str, Any]) -> int:
+    """At least the card's size in bytes of UTF-16, cheaply: its strings exactly, JSON's escapes at their
+    longest (`\\u001f` for one character), and 300 bytes per element for the keys around them. A card with
+    form inputs counts as over (it is measured)."""
+    strings: list[str] = []
+    elements = 1
+    for block in out["body"]:
+        elements += 1
+        if block.get("type") == "TextBlock":
+            strings.append(block["text"])
+        elif block.get("type") == "FactSet":
+            elements += len(block["facts"])
+            strings.extend(s for fact in block["facts"] for s in (fact["title"], fact["value"]))
+        else:
+            return MAX_CARD_BYTES + 1
+    for action in out.get("actions", ()):
+        data = action.get("data") or {}
+        elements += 1 + len(data)
+        strings.extend((action["title"], action.get("url") or "", *(str(v) for v in data.values())))
+    joined = "".join(strings)
+    return len(joined.encode("utf-16-le")) + 10 * len(_ESCAPED.findall(joined)) + 300 * elements
+
+
+def _size(node: Any) -> int:
+    """Bytes in UTF-16 of the JSON, as botbuilder writes it (the default separators)."""
+    return len(json.dumps(node, ensure_ascii=False).encode("utf-16-le"))
+
+
+def _fit(out: dict[str, Any], lines: int) -> None:
+    """Shortens a card over MAX_CARD_BYTES in place: the last of its `lines` text blocks go (never the first),
+    then the last facts, and a note says so. Forms and buttons stay whole (what a press needs)."""
+    over = _size(out) - MAX_CARD_BYTES
+    if over <= 0:
+        return
+    body: list[dict[str, Any]] = out["body"]
+    note = {"type": "TextBlock", "text": SHORTENED, "wrap": True, "isSubtle": True, "spacing": "Small"}
+    over += _size(note) + 4  # and the ", " before it
+    keep = lines
+    while over > 0 and keep > 1:
+        keep -= 1
+        over -= _size(body[keep]) + 4
+    facts = next((b["facts"] for b in body if b.get("type") == "FactSet"), None)
+    while over > 0 and facts and len(facts) > 1:
+        over -= _size(facts.pop()) + 4
+    body[keep:lines] = [note]
 
 
 def attachment(reply: Reply) -> dict[str, Any]:
