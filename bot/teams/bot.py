@@ -36,10 +36,11 @@ from botbuilder.schema.teams import (
     TaskModuleResponse,
     TeamInfo,
 )
+from msrest.exceptions import DeserializationError
 
 from bot.inbound import Inbound, Pipeline
 from bot.sealing import ActionSeal
-from bot.teams import meetings, message_action, payloads, render
+from bot.teams import meetings, message_action, payloads
 from bot.teams.direct import TeamsLines
 from bot.teams.middleware import inbound_of
 from bot.teams.references import References
@@ -212,7 +213,11 @@ class SteadyTeamsBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name == "adaptiveCard/action":
             return await self._adaptive_card_action(turn_context)
-        response = await super().on_invoke_activity(turn_context)
+        try:
+            response = await super().on_invoke_activity(turn_context)
+        except DeserializationError:  # a value botbuilder cannot read into its schema type (a string, a list …)
+            log.warning("Teams invoke %r with a value of the wrong shape: answered 400", turn_context.activity.name)
+            return InvokeResponse(status=HTTPStatus.BAD_REQUEST)
         if response is None or response.status == HTTPStatus.NOT_IMPLEMENTED:
             log.debug("Teams invoke %r has no handler here: acknowledged", turn_context.activity.name)
             return InvokeResponse(status=HTTPStatus.OK)
@@ -234,10 +239,11 @@ class SteadyTeamsBot(TeamsActivityHandler):
         replies = await self._answer(turn_context, inbound) or []  # a redelivery runs nothing again
         card = next((r for r in replies if r.replace_original), None)
         rest = [r for r in replies if r is not card]
+        replier = self._replier(turn_context, inbound.who, inbound.where)
         if rest:
-            await self._replier(turn_context, inbound.who, inbound.where).send(rest)
+            await replier.send(rest)
         if card is not None:
-            return _card_answer(HTTPStatus.OK, CARD_RESPONSE, render.card(card))
+            return _card_answer(HTTPStatus.OK, CARD_RESPONSE, replier.card(card))
         return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, _summary(replies))
 
     async def on_teams_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:

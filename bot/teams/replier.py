@@ -39,6 +39,11 @@ class TeamsReplier:
     def _seal(self, where: Place) -> Seal | None:
         return self.seal.for_place(where, self.who.id) if self.seal is not None else None
 
+    def card(self, reply: Reply) -> dict[str, object]:
+        """`reply` as the card that replaces the clicked one in an invoke's answer (Action.Execute), sealed for
+        this place as every card sent here."""
+        return render.card(reply, self._seal(self.where))
+
     async def send(self, replies: list[Reply]) -> None:
         for reply in replies:
             try:
