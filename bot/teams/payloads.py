@@ -20,7 +20,7 @@ from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Interaction, MessageRef, Person, Place, Platform
 
 #: Teams marks a mention up as `<at>name</at>` in the message text.
-_MENTION = re.compile(r"<at>[^<]{0,200}</at>", re.IGNORECASE)
+_MENTION = re.compile(r"<at>([^<]{0,200})</at>", re.IGNORECASE)
 #: The space typed after a mention can arrive as the entity `&nbsp;` (handlers/scope/detector.py reads it so too).
 _NBSP = re.compile(r"&nbsp;", re.IGNORECASE)
 #: Invokes whose card data is a button press or a form submission.
@@ -102,20 +102,40 @@ def interaction(activity: Activity, who: Person, where: Place) -> Interaction | 
 
 def mentions_bot(activity: Activity) -> bool:
     """Whether the bot is @mentioned (read defensively: botbuilder's helpers raise on odd entities)."""
+    return bool(_bot_mentions(activity))
+
+
+def _bot_mentions(activity: Activity) -> list[dict[str, Any]]:
+    """The mention entities' properties that name the bot (the activity's recipient)."""
     recipient = getattr(activity.recipient, "id", None)
+    found: list[dict[str, Any]] = []
     for entity in activity.entities or []:
         if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
             continue
         props = getattr(entity, "additional_properties", None)
-        mentioned = props.get("mentioned") if isinstance(props, dict) else None
+        if not isinstance(props, dict):
+            continue
+        mentioned = props.get("mentioned")
         if isinstance(mentioned, dict) and recipient and mentioned.get("id") == recipient:
-            return True
-    return False
+            found.append(props)
+    return found
 
 
-def without_mentions(text: str) -> str:
-    """A line typed to the bot with its `<at>…</at>` mention markup taken out: what the person asked."""
-    text = _MENTION.sub(" ", text)
+def bot_names(activity: Activity) -> frozenset[str]:
+    """How the bot's own mentions read inside `<at>…</at>` (lower case): the name in each mention entity of the
+    bot and in its `text`, and the recipient's name."""
+    names = {_s(getattr(activity.recipient, "name", None))}
+    for props in _bot_mentions(activity):
+        names.add(_s(props["mentioned"].get("name")))
+        names.update(m.group(1) for m in _MENTION.finditer(_s(props.get("text"))))
+    return frozenset(n.strip().lower() for n in names if n.strip())
+
+
+def without_mentions(text: str, bot: frozenset[str] | None = None) -> str:
+    """A line typed to the bot with the bot's `<at>…</at>` mentions taken out: what the person asked. Anyone
+    else mentioned stays as their name (`/agenda add sync with <at>Dana</at>` adds "sync with Dana"); with
+    `bot` not given, every mention is taken out."""
+    text = _MENTION.sub(lambda m: " " if bot is None or m.group(1).strip().lower() in bot else m.group(1), text)
     return (_NBSP.sub(" ", text) if "&" in text else text).strip()
 
 
@@ -156,7 +176,8 @@ def inbound(activity: Activity) -> Inbound | None:
         return Inbound(pressed, key, home=home)
     raw = activity.text if isinstance(activity.text, str) else ""
     if where.is_direct or mentions_bot(activity):
-        return Inbound(Typed(without_mentions(raw), who, where, _s(activity.id)), key, home=home)
+        return Inbound(Typed(without_mentions(raw, bot_names(activity)), who, where, _s(activity.id)), key,
+                       home=home)
     # Channel chat the bot may read (resource-specific consent): the watchers decide, and claim what they
     # answer, so it carries no de-duplication key (bot/inbound.py).
     return Inbound(ChatMessage(who, where, raw, _s(activity.id), _s(activity.id), False))

@@ -103,3 +103,28 @@ async def test_a_lone_surrogate_in_the_activity_id_fails_no_turn(bot: Harness,
     assert (await bot.teams(activity)).status == 201
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert all("something went wrong" not in s.text for s in bot.connector.sent)
+
+
+@pytest.mark.parametrize("conversation_type", ["channel", "groupChat"])
+async def test_someone_else_mentioned_in_a_command_stays_as_their_name(bot: Harness, conversation_type: str) -> None:
+    """Teams marks every mention up as `<at>name</at>` (learn.microsoft.com, "Channel and group chat
+    conversations with a bot": the bot's own mention is in the text and in `entities`); only the bot's is
+    markup to drop. A teammate's name in what the person typed is part of what they asked."""
+    activity = bot.activity("", conversation_type=conversation_type, mention=True)
+    activity["text"] = "<at>steadybot</at> timebox 25m sync with <at>Dana Lee</at>"
+    activity["entities"].append({"type": "mention", "text": "<at>Dana Lee</at>",
+                                 "mentioned": {"id": "29:dana", "name": "Dana Lee"}})
+    got = await _answer_to(bot, activity)
+    assert "sync with Dana Lee" in got, got
+    # a 1:1 without entities: the bot's name (the recipient's) is still recognised as its own mention
+    plain = bot.activity("", conversation_type="personal")
+    plain["text"] = "<at>steadybot</at> help"
+    assert "don't know" not in await _answer_to(bot, plain)
+
+
+def test_only_the_bots_own_mentions_are_taken_out() -> None:
+    bot = frozenset({"steadybot"})
+    assert payloads.without_mentions("<at>steadybot</at> agenda add 1:1 with <at>Dana</at>", bot) == \
+        "agenda add 1:1 with Dana"
+    assert payloads.without_mentions("<at>SteadyBot </at>help", bot) == "help"
+    assert payloads.without_mentions("<at>steadybot</at> <at>Dana</at>") == ""  # no names given: all of them
