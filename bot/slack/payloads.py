@@ -247,11 +247,22 @@ def _shortcut(body: dict[str, Any]) -> Parsed:
 
 
 # ---- events --------------------------------------------------------------------------------------------------
+def installed_team(body: dict[str, Any]) -> str:
+    """The workspace an event belongs to: the installation it was delivered for (`authorizations[0]`, whose
+    token Bolt uses), else the outer `team_id`. In a Slack Connect channel the outer `team_id` is often the
+    connected organisation's workspace, so what the event creates would be tagged with a workspace that is
+    not ours (and outlive our uninstall). An org-wide installation's authorization names no workspace: then
+    the outer `team_id`, the workspace of the organisation the event happened in."""
+    authorizations = body.get("authorizations")
+    first = d(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
+    return s(first.get("team_id")) or s(body.get("team_id"))
+
+
 def _event(body: dict[str, Any], bot_user_id: str) -> Parsed | None:
     event = d(body.get("event"))
     kind = event.get("type")
     event_id = s(body.get("event_id"))
-    team_id = s(body.get("team_id"))
+    team_id = installed_team(body)
     if kind == "message":
         return _message(event, team_id, event_id, bot_user_id)
     if kind == "app_mention":
