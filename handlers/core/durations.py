@@ -29,9 +29,12 @@ _WHOLE = re.compile(
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*$")
+#: `1h30`, `1h 30`: hours, then minutes without their unit (as people write it; not an hour about "30").
+_HOURS_MINUTES = r"\d{1,3}\s*h\s*[0-5]?\d(?![\w:]|[.,]\d)"
+_HM = re.compile(r"^\s*(\d{1,3})\s*h\s*([0-5]?\d)\s*$", re.IGNORECASE)
 _BARE = re.compile(r"^\s*(\d{1,4})\s*$")
 _LEADING = re.compile(
-    r"^\s*((?:\d+(?:[.,]\d+)?\s*(?:weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])\s*)+|\d{1,2}:[0-5]\d\b|\d{1,4}\b)(.*)$",
+    r"^\s*(" + _HOURS_MINUTES + r"|(?:\d+(?:[.,]\d+)?\s*(?:weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])\s*)+|\d{1,2}:[0-5]\d\b|\d{1,4}\b)(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -51,7 +54,7 @@ def parse_duration(text: str) -> timedelta:
         raise UserError("That duration is too long for me to read.", DURATION_EXAMPLE)
     if raw.startswith("-"):
         raise UserError("A duration can't be negative.", DURATION_EXAMPLE)
-    if m := _CLOCK.match(raw):
+    if m := _CLOCK.match(raw) or _HM.match(raw):
         delta = timedelta(hours=int(m.group(1)), minutes=int(m.group(2)))
     elif m := _BARE.match(raw):
         delta = timedelta(minutes=int(m.group(1)))

@@ -77,6 +77,14 @@ _TIME_HINT = re.compile(
     re.IGNORECASE,
 )
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
+#: A time of day and nothing else ("9am", "at 9:00", "21h00", "noon"): the next such time, read here and not by
+#: dateparser, which on the last day of a month rolls a past time to "tomorrow" and then resets the month
+#: (31 Jan 10:00 + "9am" → 1 Jan; 31 Dec → 1 Dec of the next year).
+_TIME_OF_DAY = re.compile(
+    r"^(?:(?:at|@)\s*)?(?:(?P<h>[0-9]{1,2})(?:\s*[:.h]\s*(?P<m>[0-5][0-9]))?\s*(?P<ampm>[ap])\.?\s*m\.?"
+    r"|(?P<h24>[0-9]{1,2})\s*[:h]\s*(?P<m24>[0-5][0-9])|(?:12\s*)?(?P<word>noon|midnight))$",
+    re.IGNORECASE,
+)
 
 
 def _dateparser_parse(text: str, base: datetime) -> datetime | None:
@@ -91,6 +99,28 @@ def _dateparser_parse(text: str, base: datetime) -> datetime | None:
             "DATE_ORDER": "DMY",
         },
     )
+
+
+def _time_of_day(text: str, base: datetime) -> datetime | None:
+    """A bare time of day as the next such wall time at or after the naive local `base` (as dateparser
+    would: today if still ahead, else tomorrow); None when `text` is anything else."""
+    m = _TIME_OF_DAY.match(text)
+    if m is None:
+        return None
+    if m.group("word"):
+        at = time(12) if m.group("word").lower() == "noon" else time(0)
+    elif m.group("ampm"):
+        hour = int(m.group("h"))
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m.group("ampm").lower() == "p" else 0)
+        at = time(hour, int(m.group("m") or 0))
+    else:
+        if int(m.group("h24")) > 23:
+            return None
+        at = time(int(m.group("h24")), int(m.group("m24")))
+    moment = datetime.combine(base.date(), at)
+    return moment if moment >= base else moment + timedelta(days=1)
 
 
 def _relative(text: str) -> timedelta | None:
@@ -124,7 +154,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", cleaned)
     base = to_local_naive(now, tz)
     try:
-        parsed = _dateparser_parse(normalised, base)
+        parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)
     except Exception:  # dateparser raises assorted errors on odd input
         parsed = None
     if parsed is None:

@@ -230,6 +230,33 @@ def _zone_name(tzinfo: Any, fallback: str) -> str:
     return fallback
 
 
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/GMT", "GMT"})
+
+
+def _shown_zone(tzinfo: Any, feed_tz: ZoneInfo) -> str:
+    """The zone a meeting is shown in: its own, but the feed's for a floating or a UTC time (icalendar gives
+    `Z` times a ZoneInfo("UTC"), not datetime.UTC)."""
+    if tzinfo is None or tzinfo is UTC:
+        return feed_tz.key
+    name = _zone_name(tzinfo, feed_tz.key)
+    return feed_tz.key if name in _UTC_NAMES else name
+
+
+def _x_wr_timezone(cal: icalendar.Calendar) -> str:
+    """The calendar's X-WR-TIMEZONE as an IANA name (a Windows name mapped), or "" — and the property set to
+    that name or removed, so that recurring-ical-events (which looks it up) does not refuse the whole feed
+    over an empty or unknown one."""
+    wr = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
+    name = str(_windows_zones().get(wr, wr)) if wr else ""
+    if name and zone(name, "").key != name:
+        name = ""
+    if "X-WR-TIMEZONE" in cal:
+        del cal["X-WR-TIMEZONE"]
+        if name:
+            cal.add("X-WR-TIMEZONE", name)
+    return name
+
+
 def _utc(moment: datetime, feed_tz: ZoneInfo) -> datetime:
     return (moment if moment.tzinfo else localize(moment, feed_tz)).astimezone(UTC)
 
@@ -240,7 +267,7 @@ def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta 
 
     cal = read_calendar(body)
     series = _dedupe(cal)
-    wr = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
+    wr = _x_wr_timezone(cal)
     feed_tz = zone(wr or default_tz, default_tz)
     end = now + horizon
     try:
@@ -276,7 +303,7 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     title = one_line(str(event.get("SUMMARY", "") or ""), 4000) or "(untitled event)"
     if len(title) > TITLE_LIMIT:
         title = title[: TITLE_LIMIT - 1] + "…"
-    tz = _zone_name(start.tzinfo, feed_tz.key) if start.tzinfo not in (None, UTC) else feed_tz.key
+    tz = _shown_zone(start.tzinfo, feed_tz)
     description = str(event.get("DESCRIPTION", "") or "")
     if not description and event.get("X-ALT-DESC") is not None:
         description = str(event.get("X-ALT-DESC"))

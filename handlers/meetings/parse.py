@@ -36,6 +36,7 @@ MAX_ITEM_MINUTES = 480
 _UNIT = r"(?:h|hrs?|hours?|m|mins?|minutes?)"
 _FOR = re.compile(
     r"\bfor\s+(?P<d>(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half|\d{1,2}:[0-5]\d"
+    r"|\d{1,3}\s*h\s*[0-5]?\d"  # 1h30: hours, then minutes without their unit (handlers/core/durations.py)
     r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)\s*$",
     re.IGNORECASE,
 )
