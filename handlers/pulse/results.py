@@ -7,10 +7,12 @@ may look as often as they like. What they can compute from everything shown must
   round shows no count at all, only "not enough answers yet" / "enough once it closes".
 - **the round's own threshold.** A round shows only when its answers from people *other than the sender*
   (who knows their own) reach k = max(today's `min_respondents`, the threshold its DMs announced). Lowering
-  `min` after a round closed below what it announced does not reveal it.
+  `min` after a round closed below what it announced does not reveal it. And every answerer knows their own
+  answer, so a round needs 4 answers in all (`MIN_ANSWERS`): with 3, the sender not among them, each of the
+  three could work out the other two's.
 - **complementary suppression.** Of two shown rounds whose windows overlap (any channel) and whose answered
-  sets differ by fewer than k people, only the one shown first stays shown (decided once, stored):
-  otherwise subtracting one from the other isolates the few people in between.
+  sets differ by fewer than the larger of their thresholds, only the one shown first stays shown (decided
+  once, stored): otherwise subtracting one from the other isolates the few people in between.
 - **no figure counts one or two people** (handlers/pulse/disclosure.py): distributions are merged into bands
   of 0 or at least 3, a mean that would pin down one or two answers is left out, the burnout share says
   "fewer than 3" instead of 1 or 2, and changes and flags are computed from the published figures only.
@@ -67,10 +69,23 @@ class RoundView:
     k: int
     counted: int = 0  # sealed rounds: answers from people other than the sender
     enough: bool = False  # open rounds: enough answers for results once it closes
+    raised: bool = False  # `k` is MIN_ANSWERS' (the sender has not answered), above the round's threshold
 
 
 def round_threshold(k_today: int, announced: int | None) -> int:
     return max(k_today, announced or 0)
+
+
+#: Everyone who answered knows their own answer, so a round shows only when each of them is left with at
+#: least FEWEST others' (DESIGN.md: no published figure counts one or two people): FEWEST + 1 answers in all.
+#: With the smallest threshold (3) and a sender who did not answer, 3 answers would leave each of the three
+#: with the two others' answers — named people, since who answered is no secret in a small channel.
+MIN_ANSWERS = FEWEST + 1
+
+
+def needed(k: int, sender_answered: bool) -> int:
+    """The answers besides the sender's own that a round needs: its threshold, and MIN_ANSWERS in all."""
+    return max(k, MIN_ANSWERS - (1 if sender_answered else 0))
 
 
 async def round_views(store: PulseStore, stats: list[RoundStats], k_today: int, now: datetime) -> list[RoundView]:
@@ -87,15 +102,18 @@ async def round_views(store: PulseStore, stats: list[RoundStats], k_today: int, 
             if rnd.started_at > now:
                 views[rnd.id] = RoundView(s, State.UPCOMING, k)
             elif rnd.is_open(now):
-                others = s.answers - (1 if rnd.id in answered_by_sender else 0)
-                views[rnd.id] = RoundView(s, State.OPEN, k, enough=others >= k)
+                by_sender = rnd.id in answered_by_sender
+                need = needed(k, by_sender)
+                others = s.answers - (1 if by_sender else 0)
+                views[rnd.id] = RoundView(s, State.OPEN, need, enough=others >= need, raised=need > k)
             else:
                 views[rnd.id] = RoundView(s, State.CLOSING, k)
             continue
         decision = decisions.get(rnd.id)
         counted = decision.counted if decision else s.answers - (1 if rnd.id in answered_by_sender else 0)
-        if counted < k:
-            views[rnd.id] = RoundView(s, State.FEW, k, counted)
+        need = needed(k, s.answers > counted)  # the sender's answer is the one not counted
+        if counted < need:
+            views[rnd.id] = RoundView(s, State.FEW, need, counted, raised=need > k)
             continue
         if decision is None:
             decision = await store.decide_shown(rnd.id, k, counted)
@@ -242,19 +260,25 @@ def open_line(view: RoundView, now: datetime, tz: ZoneInfo) -> str:
     head = f"Open now: the round of {day_label(rnd.started_at, tz)}"
     if view.enough:
         return f"{head} — enough answers for results once it closes ({closes}) or everyone has answered."
-    return (f"{head} — not enough answers yet for results (they need {view.k} besides the sender's own). "
-            f"Closes {closes}.")
+    return (f"{head} — not enough answers yet for results (they need {view.k} besides the sender's own"
+            f"{_why_raised(view)}). Closes {closes}.")
+
+
+def _why_raised(view: RoundView) -> str:
+    return (f", {MIN_ANSWERS} in all while the sender has not answered: with fewer, each who answered could "
+            "work out the others'" if view.raised else "")
 
 
 def _hidden_line(view: RoundView, tz: ZoneInfo) -> str:
     rnd = view.stats.round
     day = day_label(rnd.started_at, tz)
     if view.state == State.OVERLAP:
-        return (f"The round of {day} stays hidden: the people who answered it differ by fewer than {view.k} from "
-                "those who answered a round of the same days that was shown first. Showing both would let anyone "
-                "subtract one from the other and see what those few people answered.")
+        return (f"The round of {day} stays hidden: the people who answered it differ by too few from those who "
+                "answered a round of the same days that was shown first (fewer than the larger of the two rounds' "
+                "thresholds). Showing both would let anyone subtract one from the other and see what those few "
+                "people answered.")
     return (f"The round of {day} closed with {view.stats.answers} of {rnd.invited} answered — not enough for "
-            f"results (they need {view.k} besides the sender's own), so they stay hidden.")
+            f"results (they need {view.k} besides the sender's own{_why_raised(view)}), so they stay hidden.")
 
 
 def render_results(views: list[RoundView], k: int, now: datetime, tz: ZoneInfo, questions: QuestionSet,

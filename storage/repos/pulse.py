@@ -759,8 +759,8 @@ class PulseRepo:
 
     async def decide_shown(self, round_id: int, k: int, counted: int) -> ShownDecision | None:
         """Decide once whether a sealed round that has enough answers is shown. It is kept hidden when its
-        answered set differs by fewer than `k` people from that of a round already shown (any channel) whose
-        window overlaps its own: showing both would let anyone subtract one from the other. Decisions are
+        answered set differs by fewer than `k` people — or than the threshold the other round's DMs announced, if
+        larger — from that of a round already shown (any channel) whose window overlaps its own: showing both would let anyone subtract one from the other. Decisions are
         taken one at a time (an advisory lock on PostgreSQL; SQLite transactions begin IMMEDIATE) and stored,
         so every later look — on any replica — gets the same answer. None: the round is not sealed."""
         now = self.clock.now()
@@ -775,14 +775,17 @@ class PulseRepo:
                 return None
             start = func.coalesce(PulseRound.first_due_at, PulseRound.opened_at)
             mine_start = row.first_due_at or row.opened_at
-            others = list((await s.scalars(
-                select(PulseRound.id).join(PulseRoundShown, PulseRoundShown.round_id == PulseRound.id)
+            # each with the threshold its DMs announced: the difference must hold for both promises
+            announced: dict[int, int] = {int(r): int(m or 0) for r, m in (await s.execute(
+                select(PulseRound.id, PulseRound.min_respondents)
+                .join(PulseRoundShown, PulseRoundShown.round_id == PulseRound.id)
                 .where(PulseRoundShown.shown.is_(True), PulseRound.id != round_id,
                        PulseRound.platform == row.platform,
                        # windows that share more than an end point (or start together: a round everyone
                        # answered at once closes the moment it starts); a channel's consecutive rounds only touch
                        ((start < row.closes_at) & (PulseRound.closes_at > mine_start)) | (start == mine_start))
-            )).all())
+            )).all()}
+            others = list(announced)
             shown = True
             mine = aliased(PulseParticipation)
             theirs = aliased(PulseParticipation)
@@ -801,7 +804,8 @@ class PulseRepo:
                     .where(mine.round_id == round_id, mine.answered.is_(True), theirs.round_id.in_(chunk),
                            theirs.answered.is_(True))
                     .group_by(theirs.round_id))).all()}
-                if any(size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) < k for other in chunk):
+                if any(size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) < max(k, announced[other])
+                       for other in chunk):
                     shown = False
                     break
             s.add(PulseRoundShown(round_id=round_id, shown=shown, counted=counted, decided_at=now))

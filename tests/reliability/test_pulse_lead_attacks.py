@@ -54,14 +54,15 @@ async def test_a_lowering_min_after_a_round_closed_below_its_announced_threshold
     async with bot.runtime.store.db.session() as s:
         assert [r.min_respondents for r in (await s.execute(PulseRound.__table__.select())).all()] == [5]
 
-    # a new round announces and needs today's 3 — and 3 answers besides the lead's then show
+    # a new round announces and needs today's 3 — and 3 answers besides the lead's then show (with the lead's
+    # own: 4 in all, so nobody who answered is left with only two others' answers)
     await pulse_now(bot)
     assert "at least 3 people" in pulse_dms(bot, "U2")[-1].params["text"]
-    for user in ("U2", "U3", "U4"):
+    for user in ("U1", "U2", "U3", "U4"):
         await answer_slack(bot, user)
     await bot.slash_reply("/pulse", "close", user="U1")
     shown = await results(bot)
-    assert figures_shown(shown) and "3 of 6 answered" in shown and "secret of" not in shown
+    assert figures_shown(shown) and "4 of 6 answered" in shown and "secret of" not in shown
 
 
 async def test_a_the_thanks_quotes_the_rounds_threshold_not_a_lowered_setting(bot: Harness) -> None:
@@ -104,14 +105,34 @@ async def test_b_a_channel_of_the_lead_and_two_people_is_refused_up_front(bot: H
     assert "I didn't schedule this pulse" in scheduled["text"]
     assert await bot.runtime.store.pulse.active_schedule(CHANNEL) is None
 
-    # with a third person besides the lead it goes out, and their three answers show
+    # with a third person besides the lead it goes out, and their three answers show with the lead's own
     bot.slack.add_user("U4", "Person U4", tz=BERLIN)
     bot.slack.channels["C1"]["members"].append("U4")
     assert "on its way to 4 people" in await pulse_now(bot)
-    for user in ("U2", "U3", "U4"):
+    for user in ("U1", "U2", "U3", "U4"):
         await answer_slack(bot, user)
     await bot.slash_reply("/pulse", "close", user="U1")
     assert figures_shown(await results(bot))
+
+
+async def test_b_three_answers_without_the_senders_leave_no_one_who_answered_two_others_answers(bot: Harness) -> None:
+    """The lead sends and does not answer; U2 and U3 answer 1, U4 answers 5. With the three shown, U4 — who
+    knows their own 5 and, in a channel of four, who answered — would read a mean of 2.3 for exhaustion: 7 in all,
+    so U2 and U3 both answered 1. Every answerer knows one answer, so a round needs FEWEST (3) others' answers
+    for each of them: 4 in all (DESIGN.md: no published figure counts one or two people)."""
+    slack_team(bot, {"U1": BERLIN, "U2": BERLIN, "U3": BERLIN, "U4": BERLIN})
+    await bot.slash_reply("/steadybot", "settings min 3", user="U1")
+    await pulse_now(bot)
+    low = {**ANSWER, "exhaustion": "1"}
+    for user, answer in (("U2", low), ("U3", low), ("U4", {**ANSWER, "exhaustion": "5"})):
+        await answer_slack(bot, user, answer)
+    status = text_of(await bot.slash_reply("/pulse", "", user="U4"))
+    assert "not enough answers yet" in status and "4 in all while the sender has not answered" in status
+    await bot.slash_reply("/pulse", "close", user="U1")
+    for viewer in ("U1", "U4"):
+        hidden = await results(bot, user=viewer)
+        assert not figures_shown(hidden), hidden
+        assert "closed with 3 of 4 answered" in hidden and "they need 4 besides the sender's own" in hidden
 
 
 async def test_b_the_senders_own_answer_never_counts_toward_k(bot: Harness) -> None:
@@ -157,7 +178,7 @@ async def test_c_two_channels_differing_by_one_person_pulsed_the_same_week_show_
         second = await results(bot, channel="C2")
         assert figures_shown(first) and "7 of 7 answered" in first
         assert not figures_shown(second)
-        assert "stays hidden: the people who answered it differ by fewer than 5" in second
+        assert "stays hidden: the people who answered it differ by too few" in second
         assert "subtract one from the other" in second
         # stable: looking again (and in the other order) changes nothing, on another replica too
         assert figures_shown(await results(bot, channel="C1")) and not figures_shown(await results(bot, channel="C2"))
@@ -166,6 +187,29 @@ async def test_c_two_channels_differing_by_one_person_pulsed_the_same_week_show_
             replica.slack.users = bot.slack.users
             assert not figures_shown(await results(replica, channel="C2"))
             assert figures_shown(await results(replica, channel="C1"))
+
+
+async def test_c_a_round_differing_from_a_shown_one_by_fewer_than_its_promise_stays_hidden(sqlite_url: str) -> None:
+    """C1's twelve were promised results only with at least 8 answers besides the sender's; C2 holds six of
+    them and promised 5. Both rounds the same week, everyone answers. C1 shows first; C2 differs from it by
+    six people — enough for C2's 5, not for C1's 8: subtracting C2 from C1 would give six of C1's people's
+    figures, fewer than their DMs promised. The difference must hold for both promises."""
+    async with running(sqlite_url, start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC)) as bot:
+        team = {f"U{i}": BERLIN for i in range(1, 13)}
+        slack_team(bot, team)  # C1: U1..U12
+        bot.slack.add_channel("C2", "U1", [f"U{i}" for i in range(1, 7)] + ["UBOT"])  # C2: U1..U6
+        await bot.slash_reply("/steadybot", "settings min 8", user="U1")
+        for channel in ("C1", "C2"):
+            await pulse_now(bot, channel=channel)
+        assert "at least 8 people" in pulse_dms(bot, "U2")[0].params["text"]
+        for user in team:
+            for call in pulse_dms(bot, user):
+                view = await _press(bot, user, call)
+                await answer_slack(bot, user, ANSWER, view=view)
+        first = await results(bot, channel="C1")
+        second = await results(bot, channel="C2")
+        assert figures_shown(first) and "12 of 12 answered" in first
+        assert not figures_shown(second) and "differ by too few" in second
 
 
 async def _press(bot: Harness, user: str, call):  # type: ignore[no-untyped-def]
