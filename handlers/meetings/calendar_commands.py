@@ -16,7 +16,7 @@ from handlers.core.errors import NotAllowed, UserError
 from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.timeparse import format_local, zone
-from handlers.core.types import Command, Person, Place, Reply, Visibility
+from handlers.core.types import Command, Person, Place, Platform, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.calendar_parse import HORIZON
 from handlers.meetings.calendar_ports import (
@@ -108,6 +108,9 @@ async def _follow(who: Person, place: Place, text: str, svc: Services) -> Reply:
 
 
 async def _follow_group(who: Person, place: Place, group_id: str, svc: Services) -> Reply:
+    if place.platform != Platform.TEAMS:  # the bot's Graph access is its Teams tenant's, not this channel's
+        raise UserError("Microsoft 365 group calendars can be followed from a Microsoft Teams channel only. "
+                        "Here, follow the calendar's iCalendar address instead.", EXAMPLE)
     if group_calendar_of(svc) is None:
         raise UserError("Microsoft 365 group calendars need the bot's Microsoft Graph access, which isn't set "
                         "up on this server (docs/meetings.md says what to grant).")

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from handlers.core.errors import StorageUnavailable
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.types import OutboxItem, Person, Reply, Target, Visibility
+from handlers.core.types import OutboxItem, Person, Platform, Reply, Target, Visibility
 from handlers.meetings import schedule
 from handlers.meetings.calendar_parse import HORIZON, Occurrence, occurrences
 from handlers.meetings.calendar_ports import (
@@ -63,6 +63,8 @@ def backoff(svc: Services, failures: int) -> timedelta:
 async def read(svc: Services, feed: Feed, now: datetime, *, conditional: bool = True) -> tuple[Fetched, list[Occurrence] | None]:
     """Fetch and parse one feed. The occurrences are None when the feed is unchanged (HTTP 304)."""
     if feed.kind == GRAPH:
+        if feed.platform != Platform.TEAMS:  # the bot's Graph access is its Teams tenant's (see calendar_commands)
+            raise FeedError("is a Microsoft 365 group calendar, which only a Microsoft Teams channel can follow")
         group = group_calendar_of(svc)
         if group is None:
             raise FeedError("is a Microsoft 365 group calendar, and Microsoft Graph isn't set up on this server")

@@ -23,7 +23,7 @@ from handlers.meetings.ports import Meeting, MeetingDraft, SeriesDraft
 from handlers.meetings.pressed import pressed_meeting
 from handlers.meetings.schedule import store_of
 from handlers.timebox.engine import TimeboxEngine
-from handlers.timebox.ports import parse_id, same_channel
+from handlers.timebox.ports import parse_id
 
 LIST_LIMIT = 10
 STATS_DAYS = 28
@@ -205,8 +205,8 @@ async def press_shorten(interaction: Interaction, svc: Services) -> Replies:
 
 
 async def press_end(interaction: Interaction, svc: Services, *, engine: TimeboxEngine) -> Replies:
-    meeting = await pressed_meeting(interaction, svc)
-    if not same_channel(interaction.where, meeting.platform, meeting.channel_id):
+    meeting = await pressed_meeting(interaction, svc, or_where_timed=True)
+    if interaction.where.is_direct:
         raise UserError("End the meeting from its channel.", "/meeting end")
     return await lifecycle.end(svc, meeting, engine=engine)
 
