@@ -95,7 +95,7 @@ def apply_change(current: ChannelSettings, key: str, value: str) -> ChannelSetti
         start, end = _quiet(value)
         return current.with_changes(quiet_start=start, quiet_end=end)
     if key == "min_respondents":
-        if not value.isdigit() or len(value) > 4:
+        if not value.isdecimal() or len(value) > 4:  # isdigit() also takes ² and ፩, which int() cannot read
             raise UserError("The threshold is a whole number, 3 or more.", "/steadybot settings min 5")
         number = int(value)
         if number < ChannelSettings.MIN_RESPONDENTS_FLOOR:

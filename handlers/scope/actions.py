@@ -16,8 +16,9 @@ from handlers.core.services import Services
 from handlers.core.text import one_line
 from handlers.core.types import Form, Interaction, Reply
 from handlers.scope import cards
+from handlers.scope.commands import MAX_COMMITMENTS, MAX_PARKED
 from handlers.scope.meeting import meeting_now, remind_after_meeting
-from handlers.scope.ports import COMMITMENT, Decided, Decision, Outcome, Prompt
+from handlers.scope.ports import COMMITMENT, PARKED, Decided, Decision, Outcome, Prompt
 from handlers.scope.store import scope_store
 from handlers.scope.watch import LEARNING
 
@@ -56,8 +57,29 @@ async def load(svc: Services, interaction: Interaction, prompt_id: int) -> Promp
     return prompt
 
 
-async def decide(svc: Services, interaction: Interaction, prompt_id: int, decision: Decision) -> Reply:
-    return await answer(svc, interaction, await scope_store(svc).decide(prompt_id, interaction.where, decision,
+async def need_room(svc: Services, interaction: Interaction, prompt: Prompt, decision: Decision) -> None:
+    """A decision that puts the new work on a list keeps that list's cap (the same as `/tradeoff commit` and
+    `/tradeoff park`); dropping a listed commitment makes its own room. Nothing is decided when it has none."""
+    if not prompt.is_open:
+        return  # the press only shows what was decided
+    if decision.outcome == Outcome.PARK:
+        parked = await scope_store(svc).items(interaction.where, PARKED, MAX_PARKED)
+        if len(parked) >= MAX_PARKED:
+            raise UserError(f"The parking lot is full ({MAX_PARKED} ideas). Time for a brainstorming session? "
+                            "Take some out with `/tradeoff unpark <n>`, then park this one.", "/tradeoff unpark 1")
+        return
+    if decision.outcome not in (Outcome.EXTEND, Outcome.DROP) or decision.drop_item_id is not None:
+        return
+    listed = await scope_store(svc).items(interaction.where, COMMITMENT, MAX_COMMITMENTS)
+    named = decision.dropped_text.strip().casefold()
+    if len(listed) >= MAX_COMMITMENTS and not (named and any(i.text.strip().casefold() == named for i in listed)):
+        raise UserError(f"This channel already has {MAX_COMMITMENTS} open commitments. That's a lot — mark some "
+                        "done or dropped first, or drop one of them for this.", "/tradeoff done 1")
+
+
+async def decide(svc: Services, interaction: Interaction, prompt: Prompt, decision: Decision) -> Reply:
+    await need_room(svc, interaction, prompt, decision)
+    return await answer(svc, interaction, await scope_store(svc).decide(prompt.id, interaction.where, decision,
                                                                         LEARNING))
 
 
@@ -116,7 +138,7 @@ async def press_drop_item(interaction: Interaction, svc: Services) -> Reply:
     if not item.isdigit() or len(item) > 18:
         raise UserError(GONE, GONE_EXAMPLE)
     prompt = await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.DROP, added=prompt.quote, drop_item_id=int(item)))
+    return await decide(svc, interaction, prompt, Decision(Outcome.DROP, added=prompt.quote, drop_item_id=int(item)))
 
 
 async def press_drop_type(interaction: Interaction, svc: Services) -> Reply:
@@ -140,13 +162,12 @@ async def press_extend_by(interaction: Interaction, svc: Services) -> Reply:
         raise UserError(GONE, GONE_EXAMPLE)
     prompt = await load(svc, interaction, prompt_id)
     extension = format_extension(QUICK_EXTENSIONS[amount])
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
+    return await decide(svc, interaction, prompt, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
 
 
 async def press_park(interaction: Interaction, svc: Services) -> Reply:
-    prompt_id = prompt_id_of(interaction.value)
-    prompt = await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.PARK, added=prompt.quote))
+    prompt = await load(svc, interaction, prompt_id_of(interaction.value))
+    return await decide(svc, interaction, prompt, Decision(Outcome.PARK, added=prompt.quote))
 
 
 async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Reply:
@@ -155,8 +176,9 @@ async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Rep
     now = await meeting_now(svc, interaction.where)
     if now is None or str(now.id) != meeting:
         # The meeting is over (or another one runs): the idea still goes to the parking lot.
-        return await decide(svc, interaction, prompt_id, Decision(Outcome.PARK, added=prompt.quote))
+        return await decide(svc, interaction, prompt, Decision(Outcome.PARK, added=prompt.quote))
     decision = Decision(Outcome.PARK, added=prompt.quote, meeting_id=now.id, meeting_title=now.title)
+    await need_room(svc, interaction, prompt, decision)
     result = await scope_store(svc).decide(prompt_id, interaction.where, decision, LEARNING)
     if result.status == "decided":
         await remind_after_meeting(svc, interaction.where.without_thread(), now)
@@ -164,9 +186,8 @@ async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Rep
 
 
 async def press_dismiss(interaction: Interaction, svc: Services) -> Reply:
-    prompt_id = prompt_id_of(interaction.value)
-    await load(svc, interaction, prompt_id)
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.DISMISS))
+    prompt = await load(svc, interaction, prompt_id_of(interaction.value))
+    return await decide(svc, interaction, prompt, Decision(Outcome.DISMISS))
 
 
 async def press_back(interaction: Interaction, svc: Services) -> Reply:
@@ -183,8 +204,7 @@ async def open_drop_form(interaction: Interaction, svc: Services) -> Form | Repl
 
 
 async def submit_drop_form(interaction: Interaction, svc: Services) -> Reply:
-    prompt_id = prompt_id_of(interaction.value)
-    prompt = await load(svc, interaction, prompt_id)
+    prompt = await load(svc, interaction, prompt_id_of(interaction.value))
     values = interaction.form_values or {}
     dropped = one_line(values.get("dropped", ""), 400)
     added = one_line(values.get("added", ""), 400) or prompt.quote
@@ -193,7 +213,7 @@ async def submit_drop_form(interaction: Interaction, svc: Services) -> Reply:
                         "the PDF export")
     if len(dropped) > cards.ITEM_MAX or len(added) > cards.ITEM_MAX:
         raise UserError(f"Please keep it under {cards.ITEM_MAX} characters.", "the PDF export")
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.DROP, added=added, dropped_text=dropped))
+    return await decide(svc, interaction, prompt, Decision(Outcome.DROP, added=added, dropped_text=dropped))
 
 
 async def open_extend_form(interaction: Interaction, svc: Services) -> Form | Reply:
@@ -202,7 +222,6 @@ async def open_extend_form(interaction: Interaction, svc: Services) -> Form | Re
 
 
 async def submit_extend_form(interaction: Interaction, svc: Services) -> Reply:
-    prompt_id = prompt_id_of(interaction.value)
-    prompt = await load(svc, interaction, prompt_id)
+    prompt = await load(svc, interaction, prompt_id_of(interaction.value))
     extension = parse_extension((interaction.form_values or {}).get("by", ""))
-    return await decide(svc, interaction, prompt_id, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
+    return await decide(svc, interaction, prompt, Decision(Outcome.EXTEND, added=prompt.quote, extension=extension))
