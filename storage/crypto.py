@@ -6,9 +6,14 @@ anonymous rows exist:
 - a journal entry: AES-256-GCM under a key of its own per person (HKDF of the journal key and the person's
   platform and id), so one person's entries never decrypt under another's key.
 
-Both plaintexts are padded to a fixed bucket (4 096 bytes; a longer one to a multiple of it) before they are
-encrypted: the length of a box says nothing about the length of the comment inside, so a comment published
-after the seal cannot be lined up with the box it came from by its size.
+Both plaintexts are padded to one fixed size (BUCKET) before they are encrypted: the length of a box says
+nothing about the length of the comment inside, so a comment published after the seal cannot be lined up
+with the box it came from (or with its author's journal box, which sits beside their user id) by its size.
+BUCKET holds the largest body the bot writes: a comment may be 2 000 characters (the most the question file
+allows, handlers/pulse/questions.py), which in UTF-8 JSON is at most 8 000 bytes (4 bytes a character: CJK
+and emoji take 3–4; JSON escapes take 2; clean() drops the control characters JSON would write as 6). A
+smaller bucket made the box of a long Chinese or emoji comment a multiple longer than every other box, and
+so named its author. A body beyond BUCKET (none the bot writes) still pads to a multiple of it.
 
 The storage layer gets these keys from the process (bot/runtime.py derives them from the server secret); it
 never reads the environment itself.
@@ -26,7 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-BUCKET = 4096
+BUCKET = 8192  # ≥ the largest answer or journal body: see the module docstring
 _NONCE = 12
 
 
