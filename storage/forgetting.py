@@ -7,6 +7,10 @@
   platform and workspace (or tenant) are looked at, and only the words people read are rewritten (text,
   facts, button and form labels): never a button's action, value or style, the visibility, or a form's id
   or context, which the bot reads back;
+- what the team typed that names them: a meeting titled "1:1 with Ana", an agenda item "<@U42> demos the
+  login", a pre-read question or answer, a trade-off prompt's request and the commitments and parking-lot
+  items made of it. These stay for the team with the person's name and id replaced by "someone", the same
+  way (`redact_typed`);
 - Slack installations: the row kept under the installer's user id (their own user token, if the app asked
   for one) is deleted; the workspace's own row (user id "") stays, so the bot keeps working there."""
 
@@ -17,8 +21,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from handlers.core.jsoncodec import dumps
 from handlers.core.types import Platform
@@ -138,3 +143,54 @@ async def delete_installer_rows(s: AsyncSession, platform: Platform, user_id: st
     if platform != Platform.SLACK or not user_id:
         return 0
     return rowcount(await s.execute(delete(SlackInstallationRow).where(SlackInstallationRow.user_id == user_id)))
+
+
+_MEETINGS = table("meetings", column("id"), column("platform"), column("team_id"), column("title"))
+_SERIES = table("meeting_series", column("id"), column("platform"), column("team_id"), column("title"))
+_AGENDA = table("agenda_items", column("id"), column("meeting_id"), column("text"))
+_QUESTIONS = table("preread_questions", column("id"), column("meeting_id"), column("text"))
+_ANSWERS = table("preread_answers", column("id"), column("question_id"), column("text"))
+_PROMPTS = table("scope_prompts", column("id"), column("platform"), column("team_id"), column("request"),
+                 column("quote"), column("added"), column("dropped"), column("meeting_title"))
+_ITEMS = table("scope_items", column("id"), column("platform"), column("text"), column("meeting_title"))
+#: The tables `redact_typed` rewrites (PostgreSQL vacuums them after a forget).
+TYPED_TABLES = ("meetings", "meeting_series", "agenda_items", "preread_questions", "preread_answers",
+                "scope_prompts", "scope_items")
+
+
+def _typed(platform: Platform, team_id: str) -> list[tuple[TableClause, tuple[str, ...], list[ColumnElement[bool]]]]:
+    """Each table of typed team text, its text columns, and which of its rows belong to the platform (and the
+    workspace or tenant, where the row says)."""
+    def team(t: TableClause) -> list[ColumnElement[bool]]:
+        return [t.c.platform == platform.value, *([or_(t.c.team_id == team_id, t.c.team_id == "")] if team_id else [])]
+
+    meetings = select(_MEETINGS.c.id).where(*team(_MEETINGS))
+    questions = select(_QUESTIONS.c.id).where(_QUESTIONS.c.meeting_id.in_(meetings))
+    return [(_MEETINGS, ("title",), team(_MEETINGS)), (_SERIES, ("title",), team(_SERIES)),
+            (_AGENDA, ("text",), [_AGENDA.c.meeting_id.in_(meetings)]),
+            (_QUESTIONS, ("text",), [_QUESTIONS.c.meeting_id.in_(meetings)]),
+            (_ANSWERS, ("text",), [_ANSWERS.c.question_id.in_(questions)]),
+            (_PROMPTS, ("request", "quote", "added", "dropped", "meeting_title"), team(_PROMPTS)),
+            (_ITEMS, ("text", "meeting_title"), [_ITEMS.c.platform == platform.value])]
+
+
+async def redact_typed(s: AsyncSession, platform: Platform, team_id: str, needles: Sequence[str]) -> int:
+    """Replace `needles` (a person's id and display name, as whole words) by "someone" in the text the team
+    typed that stays after they are forgotten (`TYPED_TABLES`), in the session's transaction; returns how many
+    rows changed. Rows are found in SQL (a column containing a needle), then rewritten here."""
+    words = [n for n in dict.fromkeys(needles) if n and n.strip()]
+    if not words:
+        return 0
+    pattern = _pattern(words)
+    changed = 0
+    for t, names, belongs in _typed(platform, team_id):
+        cols = [t.c[name] for name in names]
+        found = (await s.execute(select(t.c.id, *cols).where(
+            *belongs, or_(*(c.contains(w, autoescape=True) for c in cols for w in words))))).all()
+        for row in found:
+            values = {name: pattern.sub(SOMEONE, value) for name, value in zip(names, row[1:], strict=True)
+                      if isinstance(value, str) and pattern.search(value)}
+            if values:
+                await s.execute(update(t).where(t.c.id == row[0]).values(**values))
+                changed += 1
+    return changed

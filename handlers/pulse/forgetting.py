@@ -27,7 +27,8 @@ from handlers.core.types import Platform, Reply, Visibility
 from handlers.pulse.common import plural
 from handlers.pulse.model import ForgetReport
 
-_PLURALS = {"meeting series": "meeting series", "calendar": "calendars", "pre-read answer": "pre-read answers"}
+_PLURALS = {"meeting series": "meeting series", "calendar": "calendars", "pre-read answer": "pre-read answers",
+            "meeting, agenda or trade-off text": "meeting, agenda and trade-off texts"}
 
 
 FORGOTTEN_HOME = Reply(

@@ -44,7 +44,13 @@ from handlers.pulse.model import (
 from storage.bulk import insert_new, table_of
 from storage.crypto import Vault, ephemeral_vault
 from storage.db import Database, rowcount
-from storage.forgetting import delete_installer_rows, redact_mentions, stop_digests_to
+from storage.forgetting import (
+    TYPED_TABLES,
+    delete_installer_rows,
+    redact_mentions,
+    redact_typed,
+    stop_digests_to,
+)
 from storage.models.core import ChannelSettingsRow, Identity, OutboxRow
 from storage.models.pulse import (
     TOTAL_COLUMNS,
@@ -71,6 +77,8 @@ SEAL_TABLES = ("pulse_pending", "pulse_answers", "pulse_comments", "pulse_partic
                "pulse_rounds", "pulse_people", "pulse_journal")
 FORGET_TABLES = ("identities", "pulse_people", "pulse_journal", "pulse_journal_messages", "pulse_participation",
                  "pulse_rounds", "outbox", "pulse_schedules", "channel_settings", "slack_installations")
+#: What `forget` reports for the team's text that named the person (storage/forgetting.py, `redact_typed`).
+TYPED_TEXT = "meeting, agenda or trade-off text"
 _SHOWN_LOCK = 0x5374_6164_7953_6877  # pg_advisory_xact_lock key: "first shown" decisions, one at a time
 
 
@@ -654,6 +662,7 @@ class PulseRepo:
                 Identity.platform == platform.value, Identity.user_id == user_id))).first()
             name, team = (known[0] or "", known[1] or "") if known else ("", "")
             mentioned = await redact_mentions(s, platform, team, [user_id, name])
+            typed = await redact_typed(s, platform, team, [user_id, name])
             installed = await delete_installer_rows(s, platform, user_id)
             identity = await s.execute(delete(Identity).where(Identity.platform == platform.value,
                                                               Identity.user_id == user_id))
@@ -682,12 +691,13 @@ class PulseRepo:
                               tuple(MessageRef(platform, c, m) for c, m in shown), authored=authored,
                               installations=installed, digests=digests,
                               cleared=tuple((thing, n) for thing, n in (("pulse round", sent),
-                                                                        ("queued or sent channel message", mentioned))
+                                                                        ("queued or sent channel message", mentioned),
+                                                                        (TYPED_TEXT, typed))
                                             if n))
         if self.on_forget is not None:
             self.on_forget(platform, user_id)
         if report.anything:
-            await self.db.scrub(FORGET_TABLES)
+            await self.db.scrub((*FORGET_TABLES, *(TYPED_TABLES if typed else ())))
         return report
 
     async def people_named(self, user_id: str, platform: Platform | None = None) -> list[tuple[Platform, str]]:
