@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.clock import Clock
@@ -286,11 +287,25 @@ class ScopeRepo:
         return Claimed(self._claimed_prompt(place, values, new_id, score), threshold, meeting_now)
 
     async def open_prompt(self, place: Place, request: str, quote: str) -> Prompt:
+        """A prompt asked for (`/tradeoff`). Asked in a thread, it claims the thread as the watcher's prompts
+        do (one prompt per thread, ever: the watcher then finds it taken), unless the thread has its prompt
+        already — then this one is the person's own extra ask and claims nothing."""
+        root = place.thread_id[:300] if place.thread_id else None
         async with self.db.session() as s:
-            row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=None, source=COMMAND,
+            if root is not None and await s.scalar(select(ScopePrompt.id).where(
+                    *self._channel(ScopePrompt, place), ScopePrompt.thread_root == root)) is not None:
+                root = None
+            row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=root, source=COMMAND,
                                                  score=None))
-            s.add(row)
-            await s.flush()
+            try:
+                async with s.begin_nested():  # a watcher's claim that got in meanwhile (PostgreSQL)
+                    s.add(row)
+                    await s.flush()
+            except IntegrityError:
+                row = ScopePrompt(**self._new_prompt(place, request, quote, thread_root=None, source=COMMAND,
+                                                     score=None))
+                s.add(row)
+                await s.flush()
             return _prompt(row)
 
     async def prompt(self, prompt_id: int) -> Prompt | None:
