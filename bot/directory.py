@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.core.ports import Directory, is_member
+from handlers.core.ports import Directory, is_member, team_group_id
 from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 
@@ -28,6 +28,12 @@ class Directories:
         Teams), else its member list."""
         directory = self._by_platform.get(place.platform)
         return await is_member(directory, place, user_id) if directory is not None else False
+
+    async def team_group_id(self, place: Place) -> str | None:
+        """The Microsoft 365 group id of the place's team, where its platform has one (Teams); None where it
+        has none (no `team_group_id` on its directory: Slack, the demo). Lookup failures are raised."""
+        directory = self._by_platform.get(place.platform)
+        return await team_group_id(directory, place) if directory is not None else None
 
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)

@@ -3,7 +3,8 @@
 Owners: the roster's own role (where a connector gives one) and, with the bot's app registration, the
 team's owners from Microsoft Graph (bot/teams/graph.py). Graph addresses a team by its Azure AD group id,
 which the connector gives for the team's Bot Framework id (`GET /v3/teams/{id}`: `aadGroupId`); both are
-cached. When Graph cannot say, `owner_note` tells the refused person why only admins may act.
+cached. When Graph cannot say, `owner_note` tells the refused person why only admins may act. The same group
+id is `team_group_id`: the one Microsoft 365 group calendar a channel of the team may follow.
 """
 
 from __future__ import annotations
@@ -157,6 +158,21 @@ class TeamsDirectory:
         if not tenant or not group:
             return Owners(frozenset(), UNAVAILABLE)
         return await self.graph.team_owners(tenant, group)
+
+    async def team_group_id(self, place: Place) -> str | None:
+        """The Azure AD (Microsoft 365) group id of the team this channel belongs to, from the connector's team
+        details (`aadGroupId`, cached for the process): the only group calendar the channel may follow. None
+        for a place that belongs to no team (a group chat, a 1:1). Raised when it cannot be told (no
+        conversation reference for the channel, the connector failed or gave no group id): callers refuse."""
+        if place.is_direct or not place.team_id:
+            return None
+        reference = await self.conversations.reference(Platform.TEAMS, place.channel_id)
+        if not reference:
+            raise LookupError("no conversation reference for the channel: its team's group cannot be looked up")
+        group = await self._group_id(place, reference)
+        if not group:
+            raise LookupError("the connector's team details gave no group id")
+        return group
 
     async def _group_id(self, place: Place, reference: dict[str, Any] | None) -> str:
         """The team's Azure AD group id, from the connector's team details (cached for the process)."""

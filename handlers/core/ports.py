@@ -70,6 +70,19 @@ async def is_member(directory: Directory, place: Place, user_id: str) -> bool:
     return any(person.id == user_id for person in await directory.members(place))
 
 
+async def team_group_id(directory: Directory, place: Place) -> str | None:
+    """The Microsoft 365 group id of the team the place belongs to, where the platform has such a thing
+    (Teams: every team is backed by a group; the directory's optional `team_group_id(place)`). None when the
+    directory has no such method (Slack, the demo) or the place belongs to no team (a chat, a DM): the
+    caller then refuses whatever needs the team's group. When the platform could not say (the lookup
+    failed), the directory raises: the caller refuses or waits rather than guess."""
+    ask = getattr(directory, "team_group_id", None)
+    if ask is None:
+        return None
+    found = await ask(place)
+    return str(found) if found else None
+
+
 class OutboxPort(Protocol):
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Store items to send later; items whose dedupe_key already exists are ignored. Returns #new."""

@@ -5,6 +5,9 @@ wrong address (not found, not a calendar, a private address) gets its answer now
 `/meeting calendar` lists the feeds with their last sync and the next meetings each brought.
 `/meeting calendar remove <n>` drops feed n; its meetings still ahead are cancelled with it (quietly).
 Feed addresses are secrets (Google's "secret address"): they are shown only as their host.
+`/meeting calendar group <id>` (Teams) follows the Microsoft 365 group calendar of the channel's own team only:
+the bot reads Graph with its own tenant-wide permission, so the group id typed must be the team's (the
+directory's `team_group_id`); any other group is refused before Graph is asked.
 """
 
 from __future__ import annotations
@@ -29,13 +32,21 @@ from handlers.meetings.calendar_ports import (
     fetcher_of,
     group_calendar_of,
 )
-from handlers.meetings.calendar_sync import read, reconcile, refresh_of
+from handlers.meetings.calendar_sync import (
+    NotTheTeamsGroup,
+    TeamGroupUnknown,
+    check_team_group,
+    read,
+    reconcile,
+    refresh_of,
+)
 from handlers.meetings.people import known
 from handlers.meetings.ports import Meeting
 from handlers.meetings.schedule import key, store_of
 from handlers.timebox.ports import parse_id
 
 EXAMPLE = "/meeting calendar https://calendar.google.com/calendar/ical/…/basic.ics"
+GROUP_EXAMPLE = "/meeting calendar group <group-id>"
 MAX_FEEDS = 10
 SHOW_NEXT = 3
 
@@ -120,8 +131,18 @@ async def _follow_group(who: Person, place: Place, group_id: str, svc: Services)
         group = m.group(1)
     if not 8 <= len(group) <= 64 or not all(c.isalnum() or c == "-" for c in group):
         raise UserError("That isn't a Microsoft 365 group id (it looks like `3f2a…-…`; Teams shows it as "
-                        "the team's `groupId` in *Get link to team*).", "/meeting calendar group <group-id>")
-    return await _connect(svc, person, place, GRAPH, group, "Microsoft 365 group calendar")
+                        "the team's `groupId` in *Get link to team*).", GROUP_EXAMPLE)
+    # The bot's Graph permission reaches every group of the organisation: this channel gets its own team's only
+    try:
+        own = await check_team_group(svc, place, group)
+    except NotTheTeamsGroup:
+        raise UserError("You can follow this team's own group calendar only (the `groupId` in this team's *Get "
+                        "link to team*); another team's calendar stays with that team. Nothing was added.",
+                        GROUP_EXAMPLE) from None
+    except TeamGroupUnknown:
+        raise UserError("I couldn't check with Teams which Microsoft 365 group this team is, so nothing was "
+                        "added. Try again in a minute.", GROUP_EXAMPLE) from None
+    return await _connect(svc, person, place, GRAPH, own, "Microsoft 365 group calendar")
 
 
 async def _connect(svc: Services, person: Person, place: Place, kind: str, url: str,
@@ -141,6 +162,9 @@ async def _connect(svc: Services, person: Person, place: Place, kind: str, url: 
                  tz, now)
     try:
         fetched, found = await read(svc, probe, now, conditional=False)
+    except TeamGroupUnknown:
+        raise UserError("I couldn't check with Teams which Microsoft 365 group this team is, so nothing was "
+                        "added. Try again in a minute.", GROUP_EXAMPLE) from None
     except FeedError as exc:
         raise UserError(f"I couldn't use that calendar: it {exc.reason}. Nothing was added.", EXAMPLE) from None
     feed = await store.add_feed(draft, now, now + refresh_of(svc), fetched.etag, fetched.last_modified)

@@ -9,6 +9,10 @@ channel's meetings, keyed by (feed, UID, RECURRENCE-ID):
 - meetings that started, ended, or that a person cancelled in steadybot are left alone.
 A failing feed is retried with backoff and reported once (privately) to the person who added it; it never
 stops the other feeds.
+A Microsoft 365 group calendar (GRAPH) is read only for a Teams channel of the team that group backs (the
+directory's `team_group_id`): the bot reads Graph with its own tenant-wide permission, so another team's
+group is refused (and the meetings it brought are dropped), and when the team's group cannot be told the
+feed is kept but not read that time (fail closed).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.core.errors import StorageUnavailable
+from handlers.core.ports import team_group_id
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.types import OutboxItem, Person, Platform, Reply, Target, Visibility
+from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target, Visibility
 from handlers.meetings import schedule
 from handlers.meetings.calendar_parse import HORIZON, Occurrence, occurrences
 from handlers.meetings.calendar_ports import (
@@ -41,6 +46,32 @@ LEASE = 120.0  # seconds a replica holds a feed it is fetching
 BATCH = 8  # feeds one replica fetches at once per look
 MAX_BACKOFF = timedelta(hours=6)
 FULL_READ_EVERY = timedelta(hours=12)  # unchanged feeds are read in full this often: the 14 days roll on
+OWN_GROUP_ONLY = "a channel can follow only its own team's group calendar"
+UNCHECKED = ("wasn't read this time: Teams couldn't say which Microsoft 365 group this channel's team is "
+             "(I'll check again)")
+
+
+class NotTheTeamsGroup(FeedError):
+    """A group calendar that is not the group of the channel's own team: refused, its meetings dropped."""
+
+
+class TeamGroupUnknown(Exception):
+    """Which group the channel's team is could not be told (the lookup failed): the feed is not read now."""
+
+
+async def check_team_group(svc: Services, place: Place, group: str) -> str:
+    """The group id of the team `place` belongs to, when `group` is that one (compared without case: a GUID).
+    NotTheTeamsGroup when it is another group, or the place belongs to no team, or its platform has no team
+    groups (the directory has no `team_group_id`); TeamGroupUnknown when the directory could not tell."""
+    try:
+        own = await team_group_id(svc.directory, place)
+    except StorageUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the platform's lookup raised: nobody can tell, so no read
+        raise TeamGroupUnknown(type(exc).__name__) from exc
+    if own is None or own.strip().lower() != group.strip().lower():
+        raise NotTheTeamsGroup(f"is another team's Microsoft 365 group calendar: {OWN_GROUP_ONLY}")
+    return own
 
 
 def version(meeting: Meeting) -> str:
@@ -68,6 +99,8 @@ async def read(svc: Services, feed: Feed, now: datetime, *, conditional: bool = 
         group = group_calendar_of(svc)
         if group is None:
             raise FeedError("is a Microsoft 365 group calendar, and Microsoft Graph isn't set up on this server")
+        # the bot's Graph permission is tenant-wide: only the group of the channel's own team is read
+        await check_team_group(svc, feed.place, feed.url)
         found = await group.events(feed.url, now, now + HORIZON)
         return Fetched(b""), [o for o in found if isinstance(o, Occurrence)]
     fetcher = fetcher_of(svc)
@@ -177,6 +210,16 @@ async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
         fetched, found = await read(svc, feed, now)
         if found is not None:
             await reconcile(svc, feed, found, now)
+    except TeamGroupUnknown as exc:  # fail closed: kept, not read now, tried again later
+        log.warning("calendar feed %s not read this time: its channel's team's Microsoft 365 group could not be "
+                    "looked up (%s)", feed.id, exc)
+        await store.failed(feed.id, worker, now, now + backoff(svc, feed.failures + 1), UNCHECKED,
+                           feed.error_reported)
+        return
+    except NotTheTeamsGroup as exc:  # another team's group: what it brought leaves the channel
+        await _drop_meetings(svc, feed, now)
+        await _failed(svc, feed, worker, now, exc.reason, dropped=True)
+        return
     except FeedError as exc:
         await _failed(svc, feed, worker, now, exc.reason)
         return
@@ -190,7 +233,16 @@ async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
                         fetched.last_modified or feed.last_modified, parsed=found is not None)
 
 
-async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason: str) -> None:
+async def _drop_meetings(svc: Services, feed: Feed, now: datetime) -> None:
+    """Cancel the feed's meetings still ahead, and their nudges, quietly (as `/meeting calendar remove`)."""
+    meetings = store_of(svc)
+    for meeting_id in await calendar_store(svc).feed_meetings(feed.id, now, 1000):
+        if await meetings.mark_cancelled(meeting_id, now):
+            await svc.outbox.cancel(key(meeting_id))
+
+
+async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason: str, *,
+                  dropped: bool = False) -> None:
     failures = feed.failures + 1
     retry = now + backoff(svc, failures)
     log.info("calendar feed %s failed (%d in a row): %s", feed.id, failures, reason)
@@ -203,6 +255,10 @@ async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason:
         text = (f"⚠️ The calendar **{clip(feed.label, 80)}** you connected to a channel {reason}. Its meetings "
                 "there stay as they were; I'll keep trying, less and less often. If the address changed, remove "
                 "it with `/meeting calendar remove <n>` in that channel and add the new one.")
+        if dropped:
+            text = (f"⚠️ The calendar **{clip(feed.label, 80)}** you connected to a channel {reason}. I don't read it "
+                    "any more, and its meetings there are off steadybot's list (the calendar itself is unchanged). "
+                    "Remove it with `/meeting calendar remove <n>` in that channel.")
         await svc.outbox.enqueue([OutboxItem(Target.user(person, feed.team_id), now,
                                              reply=Reply(text, visibility=Visibility.PRIVATE,
                                                          notify_text="A calendar feed stopped working"),

@@ -18,7 +18,7 @@ from support import bf_connector
 from tests.support.fakes.graph import FakeGraph, event
 from tests.support.harness import Harness, running
 
-GROUP = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
+GROUP = bf_connector.TEAM_GROUP_ID  # the channel's own team's group: the one calendar it may follow
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0?context=%7b%7d"
 
