@@ -2,8 +2,9 @@
 person is deleted when the app is removed there (docs/operations.md, "Uninstalling").
 
 Which rows go is decided from the schema, so a feature's new table is covered without a change here:
-- every table with `platform` and `channel_id` columns: the rows of the removed place's channels (and, for
-  tables that also have `team_id`, every row tagged with the removed workspace or team);
+- every table with `platform` and `channel_id` (or `chat_id`: live Teams meetings) columns: the rows of the
+  removed place's channels (and, for tables that also have `team_id`, every row tagged with the removed
+  workspace or team);
 - every table with `platform` and `user_id` columns: the rows of the removed people;
 - the outbox: every row (pending, failed or sent) addressed to a removed channel or person, or tagged with
   the removed workspace or team;
@@ -14,7 +15,9 @@ The channels of a workspace or team are the ones any row tags with its id (conve
 schedules, rounds, meetings, series, timeboxes, trade-off prompts). When a platform's rows name only one
 workspace and no other workspace has an OAuth installation (the usual single-workspace Slack install with
 SLACK_BOT_TOKEN), every row of that platform is the workspace's and all of them go, including channels only
-seen in settings or lists.
+seen in settings or lists. A channel that rows of another workspace or team also tag (a Slack Connect channel
+shared by two installed workspaces) loses only the removed one's tagged rows: the other's rows, and the
+channel's untagged rows (settings, lists, live meetings), serve the other one still.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ def _tables() -> list[Table]:
     return [t for t in every_table().sorted_tables if "platform" in t.c and t.name != OutboxRow.__tablename__]
 
 
+def _channel(table: Table) -> Any:
+    """A table's conversation column: `channel_id`, or `chat_id` (live Teams meetings); None without one."""
+    return table.c.get("channel_id", table.c.get("chat_id"))
+
+
 def _chunks(values: Iterable[str]) -> list[list[str]]:
     items = sorted(values)
     return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
@@ -86,6 +94,7 @@ class LifecycleRepo:
         async with self.db.session() as s:
             everything = await self._only_workspace(s, platform, team_id)
             channels = await self._channels_of(s, platform, team_id)
+            channels -= await self._shared(s, platform, channels, team_id)  # their tagged rows still go
             if platform == Platform.TEAMS:
                 channels.add(team_id)  # a team's General channel has the team's id
                 people: set[str] = set()  # Teams people are per tenant, not per team: they stay
@@ -153,6 +162,18 @@ class LifecycleRepo:
                     table.c.platform == platform.value, table.c.team_id == team_id))).all())
         return channels
 
+    @staticmethod
+    async def _shared(s: AsyncSession, platform: Platform, channels: set[str], team_id: str) -> set[str]:
+        """The channels that rows of another workspace or team also tag (a Slack Connect channel shared by
+        two installed workspaces): only the removed one's tagged rows go there; the rest serves the other."""
+        shared: set[str] = set()
+        for table in _tables():
+            if "team_id" in table.c and (column := _channel(table)) is not None:
+                shared.update((await s.scalars(select(column).distinct().where(
+                    table.c.platform == platform.value, _in(column, channels), table.c.team_id != "",
+                    table.c.team_id != team_id))).all())
+        return shared
+
     async def _delete(self, s: AsyncSession, report: RemovalReport, platform: Platform, channels: set[str],
                       people: set[str], team_id: str, *, everything: bool) -> None:
         report.channels, report.people = len(channels), len(people)
@@ -163,8 +184,8 @@ class LifecycleRepo:
                 where.append(table.c.platform == platform.value)
             else:
                 match: list[ColumnElement[bool]] = []
-                if "channel_id" in table.c:
-                    match.append(_in(table.c.channel_id, channels))
+                if (column := _channel(table)) is not None:
+                    match.append(_in(column, channels))
                 if "user_id" in table.c:
                     match.append(_in(table.c.user_id, people))
                 if "team_id" in table.c and team_id and table.name != Identity.__tablename__:
