@@ -22,6 +22,7 @@ from sqlalchemy import text
 from handlers.core.types import Button
 from handlers.pulse.forgetting import forget_everywhere, forget_summary
 from tests.features.test_pulse import answer, pulse_dms
+from tests.support.db_scan import rows_naming as _rows_naming
 from tests.support.fakes.ics_server import FeedServer, Served
 from tests.support.testbot import (
     ANA,
@@ -102,25 +103,6 @@ async def _lead_a_team(bot: TestBot, feeds: FeedServer) -> None:
 async def _counts(bot: TestBot) -> dict[str, int]:
     async with bot.runtime.store.db.session() as s:
         return {t: int((await s.execute(text(f'SELECT count(*) FROM "{t}"'))).scalar_one()) for t in TEAM_TABLES}
-
-
-async def _rows_naming(bot: TestBot, *needles: str) -> list[str]:
-    """Every row of every table (as the database's own text of the row) that holds one of `needles`."""
-    db = bot.runtime.store.db
-    found: list[str] = []
-    async with db.session() as s:
-        if db.is_postgres:
-            tables = (await s.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars()
-            for table in list(tables):
-                for (row,) in (await s.execute(text(f'SELECT t::text FROM "{table}" t'))).all():
-                    found.extend(f"{table}: {row}" for n in needles if n in row)
-        else:
-            tables = (await s.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))).scalars()
-            for table in list(tables):
-                for row in (await s.execute(text(f'SELECT * FROM "{table}"'))).all():
-                    line = repr(tuple(row))
-                    found.extend(f"{table}: {line}" for n in needles if n in line)
-    return found
 
 
 def _sqlite_bytes(bot: TestBot) -> bytes:

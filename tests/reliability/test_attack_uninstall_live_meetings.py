@@ -9,34 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-
-from tests.support.harness import Harness, running
+from tests.support.db_scan import rows_naming
+from tests.support.harness import running
 from tests.wire.test_calendar_teams_live import CHAT, MEETING_ID, meeting_event
 
 OTHER_CHAT = "19:meeting_T3RoZXIgbWVldGluZyBjaGF0@thread.v2"
 TITLE = "Zoe and Ana - workload 1:1"
 OTHER_TITLE = "Quarterly planning (other chat)"
-
-
-async def rows_naming(bot: Harness, *needles: str) -> list[str]:
-    """Every row of every table (as the database's own text of the row) that holds one of `needles`
-    (tests/features/test_pulse_forget.py `_rows_naming`)."""
-    db = bot.runtime.store.db
-    found: list[str] = []
-    async with db.session() as s:
-        if db.is_postgres:
-            tables = (await s.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars()
-            for table in list(tables):
-                for (row,) in (await s.execute(text(f'SELECT t::text FROM "{table}" t'))).all():
-                    found.extend(f"{table}: {row}" for n in needles if n in row)
-        else:
-            tables = (await s.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))).scalars()
-            for table in list(tables):
-                for row in (await s.execute(text(f'SELECT * FROM "{table}"'))).all():
-                    line = repr(tuple(row))
-                    found.extend(f"{table}: {line}" for n in needles if n in line)
-    return found
 
 
 def _in_chat(activity: dict[str, Any], chat: str, meeting: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from storage.models.core import OutboxRow
 from support import wire
-from tests.reliability.test_attack_uninstall_live_meetings import rows_naming
+from tests.support.db_scan import rows_naming
 from tests.support.harness import SIGNING_SECRET, Harness
 from tests.wire.test_ops_oauth import T1_PEOPLE, T2_PEOPLE, install, oauth_bot, slash_body, team_setup
 from tests.wire.test_uninstall import _uninstall_slack
