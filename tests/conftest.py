@@ -14,6 +14,7 @@ from handlers.core.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
+from tests.support.fakes.ics_server import FeedServer
 from tests.support.harness import Harness, running
 
 
@@ -134,3 +135,13 @@ async def store(db_url: str) -> AsyncIterator[Store]:
         yield Store(db, FakeClock())
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    """A local HTTP server of ICS feeds (tests/support/fakes/ics_server.py), empty until a test serves one."""
+    server = await FeedServer().start()
+    try:
+        yield server
+    finally:
+        await server.close()

@@ -5,6 +5,8 @@ otherwise anyone can grow a channel's lists without bound by opening prompts and
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.core.types import Reply
 from handlers.scope.commands import MAX_COMMITMENTS, MAX_PARKED
 from handlers.scope.ports import COMMITMENT, PARKED
@@ -30,10 +32,15 @@ async def test_park_it_keeps_the_parking_lot_cap(bot: TestBot) -> None:
     assert "+1 day" in labels(choices[0])
 
 
-async def test_extending_keeps_the_commitments_cap(bot: TestBot) -> None:
-    store = bot.runtime.services.store.scope
+async def _full_commitments(bot: TestBot) -> Any:
+    """The channel's commitments list at its cap ("work 0" … ); the scope store."""
     for n in range(MAX_COMMITMENTS):
         await bot.command("tradeoff", f"commit work {n}")
+    return bot.runtime.services.store.scope
+
+
+async def test_extending_keeps_the_commitments_cap(bot: TestBot) -> None:
+    store = await _full_commitments(bot)
     prompt = await _tradeoff(bot, 2)
     [choices] = await bot.press(prompt, "Extend the deadline")
     answer = await bot.press(choices, "+1 week")
@@ -47,9 +54,7 @@ async def test_extending_keeps_the_commitments_cap(bot: TestBot) -> None:
 
 
 async def test_typing_what_we_drop_at_the_cap(bot: TestBot) -> None:
-    store = bot.runtime.services.store.scope
-    for n in range(MAX_COMMITMENTS):
-        await bot.command("tradeoff", f"commit work {n}")
+    store = await _full_commitments(bot)
     prompt = await _tradeoff(bot, 3)
     [choices] = await bot.press(prompt, "Drop something")
     form = await bot.press(choices, "Type it in…")

@@ -4,10 +4,7 @@ from — and still no other. Real activities through botbuilder; the connector a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from handlers.core.ownership import NOT_HERE
 from handlers.core.types import Platform
@@ -17,15 +14,6 @@ from tests.support.fakes.ics_server import FeedServer, Served
 from tests.support.harness import Harness, running
 from tests.support.meetings_helpers import card_actions
 from tests.wire.test_calendar_teams_live import CHAT, ICS, START, chat_texts, meeting_event
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = await FeedServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 async def _press_in(bot: Harness, data: dict[str, object], conversation: str, conversation_type: str,

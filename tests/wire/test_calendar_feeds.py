@@ -4,12 +4,10 @@ a local server, the clock moved to each nudge, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
-import pytest
 
 from handlers.core.types import Platform
 from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting
@@ -28,15 +26,6 @@ async def _get(bot: Harness, meeting_id: int) -> Meeting:
     assert meeting is not None
     return meeting
 
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = await FeedServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 async def _meetings(bot: Harness) -> list:

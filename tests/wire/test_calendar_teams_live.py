@@ -3,11 +3,8 @@ sends, see docs/meetings.md) start the meeting's timebox in the meeting chat and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from handlers.core.types import Platform
 from handlers.meetings.ports import ENDED, Meeting
@@ -50,15 +47,6 @@ def meeting_event(bot: Harness, name: str, value: dict[str, Any], *, activity_id
 
 def chat_texts(bot: Harness) -> list[str]:
     return [s.text for s in bot.connector.sent if s.conversation_id.startswith(CHAT)]
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = await FeedServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 async def test_a_calendar_meeting_is_timed_live_in_its_meeting_chat(db_url: str, feeds: FeedServer) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,10 +23,10 @@ from handlers.core.types import Platform
 from handlers.meetings.calendar_parse import HORIZON, Occurrence
 from handlers.meetings.calendar_ports import GRAPH, FeedDraft
 from handlers.meetings.calendar_sync import reconcile
-from support import bf_connector, wire
-from support.bf_connector import FakeConnector, Sent
+from support import bf_connector
 from tests.support.fakes.graph import FakeGraph, GraphMember, event
-from tests.support.teams_signed import APP_ID, APP_PASSWORD, SignedTeams, teams_with_keys
+from tests.support.teams_signed import APP_ID, APP_PASSWORD, teams_with_keys
+from tests.wire.test_ops_graph import TeamsGraph
 
 OWN_GROUP = bf_connector.TEAM_GROUP_ID  # team A's group: the team the channel belongs to
 HR_GROUP = "7e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b"  # team B: the private HR team
@@ -40,25 +39,9 @@ LINK = ("https://teams.microsoft.com/l/team/19%3aabc%40thread.tacv2/conversation
         "&tenantId=" + bf_connector.TENANT)
 
 
-@dataclass
-class Team:
-    keys: SignedTeams
-    graph: FakeGraph
-
-    @property
-    def connector(self) -> FakeConnector:
-        return self.keys.connector
-
-    async def say(self, text: str, user: str = "29:lead") -> str:
-        """Mention the bot in team A's channel; the answer it sends there."""
-        name, aad = PEOPLE[user]
-        activity = wire.teams_activity(text, service_url=self.connector.url, user=user, name=name, aad=aad,
-                                       conversation_type="channel", mention=True)
-        before = len(self.connector.sent)
-        assert await self.keys.post(activity, self.keys.bearer()) in (200, 201)
-        assert await self.keys.bot.runtime.lane.settle(10.0)
-        sent: list[Sent] = await self.connector.wait_for(before + 1)
-        return sent[before].text.replace("**", "")
+class Team(TeamsGraph):
+    """The Graph-backed team of tests/wire/test_ops_graph.py (`say` mentions the bot in its channel), with what
+    these tests read back."""
 
     def everything_sent(self) -> str:
         return "\n".join(s.text + " " + str(s.activity.get("attachments") or "") for s in self.connector.sent)
