@@ -36,17 +36,21 @@ from handlers.meetings.calendar_sync import (
     NotTheTeamsGroup,
     TeamGroupUnknown,
     check_team_group,
+    drop_meetings,
     read,
     reconcile,
     refresh_of,
 )
 from handlers.meetings.people import known
 from handlers.meetings.ports import Meeting
-from handlers.meetings.schedule import key, store_of
+from handlers.meetings.schedule import store_of
 from handlers.timebox.ports import parse_id
 
 EXAMPLE = "/meeting calendar https://calendar.google.com/calendar/ical/…/basic.ics"
 GROUP_EXAMPLE = "/meeting calendar group <group-id>"
+#: Adding a group calendar when Teams could not say which group the channel's team is.
+GROUP_UNKNOWN = ("I couldn't check with Teams which Microsoft 365 group this team is, so nothing was added. "
+                 "Try again in a minute.")
 MAX_FEEDS = 10
 SHOW_NEXT = 3
 
@@ -140,8 +144,7 @@ async def _follow_group(who: Person, place: Place, group_id: str, svc: Services)
                         "link to team*); another team's calendar stays with that team. Nothing was added.",
                         GROUP_EXAMPLE) from None
     except TeamGroupUnknown:
-        raise UserError("I couldn't check with Teams which Microsoft 365 group this team is, so nothing was "
-                        "added. Try again in a minute.", GROUP_EXAMPLE) from None
+        raise UserError(GROUP_UNKNOWN, GROUP_EXAMPLE) from None
     return await _connect(svc, person, place, GRAPH, own, "Microsoft 365 group calendar")
 
 
@@ -163,8 +166,7 @@ async def _connect(svc: Services, person: Person, place: Place, kind: str, url: 
     try:
         fetched, found = await read(svc, probe, now, conditional=False)
     except TeamGroupUnknown:
-        raise UserError("I couldn't check with Teams which Microsoft 365 group this team is, so nothing was "
-                        "added. Try again in a minute.", GROUP_EXAMPLE) from None
+        raise UserError(GROUP_UNKNOWN, GROUP_EXAMPLE) from None
     except FeedError as exc:
         raise UserError(f"I couldn't use that calendar: it {exc.reason}. Nothing was added.", EXAMPLE) from None
     feed = await store.add_feed(draft, now, now + refresh_of(svc), fetched.etag, fetched.last_modified)
@@ -233,12 +235,7 @@ async def _unfollow(who: Person, place: Place, number: str, svc: Services) -> Re
     person = await _manager(svc, who, place, "remove a calendar from this channel")
     feed = feeds[index - 1]
     now = svc.clock.now()
-    meetings = store_of(svc)
-    cancelled = 0
-    for meeting_id in await store.feed_meetings(feed.id, now, 1000):
-        if await meetings.mark_cancelled(meeting_id, now):
-            await svc.outbox.cancel(key(meeting_id))
-            cancelled += 1
+    cancelled = await drop_meetings(svc, feed, now)
     await store.remove_feed(feed.id)
     who_name = clip(person.name, 60) or "Someone"
     tail = (f" Its {cancelled} upcoming meeting{'s' if cancelled != 1 else ''} here {'are' if cancelled != 1 else 'is'} "

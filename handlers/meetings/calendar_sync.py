@@ -217,7 +217,7 @@ async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
                            feed.error_reported)
         return
     except NotTheTeamsGroup as exc:  # another team's group: what it brought leaves the channel
-        await _drop_meetings(svc, feed, now)
+        await drop_meetings(svc, feed, now)
         await _failed(svc, feed, worker, now, exc.reason, dropped=True)
         return
     except FeedError as exc:
@@ -233,12 +233,16 @@ async def sync_feed(svc: Services, feed: Feed, worker: str) -> None:
                         fetched.last_modified or feed.last_modified, parsed=found is not None)
 
 
-async def _drop_meetings(svc: Services, feed: Feed, now: datetime) -> None:
-    """Cancel the feed's meetings still ahead, and their nudges, quietly (as `/meeting calendar remove`)."""
+async def drop_meetings(svc: Services, feed: Feed, now: datetime) -> int:
+    """Cancel the feed's meetings still ahead, and their nudges, quietly (`/meeting calendar remove`, and a
+    group calendar the channel may not follow); how many were cancelled."""
     meetings = store_of(svc)
+    cancelled = 0
     for meeting_id in await calendar_store(svc).feed_meetings(feed.id, now, 1000):
         if await meetings.mark_cancelled(meeting_id, now):
             await svc.outbox.cancel(key(meeting_id))
+            cancelled += 1
+    return cancelled
 
 
 async def _failed(svc: Services, feed: Feed, worker: str, now: datetime, reason: str, *,
