@@ -16,7 +16,7 @@ from bot.teams.graph_calendar import GraphGroupCalendar
 from handlers.core.types import Platform
 from handlers.meetings.calendar_ports import GRAPH, FeedDraft
 from tests.support.fakes.graph import FakeGraph, event
-from tests.support.harness import running
+from tests.support.harness import Harness, running
 from tests.support.meetings_helpers import at, command, fake_pacing, post_texts, text_of
 
 GROUP = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
@@ -42,15 +42,20 @@ def client(graph: FakeGraph) -> GraphGroupCalendar:
                               "tenant-1", "Europe/Berlin")
 
 
+def _mallorys_channel(bot: Harness, graph: FakeGraph) -> None:
+    """The bot with Graph group calendars on, and Mallory's own Slack channel C9: she created it, so she
+    "owns" it (may_manage)."""
+    bot.clock.set(NOW)
+    bot.runtime.services.ports["graph_calendar"] = client(graph)
+    fake_pacing(bot)
+    bot.slack.add_user("U9", "Mallory")
+    bot.slack.add_channel("C9", "U9", ["U9", "UBOT"])
+
+
 async def test_a_slack_channel_cannot_follow_a_microsoft_365_group_calendar(sqlite_url: str,
                                                                             graph: FakeGraph) -> None:
     async with running(sqlite_url) as bot:
-        bot.clock.set(NOW)
-        bot.runtime.services.ports["graph_calendar"] = client(graph)
-        fake_pacing(bot)
-        # Mallory created her own Slack channel, so she "owns" it (may_manage)
-        bot.slack.add_user("U9", "Mallory")
-        bot.slack.add_channel("C9", "U9", ["U9", "UBOT"])
+        _mallorys_channel(bot, graph)
         before = len(bot.slack.responses)
         await command(bot, "/meeting", f"calendar group {GROUP}", user="U9", channel="C9")
         said = "\n".join(text_of(r) for r in bot.slack.responses[before:])
@@ -65,11 +70,7 @@ async def test_a_slack_channel_cannot_follow_a_microsoft_365_group_calendar(sqli
 async def test_a_group_calendar_feed_kept_for_a_slack_channel_is_not_read(sqlite_url: str, graph: FakeGraph) -> None:
     """A feed stored before the refusal above existed (or by any other path) is not synced either."""
     async with running(sqlite_url) as bot:
-        bot.clock.set(NOW)
-        bot.runtime.services.ports["graph_calendar"] = client(graph)
-        fake_pacing(bot)
-        bot.slack.add_user("U9", "Mallory")
-        bot.slack.add_channel("C9", "U9", ["U9", "UBOT"])
+        _mallorys_channel(bot, graph)
         draft = FeedDraft(Platform.SLACK, "C9", "T1", GRAPH, GROUP, "Microsoft 365 group calendar", "U9", "Mallory",
                           "Europe/Berlin")
         assert await bot.runtime.store.calendar.add_feed(draft, NOW, NOW, None, None) is not None
