@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from handlers.core.clock import FakeClock
+from storage.crypto import Vault
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
@@ -126,13 +127,19 @@ async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    """The repositories on a migrated database (SQLite and PostgreSQL through `db_url`), on a FakeClock.
-    A test file that needs another clock or a vault defines its own `store`."""
+def vault() -> Vault | None:
+    """The answer and journal keys `store` gets: none here; a test file that seals answers overrides it."""
+    return None
+
+
+@pytest.fixture
+async def store(db_url: str, vault: Vault | None) -> AsyncIterator[Store]:
+    """The repositories on a migrated database (SQLite and PostgreSQL through `db_url`), on a FakeClock, with
+    `vault`. A test file that needs another clock defines its own `store`."""
     await upgrade(db_url)
     db = Database(db_url)
     try:
-        yield Store(db, FakeClock())
+        yield Store(db, FakeClock(), vault)
     finally:
         await db.dispose()
 

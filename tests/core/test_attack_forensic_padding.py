@@ -7,7 +7,6 @@ Japanese or emoji takes 3–4 bytes a character: every box must still have one l
 from __future__ import annotations
 
 import tomllib
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy import select
 
 from bot.runtime import answer_vault
 from bot.secret import Secret
-from handlers.core.clock import FakeClock
 from handlers.core.types import Place, Platform
 from handlers.pulse.answering import read_answer
 from handlers.pulse.questions import (
@@ -26,8 +24,7 @@ from handlers.pulse.questions import (
     load_questions,
     parse_questions,
 )
-from storage.db import Database
-from storage.migrate import upgrade
+from storage.crypto import Vault
 from storage.models.pulse import PulseJournalEntry, PulsePending
 from storage.store import Store
 from tests.support.harness import TEST_SECRET
@@ -50,13 +47,9 @@ def test_no_question_file_allows_a_comment_longer_than_the_box_is_sized_for() ->
 
 
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    await upgrade(db_url)
-    db = Database(db_url)
-    try:
-        yield Store(db, FakeClock(), VAULT)
-    finally:
-        await db.dispose()
+def vault() -> Vault:
+    """`store` (tests/conftest.py) with the keys the bot derives from the test secret."""
+    return VAULT
 
 
 @pytest.mark.parametrize("filler", ["a", "\"", "ж", "語", "😀"])
