@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -151,8 +151,8 @@ class AfterAck:
         return self.queued_ahead * self._gap
 
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack",
-            after: Awaitable[Any] | None = None) -> asyncio.Task[Any]:
-        """Start `work` after the acknowledgement is written — when `after` is done (the adapter's own signal,
+            after: asyncio.Event | None = None) -> asyncio.Task[Any]:
+        """Start `work` after the acknowledgement is written — when `after` is set (the adapter's own signal,
         waited for at most `ACK_GRACE` seconds), else one loop turn later — in the lane, never failing
         silently. Counted from now."""
         task = asyncio.create_task(self._run(work, after), name=name)
@@ -161,13 +161,16 @@ class AfterAck:
         task.add_done_callback(self._finished)
         return task
 
-    async def _run(self, work: Coroutine[Any, Any, Any], after: Awaitable[Any] | None) -> None:
+    async def _run(self, work: Coroutine[Any, Any, Any], after: asyncio.Event | None) -> None:
         try:
             if after is None:
                 await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
             else:
+                # An Event wakes its waiters in the loop turn after it is set; a future behind a shield and
+                # `wait_for` took three (docs/benchmarks.md#the-acks-signal-one-loop-turn).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(after), ACK_GRACE)
+                    async with asyncio.timeout(ACK_GRACE):
+                        await after.wait()
             async with self._lane:
                 await work
         except asyncio.CancelledError:
@@ -219,7 +222,7 @@ class Pipeline:
     watchers (module docstring)."""
 
     def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
-                 seal: ActionSeal | None = None, ack: Awaitable[Any] | None = None) -> None:
+                 seal: ActionSeal | None = None, ack: asyncio.Event | None = None) -> None:
         self.core = core
         self.store = store
         self.clock = clock
@@ -227,7 +230,7 @@ class Pipeline:
         self.seal = seal
         self.ack = ack  # the adapter's "acknowledgement written" for one request (`acked_by`); None: none
 
-    def acked_by(self, ack: Awaitable[Any] | None) -> Pipeline:
+    def acked_by(self, ack: asyncio.Event | None) -> Pipeline:
         """This pipeline for one request whose adapter signals when its acknowledgement is written (`ack`):
         whatever its `later` and `run` start waits for that signal (Slack's middleware hands its listeners
         this one: bot/slack/middleware.py). Without a signal (Teams, the demo, Socket Mode), this pipeline."""

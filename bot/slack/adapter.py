@@ -128,7 +128,7 @@ class SlackAdapter:
         # Work a listener leaves for after the ack (`pipeline.later`, `pipeline.run`: the middleware hands it the
         # pipeline `acked_by` this) starts once the ack is written: run synchronously (SQLite on the loop), it
         # would otherwise hold the ack back.
-        ack_written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ack_written = asyncio.Event()
         try:
             try:
                 bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers),
@@ -149,8 +149,7 @@ class SlackAdapter:
             await response.write_eof()
             return response
         finally:
-            if not ack_written.done():
-                ack_written.set_result(None)
+            ack_written.set()
 
     async def handle_oauth(self, request: web.Request) -> web.Response:
         """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (404 in single-token mode)."""
