@@ -23,6 +23,12 @@ from pythonjsonlogger.json import JsonFormatter
 
 _TOKENISH = re.compile(r"\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
+#: Credentials that travel in URLs and in the SDKs' own messages, whatever logged them: the OAuth `code` and
+#: `state` of an install (Bolt's "Failed to fetch oauth.v2.access result with code: …", a callback URL), tokens
+#: in a query string, and the signed token of a report link (`/reports/<token>` opens a team's report).
+_OAUTH_CODE = re.compile(r"(?i)(\bwith code:\s*)[^\s'\"]+")
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:code|state|token|access_token|refresh_token|client_secret)=)[^&;\s'\"<>#]+")
+_REPORT_TOKEN = re.compile(r"(/reports/)[^/\s'\"?#<>]+")
 
 
 class RedactSecrets(logging.Filter):
@@ -36,6 +42,9 @@ class RedactSecrets(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
         text = _TOKENISH.sub("[redacted]", text)
+        text = _OAUTH_CODE.sub(r"\1[redacted]", text)
+        text = _QUERY_SECRET.sub(r"\1[redacted]", text)
+        text = _REPORT_TOKEN.sub(r"\1[redacted]", text)
         return _BEARER.sub(r"\1[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -91,8 +91,15 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's pattern, not the path: a path can be a credential (`/reports/<token>`: bot/logs.py redacts it too)
+        log.exception("unhandled error on %s %s", request.method, _route(request))
         return web.json_response({"error": "internal error"}, status=500)
+
+
+def _route(request: web.Request) -> str:
+    """The matched route's pattern (`/reports/{token}`), or "(no route)"."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
 
 
 def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> web.Application:
