@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from handlers.core.durations import format_duration, split_leading_duration
+from handlers.core.durations import format_duration
 from handlers.core.errors import StorageUnavailable, UserError
 from handlers.core.registry import Replies
 from handlers.core.services import Services
@@ -13,11 +13,14 @@ from handlers.core.text import one_line
 from handlers.core.types import Button, Command, Interaction, Person, Place, Reply, Visibility
 from handlers.timebox import plan, texts
 from handlers.timebox.engine import TimeboxEngine, store_of
-from handlers.timebox.ports import Timebox, TimeboxDraft, parse_id, same_channel
+from handlers.timebox.ports import ENDED, RUNNING, Timebox, TimeboxDraft, parse_id, same_channel
 
 TOPIC_LIMIT = 200
 STOP_WORDS = frozenset({"stop", "end", "cancel", "done", "finish"})
 STATUS_WORDS = frozenset({"", "status", "show", "left"})
+#: How long after a plain box ran out the "+5m" of its "Time's up" still gives it more time (as late as the
+#: "Time's up" itself is still posted, handlers/timebox/warnings.py).
+REOPEN_WITHIN = timedelta(minutes=15)
 
 
 async def _who(svc: Services, person: Person) -> str:
@@ -35,8 +38,7 @@ def _parse_start(text: str) -> tuple[timedelta, str]:
     raw = text.strip()
     if raw.startswith("-"):
         raise UserError("A timebox can't be negative.", plan.EXAMPLE)
-    length, topic = split_leading_duration(raw)
-    plan.check_length(length)
+    length, topic = plan.leading_length(raw)
     topic = one_line(topic, TOPIC_LIMIT * 2)
     if len(topic) > TOPIC_LIMIT:
         topic = topic[: TOPIC_LIMIT - 1] + "…"
@@ -136,20 +138,31 @@ async def press_extend(interaction: Interaction, svc: Services, *, engine: Timeb
     box = await store_of(svc).get(number) if (number := parse_id(box_id)) is not None else None
     if box is not None and not same_channel(interaction.where, box.platform, box.channel_id):
         box = None
-    if box is None or box.status != "running":
+    wanted = parse_id(seconds)
+    by = timedelta(seconds=wanted) if wanted and wanted <= plan.MAX_BOX.total_seconds() else texts.EXTEND_BY
+    if box is not None and _just_ran_out(box, svc):  # the "+5m" of its "Time's up"
+        reopened = await engine.reopen(svc, box, plan.check_length(by, what="An extension"))
+        if reopened is not None:
+            return texts.extended(reopened, by, reopened.ends_at - svc.clock.now(), await _who(svc, interaction.who))
+        box = await store_of(svc).get(box.id)  # someone else's "+5m" got in first: extend theirs, as pressed
+    if box is None or box.status != RUNNING:
         if box is not None and box.meeting_id is not None:
             return Reply("That meeting's timer has already finished.")
         return Reply("That timebox has already finished. Start a new one with `/timebox 10m`.")
-    wanted = parse_id(seconds)
-    by = timedelta(seconds=wanted) if wanted and wanted <= plan.MAX_BOX.total_seconds() else texts.EXTEND_BY
     updated = await engine.extend(svc, box, plan.check_length(by, what="An extension"))
     return texts.extended(updated, by, updated.ends_at - svc.clock.now(), await _who(svc, interaction.who))
+
+
+def _just_ran_out(box: Timebox, svc: Services) -> bool:
+    """A plain box that ended by itself (not stopped, not replaced) less than REOPEN_WITHIN ago."""
+    return (box.status == ENDED and box.meeting_id is None and box.finished_at == box.ends_at
+            and svc.clock.now() - box.ends_at < REOPEN_WITHIN)
 
 
 async def press_stop(interaction: Interaction, svc: Services, *, engine: TimeboxEngine) -> Replies:
     box_id = parse_id(interaction.value)
     box = await store_of(svc).get(box_id) if box_id is not None else None
-    if box is None or box.status != "running" or not same_channel(interaction.where, box.platform, box.channel_id):
+    if box is None or box.status != RUNNING or not same_channel(interaction.where, box.platform, box.channel_id):
         return Reply("That timebox has already finished.")
     return await _finish(box, interaction.who, svc, engine=engine)
 

@@ -103,6 +103,20 @@ class TimeboxEngine:
             await self.link.extended(updated, svc)
         return updated
 
+    async def reopen(self, svc: Services, box: Timebox, by: timedelta) -> Timebox | None:
+        """A plain box that just ran out, given `by` more from now (the "+5m" of its "Time's up"): it runs
+        again and warns as extended. None when that is no longer possible (see `TimeboxStore.reopen`)."""
+        now = svc.clock.now()
+        new_end = max(box.ends_at, now) + by
+        if by <= timedelta(0) or new_end - box.started_at > plan.MAX_BOX:
+            raise UserError(f"That would make the timebox longer than {format_duration(plan.MAX_BOX)}.",
+                            "/timebox 25m")
+        updated = await store_of(svc).reopen(box.id, box.generation, new_end)
+        if updated is None:
+            return None
+        await svc.outbox.enqueue(warning_items(updated, now))
+        return updated
+
     async def finish(self, svc: Services, box: Timebox, status: TimeboxStatus = STOPPED,
                      at: datetime | None = None, *, automatic: bool = False) -> tuple[Timebox | None, Reply | None]:
         """Stop (or replace, or end) a running box. Returns the finished box (None when it was no longer

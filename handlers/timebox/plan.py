@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from handlers.core.durations import format_duration, parse_duration
+from handlers.core.durations import TOO_LONG, format_duration, parse_duration, split_leading_duration
 from handlers.core.errors import UserError
 
 WarningKind = Literal["half", "left", "end"]
@@ -47,14 +47,35 @@ def box_length(text: str, *, what: str = "A timebox") -> timedelta:
     stripped = (text or "").strip()
     if stripped.startswith("-"):
         raise UserError(f"{what} can't be negative.", EXAMPLE)
-    delta = parse_duration(stripped)
+    try:
+        delta = parse_duration(stripped)
+    except UserError as error:
+        raise _too_long(error, what) from None
     return check_length(delta, what=what)
+
+
+def leading_length(text: str) -> tuple[timedelta, str]:
+    """`25m design review` → (25 minutes, "design review"), the length checked as a timebox's."""
+    try:
+        length, topic = split_leading_duration(text)
+    except UserError as error:
+        raise _too_long(error, "A timebox") from None
+    return check_length(length), topic
+
+
+def _too_long(error: UserError, what: str) -> UserError:
+    """The durations parser's "at most a year" (for `10000h`) becomes the limit that applies here."""
+    return _over(what) if error.message == TOO_LONG else error
+
+
+def _over(what: str) -> UserError:
+    return UserError(f"{what} can be at most {format_duration(MAX_BOX)} — that's a working day, not a timebox.",
+                     EXAMPLE)
 
 
 def check_length(delta: timedelta, *, what: str = "A timebox") -> timedelta:
     if delta < MIN_BOX:
         raise UserError(f"{what} needs at least a minute.", EXAMPLE)
     if delta > MAX_BOX:
-        raise UserError(f"{what} can be at most {format_duration(MAX_BOX)} — that's a working day, "
-                        "not a timebox.", EXAMPLE)
+        raise _over(what)
     return delta

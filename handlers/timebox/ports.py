@@ -135,6 +135,11 @@ class TimeboxStore(Protocol):
         """Running → ended/stopped/replaced (frees the channel); None when it was not running any more."""
         ...
 
+    async def reopen(self, timebox_id: int, generation: int, ends_at: datetime) -> Timebox | None:
+        """A plain box that ended by itself at its end (generation still `generation`) runs again until
+        `ends_at`; None when it was stopped or replaced, is a meeting's, or another box runs there now."""
+        ...
+
     async def totals(self, platform: Platform, channel_id: str, since: datetime, until: datetime) -> TimeboxTotals:
         """Planned against actual time of this channel's finished plain timers (threads count as their
         channel) that started in [since, until), summed in the database. Never says who started one."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from handlers.core.clock import Clock
 from handlers.core.types import Place, Platform
@@ -98,6 +99,31 @@ class TimeboxRepo:
                 .where(TimeboxRow.id == timebox_id, TimeboxRow.status == RUNNING, TimeboxRow.generation == generation)
                 .values(ends_at=ends_at, generation=generation + 1)
             )
+            if rowcount(result) != 1:
+                return None
+            row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
+            return _box(row) if row else None
+
+    async def reopen(self, timebox_id: int, generation: int, ends_at: datetime) -> Timebox | None:
+        """A plain box that ended on its own at its end, running again until `ends_at` (generation bumped);
+        None when it was stopped, replaced, already reopened, or another box runs in its place now."""
+        async with self.db.session() as s:
+            row = await s.get(TimeboxRow, timebox_id)
+            if row is None:
+                return None
+            key = active_key(_box(row).place)
+            try:
+                async with s.begin_nested():  # the unique active_key: a box started there meanwhile wins
+                    result = await s.execute(
+                        update(TimeboxRow)
+                        .where(TimeboxRow.id == timebox_id, TimeboxRow.status == ENDED,
+                               TimeboxRow.generation == generation, TimeboxRow.meeting_id.is_(None),
+                               TimeboxRow.finished_at == TimeboxRow.ends_at)
+                        .values(status=RUNNING, finished_at=None, active_key=key, ends_at=ends_at,
+                                generation=generation + 1)
+                    )
+            except IntegrityError:
+                return None
             if rowcount(result) != 1:
                 return None
             row = await s.get(TimeboxRow, timebox_id, populate_existing=True)
