@@ -11,6 +11,12 @@ Rules (docs/meetings.md, "Calendar feeds"):
 - an event without an end (no DTEND, no DURATION) gets DEFAULT_MINUTES;
 - duplicate UIDs: of the components with the same (UID, RECURRENCE-ID) the one with the highest SEQUENCE,
   then the latest LAST-MODIFIED/DTSTAMP wins;
+- bounded work: a feed carries its calendar's whole history (Google's), so the events that cannot fall in
+  the window (one-off events, overrides and ended series dated well outside it) are set aside on the text
+  before it is parsed; a feed with more than MAX_COMPONENTS entries left is refused; a repeat rule that
+  fires more often than MAX_PER_DAY a day (FREQ=SECONDLY/MINUTELY, long BYHOUR×BYMINUTE×BYSECOND lists) or
+  whose expansion from its DTSTART would take more than MAX_STEPS steps is not a meeting and is skipped;
+  the MAX_OCCURRENCES kept are the soonest;
 - the description's bullet and numbered lines are its agenda, with "(10m)"-style minutes read; without them,
   its written prose lines are (calendar_prose drops the Teams/Zoom/Meet/Webex invitation text).
 
@@ -43,6 +49,10 @@ DEFAULT_MINUTES = 30
 MAX_MINUTES = 8 * 60  # longer is an offsite or a workshop day, not a meeting steadybot times
 MAX_ITEMS = 25
 MAX_OCCURRENCES = 500  # a feed can't flood a channel with meetings
+MAX_COMPONENTS = 4_000  # entries (BEGIN: lines) left to parse once the history is set aside
+MAX_PER_DAY = 48  # a repeat rule firing more often than this is no meeting
+MAX_STEPS = 200_000  # occurrences a rule may produce from its DTSTART to the window's end
+MARGIN = timedelta(days=2)  # floating and zoned times are at most ±14 h off UTC: well inside
 TITLE_LIMIT = 200
 ITEM_LIMIT = 200
 CACHED, CACHED_CHARS = 256, 20_000  # agenda_items remembers this many descriptions up to this long
@@ -55,6 +65,17 @@ _MINUTES = re.compile(r"[\s,;:–—-]*[(\[]?\s*(?P<num>\d{1,3})\s*(?P<unit>m|mi
 _WORDY = re.compile(r"\w")
 _URL_ONLY = re.compile(r"^\s*<?https?://\S+>?\s*$", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
+_UNFOLD = re.compile(r"\r?\n[ \t]")
+_VEVENT = re.compile(r"^BEGIN:VEVENT[ \t]*\r?$.*?^END:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_BEGIN = re.compile(r"^BEGIN:", re.IGNORECASE | re.MULTILINE)
+_ALARM = re.compile(r"^BEGIN:VALARM", re.IGNORECASE | re.MULTILINE)
+_REPEATS = re.compile(r"^(?:RRULE|RDATE)[;:]", re.IGNORECASE | re.MULTILINE)
+_RRULE = re.compile(r"^RRULE[;:]([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_RDATE = re.compile(r"^RDATE[;:]", re.IGNORECASE | re.MULTILINE)
+_UNTIL = re.compile(r"UNTIL=(\d{8})", re.IGNORECASE)
+_UID_LINE = re.compile(r"^UID(?:;[^\r\n]*)?:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_RID_LINE = re.compile(r"^RECURRENCE-ID(?:;[^\r\n]*)?:(\d{8})", re.IGNORECASE | re.MULTILINE)
+_START_LINE = re.compile(r"^DTSTART(?:;[^\r\n]*)?:(\d{8})", re.IGNORECASE | re.MULTILINE)
 _TEAMS_JOIN = re.compile(r"https://teams\.microsoft\.com/l/meetup-join/([^/\s>\"'?]+)", re.IGNORECASE)
 
 
@@ -155,7 +176,8 @@ def _windows_zones() -> dict[str, str]:
     return WINDOWS_TO_OLSON
 
 
-def read_calendar(body: bytes) -> icalendar.Calendar:
+def read_calendar(body: bytes, now: datetime | None = None, horizon: timedelta = HORIZON) -> icalendar.Calendar:
+    """The feed parsed; with `now`, without the events that cannot fall in [now, now + horizon) (_set_aside)."""
     import icalendar
 
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper()
@@ -165,6 +187,8 @@ def read_calendar(body: bytes) -> icalendar.Calendar:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = body.decode("latin-1")
+    if now is not None:
+        text = _set_aside(text, now, horizon)
     try:
         cal = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # noqa: BLE001 - any parse failure is "not a calendar we can read"
@@ -172,6 +196,80 @@ def read_calendar(body: bytes) -> icalendar.Calendar:
     if not isinstance(cal, icalendar.Calendar):
         raise FeedError(NOT_ICS)
     return cal
+
+
+def _set_aside(text: str, now: datetime, horizon: timedelta) -> str:
+    """The feed without the VEVENTs that cannot give an occurrence in [now, now + horizon), found on the
+    (unfolded) text so they cost no parsing: a one-off event or an override (RECURRENCE-ID) whose start and
+    original start are both days outside the window, a series whose every RRULE ended (UNTIL) before it.
+    Only when its (UID, RECURRENCE-ID) is unique: of duplicates the newest must still win. FeedError when more
+    than MAX_COMPONENTS entries are left."""
+    text = _UNFOLD.sub("", text)
+    low = (now - MARGIN).strftime("%Y%m%d")
+    high = (now + horizon + MARGIN).strftime("%Y%m%d")
+    blocks = list(_VEVENT.finditer(text))
+    keys: list[tuple[str, str] | None] = []
+    heads: list[str] = []
+    for block in blocks:
+        head = _ALARM.split(block.group(), 1)[0]  # a VALARM may have a UID of its own
+        uid, rid = _UID_LINE.search(head), _RID_LINE.search(head)
+        heads.append(head)
+        keys.append((uid.group(1).strip(), rid.group(1) if rid else "") if uid and uid.group(1).strip() else None)
+    seen: dict[tuple[str, str] | None, int] = {}
+    for k in keys:
+        seen[k] = seen.get(k, 0) + 1
+
+    def outside(day: str) -> bool:
+        return not low <= day <= high
+
+    def drop(head: str, k: tuple[str, str] | None) -> bool:
+        if k is None or seen[k] != 1:
+            return False
+        if _REPEATS.search(head):
+            untils = [_UNTIL.search(rule) for rule in _RRULE.findall(head)]
+            return not _RDATE.search(head) and bool(untils) and all(u is not None and u.group(1) < low for u in untils)
+        start = _START_LINE.search(head)
+        return start is not None and outside(start.group(1)) and (not k[1] or outside(k[1]))
+
+    parts: list[str] = []
+    at = 0
+    for block, head, k in zip(blocks, heads, keys, strict=True):
+        parts.append(text[at:block.start()])
+        if not drop(head, k):
+            parts.append(block.group())
+        at = block.end()
+    parts.append(text[at:])
+    kept = "".join(parts)
+    if len(_BEGIN.findall(kept)) > MAX_COMPONENTS:
+        raise FeedError(f"has too many events in the next {horizon.days} days and repeating ones (more than "
+                        f"{MAX_COMPONENTS:,}) for me to read")
+    return kept
+
+
+def _too_dense(component: Any, end: datetime) -> bool:
+    """A repeat rule that is no meeting's: more than MAX_PER_DAY a day (SECONDLY, MINUTELY, long BYHOUR ×
+    BYMINUTE × BYSECOND lists), or more than MAX_STEPS occurrences from its DTSTART to `end` (the expansion
+    walks from DTSTART)."""
+    rules = component.get("RRULE")
+    start = getattr(component.get("DTSTART"), "dt", None)
+    first = start.date() if isinstance(start, datetime) else start if isinstance(start, date) else end.date()
+    days = max((end.date() - first).days, 1)
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if not isinstance(rule, dict):
+            continue
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        if freq in ("SECONDLY", "MINUTELY"):
+            return True
+        try:
+            interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+        except (TypeError, ValueError):
+            interval = 1
+        per_day = 24 / interval if freq == "HOURLY" else 1.0
+        for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            per_day *= max(len(rule.get(part) or []), 1)
+        if per_day > MAX_PER_DAY or per_day * days > MAX_STEPS:
+            return True
+    return False
 
 
 def _stamp(component: Any) -> tuple[int, datetime]:
@@ -194,11 +292,14 @@ def _raw_key(component: Any) -> tuple[str, str]:
     return str(component.get("UID", "")), (rid.to_ical().decode() if rid is not None else "")
 
 
-def _dedupe(cal: icalendar.Calendar) -> set[str]:
-    """Drop duplicate components (same UID and RECURRENCE-ID) but the newest; give UID-less events a
-    stable one. Returns the UIDs that are series (they have RRULE/RDATE or overrides)."""
+def _dedupe(cal: icalendar.Calendar, end: datetime) -> set[str]:
+    """Drop duplicate components (same UID and RECURRENCE-ID) but the newest, and series whose rule is too
+    dense to expand (_too_dense); give UID-less events a stable one. Returns the UIDs that are series (they
+    have RRULE/RDATE or overrides)."""
     best: dict[tuple[str, str], Any] = {}
     for component in list(cal.walk("VEVENT")):
+        if component.get("RRULE") is not None and _too_dense(component, end):
+            continue
         if not component.get("UID"):
             seed = f"{component.get('DTSTART').to_ical() if component.get('DTSTART') else b''!r}|{component.get('SUMMARY', '')}"
             component["UID"] = "steadybot-" + hashlib.sha256(seed.encode()).hexdigest()[:24]
@@ -265,11 +366,11 @@ def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta 
     """The meetings the feed holds that start in [now, now + horizon), soonest first."""
     import recurring_ical_events
 
-    cal = read_calendar(body)
-    series = _dedupe(cal)
+    end = now + horizon
+    cal = read_calendar(body, now, horizon)
+    series = _dedupe(cal, end)
     wr = _x_wr_timezone(cal)
     feed_tz = zone(wr or default_tz, default_tz)
-    end = now + horizon
     try:
         found = recurring_ical_events.of(cal, skip_bad_series=True).between(now - timedelta(days=1), end)
     except Exception as exc:  # noqa: BLE001 - a broken rule in a feed is a feed problem, reported as one
@@ -279,9 +380,8 @@ def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta 
         occurrence = _occurrence(event, series, feed_tz, now, end)
         if occurrence is not None:
             out.setdefault(occurrence.key, occurrence)
-        if len(out) >= MAX_OCCURRENCES:
-            break
-    return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))
+    # the soonest MAX_OCCURRENCES: the expansion gives them series by series, not in time
+    return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))[:MAX_OCCURRENCES]
 
 
 def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,

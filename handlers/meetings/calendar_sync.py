@@ -110,7 +110,9 @@ async def read(svc: Services, feed: Feed, now: datetime, *, conditional: bool = 
     fetched = await fetcher.fetch(feed.url, feed.etag if fresh else None, feed.last_modified if fresh else None)
     if fetched.body is None:
         return fetched, None
-    return fetched, occurrences(fetched.body, now, feed.tz)
+    # parsed in a worker thread: a feed of a few thousand entries takes seconds, which on the event loop every
+    # request in flight would wait for (calendar_parse bounds the work itself)
+    return fetched, await asyncio.to_thread(occurrences, fetched.body, now, feed.tz)
 
 
 # ---- reconciling -----------------------------------------------------------------------------------
