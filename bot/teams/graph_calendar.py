@@ -46,12 +46,17 @@ class GraphGroupCalendar:
             "$top": str(PAGE_SIZE),
         })
         events: list[dict[str, Any]] = []
+        more = False
         try:
             async for page in self.graph.pages(self.tenant_id or "organizations", first, {"Prefer": PREFER},
                                                max_pages=MAX_PAGES):
                 events.extend(e for e in page.get("value") or [] if isinstance(e, dict))
+                more = bool(page.get("@odata.nextLink"))
         except GraphError as exc:
             raise _feed_error(exc) from None
+        if more:  # read in part, the rest would look cancelled and its meetings would go: refused, as a big ICS feed
+            raise FeedError(f"has more events in the next {(end - start).days} days than I read "
+                            f"({MAX_PAGES * PAGE_SIZE:,})")
         return list(graph_occurrences(events, start, self.default_tz, end - start))
 
     async def close(self) -> None:

@@ -87,6 +87,21 @@ async def test_calendar_view_with_token_and_paging(graph: FakeGraph) -> None:
         await calendar.close()
 
 
+async def test_a_calendar_with_more_pages_than_read_is_refused_not_cut(graph: FakeGraph,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events past the last page read would look cancelled, and their meetings would be cancelled quietly: a
+    calendar view longer than MAX_PAGES pages is refused, as an ICS feed with too many events is."""
+    monkeypatch.setattr("bot.teams.graph_calendar.MAX_PAGES", 2)  # five events, two a page: three pages
+    calendar = client(graph)
+    try:
+        with pytest.raises(FeedError, match="more events"):
+            await calendar.events(GROUP, NOW, NOW + timedelta(days=14))
+        monkeypatch.setattr("bot.teams.graph_calendar.MAX_PAGES", 3)
+        assert len(await calendar.events(GROUP, NOW, NOW + timedelta(days=14))) == 3
+    finally:
+        await calendar.close()
+
+
 async def test_graph_errors_are_feed_errors(graph: FakeGraph) -> None:
     calendar = client(graph)
     try:
