@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from handlers.core.errors import UserError
-from handlers.core.ownership import require_here
+from handlers.core.ownership import belongs, require_here
 from handlers.core.registry import Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -29,7 +29,7 @@ from handlers.meetings.people import known
 from handlers.meetings.ports import CANCELLED, ENDED, AgendaItem, Meeting, Question
 from handlers.meetings.pressed import pressed_meeting
 from handlers.meetings.schedule import store_of
-from handlers.timebox.ports import parse_id, same_channel
+from handlers.timebox.ports import parse_id
 
 MAX_ITEMS = 25
 MAX_QUESTIONS = 10
@@ -261,8 +261,9 @@ async def _item(interaction: Interaction, svc: Services) -> tuple[AgendaItem, Me
     item_id = parse_id(interaction.value)
     item = await store_of(svc).get_item(item_id) if item_id is not None else None
     meeting = await store_of(svc).get(item.meeting_id) if item is not None else None
-    if item is None or meeting is None or not same_channel(interaction.where, meeting.platform,
-                                                              meeting.channel_id):
+    # its channel, or the organiser's 1:1 chat: the "Undo" of an item added through the T-1h message's form
+    if item is None or meeting is None or not belongs(interaction.where, interaction.who, meeting.platform,
+                                                      meeting.channel_id, meeting.organiser_id):
         return None
     _live(meeting)
     return item, meeting
