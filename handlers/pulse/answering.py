@@ -42,8 +42,23 @@ def read_answer(values: Mapping[str, str] | None, questions: QuestionSet) -> Ans
     if missing:
         raise UserError("Please pick an answer for every question — only the comment is optional. "
                         f"Missing: {', '.join(missing)}.")
-    comment = clean(values.get(COMMENT_FIELD, ""), questions.comment_max) or None
+    comment, _ = read_comment(values.get(COMMENT_FIELD, ""), questions.comment_max)
     return Answer(tuple(scores), comment)
+
+
+def read_comment(raw: object, limit: int) -> tuple[str | None, bool]:
+    """The comment as stored (cleaned, at most `limit` characters) and whether it had to be shortened. The
+    form stops typing at the limit, but a submission is whatever arrives (a client that ignores max_length,
+    an edited payload): a longer comment is cut at a word, marked with "…", and the person is told, so
+    nobody believes the team reads words it never gets."""
+    text = clean(raw, limit + 1)
+    if len(text) <= limit:
+        return text or None, False
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…", True
 
 
 async def _closed_text(rnd: Round, svc: Services, interaction: Interaction) -> str:
@@ -74,6 +89,7 @@ async def submit_answer(interaction: Interaction, svc: Services, *, questions: Q
     if round_id is None:
         return [Reply(STALE, visibility=Visibility.PRIVATE)]
     answer = read_answer(interaction.form_values, questions)
+    _, shortened = read_comment((interaction.form_values or {}).get(COMMENT_FIELD, ""), questions.comment_max)
     store = pulse_store(svc)
     tz = await person_tz(svc, interaction.who)
     day = to_local_naive(svc.clock.now(), tz).date()
@@ -93,6 +109,9 @@ async def submit_answer(interaction: Interaction, svc: Services, *, questions: Q
     text = (f"**Thanks — answered.** Your answers were added to this round without your name. The team sees "
             f"results once the round has closed and at least {k} people have answered, not counting whoever "
             "sent the pulse.")
+    if shortened:
+        text += (f"\nYour comment was longer than {questions.comment_max} characters, so only its beginning was "
+                 "kept (it ends with “…”).")
     if result.journaled:
         text += "\nA copy is in your private journal: `/pulse me`."
     replies = [Reply(text, visibility=Visibility.PRIVATE, replace_original=True)]
