@@ -71,6 +71,13 @@ _RELATIVE = re.compile(
 )
 _REL_UNITS = {"h": 3600, "m": 60, "s": 1}
 _BARE_AT_HOUR = re.compile(r"\b(at|@)\s*(\d{1,2})\b(?!\s*(?::|\.|am|pm|a\.m|p\.m|h\b))", re.IGNORECASE)
+#: A day word then a bare hour at the end ("tomorrow 9", "friday 9", "next monday 21"): that hour on that day.
+#: dateparser reads "friday 9" as the 9th of the month and "tomorrow 9" as tomorrow at the current time.
+_DAY_THEN_HOUR = re.compile(
+    r"\b(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\s+(\d{1,2})$",
+    re.IGNORECASE,
+)
 _TIME_HINT = re.compile(
     r"\b\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.h]\d{2}\b|\bnoon\b|\bmidnight\b"
     r"|\bin\s+\d+\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b|\bat\s+\d{1,2}\b|\bnow\b",
@@ -152,6 +159,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:
     if (delta := _relative(cleaned)) is not None:
         return ParsedTime((now + delta).astimezone(UTC), True, cleaned)
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", cleaned)
+    normalised = _DAY_THEN_HOUR.sub(
+        lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
     base = to_local_naive(now, tz)
     try:
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)

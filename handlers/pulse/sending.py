@@ -20,7 +20,7 @@ from handlers.pulse.common import plural, pulse_store, team_label, threshold
 from handlers.pulse.model import Prefs, Round, Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.timing import after_time_off, invite_due, occurrence_span, reminder_due
+from handlers.pulse.timing import REMINDER_MARGIN, after_time_off, invite_due, occurrence_span, reminder_due
 
 AWAY_MARGIN = timedelta(hours=1)  # back less than this before the round closes: too late to ask
 DND_BATCH = 50  # Do Not Disturb is asked per person (dnd.info) for batches up to this size
@@ -180,6 +180,8 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
         return None
     if invitation is not False:
         return None  # answered already, or no longer invited (forgotten)
+    if reminder and now - NOW_SLACK > rnd.closes_at - REMINDER_MARGIN:
+        return None  # the round closes within the hour (the channel's next round starts): no reminder now
     if prefs.opted_out:
         await pulse_store(svc).withdraw(*key)
         return None
