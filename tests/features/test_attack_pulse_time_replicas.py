@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
 from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import Person, Place, Platform
@@ -21,7 +19,7 @@ from handlers.pulse.timing import create_at, first_occurrence
 from storage.migrate import upgrade
 from storage.models.pulse import PulseRound
 from support.slack_api import FakeSlackApi
-from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
+from tests.support.replicas import slack_replicas
 
 pytestmark = [pytest.mark.postgres]
 
@@ -42,14 +40,7 @@ async def test_two_replicas_on_one_clock_make_one_round_and_one_dm_each(pg_url: 
     slack.add_channel("C1", "UA", list(PEOPLE))
     # Wednesday 25 March 2026: Sydney and Lord Howe leave summer time on Sunday 5 April, between the Mondays
     clock = FakeClock(datetime(2026, 3, 25, 12, 0, tzinfo=UTC))
-    settings = Settings(database_url=pg_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=slack.url, secret=TEST_SECRET, slack_posts_per_minute=0.0)
-    replicas: list[Runtime] = []
-    try:
-        for _ in range(2):
-            runtime = await build_runtime(settings, clock=clock)
-            runtime.outbox.on_due_now = None
-            replicas.append(runtime)
+    async with slack_replicas(pg_url, slack, clock) as replicas:
         store = replicas[0].store.pulse
         team = Place(Platform.SLACK, "C1", "T1", name="team")
         await replicas[0].store.settings.put(team, replace(await replicas[0].store.settings.get(team),
@@ -83,7 +74,3 @@ async def test_two_replicas_on_one_clock_make_one_round_and_one_dm_each(pg_url: 
         assert rounds == 2
         assert expected["UE"][1] - expected["UE"][0] == timedelta(days=7, hours=1)  # Sydney: 22:00 → 23:00 UTC
         assert expected["UD"][1] - expected["UD"][0] == timedelta(days=7, minutes=30)  # Lord Howe: by 30 min
-    finally:
-        for runtime in replicas:
-            await runtime.close()
-        await slack.close()

@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
 from handlers.core.clock import FakeClock
 from handlers.core.recurrence import parse_recurrence
 from handlers.core.types import Place, Platform
@@ -30,7 +28,8 @@ from storage.migrate import upgrade
 from storage.models.core import OutboxRow
 from storage.models.pulse import PulseRound
 from support.slack_api import FakeSlackApi
-from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, START, TEST_SECRET
+from tests.support.harness import START
+from tests.support.replicas import slack_replicas
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -53,14 +52,7 @@ async def test_500_schedules_firing_in_the_same_minute_on_two_replicas(pg_url: s
         slack.add_channel(channel, members[0], members)
         people[channel] = members
     clock = FakeClock(START)
-    settings = Settings(database_url=pg_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=slack.url, secret=TEST_SECRET, slack_posts_per_minute=0.0)
-    replicas: list[Runtime] = []
-    try:
-        for _ in range(2):
-            runtime = await build_runtime(settings, clock=clock)
-            runtime.outbox.on_due_now = None  # the DMs are due later; nothing is sent in this test
-            replicas.append(runtime)
+    async with slack_replicas(pg_url, slack, clock) as replicas:
         store = replicas[0].store.pulse
         recurrence, first = first_occurrence(parse_recurrence("every wednesday at 10:00"), clock.now(),
                                              ZoneInfo("UTC"))
@@ -91,7 +83,3 @@ async def test_500_schedules_firing_in_the_same_minute_on_two_replicas(pg_url: s
         measure(f"{CHANNELS} schedules firing in the same minute, 2 replicas on PostgreSQL: "
                 f"{len(made)} rounds, {len(invited_people):,} DMs (+ reminders, {rows:,} outbox rows) "
                 f"enqueued in {elapsed:.1f} s")
-    finally:
-        for runtime in replicas:
-            await runtime.close()
-        await slack.close()
