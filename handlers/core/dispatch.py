@@ -16,6 +16,8 @@ log = logging.getLogger("steadybot.core")
 
 HELP_WORDS = frozenset({"help", "-h", "--help", "?", "h"})
 MAX_COMMAND_TEXT = 2000
+#: What a typed line with no words in it asks (`Core.run_typed`).
+NOTHING_TYPED = "help"
 
 
 def as_list(replies: Replies) -> list[Reply]:
@@ -76,8 +78,10 @@ class Core:
         return await self._guard(f"command {cmd.name}", spec.handler(cmd, self.services), cmd.name)
 
     async def run_typed(self, text: str, who: Person, where: Place, request_id: str = "") -> list[Reply] | None:
-        """Typed text (Teams, Slack mentions and DMs, the demo). None when it is not a command."""
-        parsed = self.parse_typed(text)
+        """Typed text (Teams, Slack mentions and DMs, the demo). None when it is not a command. A line with no
+        words (a bare @mention, a file or an image alone in a DM) asks what `help` asks: the overview, not
+        "I don't know ‘that’" about a word nobody typed."""
+        parsed = self.parse_typed(text if clean(text) else NOTHING_TYPED)
         if parsed is None:
             return None
         name, rest = parsed
