@@ -28,3 +28,8 @@ def require_here(where: Place, who: Person, platform: Platform | str, channel_id
                  person_id: str | None = None) -> None:
     if not belongs(where, who, platform, channel_id, person_id):
         raise UserError(NOT_HERE)
+
+
+def who_may(what: str) -> str:
+    """Who may manage a channel (`Services.may_manage`), in words for both platforms (Teams has team owners)."""
+    return f"Only the channel's creator or an admin can {what} here — in Teams, a team owner or an admin."

@@ -24,6 +24,8 @@ def register(registry: Registry) -> None:
             ("settings agenda on|off", "switch \"no agenda, no meeting\""),
             ("settings quiet 20:00-08:00", "quiet hours, in each person's own time (or `off`)"),
             ("settings min 5", "answers needed before pulse results show (3 or more)"),
+            ("settings holidays DE-BY", "no scheduled pulse or meeting nudge on this country's (or region's) "
+                                        "public holidays (or `off`)"),
             ("settings digest on|off", "a Monday DM to you with this channel's report headlines"),
         ),
         handler=feature.handler("command"),

@@ -6,6 +6,7 @@ import re
 from datetime import time
 
 from handlers.core.errors import NotAllowed, UserError
+from handlers.core.ownership import who_may
 from handlers.core.ports import ChannelSettings
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -61,7 +62,7 @@ async def settings_command(cmd: Command, rest: str, svc: Services) -> Reply:
     if not words:
         may = await svc.may_manage(cmd.who, cmd.where)
         buttons = (Button("settings.open", "Change settings", style="primary"),) if may else ()
-        note = "" if may else "\nOnly the channel's creator or an admin can change these."
+        note = "" if may else f"\n{who_may('change these')}"
         return Reply(text=f"**Settings for this channel**{note}", facts=describe(current), buttons=buttons)
     await _require_manager(cmd.who, cmd.where, svc)
     if words[0].lower() == "digest":
@@ -135,8 +136,7 @@ def _quiet(value: str) -> tuple[time, time]:
 
 async def _require_manager(who: Person, where: Place, svc: Services) -> None:
     if not await svc.may_manage(who, where):
-        raise NotAllowed("Only the channel's creator or an admin (STEADYBOT_ADMINS) can change settings here."
-                         + await svc.why_not_owner(where))
+        raise NotAllowed(who_may("change settings") + await svc.why_not_owner(where))
 
 
 # ---- the form (Slack modal / Teams card) -------------------------------------------------------------

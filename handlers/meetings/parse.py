@@ -20,6 +20,7 @@ from handlers.core.timeparse import ParsedTime, parse_when
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
+COMMAND_EXAMPLE = f"/meeting {MEETING_EXAMPLE}"  # a refusal's "For example", typed as it is
 DEFAULT_LENGTH = timedelta(minutes=30)
 MIN_LENGTH = timedelta(minutes=5)
 MAX_LENGTH = timedelta(hours=8)
@@ -72,7 +73,7 @@ def _examples() -> str:
 def split_length(text: str) -> tuple[str, timedelta | None]:
     """`Sprint review tomorrow 3pm for 45m` → ("Sprint review tomorrow 3pm", 45 minutes)."""
     if _NEGATIVE_FOR.search(text):
-        raise UserError("A meeting's length can't be negative.", MEETING_EXAMPLE)
+        raise UserError("A meeting's length can't be negative.", COMMAND_EXAMPLE)
     m = _FOR.search(text)
     if not m:
         return text, None
@@ -81,16 +82,16 @@ def split_length(text: str) -> tuple[str, timedelta | None]:
         length = parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
     except UserError as exc:
         raise UserError(f"The meeting's length `{clip(raw)}`: {exc.message[0].lower()}{exc.message[1:]}",
-                        MEETING_EXAMPLE) from exc
+                        COMMAND_EXAMPLE) from exc
     return text[: m.start()].strip(), length
 
 
 def check_length(length: timedelta) -> timedelta:
     if length < MIN_LENGTH:
-        raise UserError(f"A meeting needs at least {format_duration(MIN_LENGTH)}.", MEETING_EXAMPLE)
+        raise UserError(f"A meeting needs at least {format_duration(MIN_LENGTH)}.", COMMAND_EXAMPLE)
     if length > MAX_LENGTH:
         raise UserError(f"A meeting can be at most {format_duration(MAX_LENGTH)} — longer than that is a workshop "
-                        "day, not a meeting.", MEETING_EXAMPLE)
+                        "day, not a meeting.", COMMAND_EXAMPLE)
     return length
 
 
@@ -98,7 +99,7 @@ def _title(words: list[str]) -> tuple[str, bool]:
     title = one_line(" ".join(words), MAX_TEXT).strip(" -–—:,;")
     if not _WORDY.search(title):
         raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
-                        MEETING_EXAMPLE)
+                        COMMAND_EXAMPLE)
     if len(title) > TITLE_LIMIT:
         return title[: TITLE_LIMIT - 1] + "…", True
     return title, False
@@ -127,7 +128,7 @@ def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
 def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, ParsedTime] | None:
     if len(words) <= MAX_TIME_WORDS and _reads_as_time(" ".join(words), tz, now):
         raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
-                        MEETING_EXAMPLE)
+                        COMMAND_EXAMPLE)
     dateless: tuple[int, ParsedTime] | None = None
     for start in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
@@ -140,7 +141,7 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
     if dateless is not None:
         day = " ".join(words[dateless[0]:])
         check_when(dateless[1].at + timedelta(days=1), now, day)
-        raise UserError(f"At what time on `{clip(day)}`?", f"{' '.join(words[:dateless[0]])} {day} 3pm")
+        raise UserError(f"At what time on `{clip(day)}`?", f"/meeting {' '.join(words[:dateless[0]])} {day} 3pm")
     return None
 
 
@@ -148,40 +149,65 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     """Read `/meeting` text. Raises UserError (with examples) for anything it cannot use."""
     raw = one_line(text, MAX_TEXT + 1)
     if not raw:
-        raise UserError(f"Give the meeting a title and a time: {_examples()}", MEETING_EXAMPLE)
+        raise UserError(f"Give the meeting a title and a time: {_examples()}", COMMAND_EXAMPLE)
     if len(raw) > MAX_TEXT:
         raise UserError("That's too long for me to read as a meeting — a title and a time will do.",
-                        MEETING_EXAMPLE)
+                        COMMAND_EXAMPLE)
+    _not_another_command(raw)
     rest, length = split_length(raw)
     length_given = length is not None
     length = check_length(length if length is not None else DEFAULT_LENGTH)
     words = rest.split()
     if len(words) < 2:
-        raise UserError(f"I need a title and a time: {_examples()}", MEETING_EXAMPLE)
+        raise UserError(f"I need a title and a time: {_examples()}", COMMAND_EXAMPLE)
     if (found := _recurring(words)) is not None:
         start, rule = found
         if not rule.time_given:
             raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
-                            "Standup every weekday at 9:30 for 15m")
+                            "/meeting Standup every weekday at 9:30 for 15m")
         title, cut = _title(words[:start])
         return MeetingRequest(title, length, length_given, recurrence=rule, title_cut=cut)
     parsed = _one_off(words, tz, now)
     if parsed is None:
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
-                        MEETING_EXAMPLE)
+                        COMMAND_EXAMPLE)
     start, when = parsed
     title, cut = _title(words[:start])
     check_when(when.at, now, " ".join(words[start:]))
     return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
 
 
+#: Another command's name and a word it takes, typed after `/meeting` (`/meeting agenda add demo 10m`,
+#: `/meeting timebox 5m`): read as a title and a time, they registered a meeting and announced it to the channel.
+_OTHER_COMMANDS = {
+    "agenda": {"add", "show", "list", "remove", "clear", "move", "up", "help"},
+    "timebox": {"stop", "end", "extend", "status", "help"},
+    "pulse": {"now", "results", "me", "schedule", "close", "snooze", "questions", "help"},
+    "tradeoff": {"commit", "park", "done", "drop", "unpark", "stats", "reset", "help"},
+    "steadybot": {"settings", "report", "help", "about"},
+}
+_A_LENGTH = re.compile(r"^\d+\s*(?:m|min|mins|minutes?|h|hours?)?$", re.IGNORECASE)
+
+
+def _not_another_command(text: str) -> None:
+    """Refuse another command typed after `/meeting`, pointing to it, before it becomes a meeting."""
+    words = text.split()
+    if len(words) < 2 or (name := words[0].lstrip("/").lower()) not in _OTHER_COMMANDS:
+        return
+    second = words[1].lower()
+    if second in _OTHER_COMMANDS[name] or (name == "timebox" and _A_LENGTH.match(second)):
+        other = f"/{name} {' '.join(words[1:])}"
+        raise UserError(f"That reads like `{clip(other)}` — type it as its own command. `/meeting` registers a "
+                        "meeting: a title and a time.", COMMAND_EXAMPLE)
+
+
 def check_when(at: datetime, now: datetime, said: str) -> None:
     if at < now - PAST_GRACE:
         raise UserError(f"`{clip(said)}` is in the past. Pick a time that is still ahead.",
-                        "Sprint review tomorrow 3pm")
+                        "/meeting Sprint review tomorrow 3pm")
     if at > now + MAX_AHEAD:
         raise UserError(f"`{clip(said)}` is more than a year away — I register meetings up to a year ahead. "
-                        "Did the date come out wrong?", MEETING_EXAMPLE)
+                        "Did the date come out wrong?", COMMAND_EXAMPLE)
 
 
 @dataclass(frozen=True, slots=True)

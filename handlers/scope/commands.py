@@ -3,9 +3,11 @@ lot."""
 
 from __future__ import annotations
 
+import difflib
 from datetime import timedelta
 
 from handlers.core.errors import NotAllowed, UserError
+from handlers.core.ownership import who_may
 from handlers.core.services import Services
 from handlers.core.text import clip, one_line
 from handlers.core.types import Command, Place, Reply, Visibility
@@ -22,6 +24,8 @@ MAX_PARKED = 100
 
 _LIST_COMMITMENTS = {"commitments", "commits", "commitment", "list"}
 _LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "ideas"}
+_SUBCOMMANDS = sorted({"commit", "park", "done", "drop", "unpark", "stats", "reset", "help"} | _LIST_COMMITMENTS
+                      | _LIST_PARKING)
 
 
 def _channel(cmd: Command) -> Place:
@@ -154,7 +158,7 @@ async def _stats(place: Place, svc: Services) -> Reply:
 
 async def _reset(cmd: Command, place: Place, svc: Services) -> Reply:
     if not await svc.may_manage(cmd.who, place):
-        raise NotAllowed("Only the channel's creator or an admin (STEADYBOT_ADMINS) can reset what I learned here.")
+        raise NotAllowed(who_may("reset what I learned"))
     await scope_store(svc).reset_learning(place)
     return _person("Done — I forgot what \"not scope creep\" taught me here, and spot scope creep at this "
                    "channel's sensitivity again (`/steadybot settings` shows it).")
@@ -186,4 +190,8 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
         return await _stats(place, svc)
     if word == "reset" and not rest:
         return await _reset(cmd, place, svc)
+    if not rest and (close := difflib.get_close_matches(word, _SUBCOMMANDS, n=1, cutoff=0.75)):
+        # one word a letter off a subcommand (`/tradeoff stat`): a typo, not a request to put to the channel
+        raise UserError(f"Did you mean `/tradeoff {close[0]}`? To ask the channel what to drop for a new request, "
+                        "describe the request in a few words.", REQUEST_EXAMPLE)
     return await _open_prompt(cmd, text, svc)

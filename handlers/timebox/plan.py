@@ -17,7 +17,8 @@ LONG_BOX = timedelta(minutes=25)  # from here on the late warning is "5 minutes 
 LATE_WARNING = timedelta(minutes=5)
 SHORT_SHARE = 0.2  # boxes shorter than LONG_BOX warn when 20 % is left
 MAX_LATE = 60.0  # a half/left warning later than this (or than the next warning) is skipped, not sent late
-EXAMPLE = "25m design review"
+EXAMPLE = "/timebox 25m design review"
+EXTEND_EXAMPLE = "/timebox extend 5m"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ def box_length(text: str, *, what: str = "A timebox") -> timedelta:
     """A timebox length: at least a minute, at most 8 hours, with examples when unreadable."""
     stripped = (text or "").strip()
     if stripped.startswith("-"):
-        raise UserError(f"{what} can't be negative.", EXAMPLE)
+        raise UserError(f"{what} can't be negative.", _example(what))
     try:
         delta = parse_duration(stripped)
     except UserError as error:
@@ -64,18 +65,23 @@ def leading_length(text: str) -> tuple[timedelta, str]:
 
 
 def _too_long(error: UserError, what: str) -> UserError:
-    """The durations parser's "at most a year" (for `10000h`) becomes the limit that applies here."""
-    return _over(what) if error.message == TOO_LONG else error
+    """The durations parser's "at most a year" (for `10000h`) becomes the limit that applies here; its other
+    refusals keep their words, with an example that is a whole `/timebox` command."""
+    return _over(what) if error.message == TOO_LONG else UserError(error.message, _example(what))
+
+
+def _example(what: str) -> str:
+    return EXTEND_EXAMPLE if what == "An extension" else EXAMPLE
 
 
 def _over(what: str) -> UserError:
     return UserError(f"{what} can be at most {format_duration(MAX_BOX)} — that's a working day, not a timebox.",
-                     EXAMPLE)
+                     _example(what))
 
 
 def check_length(delta: timedelta, *, what: str = "A timebox") -> timedelta:
     if delta < MIN_BOX:
-        raise UserError(f"{what} needs at least a minute.", EXAMPLE)
+        raise UserError(f"{what} needs at least a minute.", _example(what))
     if delta > MAX_BOX:
         raise _over(what)
     return delta
