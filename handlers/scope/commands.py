@@ -3,7 +3,6 @@ lot."""
 
 from __future__ import annotations
 
-import difflib
 from datetime import timedelta
 
 from handlers.core.errors import NotAllowed, UserError
@@ -190,8 +189,14 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
         return await _stats(place, svc)
     if word == "reset" and not rest:
         return await _reset(cmd, place, svc)
-    if not rest and (close := difflib.get_close_matches(word, _SUBCOMMANDS, n=1, cutoff=0.75)):
+    if not rest and (close := _close_to_a_subcommand(word)):
         # one word a letter off a subcommand (`/tradeoff stat`): a typo, not a request to put to the channel
         raise UserError(f"Did you mean `/tradeoff {close[0]}`? To ask the channel what to drop for a new request, "
                         "describe the request in a few words.", REQUEST_EXAMPLE)
     return await _open_prompt(cmd, text, svc)
+
+
+def _close_to_a_subcommand(word: str) -> list[str]:
+    import difflib  # on the first typo, not at start (docs/benchmarks.md, "Cold start")
+
+    return difflib.get_close_matches(word, _SUBCOMMANDS, n=1, cutoff=0.75)
