@@ -16,6 +16,8 @@ log = logging.getLogger("steadybot.core")
 
 HELP_WORDS = frozenset({"help", "-h", "--help", "?", "h"})
 MAX_COMMAND_TEXT = 2000
+#: `/steadybot`'s own words, typed to the bot without its name (`@steadybot settings`, `report` in a DM).
+OWN_WORDS = frozenset({"report", "reports", "settings", "about"})
 #: What a typed line with no words in it asks (`Core.run_typed`).
 NOTHING_TYPED = "help"
 
@@ -43,7 +45,7 @@ class Core:
         the bot are the adapters' to strip (their payload parsers); the core reads what the person asked.
 
         Returns None when the text does not start with a known command (ordinary chat). A bare `help`
-        means the overview, as `/steadybot help`."""
+        means the overview, as `/steadybot help`; `report` and `settings` are `/steadybot`'s (OWN_WORDS)."""
         body = clean(text, MAX_COMMAND_TEXT).strip()
         if body.lower().startswith("steadybot") and not body.lower().startswith("steadybot "):
             body = body[len("steadybot"):]
@@ -56,6 +58,8 @@ class Core:
             return ("steadybot", "help")
         if name in self.registry.commands:
             return (name, rest.strip())
+        if name in OWN_WORDS and "steadybot" in self.registry.commands:  # `@steadybot report` in Teams
+            return ("steadybot", body)
         return None
 
     def overview(self) -> str:

@@ -127,3 +127,13 @@ async def test_another_commands_title_words_still_make_a_meeting(sqlite_url: str
     async with testbot(sqlite_url) as bot:
         for line in ["/meeting Pulse review tomorrow 3pm", "/meeting Agenda planning tomorrow 4pm"]:
             assert "Registered by" in texts(await bot.say(line)), line
+
+
+async def test_the_bots_own_words_typed_without_its_name_are_its_commands(sqlite_url: str) -> None:
+    """`@steadybot settings` and `@steadybot report` (Teams, a Slack mention or DM) are what `/steadybot settings`
+    and `/steadybot report` answer, not "I don't know `settings`"."""
+    async with testbot(sqlite_url) as bot:
+        for word in ("settings", "report", "about"):
+            typed, command = texts(await bot.say(word)), texts(await bot.say(f"/steadybot {word}"))
+            assert "I don't know" not in typed, (word, typed)
+            assert typed.split("\n")[0] == command.split("\n")[0], (word, typed, command)
