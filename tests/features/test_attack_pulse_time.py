@@ -22,8 +22,8 @@ def reminders(bot: TestBot, who: Person) -> list[Reply]:
     return [r for r in pulse_dms(bot, who) if r.text.startswith("**Reminder")]
 
 
-def local(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+def local(tz: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
 # zone, two Mondays on either side of its spring change, two on either side of its autumn change (2026)

@@ -18,8 +18,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 QUIET = (time(20), time(8))
 
 
-def at(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
 @pytest.mark.parametrize(("text", "now", "meant"), [

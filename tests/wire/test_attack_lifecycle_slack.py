@@ -133,6 +133,8 @@ async def test_a_line_with_no_words_gets_the_overview_not_i_dont_know(bot: Harne
     answer is what `help` answers, not "I don't know ‘that’" about a word nobody wrote.
     Shapes: https://docs.slack.dev/reference/events/app_mention (text only the mention) and
     https://docs.slack.dev/reference/events/message/file_share (in the DM with the app, no text)."""
+    base: dict[str, Any]
+    typed: dict[str, Any]
     if case == "bare_mention":
         base = {"type": "app_mention", "user": "U1", "ts": "1515449522.000016", "channel": "C1",
                 "event_ts": "1515449522000016"}
