@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, Later, StorageUnavailable, UserError
 from handlers.core.registry import Pending, Registry, Replies
@@ -67,6 +68,7 @@ class Core:
 
     # ---- commands ----------------------------------------------------------------------------------
     async def run_command(self, cmd: Command) -> list[Reply]:
+        cmd = self._after_the_name(cmd)
         spec = self.registry.commands.get(cmd.name)
         if spec is None:
             return friendly(f"I don't know `/{clip(cmd.name)}`.\n{self.overview()}")
@@ -80,6 +82,17 @@ class Core:
             return friendly(spec.help_text())
         cmd = Command(cmd.name, text, cmd.who, cmd.where, cmd.request_id, cmd.received_at)
         return await self._guard(f"command {cmd.name}", spec.handler(cmd, self.services), cmd.name)
+
+    def _after_the_name(self, cmd: Command) -> Command:
+        """`/steadybot pulse results` is `/pulse results`, as `steadybot pulse results` typed is (`parse_typed`;
+        DESIGN.md teaches `@steadybot pulse results`), and `/steadybot steadybot report` is `/steadybot report`:
+        the command named after the bot's name runs — its help, its refusals — as if typed on its own."""
+        while cmd.name == "steadybot":
+            first, _, rest = cmd.text.strip().partition(" ")
+            if first.lower() not in self.registry.commands:
+                break
+            cmd = replace(cmd, name=first.lower(), text=rest.strip())
+        return cmd
 
     async def run_typed(self, text: str, who: Person, where: Place, request_id: str = "") -> list[Reply] | None:
         """Typed text (Teams, Slack mentions and DMs, the demo). None when it is not a command. A line with no
