@@ -30,6 +30,11 @@ def round_id_of(value: str) -> int | None:
 
 def read_answer(values: Mapping[str, str] | None, questions: QuestionSet) -> Answer:
     """Form values → an Answer. Every scale needs a level 1..5; the comment is optional and cleaned."""
+    return read_form(values, questions)[0]
+
+
+def read_form(values: Mapping[str, str] | None, questions: QuestionSet) -> tuple[Answer, bool]:
+    """`read_answer`, and whether the comment had to be shortened (`read_comment`)."""
     values = values or {}
     scores: list[int] = []
     missing: list[str] = []
@@ -42,8 +47,8 @@ def read_answer(values: Mapping[str, str] | None, questions: QuestionSet) -> Ans
     if missing:
         raise UserError("Please pick an answer for every question — only the comment is optional. "
                         f"Missing: {', '.join(missing)}.")
-    comment, _ = read_comment(values.get(COMMENT_FIELD, ""), questions.comment_max)
-    return Answer(tuple(scores), comment)
+    comment, shortened = read_comment(values.get(COMMENT_FIELD, ""), questions.comment_max)
+    return Answer(tuple(scores), comment), shortened
 
 
 def read_comment(raw: object, limit: int) -> tuple[str | None, bool]:
@@ -88,8 +93,7 @@ async def submit_answer(interaction: Interaction, svc: Services, *, questions: Q
     round_id = round_id_of(interaction.value)
     if round_id is None:
         return [Reply(STALE, visibility=Visibility.PRIVATE)]
-    answer = read_answer(interaction.form_values, questions)
-    _, shortened = read_comment((interaction.form_values or {}).get(COMMENT_FIELD, ""), questions.comment_max)
+    answer, shortened = read_form(interaction.form_values, questions)
     store = pulse_store(svc)
     tz = await person_tz(svc, interaction.who)
     day = to_local_naive(svc.clock.now(), tz).date()
