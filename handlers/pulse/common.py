@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.durations import parse_duration
 from handlers.core.errors import NotAllowed, StorageUnavailable, UserError
+from handlers.core.ownership import who_may
 from handlers.core.ports import ChannelSettings
 from handlers.core.services import Services
 from handlers.core.types import Command, Person, Place
@@ -41,8 +42,8 @@ def team_place(cmd: Command, what: str) -> Place:
 
 async def require_manager(who: Person, where: Place, svc: Services, what: str) -> None:
     if not await svc.may_manage(who, where):
-        raise NotAllowed(f"Only the channel's creator (in Teams: a team owner) or an admin can {what} here. "
-                         "Anyone can see the results: `/pulse results`." + await svc.why_not_owner(where))
+        raise NotAllowed(f"{who_may(what)} Anyone can see the results: `/pulse results`."
+                         + await svc.why_not_owner(where))
 
 
 async def person_tz(svc: Services, person: Person) -> ZoneInfo:

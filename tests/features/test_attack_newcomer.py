@@ -48,13 +48,14 @@ async def test_an_error_of_the_command_named_after_steadybot_points_to_that_comm
 
 # ---- refusals say who can, on Slack and on Teams -------------------------------------------------------------
 async def test_settings_and_learning_refusals_say_who_can_on_teams_too(sqlite_url: str) -> None:
-    """`/pulse now` says "the channel's creator (in Teams: a team owner)"; the settings and `/tradeoff reset`
-    named only Slack's creator, which in Teams is nobody the person can ask."""
+    """The settings and `/tradeoff reset` named only Slack's creator, which in Teams is nobody the person can
+    ask; every refusal now says it as `/pulse now`'s does (`handlers.core.ownership.who_may`)."""
     async with testbot(sqlite_url) as bot:
         refusals = [
             texts(await bot.command("steadybot", "settings scope off", as_=BEN)),
             texts(await bot.command("steadybot", "settings", as_=BEN)),  # the note under the settings
             texts(await bot.command("tradeoff", "reset", as_=BEN)),
+            texts(await bot.command("pulse", "now", as_=BEN)),
         ]
         for refused in refusals:
             assert "channel's creator" in refused and "team owner" in refused, refused
