@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.core import InboundKey
 from storage.store import Store
+from tests.support.loop import loop_stays_free
 
 T = TypeVar("T")
 Statements = list[tuple[str, str]]
@@ -56,26 +57,6 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[tuple[Database, Store, S
         yield db, store, statements
     finally:
         await db.dispose()
-
-
-async def _loop_stays_free(work: Awaitable[T], within: float = 5.0) -> tuple[T, float]:
-    """Await `work` while a ticker measures the loop: the result and the longest gap between two ticks."""
-    gaps = [0.0]
-
-    async def tick() -> None:
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.005)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    ticker = asyncio.ensure_future(tick())
-    try:
-        async with asyncio.timeout(within):
-            return await work, max(gaps)
-    finally:
-        ticker.cancel()
 
 
 async def _session_holding(db: Database, key: str) -> tuple[asyncio.Future[None], asyncio.Event]:
@@ -125,10 +106,10 @@ async def test_another_process_holding_the_write_lock_never_blocks_the_loop(
     _, store, statements = sqlite_store
     with _write_locked(tmp_path) as holder:
         claim = asyncio.ensure_future(store.inbound.first_time("slack:cmd:while-locked"))
-        _, gap = await _loop_stays_free(asyncio.sleep(0.3))
+        _, gap = await loop_stays_free(asyncio.sleep(0.3))
         assert not claim.done() and gap < 0.2
         holder.execute("ROLLBACK")
-        assert (await _loop_stays_free(claim))[0] is True
+        assert (await loop_stays_free(claim))[0] is True
     assert _where(statements, "INSERT INTO inbound_keys")[-1].startswith("pool:")  # it went through the thread
 
 
@@ -139,11 +120,11 @@ async def test_a_unit_while_a_session_holds_the_write_lock_waits_for_it_in_the_t
     db, store, _ = sqlite_store
     writer, release = await _session_holding(db, "slack:cmd:in-session")
     claim = asyncio.ensure_future(store.inbound.first_time("slack:cmd:in-session"))
-    _, gap = await _loop_stays_free(asyncio.sleep(0.1))
+    _, gap = await loop_stays_free(asyncio.sleep(0.1))
     assert not claim.done() and gap < 0.2
     release.set()
     await writer
-    assert (await _loop_stays_free(claim))[0] is False  # the session's key was there first
+    assert (await loop_stays_free(claim))[0] is False  # the session's key was there first
 
 
 async def test_a_scrub_cancelled_while_a_reader_holds_an_old_snapshot_never_blocks_the_loop(
@@ -163,12 +144,12 @@ async def test_a_scrub_cancelled_while_a_reader_holds_an_old_snapshot_never_bloc
         scrub.cancel()
         await asyncio.gather(scrub, return_exceptions=True)
         claim = asyncio.ensure_future(store.inbound.first_time("slack:cmd:during-scrub"))
-        _, gap = await _loop_stays_free(asyncio.sleep(0.5))
+        _, gap = await loop_stays_free(asyncio.sleep(0.5))
         assert gap < 0.2  # the unit waits behind the checkpoint, in the thread, not on the loop
     finally:
         reader.execute("ROLLBACK")
         reader.close()
-    assert (await _loop_stays_free(claim, within=15))[0] is True
+    assert (await loop_stays_free(claim, within=15))[0] is True
 
 
 async def test_the_outbox_claim_stays_in_aiosqlites_thread(sqlite_store: tuple[Database, Store, Statements]) -> None:
