@@ -69,7 +69,6 @@ _UNFOLD = re.compile(r"\r?\n[ \t]")
 _VEVENT = re.compile(r"^BEGIN:VEVENT[ \t]*\r?$.*?^END:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
 _BEGIN = re.compile(r"^BEGIN:", re.IGNORECASE | re.MULTILINE)
 _ALARM = re.compile(r"^BEGIN:VALARM", re.IGNORECASE | re.MULTILINE)
-_REPEATS = re.compile(r"^(?:RRULE|RDATE)[;:]", re.IGNORECASE | re.MULTILINE)
 _RRULE = re.compile(r"^RRULE[;:]([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _RDATE = re.compile(r"^RDATE[;:]", re.IGNORECASE | re.MULTILINE)
 _UNTIL = re.compile(r"UNTIL=(\d{8})", re.IGNORECASE)
@@ -225,9 +224,9 @@ def _set_aside(text: str, now: datetime, horizon: timedelta) -> str:
     def drop(head: str, k: tuple[str, str] | None) -> bool:
         if k is None or seen[k] != 1:
             return False
-        if _REPEATS.search(head):
-            untils = [_UNTIL.search(rule) for rule in _RRULE.findall(head)]
-            return not _RDATE.search(head) and bool(untils) and all(u is not None and u.group(1) < low for u in untils)
+        rules, rdate = _RRULE.findall(head), _RDATE.search(head)
+        if rules or rdate:  # a series: set aside only when every rule ended before the window
+            return rdate is None and all((u := _UNTIL.search(rule)) is not None and u.group(1) < low for rule in rules)
         start = _START_LINE.search(head)
         return start is not None and outside(start.group(1)) and (not k[1] or outside(k[1]))
 
