@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from storage.repos.calendar import CalendarRepo
     from storage.repos.lifecycle import LifecycleRepo
     from storage.repos.meetings import MeetingRepo
+    from storage.repos.places import PlacesRepo
     from storage.repos.pulse import PulseRepo
     from storage.repos.reports import ReportsRepo
     from storage.repos.scope import ScopeRepo
@@ -119,6 +120,12 @@ class Store:
         from storage.repos.reports import ReportsRepo
 
         return ReportsRepo(self.db)
+
+    @_OnFirstUse
+    def places(self) -> PlacesRepo:
+        from storage.repos.places import PlacesRepo
+
+        return PlacesRepo(self.db, self.clock)
 
     @_OnFirstUse
     def lifecycle(self) -> LifecycleRepo:

@@ -26,6 +26,7 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import (
+    ChannelInfo,
     MessagingExtensionAction,
     MessagingExtensionActionResponse,
     MessagingExtensionQuery,
@@ -46,6 +47,7 @@ from bot.teams.middleware import inbound_of
 from bot.teams.references import References
 from bot.teams.replier import TeamsReplier
 from handlers.core.errors import StorageUnavailable
+from handlers.core.registry import PlaceChange
 from handlers.core.types import Person, Place, Platform, Reply, plain_text
 from storage.store import Store
 
@@ -158,6 +160,31 @@ class SteadyTeamsBot(TeamsActivityHandler):
             log.warning("Teams app removed (%s): the database is unavailable, nothing was removed", activity.id)
             return
         log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+
+    # ---- a channel deleted or restored (conversationUpdate, channelData.eventType) ----------------------
+    async def on_teams_channel_deleted(self, channel_info: ChannelInfo, team_info: TeamInfo,
+                                       turn_context: TurnContext) -> None:
+        await self._channel_state(channel_info, team_info, turn_context, active=False, reason="deleted")
+
+    async def on_teams_channel_restored(self, channel_info: ChannelInfo, team_info: TeamInfo,
+                                        turn_context: TurnContext) -> None:
+        await self._channel_state(channel_info, team_info, turn_context, active=True, reason="restored")
+
+    async def _channel_state(self, channel_info: ChannelInfo, team_info: TeamInfo, turn_context: TurnContext,
+                             *, active: bool, reason: str) -> None:
+        """The core marks the channel of the team the activity came from inactive or active again
+        (handlers/general/channel_state.py); nothing is said. Once per activity id."""
+        activity = turn_context.activity
+        channel = str(getattr(channel_info, "id", None) or "")[:300]
+        team = str(getattr(team_info, "id", None) or "")[:200] or payloads.team_id(activity)
+        if not channel or not team or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
+            return
+        at = activity.timestamp or self.core.services.clock.now()
+        change = PlaceChange(Place(Platform.TEAMS, channel, team), active, reason, at)
+        try:
+            await self.core.place_changed(change)
+        except StorageUnavailable:
+            log.warning("Teams channel %s: the database is unavailable, nothing changed", reason)
 
     async def _tradeoff(self, turn_context: TurnContext,
                         action: MessagingExtensionAction) -> MessagingExtensionActionResponse:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, Later, StorageUnavailable, UserError
-from handlers.core.registry import Pending, Registry, Replies
+from handlers.core.registry import Pending, PlaceChange, Registry, Replies
 from handlers.core.services import Services
 from handlers.core.text import clean, clip
 from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply, Visibility
@@ -145,6 +145,11 @@ class Core:
             except Exception:
                 log.exception("watcher %s failed", getattr(watcher, "__name__", watcher))
         return replies
+
+    async def place_changed(self, change: PlaceChange) -> None:
+        """A channel archived, deleted, unarchived or restored on its platform (once per event, after the
+        adapter's de-duplication). Nothing is answered; StorageUnavailable reaches the adapter, to log it."""
+        await self.registry.place_changed(change, self.services)
 
     async def prepare(self, pending: Pending) -> list[Reply] | None:
         """Turn an outbox row into replies at send time; None means "nothing to send any more"."""

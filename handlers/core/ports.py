@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from handlers.core.types import MessageRef, OutboxItem, Person, Place, Platform
@@ -112,6 +112,17 @@ class InboundStore(Protocol):
         ...
 
 
+class PlaceChanged(Protocol):
+    applied: bool  # False when a later event had already decided
+    outbox_rows: int  # rows parked (inactive) or brought back (active)
+
+
+class PlaceStateStore(Protocol):
+    async def set_active(self, place: Place, active: bool, reason: str, event_at: datetime) -> PlaceChanged:
+        """Record that the platform archived or deleted (`active` False) or brought back the place."""
+        ...
+
+
 class Store(Protocol):
     """`Services.store`: every repository the core reads, one attribute per area (storage.store.Store in
     production). Read-only properties, so an implementation may hold any subtype of each protocol."""
@@ -145,3 +156,6 @@ class Store(Protocol):
 
     @property
     def timeoff(self) -> TimeOffStore: ...
+
+    @property
+    def places(self) -> PlaceStateStore: ...

@@ -1,4 +1,5 @@
-"""Where features plug in: commands, button actions, forms, message watchers, outbox kinds, periodic work.
+"""Where features plug in: commands, button actions, forms, message watchers, outbox kinds, periodic work,
+and what a channel's life on its platform changes (archived, deleted, restored: `on_place_change`).
 
 Each feature folder has `register(registry)`; `handlers.build_registry()` calls them all. Adapters never
 see features, only the registry through `handlers.core.dispatch.Core`.
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from handlers.core.errors import Later
 from handlers.core.services import Services
-from handlers.core.types import ChatMessage, Command, Form, Interaction, Reply, Target
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Place, Reply, Target
 
 Replies = Reply | list[Reply] | None
 CommandHandler = Callable[[Command, Services], Awaitable[Replies]]
@@ -34,6 +35,20 @@ class Pending:
     reply: Reply | None
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceChange:
+    """The platform archived or deleted a channel (`active` False), or unarchived or restored it (True).
+    `where` carries the platform, the workspace or team the event came from, and the channel; `at` is the
+    platform's time of the event (a later event wins over an earlier one delivered late)."""
+
+    where: Place
+    active: bool
+    reason: str  # "archived", "deleted", "unarchived", "restored"
+    at: datetime
+
+
+#: Nothing to say: the place cannot be posted to (and quiet is the default).
+PlaceWatcher = Callable[[PlaceChange, Services], Awaitable[None]]
 Preparer = Callable[[Pending, Services], Awaitable[Replies]]
 #: Prepares many rows of one kind at once (a fan-out's batch), one answer per pending, in order. It must
 #: decide exactly as the kind's Preparer would; it only saves the per-row database round trips.
@@ -82,6 +97,7 @@ class Registry:
     preparers: dict[str, Preparer] = field(default_factory=dict)
     batch_preparers: dict[str, BatchPreparer] = field(default_factory=dict)
     periodic: list[PeriodicTask] = field(default_factory=list)
+    place_watchers: list[PlaceWatcher] = field(default_factory=list)
 
     def command(self, spec: CommandSpec) -> None:
         self.commands[spec.name] = spec
@@ -117,6 +133,19 @@ class Registry:
 
     def every(self, name: str, seconds: float, run: PeriodicFn) -> None:
         self.periodic.append(PeriodicTask(name, seconds, run))
+
+    def on_place_change(self, watcher: PlaceWatcher) -> None:
+        """`watcher` hears of every channel archived, deleted, unarchived or restored, from both platforms.
+        It must be idempotent (a redelivered event reaches it again) and say nothing."""
+        self.place_watchers.append(watcher)
+
+    async def place_changed(self, change: PlaceChange, services: Services) -> None:
+        """What an adapter calls for a channel's lifecycle event, once per event (after its de-duplication).
+        A direct chat has no lifecycle here. StorageUnavailable reaches the caller (to log it)."""
+        if change.where.is_direct or not change.where.channel_id:
+            return
+        for watcher in self.place_watchers:
+            await watcher(change, services)
 
     def overview(self) -> str:
         lines = ["Here is what I can do:"]

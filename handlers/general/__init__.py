@@ -1,4 +1,4 @@
-"""`/steadybot`: help and per-channel settings."""
+"""`/steadybot`: help and per-channel settings; what a channel archived or deleted on its platform stops."""
 
 from __future__ import annotations
 
@@ -32,3 +32,5 @@ def register(registry: Registry) -> None:
     ))
     registry.form(FORM_ID, feature.handler("open_settings"), feature.handler("submit_settings"))
     registry.action(OPEN_SETTINGS, feature.handler("open_settings_button"))
+    # a channel archived, deleted, unarchived or restored (handlers/general/channel_state.py)
+    registry.on_place_change(Feature("handlers.general.wiring:place_handlers").handler("place_changed"))

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from handlers.core.registry import Registry
-from handlers.general import commands, settings
+from handlers.general import channel_state, commands, settings
 
 
 def handlers(registry: Registry) -> dict[str, Callable[..., Any]]:
@@ -17,3 +17,8 @@ def handlers(registry: Registry) -> dict[str, Callable[..., Any]]:
         "submit_settings": settings.submit_settings,
         "open_settings_button": settings.open_settings_button,
     }
+
+
+def place_handlers() -> dict[str, Callable[..., Any]]:
+    """A channel archived, deleted, unarchived or restored (handlers/general/channel_state.py)."""
+    return {"place_changed": channel_state.place_changed}

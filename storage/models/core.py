@@ -100,3 +100,22 @@ class InboundKey(Base):
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PlaceState(Base):
+    """A channel its platform archived or deleted (`active` false), or brought back (true): an inactive
+    place's pulse schedules, meeting series and calendar feeds are not run, and what was queued for it is
+    parked (storage/repos/places.py; docs/operations.md, "Archived and deleted channels"). Keyed by the
+    workspace or team too: an event only ever changes the place of the workspace or team it came from."""
+
+    __tablename__ = "place_states"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(300))
+    team_id: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(32), default="")  # archived, deleted, unarchived, restored
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the platform's time of the event (order guard)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

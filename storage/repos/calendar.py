@@ -23,6 +23,7 @@ from storage.db import Database, rowcount
 from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
 from storage.repos.meetings import MeetingRepo
+from storage.repos.places import inactive_place
 from storage.upsert import insert_for
 
 CALENDAR_AUTHOR = "calendar"  # added_by of agenda items that come from an event's description
@@ -111,7 +112,8 @@ class CalendarRepo:
 
     async def claim_due(self, worker: str, now: datetime, lease_seconds: float, limit: int) -> list[Feed]:
         table = table_of(CalendarFeedRow)
-        due = and_(table.c.next_fetch_at <= now, or_(table.c.lease_until.is_(None), table.c.lease_until < now))
+        due = and_(table.c.next_fetch_at <= now, or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+                   ~inactive_place(table.c.platform, table.c.team_id, table.c.channel_id))
         candidates = select(table.c.id).where(due).order_by(table.c.next_fetch_at, table.c.id).limit(limit)
         if self.db.is_postgres:
             candidates = candidates.with_for_update(skip_locked=True)

@@ -40,6 +40,7 @@ from storage.models.meetings import (
     PrereadAnswerRow,
     PrereadQuestionRow,
 )
+from storage.repos.places import inactive_place
 from storage.upsert import insert_for
 
 if TYPE_CHECKING:
@@ -365,6 +366,7 @@ class MeetingRepo:
             rows = (await s.scalars(
                 select(MeetingSeriesRow).where(
                     MeetingSeriesRow.active.is_(True),
+                    ~inactive_place(MeetingSeriesRow.platform, MeetingSeriesRow.team_id, MeetingSeriesRow.channel_id),
                     or_(MeetingSeriesRow.materialized_until.is_(None), MeetingSeriesRow.materialized_until < before),
                 ).order_by(MeetingSeriesRow.id).limit(500)
             )).all()

@@ -66,6 +66,7 @@ from storage.models.pulse import (
     PulseSchedule,
     pulse_round_totals,
 )
+from storage.repos.places import inactive_place
 from storage.upsert import insert_for
 
 log = logging.getLogger("steadybot.pulse")
@@ -188,8 +189,10 @@ class PulseRepo:
 
     async def active_schedules(self) -> list[Schedule]:
         async with self.db.session() as s:
-            rows = (await s.scalars(select(PulseSchedule).where(PulseSchedule.active.is_(True))
-                                    .order_by(PulseSchedule.id))).all()
+            rows = (await s.scalars(select(PulseSchedule).where(
+                PulseSchedule.active.is_(True),
+                ~inactive_place(PulseSchedule.platform, PulseSchedule.team_id, PulseSchedule.channel_id),
+            ).order_by(PulseSchedule.id))).all()
             return [_schedule(r) for r in rows]
 
     async def schedule(self, schedule_id: int) -> Schedule | None:

@@ -4,6 +4,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.listeners.events.app_home_opened import app_home_opened
 from bot.slack.listeners.events.app_uninstalled import app_uninstalled
+from bot.slack.listeners.events.channel_lifecycle import EVENTS, channel_lifecycle
 from bot.slack.listeners.events.chat import chat
 from bot.slack.listeners.events.ignored import ignored
 from bot.slack.listeners.events.tokens_revoked import tokens_revoked
@@ -16,3 +17,5 @@ def register(app: AsyncApp) -> None:
     app.event("member_joined_channel")(ignored)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
+    for kind in EVENTS:  # archived, unarchived, deleted channels (public and private)
+        app.event(kind)(channel_lifecycle)

@@ -1,0 +1,52 @@
+"""A channel archived, unarchived or deleted (public: `channel_*`, private: `group_*`): the core marks the
+place inactive or active again (handlers/general/channel_state.py) and says nothing. The place is the
+workspace the event was delivered for (`installed_team`) and the event's channel; the work runs after the
+ack, once per event id."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.inbound import Pipeline
+from bot.slack.payloads import installed_team, s
+from handlers.core.errors import StorageUnavailable
+from handlers.core.registry import PlaceChange
+from handlers.core.types import Place, Platform
+
+log = logging.getLogger("steadybot.slack")
+
+#: event type → (active afterwards, reason)
+EVENTS = {
+    "channel_archive": (False, "archived"), "group_archive": (False, "archived"),
+    "channel_deleted": (False, "deleted"), "group_deleted": (False, "deleted"),
+    "channel_unarchive": (True, "unarchived"), "group_unarchive": (True, "unarchived"),
+}
+
+
+def _at(body: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(body.get("event_time") or 0), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, UTC)
+
+
+async def channel_lifecycle(body: dict[str, Any], event: dict[str, Any], pipeline: Pipeline) -> None:
+    kind = EVENTS.get(s(event.get("type")))
+    channel, team = s(event.get("channel")), installed_team(body)
+    if kind is None or not channel or not team:
+        return
+    active, reason = kind
+    change = PlaceChange(Place(Platform.SLACK, channel, team), active, reason, _at(body))
+    pipeline.run(_apply(change, s(body.get("event_id")), pipeline), f"slack {reason}")
+
+
+async def _apply(change: PlaceChange, event_id: str, pipeline: Pipeline) -> None:
+    if not await pipeline.first_time(f"slack:event:{event_id}"):
+        return
+    try:
+        await pipeline.core.place_changed(change)
+    except StorageUnavailable:
+        log.warning("channel %s %s: the database is unavailable, nothing changed", change.where.channel_id,
+                    change.reason)

@@ -1,0 +1,127 @@
+"""Channels their platform archived or deleted (docs/operations.md, "Archived and deleted channels").
+
+A place is (platform, workspace or team, channel): an event changes only the row of the workspace or team
+it came from, and the filters below match a schedule, series or feed only when all three agree, so another
+workspace's channel with the same id is never touched (nor a row that names no workspace at all).
+
+What an inactive place loses, and gets back:
+- its pulse schedules, meeting series and calendar feeds are not found due (`inactive_place`, used by the
+  due queries in storage/repos/pulse.py, meetings.py and calendar.py); back active, they are found due
+  again and run from the next occurrence (occurrences missed meanwhile are stale and skipped);
+- the outbox rows still waiting to be sent to the channel are parked: status `skipped` with the reason
+  `PARKED` (a send would only fail, again and again). Back active, the parked rows whose time is still
+  ahead go back to `pending`; the others stay skipped (they would arrive late) and are purged as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, select, update
+
+from handlers.core.clock import Clock
+from handlers.core.types import Place, Target
+from storage.db import Database, rowcount
+from storage.models.core import OutboxRow, PlaceState
+from storage.upsert import insert_for
+
+log = logging.getLogger("steadybot.storage")
+PARKED = "parked: the channel was archived or deleted"
+_PENDING, _SKIPPED = "pending", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceChanged:
+    """What a change did: `applied` False when a later event had already decided (or nothing changed)."""
+
+    applied: bool
+    outbox_rows: int = 0  # parked (inactive) or brought back (active)
+
+
+def inactive_place(platform: Any, team_id: Any, channel_id: Any) -> ColumnElement[bool]:
+    """True for a row whose place its platform archived or deleted (columns of the row being filtered)."""
+    return exists().where(PlaceState.platform == platform, PlaceState.team_id == team_id,
+                          PlaceState.channel_id == channel_id, PlaceState.active.is_(False))
+
+
+class PlacesRepo:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def set_active(self, place: Place, active: bool, reason: str, event_at: datetime) -> PlaceChanged:
+        """Record the platform's word about the place. An event older than the one recorded changes nothing
+        (a redelivered archive arriving after the unarchive)."""
+        if not place.channel_id or not place.team_id:
+            return PlaceChanged(False)
+        now = self.clock.now()
+        values = {"platform": place.platform.value, "channel_id": place.channel_id[:300],
+                  "team_id": place.team_id[:200], "active": active, "reason": reason[:32], "event_at": event_at,
+                  "changed_at": now}
+        table = PlaceState.__table__
+        stmt = insert_for(self.db.dialect)(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "channel_id", "team_id"],
+            set_={"active": stmt.excluded.active, "reason": stmt.excluded.reason,
+                  "event_at": stmt.excluded.event_at, "changed_at": stmt.excluded.changed_at},
+            where=table.c.event_at <= stmt.excluded.event_at,
+        )
+        async with self.db.session() as s:
+            if rowcount(await s.execute(stmt)) == 0:
+                return PlaceChanged(False)
+            rows = await (self._bring_back(s, place, now) if active else self._park(s, place))
+        log.info("place %s %s (%s): %d outbox rows %s", place.platform.value, place.channel_id, reason, rows,
+                 "back to pending" if active else "parked")
+        return PlaceChanged(True, rows)
+
+    async def is_active(self, place: Place) -> bool:
+        async with self.db.session() as s:
+            active = await s.scalar(select(PlaceState.active).where(*self._of(PlaceState, place)))
+        return active is None or bool(active)
+
+    # ---- the outbox ----------------------------------------------------------------------------------
+    async def _park(self, s: Any, place: Place) -> int:
+        ids = [row_id for row_id, target in (await s.execute(
+            select(OutboxRow.id, OutboxRow.target).where(OutboxRow.status == _PENDING,
+                                                         self._channel_rows(place)))).all()
+               if self._to(target, place)]
+        return await self._move(s, ids, _PENDING, status=_SKIPPED, last_error=PARKED)
+
+    async def _bring_back(self, s: Any, place: Place, now: datetime) -> int:
+        ids = [row_id for row_id, target in (await s.execute(
+            select(OutboxRow.id, OutboxRow.target).where(
+                OutboxRow.status == _SKIPPED, self._channel_rows(place), OutboxRow.last_error == PARKED,
+                OutboxRow.due_at > now))).all()
+               if self._to(target, place)]
+        return await self._move(s, ids, _SKIPPED, status=_PENDING, last_error=None)
+
+    @staticmethod
+    async def _move(s: Any, ids: list[int], current: str, **values: Any) -> int:
+        moved = 0
+        for start in range(0, len(ids), 500):
+            moved += rowcount(await s.execute(update(OutboxRow).where(
+                OutboxRow.id.in_(ids[start:start + 500]), OutboxRow.status == current).values(**values)))
+        return moved
+
+    @staticmethod
+    def _channel_rows(place: Place) -> ColumnElement[bool]:
+        """Rows addressed to the place's channel or a thread in it, picked out in SQL by their target's key
+        (a big install's outbox holds hundreds of thousands of pending DMs, none of which need reading)."""
+        prefix = Target.channel(place, thread=False).key  # "<platform>:channel:<id>:" (then a thread, or not)
+        return and_(OutboxRow.platform == place.platform.value, OutboxRow.target_key.startswith(prefix, autoescape=True))
+
+    @staticmethod
+    def _to(target: Any, place: Place) -> bool:
+        """A row addressed to the place's channel (any thread in it), tagged with the same workspace or team."""
+        if not isinstance(target, dict):
+            return False
+        return (target.get("kind") == "channel" and target.get("id") == place.channel_id
+                and target.get("team_id", "") == place.team_id)
+
+    @staticmethod
+    def _of(model: Any, place: Place) -> tuple[ColumnElement[bool], ...]:
+        return (and_(model.platform == place.platform.value, model.channel_id == place.channel_id,
+                     model.team_id == place.team_id),)
