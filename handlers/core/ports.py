@@ -113,8 +113,11 @@ class InboundStore(Protocol):
 
 
 class PlaceChanged(Protocol):
-    applied: bool  # False when a later event had already decided
-    outbox_rows: int  # rows parked (inactive) or brought back (active)
+    @property
+    def applied(self) -> bool: ...  # False when a later event had already decided
+
+    @property
+    def outbox_rows(self) -> int: ...  # rows parked (inactive) or brought back (active)
 
 
 class PlaceStateStore(Protocol):
