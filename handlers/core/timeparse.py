@@ -4,6 +4,9 @@ dateparser keeps the UTC offset of its base time even when the parsed date falls
 DST change. So we never let it see a zone: we parse *naive* text against a *naive local* "now", then
 attach the `ZoneInfo` ourselves (resolving the spring-forward gap and the autumn fold explicitly), and
 only then convert to UTC. Sub-day relative phrases ("in 2 hours") are real elapsed time, computed in UTC.
+
+A meeting's bare hour (`parse_when(..., meeting=True)`) is read as people scheduling a meeting mean it:
+"at 3" is 15:00 (see `meeting_hour`). Everything else (the pulse's "tomorrow 9") reads a bare hour literally.
 """
 
 from __future__ import annotations
@@ -84,6 +87,19 @@ _TIME_HINT = re.compile(
     re.IGNORECASE,
 )
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
+#: A bare clock time once the two rewrites above have run: "3:00" (typed "at 3", "tomorrow 3") or "3:30" — one
+#: digit before the colon and no am/pm after it. "03:00", "15:00", "3h30", "3pm", "3:30am" are not bare.
+_BARE_CLOCK = re.compile(r"(?<![\d:.])(?P<h>[1-9]):(?P<m>[0-5][0-9])(?![\d:])(?!\s*(?:[ap]\.?m\b|[ap]\.m\.))",
+                         re.IGNORECASE)
+#: A time the person wrote out in full, so a schedule's hour in it is taken literally: am/pm, a two-digit hour
+#: ("03:00", "15:00", "09.30"), the continental "3h30", noon, midnight.
+_EXPLICIT_CLOCK = re.compile(
+    r"\d\s*(?:[ap]\.?m\b|[ap]\.m\.)|(?<!\d)[0-2][0-9]\s*[:.h]\s*[0-5][0-9]|\d\s*h\s*[0-5][0-9]|\b(?:noon|midnight)\b",
+    re.IGNORECASE,
+)
+_DAY_PART = re.compile(r"\b(?:(?P<pm>afternoon|evening|tonight)|(?P<am>morning))\b", re.IGNORECASE)
+#: A meeting's bare hour from 1 to 7 is the afternoon: nobody schedules a team meeting at 03:00.
+AFTERNOON_HOURS = range(1, 8)
 #: A time of day and nothing else ("9am", "at 9:00", "21h00", "noon"): the next such time, read here and not by
 #: dateparser, which on the last day of a month rolls a past time to "tomorrow" and then resets the month
 #: (31 Jan 10:00 + "9am" → 1 Jan; 31 Dec → 1 Dec of the next year).
@@ -147,8 +163,34 @@ def _relative(text: str) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
-def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:
-    """Parse a time as the person means it, in their zone. Returns UTC. Raises UserError when unreadable."""
+def meeting_hour(hour: int, said: str) -> int:
+    """The hour a person means by a bare `hour` (no am/pm, no two-digit or 24-hour form) in a meeting's time
+    `said`: "morning" keeps it; "afternoon", "evening", "tonight" make 1–11 pm; otherwise 1–7 is the
+    afternoon (13–19), 8–11 the morning, 12 noon (as Google Calendar's quick add reads "at 3")."""
+    part = _DAY_PART.search(said)
+    if part is not None and part.group("am"):
+        return hour
+    if part is not None and part.group("pm"):
+        return hour + 12 if 1 <= hour <= 11 else hour
+    return hour + 12 if hour in AFTERNOON_HOURS else hour
+
+
+def is_bare_clock(said: str) -> bool:
+    """Whether the time of day in `said` (a schedule such as "every friday at 4") was written without am/pm
+    and without a two-digit or 24-hour form, so `meeting_hour` applies to it."""
+    return _EXPLICIT_CLOCK.search(said) is None
+
+
+def _meeting_hours(normalised: str, said: str) -> str:
+    """Rewrite the bare clock times of a meeting's (normalised) time text to the hour meant: "at 3:00" → "at 15:00"."""
+    return _BARE_CLOCK.sub(lambda m: f"{meeting_hour(int(m.group('h')), said)}:{m.group('m')}", normalised)
+
+
+def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False) -> ParsedTime:
+    """Parse a time as the person means it, in their zone. Returns UTC. Raises UserError when unreadable.
+
+    With `meeting=True` a bare hour is read as a meeting's (`meeting_hour`: "at 3" is 15:00); without it,
+    literally ("tomorrow 9" is 09:00, "at 3" 03:00)."""
     cleaned = one_line(text, MAX_TEXT + 1)
     if not cleaned:
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
@@ -161,6 +203,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime:
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", cleaned)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
+    if meeting:
+        normalised = _meeting_hours(normalised, cleaned)
     base = to_local_naive(now, tz)
     try:
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)

@@ -3,20 +3,22 @@
 `/meeting <title> <when> [for <duration>]`: "for <duration>" is taken out first; then the longest run of
 trailing words that reads as a time is the time, the words before it the title. A recurring meeting is
 the longest trailing run that reads as a schedule and says so ("every …", "weekdays", "mondays", "daily").
+A bare hour is read as a meeting's, one-off or recurring: "at 3" is 15:00 (handlers/core/timeparse.py,
+`meeting_hour`; docs/meetings.md, "How times are read").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import ParsedTime, parse_when
+from handlers.core.timeparse import ParsedTime, is_bare_clock, meeting_hour, parse_when
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -114,13 +116,22 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
             rule = parse_recurrence(tail)
         except UserError:
             continue
-        return start, rule
+        return start, _meeting_time(rule, tail)
     return None
+
+
+def _meeting_time(rule: Recurrence, said: str) -> Recurrence:
+    """A series' bare hour read as a meeting's ("every friday at 4" is 16:00), as a one-off meeting's is;
+    the schedule parser is shared with the pulse, which reads it literally."""
+    if not rule.time_given or not is_bare_clock(said):
+        return rule
+    hour = meeting_hour(rule.at.hour, said)
+    return rule if hour == rule.at.hour else replace(rule, at=time(hour, rule.at.minute))
 
 
 def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
     try:
-        return parse_when(text, tz, now).has_time
+        return parse_when(text, tz, now, meeting=True).has_time
     except UserError:
         return False
 
@@ -132,7 +143,7 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
     dateless: tuple[int, ParsedTime] | None = None
     for start in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
-            parsed = parse_when(" ".join(words[start:]), tz, now)
+            parsed = parse_when(" ".join(words[start:]), tz, now, meeting=True)
         except UserError:
             continue
         if parsed.has_time:
