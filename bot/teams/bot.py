@@ -265,6 +265,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, STALE_ACTION)
         replies = await self._answer(turn_context, inbound) or []  # a redelivery runs nothing again
         card = next((r for r in replies if r.replace_original), None)
+        if card is None and len(replies) == 1 and _fits_the_card(replies[0]):
+            # said once, on the card pressed (a refusal such as "Missing: …"), not in the chat as well
+            return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, _summary(replies))
         rest = [r for r in replies if r is not card]
         replier = self._replier(turn_context, inbound.who, inbound.where)
         if rest:
@@ -316,6 +319,15 @@ def _card_answer(status: int, kind: str, value: Any) -> InvokeResponse:
     """The HTTP 200 an adaptiveCard/action invoke gets, with the Universal Actions body
     (`statusCode`, `type`, `value`) saying how it went."""
     return InvokeResponse(status=HTTPStatus.OK, body={"statusCode": int(status), "type": kind, "value": value})
+
+
+def _fits_the_card(reply: Reply) -> bool:
+    """A reply that a Universal Action's message answer carries whole: one short line of text, nothing to
+    press or read besides (`_summary` keeps at most 200 characters of a first line)."""
+    if reply.buttons or reply.facts or reply.form is not None or reply.transient:
+        return False
+    lines = [line for line in plain_text(reply.text).strip().splitlines() if line.strip()]
+    return len(lines) == 1 and len(lines[0].strip()) <= 200
 
 
 def _summary(replies: list[Reply]) -> str:

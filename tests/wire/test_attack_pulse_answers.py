@@ -264,3 +264,17 @@ async def test_comments_with_links_stay_dead_text_in_teams_results(bot: Harness)
     card = json.dumps(shown.card)
     assert "never answers" in card  # the comments are there …
     assert "](https://evil" not in card and "https://evil" not in card  # … and no link is live
+
+
+async def test_a_teams_action_execute_error_shows_once_on_the_card_not_also_in_the_chat(bot: Harness) -> None:
+    """A Universal Action's short answer ("Missing: …") is the invoke's message, shown on the card the person
+    pressed; it is not posted to the chat as well (it showed twice)."""
+    data = await _teams_round(bot)
+    before = len(bot.connector.sent)
+    value = {"action": {"type": "Action.Execute", "verb": "submit", "data": {**data, **SCORES, "burnout": None}}}
+    response = await bot.client.post("/api/messages", json=_execute(bot, "29:u1", value))
+    body = await response.json()
+    assert body["type"] == "application/vnd.microsoft.activity.message" and "Missing: Burnout" in body["value"]
+    await bot.teams_settled()
+    posted = [plain(s) for s in bot.connector.sent[before:] if s.kind in ("send", "reply")]
+    assert not any("Missing" in text for text in posted), posted
