@@ -29,31 +29,100 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
 _OAUTH_CODE = re.compile(r"(?i)(\bwith code:\s*)[^\s'\"]+")
 _QUERY_SECRET = re.compile(r"(?i)([?&;](?:code|state|token|access_token|refresh_token|client_secret)=)[^&;\s'\"<>#]+")
 _REPORT_TOKEN = re.compile(r"(/reports/)[^/\s'\"?#<>]+")
+#: What PostgreSQL says about a row it refused, which asyncpg prints in the error's text (`str(exc)`, so in a
+#: traceback and in `log.warning("… %s", exc)`) and SQLAlchemy's `hide_parameters` does not cover: the key of a
+#: unique or foreign-key violation (`DETAIL:  Key (title)=(Retro with Ana) already exists.`), the whole row of a
+#: NOT NULL or check violation (`DETAIL:  Failing row contains (…)`), and a query argument asyncpg could not
+#: encode (`invalid input for query argument $1: 'the value' (…)`). The constraint, the columns and the kind of
+#: detail stay; the values become [redacted]; a DETAIL of any other shape is replaced whole. The error objects'
+#: own `detail` is replaced exactly (a value may hold line breaks); text without its error object (a field of a
+#: JSON line) is read line by line: a key or a row runs to the first line that ends with "." (PostgreSQL ends
+#: them so), a value line that ends with "." itself ends it early.
+_DETAIL_LINE = re.compile(r"(DETAIL:[ \t]+)((?:Key \(|Failing row contains \()[^\n]*(?:\n[^\n]*)*?\.$|[^\n]*)", re.M)
+_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^\n]*?)\)=\(")
+_KEY_TAIL = re.compile(r"\) (?P<tail>already exists|is duplicated|is (?:not present in|still referenced from) table "
+                       r"\"\w+\")\.\Z")
+_QUERY_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+[^:\n]*: )[^\n]*")
+
+
+def redact_detail(detail: str) -> str:
+    """A PostgreSQL DETAIL without the values it carries (idempotent)."""
+    key = _KEY_DETAIL.match(detail)
+    if key is not None:
+        tail = _KEY_TAIL.search(detail)
+        if tail is not None:
+            end = f" {tail.group('tail')}."
+        elif " conflicts with " in detail:  # an exclusion constraint: the other key's values are left out too
+            end = " conflicts with an existing key."
+        else:
+            end = ""
+        return f"Key ({key.group('columns')})=([redacted]){end}"
+    if detail.startswith("Failing row contains"):
+        return "Failing row contains ([redacted])."
+    return "[redacted]"
+
+
+def _database_details(found: Iterable[object]) -> set[str]:
+    """The DETAIL texts of the database errors among `found` and their causes (asyncpg's `detail`), exactly
+    as the errors print them: a value with a line break in it is replaced whole, not only its first line."""
+    details: set[str] = set()
+    seen: set[int] = set()
+    stack = [item for item in found if isinstance(item, BaseException)]
+    while stack:
+        exc = stack.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        try:
+            detail = getattr(exc, "detail", None)
+            linked = [exc.__cause__, exc.__context__, getattr(exc, "orig", None),
+                      *(exc.exceptions if isinstance(exc, BaseExceptionGroup) else ())]
+        except Exception:  # noqa: BLE001 - an odd exception object: its text is still scrubbed line by line
+            continue
+        if isinstance(detail, str) and detail:
+            details.add(detail)
+        stack.extend(item for item in linked if isinstance(item, BaseException))
+    return details
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces configured secrets, Slack tokens and bearer tokens with [redacted] in the final message."""
+    """Replaces configured secrets, Slack tokens, bearer tokens and the values of a database error's DETAIL
+    with [redacted] in the final message and traceback."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, details: Iterable[str] = (), *, rows: bool = True) -> str:
+        """`details`: DETAIL texts of the errors being logged, replaced exactly (bot/logs.py `_database_details`).
+        `rows=False` for text that is already JSON (a line break is `\\n` there): the line-based database
+        rules would run past the end of the value; JsonLines scrubs each value with them before encoding."""
+        for detail in sorted(details, key=len, reverse=True):
+            text = text.replace(f"DETAIL:  {detail}", f"DETAIL:  {redact_detail(detail)}")
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
+        if rows:
+            text = _DETAIL_LINE.sub(lambda m: m.group(1) + redact_detail(m.group(2)), text)
+            text = _QUERY_ARGUMENT.sub(r"\1[redacted]", text)
         text = _TOKENISH.sub("[redacted]", text)
         text = _OAUTH_CODE.sub(r"\1[redacted]", text)
         text = _QUERY_SECRET.sub(r"\1[redacted]", text)
         text = _REPORT_TOKEN.sub(r"\1[redacted]", text)
         return _BEARER.sub(r"\1[redacted]", text)
 
+    def scrub_exception(self, exc_info: Any) -> str:
+        """A record's traceback, formatted and scrubbed (the DETAIL of every database error in its chain)."""
+        return self.scrub(logging.Formatter().formatException(exc_info), _database_details([exc_info[1]]))
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        scrubbed = self.scrub(message)
+        args = record.args.values() if isinstance(record.args, dict) else (record.args or ())
+        details = _database_details([*args, record.exc_info[1] if record.exc_info else None])
+        scrubbed = self.scrub(message, details)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.scrub(record.exc_text)
+            record.exc_text = self.scrub(record.exc_text, details)
         if scrubbed != message or record.args:
             record.msg, record.args = scrubbed, None
         return True
@@ -109,13 +178,18 @@ class JsonLines(JsonFormatter):
 
         return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        """Every string value scrubbed before it is encoded, with the line-based database rules too."""
+        return {key: self.redactor.scrub(value) if isinstance(value, str) else value
+                for key, value in log_data.items()}
+
     def format(self, record: logging.LogRecord) -> str:
         saved = record.exc_info
         if saved and not record.exc_text:
-            record.exc_text = self.redactor.scrub(logging.Formatter().formatException(saved))
+            record.exc_text = self.redactor.scrub_exception(saved)
         record.exc_info = None  # the scrubbed exc_text goes out as "exc_info"
         try:
-            return self.redactor.scrub(super().format(record))
+            return self.redactor.scrub(super().format(record), rows=False)
         finally:
             record.exc_info = saved
 
