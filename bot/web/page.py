@@ -58,7 +58,7 @@ async def forbidden(reason: str) -> web.Response:
 
 
 def register(app: web.Application, runtime: Runtime) -> None:
-    """Adds `GET /reports/{token}` to the server (bot/server.py)."""
+    """Adds `GET /reports/{token}` (and `/reports/{token}/`) to the server (bot/server.py)."""
     signer: Signer = runtime.secret.signer(SIGNER)
 
     async def report_page(request: web.Request) -> web.StreamResponse:
@@ -88,5 +88,9 @@ def register(app: web.Application, runtime: Runtime) -> None:
         return await forbidden("This address needs the private link steadybot sent you.")
 
     app.router.add_get("/reports/{token}", report_page)
+    # The same page with a trailing slash (a chat or mail client, or a person completing the address, adds
+    # one): answered in place, not redirected — a redirect would carry the token once more, in a Location
+    # header a browser may cache (docs/reports.md).
+    app.router.add_get("/reports/{token}/", report_page)
     app.router.add_get("/reports/", bare)
     app.router.add_get("/reports", bare)
