@@ -4,7 +4,8 @@ A periodic task claims the feeds that are due (leased, so of several replicas on
 fetches each with a conditional request and reconciles its occurrences of the next 14 days with the
 channel's meetings, keyed by (feed, UID, RECURRENCE-ID):
 - a new occurrence becomes a meeting, its description's bullet lines its agenda, its nudges scheduled;
-- a moved or changed occurrence moves its meeting, and its nudges move with it (new outbox keys);
+- a moved or changed occurrence moves its meeting, and its nudges move with it (new outbox keys, also when
+  it moves back to a time it had: `version`);
 - a cancelled or vanished occurrence cancels its meeting and its nudges, without a word in the channel;
 - meetings that started, ended, or that a person cancelled in steadybot are left alone.
 A failing feed is retried with backoff and reported once (privately) to the person who added it; it never
@@ -74,9 +75,14 @@ async def check_team_group(svc: Services, place: Place, group: str) -> str:
     return own
 
 
-def version(meeting: Meeting) -> str:
-    """Outbox keys of a calendar meeting carry its start, so a moved meeting gets new nudges."""
-    return str(int(meeting.starts_at.timestamp()))
+def version(meeting: Meeting, moved_at: datetime | None = None) -> str:
+    """Outbox keys of a calendar meeting carry its start, so a moved meeting gets new nudges — and, after a
+    move, the moment of the move (milliseconds): a meeting moved back to a start it had (A → B → A) would
+    otherwise get the keys of its first rows at A, which the first move cancelled (or which were sent), and
+    the outbox keeps the row it has for a key, so nothing would go out at A. Only nudges still ahead are
+    scheduled again (schedule.outbox_items), so one that went out at A before the moves is not repeated."""
+    start = str(int(meeting.starts_at.timestamp()))
+    return start if moved_at is None else f"{start}.{int(moved_at.timestamp() * 1000)}"
 
 
 def refresh_of(svc: Services) -> timedelta:
@@ -182,7 +188,7 @@ async def _update(svc: Services, feed: Feed, meeting: Meeting, occurrence: Occur
     await store.replace_calendar_items(meeting.id, _items(occurrence))
     if moved and meeting.starts_at != updated.starts_at:
         await svc.outbox.cancel(key(meeting.id))
-        await schedule.schedule(svc, updated, version(updated))
+        await schedule.schedule(svc, updated, version(updated, moved_at=svc.clock.now()))
     await store.set_fingerprint(feed.id, occurrence.uid, occurrence.recurrence_id, occurrence.fingerprint,
                                 occurrence.join_thread)
     return updated
