@@ -36,6 +36,10 @@ def debug_log() -> Iterator[io.StringIO]:
     yield stream
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        # loggers created meanwhile under a forced one (Bolt copies its level to `….bolt.app`) start over
+        if isinstance(logger, logging.Logger) and name not in levels and name.startswith(FORCED):
+            logger.setLevel(logging.NOTSET)
     for handler in list(root.handlers):
         if getattr(handler, "_steadybot", False):
             root.removeHandler(handler)
