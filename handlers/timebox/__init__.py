@@ -29,7 +29,7 @@ def register(registry: Registry, link: Callable[[], MeetingLink] | None = None) 
         usage=(
             ("<duration> [topic]", "starts a timer here; I warn at half time, at 5 minutes left (20 % left for "
                                    "boxes under 25 minutes) and at the end — from 1 minute up to 8 hours"),
-            ("extend <duration>", "gives the running timer more time"),
+            ("extend <duration>", "gives the running timer more time (also right after “Time's up”)"),
             ("stop", "stops it and records the time given back"),
             ("", "shows what's running here"),
         ),

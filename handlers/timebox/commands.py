@@ -18,8 +18,8 @@ from handlers.timebox.ports import ENDED, RUNNING, Timebox, TimeboxDraft, parse_
 TOPIC_LIMIT = 200
 STOP_WORDS = frozenset({"stop", "end", "cancel", "done", "finish"})
 STATUS_WORDS = frozenset({"", "status", "show", "left"})
-#: How long after a plain box ran out the "+5m" of its "Time's up" still gives it more time (as late as the
-#: "Time's up" itself is still posted, handlers/timebox/warnings.py).
+#: How long after a plain box ran out the "+5m" of its "Time's up" — or `/timebox extend` typed in its place —
+#: still gives it more time (as late as the "Time's up" itself is still posted, handlers/timebox/warnings.py).
 REOPEN_WITHIN = timedelta(minutes=15)
 
 
@@ -127,9 +127,39 @@ async def _extend(where: Place, who: Person, rest: str, svc: Services, *, engine
     if not rest.strip():
         raise UserError("By how much? Give a duration.", "/timebox extend 10m")
     by = plan.box_length(rest, what="An extension")
-    box = await _running(where, svc)
+    box = await store_of(svc).running(where)
+    if box is None:  # typed after "Time's up": what its "+5m" does
+        last = await _last_box(where, svc)
+        if last is not None and _just_ran_out(last, svc):
+            reopened = await _reopen(last, by, who, svc, engine=engine)
+            if reopened is not None:
+                return reopened
+            box = await store_of(svc).running(where)  # someone's "+5m" or new box got in first: extend that
+        if box is None:
+            here = "in this thread" if where.thread_id else "in this channel"
+            raise UserError(f"No timebox is running {here}, so there is nothing to extend. To keep going, "
+                            "start a new one.", f"/timebox {format_duration(by)} topic")
     updated = await engine.extend(svc, box, by)
     return texts.extended(updated, by, updated.ends_at - svc.clock.now(), await _who(svc, who))
+
+
+async def _last_box(where: Place, svc: Services) -> Timebox | None:
+    """The newest box of exactly this place (platform, channel, workspace/tenant, thread), checked here as the
+    button checks its box."""
+    box = await store_of(svc).latest(where)
+    if box is None or not same_channel(where, box.platform, box.channel_id) or box.team_id != where.team_id \
+            or (box.thread_id or None) != (where.thread_id or None):
+        return None
+    return box
+
+
+async def _reopen(box: Timebox, by: timedelta, who: Person, svc: Services, *, engine: TimeboxEngine) -> Reply | None:
+    """The "+5m" of a "Time's up", pressed or typed: the plain box that just ran out runs again for `by` more.
+    None when it can't any more (stopped, replaced, already reopened, or another box runs there now)."""
+    reopened = await engine.reopen(svc, box, plan.check_length(by, what="An extension"))
+    if reopened is None:
+        return None
+    return texts.extended(reopened, by, reopened.ends_at - svc.clock.now(), await _who(svc, who))
 
 
 # ---- buttons -----------------------------------------------------------------------------------------
@@ -141,9 +171,9 @@ async def press_extend(interaction: Interaction, svc: Services, *, engine: Timeb
     wanted = parse_id(seconds)
     by = timedelta(seconds=wanted) if wanted and wanted <= plan.MAX_BOX.total_seconds() else texts.EXTEND_BY
     if box is not None and _just_ran_out(box, svc):  # the "+5m" of its "Time's up"
-        reopened = await engine.reopen(svc, box, plan.check_length(by, what="An extension"))
+        reopened = await _reopen(box, by, interaction.who, svc, engine=engine)
         if reopened is not None:
-            return texts.extended(reopened, by, reopened.ends_at - svc.clock.now(), await _who(svc, interaction.who))
+            return reopened
         box = await store_of(svc).get(box.id)  # someone else's "+5m" got in first: extend theirs, as pressed
     if box is None or box.status != RUNNING:
         if box is not None and box.meeting_id is not None:

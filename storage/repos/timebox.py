@@ -81,6 +81,18 @@ class TimeboxRepo:
             row = await s.scalar(select(TimeboxRow).where(TimeboxRow.active_key == active_key(place)))
             return _box(row) if row else None
 
+    async def latest(self, place: Place) -> Timebox | None:
+        """The newest box started in exactly this place (platform, channel, workspace, thread: none is the
+        channel itself), whatever its state: a typed `/timebox extend` after "Time's up" reopens it."""
+        row = TimeboxRow
+        thread = row.thread_id == place.thread_id[:300] if place.thread_id else row.thread_id.is_(None)
+        stmt = (select(row).where(row.platform == place.platform.value, row.channel_id == place.channel_id[:300],
+                                  row.team_id == place.team_id[:200], thread)
+                .order_by(row.started_at.desc(), row.id.desc()).limit(1))
+        async with self.db.session() as s:
+            found = await s.scalar(stmt)
+            return _box(found) if found else None
+
     async def get(self, timebox_id: int) -> Timebox | None:
         async with self.db.session() as s:
             row = await s.get(TimeboxRow, timebox_id)
