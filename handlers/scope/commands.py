@@ -25,6 +25,16 @@ _LIST_COMMITMENTS = {"commitments", "commits", "commitment", "list"}
 _LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "ideas"}
 _SUBCOMMANDS = sorted({"commit", "park", "done", "drop", "unpark", "stats", "reset", "help"} | _LIST_COMMITMENTS
                       | _LIST_PARKING)
+#: The subcommands followed by more words (an item, an idea, a number): only these are suggested for a mistyped
+#: first word followed by more words (docs/scope.md, "Typos of a subcommand").
+_TAKE_WORDS = ("commit", "park", "done", "drop", "unpark")
+_TYPO_CUTOFF = 0.8  # difflib ratio; 0.75 would take every one-letter change of a 4-letter word (part, pack)
+#: Real words as close to those as a typo is (same first letter, ratio at least the cutoff): the first word of
+#: a real request ("drones for the warehouse"), never a typo.
+_REAL_WORDS = frozenset({
+    "parks", "parka", "parkas", "parky", "parker", "drops", "droop", "dropt", "doe", "don", "donee", "doner",
+    "drone", "drones", "comm", "commie", "committee", "committed", "committer", "unpack", "unmark", "unparked",
+})
 
 
 def _channel(cmd: Command) -> Place:
@@ -189,11 +199,44 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
         return await _stats(place, svc)
     if word == "reset" and not rest:
         return await _reset(cmd, place, svc)
+    _refuse_a_typo(word, rest)
+    return await _open_prompt(cmd, text, svc)
+
+
+def _refuse_a_typo(word: str, rest: str) -> None:
+    """A mistyped subcommand is not a request to put to the whole channel: ask, privately, what was meant."""
     if not rest and (close := _close_to_a_subcommand(word)):
-        # one word a letter off a subcommand (`/tradeoff stat`): a typo, not a request to put to the channel
+        # one word a letter off a subcommand (`/tradeoff stat`)
         raise UserError(f"Did you mean `/tradeoff {close[0]}`? To ask the channel what to drop for a new request, "
                         "describe the request in a few words.", REQUEST_EXAMPLE)
-    return await _open_prompt(cmd, text, svc)
+    if rest and (meant := _mistyped(word)):
+        # the same with its item after it (`/tradeoff comit Billing export`)
+        raise UserError(f"Did you mean `/tradeoff {meant} {clip(rest, cards.ITEM_MAX)}`? I haven't asked the "
+                        "channel anything. If it is a new request, put it in other words.")
+
+
+def _mistyped(word: str) -> str | None:
+    """The subcommand (one that takes more words) that `word` is a typo of: the same first letter and a close
+    difflib match, or two neighbouring letters swapped (`dnoe`); never a subcommand or alias itself, nor a real
+    word that close (`_REAL_WORDS`)."""
+    if word in _SUBCOMMANDS or word in _REAL_WORDS or len(word) < 3:
+        return None
+    for meant in _TAKE_WORDS:
+        if _swapped(word, meant):
+            return meant
+    import difflib  # on the first typo, not at start (docs/benchmarks.md, "Cold start")
+
+    close = difflib.get_close_matches(word, _TAKE_WORDS, n=1, cutoff=_TYPO_CUTOFF)
+    return close[0] if close and close[0][0] == word[0] else None
+
+
+def _swapped(word: str, meant: str) -> bool:
+    """`word` is `meant` with two neighbouring letters swapped."""
+    if len(word) != len(meant) or word == meant:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, meant, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == meant[diff[1]] \
+        and word[diff[1]] == meant[diff[0]]
 
 
 def _close_to_a_subcommand(word: str) -> list[str]:
