@@ -114,7 +114,7 @@ async def test_another_commands_words_after_meeting_register_no_meeting(sqlite_u
 
 async def test_a_one_word_typo_of_a_tradeoff_subcommand_posts_no_prompt_to_the_channel(sqlite_url: str) -> None:
     """`/tradeoff stat` is `stats` mistyped, not a request to put to the whole channel. (A typo followed by more
-    words, `/tradeoff comit Billing…`, still asks the channel: `/tradeoff dark mode for the app` is a request.)"""
+    words, `/tradeoff comit Billing…`: tests/features/test_scope_subcommand_typos.py.)"""
     async with testbot(sqlite_url) as bot:
         for line, meant in [("/tradeoff stat", "stats"), ("/tradeoff comit", "commit"), ("/tradeoff parkd", "parked")]:
             answer = texts(await bot.say(line))
