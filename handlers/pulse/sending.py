@@ -20,7 +20,17 @@ from handlers.pulse.common import plural, pulse_store, team_label, threshold
 from handlers.pulse.model import Prefs, Round, Schedule
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet
-from handlers.pulse.timing import REMINDER_MARGIN, after_time_off, invite_due, occurrence_span, reminder_due
+from handlers.pulse.timing import (
+    REMINDER_MARGIN,
+    after_time_off,
+    invite_due,
+    last_call,
+    next_round_dm,
+    next_round_opens,
+    occurrence_span,
+    on_or_after_day_of,
+    reminder_due,
+)
 
 AWAY_MARGIN = timedelta(hours=1)  # back less than this before the round closes: too late to ask
 DND_BATCH = 50  # Do Not Disturb is asked per person (dnd.info) for batches up to this size
@@ -32,7 +42,7 @@ class Invited:
     round: Round
     people: int  # DMs queued
     right_away: int  # of those, due now
-    skipped: int  # whose moved DM would meet the schedule's next one: they skip this occurrence
+    skipped: int  # whose DM would fall on the day of their next round's, or in this round's last hour: not asked
     refused: bool = False  # too few people besides the sender: nobody was asked
     others: int = 0  # people besides the sender who would have been asked
     k: int = 0  # the threshold the round needs
@@ -88,12 +98,17 @@ async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | Non
     sender = sender or rnd.sender_id or (schedule.created_by if schedule is not None else None) or None
     recurrence = schedule.recurrence if schedule is not None else None
     window = timedelta(hours=rnd.window_hours)
+    zones = {person.id: svc.tz_of(person) for person in people}
+    # The channel's next round closes this one when its first DM goes out: a DM due in the last hour before
+    # that (a member about 24 h behind the first zone, on a daily schedule) could not be answered.
+    opens_next = (next_round_opens(now, zones.values(), quiet, rnd.occurrence, recurrence)
+                  if rnd.occurrence is not None and recurrence is not None else None)
     plans = []
     skipped = 0
     for person in people:
-        tz = svc.tz_of(person)
+        tz = zones[person.id]
         due = invite_due(now, tz, quiet, rnd.occurrence, recurrence)
-        if due is None:
+        if due is None or (opens_next is not None and due > opens_next - last_call(rnd.window_hours)):
             skipped += 1
             continue
         plans.append((person, tz, due))
@@ -117,7 +132,9 @@ async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | Non
         data = {"round": rnd.id, "tz": tz.key}
         items.append(OutboxItem(target, due, KIND_INVITE, data=data,
                                 dedupe_key=f"{outbox_prefix(rnd.id)}invite:{person.key}"))
-        remind = reminder_due(due, closes_at, span, tz, quiet)
+        following = (next_round_dm(rnd.occurrence, recurrence, tz, quiet)
+                     if rnd.occurrence is not None and recurrence is not None else None)
+        remind = reminder_due(due, closes_at, span, tz, quiet, before=following)
         if remind is not None:
             items.append(OutboxItem(target, remind, KIND_REMIND, data=data,
                                     dedupe_key=f"{outbox_prefix(rnd.id)}remind:{person.key}"))
@@ -176,21 +193,24 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
                   replies: dict[tuple[int, str], Reply], *, forms: RoundForms, reminder: bool) -> Reply | Later | None:
     rnd, invitation, prefs = state
     now = svc.clock.now()
-    if rnd is None or not rnd.is_open(now):
-        return None
-    if invitation is not False:
-        return None  # answered already, or no longer invited (forgotten)
-    if reminder and now - NOW_SLACK > rnd.closes_at - REMINDER_MARGIN:
+    if rnd is None or invitation is not False:
+        return None  # no such round, answered already, or no longer invited (forgotten)
+    if reminder and (not rnd.is_open(now) or now - NOW_SLACK > rnd.closes_at - REMINDER_MARGIN):
         return None  # the round closes within the hour (the channel's next round starts): no reminder now
+    if not reminder and (not rnd.is_open(now) or now - NOW_SLACK > rnd.closes_at - last_call(rnd.window_hours)):
+        if not rnd.sealed:  # never asked: not counted as missing (a sealed round's count stays as sealed)
+            await pulse_store(svc).withdraw(*key)
+        return None  # the round has closed, or closes within the hour: too late to ask
     if prefs.opted_out:
         await pulse_store(svc).withdraw(*key)
         return None
     wait = await _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now)
     if wait is not None:
-        if not reminder and wait < rnd.closes_at - AWAY_MARGIN:
+        if (not reminder and wait < rnd.closes_at - AWAY_MARGIN
+                and not await _meets_next_round(svc, rnd, pending, wait)):
             return Later(wait, "away or holiday")  # the DM waits until they're back
-        if not reminder:
-            await pulse_store(svc).withdraw(*key)  # away until the round closes: not counted as missing
+        if not reminder:  # away until the round closes, or back on the day of the next round's DM:
+            await pulse_store(svc).withdraw(*key)  # not counted as missing
         return None  # no reminder while someone is away
     k = await _announced(rnd, svc, thresholds)
     tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
@@ -261,6 +281,21 @@ async def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetim
     if away is None and not (code and after_holidays(code, now, tz) is not None):
         return None
     return after_time_off(away or now, tz, (settings.quiet_start, settings.quiet_end), code)
+
+
+async def _meets_next_round(svc: Services, rnd: Round, pending: Pending, wait: datetime) -> bool:
+    """Whether a DM held back until `wait` would reach the day of the person's DM of the schedule's next
+    round (a snooze that ends on Sunday, a daily schedule): then this round's DM is not sent at all, so the
+    person never gets two pulse DMs from the channel on one day."""
+    if rnd.schedule_id is None or rnd.occurrence is None:
+        return False
+    schedule = await pulse_store(svc).schedule(rnd.schedule_id)
+    if schedule is None or not schedule.active:
+        return False  # stopped or replaced: no next round of it
+    settings = await svc.store.settings.get(rnd.place())
+    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    following = next_round_dm(rnd.occurrence, schedule.recurrence, tz, (settings.quiet_start, settings.quiet_end))
+    return on_or_after_day_of(wait, following, tz)
 
 
 def _key(pending: Pending) -> tuple[int, Platform, str] | None:

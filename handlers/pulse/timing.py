@@ -6,6 +6,7 @@ Everything here is pure: naive local wall times in, aware UTC instants out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,8 @@ MIN_UTC_OFFSET = timedelta(hours=-12)  # the last place
 CREATE_LEAD = timedelta(hours=1)  # rounds exist a little before the first person's DM is due
 REMINDER_AT = 2 / 3  # the reminder goes out two thirds into the time a person has to answer
 REMINDER_MARGIN = timedelta(hours=1)  # …and not in the last hour before the round closes
+LAST_HOUR = timedelta(hours=1)  # nor an invitation: a DM whose round closes within the hour is not sent
+NEXT_ROUND_STEPS = 7  # occurrences looked ahead for the channel's next round that someone gets a DM of
 
 
 def is_quiet(moment: time, start: time, end: time) -> bool:
@@ -94,8 +97,9 @@ def invite_due(now: datetime, tz: ZoneInfo, quiet: tuple[time, time], occurrence
 
     `/pulse now` (no occurrence): now, or their next allowed moment. A scheduled round: the occurrence's wall
     time in their zone, moved off weekend and quiet hours; never in the past. When that move reaches the
-    schedule's *next* occurrence (a daily schedule on a Saturday), the person skips this one instead of
-    getting two DMs at once."""
+    day of the person's DM of the schedule's *next* occurrence (`every day at 9` on a Saturday or a Sunday:
+    Monday 08:00, an hour before Monday's own round), the person skips this one instead of getting two pulse
+    DMs from the channel that morning."""
     start, end = quiet
     local_now = to_local_naive(now, tz)
     if occurrence is None:
@@ -103,19 +107,53 @@ def invite_due(now: datetime, tz: ZoneInfo, quiet: tuple[time, time], occurrence
     due = allowed_instant(occurrence, tz, start, end)
     if due < now:
         due = allowed_instant(local_now, tz, start, end)
-    if recurrence is not None:
-        following = localize(recurrence.next_after(occurrence), tz).astimezone(UTC)
-        if following <= due:
-            return None
+    if recurrence is not None and on_or_after_day_of(due, next_round_dm(occurrence, recurrence, tz, quiet), tz):
+        return None
     return due
 
 
+def next_round_dm(occurrence: datetime, recurrence: Recurrence, tz: ZoneInfo, quiet: tuple[time, time]) -> datetime:
+    """When the person's DM of the schedule's occurrence after `occurrence` is due (UTC): its wall time in
+    their zone, moved off weekend and quiet hours."""
+    return allowed_instant(recurrence.next_after(occurrence), tz, *quiet)
+
+
+def on_or_after_day_of(moment: datetime, later: datetime, tz: ZoneInfo) -> bool:
+    """Whether `moment` falls on the local day (in `tz`) of `later`, or after it: the rule that keeps one
+    channel's pulse DMs to one a day per person."""
+    return moment >= later or to_local_naive(moment, tz).date() >= to_local_naive(later, tz).date()
+
+
+def next_round_opens(now: datetime, zones: Iterable[ZoneInfo], quiet: tuple[time, time], occurrence: datetime,
+                     recurrence: Recurrence) -> datetime | None:
+    """When the channel's next round of this schedule will open (UTC), by the members' zones as they are now:
+    its first DM, of the first following occurrence that someone does not skip. That opening closes the round
+    of `occurrence`. None when no occurrence in the next few has a DM at all."""
+    following = occurrence
+    distinct = {tz.key: tz for tz in zones}.values()
+    for _ in range(NEXT_ROUND_STEPS):
+        following = recurrence.next_after(following)
+        dues = [due for tz in distinct if (due := invite_due(now, tz, quiet, following, recurrence)) is not None]
+        if dues:
+            return min(dues)
+    return None
+
+
+def last_call(window_hours: int) -> timedelta:
+    """How long before its round closes a pulse DM still goes out: the last hour is too late to ask (a
+    quarter of the window for a round shorter than four hours, so a `/pulse now for 1 hour` is still sent)."""
+    return min(LAST_HOUR, timedelta(hours=window_hours) / 4)
+
+
 def reminder_due(due: datetime, closes_at: datetime, span: timedelta, tz: ZoneInfo,
-                 quiet: tuple[time, time]) -> datetime | None:
+                 quiet: tuple[time, time], *, before: datetime | None = None) -> datetime | None:
     """The one reminder: two thirds into the person's time to answer, at an allowed moment, or None when
-    that would be too close to (or after) the close."""
+    that would be too close to (or after) the close — or, with `before` (the person's DM of the schedule's
+    next round), on that DM's day: no reminder at 08:00 for a round whose successor arrives at 09:00."""
     target = to_local_naive(due + span * REMINDER_AT, tz)
     when = allowed_instant(target, tz, *quiet)
+    if before is not None and on_or_after_day_of(when, before, tz):
+        return None
     return when if when <= closes_at - REMINDER_MARGIN else None
 
 
