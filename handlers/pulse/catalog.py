@@ -21,8 +21,8 @@ USAGE = (
     ("close", "close the open round now, so its results can show"),
     ("results", "the team's anonymous results and trends, or how many more answers are needed"),
     ("optout", "no more pulse DMs for you, from any channel; `optout --forget` also deletes your journal and "
-               "your records of having been asked and having answered"),
-    ("optin", "get pulse DMs again"),
+               "your records of having been asked and having answered (`opt out` works too)"),
+    ("optin", "get pulse DMs again (or `opt in`)"),
     ("snooze <until or duration>", "time off: your pulse DMs, reminders and meeting nudges wait, e.g. "
                                    "`snooze until monday`, `snooze 2 weeks`; `snooze off` ends it"),
     ("me", "your private journal: your own answers, only for you (`me on`, `me off`, `me reflect on`)"),

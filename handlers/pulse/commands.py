@@ -46,6 +46,7 @@ from handlers.pulse.snooze import snooze_cmd
 from handlers.pulse.timing import first_occurrence
 
 UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin`, `snooze` and `me`."
+OPT_WORDS = {"out": "optout", "in": "optin"}  # `/pulse opt out` is `/pulse optout`
 Subcommand = Callable[[Command, str, Services], Awaitable[Reply]]
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
 
@@ -258,10 +259,22 @@ def subcommands(questions: QuestionSet) -> dict[str, Subcommand]:
             "opt-out": optout_cmd, "opt-in": optin_cmd, "result": results, "snooze": snooze_cmd}
 
 
+def _opt_words(sub: str, rest: str) -> tuple[str, str]:
+    """`opt out --forget` → (`optout`, `--forget`); `opt` followed by anything else says what it can do."""
+    if sub.lower() != "opt":
+        return sub, rest
+    word, _, after = rest.strip().partition(" ")
+    if word.lower() not in OPT_WORDS:
+        raise UserError("`/pulse opt out` (or `optout`) stops your pulse DMs from every channel; `/pulse opt in` "
+                        "(or `optin`) brings them back.", "/pulse opt out")
+    return OPT_WORDS[word.lower()], after
+
+
 async def pulse(cmd: Command, svc: Services, *, routes: Mapping[str, Subcommand]) -> Reply:
     sub, _, rest = cmd.text.strip().partition(" ")
     if not sub:
         return await status(cmd, svc)
+    sub, rest = _opt_words(sub, rest)
     route = routes.get(sub.lower())
     if route is None:
         raise UserError(f"I don't know `/pulse {clip(sub)}`. {UNKNOWN}", "/pulse results")
