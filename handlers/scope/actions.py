@@ -57,36 +57,55 @@ async def load(svc: Services, interaction: Interaction, prompt_id: int) -> Promp
     return prompt
 
 
+def room_for(decision: Decision) -> int | None:
+    """The cap of the list a decision adds to, counted again by the store in the decision's own transaction
+    (a `/tradeoff commit` on another replica at the same moment cannot push the list past it)."""
+    if decision.outcome == Outcome.PARK:
+        return MAX_PARKED
+    if decision.outcome in (Outcome.EXTEND, Outcome.DROP):
+        return MAX_COMMITMENTS
+    return None
+
+
+def _full(decision: Decision) -> UserError:
+    if decision.outcome == Outcome.PARK:
+        return UserError(f"The parking lot is full ({MAX_PARKED} ideas). Time for a brainstorming session? "
+                         "Take some out with `/tradeoff unpark <n>`, then park this one.", "/tradeoff unpark 1")
+    return UserError(f"This channel already has {MAX_COMMITMENTS} open commitments. That's a lot — mark some "
+                     "done or dropped first, or drop one of them for this.", "/tradeoff done 1")
+
+
 async def need_room(svc: Services, interaction: Interaction, prompt: Prompt, decision: Decision) -> None:
     """A decision that puts the new work on a list keeps that list's cap (the same as `/tradeoff commit` and
-    `/tradeoff park`); dropping a listed commitment makes its own room. Nothing is decided when it has none."""
+    `/tradeoff park`); dropping a listed commitment makes its own room. Nothing is decided when it has none.
+    A quick check before the decision; the store counts again inside it (`room_for`)."""
     if not prompt.is_open:
         return  # the press only shows what was decided
     if decision.outcome == Outcome.PARK:
         parked = await scope_store(svc).items(interaction.where, PARKED, MAX_PARKED)
         if len(parked) >= MAX_PARKED:
-            raise UserError(f"The parking lot is full ({MAX_PARKED} ideas). Time for a brainstorming session? "
-                            "Take some out with `/tradeoff unpark <n>`, then park this one.", "/tradeoff unpark 1")
+            raise _full(decision)
         return
     if decision.outcome not in (Outcome.EXTEND, Outcome.DROP) or decision.drop_item_id is not None:
         return
     listed = await scope_store(svc).items(interaction.where, COMMITMENT, MAX_COMMITMENTS)
     named = decision.dropped_text.strip().casefold()
     if len(listed) >= MAX_COMMITMENTS and not (named and any(i.text.strip().casefold() == named for i in listed)):
-        raise UserError(f"This channel already has {MAX_COMMITMENTS} open commitments. That's a lot — mark some "
-                        "done or dropped first, or drop one of them for this.", "/tradeoff done 1")
+        raise _full(decision)
 
 
 async def decide(svc: Services, interaction: Interaction, prompt: Prompt, decision: Decision) -> Reply:
     await need_room(svc, interaction, prompt, decision)
-    return await answer(svc, interaction, await scope_store(svc).decide(prompt.id, interaction.where, decision,
-                                                                        LEARNING))
+    result = await scope_store(svc).decide(prompt.id, interaction.where, decision, LEARNING, room_for(decision))
+    return await answer(svc, interaction, result, decision)
 
 
-async def answer(svc: Services, interaction: Interaction, result: Decided) -> Reply:
+async def answer(svc: Services, interaction: Interaction, result: Decided, decision: Decision) -> Reply:
     """The reply to a decision: the updated prompt, or the drop choices again when the item went away."""
     if result.status == "missing" or result.prompt is None:
         raise UserError(GONE, GONE_EXAMPLE)
+    if result.status == "full":  # the list filled up between the quick check and the decision
+        raise _full(decision)
     if result.status == "item_gone":
         commitments = await scope_store(svc).items(interaction.where, COMMITMENT, cards.MAX_DROP_BUTTONS)
         return cards.drop_reply(result.prompt, commitments,
@@ -179,10 +198,10 @@ async def press_park_for_meeting(interaction: Interaction, svc: Services) -> Rep
         return await decide(svc, interaction, prompt, Decision(Outcome.PARK, added=prompt.quote))
     decision = Decision(Outcome.PARK, added=prompt.quote, meeting_id=now.id, meeting_title=now.title)
     await need_room(svc, interaction, prompt, decision)
-    result = await scope_store(svc).decide(prompt_id, interaction.where, decision, LEARNING)
+    result = await scope_store(svc).decide(prompt_id, interaction.where, decision, LEARNING, room_for(decision))
     if result.status == "decided":
         await remind_after_meeting(svc, interaction.where.without_thread(), now)
-    return await answer(svc, interaction, result)
+    return await answer(svc, interaction, result, decision)
 
 
 async def press_dismiss(interaction: Interaction, svc: Services) -> Reply:

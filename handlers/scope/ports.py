@@ -115,7 +115,8 @@ class Learning:
     relax: float
 
 
-DecideStatus = Literal["decided", "already", "missing", "item_gone"]
+#: "full": the list the decision adds to had no room (`ScopeStore.decide`'s `room`); nothing was recorded.
+DecideStatus = Literal["decided", "already", "missing", "item_gone", "full"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +199,13 @@ class ScopeStore(Protocol):
 
     async def prompt(self, prompt_id: int) -> Prompt | None: ...
 
-    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning) -> Decided:
+    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning,
+                     room: int | None = None) -> Decided:
         """Record the decision if the prompt is still open (first decision wins), and apply it to the lists
-        and the channel's learning, all in one transaction."""
+        and the channel's learning, all in one transaction. With `room`, the list the decision adds to
+        (commitments for drop and extend, the parking lot for park) may hold at most `room` open items,
+        counted in that transaction with the list held (a concurrent add waits), after a dropped commitment
+        left it: when it is full nothing is recorded and the status is "full" (the prompt still open)."""
         ...
 
     async def items(self, place: Place, kind: ItemKind, limit: int = 200) -> list[Item]:
@@ -208,7 +213,8 @@ class ScopeStore(Protocol):
         ...
 
     async def add_item(self, place: Place, kind: ItemKind, text: str, max_open: int) -> Item | None:
-        """Add to a list; None when the list already has `max_open` open items."""
+        """Add to a list; None when the list already has `max_open` open items (counted with the list held,
+        so adds at once on two replicas never pass the cap)."""
         ...
 
     async def close_item(self, place: Place, kind: ItemKind, item_id: int, closing: Closing) -> Item | None:

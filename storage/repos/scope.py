@@ -6,10 +6,15 @@ Atomicity where it matters:
 - `decide` records the first decision only (a conditional UPDATE on a still-open prompt) and applies it to
   the lists and the learning in the same transaction; a commitment that left the list meanwhile rolls
   the whole decision back.
+- A list's cap (`add_item`'s `max_open`, `decide`'s `room`) is counted and claimed in one transaction that
+  holds the list: on PostgreSQL a transaction-scoped advisory lock keyed on (platform, channel, list) taken
+  before the count (READ COMMITTED alone lets two replicas both count 49 and both add the 50th); on SQLite
+  every transaction begins IMMEDIATE, which already serialises writers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -60,6 +65,17 @@ TEXT_MAX = 300
 
 class _ItemGone(Exception):
     """The commitment chosen to drop is no longer on the list: roll the decision back."""
+
+
+class _ListFull(Exception):
+    """The list a decision adds to has no room (`decide`'s `room`): roll the decision back."""
+
+
+def _list_lock(place: Place, kind: ItemKind) -> int:
+    """The pg_advisory_xact_lock key of a channel's list: a stable signed 64-bit hash of (platform, channel,
+    list). Two lists sharing a key only wait for each other, never break a cap."""
+    key = f"scope-list:{place.platform.value}:{place.channel_id}:{kind.value}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True)
 
 
 def _cut(text: str | None, limit: int = TEXT_MAX) -> str:
@@ -313,16 +329,33 @@ class ScopeRepo:
             row = await s.get(ScopePrompt, prompt_id)
             return _prompt(row) if row is not None else None
 
-    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning) -> Decided:
+    async def decide(self, prompt_id: int, place: Place, decision: Decision, learning: Learning,
+                     room: int | None = None) -> Decided:
         try:
             async with self.db.session() as s:
-                return await self._decide(s, prompt_id, place, decision, learning)
+                return await self._decide(s, prompt_id, place, decision, learning, room)
         except _ItemGone:
             return Decided("item_gone", await self.prompt(prompt_id))
+        except _ListFull:
+            return Decided("full", await self.prompt(prompt_id))
+
+    async def _hold_list(self, s: AsyncSession, place: Place, kind: ItemKind) -> None:
+        """Hold a channel's list until this transaction ends, before counting it (PostgreSQL; SQLite's
+        transactions begin IMMEDIATE, which holds every list already)."""
+        if self.db.is_postgres:
+            await s.execute(select(func.pg_advisory_xact_lock(_list_lock(place, kind))))
+
+    async def _open_count(self, s: AsyncSession, place: Place, kind: ItemKind) -> int:
+        return int(await s.scalar(select(func.count()).select_from(ScopeItem).where(
+            *self._channel(ScopeItem, place), ScopeItem.kind == kind, ScopeItem.status == OPEN)) or 0)
 
     async def _decide(self, s: AsyncSession, prompt_id: int, place: Place, decision: Decision,
-                      learning: Learning) -> Decided:
+                      learning: Learning, room: int | None = None) -> Decided:
         now = self.clock.now()
+        kind = (COMMITMENT if decision.outcome in ("drop", "extend") else PARKED if decision.outcome == "park"
+                else None)
+        if room is not None and kind is not None:
+            await self._hold_list(s, place, kind)  # first: the count below is then the one the add is checked on
         row = await s.get(ScopePrompt, prompt_id)
         if row is None or row.platform != place.platform.value or row.channel_id != place.channel_id:
             return Decided("missing")
@@ -344,6 +377,8 @@ class ScopeRepo:
             await s.execute(update(ScopePrompt).where(ScopePrompt.id == prompt_id)
                             .values(dropped=dropped.text if dropped else _cut(decision.dropped_text))
                             .execution_options(synchronize_session=False))
+        if room is not None and kind is not None and await self._open_count(s, place, kind) >= room:
+            raise _ListFull  # counted after a drop took its commitment off: dropping a listed one makes room
         if decision.outcome in ("drop", "extend"):
             s.add(ScopeItem(platform=place.platform.value, channel_id=place.channel_id, kind=COMMITMENT, text=added,
                             status=OPEN, prompt_id=prompt_id, created_at=now))
@@ -394,9 +429,8 @@ class ScopeRepo:
 
     async def add_item(self, place: Place, kind: ItemKind, text: str, max_open: int) -> Item | None:
         async with self.db.session() as s:
-            count = await s.scalar(select(func.count()).select_from(ScopeItem).where(
-                *self._channel(ScopeItem, place), ScopeItem.kind == kind, ScopeItem.status == OPEN))
-            if (count or 0) >= max_open:
+            await self._hold_list(s, place, kind)
+            if await self._open_count(s, place, kind) >= max_open:
                 return None
             row = ScopeItem(platform=place.platform.value, channel_id=place.channel_id, kind=kind, text=_cut(text),
                             status=OPEN, created_at=self.clock.now())
