@@ -6,7 +6,14 @@ attach the `ZoneInfo` ourselves (resolving the spring-forward gap and the autumn
 only then convert to UTC. Sub-day relative phrases ("in 2 hours") are real elapsed time, computed in UTC.
 
 A meeting's bare hour (`parse_when(..., meeting=True)`) is read as people scheduling a meeting mean it:
-"at 3" is 15:00 (see `meeting_hour`). Everything else (the pulse's "tomorrow 9") reads a bare hour literally.
+"at 3" is 15:00 (see `meeting_hour`). Everything else (the pulse's "tomorrow 9") reads a bare hour literally,
+unless a day-part word decides it ("tonight at 8" is 20:00 for both).
+
+A time is never dropped silently. dateparser, given text it half understands ("tomorrow 9.30", "3 tomorrow at
+4pm"), keeps the date and fills in the *current* time of day, or reads a number as the day of the month
+("3 friday at 4" → Tuesday the 3rd). So "9.30" and "@" are rewritten to forms it reads ("9:30", "at"), and its
+answer is checked against the text: the one time of day written must be the time read, a weekday / "tomorrow" /
+"today" written must be the day read; otherwise the text is refused as unreadable (`_check_read`).
 """
 
 from __future__ import annotations
@@ -82,11 +89,33 @@ _DAY_THEN_HOUR = re.compile(
     re.IGNORECASE,
 )
 _TIME_HINT = re.compile(
-    r"\b\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.h]\d{2}\b|\bnoon\b|\bmidnight\b"
+    r"\b\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b(?:[01]?\d|2[0-3])[:h][0-5]\d\b|\bnoon\b|\bmidnight\b"
     r"|\bin\s+\d+\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b|\bat\s+\d{1,2}\b|\bnow\b",
     re.IGNORECASE,
 )
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
+#: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
+_AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
+#: "9.30", "09.30", "14.15", "3.30pm": the continental clock, read as "9:30". Not "24.12" (no such hour), "2.1"
+#: (one digit after the dot), "v2.10" or "12.10.2026" (part of a longer token).
+_DOTTED_CLOCK = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.:,])")
+#: A time of day written in the (normalised) text: am/pm ("4pm", "3:30 p.m."), a 24-hour clock ("16:00",
+#: "16h00"; not "2h30m", a duration), noon, midnight. dateparser's answer must carry it (`_check_read`).
+_CLOCK = re.compile(
+    r"(?<![\w:.])(?P<h>\d{1,2})(?:\s*[:h]\s*(?P<m>[0-5]\d))?\s*(?P<ampm>[ap])(?:\.\s*m\b\.?|m\b)"
+    r"|(?<![\w:.+\-−])(?P<h24>\d{1,2})(?::(?P<m24>[0-5]\d)|h(?P<mh>[0-5]\d)(?!\s*m))(?![\d:])"
+    r"|\b(?P<word>noon|midnight)\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
+             "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+_TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
+_TODAY = re.compile(r"\b(?:today|tonight)\b", re.IGNORECASE)
+#: "tonight at 12", "friday evening at midnight": the midnight that ends that evening, not noon, not the one
+#: that began the day.
+_LATE = re.compile(r"\b(?:tonight|evening)\b", re.IGNORECASE)
+_NOON_SAID = re.compile(r"\b12\s*(?::\s*[0-5]\d)?\s*p\.?\s*m\b|\bnoon\b", re.IGNORECASE)
 #: A bare clock time once the two rewrites above have run: "3:00" (typed "at 3", "tomorrow 3") or "3:30" — one
 #: digit before the colon and no am/pm after it. "03:00", "15:00", "3h30", "3pm", "3:30am" are not bare.
 _BARE_CLOCK = re.compile(r"(?<![\d:.])(?P<h>[1-9]):(?P<m>[0-5][0-9])(?![\d:])(?!\s*(?:[ap]\.?m\b|[ap]\.m\.))",
@@ -200,10 +229,12 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
     if (delta := _relative(cleaned)) is not None:
         return ParsedTime((now + delta).astimezone(UTC), True, cleaned)
-    normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", cleaned)
+    normalised = _AT_SIGN.sub("at ", cleaned)
+    normalised = _DOTTED_CLOCK.sub(lambda m: f"{m.group('h')}:{m.group('m')}", normalised)
+    normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", normalised)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
-    if meeting:
+    if meeting or _DAY_PART.search(cleaned):
         normalised = _meeting_hours(normalised, cleaned)
     base = to_local_naive(now, tz)
     try:
@@ -212,12 +243,54 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         parsed = None
     if parsed is None:
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
+    parsed = _check_read(parsed, normalised, cleaned, base)
     has_time = bool(_TIME_HINT.search(normalised))
     if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
         return ParsedTime(parsed.astimezone(UTC), has_time, cleaned)
     if not has_time:
         parsed = datetime.combine(parsed.date(), time(0))
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
+
+
+def _named_clocks(text: str) -> set[time]:
+    """The valid times of day written in `text` (normalised)."""
+    found: set[time] = set()
+    for m in _CLOCK.finditer(text):
+        if m.group("word"):
+            found.add(time(12) if m.group("word").lower() == "noon" else time(0))
+        elif m.group("ampm"):
+            hour = int(m.group("h"))
+            if 1 <= hour <= 12:
+                found.add(time(hour % 12 + (12 if m.group("ampm").lower() == "p" else 0), int(m.group("m") or 0)))
+        elif int(m.group("h24")) <= 23:
+            found.add(time(int(m.group("h24")), int(m.group("m24") or m.group("mh"))))
+    return found
+
+
+def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime) -> datetime:
+    """dateparser's answer, checked against what was written (it drops what it can't place and fills in the
+    current time of day, or takes a number for the day of the month). Refuses it when the time of day or the
+    day named is not the one read; moves "tonight at 12" to the midnight that ends tonight."""
+    unreadable = UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
+    clocks = _named_clocks(normalised)
+    if len(clocks) > 1:
+        raise UserError(f"`{clip(cleaned)}` names more than one time of day — which one?", WHEN_EXAMPLE)
+    weekdays = {_WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
+    if weekdays and parsed.weekday() not in weekdays:
+        raise unreadable
+    if _TOMORROW.search(normalised) and parsed.date() != base.date() + timedelta(days=1):
+        raise unreadable
+    if _TODAY.search(normalised) and parsed.date() != base.date():
+        raise unreadable
+    if not clocks:
+        return parsed
+    [clock] = clocks
+    if (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
+        raise unreadable
+    parsed = parsed.replace(second=0, microsecond=0)
+    if _LATE.search(cleaned) and (clock.hour == 0 or (clock.hour == 12 and not _NOON_SAID.search(normalised))):
+        return datetime.combine(parsed.date() + timedelta(days=1), time(0, clock.minute), tzinfo=parsed.tzinfo)
+    return parsed
 
 
 def format_local(moment: datetime, tz: ZoneInfo, *, with_date: bool = True, now: datetime | None = None) -> str:
