@@ -47,7 +47,7 @@ from bot.teams.middleware import inbound_of
 from bot.teams.references import References
 from bot.teams.replier import TeamsReplier
 from handlers.core.errors import StorageUnavailable
-from handlers.core.registry import PlaceChange
+from handlers.core.registry import TEAM_HARD_DELETED, PlaceChange
 from handlers.core.types import Person, Place, Platform, Reply, plain_text
 from storage.store import Store
 
@@ -70,6 +70,20 @@ class MessageAction:
 
     submit: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse | None]]
     fetch: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse]] | None = None
+
+
+#: The team lifecycle events (channelData.eventType, lower-cased) → (active, reason in place_states). A team
+#: hard-deleted is gone for good: its state never changes again (handlers.core.registry.TEAM_HARD_DELETED).
+_TEAM_EVENTS: dict[str, tuple[bool, str]] = {
+    "teamarchived": (False, "team archived"),
+    "teamdeleted": (False, "team deleted"),
+    "teamharddeleted": (False, TEAM_HARD_DELETED),
+    "teamunarchived": (True, "team unarchived"),
+    "teamrestored": (True, "team restored"),
+}
+#: The names botbuilder's TeamsActivityHandler routes to on_teams_team_* itself.
+_BOTBUILDER_TEAM_EVENTS = frozenset({"teamArchived", "teamDeleted", "teamHardDeleted", "teamUnarchived",
+                                     "teamRestored"})
 
 
 def _message_task(text: str) -> MessagingExtensionActionResponse:
@@ -185,6 +199,50 @@ class SteadyTeamsBot(TeamsActivityHandler):
             await self.core.place_changed(change)
         except StorageUnavailable:
             log.warning("Teams channel %s: the database is unavailable, nothing changed", reason)
+
+    # ---- a whole team archived, deleted, unarchived or restored (conversationUpdate, eventType team*) --------
+    async def on_teams_team_archived(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
+        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamarchived"])
+
+    async def on_teams_team_unarchived(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
+        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamunarchived"])
+
+    async def on_teams_team_deleted(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
+        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamdeleted"])
+
+    async def on_teams_team_hard_deleted(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
+        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamharddeleted"])
+
+    async def on_teams_team_restored(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
+        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamrestored"])
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """botbuilder routes the team events by their exact names ("teamRestored"); the documentation's own
+        example of a team restored says "teamrestored", which it would drop, leaving the team's channels
+        inactive for good. The team events are read whatever their case; everything else is botbuilder's."""
+        activity = turn_context.activity
+        event = payloads.channel_data(activity).get("eventType") if activity.channel_id == "msteams" else None
+        if (isinstance(event, str) and event.lower() in _TEAM_EVENTS and event not in _BOTBUILDER_TEAM_EVENTS
+                and not activity.members_added and not activity.members_removed):
+            await self._team_state(TeamInfo(id=payloads.team_id(activity)), turn_context,
+                                   *_TEAM_EVENTS[event.lower()])
+            return
+        await super().on_conversation_update_activity(turn_context)
+
+    async def _team_state(self, team_info: TeamInfo, turn_context: TurnContext, active: bool, reason: str) -> None:
+        """Every channel of the team the activity names becomes inactive or active again (a channel deleted on
+        its own stays inactive; a team hard-deleted stays inactive for good: handlers/general/channel_state.py,
+        storage/repos/places.py). Nothing is said, nothing is deleted. Once per activity id."""
+        activity = turn_context.activity
+        team = str(getattr(team_info, "id", None) or "")[:200] or payloads.team_id(activity)[:200]
+        if not team or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
+            return
+        at = activity.timestamp or self.core.services.clock.now()
+        change = PlaceChange(Place(Platform.TEAMS, team, team), active, reason, at, whole_team=True)
+        try:
+            await self.core.place_changed(change)
+        except StorageUnavailable:
+            log.warning("Teams %s: the database is unavailable, nothing changed", reason)
 
     async def _tradeoff(self, turn_context: TurnContext,
                         action: MessagingExtensionAction) -> MessagingExtensionActionResponse:

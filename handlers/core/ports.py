@@ -125,6 +125,12 @@ class PlaceStateStore(Protocol):
         """Record that the platform archived or deleted (`active` False) or brought back the place."""
         ...
 
+    async def set_team_active(self, platform: Platform, team_id: str, active: bool, reason: str,
+                              event_at: datetime) -> PlaceChanged:
+        """Record that the platform archived or deleted (`active` False) or brought back a whole team: each of
+        its channels is active only while both the team and the channel itself are."""
+        ...
+
 
 class Store(Protocol):
     """`Services.store`: every repository the core reads, one attribute per area (storage.store.Store in

@@ -43,10 +43,16 @@ class PlaceChange:
 
     where: Place
     active: bool
-    reason: str  # "archived", "deleted", "unarchived", "restored"
+    reason: str  # "archived", "deleted", "unarchived", "restored"; "team archived", "team deleted", …
     at: datetime
+    #: The whole team changed (Teams teamArchived, teamDeleted, teamHardDeleted, teamUnarchived,
+    #: teamRestored): every channel of `where.team_id`, those the bot knows and any it learns of later.
+    #: `where.channel_id` is then the team's own id (its General channel), so a direct-chat check passes.
+    whole_team: bool = False
 
 
+#: The reason of a Teams team hard-deleted: gone for good, no later event changes its state.
+TEAM_HARD_DELETED = "team hard deleted"
 #: Nothing to say: the place cannot be posted to (and quiet is the default).
 PlaceWatcher = Callable[[PlaceChange, Services], Awaitable[None]]
 Preparer = Callable[[Pending, Services], Awaitable[Replies]]

@@ -4,7 +4,10 @@ is active again. Nothing is said: an archived or deleted channel cannot be poste
 default (docs/operations.md, "Archived and deleted channels").
 
 Both adapters send the same `PlaceChange` (Slack `channel_archive` & co., Teams `channelDeleted` /
-`channelRestored`), with the workspace or team the event came from: the store changes only that place."""
+`channelRestored`), with the workspace or team the event came from: the store changes only that place.
+Teams also archives, deletes, unarchives and restores whole teams (`whole_team`): the team's own state is
+kept beside its channels' (a channel runs only while both are active), so a channel deleted on its own stays
+inactive when its team comes back, and a team hard-deleted stays inactive for good."""
 
 from __future__ import annotations
 
@@ -22,7 +25,11 @@ async def place_changed(change: PlaceChange, svc: Services) -> None:
         log.info("%s channel %s %s with no workspace or team: ignored", where.platform.value, where.channel_id,
                  change.reason)
         return  # the place could not be told apart from another workspace's channel with the same id
-    result = await svc.store.places.set_active(where, change.active, change.reason, change.at)
+    if change.whole_team:
+        result = await svc.store.places.set_team_active(where.platform, where.team_id, change.active,
+                                                        change.reason, change.at)
+    else:
+        result = await svc.store.places.set_active(where, change.active, change.reason, change.at)
     if not result.applied:
         log.debug("%s channel %s %s: a later event already decided", where.platform.value, where.channel_id,
                   change.reason)

@@ -11,6 +11,13 @@ What an inactive place loses, and gets back:
 - the outbox rows still waiting to be sent to the channel are parked: status `skipped` with the reason
   `PARKED` (a send would only fail, again and again). Back active, the parked rows whose time is still
   ahead go back to `pending`; the others stay skipped (they would arrive late) and are purged as usual.
+
+A whole team (Teams teamArchived, teamDeleted, teamHardDeleted, teamUnarchived, teamRestored) has a row of its
+own, with no channel (`TEAM_ROW`), beside its channels' rows: a channel is inactive while its own row or its
+team's row says so (`inactive_place`), so the team's channels the bot knows of, and any it learns of later,
+stop together; and a channel deleted on its own keeps its row, so it stays inactive when the team comes back.
+A team hard-deleted is gone for good: no later event changes its row (`HARD_DELETED`). Rows to people (a
+pulse DM, the organiser's nudge) are never parked: they are the person's, not the channel's.
 """
 
 from __future__ import annotations
@@ -20,16 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 
 from handlers.core.clock import Clock
-from handlers.core.types import Place, Target
+from handlers.core.registry import TEAM_HARD_DELETED
+from handlers.core.types import Place, Platform, Target
 from storage.db import Database, rowcount
 from storage.models.core import OutboxRow, PlaceState
 from storage.upsert import insert_for
 
 log = logging.getLogger("steadybot.storage")
 PARKED = "parked: the channel was archived or deleted"
+TEAM_ROW = ""  # the channel of a whole team's row (no channel's id is empty: set_active refuses one)
+HARD_DELETED = TEAM_HARD_DELETED  # its team row never changes again
 _PENDING, _SKIPPED = "pending", "skipped"
 
 
@@ -44,7 +54,8 @@ class PlaceChanged:
 def inactive_place(platform: Any, team_id: Any, channel_id: Any) -> ColumnElement[bool]:
     """True for a row whose place its platform archived or deleted (columns of the row being filtered)."""
     return exists().where(PlaceState.platform == platform, PlaceState.team_id == team_id,
-                          PlaceState.channel_id == channel_id, PlaceState.active.is_(False))
+                          or_(PlaceState.channel_id == channel_id, PlaceState.channel_id == TEAM_ROW),
+                          PlaceState.active.is_(False))
 
 
 class PlacesRepo:
@@ -58,29 +69,67 @@ class PlacesRepo:
         if not place.channel_id or not place.team_id:
             return PlaceChanged(False)
         now = self.clock.now()
-        values = {"platform": place.platform.value, "channel_id": place.channel_id[:300],
-                  "team_id": place.team_id[:200], "active": active, "reason": reason[:32], "event_at": event_at,
-                  "changed_at": now}
+        async with self.db.session() as s:
+            if not await self._record(s, place.platform.value, place.channel_id, place.team_id, active, reason,
+                                      event_at, now):
+                return PlaceChanged(False)
+            if not active:
+                rows = await self._park(s, place)
+            elif await self._team_inactive(s, place.platform.value, place.team_id):
+                rows = 0  # its team is still archived or deleted: what is parked stays parked
+            else:
+                rows = await self._bring_back(s, place, now)
+        log.info("place %s %s (%s): %d outbox rows %s", place.platform.value, place.channel_id, reason, rows,
+                 "back to pending" if active else "parked")
+        return PlaceChanged(True, rows)
+
+    async def set_team_active(self, platform: Platform, team_id: str, active: bool, reason: str,
+                              event_at: datetime) -> PlaceChanged:
+        """Record the platform's word about a whole team. Inactive: the rows queued for any of its channels
+        are parked. Active: those whose time is still ahead come back, except for the channels that are
+        inactive on their own (deleted). An event older than the one recorded changes nothing, and nothing
+        changes a team hard-deleted."""
+        if not team_id:
+            return PlaceChanged(False)
+        now = self.clock.now()
+        async with self.db.session() as s:
+            if not await self._record(s, platform.value, TEAM_ROW, team_id, active, reason, event_at, now):
+                return PlaceChanged(False)
+            rows = await (self._bring_back_team(s, platform, team_id[:200], now) if active
+                          else self._park_team(s, platform, team_id[:200]))
+        log.info("team %s %s (%s): %d outbox rows %s", platform.value, team_id, reason, rows,
+                 "back to pending" if active else "parked")
+        return PlaceChanged(True, rows)
+
+    async def is_active(self, place: Place) -> bool:
+        """Whether the place runs: neither it nor its team is archived or deleted."""
+        async with self.db.session() as s:
+            inactive = await s.scalar(select(PlaceState.id).where(
+                PlaceState.platform == place.platform.value, PlaceState.team_id == place.team_id,
+                or_(PlaceState.channel_id == place.channel_id, PlaceState.channel_id == TEAM_ROW),
+                PlaceState.active.is_(False)).limit(1))
+        return inactive is None
+
+    async def _record(self, s: Any, platform: str, channel_id: str, team_id: str, active: bool, reason: str,
+                      event_at: datetime, now: datetime) -> bool:
+        """Upsert the row; False when a later event had already decided (or the team was hard-deleted)."""
+        values = {"platform": platform, "channel_id": channel_id[:300], "team_id": team_id[:200],
+                  "active": active, "reason": reason[:32], "event_at": event_at, "changed_at": now}
         table = PlaceState.__table__
         stmt = insert_for(self.db.dialect)(table).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["platform", "channel_id", "team_id"],
             set_={"active": stmt.excluded.active, "reason": stmt.excluded.reason,
                   "event_at": stmt.excluded.event_at, "changed_at": stmt.excluded.changed_at},
-            where=table.c.event_at <= stmt.excluded.event_at,
+            where=and_(table.c.event_at <= stmt.excluded.event_at, table.c.reason != HARD_DELETED),
         )
-        async with self.db.session() as s:
-            if rowcount(await s.execute(stmt)) == 0:
-                return PlaceChanged(False)
-            rows = await (self._bring_back(s, place, now) if active else self._park(s, place))
-        log.info("place %s %s (%s): %d outbox rows %s", place.platform.value, place.channel_id, reason, rows,
-                 "back to pending" if active else "parked")
-        return PlaceChanged(True, rows)
+        return rowcount(await s.execute(stmt)) > 0
 
-    async def is_active(self, place: Place) -> bool:
-        async with self.db.session() as s:
-            active = await s.scalar(select(PlaceState.active).where(*self._of(PlaceState, place)))
-        return active is None or bool(active)
+    @staticmethod
+    async def _team_inactive(s: Any, platform: str, team_id: str) -> bool:
+        return await s.scalar(select(PlaceState.id).where(
+            PlaceState.platform == platform, PlaceState.team_id == team_id, PlaceState.channel_id == TEAM_ROW,
+            PlaceState.active.is_(False))) is not None
 
     # ---- the outbox ----------------------------------------------------------------------------------
     async def _park(self, s: Any, place: Place) -> int:
@@ -96,6 +145,24 @@ class PlacesRepo:
                 OutboxRow.status == _SKIPPED, self._channel_rows(place), OutboxRow.last_error == PARKED,
                 OutboxRow.due_at > now))).all()
                if self._to(target, place)]
+        return await self._move(s, ids, _SKIPPED, status=_PENDING, last_error=None)
+
+    async def _park_team(self, s: Any, platform: Platform, team_id: str) -> int:
+        ids = [row_id for row_id, target in (await s.execute(
+            select(OutboxRow.id, OutboxRow.target).where(OutboxRow.status == _PENDING,
+                                                         self._team_channel_rows(platform)))).all()
+               if self._to_team(target, team_id)]
+        return await self._move(s, ids, _PENDING, status=_SKIPPED, last_error=PARKED)
+
+    async def _bring_back_team(self, s: Any, platform: Platform, team_id: str, now: datetime) -> int:
+        deleted = set((await s.scalars(select(PlaceState.channel_id).where(
+            PlaceState.platform == platform.value, PlaceState.team_id == team_id,
+            PlaceState.channel_id != TEAM_ROW, PlaceState.active.is_(False)))).all())
+        ids = [row_id for row_id, target in (await s.execute(
+            select(OutboxRow.id, OutboxRow.target).where(
+                OutboxRow.status == _SKIPPED, self._team_channel_rows(platform), OutboxRow.last_error == PARKED,
+                OutboxRow.due_at > now))).all()
+               if self._to_team(target, team_id) and target.get("id") not in deleted]
         return await self._move(s, ids, _SKIPPED, status=_PENDING, last_error=None)
 
     @staticmethod
@@ -114,14 +181,21 @@ class PlacesRepo:
         return and_(OutboxRow.platform == place.platform.value, OutboxRow.target_key.startswith(prefix, autoescape=True))
 
     @staticmethod
+    def _team_channel_rows(platform: Platform) -> ColumnElement[bool]:
+        """Rows addressed to any channel of the platform, picked out in SQL by their target's key (never the
+        rows to people, by far the most); which team a row is for is read from its target."""
+        prefix = Target.channel(Place(platform, "-"), thread=False).key.removesuffix("-:")  # "<platform>:channel:"
+        return and_(OutboxRow.platform == platform.value, OutboxRow.target_key.startswith(prefix, autoescape=True))
+
+    @staticmethod
+    def _to_team(target: Any, team_id: str) -> bool:
+        """A row addressed to a channel (any thread in it) tagged with the team."""
+        return isinstance(target, dict) and target.get("kind") == "channel" and target.get("team_id") == team_id
+
+    @staticmethod
     def _to(target: Any, place: Place) -> bool:
         """A row addressed to the place's channel (any thread in it), tagged with the same workspace or team."""
         if not isinstance(target, dict):
             return False
         return (target.get("kind") == "channel" and target.get("id") == place.channel_id
                 and target.get("team_id", "") == place.team_id)
-
-    @staticmethod
-    def _of(model: Any, place: Place) -> tuple[ColumnElement[bool], ...]:
-        return (and_(model.platform == place.platform.value, model.channel_id == place.channel_id,
-                     model.team_id == place.team_id),)
