@@ -68,6 +68,9 @@ async def _register(cmd: Command, place: Place, svc: Services) -> Reply:
                                                        request.title, who.id, name, tz.key, rule.to_dict(),
                                                        minutes))
         made = await schedule.materialize(svc, series)
+        if not made:  # stopped (by a `/meeting stop` on another replica) before its first meeting was made
+            return Reply(f"📅 **{clip(request.title, 120)}** was stopped before its first meeting, so nothing is "
+                         "scheduled. Set it up again if you still want it.", visibility=Visibility.PRIVATE)
         first = made[0]
         head = (f"📅 **{clip(request.title, 120)}** — {rule.describe()} ({tz.key}), {format_duration(request.length)} "
                 f"each time. Next: **{format_local(first.starts_at, tz, now=now)}**.")

@@ -161,8 +161,9 @@ class MeetingStore(Protocol):
 
     async def create_series(self, draft: SeriesDraft) -> Series: ...
 
-    async def occurrence(self, series: Series, starts_at: datetime) -> Meeting:
-        """The series' meeting at `starts_at`, created once (idempotent across replicas)."""
+    async def occurrence(self, series: Series, starts_at: datetime) -> Meeting | None:
+        """The series' meeting at `starts_at`, created once (idempotent across replicas) and only while the
+        series is active: None when it was stopped before that meeting was made."""
         ...
 
     async def series_due(self, before: datetime) -> list[Series]:

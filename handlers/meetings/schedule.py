@@ -17,7 +17,7 @@ from handlers.core.services import Services
 from handlers.core.timeparse import localize, to_local_naive, zone
 from handlers.core.types import OutboxItem, Person, Target
 from handlers.meetings.catalog import NUDGE, START
-from handlers.meetings.ports import Meeting, MeetingStore, Series
+from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting, MeetingStore, Series
 
 Stage = Literal["t24", "t2", "q2", "t1", "t1dm"]
 FLAG_WITHIN = timedelta(hours=1)  # registered closer than this with no agenda: flagged at once
@@ -97,12 +97,24 @@ async def materialize(svc: Services, series: Series) -> list[Meeting]:
     made: list[Meeting] = []
     for at in occurrences(Recurrence.from_dict(series.rule), series.tz, after, now + HORIZON):
         meeting = await store.occurrence(series, at)
-        if meeting.status == "scheduled":
+        if meeting is None:  # the series was stopped meanwhile (another replica): nothing more to make
+            break
+        if meeting.status == SCHEDULED:
             await schedule(svc, meeting)
+            await _unless_cancelled(svc, meeting)
         made.append(meeting)
     if made:
         await store.set_materialized(series.id, made[-1].starts_at)
     return made
+
+
+async def _unless_cancelled(svc: Services, meeting: Meeting) -> None:
+    """A stop of the series (or a cancel) that committed after the occurrence was made cancelled it, but
+    may have cancelled its outbox rows before they were queued here: look again now that they are stored,
+    and cancel them. (A cancel committing after this look cancels them itself, after its commit.)"""
+    current = await store_of(svc).get(meeting.id)
+    if current is None or current.status == CANCELLED:
+        await svc.outbox.cancel(key(meeting.id))
 
 
 async def materialize_all(svc: Services) -> None:

@@ -348,18 +348,31 @@ class MeetingRepo:
             await s.flush()
             return _series(row)
 
-    async def occurrence(self, series: Series, starts_at: datetime) -> Meeting:
+    async def occurrence(self, series: Series, starts_at: datetime) -> Meeting | None:
+        """The series' meeting at `starts_at`, inserted once — and only while the series is still active, in
+        the insert's own transaction: `series` may have been read before another replica stopped it.
+
+        The series' row is held while the occurrence is inserted (PostgreSQL `FOR SHARE`; SQLite's session
+        holds the write lock from its first statement), and `stop_series` switches the row off before it
+        cancels the occurrences. So a stop either commits first (then nothing is inserted here) or waits
+        for this insert to commit (then its cancel, a later statement, sees the new occurrence).
+
+        Of a stopped series the answer is the meeting already at `starts_at` (cancelled by the stop), or
+        None when there is none."""
         draft = MeetingDraft(series.platform, series.channel_id, series.team_id, series.title, series.organiser_id,
                              series.organiser_name, series.tz, starts_at, series.duration_minutes,
                              series_id=series.id)
         stmt = self._insert()(MeetingRow).values(**self._row_values(draft))
         stmt = stmt.on_conflict_do_nothing(index_elements=["series_id", "starts_at"])
         async with self.db.session() as s:
-            await s.execute(stmt)
+            active = await s.scalar(select(MeetingSeriesRow.id).where(
+                MeetingSeriesRow.id == series.id, MeetingSeriesRow.active.is_(True)).with_for_update(read=True))
+            if active is not None:
+                await s.execute(stmt)
             row = await s.scalar(select(MeetingRow).where(MeetingRow.series_id == series.id,
                                                           MeetingRow.starts_at == starts_at))
-            assert row is not None  # inserted now or by another replica a moment ago
-            return _meeting(row)
+            # inserted now, by another replica a moment ago, or before a stop; None: stopped before any was
+            return _meeting(row) if row is not None else None
 
     async def series_due(self, before: datetime) -> list[Series]:
         async with self.db.session() as s:
@@ -383,6 +396,10 @@ class MeetingRepo:
                             .values(materialized_until=until))
 
     async def stop_series(self, series_id: int, now: datetime) -> list[int]:
+        """The series off, then its occurrences still ahead cancelled, in one transaction. The first statement
+        waits for an `occurrence` insert holding the series' row, so the second sees what it inserted; an
+        insert that comes later finds the series off (see `occurrence`). The caller cancels the returned
+        meetings' outbox rows after this commits."""
         async with self.db.session() as s:
             await s.execute(update(MeetingSeriesRow).where(MeetingSeriesRow.id == series_id).values(active=False))
             ids = (await s.scalars(
