@@ -121,7 +121,9 @@ class PlacesRepo:
             index_elements=["platform", "channel_id", "team_id"],
             set_={"active": stmt.excluded.active, "reason": stmt.excluded.reason,
                   "event_at": stmt.excluded.event_at, "changed_at": stmt.excluded.changed_at},
-            where=and_(table.c.event_at <= stmt.excluded.event_at, table.c.reason != HARD_DELETED),
+            # the newer event wins; a hard delete wins whenever it arrives, and nothing follows it
+            where=and_(or_(table.c.event_at <= stmt.excluded.event_at, stmt.excluded.reason == HARD_DELETED),
+                       table.c.reason != HARD_DELETED),
         )
         return rowcount(await s.execute(stmt)) > 0
 

@@ -227,3 +227,16 @@ async def test_hard_deleted_team_stays_inactive_and_keeps_its_data_and_its_peopl
         await bot.teams(_team_event(bot, "teamRestored", activity_id="f:restored-5b", exact=True))
         await bot.teams(_team_event(bot, "teamUnarchived", activity_id="f:unarchived-5"))
         assert await _scheduled(bot) == set(), "a hard-deleted team came back"
+
+
+async def test_a_hard_delete_delivered_after_a_newer_restore_still_wins(db_url: str) -> None:
+    """A hard delete is final whatever the order of delivery: sent before a restore (older timestamp) but
+    delivered after it, it still stops the team for good."""
+    async with running(db_url, admins=frozenset({"aad-lead"})) as bot:
+        _people(bot)
+        await _schedule(bot, GENERAL)
+        at = bot.clock.now()
+        await bot.teams(_team_event(bot, "teamRestored", activity_id="f:restored-6", at=at + timedelta(hours=1)))
+        assert await _scheduled(bot) == {GENERAL}
+        await bot.teams(_team_event(bot, "teamHardDeleted", activity_id="f:hard-deleted-6", at=at))
+        assert await _scheduled(bot) == set(), "a late hard delete lost to an earlier-delivered restore"
