@@ -124,8 +124,25 @@ def _command(body: dict[str, Any]) -> Parsed:
                   ReplyTo(cmd.who.id, cmd.where, respond=True, trigger_id=cmd.request_id))
 
 
+def workspace(value: Any) -> str:
+    """A workspace (team) id, or "": in Enterprise Grid an organisation's id (`E…`) may stand where a
+    workspace's would (Slack's reference: `user.team_id` "will report an enterprise organization ID"), and
+    it names no workspace — nothing is tagged with it (docs/operations.md, "Enterprise Grid")."""
+    team = s(value, 40)
+    return "" if team.startswith("E") else team
+
+
 def _team(body: dict[str, Any]) -> str:
-    return s(d(body.get("team")).get("id")) or s(body.get("team_id")) or s(d(body.get("user")).get("team_id"))
+    """The workspace of an interactive payload: `team.id`, else the outer `team_id`, else the modal's
+    `app_installed_team_id`, else the person's `user.team_id` (an org-wide app's presses and submissions
+    come with `"team": null`), else the modal's `team_id`; never an organisation's id ("" when none names a
+    workspace: the person keeps the workspace already known, and a channel's objects keep theirs)."""
+    view = d(body.get("view"))
+    for candidate in (d(body.get("team")).get("id"), body.get("team_id"), view.get("app_installed_team_id"),
+                      d(body.get("user")).get("team_id"), view.get("team_id")):
+        if team := workspace(candidate):
+            return team
+    return ""
 
 
 def _first_action(body: dict[str, Any]) -> dict[str, Any]:
@@ -180,8 +197,7 @@ def _home_action(body: dict[str, Any]) -> Parsed:
     who = person(s(user.get("id")), s(user.get("name"), 200))
     trigger_id = s(body.get("trigger_id"))
     request_id = trigger_id or s(action.get("action_ts"))
-    team_id = s(d(body.get("team")).get("id")) or s(user.get("team_id"))
-    where = Place(Platform.SLACK, who.id, team_id, None, True)
+    where = Place(Platform.SLACK, who.id, _team(body), None, True)
     interaction = Interaction(route, s(action.get("value"), 2000), who, where, request_id)
     # The trigger lets a journal open as a modal: a DM message would stay in the chat (issue 12).
     return Parsed(Inbound(interaction, f"slack:home:{request_id}:{route}", sealed=False),
@@ -208,7 +224,7 @@ def _view_submission(body: dict[str, Any], seal: ActionSeal | None) -> Parsed | 
     if seal is not None:  # where the form came from and what it is about: sealed for this person
         meta = seal.open_metadata(s(view.get("private_metadata"), 3000), Platform.SLACK, who.id)
         if meta is None:
-            direct = Place(Platform.SLACK, who.id, s(d(body.get("team")).get("id")), None, True)
+            direct = Place(Platform.SLACK, who.id, _team(body), None, True)
             return Parsed(None, ReplyTo(who.id, direct), refused=True)
     else:
         meta = view_metadata(view)
@@ -252,10 +268,11 @@ def installed_team(body: dict[str, Any]) -> str:
     token Bolt uses), else the outer `team_id`. In a Slack Connect channel the outer `team_id` is often the
     connected organisation's workspace, so what the event creates would be tagged with a workspace that is
     not ours (and outlive our uninstall). An org-wide installation's authorization names no workspace: then
-    the outer `team_id`, the workspace of the organisation the event happened in."""
+    the outer `team_id`, the workspace of the organisation the event happened in. Never an organisation's
+    id (`workspace`)."""
     authorizations = body.get("authorizations")
     first = d(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
-    return s(first.get("team_id")) or s(body.get("team_id"))
+    return workspace(first.get("team_id")) or workspace(body.get("team_id"))
 
 
 def _event(body: dict[str, Any], bot_user_id: str) -> Parsed | None:
