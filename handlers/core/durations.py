@@ -72,6 +72,17 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+def calendar_days(text: str) -> int:
+    """The whole days that the days and weeks of a duration come to (`1 week 2 days 3h` → 9, `1.5 days` → 1,
+    `36h` → 0). A time that far ahead counts them on the calendar (handlers/core/timeparse.py: "in 2 days" is
+    the same clock time, whatever DST does in between); call it on text `parse_duration` has read."""
+    seconds = 0.0
+    for part in _PART.finditer(text):
+        if (unit := _UNITS[part.group("unit").lower()]) >= 86400:
+            seconds += float(part.group("num").replace(",", ".")) * unit
+    return int(seconds // 86400) if seconds <= MAX_DURATION_SECONDS else 0
+
+
 def split_leading_duration(text: str) -> tuple[timedelta, str]:
     """`25m standup notes` → (25 minutes, "standup notes"). Raises UserError when no duration leads."""
     raw = (text or "").strip()

@@ -3,11 +3,16 @@
 dateparser keeps the UTC offset of its base time even when the parsed date falls on the other side of a
 DST change. So we never let it see a zone: we parse *naive* text against a *naive local* "now", then
 attach the `ZoneInfo` ourselves (resolving the spring-forward gap and the autumn fold explicitly), and
-only then convert to UTC. Sub-day relative phrases ("in 2 hours") are real elapsed time, computed in UTC.
+only then convert to UTC. Sub-day relative phrases ("in 2 hours", "in 2h30m", "in an hour and a half", their
+span read by handlers/core/durations.py) are real elapsed time, computed in UTC; days and weeks in them are
+calendar days ("in 1 day 2 hours": the same clock time tomorrow, then two hours), and whole days alone ("in 2
+days") are a day without a time. Digits of any script are read as ASCII ones ("at ٣" is "at 3").
 
 A meeting's bare hour (`parse_when(..., meeting=True)`) is read as people scheduling a meeting mean it:
 "at 3" is 15:00 (see `meeting_hour`). Everything else (the pulse's "tomorrow 9") reads a bare hour literally,
-unless a day-part word decides it ("tonight at 8" is 20:00 for both).
+unless a day-part word decides it ("tonight at 8" is 20:00 for both, "tonight at 1" to 4 the small hours after
+tonight). A day-part word that contradicts the clock ("friday evening at 1am", "tomorrow morning at 3pm") is
+refused with "which one?" (`AmbiguousTime`).
 
 A time is never dropped silently. dateparser, given text it half understands ("tomorrow 9.30", "3 tomorrow at
 4pm"), keeps the date and fills in the *current* time of day, or reads a number as the day of the month
@@ -19,11 +24,13 @@ answer is checked against the text: the one time of day written must be the time
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.core.durations import TOO_LONG, calendar_days, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.text import clip, one_line
 
@@ -67,6 +74,12 @@ def to_local_naive(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
+class AmbiguousTime(UserError):
+    """The text names a time and a part of the day that contradict each other ("friday evening at 1am"): the
+    person has to say which one. A caller trying shorter and shorter tails of a text (`/meeting`) should stop
+    here rather than read a shorter tail ("at 1am") as if the rest had not been said."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedTime:
     at: datetime  # aware, UTC
@@ -74,12 +87,22 @@ class ParsedTime:
     text: str
 
 
-_RELATIVE = re.compile(
-    r"^(?:in\s+)?(?P<num>\d+(?:[.,]\d+)?|an?|one|half an?)\s*"
-    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?:\s+from\s+now)?$",
-    re.IGNORECASE,
+#: "in 2h30m", "2 hours", "in 1 day 2 hours from now": the span is read by handlers/core/durations.py.
+_RELATIVE = re.compile(r"^(?P<in>in\s+)?(?P<span>.+?)(?P<from>\s+from\s+now)?$", re.IGNORECASE)
+_SPAN_UNIT = r"(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?)\b"
+#: The words people use for numbers of units: "an hour and a half", "2 and a half hours", "half an hour", "a day".
+_SPAN_WORDS = (
+    (re.compile(r"\b(?:an?|one)\s+(" + _SPAN_UNIT + r")\s+and\s+a\s+half\b", re.IGNORECASE), r"1.5 \1"),
+    (re.compile(r"\b(\d+)\s*(" + _SPAN_UNIT + r")\s+and\s+a\s+half\b", re.IGNORECASE), r"\1.5 \2"),
+    (re.compile(r"\b(\d+)\s+and\s+a\s+half\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), r"\1.5 "),
+    (re.compile(r"\bhalf\s+(?:an?\s+)?(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "0.5 "),
+    (re.compile(r"\b(?:an?|one)\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "1 "),
 )
-_REL_UNITS = {"h": 3600, "m": 60, "s": 1}
+#: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
+_HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
+#: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
+#: `clean` keeps for emoji, is nothing in a time.
+_SCRIPT_MARKS = str.maketrans({"\u066b": ".", "\u200d": ""})
 _BARE_AT_HOUR = re.compile(r"\b(at|@)\s*(\d{1,2})\b(?!\s*(?::|\.|am|pm|a\.m|p\.m|h\b))", re.IGNORECASE)
 #: A day word then a bare hour at the end ("tomorrow 9", "friday 9", "next monday 21"): that hour on that day.
 #: dateparser reads "friday 9" as the 9th of the month and "tomorrow 9" as tomorrow at the current time.
@@ -102,8 +125,8 @@ _DOTTED_CLOCK = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?
 #: A time of day written in the (normalised) text: am/pm ("4pm", "3:30 p.m."), a 24-hour clock ("16:00",
 #: "16h00"; not "2h30m", a duration), noon, midnight. dateparser's answer must carry it (`_check_read`).
 _CLOCK = re.compile(
-    r"(?<![\w:.])(?P<h>\d{1,2})(?:\s*[:h]\s*(?P<m>[0-5]\d))?\s*(?P<ampm>[ap])(?:\.\s*m\b\.?|m\b)"
-    r"|(?<![\w:.+\-−])(?P<h24>\d{1,2})(?::(?P<m24>[0-5]\d)|h(?P<mh>[0-5]\d)(?!\s*m))(?![\d:])"
+    r"(?<![\w:.])(?P<h>\d{1,2})(?:\s*[:h]\s*(?P<m>\d{2}))?\s*(?P<ampm>[ap])(?:\.\s*m\b\.?|m\b)"
+    r"|(?<![\w:.+\-−])(?P<h24>\d{1,2})(?::(?P<m24>\d{2})|h(?P<mh>\d{2})(?!\s*m))(?![\d:])"
     r"|\b(?P<word>noon|midnight)\b",
     re.IGNORECASE,
 )
@@ -127,6 +150,8 @@ _EXPLICIT_CLOCK = re.compile(
     re.IGNORECASE,
 )
 _DAY_PART = re.compile(r"\b(?:(?P<pm>afternoon|evening|tonight)|(?P<am>morning))\b", re.IGNORECASE)
+#: "tonight at 1" … "tonight at 4:59": the small hours after tonight's evening, not 13:00 and not the night before.
+SMALL_HOURS = range(1, 5)
 #: A meeting's bare hour from 1 to 7 is the afternoon: nobody schedules a team meeting at 03:00.
 AFTERNOON_HOURS = range(1, 8)
 #: A time of day and nothing else ("9am", "at 9:00", "21h00", "noon"): the next such time, read here and not by
@@ -175,21 +200,44 @@ def _time_of_day(text: str, base: datetime) -> datetime | None:
     return moment if moment >= base else moment + timedelta(days=1)
 
 
-def _relative(text: str) -> timedelta | None:
+def _plain_digits(text: str) -> str:
+    """Digits of any script as ASCII ("at ٣" is "at 3"; `one_line` has already folded the full-width "３", and
+    dropped zero-width spaces and direction marks), so every rule here reads them as it reads ASCII digits."""
+    folded = "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch
+                     for ch in text.translate(_SCRIPT_MARKS))
+    return " ".join(folded.split())
+
+
+def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
+    """A time that far from now ("in 2h30m", "in 1 hour 30 minutes", "in an hour and a half", "2 hours"), or
+    None when `text` is not one. Under a day it is real elapsed time, counted in UTC ("in 2 hours" across a
+    DST change is two real hours); days and weeks are calendar days (the same clock time, whatever DST does
+    in between). Whole days alone ("in 2 days") are a day without a time, as "wednesday" is."""
     m = _RELATIVE.match(text)
     if not m:
         return None
-    raw = m.group("num").lower()
-    if raw in ("a", "an", "one"):
-        num = 1.0
-    elif raw.startswith("half"):
-        num = 0.5
-    else:
-        num = float(raw.replace(",", "."))
-    seconds = num * _REL_UNITS[m.group("unit")[0].lower()]
-    if not seconds <= 10 * 366 * 86400:  # `in 99999999999999999999 hours`: beyond any date (and timedelta)
-        raise UserError("That's too far ahead for me.", "tomorrow at 3pm")
-    return timedelta(seconds=seconds)
+    span = m.group("span")
+    for pattern, words in _SPAN_WORDS:
+        span = pattern.sub(words, span)
+    said_ahead = bool(m.group("in") or m.group("from"))
+    if not re.search(r"[a-z]", span, re.IGNORECASE) or (_HOURS_THEN_MINUTES.match(span) and not said_ahead):
+        return None  # "in 45", "1:30", "1h30": not a span of time
+    try:
+        delta = parse_duration(span)
+    except UserError as exc:
+        if exc.message == TOO_LONG:  # `in 99999999999999999999 hours`: beyond anything meant (and timedelta)
+            raise UserError("That's more than a year ahead — give me a time within a year.", WHEN_EXAMPLE) from exc
+        return None
+    days = calendar_days(span)
+    if days and not said_ahead:
+        return None  # "2 days" alone: left to dateparser, as before
+    rest = delta - timedelta(days=days)
+    local = to_local_naive(now, tz)
+    if days and not rest:
+        day = datetime.combine(local.date() + timedelta(days=days), time(0))
+        return ParsedTime(localize(day, tz).astimezone(UTC), False, text)
+    start = localize(local + timedelta(days=days), tz) if days else now
+    return ParsedTime(start.astimezone(UTC) + rest, True, text)
 
 
 def meeting_hour(hour: int, said: str) -> int:
@@ -220,20 +268,21 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
     With `meeting=True` a bare hour is read as a meeting's (`meeting_hour`: "at 3" is 15:00); without it,
     literally ("tomorrow 9" is 09:00, "at 3" 03:00)."""
-    cleaned = one_line(text, MAX_TEXT + 1)
+    cleaned = _plain_digits(one_line(text, MAX_TEXT + 1))
     if not cleaned:
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
-    if (delta := _relative(cleaned)) is not None:
-        return ParsedTime((now + delta).astimezone(UTC), True, cleaned)
+    if (relative := _relative(cleaned, tz, now)) is not None:
+        return relative
     normalised = _AT_SIGN.sub("at ", cleaned)
     normalised = _DOTTED_CLOCK.sub(lambda m: f"{m.group('h')}:{m.group('m')}", normalised)
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", normalised)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
+    normalised = _small_hours(normalised, cleaned)
     if meeting or _DAY_PART.search(cleaned):
         normalised = _meeting_hours(normalised, cleaned)
     base = to_local_naive(now, tz)
@@ -252,18 +301,58 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
 
 
+def _day_part(said: str) -> str | None:
+    """The day-part word in `said` ("morning", "afternoon", "evening", "tonight"), lower case, or None."""
+    part = _DAY_PART.search(said)
+    return part.group(0).lower() if part is not None else None
+
+
+def _which_one(cleaned: str, part: str) -> AmbiguousTime:
+    where = "tonight" if part == "tonight" else f"in the {part}"
+    return AmbiguousTime(f"`{clip(cleaned)}`: that hour isn't {where} — which one did you mean? Say the day and "
+                     "am/pm.", WHEN_EXAMPLE)
+
+
+def _small_hours(normalised: str, cleaned: str) -> str:
+    """A bare hour from 1 to 4 beside "tonight" is the small hours ("tonight at 1" → "tonight at 01:00", moved
+    to the night after by `_check_read`). Beside "evening" it is refused: 13:00 is no evening, and 01:00 the
+    night after is another day than the one named ("friday evening at 1")."""
+    part = _day_part(cleaned)
+    if part not in ("tonight", "evening"):
+        return normalised
+
+    def small(m: re.Match[str]) -> str:
+        if int(m.group("h")) not in SMALL_HOURS:
+            return m.group(0)
+        if part == "evening":
+            raise _which_one(cleaned, part)
+        return f"0{m.group('h')}:{m.group('m')}"
+
+    return _BARE_CLOCK.sub(small, normalised)
+
+
+class _NoSuchTime(ValueError):
+    """A time of day written that no clock shows ("at 25", "13pm", "12:60", "24:00")."""
+
+
 def _named_clocks(text: str) -> set[time]:
-    """The valid times of day written in `text` (normalised)."""
+    """The times of day written in `text` (normalised). Raises _NoSuchTime for one that does not exist:
+    dateparser would drop it and fill in the current time of day."""
     found: set[time] = set()
     for m in _CLOCK.finditer(text):
         if m.group("word"):
             found.add(time(12) if m.group("word").lower() == "noon" else time(0))
-        elif m.group("ampm"):
-            hour = int(m.group("h"))
-            if 1 <= hour <= 12:
-                found.add(time(hour % 12 + (12 if m.group("ampm").lower() == "p" else 0), int(m.group("m") or 0)))
-        elif int(m.group("h24")) <= 23:
-            found.add(time(int(m.group("h24")), int(m.group("m24") or m.group("mh"))))
+            continue
+        if m.group("ampm"):
+            hour, minute = int(m.group("h")), int(m.group("m") or 0)
+            if not 1 <= hour <= 12 or minute > 59:
+                raise _NoSuchTime(m.group(0))
+            found.add(time(hour % 12 + (12 if m.group("ampm").lower() == "p" else 0), minute))
+            continue
+        hour, minute = int(m.group("h24")), int(m.group("m24") or m.group("mh"))
+        if hour > 23 or minute > 59:
+            raise _NoSuchTime(m.group(0))
+        found.add(time(hour, minute))
     return found
 
 
@@ -272,8 +361,13 @@ def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime)
     current time of day, or takes a number for the day of the month). Refuses it when the time of day or the
     day named is not the one read; moves "tonight at 12" to the midnight that ends tonight."""
     unreadable = UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
-    clocks = _named_clocks(normalised)
+    try:
+        clocks = _named_clocks(normalised)
+    except _NoSuchTime as exc:
+        raise UserError(f"`{clip(str(exc))}` is not a time of day I know (hours 0–23, or 1–12 with am/pm; "
+                        "minutes 0–59).", WHEN_EXAMPLE) from None
     if len(clocks) > 1:
+        # not AmbiguousTime: a shorter tail may still be the time ("Release 2.10 tomorrow 3pm": 2.10 is a version)
         raise UserError(f"`{clip(cleaned)}` names more than one time of day — which one?", WHEN_EXAMPLE)
     weekdays = {_WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
     if weekdays and parsed.weekday() not in weekdays:
@@ -288,6 +382,14 @@ def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime)
     if (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise unreadable
     parsed = parsed.replace(second=0, microsecond=0)
+    part = _day_part(cleaned)
+    if part == "tonight" and clock.hour in SMALL_HOURS:  # the night after tonight's evening, unless still in it
+        if base.hour < SMALL_HOURS.stop and parsed.replace(tzinfo=None) >= base:  # typed at 00:30: still ahead
+            return parsed
+        return parsed + timedelta(days=1)
+    if (part == "morning" and clock.hour > 12) or (part in ("afternoon", "evening", "tonight")
+                                                   and clock.hour < 12 and (clock.hour or part == "afternoon")):
+        raise _which_one(cleaned, part)  # "friday evening at 1am", "tomorrow morning at 3pm"
     if _LATE.search(cleaned) and (clock.hour == 0 or (clock.hour == 12 and not _NOON_SAID.search(normalised))):
         return datetime.combine(parsed.date() + timedelta(days=1), time(0, clock.minute), tzinfo=parsed.tzinfo)
     return parsed

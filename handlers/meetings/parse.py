@@ -18,7 +18,7 @@ from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import ParsedTime, is_bare_clock, meeting_hour, parse_when
+from handlers.core.timeparse import AmbiguousTime, ParsedTime, is_bare_clock, meeting_hour, parse_when
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -144,6 +144,8 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
     for start in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
             parsed = parse_when(" ".join(words[start:]), tz, now, meeting=True)
+        except AmbiguousTime:
+            raise  # "friday evening at 1am": the person must say which, not get the shorter tail "at 1am"
         except UserError:
             continue
         if parsed.has_time:
