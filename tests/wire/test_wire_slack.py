@@ -102,6 +102,22 @@ async def test_a_channel_message_is_matched_by_the_first_listener_bolt_tries(bot
     assert not await listeners[0].async_matches(req=command, resp=None)  # type: ignore[arg-type]
 
 
+async def test_a_slash_command_is_tried_right_after_the_chat_listeners(bot: Harness) -> None:
+    """What a person waits for comes before the rare events (home, uninstall, archived channels): a command
+    costs only the two chat matchers before its own."""
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    listeners = bot.slack_adapter.app._async_listeners  # noqa: SLF001 - Bolt tries them in this order
+    command = AsyncBoltRequest(body=wire.slash_body("/agenda", "add notes 10m"))
+    matched = [i for i, listener in enumerate(listeners)
+               if await listener.async_matches(req=command, resp=None)]  # type: ignore[arg-type]
+    assert matched[:1] == [2], matched
+    archive = wire.event_body({"type": "channel_archive", "channel": "C1", "user": "U1"})
+    rare = [i for i, listener in enumerate(listeners)
+            if await listener.async_matches(req=AsyncBoltRequest(body=archive), resp=None)]  # type: ignore[arg-type]
+    assert len(rare) == 1 and rare[0] > matched[0], rare
+
+
 async def test_unknown_command_and_gibberish_are_friendly(bot: Harness) -> None:
     reply = await bot.slash_reply("/nonsense", "whatever")
     assert "don't know" in reply["text"]

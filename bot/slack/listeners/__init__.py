@@ -12,12 +12,14 @@ from bot.slack.listeners import actions, commands, events, shortcuts, unhandled,
 
 
 def register(app: AsyncApp) -> None:
-    # Bolt tries listeners in this order, running each one's matchers until one fits. Events come first:
-    # they are most of the traffic, so matchers they skip are time off their ack.
+    # Bolt tries listeners in this order, running each one's matchers until one fits. Chat comes first: it
+    # is most of the traffic, so matchers it skips are time off its ack; then what a person is waiting for
+    # (commands, buttons, forms); the rare events last.
     events.register(app)
     commands.register(app)
     actions.register(app)
     views.register(app)
     shortcuts.register(app)
+    events.register_rare(app)
     # Not a listener: the app's error handler, which acknowledges what no listener matched (any order).
     unhandled.register(app)

@@ -6,6 +6,7 @@ ack, once per event id."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ EVENTS = {
     "channel_deleted": (False, "deleted"), "group_deleted": (False, "deleted"),
     "channel_unarchive": (True, "unarchived"), "group_unarchive": (True, "unarchived"),
 }
+#: The six event types, one pattern: Bolt evaluates one matcher for them all, not six.
+EVENT_TYPES = re.compile(r"\A(?:" + "|".join(EVENTS) + r")\Z")
 
 
 def _at(body: dict[str, Any]) -> datetime:
