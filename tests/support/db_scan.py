@@ -26,3 +26,20 @@ async def rows_naming(bot: Any, *needles: str) -> list[str]:
                     line = repr(tuple(row))
                     found.extend(f"{table}: {line}" for n in needles if n in line)
     return found
+
+
+async def platform_rows(bot: Any, platform: str) -> dict[str, int]:
+    """Rows per table that belong to `platform` ("slack", "teams"): what an uninstall must leave at zero."""
+    from sqlalchemy import func, select
+
+    from storage.models import every_table
+
+    counts: dict[str, int] = {}
+    async with bot.runtime.store.db.session() as s:
+        for table in every_table().sorted_tables:
+            if "platform" in table.c:
+                n = int(await s.scalar(select(func.count()).select_from(table).where(
+                    table.c.platform == platform)) or 0)
+                if n:
+                    counts[table.name] = n
+    return counts

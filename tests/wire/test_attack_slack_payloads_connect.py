@@ -22,11 +22,9 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import func, select
-
 from handlers.core.types import Platform
-from storage.models import every_table
 from support import wire
+from tests.support.db_scan import platform_rows
 from tests.support.harness import Harness, running
 from tests.support.pulse_helpers import slack_team
 from tests.support.scope_helpers import SCOPE_CREEP, prompts_in
@@ -47,15 +45,7 @@ def connect_event(event: dict[str, Any], *, outer_team: str = OTHER, event_id: s
 
 
 async def _slack_rows(bot: Harness) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    async with bot.runtime.store.db.session() as s:
-        for table in every_table().sorted_tables:
-            if "platform" in table.c:
-                n = int(await s.scalar(select(func.count()).select_from(table).where(
-                    table.c.platform == Platform.SLACK.value)) or 0)
-                if n:
-                    counts[table.name] = n
-    return counts
+    return await platform_rows(bot, Platform.SLACK.value)
 
 
 async def _post(bot: Harness, body: str) -> None:

@@ -35,6 +35,7 @@ from storage.models import every_table
 from storage.models.installations import SlackInstallationRow
 from storage.models.pulse import PulseRound
 from support import wire
+from tests.support.db_scan import platform_rows
 from tests.support.harness import Harness, running
 from tests.support.pulse_helpers import ANSWER, channel_posts, launch_value, pulse_dms, slack_team, text_of
 from tests.support.scope_helpers import SCOPE_CREEP, prompts_in, slack_buttons
@@ -117,15 +118,7 @@ def _submit_body(view: dict[str, Any], values: dict[str, str], *, user: str, use
 
 
 async def _slack_rows(bot: Harness) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    async with bot.runtime.store.db.session() as s:
-        for table in every_table().sorted_tables:
-            if "platform" in table.c:
-                n = int(await s.scalar(select(func.count()).select_from(table).where(
-                    table.c.platform == Platform.SLACK.value)) or 0)
-                if n:
-                    counts[table.name] = n
-    return counts
+    return await platform_rows(bot, Platform.SLACK.value)
 
 
 async def _uninstall(bot: Harness, team: str) -> None:
