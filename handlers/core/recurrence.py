@@ -5,6 +5,9 @@ Understood:
 - `every other monday 10:00`, `every 2 weeks on tuesday at 9:30`
 - `weekdays at 9`, `every weekday at 9:30`, `every day at 8:45`, `daily at 9`
 - `first monday of the month at 11`, `last friday of every month at 4pm`, `2nd tuesday monthly 10am`
+- `every friday evening at 8` (20:00), `every weekday morning at 7`, `every friday night at 1` (Saturday 01:00):
+  a day-part word decides the hour as it does in a one-off time (`timeparse.schedule_time`, the same code);
+  without one a bare hour is literal (`every friday at 3` is 03:00) unless `meeting=True` (15:00)
 
 A `Recurrence` yields *naive local* occurrences; the caller attaches a zone (each person's own, for a
 pulse) with `timeparse.localize`, so 3pm stays 3pm on both sides of a DST change.
@@ -20,6 +23,7 @@ from typing import Any, Literal
 
 from handlers.core.errors import UserError
 from handlers.core.text import clip, one_line
+from handlers.core.timeparse import schedule_time
 
 SCHEDULE_EXAMPLE = "every friday at 3pm"
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -159,8 +163,21 @@ def _parse_time_of_day(text: str) -> tuple[time, bool, str]:
     return DEFAULT_TIME, False, text
 
 
-def parse_recurrence(text: str) -> Recurrence:
-    """Parse a recurring schedule. Raises UserError with a working example when unreadable."""
+def _read_time(words: str, said: str, *, meeting: bool) -> tuple[time, bool, int, str]:
+    """The time of day in `words` as a one-off time reads it (`schedule_time`): the time, whether one was given,
+    the days after the day named it falls (1 for "friday night at 1"), and the words left without it and
+    without the day-part word."""
+    at, given, rest = _parse_time_of_day(words)
+    later = 0
+    if given:
+        at, later = schedule_time(at, said, meeting=meeting)
+    return at, given, later, " ".join(re.sub(r"\b(?:mornings?|afternoons?|evenings?|nights?)\b", " ", rest).split())
+
+
+def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
+    """Parse a recurring schedule. Raises UserError with a working example when unreadable (AmbiguousTime when
+    a day-part word and the hour contradict each other). With `meeting=True` a bare hour is a meeting's
+    ("every friday at 4" is 16:00, `timeparse.meeting_hour`); without it, literal."""
     raw = one_line(text, 200).lower()
     if not raw:
         raise UserError("Tell me when, for example `every friday at 3pm`.", SCHEDULE_EXAMPLE)
@@ -168,12 +185,14 @@ def parse_recurrence(text: str) -> Recurrence:
         raise UserError("That schedule is too long for me to read.", SCHEDULE_EXAMPLE)
     words = re.sub(r"[,;]", " ", raw)
     words = re.sub(r"\b(on|the|of|each)\b", " ", words)
-    at, given, rest = _parse_time_of_day(words)
-    rest = " ".join(rest.split())
+    at, given, later, rest = _read_time(words, raw, meeting=meeting)
 
     monthly = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(" + _DAY_RE + r")", rest)
     if monthly and re.search(r"\bmonth(ly|s)?\b", rest):
         day = _DAYS[monthly.group(2).rstrip("s") if monthly.group(2) not in _DAYS else monthly.group(2)]
+        if later:  # the day after the first friday is not always the first saturday
+            raise UserError(f"`{clip(text, 60)}` falls on the next day — name that day and the time with am/pm.",
+                            "first saturday of the month at 1am")
         return Recurrence("monthly", (day,), at, nth=_ORDINALS[monthly.group(1)], time_given=given)
 
     interval = 1
@@ -202,4 +221,5 @@ def parse_recurrence(text: str) -> Recurrence:
     leftover = " ".join(w for w in leftover.split() if w not in _DAYS)
     if leftover:
         raise UserError(f"I couldn't read `{clip(leftover)}` in that schedule.", SCHEDULE_EXAMPLE)
+    days = tuple(sorted({(day + later) % 7 for day in days}))  # "friday night at 1" is Saturday 01:00
     return Recurrence("weekly", days, at, interval=interval, time_given=given)

@@ -137,11 +137,12 @@ _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
 _TODAY = re.compile(r"\b(?:today|tonight)\b", re.IGNORECASE)
 #: "tonight at 12", "friday evening at midnight": the midnight that ends that evening, not noon, not the one
 #: that began the day.
-_LATE = re.compile(r"\b(?:tonight|evening)\b", re.IGNORECASE)
+_LATE = re.compile(r"\b(?:tonight|evenings?|nights?)\b", re.IGNORECASE)
 _NOON_SAID = re.compile(r"\b12\s*(?::\s*[0-5]\d)?\s*p\.?\s*m\b|\bnoon\b", re.IGNORECASE)
 #: A bare clock time once the two rewrites above have run: "3:00" (typed "at 3", "tomorrow 3") or "3:30" — one
-#: digit before the colon and no am/pm after it. "03:00", "15:00", "3h30", "3pm", "3:30am" are not bare.
-_BARE_CLOCK = re.compile(r"(?<![\d:.])(?P<h>[1-9]):(?P<m>[0-5][0-9])(?![\d:])(?!\s*(?:[ap]\.?m\b|[ap]\.m\.))",
+#: digit before the colon and no am/pm after it. "03:00", "15:00", "3h30", "3pm", "3:30am" are not bare. "10:00"
+#: and "11:00" are bare when typed "at 10" / "tonight 11" (`is_bare_clock` of the text as typed).
+_BARE_CLOCK = re.compile(r"(?<![\d:.])(?P<h>[1-9]|1[01]):(?P<m>[0-5][0-9])(?![\d:])(?!\s*(?:[ap]\.?m\b|[ap]\.m\.))",
                          re.IGNORECASE)
 #: A time the person wrote out in full, so a schedule's hour in it is taken literally: am/pm, a two-digit hour
 #: ("03:00", "15:00", "09.30"), the continental "3h30", noon, midnight.
@@ -149,8 +150,11 @@ _EXPLICIT_CLOCK = re.compile(
     r"\d\s*(?:[ap]\.?m\b|[ap]\.m\.)|(?<!\d)[0-2][0-9]\s*[:.h]\s*[0-5][0-9]|\d\s*h\s*[0-5][0-9]|\b(?:noon|midnight)\b",
     re.IGNORECASE,
 )
-_DAY_PART = re.compile(r"\b(?:(?P<pm>afternoon|evening|tonight)|(?P<am>morning))\b", re.IGNORECASE)
-#: "tonight at 1" … "tonight at 4:59": the small hours after tonight's evening, not 13:00 and not the night before.
+_DAY_PART = re.compile(r"\b(?:(?P<pm>afternoons?|evenings?|tonight|nights?)|(?P<am>mornings?))\b", re.IGNORECASE)
+#: The words whose bare 1 to 4 is the small hours after that evening.
+_NIGHT = ("tonight", "night")
+#: "tonight at 1" … "tonight at 4:59", "friday night at 1": the small hours after that evening, not 13:00 and not
+#: the night before.
 SMALL_HOURS = range(1, 5)
 #: A meeting's bare hour from 1 to 7 is the afternoon: nobody schedules a team meeting at 03:00.
 AFTERNOON_HOURS = range(1, 8)
@@ -220,6 +224,11 @@ def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
     for pattern, words in _SPAN_WORDS:
         span = pattern.sub(words, span)
     said_ahead = bool(m.group("in") or m.group("from"))
+    if said_ahead and re.fullmatch(r"\d{1,3}", span):  # "in 45": minutes? hours? days? Never a guess.
+        raise AmbiguousTime(f"`{clip(text)}` — {span} what? Add the unit: `in {span}m` for minutes, `in {span}h` for "
+                            "hours.", f"in {span}m")
+    if said_ahead and re.fullmatch(r"\d{1,2}:[0-5]\d", span):
+        span = span.replace(":", "h")  # "in 1:30": an hour and a half from now, as "for 1:30" and "in 1h30" are
     if not re.search(r"[a-z]", span, re.IGNORECASE) or (_HOURS_THEN_MINUTES.match(span) and not said_ahead):
         return None  # "in 45", "1:30", "1h30": not a span of time
     try:
@@ -258,9 +267,40 @@ def is_bare_clock(said: str) -> bool:
     return _EXPLICIT_CLOCK.search(said) is None
 
 
-def _meeting_hours(normalised: str, said: str) -> str:
-    """Rewrite the bare clock times of a meeting's (normalised) time text to the hour meant: "at 3:00" → "at 15:00"."""
-    return _BARE_CLOCK.sub(lambda m: f"{meeting_hour(int(m.group('h')), said)}:{m.group('m')}", normalised)
+def _bare_hour(hour: int, said: str, *, meeting: bool) -> int:
+    """The hour meant by a bare `hour` in `said`. Beside "tonight" / "night", 1 to 4 is the small hours (kept;
+    `_part_clock` moves them to the next day); beside "evening" it is refused: 13:00 is no evening, and 01:00
+    the night after is another day than the one named ("friday evening at 1"). Otherwise, for a meeting or
+    beside a day-part word, `meeting_hour`; else the hour as written (the pulse's "at 3" is 03:00)."""
+    part = _day_part(said)
+    if part in (*_NIGHT, "evening") and hour in SMALL_HOURS:
+        if part == "evening":
+            raise _which_one(said, part)
+        return hour
+    return meeting_hour(hour, said) if meeting or part else hour
+
+
+def _bare_hours(normalised: str, said: str, *, meeting: bool) -> str:
+    """Rewrite the bare clock times of a (normalised) time text to the hour meant (`_bare_hour`): a meeting's
+    "at 3:00" → "at 15:00", "tonight at 1:00" → "tonight at 01:00"."""
+    typed_bare = is_bare_clock(said)
+
+    def read(m: re.Match[str]) -> str:
+        if len(m.group("h")) == 2 and not typed_bare:  # "tonight at 10:00" as typed: literal, as "03:00" is
+            return m.group(0)
+        return f"{_bare_hour(int(m.group('h')), said, meeting=meeting):02d}:{m.group('m')}"
+
+    return _BARE_CLOCK.sub(read, normalised)
+
+
+def schedule_time(at: time, said: str, *, meeting: bool) -> tuple[time, int]:
+    """A schedule's time of day (`at`, read from `said`, "every friday evening at 8") read as a one-off time is,
+    by the same code: a bare hour by `_bare_hour`, then the day-part word by `_part_clock`. Returns the time and
+    how many days after the day named it falls (1 for "every friday night at 1": Saturday 01:00). Raises
+    AmbiguousTime when the word and the hour contradict each other ("every friday evening at 1")."""
+    if is_bare_clock(said):
+        at = time(_bare_hour(at.hour, said, meeting=meeting), at.minute)
+    return _part_clock(at, said, noon_said=bool(_NOON_SAID.search(said)))
 
 
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False) -> ParsedTime:
@@ -282,9 +322,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", normalised)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
-    normalised = _small_hours(normalised, cleaned)
-    if meeting or _DAY_PART.search(cleaned):
-        normalised = _meeting_hours(normalised, cleaned)
+    normalised = _bare_hours(normalised, cleaned, meeting=meeting)
     base = to_local_naive(now, tz)
     try:
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)
@@ -302,33 +340,16 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
 
 def _day_part(said: str) -> str | None:
-    """The day-part word in `said` ("morning", "afternoon", "evening", "tonight"), lower case, or None."""
+    """The day-part word in `said` ("morning", "afternoon", "evening", "tonight", "night"; "evenings" is
+    "evening"), lower case, or None."""
     part = _DAY_PART.search(said)
-    return part.group(0).lower() if part is not None else None
+    return part.group(0).lower().removesuffix("s") if part is not None else None
 
 
 def _which_one(cleaned: str, part: str) -> AmbiguousTime:
-    where = "tonight" if part == "tonight" else f"in the {part}"
+    where = {"tonight": "tonight", "night": "at night"}.get(part, f"in the {part}")
     return AmbiguousTime(f"`{clip(cleaned)}`: that hour isn't {where} — which one did you mean? Say the day and "
                      "am/pm.", WHEN_EXAMPLE)
-
-
-def _small_hours(normalised: str, cleaned: str) -> str:
-    """A bare hour from 1 to 4 beside "tonight" is the small hours ("tonight at 1" → "tonight at 01:00", moved
-    to the night after by `_check_read`). Beside "evening" it is refused: 13:00 is no evening, and 01:00 the
-    night after is another day than the one named ("friday evening at 1")."""
-    part = _day_part(cleaned)
-    if part not in ("tonight", "evening"):
-        return normalised
-
-    def small(m: re.Match[str]) -> str:
-        if int(m.group("h")) not in SMALL_HOURS:
-            return m.group(0)
-        if part == "evening":
-            raise _which_one(cleaned, part)
-        return f"0{m.group('h')}:{m.group('m')}"
-
-    return _BARE_CLOCK.sub(small, normalised)
 
 
 class _NoSuchTime(ValueError):
@@ -382,17 +403,29 @@ def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime)
     if (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise unreadable
     parsed = parsed.replace(second=0, microsecond=0)
-    part = _day_part(cleaned)
-    if part == "tonight" and clock.hour in SMALL_HOURS:  # the night after tonight's evening, unless still in it
-        if base.hour < SMALL_HOURS.stop and parsed.replace(tzinfo=None) >= base:  # typed at 00:30: still ahead
-            return parsed
-        return parsed + timedelta(days=1)
-    if (part == "morning" and clock.hour > 12) or (part in ("afternoon", "evening", "tonight")
-                                                   and clock.hour < 12 and (clock.hour or part == "afternoon")):
-        raise _which_one(cleaned, part)  # "friday evening at 1am", "tomorrow morning at 3pm"
-    if _LATE.search(cleaned) and (clock.hour == 0 or (clock.hour == 12 and not _NOON_SAID.search(normalised))):
-        return datetime.combine(parsed.date() + timedelta(days=1), time(0, clock.minute), tzinfo=parsed.tzinfo)
+    if (_day_part(cleaned) == "tonight" and clock.hour in SMALL_HOURS and base.hour < SMALL_HOURS.stop
+            and parsed.replace(tzinfo=None) >= base):
+        return parsed  # "tonight at 1" typed at 00:30: the small hours still ahead
+    at, days_later = _part_clock(clock, cleaned, noon_said=bool(_NOON_SAID.search(normalised)))
+    if days_later:
+        return datetime.combine(parsed.date() + timedelta(days=days_later), at, tzinfo=parsed.tzinfo)
     return parsed
+
+
+def _part_clock(clock: time, said: str, *, noon_said: bool) -> tuple[time, int]:
+    """The time of day `clock` beside the day-part word of `said`, and how many days after the day named it
+    falls: the small hours after "tonight" / "friday night" and the midnight that ends an evening ("tonight at
+    12") are the next day. Raises AmbiguousTime when the word and the clock contradict each other ("friday
+    evening at 1am", "tomorrow morning at 3pm", "friday night at 7am"). One-off times and schedules both."""
+    part = _day_part(said)
+    if part in _NIGHT and clock.hour in SMALL_HOURS:
+        return clock, 1
+    if part is not None and ((part == "morning" and clock.hour > 12) or (
+            part != "morning" and clock.hour < 12 and (clock.hour or part == "afternoon"))):
+        raise _which_one(said, part)
+    if _LATE.search(said) and (clock.hour == 0 or (clock.hour == 12 and not noon_said)):
+        return time(0, clock.minute), 1
+    return clock, 0
 
 
 def format_local(moment: datetime, tz: ZoneInfo, *, with_date: bool = True, now: datetime | None = None) -> str:

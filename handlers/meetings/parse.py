@@ -10,15 +10,15 @@ A bare hour is read as a meeting's, one-off or recurring: "at 3" is 15:00 (handl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import AmbiguousTime, ParsedTime, is_bare_clock, meeting_hour, parse_when
+from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -113,20 +113,15 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
         if len(words) - start > MAX_TIME_WORDS + 4 or not _RECURRING.search(tail):
             continue
         try:
-            rule = parse_recurrence(tail)
+            # a series' bare hour is a meeting's ("every friday at 4" is 16:00) and its day-part word is read by
+            # the one-off's code; the pulse reads a schedule's bare hour literally
+            rule = parse_recurrence(tail, meeting=True)
+        except AmbiguousTime:
+            raise  # "every friday evening at 1": ask which one, never read a shorter tail or a one-off
         except UserError:
             continue
-        return start, _meeting_time(rule, tail)
+        return start, rule
     return None
-
-
-def _meeting_time(rule: Recurrence, said: str) -> Recurrence:
-    """A series' bare hour read as a meeting's ("every friday at 4" is 16:00), as a one-off meeting's is;
-    the schedule parser is shared with the pulse, which reads it literally."""
-    if not rule.time_given or not is_bare_clock(said):
-        return rule
-    hour = meeting_hour(rule.at.hour, said)
-    return rule if hour == rule.at.hour else replace(rule, at=time(hour, rule.at.minute))
 
 
 def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
