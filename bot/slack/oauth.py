@@ -39,6 +39,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbox.errors import PermanentError
+from bot.slack.payloads import workspace
 from handlers.core.clock import Clock
 
 if TYPE_CHECKING:  # the repository (and the model it maps) is imported where OAuth is on: bot/slack/adapter.py
@@ -314,8 +315,9 @@ class SlackOAuth:
 
     async def note_workspace(self, context: AsyncBoltContext, next_: Callable[[], Awaitable[Any]]) -> Any:
         """Bolt global middleware: the request's workspace (for lookups that carry none, `CURRENT_TEAM`,
-        copied into the work after the ack) and its organisation, noted once per workspace."""
-        team = context.team_id or ""
+        copied into the work after the ack) and its organisation, noted once per workspace. An org-wide app's
+        `team: null` press may leave Bolt only the organisation's `E…` id: that names no workspace."""
+        team = workspace(context.team_id)
         CURRENT_TEAM.set(team)
         if team and context.enterprise_id and team not in self._teams_seen:
             try:

@@ -4,7 +4,9 @@ is active again. Nothing is said: an archived or deleted channel cannot be poste
 default (docs/operations.md, "Archived and deleted channels").
 
 Both adapters send the same `PlaceChange` (Slack `channel_archive` & co., Teams `channelDeleted` /
-`channelRestored`), with the workspace or team the event came from: the store changes only that place.
+`channelRestored`), with the workspace or team the event came from: the store changes that Teams team's
+channel only, but a Slack channel for every workspace (Slack channel ids are global: a channel shared by two
+workspaces of ours has one id, and Slack tells only one of them it was archived).
 Teams also archives, deletes, unarchives and restores whole teams (`whole_team`): the team's own state is
 kept beside its channels' (a channel runs only while both are active), so a channel deleted on its own stays
 inactive when its team comes back, and a team hard-deleted stays inactive for good."""

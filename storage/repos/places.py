@@ -1,8 +1,13 @@
 """Channels their platform archived or deleted (docs/operations.md, "Archived and deleted channels").
 
-A place is (platform, workspace or team, channel): an event changes only the row of the workspace or team
-it came from, and the filters below match a schedule, series or feed only when all three agree, so another
-workspace's channel with the same id is never touched (nor a row that names no workspace at all).
+A place is (platform, workspace or team, channel): a Teams event changes only the row of the team it came
+from, and the filters below match a schedule, series or feed only when all three agree, so another team's
+channel with the same id is never touched (nor a row that names no team at all). Slack is the exception:
+its channel ids are global (a Slack Connect channel, or one shared between workspaces of an organisation,
+has one id in all of them) and Slack delivers a channel's archive once, authorized for one of our
+workspaces, so a Slack channel's state is recorded for the event's workspace and for every other workspace
+any row tags on that channel (`_slack_teams`): their schedules, series, feeds and queued rows stop and come
+back together. Each row still names a real workspace, so an uninstall removes it with the workspace's data.
 
 What an inactive place loses, and gets back:
 - its pulse schedules, meeting series and calendar feeds are not found due (`inactive_place`, used by the
@@ -33,6 +38,7 @@ from handlers.core.clock import Clock
 from handlers.core.registry import TEAM_HARD_DELETED
 from handlers.core.types import Place, Platform, Target
 from storage.db import Database, rowcount
+from storage.models import every_table
 from storage.models.core import OutboxRow, PlaceState
 from storage.upsert import insert_for
 
@@ -64,14 +70,18 @@ class PlacesRepo:
         self.clock = clock
 
     async def set_active(self, place: Place, active: bool, reason: str, event_at: datetime) -> PlaceChanged:
-        """Record the platform's word about the place. An event older than the one recorded changes nothing
-        (a redelivered archive arriving after the unarchive)."""
+        """Record the platform's word about the place: a Teams channel's for its team, a Slack channel's for
+        every workspace of ours that has it (`_slack_teams`). An event older than the one recorded changes
+        nothing (a redelivered archive arriving after the unarchive)."""
         if not place.channel_id or not place.team_id:
             return PlaceChanged(False)
         now = self.clock.now()
         async with self.db.session() as s:
-            if not await self._record(s, place.platform.value, place.channel_id, place.team_id, active, reason,
-                                      event_at, now):
+            teams = ([place.team_id] if place.platform is not Platform.SLACK
+                     else await self._slack_teams(s, place.channel_id[:300], place.team_id))
+            recorded = [await self._record(s, place.platform.value, place.channel_id, team, active, reason,
+                                           event_at, now) for team in teams]
+            if not any(recorded):
                 return PlaceChanged(False)
             if not active:
                 rows = await self._park(s, place)
@@ -126,6 +136,21 @@ class PlacesRepo:
                        table.c.reason != HARD_DELETED),
         )
         return rowcount(await s.execute(stmt)) > 0
+
+    @staticmethod
+    async def _slack_teams(s: Any, channel_id: str, team_id: str) -> list[str]:
+        """The event's workspace and every other workspace a row tags on the Slack channel (schedules,
+        series, feeds, meetings, conversation references, place states: every table with platform, team_id
+        and channel_id). An archive is rare: a few small look-ups, and
+        `inactive_place`, in the due queries, stays one exact match."""
+        teams = {team_id[:200]}
+        for table in every_table().sorted_tables:
+            if "platform" in table.c and "team_id" in table.c and "channel_id" in table.c:
+                found = await s.scalars(select(table.c.team_id).distinct().where(
+                    table.c.platform == Platform.SLACK.value, table.c.channel_id == channel_id,
+                    table.c.team_id != ""))
+                teams.update(found.all())
+        return sorted(teams)
 
     @staticmethod
     async def _team_inactive(s: Any, platform: str, team_id: str) -> bool:
@@ -196,8 +221,9 @@ class PlacesRepo:
 
     @staticmethod
     def _to(target: Any, place: Place) -> bool:
-        """A row addressed to the place's channel (any thread in it), tagged with the same workspace or team."""
+        """A row addressed to the place's channel (any thread in it): a Slack channel's for any workspace, a
+        Teams channel's tagged with the same team."""
         if not isinstance(target, dict):
             return False
         return (target.get("kind") == "channel" and target.get("id") == place.channel_id
-                and target.get("team_id", "") == place.team_id)
+                and (place.platform is Platform.SLACK or target.get("team_id", "") == place.team_id))

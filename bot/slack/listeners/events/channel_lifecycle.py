@@ -1,7 +1,8 @@
 """A channel archived, unarchived or deleted (public: `channel_*`, private: `group_*`): the core marks the
 place inactive or active again (handlers/general/channel_state.py) and says nothing. The place is the
-workspace the event was delivered for (`installed_team`) and the event's channel; the work runs after the
-ack, once per event id."""
+workspace the event was delivered for (`installed_team`) and the event's channel; the store records a Slack
+channel's state for every workspace of ours (a shared channel has one id in all of them and the event comes
+once, authorized for one: storage/repos/places.py). The work runs after the ack, once per event id."""
 
 from __future__ import annotations
 
