@@ -21,9 +21,8 @@ from handlers.scope.ports import (
     Outcome,
     Watching,
 )
-from storage.db import Database
-from storage.migrate import upgrade
 from storage.store import Store
+from tests.support.replicas import two_stores
 
 C1 = Place(Platform.SLACK, "C1", "T1")
 C2 = Place(Platform.SLACK, "C2", "T1")
@@ -34,14 +33,8 @@ LEARN = Learning(step=0.25, cap=1.0, relax=0.1)
 @pytest.fixture
 async def stores(db_url: str) -> AsyncIterator[tuple[Store, Store]]:
     """Two stores on one database, each with its own engine: two replicas."""
-    await upgrade(db_url)
-    clock = FakeClock()
-    first, second = Database(db_url), Database(db_url)
-    try:
-        yield Store(first, clock), Store(second, clock)
-    finally:
-        await first.dispose()
-        await second.dispose()
+    async with two_stores(db_url, FakeClock()) as pair:
+        yield pair
 
 
 async def test_one_prompt_per_thread_across_replicas(stores: tuple[Store, Store]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,6 +17,7 @@ import pytest
 
 from bot.logs import setup_logging
 from tests.support.harness import running
+from tests.support.logs import restore_logging
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret-0123456789"
@@ -30,7 +30,6 @@ FORCED = ("slack_sdk", "slack_bolt", "botbuilder", "msrest", "aiohttp.access", "
 def debug_log() -> Iterator[io.StringIO]:
     """What `steadybot serve` with STEADYBOT_LOG_LEVEL=DEBUG writes (text format), captured."""
     stream = io.StringIO()
-    root = logging.getLogger()
     levels = {name: logging.getLogger(name).level for name in (*FORCED, "", "aiohttp", "sqlalchemy", "msal",
                                                                "asyncio", "alembic.runtime")}
     yield stream
@@ -40,11 +39,7 @@ def debug_log() -> Iterator[io.StringIO]:
         # loggers created meanwhile under a forced one (Bolt copies its level to `….bolt.app`) start over
         if isinstance(logger, logging.Logger) and name not in levels and name.startswith(FORCED):
             logger.setLevel(logging.NOTSET)
-    for handler in list(root.handlers):
-        if getattr(handler, "_steadybot", False):
-            root.removeHandler(handler)
-    logging.captureWarnings(False)
-    sys.excepthook = sys.__excepthook__
+    restore_logging()
 
 
 def start_logging(stream: io.StringIO, settings: object, fmt: str = "text") -> None:

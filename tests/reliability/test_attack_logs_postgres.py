@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import text
 
 from bot.logs import setup_logging
 from tests.support.harness import Harness, running
+from tests.support.logs import restore_logging
 from tests.support.meetings_helpers import command, team
 
 pytestmark = pytest.mark.postgres
@@ -33,12 +33,7 @@ def debug_log() -> Iterator[io.StringIO]:
     yield stream
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_steadybot", False):
-            root.removeHandler(handler)
-    logging.captureWarnings(False)
-    sys.excepthook = sys.__excepthook__
+    restore_logging()
 
 
 async def damage(bot: Harness, *statements: str) -> None:

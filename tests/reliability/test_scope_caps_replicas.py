@@ -19,12 +19,11 @@ from handlers.core.clock import FakeClock
 from handlers.core.types import ChatMessage, Person, Place, Platform, Reply
 from handlers.scope.ports import COMMITMENT, PARKED, Decided, Decision, ItemKind, Learning, Outcome
 from handlers.scope.watch import watch_message
-from storage.db import Database
 from storage.migrate import upgrade
 from storage.store import Store
 from support.slack_api import FakeSlackApi
 from tests.support.harness import START
-from tests.support.replicas import slack_replicas
+from tests.support.replicas import slack_replicas, two_stores
 
 CHANNEL = Place(Platform.SLACK, "C1", "T1")
 ASKS = ("while we're at it, can we also add a CSV export to the release?",
@@ -60,14 +59,8 @@ async def test_one_prompt_per_thread_when_two_replicas_see_its_asks_at_once(db_u
 @pytest.fixture
 async def stores(db_url: str) -> AsyncIterator[tuple[Store, Store]]:
     """Two stores on one database, each with its own engine: two replicas."""
-    await upgrade(db_url)
-    clock = FakeClock(START)
-    first, second = Database(db_url), Database(db_url)
-    try:
-        yield Store(first, clock), Store(second, clock)
-    finally:
-        await first.dispose()
-        await second.dispose()
+    async with two_stores(db_url, FakeClock(START)) as pair:
+        yield pair
 
 
 @pytest.mark.parametrize("kind", [COMMITMENT, PARKED])

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from handlers.core.clock import FakeClock
+from storage.store import Store
 from support.slack_api import FakeSlackApi
 from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
 
@@ -31,3 +32,19 @@ async def slack_replicas(database_url: str, slack: FakeSlackApi, clock: FakeCloc
         for runtime in replicas:
             await runtime.close()
         await slack.close()
+
+
+@contextlib.asynccontextmanager
+async def two_stores(database_url: str, clock: FakeClock) -> AsyncIterator[tuple[Store, Store]]:
+    """Two stores on one (migrated) database, each with its own engine: two replicas' storage, no runtime."""
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from storage.store import Store as _Store
+
+    await upgrade(database_url)
+    first, second = Database(database_url), Database(database_url)
+    try:
+        yield _Store(first, clock), _Store(second, clock)
+    finally:
+        await first.dispose()
+        await second.dispose()

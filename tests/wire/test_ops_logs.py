@@ -7,7 +7,6 @@ import asyncio
 import io
 import json
 import logging
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -19,15 +18,7 @@ from support.bf_connector import FakeConnector
 from support.procs import ServeProcess, cli
 from support.slack_api import FakeSlackApi
 from tests.support.harness import BOT_TOKEN, SIGNING_SECRET, TEST_SECRET
-
-
-def _restore_logging() -> None:
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_steadybot", False):
-            root.removeHandler(handler)
-    logging.captureWarnings(False)
-    sys.excepthook = sys.__excepthook__
+from tests.support.logs import restore_logging
 
 
 def test_json_lines_in_process_redact_secrets_and_carry_request_ids() -> None:
@@ -46,7 +37,7 @@ def test_json_lines_in_process_redact_secrets_and_carry_request_ids() -> None:
             logging.getLogger("steadybot.x").exception("failed: Bearer abcdefghijklmnopqrstuvwxyz")
         logging.getLogger("aiohttp.access").warning('127.0.0.1 "GET /x" 200', extra={"leak": BOT_TOKEN})
     finally:
-        _restore_logging()
+        restore_logging()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3
     records = [json.loads(line) for line in lines]
