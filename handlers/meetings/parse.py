@@ -180,9 +180,18 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
                         COMMAND_EXAMPLE)
     start, when = parsed
+    if words[start - 1].casefold() in _DANGLING:  # "Deploy every fortnight at 4": a schedule it could not read
+        raise UserError(f"I couldn't read `{clip(' '.join(words[start - 1:]), 80)}` as a schedule. Try `every "
+                        "friday at 4`, `every weekday at 9:30` or `every 2 weeks on monday at 10`.",
+                        "/meeting Standup every weekday at 9:30 for 15m")
     title, cut = _title(words[:start])
     check_when(when.at, now, " ".join(words[start:]))
     return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
+
+
+#: A title never ends with these: the time after them was meant as a schedule that could not be read, and a
+#: one-off meeting called "Deploy every" would hide that.
+_DANGLING = frozenset({"every", "each"})
 
 
 #: Another command's name and a word it takes, typed after `/meeting` (`/meeting agenda add demo 10m`,

@@ -142,3 +142,16 @@ def test_in_1_30_is_an_hour_and_a_half_from_now(meeting: bool) -> None:
     parsed = parse_when("in 1:30", BERLIN, NOW, meeting=meeting)
     assert parsed.has_time and parsed.at == datetime(2026, 3, 2, 10, 47, tzinfo=UTC)
     assert _one_off("Deploy in 1:30") == "Mon 02 11:47 CET"
+
+
+@pytest.mark.parametrize("text", ["Deploy every at 4", "Deploy each tomorrow at 3", "Retro EVERY friday-ish at 4"])
+def test_a_title_never_ends_with_every(text: str) -> None:
+    """A schedule that could not be read is refused, not registered as a one-off meeting called "Deploy
+    every" at the time that followed; a title with "every" inside it is still a title."""
+    if text == "Retro EVERY friday-ish at 4":
+        request = parse_meeting(text, BERLIN, NOW)  # "every" is not the title's last word: a one-off
+        assert request.title == "Retro EVERY friday-ish" and request.recurrence is None
+        return
+    with pytest.raises(UserError, match="as a schedule"):
+        parse_meeting(text, BERLIN, NOW)
+    assert parse_meeting("Review every feature tomorrow at 3", BERLIN, NOW).title == "Review every feature"
