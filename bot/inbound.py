@@ -37,6 +37,7 @@ from bot.sealing import ActionSeal, invalid_reply
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
+from handlers.core.registry import PlaceChange
 from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply
 
 log = logging.getLogger("steadybot.inbound")
@@ -308,6 +309,18 @@ class Pipeline:
             return bool(await self.store.inbound.first_time(key, alone=self.lane.in_flight <= 1))
         except StorageUnavailable:
             return True
+
+    async def place_changed(self, key: str, change: PlaceChange) -> None:
+        """A channel or team archived, deleted or brought back on its platform, once per `key` (the event's or
+        activity's id): the core records it and nothing is answered. With the database down nothing changes
+        (one WARNING line)."""
+        if not await self.first_time(key):
+            return
+        try:
+            await self.core.place_changed(change)
+        except StorageUnavailable:
+            log.warning("%s %s: the database is unavailable, nothing changed", change.where.platform.value,
+                        change.reason)
 
     async def remember(self, person: Person, team_id: str) -> None:
         try:

@@ -81,9 +81,6 @@ _TEAM_EVENTS: dict[str, tuple[bool, str]] = {
     "teamunarchived": (True, "team unarchived"),
     "teamrestored": (True, "team restored"),
 }
-#: The names botbuilder's TeamsActivityHandler routes to on_teams_team_* itself.
-_BOTBUILDER_TEAM_EVENTS = frozenset({"teamArchived", "teamDeleted", "teamHardDeleted", "teamUnarchived",
-                                     "teamRestored"})
 
 
 def _message_task(text: str) -> MessagingExtensionActionResponse:
@@ -191,58 +188,34 @@ class SteadyTeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         channel = str(getattr(channel_info, "id", None) or "")[:300]
         team = str(getattr(team_info, "id", None) or "")[:200] or payloads.team_id(activity)
-        if not channel or not team or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
-            return
+        if channel and team:
+            await self._place_changed(turn_context, Place(Platform.TEAMS, channel, team), active, reason)
+
+    async def _place_changed(self, turn_context: TurnContext, where: Place, active: bool, reason: str, *,
+                             whole_team: bool = False) -> None:
+        activity = turn_context.activity
         at = activity.timestamp or self.core.services.clock.now()
-        change = PlaceChange(Place(Platform.TEAMS, channel, team), active, reason, at)
-        try:
-            await self.core.place_changed(change)
-        except StorageUnavailable:
-            log.warning("Teams channel %s: the database is unavailable, nothing changed", reason)
+        await self.pipeline.place_changed(f"teams:activity:{activity.id or ''}",
+                                          PlaceChange(where, active, reason, at, whole_team=whole_team))
 
     # ---- a whole team archived, deleted, unarchived or restored (conversationUpdate, eventType team*) --------
-    async def on_teams_team_archived(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
-        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamarchived"])
-
-    async def on_teams_team_unarchived(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
-        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamunarchived"])
-
-    async def on_teams_team_deleted(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
-        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamdeleted"])
-
-    async def on_teams_team_hard_deleted(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
-        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamharddeleted"])
-
-    async def on_teams_team_restored(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
-        await self._team_state(team_info, turn_context, *_TEAM_EVENTS["teamrestored"])
-
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        """botbuilder routes the team events by their exact names ("teamRestored"); the documentation's own
-        example of a team restored says "teamrestored", which it would drop, leaving the team's channels
-        inactive for good. The team events are read whatever their case; everything else is botbuilder's."""
+        """The team events are read here, whatever their case, not through botbuilder's `on_teams_team_*`:
+        it routes them by their exact names ("teamRestored"), and the documentation's own example of a team
+        restored says "teamrestored", which it would drop, leaving the team's channels inactive for good.
+        Members added or removed come first, as in botbuilder; everything else is botbuilder's."""
         activity = turn_context.activity
         event = payloads.channel_data(activity).get("eventType") if activity.channel_id == "msteams" else None
-        if (isinstance(event, str) and event.lower() in _TEAM_EVENTS and event not in _BOTBUILDER_TEAM_EVENTS
-                and not activity.members_added and not activity.members_removed):
-            await self._team_state(TeamInfo(id=payloads.team_id(activity)), turn_context,
-                                   *_TEAM_EVENTS[event.lower()])
+        kind = _TEAM_EVENTS.get(event.lower()) if isinstance(event, str) else None
+        if kind is None or activity.members_added or activity.members_removed:
+            await super().on_conversation_update_activity(turn_context)
             return
-        await super().on_conversation_update_activity(turn_context)
-
-    async def _team_state(self, team_info: TeamInfo, turn_context: TurnContext, active: bool, reason: str) -> None:
-        """Every channel of the team the activity names becomes inactive or active again (a channel deleted on
-        its own stays inactive; a team hard-deleted stays inactive for good: handlers/general/channel_state.py,
-        storage/repos/places.py). Nothing is said, nothing is deleted. Once per activity id."""
-        activity = turn_context.activity
-        team = str(getattr(team_info, "id", None) or "")[:200] or payloads.team_id(activity)[:200]
-        if not team or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
-            return
-        at = activity.timestamp or self.core.services.clock.now()
-        change = PlaceChange(Place(Platform.TEAMS, team, team), active, reason, at, whole_team=True)
-        try:
-            await self.core.place_changed(change)
-        except StorageUnavailable:
-            log.warning("Teams %s: the database is unavailable, nothing changed", reason)
+        team = payloads.team_id(activity)[:200]
+        if team:
+            # Every channel of the team becomes inactive or active again (a channel deleted on its own stays
+            # inactive; a team hard-deleted stays inactive for good: handlers/general/channel_state.py,
+            # storage/repos/places.py). Nothing is said, nothing is deleted. Once per activity id.
+            await self._place_changed(turn_context, Place(Platform.TEAMS, team, team), *kind, whole_team=True)
 
     async def _tradeoff(self, turn_context: TurnContext,
                         action: MessagingExtensionAction) -> MessagingExtensionActionResponse:

@@ -13,7 +13,6 @@ from typing import Any
 
 from bot.inbound import Pipeline
 from bot.slack.payloads import installed_team, s
-from handlers.core.errors import StorageUnavailable
 from handlers.core.registry import PlaceChange
 from handlers.core.types import Place, Platform
 
@@ -43,14 +42,5 @@ async def channel_lifecycle(body: dict[str, Any], event: dict[str, Any], pipelin
         return
     active, reason = kind
     change = PlaceChange(Place(Platform.SLACK, channel, team), active, reason, _at(body))
-    pipeline.run(_apply(change, s(body.get("event_id")), pipeline), f"slack {reason}")
+    pipeline.run(pipeline.place_changed(f"slack:event:{s(body.get('event_id'))}", change), f"slack {reason}")
 
-
-async def _apply(change: PlaceChange, event_id: str, pipeline: Pipeline) -> None:
-    if not await pipeline.first_time(f"slack:event:{event_id}"):
-        return
-    try:
-        await pipeline.core.place_changed(change)
-    except StorageUnavailable:
-        log.warning("channel %s %s: the database is unavailable, nothing changed", change.where.channel_id,
-                    change.reason)
