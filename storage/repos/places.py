@@ -28,6 +28,7 @@ pulse DM, the organiser's nudge) are never parked: they are the person's, not th
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,11 +115,8 @@ class PlacesRepo:
     async def is_active(self, place: Place) -> bool:
         """Whether the place runs: neither it nor its team is archived or deleted."""
         async with self.db.session() as s:
-            inactive = await s.scalar(select(PlaceState.id).where(
-                PlaceState.platform == place.platform.value, PlaceState.team_id == place.team_id,
-                or_(PlaceState.channel_id == place.channel_id, PlaceState.channel_id == TEAM_ROW),
-                PlaceState.active.is_(False)).limit(1))
-        return inactive is None
+            return not await s.scalar(select(inactive_place(place.platform.value, place.team_id,
+                                                            place.channel_id)))
 
     async def _record(self, s: Any, platform: str, channel_id: str, team_id: str, active: bool, reason: str,
                       event_at: datetime, now: datetime) -> bool:
@@ -160,37 +158,36 @@ class PlacesRepo:
 
     # ---- the outbox ----------------------------------------------------------------------------------
     async def _park(self, s: Any, place: Place) -> int:
-        ids = [row_id for row_id, target in (await s.execute(
-            select(OutboxRow.id, OutboxRow.target).where(OutboxRow.status == _PENDING,
-                                                         self._channel_rows(place)))).all()
-               if self._to(target, place)]
-        return await self._move(s, ids, _PENDING, status=_SKIPPED, last_error=PARKED)
+        return await self._shift(s, self._channel_rows(place), lambda target: self._to(target, place), park=True)
 
     async def _bring_back(self, s: Any, place: Place, now: datetime) -> int:
-        ids = [row_id for row_id, target in (await s.execute(
-            select(OutboxRow.id, OutboxRow.target).where(
-                OutboxRow.status == _SKIPPED, self._channel_rows(place), OutboxRow.last_error == PARKED,
-                OutboxRow.due_at > now))).all()
-               if self._to(target, place)]
-        return await self._move(s, ids, _SKIPPED, status=_PENDING, last_error=None)
+        return await self._shift(s, self._channel_rows(place), lambda target: self._to(target, place), park=False,
+                                 now=now)
 
     async def _park_team(self, s: Any, platform: Platform, team_id: str) -> int:
-        ids = [row_id for row_id, target in (await s.execute(
-            select(OutboxRow.id, OutboxRow.target).where(OutboxRow.status == _PENDING,
-                                                         self._team_channel_rows(platform)))).all()
-               if self._to_team(target, team_id)]
-        return await self._move(s, ids, _PENDING, status=_SKIPPED, last_error=PARKED)
+        return await self._shift(s, self._team_channel_rows(platform),
+                                 lambda target: self._to_team(target, team_id), park=True)
 
     async def _bring_back_team(self, s: Any, platform: Platform, team_id: str, now: datetime) -> int:
         deleted = set((await s.scalars(select(PlaceState.channel_id).where(
             PlaceState.platform == platform.value, PlaceState.team_id == team_id,
             PlaceState.channel_id != TEAM_ROW, PlaceState.active.is_(False)))).all())
-        ids = [row_id for row_id, target in (await s.execute(
-            select(OutboxRow.id, OutboxRow.target).where(
-                OutboxRow.status == _SKIPPED, self._team_channel_rows(platform), OutboxRow.last_error == PARKED,
-                OutboxRow.due_at > now))).all()
-               if self._to_team(target, team_id) and target.get("id") not in deleted]
-        return await self._move(s, ids, _SKIPPED, status=_PENDING, last_error=None)
+        return await self._shift(s, self._team_channel_rows(platform),
+                                 lambda target: self._to_team(target, team_id) and target.get("id") not in deleted,
+                                 park=False, now=now)
+
+    async def _shift(self, s: Any, rows: ColumnElement[bool], keep: Callable[[Any], bool], *, park: bool,
+                     now: datetime | None = None) -> int:
+        """Park the pending rows among `rows` whose target `keep` accepts, or (`park` False) bring back the
+        parked ones whose time is still ahead of `now`."""
+        values: dict[str, str | None]
+        if park:
+            where, current, values = [OutboxRow.status == _PENDING], _PENDING, {"status": _SKIPPED, "last_error": PARKED}
+        else:
+            where = [OutboxRow.status == _SKIPPED, OutboxRow.last_error == PARKED, OutboxRow.due_at > now]
+            current, values = _SKIPPED, {"status": _PENDING, "last_error": None}
+        found = (await s.execute(select(OutboxRow.id, OutboxRow.target).where(rows, *where))).all()
+        return await self._move(s, [row_id for row_id, target in found if keep(target)], current, **values)
 
     @staticmethod
     async def _move(s: Any, ids: list[int], current: str, **values: Any) -> int:
