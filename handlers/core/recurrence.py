@@ -23,19 +23,12 @@ from typing import Any, Literal
 
 from handlers.core.errors import UserError
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import schedule_time
+from handlers.core.timeparse import WEEKDAYS, schedule_time
 
 SCHEDULE_EXAMPLE = "every friday at 3pm"
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_DAYS = {
-    "mon": 0, "monday": 0, "mondays": 0,
-    "tue": 1, "tues": 1, "tuesday": 1, "tuesdays": 1,
-    "wed": 2, "weds": 2, "wednesday": 2, "wednesdays": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "thursdays": 3,
-    "fri": 4, "friday": 4, "fridays": 4,
-    "sat": 5, "saturday": 5, "saturdays": 5,
-    "sun": 6, "sunday": 6, "sundays": 6,
-}  # fmt: skip
+#: A weekday's names, abbreviations ("weds" too) and plurals ("fridays") → Monday 0 … Sunday 6.
+_DAYS = {**WEEKDAYS, "weds": 2, **{f"{name.lower()}s": day for day, name in enumerate(DAY_NAMES)}}
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
 }  # fmt: skip

@@ -130,9 +130,10 @@ _CLOCK = re.compile(
     r"|\b(?P<word>noon|midnight)\b",
     re.IGNORECASE,
 )
-_WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
+#: A weekday's names and abbreviations → Monday 0 … Sunday 6 (handlers/core/recurrence.py adds its plurals).
+WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
              "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
 _TODAY = re.compile(r"\b(?:today|tonight)\b", re.IGNORECASE)
 #: "tonight at 12", "friday evening at midnight": the midnight that ends that evening, not noon, not the one
@@ -390,7 +391,7 @@ def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime)
     if len(clocks) > 1:
         # not AmbiguousTime: a shorter tail may still be the time ("Release 2.10 tomorrow 3pm": 2.10 is a version)
         raise UserError(f"`{clip(cleaned)}` names more than one time of day — which one?", WHEN_EXAMPLE)
-    weekdays = {_WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
+    weekdays = {WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
     if weekdays and parsed.weekday() not in weekdays:
         raise unreadable
     if _TOMORROW.search(normalised) and parsed.date() != base.date() + timedelta(days=1):
