@@ -151,7 +151,7 @@ _EXPLICIT_CLOCK = re.compile(
     r"\d\s*(?:[ap]\.?m\b|[ap]\.m\.)|(?<!\d)[0-2][0-9]\s*[:.h]\s*[0-5][0-9]|\d\s*h\s*[0-5][0-9]|\b(?:noon|midnight)\b",
     re.IGNORECASE,
 )
-_DAY_PART = re.compile(r"\b(?:(?P<pm>afternoons?|evenings?|tonight|nights?)|(?P<am>mornings?))\b", re.IGNORECASE)
+_DAY_PART = re.compile(r"\b(?:afternoons?|evenings?|tonight|nights?|mornings?)\b", re.IGNORECASE)
 #: The words whose bare 1 to 4 is the small hours after that evening.
 _NIGHT = ("tonight", "night")
 #: "tonight at 1" … "tonight at 4:59", "friday night at 1": the small hours after that evening, not 13:00 and not
@@ -250,14 +250,14 @@ def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
     return ParsedTime(start.astimezone(UTC) + rest, True, text)
 
 
-def meeting_hour(hour: int, said: str) -> int:
-    """The hour a person means by a bare `hour` (no am/pm, no two-digit or 24-hour form) in a meeting's time
-    `said`: "morning" keeps it; "afternoon", "evening", "tonight" make 1–11 pm; otherwise 1–7 is the
-    afternoon (13–19), 8–11 the morning, 12 noon (as Google Calendar's quick add reads "at 3")."""
-    part = _DAY_PART.search(said)
-    if part is not None and part.group("am"):
+def meeting_hour(hour: int, part: str | None) -> int:
+    """The hour a person means by a bare `hour` (no am/pm, no two-digit or 24-hour form) in a meeting's time,
+    beside the day-part word `part` (`_day_part`): "morning" keeps it; "afternoon", "evening", "tonight" make
+    1–11 pm; with none, 1–7 is the afternoon (13–19), 8–11 the morning, 12 noon (as Google Calendar's quick
+    add reads "at 3")."""
+    if part == "morning":
         return hour
-    if part is not None and part.group("pm"):
+    if part is not None:
         return hour + 12 if 1 <= hour <= 11 else hour
     return hour + 12 if hour in AFTERNOON_HOURS else hour
 
@@ -278,7 +278,7 @@ def _bare_hour(hour: int, said: str, *, meeting: bool) -> int:
         if part == "evening":
             raise _which_one(said, part)
         return hour
-    return meeting_hour(hour, said) if meeting or part else hour
+    return meeting_hour(hour, part) if meeting or part else hour
 
 
 def _bare_hours(normalised: str, said: str, *, meeting: bool) -> str:
