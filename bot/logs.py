@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
 import threading
 from collections.abc import Iterable
@@ -21,68 +20,12 @@ from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
-_TOKENISH = re.compile(r"\b(xox[abprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
-#: Credentials that travel in URLs and in the SDKs' own messages, whatever logged them: the OAuth `code` and
-#: `state` of an install (Bolt's "Failed to fetch oauth.v2.access result with code: …", a callback URL), tokens
-#: in a query string, and the signed token of a report link (`/reports/<token>` opens a team's report).
-_OAUTH_CODE = re.compile(r"(?i)(\bwith code:\s*)[^\s'\"]+")
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:code|state|token|access_token|refresh_token|client_secret)=)[^&;\s'\"<>#]+")
-_REPORT_TOKEN = re.compile(r"(/reports/)[^/\s'\"?#<>]+")
-#: What PostgreSQL says about a row it refused, which asyncpg prints in the error's text (`str(exc)`, so in a
-#: traceback and in `log.warning("… %s", exc)`) and SQLAlchemy's `hide_parameters` does not cover: the key of a
-#: unique or foreign-key violation (`DETAIL:  Key (title)=(Retro with Ana) already exists.`), the whole row of a
-#: NOT NULL or check violation (`DETAIL:  Failing row contains (…)`), and a query argument asyncpg could not
-#: encode (`invalid input for query argument $1: 'the value' (…)`). The constraint, the columns and the kind of
-#: detail stay; the values become [redacted]; a DETAIL of any other shape is replaced whole. The error objects'
-#: own `detail` is replaced exactly (a value may hold line breaks); text without its error object (a field of a
-#: JSON line) is read line by line: a key or a row runs to the first line that ends with "." (PostgreSQL ends
-#: them so), a value line that ends with "." itself ends it early.
-_DETAIL_LINE = re.compile(r"(DETAIL:[ \t]+)((?:Key \(|Failing row contains \()[^\n]*(?:\n[^\n]*)*?\.$|[^\n]*)", re.M)
-_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^\n]*?)\)=\(")
-_KEY_TAIL = re.compile(r"\) (?P<tail>already exists|is duplicated|is (?:not present in|still referenced from) table "
-                       r"\"\w+\")\.\Z")
-_QUERY_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+[^:\n]*: )[^\n]*")
+from storage.redaction import database_details as _database_details
+from storage.redaction import redact_detail as redact_detail
+from storage.redaction import scrub as _scrub
 
-
-def redact_detail(detail: str) -> str:
-    """A PostgreSQL DETAIL without the values it carries (idempotent)."""
-    key = _KEY_DETAIL.match(detail)
-    if key is not None:
-        tail = _KEY_TAIL.search(detail)
-        if tail is not None:
-            end = f" {tail.group('tail')}."
-        elif " conflicts with " in detail:  # an exclusion constraint: the other key's values are left out too
-            end = " conflicts with an existing key."
-        else:
-            end = ""
-        return f"Key ({key.group('columns')})=([redacted]){end}"
-    if detail.startswith("Failing row contains"):
-        return "Failing row contains ([redacted])."
-    return "[redacted]"
-
-
-def _database_details(found: Iterable[object]) -> set[str]:
-    """The DETAIL texts of the database errors among `found` and their causes (asyncpg's `detail`), exactly
-    as the errors print them: a value with a line break in it is replaced whole, not only its first line."""
-    details: set[str] = set()
-    seen: set[int] = set()
-    stack = [item for item in found if isinstance(item, BaseException)]
-    while stack:
-        exc = stack.pop()
-        if id(exc) in seen:
-            continue
-        seen.add(id(exc))
-        try:
-            detail = getattr(exc, "detail", None)
-            linked = [exc.__cause__, exc.__context__, getattr(exc, "orig", None),
-                      *(exc.exceptions if isinstance(exc, BaseExceptionGroup) else ())]
-        except Exception:  # noqa: BLE001 - an odd exception object: its text is still scrubbed line by line
-            continue
-        if isinstance(detail, str) and detail:
-            details.add(detail)
-        stack.extend(item for item in linked if isinstance(item, BaseException))
-    return details
+#: The text rules (tokens, URL credentials, PostgreSQL DETAIL values) live in storage/redaction.py, which the
+#: stored errors (`last_error`) use too; `redact_detail` is re-exported here unchanged.
 
 
 class RedactSecrets(logging.Filter):
@@ -97,18 +40,7 @@ class RedactSecrets(logging.Filter):
         """`details`: DETAIL texts of the errors being logged, replaced exactly (bot/logs.py `_database_details`).
         `rows=False` for text that is already JSON (a line break is `\\n` there): the line-based database
         rules would run past the end of the value; JsonLines scrubs each value with them before encoding."""
-        for detail in sorted(details, key=len, reverse=True):
-            text = text.replace(f"DETAIL:  {detail}", f"DETAIL:  {redact_detail(detail)}")
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        if rows:
-            text = _DETAIL_LINE.sub(lambda m: m.group(1) + redact_detail(m.group(2)), text)
-            text = _QUERY_ARGUMENT.sub(r"\1[redacted]", text)
-        text = _TOKENISH.sub("[redacted]", text)
-        text = _OAUTH_CODE.sub(r"\1[redacted]", text)
-        text = _QUERY_SECRET.sub(r"\1[redacted]", text)
-        text = _REPORT_TOKEN.sub(r"\1[redacted]", text)
-        return _BEARER.sub(r"\1[redacted]", text)
+        return _scrub(text, self.secrets, details, rows=rows)
 
     def scrub_exception(self, exc_info: Any) -> str:
         """A record's traceback, formatted and scrubbed (the DETAIL of every database error in its chain)."""

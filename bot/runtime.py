@@ -144,7 +144,7 @@ async def build_runtime(
     due now waits for the next tick or an explicit `worker.drain()` (the demo drains in order with its output)."""
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, secrets=settings.secrets())
     if migrate and not await is_current(db):
         await upgrade(settings.database_url)
     vault = answer_vault(secret)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
@@ -171,8 +171,11 @@ def numbered(sql: str) -> str:
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 3.0,
-                 command_timeout: float = 15.0, retry_after: float = 1.0, ping_idle: float = 10.0) -> None:
+                 command_timeout: float = 15.0, retry_after: float = 1.0, ping_idle: float = 10.0,
+                 secrets: Iterable[str] = ()) -> None:
         self.url = async_url(url)
+        #: The settings' secrets: no error text stored in a row may carry them (storage/redaction.py).
+        self.secrets: tuple[str, ...] = tuple(s for s in secrets if s)
         self.dialect = make_url(self.url).get_backend_name()
         self.connect_timeout = connect_timeout
         self.retry_after = retry_after

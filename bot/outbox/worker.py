@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -36,12 +36,20 @@ from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import Pending
 from handlers.core.types import Platform, Reply
 from storage.db import DatabaseDown
+from storage.redaction import stored_error
 from storage.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
 _UNPREPARED = object()
 _HANDLED = object()  # `_send`: the row was resolved without a send to record
+
+
+def _error_text(text: str, exc: BaseException, secrets: Iterable[str], limit: int = 1000) -> str:
+    """What a row keeps of a failure (`last_error`, and the log line that names it): `text` scrubbed with the
+    exact DETAIL of the database errors in `exc`'s chain (a value with a line break in it), tokens and
+    configured secrets, then cut. The repository scrubs every reason again, line by line, whoever passes it."""
+    return stored_error(text, limit, secrets, [exc])
 
 
 async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
@@ -351,19 +359,20 @@ class OutboxWorker:
         except DeliveryError as exc:
             if getattr(exc, "skip", False):  # nothing to fix (the workspace uninstalled the app): not a failure
                 log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, exc)
-                await self.repo.mark_skipped(row.id, str(exc), worker=worker)
+                await self.repo.mark_skipped(row.id, self._error_text(str(exc), exc), worker=worker)
                 self._count("skipped", row)
                 return _HANDLED
             if not exc.retryable:
                 log.warning("outbox row %s (%s → %s) failed permanently: %s", row.id, row.kind,
                             row.target.key, exc)
-                await self.repo.mark_failed(row.id, str(exc), worker=worker)
+                await self.repo.mark_failed(row.id, self._error_text(str(exc), exc), worker=worker)
                 self._count("failed", row)
                 return _HANDLED
-            await self._retry_or_fail(row, str(exc) or type(exc).__name__, delivered=exc.maybe_delivered)
+            await self._retry_or_fail(row, self._error_text(str(exc) or type(exc).__name__, exc),
+                                      delivered=exc.maybe_delivered)
             return _HANDLED
         except Exception as exc:  # network errors and the like from a client library: maybe delivered
-            await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}"[:300], delivered=True)
+            await self._retry_or_fail(row, self._error_text(f"{type(exc).__name__}: {exc}", exc, 300), delivered=True)
             return _HANDLED
         return result
 
@@ -387,6 +396,9 @@ class OutboxWorker:
             await mark_in_flight(row, self.repo)
 
         return Delivery(row.id, row.target, replies, begin, row.maybe_delivered, row.begun_at, recorded)
+
+    def _error_text(self, text: str, exc: BaseException, limit: int = 1000) -> str:
+        return _error_text(text, exc, self.repo.db.secrets, limit)
 
     async def _retry_or_fail(self, row: Claimed, reason: str, *, delivered: bool = False) -> None:
         worker = row.worker or None

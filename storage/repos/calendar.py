@@ -22,6 +22,7 @@ from storage.bulk import table_of
 from storage.db import Database, rowcount
 from storage.models.calendar import CalendarEventRow, CalendarFeedRow, LiveMeetingRow
 from storage.models.meetings import AgendaItemRow, MeetingRow
+from storage.redaction import stored_error
 from storage.repos.meetings import MeetingRepo
 from storage.repos.places import inactive_place
 from storage.upsert import insert_for
@@ -145,7 +146,8 @@ class CalendarRepo:
 
     async def failed(self, feed_id: int, worker: str, now: datetime, next_fetch_at: datetime, error: str,
                      reported: bool) -> bool:
-        return await self._release(feed_id, worker, next_fetch_at=next_fetch_at, last_error=error[:400],
+        return await self._release(feed_id, worker, next_fetch_at=next_fetch_at,
+                                   last_error=stored_error(error, 400, self.db.secrets),  # no DETAIL values, tokens or secrets
                                    failures=CalendarFeedRow.failures + 1, error_reported=reported)
 
     # ---- occurrences -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from storage.bulk import insert_new, table_of
 from storage.db import Database, rowcount
 from storage.models.base import utc_binder
 from storage.models.core import OutboxRow
+from storage.redaction import stored_error
 
 
 class OutboxStatus(StrEnum):
@@ -53,6 +54,9 @@ PENDING, SENDING, SENT = OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatu
 FAILED, SKIPPED, CANCELLED = OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.CANCELLED
 INFLIGHT = "inflight"  # key in `result`: a send of this row may have reached the platform
 _CHUNK = 500
+#: `last_error` keeps this much of a reason, scrubbed first like a log line (storage/redaction.py): a database
+#: reader finds no DETAIL values, tokens or configured secrets in it, whoever passed the text.
+_ERROR_CHARS = 1000
 #: The columns a claim returns: what `Claimed` holds (each column more is decoded for every row claimed).
 log = logging.getLogger("steadybot.outbox")
 
@@ -583,7 +587,7 @@ class OutboxRepo:
         """Back to pending at `when`. `delivered=False` clears the in-flight marker (the platform surely has
         nothing of this row); `None` or `True` keep it, so the next attempt checks before sending."""
         values: dict[str, Any] = {"status": PENDING, "due_at": when, "lease_until": None,
-                                  "last_error": error[:1000]}
+                                  "last_error": stored_error(error, _ERROR_CHARS, self.db.secrets)}
         if not count_attempt:
             values["attempts"] = _ATTEMPT_BACK
         if delivered is False:
@@ -591,10 +595,12 @@ class OutboxRepo:
         return await self._set(row_id, worker, **values)
 
     async def mark_failed(self, row_id: int, error: str, *, worker: str | None = None) -> bool:
-        return await self._set(row_id, worker, status=FAILED, lease_until=None, last_error=error[:1000])
+        return await self._set(row_id, worker, status=FAILED, lease_until=None,
+                               last_error=stored_error(error, _ERROR_CHARS, self.db.secrets))
 
     async def mark_skipped(self, row_id: int, reason: str, *, worker: str | None = None) -> bool:
-        return await self._set(row_id, worker, status=SKIPPED, lease_until=None, last_error=reason[:1000])
+        return await self._set(row_id, worker, status=SKIPPED, lease_until=None,
+                               last_error=stored_error(reason, _ERROR_CHARS, self.db.secrets))
 
     async def _set(self, row_id: int, worker: str | None = None, **values: Any) -> bool:
         """Update one row; with `worker`, only while that worker still holds it (its lease did not move on).
