@@ -37,6 +37,7 @@ from storage.db import Database, rowcount
 from storage.models.base import utc_binder
 from storage.models.core import OutboxRow
 from storage.redaction import stored_error
+from storage.repos.places import PARKED, parked_targets
 
 
 class OutboxStatus(StrEnum):
@@ -504,6 +505,11 @@ class OutboxRepo:
             for item in items
         ]
         async with self.db.session() as session:
+            parked = await parked_targets(session, (item.target for item in items))
+            if parked:  # queued for a channel archived or deleted: parked, as its earlier rows were (places.py)
+                for row, item in zip(rows, items, strict=True):
+                    parked_now = item.target in parked
+                    row["status"], row["last_error"] = (SKIPPED, PARKED) if parked_now else (PENDING, None)
             return await insert_new(session, table_of(OutboxRow), rows, ["dedupe_key"])
 
     async def cancel(self, dedupe_prefix: str) -> int:

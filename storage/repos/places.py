@@ -14,8 +14,10 @@ What an inactive place loses, and gets back:
   due queries in storage/repos/pulse.py, meetings.py and calendar.py); back active, they are found due
   again and run from the next occurrence (occurrences missed meanwhile are stale and skipped);
 - the outbox rows still waiting to be sent to the channel are parked: status `skipped` with the reason
-  `PARKED` (a send would only fail, again and again). Back active, the parked rows whose time is still
-  ahead go back to `pending`; the others stay skipped (they would arrive late) and are purged as usual.
+  `PARKED` (a send would only fail, again and again), and so is a row queued for it while it is inactive
+  (`parked_targets`, read by the outbox's enqueue: a round that was open closes and queues its results). Back
+  active, the parked rows whose time is still ahead go back to `pending`; the others stay skipped (they would
+  arrive late) and are purged as usual.
 
 A whole team (Teams teamArchived, teamDeleted, teamHardDeleted, teamUnarchived, teamRestored) has a row of its
 own, with no channel (`TEAM_ROW`), beside its channels' rows: a channel is inactive while its own row or its
@@ -28,7 +30,7 @@ pulse DM, the organiser's nudge) are never parked: they are the person's, not th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,6 +65,31 @@ def inactive_place(platform: Any, team_id: Any, channel_id: Any) -> ColumnElemen
     return exists().where(PlaceState.platform == platform, PlaceState.team_id == team_id,
                           or_(PlaceState.channel_id == channel_id, PlaceState.channel_id == TEAM_ROW),
                           PlaceState.active.is_(False))
+
+
+async def parked_targets(s: Any, targets: Iterable[Target]) -> set[Target]:
+    """The channel targets among `targets` whose place is inactive (`inactive_place`: the channel's own row or
+    its team's row says so), for the outbox to queue parked. Rows to people are never looked up, so a fan-out
+    of DMs reads nothing; channel targets cost one read by place_states' unique index per 200 distinct places
+    (a batch names one or a few)."""
+    channels = {t for t in targets if t.kind == "channel"}
+    if not channels:
+        return set()
+
+    def place(t: Target, channel_id: str | None = None) -> tuple[str, str, str]:  # as `_record` stores it
+        return t.platform.value, t.team_id[:200], (t.id if channel_id is None else channel_id)[:300]
+
+    places = sorted({place(t) for t in channels})
+    inactive: set[tuple[str, str, str]] = set()
+    for start in range(0, len(places), 200):
+        found = await s.execute(select(PlaceState.platform, PlaceState.team_id, PlaceState.channel_id).where(
+            PlaceState.active.is_(False),
+            or_(*[and_(PlaceState.platform == platform, PlaceState.channel_id.in_((channel_id, TEAM_ROW)),
+                       PlaceState.team_id == team_id) for platform, team_id, channel_id in places[start:start + 200]])))
+        inactive.update((platform, team_id, channel_id) for platform, team_id, channel_id in found.all())
+    if not inactive:
+        return set()
+    return {t for t in channels if place(t) in inactive or place(t, TEAM_ROW) in inactive}
 
 
 class PlacesRepo:
