@@ -2,12 +2,19 @@
 
 Understood:
 - `every friday at 3pm`, `fridays 15:00`, `every monday and thursday at 10`
-- `every other monday 10:00`, `every 2 weeks on tuesday at 9:30`
-- `weekdays at 9`, `every weekday at 9:30`, `every day at 8:45`, `daily at 9`
+- `every other monday 10:00`, `every 2 weeks on tuesday at 9:30`, `every fortnight on tuesday at 4`,
+  `every two weeks`, `every 2nd week`, `every 2nd tuesday`, `fortnightly`, `bi-weekly` (every 1 to 4 weeks)
+- `every mon & thu`, `every mon/thu`, `mon-fri`, `tue through thu` (a range is every day in it)
+- `weekdays at 9`, `every weekday at 9:30`, `every day at 8:45`, `daily at 9`, `each day`, `every morning at 9`,
+  `weekends`, `every weekend`
 - `first monday of the month at 11`, `last friday of every month at 4pm`, `2nd tuesday monthly 10am`
 - `every friday evening at 8` (20:00), `every weekday morning at 7`, `every friday night at 1` (Saturday 01:00):
   a day-part word decides the hour as it does in a one-off time (`timeparse.schedule_time`, the same code);
   without one a bare hour is literal (`every friday at 3` is 03:00) unless `meeting=True` (15:00)
+
+Asked for or refused, with what is understood: a weekly rhythm without a day (`every week at 4`, `every
+fortnight at 4`, `twice a week`: which day?), a date of the month (`every month on the 1st`; only a weekday
+of the month), `every 2 months`, `every other day`, `quarterly`, `yearly`, `every hour`, `every 5 weeks`.
 
 A `Recurrence` yields *naive local* occurrences; the caller attaches a zone (each person's own, for a
 pulse) with `timeparse.localize`, so 3pm stays 3pm on both sides of a DST change.
@@ -167,46 +174,81 @@ def _read_time(words: str, said: str, *, meeting: bool) -> tuple[time, bool, int
     return at, given, later, " ".join(re.sub(r"\b(?:mornings?|afternoons?|evenings?|nights?)\b", " ", rest).split())
 
 
+#: Numbers people write as words in a schedule ("every two weeks").
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "other": 2, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_COUNT = r"(?:\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
+_DAY_WORD = r"(?:" + "|".join(sorted(_DAYS, key=len, reverse=True)) + r")"
+#: The words of a schedule that name a weekday (for callers that look for a schedule in other text).
+DAY_WORDS = frozenset(_DAYS)
+#: "mon-fri", "tue - thu", "monday to friday", "mon through wed": every day from the first to the last.
+_DAY_RANGE = re.compile(r"\b(" + _DAY_WORD + r")\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b|\btill\b|\buntil\b)\s*("
+                        + _DAY_WORD + r")\b")
+#: "every fortnight", "fortnightly", "biweekly", "every 2 weeks", "every two weeks", "every 2nd week", "every other
+#: week", and "every other" / "every second" / "every 2nd" before a day ("every 2nd tuesday"): the weeks between.
+_INTERVAL = re.compile(
+    r"\bevery\s+fortnight\b|\bfortnightly\b|\bbi-?weekly\b"
+    r"|\bevery\s+(?P<n>" + _COUNT + r")\s+weeks?\b|\bevery\s+(?:other|second|2nd)\b(?=\s+" + _DAY_WORD + ")"
+)
+#: "every 2 days", "every other day": a rhythm in days that is not daily.
+_EVERY_N_DAYS = re.compile(r"\bevery\s+(" + _COUNT + r")\s+days?\b")
+#: "every 2 months", "every other month": not every month.
+_EVERY_N_MONTHS = re.compile(r"\bevery\s+(" + _COUNT + r")\s+months?\b")
+#: "every morning at 9", "every evening at 8": every day (the word decides the hour).
+_EVERY_DAY_PART = re.compile(r"\bevery\s+(?:mornings?|afternoons?|evenings?|nights?)\b")
+#: Rhythms longer or shorter than a schedule here: none of them is read as "every day" or "every week".
+_UNSUPPORTED = re.compile(r"\b(quarter(?:ly|s)?|years?|yearly|annual(?:ly)?|hours?|hourly|minutes?|semester)\b")
+#: "once a week", "twice a week", "3 times per week": how often, without the days.
+_TIMES_A_WEEK = re.compile(r"\b(?:once|twice|" + _COUNT + r"\s+times)\s+(?:a|per|every)\s+week\b")
+
+
+def _no_day(text: str, interval: int) -> UserError:
+    """A weekly rhythm without its day ("every fortnight at 4", "every week at 4"): ask for it."""
+    like = {1: "every friday at 3pm", 2: "every other friday at 3pm"}.get(interval,
+                                                                        f"every {interval} weeks on friday at 3pm")
+    return UserError(f"It doesn't say on which day — name it, like `{like}` (or `every monday and thursday at 10am` "
+                     "for more than one).", like)
+
+
+def _count(word: str) -> int:
+    return _NUMBER_WORDS.get(word) or int(word)
+
+
+def _day_range(m: re.Match[str]) -> str:
+    first, last = _DAYS[m.group(1)], _DAYS[m.group(2)]
+    span = (last - first) % 7
+    return " ".join(DAY_NAMES[(first + i) % 7].lower() for i in range(span + 1))
+
+
 def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
     """Parse a recurring schedule. Raises UserError with a working example when unreadable (AmbiguousTime when
     a day-part word and the hour contradict each other). With `meeting=True` a bare hour is a meeting's
-    ("every friday at 4" is 16:00, `timeparse.meeting_hour`); without it, literal."""
+    ("every friday at 4" is 16:00, `timeparse.meeting_hour`); without it, literal.
+
+    A weekly rhythm without a day ("every week at 4", "every fortnight at 4", "twice a week") asks for the day;
+    a date of the month ("every month on the 1st"), a rhythm in days ("every other day") and longer or shorter
+    ones ("quarterly", "every hour") are refused, saying what can be repeated."""
     raw = one_line(text, 200).lower()
     if not raw:
         raise UserError("Tell me when, for example `every friday at 3pm`.", SCHEDULE_EXAMPLE)
     if len(raw) > 120:
         raise UserError("That schedule is too long for me to read.", SCHEDULE_EXAMPLE)
-    words = re.sub(r"[,;]", " ", raw)
-    words = re.sub(r"\b(on|the|of|each)\b", " ", words)
+    words = re.sub(r"\s*&\s*", " and ", raw)
+    words = re.sub(r"[,;]|(?<=[a-z])/(?=[a-z])", " ", words)  # "mon, wed", "mon/thu"
+    words = re.sub(r"\beach\b", "every", words)
+    words = re.sub(r"\b(on|the|of)\b", " ", words)
+    words = _DAY_RANGE.sub(_day_range, words)
     at, given, later, rest = _read_time(words, raw, meeting=meeting)
 
-    monthly = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(" + _DAY_RE + r")", rest)
-    if monthly and re.search(r"\bmonth(ly|s)?\b", rest):
-        day = _DAYS[monthly.group(2).rstrip("s") if monthly.group(2) not in _DAYS else monthly.group(2)]
-        if later:  # the day after the first friday is not always the first saturday
-            raise UserError(f"`{clip(text, 60)}` falls on the next day — name that day and the time with am/pm.",
-                            "first saturday of the month at 1am")
-        return Recurrence("monthly", (day,), at, nth=_ORDINALS[monthly.group(1)], time_given=given)
-
-    interval = 1
-    if re.search(r"\b(every\s+other|every\s+second|biweekly|fortnightly|every\s+2\s+weeks)\b", rest):
-        interval = 2
-    elif m := re.search(r"\bevery\s+(\d)\s+weeks\b", rest):
-        interval = int(m.group(1))
-        if not 1 <= interval <= 4:
-            raise UserError("I can repeat every 1 to 4 weeks.", SCHEDULE_EXAMPLE)
-
-    if re.search(r"\bweekdays?\b|\bworkdays?\b|\bbusiness days?\b|\bmonday\s*(?:-|to|through)\s*friday\b", rest):
-        days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    elif re.search(r"\b(daily|every\s*day|each\s*day)\b", rest):
-        days = tuple(range(7))
-    else:
-        found = sorted({_DAYS[w] for w in re.findall(r"[a-z]+", rest) if w in _DAYS})
-        days = tuple(found)
-    if not days:
-        raise UserError(f"I couldn't find a day in `{clip(text, 60)}`.", SCHEDULE_EXAMPLE)
+    _refuse_other_rhythms(rest)
+    if re.search(r"\bmonth(ly|s)?\b", rest):
+        return _monthly(rest, text, at, given, later)
+    interval, rest = _interval(rest)
+    days = _weekdays(rest, words)
+    if not days and (interval > 1 or _TIMES_A_WEEK.search(rest) or re.search(r"\b(weekly|weeks?)\b", rest)):
+        raise _no_day(text, interval)
     leftover = re.sub(
-        r"\b(every|other|second|biweekly|fortnightly|weekly|weeks?|weekdays?|workdays?|business|days?|daily|each|"
+        r"\b(every|other|second|biweekly|fortnightly|weekly|weeks?|weekdays?|weekends?|workdays?|business|days?|daily|"
         r"and|to|through|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)\b|[a-z]+days?\b|-",
         " ",
         rest,
@@ -214,5 +256,55 @@ def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
     leftover = " ".join(w for w in leftover.split() if w not in _DAYS)
     if leftover:
         raise UserError(f"I couldn't read `{clip(leftover)}` in that schedule.", SCHEDULE_EXAMPLE)
+    if not days:
+        raise UserError(f"I couldn't find a day in `{clip(text, 60)}`.", SCHEDULE_EXAMPLE)
     days = tuple(sorted({(day + later) % 7 for day in days}))  # "friday night at 1" is Saturday 01:00
     return Recurrence("weekly", days, at, interval=interval, time_given=given)
+
+
+def _refuse_other_rhythms(rest: str) -> None:
+    """Refuse a rhythm no series here has: quarterly, yearly, hourly, every 2 days."""
+    if unsupported := _UNSUPPORTED.search(rest):
+        raise UserError(f"I can't repeat `{unsupported.group(1)}`: a series here is every day, on the days of the week "
+                        "you name (every 1 to 4 weeks), or on a weekday of the month.", SCHEDULE_EXAMPLE)
+    if (n_days := _EVERY_N_DAYS.search(rest)) and (count := _count(n_days.group(1))) != 1:
+        raise UserError(f"I can repeat every day, every weekday or on the days you name — not every {count} days.",
+                        SCHEDULE_EXAMPLE)
+
+
+def _monthly(rest: str, text: str, at: time, given: bool, later: int) -> Recurrence:
+    """A weekday of every month ("first monday of the month"); a date of the month ("every month on the 1st"),
+    a month without a weekday and "every 2 months" are refused."""
+    monthly = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(" + _DAY_RE + r")", rest)
+    if not monthly or ((n_months := _EVERY_N_MONTHS.search(rest)) and _count(n_months.group(1)) != 1):
+        date = " — not on a date such as the 1st" if re.search(r"\b\d{1,2}(?:st|nd|rd|th)\b", rest) else ""
+        raise UserError(f"I repeat monthly on a weekday of every month, like `first monday of the month at 10am` or "
+                        f"`last friday of every month at 4pm`{date}.", "first monday of the month at 10am")
+    day = _DAYS[monthly.group(2).rstrip("s") if monthly.group(2) not in _DAYS else monthly.group(2)]
+    if later:  # the day after the first friday is not always the first saturday
+        raise UserError(f"`{clip(text, 60)}` falls on the next day — name that day and the time with am/pm.",
+                        "first saturday of the month at 1am")
+    return Recurrence("monthly", (day,), at, nth=_ORDINALS[monthly.group(1)], time_given=given)
+
+
+def _interval(rest: str) -> tuple[int, str]:
+    """The weeks between occurrences ("every fortnight", "every 3 weeks", "every other tuesday": 2, 3, 2) and
+    the words without the phrase that said so."""
+    m = _INTERVAL.search(rest)
+    if m is None:
+        return 1, rest
+    interval = 2 if m.group("n") is None else _count(m.group("n"))
+    if not 1 <= interval <= 4:
+        raise UserError("I can repeat every 1 to 4 weeks.", SCHEDULE_EXAMPLE)
+    return interval, rest[: m.start()] + " every " + rest[m.end():]
+
+
+def _weekdays(rest: str, words: str) -> tuple[int, ...]:
+    """The days of the week named (Monday 0): weekdays, every day (or every morning), weekends, or named days."""
+    if re.search(r"\bweekdays?\b|\bworkdays?\b|\bbusiness days?\b", rest):
+        return (0, 1, 2, 3, 4)
+    if re.search(r"\b(daily|every\s*day)\b", rest) or _EVERY_DAY_PART.search(words):
+        return tuple(range(7))
+    if re.search(r"\bevery\s+weekend\b|\bweekends\b", rest):
+        return (5, 6)
+    return tuple(sorted({_DAYS[w] for w in re.findall(r"[a-z]+", rest) if w in _DAYS}))

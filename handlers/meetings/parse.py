@@ -2,7 +2,9 @@
 
 `/meeting <title> <when> [for <duration>]`: "for <duration>" is taken out first; then the longest run of
 trailing words that reads as a time is the time, the words before it the title. A recurring meeting is
-the longest trailing run that reads as a schedule and says so ("every …", "weekdays", "mondays", "daily").
+the longest trailing run that reads as a schedule and says so ("every …", "weekdays", "mondays", "daily",
+"mon-fri"). A one-off whose title would end with schedule words ("Deploy every fortnight" at "at 4") is refused
+with why that schedule can't be read (`_no_schedule_in_title`).
 A bare hour is read as a meeting's, one-off or recurring: "at 3" is 15:00 (handlers/core/timeparse.py,
 `meeting_hour`; docs/meetings.md, "How times are read").
 """
@@ -16,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
-from handlers.core.recurrence import Recurrence, parse_recurrence
+from handlers.core.recurrence import DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
 from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when
 from handlers.meetings.catalog import EXAMPLES
@@ -46,9 +48,11 @@ _FOR = re.compile(
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
+_DAY = r"(?:" + "|".join(sorted(DAY_WORDS, key=len, reverse=True)) + r")"
 _RECURRING = re.compile(
-    r"\b(every|each|daily|weekdays?|workdays?|weekly|monthly|fortnightly|biweekly|business\s+days?"
-    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    r"\b(every|each|daily|weekdays?|workdays?|weekends|weekly|monthly|month|fortnightly|biweekly|business\s+days?"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b"
+    r"|\b" + _DAY + r"\s*(?:[-–—/&]|\bto\b|\bthrough\b|\bthru\b)\s*" + _DAY + r"\b",  # "mon-fri", "mon/thu", "mon to fri"
     re.IGNORECASE,
 )
 _ITEM_MINUTES = re.compile(
@@ -147,6 +151,7 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
             return start, parsed
         dateless = dateless or (start, parsed)
     if dateless is not None:
+        _no_schedule_in_title(words[:dateless[0]], words[dateless[0]:])
         day = " ".join(words[dateless[0]:])
         check_when(dateless[1].at + timedelta(days=1), now, day)
         raise UserError(f"At what time on `{clip(day)}`?", f"/meeting {' '.join(words[:dateless[0]])} {day} 3pm")
@@ -173,6 +178,7 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         if not rule.time_given:
             raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
                             "/meeting Standup every weekday at 9:30 for 15m")
+        _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
         title, cut = _title(words[:start])
         return MeetingRequest(title, length, length_given, recurrence=rule, title_cut=cut)
     parsed = _one_off(words, tz, now)
@@ -180,18 +186,70 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
                         COMMAND_EXAMPLE)
     start, when = parsed
-    if words[start - 1].casefold() in _DANGLING:  # "Deploy every fortnight at 4": a schedule it could not read
-        raise UserError(f"I couldn't read `{clip(' '.join(words[start - 1:]), 80)}` as a schedule. Try `every "
-                        "friday at 4`, `every weekday at 9:30` or `every 2 weeks on monday at 10`.",
-                        "/meeting Standup every weekday at 9:30 for 15m")
+    _no_schedule_in_title(words[:start], words[start:])
     title, cut = _title(words[:start])
     check_when(when.at, now, " ".join(words[start:]))
     return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
 
 
-#: A title never ends with these: the time after them was meant as a schedule that could not be read, and a
-#: one-off meeting called "Deploy every" would hide that.
-_DANGLING = frozenset({"every", "each"})
+#: The words of a schedule. A run of them at the end of a one-off's title ("Deploy every fortnight" before "at 4")
+#: is a schedule that could not be read, and a one-off meeting called "Deploy every fortnight" would hide that.
+_SCHEDULE_WORDS = frozenset({
+    "every", "each", "other", "second", "third", "fourth", "first", "last", "one", "two", "three", "four", "five",
+    "six", "once", "twice", "times", "a", "per", "and", "to", "through", "thru", "on", "the", "of", "week", "weeks", "weekly", "biweekly",
+    "bi", "fortnight", "fortnights", "fortnightly", "month", "months", "monthly", "bimonthly", "day", "days", "daily",
+    "weekday", "weekdays", "weekend", "weekends", "workday", "workdays", "business", "quarter", "quarters",
+    "quarterly", "year", "years", "yearly", "annual", "annually", "hour", "hours", "hourly", "morning", "mornings",
+    "afternoon", "afternoons", "evening", "evenings", "night", "nights", "sprint", "sprints", *DAY_WORDS,
+})
+#: Words that always make such a run a schedule.
+_SCHEDULE_SAYS = frozenset({"every", "each", "once", "twice", "times", "weekdays", "weekends", "workdays", *DAY_WORDS})
+#: Words that make it one only when they are not the whole title ("Daily at 9") and the time names no day
+#: ("Product weekly tomorrow at 3" is the weekly, tomorrow).
+_SCHEDULE_ADJECTIVES = frozenset({"daily", "weekly", "biweekly", "fortnightly", "monthly", "bimonthly", "quarterly",
+                                  "yearly", "annually", "hourly"})
+_ONE_DAY = re.compile(r"\b(?:today|tonight|tomorrow|next|this|in\s+\d+|in\s+an?)\b", re.IGNORECASE)
+
+
+def _schedule_run(title: list[str]) -> int:
+    """How many words at the end of `title` are schedule words (a word ending in `:` ends the title as typed:
+    `Product weekly: tomorrow at 3`)."""
+    count = 0
+    for word in reversed(title):
+        parts = [p for p in re.split(r"[-–—/&]", word.casefold().rstrip(",;")) if p]
+        if not all(p in _SCHEDULE_WORDS or re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", p) for p in parts):
+            break
+        count += 1
+    return count
+
+
+def _no_schedule_in_title(title: list[str], when: list[str], *, series: bool = False) -> None:
+    """Refuse a one-off meeting whose title ends with a schedule (`Deploy every fortnight` at `at 4`, `Deploy
+    every month` `on the 1st`), saying why that schedule can't be read and what can; `Weekly sync`, `Review of
+    every PR` and `Product weekly tomorrow at 3` stay titles. For a series (`when` read as one) only the words
+    that always say so count: `Deploy every` + `other month on the first monday` is refused, `Team weekly` +
+    `every friday at 3` is a title and a series."""
+    run = _schedule_run(title)
+    said = [w.casefold().rstrip(",;") for w in title[len(title) - run:]]
+    parts = {p for w in said for p in re.split(r"[-–—/&]", w) if p}
+    strong = bool(parts & _SCHEDULE_SAYS)
+    adjective = (not series and bool(parts & _SCHEDULE_ADJECTIVES) and run < len(title)
+                 and not _ONE_DAY.search(" ".join(when)))
+    if not (strong or adjective):
+        return
+    phrase = " ".join(title[len(title) - run:] + when)
+    rest = " ".join(title[: len(title) - run]) or "Standup"
+    try:
+        parse_recurrence(phrase, meeting=True)
+    except UserError as exc:
+        reason, example = exc.message, exc.example
+    else:  # it reads as a schedule, but not at the end ("Deploy mon and thu at 10"): one meeting or a series?
+        reason, example = "Is it one meeting or a series? For a series start it with `every`.", f"every {phrase}"
+    if example and not example.startswith("/"):
+        example = f"/meeting {rest} {example}"
+    raise UserError(f"I couldn't read `{clip(phrase, 80)}` as a schedule. {reason} A series reads like `every friday "
+                    "at 4`, `every other tuesday at 10`, `every weekday at 9:30` or `first monday of the month at 11`.",
+                    example or "/meeting Standup every weekday at 9:30 for 15m")
 
 
 #: Another command's name and a word it takes, typed after `/meeting` (`/meeting agenda add demo 10m`,
