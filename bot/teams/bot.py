@@ -10,8 +10,9 @@ Invokes (the activities whose HTTP answer is the result) always get a proper ans
 501 for an invoke it has no handler for: `adaptiveCard/action` (Universal Actions) a 200 whose body is an Adaptive Card
 (it replaces the clicked card) or a message; `task/fetch` / `task/submit` a message or an empty 200 (closes
 the dialog); `composeExtension/*` the registered message action's answer (`add_message_action`, by command
-id), or a short message; anything else an empty 200. Uninstalls (`installationUpdate` remove) delete what
-the bot kept for the team, chat or person (storage/repos/lifecycle.py).
+id), or a short message; anything else an empty 200. A value of the wrong shape (a string, a list, null …) is
+a 200 too, with `UNREADABLE` in that invoke's answer (`_unreadable`). Uninstalls (`installationUpdate`
+remove) delete what the bot kept for the team, chat or person (storage/repos/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import (
-    ChannelInfo,
     MessagingExtensionAction,
     MessagingExtensionActionResponse,
     MessagingExtensionQuery,
@@ -40,7 +40,7 @@ from botbuilder.schema.teams import (
 from msrest.exceptions import DeserializationError
 
 from bot.inbound import Inbound, Pipeline
-from bot.sealing import ActionSeal
+from bot.sealing import INVALID, ActionSeal, invalid_reply
 from bot.teams import meetings, message_action, payloads
 from bot.teams.direct import TeamsLines
 from bot.teams.middleware import inbound_of
@@ -56,9 +56,12 @@ log = logging.getLogger("steadybot.teams")
 #: Universal Actions response types (adaptiveCard/action): a card replacing the clicked one, or a message.
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+ERROR_RESPONSE = "application/vnd.microsoft.error"
 STALE_ACTION = "That button doesn't do anything any more. Type `help` to see what I can do."
 NOT_HERE = "There is nothing to open here. Type `help` to see what I can do."
 DONE = "Done."
+#: What a person sees when an invoke's value is not the shape its name promises (a string, a list, null …).
+UNREADABLE = "I couldn't read that request, so nothing was changed. Type `help` to see what I can do."
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +75,17 @@ class MessageAction:
     fetch: Callable[[TurnContext, MessagingExtensionAction], Awaitable[MessagingExtensionActionResponse]] | None = None
 
 
-#: The team lifecycle events (channelData.eventType, lower-cased) → (active, reason in place_states). A team
-#: hard-deleted is gone for good: its state never changes again (handlers.core.registry.TEAM_HARD_DELETED).
-_TEAM_EVENTS: dict[str, tuple[bool, str]] = {
-    "teamarchived": (False, "team archived"),
-    "teamdeleted": (False, "team deleted"),
-    "teamharddeleted": (False, TEAM_HARD_DELETED),
-    "teamunarchived": (True, "team unarchived"),
-    "teamrestored": (True, "team restored"),
+#: The channel and team lifecycle events (channelData.eventType, lower-cased) → (active, reason in
+#: place_states, whole team). A team hard-deleted is gone for good: its state never changes again
+#: (handlers.core.registry.TEAM_HARD_DELETED).
+_PLACE_EVENTS: dict[str, tuple[bool, str, bool]] = {
+    "channeldeleted": (False, "deleted", False),
+    "channelrestored": (True, "restored", False),
+    "teamarchived": (False, "team archived", True),
+    "teamdeleted": (False, "team deleted", True),
+    "teamharddeleted": (False, TEAM_HARD_DELETED, True),
+    "teamunarchived": (True, "team unarchived", True),
+    "teamrestored": (True, "team restored", True),
 }
 
 
@@ -172,25 +178,6 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
 
-    # ---- a channel deleted or restored (conversationUpdate, channelData.eventType) ----------------------
-    async def on_teams_channel_deleted(self, channel_info: ChannelInfo, team_info: TeamInfo,
-                                       turn_context: TurnContext) -> None:
-        await self._channel_state(channel_info, team_info, turn_context, active=False, reason="deleted")
-
-    async def on_teams_channel_restored(self, channel_info: ChannelInfo, team_info: TeamInfo,
-                                        turn_context: TurnContext) -> None:
-        await self._channel_state(channel_info, team_info, turn_context, active=True, reason="restored")
-
-    async def _channel_state(self, channel_info: ChannelInfo, team_info: TeamInfo, turn_context: TurnContext,
-                             *, active: bool, reason: str) -> None:
-        """The core marks the channel of the team the activity came from inactive or active again
-        (handlers/general/channel_state.py); nothing is said. Once per activity id."""
-        activity = turn_context.activity
-        channel = str(getattr(channel_info, "id", None) or "")[:300]
-        team = str(getattr(team_info, "id", None) or "")[:200] or payloads.team_id(activity)
-        if channel and team:
-            await self._place_changed(turn_context, Place(Platform.TEAMS, channel, team), active, reason)
-
     async def _place_changed(self, turn_context: TurnContext, where: Place, active: bool, reason: str, *,
                              whole_team: bool = False) -> None:
         activity = turn_context.activity
@@ -198,24 +185,32 @@ class SteadyTeamsBot(TeamsActivityHandler):
         await self.pipeline.place_changed(f"teams:activity:{activity.id or ''}",
                                           PlaceChange(where, active, reason, at, whole_team=whole_team))
 
-    # ---- a whole team archived, deleted, unarchived or restored (conversationUpdate, eventType team*) --------
+    # ---- a channel deleted or restored, a whole team archived, deleted, unarchived or restored ---------------
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        """The team events are read here, whatever their case, not through botbuilder's `on_teams_team_*`:
-        it routes them by their exact names ("teamRestored"), and the documentation's own example of a team
-        restored says "teamrestored", which it would drop, leaving the team's channels inactive for good.
-        Members added or removed come first, as in botbuilder; everything else is botbuilder's."""
+        """The channel and team events are read here, whatever their case, not through botbuilder's
+        `on_teams_channel_*` / `on_teams_team_*`: it routes them by their exact names ("teamRestored"), and the
+        documentation's own example of a team restored says "teamrestored", which it would drop, leaving the
+        team's channels inactive for good. Members added or removed come first, as in botbuilder; everything
+        else is botbuilder's (a `channelData` it cannot read is one WARNING line, not a failed turn)."""
         activity = turn_context.activity
         event = payloads.channel_data(activity).get("eventType") if activity.channel_id == "msteams" else None
-        kind = _TEAM_EVENTS.get(event.lower()) if isinstance(event, str) else None
+        kind = _PLACE_EVENTS.get(event.lower()) if isinstance(event, str) else None
         if kind is None or activity.members_added or activity.members_removed:
-            await super().on_conversation_update_activity(turn_context)
+            try:
+                await super().on_conversation_update_activity(turn_context)
+            except DeserializationError:
+                log.warning("Teams conversationUpdate with a channelData of the wrong shape: ignored")
             return
+        active, reason, whole_team = kind
         team = payloads.team_id(activity)[:200]
-        if team:
-            # Every channel of the team becomes inactive or active again (a channel deleted on its own stays
-            # inactive; a team hard-deleted stays inactive for good: handlers/general/channel_state.py,
-            # storage/repos/places.py). Nothing is said, nothing is deleted. Once per activity id.
-            await self._place_changed(turn_context, Place(Platform.TEAMS, team, team), *kind, whole_team=True)
+        channel = team if whole_team else payloads.channel_id(activity)
+        if team and channel:
+            # The channel, or every channel of the team, becomes inactive or active again (a channel deleted on
+            # its own stays inactive when its team comes back; a team hard-deleted stays inactive for good:
+            # handlers/general/channel_state.py, storage/repos/places.py). Nothing is said, nothing is
+            # deleted. Once per activity id.
+            await self._place_changed(turn_context, Place(Platform.TEAMS, channel, team), active, reason,
+                                      whole_team=whole_team)
 
     async def _tradeoff(self, turn_context: TurnContext,
                         action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
@@ -269,16 +264,25 @@ class SteadyTeamsBot(TeamsActivityHandler):
         self.message_actions[command_id] = action
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        if turn_context.activity.name == "adaptiveCard/action":
+        """Every invoke gets a 200 with the body its client shows (module docstring), whatever its value: a
+        value that is not the object its name promises (a string, a list, null …), or that botbuilder cannot
+        read into its schema type, gets `UNREADABLE` in the shape of that invoke's answer; anything botbuilder
+        would answer 501 (no handler) or 4xx (e.g. an unknown file consent action) an empty 200."""
+        activity = turn_context.activity
+        name = activity.name if isinstance(activity.name, str) else ""
+        if name == "adaptiveCard/action":
             return await self._adaptive_card_action(turn_context)
+        if not isinstance(activity.value, dict):  # botbuilder reads only an object into its schema types
+            return _unreadable(name, f"a value of type {type(activity.value).__name__}")
         try:
             response = await super().on_invoke_activity(turn_context)
-        except DeserializationError:  # a value botbuilder cannot read into its schema type (a string, a list …)
-            log.warning("Teams invoke %r with a value of the wrong shape: answered 400", turn_context.activity.name)
-            return InvokeResponse(status=HTTPStatus.BAD_REQUEST)
+        except DeserializationError:  # an object with a field of the wrong shape (`messagePayload` a string …)
+            return _unreadable(name, "a field of the wrong shape")
         if response is None or response.status == HTTPStatus.NOT_IMPLEMENTED:
-            log.debug("Teams invoke %r has no handler here: acknowledged", turn_context.activity.name)
+            log.debug("Teams invoke %r has no handler here: acknowledged", name[:100])
             return InvokeResponse(status=HTTPStatus.OK)
+        if not HTTPStatus.OK <= response.status < HTTPStatus.MULTIPLE_CHOICES:
+            return _unreadable(name, f"botbuilder's {response.status}")
         return response
 
     async def _adaptive_card_action(self, turn_context: TurnContext) -> InvokeResponse:
@@ -289,8 +293,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
         raw = value.get("action")
         action: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if action.get("type") != "Action.Execute":
-            return _card_answer(HTTPStatus.BAD_REQUEST, "application/vnd.microsoft.error",
-                                {"code": "BadRequest", "message": "expected an Action.Execute action"})
+            return _unreadable("adaptiveCard/action", "no Action.Execute action")
         inbound = inbound_of(turn_context)
         if inbound is None or inbound.who is None:  # the data is not ours (or not any more)
             return _card_answer(HTTPStatus.OK, MESSAGE_RESPONSE, STALE_ACTION)
@@ -320,6 +323,8 @@ class SteadyTeamsBot(TeamsActivityHandler):
         if inbound is None or inbound.who is None:  # the data is not ours (or not any more)
             return TaskModuleResponse(task=TaskModuleMessageResponse(value=STALE_ACTION))
         replies = await self._answer(turn_context, inbound)
+        if replies == invalid_reply():  # data the bot did not seal for here: said in the dialog, not the chat
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value=INVALID))
         if replies:
             await self._replier(turn_context, inbound.who, inbound.where).send(replies)
         return None  # an empty 200 closes the dialog
@@ -344,6 +349,26 @@ class SteadyTeamsBot(TeamsActivityHandler):
                                                  query: MessagingExtensionQuery) -> MessagingExtensionResponse:
         return MessagingExtensionResponse(compose_extension=MessagingExtensionResult(
             type="result", attachment_layout="list", attachments=[]))
+
+
+#: The invokes answered with a task module response (a message shown in the dialog) when their value is unreadable.
+_TASK_INVOKES = frozenset({"task/fetch", "task/submit", "composeExtension/fetchTask", "composeExtension/submitAction"})
+
+
+def _unreadable(name: str, why: str) -> InvokeResponse:
+    """The 200 an invoke with a value of the wrong shape gets: `UNREADABLE` where its client shows an answer
+    (the dialog of a task module, the card pressed, the message extension's results), else an empty body.
+    One WARNING line with the invoke's name (cut) and what was wrong, never the value."""
+    log.warning("Teams invoke %r with %s: answered 200", name[:100], why)
+    if name == "adaptiveCard/action":  # Universal Actions: an error object in a 200 (universal-action-model.md)
+        return _card_answer(HTTPStatus.BAD_REQUEST, ERROR_RESPONSE, {"code": "BadRequest", "message": UNREADABLE})
+    if name in _TASK_INVOKES:
+        return InvokeResponse(status=HTTPStatus.OK, body=TaskModuleResponse(
+            task=TaskModuleMessageResponse(value=UNREADABLE)))
+    if name == "composeExtension/query":
+        return InvokeResponse(status=HTTPStatus.OK, body=MessagingExtensionResponse(
+            compose_extension=MessagingExtensionResult(type="message", text=UNREADABLE)))
+    return InvokeResponse(status=HTTPStatus.OK)
 
 
 def _card_answer(status: int, kind: str, value: Any) -> InvokeResponse:

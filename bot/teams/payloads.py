@@ -60,6 +60,12 @@ def team_id(activity: Activity) -> str:
     return _s(team.get("id")) if isinstance(team, dict) else ""
 
 
+def channel_id(activity: Activity) -> str:
+    """The channel a channel event (`channelData.channel`) is about; "" when there is none."""
+    channel = channel_data(activity).get("channel")
+    return _s(channel.get("id")) if isinstance(channel, dict) else ""
+
+
 def tenant_id(activity: Activity) -> str:
     tenant = channel_data(activity).get("tenant")
     if isinstance(tenant, dict) and _s(tenant.get("id")):
