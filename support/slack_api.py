@@ -24,7 +24,9 @@ the current user", https://docs.slack.dev/reference/methods/dnd.info/), which fo
 It remembers the messages posted with chat.postMessage, so conversations.history / conversations.replies
 answer truthfully (with message metadata when `include_all_metadata` is set). It keeps the last view
 views.publish published for each user (`homes`), as Slack keeps a person's App Home until another view
-replaces it (https://docs.slack.dev/reference/methods/views.publish/). A fault may answer with
+replaces it (https://docs.slack.dev/reference/methods/views.publish/), under one view id per person; views.open
+and views.push give each new view its own id, and views.update keeps the id it names and answers `not_found`
+for an id it never gave (https://docs.slack.dev/reference/methods/views.update/). A fault may answer with
 status 0 to drop the connection without an answer (a network failure after the request arrived).
 """
 
@@ -89,6 +91,8 @@ class FakeSlackApi(FakeServer):
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) removed by chat.delete
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their last published Home view
+    home_ids: dict[str, str] = field(default_factory=dict)  # user id -> their Home's one view id
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> the view as it stands
     latency: float = 0.0  # seconds between doing what a call asks and answering (requests stay in flight)
     client_id: str = ""  # OAuth: the app's client id and secret oauth.v2.access expects
     client_secret: str = ""
@@ -320,9 +324,27 @@ class FakeSlackApi(FakeServer):
             if not user_id or not isinstance(view, dict):
                 return {"ok": False, "error": "invalid_arguments"}
             self.homes[user_id] = view
-            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **view}}
-        if method in ("views.open", "views.update", "views.push"):
-            return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+            view_id = self.home_ids.setdefault(user_id, f"VH{next(self._ts)}")
+            self.views[view_id] = view
+            return {"ok": True, "view": {**view, "id": view_id}}
+        if method in ("views.open", "views.push"):  # a new view, with its own id
+            view = params.get("view")
+            if not isinstance(view, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            view_id = f"V{next(self._ts)}"
+            self.views[view_id] = view
+            return {"ok": True, "view": {**view, "id": view_id}}
+        if method == "views.update":  # the view it names keeps its id; one it never issued is not_found
+            view, view_id = params.get("view"), str(params.get("view_id") or "")
+            external = str(params.get("external_id") or "")
+            if external:
+                view_id = next((i for i, v in self.views.items() if v.get("external_id") == external), "")
+            if not isinstance(view, dict) or not (view_id or external):
+                return {"ok": False, "error": "invalid_arguments"}
+            if view_id not in self.views:
+                return {"ok": False, "error": "not_found"}
+            self.views[view_id] = view
+            return {"ok": True, "view": {**view, "id": view_id}}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}

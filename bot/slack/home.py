@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import DividerBlock
@@ -32,8 +32,10 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import render
+from bot.slack.payloads import workspace
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
+from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Interaction, Person, Place, Platform, Reply
 from handlers.reports.catalog import VIEW
 
@@ -43,6 +45,13 @@ REFRESH_SECONDS = 300.0
 REFRESH_BATCH = 50
 WATCHED_FOR = timedelta(days=1)
 MAX_REMEMBERED = 10_000
+
+
+class DirectLines(Protocol):
+    """The identities repository's lookup of how to reach a person (storage/repos/identities.py): its
+    `team_id` is the workspace remembered for them."""
+
+    async def direct_line(self, platform: Platform, user_id: str) -> Any: ...
 
 
 def home_view(replies: list[Reply]) -> dict[str, Any]:
@@ -98,6 +107,31 @@ class HomePublisher:
             log.warning("views.publish (forget) failed: %s", exc.response.get("error") if exc.response else "?")
             return False
         return True
+
+    async def workspace_of(self, who: Person, *named: str | None, identities: DirectLines | None = None,
+                           authorized: str | None = None) -> str:
+        """The workspace whose channels a Home-tab press lists: the first of `named` that is a workspace id
+        (the press's own: `team.id` … `view.team_id`, then Bolt's `context.team_id`); else the workspace the
+        person last opened their Home in (the signed `app_home_opened`'s `team_id`); else the one remembered
+        for them (`identities.direct_line`, in any process); else the installation's (`authorized`: the authorization's
+        `team_id`). Never an organisation's id: an org-wide app's press may carry `"team": null` and the
+        org's `E…` id in `user.team_id`, `view.team_id` and `view.app_installed_team_id` (docs/reports.md).
+        The person's own workspace comes before the installation's, so a member of one workspace of an
+        organisation never gets another's channels. "" when nothing names one (their journal only)."""
+        for candidate in named:
+            if team := workspace(candidate):
+                return team
+        watched = [(when, team) for client, person, team, when in self.watching.values()
+                   if person.id == who.id and workspace(team)]
+        if watched:
+            return max(watched)[1]
+        try:
+            line = await identities.direct_line(Platform.SLACK, who.id) if identities is not None else None
+        except StorageUnavailable:  # the database is down: the installation's workspace, if it names one
+            line = None
+        if line is not None and (team := workspace(getattr(line, "team_id", ""))):
+            return team
+        return workspace(authorized)
 
     def opened(self, client: AsyncWebClient, who: Person, team_id: str) -> None:
         if len(self.watching) > MAX_REMEMBERED:

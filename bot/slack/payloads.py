@@ -243,6 +243,56 @@ def _view_submission(body: dict[str, Any], seal: ActionSeal | None) -> Parsed | 
     return Parsed(Inbound(interaction, f"slack:view:{view_id}", sealed=False), ReplyTo(who.id, where, origin=origin))
 
 
+#: What a modal's ack says under a required field (Slack shows each below its block; keep them short).
+MISSING_CHOICE = "Please choose an answer."
+MISSING_TEXT = "Please fill this in."
+NOT_OFFERED = "Please choose one of the answers shown."
+#: The input elements the bot's modals use (bot/slack/render.py `_input`): the only ones checked here.
+_CHOICES = frozenset({"radio_buttons", "static_select"})
+_TEXT = "plain_text_input"
+
+
+def view_errors(body: dict[str, Any]) -> dict[str, str]:
+    """A submitted modal's required inputs left empty or answered with a choice the form never offered:
+    {block id: message}, for the ack `{"response_action": "errors", "errors": …}` that keeps the modal
+    open with each message under its field (https://docs.slack.dev/surfaces/modals#displaying_errors).
+    Read from the view as Slack echoes it back (`view.blocks`, each input's `optional`, a choice's
+    options) against `view.state.values`; {} when the view carries no blocks (nothing to hang a message
+    on: the core's own check answers by DM). Only the element kinds the bot renders are checked."""
+    view = d(body.get("view"))
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return {}
+    values = render.read_state(d(d(view.get("state")).get("values")))
+    errors: dict[str, str] = {}
+    for raw in blocks[:100]:
+        block = d(raw)
+        element = d(block.get("element"))
+        kind = element.get("type")
+        block_id = s(block.get("block_id"), 255)
+        if block.get("type") != "input" or block.get("optional") is True or not block_id:
+            continue
+        value = values.get(block_id, "")
+        if kind == _TEXT:
+            if not value.strip():
+                errors[block_id] = MISSING_TEXT
+        elif kind in _CHOICES:
+            if not value:
+                errors[block_id] = MISSING_CHOICE
+            elif value not in _offered(element):
+                errors[block_id] = NOT_OFFERED
+    return errors
+
+
+def _offered(element: dict[str, Any]) -> set[str]:
+    options = list(element.get("options") or []) if isinstance(element.get("options"), list) else []
+    groups = element.get("option_groups")
+    for group in groups if isinstance(groups, list) else []:
+        grouped = d(group).get("options")
+        options.extend(grouped if isinstance(grouped, list) else [])
+    return {s(d(option).get("value"), 150) for option in options}
+
+
 def _shortcut(body: dict[str, Any]) -> Parsed:
     """The message shortcut “What do we drop?”: the trade-off prompt in that message's thread, quoting it.
     Payload fields as in Slack's reference (api.slack.com/reference/interaction-payloads/shortcuts)."""

@@ -111,8 +111,9 @@ def _submit_body(view: dict[str, Any], values: dict[str, str], *, user: str, use
     """The org-wide modal submission (`team: null`) of a modal the bot opened."""
     payload = _payload("grid_view_submission_team_null")
     payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=user_team)
+    # Slack sends back the bot's own form (its blocks) with the person's values
     payload["view"].update(id=f"V{user}", callback_id=view["callback_id"], private_metadata=view["private_metadata"],
-                           state={"values": {k: {k: {"type": "plain_text_input", "value": v}}
+                           blocks=view["blocks"], state={"values": {k: {k: {"type": "plain_text_input", "value": v}}
                                              for k, v in values.items()}})
     return wire.interactive_body(payload)
 
