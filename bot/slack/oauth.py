@@ -6,7 +6,9 @@ installer to Slack's consent screen and `GET /slack/oauth_redirect` exchanges th
 and stores the installation. From then on every request from that workspace is authorised with its own
 bot token (Bolt's installation-store authorize), and every outbox send and directory lookup for it uses
 that token too (`WorkspaceClients`). Org-wide (Enterprise Grid) installations serve every workspace of
-the organisation. `app_uninstalled` and `tokens_revoked` delete the installation, which stops its sends.
+the organisation. `app_uninstalled` and `tokens_revoked` delete the installation, which stops its sends; for
+an org-wide one they and `team_access_revoked` name the organisation's workspaces whose data goes
+(bot/slack/workspaces.py).
 
 - The stores are thin async classes over `storage.repos.installations.InstallationRepo` (the bot's engine,
   SQLite or PostgreSQL, so replicas share them); slack_sdk's own SQLAlchemy stores are synchronous.
@@ -25,6 +27,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -193,14 +196,15 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.repo.drop_bot(enterprise_id=enterprise_id or "", team_id=team_id or "")
-        self._changed(team_id)
+        self.changed(team_id)
 
     async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                         user_id: str | None = None) -> None:
         await self.repo.delete(enterprise_id=enterprise_id or "", team_id=team_id or "", user_id=user_id)
-        self._changed(team_id)
+        self.changed(team_id)
 
-    def _changed(self, team_id: str | None) -> None:
+    def changed(self, team_id: str | None) -> None:
+        """Forget cached tokens: the workspace's (every workspace's for None, an organisation's key)."""
         for callback in self.on_change:
             callback(team_id or "")
 
@@ -327,29 +331,68 @@ class SlackOAuth:
                 log.info("could not note the workspace's organisation (%s)", type(exc).__name__)
         return await next_()
 
-    async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> str:
+    async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> Leaving:
         """`app_uninstalled`: the installation (its tokens) is deleted, which stops its sends. Returns the
-        workspace's team id ("" for an organisation-wide installation)."""
+        workspaces whose data goes: the workspace; for an organisation-wide installation every workspace of
+        the organisation we know (none for an organisation we never served), whose own installations within
+        the organisation go too — Slack removes the app from the whole organisation."""
         enterprise, team = _body_ids(body, context)
-        await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
-        log.info("Slack app uninstalled from a %s: its installation is deleted and its sends stop",
-                 "organisation" if not team else "workspace")
-        return team
+        if team:
+            await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
+            log.info("Slack app uninstalled from a workspace: its installation is deleted and its sends stop")
+            return Leaving((team,))
+        teams = await self.repo.organisation_teams(enterprise)  # before the installations that name some go
+        if enterprise:
+            await self.installations.async_delete_all(enterprise_id=enterprise, team_id=None)  # Bolt's org key
+            for each in teams:
+                await self.installations.async_delete_all(enterprise_id=enterprise, team_id=each)
+        log.info("Slack app uninstalled from an organisation: its installations are deleted and its sends stop "
+                 "(%d workspaces)", len(teams))
+        return Leaving(tuple(teams), enterprise)
 
-    async def revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> str:
-        """`tokens_revoked`: the revoked tokens are deleted. Returns the workspace's team id ("" for an
-        organisation-wide installation)."""
+    async def revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> Leaving:
+        """`tokens_revoked`: the revoked tokens are deleted. Returns the workspaces the revoked bot served:
+        the workspace, or for an organisation-wide installation the organisation's workspaces without a bot
+        of their own (none when only user tokens went)."""
         enterprise, team = _body_ids(body, context)
         tokens = event.get("tokens") or {}
+        leaving = Leaving((team,)) if team else Leaving(
+            tuple(await self.repo.organisation_teams(enterprise, served_by_org=True)) if tokens.get("bot") else (),
+            enterprise)
         if tokens.get("bot"):
-            await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team)
+            await self.installations.async_delete_bot(enterprise_id=enterprise, team_id=team or None)
         for user_id in tokens.get("oauth") or []:
             if isinstance(user_id, str) and user_id:
-                await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team,
+                await self.installations.async_delete_installation(enterprise_id=enterprise, team_id=team or None,
                                                                    user_id=user_id)
         log.info("Slack tokens revoked (%s bot, %d user)", "with the" if tokens.get("bot") else "not the",
                  len(tokens.get("oauth") or []))
-        return team
+        return leaving
+
+    async def access_revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> Leaving:
+        """`team_access_revoked`: the organisation-wide installation no longer reaches the listed workspaces
+        (the app was removed from them). Returns those that are the organisation's and that its installation
+        served; a workspace of another organisation, or installed on its own, is never among them."""
+        enterprise = str(context.enterprise_id or body.get("enterprise_id") or "")
+        listed = {t for t in event.get("team_ids") or [] if isinstance(t, str)}
+        teams = [t for t in await self.repo.organisation_teams(enterprise, served_by_org=True) if t in listed]
+        log.info("Slack app removed from %d of the organisation's workspaces (%d listed)", len(teams), len(listed))
+        return Leaving(tuple(teams), enterprise)
+
+    async def forget_teams(self, leaving: Leaving) -> None:
+        """After their data: the organisation's workspaces that left are no longer served by its token."""
+        if leaving.organisation and leaving.teams:
+            await self.repo.forget_teams(leaving.organisation, list(leaving.teams))
+            for team in leaving.teams:
+                self.installations.changed(team)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaving:
+    """The workspaces the app left, and the organisation whose record of them goes once their data went."""
+
+    teams: tuple[str, ...]
+    organisation: str = ""
 
 
 def _body_ids(body: dict[str, Any], context: AsyncBoltContext) -> tuple[str, str]:

@@ -96,6 +96,38 @@ class InstallationRepo:
                                            .values(has_bot=False))
         return rowcount(result)
 
+    async def organisation_teams(self, enterprise_id: str, *, served_by_org: bool = False) -> list[str]:
+        """The workspaces of an Enterprise Grid organisation: those its requests named (`remember_team`) and
+        those installed on their own within it — never one installed under another organisation or none
+        (a workspace belongs to one organisation). `served_by_org`: only those the organisation's installation
+        serves (no bot installed in the workspace itself). Nothing for an organisation never seen."""
+        if not enterprise_id:
+            return []
+        t = SlackInstallationRow
+        async with self.db.session() as session:
+            teams = set((await session.scalars(select(SlackTeamRow.team_id).where(
+                SlackTeamRow.enterprise_id == enterprise_id))).all())
+            teams |= set((await session.scalars(select(t.team_id).where(
+                t.enterprise_id == enterprise_id, t.team_id != ""))).all())
+            if not teams:
+                return []
+            teams -= set((await session.scalars(select(t.team_id).where(
+                t.team_id.in_(sorted(teams)), t.enterprise_id != enterprise_id))).all())
+            if served_by_org and teams:
+                teams -= set((await session.scalars(select(t.team_id).where(
+                    t.enterprise_id == enterprise_id, t.team_id.in_(sorted(teams)), t.user_id == "",
+                    t.has_bot.is_(True)))).all())
+        return sorted(teams)
+
+    async def forget_teams(self, enterprise_id: str, team_ids: list[str]) -> int:
+        """The workspaces left the organisation's installation: its token no longer serves them."""
+        if not enterprise_id or not team_ids:
+            return 0
+        async with self.db.session() as session:
+            result = await session.execute(delete(SlackTeamRow).where(
+                SlackTeamRow.enterprise_id == enterprise_id, SlackTeamRow.team_id.in_(sorted(set(team_ids)))))
+        return rowcount(result)
+
     async def remember_team(self, team_id: str, enterprise_id: str) -> None:
         stmt = self._insert()(SlackTeamRow.__table__).values(team_id=team_id[:32], enterprise_id=enterprise_id[:32])
         async with self.db.session() as session:

@@ -129,6 +129,12 @@ class LifecycleRepo:
         self._drop_caches()
         return report
 
+    async def scrub(self) -> bool:
+        """After an uninstall: no earlier copy of the deleted rows stays in the database files (SQLite: the WAL
+        checkpointed and truncated, deleted content zeroed; PostgreSQL: VACUUM). Every table, since an
+        uninstall reaches most of them, the cascaded children and the installations included."""
+        return await self.db.scrub([t.name for t in every_table().sorted_tables])
+
     # ---- helpers -----------------------------------------------------------------------------------
     def _drop_caches(self) -> None:
         for repo in self._caches:

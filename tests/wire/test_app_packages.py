@@ -52,7 +52,7 @@ REQUIRED_BOT_SCOPES = {
 }
 BOT_EVENTS = {"message.channels", "message.groups", "message.im", "app_mention", "member_joined_channel",
               "app_home_opened", "app_uninstalled", "tokens_revoked", "channel_archive", "channel_unarchive",
-              "channel_deleted", "group_archive", "group_unarchive", "group_deleted"}
+              "channel_deleted", "group_archive", "group_unarchive", "group_deleted", "team_access_revoked"}
 # Slack refuses a manifest whose events need scopes that it does not request.
 EVENT_SCOPES = {
     "message.channels": "channels:history",
@@ -63,6 +63,7 @@ EVENT_SCOPES = {
     "app_home_opened": None,  # needs no scope
     "app_uninstalled": None,  # needs no scope (Slack sends it to every app)
     "tokens_revoked": None,
+    "team_access_revoked": None,  # no scope (docs.slack.dev/reference/events/team_access_revoked)
     # api.slack.com/events/channel_archive & co.: public channels need channels:read, private ones groups:read
     "channel_archive": "channels:read", "channel_unarchive": "channels:read", "channel_deleted": "channels:read",
     "group_archive": "groups:read", "group_unarchive": "groups:read", "group_deleted": "groups:read",

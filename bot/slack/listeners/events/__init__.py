@@ -3,7 +3,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.listeners.events.app_home_opened import app_home_opened
-from bot.slack.listeners.events.app_uninstalled import app_uninstalled
+from bot.slack.listeners.events.app_uninstalled import app_uninstalled, team_access_revoked
 from bot.slack.listeners.events.channel_lifecycle import EVENT_TYPES, channel_lifecycle
 from bot.slack.listeners.events.chat import chat
 from bot.slack.listeners.events.ignored import ignored
@@ -23,4 +23,5 @@ def register_rare(app: AsyncApp) -> None:
     app.event("member_joined_channel")(ignored)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
+    app.event("team_access_revoked")(team_access_revoked)  # an org-wide app removed from some workspaces
     app.event(EVENT_TYPES)(channel_lifecycle)  # archived, unarchived, deleted channels: one matcher for six

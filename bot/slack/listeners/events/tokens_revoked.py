@@ -1,4 +1,5 @@
-"""Tokens revoked: with the bot's own token, the workspace goes as on an uninstall (bot/slack/workspaces.py)."""
+"""Tokens revoked: with the bot's own token, the workspace (or, for an org-wide installation, the organisation's
+workspaces its bot served) goes as on an uninstall (bot/slack/workspaces.py)."""
 
 from __future__ import annotations
 
