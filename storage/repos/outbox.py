@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -513,13 +513,17 @@ class OutboxRepo:
             return await insert_new(session, table_of(OutboxRow), rows, ["dedupe_key"])
 
     async def cancel(self, dedupe_prefix: str) -> int:
+        """Cancel the rows still waiting under this key prefix: pending ones, and parked ones (their channel is
+        archived or deleted), which would otherwise come back with the channel (storage/repos/places.py)."""
         if not dedupe_prefix:
             raise ValueError("refusing to cancel with an empty prefix")
         pattern = dedupe_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         async with self.db.session() as session:
             result = await session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.status == PENDING, OutboxRow.dedupe_key.like(pattern, escape="\\"))
+                .where(or_(OutboxRow.status == PENDING,
+                           and_(OutboxRow.status == SKIPPED, OutboxRow.last_error == PARKED)),
+                       OutboxRow.dedupe_key.like(pattern, escape="\\"))
                 .values(status=CANCELLED, last_error="cancelled")
             )
         return rowcount(result)

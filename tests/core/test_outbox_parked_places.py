@@ -119,3 +119,22 @@ async def test_an_enqueue_of_people_only_reads_no_place_state(store: Store) -> N
         assert len([s for s in seen if "place_states" in s]) == 1, seen  # one read for a batch's channels
     finally:
         event.remove(store.db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_a_parked_row_cancelled_while_its_channel_is_archived_stays_cancelled(store: Store) -> None:
+    """A meeting cancelled (its nudges cancelled by prefix) while its channel is archived: its parked rows are
+    cancelled too, and the unarchive brings back only what is still wanted."""
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    now = clock.now()
+    channel = Target.channel(SLACK_CHANNEL)
+    await store.outbox.enqueue([
+        OutboxItem(channel, now + timedelta(hours=2), reply=Reply("nudge"), dedupe_key="meeting:7:nudge"),
+        OutboxItem(channel, now + timedelta(hours=2), reply=Reply("other"), dedupe_key="meeting:8:nudge"),
+    ])
+    await store.places.set_active(SLACK_CHANNEL, False, "archived", now)
+    assert await store.outbox.cancel("meeting:7:") == 1
+    changed = await store.places.set_active(SLACK_CHANNEL, True, "unarchived", now + timedelta(minutes=5))
+    assert changed.outbox_rows == 1
+    states = await _states(store)
+    assert states["meeting:7:nudge"] == ("cancelled", "cancelled"), states
+    assert states["meeting:8:nudge"] == ("pending", None), states
