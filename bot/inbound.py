@@ -21,6 +21,10 @@ request arrives (`run`), so a graceful stop can wait for it (`settle`) and cance
 period (`close`), the same on every platform. Where an adapter signals that a request's acknowledgement is
 written (Slack over HTTP), its listeners get `pipeline.acked_by(signal)`, whose `later` and `run` start the
 work only after it — by default, so no path can forget it.
+
+Work the database must do and that nothing would ever ask for again (an uninstall's removal: the platform had
+its acknowledgement) is tried again through an outage with `AfterAck.keep_trying`: on the `Backoff` schedule,
+outside the lane's places, until a graceful stop.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -49,6 +53,25 @@ LANE_WIDTH = 8
 ACK_GRACE = 1.0
 #: How long a graceful stop lets acknowledged work finish before cancelling what is left.
 SHUTDOWN_GRACE = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How `AfterAck.keep_trying` waits between tries: `first` seconds, doubling up to `cap`, for as long as the
+    waits add up to at most `give_up_after` (the default: 1 s, 2 s, … 32 s, then every 60 s: 34 more tries in
+    about 29 minutes). `sleep` is how it waits (a test passes its own)."""
+
+    first: float = 1.0
+    cap: float = 60.0
+    give_up_after: float = 1800.0
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+
+    def delays(self) -> Iterator[float]:
+        waited, delay = 0.0, max(self.first, 0.0)
+        while waited + delay <= self.give_up_after:
+            yield delay
+            waited += delay
+            delay = min(max(delay * 2, 0.001), self.cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +145,12 @@ class InboundStore(Protocol):
 class AfterAck:
     """The work a process does after acknowledging requests: one lane, counted from the request's arrival."""
 
-    def __init__(self, width: int = LANE_WIDTH, on_done: Callable[[], None] | None = None) -> None:
+    def __init__(self, width: int = LANE_WIDTH, on_done: Callable[[], None] | None = None,
+                 backoff: Backoff | None = None) -> None:
         self.width = width
+        self.backoff = backoff or Backoff()  # `keep_trying`'s schedule
+        self._retrying: set[asyncio.Task[bool]] = set()
+        self._stopping = asyncio.Event()  # set by `close`: no try starts any more
         self._lane = asyncio.Semaphore(width)
         self._tasks: set[asyncio.Task[Any]] = set()  # strong references: none is collected mid-work
         self._idle = asyncio.Event()
@@ -138,6 +165,11 @@ class AfterAck:
     def in_flight(self) -> int:
         """Acknowledged requests whose work is not done yet."""
         return len(self._tasks)
+
+    @property
+    def retrying(self) -> int:
+        """Work waiting for the database to come back (`keep_trying`); not counted in `in_flight`."""
+        return len(self._retrying)
 
     @property
     def queued_ahead(self) -> int:
@@ -208,14 +240,71 @@ class AfterAck:
 
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """On a graceful stop: let the work in flight finish (people get their answers) for `grace` seconds
-        at most, then cancel what is left, saying so in the log."""
-        if await self.settle(grace):
-            return
-        left = set(self._tasks)
-        log.warning("stopping with %d acknowledged request(s) unfinished after %.0f s: cancelled", len(left), grace)
-        for task in left:
-            task.cancel()
-        await asyncio.gather(*left, return_exceptions=True)
+        at most, then cancel what is left, saying so in the log. Work waiting for its next try (`keep_trying`)
+        gives up at once; a try already running may finish within `grace`."""
+        self._stopping.set()
+        if not await self.settle(grace):
+            left = set(self._tasks)
+            log.warning("stopping with %d acknowledged request(s) unfinished after %.0f s: cancelled", len(left),
+                        grace)
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+        if self._retrying:
+            _, pending = await asyncio.wait(set(self._retrying), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def keep_trying(self, attempt: Callable[[], Awaitable[object]], name: str, *,
+                    retrying: Callable[[int, float], None], gave_up: Callable[[str], None]) -> asyncio.Task[bool]:
+        """Try `attempt` again, whose first try (the caller's) met StorageUnavailable, after each of `backoff`'s
+        waits, until it succeeds (the task's result: True). In a task of its own: it holds no place in the lane
+        and `settle` does not wait for it. `retrying(tries, seconds)` is called before each wait (`tries`
+        failed so far; a WARNING line), `gave_up(why)` once if the schedule ends, a graceful stop comes or the
+        attempt fails otherwise (an ERROR line saying what was not done and how an operator does it)."""
+        task = asyncio.create_task(self._keep_trying(attempt, retrying, gave_up), name=name)
+        self._retrying.add(task)
+        task.add_done_callback(self._retrying.discard)
+        return task
+
+    async def _keep_trying(self, attempt: Callable[[], Awaitable[object]], retrying: Callable[[int, float], None],
+                           gave_up: Callable[[str], None]) -> bool:
+        backoff, tries, waited = self.backoff, 1, 0.0
+        try:
+            for delay in backoff.delays():
+                retrying(tries, delay)
+                if not await self._pause(backoff, delay):
+                    gave_up(f"the process stopped before the database was back ({tries} tries)")
+                    return False
+                waited += delay
+                tries += 1
+                try:
+                    await attempt()
+                    return True
+                except StorageUnavailable:
+                    continue
+            gave_up(f"the database was still unavailable after {tries} tries over {waited:.0f} s")
+        except asyncio.CancelledError:
+            gave_up(f"the process stopped during try {tries}")
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last net, as in `_run`
+            log.exception("work tried again after a database outage failed")
+            gave_up(f"try {tries} failed ({type(exc).__name__})")
+        return False
+
+    async def _pause(self, backoff: Backoff, seconds: float) -> bool:
+        """Wait `seconds`; False (at once) if a graceful stop comes first."""
+        if self._stopping.is_set():
+            return False
+        nap = asyncio.ensure_future(backoff.sleep(seconds))
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((nap, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            nap.cancel()
+            stop.cancel()
+        return not self._stopping.is_set()
 
 
 class Pipeline:

@@ -3,11 +3,19 @@ bot token, or `team_access_revoked` for some workspaces of an organisation (bot/
 With OAuth (many workspaces) the installation is deleted first (bot/slack/oauth.py), which stops its sends;
 then what the bot kept for each workspace that left is deleted (storage/repos/lifecycle.py; docs/operations.md,
 "Uninstalling"): one workspace, or every workspace of the organisation we know. Then the database is scrubbed, so
-no earlier copy of the deleted rows stays in the files. All of it runs after the ack, in the lane."""
+no earlier copy of the deleted rows stays in the files. All of it runs after the ack, in the lane.
+
+Slack never sends an acknowledged event again, so nothing else would ever remove what an uninstall that met a
+database outage left: it is tried again (`AfterAck.keep_trying`: 1 s doubling to 60 s, for about 30 minutes,
+each try a WARNING line), and when that ends — the schedule is over, or the process stops — one ERROR line says
+what stays and how an operator removes it. The event's de-duplication key is claimed only once the removal is
+done: the removal is idempotent, so a redelivery (to this replica or another) always runs it again rather than
+trusting a claim whose removal may have failed."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,44 +38,74 @@ class Workspaces:
     oauth: SlackOAuth | None = None
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        leaving = await self.oauth.uninstalled(body, context) if self.oauth else _single(body)
-        await self._remove(body, leaving, "app_uninstalled")
+        async def leaving() -> Leaving:
+            return await self.oauth.uninstalled(body, context) if self.oauth else _single(body)
+
+        await self._leave(body, "app_uninstalled", leaving)
 
     async def revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        leaving = await self.oauth.revoked(body, event, context) if self.oauth else _single(body)
-        if not d(event.get("tokens")).get("bot"):
-            log.debug("tokens_revoked for user tokens only: nothing to clean up")
-            return  # the bot uses no user tokens; its own token still works
-        await self._remove(body, leaving, "tokens_revoked")
+        async def leaving() -> Leaving | None:
+            found = await self.oauth.revoked(body, event, context) if self.oauth else _single(body)
+            if not d(event.get("tokens")).get("bot"):
+                log.debug("tokens_revoked for user tokens only: nothing to clean up")
+                return None  # the bot uses no user tokens; its own token still works
+            return found
+
+        await self._leave(body, "tokens_revoked", leaving)
 
     async def access_revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if self.oauth is None:  # one token, no record of which organisation a workspace is in
+        oauth = self.oauth
+        if oauth is None:  # one token, no record of which organisation a workspace is in
             log.info("team_access_revoked: without OAuth the workspaces' organisation is unknown; nothing removed")
             return
-        await self._remove(body, await self.oauth.access_revoked(body, event, context), "team_access_revoked")
 
-    async def _remove(self, body: dict[str, Any], leaving: Leaving, why: str) -> None:
-        if leaving.teams and await self.pipeline.first_time(f"slack:event:{s(body.get('event_id'))}"):
-            await self.remove_all(leaving, why)
+        async def leaving() -> Leaving:
+            return await oauth.access_revoked(body, event, context)
+
+        await self._leave(body, "team_access_revoked", leaving)
+
+    async def _leave(self, body: dict[str, Any], why: str, leaving: Callable[[], Awaitable[Leaving | None]]) -> None:
+        """`leaving()` (with OAuth it deletes the installation first), then `remove_all`; tried again through a
+        database outage (module docstring). Which workspaces leave is read once: read again after their
+        installations went, an organisation could name fewer."""
+        found: list[Leaving | None] = []
+
+        async def attempt() -> None:
+            if not found:
+                found.append(await leaving())
+            if found[0] is not None and found[0].teams:
+                await self.remove_all(found[0], why)
+                await self.pipeline.first_time(f"slack:event:{s(body.get('event_id'))}")  # done: claimed
+
+        try:
+            await attempt()
+        except StorageUnavailable:
+            def retrying(tries: int, seconds: float) -> None:
+                log.warning("%s: the database is unavailable, not everything was removed (try %d); trying again "
+                            "in %.0f s", why, tries, seconds)
+
+            def gave_up(reason: str) -> None:
+                log.error("%s: %s. NOT removed: %s. To remove it, install the app there again and uninstall it "
+                          "(docs/operations.md, \"Uninstalling\")", why, reason,
+                          _what(found[0] if found else None, body))
+
+            self.pipeline.lane.keep_trying(attempt, f"slack {why}: retry", retrying=retrying, gave_up=gave_up)
 
     async def remove(self, team_id: str, why: str = "uninstall") -> None:
-        """Delete what the bot kept for the workspace (idempotent: a redelivery finds nothing left)."""
+        """Delete what the bot kept for the workspace (idempotent: a redelivery finds nothing left).
+        StorageUnavailable if the database is: nothing, or not everything, was removed."""
         await self.remove_all(Leaving((team_id,) if team_id else ()), why)
 
     async def remove_all(self, leaving: Leaving, why: str = "uninstall") -> None:
         """Delete what the bot kept for each workspace, then the organisation's record of them, then scrub
-        (idempotent: a redelivery, or the other of `app_uninstalled` and `tokens_revoked`, finds nothing)."""
+        (idempotent: a redelivery, or the other of `app_uninstalled` and `tokens_revoked`, finds nothing).
+        StorageUnavailable if the database is: run it again to remove the rest."""
         total = 0
-        try:
-            for team_id in leaving.teams:
-                report = await self.store.lifecycle.remove_workspace(Platform.SLACK, team_id)
-                total += report.total
-            if self.oauth is not None:
-                await self.oauth.forget_teams(leaving)
-        except StorageUnavailable:
-            log.warning("%s for %d workspaces: the database is unavailable, not everything was removed", why,
-                        len(leaving.teams))
-            return
+        for team_id in leaving.teams:
+            report = await self.store.lifecycle.remove_workspace(Platform.SLACK, team_id)
+            total += report.total
+        if self.oauth is not None:
+            await self.oauth.forget_teams(leaving)
         if leaving.teams:
             await self.store.lifecycle.scrub()
         log.info("%s: %s removed (%d rows)", why, _scope(leaving), total)
@@ -77,6 +115,20 @@ def _single(body: dict[str, Any]) -> Leaving:
     """Without OAuth: the event's workspace (an organisation-wide uninstall names none)."""
     team = s(body.get("team_id"))
     return Leaving((team,) if team else ())
+
+
+def _what(leaving: Leaving | None, body: dict[str, Any]) -> str:
+    """What an uninstall that gave up left in the database, for the operator (`leaving` None: the OAuth step,
+    which deletes the installation, did not get through either)."""
+    if leaving is not None:
+        return f"what steadybot kept for {_scope(leaving)}"
+    team = s(body.get("team_id"))
+    authorizations = body.get("authorizations")
+    first = d(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
+    organisation = s(body.get("enterprise_id")) or s(first.get("enterprise_id"))
+    where = f"workspace {team}" if team else f"the workspaces of organisation {organisation}" if organisation \
+        else "the event's workspace"
+    return f"the Slack installation (its tokens) and what steadybot kept for {where}"
 
 
 def _scope(leaving: Leaving) -> str:

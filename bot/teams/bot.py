@@ -153,18 +153,23 @@ class SteadyTeamsBot(TeamsActivityHandler):
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """The app was removed from a team, a group chat or a person's personal scope ("remove", or
-        "remove-upgrade": an update to a version without the bot): what was kept for it goes."""
+        "remove-upgrade": an update to a version without the bot): what was kept for it goes. Through a database
+        outage the removal is tried again (`AfterAck.keep_trying`), and the activity's de-duplication key is
+        claimed only once it is done, so a redelivery is never skipped for a removal that failed (as for Slack:
+        bot/slack/workspaces.py)."""
         activity = turn_context.activity
         where = payloads.place(activity)
-        if where is None or not await self.pipeline.first_time(f"teams:activity:{activity.id or ''}"):
+        if where is None:
             return
         team = payloads.team_id(activity)
+        who = payloads.person(activity) if where.is_direct else None
+        if where.is_direct and who is None:
+            return
+        scope = f"person {who.id}" if who is not None else f"team {team}" if team else f"conversation {where.channel_id}"
         lifecycle = self.store.lifecycle
-        try:
-            if where.is_direct:
-                who = payloads.person(activity)
-                if who is None:
-                    return
+
+        async def attempt() -> None:
+            if who is not None:
                 await self.store.pulse.forget(Platform.TEAMS, who.id)  # open rounds stop counting them
                 report = await lifecycle.remove_person(Platform.TEAMS, who.id)
                 self.references.known.forget(who.id)
@@ -173,10 +178,22 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 self.references.known.forget()
             else:
                 report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
+            await self.pipeline.first_time(f"teams:activity:{activity.id or ''}")  # done: claimed
+            log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+
+        try:
+            await attempt()
         except StorageUnavailable:
-            log.warning("Teams app removed (%s): the database is unavailable, nothing was removed", activity.id)
-            return
-        log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+            def retrying(tries: int, seconds: float) -> None:
+                log.warning("Teams app removed (%s): the database is unavailable, nothing was removed (try %d); "
+                            "trying again in %.0f s", activity.id, tries, seconds)
+
+            def gave_up(reason: str) -> None:
+                log.error("Teams app removed (%s): %s. NOT removed: what steadybot kept for %s. To remove it, add "
+                          "the app there again and remove it (docs/operations.md, \"Uninstalling\")", activity.id,
+                          reason, scope)
+
+            self.pipeline.lane.keep_trying(attempt, "teams app removed: retry", retrying=retrying, gave_up=gave_up)
 
     async def _place_changed(self, turn_context: TurnContext, where: Place, active: bool, reason: str, *,
                              whole_team: bool = False) -> None:
