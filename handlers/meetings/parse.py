@@ -181,6 +181,7 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
         title, cut = _title(words[:start])
         return MeetingRequest(title, length, length_given, recurrence=rule, title_cut=cut)
+    _no_bounds(words)
     parsed = _one_off(words, tz, now)
     if parsed is None:
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
@@ -190,6 +191,30 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     title, cut = _title(words[:start])
     check_when(when.at, now, " ".join(words[start:]))
     return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
+
+
+#: Words that give a series a start or an end ("every friday at 4 until june"): a series runs until it is
+#: cancelled, and "june" read as a one-off's day would only ask "At what time on `june`?".
+_BOUNDS = frozenset({"until", "till", "til", "starting", "from", "through", "thru", "except", "excluding", "ending"})
+
+
+def _no_bounds(words: list[str]) -> None:
+    """Refuse a series followed by a start or an end (`Standup every friday at 4 until june`), saying that a
+    series runs until it is cancelled. Only when the words before the bound read as a series with its time:
+    `Talk about every bug from last sprint tomorrow at 3` and `Update from Ana every friday at 4` are read as
+    before."""
+    for cut, word in enumerate(words):
+        if cut < 2 or word.casefold() not in _BOUNDS:
+            continue
+        head = words[:cut]
+        found = _recurring(head)
+        if found is None or not found[1].time_given:
+            continue
+        bound = " ".join(words[cut:])
+        raise UserError(f"A series repeats until it's cancelled: I can't take `{clip(bound, 80)}` yet. Create it "
+                        "without that part, and stop it when it's done: `/meeting cancel <n>` offers to stop the "
+                        "whole series.",
+                        f"/meeting {' '.join(head)}")
 
 
 #: The words of a schedule. A run of them at the end of a one-off's title ("Deploy every fortnight" before "at 4")

@@ -163,6 +163,29 @@ def test_titles_with_such_words_are_still_titles(text: str, title: str, series: 
 
 # 3. Across the October DST change: 16:00 local every other week, stored in UTC ----------------------------------
 
+@pytest.mark.parametrize(("text", "bound"), [
+    # before: "At what time on `june`?" and the like, which says nothing of why
+    ("Standup every friday at 4 until june", "until june"),
+    ("Standup every friday at 4 till the end of march", "till the end of march"),
+    ("Standup every friday at 4 starting next week", "starting next week"),
+    ("Standup every friday at 4 from march 10", "from march 10"),
+    ("Standup every friday at 4 through april", "through april"),
+    ("Standup every weekday at 9:30 except holidays", "except holidays"),
+])
+def test_a_series_with_a_start_or_an_end_is_refused_saying_series_run_until_cancelled(text: str, bound: str) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_meeting(text, BERLIN, NOW)
+    message = refused.value.message
+    assert f"`{bound}`" in message and "until it's cancelled" in message, message
+    assert refused.value.example == text[: text.index(bound)].strip().join(("/meeting ", "")), refused.value.example
+
+
+@pytest.mark.parametrize("text", ["Talk about every bug from last sprint tomorrow at 3",
+                                  "Update from Ana every friday at 4", "Review every PR until lunch tomorrow at 11"])
+def test_from_and_until_in_a_title_are_not_a_series_bound(text: str) -> None:
+    parse_meeting(text, BERLIN, NOW)  # read as before: a title with those words
+
+
 def test_every_fortnight_stays_at_16_local_across_the_october_change() -> None:
     # Berlin leaves summer time on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET).
     after = datetime(2026, 10, 12, 8, 0, tzinfo=UTC)  # Monday 12 October, 10:00 CEST
