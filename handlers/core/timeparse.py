@@ -252,7 +252,7 @@ def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
 
 def meeting_hour(hour: int, part: str | None) -> int:
     """The hour a person means by a bare `hour` (no am/pm, no two-digit or 24-hour form) in a meeting's time,
-    beside the day-part word `part` (`_day_part`): "morning" keeps it; "afternoon", "evening", "tonight" make
+    beside the day-part word `part` (`day_part`): "morning" keeps it; "afternoon", "evening", "tonight" make
     1–11 pm; with none, 1–7 is the afternoon (13–19), 8–11 the morning, 12 noon (as Google Calendar's quick
     add reads "at 3")."""
     if part == "morning":
@@ -273,7 +273,7 @@ def _bare_hour(hour: int, said: str, *, meeting: bool) -> int:
     `_part_clock` moves them to the next day); beside "evening" it is refused: 13:00 is no evening, and 01:00
     the night after is another day than the one named ("friday evening at 1"). Otherwise, for a meeting or
     beside a day-part word, `meeting_hour`; else the hour as written (the pulse's "at 3" is 03:00)."""
-    part = _day_part(said)
+    part = day_part(said)
     if part in (*_NIGHT, "evening") and hour in SMALL_HOURS:
         if part == "evening":
             raise _which_one(said, part)
@@ -340,7 +340,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
 
 
-def _day_part(said: str) -> str | None:
+def day_part(said: str) -> str | None:
     """The day-part word in `said` ("morning", "afternoon", "evening", "tonight", "night"; "evenings" is
     "evening"), lower case, or None."""
     part = _DAY_PART.search(said)
@@ -404,7 +404,7 @@ def _check_read(parsed: datetime, normalised: str, cleaned: str, base: datetime)
     if (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise unreadable
     parsed = parsed.replace(second=0, microsecond=0)
-    if (_day_part(cleaned) == "tonight" and clock.hour in SMALL_HOURS and base.hour < SMALL_HOURS.stop
+    if (day_part(cleaned) == "tonight" and clock.hour in SMALL_HOURS and base.hour < SMALL_HOURS.stop
             and parsed.replace(tzinfo=None) >= base):
         return parsed  # "tonight at 1" typed at 00:30: the small hours still ahead
     at, days_later = _part_clock(clock, cleaned, noon_said=bool(_NOON_SAID.search(normalised)))
@@ -418,7 +418,7 @@ def _part_clock(clock: time, said: str, *, noon_said: bool) -> tuple[time, int]:
     falls: the small hours after "tonight" / "friday night" and the midnight that ends an evening ("tonight at
     12") are the next day. Raises AmbiguousTime when the word and the clock contradict each other ("friday
     evening at 1am", "tomorrow morning at 3pm", "friday night at 7am"). One-off times and schedules both."""
-    part = _day_part(said)
+    part = day_part(said)
     if part in _NIGHT and clock.hour in SMALL_HOURS:
         return clock, 1
     if part is not None and ((part == "morning" and clock.hour > 12) or (

@@ -10,7 +10,7 @@ from handlers.core.errors import StorageUnavailable, UserError
 from handlers.core.recurrence import SCHEDULE_EXAMPLE, parse_recurrence
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.timeparse import format_local
+from handlers.core.timeparse import day_part, format_local
 from handlers.core.types import Command, Person, Place, Reply, Visibility
 from handlers.pulse.catalog import INTRO
 from handlers.pulse.common import (
@@ -48,6 +48,9 @@ from handlers.pulse.timing import first_occurrence
 UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin`, `snooze` and `me`."
 OPT_WORDS = {"out": "optout", "in": "optin"}  # `/pulse opt out` is `/pulse optout`
 Subcommand = Callable[[Command, str, Services], Awaitable[Reply]]
+#: The hour offered when a schedule names a day part but no hour (the pulse reads a bare hour literally, so
+#: the example says am or pm).
+_PART_EXAMPLE = {"morning": "9am", "afternoon": "2pm", "evening": "6pm", "night": "8pm", "tonight": "8pm"}
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
 
 
@@ -166,6 +169,10 @@ async def schedule_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
         raise UserError(exc.message + " I understand phrases like `every friday at 3pm`, "
                         "`every other monday 10:00`, `weekdays at 9` or `first monday of the month at 11`.",
                         f"/pulse schedule {SCHEDULE_EXAMPLE}") from exc
+    if not recurrence.time_given and (part := day_part(phrase)) is not None:  # "every friday evening": not 10:00
+        where = {"tonight": "tonight", "night": "at night"}.get(part, f"in the {part}")
+        example = f"/pulse schedule {clip(phrase, 60)} at {_PART_EXAMPLE.get(part, '6pm')}"
+        raise UserError(f"At what time {where}? Add it like `{example}`.", example)
     refused = await _too_small(place, cmd.who, svc, store)
     if refused is not None:
         return Reply("**I didn't schedule this pulse**: " + refused, visibility=Visibility.PERSON)

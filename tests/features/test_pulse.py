@@ -313,3 +313,22 @@ async def test_weekly_reflection_goes_only_to_the_private_journal(bot: TestBot) 
     assert "at least one of the two" in empty.text
     [off] = await bot.command("pulse", "me off")
     assert "Your journal is off, and I deleted its 1 entry." in off.text
+
+
+async def test_a_schedule_with_a_day_part_but_no_hour_asks_for_the_hour(bot_db: TestBot) -> None:
+    """`every friday evening` used to be scheduled at 10:00 ("no time given, so 10:00"), against the word the
+    lead wrote. Now the bot asks for the hour; a plain `every friday` still takes 10:00, and `every friday
+    evening at 6` is 18:00."""
+    bot = bot_db
+    u1, *_ = bot.team({"u1": "Europe/Berlin", "u2": "Europe/Berlin", "u3": "Europe/Berlin",
+                       "u4": "Europe/Berlin"})
+    bot.me = u1
+    await bot.command("steadybot", "settings min 3")
+    for said in ("every friday evening", "every friday morning", "every monday afternoon", "every friday night"):
+        [asked] = await bot.command("pulse", f"schedule {said}")
+        assert "At what time" in asked.text and "Pulse scheduled" not in asked.text, (said, asked.text)
+        assert f"/pulse schedule {said} at" in asked.text, asked.text
+    [posted] = await bot.command("pulse", "schedule every friday evening at 6")
+    assert "every Friday at 18:00" in posted.text, posted.text
+    [plain] = await bot.command("pulse", "schedule every friday")
+    assert "every Friday at 10:00 (no time given, so 10:00)" in plain.text, plain.text
