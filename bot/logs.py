@@ -21,11 +21,10 @@ from typing import Any, TextIO
 from pythonjsonlogger.json import JsonFormatter
 
 from storage.redaction import database_details as _database_details
-from storage.redaction import redact_detail as redact_detail
 from storage.redaction import scrub as _scrub
 
 #: The text rules (tokens, URL credentials, PostgreSQL DETAIL values) live in storage/redaction.py, which the
-#: stored errors (`last_error`) use too; `redact_detail` is re-exported here unchanged.
+#: stored errors (`last_error`) use too.
 
 
 class RedactSecrets(logging.Filter):

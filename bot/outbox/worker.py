@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -43,13 +43,6 @@ log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
 _UNPREPARED = object()
 _HANDLED = object()  # `_send`: the row was resolved without a send to record
-
-
-def _error_text(text: str, exc: BaseException, secrets: Iterable[str], limit: int = 1000) -> str:
-    """What a row keeps of a failure (`last_error`, and the log line that names it): `text` scrubbed with the
-    exact DETAIL of the database errors in `exc`'s chain (a value with a line break in it), tokens and
-    configured secrets, then cut. The repository scrubs every reason again, line by line, whoever passes it."""
-    return stored_error(text, limit, secrets, [exc])
 
 
 async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
@@ -398,7 +391,11 @@ class OutboxWorker:
         return Delivery(row.id, row.target, replies, begin, row.maybe_delivered, row.begun_at, recorded)
 
     def _error_text(self, text: str, exc: BaseException, limit: int = 1000) -> str:
-        return _error_text(text, exc, self.repo.db.secrets, limit)
+        """What a row keeps of a failure (`last_error`, and the log line that names it): `text` scrubbed with
+        the exact DETAIL of the database errors in `exc`'s chain (a value with a line break in it), tokens and
+        the configured secrets, then cut. The repository scrubs every reason again, line by line, whoever
+        passes it."""
+        return stored_error(text, limit, self.repo.db.secrets, [exc])
 
     async def _retry_or_fail(self, row: Claimed, reason: str, *, delivered: bool = False) -> None:
         worker = row.worker or None
