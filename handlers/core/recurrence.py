@@ -178,17 +178,18 @@ def _read_time(words: str, said: str, *, meeting: bool) -> tuple[time, bool, int
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "other": 2, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 _COUNT = r"(?:\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
-_DAY_WORD = r"(?:" + "|".join(sorted(_DAYS, key=len, reverse=True)) + r")"
-#: The words of a schedule that name a weekday (for callers that look for a schedule in other text).
+#: The words of a schedule that name a weekday, and a pattern for any one of them (longest first), for callers
+#: that look for a schedule in other text.
 DAY_WORDS = frozenset(_DAYS)
+DAY_WORD = r"(?:" + "|".join(sorted(_DAYS, key=len, reverse=True)) + r")"
 #: "mon-fri", "tue - thu", "monday to friday", "mon through wed": every day from the first to the last.
-_DAY_RANGE = re.compile(r"\b(" + _DAY_WORD + r")\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b|\btill\b|\buntil\b)\s*("
-                        + _DAY_WORD + r")\b")
+_DAY_RANGE = re.compile(r"\b(" + DAY_WORD + r")\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b|\btill\b|\buntil\b)\s*("
+                        + DAY_WORD + r")\b")
 #: "every fortnight", "fortnightly", "biweekly", "every 2 weeks", "every two weeks", "every 2nd week", "every other
 #: week", and "every other" / "every second" / "every 2nd" before a day ("every 2nd tuesday"): the weeks between.
 _INTERVAL = re.compile(
     r"\bevery\s+fortnight\b|\bfortnightly\b|\bbi-?weekly\b"
-    r"|\bevery\s+(?P<n>" + _COUNT + r")\s+weeks?\b|\bevery\s+(?:other|second|2nd)\b(?=\s+" + _DAY_WORD + ")"
+    r"|\bevery\s+(?P<n>" + _COUNT + r")\s+weeks?\b|\bevery\s+(?:other|second|2nd)\b(?=\s+" + DAY_WORD + ")"
 )
 #: "every 2 days", "every other day": a rhythm in days that is not daily.
 _EVERY_N_DAYS = re.compile(r"\bevery\s+(" + _COUNT + r")\s+days?\b")

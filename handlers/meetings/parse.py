@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
-from handlers.core.recurrence import DAY_WORDS, Recurrence, parse_recurrence
+from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
 from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when
 from handlers.meetings.catalog import EXAMPLES
@@ -48,11 +48,10 @@ _FOR = re.compile(
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
-_DAY = r"(?:" + "|".join(sorted(DAY_WORDS, key=len, reverse=True)) + r")"
 _RECURRING = re.compile(
     r"\b(every|each|daily|weekdays?|workdays?|weekends|weekly|monthly|month|fortnightly|biweekly|business\s+days?"
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b"
-    r"|\b" + _DAY + r"\s*(?:[-–—/&]|\bto\b|\bthrough\b|\bthru\b)\s*" + _DAY + r"\b",  # "mon-fri", "mon/thu", "mon to fri"
+    r"|\b" + DAY_WORD + r"\s*(?:[-–—/&]|\bto\b|\bthrough\b|\bthru\b)\s*" + DAY_WORD + r"\b",  # "mon-fri", "mon/thu", "mon to fri"
     re.IGNORECASE,
 )
 _ITEM_MINUTES = re.compile(
@@ -236,12 +235,17 @@ _SCHEDULE_ADJECTIVES = frozenset({"daily", "weekly", "biweekly", "fortnightly", 
 _ONE_DAY = re.compile(r"\b(?:today|tonight|tomorrow|next|this|in\s+\d+|in\s+an?)\b", re.IGNORECASE)
 
 
+def _parts(word: str) -> list[str]:
+    """A title word's pieces as a schedule would read them: `mon-fri`, `mon/thu`, `mon&thu` are two."""
+    return [p for p in re.split(r"[-–—/&]", word.casefold().rstrip(",;")) if p]
+
+
 def _schedule_run(title: list[str]) -> int:
     """How many words at the end of `title` are schedule words (a word ending in `:` ends the title as typed:
     `Product weekly: tomorrow at 3`)."""
     count = 0
     for word in reversed(title):
-        parts = [p for p in re.split(r"[-–—/&]", word.casefold().rstrip(",;")) if p]
+        parts = _parts(word)
         if not all(p in _SCHEDULE_WORDS or re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", p) for p in parts):
             break
         count += 1
@@ -255,8 +259,7 @@ def _no_schedule_in_title(title: list[str], when: list[str], *, series: bool = F
     that always say so count: `Deploy every` + `other month on the first monday` is refused, `Team weekly` +
     `every friday at 3` is a title and a series."""
     run = _schedule_run(title)
-    said = [w.casefold().rstrip(",;") for w in title[len(title) - run:]]
-    parts = {p for w in said for p in re.split(r"[-–—/&]", w) if p}
+    parts = {p for word in title[len(title) - run:] for p in _parts(word)}
     strong = bool(parts & _SCHEDULE_SAYS)
     adjective = (not series and bool(parts & _SCHEDULE_ADJECTIVES) and run < len(title)
                  and not _ONE_DAY.search(" ".join(when)))
