@@ -8,9 +8,9 @@ no earlier copy of the deleted rows stays in the files. All of it runs after the
 Slack never sends an acknowledged event again, so nothing else would ever remove what an uninstall that met a
 database outage left: it is tried again (`AfterAck.keep_trying`: 1 s doubling to 60 s, for about 30 minutes,
 each try a WARNING line), and when that ends — the schedule is over, or the process stops — one ERROR line says
-what stays and how an operator removes it. The event's de-duplication key is claimed only once the removal is
-done: the removal is idempotent, so a redelivery (to this replica or another) always runs it again rather than
-trusting a claim whose removal may have failed."""
+what stays and how an operator removes it. No de-duplication key is kept for these events: the removal is
+idempotent, so a redelivery (to this replica or another) runs it again rather than trusting a claim whose
+removal may have failed."""
 
 from __future__ import annotations
 
@@ -75,7 +75,6 @@ class Workspaces:
                 found.append(await leaving())
             if found[0] is not None and found[0].teams:
                 await self.remove_all(found[0], why)
-                await self.pipeline.first_time(f"slack:event:{s(body.get('event_id'))}")  # done: claimed
 
         try:
             await attempt()

@@ -154,9 +154,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """The app was removed from a team, a group chat or a person's personal scope ("remove", or
         "remove-upgrade": an update to a version without the bot): what was kept for it goes. Through a database
-        outage the removal is tried again (`AfterAck.keep_trying`), and the activity's de-duplication key is
-        claimed only once it is done, so a redelivery is never skipped for a removal that failed (as for Slack:
-        bot/slack/workspaces.py)."""
+        outage the removal is tried again (`AfterAck.keep_trying`); a redelivery runs it again (it is idempotent,
+        and no de-duplication key could skip it after a removal that failed), as for Slack:
+        bot/slack/workspaces.py."""
         activity = turn_context.activity
         where = payloads.place(activity)
         if where is None:
@@ -178,7 +178,6 @@ class SteadyTeamsBot(TeamsActivityHandler):
                 self.references.known.forget()
             else:
                 report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
-            await self.pipeline.first_time(f"teams:activity:{activity.id or ''}")  # done: claimed
             log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
 
         try:
