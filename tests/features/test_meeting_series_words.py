@@ -161,8 +161,6 @@ def test_titles_with_such_words_are_still_titles(text: str, title: str, series: 
     assert request.title == title and (request.recurrence is not None) == series
 
 
-# 3. Across the October DST change: 16:00 local every other week, stored in UTC ----------------------------------
-
 @pytest.mark.parametrize(("text", "bound"), [
     # before: "At what time on `june`?" and the like, which says nothing of why
     ("Standup every friday at 4 until june", "until june"),
@@ -177,14 +175,20 @@ def test_a_series_with_a_start_or_an_end_is_refused_saying_series_run_until_canc
         parse_meeting(text, BERLIN, NOW)
     message = refused.value.message
     assert f"`{bound}`" in message and "until it's cancelled" in message, message
-    assert refused.value.example == text[: text.index(bound)].strip().join(("/meeting ", "")), refused.value.example
+    assert refused.value.example == "/meeting " + text[: text.index(bound)].strip(), refused.value.example
 
 
-@pytest.mark.parametrize("text", ["Talk about every bug from last sprint tomorrow at 3",
-                                  "Update from Ana every friday at 4", "Review every PR until lunch tomorrow at 11"])
-def test_from_and_until_in_a_title_are_not_a_series_bound(text: str) -> None:
-    parse_meeting(text, BERLIN, NOW)  # read as before: a title with those words
+@pytest.mark.parametrize(("text", "title", "series"), [
+    ("Talk about every bug from last sprint tomorrow at 3", "Talk about every bug from last sprint", False),
+    ("Update from Ana every friday at 4", "Update from Ana", True),
+    ("Review every PR until lunch tomorrow at 11", "Review every PR until lunch", False),
+])
+def test_from_and_until_in_a_title_are_not_a_series_bound(text: str, title: str, series: bool) -> None:
+    request = parse_meeting(text, BERLIN, NOW)  # read as before: a title with those words
+    assert (request.title, request.recurrence is not None) == (title, series), request
 
+
+# 3. Across the October DST change: 16:00 local every other week, stored in UTC ----------------------------------
 
 def test_every_fortnight_stays_at_16_local_across_the_october_change() -> None:
     # Berlin leaves summer time on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET).
