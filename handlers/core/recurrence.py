@@ -10,7 +10,8 @@ Understood:
 - `first monday of the month at 11`, `last friday of every month at 4pm`, `2nd tuesday monthly 10am`
 - `every friday evening at 8` (20:00), `every weekday morning at 7`, `every friday night at 1` (Saturday 01:00):
   a day-part word decides the hour as it does in a one-off time (`timeparse.schedule_time`, the same code);
-  without one a bare hour is literal (`every friday at 3` is 03:00) unless `meeting=True` (15:00)
+  without one, with `meeting=True` (a meeting's series and the pulse schedule both pass it) a bare hour is read
+  as people mean it (`every friday at 3` is 15:00, `timeparse.meeting_hour`), without it literally (03:00)
 
 Asked for or refused, with what is understood: a weekly rhythm without a day (`every week at 4`, `every
 fortnight at 4`, `twice a week`: which day?), a date of the month (`every month on the 1st`; only a weekday
@@ -224,7 +225,8 @@ def _day_range(m: re.Match[str]) -> str:
 def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
     """Parse a recurring schedule. Raises UserError with a working example when unreadable (AmbiguousTime when
     a day-part word and the hour contradict each other). With `meeting=True` a bare hour is a meeting's
-    ("every friday at 4" is 16:00, `timeparse.meeting_hour`); without it, literal.
+    ("every friday at 4" is 16:00, `timeparse.meeting_hour`): `/meeting` and `/pulse schedule` pass it; without
+    it, literal.
 
     A weekly rhythm without a day ("every week at 4", "every fortnight at 4", "twice a week") asks for the day;
     a date of the month ("every month on the 1st"), a rhythm in days ("every other day") and longer or shorter

@@ -9,9 +9,10 @@ calendar days ("in 1 day 2 hours": the same clock time tomorrow, then two hours)
 days") are a day without a time. Digits of any script are read as ASCII ones ("at ٣" is "at 3").
 
 A meeting's bare hour (`parse_when(..., meeting=True)`) is read as people scheduling a meeting mean it:
-"at 3" is 15:00 (see `meeting_hour`). Everything else (the pulse's "tomorrow 9") reads a bare hour literally,
-unless a day-part word decides it ("tonight at 8" is 20:00 for both, "tonight at 1" to 4 the small hours after
-tonight). A day-part word that contradicts the clock ("friday evening at 1am", "tomorrow morning at 3pm") is
+"at 3" is 15:00 (see `meeting_hour`); so is the pulse schedule's ("every friday at 4" is 16:00, through
+`schedule_time` with `meeting=True`). Everything else (`/pulse snooze until tomorrow 9`) reads a bare hour
+literally, unless a day-part word decides it ("tonight at 8" is 20:00 for both, "tonight at 1" to 4 the small
+hours after tonight). A day-part word that contradicts the clock ("friday evening at 1am", "tomorrow morning at 3pm") is
 refused with "which one?" (`AmbiguousTime`).
 
 A time is never dropped silently. dateparser, given text it half understands ("tomorrow 9.30", "3 tomorrow at
@@ -271,8 +272,9 @@ def is_bare_clock(said: str) -> bool:
 def _bare_hour(hour: int, said: str, *, meeting: bool) -> int:
     """The hour meant by a bare `hour` in `said`. Beside "tonight" / "night", 1 to 4 is the small hours (kept;
     `_part_clock` moves them to the next day); beside "evening" it is refused: 13:00 is no evening, and 01:00
-    the night after is another day than the one named ("friday evening at 1"). Otherwise, for a meeting or
-    beside a day-part word, `meeting_hour`; else the hour as written (the pulse's "at 3" is 03:00)."""
+    the night after is another day than the one named ("friday evening at 1"). Otherwise, for a meeting or a
+    pulse schedule (`meeting=True`) or beside a day-part word, `meeting_hour`; else the hour as written (`/pulse
+    snooze until tomorrow 3` is 03:00)."""
     part = day_part(said)
     if part in (*_NIGHT, "evening") and hour in SMALL_HOURS:
         if part == "evening":

@@ -117,7 +117,7 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
             continue
         try:
             # a series' bare hour is a meeting's ("every friday at 4" is 16:00) and its day-part word is read by
-            # the one-off's code; the pulse reads a schedule's bare hour literally
+            # the one-off's code; `/pulse schedule` reads its bare hour the same way
             rule = parse_recurrence(tail, meeting=True)
         except AmbiguousTime:
             raise  # "every friday evening at 1": ask which one, never read a shorter tail or a one-off

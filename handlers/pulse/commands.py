@@ -48,8 +48,9 @@ from handlers.pulse.timing import first_occurrence
 UNKNOWN = "`/pulse` knows `now`, `schedule`, `stop`, `close`, `results`, `optout`, `optin`, `snooze` and `me`."
 OPT_WORDS = {"out": "optout", "in": "optin"}  # `/pulse opt out` is `/pulse optout`
 Subcommand = Callable[[Command, str, Services], Awaitable[Reply]]
-#: The hour offered when a schedule names a day part but no hour (the pulse reads a bare hour literally, so
-#: the example says am or pm).
+#: The hour offered when a schedule names a day part but no hour. A bare hour beside the word would be read the
+#: same way (`every friday evening at 6` is 18:00), but the example says am or pm so that it reads the same to
+#: anyone, without knowing how a bare hour is read.
 _PART_EXAMPLE = {"morning": "9am", "afternoon": "2pm", "evening": "6pm", "night": "8pm", "tonight": "8pm"}
 _FORGET = {"--forget", "-forget", "—forget", "–forget", "forget", "-f"}
 
@@ -164,7 +165,10 @@ async def schedule_cmd(cmd: Command, rest: str, svc: Services) -> Reply:
     await require_manager(cmd.who, place, svc, "schedule the pulse")
     phrase, hours = split_window(rest, f"/pulse schedule {SCHEDULE_EXAMPLE} for 2 days")
     try:
-        recurrence = parse_recurrence(phrase)
+        # a bare hour as people mean it, read by the code meetings use (`timeparse.meeting_hour`): "every friday
+        # at 4" is 16:00, "at 9" 09:00; am/pm, "04:00" and "16:00" as written. A stored schedule keeps its rule
+        # (hour and minute), never read again from these words, so this reading moves no existing schedule.
+        recurrence = parse_recurrence(phrase, meeting=True)
     except UserError as exc:
         raise UserError(exc.message + " I understand phrases like `every friday at 3pm`, "
                         "`every other monday 10:00`, `weekdays at 9` or `first monday of the month at 11`.",

@@ -95,7 +95,7 @@ def test_every_fortnight_lands_on_the_named_weekday_every_two_weeks() -> None:
 def test_the_pulse_schedule_knows_the_fortnight_too() -> None:
     rule = parse_recurrence("every fortnight on friday at 3pm")
     assert (rule.interval, rule.weekdays, rule.describe()) == (2, (4,), "every other Friday at 15:00")
-    assert parse_recurrence("every friday at 3").at.hour == 3  # the pulse's bare hour stays literal
+    assert parse_recurrence("every friday at 3").at.hour == 3  # without meeting=True a bare hour stays literal
 
 
 # 2. Refused with what is understood, never a one-off whose title holds the schedule --------------------------

@@ -72,9 +72,9 @@ def test_the_one_off_reading_it_matches(text: str, meant: str) -> None:
     assert _one_off(text) == meant
 
 
-def test_the_pulse_schedule_reads_the_day_part_and_keeps_its_literal_bare_hour() -> None:
+def test_a_schedule_read_without_meeting_reads_the_day_part_and_keeps_a_literal_bare_hour() -> None:
     assert parse_recurrence("every friday evening at 8").at.hour == 20
-    assert parse_recurrence("every friday at 8").at.hour == 8  # the pulse's bare hour stays literal
+    assert parse_recurrence("every friday at 8").at.hour == 8  # without meeting=True a bare hour stays literal
     assert parse_recurrence("every friday at 3").at.hour == 3
     with pytest.raises(AmbiguousTime):
         parse_recurrence("every friday evening at 1")
