@@ -41,9 +41,11 @@ _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
 }  # fmt: skip
 _DAY_RE = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|days|s)?\b|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b"
+#: A time of day: "noon" / "midnight" (with "at", "@" or "12" before it: "at 12 noon"), or an hour with its minutes
+#: and am/pm. The words come first, so that "at 12 noon" is not read as "at 12" followed by a stray "noon".
 _TIME_RE = re.compile(
-    r"(?:\bat\s+|@\s*)?\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\s|$)"
-    r"|\b(?P<word>noon|midnight)\b",
+    r"(?:\bat\s+|@\s*)?(?:\b12\s*)?\b(?P<word>noon|midnight)\b"
+    r"|(?:\bat\s+|@\s*)?\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\s|$)",
     re.IGNORECASE,
 )
 DEFAULT_TIME = time(10, 0)

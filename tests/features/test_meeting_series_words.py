@@ -218,3 +218,15 @@ async def test_a_fortnightly_series_is_stored_in_utc_across_the_october_change(d
         third = (await store.upcoming(Platform.SLACK, "C1", bot.clock.now(), 5))[0]
         assert third.starts_at == datetime(2026, 11, 13, 15, 0, tzinfo=UTC)
         assert {f"{m.starts_at.astimezone(BERLIN):%a %H:%M}" for m in (first, second, third)} == {"Fri 16:00"}
+
+
+@pytest.mark.parametrize(("text", "describe"), [
+    ("Deploy every friday at noon", "every Friday at 12:00"),
+    ("Deploy every friday @ noon", "every Friday at 12:00"),
+    ("Deploy weekdays at 12 noon", "every weekday at 12:00"),
+    ("Deploy every fortnight on tuesday at noon", "every other Tuesday at 12:00"),
+])
+def test_a_series_at_noon_is_read(text: str, describe: str) -> None:
+    """Refused before ("I couldn't read `at` in that schedule"): the words came after the bare hour's pattern,
+    which took "at 12" and left "noon" over, or did not take "at" before a word at all."""
+    assert _series(text) == describe

@@ -40,6 +40,11 @@ READ_AS = {
     "weekdays at 9": "09:00",
     "every friday at 11": "11:00",
     "every friday at 12": "12:00",
+    # "at noon" was refused ("I couldn't read `at`"), for meetings too; "every friday noon" was understood
+    "every friday at noon": "12:00",
+    "every friday at 12 noon": "12:00",
+    "weekdays @ noon": "12:00",
+    "every friday at midnight": "00:00",
 }
 
 
