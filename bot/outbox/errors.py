@@ -39,6 +39,12 @@ class PermanentError(DeliveryError):
     maybe_delivered = False
 
 
+class ChannelArchived(PermanentError):
+    """The platform refuses the post because the conversation is archived (Slack `is_archived`). A row to a
+    channel is parked, as the rows queued for an archived channel are, and the place is recorded inactive
+    (bot/outbox/worker.py); any other row fails like every permanent error."""
+
+
 class LeaseLost(DeliveryError):
     """Another replica owns the row now (this worker's lease ran out): leave it alone, send nothing."""
 

@@ -9,6 +9,10 @@
 - Rate limits reschedule without using up an attempt; other failures back off with jitter and, after
   `max_attempts`, the row is marked failed with its reason (visible to operators, never dropped silently).
 - A row with `skip_if_late_by` that comes due too late (the process was down) is skipped, not sent late.
+- A channel's row the platform refuses because the channel is archived (`ChannelArchived`: queued while the
+  archive was being committed, or the archive event never came) is parked as the rows queued for an archived
+  channel are, and the place is recorded inactive if it is not yet (storage/repos/places.py): what is queued
+  for it next is parked at once, and the unarchive brings back what is still ahead. A person's row fails.
 - Kinds with a batch preparer (pulse DMs) are prepared for the whole claimed batch at once: one
   transaction instead of a few per row. A row uses that answer only if it goes out within
   `PREPARED_FOR` seconds; a row that waited longer (pacing, rate limits) is prepared again on its own,
@@ -25,24 +29,26 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.adapter import Delivery, Sender
-from bot.outbox.errors import DeliveryError, LeaseLost, RateLimited
+from bot.outbox.errors import ChannelArchived, DeliveryError, LeaseLost, RateLimited
 from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import Pending
-from handlers.core.types import Platform, Reply
+from handlers.core.types import Place, Platform, Reply
 from storage.db import DatabaseDown
 from storage.redaction import stored_error
 from storage.repos.outbox import Claimed, OutboxRepo
+from storage.repos.places import PlacesRepo
 
 log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
 _UNPREPARED = object()
 _HANDLED = object()  # `_send`: the row was resolved without a send to record
+ARCHIVED_AT_SEND = "archived (refused a send)"  # the reason a place recorded by the worker keeps
 
 
 async def mark_in_flight(row: Claimed, outbox: OutboxRepo) -> None:
@@ -85,8 +91,10 @@ class OutboxWorker:
         backoff_base: float = 2.0,
         backoff_cap: float = 600.0,
         rng: random.Random | None = None,
+        places: PlacesRepo | None = None,
     ) -> None:
         self.repo = repo
+        self.places = places or PlacesRepo(repo.db, repo.clock)  # where an archived channel is recorded
         self.core = core
         self.senders = dict(senders)
         self.clock = clock
@@ -350,6 +358,9 @@ class OutboxWorker:
                                      delivered=None if exc.maybe_delivered else False)
             return _HANDLED
         except DeliveryError as exc:
+            if isinstance(exc, ChannelArchived) and row.target.kind == "channel":
+                await self._park(row, now)
+                return _HANDLED
             if getattr(exc, "skip", False):  # nothing to fix (the workspace uninstalled the app): not a failure
                 log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, exc)
                 await self.repo.mark_skipped(row.id, self._error_text(str(exc), exc), worker=worker)
@@ -368,6 +379,29 @@ class OutboxWorker:
             await self._retry_or_fail(row, self._error_text(f"{type(exc).__name__}: {exc}", exc, 300), delivered=True)
             return _HANDLED
         return result
+
+    async def _park(self, row: Claimed, began: datetime) -> None:
+        """The channel is archived: park the row (`OutboxRepo.park`, while this worker holds it) and record the
+        place inactive unless it already is. Recorded as of the whole second before the send `began` (Slack's
+        event times are whole seconds), so an unarchive that followed the platform's answer is newer and wins,
+        whichever of the two reaches the store first."""
+        if not await self.repo.park(row):
+            log.warning("outbox row %s: lease lost to another worker, not parked", row.id)
+            self._count("lost", row)
+            return
+        self._count("skipped", row)
+        place = Place(row.target.platform, row.target.id, row.target.team_id)
+        recorded = "already recorded"
+        try:
+            if await self.places.is_active(place):
+                at = began.replace(microsecond=0) - timedelta(seconds=1)
+                changed = await self.places.set_active(place, False, ARCHIVED_AT_SEND, at)
+                recorded = "recorded inactive" if changed.applied else "a later event decided"
+        except StorageUnavailable:
+            recorded = "not recorded, database unavailable"
+        # the row, its kind and its target: never its content
+        log.info("outbox row %s (%s → %s) parked: the channel is archived (place %s)", row.id, row.kind,
+                 row.target.key, recorded)
 
     def _count(self, outcome: str, row: Claimed) -> None:
         self.stats[outcome] += 1

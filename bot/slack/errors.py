@@ -7,10 +7,10 @@ import asyncio
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox.errors import DeliveryError, PermanentError, RateLimited, TransientError
+from bot.outbox.errors import ChannelArchived, DeliveryError, PermanentError, RateLimited, TransientError
 
 PERMANENT = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "account_inactive",
+    "channel_not_found", "not_in_channel", "user_not_found", "account_inactive",
     "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
     "restricted_action", "not_authed", "invalid_auth", "token_revoked", "missing_scope", "message_not_found",
     "cant_update_message", "edit_window_closed", "messages_tab_disabled", "team_access_not_granted",
@@ -32,6 +32,8 @@ def classify(exc: BaseException, scope: str) -> DeliveryError:
             return RateLimited(seconds, scope)
         if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             return TransientError(f"slack {status} {error}")
+        if error == "is_archived":  # permanent too, but the outbox parks a channel's row instead of failing it
+            return ChannelArchived(f"slack {error}")
         if error in PERMANENT:
             return PermanentError(f"slack {error}")
         return TransientError(f"slack {status} {error}", maybe_delivered=False)  # a clear "no" from Slack

@@ -612,6 +612,15 @@ class OutboxRepo:
         return await self._set(row_id, worker, status=SKIPPED, lease_until=None,
                                last_error=stored_error(reason, _ERROR_CHARS, self.db.secrets))
 
+    async def park(self, row: Claimed) -> bool:
+        """The platform refused the row because its channel is archived: parked like a row queued for an
+        archived channel (status `skipped`, reason `PARKED`), so it is un-parked and cancelled as those are
+        (storage/repos/places.py, `cancel`). Only while the claiming worker still holds it, like every
+        resolution of a claimed row (False: another worker owns it now); a parked row is never claimed. Its
+        in-flight marker is kept: should it ever be sent again, an earlier part that reached the platform is
+        checked for first."""
+        return await self._set(row.id, row.worker or None, status=SKIPPED, lease_until=None, last_error=PARKED)
+
     async def _set(self, row_id: int, worker: str | None = None, **values: Any) -> bool:
         """Update one row; with `worker`, only while that worker still holds it (its lease did not move on).
         The worker's updates go through the group commit; each call returns once its own update is durable."""
