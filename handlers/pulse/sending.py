@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.ports import ChannelSettings
@@ -103,11 +104,16 @@ async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | Non
     # that (a member about 24 h behind the first zone, on a daily schedule) could not be answered.
     opens_next = (next_round_opens(now, zones.values(), quiet, rnd.occurrence, recurrence)
                   if rnd.occurrence is not None and recurrence is not None else None)
+    # Everything below depends on the person only through their zone: worked out once per zone, not per person
+    # (a round of thousands of people spans a handful of zones).
+    dues: dict[ZoneInfo, datetime | None] = {}
     plans = []
     skipped = 0
     for person in people:
         tz = zones[person.id]
-        due = invite_due(now, tz, quiet, rnd.occurrence, recurrence)
+        if tz not in dues:
+            dues[tz] = invite_due(now, tz, quiet, rnd.occurrence, recurrence)
+        due = dues[tz]
         if due is None or (opens_next is not None and due > opens_next - last_call(rnd.window_hours)):
             skipped += 1
             continue
@@ -127,14 +133,17 @@ async def invite(rnd: Round, svc: Services, store: PulseStore, sender: str | Non
     span = occurrence_span(rnd.occurrence, recurrence, window)
     await store.add_invitations(rnd.id, [(p.platform, p.id) for p, _, _ in plans])
     items: list[OutboxItem] = []
+    reminds: dict[ZoneInfo, datetime | None] = {}
     for person, tz, due in plans:
         target = Target.user(person, place.team_id)
         data = {"round": rnd.id, "tz": tz.key}
         items.append(OutboxItem(target, due, KIND_INVITE, data=data,
                                 dedupe_key=f"{outbox_prefix(rnd.id)}invite:{person.key}"))
-        following = (next_round_dm(rnd.occurrence, recurrence, tz, quiet)
-                     if rnd.occurrence is not None and recurrence is not None else None)
-        remind = reminder_due(due, closes_at, span, tz, quiet, before=following)
+        if tz not in reminds:
+            following = (next_round_dm(rnd.occurrence, recurrence, tz, quiet)
+                         if rnd.occurrence is not None and recurrence is not None else None)
+            reminds[tz] = reminder_due(due, closes_at, span, tz, quiet, before=following)
+        remind = reminds[tz]
         if remind is not None:
             items.append(OutboxItem(target, remind, KIND_REMIND, data=data,
                                     dedupe_key=f"{outbox_prefix(rnd.id)}remind:{person.key}"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -201,3 +203,48 @@ def test_occurrence_span_and_first_occurrence() -> None:
     _, monthly = first_occurrence(parse_recurrence("first monday of the month at 11"),
                                   datetime(2026, 3, 2, 9, 30, tzinfo=UTC), BERLIN)
     assert monthly == datetime(2026, 3, 2, 11, 0)
+
+
+async def test_a_round_works_out_its_times_once_per_zone_not_once_per_person(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`invite` plans a person's DM and reminder from their zone alone, so thirty people in three zones cost
+    three plans, not thirty; and each still gets the DM at their own 09:00 (a round of thousands spans a
+    handful of zones: docs/benchmarks.md, "Pulse invitations at scale")."""
+    from handlers.pulse import sending
+    from tests.support.testbot import testbot
+
+    calls = {"invite_due": 0, "reminder_due": 0}
+    real_invite_due, real_reminder_due = sending.invite_due, sending.reminder_due
+
+    def counted_invite_due(*args: Any, **kwargs: Any) -> datetime | None:
+        calls["invite_due"] += 1
+        return real_invite_due(*args, **kwargs)
+
+    def counted_reminder_due(*args: Any, **kwargs: Any) -> datetime | None:
+        calls["reminder_due"] += 1
+        return real_reminder_due(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "invite_due", counted_invite_due)
+    monkeypatch.setattr(sending, "reminder_due", counted_reminder_due)
+    zones = ("Europe/Berlin", "America/New_York", "Asia/Tokyo")
+    # Monday 2 March 2026, 06:00 UTC: 07:00 in Berlin, 01:00 in New York, 15:00 in Tokyo
+    async with testbot(sqlite_url, start=datetime(2026, 3, 2, 6, 0, tzinfo=UTC)) as bot:
+        people = bot.team({f"u{i}": zones[i % 3] for i in range(30)})
+        bot.me = people[0]
+        [posted] = await bot.command("pulse", "schedule every tuesday at 9am")
+        assert "Pulse scheduled" in posted.text, posted.text
+        by_zone = {zone: [p for i, p in enumerate(people) if zones[i % 3] == zone] for zone in zones}
+
+        def invited(zone: str) -> set[int]:
+            return {len([r for r in bot.dms(p) if r.form is not None and r.form.id == "pulse.answer"])
+                    for p in by_zone[zone]}
+
+        # Tuesday 09:00 in each zone: Tokyo 00:00 UTC, Berlin 08:00 UTC, New York (EST) 14:00 UTC
+        for zone, due in (("Asia/Tokyo", datetime(2026, 3, 3, 0, 0, tzinfo=UTC)),
+                          ("Europe/Berlin", datetime(2026, 3, 3, 8, 0, tzinfo=UTC)),
+                          ("America/New_York", datetime(2026, 3, 3, 14, 0, tzinfo=UTC))):
+            await bot.at(due - timedelta(minutes=1))
+            assert invited(zone) == {0}, zone
+            await bot.at(due)
+            assert invited(zone) == {1}, zone
+        assert calls["invite_due"] == 3 and calls["reminder_due"] == 3, calls
