@@ -194,6 +194,18 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         found = self._installation(stored) if stored else None
         return found.bot_token if found is not None and found.bot_token else None
 
+    async def installed_at(self, *, enterprise_id: str, team_id: str) -> float | None:
+        """When the newest installation of a workspace or an organisation (`team_id` ""; the rows:
+        `InstallationRepo.serving`) was made: Bolt's `installed_at` (epoch seconds, set when its OAuth exchange
+        completed) as sealed in it; None without one."""
+        newest: float | None = None
+        for stored in await self.repo.serving(enterprise_id=enterprise_id, team_id=team_id):
+            found = self._installation(stored)
+            at = found.installed_at if found is not None else None
+            if isinstance(at, int | float) and (newest is None or at > newest):
+                newest = float(at)
+        return newest
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.repo.drop_bot(enterprise_id=enterprise_id or "", team_id=team_id or "")
         self.changed(team_id)
@@ -378,6 +390,20 @@ class SlackOAuth:
         teams = [t for t in await self.repo.organisation_teams(enterprise, served_by_org=True) if t in listed]
         log.info("Slack app removed from %d of the organisation's workspaces (%d listed)", len(teams), len(listed))
         return Leaving(tuple(teams), enterprise)
+
+    async def installed_after(self, body: dict[str, Any], context: AsyncBoltContext) -> float | None:
+        """An uninstall event (`app_uninstalled`, `tokens_revoked`, `team_access_revoked`) made stale by a later
+        installation: that installation's `installed_at` if the event's workspace (its own installation or its
+        organisation's org-wide one) or organisation (its org-wide installation or any of its workspaces' own)
+        was installed again in a later second than the event's `event_time`; else None, also for an event
+        without an `event_time`. `event_time` is whole seconds: an installation in the same second counts as
+        older (an uninstall, then a whole OAuth round trip, within one second does not happen)."""
+        event_time = body.get("event_time")
+        if not isinstance(event_time, int | float) or isinstance(event_time, bool):
+            return None
+        enterprise, team = _body_ids(body, context)
+        installed = await self.installations.installed_at(enterprise_id=enterprise, team_id=team)
+        return installed if installed is not None and installed >= int(event_time) + 1 else None
 
     async def forget_teams(self, leaving: Leaving) -> None:
         """After their data: the organisation's workspaces that left are no longer served by its token."""

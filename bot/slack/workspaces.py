@@ -10,13 +10,22 @@ database outage left: it is tried again (`AfterAck.keep_trying`: 1 s doubling to
 each try a WARNING line), and when that ends — the schedule is over, or the process stops — one ERROR line says
 what stays and how an operator removes it. No de-duplication key is kept for these events: the removal is
 idempotent, so a redelivery (to this replica or another) runs it again rather than trusting a claim whose
-removal may have failed."""
+removal may have failed.
+
+An uninstall never removes a NEWER installation (docs/operations.md, "Uninstalling"): the admin may install the
+app again while a try waits, or before Slack redelivers the event. With OAuth, before every try (the first
+included) the event's `event_time` is compared with the workspace's or organisation's current installation
+(`SlackOAuth.installed_after`): one made after the event makes it stale, and nothing is removed (one INFO line;
+no more tries). With one SLACK_BOT_TOKEN there is no record of a reinstall: every try removes, as before.
+And each process notes when it completed a removal (per event type and workspace or organisation): a try that
+waits while a later delivery of the same event completed it ends at INFO, not with a false "NOT removed"."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -36,12 +45,14 @@ class Workspaces:
     store: Store
     pipeline: Pipeline
     oauth: SlackOAuth | None = None
+    #: When this process completed a removal, per `_key` (time.monotonic()): module docstring.
+    removed: dict[str, float] = field(default_factory=dict)
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         async def leaving() -> Leaving:
             return await self.oauth.uninstalled(body, context) if self.oauth else _single(body)
 
-        await self._leave(body, "app_uninstalled", leaving)
+        await self._leave(body, context, "app_uninstalled", leaving)
 
     async def revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         async def leaving() -> Leaving | None:
@@ -51,7 +62,7 @@ class Workspaces:
                 return None  # the bot uses no user tokens; its own token still works
             return found
 
-        await self._leave(body, "tokens_revoked", leaving)
+        await self._leave(body, context, "tokens_revoked", leaving)
 
     async def access_revoked(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         oauth = self.oauth
@@ -62,19 +73,42 @@ class Workspaces:
         async def leaving() -> Leaving:
             return await oauth.access_revoked(body, event, context)
 
-        await self._leave(body, "team_access_revoked", leaving)
+        await self._leave(body, context, "team_access_revoked", leaving)
 
-    async def _leave(self, body: dict[str, Any], why: str, leaving: Callable[[], Awaitable[Leaving | None]]) -> None:
+    async def _leave(self, body: dict[str, Any], context: AsyncBoltContext, why: str,
+                     leaving: Callable[[], Awaitable[Leaving | None]]) -> None:
         """`leaving()` (with OAuth it deletes the installation first), then `remove_all`; tried again through a
         database outage (module docstring). Which workspaces leave is read once: read again after their
-        installations went, an organisation could name fewer."""
+        installations went, an organisation could name fewer. Before each try: nothing if a later delivery
+        already did it, or (OAuth) if a newer installation made the event stale."""
         found: list[Leaving | None] = []
+        key, started = _key(body, why), time.monotonic()
+
+        def done_since() -> bool:
+            """A later delivery of this event, in this process, completed the removal while this one waited."""
+            if self.removed.get(key, started) <= started:
+                return False
+            log.info("%s: %s was already removed by a later delivery of the event; this try ends", why,
+                     _what(found[0] if found else None, body))
+            return True
 
         async def attempt() -> None:
+            if done_since():
+                return
+            if self.oauth is not None:
+                installed = await self.oauth.installed_after(body, context)
+                if installed is not None:
+                    log.info("%s: stale, nothing removed: %s was installed again after the event (event_time %s, "
+                             "installed at %.0f)", why, _where(body), body.get("event_time"), installed)
+                    return
             if not found:
                 found.append(await leaving())
             if found[0] is not None and found[0].teams:
                 await self.remove_all(found[0], why)
+            if found[0] is not None:
+                if len(self.removed) > 10_000:
+                    self.removed.clear()
+                self.removed[key] = time.monotonic()
 
         try:
             await attempt()
@@ -84,6 +118,8 @@ class Workspaces:
                             "in %.0f s", why, tries, seconds)
 
             def gave_up(reason: str) -> None:
+                if done_since():
+                    return
                 log.error("%s: %s. NOT removed: %s. To remove it, install the app there again and uninstall it "
                           "(docs/operations.md, \"Uninstalling\")", why, reason,
                           _what(found[0] if found else None, body))
@@ -121,13 +157,29 @@ def _what(leaving: Leaving | None, body: dict[str, Any]) -> str:
     which deletes the installation, did not get through either)."""
     if leaving is not None:
         return f"what steadybot kept for {_scope(leaving)}"
-    team = s(body.get("team_id"))
+    return f"the Slack installation (its tokens) and what steadybot kept for {_where(body)}"
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    """The event's workspace ("" for an organisation-wide event) and organisation."""
     authorizations = body.get("authorizations")
     first = d(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
-    organisation = s(body.get("enterprise_id")) or s(first.get("enterprise_id"))
-    where = f"workspace {team}" if team else f"the workspaces of organisation {organisation}" if organisation \
+    return s(body.get("team_id")), s(body.get("enterprise_id")) or s(first.get("enterprise_id"))
+
+
+def _where(body: dict[str, Any]) -> str:
+    team, organisation = _ids(body)
+    return f"workspace {team}" if team else f"the workspaces of organisation {organisation}" if organisation \
         else "the event's workspace"
-    return f"the Slack installation (its tokens) and what steadybot kept for {where}"
+
+
+def _key(body: dict[str, Any], why: str) -> str:
+    """What a removal completed for, as a redelivery of the same event names it: the event type and its
+    workspace or organisation (and, for `team_access_revoked`, the workspaces it lists)."""
+    team, organisation = _ids(body)
+    listed = d(body.get("event")).get("team_ids") if why == "team_access_revoked" else None
+    teams = ",".join(sorted(t for t in listed if isinstance(t, str))) if isinstance(listed, list) else ""
+    return f"{why} {team or organisation} {teams}".rstrip()
 
 
 def _scope(leaving: Leaving) -> str:

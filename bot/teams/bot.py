@@ -12,14 +12,17 @@ Invokes (the activities whose HTTP answer is the result) always get a proper ans
 the dialog); `composeExtension/*` the registered message action's answer (`add_message_action`, by command
 id), or a short message; anything else an empty 200. A value of the wrong shape (a string, a list, null …) is
 a 200 too, with `UNREADABLE` in that invoke's answer (`_unreadable`). Uninstalls (`installationUpdate`
-remove) delete what the bot kept for the team, chat or person (storage/repos/lifecycle.py).
+remove) delete what the bot kept for the team, chat or person (storage/repos/lifecycle.py) — never what a
+later "add" for the same scope brought back (`on_installation_update_remove`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -104,6 +107,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
         self.references = references
         self.seal = seal
         self.message_actions: dict[str, MessageAction] = {}
+        # Per scope (`_scope`), in this process: the latest "add" (the activity's timestamp), and when a removal
+        # completed (time.monotonic()). See `on_installation_update_remove`.
+        self.added: dict[str, datetime] = {}
+        self.removed: dict[str, float] = {}
         self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
 
     def _replier(self, context: TurnContext, who: Person, where: Place) -> TeamsReplier:
@@ -147,28 +154,72 @@ class SteadyTeamsBot(TeamsActivityHandler):
             await self.references.keep(turn_context, None, where)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        where = payloads.place(turn_context.activity)
-        if where is not None:
-            await self._keep(turn_context, payloads.person(turn_context.activity), where)
+        """The app was added to a team, a group chat or a person's personal scope: the ways to reach back are
+        kept, and when it was added, for a removal still being tried (`on_installation_update_remove`): in this
+        process, the activity's timestamp, even with the database down; in the database, the conversation
+        reference of a team or chat, written now even if this process wrote the same one before."""
+        activity = turn_context.activity
+        where = payloads.place(activity)
+        if where is None:
+            return
+        found = _scope(activity)
+        if found is not None:
+            at = _at(activity, self.core.services.clock.now())
+            if len(self.added) > 10_000:
+                self.added.clear()
+            self.added[found[0]] = max(at, self.added.get(found[0], at))
+        self.references.conversations.drop_cache()  # rare: the next write of each channel is one row again
+        await self._keep(turn_context, payloads.person(activity), where)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """The app was removed from a team, a group chat or a person's personal scope ("remove", or
         "remove-upgrade": an update to a version without the bot): what was kept for it goes. Through a database
         outage the removal is tried again (`AfterAck.keep_trying`); a redelivery runs it again (it is idempotent,
         and no de-duplication key could skip it after a removal that failed), as for Slack:
-        bot/slack/workspaces.py."""
+        bot/slack/workspaces.py.
+
+        A removal never takes what a later "add" for the same team, chat or person brought back (the admin
+        added the app again while a try waited): before each try, the removal is stale if this process saw an
+        add whose timestamp is later than the removal's, or (a team or chat) a conversation reference of the
+        scope was written after the removal arrived (an add through another replica); then nothing is removed
+        (one INFO line, no more tries). A person's personal scope has no such record in the database: only this
+        process's adds count. A try that waits while a later delivery in this process completed the removal
+        ends at INFO, and a stop then claims nothing was left."""
         activity = turn_context.activity
-        where = payloads.place(activity)
-        if where is None:
+        found = _scope(activity)
+        if found is None:
             return
-        team = payloads.team_id(activity)
-        who = payloads.person(activity) if where.is_direct else None
-        if where.is_direct and who is None:
-            return
-        scope = f"person {who.id}" if who is not None else f"team {team}" if team else f"conversation {where.channel_id}"
+        scope, where, team, who = found
         lifecycle = self.store.lifecycle
+        arrived = self.core.services.clock.now()
+        removed_at, started = _at(activity, arrived), time.monotonic()
+
+        def done_since() -> bool:
+            if self.removed.get(scope, started) <= started:
+                return False
+            log.info("Teams app removed (%s): what steadybot kept for %s was already removed by a later delivery; "
+                     "this try ends", activity.id, scope)
+            return True
+
+        async def added_again() -> str | None:
+            added = self.added.get(scope)
+            if added is not None and added > removed_at:
+                return f"added again at {added.isoformat()}"
+            if who is None:
+                kept = await self.references.conversations.kept_since(Platform.TEAMS, arrived, team_id=team,
+                                                                      channel_id=where.channel_id)
+                if kept is not None:
+                    return f"its conversation reference was kept again at {kept.isoformat()}"
+            return None
 
         async def attempt() -> None:
+            if done_since():
+                return
+            again = await added_again()
+            if again is not None:
+                log.info("Teams app removed (%s): stale, nothing removed: the app was added to %s again after the "
+                         "removal (%s)", activity.id, scope, again)
+                return
             if who is not None:
                 await self.store.pulse.forget(Platform.TEAMS, who.id)  # open rounds stop counting them
                 report = await lifecycle.remove_person(Platform.TEAMS, who.id)
@@ -179,6 +230,9 @@ class SteadyTeamsBot(TeamsActivityHandler):
             else:
                 report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
             log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
+            if len(self.removed) > 10_000:
+                self.removed.clear()
+            self.removed[scope] = time.monotonic()
 
         try:
             await attempt()
@@ -188,6 +242,8 @@ class SteadyTeamsBot(TeamsActivityHandler):
                             "trying again in %.0f s", activity.id, tries, seconds)
 
             def gave_up(reason: str) -> None:
+                if done_since():
+                    return
                 log.error("Teams app removed (%s): %s. NOT removed: what steadybot kept for %s. To remove it, add "
                           "the app there again and remove it (docs/operations.md, \"Uninstalling\")", activity.id,
                           reason, scope)
@@ -365,6 +421,28 @@ class SteadyTeamsBot(TeamsActivityHandler):
                                                  query: MessagingExtensionQuery) -> MessagingExtensionResponse:
         return MessagingExtensionResponse(compose_extension=MessagingExtensionResult(
             type="result", attachment_layout="list", attachments=[]))
+
+
+def _scope(activity: Any) -> tuple[str, Place, str, Person | None] | None:
+    """What an installationUpdate is about: ("team T" / "conversation C" / "person P", the place, the team id,
+    the person of a personal scope); None when it names none."""
+    where = payloads.place(activity)
+    if where is None:
+        return None
+    team = payloads.team_id(activity)
+    who = payloads.person(activity) if where.is_direct else None
+    if where.is_direct and who is None:
+        return None
+    scope = f"person {who.id}" if who is not None else f"team {team}" if team else f"conversation {where.channel_id}"
+    return scope, where, team, who
+
+
+def _at(activity: Any, now: datetime) -> datetime:
+    """The activity's timestamp (the platform's time of the event), else `now`."""
+    at = activity.timestamp
+    if not isinstance(at, datetime):
+        return now
+    return at if at.tzinfo is not None else at.replace(tzinfo=now.tzinfo)
 
 
 #: The invokes answered with a task module response (a message shown in the dialog) when their value is unreadable.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from handlers.core.clock import Clock
 from storage.db import Database, rowcount
@@ -77,6 +77,23 @@ class InstallationRepo:
                     t.enterprise_id == org, t.team_id == "", t.user_id == "", t.has_bot.is_(True),
                     t.is_enterprise_install.is_(True)))).scalars().first()
             return _stored(row) if row else None
+
+    async def serving(self, *, enterprise_id: str, team_id: str) -> list[StoredInstallation]:
+        """Every installation row (each installer's and the latest) of a workspace — its own, under any
+        organisation, and its organisation's org-wide one (`enterprise_id`, else the organisation its requests
+        named) — or, with `team_id` "", of an organisation: its org-wide one and its workspaces' own."""
+        t = SlackInstallationRow
+        async with self.db.session() as session:
+            if not team_id:
+                if not enterprise_id:
+                    return []
+                query = select(t).where(t.enterprise_id == enterprise_id)
+            else:
+                org = enterprise_id or await session.scalar(
+                    select(SlackTeamRow.enterprise_id).where(SlackTeamRow.team_id == team_id)) or ""
+                mine = t.team_id == team_id
+                query = select(t).where(or_(mine, and_(t.enterprise_id == org, t.team_id == "")) if org else mine)
+            return [_stored(row) for row in (await session.execute(query)).scalars().all()]
 
     async def delete(self, *, enterprise_id: str, team_id: str, user_id: str | None = None) -> int:
         """Delete a workspace's (or org's) installations; with `user_id`, only that installer's."""
@@ -151,3 +168,4 @@ class InstallationRepo:
 def _stored(row: SlackInstallationRow) -> StoredInstallation:
     return StoredInstallation(row.enterprise_id, row.team_id, row.user_id, row.is_enterprise_install,
                               bytes(row.sealed), row.has_bot)
+

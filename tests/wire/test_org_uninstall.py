@@ -16,6 +16,7 @@ we do not serve deletes nothing; another organisation and a standalone workspace
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,7 @@ async def _org_event(bot: Harness, event: dict[str, Any], enterprise: str, event
     body["enterprise_id"] = enterprise
     body["authorizations"][0]["enterprise_id"] = enterprise
     body["event_id"] = event_id
+    body["event_time"] = int(time.time())  # dispatched now, after the installation (a stale one removes nothing)
     await _post(bot, json.dumps(body), "application/json")
     await bot.settle()
 
@@ -80,7 +82,7 @@ async def _team_access_revoked(bot: Harness, enterprise: str, team_ids: list[str
     """https://docs.slack.dev/reference/events/team_access_revoked/ (the example's wrapper and event)."""
     body = {"token": "XXYYZZ", "team_id": None, "enterprise_id": enterprise, "api_app_id": "A1",
             "event": {"type": "team_access_revoked", "team_ids": team_ids, "event_ts": "1700001891.279278"},
-            "type": "event_callback", "event_id": event_id, "event_time": 1700001891,
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
             "authorizations": [{"enterprise_id": enterprise, "team_id": None, "user_id": "UBOT", "is_bot": True,
                                 "is_enterprise_install": True}]}
     await _post(bot, json.dumps(body), "application/json")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,7 @@ async def test_an_org_wide_uninstall_deletes_the_organisations_installation(sqli
         await bot.settle()
         assert pulse_dms(bot, "W2")
         body = _payload("grid_app_uninstalled")
+        body["event_time"] = int(time.time())  # dispatched after the installation (a stale one removes nothing)
         await _post(bot, json.dumps(body), "application/json")
         await bot.settle()
         async with bot.runtime.db.session() as session:
@@ -283,7 +285,8 @@ async def test_org_wide_tokens_revoked_drops_the_organisations_bot(sqlite_url: s
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     async with oauth_bot(sqlite_url) as bot:
         await install(bot.client, bot, "code-org", None, enterprise="E111")
-        await _post(bot, json.dumps(_payload("grid_tokens_revoked")), "application/json")
+        await _post(bot, json.dumps({**_payload("grid_tokens_revoked"), "event_time": int(time.time())}),
+                    "application/json")
         await bot.settle()
         oauth = bot.slack_adapter.oauth
         assert oauth is not None
