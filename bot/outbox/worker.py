@@ -395,7 +395,7 @@ class OutboxWorker:
         try:
             if await self.places.is_active(place):
                 at = began.replace(microsecond=0) - timedelta(seconds=1)
-                changed = await self.places.set_active(place, False, ARCHIVED_AT_SEND, at)
+                changed = await self.places.set_active(place, False, ARCHIVED_AT_SEND, at, own_workspace=True)
                 recorded = "recorded inactive" if changed.applied else "a later event decided"
         except StorageUnavailable:
             recorded = "not recorded, database unavailable"

@@ -93,22 +93,25 @@ class PlacesRepo:
         self.db = db
         self.clock = clock
 
-    async def set_active(self, place: Place, active: bool, reason: str, event_at: datetime) -> PlaceChanged:
+    async def set_active(self, place: Place, active: bool, reason: str, event_at: datetime, *,
+                         own_workspace: bool = False) -> PlaceChanged:
         """Record the platform's word about the place: a Teams channel's for its team, a Slack channel's for
-        every workspace of ours that has it (`_slack_teams`). An event older than the one recorded changes
-        nothing (a redelivered archive arriving after the unarchive)."""
+        every workspace of ours that has it (`_slack_teams`) — or, with `own_workspace`, for the place's own
+        workspace only, and only its rows are parked (what one workspace's send learned says nothing about
+        another's side of a Slack Connect channel). An event older than the one recorded changes nothing (a
+        redelivered archive arriving after the unarchive)."""
         if not place.channel_id or not place.team_id:
             return PlaceChanged(False)
         now = self.clock.now()
         async with self.db.session() as s:
-            teams = ([place.team_id] if place.platform is not Platform.SLACK
+            teams = ([place.team_id] if place.platform is not Platform.SLACK or own_workspace
                      else await self._slack_teams(s, place.channel_id[:300], place.team_id))
             recorded = [await self._record(s, place.platform.value, place.channel_id, team, active, reason,
                                            event_at, now) for team in teams]
             if not any(recorded):
                 return PlaceChanged(False)
             if not active:
-                rows = await self._park(s, place)
+                rows = await self._park(s, place, own_workspace=own_workspace)
             elif await self._team_inactive(s, place.platform.value, place.team_id):
                 rows = 0  # its team is still archived or deleted: what is parked stays parked
             else:
@@ -180,8 +183,9 @@ class PlacesRepo:
             PlaceState.active.is_(False))) is not None
 
     # ---- the outbox ----------------------------------------------------------------------------------
-    async def _park(self, s: Any, place: Place) -> int:
-        return await self._shift(s, self._channel_rows(place), lambda target: self._to(target, place), park=True)
+    async def _park(self, s: Any, place: Place, *, own_workspace: bool = False) -> int:
+        return await self._shift(s, self._channel_rows(place), lambda target: self._to(
+            target, place, own_workspace=own_workspace), park=True)
 
     async def _bring_back(self, s: Any, place: Place, now: datetime) -> int:
         return await self._shift(s, self._channel_rows(place), lambda target: self._to(target, place), park=False,
@@ -240,10 +244,11 @@ class PlacesRepo:
         return isinstance(target, dict) and target.get("kind") == "channel" and target.get("team_id") == team_id
 
     @staticmethod
-    def _to(target: Any, place: Place) -> bool:
-        """A row addressed to the place's channel (any thread in it): a Slack channel's for any workspace, a
-        Teams channel's tagged with the same team."""
+    def _to(target: Any, place: Place, *, own_workspace: bool = False) -> bool:
+        """A row addressed to the place's channel (any thread in it): a Slack channel's for any workspace (with
+        `own_workspace`, the place's own only), a Teams channel's tagged with the same team."""
         if not isinstance(target, dict):
             return False
+        any_workspace = place.platform is Platform.SLACK and not own_workspace
         return (target.get("kind") == "channel" and target.get("id") == place.channel_id
-                and (place.platform is Platform.SLACK or target.get("team_id", "") == place.team_id))
+                and (any_workspace or target.get("team_id", "") == place.team_id))

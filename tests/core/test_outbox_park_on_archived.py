@@ -248,3 +248,25 @@ def test_is_archived_reads_as_archived_on_slack_only() -> None:
             headers: dict[str, str] = {}
 
     assert type(teams_classify(NotFound(), "teams:conv:channel:19:x")) is PermanentError
+
+
+async def test_a_refusal_to_one_workspace_parks_only_its_own_rows(store: Store, slack: Any) -> None:
+    """A Slack Connect channel: workspace A's send is refused with `is_archived` (A left or archived its side);
+    workspace B — another customer with the same channel id — archived nothing and gets no unarchive event, so
+    A's refusal must not park B's rows or record B's place (found by a review: it did, for good)."""
+    fake, client = slack
+    clock: FakeClock = store.outbox.clock  # type: ignore[assignment]
+    a, b = Place(Platform.SLACK, "C1", "TA"), Place(Platform.SLACK, "C1", "TB")
+    await store.conversations.remember(b, {"channel": "C1"})  # workspace B has the channel too
+    now = clock.now()
+    await store.outbox.enqueue([
+        OutboxItem(Target.channel(a), now, reply=Reply("A's results"), dedupe_key="a"),
+        OutboxItem(Target.channel(b), now + timedelta(hours=2), reply=Reply("B's nudge"), dedupe_key="b"),
+    ])
+    fake.archived.add("C1")  # archived as workspace A sees it
+    await _worker(store, client).tick()
+    rows = await _rows(store)
+    assert rows["a"][1:] == ("skipped", PARKED)
+    assert rows["b"][1:] == ("pending", None), f"B's row parked by A's refusal: {rows['b']}"
+    assert await store.places.is_active(b), "B's place recorded inactive by A's refusal"
+    assert not await store.places.is_active(a)
