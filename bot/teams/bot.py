@@ -155,9 +155,8 @@ class SteadyTeamsBot(TeamsActivityHandler):
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """The app was added to a team, a group chat or a person's personal scope: the ways to reach back are
-        kept, and when it was added, for a removal still being tried (`on_installation_update_remove`): in this
-        process, the activity's timestamp, even with the database down; in the database, the conversation
-        reference of a team or chat, written now even if this process wrote the same one before."""
+        kept, and, for a removal still being tried in this process (`on_installation_update_remove`), when it
+        was added: the activity's timestamp, noted even with the database down."""
         activity = turn_context.activity
         where = payloads.place(activity)
         if where is None:
@@ -168,7 +167,6 @@ class SteadyTeamsBot(TeamsActivityHandler):
             if len(self.added) > 10_000:
                 self.added.clear()
             self.added[found[0]] = max(at, self.added.get(found[0], at))
-        self.references.conversations.drop_cache()  # rare: the next write of each channel is one row again
         await self._keep(turn_context, payloads.person(activity), where)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
@@ -180,19 +178,19 @@ class SteadyTeamsBot(TeamsActivityHandler):
 
         A removal never takes what a later "add" for the same team, chat or person brought back (the admin
         added the app again while a try waited): before each try, the removal is stale if this process saw an
-        add whose timestamp is later than the removal's, or (a team or chat) a conversation reference of the
-        scope was written after the removal arrived (an add through another replica); then nothing is removed
-        (one INFO line, no more tries). A person's personal scope has no such record in the database: only this
-        process's adds count. A try that waits while a later delivery in this process completed the removal
-        ends at INFO, and a stop then claims nothing was left."""
+        add whose timestamp is later than the removal's; then nothing is removed (one INFO line, no more tries).
+        An add through another replica is not seen: nothing in the database records an add apart from other
+        writes (a late message writes the same conversation reference), and reading those as an add would keep
+        a removed team's data for good, so the removal goes ahead — it takes what that add wrote, which the
+        team's next message writes again. A try that waits while a later delivery in this process completed the
+        removal ends at INFO, and a stop then claims nothing was left."""
         activity = turn_context.activity
         found = _scope(activity)
         if found is None:
             return
         scope, where, team, who = found
         lifecycle = self.store.lifecycle
-        arrived = self.core.services.clock.now()
-        removed_at, started = _at(activity, arrived), time.monotonic()
+        removed_at, started = _at(activity, self.core.services.clock.now()), time.monotonic()
 
         def done_since() -> bool:
             if self.removed.get(scope, started) <= started:
@@ -201,21 +199,14 @@ class SteadyTeamsBot(TeamsActivityHandler):
                      "this try ends", activity.id, scope)
             return True
 
-        async def added_again() -> str | None:
+        def added_again() -> str | None:
             added = self.added.get(scope)
-            if added is not None and added > removed_at:
-                return f"added again at {added.isoformat()}"
-            if who is None:
-                kept = await self.references.conversations.kept_since(Platform.TEAMS, arrived, team_id=team,
-                                                                      channel_id=where.channel_id)
-                if kept is not None:
-                    return f"its conversation reference was kept again at {kept.isoformat()}"
-            return None
+            return f"added again at {added.isoformat()}" if added is not None and added > removed_at else None
 
         async def attempt() -> None:
             if done_since():
                 return
-            again = await added_again()
+            again = added_again()
             if again is not None:
                 log.info("Teams app removed (%s): stale, nothing removed: the app was added to %s again after the "
                          "removal (%s)", activity.id, scope, again)

@@ -197,18 +197,6 @@ class ConversationRepo:
         """Forget which rows are known to be written (after an uninstall deleted some of them)."""
         self._seen.clear()
 
-    async def kept_since(self, platform: Platform, since: datetime, *, team_id: str = "",
-                         channel_id: str = "") -> datetime | None:
-        """When a conversation reference of the team (`team_id`: any of its channels) or of the conversation
-        (`channel_id`) was last written, if that was after `since` (the bot's clock, as `updated_at` is); else
-        None. The Teams side of an uninstall's staleness check (bot/teams/bot.py): an "add" through another
-        replica after a removal arrived."""
-        c = Conversation
-        scope = c.team_id == team_id if team_id else c.channel_id == channel_id
-        async with self.db.session() as session:
-            kept = await session.scalar(select(func.max(c.updated_at)).where(c.platform == platform.value, scope))
-        return kept if kept is not None and kept > since else None
-
     async def reference(self, platform: Platform, channel_id: str) -> dict[str, Any] | None:
         async with self.db.session() as session:
             return await session.scalar(

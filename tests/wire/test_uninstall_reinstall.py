@@ -258,16 +258,20 @@ async def test_teams_removal_retried_after_the_app_was_added_again_removes_nothi
         assert not _lines(caplog, logging.ERROR)
 
 
-async def test_teams_removal_retried_after_another_replica_added_the_app_again_removes_nothing(
-        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    """The add reaches another replica (which served the team before): what it keeps records the add."""
+@pytest.mark.parametrize("late", ["add_elsewhere", "older_add", "member_message"])
+async def test_teams_removal_retried_is_not_cancelled_by_what_another_replica_wrote(
+        db_url: str, late: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Privacy first: only an add this process saw cancels a removal. What another replica writes afterwards —
+    the add itself, an add older than the removal delivered late, or a member's message sent before the removal
+    and processed late — is no proof of an add (they all write the same conversation reference), and reading it
+    as one kept a removed team's data for good (a review found that). The removal goes ahead; a real add's
+    reference is written again by the team's next message."""
     caplog.set_level(logging.INFO)
     async with outage(db_url) as db, running(db.url, admins=frozenset({"aad-lead"})) as bot, \
             replica(bot) as (other, other_runtime):
         await _teams_team(bot)
         await _post_teams(other, bot.activity("steadybot help", mention=True, **LEAD))
         assert await other_runtime.lane.settle(10.0)
-        kept = await _counts(bot, Platform.TEAMS, _in_team)
         sleep = await _fast_failing(bot)
 
         db.cut()
@@ -277,14 +281,23 @@ async def test_teams_removal_retried_after_another_replica_added_the_app_again_r
         await sleep.asked_for(1)
         db.restore()
         await _back(bot)
-        bot.clock.advance(seconds=240)  # four minutes later the admin adds the app again, through the other replica
-        await _post_teams(other, _added(bot, ADDED_AT, **LEAD))
+        bot.clock.advance(seconds=5)
+        if late == "add_elsewhere":
+            await _post_teams(other, _added(bot, ADDED_AT, **LEAD))
+        elif late == "older_add":  # made before the removal, delivered late to the other replica
+            await _post_teams(other, _added(bot, "2026-03-02T08:59:00.000Z", **LEAD))
+        else:
+            message = bot.activity("steadybot help", mention=True, user="29:u2", aad="aad-2",
+                                   conversation_type="channel")
+            message["timestamp"] = "2026-03-02T08:59:30.000Z"
+            await _post_teams(other, message)
         assert await other_runtime.lane.settle(10.0)
         sleep.advance(1)
         await _until(lambda: not bot.runtime.lane.retrying, "the removal is still being retried")
 
-        assert await _counts(bot, Platform.TEAMS, _in_team) == kept
-        assert len(_said(caplog, "nothing removed")) == 1
+        left = {k: v for k, v in (await _counts(bot, Platform.TEAMS, _in_team)).items() if v}
+        assert left == {}, (left, _said(caplog, "nothing removed"))
+        assert not _said(caplog, "nothing removed")
         assert not _lines(caplog, logging.ERROR)
 
 
