@@ -354,6 +354,8 @@ class SlackOAuth:
             log.info("Slack app uninstalled from a workspace: its installation is deleted and its sends stop")
             return Leaving((team,))
         teams = await self.repo.organisation_teams(enterprise)  # before the installations that name some go
+        fresh = await self._installed_since(body, enterprise, teams)
+        teams = [each for each in teams if each not in fresh]
         if enterprise:
             await self.installations.async_delete_all(enterprise_id=enterprise, team_id=None)  # Bolt's org key
             for each in teams:
@@ -398,12 +400,26 @@ class SlackOAuth:
         was installed again in a later second than the event's `event_time`; else None, also for an event
         without an `event_time`. `event_time` is whole seconds: an installation in the same second counts as
         older (an uninstall, then a whole OAuth round trip, within one second does not happen)."""
-        event_time = body.get("event_time")
-        if not isinstance(event_time, int | float) or isinstance(event_time, bool):
+        second = _event_second(body)
+        if second is None:
             return None
         enterprise, team = _body_ids(body, context)
         installed = await self.installations.installed_at(enterprise_id=enterprise, team_id=team)
-        return installed if installed is not None and installed >= int(event_time) + 1 else None
+        return installed if installed is not None and installed >= second + 1 else None
+
+    async def _installed_since(self, body: dict[str, Any], enterprise: str, teams: list[str]) -> set[str]:
+        """The organisation's workspaces installed on their own after the event (`event_time`, whole seconds, as
+        `installed_after` reads it): an organisation-wide uninstall retried or redelivered after that leaves
+        them, their installations and their data alone."""
+        second = _event_second(body)
+        if second is None:
+            return set()
+        fresh = set()
+        for team in teams:
+            installed = await self.installations.installed_at(enterprise_id=enterprise, team_id=team)
+            if installed is not None and installed >= second + 1:
+                fresh.add(team)
+        return fresh
 
     async def forget_teams(self, leaving: Leaving) -> None:
         """After their data: the organisation's workspaces that left are no longer served by its token."""
@@ -419,6 +435,12 @@ class Leaving:
 
     teams: tuple[str, ...]
     organisation: str = ""
+
+
+def _event_second(body: dict[str, Any]) -> int | None:
+    """The event's `event_time` (whole seconds), None when it has none."""
+    event_time = body.get("event_time")
+    return None if not isinstance(event_time, int | float) or isinstance(event_time, bool) else int(event_time)
 
 
 def _body_ids(body: dict[str, Any], context: AsyncBoltContext) -> tuple[str, str]:

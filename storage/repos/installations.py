@@ -81,13 +81,14 @@ class InstallationRepo:
     async def serving(self, *, enterprise_id: str, team_id: str) -> list[StoredInstallation]:
         """Every installation row (each installer's and the latest) of a workspace — its own, under any
         organisation, and its organisation's org-wide one (`enterprise_id`, else the organisation its requests
-        named) — or, with `team_id` "", of an organisation: its org-wide one and its workspaces' own."""
+        named) — or, with `team_id` "", of an organisation: its org-wide one only (one workspace installing the
+        app on its own says nothing about the organisation's installation)."""
         t = SlackInstallationRow
         async with self.db.session() as session:
             if not team_id:
                 if not enterprise_id:
                     return []
-                query = select(t).where(t.enterprise_id == enterprise_id)
+                query = select(t).where(t.enterprise_id == enterprise_id, t.team_id == "")
             else:
                 org = enterprise_id or await session.scalar(
                     select(SlackTeamRow.enterprise_id).where(SlackTeamRow.team_id == team_id)) or ""

@@ -180,6 +180,21 @@ async def test_slack_org_wide_redelivery_after_the_organisation_reinstalled_remo
         assert found is not None and found.bot_token == token
 
 
+async def test_slack_org_wide_redelivery_after_one_workspace_installed_on_its_own(db_url: str) -> None:
+    """One workspace's own installation after the event does not make the whole organisation's uninstall stale
+    (a review found it did: the org-wide installation and every workspace's data stayed); the organisation's
+    installation goes, and that workspace, installed after the event, keeps its own."""
+    async with oauth_bot(db_url) as bot:
+        await install(bot.client, bot, "code-org", None, enterprise="E111")
+        assert await _installed_in("E111", bot) == ["", ""]
+        body = _payload("grid_app_uninstalled")
+        body["event_time"] = int(time.time())
+        await _a_second_later(json.dumps(body))
+        await install(bot.client, bot, "code-t2", "T2", enterprise="E111")  # T2's own admin installs it there
+        await _deliver(bot, json.dumps(body), RETRY)  # the organisation's uninstall, redelivered
+        assert await _installed_in("E111", bot) == ["T2", "T2"]
+
+
 async def _installed_in(enterprise: str, bot: Harness) -> list[str]:
     async with bot.runtime.store.db.session() as s:
         return sorted((await s.scalars(select(SlackInstallationRow.team_id)
