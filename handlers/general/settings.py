@@ -29,7 +29,6 @@ EXAMPLE = "/steadybot settings scope off"
 SENSITIVITIES = ("low", "normal", "high")
 _ON = {"on", "yes", "true", "enable", "enabled", "1"}
 _OFF = {"off", "no", "false", "disable", "disabled", "0"}
-_HHMM = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 _KEYS = {
     "scope": "scope_watch", "scope-watch": "scope_watch", "scope_watch": "scope_watch", "watch": "scope_watch",
     "sensitivity": "scope_sensitivity", "scope-sensitivity": "scope_sensitivity",
@@ -46,7 +45,8 @@ def describe(settings: ChannelSettings) -> tuple[tuple[str, str], ...]:
     return (
         ("Scope-creep watch", f"{'on' if settings.scope_watch else 'off'} (sensitivity {settings.scope_sensitivity})"),
         ("Agenda enforcement", "on" if settings.agenda_enforcement else "off"),
-        ("Quiet hours", f"{settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M} (each person's local time)"),
+        ("Quiet hours", "off (pulse DMs at any hour of a weekday)" if settings.quiet_start == settings.quiet_end
+                        else f"{settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M} (each person's local time)"),
         ("Pulse results need", f"at least {settings.min_respondents} answers"),
         ("Public holidays", (f"{holiday_code(settings)} (no scheduled pulse or meeting nudge on them)"
                              if holiday_code(settings) else "none")),
@@ -93,7 +93,7 @@ def apply_change(current: ChannelSettings, key: str, value: str) -> ChannelSetti
             raise UserError("Sensitivity is `low`, `normal` or `high`.", "/steadybot settings sensitivity low")
         return current.with_changes(scope_sensitivity=value)
     if key == "quiet_hours":
-        start, end = _quiet(value)
+        start, end = _quiet(value, (current.quiet_start, current.quiet_end))
         return current.with_changes(quiet_start=start, quiet_end=end)
     if key == "min_respondents":
         if not value.isdecimal() or len(value) > 4:  # isdigit() also takes ² and ፩, which int() cannot read
@@ -117,21 +117,121 @@ def _switch(value: str) -> bool:
     raise UserError(f"`{clip(value)}` isn't on or off.", EXAMPLE)
 
 
-def _clock(text: str) -> time:
-    m = _HHMM.match(text.strip())
-    if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
-        raise UserError(f"`{clip(text)}` isn't a time like 20:00.", "/steadybot settings quiet 20:00-08:00")
-    return time(int(m.group(1)), int(m.group(2) or 0))
+#: One time of day in quiet hours: 24-hour ("20:00", "7", "0730", "7.30", "21h30"), am/pm ("10pm", "7:30 am",
+#: "12am" = 00:00), "noon", "midnight"; "24:00" is midnight too (as the end of "20:00-24:00").
+_CLOCK = re.compile(r"^(?:(?P<word>noon|midnight)|(?P<h>\d{1,2})(?:[:.h]?(?P<m>\d{2}))?\s*"
+                    r"(?P<ampm>[ap]\.?\s?m\.?)?)$")
+#: Between the two times: "-", "–", "—", "to", "until", "till", with or without spaces.
+_RANGE = re.compile(r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*")
+_QUIET_OFF = _OFF | {"none"}
+_QUIET_EXAMPLE = "/steadybot settings quiet 20:00-08:00"
+_DEFAULT_QUIET = (time(20, 0), time(8, 0))
+#: Quiet hours must leave at least this much of the day (07:00–20:00, each person's local time) for pulse DMs and
+#: reminders: six hours hold core hours such as 10:00–16:00; fewer would pile a round's DMs into a few hours or,
+#: for a window that leaves only the night, send them while people sleep.
+_DAY = (7 * 60, 20 * 60)
+_MIN_DAY_MINUTES = 6 * 60
+#: A quiet window of at most 16 hours that covers more than half of the working day 09:00–17:00 is, as typed,
+#: someone's working hours: "quiet 08:00-20:00" would send DMs only at night.
+_WORK = (9 * 60, 17 * 60)
+_MAX_WORKDAY_MINUTES = 16 * 60
 
 
-def _quiet(value: str) -> tuple[time, time]:
-    if value in _OFF:
-        return time(0, 0), time(0, 0)
-    parts = re.split(r"\s*(?:-|–|to)\s*", value)
-    if len(parts) != 2:
-        raise UserError("Quiet hours are a range like `20:00-08:00` (or `off`).",
-                        "/steadybot settings quiet 20:00-08:00")
-    return _clock(parts[0]), _clock(parts[1])
+def _clock(text: str) -> tuple[time, bool]:
+    """A time of day, and whether it was a bare hour ("10", no minutes, no am/pm)."""
+    text = text.strip()
+    m = _CLOCK.match(text)
+    if m and m.group("word"):
+        return time(12 if m.group("word") == "noon" else 0, 0), False
+    if m:
+        hour, minute, ampm = int(m.group("h")), int(m.group("m") or 0), m.group("ampm")
+        if ampm and 1 <= hour <= 12 and minute <= 59:
+            return time(hour % 12 + (12 if ampm.startswith("p") else 0), minute), False
+        if not ampm and (hour, minute) == (24, 0):
+            return time(0, 0), False
+        if not ampm and hour <= 23 and minute <= 59:
+            return time(hour, minute), m.group("m") is None
+    raise UserError(f"`{clip(text)}` isn't a time like 20:00 or 10pm.", _QUIET_EXAMPLE)
+
+
+def _quiet(value: str, current: tuple[time, time] | None = None) -> tuple[time, time]:
+    """Quiet hours as typed: `off`, or a window such as `20:00-08:00` or `10pm to 7am`. A window that equals
+    `current` (the one stored) is taken as it is; a new one must make sense (`_window_problem`)."""
+    value = " ".join(value.split())
+    if value in _QUIET_OFF:
+        return time(0, 0), time(0, 0)  # start == end: no quiet hours, as pulse timing reads it
+    value = re.sub(r"^(?:hours\s+)?(?:from\s+)?", "", value)
+    parts = _RANGE.split(value)
+    if len(parts) != 2 or not all(parts):
+        raise UserError("Quiet hours are a range like `20:00-08:00` or `10pm to 7am` (or `off`).", _QUIET_EXAMPLE)
+    (start, bare), (end, _) = _clock(parts[0]), _clock(parts[1])
+    if (start, end) == current:
+        return start, end
+    if start == end:
+        raise UserError(f"`{start:%H:%M}-{end:%H:%M}` would be the whole day, or none of it. "
+                        "For no quiet hours, say `quiet off`.", "/steadybot settings quiet off")
+    problem = _window_problem(start, end)
+    if problem is None:
+        return start, end
+    window = f"`{start:%H:%M}-{end:%H:%M}`"
+    allowed = _minutes(end, start)
+    meaning = (f"Quiet hours are when I stay silent, so {window} would send pulse DMs only between "
+               f"{end:%H:%M} and {start:%H:%M} ({_duration(allowed)} a day")
+    if problem == "workday":
+        night = ", mostly at night" if 2 * _overlap(end, start, _DAY) < allowed else ""
+        suggestion = _suggest([(end, start)])
+        text = (f"{meaning}{night}). If {start:%H:%M}–{end:%H:%M} are your working hours, "
+                f"did you mean `quiet {suggestion}`?")
+    else:
+        pm = [(time(start.hour + 12, start.minute), end)] if bare and 1 <= start.hour <= 11 else []
+        suggestion = _suggest(pm)
+        text = (f"{meaning}). Quiet hours must leave pulse DMs at least {_MIN_DAY_MINUTES // 60} hours between "
+                f"{_DAY[0] // 60:02d}:00 and {_DAY[1] // 60:02d}:00, or a round's DMs and reminders pile into "
+                f"those few hours{' at night' if _overlap(end, start, _DAY) == 0 else ''}. "
+                + (f"Did you mean `quiet {suggestion}`?" if pm and suggestion != _show(_DEFAULT_QUIET)
+                   else f"Quiet hours usually cover the evening and night, like `quiet {suggestion}`."))
+    raise UserError(text, f"/steadybot settings quiet {suggestion}")
+
+
+def _window_problem(start: time, end: time) -> str | None:
+    """Why quiet hours `start`–`end` (start != end) make no sense: "workday" (working hours typed by mistake),
+    "short" (too little of the day left for DMs), or None."""
+    quiet = _minutes(start, end)
+    if quiet <= _MAX_WORKDAY_MINUTES and 2 * _overlap(start, end, _WORK) > _WORK[1] - _WORK[0]:
+        return "workday"
+    if _overlap(end, start, _DAY) < _MIN_DAY_MINUTES:
+        return "short"
+    return None
+
+
+def _suggest(candidates: list[tuple[time, time]]) -> str:
+    """The first candidate window that makes sense, else the default 20:00-08:00."""
+    for start, end in candidates:
+        if start != end and _window_problem(start, end) is None:
+            return _show((start, end))
+    return _show(_DEFAULT_QUIET)
+
+
+def _show(window: tuple[time, time]) -> str:
+    return f"{window[0]:%H:%M}-{window[1]:%H:%M}"
+
+
+def _minutes(start: time, end: time) -> int:
+    """The length of the window `start`–`end` (it may wrap midnight), in minutes."""
+    return (end.hour * 60 + end.minute - start.hour * 60 - start.minute) % (24 * 60)
+
+
+def _overlap(start: time, end: time, span: tuple[int, int]) -> int:
+    """Minutes of the window `start`–`end` (it may wrap midnight) within `span` (minutes after midnight)."""
+    first = start.hour * 60 + start.minute
+    return sum(1 for minute in range(*span) if (minute - first) % (24 * 60) < _minutes(start, end))
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + (
+        [f"{rest} minute{'s' if rest != 1 else ''}"] if rest else [])
+    return " ".join(parts)
 
 
 async def _require_manager(who: Person, where: Place, svc: Services) -> None:
@@ -156,7 +256,9 @@ def settings_form(current: ChannelSettings) -> Form:
                   choices=tuple(Choice(s, s.capitalize()) for s in SENSITIVITIES), initial=current.scope_sensitivity),
             _on_off("agenda_enforcement", "Agenda enforcement (no agenda, no meeting)", current.agenda_enforcement),
             Field("quiet_hours", "Quiet hours (local time, or off)", kind="text", max_length=20,
-                  initial=f"{current.quiet_start:%H:%M}-{current.quiet_end:%H:%M}", placeholder="20:00-08:00"),
+                  initial=("off" if current.quiet_start == current.quiet_end
+                           else f"{current.quiet_start:%H:%M}-{current.quiet_end:%H:%M}"),
+                  placeholder="20:00-08:00"),
             Field("min_respondents", "Minimum answers before results show (3 or more)", kind="text", max_length=4,
                   initial=str(current.min_respondents), placeholder="5"),
         ),
