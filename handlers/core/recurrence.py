@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from handlers.core.errors import UserError
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import WEEKDAYS, schedule_time
+from handlers.core.timeparse import WEEKDAYS, schedule_time, without_sentence_end
 
 SCHEDULE_EXAMPLE = "every friday at 3pm"
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,10 +42,11 @@ _ORDINALS = {
 }  # fmt: skip
 _DAY_RE = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|days|s)?\b|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b"
 #: A time of day: "noon" / "midnight" (with "at", "@" or "12" before it: "at 12 noon"), or an hour with its minutes
-#: and am/pm. The words come first, so that "at 12 noon" is not read as "at 12" followed by a stray "noon".
+#: and am/pm, or the continental "15h". The words come first, so that "at 12 noon" is not read as "at 12" followed
+#: by a stray "noon". (`/meeting Room 12 noon every friday` keeps "Room 12": handlers/meetings/parse.py.)
 _TIME_RE = re.compile(
     r"(?:\bat\s+|@\s*)?(?:\b12\s*)?\b(?P<word>noon|midnight)\b"
-    r"|(?:\bat\s+|@\s*)?\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\s|$)",
+    r"|(?:\bat\s+|@\s*)?\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})|(?P<c>h))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\s|$)",
     re.IGNORECASE,
 )
 DEFAULT_TIME = time(10, 0)
@@ -150,7 +151,7 @@ def _parse_time_of_day(text: str) -> tuple[time, bool, str]:
         cut = (text[: m.start()] + " " + text[m.end():]).strip()
         if m.group("word"):
             return (time(12, 0) if m.group("word").lower() == "noon" else time(0, 0)), True, cut
-        explicit = m.group("m") or m.group("ampm") or m.group(0).lstrip().startswith(("at", "@"))
+        explicit = m.group("m") or m.group("c") or m.group("ampm") or m.group(0).lstrip().startswith(("at", "@"))
         if not explicit and text[m.end():].strip():
             continue
         hour = int(m.group("h"))
@@ -233,7 +234,7 @@ def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
     A weekly rhythm without a day ("every week at 4", "every fortnight at 4", "twice a week") asks for the day;
     a date of the month ("every month on the 1st"), a rhythm in days ("every other day") and longer or shorter
     ones ("quarterly", "every hour") are refused, saying what can be repeated."""
-    raw = one_line(text, 200).lower()
+    raw = without_sentence_end(one_line(text, 200).lower())  # "every friday at 3pm."
     if not raw:
         raise UserError("Tell me when, for example `every friday at 3pm`.", SCHEDULE_EXAMPLE)
     if len(raw) > 120:
@@ -254,10 +255,12 @@ def parse_recurrence(text: str, *, meeting: bool = False) -> Recurrence:
         raise _no_day(text, interval)
     leftover = re.sub(
         r"\b(every|other|second|biweekly|fortnightly|weekly|weeks?|weekdays?|weekends?|workdays?|business|days?|daily|"
-        r"and|to|through|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)\b|[a-z]+days?\b|-",
+        r"and|to|through|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|[a-z]+days?\b|-",
         " ",
         rest,
     )
+    # a number left over is not dropped: "every friday at noon 4" is refused, and `/meeting Sprint 4 every friday
+    # at 3pm` keeps "Sprint 4" as its title (a shorter tail is read)
     leftover = " ".join(w for w in leftover.split() if w not in _DAYS)
     if leftover:
         raise UserError(f"I couldn't read `{clip(leftover)}` in that schedule.", SCHEDULE_EXAMPLE)

@@ -20,6 +20,12 @@ A time is never dropped silently. dateparser, given text it half understands ("t
 ("3 friday at 4" → Tuesday the 3rd). So "9.30" and "@" are rewritten to forms it reads ("9:30", "at"), and its
 answer is checked against the text: the one time of day written must be the time read, a weekday / "tomorrow" /
 "today" written must be the day read; otherwise the text is refused as unreadable (`_check_read`).
+
+Also rewritten before reading (docs/meetings.md, "How times are read"): the common spellings of tomorrow, today and
+tonight in `DAY_SPELLINGS` ("tmrw", "2moro", "tdy"; a short list, never fuzzy matching, and not in capitals:
+"TMR" is an acronym), "12 noon" / "12 midnight" as "noon" / "midnight", the continental "15h" after a day word or
+"at" as 15:00 (a duration "in 15h" stays one), and, in a United States zone, a slashed date month first ("3/10"
+is 10 March there, 3 October elsewhere).
 """
 
 from __future__ import annotations
@@ -117,6 +123,39 @@ _TIME_HINT = re.compile(
     r"|\bin\s+\d+\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b|\bat\s+\d{1,2}\b|\bnow\b",
     re.IGNORECASE,
 )
+#: The common spellings of tomorrow, today and tonight people type in a hurry, read as the word. A short list on
+#: purpose: anything like fuzzy matching would eat a real title word. Not when typed in capitals ("TMR review" is
+#: an acronym in a title).
+DAY_SPELLINGS = {
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrow": "tomorrow", "tomorow": "tomorrow",
+    "tommorow": "tomorrow", "tommorrow": "tomorrow", "tomorrw": "tomorrow", "2moro": "tomorrow",
+    "2morrow": "tomorrow", "2morow": "tomorrow", "2mrw": "tomorrow", "tdy": "today", "tonite": "tonight",
+    "2nite": "tonight",
+}  # fmt: skip
+DAY_SPELLING = re.compile(r"(?<![\w@/.:-])(?:" + "|".join(DAY_SPELLINGS) + r")(?![\w/:-]|\.\w)", re.IGNORECASE)
+#: "12 noon", "12 midnight": the word.
+_TWELVE_WORD = re.compile(r"\b12\s*(noon|midnight)\b", re.IGNORECASE)
+_DAY_WORDS = (r"today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+              r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mornings?|afternoons?|evenings?|nights?")
+#: "tomorrow 15h", "at 9h", "friday 9h": the continental 24-hour clock, as "15h30" is; not "in 15h" (a duration).
+_CONTINENTAL_HOUR = re.compile(r"\b(?P<before>" + _DAY_WORDS + r"|at)\s+(?P<h>\d{1,2})\s*h(?![\w:.])", re.IGNORECASE)
+#: A slashed date, "3/10" or "3/10/2026": month first where people write it so (`month_first`).
+_SLASHED_DATE = re.compile(r"(?<![\w/.:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?P<y>/(?:\d{4}|\d{2}))?(?![\w/.:-])")
+#: The zones of the United States, where a date is written month first ("3/10" is 10 March). Elsewhere in the
+#: Americas (Brazil, Mexico, Argentina…) and in Canada's French half it is day first, so no rule by continent.
+_MONTH_FIRST_ZONES = frozenset({
+    "America/New_York", "America/Detroit", "America/Kentucky/Louisville", "America/Kentucky/Monticello",
+    "America/Indiana/Indianapolis", "America/Indiana/Vincennes", "America/Indiana/Winamac",
+    "America/Indiana/Marengo", "America/Indiana/Petersburg", "America/Indiana/Vevay", "America/Indiana/Tell_City",
+    "America/Indiana/Knox", "America/Chicago", "America/Menominee", "America/North_Dakota/Center",
+    "America/North_Dakota/New_Salem", "America/North_Dakota/Beulah", "America/Denver", "America/Boise",
+    "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "America/Juneau", "America/Sitka",
+    "America/Metlakatla", "America/Yakutat", "America/Nome", "America/Adak", "Pacific/Honolulu",
+    "America/Fort_Wayne", "America/Indianapolis", "America/Louisville", "America/Knox_IN", "America/Shiprock",
+    "America/Atka", "Navajo", "US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "US/Alaska", "US/Hawaii",
+    "US/Arizona", "US/East-Indiana", "US/Indiana-Starke", "US/Michigan", "US/Aleutian", "EST5EDT", "CST6CDT",
+    "MST7MDT", "PST8PDT",
+})
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
 #: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
 _AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
@@ -149,7 +188,8 @@ _BARE_CLOCK = re.compile(r"(?<![\d:.])(?P<h>[1-9]|1[01]):(?P<m>[0-5][0-9])(?![\d
 #: A time the person wrote out in full, so a schedule's hour in it is taken literally: am/pm, a two-digit hour
 #: ("03:00", "15:00", "09.30"), the continental "3h30", noon, midnight.
 _EXPLICIT_CLOCK = re.compile(
-    r"\d\s*(?:[ap]\.?m\b|[ap]\.m\.)|(?<!\d)[0-2][0-9]\s*[:.h]\s*[0-5][0-9]|\d\s*h\s*[0-5][0-9]|\b(?:noon|midnight)\b",
+    r"\d\s*(?:[ap]\.?m\b|[ap]\.m\.)|(?<!\d)[0-2][0-9]\s*[:.h]\s*[0-5][0-9]|\d\s*h\s*[0-5][0-9]|\b(?:noon|midnight)\b"
+    r"|(?<!\bin )(?<![\w.:])\d{1,2}h(?![\w:.])",  # the continental "15h" (not the duration "in 15h")
     re.IGNORECASE,
 )
 _DAY_PART = re.compile(r"\b(?:afternoons?|evenings?|tonight|nights?|mornings?)\b", re.IGNORECASE)
@@ -168,6 +208,33 @@ _TIME_OF_DAY = re.compile(
     r"|(?P<h24>[0-9]{1,2})\s*[:h]\s*(?P<m24>[0-5][0-9])|(?:12\s*)?(?P<word>noon|midnight))$",
     re.IGNORECASE,
 )
+
+
+def month_first(tz: ZoneInfo) -> bool:
+    """Whether people in `tz` write a date month first ("3/10" is 10 March): the zones of the United States."""
+    return tz.key in _MONTH_FIRST_ZONES
+
+
+def day_spellings(text: str) -> str:
+    """The spellings of tomorrow, today and tonight in `DAY_SPELLINGS` as the word ("tmrw 3pm" → "tomorrow
+    3pm"); one typed in capitals is left as it is."""
+    return DAY_SPELLING.sub(lambda m: m.group(0) if m.group(0).isupper() else DAY_SPELLINGS[m.group(0).lower()], text)
+
+
+#: Sentence punctuation at the end of a time, a length or a schedule ("for 45m.", "at 3pm!", "at 3pm?").
+_SENTENCE_END = re.compile(r"\s*[.!?…]+$")
+
+
+def without_sentence_end(text: str) -> str:
+    """`text` without the full stop, exclamation or question marks that end it as a sentence ("tomorrow 3pm for
+    45m." → "tomorrow 3pm for 45m"); the dot of "3 p.m." stays."""
+    m = _SENTENCE_END.search(text)
+    if m is None:
+        return text
+    head = text[: m.start()]
+    if text[m.start()] == "." and re.search(r"\b[ap]\.\s*m$", head, re.IGNORECASE):
+        return head + "."
+    return head
 
 
 def _dateparser_parse(text: str, base: datetime) -> datetime | None:
@@ -311,7 +378,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
     With `meeting=True` a bare hour is read as a meeting's (`meeting_hour`: "at 3" is 15:00); without it,
     literally ("tomorrow 9" is 09:00, "at 3" 03:00)."""
-    cleaned = _plain_digits(one_line(text, MAX_TEXT + 1))
+    cleaned = day_spellings(_plain_digits(one_line(text, MAX_TEXT + 1)))
     if not cleaned:
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
@@ -321,6 +388,12 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if (relative := _relative(cleaned, tz, now)) is not None:
         return relative
     normalised = _AT_SIGN.sub("at ", cleaned)
+    normalised = _TWELVE_WORD.sub(r"\1", normalised)
+    normalised = _CONTINENTAL_HOUR.sub(
+        lambda m: f"{m.group('before')} {int(m.group('h')):02d}:00" if int(m.group("h")) <= 23 else m.group(0),
+        normalised)
+    if month_first(tz):  # "3/10" is 10 March: written day first for the day-first reading below
+        normalised = _SLASHED_DATE.sub(lambda m: f"{m.group('b')}/{m.group('a')}{m.group('y') or ''}", normalised)
     normalised = _DOTTED_CLOCK.sub(lambda m: f"{m.group('h')}:{m.group('m')}", normalised)
     normalised = _BARE_AT_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", normalised)
     normalised = _DAY_THEN_HOUR.sub(
@@ -425,6 +498,8 @@ def _part_clock(clock: time, said: str, *, noon_said: bool) -> tuple[time, int]:
         return clock, 1
     if part is not None and ((part == "morning" and clock.hour > 12) or (
             part != "morning" and clock.hour < 12 and (clock.hour or part == "afternoon"))):
+        raise _which_one(said, part)
+    if part in (*_NIGHT, "evening") and clock.hour == 12 and noon_said:  # "friday evening at noon"
         raise _which_one(said, part)
     if _LATE.search(said) and (clock.hour == 0 or (clock.hour == 12 and not noon_said)):
         return time(0, clock.minute), 1

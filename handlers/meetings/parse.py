@@ -7,20 +7,23 @@ the longest trailing run that reads as a schedule and says so ("every …", "wee
 with why that schedule can't be read (`_no_schedule_in_title`).
 A bare hour is read as a meeting's, one-off or recurring: "at 3" is 15:00 (handlers/core/timeparse.py,
 `meeting_hour`; docs/meetings.md, "How times are read").
+Before that: sentence punctuation at the end is dropped ("for 45m."), a length outside "for" is the length
+("(45m)", ", 45m", "3pm 45m"; `split_length`), and a range ("3-4pm", "from 3pm to 4pm") is its start and a length
+(`_range`). "1:1" (and "1-1", "1on1") is a title word, never a time.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when
+from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when, without_sentence_end
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -39,12 +42,19 @@ ANSWER_LIMIT = 1000
 MAX_ITEM_MINUTES = 480
 
 _UNIT = r"(?:h|hrs?|hours?|m|mins?|minutes?)"
-_FOR = re.compile(
-    r"\bfor\s+(?P<d>(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half|\d{1,2}:[0-5]\d"
-    r"|\d{1,3}\s*h\s*[0-5]?\d"  # 1h30: hours, then minutes without their unit (handlers/core/durations.py)
-    r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)\s*$",
-    re.IGNORECASE,
-)
+#: A length with its unit, or in words: "45m", "1h30", "90 min", "1 hour 15 minutes", "an hour", "half an hour".
+_SPAN = (r"(?:(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half"
+         r"|\d{1,3}\s*h\s*[0-5]?\d(?![\d.,])"  # 1h30: hours, then minutes without their unit (handlers/core/durations.py)
+         r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)")
+#: "for 45m", "for 1:15", and "for 90": a bare number is minutes, as `/timebox 25` reads it (`_bare_minutes`).
+_FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
+#: A length outside "for": in brackets ("(45m)", "[1h]"), after a comma ("3pm, 45m"), or right after a clock time
+#: ("3pm 45m", "15:00 1h", "tomorrow 15h 1h"; not "in 2h 30m"). "(1:30)" is an hour and a half, as "for 1:30" is. A
+#: bare number in brackets or after a comma ("(45)") is asked about, never dropped.
+_BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*[)\]]\s*$", re.IGNORECASE)
+_AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
+_AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight)\s+(?P<d>" + _SPAN + r")\s*$",
+                          re.IGNORECASE)
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
@@ -76,19 +86,59 @@ def _examples() -> str:
 
 
 def split_length(text: str) -> tuple[str, timedelta | None]:
-    """`Sprint review tomorrow 3pm for 45m` → ("Sprint review tomorrow 3pm", 45 minutes)."""
+    """`Sprint review tomorrow 3pm for 45m` → ("Sprint review tomorrow 3pm", 45 minutes). Also a length outside
+    `for`: `… 3pm (45m)`, `… 3pm, 45m`, `… 3pm 45m`; `for 90` is 90 minutes. Two lengths (`(45m) for 1h`) and a
+    bare number that can't be minutes (`for 2`, `(45)`) are refused, never dropped."""
     if _NEGATIVE_FOR.search(text):
         raise UserError("A meeting's length can't be negative.", COMMAND_EXAMPLE)
-    m = _FOR.search(text)
+    rest, length = _one_length(text, _FOR)
+    if length is None:
+        return _outside_for(text)
+    _, again = _outside_for(rest)
+    if again is not None:
+        raise UserError(f"Two lengths: `{format_duration(again)}` and `for {format_duration(length)}` — which one? "
+                        "Give one.", COMMAND_EXAMPLE)
+    return rest, length
+
+
+def _outside_for(text: str) -> tuple[str, timedelta | None]:
+    for pattern in (_BRACKETED, _AFTER_COMMA):
+        rest, length = _one_length(text, pattern)
+        if length is not None:
+            return rest, length
+    if (m := _AFTER_CLOCK.search(text)) is not None:
+        return text[: m.start("d")].strip(), _length(m.group("d"))
+    return text, None
+
+
+def _one_length(text: str, pattern: re.Pattern[str]) -> tuple[str, timedelta | None]:
+    m = pattern.search(text)
     if not m:
         return text, None
-    raw = " ".join(m.group("d").lower().split())
+    if m.group("n") is not None:
+        return text[: m.start()].strip(), _bare_minutes(m.group(0).strip(), m.group("n"))
+    return text[: m.start()].strip(), _length(m.group("d"))
+
+
+def _length(said: str) -> timedelta:
+    raw = " ".join(said.lower().split())
     try:
-        length = parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
+        return parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
     except UserError as exc:
         raise UserError(f"The meeting's length `{clip(raw)}`: {exc.message[0].lower()}{exc.message[1:]}",
                         COMMAND_EXAMPLE) from exc
-    return text[: m.start()].strip(), length
+
+
+def _bare_minutes(said: str, number: str) -> timedelta:
+    """`for 90` is 90 minutes, as `/timebox 25` reads a bare number. A number that can't be a meeting's minutes
+    (`for 2`, `for 1.5`: surely hours) and one without `for` (`(45)`, `, 45`) are asked about, never guessed."""
+    if not said.lower().startswith("for"):
+        raise UserError(f"`{clip(said)}` — {number} what? Write the length with its unit, like `for {number}m`.",
+                        COMMAND_EXAMPLE)
+    if number.isdigit() and int(number) >= MIN_LENGTH.total_seconds() // 60:
+        return timedelta(minutes=int(number))
+    raise UserError(f"`{clip(said)}` — {number} what? A number alone is minutes (`for 90`), and a meeting needs at "
+                    f"least {format_duration(MIN_LENGTH)}: for hours write `for {number}h`.", COMMAND_EXAMPLE)
 
 
 def check_length(length: timedelta) -> timedelta:
@@ -111,9 +161,9 @@ def _title(words: list[str]) -> tuple[str, bool]:
 
 
 def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
-    for start in range(1, len(words)):
+    for start in range(max(1, _title_floor(words)), len(words)):
         tail = " ".join(words[start:])
-        if len(words) - start > MAX_TIME_WORDS + 4 or not _RECURRING.search(tail):
+        if len(words) - start > MAX_TIME_WORDS + 4 or not _RECURRING.search(tail) or _twelve_word(words, start):
             continue
         try:
             # a series' bare hour is a meeting's ("every friday at 4" is 16:00) and its day-part word is read by
@@ -134,12 +184,31 @@ def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
         return False
 
 
+#: A one-on-one: "1:1", "1-1", "1on1", "1-on-1" (and "1:1s"). A title word, never a time: dateparser reads "1:1"
+#: as a UTC offset, and "1-1" would be a range.
+_ONE_ON_ONE = re.compile(r"1\s*(?::|-|on|-on-)\s*1s?|one-on-ones?", re.IGNORECASE)
+
+
+def _title_floor(words: list[str]) -> int:
+    """The index of the first word that may be read as the time: after the last one-on-one word (`1:1`)."""
+    return max((i + 1 for i, word in enumerate(words) if _ONE_ON_ONE.fullmatch(word.strip(",;:()[]"))), default=0)
+
+
+def _twelve_word(words: list[str], start: int) -> bool:
+    """Whether the time read from `start` would begin with "12 noon" / "12 midnight": after a title word the 12 is
+    the title's (`Room 12 noon every friday` is "Room 12" at noon; "at 12 noon" and "friday 12 noon" are noon)."""
+    return words[start] == "12" and start + 1 < len(words) and words[start + 1].casefold() in ("noon", "midnight")
+
+
 def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, ParsedTime] | None:
-    if len(words) <= MAX_TIME_WORDS and _reads_as_time(" ".join(words), tz, now):
+    floor = _title_floor(words)
+    if not floor and len(words) <= MAX_TIME_WORDS and _reads_as_time(" ".join(words), tz, now):
         raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
                         COMMAND_EXAMPLE)
     dateless: tuple[int, ParsedTime] | None = None
-    for start in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
+    for start in range(max(1, floor, len(words) - MAX_TIME_WORDS), len(words)):
+        if _twelve_word(words, start):
+            continue
         try:
             parsed = parse_when(" ".join(words[start:]), tz, now, meeting=True)
         except AmbiguousTime:
@@ -166,10 +235,32 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         raise UserError("That's too long for me to read as a meeting — a title and a time will do.",
                         COMMAND_EXAMPLE)
     _not_another_command(raw)
-    rest, length = split_length(raw)
-    length_given = length is not None
-    length = check_length(length if length is not None else DEFAULT_LENGTH)
+    rest, length = split_length(without_sentence_end(raw))
+    if length is not None:
+        check_length(length)
+    if (ranged := _range(rest)) is not None:
+        words = ranged.text.split()
+        try:
+            start, when = _find_when(words, tz, now)
+        except AmbiguousTime:
+            raise
+        except UserError:  # not a time with that range in it ("Sync on 3-10 at 14:00"): read as typed
+            start = len(words)
+        if start <= ranged.index:  # the range is in the time, not in the title ("Room 3-4 sync tomorrow at 3pm")
+            span = check_length(ranged.length(when.at if isinstance(when, Recurrence)
+                                              else when.at.astimezone(tz).time()))
+            if length is not None and length != span:
+                raise UserError(f"`{clip(ranged.said)}` is {format_duration(span)}, but `for "
+                                f"{format_duration(length)}` says otherwise — which one? Give the range or the "
+                                "length.", COMMAND_EXAMPLE)
+            return _request(words, start, when, span, True, now, said=" ".join(rest.split()[start:]))
     words = rest.split()
+    start, when = _find_when(words, tz, now)
+    return _request(words, start, when, check_length(length or DEFAULT_LENGTH), length is not None, now)
+
+
+def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recurrence | ParsedTime]:
+    """Where the time starts in `words` and what it is: a series' rule or a one-off time."""
     if len(words) < 2:
         raise UserError(f"I need a title and a time: {_examples()}", COMMAND_EXAMPLE)
     if (found := _recurring(words)) is not None:
@@ -178,18 +269,115 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
             raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
                             "/meeting Standup every weekday at 9:30 for 15m")
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
-        title, cut = _title(words[:start])
-        return MeetingRequest(title, length, length_given, recurrence=rule, title_cut=cut)
+        return start, rule
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
     if parsed is None:
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
                         COMMAND_EXAMPLE)
-    start, when = parsed
-    _no_schedule_in_title(words[:start], words[start:])
+    _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
+    return parsed
+
+
+def _request(words: list[str], start: int, when: Recurrence | ParsedTime, length: timedelta, given: bool,
+             now: datetime, *, said: str = "") -> MeetingRequest:
     title, cut = _title(words[:start])
-    check_when(when.at, now, " ".join(words[start:]))
-    return MeetingRequest(title, length, length_given, starts_at=when.at, title_cut=cut)
+    if isinstance(when, Recurrence):
+        return MeetingRequest(title, length, given, recurrence=when, title_cut=cut)
+    check_when(when.at, now, said or " ".join(words[start:]))
+    return MeetingRequest(title, length, given, starts_at=when.at, title_cut=cut)
+
+
+def _clock_token(p: str) -> str:
+    """A time of day in a range, its groups named with the prefix `p`: "3", "3:30", "3pm", "3 p.m.", "15h",
+    "15h30", "14:00", "noon"."""
+    return (rf"(?:(?P<{p}noon>noon)|(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d)|(?P<{p}c>h)(?P<{p}cm>[0-5]\d)?)?"
+            rf"(?:\s*(?P<{p}ap>[ap])(?:\.\s*m\b\.?|m\b))?)")
+
+
+#: "from 3pm to 4pm", "3pm until 4pm", "3pm till 4pm", "3-4pm", "3–4pm", "at 3 to 4", "14:00-15:30", "15h-16h".
+_RANGE = re.compile(
+    r"(?<![\w:./\-–—])(?:(?P<from>from)\s+)?(?:(?P<at>at|@)\s*)?" + _clock_token("a")
+    + r"\s*(?:[-–—]|\b(?:to|until|till|til)\b)\s*" + _clock_token("b") + r"(?![\w:/\-–—])(?!\.\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """A time of day typed in a range: `form` is "ampm", "24h" (two digits with minutes, over 12, or "15h"),
+    "noon" or "bare" (read as a meeting's hour, `meeting_hour`)."""
+    hour: int
+    minute: int
+    form: str
+    ampm: str = ""
+
+    @property
+    def minutes(self) -> int:  # of the day, for "ampm", "24h" and "noon"
+        return (self.hour % 12 + (12 if self.ampm == "p" else 0)) * 60 + self.minute if self.form == "ampm" \
+            else self.hour * 60 + self.minute
+
+
+def _clock(m: re.Match[str], p: str) -> _Clock | None:
+    if m.group(f"{p}noon"):
+        return _Clock(12, 0, "noon")
+    hour, minute = int(m.group(f"{p}h")), int(m.group(f"{p}m") or m.group(f"{p}cm") or 0)
+    if ampm := (m.group(f"{p}ap") or "").lower():
+        return _Clock(hour, minute, "ampm", ampm) if 1 <= hour <= 12 else None
+    if hour > 23:
+        return None
+    if m.group(f"{p}c") or hour > 12 or (m.group(f"{p}m") and len(m.group(f"{p}h")) == 2):
+        return _Clock(hour, minute, "24h")
+    return _Clock(hour, minute, "bare")
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    text: str  # the meeting's text with the range replaced by "at <start>"
+    index: int  # the word of `text` where that "at" is
+    said: str  # the range as typed
+    end: _Clock
+
+    def length(self, start: time) -> timedelta:
+        """From the start as read (a day-part word and a bare hour decided by the one-off's code) to the end the
+        same day: an end with am/pm or on the 24-hour clock as written, a bare one the first such hour after the
+        start ("3-4" is 15:00-16:00, "11-1" 11:00-13:00)."""
+        begin = start.hour * 60 + start.minute
+        if self.end.form == "bare":
+            end = next((t for t in (self.end.hour % 12 * 60 + self.end.minute,
+                                    (self.end.hour % 12 + 12) * 60 + self.end.minute) if t > begin), begin)
+        else:
+            end = self.end.minutes
+        if end <= begin:
+            raise UserError(f"`{clip(self.said)}` ends before it starts — a range is read within one day. Give the "
+                            "start and the length, like `10pm for 1h`.", COMMAND_EXAMPLE)
+        return timedelta(minutes=end - begin)
+
+
+def _range(text: str) -> _Range | None:
+    """The last range of times in `text` ("Sync tomorrow 3-4pm"), with the text that reads its start ("Sync
+    tomorrow at 3pm"). am/pm written only at the end is carried to the start ("3-4pm" is 15:00-16:00; "11-1pm"
+    11:00-13:00, as 11pm would come after 1pm), and so is a 24-hour end ("14-15h"). None without one."""
+    found = None
+    for m in _RANGE.finditer(text):
+        if not _ONE_ON_ONE.fullmatch(m.group(0).strip()):
+            a, b = _clock(m, "a"), _clock(m, "b")
+            if a is not None and b is not None:
+                found = (m, a, b)
+    if found is None:
+        return None
+    m, a, b = found
+    if a.form == "bare" and b.form == "ampm":
+        a = _Clock(a.hour, a.minute, "ampm", b.ampm)
+        if a.minutes >= b.minutes:  # "11-1pm": not 23:00
+            a = _Clock(a.hour, a.minute, "ampm", "a" if b.ampm == "p" else "p")
+    elif a.form == "bare" and b.form == "24h":
+        a = _Clock(a.hour, a.minute, "24h")
+    minutes = f":{a.minute:02d}" if a.minute else ""
+    start = {"noon": "noon", "ampm": f"{a.hour}{minutes}{a.ampm}m", "24h": f"{a.hour:02d}:{a.minute:02d}",
+             "bare": f"{a.hour}{minutes}"}[a.form]
+    before = text[: m.start()]
+    return _Range(f"{before}at {start}{text[m.end():]}", len(before.split()), m.group(0).strip(), b)
 
 
 #: Words that give a series a start or an end ("every friday at 4 until june"): a series runs until it is
