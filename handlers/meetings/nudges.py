@@ -4,7 +4,10 @@
 - T-2h, when pre-read questions have no answer yet: one reminder in the channel.
 - T-1h with still no agenda: "no agenda, no meeting" in the channel, and the organiser gets buttons in a
   private message: add agenda / shorten to 15 minutes / cancel.
-All of them are skipped while the channel's `agenda enforcement` setting is off.
+All of them are skipped while the channel's `agenda enforcement` setting is off. Planned off the organiser's
+weekend and the channel's quiet hours and holidays (handlers/meetings/schedule.planned), a nudge moved earlier
+names the meeting's day and time instead of "in 2 hours"; one that comes due late into quiet hours or a weekend
+(the bot was down) is dropped.
 """
 
 from __future__ import annotations
@@ -18,11 +21,20 @@ from handlers.core.timeoff import away_until, holiday_code, holiday_name
 from handlers.core.types import Button, Person, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
-from handlers.meetings.schedule import store_of
+from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
+from handlers.pulse.timing import allowed_until
 
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5
 _AHEAD = {"t24": "in 24 hours", "t2": "in 2 hours", "q2": "in 2 hours", "t1": "in 1 hour", "t1dm": "in 1 hour"}
+
+
+def ahead(meeting: Meeting, stage: str, now: datetime, moved: bool = False) -> str:
+    """`in 2 hours (today 11:00 CET)`, or for a nudge moved earlier `on Mon 9 Mar 09:00 CET` / `tomorrow …`."""
+    when = render.when(meeting, now)
+    if not moved:
+        return f"{_AHEAD[stage]} ({when})"
+    return when if when.startswith(("today ", "tomorrow ")) else f"on {when}"
 
 
 def add_button(meeting: Meeting, label: str = "Add an agenda item") -> Button:
@@ -47,9 +59,9 @@ def no_agenda_flag(meeting: Meeting, now: datetime) -> str:
             "has no agenda yet. Add one, shorten it to 15 minutes, or cancel it and give everyone the time back.")
 
 
-def empty_agenda(meeting: Meeting, stage: str, now: datetime) -> Reply:
+def empty_agenda(meeting: Meeting, stage: str, now: datetime, moved: bool = False) -> Reply:
     return Reply(
-        f"📋 **{clip(meeting.title, 120)}** is {_AHEAD[stage]} ({render.when(meeting, now)}) and has no agenda yet. "
+        f"📋 **{clip(meeting.title, 120)}** is {ahead(meeting, stage, now, moved)} and has no agenda yet. "
         + (f"{organiser(meeting)}, what should it achieve? " if meeting.organiser_id else "What should it achieve? ")
         + "Anyone can add items, e.g. "
         "`/agenda add Demo of the new login 10m`, and pre-read questions with `/agenda question …`.",
@@ -58,10 +70,10 @@ def empty_agenda(meeting: Meeting, stage: str, now: datetime) -> Reply:
     )
 
 
-def no_agenda_channel(meeting: Meeting, now: datetime) -> Reply:
+def no_agenda_channel(meeting: Meeting, now: datetime, moved: bool = False) -> Reply:
     return Reply(
-        f"🚫 **No agenda, no meeting.** **{clip(meeting.title, 120)}** starts {_AHEAD['t1']} "
-        f"({render.when(meeting, now)}) and still has no agenda. "
+        f"🚫 **No agenda, no meeting.** **{clip(meeting.title, 120)}** starts {ahead(meeting, 't1', now, moved)} "
+        "and still has no agenda. "
         + (f"{organiser(meeting)} can add one, shorten it to {SHORT_MINUTES} minutes, or cancel it."
            if meeting.organiser_id else
            f"Anyone can add one; the channel's owner can shorten it to {SHORT_MINUTES} minutes or cancel it."),
@@ -69,25 +81,25 @@ def no_agenda_channel(meeting: Meeting, now: datetime) -> Reply:
     )
 
 
-def no_agenda_organiser(meeting: Meeting, now: datetime) -> Reply:
+def no_agenda_organiser(meeting: Meeting, now: datetime, moved: bool = False) -> Reply:
     return Reply(
-        f"Your meeting **{clip(meeting.title, 120)}** starts {_AHEAD['t1']} ({render.when(meeting, now)}) and has no "
+        f"Your meeting **{clip(meeting.title, 120)}** starts {ahead(meeting, 't1dm', now, moved)} and has no "
         "agenda. No agenda, no meeting — what would you like to do?",
         buttons=organiser_buttons(meeting), visibility=Visibility.PRIVATE,
         notify_text=f"{meeting.title} has no agenda",
     )
 
 
-def unanswered(meeting: Meeting, questions: list[Question], now: datetime) -> Reply | None:
+def unanswered(meeting: Meeting, questions: list[Question], now: datetime, moved: bool = False) -> Reply | None:
     numbered = render.numbered(questions)
     open_ones = [q for q in numbered if not q.answered]
     if not open_ones:
         return None
     lines = render.question_lines(open_ones, with_answers=False)
     return Reply(
-        f"❓ **{clip(meeting.title, 120)}** starts {_AHEAD['q2']}. These pre-read questions have no written answer "
-        "yet — answering them now makes the call shorter:\n" + "\n".join(lines) +
-        "\nAnswer with the buttons or `/agenda answer 1 …`.",
+        f"❓ **{clip(meeting.title, 120)}** starts {ahead(meeting, 'q2', now, True) if moved else _AHEAD['q2']}. "
+        "These pre-read questions have no written answer yet — answering them now makes the call shorter:\n"
+        + "\n".join(lines) + "\nAnswer with the buttons or `/agenda answer 1 …`.",
         buttons=tuple(Button("agenda.answer", f"Answer Q{q.position}", str(q.id))
                       for q in open_ones[:MAX_ANSWER_BUTTONS]),
         visibility=Visibility.CHANNEL, notify_text="Pre-read questions need answers",
@@ -109,16 +121,20 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     now = svc.clock.now()
     if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
         return None  # the channel's public holiday: no nudges
+    quiet = (settings.quiet_start, settings.quiet_end)
+    if pending.data.get(KEPT_OFF) and allowed_until(now, render.local_zone(meeting), quiet) != now:
+        return None  # planned off weekends and quiet hours, but due late into them (the bot was down)
+    moved = bool(pending.data.get(MOVED))
     if stage == "t1dm" and not meeting.organiser_id:
         return None  # no organiser (forgotten since it was queued): the channel's own flag still goes out
     if stage == "t1dm" and await away_until(svc, Person(meeting.platform, meeting.organiser_id), now):
         return None  # the organiser is away: the channel's own "no agenda, no meeting" still goes out
     if stage == "q2":
-        return unanswered(meeting, await store.questions(meeting.id), now)
+        return unanswered(meeting, await store.questions(meeting.id), now, moved)
     if await store.agenda(meeting.id):
         return None
     if stage == "t1":
-        return no_agenda_channel(meeting, now)
+        return no_agenda_channel(meeting, now, moved)
     if stage == "t1dm":
-        return no_agenda_organiser(meeting, now)
-    return empty_agenda(meeting, stage, now)
+        return no_agenda_organiser(meeting, now, moved)
+    return empty_agenda(meeting, stage, now, moved)

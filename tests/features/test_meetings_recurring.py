@@ -69,24 +69,28 @@ async def test_each_occurrence_gets_its_own_nudges_across_the_berlin_dst_change(
         assert friday.starts_at == datetime(2026, 3, 27, 8, 30, tzinfo=UTC)
         assert monday.starts_at == datetime(2026, 3, 30, 7, 30, tzinfo=UTC)  # after the change: CEST
 
-        # Friday's occurrence (registered the day before: its T-24h had passed)
-        await at(bot, friday.starts_at - timedelta(hours=2))
-        assert "in 2 hours (today 09:30 CET)" in post_texts(bot)[-1]
+        # Friday's occurrence (registered the day before: its T-24h had passed). Its T-2h, 07:30, is in the
+        # quiet hours (20:00–08:00): it moved to the last minute before them, Thursday 19:59.
+        await at(bot, datetime(2026, 3, 26, 18, 59, tzinfo=UTC))
+        assert "is tomorrow 09:30 CET and has no agenda yet" in post_texts(bot)[-1]
         await at(bot, friday.starts_at - timedelta(hours=1))
         assert "No agenda, no meeting" in post_texts(bot)[-1]
         await ephemeral(bot, "/agenda", "add Blockers 5m")
-        await at(bot, friday.starts_at)
-        assert "Standup starts now" in post_texts(bot)[-1] and "09:30–09:35 *1.* Blockers" in post_texts(bot)[-1]
+        await at(bot, friday.starts_at)  # (Monday's T-24h, moved off Sunday, goes out at the same moment)
+        start = next(t for t in post_texts(bot)[-2:] if "starts now" in t)
+        assert "Standup starts now" in start and "09:30–09:35 *1.* Blockers" in start
+        assert any("is on Mon 30 Mar 09:30 CEST and has no agenda yet" in t for t in post_texts(bot)[-2:])
         await at(bot, friday.starts_at + timedelta(minutes=25))
         assert "I closed *Standup*" in post_texts(bot)[-1]
 
         # Monday's occurrence has its own agenda (empty) and its own nudges, at 09:30 summer time
         said = await ephemeral(bot, "/agenda", "show")
         assert "Mon 30 Mar 09:30 CEST" in said and "No items yet" in said
-        await at(bot, monday.starts_at - timedelta(hours=24))
-        assert "in 24 hours (tomorrow 09:30 CEST)" in post_texts(bot)[-1]
-        await at(bot, monday.starts_at - timedelta(hours=2))
-        assert "in 2 hours (today 09:30 CEST)" in post_texts(bot)[-1]
+        await at(bot, datetime(2026, 3, 27, 18, 59, tzinfo=UTC))  # its T-2h (07:30, quiet) → Friday 19:59 CET
+        assert "is on Mon 30 Mar 09:30 CEST and has no agenda yet" in post_texts(bot)[-1]
+        sent = len(post_texts(bot))
+        await at(bot, monday.starts_at - timedelta(hours=2))  # nothing on the weekend, nothing at 07:30
+        assert len(post_texts(bot)) == sent
         await at(bot, monday.starts_at - timedelta(hours=1))
         assert "No agenda, no meeting" in post_texts(bot)[-1]
         assert len(posts(bot, "U1") + posts(bot, "D1")) == 2  # one private message to the organiser each time

@@ -86,12 +86,15 @@ async def test_public_holidays_hold_scheduled_pulses(bot_db: TestBot) -> None:
 async def test_no_meeting_nudge_on_a_holiday_and_none_to_an_organiser_who_is_away(sqlite_url: str) -> None:
     async with testbot(sqlite_url, start=datetime(2026, 4, 29, 9, 0, tzinfo=UTC)) as bot:
         await bot.command("steadybot", "settings holidays DE")
-        # Labour Day (1 May) is a holiday: the T-24h nudge of a 2 May meeting would fall on it
-        await bot.command("meeting", "Planning may 2 10:00 for 30m")
+        # Labour Day (Friday 1 May) is a holiday: the T-24h nudge of a Monday 4 May meeting (on Sunday) moves
+        # back past the weekend and the holiday, to Thursday
+        await bot.command("meeting", "Planning may 4 10:00 for 30m")
+        await bot.at(datetime(2026, 4, 30, 8, 0, tzinfo=UTC))
+        assert len(bot.sent) == 1 and "on Mon 4 May 10:00 CEST" in bot.sent[0].reply.text
         await bot.at(datetime(2026, 5, 1, 8, 0, tzinfo=UTC))
-        assert bot.sent == []
+        assert len(bot.sent) == 1  # nothing on the holiday
         await bot.command("pulse", "snooze 3 days", as_=ANA)  # Ana, the organiser, takes time off
-        await bot.at(datetime(2026, 5, 2, 7, 0, tzinfo=UTC))  # T-1h on a working day
+        await bot.at(datetime(2026, 5, 4, 7, 0, tzinfo=UTC))  # T-1h on a working day
         assert any("No agenda, no meeting" in r.text for r in bot.posts())  # the channel is told
         assert bot.dms(ANA) == []  # but Ana gets no private nudge while away
 

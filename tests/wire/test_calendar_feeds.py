@@ -63,9 +63,9 @@ async def test_a_feed_brings_its_meetings_with_their_agendas_and_nudges(db_url: 
         assert "If-None-Match" in feeds.requests[-1][1]
 
         before = len(posts(bot))
-        await at(bot, STANDUP_MOVED - timedelta(hours=24))
+        await at(bot, STANDUP_MOVED - timedelta(days=3))  # T-24h (Sunday) moved to Friday, same time of day
         nudges = post_texts(bot)[before:]
-        assert len(nudges) == 1 and "Weekly standup (moved)" in nudges[0] and "in 24 hours" in nudges[0]
+        assert len(nudges) == 1 and "Weekly standup (moved)" in nudges[0] and "on Mon 9 Mar 11:00 CET" in nudges[0]
         await at(bot, PLANNING - timedelta(hours=1))  # the planning has an agenda: never flagged
         assert not any("Sprint planning" in t and "agenda" in t.lower() and "no agenda" in t.lower()
                        for t in post_texts(bot)[before:])
@@ -200,16 +200,18 @@ async def test_across_the_dst_change_a_weekly_0930_stays_0930_and_its_nudges_mov
         await _connect(bot, feeds)
         standups = [m for m in await _meetings(bot) if m.title == "Weekly standup"]
         assert [m.starts_at for m in standups] == [before_change, after_change]
-        await at(bot, before_change - timedelta(hours=24))
-        assert "in 24 hours" in post_texts(bot)[-1] and "tomorrow 09:30 CET" in post_texts(bot)[-1]
+        # T-24h of a Monday is on Sunday: moved to Friday 09:30 (for the 23rd: before the feed was connected,
+        # dropped); T-2h (07:30, quiet hours) → Friday 19:59 CET
+        await at(bot, datetime(2026, 3, 20, 18, 59, tzinfo=UTC))
+        assert "on Mon 23 Mar 09:30 CET" in post_texts(bot)[-1]
+        fri = datetime(2026, 3, 27, 8, 30, tzinfo=UTC)  # Friday 09:30 CET; Sunday's 09:30 CEST was 07:30 UTC
+        await at(bot, fri - timedelta(seconds=1))
         count = len(posts(bot))
-        await at(bot, after_change - timedelta(hours=24, seconds=1))
-        assert len(posts(bot)) == count
-        await at(bot, after_change - timedelta(hours=24))  # 09:30 CEST on Sunday = 07:30 UTC, an hour earlier in UTC
+        await at(bot, fri)
         assert len(posts(bot)) == count + 1
-        assert "in 24 hours" in post_texts(bot)[-1] and "tomorrow 09:30 CEST" in post_texts(bot)[-1]
-        due = [c for c in bot.slack.calls_to("chat.postMessage") if "in 24 hours" in text_of(c.params)]
-        assert len(due) == 2
+        assert "on Mon 30 Mar 09:30 CEST" in post_texts(bot)[-1]
+        due = [c for c in bot.slack.calls_to("chat.postMessage") if "on Mon 30 Mar 09:30 CEST" in text_of(c.params)]
+        assert len(due) == 1
 
 
 async def test_outlook_feed_across_the_us_change(sqlite_url: str, feeds: FeedServer) -> None:
@@ -235,11 +237,11 @@ async def test_a_moved_meeting_without_agenda_is_nudged_at_its_new_time_only(db_
         [standup] = [m for m in await _meetings(bot) if m.title == "Weekly standup (moved)"]
         assert standup.starts_at == new_start
         before = len(posts(bot))
-        await at(bot, STANDUP_MOVED - timedelta(hours=24))  # the old T-24h: nothing
+        await at(bot, STANDUP_MOVED - timedelta(days=3))  # the old T-24h (moved off Sunday): nothing
         assert len(posts(bot)) == before
-        await at(bot, new_start - timedelta(hours=24))
-        assert len(posts(bot)) == before + 1 and "in 24 hours" in post_texts(bot)[-1]
-        assert "tomorrow 15:00 CET" in post_texts(bot)[-1]
+        await at(bot, new_start - timedelta(days=3))
+        assert len(posts(bot)) == before + 1 and "has no agenda yet" in post_texts(bot)[-1]
+        assert "on Mon 9 Mar 15:00 CET" in post_texts(bot)[-1]
         await at(bot, new_start - timedelta(hours=1))
         assert sum("No agenda, no meeting" in t for t in post_texts(bot)) == 1
         assert len(posts(bot, "U1")) == 1  # Ana, who added the feed, is the organiser

@@ -15,7 +15,7 @@ from tests.wire.test_calendar_feeds import GOOGLE
 A = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 11:00 Berlin: "Weekly standup (moved)", no agenda
 AT_A = b"DTSTART;TZID=Europe/Berlin:20260309T110000\r\nDTEND;TZID=Europe/Berlin:20260309T111500"
 AT_B = b"DTSTART;TZID=Europe/Berlin:20260309T150000\r\nDTEND;TZID=Europe/Berlin:20260309T151500"  # A + 4 h
-STAGES = {"in 24 hours": "t24", "in 2 hours": "t2", "in 1 hour": "t1", "starts now": "start"}
+STAGES = {"is on Mon 9 Mar": "t24", "in 2 hours": "t2", "in 1 hour": "t1", "starts now": "start"}  # T-24h: moved to Friday
 
 
 def standup_posts(bot: Harness) -> dict[str, int]:
@@ -46,7 +46,7 @@ async def test_moved_away_and_back_before_any_nudge_every_nudge_goes_out_at_a_on
         now = bot.clock.now()
         await move(bot, feeds, AT_B, now + timedelta(minutes=11))
         await move(bot, feeds, AT_A, now + timedelta(minutes=22))
-        for moment in (A - timedelta(hours=24), A - timedelta(hours=2), A - timedelta(hours=1), A,
+        for moment in (A - timedelta(days=3), A - timedelta(hours=2), A - timedelta(hours=1), A,
                        A + timedelta(hours=5)):
             await at(bot, moment)
         assert standup_posts(bot) == {"t24": 1, "t2": 1, "t1": 1, "start": 1}
@@ -57,10 +57,10 @@ async def test_a_nudge_sent_at_a_before_the_moves_is_not_sent_again(db_url: str,
         team(bot)
         feeds.feeds["team.ics"] = Served(GOOGLE)
         await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
-        await at(bot, A - timedelta(hours=24))
+        await at(bot, A - timedelta(days=3))  # T-24h, moved off Sunday to Friday
         assert standup_posts(bot)["t24"] == 1  # sent at A
-        await move(bot, feeds, AT_B, A - timedelta(hours=23, minutes=49))
-        await move(bot, feeds, AT_A, A - timedelta(hours=23, minutes=38))
+        await move(bot, feeds, AT_B, A - timedelta(days=2, hours=23, minutes=49))
+        await move(bot, feeds, AT_A, A - timedelta(days=2, hours=23, minutes=38))
         for moment in (A - timedelta(hours=2), A - timedelta(hours=1), A, A + timedelta(hours=5)):
             await at(bot, moment)
         assert standup_posts(bot) == {"t24": 1, "t2": 1, "t1": 1, "start": 1}
