@@ -363,7 +363,7 @@ class Pipeline:
             return await self.core.run_command(replace(request, received_at=self.clock.now()))
         if isinstance(request, Typed):
             typed = await self.core.run_typed(request.text, request.who, request.where, request.request_id)
-            return typed if typed is not None else self.core.unknown_typed(request.text)
+            return typed if typed is not None else self.core.unknown_typed(request.text, request.where.platform)
         interaction = request.interaction if isinstance(request, OpenForm) else request
         opened = self._open(inbound, interaction)
         if opened is None:

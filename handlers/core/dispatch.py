@@ -4,14 +4,25 @@ a person never sees a stack trace, and never silence."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 
 from handlers.core.errors import SORRY_BUG, SORRY_DATABASE, Later, StorageUnavailable, UserError
-from handlers.core.registry import Pending, PlaceChange, Registry, Replies
+from handlers.core.registry import CommandSpec, Pending, PlaceChange, Registry, Replies
 from handlers.core.services import Services
-from handlers.core.text import clean, clip
-from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply, Visibility
+from handlers.core.text import bare_word, clean, clip, without_trailing_punctuation
+from handlers.core.types import (
+    ChatMessage,
+    Command,
+    Form,
+    Interaction,
+    Person,
+    Place,
+    Platform,
+    Reply,
+    Visibility,
+)
 
 log = logging.getLogger("steadybot.core")
 
@@ -21,6 +32,23 @@ MAX_COMMAND_TEXT = 2000
 OWN_WORDS = frozenset({"report", "reports", "settings", "about"})
 #: What a typed line with no words in it asks (`Core.run_typed`).
 NOTHING_TYPED = "help"
+#: The placeholders of a usage line that stand for a number, a time or a duration: the words after a
+#: subcommand with only these (or none) are command words, whose sentence punctuation is dropped (`cancel
+#: 1.`); any other placeholder (`<item>`, `<text>`, `<title>`, `<request>`, `<ics-url>`) is free text, kept
+#: exactly as typed (`add Why so slow?`).
+_COMMAND_ARGUMENTS = frozenset({"<n>", "<m>", "<when>", "<duration>", "<until or duration>", "<minutes>m"})
+#: More words than this after a subcommand are more likely a title or a sentence than its arguments.
+_MAX_ARGUMENT_WORDS = 3
+_PLACEHOLDER = re.compile(r"<[^>]*>\w*")
+#: A greeting or a thank-you typed to the bot (in its DM, or addressed to it in a channel).
+_GREETING = re.compile(
+    r"^(?:hi|hii+|hello|hey|heya|hiya|howdy|yo|hallo|good (?:morning|afternoon|evening|day)|morning)"
+    r"(?: there| (?:steady)?bot| all)?$", re.IGNORECASE)
+_THANKS = re.compile(
+    r"^(?:thanks?|thank you|thank u|thx|ty|cheers|many thanks|thanks a lot|thank you so much|thanks so much)"
+    r"(?: (?:steady)?bot)?$", re.IGNORECASE)
+HELLO = "Hi! 👋 Type `help` to see what I can do."
+YOU_ARE_WELCOME = "You're welcome! Type `help` whenever you want to see what I can do."
 
 
 def as_list(replies: Replies) -> list[Reply]:
@@ -33,6 +61,50 @@ def as_list(replies: Replies) -> list[Reply]:
 
 def friendly(text: str) -> list[Reply]:
     return [Reply(text=text, visibility=Visibility.PERSON)]
+
+
+def command_words(spec: CommandSpec) -> dict[str, bool]:
+    """The subcommand words of a command, from its usage lines: word → True when what follows it is only
+    command words, numbers, times or durations (`cancel <n>`, `snooze <until or duration>`, `me`), False
+    when a usage line of it takes free text (`add <item>`, `answer <n> <text>`)."""
+    words: dict[str, bool] = {}
+    for sub, _ in spec.usage:
+        first = sub.split(" ")[0].lower()
+        if not first or first.startswith(("<", "[")):
+            continue
+        placeholders = _PLACEHOLDER.findall(sub)
+        words[first] = words.get(first, True) and all(p in _COMMAND_ARGUMENTS for p in placeholders)
+    return words
+
+
+def normalise_subcommand(text: str, spec: CommandSpec) -> str:
+    """The one place a subcommand typed like a sentence is read as meant: `Stop.` → `Stop`, `“help”` →
+    `help`, `results?` → `results`; and after a subcommand that takes no free text, with a few words after
+    it, the sentence punctuation at the end and a `#` before a number (`cancel 1.` → `cancel 1`, `remove #1`
+    → `remove 1`, `snooze off.` → `snooze off`). Anything else — an agenda item, a meeting title (`/meeting
+    Cancel culture talk tomorrow 3pm`), a request — is left exactly as typed; so is a word's case."""
+    first, space, rest = text.partition(" ")
+    word = bare_word(first)
+    known = command_words(spec)
+    if word.lower() in HELP_WORDS:
+        return word + space + rest
+    if word.lower() not in known:
+        return text
+    if not known[word.lower()] or len(rest.split()) > _MAX_ARGUMENT_WORDS:
+        return word + space + rest
+    return without_trailing_punctuation(word + space + rest)
+
+
+def greeting(text: str) -> str | None:
+    """The kind one-line answer to `hi`, `hello`, `thanks`, `thank you` (any case, with `!` or an emoji
+    after it); None for anything else."""
+    words = " ".join(bare_word(w) for w in clean(text, 80).replace(",", " ").split()
+                     if any(ch.isalnum() for ch in w))
+    if _GREETING.match(words):
+        return HELLO
+    if _THANKS.match(words):
+        return YOU_ARE_WELCOME
+    return None
 
 
 class Core:
@@ -54,7 +126,7 @@ class Core:
         if not body:
             return None
         first, _, rest = body.partition(" ")
-        name = first.lower().strip()
+        name = bare_word(first.strip()).lower()
         if name in HELP_WORDS:
             return ("steadybot", "help")
         if name in self.registry.commands:
@@ -63,22 +135,23 @@ class Core:
             return ("steadybot", body)
         return None
 
-    def overview(self) -> str:
-        return self.registry.overview()
+    def overview(self, platform: Platform | None = None) -> str:
+        return self.registry.overview(platform)
 
     # ---- commands ----------------------------------------------------------------------------------
     async def run_command(self, cmd: Command) -> list[Reply]:
         cmd = self._after_the_name(cmd)
         spec = self.registry.commands.get(cmd.name)
         if spec is None:
-            return friendly(f"I don't know `/{clip(cmd.name)}`.\n{self.overview()}")
+            return friendly(f"I don't know `/{clip(cmd.name)}`.\n{self.overview(cmd.where.platform)}")
         text = clean(cmd.text, MAX_COMMAND_TEXT + 1)
         if len(text) > MAX_COMMAND_TEXT:
             return friendly(f"That's more text than I can read at once (over {MAX_COMMAND_TEXT} characters). "
                             f"Try `/{cmd.name} help`.")
+        text = normalise_subcommand(text, spec)
         if text.lower() in HELP_WORDS or (text.split()[:1] and text.split()[0].lower() in HELP_WORDS):
             if spec.name == "steadybot":
-                return friendly(f"{spec.help_text()}\n\n{self.overview()}")
+                return friendly(f"{spec.help_text()}\n\n{self.overview(cmd.where.platform)}")
             return friendly(spec.help_text())
         cmd = Command(cmd.name, text, cmd.who, cmd.where, cmd.request_id, cmd.received_at)
         return await self._guard(f"command {cmd.name}", spec.handler(cmd, self.services), cmd.name)
@@ -100,13 +173,16 @@ class Core:
         "I don't know ‘that’" about a word nobody typed."""
         parsed = self.parse_typed(text if clean(text) else NOTHING_TYPED)
         if parsed is None:
-            return None
+            # Typed text reaches the core only in the bot's 1:1 chat or addressed to it in a channel (channel
+            # chat goes to the watchers), so a greeting is answered, to the person alone, in one line.
+            kind = greeting(text)
+            return friendly(kind) if kind else None
         name, rest = parsed
         return await self.run_command(Command(name, rest, who, where, request_id, self.services.clock.now()))
 
-    def unknown_typed(self, text: str) -> list[Reply]:
+    def unknown_typed(self, text: str, platform: Platform | None = None) -> list[Reply]:
         word = clip(clean(text).lstrip("/ ").split(" ")[0] or "that", 20)
-        return friendly(f"I don't know `{word}`. {self.overview()}")
+        return friendly(f"I don't know `{word}`. {self.overview(platform)}")
 
     # ---- interactions ------------------------------------------------------------------------------
     async def run_action(self, interaction: Interaction) -> list[Reply]:

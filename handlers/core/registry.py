@@ -13,7 +13,7 @@ from datetime import datetime
 
 from handlers.core.errors import Later
 from handlers.core.services import Services
-from handlers.core.types import ChatMessage, Command, Form, Interaction, Place, Reply, Target
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Place, Platform, Reply, Target
 
 Replies = Reply | list[Reply] | None
 CommandHandler = Callable[[Command, Services], Awaitable[Replies]]
@@ -70,6 +70,9 @@ class CommandSpec:
     handler: CommandHandler
     examples: tuple[str, ...] = ()
     intro: str = ""  # shown first in this command's help
+    #: Where this command is on Slack when Slack has no slash command for it (manifest.yml): the overview
+    #: then names this place instead of `/name`. Empty: a slash command on Slack too.
+    on_slack: str = ""
 
     def help_text(self) -> str:
         lines = [self.intro, ""] if self.intro else []
@@ -153,10 +156,16 @@ class Registry:
         for watcher in self.place_watchers:
             await watcher(change, services)
 
-    def overview(self) -> str:
+    def overview(self, platform: Platform | None = None) -> str:
+        """Every command, one line each, as `platform` knows it: on Slack a command with no slash command
+        of its own (`CommandSpec.on_slack`) is named by where it is; elsewhere, as typed (`/home` shows as
+        **home** on Teams)."""
         lines = ["Here is what I can do:"]
         for spec in self.commands.values():
-            lines.append(f"• `/{spec.name}` — {spec.summary}")
+            if platform == Platform.SLACK and spec.on_slack:
+                lines.append(f"• {spec.on_slack} — {spec.summary}")
+            else:
+                lines.append(f"• `/{spec.name}` — {spec.summary}")
         lines.append("Add `help` to any command for details, e.g. `/pulse help`.")
         return "\n".join(lines)
 

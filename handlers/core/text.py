@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -36,3 +37,23 @@ def clip(text: str, limit: int = 30) -> str:
     """Shorten for quoting back to a person, safe to put inside `code` markup."""
     text = one_line(text, limit * 2).replace("`", "'")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: Quotes a word may be typed in (`“help”`), and what may end a sentence after it (`stop.`, `results?`).
+QUOTES = "\"'“”‘’„«»"
+_TRAILING = ".!?…" + QUOTES
+_NUMBER = re.compile(r"^#(\d+)$")
+
+
+def bare_word(word: str) -> str:
+    """A word without the quotes around it and the sentence punctuation after it: `“Help!”` → `Help`,
+    `results?` → `results`; a word that is nothing but punctuation (`?`) stays as it is."""
+    stripped = word.strip(QUOTES).rstrip(_TRAILING)
+    return stripped or word
+
+
+def without_trailing_punctuation(text: str) -> str:
+    """`snooze off.` → `snooze off`, `cancel 1!` → `cancel 1`, `remove #1` → `remove 1`: the end of a
+    command's words, never of free text (the caller decides which is which)."""
+    words = text.rstrip(_TRAILING).split(" ")
+    return " ".join(_NUMBER.sub(r"\1", w) for w in words).strip() or text

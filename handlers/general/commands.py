@@ -16,7 +16,7 @@ async def steadybot(cmd: Command, svc: Services, *, registry: Registry) -> Reply
     sub, _, rest = cmd.text.partition(" ")
     sub = sub.lower()
     if sub in ("", "about"):
-        return Reply(text=f"{ABOUT}\n\n{registry.overview()}")
+        return Reply(text=f"{ABOUT}\n\n{registry.overview(cmd.where.platform)}")
     if sub == "settings":
         return await settings.settings_command(cmd, rest.strip(), svc)
     if sub in ("report", "reports"):

@@ -40,6 +40,9 @@ _MINUTES = re.compile(r"(\d{1,3})\s*(?:m|min|mins|minutes?)?", re.IGNORECASE)
 _NOTHING = {"": "no agenda to show", "show": "no agenda to show", "list": "no agenda to show",
             "add": "no agenda to add to", "item": "no agenda to add to", "question": "no agenda to add to",
             "q": "no agenda to add to", "ask": "no agenda to add to", "answer": "no pre-read question to answer"}
+#: A pre-read question's number as people type it: `1`, `Q1` (its label), `q 1`, `#1`, with `:`, `.` or `)`
+#: after it; the answer follows after a space (or nothing: then the form opens).
+_QUESTION_REF = re.compile(r"^(?:q\s*|#)?(\d{1,3})[:.)]?(?:\s+|$)", re.IGNORECASE)
 _OPEN = re.compile(r"^(?:(off|none|no|0)|(\d{1,2})\s*(?:m|min|mins|minutes?)?)$", re.IGNORECASE)
 
 
@@ -199,8 +202,18 @@ async def add_question(meeting: Meeting, who: Person, text: str, svc: Services) 
     )
 
 
-async def answer_question(meeting: Meeting, who: Person, rest: str, svc: Services) -> Replies:
+def question_ref(rest: str) -> tuple[str, str]:
+    """`1 text`, `Q1 text` (the label the bot shows), `q1: text`, `1: text`, `1. text`, `#1 text`, `Q 1 text`
+    → ("1", "text"); anything else → (its first word, the rest), refused by the caller."""
+    found = _QUESTION_REF.match(rest)
+    if found is not None:
+        return found.group(1), rest[found.end():]
     number, _, text = rest.partition(" ")
+    return number, text
+
+
+async def answer_question(meeting: Meeting, who: Person, rest: str, svc: Services) -> Replies:
+    number, text = question_ref(rest)
     questions = render.numbered(await store_of(svc).questions(meeting.id))
     if not questions:
         raise UserError(f"**{clip(meeting.title, 120)}** has no pre-read questions yet.",

@@ -135,7 +135,9 @@ async def _me_off(who: Person, svc: Services) -> Reply:
     store = pulse_store(svc)
     deleted = await store.delete_journal(who.platform, who.id)
     await store.set_prefs(who.platform, who.id, journal=False, reflect=False, journal_asked=True)
-    return Reply(f"Your journal is off, and I deleted its {deleted} entr{'y' if deleted == 1 else 'ies'}. "
+    gone = (f"I deleted its {deleted} entr{'y' if deleted == 1 else 'ies'}" if deleted
+            else "it had no entries, so there was nothing to delete")
+    return Reply(f"Your journal is off, and {gone}. "
                  "Anonymous answers stay as they are — nothing links them to you.",
                  visibility=Visibility.PRIVATE)
 

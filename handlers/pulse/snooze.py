@@ -19,6 +19,7 @@ from handlers.meetings.people import known
 EXAMPLE = "/pulse snooze until monday"
 MAX_SNOOZE = timedelta(days=366)
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
+_SENTENCE_END = ".!?…"
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
 
@@ -29,7 +30,9 @@ def _store(svc: Services) -> Any:
 def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     """`2 weeks`, `for 3 days` → now + that; `until friday`, `march 20`, `monday 9am` → that moment in the
     person's zone (a day without a time: its start). UTC."""
-    cleaned = _LEAD.sub("", text.strip())
+    # `1 week.`: a full stop after the words is not part of the time (without this the time parser, not
+    # the duration parser, read `1 week.`, as the start of a day a week on).
+    cleaned = _LEAD.sub("", text.strip().rstrip(_SENTENCE_END).strip())
     if not cleaned:
         raise UserError("Until when? Give a date or a duration.", EXAMPLE)
     try:

@@ -24,4 +24,5 @@ def register(registry: Registry) -> None:
         summary="your home: your journal, your upcoming meetings, your channels' latest results",
         usage=(("", "shows it (in Slack it is also the app's Home tab)"),),
         handler=feature.handler("home"),
+        on_slack="the **Home** tab of steadybot (steadybot under Apps in Slack's sidebar)",
     ))

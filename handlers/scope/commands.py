@@ -22,7 +22,9 @@ MAX_COMMITMENTS = 50
 MAX_PARKED = 100
 
 _LIST_COMMITMENTS = {"commitments", "commits", "commitment", "list"}
-_LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "ideas"}
+_LIST_PARKING = {"parking", "parked", "lot", "parking-lot", "parkinglot", "ideas"}
+#: Two words that name a list, as the help calls it (`/tradeoff parking lot`): read as its one-word alias.
+_TWO_WORD_LISTS = {"parking lot": "parking", "parked items": "parked", "parked ideas": "parked"}
 _SUBCOMMANDS = sorted({"commit", "park", "done", "drop", "unpark", "stats", "reset", "help"} | _LIST_COMMITMENTS
                       | _LIST_PARKING)
 #: The subcommands followed by more words (an item, an idea, a number): only these are suggested for a mistyped
@@ -156,7 +158,8 @@ async def _stats(place: Place, svc: Services) -> Reply:
                      "time"),
         ("Parked", str(summary.parked)),
         ("Dismissed", f"{summary.dismissed} — of which {summary.false_alarms} \"not scope creep\""),
-        ("I was right", "no prompts yet" if precision is None else f"{precision:.0%} of the time"),
+        ("I was right", "no prompts yet" if precision is None
+         else "nothing decided yet" if not summary.decided else f"{precision:.0%} of the time"),
         ("Learned", f"threshold +{learned.offset:.2f} from {learned.dismissals} "
                     f"dismissal{'' if learned.dismissals == 1 else 's'}"
                     if learned.dismissals or learned.offset else "nothing yet"),
@@ -178,7 +181,7 @@ async def tradeoff(cmd: Command, svc: Services) -> Reply | list[Reply]:
     if not text:
         raise UserError("Tell me the new request, and I'll ask the channel what we drop to make room for it. "
                         "(`/tradeoff help` shows the commitments and parking lot commands.)", REQUEST_EXAMPLE)
-    first, _, rest = text.partition(" ")
+    first, _, rest = _TWO_WORD_LISTS.get(" ".join(text.lower().split()), text).partition(" ")
     word, rest = first.lower(), rest.strip()
     place = _channel(cmd)
     if word in _LIST_COMMITMENTS and not rest:
