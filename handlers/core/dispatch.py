@@ -3,6 +3,7 @@ a person never sees a stack trace, and never silence."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Sequence
@@ -63,10 +64,12 @@ def friendly(text: str) -> list[Reply]:
     return [Reply(text=text, visibility=Visibility.PERSON)]
 
 
+@functools.cache
 def command_words(spec: CommandSpec) -> dict[str, bool]:
     """The subcommand words of a command, from its usage lines: word → True when what follows it is only
     command words, numbers, times or durations (`cancel <n>`, `snooze <until or duration>`, `me`), False
-    when a usage line of it takes free text (`add <item>`, `answer <n> <text>`)."""
+    when a usage line of it takes free text (`add <item>`, `answer <n> <text>`). Worked out once per command
+    (cached: callers read the mapping, never change it)."""
     words: dict[str, bool] = {}
     for sub, _ in spec.usage:
         first = sub.split(" ")[0].lower()
