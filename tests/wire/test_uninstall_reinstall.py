@@ -82,14 +82,19 @@ def _said(caplog: pytest.LogCaptureFixture, words: str) -> list[str]:
     return [r.getMessage() for r in _lines(caplog, logging.INFO) if words in r.getMessage()]
 
 
+async def _installed_with_a_schedule(bot: Harness) -> None:
+    """Workspace T1 installed over OAuth, with a pulse schedule in C1: data an uninstall removes."""
+    team_setup(bot)
+    await install(bot.client, bot, "code-1", "T1")
+    await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
+    await bot.idle()
+
+
 # ---- (1) Slack: outage, the removal tried again, the admin reinstalls, the database comes back -----------------
 async def test_slack_retry_after_a_reinstall_removes_nothing(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     async with outage(db_url) as db, oauth_bot(db.url) as bot:
-        team_setup(bot)
-        await install(bot.client, bot, "code-1", "T1")
-        await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
-        await bot.idle()
+        await _installed_with_a_schedule(bot)
         sleep = await _fast_failing(bot)
 
         db.cut()
@@ -123,10 +128,7 @@ async def test_slack_redelivery_after_a_reinstall_removes_nothing(db_url: str,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     async with oauth_bot(db_url) as bot:
-        team_setup(bot)
-        await install(bot.client, bot, "code-1", "T1")
-        await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
-        await bot.idle()
+        await _installed_with_a_schedule(bot)
         body = _uninstall_body(event_id="EvGONE2")
         await _deliver(bot, body)  # the first delivery removes everything (its ack was late: Slack will retry)
         assert await _installations(bot) == [] and not (await platform_rows(bot, "slack")).get("pulse_schedules")
@@ -204,10 +206,7 @@ async def _installed_in(enterprise: str, bot: Harness) -> list[str]:
 # ---- (3) a normal uninstall still removes everything ------------------------------------------------------------
 async def test_slack_uninstall_after_the_installation_still_removes_everything(db_url: str) -> None:
     async with oauth_bot(db_url) as bot:
-        team_setup(bot)
-        await install(bot.client, bot, "code-1", "T1")
-        await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
-        await bot.idle()
+        await _installed_with_a_schedule(bot)
         assert (await platform_rows(bot, "slack")).get("pulse_schedules") == 1
         await _deliver(bot, _uninstall_body())  # dispatched in the second the installation was made (or later)
         await bot.settle()
@@ -219,10 +218,7 @@ async def test_slack_uninstall_retried_without_a_reinstall_still_removes_everyth
         db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     async with outage(db_url) as db, oauth_bot(db.url) as bot:
-        team_setup(bot)
-        await install(bot.client, bot, "code-1", "T1")
-        await slash(bot.client, bot, "schedule every friday at 3pm", team="T1", user="U1", channel="C1")
-        await bot.idle()
+        await _installed_with_a_schedule(bot)
         sleep = await _fast_failing(bot)
         db.cut()
         await _deliver(bot, _uninstall_body())
