@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers.core.allowed import allowed_until
 from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -22,7 +23,6 @@ from handlers.core.types import Button, Person, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
 from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
-from handlers.pulse.timing import allowed_until
 
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5

@@ -6,7 +6,7 @@ nudge late; `skip_if_late_by` drops a nudge that would only arrive after the nex
 
 A nudge due on the organiser's weekend, on one of the channel's holidays or in the channel's quiet hours (all in
 the organiser's zone, `meeting.tz`) moves earlier, to the last allowed moment before it
-(handlers/pulse/timing.allowed_until); one that would then be due before it was planned, or not after a nudge
+(handlers/core/allowed.allowed_until); one that would then be due before it was planned, or not after a nudge
 of an earlier stage that is kept, is dropped. Rows already queued keep the moment they were queued with (the
 outbox keeps the first row of a dedupe key).
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
+from handlers.core.allowed import allowed_until
 from handlers.core.recurrence import Recurrence
 from handlers.core.services import Services
 from handlers.core.timeoff import holiday_code
@@ -25,7 +26,6 @@ from handlers.core.timeparse import localize, to_local_naive, zone
 from handlers.core.types import OutboxItem, Person, Target
 from handlers.meetings.catalog import NUDGE, START
 from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting, MeetingStore, Series
-from handlers.pulse.timing import allowed_until
 
 Stage = Literal["t24", "t2", "q2", "t1", "t1dm"]
 FLAG_WITHIN = timedelta(hours=1)  # registered closer than this with no agenda: flagged at once

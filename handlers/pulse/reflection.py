@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.core.allowed import allowed_instant
 from handlers.core.errors import Later, UserError
 from handlers.core.ports import ChannelSettings
 from handlers.core.registry import Pending
@@ -20,7 +21,7 @@ from handlers.core.timeparse import localize, to_local_naive, zone
 from handlers.core.types import Field, Form, Interaction, OutboxItem, Person, Reply, Target, Visibility
 from handlers.pulse.catalog import KIND_REFLECT, REFLECT_FORM
 from handlers.pulse.common import person_tz, pulse_store
-from handlers.pulse.timing import after_time_off, allowed_instant
+from handlers.pulse.timing import after_time_off
 
 REFLECT_AT = time(16, 0)  # Friday afternoon, each person's own time
 REFLECT_DAY = 4  # Friday

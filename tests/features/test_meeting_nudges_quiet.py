@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.core.allowed import WEEKEND, allowed_until, is_quiet, last_allowed
 from handlers.core.types import Platform
 from handlers.meetings.ports import SCHEDULED, Meeting
 from handlers.meetings.schedule import Allowed, outbox_items
-from handlers.pulse.timing import WEEKEND, allowed_until, is_quiet, last_allowed
 from tests.support.testbot import ANA, BEN, TestBot, testbot
 
 FRIDAY = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)  # 15:00 in Berlin, 09:00 in New York

@@ -10,17 +10,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from handlers.core.allowed import allowed_from, allowed_instant, is_quiet, next_allowed
 from handlers.core.recurrence import parse_recurrence
 from handlers.pulse.timing import (
     after_time_off,
-    allowed_from,
-    allowed_instant,
     create_at,
     first_occurrence,
     invite_due,
-    is_quiet,
     is_stale,
-    next_allowed,
     occurrence_span,
     reminder_due,
 )
