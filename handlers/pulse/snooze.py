@@ -12,14 +12,13 @@ from handlers.core.durations import parse_duration
 from handlers.core.errors import UserError
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.timeparse import format_local, parse_when
+from handlers.core.timeparse import format_local, parse_when, without_sentence_end
 from handlers.core.types import Command, Reply, Visibility
 from handlers.meetings.people import known
 
 EXAMPLE = "/pulse snooze until monday"
 MAX_SNOOZE = timedelta(days=366)
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
-_SENTENCE_END = ".!?…"
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
 
@@ -31,8 +30,8 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     """`2 weeks`, `for 3 days` → now + that; `until friday`, `march 20`, `monday 9am` → that moment in the
     person's zone (a day without a time: its start). UTC."""
     # `1 week.`: a full stop after the words is not part of the time (without this the time parser, not
-    # the duration parser, read `1 week.`, as the start of a day a week on).
-    cleaned = _LEAD.sub("", text.strip().rstrip(_SENTENCE_END).strip())
+    # the duration parser, read `1 week.`, as the start of a day a week on); the dot of `3 p.m.` is.
+    cleaned = _LEAD.sub("", without_sentence_end(text.strip()).strip())
     if not cleaned:
         raise UserError("Until when? Give a date or a duration.", EXAMPLE)
     try:

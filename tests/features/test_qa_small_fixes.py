@@ -147,6 +147,13 @@ def test_the_snooze_parser_reads_a_full_stop_as_the_end_of_the_sentence(words: s
     assert parse_snooze(f"{words}!", tz, now) == parse_snooze(words, tz, now)
 
 
+def test_the_snooze_parser_keeps_the_dot_of_p_m() -> None:
+    """`3 p.m.` ends with the dot of its `p.m.`, not a full stop: dropped, `3 p.m` was read as no time at all
+    (the start of the day), by a copy of the time parser's own rule (`timeparse.without_sentence_end`)."""
+    now, tz = START, ZoneInfo(BERLIN)
+    assert parse_snooze("until tomorrow 3 p.m.", tz, now) == parse_snooze("until tomorrow 3pm", tz, now)
+
+
 # ---- 3. `Q1` and `1:` name a pre-read question ---------------------------------------------------------
 
 
