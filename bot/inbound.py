@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -72,6 +73,31 @@ class Backoff:
             yield delay
             waited += delay
             delay = min(max(delay * 2, 0.001), self.cap)
+
+
+class Removals:
+    """The uninstalls this process completed, per scope (a Slack event and its workspace or organisation, a
+    Teams team, chat or person), and when (`time.monotonic()`). A removal still waiting through an outage
+    (`AfterAck.keep_trying`) ends quietly, and does not report "NOT removed" when it gives up, once a later
+    delivery of the same event completed it since the waiting one began (`started`). Bounded: emptied when it
+    grows past `CAP`."""
+
+    CAP = 10_000
+
+    def __init__(self) -> None:
+        self._done: dict[str, float] = {}
+
+    @staticmethod
+    def started() -> float:
+        return time.monotonic()
+
+    def completed(self, scope: str) -> None:
+        if len(self._done) > self.CAP:
+            self._done.clear()
+        self._done[scope] = time.monotonic()
+
+    def completed_since(self, scope: str, started: float) -> bool:
+        return self._done.get(scope, started) > started
 
 
 @dataclass(frozen=True, slots=True)

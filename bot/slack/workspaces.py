@@ -23,14 +23,13 @@ waits while a later delivery of the same event completed it ends at INFO, not wi
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.inbound import Pipeline
+from bot.inbound import Pipeline, Removals
 from bot.slack.oauth import Leaving, SlackOAuth
 from bot.slack.payloads import d, s
 from handlers.core.errors import StorageUnavailable
@@ -45,8 +44,8 @@ class Workspaces:
     store: Store
     pipeline: Pipeline
     oauth: SlackOAuth | None = None
-    #: When this process completed a removal, per `_key` (time.monotonic()): module docstring.
-    removed: dict[str, float] = field(default_factory=dict)
+    #: The removals this process completed, per `_key`: module docstring.
+    removed: Removals = field(default_factory=Removals)
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         async def leaving() -> Leaving:
@@ -82,11 +81,11 @@ class Workspaces:
         installations went, an organisation could name fewer. Before each try: nothing if a later delivery
         already did it, or (OAuth) if a newer installation made the event stale."""
         found: list[Leaving | None] = []
-        key, started = _key(body, why), time.monotonic()
+        key, started = _key(body, why), self.removed.started()
 
         def done_since() -> bool:
             """A later delivery of this event, in this process, completed the removal while this one waited."""
-            if self.removed.get(key, started) <= started:
+            if not self.removed.completed_since(key, started):
                 return False
             log.info("%s: %s was already removed by a later delivery of the event; this try ends", why,
                      _what(found[0] if found else None, body))
@@ -106,9 +105,7 @@ class Workspaces:
             if found[0] is not None and found[0].teams:
                 await self.remove_all(found[0], why)
             if found[0] is not None:
-                if len(self.removed) > 10_000:
-                    self.removed.clear()
-                self.removed[key] = time.monotonic()
+                self.removed.completed(key)
 
         try:
             await attempt()

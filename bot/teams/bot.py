@@ -19,7 +19,6 @@ later "add" for the same scope brought back (`on_installation_update_remove`).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -42,7 +41,7 @@ from botbuilder.schema.teams import (
 )
 from msrest.exceptions import DeserializationError
 
-from bot.inbound import Inbound, Pipeline
+from bot.inbound import Inbound, Pipeline, Removals
 from bot.sealing import INVALID, ActionSeal, invalid_reply
 from bot.teams import meetings, message_action, payloads
 from bot.teams.direct import TeamsLines
@@ -107,10 +106,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
         self.references = references
         self.seal = seal
         self.message_actions: dict[str, MessageAction] = {}
-        # Per scope (`_scope`), in this process: the latest "add" (the activity's timestamp), and when a removal
-        # completed (time.monotonic()). See `on_installation_update_remove`.
+        # Per scope (`_scope`), in this process: the latest "add" (the activity's timestamp), and the removals
+        # completed. See `on_installation_update_remove`.
         self.added: dict[str, datetime] = {}
-        self.removed: dict[str, float] = {}
+        self.removed = Removals()
         self.add_message_action(message_action.COMMAND_ID, MessageAction(submit=self._tradeoff))
 
     def _replier(self, context: TurnContext, who: Person, where: Place) -> TeamsReplier:
@@ -190,10 +189,10 @@ class SteadyTeamsBot(TeamsActivityHandler):
             return
         scope, where, team, who = found
         lifecycle = self.store.lifecycle
-        removed_at, started = _at(activity, self.core.services.clock.now()), time.monotonic()
+        removed_at, started = _at(activity, self.core.services.clock.now()), self.removed.started()
 
         def done_since() -> bool:
-            if self.removed.get(scope, started) <= started:
+            if not self.removed.completed_since(scope, started):
                 return False
             log.info("Teams app removed (%s): what steadybot kept for %s was already removed by a later delivery; "
                      "this try ends", activity.id, scope)
@@ -221,9 +220,7 @@ class SteadyTeamsBot(TeamsActivityHandler):
             else:
                 report = await lifecycle.remove_conversation(Platform.TEAMS, where.channel_id)
             log.info("Teams app removed: %s, %d rows deleted", report.scope, report.total)
-            if len(self.removed) > 10_000:
-                self.removed.clear()
-            self.removed[scope] = time.monotonic()
+            self.removed.completed(scope)
 
         try:
             await attempt()
