@@ -30,15 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from bot.logs import REQUEST_ID
 from handlers.core.clock import Clock
-from storage.db import Database
-from storage.models.core import OutboxRow
 
 if TYPE_CHECKING:
     from bot.metrics_registry import Instruments
+    from storage.handle import DatabaseHandle
 
 log = logging.getLogger("steadybot.metrics")
 
@@ -117,8 +114,8 @@ class Metrics:
     the first request, send or scrape that moves or reads one, not by a start (docs/benchmarks.md, "Cold
     start")."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
+    def __init__(self, db: DatabaseHandle, clock: Clock) -> None:
+        self.db = db  # its engine is built by the first use that needs it (storage/handle.py): here, a scrape
         self.clock = clock
         self.snapshot = _Snapshot()
         self._instruments: Instruments | None = None
@@ -165,8 +162,11 @@ class Metrics:
     # ---- scrape ------------------------------------------------------------------------------------
     async def refresh(self) -> None:
         """Read the database gauges for this scrape (bounded; a down database leaves them out)."""
-        # the features' models are mapped when a feature first needs them, or here (docs/benchmarks.md, "Cold start")
+        # SQLAlchemy and the features' models are imported when first needed, or here (docs/benchmarks.md, "Cold start")
+        from sqlalchemy import func, select
+
         from storage.models.calendar import CalendarFeedRow
+        from storage.models.core import OutboxRow
         from storage.models.pulse import PulseRound
 
         snap = _Snapshot(database_up=not self.db.is_down, outages=self.db.outages)
@@ -175,7 +175,7 @@ class Metrics:
             return
         now = self.clock.now()
         try:
-            async with asyncio.timeout(SCRAPE_QUERY_TIMEOUT), self.db.session() as session:
+            async with asyncio.timeout(SCRAPE_QUERY_TIMEOUT), self.db.get().session() as session:
                 rows = await session.execute(
                     select(OutboxRow.status, func.count()).where(OutboxRow.status.in_(LIVE_STATES))
                     .group_by(OutboxRow.status))

@@ -33,14 +33,14 @@ from handlers.core.registry import PeriodicTask, Registry
 from handlers.core.services import Services
 from handlers.core.types import Platform
 from storage.crypto import KeyMismatch, Vault
-from storage.db import Database
-from storage.keycheck import check_key, has_plain_journals
-from storage.migrate import is_current, upgrade
+from storage.handle import DatabaseHandle
+from storage.startcheck import check_key, has_plain_journals, is_current
 from storage.store import Store
 
 if TYPE_CHECKING:  # imported lazily at run time: a process without Slack or Teams never loads their SDKs
     from bot.slack.adapter import SlackAdapter
     from bot.teams.adapter import TeamsAdapter
+    from storage.db import Database
 
 log = logging.getLogger("steadybot")
 
@@ -49,7 +49,7 @@ log = logging.getLogger("steadybot")
 class Runtime:
     settings: Settings
     clock: Clock
-    db: Database
+    handle: DatabaseHandle  # the database, its engine built on first use (storage/handle.py)
     store: Store
     registry: Registry
     core: Core
@@ -66,6 +66,11 @@ class Runtime:
     adapters: dict[Platform, Adapter] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py): one registry per runtime
+
+    @property
+    def db(self) -> Database:
+        """The database (building its engine if nothing has yet)."""
+        return self.handle.get()
 
     @property
     def slack(self) -> SlackAdapter | None:
@@ -101,7 +106,7 @@ class Runtime:
             if close is not None:
                 await close()
         await self.store.close()
-        await self.db.dispose()
+        await self.handle.dispose()
 
 
 def answer_vault(secret: Secret) -> Vault:
@@ -144,17 +149,22 @@ async def build_runtime(
     due now waits for the next tick or an explicit `worker.drain()` (the demo drains in order with its output)."""
     clock = clock or SystemClock()
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
-    db = Database(settings.database_url, secrets=settings.secrets())
-    if migrate and not await is_current(db):
+    # The start's checks use the driver itself; SQLAlchemy's engine is built by the first request, the outbox's
+    # first tick or a scrape, whichever comes first (storage/handle.py; docs/benchmarks.md, "Cold start").
+    handle = DatabaseHandle(settings.database_url, secrets=settings.secrets())
+    if migrate and not await is_current(settings.database_url):
+        from storage.migrate import upgrade
+
         await upgrade(settings.database_url)
     vault = answer_vault(secret)
-    store = Store(db, clock, vault)
+    store = Store(handle, clock, vault)
     try:
-        await check_key(db, vault.fingerprint)  # a different secret is refused here, before anything is written with it
-        if await has_plain_journals(db):
+        # a different secret is refused here, before anything is written with it
+        await check_key(settings.database_url, vault.fingerprint)
+        if await has_plain_journals(settings.database_url):
             await store.pulse.encrypt_old_journals()
     except KeyMismatch as exc:
-        await db.dispose()
+        await handle.dispose()
         raise SecretError(str(exc)) from None
     except StorageUnavailable:
         if migrate:
@@ -163,7 +173,7 @@ async def build_runtime(
     registry = build_registry()
     directories = Directories()
     limiter = RateLimiter()
-    outbox = Outbox(store.outbox, clock)
+    outbox = Outbox(store, clock)
     rng = rng or random.SystemRandom()
     services = Services(settings.core(), clock, store, outbox, directories, rng, signer=secret.signer)
     services.ports.update(ports or {})
@@ -172,19 +182,19 @@ async def build_runtime(
     core = Core(registry, services)
     # Sends in flight at once: fewer when the bot paces itself, fewer on PostgreSQL so replicas share a
     # fan-out (why, measured: docs/benchmarks.md#outbox-concurrency).
-    unpaced = 32 if store.db.is_postgres else 64
+    unpaced = 32 if handle.is_postgres else 64
     concurrency = 16 if settings.slack_posts_per_minute > 0 else unpaced
     options: dict[str, Any] = {"lease": timedelta(seconds=settings.outbox_lease), "concurrency": concurrency,
                                **(worker_options or {})}
-    worker = OutboxWorker(store.outbox, core, {}, clock, **options)
+    worker = OutboxWorker(store, core, {}, clock, **options)
     outbox.on_due_now = worker.kick if kick_outbox else None
     scheduler = Scheduler(worker, registry.periodic + _housekeeping(store, settings), services, settings.outbox_interval)
     lane = AfterAck(on_done=turn_finished)
     seal = ActionSeal(secret.signer(SEAL_PURPOSE))  # button values, card data, modal metadata
     pipeline = Pipeline(core, store, clock, lane, seal)
-    runtime = Runtime(settings, clock, db, store, registry, core, services, outbox, worker, scheduler, directories,
+    runtime = Runtime(settings, clock, handle, store, registry, core, services, outbox, worker, scheduler, directories,
                       limiter, secret, lane, pipeline, seal)
-    runtime.metrics = Metrics(db, clock)
+    runtime.metrics = Metrics(handle, clock)
     worker.on_outcome = runtime.metrics.outbox_outcome
     limiter.on_block = runtime.metrics.platform_429
     wiring = Wiring(settings, clock, store, core, pipeline, lane, limiter, secret, seal, rng, runtime.http_session,

@@ -122,7 +122,7 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
 
     async def healthz(_: web.Request) -> web.StreamResponse:
         extra = {"insecure_dev": True} if runtime.settings.insecure_dev else {}
-        if await runtime.db.ping():
+        if await runtime.handle.ping():
             return web.json_response({"status": "ok", **extra})
         return web.json_response({"status": "database unavailable", **extra}, status=503)
 

@@ -48,14 +48,15 @@ from sqlalchemy.pool import StaticPool
 
 from handlers.core.errors import StorageUnavailable
 from handlers.core.jsoncodec import dumps, loads
+from storage.rawdb import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS  # the raw driver's too (storage/rawdb.py)
+from storage.rawdb import numbered as numbered  # re-exported: the repositories import it from here
+from storage.rawdb import sqlite_connection_settings as sqlite_connection_settings
+from storage.unavailable import BusyPool, DatabaseDown
 
 if TYPE_CHECKING:
     from storage.sqlite_loop import Busy, LoopConnection
 
 log = logging.getLogger("steadybot.storage")
-
-#: How long an SQLite statement waits for another connection's write lock (ms; `PRAGMA busy_timeout`).
-BUSY_TIMEOUT_MS = 15_000
 
 #: SQLite's own auto-checkpoint threshold (1 000 pages of 4 KiB): past it, the WAL the loop's connection
 #: wrote is checkpointed in aiosqlite's thread (`Database._on_loop`).
@@ -88,14 +89,6 @@ def async_url(url: str) -> str:
             query["ssl"] = parsed.query["sslmode"]
         return parsed.set(drivername="postgresql+asyncpg", query=query).render_as_string(hide_password=False)
     raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
-
-
-class DatabaseDown(StorageUnavailable):
-    """Failing fast: the database failed a moment ago and the breaker has not let a new try through yet."""
-
-
-class BusyPool(StorageUnavailable):
-    """Every connection stayed busy for a long time: load, not an outage (the breaker stays closed)."""
 
 
 def rowcount(result: Result[Any]) -> int:
@@ -160,13 +153,6 @@ class DriverWork(Protocol, Generic[T_co]):
     async def postgres(self, conn: Any) -> T_co:
         """On the `asyncpg.Connection`, outside a transaction."""
         ...
-
-
-def numbered(sql: str) -> str:
-    """SQL written with `?` placeholders (sqlite3's) as PostgreSQL's `$1, $2, …` (asyncpg's), for units of work
-    that send one statement text to either driver (`Database.driver`). The text must hold no other `?`."""
-    parts = sql.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
 
 
 class Database:
@@ -631,24 +617,6 @@ def _quoted(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a table name: {name!r}")
     return f'"{name}"'
-
-
-def sqlite_connection_settings(dbapi_conn: Any) -> None:
-    """What every SQLite connection of the bot gets (also used by bench/ for its synchronous comparison).
-
-    secure_delete: deleted content (answers awaiting their seal, a forgotten person's rows) is overwritten
-    with zeros, not left in free space of a page. journal_size_limit 0: when the WAL restarts after a
-    checkpoint it is truncated, so frames of earlier transactions do not linger past it (`Database.scrub`
-    truncates it outright after each seal and forget)."""
-    dbapi_conn.isolation_level = None
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA journal_size_limit=0")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:

@@ -7,26 +7,23 @@ replicas that start at the same moment.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import fcntl
-import functools
-import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.db import Database, async_url
+from storage.db import async_url
+from storage.heads import MIGRATIONS as MIGRATIONS  # re-exported: the heads moved to storage/heads.py
+from storage.heads import _assignments as _assignments
+from storage.heads import _script_assignments as _script_assignments
+from storage.heads import expected_heads as expected_heads
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
@@ -62,72 +59,6 @@ def upgrade_sync(database_url: str) -> None:
 
     with _sqlite_lock(database_url):
         command.upgrade(alembic_config(database_url), "heads")
-
-
-def _assignments(module: ast.Module) -> dict[str, object]:
-    """The module-level `revision`, `down_revision` and `depends_on` values that are literals."""
-    found: dict[str, object] = {}
-    for node in module.body:
-        target: ast.expr
-        value: ast.expr | None
-        if isinstance(node, ast.AnnAssign):
-            target, value = node.target, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on") \
-                and value is not None:
-            with contextlib.suppress(ValueError, SyntaxError):
-                found[target.id] = ast.literal_eval(value)
-    return found
-
-
-def _script_assignments(source: str) -> dict[str, object]:
-    """A script's assignments, read from its statements before the first function or class (where Alembic's
-    template puts them: parsing only that part keeps a restart cheap), or from the whole script when that
-    part does not parse or names no revision."""
-    head = re.split(r"^(?:async def|def|class) ", source, maxsplit=1, flags=re.MULTILINE)[0]
-    with contextlib.suppress(SyntaxError):
-        found = _assignments(ast.parse(head))
-        if isinstance(found.get("revision"), str):
-            return found
-    return _assignments(ast.parse(source))
-
-
-@functools.cache
-def expected_heads() -> frozenset[str]:
-    """The revisions an up-to-date `alembic_version` table holds, read from the scripts' `revision`,
-    `down_revision` and `depends_on` lines without importing Alembic. A script this cannot read makes the set wrong, and then `is_current` says no
-    and Alembic, the authority, runs as before."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        found = _script_assignments(path.read_text(encoding="utf-8"))
-        if isinstance(found.get("revision"), str):
-            revisions.add(str(found["revision"]))
-        for key in ("down_revision", "depends_on"):  # a revision others depend on is not stored as a head
-            parent = found.get(key)
-            names: list[object] = ([parent] if isinstance(parent, str)
-                                   else list(parent) if isinstance(parent, tuple | list) else [])
-            parents.update(str(name) for name in names)
-    return frozenset(revisions - parents)
-
-
-async def is_current(db: Database) -> bool:
-    """True when the database already stands at every head, so a start needs no Alembic at all (it costs a
-    noticeable part of a restart: docs/benchmarks.md, "Cold start"). Any doubt (a fresh SQLite file, no
-    version table, an error) answers False."""
-    database = make_url(db.url).database if not db.is_postgres else None
-    if not db.is_postgres and (not database or database == ":memory:"
-                               or not await asyncio.to_thread(os.path.exists, database)):
-        return False  # a fresh file: the migration puts it in WAL mode before any bot connection opens it
-    try:
-        async with db.engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
-    except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic decides and reports
-        return False
-    return frozenset(rows) == expected_heads()
 
 
 async def upgrade(database_url: str) -> None:

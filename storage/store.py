@@ -1,9 +1,9 @@
 """All repositories behind one object, handed to the core as `Services.store`.
 
-The repositories a process uses from its start (identities, conversations, the outbox, inbound keys) are
-built with the store. A feature's repository is built, and its module and the models it maps imported, when
-it is first asked for: a restart does not declare the features' tables before it answers (docs/benchmarks.md,
-"Cold start").
+Every repository is built, and its module and the models it maps imported, when it is first asked for, and
+the database behind them (storage/handle.py) is built by the first repository: a restart imports neither
+SQLAlchemy nor any table before it answers (docs/benchmarks.md, "Cold start"). What the platform code holds
+from the start holds the store, and asks it for a repository when it needs one.
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 from handlers.core.clock import Clock
 from storage.crypto import Vault
-from storage.db import Database
-from storage.repos.identities import ConversationRepo, IdentityRepo
-from storage.repos.inbound import InboundRepo
-from storage.repos.outbox import OutboxRepo
+from storage.handle import DatabaseHandle
 
 if TYPE_CHECKING:
+    from handlers.core.types import Platform
+    from storage.db import Database
     from storage.repos.calendar import CalendarRepo
+    from storage.repos.identities import ConversationRepo, IdentityRepo
+    from storage.repos.inbound import InboundRepo
     from storage.repos.lifecycle import LifecycleRepo
     from storage.repos.meetings import MeetingRepo
+    from storage.repos.outbox import OutboxRepo
     from storage.repos.places import PlacesRepo
     from storage.repos.pulse import PulseRepo
     from storage.repos.reports import ReportsRepo
@@ -61,17 +63,46 @@ class _OnFirstUse(Generic[R]):
 
 
 class Store:
-    def __init__(self, db: Database, clock: Clock, vault: Vault | None = None) -> None:
-        """`vault`: the keys for answers awaiting their seal and for journals (bot/runtime.py derives them from
-        the server secret); without one, a key that lives only in this process (tests, one-off tools)."""
-        self.db = db
+    def __init__(self, db: Database | DatabaseHandle, clock: Clock, vault: Vault | None = None) -> None:
+        """`db`: the database, or its handle (built by the first repository); `vault`: the keys for answers
+        awaiting their seal and for journals (bot/runtime.py derives them from the server secret); without one, a
+        key that lives only in this process (tests, one-off tools)."""
+        self.handle = db if isinstance(db, DatabaseHandle) else DatabaseHandle.of(db)
         self.clock = clock
         self.vault = vault
         self._building = threading.RLock()
-        self.identities = IdentityRepo(db, clock)
-        self.conversations = ConversationRepo(db, clock)
-        self.outbox = OutboxRepo(db, clock)
-        self.inbound = InboundRepo(db, clock)
+        #: Per-process caches of people's rows that drop a person when they are forgotten (the Teams lines
+        #: known): the identities repository calls each, and may be built after they listen.
+        self.on_forget: list[Callable[[Platform, str], None]] = []
+
+    @property
+    def db(self) -> Database:
+        """The database (built on first use: storage/handle.py)."""
+        return self.handle.get()
+
+    @_OnFirstUse
+    def identities(self) -> IdentityRepo:
+        from storage.repos.identities import IdentityRepo
+
+        return IdentityRepo(self.db, self.clock, on_forget=self.on_forget)
+
+    @_OnFirstUse
+    def conversations(self) -> ConversationRepo:
+        from storage.repos.identities import ConversationRepo
+
+        return ConversationRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def outbox(self) -> OutboxRepo:
+        from storage.repos.outbox import OutboxRepo
+
+        return OutboxRepo(self.db, self.clock)
+
+    @_OnFirstUse
+    def inbound(self) -> InboundRepo:
+        from storage.repos.inbound import InboundRepo
+
+        return InboundRepo(self.db, self.clock)
 
     @_OnFirstUse
     def settings(self) -> SettingsRepo:
@@ -134,8 +165,10 @@ class Store:
         return LifecycleRepo(self.db, self.clock, caches=(self.identities, self.conversations))
 
     async def ping(self) -> bool:
-        return await self.db.ping()
+        return await self.handle.ping()
 
     async def close(self) -> None:
         """Before the database is disposed: what the repositories keep open (the outbox's group commit)."""
-        await self.outbox.close()
+        outbox = self.__dict__.get("outbox")  # never built: nothing open
+        if outbox is not None:
+            await outbox.close()

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from handlers.core.clock import Clock
 from handlers.core.types import OutboxItem
-from storage.repos.outbox import OutboxRepo
+
+if TYPE_CHECKING:
+    from storage.repos.outbox import OutboxRepo
+    from storage.store import Store
 
 
 class Outbox:
-    def __init__(self, repo: OutboxRepo, clock: Clock, on_due_now: Callable[[], None] | None = None) -> None:
-        self.repo = repo
+    def __init__(self, store: Store, clock: Clock, on_due_now: Callable[[], None] | None = None) -> None:
+        self.store = store  # its repositories are built on first use (storage/store.py)
         self.clock = clock
         self.on_due_now = on_due_now
+
+    @property
+    def repo(self) -> OutboxRepo:
+        return self.store.outbox
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         added = await self.repo.enqueue(items)

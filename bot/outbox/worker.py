@@ -30,7 +30,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.adapter import Delivery, Sender
 from bot.outbox.errors import ChannelArchived, DeliveryError, LeaseLost, RateLimited
@@ -39,10 +39,13 @@ from handlers.core.dispatch import Core
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.registry import Pending
 from handlers.core.types import Place, Platform, Reply
-from storage.db import DatabaseDown
 from storage.redaction import stored_error
-from storage.repos.outbox import Claimed, OutboxRepo
-from storage.repos.places import PlacesRepo
+from storage.unavailable import DatabaseDown
+
+if TYPE_CHECKING:
+    from storage.repos.outbox import Claimed, OutboxRepo
+    from storage.repos.places import PlacesRepo
+    from storage.store import Store
 
 log = logging.getLogger("steadybot.outbox")
 PREPARED_FOR = 5.0  # seconds a batch-prepared answer stays good
@@ -78,7 +81,7 @@ class _Places:
 class OutboxWorker:
     def __init__(
         self,
-        repo: OutboxRepo,
+        store: Store,
         core: Core,
         senders: Mapping[Platform, Sender],
         clock: Clock,
@@ -93,8 +96,8 @@ class OutboxWorker:
         rng: random.Random | None = None,
         places: PlacesRepo | None = None,
     ) -> None:
-        self.repo = repo
-        self.places = places or PlacesRepo(repo.db, repo.clock)  # where an archived channel is recorded
+        self.store = store  # its repositories are built on first use (storage/store.py): the first tick's claim
+        self._places = places  # where an archived channel is recorded (default: the store's)
         self.core = core
         self.senders = dict(senders)
         self.clock = clock
@@ -116,6 +119,14 @@ class OutboxWorker:
         self.stats: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0, "rate_limited": 0,
                                       "lost": 0}
         self.on_outcome: Callable[[str, str], None] | None = None  # (platform, outcome): bot/metrics.py
+
+    @property
+    def repo(self) -> OutboxRepo:
+        return self.store.outbox
+
+    @property
+    def places(self) -> PlacesRepo:
+        return self._places or self.store.places
 
     def kick(self) -> None:
         """Tick soon (something became due now) without waiting for the next scheduled tick."""

@@ -90,8 +90,9 @@ class SlackAdapter:
         if self.oauth is not None:
             self.oauth.track(self.clients)
             self.oauth.track(send_clients)
-        self.directory = SlackDirectory(self.client, store.identities, clients=self.clients, home=self.home)
-        self.sender = SlackSender(self.client, store.identities, limiter, workspace_per_minute=workspace_per_minute,
+        # The store, not its repositories: they are built on first use (storage/store.py)
+        self.directory = SlackDirectory(self.client, store, clients=self.clients, home=self.home)
+        self.sender = SlackSender(self.client, store, limiter, workspace_per_minute=workspace_per_minute,
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None
 

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.home import HomePublisher
 from bot.slack.oauth import CURRENT_TEAM, NotInstalled, WorkspaceClients
-from bot.slack.ports import People
+from bot.slack.ports import People, PeopleStore
 from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 log = logging.getLogger("steadybot.slack")
@@ -28,12 +28,12 @@ LIST_PAGES = 200  # 200 000 people: far beyond any workspace this bot serves
 
 
 class SlackDirectory:
-    def __init__(self, client: AsyncWebClient, identities: People, bot_user_id: str = "",
+    def __init__(self, client: AsyncWebClient, store: PeopleStore, bot_user_id: str = "",
                  clients: WorkspaceClients | None = None, home: HomePublisher | None = None) -> None:
         self.client = client
         self.home = home  # the App Home publisher: a forget replaces the person's Home view (clear_home)
         self.clients = clients  # OAuth mode: each workspace's lookups with its own token (bot/slack/oauth.py)
-        self.identities = identities
+        self.store = store  # its repositories are built on first use (storage/store.py)
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
         self._creators: dict[str, tuple[float, set[str]]] = {}
@@ -41,6 +41,10 @@ class SlackDirectory:
         self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._dnd_scope_warned = False  # missing_scope on dnd.info was logged (once per process)
         self._gate = asyncio.Semaphore(8)  # users.info is tier 4: be polite when resolving a big channel
+
+    @property
+    def identities(self) -> People:
+        return self.store.identities
 
     async def delete_message(self, ref: MessageRef, user_id: str) -> bool:
         """chat.delete of a message the bot posted (its channel and ts); False when Slack says it is gone."""

@@ -1,5 +1,5 @@
 """What the Slack sender and directory need of the bot's records, as Protocols: they never import storage
-(storage.repos.identities.IdentityRepo implements both)."""
+(storage.repos.identities.IdentityRepo implements both; storage.store.Store holds it, built on first use)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ class People(DirectLines, Protocol):
     async def remember(self, person: Person, team_id: str = "") -> None: ...
 
     async def remember_many(self, entries: Sequence[tuple[Person, str]]) -> int: ...
+
+
+class LinesStore(Protocol):
+    """What holds the sender's lookup (the store: it builds the repository when it is first asked for)."""
+
+    @property
+    def identities(self) -> DirectLines: ...
+
+
+class PeopleStore(Protocol):
+    """What holds the directory's people."""
+
+    @property
+    def identities(self) -> People: ...

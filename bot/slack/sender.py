@@ -21,7 +21,7 @@ from bot.sealing import ActionSeal
 from bot.slack import render
 from bot.slack.errors import classify
 from bot.slack.oauth import WorkspaceClients
-from bot.slack.ports import DirectLines
+from bot.slack.ports import LinesStore
 from bot.slack.post import post_message
 from handlers.core.types import Platform, Reply, Target
 
@@ -39,7 +39,7 @@ class SlackSender:
     def __init__(
         self,
         client: AsyncWebClient,
-        identities: DirectLines,
+        store: LinesStore,
         limiter: RateLimiter,
         *,
         per_channel_rate: float = 1.0,
@@ -56,7 +56,7 @@ class SlackSender:
                                      session=client.session, retry_handlers=[], logger=client.logger)
         # OAuth mode (many workspaces): each row goes out with its workspace's bot token (bot/slack/oauth.py)
         self.clients = clients
-        self.identities = identities
+        self.store = store  # its repositories are built on first use (storage/store.py)
         self.limiter = limiter
         self.per_channel_rate = per_channel_rate
         self.per_channel_burst = per_channel_burst
@@ -99,7 +99,7 @@ class SlackSender:
             return self.client
         team = target.team_id
         if not team and target.kind == "user":
-            line = await self.identities.direct_line(Platform.SLACK, target.id)
+            line = await self.store.identities.direct_line(Platform.SLACK, target.id)
             team = line.team_id if line else ""
         return await self.clients.for_team(team)
 
@@ -180,14 +180,14 @@ class SlackSender:
         return channel, mine
 
     async def _dm_channel(self, client: AsyncWebClient, user_id: str, ticket: str) -> str:
-        line = await self.identities.direct_line(Platform.SLACK, user_id)
+        line = await self.store.identities.direct_line(Platform.SLACK, user_id)
         if line and line.dm_channel:
             return line.dm_channel
         opened = await self._call(client, "conversations.open", ticket, users=user_id)
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise PermanentError("conversations.open gave no channel")
-        await self.identities.set_direct_line(Platform.SLACK, user_id, dm_channel=channel)
+        await self.store.identities.set_direct_line(Platform.SLACK, user_id, dm_channel=channel)
         return channel
 
     async def _scan(self, client: AsyncWebClient, method: str, since: float, ticket: str,

@@ -127,13 +127,12 @@ class TeamsAdapter:
         self.adapter.on_turn_error = self._on_turn_error
         self.adapter.use(ParseInbound())  # first: every turn's activity is read once
         self.lane: AfterAck = wiring.lane
-        self.lines = TeamsLines(self.adapter, settings.teams_app_id, store.identities)
-        self.references = References(store.conversations, store.identities)
+        # The store, not its repositories: they are built on first use (storage/store.py)
+        self.lines = TeamsLines(self.adapter, settings.teams_app_id, store)
+        self.references = References(store)
         self.bot = SteadyTeamsBot(wiring.pipeline, store, self.lines, self.references, seal)
-        self.directory = TeamsDirectory(self.lines, store.identities, store.conversations, _graph(settings),
-                                        settings.teams_tenant_id)
-        self.sender = TeamsSender(self.lines, store.conversations, limiter, max_in_flight=settings.teams_max_in_flight,
-                                  seal=seal)
+        self.directory = TeamsDirectory(self.lines, store, _graph(settings), settings.teams_tenant_id)
+        self.sender = TeamsSender(self.lines, store, limiter, max_in_flight=settings.teams_max_in_flight, seal=seal)
         # With an app id, tokens are validated here (bot/teams/auth.py), not by botbuilder's blocking code.
         self.channel_auth = (ChannelAuth(settings.teams_app_id, settings.teams_openid_metadata_url,
                                          settings.teams_token_issuer) if settings.teams_app_id else None)

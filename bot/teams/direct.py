@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -13,7 +13,10 @@ from botbuilder.schema import ChannelAccount, ConversationParameters, Conversati
 
 from bot.outbox.errors import PermanentError
 from handlers.core.types import Platform
-from storage.repos.identities import IdentityRepo
+
+if TYPE_CHECKING:
+    from storage.repos.identities import IdentityRepo
+    from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
 TurnCallback = Callable[[TurnContext], Awaitable[Any]]
@@ -38,10 +41,14 @@ def seed_from(reference: dict[str, Any]) -> dict[str, Any]:
 class TeamsLines:
     """Opens conversations for proactive sends."""
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, identities: IdentityRepo) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, store: Store) -> None:
         self.adapter = adapter
         self.app_id = app_id
-        self.identities = identities
+        self.store = store  # its repositories are built on first use (storage/store.py)
+
+    @property
+    def identities(self) -> IdentityRepo:
+        return self.store.identities
 
     async def in_conversation(self, reference: dict[str, Any], callback: TurnCallback,
                               thread_id: str | None = None) -> None:

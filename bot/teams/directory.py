@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -20,7 +20,10 @@ from botbuilder.core.teams import TeamsInfo
 from bot.teams.direct import TeamsLines, seed_from
 from bot.teams.graph import UNAVAILABLE, GraphClient, Owners
 from handlers.core.types import MessageRef, Person, Place, Platform
-from storage.repos.identities import ConversationRepo, IdentityRepo
+
+if TYPE_CHECKING:
+    from storage.repos.identities import ConversationRepo, IdentityRepo
+    from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
 CACHE_SECONDS = 3600
@@ -28,16 +31,23 @@ OWNER_ROLES = frozenset({"owner", "admin", "administrator"})
 
 
 class TeamsDirectory:
-    def __init__(self, lines: TeamsLines, identities: IdentityRepo, conversations: ConversationRepo,
-                 graph: GraphClient | None = None, tenant_id: str = "") -> None:
+    def __init__(self, lines: TeamsLines, store: Store, graph: GraphClient | None = None,
+                 tenant_id: str = "") -> None:
         self.lines = lines
-        self.identities = identities
-        self.conversations = conversations
+        self.store = store  # its repositories are built on first use (storage/store.py)
         self.graph = graph
         self.tenant_id = tenant_id  # a single-tenant bot's tenant; otherwise the team's, from its reference
         self._rosters: dict[str, tuple[float, list[Any]]] = {}
         self._groups: dict[str, str] = {}  # Teams team id -> Azure AD group id (never changes)
         self._notes: dict[str, tuple[float, str]] = {}  # channel -> why Graph could not say who owns it
+
+    @property
+    def identities(self) -> IdentityRepo:
+        return self.store.identities
+
+    @property
+    def conversations(self) -> ConversationRepo:
+        return self.store.conversations
 
     async def _roster(self, place: Place) -> list[Any]:
         cached = self._rosters.get(place.channel_id)

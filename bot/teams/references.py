@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from botbuilder.core import TurnContext
 
@@ -19,7 +20,11 @@ from bot.teams import payloads
 from bot.teams.direct import reference_dict, seed_from
 from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Person, Place, Platform
-from storage.repos.identities import SEEN_FOR, ConversationRepo, IdentityRepo
+from storage.seen import SEEN_FOR
+
+if TYPE_CHECKING:
+    from storage.repos.identities import ConversationRepo, IdentityRepo
+    from storage.store import Store
 
 log = logging.getLogger("steadybot.teams")
 MAX_KNOWN = 50_000  # people remembered per process before the sets start over
@@ -64,11 +69,18 @@ class LinesKnown:
 
 
 class References:
-    def __init__(self, conversations: ConversationRepo, identities: IdentityRepo) -> None:
-        self.conversations = conversations
-        self.identities = identities
+    def __init__(self, store: Store) -> None:
+        self.store = store  # its repositories are built on first use (storage/store.py)
         self.known = LinesKnown()
-        identities.on_forget.append(self._forgotten)
+        store.on_forget.append(self._forgotten)
+
+    @property
+    def conversations(self) -> ConversationRepo:
+        return self.store.conversations
+
+    @property
+    def identities(self) -> IdentityRepo:
+        return self.store.identities
 
     def _forgotten(self, platform: Platform, user_id: str) -> None:
         if platform == Platform.TEAMS:

@@ -46,14 +46,21 @@ class ConversationReferences(Protocol):
     async def reference(self, platform: Platform, channel_id: str) -> dict[str, Any] | None: ...
 
 
+class Stored(Protocol):
+    """What holds it (storage's Store, which builds the repository on first use)."""
+
+    @property
+    def conversations(self) -> ConversationReferences: ...
+
+
 class TeamsSender:
 
-    def __init__(self, lines: TeamsLines, conversations: ConversationReferences, limiter: RateLimiter,
+    def __init__(self, lines: TeamsLines, store: Stored, limiter: RateLimiter,
                  *, per_tenant_rate: float = APP_PER_TENANT[0], max_in_flight: int = 4,
                  seal: ActionSeal | None = None) -> None:
         self.seal = seal  # card data sealed for each target (bot/sealing.py)
         self.lines = lines
-        self.conversations = conversations
+        self.store = store
         self.limiter = limiter
         self.per_tenant_rate = per_tenant_rate
         self.max_in_flight = max(1, max_in_flight)
@@ -94,7 +101,7 @@ class TeamsSender:
                 if target.kind == "user":
                     await self.lines.with_person(target.id, send)
                 else:
-                    reference = await self.conversations.reference(Platform.TEAMS, target.id)
+                    reference = await self.store.conversations.reference(Platform.TEAMS, target.id)
                     if not reference:
                         raise PermanentError("no conversation reference for this Teams channel")
                     await self.lines.in_conversation(reference, send, target.thread_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -13,6 +13,7 @@ from handlers.core.clock import Clock
 from handlers.core.types import Person, Place, Platform
 from storage.db import Database
 from storage.models.core import Conversation, Identity
+from storage.seen import SEEN_FOR
 from storage.upsert import insert_for
 
 
@@ -28,19 +29,21 @@ class DirectLine:
 #: How long `IdentityRepo` trusts that a person's row is written as last seen. Another process (`steadybot
 #: forget`, another replica) may delete the row meanwhile; within this time a person who comes back is stored
 #: again at their first interaction after it (this process's own forget drops its entry at once).
-SEEN_FOR = timedelta(minutes=5)
 
 
 class IdentityRepo:
     """People's rows. `remember` skips the write for a person seen unchanged in the last SEEN_FOR (by the
     injected clock): an interaction costs no statement, and a row deleted elsewhere comes back within it."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock,
+                 on_forget: list[Callable[[Platform, str], None]] | None = None) -> None:
+        """`on_forget`: other per-process caches of people's rows, told when a person is forgotten (the store
+        passes its own list, which listeners may join before this repository is built)."""
         self.db = db
         self.clock = clock
         # (platform, user id) → (what was written, when): skip writes when nothing changed
         self._seen: dict[tuple[str, str], tuple[tuple[object, ...], datetime]] = {}
-        self.on_forget: list[Callable[[Platform, str], None]] = []  # other per-process caches of people's rows
+        self.on_forget: list[Callable[[Platform, str], None]] = [] if on_forget is None else on_forget
 
     def _known(self, key: tuple[str, str], fingerprint: tuple[object, ...], now: datetime) -> bool:
         seen = self._seen.get(key)

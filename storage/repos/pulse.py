@@ -131,7 +131,7 @@ class PulseRepo:
         self.rng = rng or random.SystemRandom()  # shuffles sealed rows: must not be predictable
         self.vault = vault or ephemeral_vault()  # the bot passes the vault derived from its secret
 
-    # ---- journals from before encryption (a start checks the key first: storage/keycheck.py) ---------
+    # ---- journals from before encryption (a start checks the key first: storage/startcheck.py) ---------
     async def encrypt_old_journals(self) -> int:
         """Journal entries written before encryption (revision 0120) get their box now, and their plain-text
         columns are emptied; then the database is scrubbed. Returns how many."""

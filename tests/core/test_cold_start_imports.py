@@ -12,20 +12,26 @@ from support.procs import REPO, free_port
 
 # Where each one is first needed: meeting calendars (feeds, Graph zones), a channel's holidays, the report page,
 # natural-language times; migrations; what APScheduler brought (the process scheduler is bot/scheduler.py); the
-# metrics' library (its instruments are built by the first request, send or scrape: bot/metrics_registry.py).
+# metrics' library (its instruments are built by the first request, send or scrape: bot/metrics_registry.py);
+# SQLAlchemy (the engine is built by the first request, the outbox's first tick or a scrape: storage/handle.py;
+# the start's checks and /healthz until then use the driver itself: storage/startcheck.py, storage/rawdb.py).
 LAZY = ("icalendar", "recurring_ical_events", "x_wr_timezone", "holidays", "jinja2", "pygal", "dateparser",
-        "alembic", "apscheduler", "multiprocessing", "prometheus_client")
+        "alembic", "apscheduler", "multiprocessing", "prometheus_client", "sqlalchemy")
 # Our own modules that do such work on import: the report page's rendering, the scope detector's patterns, the
 # metrics' instruments, the calendar feed fetcher (built by the first feed read: bot/calendar/deferred.py); the
-# features' repositories and the models they map (storage/store.py builds them on first use), and Slack's OAuth
-# installations (single-token mode never reads them)
+# features' repositories and the models they map (storage/store.py builds them on first use) and so every
+# repository, every model and the engine's module, and Slack's OAuth installations (single-token mode never reads
+# them)
 LAZY_OURS = ("bot.web.render", "bot.web.charts", "handlers.scope.detector", "bot.metrics_registry",
              "bot.calendar.fetch",
              "storage.models.pulse", "storage.models.scope", "storage.models.meetings", "storage.models.calendar",
              "storage.models.timebox", "storage.models.timeoff",
              "storage.repos.pulse", "storage.repos.scope", "storage.repos.meetings", "storage.repos.calendar",
              "storage.repos.timebox", "storage.repos.timeoff", "storage.repos.reports", "storage.repos.settings",
-             "storage.repos.lifecycle", "storage.models.installations", "storage.repos.installations")
+             "storage.repos.lifecycle", "storage.models.installations", "storage.repos.installations",
+             "storage.db", "storage.migrate", "storage.upsert", "storage.sqlite_driver", "storage.models.base",
+             "storage.models.core", "storage.repos.identities", "storage.repos.outbox", "storage.repos.inbound",
+             "storage.repos.places")
 # The features: a restart registers them by name (each one's package and its catalog of names), and imports
 # their handlers' modules on the first call of one (handlers/core/lazy.py)
 FEATURES = ("general", "pulse", "meetings", "timebox", "scope", "reports")
@@ -96,11 +102,28 @@ def test_the_feature_check_sees_a_feature_module() -> None:
 
 
 def test_the_start_checks_name_the_models_tables_and_columns() -> None:
-    """storage/keycheck.py queries two tables without their models: same names as the models map."""
-    from storage.keycheck import JOURNAL, KEYS
+    """storage/startcheck.py queries two tables in plain SQL, without their models: the table and column names
+    its SQL uses are the ones the models map."""
     from storage.models.pulse import KeyCheck, PulseJournalEntry
+    from storage.startcheck import (
+        JOURNAL_BOX,
+        JOURNAL_TABLE,
+        KEYS_FINGERPRINT,
+        KEYS_NAME,
+        KEYS_TABLE,
+        NAMES,
+        PLAIN_JOURNAL,
+        STORE_KEY,
+        STORED_KEY,
+    )
 
-    for light, model in ((KEYS, KeyCheck), (JOURNAL, PulseJournalEntry)):
-        mapped = model.__table__
-        assert light.name == model.__tablename__
-        assert {c.name for c in light.columns} <= {c.name for c in mapped.columns}
+    assert NAMES == {KEYS_TABLE: (KEYS_NAME, KEYS_FINGERPRINT), JOURNAL_TABLE: (JOURNAL_BOX,)}
+    for model in (KeyCheck, PulseJournalEntry):
+        assert model.__tablename__ in NAMES
+        assert set(NAMES[model.__tablename__]) <= {c.name for c in model.__table__.columns}
+    assert KeyCheck.__table__.c[KEYS_NAME].primary_key  # what its ON CONFLICT names
+    for sql, names in ((STORE_KEY, (KEYS_TABLE, KEYS_NAME, KEYS_FINGERPRINT)),
+                       (STORED_KEY, (KEYS_TABLE, KEYS_NAME, KEYS_FINGERPRINT)),
+                       (PLAIN_JOURNAL, (JOURNAL_TABLE, JOURNAL_BOX))):
+        assert all(f" {name} " in f" {sql.replace('(', ' ').replace(')', ' ').replace(',', ' ')} "
+                   for name in names), sql

@@ -43,7 +43,7 @@ def _worker(store: Store, sender: Recorder, registry: Registry | None = None, **
     clock = store.outbox.clock
     registry = registry or Registry()
     services = Services(CoreSettings(), clock, store, store.outbox, None, random.Random(1))  # type: ignore[arg-type]
-    return OutboxWorker(store.outbox, Core(registry, services), {Platform.SLACK: sender}, clock,
+    return OutboxWorker(store, Core(registry, services), {Platform.SLACK: sender}, clock,
                         rng=random.Random(1), **options)
 
 

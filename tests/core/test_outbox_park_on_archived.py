@@ -76,8 +76,8 @@ async def slack() -> AsyncIterator[tuple[Slack, AsyncWebClient]]:
 def _worker(store: Store, client: AsyncWebClient) -> OutboxWorker:
     clock = store.outbox.clock
     services = Services(CoreSettings(), clock, store, store.outbox, None, random.Random(1))  # type: ignore[arg-type]
-    sender = SlackSender(client, store.identities, RateLimiter(), per_channel_burst=10.0)
-    return OutboxWorker(store.outbox, Core(Registry(), services), {Platform.SLACK: sender}, clock,
+    sender = SlackSender(client, store, RateLimiter(), per_channel_burst=10.0)
+    return OutboxWorker(store, Core(Registry(), services), {Platform.SLACK: sender}, clock,
                         rng=random.Random(1), lease=timedelta(seconds=30))
 
 

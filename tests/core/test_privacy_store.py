@@ -92,7 +92,7 @@ async def test_a_different_secret_is_refused_at_start_up(sqlite_url: str) -> Non
 
 
 async def test_a_start_encrypts_the_journals_from_before_the_upgrade(sqlite_url: str) -> None:
-    """The start looks for plain journal entries with a plain query (storage/keycheck.py) and builds the pulse
+    """The start looks for plain journal entries with a plain query (storage/startcheck.py) and builds the pulse
     repository only when there are some."""
     first = await build_runtime(Settings(database_url=sqlite_url, secret=TEST_SECRET))
     assert "pulse" not in vars(first.store)  # nothing to encrypt: the pulse's repository was not built

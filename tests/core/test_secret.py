@@ -70,7 +70,7 @@ def test_serve_without_a_secret_on_postgresql_is_a_clear_start_up_error(monkeypa
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     monkeypatch.delenv("STEADYBOT_SECRET", raising=False)
-    monkeypatch.setattr("bot.runtime.upgrade", _no_upgrade)
+    monkeypatch.setattr("storage.migrate.upgrade", _no_upgrade)
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert "cannot start: STEADYBOT_SECRET is not set" in err and "Traceback" not in err

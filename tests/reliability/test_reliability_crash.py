@@ -165,7 +165,7 @@ async def test_teams_has_no_history_so_a_crash_doubles_at_most_what_was_in_fligh
         in_flight_at_crash = len(bot.connector.sent)
 
         bot.clock.advance(seconds=bot.settings.outbox_lease + 1)
-        survivor = OutboxWorker(bot.runtime.store.outbox, bot.runtime.core, bot.runtime.worker.senders, bot.clock)
+        survivor = OutboxWorker(bot.runtime.store, bot.runtime.core, bot.runtime.worker.senders, bot.clock)
         for _ in range(30):  # rows the Teams pace put off (rescheduled a few seconds on) are sent on time
             await survivor.drain()
             if not (await bot.runtime.store.outbox.counts()).get("pending"):

@@ -30,7 +30,7 @@ async def setup(db_url: str) -> AsyncIterator[tuple[FakeSlackApi, SlackDirectory
     store = Store(db, FakeClock())
     client = AsyncWebClient(token="xoxb-test", base_url=api.url)
     try:
-        yield api, SlackDirectory(client, store.identities, bot_user_id="UBOT"), store
+        yield api, SlackDirectory(client, store, bot_user_id="UBOT"), store
     finally:
         await db.dispose()
         await api.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers.core.types import Platform
 from handlers.pulse.forgetting import forget_everywhere
 from storage.db import Database
-from storage.repos.identities import SEEN_FOR
+from storage.seen import SEEN_FOR
 from storage.store import Store
 from tests.support.harness import Harness, running
 

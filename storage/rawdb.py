@@ -1,0 +1,426 @@
+"""The database through its raw driver — stdlib `sqlite3` or asyncpg — for what a start does before the engine of
+storage/db.py is built: the start-up checks (storage/startcheck.py) and /healthz's ping. Imports no SQLAlchemy
+(most of a restart's import time: docs/benchmarks.md, "Cold start").
+
+URLs are read as SQLAlchemy's `make_url` reads them (the same pattern, so the same file or server as the engine
+of `storage.db.Database`); tests/core/test_startcheck.py compares the two on a table of URLs.
+
+`connect` never creates an SQLite file (a fresh database is the migration's to create, in WAL mode), runs every
+sqlite3 call in a worker thread (a locked file never blocks the event loop), and raises every driver, OS and
+timeout failure as `StorageUnavailable` with a short reason that carries no password."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+from handlers.core.errors import StorageUnavailable
+from storage.redaction import database_details, scrub
+
+if TYPE_CHECKING:
+    import sqlite3
+
+log = logging.getLogger("steadybot.storage")
+
+T = TypeVar("T")
+
+#: How long an SQLite statement waits for another connection's write lock (ms; `PRAGMA busy_timeout`).
+BUSY_TIMEOUT_MS = 15_000
+
+#: SQLAlchemy's URL pattern (sqlalchemy/engine/url.py, `_parse_url`): the same parts, so the same database.
+_URL = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?:
+            (?P<username>[^:/]*)
+            (?::(?P<password>[^@]*))?
+        @)?
+        (?:
+            (?:
+                \[(?P<ipv6host>[^/\?]+)\] |
+                (?P<ipv4host>[^/:\?]+)
+            )?
+            (?::(?P<port>[^/\?]*))?
+        )?
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+#: sqlite3's own arguments in an SQLite URL's query (SQLAlchemy's pysqlite dialect): not part of a `file:` URI.
+_PYSQLITE_ARGS = ("uri", "timeout", "isolation_level", "detect_types", "check_same_thread", "cached_statements")
+#: SQLAlchemy's asyncpg dialect's own options: never sent to the server.
+_DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
+_MEMORY = ":memory:"
+
+
+@dataclass(frozen=True, slots=True)
+class _Url:
+    drivername: str
+    username: str | None
+    password: str | None
+    host: str | None
+    port: str | None
+    database: str | None
+    query: tuple[tuple[str, str], ...]
+
+    @property
+    def backend(self) -> str:
+        return self.drivername.split("+", 1)[0]
+
+    def get(self, key: str) -> str | None:
+        """The last value of `key` in the query (SQLAlchemy keeps them all; one is all that is read here)."""
+        values = [value for name, value in self.query if name == key]
+        return values[-1] if values else None
+
+
+def _parse(url: str) -> _Url:
+    raw = url.strip()
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    found = _URL.match(raw)
+    if found is None:
+        raise ValueError("could not parse DATABASE_URL: use sqlite:/// or postgresql://")
+    part = found.groupdict()
+    query = tuple(parse_qsl(part["query"])) if part["query"] is not None else ()
+
+    def unquoted(value: str | None) -> str | None:
+        return unquote(value) if value is not None else None
+
+    return _Url(part["name"], unquoted(part["username"]), unquoted(part["password"]),
+                part["ipv4host"] or part["ipv6host"], part["port"] or None, unquoted(part["database"]), query)
+
+
+def _checked(url: str) -> _Url:
+    parsed = _parse(url)
+    if parsed.backend not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+    return parsed
+
+
+def backend(url: str) -> str:
+    """"sqlite" or "postgresql", for every URL `storage.db.async_url` accepts (`postgres://` and a `+driver`
+    too); ValueError, with `async_url`'s message, for any other scheme."""
+    return _checked(url).backend
+
+
+def sqlite_file(url: str) -> str | None:
+    """The SQLite database file as the URL names it — exactly `make_url(url).database`, not made absolute and
+    without `~` expanded — or None for an in-memory database (and for a PostgreSQL URL)."""
+    parsed = _checked(url)
+    if parsed.backend != "sqlite" or not parsed.database or parsed.database == _MEMORY:
+        return None
+    return parsed.database
+
+
+def sqlite_connection_settings(dbapi_conn: Any) -> None:
+    """What every SQLite connection of the bot gets (also used by bench/ for its synchronous comparison).
+
+    secure_delete: deleted content (answers awaiting their seal, a forgotten person's rows) is overwritten
+    with zeros, not left in free space of a page. journal_size_limit 0: when the WAL restarts after a
+    checkpoint it is truncated, so frames of earlier transactions do not linger past it (`Database.scrub`
+    truncates it outright after each seal and forget)."""
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def numbered(sql: str) -> str:
+    """SQL written with `?` placeholders (sqlite3's) as PostgreSQL's `$1, $2, …` (asyncpg's), for units of work
+    that send one statement text to either driver (`Database.driver`). The text must hold no other `?`."""
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
+
+
+class RawConnection(Protocol):
+    """One connection straight on the driver, in autocommit. SQL with `?` placeholders on both databases."""
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        ...
+
+    async def execute(self, sql: str, *args: object) -> None:
+        ...
+
+
+@asynccontextmanager
+async def connect(url: str, *, connect_timeout: float = 3.0,
+                  command_timeout: float = 15.0) -> AsyncIterator[RawConnection]:
+    """A raw connection to the database of `url` for the block, closed after it. Connecting is bounded by
+    `connect_timeout`, each statement by `command_timeout` (seconds). SQLite: an existing file only (opened
+    `mode=rw`: a missing one is StorageUnavailable, never created), with the bot's connection settings
+    (`sqlite_connection_settings`: secure_delete and the rest). ValueError for a URL of another scheme."""
+    parsed = _checked(url)
+    conn: _SqliteConnection | _PostgresConnection
+    if parsed.backend == "sqlite":
+        conn = await _SqliteConnection.open(parsed, connect_timeout, command_timeout)
+    else:
+        conn = await _PostgresConnection.open(parsed, connect_timeout, command_timeout)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def ping(url: str, *, connect_timeout: float = 3.0, timeout: float = 2.0) -> bool:
+    """Whether the database answers a query that really reads it (SQLite: the file's schema cookie, which
+    `SELECT 1` would not touch; PostgreSQL: a round trip to the server), within `connect_timeout + timeout`
+    seconds. False on any failure, logged at INFO without secrets; a missing SQLite file is not created."""
+    try:
+        parsed = _checked(url)
+        query = "PRAGMA schema_version" if parsed.backend == "sqlite" else "SELECT 1"
+        async with asyncio.timeout(connect_timeout + timeout), \
+                connect(url, connect_timeout=connect_timeout, command_timeout=timeout) as conn:
+            await conn.fetch(query)
+        return True
+    except StorageUnavailable as exc:
+        reason = str(exc)
+    except TimeoutError:
+        reason = "timeout"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        reason = type(exc).__name__
+    log.info("database ping failed: %s", reason)
+    return False
+
+
+# ---- SQLite ---------------------------------------------------------------------------------------------
+def _asbool(value: str | None) -> bool:
+    """SQLAlchemy's reading of `uri=…` in an SQLite URL (`util.asbool`)."""
+    if value is None:
+        return False
+    text = value.strip().lower()
+    if text in ("true", "yes", "on", "y", "t", "1"):
+        return True
+    if text in ("false", "no", "off", "n", "f", "0"):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _sqlite_target(parsed: _Url) -> str:
+    """The `file:` URI sqlite3 opens for the URL: the file SQLAlchemy's pysqlite dialect would open, read-write
+    and never created (`mode=rw`), or `:memory:`."""
+    if parsed.username or parsed.password or parsed.host or parsed.port:
+        raise ValueError("invalid SQLite URL: use sqlite:///relative/path.db or sqlite:////absolute/path.db")
+    database = parsed.database
+    if not database or database == _MEMORY:
+        return _MEMORY
+    if _asbool(parsed.get("uri")):
+        # SQLAlchemy's filename: the database, then the query's SQLite URI parameters
+        options = sorted((key, value) for key, value in parsed.query if key not in _PYSQLITE_ARGS)
+        filename = database + ("?" + "&".join(f"{key}={value}" for key, value in options) if options else "")
+        if filename.startswith("file:"):
+            path, _, rest = filename.partition("?")
+            params = parse_qsl(rest, keep_blank_values=True)
+            if dict(params).get("mode") not in ("ro", "rw", "memory"):  # no mode, or rwc: would create it
+                params = [(key, value) for key, value in params if key != "mode"] + [("mode", "rw")]
+            return f"{path}?{urlencode(params)}"
+        database = filename  # not a URI after all: sqlite3 opens it as a plain file name
+    return f"file:{quote(os.path.abspath(database))}?mode=rw"
+
+
+def _open_sqlite(target: str, open_ms: int, busy_ms: int) -> sqlite3.Connection:
+    """The connection, with the bot's settings (its WAL pragma waits for a lock at most `open_ms`), then a busy
+    timeout no longer than a statement may take: a thread given up on never lingers long."""
+    import sqlite3
+
+    conn = sqlite3.connect(target, uri=True, timeout=open_ms / 1000, isolation_level=None,
+                           check_same_thread=False)  # used from whichever worker thread runs the call
+    try:
+        sqlite_connection_settings(conn)
+        conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _close_when_opened(opening: asyncio.Future[sqlite3.Connection]) -> None:
+    """An open that was given up on (a timeout, a cancellation) still finishes in its thread: close what it opened."""
+    def close(done: asyncio.Future[sqlite3.Connection]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            done.result().close()
+
+    opening.add_done_callback(close)
+
+
+class _SqliteConnection:
+    """stdlib sqlite3 in autocommit; every call in a worker thread, one at a time (`_lock`)."""
+
+    def __init__(self, conn: sqlite3.Connection, command_timeout: float) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()  # a statement left running by a timeout finishes before `close`
+        self.command_timeout = command_timeout
+
+    @classmethod
+    async def open(cls, parsed: _Url, connect_timeout: float, command_timeout: float) -> _SqliteConnection:
+        import sqlite3
+
+        target = _sqlite_target(parsed)
+        open_ms = min(BUSY_TIMEOUT_MS, int(connect_timeout * 1000))
+        busy_ms = min(BUSY_TIMEOUT_MS, int(command_timeout * 1000))
+        opening = asyncio.ensure_future(asyncio.to_thread(_open_sqlite, target, open_ms, busy_ms))
+        try:
+            conn = await asyncio.wait_for(asyncio.shield(opening), connect_timeout)
+        except TimeoutError as exc:
+            if not opening.done():
+                _close_when_opened(opening)
+                raise StorageUnavailable("connect timeout") from exc
+            raise StorageUnavailable(_reason(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageUnavailable(_reason(exc)) from exc
+        except asyncio.CancelledError:
+            _close_when_opened(opening)
+            raise
+        return cls(conn, command_timeout)
+
+    def _run(self, sql: str, args: tuple[object, ...], rows: bool) -> list[tuple[Any, ...]]:
+        with self._lock:
+            cursor = self._conn.execute(sql, args)
+            try:
+                return [tuple(row) for row in cursor.fetchall()] if rows else []
+            finally:
+                cursor.close()
+
+    async def _call(self, fn: Callable[..., T], *args: object) -> T:
+        import sqlite3
+
+        try:
+            async with asyncio.timeout(self.command_timeout) as deadline:
+                return await asyncio.to_thread(fn, *args)
+        except TimeoutError as exc:
+            if deadline.expired():
+                self._conn.interrupt()  # the statement stops in its thread
+                raise StorageUnavailable("statement timeout") from exc
+            raise StorageUnavailable(_reason(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageUnavailable(_reason(exc)) from exc
+        except asyncio.CancelledError:
+            self._conn.interrupt()
+            raise
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        return await self._call(self._run, sql, args, True)
+
+    async def execute(self, sql: str, *args: object) -> None:
+        await self._call(self._run, sql, args, False)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close)
+
+
+# ---- PostgreSQL -----------------------------------------------------------------------------------------
+def _asyncpg_errors() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError, OSError)
+
+
+def _dsn(parsed: _Url) -> tuple[str, dict[str, str]]:
+    """The libpq-style DSN asyncpg parses, rebuilt from SQLAlchemy's reading of the URL (so a password with
+    special characters reaches the same server the engine reaches), and the keyword arguments beside it:
+    `sslmode` stays in the DSN (asyncpg reads it, with sslrootcert and the rest); `ssl=…` is passed as
+    SQLAlchemy's asyncpg dialect passes it, as `ssl`, unless an `sslmode` is there (`async_url` lets that win)."""
+    auth = ""
+    if parsed.username is not None or parsed.password is not None:
+        auth = quote(parsed.username or "", safe="")
+        if parsed.password is not None:
+            auth += ":" + quote(parsed.password, safe="")
+        auth += "@"
+    host = parsed.host or ""
+    host = f"[{host}]" if ":" in host else quote(host, safe="")
+    if parsed.port is not None:
+        host += f":{int(parsed.port)}"
+    path = "/" + quote(parsed.database, safe="") if parsed.database else ""
+    kwargs: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
+    for key, value in parsed.query:
+        if key == "ssl":
+            kwargs["ssl"] = value
+        elif key not in _DIALECT_ONLY:
+            query.append((key, value))
+    if parsed.get("sslmode") is not None:
+        kwargs.pop("ssl", None)
+    return f"postgresql://{auth}{host}{path}" + (f"?{urlencode(query)}" if query else ""), kwargs
+
+
+class _PostgresConnection:
+    """An asyncpg connection, outside any transaction."""
+
+    def __init__(self, conn: Any, secrets: tuple[str, ...]) -> None:
+        self._conn = conn
+        self._secrets = secrets
+
+    @classmethod
+    async def open(cls, parsed: _Url, connect_timeout: float, command_timeout: float) -> _PostgresConnection:
+        import asyncpg
+
+        dsn, kwargs = _dsn(parsed)
+        secrets = _secrets(parsed.password)
+        try:
+            async with asyncio.timeout(connect_timeout) as deadline:
+                conn = await asyncpg.connect(dsn, timeout=connect_timeout, command_timeout=command_timeout,
+                                             **kwargs)
+        except TimeoutError as exc:
+            raise StorageUnavailable("connect timeout" if deadline.expired() else _reason(exc, secrets)) from exc
+        except _asyncpg_errors() as exc:
+            raise StorageUnavailable(_reason(exc, secrets)) from exc
+        return cls(conn, secrets)
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        try:
+            return [tuple(row) for row in await self._conn.fetch(numbered(sql), *args)]
+        except TimeoutError as exc:
+            raise StorageUnavailable("statement timeout") from exc
+        except _asyncpg_errors() as exc:
+            raise StorageUnavailable(_reason(exc, self._secrets)) from exc
+
+    async def execute(self, sql: str, *args: object) -> None:
+        try:
+            await self._conn.execute(numbered(sql), *args)
+        except TimeoutError as exc:
+            raise StorageUnavailable("statement timeout") from exc
+        except _asyncpg_errors() as exc:
+            raise StorageUnavailable(_reason(exc, self._secrets)) from exc
+
+    async def close(self) -> None:
+        try:
+            await self._conn.close(timeout=2.0)
+        except Exception:  # noqa: BLE001 - a connection that cannot say goodbye is dropped
+            self._conn.terminate()
+
+
+# ---- reasons --------------------------------------------------------------------------------------------
+def _secrets(password: str | None) -> tuple[str, ...]:
+    """The password as the URL gives it and as it is written there (percent-encoded), longest first."""
+    if not password:
+        return ()
+    return tuple(sorted({password, quote(password, safe=""), quote(password)}, key=len, reverse=True))
+
+
+def _reason(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """A short, scrubbed reason: the error's type and the first line of its text, without the password,
+    tokens or a DETAIL's values (storage/redaction.py)."""
+    text = ""
+    with contextlib.suppress(Exception):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = scrub(text, secrets, database_details([exc]))[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
