@@ -87,6 +87,15 @@ class Runtime:
         self.worker.senders[adapter.platform] = adapter.sender
         self.scheduler.tasks.extend(adapter.periodic())
 
+    def warm_up(self) -> None:
+        """Build the database engine and the repositories every process uses (importing SQLAlchemy and the core
+        tables), as their first use would. `serve` runs this in a worker thread once it is listening, so neither
+        its first request nor its outbox's first tick stops the event loop for it (docs/benchmarks.md, "Cold
+        start"); a request that needs one meanwhile waits for that one (storage/store.py builds each once)."""
+        store = self.store
+        for name in ("inbound", "identities", "conversations", "outbox"):
+            getattr(store, name)
+
     def http_session(self) -> aiohttp.ClientSession:
         """The one outgoing HTTP session adapters share (created on first use, closed with the runtime)."""
         if self.session is None:

@@ -32,6 +32,8 @@ from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
 
 log = logging.getLogger("steadybot.server")
+#: How long a stop waits for the start's warm-up thread (seconds) before it disposes of the database.
+WARM_UP_WAIT = 30.0
 MAX_BODY = limits.MAX_SLACK_BODY  # the largest body any route takes; bigger bodies get 413
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 SERVER_NAME = "steadybot"
@@ -222,6 +224,25 @@ async def start_server(runtime: Runtime, host: str, port: int,
     return runner, bound
 
 
+def warm_up(runtime: Runtime) -> asyncio.Future[None]:
+    """`Runtime.warm_up` in a worker thread, with the cyclic garbage collector off meanwhile (what it builds lives
+    as long as the process: collecting as it piles up finds nothing to free) and what it built frozen after, as
+    the rest of the start is (docs/benchmarks.md#garbage-collection-frozen-at-start). A failure is logged; the
+    first use then tries again and answers for itself."""
+    gc.disable()
+
+    def done(task: asyncio.Future[None]) -> None:
+        gc.freeze()
+        gc.enable()
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("building the database engine at start failed (the first request tries again): %s",
+                        type(exc).__name__)
+
+    warming = asyncio.ensure_future(asyncio.to_thread(runtime.warm_up))
+    warming.add_done_callback(done)
+    return warming
+
+
 async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], None] | None = None,
                 server_limits: Limits = Limits()) -> None:
     """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run.
@@ -244,6 +265,7 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
     # Everything loaded at start lives as long as the process: frozen, a full garbage collection no longer
     # walks it and stalls the requests in flight (docs/benchmarks.md#garbage-collection-frozen-at-start).
     gc.freeze()
+    warming = warm_up(runtime)
     if ready is not None:
         ready(bound)
     stop = asyncio.Event()
@@ -258,4 +280,6 @@ async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], N
         if reminders is not None:
             reminders.cancel()
         await runner.cleanup()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(warming), WARM_UP_WAIT)  # a thread cannot be cancelled
         await runtime.close()

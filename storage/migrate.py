@@ -18,8 +18,6 @@ from sqlalchemy.engine import make_url
 
 from storage.db import async_url
 from storage.heads import MIGRATIONS as MIGRATIONS  # re-exported: the heads moved to storage/heads.py
-from storage.heads import _assignments as _assignments
-from storage.heads import _script_assignments as _script_assignments
 from storage.heads import expected_heads as expected_heads
 
 if TYPE_CHECKING:

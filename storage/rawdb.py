@@ -277,8 +277,8 @@ class _SqliteConnection:
         try:
             conn = await asyncio.wait_for(asyncio.shield(opening), connect_timeout)
         except TimeoutError as exc:
+            _close_when_opened(opening)  # an open that finished as the wait gave up is closed too
             if not opening.done():
-                _close_when_opened(opening)
                 raise StorageUnavailable("connect timeout") from exc
             raise StorageUnavailable(_reason(exc)) from exc
         except (sqlite3.Error, OSError) as exc:
@@ -334,32 +334,84 @@ def _asyncpg_errors() -> tuple[type[BaseException], ...]:
     return (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError, OSError)
 
 
-def _dsn(parsed: _Url) -> tuple[str, dict[str, str]]:
-    """The libpq-style DSN asyncpg parses, rebuilt from SQLAlchemy's reading of the URL (so a password with
-    special characters reaches the same server the engine reaches), and the keyword arguments beside it:
-    `sslmode` stays in the DSN (asyncpg reads it, with sslrootcert and the rest); `ssl=…` is passed as
-    SQLAlchemy's asyncpg dialect passes it, as `ssl`, unless an `sslmode` is there (`async_url` lets that win)."""
-    auth = ""
-    if parsed.username is not None or parsed.password is not None:
-        auth = quote(parsed.username or "", safe="")
-        if parsed.password is not None:
-            auth += ":" + quote(parsed.password, safe="")
-        auth += "@"
-    host = parsed.host or ""
-    host = f"[{host}]" if ":" in host else quote(host, safe="")
-    if parsed.port is not None:
-        host += f":{int(parsed.port)}"
-    path = "/" + quote(parsed.database, safe="") if parsed.database else ""
-    kwargs: dict[str, str] = {}
-    query: list[tuple[str, str]] = []
+def _query(parsed: _Url) -> dict[str, str | tuple[str, ...]]:
+    """The URL's query as SQLAlchemy's URL holds it: one string per key, a tuple for a key given more than once."""
+    query: dict[str, str | tuple[str, ...]] = {}
     for key, value in parsed.query:
-        if key == "ssl":
-            kwargs["ssl"] = value
-        elif key not in _DIALECT_ONLY:
-            query.append((key, value))
-    if parsed.get("sslmode") is not None:
-        kwargs.pop("ssl", None)
-    return f"postgresql://{auth}{host}{path}" + (f"?{urlencode(query)}" if query else ""), kwargs
+        held = query.get(key)
+        query[key] = value if held is None else (*((held,) if isinstance(held, str) else held), value)
+    return query
+
+
+def _ports(values: tuple[str, ...]) -> tuple[int | None, ...]:
+    try:
+        return tuple(int(port) if port else None for port in values)
+    except ValueError:
+        raise ValueError(f"invalid DATABASE_URL: non-integer port arguments {values}") from None
+
+
+def _hosts(query: dict[str, str | tuple[str, ...]]) -> tuple[tuple[str, ...], tuple[int | None, ...]] | None:
+    """Several hosts given in the query (`host=h1:p1&host=h2:p2`, or `host=h1,h2&port=p1,p2`), read as
+    SQLAlchemy's PostgreSQL dialect reads them (`_split_multihost_from_url`); None when the query names none."""
+    if "host" not in query:
+        return None
+    given = query["host"]
+    integrated = False
+    ports: tuple[int | None, ...] | None = None
+    if isinstance(given, tuple):
+        integrated = True
+        pairs = [token.split(":") if ":" in token else [token, ""] for token in given]
+        hosts = tuple(pair[0] for pair in pairs)
+        ports = _ports(tuple(pair[1] for pair in pairs))
+    else:
+        hosts = tuple(given.split(","))
+        single = re.match(r"^([a-zA-Z0-9\-\.]*)(?::(\d*))?$", hosts[0]) if len(hosts) == 1 else None
+        if "port" not in query and single is not None and ":" in hosts[0]:
+            integrated = True
+            hosts, ports = (single.group(1),), _ports((single.group(2) or "",))
+    if "port" in query:
+        if integrated:
+            raise ValueError("invalid DATABASE_URL: use host=h1,h2&port=p1,p2 or host=h1:p1&host=h2:p2, not both")
+        given_ports = query["port"]
+        ports = _ports(given_ports if isinstance(given_ports, tuple) else tuple(given_ports.split(",")))
+    if ports is not None and len(hosts) != len(ports) and (len(hosts) > 1 or len(ports) > 1):
+        raise ValueError("invalid DATABASE_URL: the number of hosts and ports does not match")
+    return hosts, (ports if ports is not None else tuple(None for _ in hosts))
+
+
+def _connect_args(parsed: _Url) -> dict[str, Any]:
+    """`asyncpg.connect`'s keyword arguments for the URL, as the engine of storage/db.py builds them:
+    `async_url` turns `sslmode` into `ssl`, SQLAlchemy's asyncpg dialect passes the URL's parts and every
+    query parameter as a keyword (a parameter asyncpg does not know fails the same way on both paths) and keeps
+    its own two. So the driver reaches the same server as the engine, with the same options, or fails as it
+    would."""
+    opts: dict[str, Any] = {}
+    for name, value in (("user", parsed.username), ("password", parsed.password), ("host", parsed.host),
+                        ("database", parsed.database)):
+        if value is not None:
+            opts[name] = value
+    if parsed.port is not None:
+        opts["port"] = int(parsed.port)
+    query = _query(parsed)
+    if "sslmode" in query:  # async_url: the libpq spelling, as asyncpg's `ssl`
+        query["ssl"] = query.pop("sslmode")
+    hosts = _hosts(query)
+    opts.update(query)
+    if hosts is not None:
+        names, ports = hosts
+        if len(names) == 1:
+            opts["host"] = names[0]
+            if ports[0] is not None:
+                opts["port"] = ports[0]
+        elif not all(names) or not all(port is not None for port in ports):
+            raise ValueError("invalid DATABASE_URL: every host of a multiple-host URL needs its name and port")
+        else:
+            opts["host"], opts["port"] = list(names), list(ports)
+    elif "port" in opts:
+        opts["port"] = int(opts["port"])
+    for name in _DIALECT_ONLY:
+        opts.pop(name, None)
+    return opts
 
 
 class _PostgresConnection:
@@ -373,12 +425,11 @@ class _PostgresConnection:
     async def open(cls, parsed: _Url, connect_timeout: float, command_timeout: float) -> _PostgresConnection:
         import asyncpg
 
-        dsn, kwargs = _dsn(parsed)
+        kwargs = {**_connect_args(parsed), "timeout": connect_timeout, "command_timeout": command_timeout}
         secrets = _secrets(parsed.password)
         try:
             async with asyncio.timeout(connect_timeout) as deadline:
-                conn = await asyncpg.connect(dsn, timeout=connect_timeout, command_timeout=command_timeout,
-                                             **kwargs)
+                conn = await asyncpg.connect(**kwargs)
         except TimeoutError as exc:
             raise StorageUnavailable("connect timeout" if deadline.expired() else _reason(exc, secrets)) from exc
         except _asyncpg_errors() as exc:

@@ -26,11 +26,6 @@ class DirectLine:
     team_id: str
 
 
-#: How long `IdentityRepo` trusts that a person's row is written as last seen. Another process (`steadybot
-#: forget`, another replica) may delete the row meanwhile; within this time a person who comes back is stored
-#: again at their first interaction after it (this process's own forget drops its entry at once).
-
-
 class IdentityRepo:
     """People's rows. `remember` skips the write for a person seen unchanged in the last SEEN_FOR (by the
     injected clock): an interaction costs no statement, and a row deleted elsewhere comes back within it."""

@@ -70,3 +70,34 @@ async def test_a_store_over_a_built_database_uses_it(db_url: str) -> None:
 def test_a_url_no_driver_serves_is_refused_at_once() -> None:
     with pytest.raises(ValueError, match="unsupported DATABASE_URL scheme"):
         DatabaseHandle("mysql://root@localhost/x")
+
+
+async def test_serve_warms_the_engine_up_in_a_thread_and_freezes_what_it_built(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve`, once listening, builds the engine and the core repositories in a worker thread
+    (bot/server.py, `warm_up`): not on the event loop, and with the garbage collector back on after."""
+    import gc
+    import threading
+
+    from bot.config import Settings
+    from bot.runtime import Runtime, build_runtime
+    from bot.server import warm_up
+    from tests.support.harness import TEST_SECRET
+
+    runtime = await build_runtime(Settings(database_url=db_url, secret=TEST_SECRET), adapters=[])
+    built_in: list[str] = []
+    original = Runtime.warm_up
+
+    def watched(self: Runtime) -> None:
+        built_in.append(threading.current_thread().name)
+        original(self)
+
+    monkeypatch.setattr(Runtime, "warm_up", watched)
+    try:
+        assert not runtime.handle.built
+        await warm_up(runtime)
+        assert runtime.handle.built and built_in and built_in[0] != threading.current_thread().name
+        assert {"inbound", "identities", "conversations", "outbox"} <= set(vars(runtime.store))
+        assert gc.isenabled()
+    finally:
+        await runtime.close()

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -76,22 +76,65 @@ def test_an_unparsable_url_is_refused() -> None:
         rawdb.backend("not a url")
 
 
-@pytest.mark.parametrize("url", [u for u in SUPPORTED if rawdb.backend(u) == "postgresql"])
-def test_the_dsn_reaches_the_engines_server(url: str) -> None:
-    """What asyncpg reads from the DSN (it unquotes each part) is what the engine's URL holds."""
-    engine_url = make_url(async_url(url))
-    dsn, kwargs = rawdb._dsn(rawdb._parse(url))
-    parts = urlsplit(dsn)
-    auth, _, host = parts.netloc.rpartition("@")
-    user, _, password = auth.partition(":")
-    assert (unquote(user) or None, unquote(password) or None) == (engine_url.username, engine_url.password)
-    host_name, _, port = host.rpartition(":") if not host.endswith("]") and ":" in host else (host, "", "")
-    assert (unquote(host_name.strip("[]")) or None, int(port) if port else None) == (engine_url.host,
-                                                                                    engine_url.port)
-    assert (unquote(parts.path[1:]) or None) == engine_url.database
-    query = dict(pair.split("=", 1) for pair in parts.query.split("&") if pair)
-    ssl = unquote(query.get("sslmode", "")) or kwargs.get("ssl")
-    assert ssl == engine_url.query.get("ssl")
+MULTIHOST = ["postgresql://u:pw@/db?host=h1:5432&host=h2:5433", "postgresql://u@/db?host=h1,h2&port=1,2",
+             "postgresql://u@/db?host=h1:6000", "postgresql://u@/db?host=h1", "postgresql://u@h:1/db?port=7",
+             "postgresql://u@/db?host=h1,h2&port=1", "postgresql://u@/db?host=h1:1&port=2",
+             "postgresql://u@/db?host=h1:x&host=h2:2", "postgresql://u@/db?host=h1:1&host=:2"]
+
+
+def _engines_connect_args(url: str) -> dict[str, object]:
+    """What the engine of storage/db.py hands asyncpg.connect for `url` (before its own timeouts)."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    opts = PGDialect_asyncpg().create_connect_args(make_url(async_url(url)))[1]
+    for name in ("prepared_statement_cache_size", "prepared_statement_name_func"):  # the dialect's own
+        opts.pop(name, None)
+    return dict(opts)
+
+
+@pytest.mark.parametrize("url", [u for u in SUPPORTED if rawdb.backend(u) == "postgresql"] + MULTIHOST)
+def test_the_driver_gets_the_engines_connect_arguments(url: str) -> None:
+    """The same server, user, database and options as the engine — or the same refusal."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        expected: dict[str, object] | None = _engines_connect_args(url)
+    except (ArgumentError, ValueError):
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            rawdb._connect_args(rawdb._parse(url))
+    else:
+        assert rawdb._connect_args(rawdb._parse(url)) == expected
+
+
+@pytest.mark.parametrize("query, connects", [("", True), ("?command_timeout=5", True),
+                                             ("?application_name=steadybot", False)])
+async def test_the_driver_connects_where_the_engine_does(pg_url: str, query: str, connects: bool) -> None:
+    """A URL option asyncpg does not take fails the start's checks as it fails the engine (the start stops),
+    instead of passing the health check and failing every request after it."""
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    url = pg_url + query
+    db = Database(url)
+    try:
+        if connects:
+            async with db.session() as session:
+                await session.execute(text("SELECT 1"))
+            async with rawdb.connect(url) as conn:
+                assert await conn.fetch("SELECT 1") == [(1,)]
+        else:
+            with pytest.raises(TypeError):
+                async with db.session() as session:
+                    await session.execute(text("SELECT 1"))
+            with pytest.raises(TypeError):
+                async with rawdb.connect(url):
+                    pass
+            assert not await rawdb.ping(url)
+    finally:
+        await db.dispose()
 
 
 async def test_a_file_name_with_special_characters_is_the_engines_file(tmp_path: Path) -> None:
