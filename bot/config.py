@@ -101,6 +101,8 @@ class Settings:
     # Retention (docs/operations.md, "Retention"): finished outbox rows; scope prompts and closed list items.
     outbox_retention_days: float = 30.0
     history_retention_days: float = 180.0
+    # Seconds a new database connection may take before the request answers "try again" (docs/operations.md)
+    db_connect_timeout: float = 3.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -197,6 +199,7 @@ class Settings:
             outbox_retention_days=number("STEADYBOT_OUTBOX_RETENTION_DAYS", 30.0, 1.0, 3650.0),
             # at least 13 weeks: reports look back 12 weeks
             history_retention_days=number("STEADYBOT_RETENTION_DAYS", 180.0, 91.0, 36500.0),
+            db_connect_timeout=number("STEADYBOT_DB_CONNECT_TIMEOUT", 3.0, 0.5, 60.0),
         )
 
 

@@ -160,8 +160,9 @@ async def build_runtime(
     secret = secret or load_secret(settings.secret, settings.database_url)  # SecretError says what to set
     # The start's checks use the driver itself; SQLAlchemy's engine is built by the first request, the outbox's
     # first tick or a scrape, whichever comes first (storage/handle.py; docs/benchmarks.md, "Cold start").
-    handle = DatabaseHandle(settings.database_url, secrets=settings.secrets())
-    if migrate and not await is_current(settings.database_url):
+    handle = DatabaseHandle(settings.database_url, secrets=settings.secrets(),
+                            connect_timeout=settings.db_connect_timeout)
+    if migrate and not await is_current(settings.database_url, connect_timeout=settings.db_connect_timeout):
         from storage.migrate import upgrade
 
         await upgrade(settings.database_url)
@@ -169,8 +170,8 @@ async def build_runtime(
     store = Store(handle, clock, vault)
     try:
         # a different secret is refused here, before anything is written with it
-        await check_key(settings.database_url, vault.fingerprint)
-        if await has_plain_journals(settings.database_url):
+        await check_key(settings.database_url, vault.fingerprint, connect_timeout=settings.db_connect_timeout)
+        if await has_plain_journals(settings.database_url, connect_timeout=settings.db_connect_timeout):
             await store.pulse.encrypt_old_journals()
     except KeyMismatch as exc:
         await handle.dispose()

@@ -106,3 +106,27 @@ def test_secrets_never_reach_the_log() -> None:
     for secret in ("super-secret-signing", "teams-password-123", "xoxb-123456-abcdef", "eyJhbGciOiJSUzI1NiJ9"):
         assert secret not in text
     assert text.count("[redacted]") >= 4
+
+
+def test_the_database_connect_timeout_is_read_and_bounded() -> None:
+    assert Settings.from_env({}).db_connect_timeout == 3.0
+    assert Settings.from_env({"STEADYBOT_DB_CONNECT_TIMEOUT": "7.5"}).db_connect_timeout == 7.5
+    for bad in ("0", "61", "soon", "nan"):
+        with pytest.raises(ValueError, match="STEADYBOT_DB_CONNECT_TIMEOUT must be a number from 0.5 to 60"):
+            Settings.from_env({"STEADYBOT_DB_CONNECT_TIMEOUT": bad})
+
+
+async def test_the_runtime_connects_with_the_configured_timeout(tmp_path: Path) -> None:
+    """The setting reaches the engine built on first use, not only the start's checks."""
+    from dataclasses import replace
+
+    from bot.runtime import build_runtime
+
+    settings = replace(Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}",
+                                          "STEADYBOT_SECRET": "x" * 40}), db_connect_timeout=9.0)
+    runtime = await build_runtime(settings)
+    try:
+        assert runtime.handle.connect_timeout == 9.0
+        assert runtime.db.connect_timeout == 9.0
+    finally:
+        await runtime.close()

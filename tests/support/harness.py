@@ -176,6 +176,9 @@ async def running(database_url: str, *, slack: bool = True, teams: bool = True, 
         secret=TEST_SECRET,
         insecure_dev=teams,
         slack_posts_per_minute=0.0,  # tests move a fake clock; the real-time workspace pace is tested on its own
+        # Two loaded cores running the suite can hold a new PostgreSQL connection past the 3 s default (a CI run
+        # once answered an OAuth install "try again"); the outage tests set their own (tests/reliability)
+        db_connect_timeout=15.0,
     )
     settings = replace(settings, **overrides)
     runtime = await build_runtime(settings, clock=clock, adapter_options=adapter_options)
