@@ -93,7 +93,10 @@ class Runtime:
         its first request nor its outbox's first tick stops the event loop for it (docs/benchmarks.md, "Cold
         start"); a request that needs one meanwhile waits for that one (storage/store.py builds each once)."""
         store = self.store
-        for name in ("inbound", "identities", "conversations", "outbox"):
+        names = ["inbound", "identities", "conversations", "outbox"]
+        if self.settings.slack_enabled and self.settings.slack_oauth:
+            names.append("installations")  # every Slack request's workspace token is read through it
+        for name in names:
             getattr(store, name)
 
     def http_session(self) -> aiohttp.ClientSession:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from storage.repos.calendar import CalendarRepo
     from storage.repos.identities import ConversationRepo, IdentityRepo
     from storage.repos.inbound import InboundRepo
+    from storage.repos.installations import InstallationRepo
     from storage.repos.lifecycle import LifecycleRepo
     from storage.repos.meetings import MeetingRepo
     from storage.repos.outbox import OutboxRepo
@@ -163,6 +164,13 @@ class Store:
         from storage.repos.lifecycle import LifecycleRepo
 
         return LifecycleRepo(self.db, self.clock, caches=(self.identities, self.conversations))
+
+    @_OnFirstUse
+    def installations(self) -> InstallationRepo:
+        """Slack OAuth mode's installations and OAuth states (bot/slack/oauth.py)."""
+        from storage.repos.installations import InstallationRepo
+
+        return InstallationRepo(self.db, self.clock)
 
     async def ping(self) -> bool:
         return await self.handle.ping()

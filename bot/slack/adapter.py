@@ -58,10 +58,8 @@ class SlackAdapter:
         if settings.slack_oauth:
             if secret is None:
                 raise ValueError("Slack OAuth needs the server secret (it seals the installations' tokens)")
-            # the installations' table is mapped only where it is used (docs/benchmarks.md, "Cold start")
-            from storage.repos.installations import InstallationRepo
-
-            self.oauth = SlackOAuth(settings, InstallationRepo(store.db, clock), secret.aead(SEAL_PURPOSE), clock)
+            # the installations' repository (and the engine) are built by the first OAuth request or lookup
+            self.oauth = SlackOAuth(settings, store, secret.aead(SEAL_PURPOSE), clock)
         self.app = AsyncApp(
             # Without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack). The name
             # is also the logger Bolt writes to, with the level of `logger` below copied onto it: under

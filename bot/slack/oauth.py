@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -45,8 +45,16 @@ from bot.outbox.errors import PermanentError
 from bot.slack.payloads import workspace
 from handlers.core.clock import Clock
 
-if TYPE_CHECKING:  # the repository (and the model it maps) is imported where OAuth is on: bot/slack/adapter.py
+if TYPE_CHECKING:  # the repository (and the model it maps) is built by the store on first use (storage/store.py)
     from storage.repos.installations import InstallationRepo, StoredInstallation
+
+
+class InstallationsStore(Protocol):
+    """What holds the installations' repository (the store: built when first asked for, so OAuth mode starts
+    without SQLAlchemy too; docs/benchmarks.md, "Cold start")."""
+
+    @property
+    def installations(self) -> InstallationRepo: ...
 
 log = logging.getLogger("steadybot.slack.oauth")
 
@@ -102,11 +110,15 @@ def _ids(enterprise_id: str, team_id: str, user_id: str) -> str:
 class DatabaseInstallationStore(AsyncInstallationStore):
     """slack_sdk's AsyncInstallationStore on the bot's own database (sealed tokens)."""
 
-    def __init__(self, repo: InstallationRepo, sealer: Sealer, clock: Clock) -> None:
-        self.repo = repo
+    def __init__(self, store: InstallationsStore, sealer: Sealer, clock: Clock) -> None:
+        self.store = store
         self.sealer = sealer
         self.clock = clock
         self.on_change: list[Any] = []  # callbacks(team_id) after a delete: WorkspaceClients.forget
+
+    @property
+    def repo(self) -> InstallationRepo:
+        return self.store.installations
 
     @property
     def logger(self) -> logging.Logger:
@@ -224,10 +236,14 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 class DatabaseStateStore(AsyncOAuthStateStore):
     """OAuth `state` values in the database: issued by one replica, consumed once by any."""
 
-    def __init__(self, repo: InstallationRepo, clock: Clock, expiration_seconds: int = STATE_SECONDS) -> None:
-        self.repo = repo
+    def __init__(self, store: InstallationsStore, clock: Clock, expiration_seconds: int = STATE_SECONDS) -> None:
+        self.store = store
         self.clock = clock
         self.expiration_seconds = expiration_seconds
+
+    @property
+    def repo(self) -> InstallationRepo:
+        return self.store.installations
 
     @property
     def logger(self) -> logging.Logger:
@@ -300,10 +316,10 @@ def _copy(template: AsyncWebClient, token: str | None, overrides: dict[str, Any]
 class SlackOAuth:
     """Everything OAuth mode adds to the Slack adapter."""
 
-    def __init__(self, settings: Any, repo: InstallationRepo, aead: AESGCM, clock: Clock) -> None:
-        self.repo = repo
-        self.installations = DatabaseInstallationStore(repo, Sealer(aead), clock)
-        self.states = DatabaseStateStore(repo, clock)
+    def __init__(self, settings: Any, store: InstallationsStore, aead: AESGCM, clock: Clock) -> None:
+        self.store = store
+        self.installations = DatabaseInstallationStore(store, Sealer(aead), clock)
+        self.states = DatabaseStateStore(store, clock)
         self.settings = AsyncOAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
@@ -319,6 +335,10 @@ class SlackOAuth:
         )
         self._teams_seen: set[str] = set()
         self.clients: list[WorkspaceClients] = []
+
+    @property
+    def repo(self) -> InstallationRepo:
+        return self.store.installations
 
     def track(self, clients: WorkspaceClients) -> WorkspaceClients:
         self.clients.append(clients)

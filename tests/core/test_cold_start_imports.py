@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support.procs import REPO, free_port
 
 # Where each one is first needed: meeting calendars (feeds, Graph zones), a channel's holidays, the report page,
@@ -86,8 +88,15 @@ def _env(database_url: str) -> dict[str, str]:
             "HOST": "127.0.0.1", "PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
 
 
-def test_a_restart_is_healthy_without_the_libraries_of_later_requests(tmp_path: Path) -> None:
-    env = _env(f"sqlite:///{tmp_path / 'steadybot.db'}")
+# Single-token Slack, and Slack installed over OAuth (its installations' repository is built by the first
+# request that needs a workspace's token, not at the start)
+MODES = {"single token": {}, "oauth": {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222",
+                                      "SLACK_CLIENT_SECRET": "cold-start-client-secret"}}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_restart_is_healthy_without_the_libraries_of_later_requests(tmp_path: Path, mode: str) -> None:
+    env = {**_env(f"sqlite:///{tmp_path / 'steadybot.db'}"), **MODES[mode]}
     subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=REPO, capture_output=True, check=True,
                    timeout=120)
     run = subprocess.run([sys.executable, "-c", DRIVER], env=env, cwd=REPO, capture_output=True, text=True,
