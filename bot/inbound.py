@@ -168,6 +168,20 @@ class InboundStore(Protocol):
     def identities(self) -> Any: ...
 
 
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
+
+
+async def _after_pending_io() -> None:
+    """Resume after the loop's next poll of its sockets has queued what arrived: a request whose bytes are in
+    starts its acknowledgement before this work (a timer's callback runs after that poll's I/O callbacks)."""
+    loop = asyncio.get_running_loop()
+    woken: asyncio.Future[None] = loop.create_future()
+    loop.call_later(0, _wake, woken)
+    await woken
+
+
 class AfterAck:
     """The work a process does after acknowledging requests: one lane, counted from the request's arrival."""
 
@@ -230,6 +244,7 @@ class AfterAck:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(ACK_GRACE):
                         await after.wait()
+            await _after_pending_io()
             async with self._lane:
                 await work
         except asyncio.CancelledError:
