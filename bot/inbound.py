@@ -226,8 +226,8 @@ class AfterAck:
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack",
             after: asyncio.Event | None = None) -> asyncio.Task[Any]:
         """Start `work` after the acknowledgement is written — when `after` is set (the adapter's own signal,
-        waited for at most `ACK_GRACE` seconds), else one loop turn later — in the lane, never failing
-        silently. Counted from now."""
+        waited for at most `ACK_GRACE` seconds), else one loop turn later — then after one poll of the sockets
+        (`_after_pending_io`), in the lane, never failing silently. Counted from now."""
         task = asyncio.create_task(self._run(work, after), name=name)
         self._tasks.add(task)
         self._idle.clear()
@@ -379,7 +379,8 @@ class Pipeline:
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack", *,
             wait_for_ack: bool = True) -> asyncio.Task[Any]:
         """`work` in the after-ack lane, started once this request's acknowledgement is written (`ack`, see
-        `AfterAck.run`), else one loop turn later. `wait_for_ack=False`: only for work the ack waits for."""
+        `AfterAck.run`: then one poll of the sockets), else one loop turn later (and that poll).
+        `wait_for_ack=False`: only for work the ack waits for."""
         return self.lane.run(work, name, after=self.ack if wait_for_ack else None)
 
     async def handle(self, inbound: Inbound, replier: Replier) -> list[Reply] | None:

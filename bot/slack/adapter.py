@@ -8,6 +8,7 @@ work runs in the after-ack lane (bot/inbound.py)."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
 from bot.slack.sender import SlackSender
 from bot.slack.workspaces import Workspaces
+from handlers.core.errors import StorageUnavailable
 from handlers.core.registry import PeriodicTask
 from handlers.core.types import Platform
 
@@ -37,6 +39,12 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger("steadybot.slack")
+
+#: Slack's redirect back when the installation could not be saved (seconds in Retry-After).
+RETRY_AFTER = 30
+INSTALL_NOT_FINISHED = ("<!doctype html><meta charset=\"utf-8\"><title>steadybot</title>"
+                        "<p>steadybot can't reach its database right now, so the installation was not finished.</p>"
+                        "<p>Please <a href=\"{path}\">start the installation again</a> in a minute.</p>")
 
 
 class SlackAdapter:
@@ -158,9 +166,18 @@ class SlackAdapter:
                                 "(SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, without SLACK_BOT_TOKEN)")
         bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
         if request.path == flow.install_path:
+            # a database that does not answer: the server's 503 "try again" (bot/server.py, nothing was begun)
             bolt_response = await flow.handle_installation(bolt_request)
         else:
-            bolt_response = await flow.handle_callback(bolt_request)
+            try:
+                bolt_response = await flow.handle_callback(bolt_request)
+            except StorageUnavailable as exc:
+                # Bolt uses up the state and swaps Slack's one-time code before it saves the installation: after
+                # a failure here a reload may find nothing left to finish, while starting again always works
+                log.warning("Slack install not finished: database unavailable (%s)", exc)
+                return web.Response(status=503, content_type="text/html", charset="utf-8",
+                                    headers={"Retry-After": str(RETRY_AFTER)},
+                                    text=INSTALL_NOT_FINISHED.format(path=html.escape(flow.install_path)))
         return await to_aiohttp_response(bolt_response)
 
     async def start_socket_mode(self) -> None:

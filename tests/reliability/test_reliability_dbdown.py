@@ -112,7 +112,9 @@ async def test_the_slack_install_pages_say_try_again_while_the_database_is_down(
             body = await page.text()
             assert page.status == 503, (path, page.status, body)
             assert page.headers.get("Retry-After", "").isdigit(), page.headers
-            assert "try again" in body.lower() and "internal error" not in body, body
+            assert "internal error" not in body, body
+            # the install link: nothing was begun; the redirect: start again (a reload may find the state used up)
+            assert ("try again" in body.lower()) if path == "/slack/install" else ('href="/slack/install"' in body), body
             assert seconds < 8
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR], \
             [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -123,4 +125,42 @@ async def test_the_slack_install_pages_say_try_again_while_the_database_is_down(
             await asyncio.sleep(0.2)
         # Reloading Slack's redirect once it is back finishes the install: the state was not used up meanwhile
         done = await bot.client.get(f"/slack/oauth_redirect?code=c1&state={state}", headers={"Cookie": cookie})
+        assert done.status == 200, await done.text()
+
+
+async def test_an_install_whose_save_fails_says_start_again_not_reload(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Bolt uses up the OAuth state and swaps Slack's one-time code before it saves the installation: a database
+    failing at the save leaves nothing a reload could finish. The redirect then answers 503 with a link to start
+    the install again (which works once the database is back), never "nothing was changed, try again"."""
+    from storage.unavailable import DatabaseDown
+
+    async with running(sqlite_url, teams=False, slack_bot_token="", slack_client_id="1111.2222",
+                       slack_client_secret="oauth-client-secret-0123456789") as bot:
+        bot.slack.client_id, bot.slack.client_secret = "1111.2222", "oauth-client-secret-0123456789"
+        started = await bot.client.get("/slack/install", allow_redirects=False)
+        state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+        cookie = started.headers["Set-Cookie"].split(";")[0]
+        bot.slack.add_install_code("c1", "T2")
+        repo = bot.runtime.store.installations
+        saving = repo.save
+
+        async def down(*args: Any, **kwargs: Any) -> Any:
+            raise DatabaseDown("database unavailable (failing fast until it answers again)")
+
+        monkeypatch.setattr(repo, "save", down)
+        caplog.clear()
+        page = await bot.client.get(f"/slack/oauth_redirect?code=c1&state={state}", headers={"Cookie": cookie})
+        body = await page.text()
+        assert page.status == 503 and page.headers.get("Retry-After", "").isdigit(), (page.status, body)
+        assert 'href="/slack/install"' in body and "start" in body.lower(), body
+        assert "nothing was changed" not in body
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        monkeypatch.setattr(repo, "save", saving)
+        # Starting again from the link finishes it
+        again = await bot.client.get("/slack/install", allow_redirects=False)
+        state2 = parse_qs(urlsplit(again.headers["Location"]).query)["state"][0]
+        cookie2 = again.headers["Set-Cookie"].split(";")[0]
+        bot.slack.add_install_code("c2", "T2")
+        done = await bot.client.get(f"/slack/oauth_redirect?code=c2&state={state2}", headers={"Cookie": cookie2})
         assert done.status == 200, await done.text()
