@@ -21,11 +21,14 @@ an org-wide one they and `team_access_revoked` name the organisation's workspace
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import copy
 import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.outbox.errors import PermanentError
 from bot.slack.payloads import workspace
 from handlers.core.clock import Clock
+from handlers.core.errors import StorageUnavailable
 
 if TYPE_CHECKING:  # the repository (and the model it maps) is built by the store on first use (storage/store.py)
     from storage.repos.installations import InstallationRepo, StoredInstallation
@@ -64,6 +68,13 @@ BOT_SCOPES = ("app_mentions:read", "channels:history", "channels:read", "chat:wr
 SEAL_PURPOSE = "slack-installations"
 TOKEN_TTL = 30.0  # seconds a workspace's bot token is trusted without reading the store again
 STATE_SECONDS = 600  # an OAuth state is good for ten minutes (Bolt's default)
+#: Seconds Bolt's installation lookup before a request's ack may take (Slack allows the ack 3 s): past it, or with
+#: the database down, the installation this process last read for the same key serves (`DatabaseInstallationStore`).
+LOOKUP_BUDGET = 1.0
+#: Seconds after a lookup failed during which a remembered one answers without trying the database (a request
+#: makes two lookups: the workspace's, then the person's; both within Slack's 3 s).
+LOOKUP_RETRY = 10.0
+KNOWN_MAX = 10_000  # installations remembered for an outage (the oldest go first)
 
 #: The workspace of the Slack request being handled (set by a Bolt middleware; copied into the work
 #: started after the ack), for directory lookups that carry no workspace of their own.
@@ -106,6 +117,18 @@ def _ids(enterprise_id: str, team_id: str, user_id: str) -> str:
     return f"{enterprise_id}/{team_id}/{user_id}"
 
 
+def _settled(keep: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    """A done callback: drop the future from `keep` and read its outcome (so nothing is logged as never
+    retrieved)."""
+
+    def done(future: asyncio.Future[Any]) -> None:
+        keep.discard(future)
+        if not future.cancelled():
+            future.exception()
+
+    return done
+
+
 # ---- the stores Bolt uses -----------------------------------------------------------------------------
 class DatabaseInstallationStore(AsyncInstallationStore):
     """slack_sdk's AsyncInstallationStore on the bot's own database (sealed tokens)."""
@@ -115,10 +138,53 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         self.sealer = sealer
         self.clock = clock
         self.on_change: list[Any] = []  # callbacks(team_id) after a delete: WorkspaceClients.forget
+        # What each lookup last found, by its arguments: used only when the database does not answer in time, so
+        # a workspace this process served is still authorised (and told "try again") during an outage. Never
+        # read while the database answers: an uninstall elsewhere takes effect at once. Cleared here on a save
+        # or a delete; a delete by another replica is seen at the next lookup that reaches the database.
+        self._known: dict[tuple[Any, ...], Any] = {}
+        self._abandoned: set[asyncio.Future[Any]] = set()  # lookups given up on, until their cleanup ends
+        self._failing_until = 0.0  # monotonic: until then a remembered lookup does not try the database
 
     @property
     def repo(self) -> InstallationRepo:
         return self.store.installations
+
+    async def _looked_up(self, key: tuple[Any, ...], read: Callable[[], Awaitable[Any]]) -> Any:
+        """`read()` within LOOKUP_BUDGET; when the database fails or is too slow, what the same lookup found
+        last (StorageUnavailable when it never found anything)."""
+        if key in self._known and time.monotonic() < self._failing_until:
+            return self._known[key]
+        try:
+            found = await self._within_budget(read)
+        except (StorageUnavailable, TimeoutError) as exc:
+            self._failing_until = time.monotonic() + LOOKUP_RETRY
+            if key in self._known:
+                log.debug("installation lookup answered from memory: the database does not (%s)", type(exc).__name__)
+                return self._known[key]
+            raise StorageUnavailable("installation lookup") from exc
+        self._known.pop(key, None)  # "nothing" is remembered too: a person's own installation, usually none
+        if len(self._known) >= KNOWN_MAX:
+            self._known.pop(next(iter(self._known)))
+        self._known[key] = found
+        return found
+
+    async def _within_budget(self, read: Callable[[], Awaitable[Any]]) -> Any:
+        """`read()`, or TimeoutError after LOOKUP_BUDGET. Not waited for past it: a connection that hangs is
+        cleaned up by the cancelled task in the background (a rollback on it can wait for the statement timeout),
+        not on the request's time."""
+        task = asyncio.ensure_future(read())
+        done, _ = await asyncio.wait({task}, timeout=LOOKUP_BUDGET)
+        if not done:
+            task.cancel()
+            self._abandoned.add(task)
+            task.add_done_callback(_settled(self._abandoned))
+            raise TimeoutError
+        return task.result()
+
+    def forget_all(self) -> None:
+        """Drop what the lookups remembered (a save, a delete, a token revoked)."""
+        self._known.clear()
 
     @property
     def logger(self) -> logging.Logger:
@@ -131,6 +197,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         return enterprise_id or "", team_id or ""
 
     async def async_save(self, installation: Installation) -> None:
+        self.forget_all()
         enterprise, team = self._key(installation.enterprise_id, installation.team_id,
                                      installation.is_enterprise_install)
         user = installation.user_id or ""
@@ -146,6 +213,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                  "with a bot" if has_bot else "user token only")
 
     async def async_save_bot(self, bot: Bot) -> None:
+        self.forget_all()
         enterprise, team = self._key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
         await self.repo.save(enterprise_id=enterprise, team_id=team, user_id="",
                              is_enterprise_install=bool(bot.is_enterprise_install), has_bot=True,
@@ -177,6 +245,13 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
                                       is_enterprise_install: bool | None = False) -> Installation | None:
+        found = await self._looked_up(
+            ("installation", enterprise_id, team_id, user_id, bool(is_enterprise_install)),
+            lambda: self._find_installation(enterprise_id, team_id, user_id, is_enterprise_install))
+        return copy.copy(found) if found is not None else None  # Bolt may set fields on what it gets
+
+    async def _find_installation(self, enterprise_id: str | None, team_id: str | None, user_id: str | None,
+                                 is_enterprise_install: bool | None) -> Installation | None:
         enterprise, team = self._key(enterprise_id, team_id, is_enterprise_install)
         stored = await self.repo.find(enterprise_id=enterprise, team_id=team, user_id=user_id or "")
         if stored is None and not is_enterprise_install and enterprise:
@@ -193,6 +268,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
+        found = await self._looked_up(("bot", enterprise_id, team_id, bool(is_enterprise_install)),
+                                      lambda: self._find_bot(enterprise_id, team_id, is_enterprise_install))
+        return copy.copy(found) if found is not None else None
+
+    async def _find_bot(self, enterprise_id: str | None, team_id: str | None,
+                        is_enterprise_install: bool | None) -> Bot | None:
         enterprise, team = self._key(enterprise_id, team_id, is_enterprise_install)
         stored = await self.repo.find(enterprise_id=enterprise, team_id=team, bot_only=True)
         if stored is None and not is_enterprise_install and enterprise:
@@ -229,6 +310,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     def changed(self, team_id: str | None) -> None:
         """Forget cached tokens: the workspace's (every workspace's for None, an organisation's key)."""
+        self.forget_all()
         for callback in self.on_change:
             callback(team_id or "")
 

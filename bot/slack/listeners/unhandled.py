@@ -19,6 +19,8 @@ from slack_bolt.middleware.async_middleware_error_handler import AsyncDefaultMid
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from handlers.core.errors import SORRY_DATABASE, StorageUnavailable
+
 log = logging.getLogger("steadybot.slack")
 OPTION_REQUESTS = frozenset({"block_suggestion", "dialog_suggestion"})
 
@@ -45,10 +47,26 @@ async def on_error(error: Exception, request: AsyncBoltRequest, body: dict[str, 
     return None
 
 
+class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
+    """Bolt's own handling of errors raised in middleware, but for a database that does not answer Bolt's
+    installation lookup before the ack (OAuth mode, a workspace this process never read: bot/slack/oauth.py,
+    `_looked_up`): acknowledged 200, a slash command's with the friendly words Slack shows the person."""
+
+    async def handle(self, error: Exception, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        if isinstance(error, StorageUnavailable) and response is not None:
+            log.warning("Slack request acknowledged without its work: the database does not answer")
+            body = request.body if isinstance(request.body, dict) else {}
+            response.status = 200
+            response.body = SORRY_DATABASE if body.get("command") else ""
+            return
+        await super().handle(error, request, response)
+
+
 def register(app: AsyncApp) -> None:
     app.error(on_error)
     # `app.error` also takes over errors raised in middleware and listener matchers (a signed but impossible
     # body, which Slack never sends: answered 400 by the adapter). Those keep Bolt's own handling and log
-    # line, as before; only listener errors and unmatched requests come here.
+    # line, as before (but a database that does not answer: `MiddlewareErrors`); only listener errors and
+    # unmatched requests come here.
     if hasattr(app, "_async_middleware_error_handler"):
-        app._async_middleware_error_handler = AsyncDefaultMiddlewareErrorHandler(app.logger)
+        app._async_middleware_error_handler = MiddlewareErrors(app.logger)
