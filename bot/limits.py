@@ -16,6 +16,8 @@ MAX_SLACK_BODY = 1024 * 1024  # Slack's largest payloads (a modal's full state) 
 MAX_TEAMS_BODY = 256 * 1024  # a Teams activity is a few KB; Teams caps messages at ~28 KB
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body once the headers are in
 MAX_JSON_DEPTH = 64  # real activities and payloads nest ~10 deep
+#: Seconds a client is told to wait (Retry-After) when a route answers 503 because the database does not answer.
+RETRY_AFTER = 30
 #: The app's body timeout (bot.server.Limits.body_timeout), when it is not BODY_TIMEOUT.
 BODY_TIMEOUT_KEY = web.AppKey("body_timeout", float)
 

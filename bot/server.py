@@ -30,7 +30,7 @@ from bot import metrics as metrics_mod
 from bot.adapter import Route
 from bot.runtime import Runtime
 from bot.web.page import register as register_report_page
-from handlers.core.errors import StorageUnavailable
+from handlers.core.errors import SORRY_DATABASE, StorageUnavailable
 
 log = logging.getLogger("steadybot.server")
 #: How long a stop waits for the start's warm-up thread (seconds) before it disposes of the database.
@@ -85,10 +85,6 @@ def _hide_server_software_everywhere() -> None:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-#: What any route answers while the database does not (seconds in Retry-After; the breaker retries sooner).
-RETRY_AFTER = 30
-UNAVAILABLE_PAGE = "steadybot can't reach its database right now, so nothing was changed. Please try again in a minute."
-
 
 @web.middleware
 async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -101,7 +97,7 @@ async def no_stack_traces(request: web.Request, handler: Handler) -> web.StreamR
         # A route with no "try again" of its own (Bolt's OAuth pages keep their state in the database): a
         # browser or client is told to come back, and the log says why without a traceback at ERROR
         log.warning("database unavailable on %s %s (%s): answered 503", request.method, _route(request), exc)
-        return web.Response(status=503, text=UNAVAILABLE_PAGE, headers={"Retry-After": str(RETRY_AFTER)})
+        return web.Response(status=503, text=SORRY_DATABASE, headers={"Retry-After": str(limits.RETRY_AFTER)})
     except Exception:
         # The route's pattern, not the path: a path can be a credential (`/reports/<token>`: bot/logs.py redacts it too)
         log.exception("unhandled error on %s %s", request.method, _route(request))

@@ -40,8 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("steadybot.slack")
 
-#: Slack's redirect back when the installation could not be saved (seconds in Retry-After).
-RETRY_AFTER = 30
+#: Slack's redirect back when the installation could not be saved.
 INSTALL_NOT_FINISHED = ("<!doctype html><meta charset=\"utf-8\"><title>steadybot</title>"
                         "<p>steadybot can't reach its database right now, so the installation was not finished.</p>"
                         "<p>Please <a href=\"{path}\">start the installation again</a> in a minute.</p>")
@@ -176,7 +175,7 @@ class SlackAdapter:
                 # a failure here a reload may find nothing left to finish, while starting again always works
                 log.warning("Slack install not finished: database unavailable (%s)", exc)
                 return web.Response(status=503, content_type="text/html", charset="utf-8",
-                                    headers={"Retry-After": str(RETRY_AFTER)},
+                                    headers={"Retry-After": str(limits.RETRY_AFTER)},
                                     text=INSTALL_NOT_FINISHED.format(path=html.escape(flow.install_path)))
         return await to_aiohttp_response(bolt_response)
 
