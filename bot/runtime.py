@@ -102,7 +102,10 @@ class Runtime:
     def http_session(self) -> aiohttp.ClientSession:
         """The one outgoing HTTP session adapters share (created on first use, closed with the runtime)."""
         if self.session is None:
-            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+            # No cookie jar: the platforms' APIs authenticate by token, and a cookie one answer set (one workspace's
+            # API call, a response_url, a proxy) must never ride along on a request for another
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20),
+                                                 cookie_jar=aiohttp.DummyCookieJar())
         return self.session
 
     async def close(self, grace: float = SHUTDOWN_GRACE) -> None:

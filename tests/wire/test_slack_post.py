@@ -148,3 +148,36 @@ async def test_a_timeout_after_the_request_went_out_may_have_posted(slack: tuple
         slow = AsyncWebClient(token=TOKEN, base_url=api.url, session=session, timeout=1, retry_handlers=[])
         assert await _both_fail(slow) == [("TransientError", True, None)] * 2
     assert len(api.calls_to("chat.postMessage")) == 2  # each went out once: posted, but unanswered in time
+
+
+async def test_the_platform_session_keeps_no_cookies(sqlite_url: str) -> None:
+    """A cookie one answer sets (a workspace's API call, a response_url host, a proxy on the way) never rides on a
+    later request, which may be another workspace's: the runtime's shared session has no cookie jar."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from tests.support.harness import running
+
+    seen: list[str | None] = []
+
+    async def api(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        response = web.json_response({"ok": True, "channel": "C1", "ts": "1.1"})
+        response.set_cookie("b", "tracker-from-workspace-A", path="/")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/api/chat.postMessage", api)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with running(sqlite_url, teams=False) as h:
+            session = h.runtime.http_session()
+            # "localhost", not an IP address: aiohttp's default jar would refuse an IP address's cookies anyway
+            base = f"http://localhost:{server.port}/api/"
+            for token in ("xoxb-workspace-a", "xoxb-workspace-b"):
+                client = AsyncWebClient(token=token, base_url=base, session=session, timeout=5, retry_handlers=[])
+                assert (await post_message(client, {"channel": "C1", "text": "hi"}))["ok"] is True
+    finally:
+        await server.close()
+    assert seen == [None, None]
