@@ -73,14 +73,11 @@ def check_insecure_binding(runtime: Runtime, host: str) -> None:
                               "STEADYBOT_INSECURE_DEV for a real deployment, or bind to 127.0.0.1.")
 
 
-async def _hide_server_software(_: web.Request, response: web.StreamResponse) -> None:
-    response.headers["Server"] = SERVER_NAME
-
-
 def _hide_server_software_everywhere() -> None:
-    """aiohttp answers malformed requests (a header line over 8 KB, a bad method) itself, before any app
-    code or signal runs, with its default `Server: Python/3.x aiohttp/3.x`. That default is a module
-    constant of aiohttp.web_response; it names no version once replaced."""
+    """aiohttp gives every response without a `Server` header its default, `Python/3.x aiohttp/3.x` — the
+    app's responses and those it writes itself for malformed requests (a header line over 8 KB, a bad method),
+    before any app code runs. That default is a module constant of aiohttp.web_response; it names no version
+    once replaced (no response signal needed: one call fewer on every request's path)."""
     web_response.SERVER_SOFTWARE = SERVER_NAME
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -114,7 +111,6 @@ def build_app(runtime: Runtime, body_timeout: float = limits.BODY_TIMEOUT) -> we
     app = web.Application(client_max_size=MAX_BODY, middlewares=[no_stack_traces])
     app[RUNTIME_KEY] = runtime
     app[limits.BODY_TIMEOUT_KEY] = body_timeout
-    app.on_response_prepare.append(_hide_server_software)
     _hide_server_software_everywhere()
 
     async def measured(platform: str, kind: str, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:

@@ -86,6 +86,14 @@ def immediate(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
     return result
 
 
+def autocommitted(conn: sqlite3.Connection, operation: str, parameters: Sequence[Any]) -> list[Any]:
+    """One statement as a transaction of its own, its rows: every connection of the bot is in autocommit mode
+    (storage/rawdb.py), so SQLite commits the statement once it has run to its end (every row fetched) — no
+    BEGIN and COMMIT of our own, each a call of its own (docs/benchmarks.md, "The watcher's claim in one
+    statement"). A failure leaves nothing: SQLite rolls the statement back."""
+    return conn.execute(operation, parameters).fetchall()
+
+
 def write_many(statements: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Connection) -> bool:
     """In aiosqlite's thread: one write transaction of executemany statements. Commits and returns True
     when every statement matched as many rows as it has parameter sets; otherwise rolls back, False."""

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from yarl import URL
 
 from handlers.core.jsoncodec import dumps_bytes, loads
 
@@ -29,8 +30,9 @@ USER_AGENT = f"steadybot aiohttp/{aiohttp.__version__}"
 
 
 @functools.lru_cache(maxsize=64)
-def _url(base_url: str) -> str:
-    return urljoin(base_url, METHOD)  # as slack_sdk joins them, once per base URL
+def _url(base_url: str) -> URL:
+    """The method's URL as slack_sdk joins it, parsed once per base URL (aiohttp takes a parsed URL as it is)."""
+    return URL(urljoin(base_url, METHOD))
 
 
 @functools.lru_cache(maxsize=8)
@@ -59,7 +61,7 @@ async def post_message(client: AsyncWebClient, payload: dict[str, Any]) -> Mappi
             raise aiohttp.ClientPayloadError(f"{METHOD}: unreadable answer")
         if data.get("ok") is True:
             return data
-    failed = AsyncSlackResponse(client=client, http_verb="POST", api_url=url, req_args={},
+    failed = AsyncSlackResponse(client=client, http_verb="POST", api_url=str(url), req_args={},
                                 data=data if isinstance(data, dict) else {}, headers=dict(response.headers),
                                 status_code=status)
     raise SlackApiError(f"The request to the Slack API failed. (url: {url}, status: {status})", failed)

@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+#: What `clean` does to each control character of ASCII (the only category of ASCII it drops): tabs and the like
+#: become spaces, newlines stay, the rest go.
+_ASCII_CONTROLS = str.maketrans({**{chr(c): None for c in (*range(32), 127)}, **dict.fromkeys("\t\r\v\f", " "),
+                                 "\n": "\n"})
 
 
 def clean(text: object, limit: int = 4000) -> str:
@@ -13,19 +17,26 @@ def clean(text: object, limit: int = 4000) -> str:
     collapse runs of spaces, and cut to `limit` characters. Accepts anything; non-strings become ""."""
     if not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFKC", text[: limit * 4])
-    out: list[str] = []
-    for ch in text:
-        if ch == "\n":
-            out.append("\n")
-        elif ch in "\t\r\v\f":
-            out.append(" ")
-        elif unicodedata.category(ch) in _DROP_CATEGORIES and ch not in "\u200d":
-            continue
-        else:
-            out.append(ch)
-    lines = [" ".join(line.split()) for line in "".join(out).split("\n")]
+    text = text[: limit * 4]
+    if text.isascii():  # NFKC changes nothing in ASCII, and its only characters to drop are controls
+        text = text.translate(_ASCII_CONTROLS)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        if not text.isprintable():  # printable: no control, format, private or unassigned character in it
+            text = "".join(_kept(ch) for ch in text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines).strip()[:limit]
+
+
+def _kept(ch: str) -> str:
+    """One character of `clean`'s text as it keeps it: itself, a space for a tab and the like, or nothing."""
+    if ch == "\n":
+        return ch
+    if ch in "\t\r\v\f":
+        return " "
+    if unicodedata.category(ch) in _DROP_CATEGORIES and ch != "\u200d":
+        return ""
+    return ch
 
 
 def one_line(text: object, limit: int = 200) -> str:

@@ -45,11 +45,10 @@ class _Claim:
         self.seen = seen
 
     def sqlite(self, conn: Any) -> set[str]:
-        from storage.sqlite_driver import immediate
+        from storage.sqlite_driver import autocommitted
 
         parameters = [value for pair in zip(self.keys, self.seen, strict=True) for value in pair]
-        return immediate(conn, lambda: {row[0] for row in conn.execute(_sqlite_claim(len(self.keys)),
-                                                                       parameters).fetchall()})
+        return {row[0] for row in autocommitted(conn, _sqlite_claim(len(self.keys)), parameters)}
 
     async def postgres(self, conn: Any) -> set[str]:
         return {row[0] for row in await conn.fetch(_PG_CLAIM, list(self.keys), list(self.seen))}

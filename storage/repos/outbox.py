@@ -191,9 +191,9 @@ class _ClaimWork:
         self.args = args
 
     def sqlite(self, conn: Any) -> list[Any]:
-        from storage.sqlite_driver import immediate
+        from storage.sqlite_driver import autocommitted
 
-        return immediate(conn, lambda: list(conn.execute(self.sql, self.args).fetchall()))
+        return autocommitted(conn, self.sql, self.args)
 
     async def postgres(self, conn: Any) -> list[Any]:
         return list(await conn.fetch(self.sql, *self.args))

@@ -114,10 +114,10 @@ class _ThreadClaim:
         self.parameters = [created_at if name == "created_at" else values[name] for name in _CLAIM_COLUMNS]
 
     def sqlite(self, conn: Any) -> int | None:
-        from storage.sqlite_driver import immediate
+        from storage.sqlite_driver import autocommitted
 
-        row = immediate(conn, lambda: conn.execute(_CLAIM_SQLITE, self.parameters).fetchone())
-        return None if row is None else int(row[0])
+        rows = autocommitted(conn, _CLAIM_SQLITE, self.parameters)
+        return int(rows[0][0]) if rows else None
 
     async def postgres(self, conn: Any) -> int | None:
         new_id = await conn.fetchval(_CLAIM_POSTGRES, *self.parameters)
