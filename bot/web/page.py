@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot import limits
 from bot.runtime import Runtime
 from handlers.core.errors import StorageUnavailable
 from handlers.core.signing import Signer
@@ -47,9 +48,11 @@ def _report(report: Report, tz: ZoneInfo) -> tuple[str, dict[str, str]]:
     return render_report(report, tz), headers()
 
 
-async def html(template: str, status: int = 200, **context: object) -> web.Response:
+async def html(template: str, status: int = 200, extra: dict[str, str] | None = None,
+               **context: object) -> web.Response:
     """A page from a template, rendered off the event loop (the first one also imports jinja2 there)."""
     body, headers = await asyncio.to_thread(_page, template, context)
+    headers = {**headers, **(extra or {})}
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=headers)
 
 
@@ -75,8 +78,9 @@ def register(app: web.Application, runtime: Runtime) -> None:
         try:
             report = await build_report(runtime.services, target.place(), tz, channel_name=target.channel_name)
         except StorageUnavailable:
-            return await html("forbidden.html", 503, reason="The report can't be read right now (the database "
-                                                            "does not answer). Please try again in a minute.")
+            return await html("forbidden.html", 503, {"Retry-After": str(limits.RETRY_AFTER)},
+                              reason="The report can't be read right now (the database does not answer). Please "
+                                     "try again in a minute.")
         # pygal draws 16 SVGs in pure Python (~0.1–0.3 s on 2 loaded cores): off the event loop, so acks
         # to Slack and Teams never wait behind a chart
         body, headers = await asyncio.to_thread(_report, report, tz)

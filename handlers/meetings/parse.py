@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.core.durations import format_duration, parse_duration
@@ -31,6 +31,7 @@ COMMAND_EXAMPLE = f"/meeting {MEETING_EXAMPLE}"  # a refusal's "For example", ty
 DEFAULT_LENGTH = timedelta(minutes=30)
 MIN_LENGTH = timedelta(minutes=5)
 MAX_LENGTH = timedelta(hours=8)
+DAY_MINUTES = 24 * 60
 MAX_AHEAD = timedelta(days=366)
 PAST_GRACE = timedelta(minutes=1)
 MAX_TEXT = 400
@@ -247,8 +248,7 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         except UserError:  # not a time with that range in it ("Sync on 3-10 at 14:00"): read as typed
             start = len(words)
         if start <= ranged.index:  # the range is in the time, not in the title ("Room 3-4 sync tomorrow at 3pm")
-            span = check_length(ranged.length(when.at if isinstance(when, Recurrence)
-                                              else when.at.astimezone(tz).time()))
+            span = check_length(ranged.length(when.at if isinstance(when, Recurrence) else when.at.astimezone(tz)))
             if length is not None and length != span:
                 raise UserError(f"`{clip(ranged.said)}` is {format_duration(span)}, but `for "
                                 f"{format_duration(length)}` says otherwise — which one? Give the range or the "
@@ -338,20 +338,31 @@ class _Range:
     said: str  # the range as typed
     end: _Clock
 
-    def length(self, start: time) -> timedelta:
-        """From the start as read (a day-part word and a bare hour decided by the one-off's code) to the end the
-        same day: an end with am/pm or on the 24-hour clock as written, a bare one the first such hour after the
-        start ("3-4" is 15:00-16:00, "11-1" 11:00-13:00)."""
+    def length(self, start: time | datetime) -> timedelta:
+        """From the start as read (a day-part word and a bare hour decided by the one-off's code) to the end: an
+        end with am/pm or on the 24-hour clock as written, a bare one the first such hour after the start ("3-4"
+        is 15:00-16:00, "11-1" 11:00-13:00). An end before the start is the next day's when the meeting is then
+        at most MAX_LENGTH ("11pm-1am", "23:30-00:15"), as a calendar reads it. A one-off's start is its local
+        datetime: its length is the time that really passes, also across a change of the clocks ("1am-4am" the
+        night summer time starts is 2h); a series' start is a time of day, its length the clock's."""
         begin = start.hour * 60 + start.minute
         if self.end.form == "bare":
-            end = next((t for t in (self.end.hour % 12 * 60 + self.end.minute,
-                                    (self.end.hour % 12 + 12) * 60 + self.end.minute) if t > begin), begin)
+            candidates = (self.end.hour % 12 * 60 + self.end.minute, (self.end.hour % 12 + 12) * 60 + self.end.minute)
+            end = next((t for t in candidates if t > begin), min(candidates))
         else:
             end = self.end.minutes
+        if end < begin and timedelta(minutes=end + DAY_MINUTES - begin) <= MAX_LENGTH:
+            end += DAY_MINUTES  # across midnight
         if end <= begin:
-            raise UserError(f"`{clip(self.said)}` ends before it starts — a range is read within one day. Give the "
-                            "start and the length, like `10pm for 1h`.", COMMAND_EXAMPLE)
-        return timedelta(minutes=end - begin)
+            raise UserError(f"`{clip(self.said)}` ends before it starts (a range across midnight can be at most "
+                            f"{format_duration(MAX_LENGTH)}). Give the start and the length, like `10pm for 1h`.",
+                            COMMAND_EXAMPLE)
+        if not isinstance(start, datetime) or start.tzinfo is None:
+            return timedelta(minutes=end - begin)
+        day, minute = divmod(end, DAY_MINUTES)
+        local_end = datetime.combine(start.date() + timedelta(days=day), time(minute // 60, minute % 60),
+                                     tzinfo=start.tzinfo)
+        return local_end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def _range(text: str) -> _Range | None:

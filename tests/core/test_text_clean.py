@@ -1,6 +1,7 @@
 """`clean` (handlers/core/text.py) against the character-by-character definition it replaced: the same output
 for any text, ASCII or not. It runs on every chat message several times (the parser, the watcher, the
-quote), so it takes C-speed paths where the answer is known (docs/benchmarks.md, "Cleaning text")."""
+quote), so it takes C-speed paths where the answer is known (docs/benchmarks.md, "Cheaper steps per chat
+message")."""
 
 from __future__ import annotations
 

@@ -73,6 +73,37 @@ def test_a_range_is_read_as_its_start_and_length(text: str, start: str, minutes:
     assert _one_off(text) == ("Sync", start, minutes)
 
 
+@pytest.mark.parametrize(("text", "start", "minutes"), [
+    # before: refused, "ends before it starts — a range is read within one day"
+    ("Release tomorrow 11pm-1am", "Tue 03 23:00", 120),
+    ("Release tomorrow 23:00-01:00", "Tue 03 23:00", 120),
+    ("Deploy watch tomorrow 22:30-00:15", "Tue 03 22:30", 105),
+    ("Release tomorrow 10pm-12am", "Tue 03 22:00", 120),
+    ("Release tomorrow from 11pm to 1", "Tue 03 23:00", 120),  # a bare end: the first 1 o'clock after 23:00
+])
+def test_a_range_across_midnight_ends_the_next_day(text: str, start: str, minutes: int) -> None:
+    assert _one_off(text) == (text.split(" tomorrow")[0], start, minutes)
+
+
+def test_a_range_across_a_change_of_the_clocks_is_the_time_that_passes() -> None:
+    """Berlin: summer time starts on 29 March 2026 at 02:00 (an hour is skipped) and ends on 25 October 2026
+    at 03:00 (an hour is repeated). A one-off's length is what really passes between the start and the end."""
+    spring = parse_meeting("Maintenance on March 29 1am-4am", BERLIN, NOW)
+    autumn = parse_meeting("Maintenance on October 25 1am-4am", BERLIN, NOW)
+    night = parse_meeting("Maintenance on March 28 11pm-4am", BERLIN, NOW)
+    assert spring.starts_at is not None and autumn.starts_at is not None and night.starts_at is not None
+    assert (spring.starts_at + spring.length).astimezone(BERLIN).strftime("%d %H:%M") == "29 04:00"
+    assert spring.length.total_seconds() == 2 * 3600  # before: 3h, ending at 05:00
+    assert (autumn.starts_at + autumn.length).astimezone(BERLIN).strftime("%d %H:%M") == "25 04:00"
+    assert autumn.length.total_seconds() == 4 * 3600  # before: 3h, ending at 03:00
+    assert (night.starts_at + night.length).astimezone(BERLIN).strftime("%d %H:%M") == "29 04:00"
+    assert night.length.total_seconds() == 4 * 3600
+
+
+def test_a_series_across_midnight_keeps_its_clock_length() -> None:
+    assert _series("Standup every friday 11pm-1am") == ("Standup", "every Friday at 23:00", 120)
+
+
 @pytest.mark.parametrize(("text", "describe", "minutes"), [
     ("Standup every weekday 9:30-9:45", "every weekday at 09:30", 15),
     ("Standup every friday from 3 to 4pm", "every Friday at 15:00", 60),
@@ -85,6 +116,7 @@ def test_a_series_range_is_read_as_its_start_and_length(text: str, describe: str
 @pytest.mark.parametrize(("text", "says"), [
     ("Sync tomorrow 4pm-3pm", "ends before it starts"),
     ("Sync tomorrow 3pm to 3pm", "ends before it starts"),
+    ("Sync tomorrow 10pm-7am", "ends before it starts"),  # across midnight, but 9h: longer than any meeting
     ("Sync tomorrow 8am-6pm", "at most 8h"),
     ("Sync tomorrow 3pm-3:03pm", "at least 5m"),
     ("Sync tomorrow 3-4pm for 45m", "which one"),
@@ -108,6 +140,8 @@ async def test_the_reply_states_the_range_it_read(bot: TestBot) -> None:
     [reply] = await bot.command("meeting", "Sync tomorrow from 3pm to 4pm")
     assert "**Sync** — **tomorrow 15:00 CET**, 1h." in reply.text, reply.text
     assert "I planned" not in reply.text
+    [late] = await bot.command("meeting", "Release tomorrow 11pm-1am")
+    assert "**Release** — **tomorrow 23:00 CET**, 2h." in late.text, late.text
 
 
 # 2. The continental 15h ------------------------------------------------------------------------------------------

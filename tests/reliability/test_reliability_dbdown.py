@@ -76,6 +76,15 @@ async def test_requests_are_answered_while_the_database_is_down_and_the_bot_reco
         assert response.status in (200, 201) and seconds < 3.0
         sent = await bot.connector.wait_for(1)
         assert "can't reach my database" in sent[-1].text
+        # A lead's report link: the page says "try again in a minute", and tells a browser or proxy when.
+        from handlers.core.types import Platform
+        from handlers.reports.links import LinkTarget, make_token
+
+        token = make_token(bot.runtime.services, LinkTarget(Platform.SLACK, "C1", "", "general", "UTC"))
+        page, seconds = await _timed(bot.client.get(f"/reports/{token}"))
+        assert page.status == 503 and seconds < 8, (page.status, seconds)
+        assert page.headers.get("Retry-After", "").isdigit()
+        assert "try again in a minute" in await page.text()
         # The outbox waits: nothing is lost, nothing is marked failed.
         await bot.runtime.worker.tick()
 
