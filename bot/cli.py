@@ -62,6 +62,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SecretError as exc:  # a missing, unreadable or different secret: one clear line, no stack trace
         log.error("steadybot cannot start: %s", exc)
         return 2
+    except DatabaseUnreachable as exc:  # a wrong DATABASE_URL, a database not up yet: the same
+        log.error("steadybot %s: %s", args.command, exc)
+        return 2
+
+
+class DatabaseUnreachable(RuntimeError):
+    """A command could not reach its database before it did anything: what was tried and why it failed."""
+
+
+@contextlib.contextmanager
+def _reaching_the_database(settings: Settings) -> Iterator[None]:
+    """Around the part of a command that first connects (the start's checks, the migrations, the outbox's
+    reads): a connection failure becomes `DatabaseUnreachable` with the URL (no password) and the reason;
+    anything else goes on as it is."""
+    try:
+        yield
+    except Exception as exc:
+        from storage.unreachable import reason, shown
+
+        why = reason(exc, settings.db_connect_timeout)
+        if why is None:
+            raise
+        raise DatabaseUnreachable(f"the database at {shown(settings.database_url)} {why}. Check DATABASE_URL and "
+                                  "that the database is up, then run the command again.") from None
 
 
 @contextlib.contextmanager
@@ -100,7 +124,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
             # report links (STEADYBOT_PUBLIC_URL's default) point where the server really listens
             settings = replace(settings, host=host, port=port)
-            runtime = await build_runtime(settings)
+            with _reaching_the_database(settings):
+                runtime = await build_runtime(settings)
         await serve(runtime, settings.host, settings.port)
         return 0
     if args.command == "demo":
@@ -111,7 +136,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         from storage.migrate import upgrade
 
-        await upgrade(settings.database_url)
+        with _reaching_the_database(settings):
+            await upgrade(settings.database_url, settings.db_connect_timeout)
         print("database is up to date")
         return 0
     if args.command == "outbox":
@@ -120,20 +146,22 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from storage.repos.outbox import OutboxRepo
 
         db = Database(settings.database_url, secrets=settings.secrets(), connect_timeout=settings.db_connect_timeout)
-        try:
-            repo = OutboxRepo(db, SystemClock())
-            if args.retry_failed is not None:
-                print(f"requeued {await repo.requeue_failed(args.retry_failed or None)} failed rows")
-            counts = await repo.counts()
-            print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
-            if (next_due := await repo.next_due()) is not None:
-                print(f"  next pending row due {next_due:%Y-%m-%d %H:%M:%S} UTC")
-            for row in await repo.failed(max(1, args.limit)):
-                print(f"  failed #{row.id} {row.kind} → {row.target_key} after {row.attempts} attempts: {row.last_error}")
-            if counts.get("failed"):
-                print("  fix the cause, then: steadybot outbox --retry-failed [ID ...]")
-        finally:
-            await db.dispose()
+        with _reaching_the_database(settings):
+            try:
+                repo = OutboxRepo(db, SystemClock())
+                if args.retry_failed is not None:
+                    print(f"requeued {await repo.requeue_failed(args.retry_failed or None)} failed rows")
+                counts = await repo.counts()
+                print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
+                if (next_due := await repo.next_due()) is not None:
+                    print(f"  next pending row due {next_due:%Y-%m-%d %H:%M:%S} UTC")
+                for row in await repo.failed(max(1, args.limit)):
+                    print(f"  failed #{row.id} {row.kind} → {row.target_key} after {row.attempts} attempts: "
+                          f"{row.last_error}")
+                if counts.get("failed"):
+                    print("  fix the cause, then: steadybot outbox --retry-failed [ID ...]")
+            finally:
+                await db.dispose()
         return 0
     if args.command == "forget":
         return await _forget(args, settings)
@@ -151,7 +179,8 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     # The whole runtime (not only the database): the journal messages in the person's chat are deleted
     # through the platform adapters configured in the environment.
-    runtime = await build_runtime(settings)
+    with _reaching_the_database(settings):
+        runtime = await build_runtime(settings)
     try:
         platform = Platform(args.platform) if args.platform else None
         reports = await forget_everywhere(runtime.store, runtime.directories, user_id, platform)

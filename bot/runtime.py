@@ -171,7 +171,7 @@ async def build_runtime(
     if migrate and not await is_current(settings.database_url, connect_timeout=settings.db_connect_timeout):
         from storage.migrate import upgrade
 
-        await upgrade(settings.database_url)
+        await upgrade(settings.database_url, settings.db_connect_timeout)
     vault = answer_vault(secret)
     store = Store(handle, clock, vault)
     try:

@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, connect_timeout: float | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = async_url(database_url)
+    config.attributes["connect_timeout"] = connect_timeout  # a new PostgreSQL connection's bound (None: asyncpg's)
     return config
 
 
@@ -52,13 +53,15 @@ def _sqlite_lock(database_url: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def upgrade_sync(database_url: str) -> None:
+def upgrade_sync(database_url: str, connect_timeout: float | None = None) -> None:
     from alembic import command
 
     with _sqlite_lock(database_url):
-        command.upgrade(alembic_config(database_url), "heads")
+        command.upgrade(alembic_config(database_url, connect_timeout), "heads")
 
 
-async def upgrade(database_url: str) -> None:
-    """Run migrations in a worker thread (Alembic is synchronous and runs its own event loop there)."""
-    await asyncio.to_thread(upgrade_sync, database_url)
+async def upgrade(database_url: str, connect_timeout: float | None = None) -> None:
+    """Run migrations in a worker thread (Alembic is synchronous and runs its own event loop there). On
+    PostgreSQL the connection is bounded by `connect_timeout` (STEADYBOT_DB_CONNECT_TIMEOUT), not asyncpg's
+    minute; the migrations themselves, and the wait for another replica's, are not."""
+    await asyncio.to_thread(upgrade_sync, database_url, connect_timeout)

@@ -28,8 +28,10 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _online(url: str) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+async def _online(url: str, connect_timeout: float | None) -> None:
+    postgres_url = url.startswith("postgresql")
+    connect_args = {"timeout": connect_timeout} if postgres_url and connect_timeout else {}
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     try:
         async with engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"
@@ -61,4 +63,4 @@ if context.is_offline_mode():
 else:
     if not url:
         raise SystemExit("alembic: no database URL (pass database_url or set sqlalchemy.url)")
-    asyncio.run(_online(url))
+    asyncio.run(_online(url, context.config.attributes.get("connect_timeout")))
