@@ -351,12 +351,18 @@ class _Range:
             end = next((t for t in candidates if t > begin), min(candidates))
         else:
             end = self.end.minutes
-        if end < begin and timedelta(minutes=end + DAY_MINUTES - begin) <= MAX_LENGTH:
+        if end < begin and self._elapsed(start, begin, end + DAY_MINUTES) <= MAX_LENGTH:
             end += DAY_MINUTES  # across midnight
         if end <= begin:
             raise UserError(f"`{clip(self.said)}` ends before it starts (a range across midnight can be at most "
                             f"{format_duration(MAX_LENGTH)}). Give the start and the length, like `10pm for 1h`.",
                             COMMAND_EXAMPLE)
+        return self._elapsed(start, begin, end)
+
+    @staticmethod
+    def _elapsed(start: time | datetime, begin: int, end: int) -> timedelta:
+        """From `begin` to `end` (minutes of the start's day; past 1440 the next day's): on the clock for a
+        series, the time that really passes for a one-off (its start is a local datetime)."""
         if not isinstance(start, datetime) or start.tzinfo is None:
             return timedelta(minutes=end - begin)
         day, minute = divmod(end, DAY_MINUTES)

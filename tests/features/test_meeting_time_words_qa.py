@@ -98,6 +98,11 @@ def test_a_range_across_a_change_of_the_clocks_is_the_time_that_passes() -> None
     assert autumn.length.total_seconds() == 4 * 3600  # before: 3h, ending at 03:00
     assert (night.starts_at + night.length).astimezone(BERLIN).strftime("%d %H:%M") == "29 04:00"
     assert night.length.total_seconds() == 4 * 3600
+    # 8h30 on the clock but 7h30 that pass, the night an hour is skipped: a meeting (found by review: the
+    # midnight rule first compared the clock's 8h30 with the 8h cap and refused it)
+    long_night = parse_meeting("Maintenance on March 28 10pm-6:30am", BERLIN, NOW)
+    assert long_night.length.total_seconds() == 7.5 * 3600
+    assert "at most 8h" in _refused("Maintenance on October 24 10pm-6am")  # 8h on the clock, 9h that pass
 
 
 def test_a_series_across_midnight_keeps_its_clock_length() -> None:
