@@ -106,6 +106,9 @@ _SPAN_WORDS = (
     (re.compile(r"\b(?:an?|one)\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "1 "),
 )
 #: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
+#: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
+#: 15:30) or a wait ("in 15h")? Asked, never guessed.
+_BARE_HOURS = re.compile(r"(?P<h>[01]?\d|2[0-3])\s*h", re.IGNORECASE)
 _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
 #: `clean` keeps for emoji, is nothing in a time.
@@ -132,6 +135,8 @@ DAY_SPELLINGS = {
     "2morrow": "tomorrow", "2morow": "tomorrow", "2mrw": "tomorrow", "tdy": "today", "tonite": "tonight",
     "2nite": "tonight",
 }  # fmt: skip
+#: "2day": chat for "today", or "2 days"? Asked, never guessed (docs/meetings.md, "How times are read").
+_TWO_DAY = re.compile(r"(?<![\w@/.:-])2day(?![\w/:-])", re.IGNORECASE)
 DAY_SPELLING = re.compile(r"(?<![\w@/.:-])(?:" + "|".join(DAY_SPELLINGS) + r")(?![\w/:-]|\.\w)", re.IGNORECASE)
 #: "12 noon", "12 midnight": the word.
 _TWELVE_WORD = re.compile(r"\b12\s*(noon|midnight)\b", re.IGNORECASE)
@@ -385,6 +390,12 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
+    if (two := _TWO_DAY.search(cleaned)) is not None:
+        raise AmbiguousTime(f"`{clip(two.group(0))}`: today, or in 2 days? Say `today` or `in 2 days`.", WHEN_EXAMPLE)
+    if meeting and (bare := _BARE_HOURS.fullmatch(cleaned)) is not None:
+        hour = int(bare.group("h"))
+        raise AmbiguousTime(f"`{clip(cleaned)}`: at {hour:02d}:00, or {hour} hour{'s' if hour != 1 else ''} from now? "
+                            f"Say `at {hour}h` for the time, `in {hour}h` for the wait.", WHEN_EXAMPLE)
     if (relative := _relative(cleaned, tz, now)) is not None:
         return relative
     normalised = _AT_SIGN.sub("at ", cleaned)

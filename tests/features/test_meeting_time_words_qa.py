@@ -165,6 +165,24 @@ def test_15h_after_a_day_word_or_at_is_the_24_hour_clock(text: str, start: str) 
     assert _one_off(text) == ("Sync", start, 30)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    # before: 15 hours from now (tomorrow 01:00), while `15h30` alone was today's 15:30
+    ("Sync 15h", "`15h`: at 15:00, or 15 hours from now? Say `at 15h` for the time, `in 15h` for the wait."),
+    ("Sync 9 h", "`9 h`: at 09:00, or 9 hours from now?"),
+    ("Sync 1h", "`1h`: at 01:00, or 1 hour from now?"),
+])
+def test_hours_alone_as_a_meetings_time_are_asked_about(text: str, says: str) -> None:
+    assert says in _refused(text)
+
+
+def test_hours_alone_that_no_clock_shows_stay_a_wait_and_a_snooze_stays_a_wait() -> None:
+    assert _one_off("Sync 36h") == ("Sync", "Tue 03 22:00", 30)  # not a time of day: 36 hours from now
+    assert _one_off("Sync 15h30") == ("Sync", "Mon 02 15:30", 30)
+    from handlers.pulse.snooze import parse_snooze
+
+    assert parse_snooze("2h", BERLIN, NOW) == datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # a duration first
+
+
 def test_15h_reads_the_same_for_the_pulse_and_a_series() -> None:
     assert f"{parse_when('tomorrow 9h', BERLIN, NOW).at.astimezone(BERLIN):%a %d %H:%M}" == "Tue 03 09:00"
     assert _series("Sync every friday at 15h") == ("Sync", "every Friday at 15:00", 30)
@@ -201,6 +219,10 @@ def test_common_spellings_of_tomorrow_are_tomorrow(word: str) -> None:
 
 def test_common_spellings_of_today_and_tonight() -> None:
     assert _one_off("Sync tdy 3pm") == ("Sync", "Mon 02 15:00", 30)
+    # "2day": chat for today, or two days? Asked (before: Wednesday, two days ahead, silently)
+    assert "`2day`: today, or in 2 days? Say `today` or `in 2 days`." in _refused("Sync 2day at 3pm")
+    assert _one_off("Sync in 2 days at 3pm") == ("Sync", "Wed 04 15:00", 30)
+    assert _one_off("Sync 2 days from now at 3pm")[1] == "Wed 04 15:00"
     assert _one_off("Sync tonite at 8") == ("Sync", "Mon 02 20:00", 30)
 
 
