@@ -108,7 +108,7 @@ _SPAN_WORDS = (
 #: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
 #: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
 #: 15:30) or a wait ("in 15h")? Asked, never guessed.
-_BARE_HOURS = re.compile(r"(?P<h>[01]?\d|2[0-3])\s*h", re.IGNORECASE)
+_BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
 _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
 #: `clean` keeps for emoji, is nothing in a time.
@@ -390,8 +390,6 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
-    if (two := _TWO_DAY.search(cleaned)) is not None:
-        raise AmbiguousTime(f"`{clip(two.group(0))}`: today, or in 2 days? Say `today` or `in 2 days`.", WHEN_EXAMPLE)
     if meeting and (bare := _BARE_HOURS.fullmatch(cleaned)) is not None:
         hour = int(bare.group("h"))
         raise AmbiguousTime(f"`{clip(cleaned)}`: at {hour:02d}:00, or {hour} hour{'s' if hour != 1 else ''} from now? "
@@ -418,6 +416,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if parsed is None:
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     parsed = _check_read(parsed, normalised, cleaned, base)
+    if (two := _TWO_DAY.search(cleaned)) is not None:  # read as a day: only now (a title's "2day workshop" is not)
+        raise AmbiguousTime(f"`{clip(two.group(0))}`: today, or in 2 days? Say `today` or `in 2 days`.", WHEN_EXAMPLE)
     has_time = bool(_TIME_HINT.search(normalised))
     if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
         return ParsedTime(parsed.astimezone(UTC), has_time, cleaned)

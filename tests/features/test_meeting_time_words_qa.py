@@ -223,6 +223,10 @@ def test_common_spellings_of_today_and_tonight() -> None:
     assert "`2day`: today, or in 2 days? Say `today` or `in 2 days`." in _refused("Sync 2day at 3pm")
     assert _one_off("Sync in 2 days at 3pm") == ("Sync", "Wed 04 15:00", 30)
     assert _one_off("Sync 2 days from now at 3pm")[1] == "Wed 04 15:00"
+    # "2day" in a title is a title word (found by review: the question stopped the whole command)
+    for title in ("Plan 2day workshop", "Discuss 2day event", "Prep 2day's agenda", "2day offsite prep"):
+        assert _one_off(f"{title} tomorrow at 3pm") == (title, "Tue 03 15:00", 30)
+    assert _one_off("Plan 2day workshop tomorrow 3-4pm") == ("Plan 2day workshop", "Tue 03 15:00", 60)
     assert _one_off("Sync tonite at 8") == ("Sync", "Mon 02 20:00", 30)
 
 
