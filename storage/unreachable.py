@@ -39,7 +39,9 @@ def _postgres_reason(exc: BaseException) -> str | None:
 
 def reason(exc: BaseException, connect_timeout: float) -> str | None:
     """What kept the database out of reach, or None when `exc` is not a connection failure."""
+    unavailable = False
     for link in _chain(exc):
+        unavailable = unavailable or isinstance(link, StorageUnavailable)
         if (said := _postgres_reason(link)) is not None:
             return said
         if isinstance(link, socket.gaierror):
@@ -52,9 +54,7 @@ def reason(exc: BaseException, connect_timeout: float) -> str | None:
             return f"could not be reached ({link.strerror or type(link).__name__})"
         if isinstance(link, sqlite3.OperationalError) and "unable to open" in str(link):
             return "is an SQLite file that cannot be opened (does its folder exist, and may this user write there?)"
-    if any(isinstance(link, StorageUnavailable) for link in _chain(exc)):
-        return "does not answer"
-    return None
+    return "does not answer" if unavailable else None
 
 
 def shown(database_url: str) -> str:

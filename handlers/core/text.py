@@ -6,10 +6,6 @@ import re
 import unicodedata
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
-#: What `clean` does to each control character of ASCII (the only category of ASCII it drops): tabs and the like
-#: become spaces, newlines stay, the rest go.
-_ASCII_CONTROLS = str.maketrans({**{chr(c): None for c in (*range(32), 127)}, **dict.fromkeys("\t\r\v\f", " "),
-                                 "\n": "\n"})
 
 
 def clean(text: object, limit: int = 4000) -> str:
@@ -20,7 +16,7 @@ def clean(text: object, limit: int = 4000) -> str:
     text = text[: limit * 4]
     # On every chat message's path, several times (docs/benchmarks.md#cheaper-steps-per-chat-message-issue-17-nineteenth-stop)
     if text.isascii():  # NFKC changes nothing in ASCII, and its only characters to drop are controls
-        text = text.translate(_ASCII_CONTROLS)
+        text = text.translate(_ASCII_KEPT)
     else:
         text = unicodedata.normalize("NFKC", text)
         if not text.isprintable():  # printable: no control, format, private or unassigned character in it
@@ -38,6 +34,10 @@ def _kept(ch: str) -> str:
     if unicodedata.category(ch) in _DROP_CATEGORIES and ch != "\u200d":
         return ""
     return ch
+
+
+#: `_kept` for every ASCII character at once, as one `str.translate` table (its only drops are the controls).
+_ASCII_KEPT = str.maketrans({chr(c): _kept(chr(c)) for c in range(128)})
 
 
 def one_line(text: object, limit: int = 200) -> str:

@@ -105,10 +105,10 @@ _SPAN_WORDS = (
     (re.compile(r"\bhalf\s+(?:an?\s+)?(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "0.5 "),
     (re.compile(r"\b(?:an?|one)\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "1 "),
 )
-#: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
 #: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
 #: 15:30) or a wait ("in 15h")? Asked, never guessed.
 _BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
+#: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
 _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
 #: `clean` keeps for emoji, is nothing in a time.
@@ -135,9 +135,9 @@ DAY_SPELLINGS = {
     "2morrow": "tomorrow", "2morow": "tomorrow", "2mrw": "tomorrow", "tdy": "today", "tonite": "tonight",
     "2nite": "tonight",
 }  # fmt: skip
+DAY_SPELLING = re.compile(r"(?<![\w@/.:-])(?:" + "|".join(DAY_SPELLINGS) + r")(?![\w/:-]|\.\w)", re.IGNORECASE)
 #: "2day": chat for "today", or "2 days"? Asked, never guessed (docs/meetings.md, "How times are read").
 _TWO_DAY = re.compile(r"(?<![\w@/.:-])2day(?![\w/:-])", re.IGNORECASE)
-DAY_SPELLING = re.compile(r"(?<![\w@/.:-])(?:" + "|".join(DAY_SPELLINGS) + r")(?![\w/:-]|\.\w)", re.IGNORECASE)
 #: "12 noon", "12 midnight": the word.
 _TWELVE_WORD = re.compile(r"\b12\s*(noon|midnight)\b", re.IGNORECASE)
 _DAY_WORDS = (r"today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
