@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -24,8 +25,10 @@ log = logging.getLogger("steadybot.scope")
 LATE_AFTER_MEETING = timedelta(hours=12)  # a reminder that would go out later than this is dropped
 
 
+@functools.cache
 def meetings_here() -> bool:
-    """Whether the meetings feature is there to ask about a meeting in progress."""
+    """Whether the meetings feature is there to ask about a meeting in progress: asked on every prompt the
+    watcher opens, looked up once (a feature is there for the process's life or not at all)."""
     try:
         import handlers.meetings.api  # noqa: F401
     except ImportError:
