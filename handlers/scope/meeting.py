@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -25,10 +24,8 @@ log = logging.getLogger("steadybot.scope")
 LATE_AFTER_MEETING = timedelta(hours=12)  # a reminder that would go out later than this is dropped
 
 
-@functools.cache
 def meetings_here() -> bool:
-    """Whether the meetings feature is there to ask about a meeting in progress: asked on every prompt the
-    watcher opens, looked up once (a feature is there for the process's life or not at all)."""
+    """Whether the meetings feature is there to ask about a meeting in progress."""
     try:
         import handlers.meetings.api  # noqa: F401
     except ImportError:
