@@ -30,6 +30,7 @@ outside the lane's places, until a graceful stop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -172,46 +173,13 @@ def _wake(woken: asyncio.Future[None]) -> None:
         woken.set_result(None)
 
 
-class AckWritten:
-    """An adapter's signal that one request's acknowledgement is written (Slack over HTTP: bot/slack/adapter.py).
-
-    The work waiting for it (`AfterAck.run(after=…)`) resumes once the loop has polled its sockets after the
-    signal: `set` arms one zero-delay timer, and asyncio runs a due timer's callback after the I/O callbacks of
-    the same turn's poll (CPython 3.11 `asyncio/base_events.py`, `_run_once`: `select` → `_process_events` →
-    due timers → the ready queue). A request whose bytes are in by that poll has its task created — and its
-    acknowledgement started — before this work resumes. The waiting task's own first step usually runs in that
-    same turn (it was created before the signal), so the work resumes in the second turn after the signal; an
-    `Event` and a timer of the task's own took three (docs/benchmarks.md, "The ack's signal and the poll in one
-    timer")."""
-
-    __slots__ = ("_state", "_waiters")
-
-    def __init__(self) -> None:
-        self._state = 0  # 0: not written yet, 1: written (the poll after it is due), 2: polled since
-        self._waiters: list[asyncio.Future[None]] = []
-
-    def is_set(self) -> bool:
-        return self._state > 0
-
-    @property
-    def polled(self) -> bool:
-        """The acknowledgement is written and the loop has polled its sockets since."""
-        return self._state == 2
-
-    def set(self) -> None:
-        if self._state == 0:
-            self._state = 1
-            asyncio.get_running_loop().call_later(0, self._polled)
-
-    def _polled(self) -> None:
-        self._state = 2
-        for woken in self._waiters:
-            _wake(woken)
-        self._waiters.clear()
-
-    def add(self, woken: asyncio.Future[None]) -> None:
-        """Resolve `woken` once `polled` (the caller checks that it is not yet)."""
-        self._waiters.append(woken)
+async def _after_pending_io() -> None:
+    """Resume after the loop's next poll of its sockets has queued what arrived: a request whose bytes are in
+    starts its acknowledgement before this work (a timer's callback runs after that poll's I/O callbacks)."""
+    loop = asyncio.get_running_loop()
+    woken: asyncio.Future[None] = loop.create_future()
+    loop.call_later(0, _wake, woken)
+    await woken
 
 
 class AfterAck:
@@ -256,33 +224,27 @@ class AfterAck:
         return self.queued_ahead * self._gap
 
     def run(self, work: Coroutine[Any, Any, Any], name: str = "after-ack",
-            after: AckWritten | None = None) -> asyncio.Task[Any]:
-        """Start `work` after the acknowledgement is written and the loop's next poll of its sockets — once
-        `after` is set (the adapter's own signal, waited for at most `ACK_GRACE` seconds), else after the poll
-        that follows this turn — in the lane, never failing silently. Counted from now."""
+            after: asyncio.Event | None = None) -> asyncio.Task[Any]:
+        """Start `work` after the acknowledgement is written — when `after` is set (the adapter's own signal,
+        waited for at most `ACK_GRACE` seconds), else one loop turn later — then after one poll of the sockets
+        (`_after_pending_io`), in the lane, never failing silently. Counted from now."""
         task = asyncio.create_task(self._run(work, after), name=name)
         self._tasks.add(task)
         self._idle.clear()
         task.add_done_callback(self._finished)
         return task
 
-    async def _run(self, work: Coroutine[Any, Any, Any], after: AckWritten | None) -> None:
+    async def _run(self, work: Coroutine[Any, Any, Any], after: asyncio.Event | None) -> None:
         try:
-            if after is None or not after.polled:
-                loop = asyncio.get_running_loop()
-                woken: asyncio.Future[None] = loop.create_future()
-                grace = None
-                if after is None:  # the acknowledgement leaves in this turn: resume after the next poll
-                    loop.call_later(0, _wake, woken)
-                else:
-                    after.add(woken)
-                    if not after.is_set():  # an adapter that never signals: at most ACK_GRACE
-                        grace = loop.call_later(ACK_GRACE, _wake, woken)
-                try:
-                    await woken
-                finally:
-                    if grace is not None:
-                        grace.cancel()
+            if after is None:
+                await asyncio.sleep(0)  # one loop turn: the acknowledgement leaves before the work starts
+            else:
+                # An Event wakes its waiters in the loop turn after it is set; a future behind a shield and
+                # `wait_for` took three (docs/benchmarks.md#the-acks-signal-one-loop-turn).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(ACK_GRACE):
+                        await after.wait()
+            await _after_pending_io()
             async with self._lane:
                 await work
         except asyncio.CancelledError:
@@ -391,7 +353,7 @@ class Pipeline:
     watchers (module docstring)."""
 
     def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
-                 seal: ActionSeal | None = None, ack: AckWritten | None = None) -> None:
+                 seal: ActionSeal | None = None, ack: asyncio.Event | None = None) -> None:
         self.core = core
         self.store = store
         self.clock = clock
@@ -399,7 +361,7 @@ class Pipeline:
         self.seal = seal
         self.ack = ack  # the adapter's "acknowledgement written" for one request (`acked_by`); None: none
 
-    def acked_by(self, ack: AckWritten | None) -> Pipeline:
+    def acked_by(self, ack: asyncio.Event | None) -> Pipeline:
         """This pipeline for one request whose adapter signals when its acknowledgement is written (`ack`):
         whatever its `later` and `run` start waits for that signal (Slack's middleware hands its listeners
         this one: bot/slack/middleware.py). Without a signal (Teams, the demo, Socket Mode), this pipeline."""

@@ -7,6 +7,7 @@ work runs in the after-ack lane (bot/inbound.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Sequence
@@ -20,7 +21,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import limits
 from bot.adapter import Route, Wiring
-from bot.inbound import AckWritten
 from bot.metrics import CURRENT, slack_kind
 from bot.slack import signature
 from bot.slack.directory import SlackDirectory
@@ -134,7 +134,7 @@ class SlackAdapter:
         # Work a listener leaves for after the ack (`pipeline.later`, `pipeline.run`: the middleware hands it the
         # pipeline `acked_by` this) starts once the ack is written: run synchronously (SQLite on the loop), it
         # would otherwise hold the ack back.
-        ack_written = AckWritten()
+        ack_written = asyncio.Event()
         try:
             try:
                 # no query string (Slack posts none): None, which Bolt reads as {} without running parse_qs
