@@ -163,7 +163,12 @@ async def test_a_request_on_a_kept_alive_connection_is_acked_before_the_earlier_
     assert b"challenge-1" in await asyncio.to_thread(_read_challenge, pooled)
 
     read_at: list[float] = []
-    reader = threading.Thread(target=lambda: (_read_challenge(pooled), read_at.append(time.monotonic())))
+
+    def read_second() -> None:
+        _read_challenge(pooled)
+        read_at.append(time.monotonic())
+
+    reader = threading.Thread(target=read_second)
     original = web.Response.write_eof
     sent = False
 
