@@ -1,7 +1,7 @@
 """Signed button values, card data and modal metadata: what round-trips through a Slack or Teams client.
 
 A button's value (Slack `value`, Teams Action.Submit `data`) and a form's context are sealed by the adapter
-when it renders a message, with a MAC (`runtime.secret.signer("actions")`, handlers/core/signing.py) over the action name and the
+when it renders a message, with an HMAC (`runtime.secret.signer("actions")`) over the action name and the
 value, bound to where the message goes: the channel (platform + channel or conversation id) or, for a 1:1
 chat, the person. When a press comes back, the adapter opens the seal with the place and person the press
 came from, so a value copied from one channel fails in another, a Teams value fails in Slack, an edited
