@@ -29,9 +29,10 @@ from bot.slack.listeners import register
 from bot.slack.middleware import Inbounds
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
+from bot.slack.replier import Respond
 from bot.slack.sender import SlackSender
 from bot.slack.workspaces import Workspaces
-from handlers.core.errors import StorageUnavailable
+from handlers.core.errors import SORRY_DATABASE, StorageUnavailable
 from handlers.core.registry import PeriodicTask
 from handlers.core.types import Platform
 
@@ -88,7 +89,8 @@ class SlackAdapter:
         self.home = HomePublisher(core, clock)  # the App Home (its refresh runs periodically)
         self.app.use(Inbounds(pipeline, self.home, Workspaces(store, pipeline, self.oauth),
                                answer_in_ack=settings.slack_answer_in_ack))
-        register(self.app)
+        self._pipeline, self._session = pipeline, session
+        register(self.app, tell=self._tell)
         store_ = self.oauth.installations if self.oauth else None
         self.clients = WorkspaceClients(self.client, store_, clock)
         send_clients = WorkspaceClients(self.client, store_, clock, retry_handlers=[])
@@ -157,6 +159,19 @@ class SlackAdapter:
             return response
         finally:
             ack_written.set()
+
+    def _tell(self, request: AsyncBoltRequest, url: str) -> None:
+        """A press whose workspace could not be read (the database does not answer) is told so through its
+        response_url, once its 200 is written (listeners/unhandled.py, `MiddlewareErrors`): no token needed."""
+        after = request.context.get("ack_written")
+        self._pipeline.lane.run(self._told(url), "database unavailable: told",
+                                after=after if isinstance(after, asyncio.Event) else None)
+
+    async def _told(self, url: str) -> None:
+        try:
+            await Respond(url, self._session)(text=SORRY_DATABASE, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # noqa: BLE001 - an outage's courtesy: never an error of its own
+            log.warning("could not tell a press that the database does not answer: %s", type(exc).__name__)
 
     async def handle_oauth(self, request: web.Request) -> web.Response:
         """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (404 in single-token mode)."""

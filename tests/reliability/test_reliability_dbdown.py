@@ -221,6 +221,18 @@ async def test_oauth_mode_acknowledges_commands_while_the_database_is_down(
         slack.oauth.installations.forget_all()
         status, seconds, text = await command("T9", 9)
         assert status == 200 and seconds < 3.0 and text == SORRY_DATABASE, (status, seconds, text)
+        # a button pressed there: its 200 carries nothing Slack shows, so the person is told through the
+        # press's response_url (no token needed); before, the press got an empty 200 and nothing else
+        url = bot.slack.response_url("oauth-down-press")
+        before = len(bot.slack.responses)
+        press = wire.interactive_body(wire.block_action("timebox.stop", bot.sealed("timebox.stop", "1"),
+                                                        team="T9", response_url=url))
+        response, seconds = await _timed(bot.client.post("/slack/events", data=press.encode(),
+                                                         headers=wire.slack_headers(SIGNING_SECRET, press)))
+        assert response.status == 200 and seconds < 3.0 and await response.text() == "", (response.status, seconds)
+        told = (await bot.slack.wait_for_responses(before + 1, timeout=10))[before]
+        assert told.get("text") == SORRY_DATABASE and told.get("response_type") == "ephemeral", told
+        assert told.get("replace_original") is False, told  # the message with the button stays as it was
         proxy.restore()
         deadline = time.monotonic() + 15
         while True:

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack.listeners import actions, commands, events, shortcuts, unhandled, views
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, tell: unhandled.Tell | None = None) -> None:
     # Bolt tries listeners in this order, running each one's matchers until one fits. Chat comes first: it
     # is most of the traffic, so matchers it skips are time off its ack; then what a person is waiting for
     # (commands, buttons, forms); the rare events last.
@@ -22,4 +22,4 @@ def register(app: AsyncApp) -> None:
     shortcuts.register(app)
     events.register_rare(app)
     # Not a listener: the app's error handler, which acknowledges what no listener matched (any order).
-    unhandled.register(app)
+    unhandled.register(app, tell)

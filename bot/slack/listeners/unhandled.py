@@ -11,6 +11,7 @@ logs its kind at DEBUG. Listener errors are logged at ERROR with their traceback
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -47,10 +48,28 @@ async def on_error(error: Exception, request: AsyncBoltRequest, body: dict[str, 
     return None
 
 
+#: Tells the person who pressed a button (or ran a message shortcut) "try again" through the press's
+#: response_url, after the ack: (the request, its response_url).
+Tell = Callable[[AsyncBoltRequest, str], None]
+
+
+def response_url_of(body: dict[str, Any]) -> str:
+    """Where a press (block_actions, a message shortcut) can be answered without a token: its response_url,
+    or "" when it has none (a modal's submission, a global shortcut, an event)."""
+    url = body.get("response_url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
 class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
     """Bolt's own handling of errors raised in middleware, but for a database that does not answer Bolt's
     installation lookup before the ack (OAuth mode, a workspace this process never read: bot/slack/oauth.py,
-    `_looked_up`): acknowledged 200, a slash command's with the friendly words Slack shows the person."""
+    `_looked_up`): acknowledged 200 — a slash command's with the friendly words Slack shows the person, and a
+    button press (or a message shortcut) told the same words through its response_url once the 200 is written
+    (`tell`): without them the person pressed and nothing happened."""
+
+    def __init__(self, base_logger: logging.Logger, tell: Tell | None = None) -> None:
+        super().__init__(base_logger)
+        self.tell = tell
 
     async def handle(self, error: Exception, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
         if isinstance(error, StorageUnavailable) and response is not None:
@@ -58,15 +77,17 @@ class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
             body = request.body if isinstance(request.body, dict) else {}
             response.status = 200
             response.body = SORRY_DATABASE if body.get("command") else ""
+            if not body.get("command") and self.tell is not None and (url := response_url_of(body)):
+                self.tell(request, url)
             return
         await super().handle(error, request, response)
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, tell: Tell | None = None) -> None:
     app.error(on_error)
     # `app.error` also takes over errors raised in middleware and listener matchers (a signed but impossible
     # body, which Slack never sends: answered 400 by the adapter). Those keep Bolt's own handling and log
     # line, as before (but a database that does not answer: `MiddlewareErrors`); only listener errors and
     # unmatched requests come here.
     if hasattr(app, "_async_middleware_error_handler"):
-        app._async_middleware_error_handler = MiddlewareErrors(app.logger)
+        app._async_middleware_error_handler = MiddlewareErrors(app.logger, tell)

@@ -1,0 +1,27 @@
+"""Where a press whose workspace could not be read during a database outage is told "try again"
+(bot/slack/listeners/unhandled.py): its response_url, never anything else. The outage itself, end to end:
+tests/reliability/test_reliability_dbdown.py (OAuth mode, a workspace this process never read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.slack.listeners.unhandled import response_url_of
+
+
+@pytest.mark.parametrize(("body", "url"), [
+    ({"response_url": "https://hooks.slack.com/actions/T1/1/abc"}, "https://hooks.slack.com/actions/T1/1/abc"),
+    ({"response_url": "http://127.0.0.1:5/response/r1"}, "http://127.0.0.1:5/response/r1"),  # the local fake
+    ({}, ""),  # a modal's submission, a global shortcut
+    ({"response_url": ""}, ""),
+    ({"response_url": None}, ""),
+    ({"response_url": ["https://x"]}, ""),
+    ({"response_url": 7}, ""),
+    ({"response_url": "file:///etc/passwd"}, ""),
+    ({"response_url": "javascript:alert(1)"}, ""),
+    ({"response_urls": [{"response_url": "https://hooks.slack.com/x"}]}, ""),  # a modal's, not a press's
+])
+def test_only_a_press_s_own_web_address_is_told(body: dict[str, Any], url: str) -> None:
+    assert response_url_of(body) == url
