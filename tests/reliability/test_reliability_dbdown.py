@@ -233,6 +233,14 @@ async def test_oauth_mode_acknowledges_commands_while_the_database_is_down(
         told = (await bot.slack.wait_for_responses(before + 1, timeout=10))[before]
         assert told.get("text") == SORRY_DATABASE and told.get("response_type") == "ephemeral", told
         assert told.get("replace_original") is False, told  # the message with the button stays as it was
+        # a modal submitted there: kept open, the words under its first field (before: an empty 200 closed it)
+        form = wire.interactive_body(wire.view_submission(bot.sealed_metadata({"f": "x", "c": "1"}),
+                                                          {"answer": "typed"}, team="T9"))
+        response, seconds = await _timed(bot.client.post("/slack/events", data=form.encode(),
+                                                         headers=wire.slack_headers(SIGNING_SECRET, form)))
+        assert response.status == 200 and seconds < 3.0, (response.status, seconds)
+        assert json.loads(await response.text()) == {"response_action": "errors",
+                                                      "errors": {"answer": SORRY_DATABASE}}
         proxy.restore()
         deadline = time.monotonic() + 15
         while True:

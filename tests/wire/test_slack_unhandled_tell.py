@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.listeners.unhandled import response_url_of
+from bot.slack.listeners.unhandled import first_input, response_url_of
 
 
 @pytest.mark.parametrize(("body", "url"), [
@@ -25,3 +25,17 @@ from bot.slack.listeners.unhandled import response_url_of
 ])
 def test_only_a_press_s_own_web_address_is_told(body: dict[str, Any], url: str) -> None:
     assert response_url_of(body) == url
+
+
+@pytest.mark.parametrize(("view", "block"), [
+    ({"blocks": [{"type": "section", "block_id": "s"}, {"type": "input", "block_id": "q1"}],
+      "state": {"values": {"q2": {}}}}, "q1"),
+    ({"blocks": [{"type": "input"}, {"type": "input", "block_id": ""}], "state": {"values": {"q2": {}}}}, "q2"),
+    ({"state": {"values": {"answer": {}}}}, "answer"),
+    ({"blocks": "x", "state": {"values": []}}, ""),
+    ({"blocks": [{"type": "input", "block_id": "b" * 256}], "state": {"values": {7: {}}}}, ""),
+    ({}, ""),
+    ("not a view", ""),
+])
+def test_an_outage_s_words_hang_under_a_modal_s_first_input(view: Any, block: str) -> None:
+    assert first_input({"type": "view_submission", "view": view}) == block

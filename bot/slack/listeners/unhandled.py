@@ -10,6 +10,7 @@ logs its kind at DEBUG. Listener errors are logged at ERROR with their traceback
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -60,12 +61,33 @@ def response_url_of(body: dict[str, Any]) -> str:
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
+def first_input(body: dict[str, Any]) -> str:
+    """A submitted modal's first input block (from `view.blocks`, else the first of `view.state.values`), to hang
+    a message on with `{"response_action": "errors"}`, which keeps the modal open; "" when it has none."""
+    view = body.get("view")
+    if not isinstance(view, dict):
+        return ""
+    blocks = view.get("blocks")
+    for block in blocks[:100] if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input":
+            block_id = block.get("block_id")
+            if isinstance(block_id, str) and 0 < len(block_id) <= 255:
+                return block_id
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    for block_id in values if isinstance(values, dict) else ():
+        if isinstance(block_id, str) and 0 < len(block_id) <= 255:
+            return block_id
+    return ""
+
+
 class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
     """Bolt's own handling of errors raised in middleware, but for a database that does not answer Bolt's
     installation lookup before the ack (OAuth mode, a workspace this process never read: bot/slack/oauth.py,
-    `_looked_up`): acknowledged 200 — a slash command's with the friendly words Slack shows the person, and a
-    button press (or a message shortcut) told the same words through its response_url once the 200 is written
-    (`tell`): without them the person pressed and nothing happened."""
+    `_looked_up`): acknowledged 200 — a slash command's with the friendly words Slack shows the person, a
+    submitted modal's with them under its first input (the modal stays open, what was typed is kept), and a
+    button press (or a message shortcut) told them through its response_url once the 200 is written (`tell`):
+    without them the person pressed or submitted and nothing happened."""
 
     def __init__(self, base_logger: logging.Logger, tell: Tell | None = None) -> None:
         super().__init__(base_logger)
@@ -77,7 +99,10 @@ class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
             body = request.body if isinstance(request.body, dict) else {}
             response.status = 200
             response.body = SORRY_DATABASE if body.get("command") else ""
-            if not body.get("command") and self.tell is not None and (url := response_url_of(body)):
+            if body.get("type") == "view_submission" and (block := first_input(body)):
+                response.body = json.dumps({"response_action": "errors", "errors": {block: SORRY_DATABASE}})
+                response.headers["content-type"] = ["application/json;charset=utf-8"]
+            elif not body.get("command") and self.tell is not None and (url := response_url_of(body)):
                 self.tell(request, url)
             return
         await super().handle(error, request, response)
