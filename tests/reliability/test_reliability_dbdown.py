@@ -233,12 +233,21 @@ async def test_oauth_mode_acknowledges_commands_while_the_database_is_down(
         told = (await bot.slack.wait_for_responses(before + 1, timeout=10))[before]
         assert told.get("text") == SORRY_DATABASE and told.get("response_type") == "ephemeral", told
         assert told.get("replace_original") is False, told  # the message with the button stays as it was
-        # a modal submitted there: kept open, the words under its first field (before: an empty 200 closed it)
-        form = wire.interactive_body(wire.view_submission(bot.sealed_metadata({"f": "x", "c": "1"}),
-                                                          {"answer": "typed"}, team="T9"))
+        assert told.get("_key") == "oauth-down-press", told  # to the press's own response_url
+        await asyncio.sleep(0.5)
+        assert len(bot.slack.responses) == before + 1, bot.slack.responses[before:]  # once
+        # a modal submitted there, as Slack sends it (its blocks echoed): kept open, the words under its first
+        # input (before: an empty 200 closed it, and what was typed was lost)
+        submitted = wire.view_submission(bot.sealed_metadata({"f": "x", "c": "1"}), {"answer": "typed"}, team="T9")
+        submitted["view"]["blocks"] = [
+            {"type": "section", "block_id": "intro", "text": {"type": "mrkdwn", "text": "hi"}},
+            {"type": "input", "block_id": "answer", "label": {"type": "plain_text", "text": "A"},
+             "element": {"type": "plain_text_input", "action_id": "answer"}}]
+        form = wire.interactive_body(submitted)
         response, seconds = await _timed(bot.client.post("/slack/events", data=form.encode(),
                                                          headers=wire.slack_headers(SIGNING_SECRET, form)))
         assert response.status == 200 and seconds < 3.0, (response.status, seconds)
+        assert response.content_type == "application/json", response.content_type
         assert json.loads(await response.text()) == {"response_action": "errors",
                                                       "errors": {"answer": SORRY_DATABASE}}
         proxy.restore()

@@ -30,7 +30,10 @@ def test_only_a_press_s_own_web_address_is_told(body: dict[str, Any], url: str) 
 @pytest.mark.parametrize(("view", "block"), [
     ({"blocks": [{"type": "section", "block_id": "s"}, {"type": "input", "block_id": "q1"}],
       "state": {"values": {"q2": {}}}}, "q1"),
-    ({"blocks": [{"type": "input"}, {"type": "input", "block_id": ""}], "state": {"values": {"q2": {}}}}, "q2"),
+    ({"blocks": [{"type": "input"}, {"type": "input", "block_id": ""}], "state": {"values": {"q2": {}}}}, ""),
+    # a section's select menu is in state.values too, but it is no input (found by review)
+    ({"blocks": [{"type": "section", "block_id": "pick", "accessory": {"type": "static_select", "action_id": "s"}}],
+      "state": {"values": {"pick": {"s": {"type": "static_select", "selected_option": None}}}}}, ""),
     ({"state": {"values": {"answer": {}}}}, "answer"),
     ({"blocks": "x", "state": {"values": []}}, ""),
     ({"blocks": [{"type": "input", "block_id": "b" * 256}], "state": {"values": {7: {}}}}, ""),

@@ -62,17 +62,20 @@ def response_url_of(body: dict[str, Any]) -> str:
 
 
 def first_input(body: dict[str, Any]) -> str:
-    """A submitted modal's first input block (from `view.blocks`, else the first of `view.state.values`), to hang
-    a message on with `{"response_action": "errors"}`, which keeps the modal open; "" when it has none."""
+    """A submitted modal's first input block, to hang a message on with `{"response_action": "errors"}` (which
+    keeps the modal open; Slack takes input blocks only there): from `view.blocks`, which Slack echoes back;
+    only a view without them falls back to the first of `view.state.values`. "" when it has none."""
     view = body.get("view")
     if not isinstance(view, dict):
         return ""
     blocks = view.get("blocks")
-    for block in blocks[:100] if isinstance(blocks, list) else []:
-        if isinstance(block, dict) and block.get("type") == "input":
-            block_id = block.get("block_id")
-            if isinstance(block_id, str) and 0 < len(block_id) <= 255:
-                return block_id
+    if isinstance(blocks, list):  # `state.values` also holds a section's select menu: not an input
+        for block in blocks[:100]:
+            if isinstance(block, dict) and block.get("type") == "input":
+                block_id = block.get("block_id")
+                if isinstance(block_id, str) and 0 < len(block_id) <= 255:
+                    return block_id
+        return ""
     state = view.get("state")
     values = state.get("values") if isinstance(state, dict) else None
     for block_id in values if isinstance(values, dict) else ():
@@ -87,7 +90,8 @@ class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
     `_looked_up`): acknowledged 200 — a slash command's with the friendly words Slack shows the person, a
     submitted modal's with them under its first input (the modal stays open, what was typed is kept), and a
     button press (or a message shortcut) told them through its response_url once the 200 is written (`tell`):
-    without them the person pressed or submitted and nothing happened."""
+    without them the person pressed or submitted and nothing happened. A press inside a modal or on the App
+    Home carries no response_url, and still gets only its 200."""
 
     def __init__(self, base_logger: logging.Logger, tell: Tell | None = None) -> None:
         super().__init__(base_logger)
