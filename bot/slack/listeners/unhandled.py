@@ -102,11 +102,13 @@ class MiddlewareErrors(AsyncDefaultMiddlewareErrorHandler):
             log.warning("Slack request acknowledged without its work: the database does not answer")
             body = request.body if isinstance(request.body, dict) else {}
             response.status = 200
-            response.body = SORRY_DATABASE if body.get("command") else ""
-            if body.get("type") == "view_submission" and (block := first_input(body)):
+            response.body = ""
+            if body.get("command"):
+                response.body = SORRY_DATABASE
+            elif body.get("type") == "view_submission" and (block := first_input(body)):
                 response.body = json.dumps({"response_action": "errors", "errors": {block: SORRY_DATABASE}})
                 response.headers["content-type"] = ["application/json;charset=utf-8"]
-            elif not body.get("command") and self.tell is not None and (url := response_url_of(body)):
+            elif self.tell is not None and (url := response_url_of(body)):
                 self.tell(request, url)
             return
         await super().handle(error, request, response)
