@@ -56,6 +56,7 @@ class SlackAdapter:
         session = wiring.session()
         workspace_per_minute = float(wiring.options.get("slack_workspace_per_minute", settings.slack_posts_per_minute))
         self.settings = settings
+        self._signing_key = signature.signing_key(settings.slack_signing_secret)
         self.client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
                                      session=session, timeout=15, logger=_web_logger(settings.log_level))
         # OAuth v2, many workspaces (SLACK_CLIENT_ID/SECRET, no SLACK_BOT_TOKEN): bot/slack/oauth.py
@@ -118,7 +119,7 @@ class SlackAdapter:
         """POST /slack/events: the signature is checked first (the body is read only for plausible headers,
         capped in size and time), then Bolt takes it."""
         try:
-            ok = await signature.signed(request, self.settings.slack_signing_secret)
+            ok = await signature.signed(request, self._signing_key)
         except (limits.TooBig, limits.TooSlow) as exc:
             return limits.refusal(exc)
         if not ok:
