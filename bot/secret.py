@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets as _secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -33,7 +33,9 @@ class SecretError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Secret:
-    material: bytes
+    material: bytes = field(repr=False)  # a logged secret shows nothing of itself
+    #: One signer per purpose, derived the first time it is asked for (a report link asks for one per link).
+    _signers: dict[str, Signer] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def derive(self, purpose: str, length: int = 32) -> bytes:
         """A key for one purpose ("answers", "actions", "reports", …)."""
@@ -41,7 +43,10 @@ class Secret:
         return hkdf.derive(self.material)
 
     def signer(self, purpose: str) -> Signer:
-        return Signer(self.derive(f"sign:{purpose}"))
+        signer = self._signers.get(purpose)
+        if signer is None:
+            signer = self._signers[purpose] = Signer(self.derive(f"sign:{purpose}"))
+        return signer
 
     def aead(self, purpose: str) -> AESGCM:
         """Authenticated encryption (AES-256-GCM) under the key for `purpose`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.secret import KEY_FILE_NAME, SecretError, load_secret
+from bot.secret import KEY_FILE_NAME, Secret, SecretError, load_secret
 from handlers.core.signing import Signer
 
 LONG = "x" * 40
@@ -78,3 +78,15 @@ def test_serve_without_a_secret_on_postgresql_is_a_clear_start_up_error(monkeypa
 
 async def _no_upgrade(_: str) -> None:
     return None
+
+
+def test_a_secret_shows_nothing_of_itself_and_derives_each_signer_once() -> None:
+    material = b"s3cret-material-0123456789-0123456789"
+    secret = Secret(material)
+    assert "s3cret" not in repr(secret) and "s3cret" not in str(secret)
+    links = secret.signer("reports")
+    assert secret.signer("reports") is links  # derived once, then reused (a report link asks for it per link)
+    assert secret.signer("actions") is not links and secret.signer("actions").key != links.key
+    token = links.sign("C1", purpose="report")
+    assert Secret(material).signer("reports").unsign(token, purpose="report") == "C1"  # another replica reads it
+    assert Secret(material).signer("actions").unsign(token, purpose="report") is None
