@@ -30,6 +30,7 @@ is 10 March there, 3 October elsewhere).
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -213,6 +214,72 @@ _TIME_OF_DAY = re.compile(
     r"|(?P<h24>[0-9]{1,2})\s*[:h]\s*(?P<m24>[0-5][0-9])|(?:12\s*)?(?P<word>noon|midnight))$",
     re.IGNORECASE,
 )
+
+
+_WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+#: "next tuesday": said on a Monday, tomorrow or the Tuesday after? People split on it, so when that weekday is
+#: still ahead this week it is asked, never guessed (docs/meetings.md, "How times are read").
+_NEXT_WEEKDAY = re.compile(r"\bnext\s+(?P<d>" + _WEEKDAY_WORDS + r")\b(?!\s+week)", re.IGNORECASE)
+#: "tuesday next week", "next week tuesday", "tuesday of next week", "next week on tuesday": that weekday in the
+#: week after this one (weeks start on Monday).
+_WEEKDAY_NEXT_WEEK = re.compile(
+    r"\b(?:next\s+week\s+(?:on\s+)?(?P<a>" + _WEEKDAY_WORDS + r")|(?:on\s+)?(?P<b>" + _WEEKDAY_WORDS
+    + r")\s+(?:of\s+|in\s+)?next\s+week)\b", re.IGNORECASE)
+#: "the 8th", "on the 2nd", "8th": a day of the month without its month — the next such day, never one gone by.
+_ORDINAL_DAY = re.compile(r"(?<![\w/.:-])(?:on\s+)?(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?![\w/:-])",
+                          re.IGNORECASE)
+#: What makes a day of the month someone else's to read: a month's name, a written date, "month".
+_MONTH_SAID = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|month|year)\b|\d[/.-]\d", re.IGNORECASE)
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _written(day: date) -> str:
+    """A date as dateparser reads it in any order setting: "8 december 2026"."""
+    return f"{day.day} {day:%B} {day.year}".lower()
+
+
+def _short(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _calendar_words(normalised: str, cleaned: str, today: date) -> tuple[str, AmbiguousTime | None]:
+    """The day words dateparser gets wrong, resolved against the person's `today`: "tuesday next week" and a
+    bare "the 8th" become a written date. "next tuesday" while Tuesday is still ahead this week, and a weekday
+    that is not the day of the month beside it ("friday the 5th"), are a question — returned, not raised, so
+    the caller asks it only once the rest of the text has read as a time (a longer text tried first, "next
+    tuesday's plan tomorrow 3pm", is no time at all, and its last words are)."""
+    if (week := _WEEKDAY_NEXT_WEEK.search(normalised)) is not None:
+        weekday = WEEKDAYS[(week.group("a") or week.group("b")).lower()]
+        day = today + timedelta(days=7 - today.weekday() + weekday)
+        return normalised[:week.start()] + _written(day) + normalised[week.end():], None
+    if (said := _NEXT_WEEKDAY.search(normalised)) is not None:
+        weekday = WEEKDAYS[said.group("d").lower()]
+        if weekday <= today.weekday():  # that weekday is gone this week: the coming one is next week's anyway
+            return normalised, None
+        this_week = today + timedelta(days=weekday - today.weekday())
+        name = _DAY_NAMES[weekday].lower()
+        return normalised, AmbiguousTime(
+            f"`{clip(cleaned)}`: this week's {_DAY_NAMES[weekday]} ({_short(this_week)}) or next week's "
+            f"({_short(this_week + timedelta(days=7))})? Say `this {name}` or `{name} next week`.", WHEN_EXAMPLE)
+    ordinal = _ORDINAL_DAY.search(normalised)
+    if ordinal is None or _MONTH_SAID.search(normalised) or _ORDINAL_DAY.search(normalised, ordinal.end()):
+        return normalised, None
+    number = int(ordinal.group("d"))
+    year, month = today.year, today.month
+    if number < today.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    while number > calendar.monthrange(year, month)[1]:  # "the 31st" in November: December's
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    day = date(year, month, number)
+    written = normalised[:ordinal.start()] + _written(day) + normalised[ordinal.end():]
+    named = {WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
+    if not named or day.weekday() in named:
+        return written, None
+    return _WEEKDAY.sub(" ", written), AmbiguousTime(
+        f"`{clip(cleaned)}`: the {number}{ordinal.group(0)[-2:].lower()} is a {_DAY_NAMES[day.weekday()]} "
+        f"({_short(day)}) — which day did you mean?", WHEN_EXAMPLE)
 
 
 def month_first(tz: ZoneInfo) -> bool:
@@ -409,6 +476,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
     normalised = _bare_hours(normalised, cleaned, meeting=meeting)
     base = to_local_naive(now, tz)
+    normalised, question = _calendar_words(normalised, cleaned, base.date())
     try:
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)
     except Exception:  # dateparser raises assorted errors on odd input
@@ -416,14 +484,22 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if parsed is None:
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     parsed = _check_read(parsed, normalised, cleaned, base)
-    if (two := _TWO_DAY.search(cleaned)) is not None:  # read as a day: only now (a title's "2day workshop" is not)
-        raise AmbiguousTime(f"`{clip(two.group(0))}`: today, or in 2 days? Say `today` or `in 2 days`.", WHEN_EXAMPLE)
+    _ask_what_was_read(question, cleaned)
     has_time = bool(_TIME_HINT.search(normalised))
     if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
         return ParsedTime(parsed.astimezone(UTC), has_time, cleaned)
     if not has_time:
         parsed = datetime.combine(parsed.date(), time(0))
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
+
+
+def _ask_what_was_read(question: AmbiguousTime | None, cleaned: str) -> None:
+    """The questions about a day, asked only once the text has read as a time (a title's "2day workshop" or
+    "next tuesday plan" is not one): `_calendar_words`' and "2day"'s."""
+    if question is not None:
+        raise question
+    if (two := _TWO_DAY.search(cleaned)) is not None:
+        raise AmbiguousTime(f"`{clip(two.group(0))}`: today, or in 2 days? Say `today` or `in 2 days`.", WHEN_EXAMPLE)
 
 
 def day_part(said: str) -> str | None:
