@@ -88,6 +88,8 @@ class FakeSlackApi(FakeServer):
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what response_url received
     faults: list[Fault] = field(default_factory=list)
+    #: response_url keys Slack no longer takes (past 30 minutes, or used 5 times): key -> the error it answers
+    expired: dict[str, str] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) removed by chat.delete
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their last published Home view
@@ -211,7 +213,10 @@ class FakeSlackApi(FakeServer):
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
-        body["_key"] = request.match_info["key"]
+        key = request.match_info["key"]
+        if key in self.expired:  # nothing shown to the person; the answer says why, in a word
+            return web.Response(status=404, text=self.expired[key])
+        body["_key"] = key
         self.responses.append(body)
         return web.Response(text="ok")
 

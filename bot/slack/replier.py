@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,10 +17,14 @@ from bot.slack import render
 from bot.slack.ack_answer import AckAnswer
 from bot.slack.payloads import ReplyTo
 from bot.slack.post import post_message
+from handlers.core.text import one_line
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
 log = logging.getLogger("steadybot.slack")
-RESPOND_TIMEOUT = 15  # seconds, as the Web API client's
+#: Seconds an answer to a response_url may take without the shared session (tests, Socket Mode before it
+#: starts); through it, the session's own 20 s total applies (bot/runtime.py): slack_sdk's webhook client
+#: takes no per-request timeout with a session of the caller's.
+RESPOND_TIMEOUT = 15
 WEB_LOG = logging.getLogger("steadybot.slack.web")
 #: chat.postMessage's answers where the bot cannot post in the conversation (a private channel it was not
 #: invited to); the request's response_url still reaches the person there.
@@ -42,7 +47,27 @@ class Respond:
         # The Web API client's logger, whose level (INFO at least) keeps request bodies out of the log and
         # spares formatting them (bot/slack/adapter.py, `_web_logger`).
         client = AsyncWebhookClient(self.url, timeout=RESPOND_TIMEOUT, session=self.session, logger=WEB_LOG)
-        await client.send_dict({"text": text, **{k: v for k, v in fields.items() if v is not None}})
+        answer = await client.send_dict({"text": text, **{k: v for k, v in fields.items() if v is not None}})
+        if refused := _refusal(answer.status_code, answer.body):
+            # The person saw nothing: say so (not the URL, which is a credential for 30 minutes, nor the text)
+            log.warning("a response_url refused an answer (%s): the person did not see it", refused)
+
+
+def _refusal(status: int, body: str) -> str:
+    """Why a response_url did not take an answer ("404 expired_url"), or "" when it took it: Slack answers a
+    taken one 200 `ok`; a refusal comes as a non-2xx status with the error's word, or `{"ok": false, "error"}`."""
+    word = one_line(body or "", 80)
+    if 200 <= status < 300:
+        if not word.startswith("{"):
+            return ""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return ""
+        if not isinstance(data, dict) or data.get("ok") is not False:
+            return ""
+        word = one_line(str(data.get("error") or "not ok"), 80)
+    return f"{status} {word}".rstrip()
 
 
 @dataclass(slots=True)
