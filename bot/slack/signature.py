@@ -32,7 +32,7 @@ async def signed(request: web.Request, key: HmacSha256 | None, now: Callable[[],
     # isascii: "²" and other Unicode digits pass isdigit() but not int()
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or not signature.startswith("v0="):
         return False
-    if len(signature) > 80 or abs(now() - int(timestamp)) > REPLAY_WINDOW or key is None:
+    if len(signature) > 80 or not signature.isascii() or abs(now() - int(timestamp)) > REPLAY_WINDOW or key is None:
         return False
     body = await limits.read_body(request, limits.MAX_SLACK_BODY)
     digest = key.digest(b"v0:" + timestamp.encode() + b":" + body).hex()

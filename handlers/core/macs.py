@@ -21,14 +21,18 @@ _OPAD = bytes(byte ^ 0x5C for byte in range(256))
 class HmacSha256:
     """The MAC of many messages under one key; safe to share between tasks and threads (it only copies)."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_key", "_inner", "_outer")
 
     def __init__(self, key: bytes) -> None:
+        self._key = bytes(key)  # for `__reduce__` alone: a copy or pickle of its owner (a `Signer`) still works
         if len(key) > BLOCK:
             key = hashlib.sha256(key).digest()  # RFC 2104: a key longer than a block is hashed first
         block = key.ljust(BLOCK, b"\0")
         self._inner = hashlib.sha256(block.translate(_IPAD))
         self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def __reduce__(self) -> tuple[type[HmacSha256], tuple[bytes]]:
+        return HmacSha256, (self._key,)  # hashlib's states cannot be pickled or deep-copied; the key can
 
     def __repr__(self) -> str:
         return "HmacSha256(<key>)"  # the states are as good as the key: never shown

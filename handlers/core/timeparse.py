@@ -223,15 +223,18 @@ _NEXT_WEEKDAY = re.compile(r"\bnext\s+(?P<d>" + _WEEKDAY_WORDS + r")\b(?!\s+week
 #: "tuesday next week", "next week tuesday", "tuesday of next week", "next week on tuesday": that weekday in the
 #: week after this one (weeks start on Monday).
 _WEEKDAY_NEXT_WEEK = re.compile(
-    r"\b(?:next\s+week\s+(?:on\s+)?(?P<a>" + _WEEKDAY_WORDS + r")|(?:on\s+)?(?P<b>" + _WEEKDAY_WORDS
+    r"\b(?:(?:at|on)\s+)?(?:next\s+week\s+(?:on\s+)?(?P<a>" + _WEEKDAY_WORDS + r")|(?P<b>" + _WEEKDAY_WORDS
     + r")\s+(?:of\s+|in\s+)?next\s+week)\b", re.IGNORECASE)
 #: "the 8th", "on the 2nd", "8th": a day of the month without its month — the next such day, never one gone by.
-_ORDINAL_DAY = re.compile(r"(?<![\w/.:-])(?:on\s+)?(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?![\w/:-])",
-                          re.IGNORECASE)
+_ORDINAL_DAY = re.compile(r"(?<![\w/.:-])(?:(?:at|on)\s+)?(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)"
+                          r"(?![\w/:-])", re.IGNORECASE)
+#: A weekday right before a day of the month ("friday the 5th", "fri, 5th"): one date, said twice. An ordinal
+#: before a weekday is not ("1st monday", "the 2nd tuesday": of the month; "Sprint 22nd friday": a title's).
+_WEEKDAY_THEN_ORDINAL = re.compile(r"\b(?:" + _WEEKDAY_WORDS + r")\s*,?\s+$", re.IGNORECASE)
 #: What makes a day of the month someone else's to read: a month's name, a written date, "month".
 _MONTH_SAID = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|month|year)\b|\d[/.-]\d", re.IGNORECASE)
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|month|year)\b|\d[/.-]\d|\b(?:19|20)\d\d\b", re.IGNORECASE)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -256,7 +259,8 @@ def _calendar_words(normalised: str, cleaned: str, today: date) -> tuple[str, Am
         return normalised[:week.start()] + _written(day) + normalised[week.end():], None
     if (said := _NEXT_WEEKDAY.search(normalised)) is not None:
         weekday = WEEKDAYS[said.group("d").lower()]
-        if weekday <= today.weekday():  # that weekday is gone this week: the coming one is next week's anyway
+        if weekday <= today.weekday() or _MONTH_SAID.search(normalised):
+            # gone this week: the coming one is next week's anyway; or a date says which (and must be that day)
             return normalised, None
         this_week = today + timedelta(days=weekday - today.weekday())
         name = _DAY_NAMES[weekday].lower()
@@ -275,7 +279,11 @@ def _calendar_words(normalised: str, cleaned: str, today: date) -> tuple[str, Am
     day = date(year, month, number)
     written = normalised[:ordinal.start()] + _written(day) + normalised[ordinal.end():]
     named = {WEEKDAYS[w.lower()] for w in _WEEKDAY.findall(normalised)}
-    if not named or day.weekday() in named:
+    if not named:
+        return written, None
+    if not _WEEKDAY_THEN_ORDINAL.search(normalised[:ordinal.start()]):
+        return normalised, None  # the weekday is elsewhere: dateparser's reading, checked as before
+    if day.weekday() in named:
         return written, None
     return _WEEKDAY.sub(" ", written), AmbiguousTime(
         f"`{clip(cleaned)}`: the {number}{ordinal.group(0)[-2:].lower()} is a {_DAY_NAMES[day.weekday()]} "
@@ -476,6 +484,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
     normalised = _bare_hours(normalised, cleaned, meeting=meeting)
     base = to_local_naive(now, tz)
+    has_time = bool(_TIME_HINT.search(normalised))  # before the day words are written out ("at the 8th": no hour)
     normalised, question = _calendar_words(normalised, cleaned, base.date())
     try:
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)
@@ -485,7 +494,6 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     parsed = _check_read(parsed, normalised, cleaned, base)
     _ask_what_was_read(question, cleaned)
-    has_time = bool(_TIME_HINT.search(normalised))
     if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
         return ParsedTime(parsed.astimezone(UTC), has_time, cleaned)
     if not has_time:

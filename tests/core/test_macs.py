@@ -71,3 +71,16 @@ def test_shared_between_threads() -> None:
 
 def test_its_repr_shows_no_key() -> None:
     assert repr(HmacSha256(b"k" * 32)) == "HmacSha256(<key>)"
+
+
+def test_a_signer_still_copies_and_pickles() -> None:
+    """hashlib's states cannot be pickled or deep-copied; a Signer (which holds one) still can, as before."""
+    import copy
+    import pickle
+
+    from handlers.core.signing import Signer
+
+    signer = Signer(b"k" * 32)
+    token = signer.sign("x", purpose="p")
+    for other in (copy.copy(signer), copy.deepcopy(signer), pickle.loads(pickle.dumps(signer))):  # noqa: S301
+        assert other == signer and other.unsign(token, purpose="p") == "x"

@@ -126,3 +126,34 @@ def test_in_a_meeting_the_question_is_asked_only_of_the_words_that_are_the_time(
         request = parse_meeting(text, BERLIN, now)
         assert request.title == title, text
         assert request.starts_at is not None and request.starts_at.astimezone(BERLIN).date() == day, text
+
+
+def test_what_the_first_review_found() -> None:
+    """Each of these went wrong in the first version of the day words (found by an adversarial review)."""
+    now = _now(MONDAY)
+    # "at the 8th" names a day, not an hour: the meeting asks the time, it is not booked at midnight
+    for text in ("at the 8th", "at 8th", "at tuesday next week", "at next week tuesday", "on the 8th"):
+        parsed = parse_when(text, BERLIN, now)
+        assert not parsed.has_time, text
+    with pytest.raises(UserError, match="what time"):
+        parse_meeting("Retro at the 8th", BERLIN, now)
+    # an ordinal before a weekday is a title's, or "the first monday": read as before, nothing asked
+    for text, title, day in [("Sprint 22nd friday 2pm", "Sprint 22nd", date(2026, 12, 4)),
+                             ("Onboarding 1st monday 10am", "Onboarding 1st", date(2026, 12, 7)),
+                             ("Retro Q4 3rd friday at 3pm", "Retro Q4 3rd", date(2026, 12, 4)),
+                             ("Sprint 11th friday 3pm", "Sprint 11th", date(2026, 12, 4)),
+                             ("Kickoff 4th friday 3pm", "Kickoff 4th", date(2026, 12, 4))]:
+        request = parse_meeting(text, BERLIN, now)
+        assert request.title == title, text
+        assert request.starts_at is not None and request.starts_at.astimezone(BERLIN).date() == day, text
+    # a written date says which Tuesday: nothing to ask (and it must be a Tuesday)
+    assert _day("next tuesday, dec 8 3pm", now) == date(2026, 12, 8)
+    assert _day("next tuesday 8 december 3pm", now) == date(2026, 12, 8)
+    with pytest.raises(UserError):
+        parse_when("next tuesday, dec 9 3pm", BERLIN, now)
+    # a year after the day: read as written, as before
+    assert _day("the 8th 3pm 2027", now) == date(2027, 11, 8)
+    # the weekday right before the day of the month, with a comma or without "the"
+    assert _day("fri, 4th 3pm", now) == date(2026, 12, 4)
+    with pytest.raises(AmbiguousTime, match="the 5th is a Saturday"):
+        parse_when("friday, the 5th at 3pm", BERLIN, now)

@@ -30,6 +30,16 @@ async def test_missing_signature_is_401(bot: Harness) -> None:
     assert response.status == 401
 
 
+async def test_a_signature_with_non_ascii_characters_is_401_not_500(bot: Harness) -> None:
+    """`hmac.compare_digest` raises on a str that is not ASCII: such a header is refused before it."""
+    body = wire.slash_body("/steadybot", "help")
+    for signature in ("v0=é" + "0" * 63, "v0=" + "０" * 64, "v0=\u00ff"):
+        headers = {**wire.slack_headers(SIGNING_SECRET, body), "X-Slack-Signature": signature}
+        response = await bot.client.post("/slack/events", data=body, headers=headers)
+        assert response.status == 401, signature
+    assert bot.slack.calls == []
+
+
 async def test_stale_timestamp_is_401(bot: Harness) -> None:
     response = await bot.post_slack(wire.slash_body("/steadybot", "help"), timestamp=int(time.time()) - 6 * 60)
     assert response.status == 401
