@@ -23,7 +23,7 @@ from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import AmbiguousTime, ParsedTime, parse_when, without_sentence_end
+from handlers.core.timeparse import WEEKDAYS, AmbiguousTime, ParsedTime, parse_when, without_sentence_end
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -178,6 +178,22 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
     return None
 
 
+#: What makes the last words of a title a time somebody meant, not a title's number: a day word, or a clock
+#: with am/pm, noon or midnight ("Release 2.10", "Room 12", "Meet at 5" stay titles).
+_MEANT_TIME = re.compile(r"\b(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS) + r")\b|\d\s*(?:[ap]\.?m\b|[ap]\.m\.)"
+                         r"|\b(?:noon|midnight)\b", re.IGNORECASE)
+
+
+def _one_time(title: list[str], when: str, tz: ZoneInfo, now: datetime) -> None:
+    """Refuse a meeting whose title ends with a second time (`Sync tomorrow at 3pm` + `11pm-1am`): the time read
+    is the last one, and the other would have stayed in the title, silently."""
+    for size in range(min(len(title) - 1, MAX_TIME_WORDS), 0, -1):  # a title word stays before it
+        tail = " ".join(title[-size:])
+        if _MEANT_TIME.search(tail) and _reads_as_time(tail, tz, now):
+            raise AmbiguousTime(f"`{clip(tail)}` before the time is a time too — which one is the meeting's? Keep "
+                                "one.", f"/meeting {' '.join(title[:-size])} {when}")
+
+
 def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
     try:
         return parse_when(text, tz, now, meeting=True).has_time
@@ -269,6 +285,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
             raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
                             "/meeting Standup every weekday at 9:30 for 15m")
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
+        _one_time(words[:start], " ".join(words[start:]), tz, now)
         return start, rule
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
@@ -276,6 +293,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
                         COMMAND_EXAMPLE)
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
+    _one_time(words[: parsed[0]], " ".join(words[parsed[0]:]), tz, now)
     return parsed
 
 
