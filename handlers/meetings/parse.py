@@ -178,20 +178,40 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
     return None
 
 
-#: What makes the last words of a title a time somebody meant, not a title's number: a day word, or a clock
-#: with am/pm, noon or midnight ("Release 2.10", "Room 12", "Meet at 5" stay titles).
-_MEANT_TIME = re.compile(r"\b(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS) + r")\b|\d\s*(?:[ap]\.?m\b|[ap]\.m\.)"
-                         r"|\b(?:noon|midnight)\b", re.IGNORECASE)
+#: A day word: the last words of a title that hold one and an hour are a second time somebody meant ("Sync
+#: tomorrow at 3pm" + "11pm-1am"), not a title's number ("Release 2.10", "Room 12", "Standup 9am", "US sync 9am ET").
+_DAY_SAID = re.compile(r"\b(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+#: Words that make a time the title's subject, not the meeting's: "Prep for friday 10am", "Recap of monday 9am".
+_ABOUT_WORDS = frozenset({"for", "after", "of", "to", "re", "re:", "before", "from", "since", "until", "till", "about",
+                          "regarding", "vs", "or", "and", "than"})
+#: A zone's abbreviation in a title's time ("friday 10am EST"): another team's clock, the title's.
+_ZONE_WORD = re.compile(r"\b(?:[A-Z]{1,4}T|UTC|GMT)\b")
+_LEADING_AT_ON = re.compile(r"^(?:at|on)\s+", re.IGNORECASE)
 
 
-def _one_time(title: list[str], when: str, tz: ZoneInfo, now: datetime) -> None:
-    """Refuse a meeting whose title ends with a second time (`Sync tomorrow at 3pm` + `11pm-1am`): the time read
-    is the last one, and the other would have stayed in the title, silently."""
+def _one_time(title: list[str], when: Recurrence | ParsedTime, tz: ZoneInfo, now: datetime) -> None:
+    """Ask about a meeting whose title ends with a second day and hour that is not the meeting's (`Sync tomorrow
+    3pm` + `at 4pm` was today 16:00, titled *Sync tomorrow 3pm*): the time read is the last one, and the first
+    stayed in the title, silently. Not when the title says it is about that time (`Prep for friday 10am`), names
+    another zone, or repeats the meeting's own hour (`Friday beers 5pm` + `friday 5pm`)."""
+    at = when.at if isinstance(when, Recurrence) else when.at.astimezone(tz).time()
     for size in range(min(len(title) - 1, MAX_TIME_WORDS), 0, -1):  # a title word stays before it
-        tail = " ".join(title[-size:])
-        if _MEANT_TIME.search(tail) and _reads_as_time(tail, tz, now):
-            raise AmbiguousTime(f"`{clip(tail)}` before the time is a time too — which one is the meeting's? Keep "
-                                "one.", f"/meeting {' '.join(title[:-size])} {when}")
+        words = title[-size:]
+        tail = " ".join(words)
+        if words[0].casefold() in _ABOUT_WORDS or title[-size - 1].casefold() in _ABOUT_WORDS:
+            continue
+        if not _DAY_SAID.search(tail) or _ZONE_WORD.search(tail):
+            continue
+        try:
+            other = parse_when(tail, tz, now, meeting=True)
+        except UserError:
+            continue
+        local = other.at.astimezone(tz).time()
+        if other.has_time and (local.hour, local.minute) != (at.hour, at.minute):
+            rest, about = " ".join(title[:-size]), _LEADING_AT_ON.sub("", tail)
+            raise AmbiguousTime(f"`{clip(tail)}` in the title is a time too — which one is the meeting's? Keep one; "
+                                f"for a title about that time, put `for` before it (`{clip(rest)} for {clip(about)}`).",
+                                f"/meeting {rest} {tail}")
 
 
 def _reads_as_time(text: str, tz: ZoneInfo, now: datetime) -> bool:
@@ -285,7 +305,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
             raise UserError(f"At what time does it repeat? Add it like `{rule.describe().split(' at ')[0]} at 9:30`.",
                             "/meeting Standup every weekday at 9:30 for 15m")
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
-        _one_time(words[:start], " ".join(words[start:]), tz, now)
+        _one_time(words[:start], rule, tz, now)
         return start, rule
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
@@ -293,7 +313,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
         raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
                         COMMAND_EXAMPLE)
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
-    _one_time(words[: parsed[0]], " ".join(words[parsed[0]:]), tz, now)
+    _one_time(words[: parsed[0]], parsed[1], tz, now)
     return parsed
 
 
