@@ -31,10 +31,9 @@ from typing import Any, Literal
 
 from handlers.core.errors import UserError
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import WEEKDAYS, schedule_time, without_sentence_end
+from handlers.core.timeparse import DAY_NAMES, WEEKDAYS, schedule_time, without_sentence_end
 
 SCHEDULE_EXAMPLE = "every friday at 3pm"
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: A weekday's names, abbreviations ("weds" too) and plurals ("fridays") → Monday 0 … Sunday 6.
 _DAYS = {**WEEKDAYS, "weds": 2, **{f"{name.lower()}s": day for day, name in enumerate(DAY_NAMES)}}
 _ORDINALS = {

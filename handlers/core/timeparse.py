@@ -179,7 +179,9 @@ _CLOCK = re.compile(
 #: A weekday's names and abbreviations → Monday 0 … Sunday 6 (handlers/core/recurrence.py adds its plurals).
 WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
              "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
-_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_WEEKDAY = re.compile(r"\b(" + _WEEKDAY_WORDS + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
 _TODAY = re.compile(r"\b(?:today|tonight)\b", re.IGNORECASE)
 #: "tonight at 12", "friday evening at midnight": the midnight that ends that evening, not noon, not the one
@@ -216,7 +218,6 @@ _TIME_OF_DAY = re.compile(
 )
 
 
-_WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 #: "next tuesday": said on a Monday, tomorrow or the Tuesday after? People split on it, so when that weekday is
 #: still ahead this week it is asked, never guessed (docs/meetings.md, "How times are read").
 _NEXT_WEEKDAY = re.compile(r"\bnext\s+(?P<d>" + _WEEKDAY_WORDS + r")\b(?!\s+week)", re.IGNORECASE)
@@ -235,7 +236,6 @@ _WEEKDAY_THEN_ORDINAL = re.compile(r"\b(?:" + _WEEKDAY_WORDS + r")\s*,?\s+$", re
 _MONTH_SAID = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|month|year)\b|\d[/.-]\d|\b(?:19|20)\d\d\b", re.IGNORECASE)
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _written(day: date) -> str:
@@ -263,9 +263,9 @@ def _calendar_words(normalised: str, cleaned: str, today: date) -> tuple[str, Am
             # gone this week: the coming one is next week's anyway; or a date says which (and must be that day)
             return normalised, None
         this_week = today + timedelta(days=weekday - today.weekday())
-        name = _DAY_NAMES[weekday].lower()
+        name = DAY_NAMES[weekday].lower()
         return normalised, AmbiguousTime(
-            f"`{clip(cleaned)}`: this week's {_DAY_NAMES[weekday]} ({_short(this_week)}) or next week's "
+            f"`{clip(cleaned)}`: this week's {DAY_NAMES[weekday]} ({_short(this_week)}) or next week's "
             f"({_short(this_week + timedelta(days=7))})? Say `this {name}` or `{name} next week`.", WHEN_EXAMPLE)
     ordinal = _ORDINAL_DAY.search(normalised)
     if ordinal is None or _MONTH_SAID.search(normalised) or _ORDINAL_DAY.search(normalised, ordinal.end()):
@@ -286,7 +286,7 @@ def _calendar_words(normalised: str, cleaned: str, today: date) -> tuple[str, Am
     if day.weekday() in named:
         return written, None
     return _WEEKDAY.sub(" ", written), AmbiguousTime(
-        f"`{clip(cleaned)}`: the {number}{ordinal.group(0)[-2:].lower()} is a {_DAY_NAMES[day.weekday()]} "
+        f"`{clip(cleaned)}`: the {number}{ordinal.group(0)[-2:].lower()} is a {DAY_NAMES[day.weekday()]} "
         f"({_short(day)}) — which day did you mean?", WHEN_EXAMPLE)
 
 
