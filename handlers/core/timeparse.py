@@ -111,6 +111,13 @@ _SPAN_WORDS = (
 _BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
 #: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
 _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
+#: A length inside a time that is not a wait from now ("45m tomorrow 3pm", "tomorrow at 3 5m", "an hour tomorrow
+#: 3pm"): dateparser drops it and reads the rest, so the length the person typed would vanish. Such text is not read
+#: as a time at all (a meeting's title then keeps the words, or they are its length: handlers/meetings/parse.py).
+#: A unit word alone counts ("hour friday at 4" is what is left of "half an hour friday at 4" once a title took
+#: "half an"). Looked for once the continental clock is written out ("tomorrow 15h" is 15:00, "9h30" 09:30).
+_LENGTH_SAID = re.compile(r"\b(?:hours?|hrs?|minutes?|mins?)\b|(?<![\w:.,])\d+(?:[.,]\d+)?\s*[hm]\b"
+                          r"|(?<![\w:.,])\d+\s*h\s*\d+\s*m\b", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
 #: `clean` keeps for emoji, is nothing in a time.
 _SCRIPT_MARKS = str.maketrans({"\u066b": ".", "\u200d": ""})
@@ -483,6 +490,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
     normalised = _bare_hours(normalised, cleaned, meeting=meeting)
+    if (length := _LENGTH_SAID.search(normalised)) is not None:
+        raise UserError(f"`{clip(length.group(0))}` is a length, not a time of day — I couldn't read `{clip(cleaned)}` "
+                        "as a time.", WHEN_EXAMPLE)
     base = to_local_naive(now, tz)
     has_time = bool(_TIME_HINT.search(normalised))  # before the day words are written out ("at the 8th": no hour)
     normalised, question = _calendar_words(normalised, cleaned, base.date())

@@ -9,7 +9,8 @@ A bare hour is read as a meeting's, one-off or recurring: "at 3" is 15:00 (handl
 `meeting_hour`; docs/meetings.md, "How times are read").
 Before that: sentence punctuation at the end is dropped ("for 45m."), a length outside "for" is the length
 ("(45m)", ", 45m", "3pm 45m"; `split_length`), and a range ("3-4pm", "from 3pm to 4pm") is its start and a length
-(`_range`). "1:1" (and "1-1", "1on1") is a title word, never a time.
+(`_range`). "1:1" (and "1-1", "1on1") is a title word, never a time. A title's last word "for" led to the time and
+is dropped ("Retro for tuesday 3pm" is *Retro*).
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
 _AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight)\s+(?P<d>" + _SPAN + r")\s*$",
                           re.IGNORECASE)
+#: A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Standup 15m every weekday
+#: at 9"): the meeting's, as "3pm 45m" after the time is. Only with its unit: "Lunch for 4" is a title.
+_FOR_BEFORE_TIME = re.compile(r"(?:\bfor\s+|^|(?<=\S)\s+)(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
@@ -152,6 +156,8 @@ def check_length(length: timedelta) -> timedelta:
 
 
 def _title(words: list[str]) -> tuple[str, bool]:
+    if words and words[-1].casefold() == "for":
+        words = words[:-1]  # "Retro for tuesday 3pm": the meeting is *Retro*, "for" only led to its time
     title = one_line(" ".join(words), MAX_TEXT).strip(" -–—:,;")
     if not _WORDY.search(title):
         raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
@@ -292,6 +298,14 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
             return _request(words, start, when, span, True, now, said=" ".join(rest.split()[start:]))
     words = rest.split()
     start, when = _find_when(words, tz, now)
+    if (before := _FOR_BEFORE_TIME.search(" ".join(words[:start]))) is not None:
+        # "Sync for 45m tomorrow 3pm", "Standup 15m every weekday at 9": the length, written before the time
+        if length is not None:
+            raise UserError(f"Two lengths: `{clip(before.group(0).strip())}` and `for {format_duration(length)}` — "
+                            "which one? Give one.", COMMAND_EXAMPLE)
+        length = check_length(_length(before.group("d")))
+        kept = " ".join(words[:start])[: before.start()].split()
+        words, start = kept + words[start:], len(kept)
     return _request(words, start, when, check_length(length or DEFAULT_LENGTH), length is not None, now)
 
 

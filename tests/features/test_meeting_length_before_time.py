@@ -1,0 +1,112 @@
+"""A meeting's length written before its time is the length, never dropped: `/meeting Sync for 45m tomorrow 3pm`
+was a 30-minute meeting titled *Sync for* (dateparser read `45m tomorrow 3pm` as tomorrow 15:00, the 45m gone).
+A length is never part of a time, a title's last `for` is not kept, and "Lunch for 4" stays a title. The truth is
+computed with zoneinfo, across a DST change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.core.errors import UserError
+from handlers.core.timeparse import parse_when
+from handlers.meetings.parse import parse_meeting
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # Saturday 28 November 2026, 10:00 in Berlin
+# Europe/Berlin leaves summer time on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET)
+BERLIN_EVE = datetime(2026, 10, 24, 8, 0, tzinfo=UTC)  # Saturday 10:00 CEST
+
+
+def _local(moment: datetime | None) -> str:
+    assert moment is not None
+    return f"{moment.astimezone(BERLIN):%a %d %b %H:%M}"
+
+
+@pytest.mark.parametrize(("text", "title", "minutes", "when"), [
+    ("Sync for 45m tomorrow 3pm", "Sync", 45, "Sun 29 Nov 15:00"),
+    ("Sync for 1h30m tomorrow 3pm", "Sync", 90, "Sun 29 Nov 15:00"),
+    ("Sync for an hour tomorrow 3pm", "Sync", 60, "Sun 29 Nov 15:00"),
+    ("Sync for half an hour friday at 4", "Sync", 30, "Fri 04 Dec 16:00"),
+    ("Sync for 2 hours tuesday 10:00", "Sync", 120, "Tue 01 Dec 10:00"),
+    ("Standup 15m tomorrow 9am", "Standup", 15, "Sun 29 Nov 09:00"),
+    ("Design review FOR 45 MIN monday 14:00", "Design review", 45, "Mon 30 Nov 14:00"),
+])
+def test_a_length_before_the_time_is_the_length(text: str, title: str, minutes: int, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=minutes), True)
+    assert _local(request.starts_at) == when
+
+
+def test_a_series_length_before_its_schedule_is_its_length() -> None:
+    request = parse_meeting("Standup 15m every weekday at 9:30", BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == ("Standup", timedelta(minutes=15), True)
+    assert request.recurrence is not None and request.recurrence.describe().startswith("every weekday")
+    request = parse_meeting("Retro for 1h every other friday 16:00", BERLIN, NOW)
+    assert (request.title, request.length) == ("Retro", timedelta(hours=1))
+
+
+def test_across_the_dst_change_the_length_and_the_hour_are_both_kept() -> None:
+    request = parse_meeting("Sync for 45m tomorrow 3pm", BERLIN, BERLIN_EVE)  # Sunday 25 October, CET again
+    assert request.starts_at == datetime(2026, 10, 25, 14, 0, tzinfo=UTC)  # 15:00 CET
+    assert request.length == timedelta(minutes=45)
+
+
+@pytest.mark.parametrize(("text", "title", "when"), [
+    ("Lunch for 4 tuesday 1pm", "Lunch for 4", "Tue 01 Dec 13:00"),  # a count, not minutes: no unit
+    ("Retro for tuesday 3pm", "Retro", "Tue 01 Dec 15:00"),  # "for" only led to the time
+    ("Prep for friday 10am", "Prep", "Fri 04 Dec 10:00"),
+    ("Release 2.10 tomorrow 3pm", "Release 2.10", "Sun 29 Nov 15:00"),
+])
+def test_titles_keep_their_own_numbers_and_lose_a_dangling_for(text: str, title: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=30), False)
+    assert _local(request.starts_at) == when
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Sync for 45m tomorrow 3pm for 1h", "Two lengths"),
+    ("Sync 45m tomorrow 3pm (1h)", "Two lengths"),
+    ("Sync for 10h tomorrow 3pm", "at most 8h"),
+    ("Sync for 2m tomorrow 3pm", "at least 5m"),
+    ("45m tomorrow 3pm", "What's the meeting called?"),
+    ("for 45m tomorrow 3pm", "What's the meeting called?"),
+    ("for tuesday 3pm", "What's the meeting called?"),
+])
+def test_what_cannot_be_a_meeting_is_refused_with_why(text: str, said: str) -> None:
+    with pytest.raises(UserError) as raised:
+        parse_meeting(text, BERLIN, NOW)
+    assert said in raised.value.message
+
+
+@pytest.mark.parametrize("text", ["45m tomorrow 3pm", "tomorrow 3pm 45m", "an hour tomorrow 3pm", "friday 10am 2 hours",
+                                  "tomorrow 15:00 1h", "1.5 hours friday 9am", "monday 9am 30 mins"])
+def test_a_length_is_never_read_as_part_of_a_time(text: str) -> None:
+    with pytest.raises(UserError) as raised:
+        parse_when(text, BERLIN, NOW, meeting=True)
+    assert "is a length, not a time of day" in raised.value.message
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("tomorrow 15h", "Sun 29 Nov 15:00"),  # the continental clock, not a length
+    ("tomorrow 9h30", "Sun 29 Nov 09:30"),
+    ("in 45m", "Sat 28 Nov 10:45"),  # a wait from now
+    ("in an hour", "Sat 28 Nov 11:00"),
+    ("30m", "Sat 28 Nov 10:30"),
+    ("5 march 3pm", "Fri 05 Mar 15:00"),
+    ("monday 9am", "Mon 30 Nov 09:00"),
+])
+def test_clocks_and_waits_still_read(text: str, when: str) -> None:
+    assert _local(parse_when(text, BERLIN, NOW, meeting=True).at) == when
+
+
+@pytest.mark.parametrize(("text", "title", "when"), [
+    ("Happy hour 5-7pm", "Happy hour", "Sat 28 Nov 17:00"),  # before: *Happy*, the "hour" read into the time
+    ("Office hours 2-4pm", "Office hours", "Sat 28 Nov 14:00"),  # before: *Office*
+])
+def test_a_unit_word_in_the_title_stays_in_the_title(text: str, title: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length) == (title, timedelta(hours=2))
+    assert _local(request.starts_at) == when
