@@ -35,7 +35,7 @@ from handlers.core.timeparse import DAY_NAMES, WEEKDAYS, schedule_time, without_
 
 SCHEDULE_EXAMPLE = "every friday at 3pm"
 #: A weekday's names, abbreviations ("weds" too) and plurals ("fridays") → Monday 0 … Sunday 6.
-_DAYS = {**WEEKDAYS, "weds": 2, **{f"{name.lower()}s": day for day, name in enumerate(DAY_NAMES)}}
+_DAYS = {**WEEKDAYS, **{f"{name.lower()}s": day for day, name in enumerate(DAY_NAMES)}}
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
 }  # fmt: skip

@@ -184,7 +184,7 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 #: A weekday's names and abbreviations → Monday 0 … Sunday 6 (handlers/core/recurrence.py adds its plurals).
-WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
+WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2, "thursday": 3,
              "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
@@ -479,6 +479,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if (relative := _relative(cleaned, tz, now)) is not None:
         return relative
     normalised = _AT_SIGN.sub("at ", cleaned)
+    # a weekday by its whole name: dateparser reads "thursday 3pm" and "next wednesday" but not "thurs 3pm",
+    # "thur at 4", "weds 3pm" or "next wed"
+    normalised = _WEEKDAY.sub(lambda m: DAY_NAMES[WEEKDAYS[m.group(1).lower()]].lower(), normalised)
     normalised = _TWELVE_WORD.sub(r"\1", normalised)
     normalised = _CONTINENTAL_HOUR.sub(
         lambda m: f"{m.group('before')} {int(m.group('h')):02d}:00" if int(m.group("h")) <= 23 else m.group(0),
