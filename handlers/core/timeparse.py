@@ -106,6 +106,15 @@ _SPAN_WORDS = (
     (re.compile(r"\bhalf\s+(?:an?\s+)?(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "0.5 "),
     (re.compile(r"\b(?:an?|one)\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "1 "),
 )
+#: Numbers written as words before a unit ("two hours from now", "ten minutes"): dateparser read some of them, and
+#: read them as wall-clock time, wrong across a DST change; here they are the span's number.
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
+    "forty five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?=(?:and\s+a\s+half\s+)?"
+                          + _SPAN_UNIT + ")", re.IGNORECASE)
 #: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
 #: 15:30) or a wait ("in 15h")? Asked, never guessed.
 _BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
@@ -376,7 +385,7 @@ def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
     m = _RELATIVE.match(text)
     if not m:
         return None
-    span = m.group("span")
+    span = _NUMBER_WORD.sub(lambda w: f"{_NUMBER_WORDS[' '.join(w.group(1).lower().split())]} ", m.group("span"))
     for pattern, words in _SPAN_WORDS:
         span = pattern.sub(words, span)
     said_ahead = bool(m.group("in") or m.group("from"))
@@ -493,9 +502,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     normalised = _DAY_THEN_HOUR.sub(
         lambda m: f"{m.group(1)} {m.group(2)}:00" if int(m.group(2)) <= 23 else m.group(0), normalised)
     normalised = _bare_hours(normalised, cleaned, meeting=meeting)
-    if (length := _LENGTH_SAID.search(normalised)) is not None:
-        raise UserError(f"`{clip(length.group(0))}` is a length, not a time of day — I couldn't read `{clip(cleaned)}` "
-                        "as a time.", WHEN_EXAMPLE)
+    _no_length(normalised, cleaned)
     base = to_local_naive(now, tz)
     has_time = bool(_TIME_HINT.search(normalised))  # before the day words are written out ("at the 8th": no hour)
     normalised, question = _calendar_words(normalised, cleaned, base.date())
@@ -512,6 +519,20 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if not has_time:
         parsed = datetime.combine(parsed.date(), time(0))
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
+
+
+def _no_length(normalised: str, cleaned: str) -> None:
+    """Refuse a time with a length in it (`_LENGTH_SAID`), which dateparser would drop."""
+    if (length := _LENGTH_SAID.search(normalised)) is None:
+        return
+    said = length.group(0)
+    if (hours := _BARE_HOURS.fullmatch(said)) is not None and _CLOCK.search(normalised) is None:
+        # "march 10 15h", no other time of day: the continental clock, most likely
+        hour = int(hours.group("h"))
+        raise UserError(f"`{clip(cleaned)}`: for the time write `at {hour}h` or `{hour:02d}:00` — `{said}` alone reads "
+                        "as a length.", WHEN_EXAMPLE)
+    raise UserError(f"`{clip(said)}` is a length, not a time of day — I couldn't read `{clip(cleaned)}` as a time.",
+                    WHEN_EXAMPLE)
 
 
 def _ask_what_was_read(question: AmbiguousTime | None, cleaned: str) -> None:

@@ -55,11 +55,17 @@ _FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?
 #: bare number in brackets or after a comma ("(45)") is asked about, never dropped.
 _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*[)\]]\s*$", re.IGNORECASE)
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
-_AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight)\s+(?P<d>" + _SPAN + r")\s*$",
-                          re.IGNORECASE)
-#: A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Standup 15m every weekday
-#: at 9"): the meeting's, as "3pm 45m" after the time is. Only with its unit: "Lunch for 4" is a title.
-_FOR_BEFORE_TIME = re.compile(r"(?:\bfor\s+|^|(?<=\S)\s+)(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
+_AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight"
+                          r"|\b(?:at|today|tonight|tomorrow|" + DAY_WORD + r")\s+\d{1,2}"  # a bare hour: "at 3 45m"
+                          r")\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
+#: A length at the end of the title, right before the time: "Sync for 45m tomorrow 3pm" — the meeting's, as "3pm
+#: 45m" after the time is. Only with its unit: "Lunch for 4" is a title.
+_FOR_BEFORE_TIME = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
+#: … and without `for` ("Standup 15m every weekday at 9"), only what reads as nothing but a meeting's length: minutes
+#: with a unit (a bare `m` with at most two digits: "Swim 400m", "Race 100m" are titles), up to 8 hours, "1h30m",
+#: "an hour". One that is no meeting's length ("Hack 24h", "Raise 2.5m") stays in the title.
+_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)|\d\s*(?:h|hrs?|hours?)"
+                               r"|\d\s*h\s*[0-5]?\d\s*m|(?:an?|one)\s+hour|half\s+an?\s+hour)\s*$", re.IGNORECASE)
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
@@ -252,6 +258,8 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
     for start in range(max(1, floor, len(words) - MAX_TIME_WORDS), len(words)):
         if _twelve_word(words, start):
             continue
+        if words[start - 1].casefold() == "from" and " ".join(words[start:]).casefold() == "now":
+            continue  # "… 25 minutes from now" that did not read: never "now", titled "… from"
         try:
             parsed = parse_when(" ".join(words[start:]), tz, now, meeting=True)
         except AmbiguousTime:
@@ -295,18 +303,34 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
                 raise UserError(f"`{clip(ranged.said)}` is {format_duration(span)}, but `for "
                                 f"{format_duration(length)}` says otherwise — which one? Give the range or the "
                                 "length.", COMMAND_EXAMPLE)
-            return _request(words, start, when, span, True, now, said=" ".join(rest.split()[start:]))
+            said = " ".join(rest.split()[start:])
+            title, _ = _length_before(words[:start], span)
+            return _request(title + words[start:], len(title), when, span, True, now, said=said)
     words = rest.split()
     start, when = _find_when(words, tz, now)
-    if (before := _FOR_BEFORE_TIME.search(" ".join(words[:start]))) is not None:
-        # "Sync for 45m tomorrow 3pm", "Standup 15m every weekday at 9": the length, written before the time
-        if length is not None:
-            raise UserError(f"Two lengths: `{clip(before.group(0).strip())}` and `for {format_duration(length)}` — "
-                            "which one? Give one.", COMMAND_EXAMPLE)
-        length = check_length(_length(before.group("d")))
-        kept = " ".join(words[:start])[: before.start()].split()
-        words, start = kept + words[start:], len(kept)
-    return _request(words, start, when, check_length(length or DEFAULT_LENGTH), length is not None, now)
+    title, length = _length_before(words[:start], length)
+    return _request(title + words[start:], len(title), when, check_length(length or DEFAULT_LENGTH),
+                    length is not None, now)
+
+
+def _length_before(title: list[str], length: timedelta | None) -> tuple[list[str], timedelta | None]:
+    """A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Standup 15m every
+    weekday at 9"): taken out of the title as the meeting's length. Against a length given elsewhere (`for 1h`,
+    `(1h)`, a range) that differs, "which one?"."""
+    text = " ".join(title)
+    before = _FOR_BEFORE_TIME.search(text)
+    if before is not None:
+        said = check_length(_length(before.group("d")))
+    elif (before := _BARE_BEFORE_TIME.search(text)) is not None:
+        said = _length(before.group("d"))
+        if not MIN_LENGTH <= said <= MAX_LENGTH:
+            return title, length  # "Hack 24h friday 9am": the title's
+    else:
+        return title, length
+    if length is not None and length != said:
+        raise UserError(f"Two lengths: `{clip(before.group('d').strip())}` before the time and "
+                        f"{format_duration(length)} after it — which one? Give one.", COMMAND_EXAMPLE)
+    return text[: before.start()].split(), said
 
 
 def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recurrence | ParsedTime]:

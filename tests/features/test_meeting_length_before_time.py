@@ -110,3 +110,75 @@ def test_a_unit_word_in_the_title_stays_in_the_title(text: str, title: str, when
     request = parse_meeting(text, BERLIN, NOW)
     assert (request.title, request.length) == (title, timedelta(hours=2))
     assert _local(request.starts_at) == when
+
+
+# ---- after the review of the change ------------------------------------------------------------------------------
+WEDNESDAY = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # Wednesday 4 March 2026, 11:00 in Berlin
+NEW_YORK = ZoneInfo("America/New_York")
+NEW_YORK_NIGHT = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 01:30 EST; at 02:00 the clocks go to 03:00 EDT
+
+
+@pytest.mark.parametrize(("text", "title", "when"), [
+    ("Sync two hours from now", "Sync", "Wed 04 Mar 13:00"),  # before the review: *Sync two hours from* at once
+    ("Call ten minutes from now", "Call", "Wed 04 Mar 11:10"),
+    ("Call in forty five minutes", "Call", "Wed 04 Mar 11:45"),
+    ("Retro in two and a half hours", "Retro", "Wed 04 Mar 13:30"),
+])
+def test_numbers_written_as_words_are_a_wait_from_now(text: str, title: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert (request.title, _local(request.starts_at)) == (title, when)
+
+
+def test_a_wait_in_words_is_real_time_across_the_dst_change() -> None:
+    at = parse_when("two hours from now", NEW_YORK, NEW_YORK_NIGHT).at
+    assert at - NEW_YORK_NIGHT == timedelta(hours=2)  # 04:30 EDT: two real hours, not the wall clock's
+
+
+def test_a_wait_that_does_not_read_is_never_now() -> None:
+    with pytest.raises(UserError):  # was *Call twenty-five minutes from*, starting at once
+        parse_meeting("Call twenty-five minutes from now", BERLIN, WEDNESDAY)
+
+
+@pytest.mark.parametrize(("text", "minutes", "when"), [
+    ("Sync at 3 45m", 45, "Wed 04 Mar 15:00"),  # before the review: *Sync at 3* in 45 minutes
+    ("Standup at 9 15m", 15, "Thu 05 Mar 09:00"),
+    ("Sync tomorrow at 3 45m", 45, "Thu 05 Mar 15:00"),
+    ("Sync tomorrow at 3 1h", 60, "Thu 05 Mar 15:00"),
+    ("Sync friday 10 30m", 30, "Fri 06 Mar 10:00"),
+])
+def test_a_length_after_a_bare_hour_is_the_length(text: str, minutes: int, when: str) -> None:
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert (request.title, request.length, _local(request.starts_at)) == ("Sync" if "Sync" in text else "Standup",
+                                                                          timedelta(minutes=minutes), when)
+
+
+@pytest.mark.parametrize("title", ["Swim 400m", "Race 100m", "Hack 24h", "Top 10 hours", "Raise 2.5m", "Top 10m users"])
+def test_numbers_that_are_no_meetings_length_stay_in_the_title(title: str) -> None:
+    request = parse_meeting(f"{title} friday 7am", BERLIN, WEDNESDAY)
+    assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=30), False)
+
+
+@pytest.mark.parametrize("text", ["Sync for 45m tomorrow 3-4pm", "Sync 45m 3-4pm", "Sync 45m tomorrow 3pm (1h)"])
+def test_a_length_before_the_time_against_another_is_asked(text: str) -> None:
+    with pytest.raises(UserError) as raised:
+        parse_meeting(text, BERLIN, WEDNESDAY)
+    assert "Two lengths" in raised.value.message and "for 1h" not in raised.value.message
+
+
+def test_a_length_before_a_range_of_the_same_length_is_that_length() -> None:
+    request = parse_meeting("Sync for 1h from 3pm to 4pm tomorrow", BERLIN, WEDNESDAY)
+    assert (request.title, request.length, _local(request.starts_at)) == ("Sync", timedelta(hours=1), "Thu 05 Mar 15:00")
+
+
+def test_a_continental_hour_that_does_not_read_says_how_to_write_it() -> None:
+    with pytest.raises(UserError) as raised:
+        parse_when("march 10 15h", BERLIN, WEDNESDAY)
+    assert "`at 15h` or `15:00`" in raised.value.message
+
+
+@pytest.mark.parametrize(("text", "hours"), [("for two hours", 2), ("two hours", 2), ("until two hours from now", 2),
+                                             ("for ten hours", 10)])
+def test_snooze_reads_numbers_written_as_words(text: str, hours: int) -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    assert parse_snooze(text, BERLIN, WEDNESDAY) - WEDNESDAY == timedelta(hours=hours)
