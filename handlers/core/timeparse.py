@@ -82,6 +82,11 @@ def to_local_naive(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
+class LengthInTime(UserError):
+    """The text holds a length ("45m", "two hours"), which is not part of a time: a caller that reads lengths itself
+    (`/pulse snooze`) says so in its own words."""
+
+
 class AmbiguousTime(UserError):
     """The text names a time and a part of the day that contradict each other ("friday evening at 1am"): the
     person has to say which one. A caller trying shorter and shorter tails of a text (`/meeting`) should stop
@@ -106,15 +111,25 @@ _SPAN_WORDS = (
     (re.compile(r"\bhalf\s+(?:an?\s+)?(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "0.5 "),
     (re.compile(r"\b(?:an?|one)\s+(?=" + _SPAN_UNIT + ")", re.IGNORECASE), "1 "),
 )
-#: Numbers written as words before a unit ("two hours from now", "ten minutes"): dateparser read some of them, and
-#: read them as wall-clock time, wrong across a DST change; here they are the span's number.
+#: Numbers written as words ("two hours from now", "twenty five minutes"): dateparser read some of them, as
+#: wall-clock time (wrong across a DST change), and cut "twenty five" to "five".
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
-    "forty five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
-}  # fmt: skip
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\s+(?=(?:and\s+a\s+half\s+)?"
-                          + _SPAN_UNIT + ")", re.IGNORECASE)
+    **{word: n for n, word in enumerate(_ONES, 1)}, **{word: n for n, word in enumerate(_TEENS, 10)},
+    **{word: 10 * n for n, word in enumerate(_TENS, 2)},
+    **{f"{tens}{sep}{one}": 10 * t + o for t, tens in enumerate(_TENS, 2) for o, one in enumerate(_ONES, 1)
+       for sep in (" ", "-")},
+}
+#: A number in words as a pattern (the longest first: "twenty five" before "twenty"), for callers' length patterns.
+SPOKEN_NUMBER = "(?:" + "|".join(re.escape(w) for w in sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_NUMBER_WORD = re.compile(r"\b(" + SPOKEN_NUMBER + r")\s+(?=(?:and\s+a\s+half\s+)?" + _SPAN_UNIT + ")", re.IGNORECASE)
+
+
+def spoken_numbers(text: str) -> str:
+    """`text` with each number in words before a unit in digits: "twenty five minutes" → "25 minutes"."""
+    return _NUMBER_WORD.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]} ", text)
 #: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
 #: 15:30) or a wait ("in 15h")? Asked, never guessed.
 _BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
@@ -125,7 +140,9 @@ _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
 #: as a time at all (a meeting's title then keeps the words, or they are its length: handlers/meetings/parse.py).
 #: A unit word alone counts ("hour friday at 4" is what is left of "half an hour friday at 4" once a title took
 #: "half an"). Looked for once the continental clock is written out ("tomorrow 15h" is 15:00, "9h30" 09:30).
-_LENGTH_SAID = re.compile(r"\b(?:hours?|hrs?|minutes?|mins?)\b|(?<![\w:.,])\d+(?:[.,]\d+)?\s*[hm]\b"
+#: "17:00 hrs": a clock time, read in the UK and India with "hours" after it.
+_CLOCK_HOURS = re.compile(r"\b(\d{1,2}:\d{2})\s*(?:hrs?|hours)\b", re.IGNORECASE)
+_LENGTH_SAID = re.compile(r"\b(?:hours?|hrs?|minutes?|mins?)\b|(?<![\w:.,])\d+(?:[.,]\d+)?\s*(?:[hm]|hrs?|hours?|mins?|minutes?)\b"
                           r"|(?<![\w:.,])\d+\s*h\s*\d+\s*m\b", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
 #: `clean` keeps for emoji, is nothing in a time.
@@ -377,7 +394,7 @@ def _plain_digits(text: str) -> str:
     return " ".join(folded.split())
 
 
-def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
+def _relative(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False) -> ParsedTime | None:
     """A time that far from now ("in 2h30m", "in 1 hour 30 minutes", "in an hour and a half", "2 hours"), or
     None when `text` is not one. Under a day it is real elapsed time, counted in UTC ("in 2 hours" across a
     DST change is two real hours); days and weeks are calendar days (the same clock time, whatever DST does
@@ -385,10 +402,12 @@ def _relative(text: str, tz: ZoneInfo, now: datetime) -> ParsedTime | None:
     m = _RELATIVE.match(text)
     if not m:
         return None
-    span = _NUMBER_WORD.sub(lambda w: f"{_NUMBER_WORDS[' '.join(w.group(1).lower().split())]} ", m.group("span"))
+    said_ahead = bool(m.group("in") or m.group("from"))
+    # in words only as a wait that says so, for a meeting: "for two hours" after its time is its length, not "in two
+    # hours" (handlers/meetings/parse.py reads it), and "twenty five minutes" must never be cut to "five minutes"
+    span = spoken_numbers(m.group("span")) if said_ahead or not meeting else m.group("span")
     for pattern, words in _SPAN_WORDS:
         span = pattern.sub(words, span)
-    said_ahead = bool(m.group("in") or m.group("from"))
     if said_ahead and re.fullmatch(r"\d{1,3}", span):  # "in 45": minutes? hours? days? Never a guess.
         raise AmbiguousTime(f"`{clip(text)}` — {span} what? Add the unit: `in {span}m` for minutes, `in {span}h` for "
                             "hours.", f"in {span}m")
@@ -485,9 +504,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         hour = int(bare.group("h"))
         raise AmbiguousTime(f"`{clip(cleaned)}`: at {hour:02d}:00, or {hour} hour{'s' if hour != 1 else ''} from now? "
                             f"Say `at {hour}h` for the time, `in {hour}h` for the wait.", WHEN_EXAMPLE)
-    if (relative := _relative(cleaned, tz, now)) is not None:
+    if (relative := _relative(cleaned, tz, now, meeting=meeting)) is not None:
         return relative
-    normalised = _AT_SIGN.sub("at ", cleaned)
+    normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", cleaned))
     # a weekday by its whole name: dateparser reads "thursday 3pm" and "next wednesday" but not "thurs 3pm",
     # "thur at 4", "weds 3pm" or "next wed"
     normalised = _WEEKDAY.sub(lambda m: DAY_NAMES[WEEKDAYS[m.group(1).lower()]].lower(), normalised)
@@ -529,10 +548,10 @@ def _no_length(normalised: str, cleaned: str) -> None:
     if (hours := _BARE_HOURS.fullmatch(said)) is not None and _CLOCK.search(normalised) is None:
         # "march 10 15h", no other time of day: the continental clock, most likely
         hour = int(hours.group("h"))
-        raise UserError(f"`{clip(cleaned)}`: for the time write `at {hour}h` or `{hour:02d}:00` — `{said}` alone reads "
-                        "as a length.", WHEN_EXAMPLE)
-    raise UserError(f"`{clip(said)}` is a length, not a time of day — I couldn't read `{clip(cleaned)}` as a time.",
-                    WHEN_EXAMPLE)
+        raise LengthInTime(f"`{clip(cleaned)}`: for the time write `at {hour}h` or `{hour:02d}:00` — `{said}` alone "
+                           "reads as a length.", WHEN_EXAMPLE)
+    raise LengthInTime(f"`{clip(said)}` is a length, not a time of day — I couldn't read `{clip(cleaned)}` as a time.",
+                       WHEN_EXAMPLE)
 
 
 def _ask_what_was_read(question: AmbiguousTime | None, cleaned: str) -> None:

@@ -24,7 +24,15 @@ from handlers.core.durations import format_duration, parse_duration
 from handlers.core.errors import UserError
 from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
-from handlers.core.timeparse import WEEKDAYS, AmbiguousTime, ParsedTime, parse_when, without_sentence_end
+from handlers.core.timeparse import (
+    SPOKEN_NUMBER,
+    WEEKDAYS,
+    AmbiguousTime,
+    ParsedTime,
+    parse_when,
+    spoken_numbers,
+    without_sentence_end,
+)
 from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
@@ -46,6 +54,7 @@ MAX_ITEM_MINUTES = 480
 _UNIT = r"(?:h|hrs?|hours?|m|mins?|minutes?)"
 #: A length with its unit, or in words: "45m", "1h30", "90 min", "1 hour 15 minutes", "an hour", "half an hour".
 _SPAN = (r"(?:(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half"
+         r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)(?![a-z])"  # "for two hours", "3pm, forty five minutes"
          r"|\d{1,3}\s*h\s*[0-5]?\d(?![\d.,])"  # 1h30: hours, then minutes without their unit (handlers/core/durations.py)
          r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)")
 #: "for 45m", "for 1:15", and "for 90": a bare number is minutes, as `/timebox 25` reads it (`_bare_minutes`).
@@ -132,7 +141,7 @@ def _one_length(text: str, pattern: re.Pattern[str]) -> tuple[str, timedelta | N
 
 
 def _length(said: str) -> timedelta:
-    raw = " ".join(said.lower().split())
+    raw = spoken_numbers(" ".join(said.lower().split()))
     try:
         return parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
     except UserError as exc:
@@ -309,6 +318,10 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     words = rest.split()
     start, when = _find_when(words, tz, now)
     title, length = _length_before(words[:start], length)
+    if len(title) != start:  # "Standup every weekday 15m at 9:30": read again without the length (a series here)
+        words = title + words[start:]
+        start, when = _find_when(words, tz, now)
+        title = words[:start]
     return _request(title + words[start:], len(title), when, check_length(length or DEFAULT_LENGTH),
                     length is not None, now)
 

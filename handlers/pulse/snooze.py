@@ -12,7 +12,7 @@ from handlers.core.durations import parse_duration
 from handlers.core.errors import UserError
 from handlers.core.services import Services
 from handlers.core.text import clip
-from handlers.core.timeparse import format_local, parse_when, without_sentence_end
+from handlers.core.timeparse import LengthInTime, format_local, parse_when, without_sentence_end
 from handlers.core.types import Command, Reply, Visibility
 from handlers.meetings.people import known
 
@@ -39,6 +39,9 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     except UserError:
         try:
             until = parse_when(cleaned, tz, now).at
+        except LengthInTime as exc:  # a length the duration parser could not read ("a couple of hours")
+            raise UserError(f"I couldn't read `{clip(cleaned, 40)}` — write a length in digits, like `2 hours` or "
+                            "`3 days`, or a day, like `until monday`.", EXAMPLE) from exc
         except UserError as exc:  # the message says what was wrong; the example shows a snooze
             raise UserError(exc.message, EXAMPLE) from exc
     until = until.astimezone(UTC)

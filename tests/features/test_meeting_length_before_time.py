@@ -135,8 +135,63 @@ def test_a_wait_in_words_is_real_time_across_the_dst_change() -> None:
 
 
 def test_a_wait_that_does_not_read_is_never_now() -> None:
-    with pytest.raises(UserError):  # was *Call twenty-five minutes from*, starting at once
-        parse_meeting("Call twenty-five minutes from now", BERLIN, WEDNESDAY)
+    with pytest.raises(UserError):  # would be *Call a couple of hours from*, starting at once
+        parse_meeting("Call a couple of hours from now", BERLIN, WEDNESDAY)
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("Coffee in twenty five minutes", "Wed 04 Mar 11:25"),  # not cut to "five minutes", titled *Coffee in twenty*
+    ("Coffee in twenty-five minutes", "Wed 04 Mar 11:25"),
+    ("Call thirty minutes from now", "Wed 04 Mar 11:30"),
+])
+def test_numbers_in_words_are_read_whole(text: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert (request.title, _local(request.starts_at)) == (text.split()[0], when)
+
+
+@pytest.mark.parametrize(("text", "minutes", "when"), [
+    ("Sync tomorrow 3pm for two hours", 120, "Thu 05 Mar 15:00"),  # after the review: today 13:00, *Sync tomorrow 3pm*
+    ("Sync at 3pm two hours", 120, "Wed 04 Mar 15:00"),
+    ("Sync 3pm, forty five minutes", 45, "Wed 04 Mar 15:00"),
+    ("Sync tomorrow for two hours at 3pm", 120, "Thu 05 Mar 15:00"),
+    ("Sync for 45min tomorrow 3pm", 45, "Thu 05 Mar 15:00"),  # units typed without a space
+    ("Sync 2hrs tomorrow 3pm", 120, "Thu 05 Mar 15:00"),
+    ("Sync 90mins friday 10am", 90, "Fri 06 Mar 10:00"),
+])
+def test_a_length_in_words_or_glued_units_is_the_length(text: str, minutes: int, when: str) -> None:
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert (request.title, request.length, _local(request.starts_at)) == ("Sync", timedelta(minutes=minutes), when)
+
+
+def test_a_length_in_words_with_no_time_is_not_a_wait() -> None:
+    with pytest.raises(UserError):  # after the review: today 13:00, titled *Recap of the last*
+        parse_meeting("Recap of the last two hours", BERLIN, WEDNESDAY)
+
+
+@pytest.mark.parametrize(("text", "minutes", "days"), [
+    ("Standup every weekday 15m at 9:30", 15, (0, 1, 2, 3, 4)),  # after the review: one meeting, *Standup every weekday*
+    ("Standup daily 15m at 9", 15, (0, 1, 2, 3, 4, 5, 6)),
+    ("Sync mondays 30m at 10", 30, (0,)),
+])
+def test_a_length_between_a_schedule_and_its_hour_keeps_the_series(text: str, minutes: int,
+                                                                   days: tuple[int, ...]) -> None:
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert request.recurrence is not None and request.recurrence.weekdays == days
+    assert request.length == timedelta(minutes=minutes) and request.starts_at is None
+
+
+def test_a_clock_time_with_hrs_after_it_reads() -> None:
+    request = parse_meeting("Sync tomorrow 17:00 hrs", BERLIN, WEDNESDAY)
+    assert (request.title, _local(request.starts_at)) == ("Sync", "Thu 05 Mar 17:00")
+
+
+def test_snooze_says_how_to_write_a_length_it_cannot_read() -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    with pytest.raises(UserError) as raised:
+        parse_snooze("for a couple of hours", BERLIN, WEDNESDAY)
+    assert "write a length in digits" in raised.value.message
+    assert parse_snooze("until 17:00 hrs", BERLIN, WEDNESDAY) == datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("text", "minutes", "when"), [
