@@ -523,6 +523,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     normalised = _bare_hours(normalised, cleaned, meeting=meeting)
     _no_length(normalised, cleaned)
     base = to_local_naive(now, tz)
+    normalised = _in_own_zone(normalised, tz, base.year)
     has_time = bool(_TIME_HINT.search(normalised))  # before the day words are written out ("at the 8th": no hour)
     normalised, question = _calendar_words(normalised, cleaned, base.date())
     try:
@@ -531,6 +532,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         parsed = None
     if parsed is None:
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
+    if parsed.tzinfo is not None and _ZONE_AFTER_CLOCK.search(normalised) is None:
+        # dateparser found a zone in a word that is not one here ("Feed the cat at 3pm": Central Africa Time)
+        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     parsed = _check_read(parsed, normalised, cleaned, base)
     _ask_what_was_read(question, cleaned)
     if parsed.tzinfo is not None:  # the person named a zone ("3pm PST"): honour it
@@ -538,6 +542,43 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if not has_time:
         parsed = datetime.combine(parsed.date(), time(0))
     return ParsedTime(localize(parsed, tz).astimezone(UTC), has_time, cleaned)
+
+
+#: A zone named right after a time of day: "3pm PST", "15:00 (CET)", "9am UTC+2", "noon GMT", "3pm +05:30",
+#: "2026-03-02T08:00:00.000Z". Only
+#: there is a word a zone: dateparser also takes one anywhere else ("the cat at 3pm" is 3pm Central Africa Time).
+_ZONE_AFTER_CLOCK = re.compile(
+    r"(?:\d\s*[ap]\.?\s*m\b\.?|(?<!\d)\d{1,2}[:h.]\d{2}(?::\d{2}(?:\.\d+)?)?|\bnoon|\bmidnight)\s*\(?\s*"
+    r"(?:(?!(?:on|at|in|for|the|and|to|this|next|with|or|sharp|from|till|until|every|each)\b)[a-z]{1,5}\b"
+    r"(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?|[+-]\d{1,2}(?::?\d{2})?)", re.IGNORECASE)
+#: Zone abbreviations that are English words: read as the person's own zone only in capitals ("Feed the cat at 3pm"
+#: in Harare keeps its cat; "3pm CAT" is local).
+_WORDLIKE_ZONES = frozenset({"CAT", "EAT", "WAT", "MART", "SAST"})
+
+
+@lru_cache(maxsize=256)
+def _own_zone(tz: ZoneInfo, year: int) -> re.Pattern[str] | None:
+    """The abbreviations the person's own zone goes by this year (winter's and summer's: "CET", "CEST"; "IST"), as
+    a pattern of whole words; None where it has none but an offset ("+05") or is UTC itself."""
+    names = {datetime(year, month, 1, 12, tzinfo=tz).tzname() or "" for month in (1, 7)}
+    names = {name.upper() for name in names if name.isalpha() and name.upper() not in ("UTC", "GMT", "Z")}
+    if not names:
+        return None
+    loose = "|".join(sorted(n for n in names if n not in _WORDLIKE_ZONES))
+    strict = "|".join(sorted(n for n in names if n in _WORDLIKE_ZONES))
+    parts = ([rf"(?i:{loose})"] if loose else []) + ([strict] if strict else [])
+    return re.compile(r"(?<![\w/+-])(?:" + "|".join(parts) + r")(?![\w/+-])")
+
+
+def _in_own_zone(normalised: str, tz: ZoneInfo, year: int) -> str:
+    """`normalised` without the person's own zone named in it ("5pm IST" said in Kolkata, "3pm CEST" in Berlin): that
+    is their local time, read in their zone. dateparser takes "IST" for Israel's (+02:00, 3½ hours off India's) and
+    "CEST" said in winter for +02:00; people name their own zone loosely, meaning the clock on their wall. Another
+    zone's name ("3pm EST" in Berlin), UTC and GMT stay as written."""
+    own = _own_zone(tz, year)
+    if own is None or own.search(normalised) is None:
+        return normalised
+    return " ".join(own.sub(" ", normalised).split())
 
 
 def _no_length(normalised: str, cleaned: str) -> None:
