@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,6 +16,7 @@ from bot.slack import render
 from bot.slack.ack_answer import AckAnswer
 from bot.slack.payloads import ReplyTo
 from bot.slack.post import post_message
+from handlers.core.jsoncodec import loads
 from handlers.core.text import one_line
 from handlers.core.types import Form, MessageRef, Place, Platform, Reply, Visibility
 
@@ -61,7 +61,7 @@ def _refusal(status: int, body: str) -> str:
         if not word.startswith("{"):
             return ""
         try:
-            data = json.loads(body)
+            data = loads(body)
         except ValueError:
             return ""
         if not isinstance(data, dict) or data.get("ok") is not False:

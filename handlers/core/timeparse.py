@@ -130,18 +130,20 @@ _NUMBER_WORD = re.compile(r"\b(" + SPOKEN_NUMBER + r")\s+(?=(?:and\s+a\s+half\s+
 def spoken_numbers(text: str) -> str:
     """`text` with each number in words before a unit in digits: "twenty five minutes" → "25 minutes"."""
     return _NUMBER_WORD.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]} ", text)
+
+
 #: A meeting's whole time written as hours alone, "15h" or "9 h": the continental clock (15:00, as "15h30" is
 #: 15:30) or a wait ("in 15h")? Asked, never guessed.
 _BARE_HOURS = re.compile(r"(?P<h>0?[1-9]|1\d|2[0-3])\s*h", re.IGNORECASE)
 #: "1h30": hours, then minutes without their unit. A duration after "in" ("in 1h30"); alone, the clock 01:30.
 _HOURS_THEN_MINUTES = re.compile(r"^\d{1,3}\s*h\s*[0-5]?\d$", re.IGNORECASE)
+#: "17:00 hrs": a clock time, written in the UK and India with "hours" after it.
+_CLOCK_HOURS = re.compile(r"\b(\d{1,2}:\d{2})\s*(?:hrs?|hours)\b", re.IGNORECASE)
 #: A length inside a time that is not a wait from now ("45m tomorrow 3pm", "tomorrow at 3 5m", "an hour tomorrow
 #: 3pm"): dateparser drops it and reads the rest, so the length the person typed would vanish. Such text is not read
 #: as a time at all (a meeting's title then keeps the words, or they are its length: handlers/meetings/parse.py).
 #: A unit word alone counts ("hour friday at 4" is what is left of "half an hour friday at 4" once a title took
 #: "half an"). Looked for once the continental clock is written out ("tomorrow 15h" is 15:00, "9h30" 09:30).
-#: "17:00 hrs": a clock time, read in the UK and India with "hours" after it.
-_CLOCK_HOURS = re.compile(r"\b(\d{1,2}:\d{2})\s*(?:hrs?|hours)\b", re.IGNORECASE)
 _LENGTH_SAID = re.compile(r"\b(?:hours?|hrs?|minutes?|mins?)\b|(?<![\w:.,])\d+(?:[.,]\d+)?\s*(?:[hm]|hrs?|hours?|mins?|minutes?)\b"
                           r"|(?<![\w:.,])\d+\s*h\s*\d+\s*m\b", re.IGNORECASE)
 #: The Arabic decimal separator ("٩٫٣٠") is the dot of a continental clock; the zero-width joiner, which
@@ -530,10 +532,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         parsed = _time_of_day(normalised, base) or _dateparser_parse(normalised, base)
     except Exception:  # dateparser raises assorted errors on odd input
         parsed = None
-    if parsed is None:
-        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
-    if parsed.tzinfo is not None and _ZONE_AFTER_CLOCK.search(normalised) is None:
-        # dateparser found a zone in a word that is not one here ("Feed the cat at 3pm": Central Africa Time)
+    # unread, or read with a zone dateparser found in a word that is not one here ("the cat at 3pm": Central Africa
+    # Time)
+    if parsed is None or (parsed.tzinfo is not None and _ZONE_AFTER_CLOCK.search(normalised) is None):
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     parsed = _check_read(parsed, normalised, cleaned, base)
     _ask_what_was_read(question, cleaned)
@@ -545,8 +546,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
 
 #: A zone named right after a time of day: "3pm PST", "15:00 (CET)", "9am UTC+2", "noon GMT", "3pm +05:30",
-#: "2026-03-02T08:00:00.000Z". Only
-#: there is a word a zone: dateparser also takes one anywhere else ("the cat at 3pm" is 3pm Central Africa Time).
+#: "2026-03-02T08:00:00.000Z". Only there is a word a zone: dateparser also takes one anywhere else ("the cat at
+#: 3pm" is 3pm Central Africa Time).
 _ZONE_AFTER_CLOCK = re.compile(
     r"(?:\d\s*[ap]\.?\s*m\b\.?|(?<!\d)\d{1,2}[:h.]\d{2}(?::\d{2}(?:\.\d+)?)?|\bnoon|\bmidnight)\s*\(?\s*"
     r"(?:(?!(?:on|at|in|for|the|and|to|this|next|with|or|sharp|from|till|until|every|each)\b)[a-z]{1,5}\b"
@@ -576,9 +577,10 @@ def _in_own_zone(normalised: str, tz: ZoneInfo, year: int) -> str:
     "CEST" said in winter for +02:00; people name their own zone loosely, meaning the clock on their wall. Another
     zone's name ("3pm EST" in Berlin), UTC and GMT stay as written."""
     own = _own_zone(tz, year)
-    if own is None or own.search(normalised) is None:
+    if own is None:
         return normalised
-    return " ".join(own.sub(" ", normalised).split())
+    stripped, named = own.subn(" ", normalised)
+    return " ".join(stripped.split()) if named else normalised
 
 
 def _no_length(normalised: str, cleaned: str) -> None:
