@@ -90,6 +90,8 @@ class FakeSlackApi(FakeServer):
     faults: list[Fault] = field(default_factory=list)
     #: response_url keys Slack no longer takes (past 30 minutes, or used 5 times): key -> the error it answers
     expired: dict[str, str] = field(default_factory=dict)
+    #: response_url keys whose POST loses its connection before any answer (a network failure)
+    dropped: set[str] = field(default_factory=set)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted, oldest first
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) removed by chat.delete
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their last published Home view
@@ -214,6 +216,10 @@ class FakeSlackApi(FakeServer):
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
         key = request.match_info["key"]
+        if key in self.dropped:  # the connection is gone: the client never learns what happened
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=204)
         if key in self.expired:  # nothing shown to the person; the answer says why, in a word
             return web.Response(status=404, text=self.expired[key])
         body["_key"] = key

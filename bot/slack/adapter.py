@@ -30,6 +30,7 @@ from bot.slack.middleware import Inbounds
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
 from bot.slack.replier import Respond
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.sender import SlackSender
 from bot.slack.workspaces import Workspaces
 from handlers.core.errors import SORRY_DATABASE, StorageUnavailable
@@ -88,8 +89,9 @@ class SlackAdapter:
         if self.oauth is not None:
             self.oauth.register(self.app)  # its middleware first: the request's workspace, for everything after
         self.home = HomePublisher(core, clock)  # the App Home (its refresh runs periodically)
-        self.app.use(Inbounds(pipeline, self.home, Workspaces(store, pipeline, self.oauth),
-                               answer_in_ack=settings.slack_answer_in_ack))
+        self._response_urls = ResponseUrls.for_api(settings.slack_api_url)
+        self.app.use(Inbounds(pipeline, self.home, Workspaces(store, pipeline, self.oauth), self._response_urls,
+                              answer_in_ack=settings.slack_answer_in_ack))
         self._pipeline, self._session = pipeline, session
         register(self.app, tell=self._tell)
         store_ = self.oauth.installations if self.oauth else None
@@ -165,6 +167,8 @@ class SlackAdapter:
         """A press whose workspace could not be read (the database does not answer) is told so through its
         response_url, once its 200 is written (listeners/unhandled.py, `MiddlewareErrors`): no token needed."""
         after = request.context.get("ack_written")
+        if not (url := self._response_urls.admit(url)):
+            return
         self._pipeline.lane.run(self._told(url), "database unavailable: told",
                                 after=after if isinstance(after, asyncio.Event) else None)
 

@@ -42,6 +42,7 @@ from bot.slack import payloads
 from bot.slack.home import HomePublisher
 from bot.slack.listeners.unhandled import request_kind
 from bot.slack.replier import Respond, SlackReplier
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.workspaces import Workspaces
 
 log = logging.getLogger("steadybot.slack")
@@ -50,10 +51,11 @@ CHAT_EVENTS = frozenset({"message", "app_mention"})  # bot/slack/listeners/event
 
 class Inbounds(AsyncMiddleware):
     def __init__(self, pipeline: Pipeline, home: HomePublisher, workspaces: Workspaces,
-                 answer_in_ack: float = 0.0) -> None:
+                 response_urls: ResponseUrls, answer_in_ack: float = 0.0) -> None:
         self.pipeline = pipeline
         self.home = home
         self.workspaces = workspaces
+        self.response_urls = response_urls  # where an answer may be POSTed (bot/slack/response_urls.py)
         self.answer_in_ack = answer_in_ack
 
     @property
@@ -86,7 +88,7 @@ class Inbounds(AsyncMiddleware):
             context["refused"] = parsed.refused
 
     def replier(self, parsed: payloads.Parsed, context: AsyncBoltContext) -> SlackReplier:
-        url = context.response_url if parsed.to.respond else None
+        url = self.response_urls.admit(context.response_url) if parsed.to.respond else ""
         respond = Respond(url, context.client.session) if url else None
         return SlackReplier.to(parsed.to, context.client, respond, self.pipeline.seal)
 

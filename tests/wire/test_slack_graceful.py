@@ -55,9 +55,10 @@ async def test_a_stop_does_not_wait_forever_for_slack_work(bot: Harness, caplog:
 
 async def test_an_answer_the_network_refuses_is_a_warning_not_a_stack_trace(
         sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    body = wire.slash_body("/steadybot", "help", response_url="http://127.0.0.1:9/response/nowhere")
     # no answer in the ack's body (bot/slack/ack_answer.py): the answer must take the response_url
     async with running(sqlite_url, teams=False, slack_answer_in_ack=0.0) as bot:
+        bot.slack.dropped.add("nowhere")
+        body = wire.slash_body("/steadybot", "help", response_url=bot.slack.response_url("nowhere"))
         with caplog.at_level(logging.WARNING):
             assert (await bot.post_slack(body)).status == 200
             assert await bot.runtime.lane.settle(WAIT)

@@ -1,0 +1,59 @@
+"""Which `response_url`s the bot will POST to: Slack's webhook hosts, and the configured Web API's own origin.
+
+A `response_url` arrives inside a signed request, so only Slack (or whoever holds the signing secret) can put
+one there. Still, an answer POSTed to an address the request names is a request the bot makes on another's
+say-so: with a leaked secret it would reach any host the bot can reach (an internal admin page, a cloud
+metadata address). Slack's own are `https://hooks.slack.com/…` (`/commands/`, `/actions/`, `/app/`) and, on
+GovSlack, `https://hooks.slack-gov.com/…`. A local fake of the Web API (`SLACK_API_URL`, the tests and the
+demo) answers on its own origin, which is admitted too; anything else is not posted to, and is logged by
+host only (docs/operations.md, "Security": "Where a Slack answer is sent")."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+log = logging.getLogger("steadybot.slack")
+
+#: Slack's hosts for response_urls (commercial and GovSlack), over https on the default port only.
+SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+Origin = tuple[str, str, int]
+
+
+def origin(url: str) -> Origin | None:
+    """(scheme, host, port) of an http(s) address without credentials in it, or None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port out of range or not a number, a bracket left open
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username is not None:
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return None
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseUrls:
+    """Admits a request's `response_url` when it is Slack's, or on the configured Web API's origin."""
+
+    api_origin: Origin | None = None
+
+    @classmethod
+    def for_api(cls, api_url: str) -> ResponseUrls:
+        return cls(origin(api_url))
+
+    def admit(self, url: object) -> str:
+        """`url` when the bot may POST an answer to it; "" when it is missing, not a string or elsewhere."""
+        if not isinstance(url, str) or not url:
+            return ""
+        where = origin(url)
+        if where is None:
+            log.warning("a response_url that is not a web address was ignored")
+            return ""
+        if (where[0] == "https" and where[1] in SLACK_HOOK_HOSTS and where[2] == 443) or where == self.api_origin:
+            return url
+        log.warning("a response_url outside Slack's hosts was ignored (host %s)", where[1][:80])
+        return ""
