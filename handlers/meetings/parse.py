@@ -64,6 +64,7 @@ _FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?
 #: bare number in brackets or after a comma ("(45)") is asked about, never dropped.
 _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*[)\]]\s*$", re.IGNORECASE)
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"(?:^|\s)\d+,\d+\s*" + _UNIT + r"(?![a-z])\s*$", re.IGNORECASE)
 _AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight"
                           r"|\b(?:at|today|tonight|tomorrow|" + DAY_WORD + r")\s+\d{1,2}"  # a bare hour: "at 3 45m"
                           r")\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
@@ -73,8 +74,15 @@ _FOR_BEFORE_TIME = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECAS
 #: … and without `for` ("Standup 15m every weekday at 9"), only what reads as nothing but a meeting's length: minutes
 #: with a unit (a bare `m` with at most two digits: "Swim 400m", "Race 100m" are titles), up to 8 hours, "1h30m",
 #: "an hour". One that is no meeting's length ("Hack 24h", "Raise 2.5m") stays in the title.
-_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)|\d\s*(?:h|hrs?|hours?)"
-                               r"|\d\s*h\s*[0-5]?\d\s*m|(?:an?|one)\s+hour|half\s+an?\s+hour)\s*$", re.IGNORECASE)
+_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
+                               r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
+                               r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
+                               r"|(?:an?|one)\s+hour|half\s+an?\s+hour)\s*$", re.IGNORECASE)
+#: … and in brackets ("Sync (45m) tomorrow 3pm"), as after the time: any length with its unit, or "(1:30)".
+_BRACKETED_BEFORE_TIME = re.compile(r"(?:^|\s*)[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d)\s*[)\]]\s*$", re.IGNORECASE)
+#: A length in words with nothing else to read as a time ("Sync two hours"): in two hours, or that long?
+_WORDS_LENGTH_AT_END = re.compile(r"(?:^|\s)(?P<d>" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?))\s*$",
+                                  re.IGNORECASE)
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
@@ -123,6 +131,8 @@ def split_length(text: str) -> tuple[str, timedelta | None]:
 
 def _outside_for(text: str) -> tuple[str, timedelta | None]:
     for pattern in (_BRACKETED, _AFTER_COMMA):
+        if pattern is _AFTER_COMMA and _DECIMAL_COMMA.search(text):
+            continue  # "in 1,5 hours": one number with a decimal comma, not "1" and a length
         rest, length = _one_length(text, pattern)
         if length is not None:
             return rest, length
@@ -223,6 +233,8 @@ def _one_time(title: list[str], when: Recurrence | ParsedTime, tz: ZoneInfo, now
             continue
         if not _DAY_SAID.search(tail) or _ZONE_WORD.search(tail):
             continue
+        if _take_length(tail) is not None:  # "friday 1h" + "at 3": a length, taken out later (`_length_before`)
+            continue
         try:
             other = parse_when(tail, tz, now, meeting=True)
         except UserError:
@@ -295,7 +307,8 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
         raise UserError("That's too long for me to read as a meeting — a title and a time will do.",
                         COMMAND_EXAMPLE)
     _not_another_command(raw)
-    rest, length = split_length(without_sentence_end(raw))
+    stripped = without_sentence_end(raw)
+    rest, length = split_length(stripped)
     if length is not None:
         check_length(length)
     if (ranged := _range(rest)) is not None:
@@ -316,7 +329,11 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
             title, _ = _length_before(words[:start], span)
             return _request(title + words[start:], len(title), when, span, True, now, said=said)
     words = rest.split()
-    start, when = _find_when(words, tz, now)
+    try:
+        start, when = _find_when(words, tz, now)
+    except NoTime:
+        _length_without_time(rest, stripped[len(rest):].strip() if length is not None else "")
+        raise
     title, length = _length_before(words[:start], length)
     if len(title) != start:  # "Standup every weekday 15m at 9:30": read again without the length (a series here)
         words = title + words[start:]
@@ -326,30 +343,67 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
                     length is not None, now)
 
 
+#: Words before a length in words that make it the title's ("Recap of the last two hours"), not a wait or a length.
+_NOT_A_WAIT = frozenset({"the", "last", "past", "next", "first", "final", "these", "those", "our", "my", "your"})
+
+
+class NoTime(UserError):
+    """Nothing in the text reads as the meeting's time."""
+
+
+def _length_without_time(rest: str, said: str) -> None:
+    """With no time to read, a length that was said is named, and what is missing asked for: `Sync for 2h` was
+    "I need a title and a time", and `Sync two hours` (in words, without `in`) "I couldn't find a time"."""
+    if said and (whole := _take_length(rest)) is not None and not whole[0]:
+        said, rest = f"{rest} {said}", ""  # "1h 30m": all of it is the length
+    title = clip(rest) or "Sync"
+    if said:
+        raise UserError(f"`{clip(said)}` is how long it lasts. When is it? Add a day and a time, like "
+                        f"`/meeting {title} tomorrow 3pm {clip(said)}`.", f"/meeting {title} tomorrow 3pm {clip(said)}")
+    m = _WORDS_LENGTH_AT_END.search(rest)
+    if m is not None and m.start("d") > 0 and rest[: m.start()].split()[-1].casefold() not in _NOT_A_WAIT | _ABOUT_WORDS:
+        d, title = m.group("d"), clip(rest[: m.start()].strip())
+        raise UserError(f"`{d}` — in {d}, or a meeting that long? For the time write `in {d}`; for the length give a "
+                        f"time too: `/meeting {title} tomorrow 3pm for {d}`.", f"/meeting {title} in {d}")
+
+
 def _length_before(title: list[str], length: timedelta | None) -> tuple[list[str], timedelta | None]:
-    """A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Standup 15m every
-    weekday at 9"): taken out of the title as the meeting's length. Against a length given elsewhere (`for 1h`,
-    `(1h)`, a range) that differs, "which one?"."""
-    text = " ".join(title)
-    before = _FOR_BEFORE_TIME.search(text)
-    if before is not None:
-        said = check_length(_length(before.group("d")))
-    elif (before := _BARE_BEFORE_TIME.search(text)) is not None:
-        said = _length(before.group("d"))
-        if not MIN_LENGTH <= said <= MAX_LENGTH:
-            return title, length  # "Hack 24h friday 9am": the title's
-    else:
+    """A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Sync (45m) tomorrow
+    3pm", "Standup 15m every weekday at 9"): taken out of the title as the meeting's length. Two of them that differ
+    ("Sync 45m for 1h tomorrow 3pm"), or one against a length given elsewhere (`for 1h`, `(1h)`, a range), are
+    asked about: "which one?"."""
+    taken = _take_length(" ".join(title))
+    if taken is None:
         return title, length
+    rest, said, how = taken
+    if (again := _take_length(rest)) is not None:
+        if again[1] != said:
+            raise UserError(f"Two lengths: `{clip(again[2])}` and `{clip(how)}` — which one? Give one.",
+                            COMMAND_EXAMPLE)
+        rest = again[0]
     if length is not None and length != said:
-        raise UserError(f"Two lengths: `{clip(before.group('d').strip())}` before the time and "
-                        f"{format_duration(length)} after it — which one? Give one.", COMMAND_EXAMPLE)
-    return text[: before.start()].split(), said
+        raise UserError(f"Two lengths: `{clip(how)}` before the time and {format_duration(length)} after it — which "
+                        "one? Give one.", COMMAND_EXAMPLE)
+    return rest.split(), said
+
+
+def _take_length(text: str) -> tuple[str, timedelta, str] | None:
+    """The words before a length at the end of `text`, the length, and how it was written; None without one (or
+    with a bare one that is no meeting's length: "Hack 24h" is a title)."""
+    for pattern in (_FOR_BEFORE_TIME, _BRACKETED_BEFORE_TIME):
+        if (m := pattern.search(text)) is not None:
+            return text[: m.start()].strip(), check_length(_length(m.group("d"))), m.group(0).strip()
+    if (m := _BARE_BEFORE_TIME.search(text)) is not None:
+        said = _length(m.group("d"))
+        if MIN_LENGTH <= said <= MAX_LENGTH:
+            return text[: m.start()].strip(), said, m.group("d").strip()
+    return None
 
 
 def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recurrence | ParsedTime]:
     """Where the time starts in `words` and what it is: a series' rule or a one-off time."""
     if len(words) < 2:
-        raise UserError(f"I need a title and a time: {_examples()}", COMMAND_EXAMPLE)
+        raise NoTime(f"I need a title and a time: {_examples()}", COMMAND_EXAMPLE)
     if (found := _recurring(words)) is not None:
         start, rule = found
         if not rule.time_given:
@@ -361,8 +415,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
     if parsed is None:
-        raise UserError(f"I couldn't find a time I can read at the end of that. Try: {_examples()}",
-                        COMMAND_EXAMPLE)
+        raise NoTime(f"I couldn't find a time I can read at the end of that. Try: {_examples()}", COMMAND_EXAMPLE)
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
     _one_time(words[: parsed[0]], parsed[1], tz, now)
     return parsed
