@@ -217,6 +217,8 @@ _ABOUT_WORDS = frozenset({"for", "after", "of", "to", "re", "re:", "before", "fr
                           "regarding", "vs", "or", "and", "than"})
 #: A zone's abbreviation in a title's time ("friday 10am EST"): another team's clock, the title's.
 _ZONE_WORD = re.compile(r"\b(?:[A-Z]{1,4}T|UTC|GMT)\b")
+#: Words that lead a series' days ("every friday", "each monday", "every other friday").
+_SCHEDULE_LEADS = frozenset({"every", "each", "other", "alternate"})
 _LEADING_AT_ON = re.compile(r"^(?:at|on)\s+", re.IGNORECASE)
 
 
@@ -241,7 +243,14 @@ def _one_time(title: list[str], when: Recurrence | ParsedTime, tz: ZoneInfo, now
             continue
         local = other.at.astimezone(tz).time()
         if other.has_time and (local.hour, local.minute) != (at.hour, at.minute):
-            rest, about = " ".join(title[:-size]), _LEADING_AT_ON.sub("", tail)
+            lead = len(title) - size
+            while lead > 0 and title[lead - 1].casefold() in _SCHEDULE_LEADS:
+                lead -= 1  # "Sync every friday 9am" + "at 3": the schedule's words are part of that time
+            rest, said = " ".join(title[:lead]) or "Sync", " ".join(title[lead:])
+            if lead < len(title) - size:  # a series' time: no title is about "every friday 9am"
+                raise AmbiguousTime(f"`{clip(said)}` in the title is a time too — which one is the meeting's? Keep "
+                                    f"one hour, like `/meeting {clip(rest)} {clip(said)}`.", f"/meeting {rest} {said}")
+            about = _LEADING_AT_ON.sub("", tail)
             raise AmbiguousTime(f"`{clip(tail)}` in the title is a time too — which one is the meeting's? Keep one; "
                                 f"for a title about that time, put `for` before it (`{clip(rest)} for {clip(about)}`).",
                                 f"/meeting {rest} {tail}")

@@ -168,3 +168,19 @@ def test_a_decimal_comma_is_one_number_not_a_number_and_a_length() -> None:
     assert request.starts_at == NOW + timedelta(minutes=90) and request.title == "Sync"
     request = parse_meeting("Sync tomorrow 15:00, 45m", BERLIN, NOW)  # a comma after a clock still leads a length
     assert request.length == timedelta(minutes=45) and _local(request.starts_at) == "Sun 29 Nov 15:00"
+
+
+@pytest.mark.parametrize(("text", "said", "example"), [
+    ("Sync every friday 9h at 3", "every friday 9h", "/meeting Sync every friday 9h"),
+    ("Sync every other friday 9am at 3", "every other friday 9am", "/meeting Sync every other friday 9am"),
+    ("Sync each monday 10am at 4pm", "each monday 10am", "/meeting Sync each monday 10am"),
+    ("Every friday 9am at 3", "Every friday 9am", "/meeting Sync Every friday 9am"),  # no title: an example one
+])
+def test_a_series_second_hour_is_asked_about_with_an_example_that_reads(text: str, said: str, example: str) -> None:
+    # before: "put `for` before it (`Sync every for friday 9h`)", which is no meeting
+    with pytest.raises(UserError, match="which one is the meeting's") as raised:
+        parse_meeting(text, BERLIN, NOW)
+    assert f"`{said}` in the title" in str(raised.value) and f"`{example}`" in str(raised.value)
+    assert " for " not in str(raised.value).split("Keep one")[1]
+    request = parse_meeting(example.removeprefix("/meeting "), BERLIN, NOW)
+    assert request.recurrence is not None and request.title == "Sync"
