@@ -4,13 +4,14 @@ A `response_url` arrives inside a signed request, so only Slack (or whoever hold
 one there. Still, an answer POSTed to an address the request names is a request the bot makes on another's
 say-so: with a leaked secret it would reach any host the bot can reach (an internal admin page, a cloud
 metadata address). Slack's own are `https://hooks.slack.com/…` (`/commands/`, `/actions/`, `/app/`) and, on
-GovSlack, `https://hooks.slack-gov.com/…`. A local fake of the Web API (`SLACK_API_URL`, the tests and the
-demo) answers on its own origin, which is admitted too; anything else is not posted to, and is logged by
-host only (docs/operations.md, "Security": "Where a Slack answer is sent")."""
+GovSlack, `https://hooks.slack-gov.com/…`. A local fake of the Web API (`SLACK_API_URL` outside Slack's
+domains: the tests and the demo) answers on its own origin, which is admitted too; anything else is not
+posted to, and is logged by host only (docs/operations.md, "Security": "Where a Slack answer is sent")."""
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,6 +20,9 @@ log = logging.getLogger("steadybot.slack")
 #: Slack's hosts for response_urls (commercial and GovSlack), over https on the default port only.
 SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 Origin = tuple[str, str, int]
+#: Slack's own domains: a `SLACK_API_URL` there is Slack, whose origin takes no answers.
+_SLACK_DOMAINS = ("slack.com", "slack-gov.com")
+_HOST_NAME = re.compile(r"[a-z0-9.-]{1,80}")
 
 
 def origin(url: str) -> Origin | None:
@@ -32,7 +36,9 @@ def origin(url: str) -> Origin | None:
         return None
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         return None
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return parts.scheme, parts.hostname, port  # ":0" stays 0: nobody answers there
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +49,12 @@ class ResponseUrls:
 
     @classmethod
     def for_api(cls, api_url: str) -> ResponseUrls:
-        return cls(origin(api_url))
+        """Slack's hosts only, and the Web API's origin when `SLACK_API_URL` is not Slack's own (a local fake):
+        with `https://slack.com/api/` an answer to `https://slack.com/…` is no answer Slack asked for."""
+        where = origin(api_url)
+        if where is not None and any(where[1] == d or where[1].endswith("." + d) for d in _SLACK_DOMAINS):
+            where = None
+        return cls(where)
 
     def admit(self, url: object) -> str:
         """`url` when the bot may POST an answer to it; "" when it is missing, not a string or elsewhere."""
@@ -55,5 +66,11 @@ class ResponseUrls:
             return ""
         if (where[0] == "https" and where[1] in SLACK_HOOK_HOSTS and where[2] == 443) or where == self.api_origin:
             return url
-        log.warning("a response_url outside Slack's hosts was ignored (host %s)", where[1][:80])
+        log.warning("a response_url outside Slack's hosts was ignored (host %s)", _printable(where[1]))
         return ""
+
+
+def _printable(host: str) -> str:
+    """A host name as the log may show it: letters, digits, dots and dashes only (no direction marks, no path
+    glued on with `;`), else a placeholder."""
+    return host if _HOST_NAME.fullmatch(host) else "(not a plain host name)"

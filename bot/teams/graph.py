@@ -190,11 +190,16 @@ class GraphClient:
             yield body
             next_link = body.get("@odata.nextLink")
             # the next page's URL is opaque and already encoded (a $skiptoken): used as given, never re-encoded,
-            # and only on the Graph host the bot was configured with
+            # and only on the Graph origin the bot was configured with (scheme, host and port: the bearer token
+            # goes with it, so never over plain http or to another port of the same name)
             next_url = URL(next_link, encoded=True) if isinstance(next_link, str) and next_link else None
-            if next_url is not None and next_url.host != URL(self.graph_url).host:
+            if next_url is not None and _origin(next_url) != _origin(URL(self.graph_url)):
                 raise GraphError(UNAVAILABLE, "a next page on another host")
             pages += 1
+
+
+def _origin(url: URL) -> tuple[str, str | None, int | None]:
+    return url.scheme, url.host, url.port
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:

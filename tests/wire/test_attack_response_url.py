@@ -48,6 +48,7 @@ def test_slack_s_own_hosts_and_the_configured_api_s_origin_are_answered(url: str
     "https://127.0.0.1:8123/response/r1",  # the fake's host and port, another scheme
     "http://localhost:8123/response/r1",  # the same machine by another name is another origin
     "https://hooks.slack.com:99999/x",  # a port that cannot be
+    "https://hooks.slack.com:0/commands/T1/1/x",  # nobody answers on port 0: the Web API does instead
     "https://[::1/x",
     "https://hooks.slack.com/commands/T1/1/x\n",  # control characters in an address
     "https://hooks.slack.com/comm ands/T1/1/x",
@@ -66,10 +67,25 @@ def test_anything_else_is_not_answered(url: Any) -> None:
     assert ResponseUrls.for_api(API).admit(url) == ""
 
 
-def test_with_slack_s_own_api_only_slack_s_hooks_are_answered() -> None:
-    urls = ResponseUrls.for_api("https://slack.com/api/")
+@pytest.mark.parametrize("api", ["https://slack.com/api/", "https://api.slack.com/api/", "https://slack-gov.com/api/"])
+def test_with_slack_s_own_api_only_slack_s_hooks_are_answered(api: str) -> None:
+    urls = ResponseUrls.for_api(api)
     assert urls.admit("https://hooks.slack.com/commands/T1/1/x")
     assert not urls.admit("http://127.0.0.1:8123/response/r1")
+    assert not urls.admit(api + "chat.postMessage")  # Slack's, but answers are not taken there
+
+
+@pytest.mark.parametrize(("url", "logged"), [
+    ("https://evil.example;secretpath/x", "(not a plain host name)"),
+    ("https://evil\u202emoc.kcals.example/x", "(not a plain host name)"),  # a direction mark spoofing the line
+    ("http://10.0.0.7:8080/internal/secret-path", "10.0.0.7"),
+])
+def test_the_log_names_a_plain_host_only(url: str, logged: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="steadybot.slack"):
+        assert ResponseUrls.for_api(API).admit(url) == ""
+    (record,) = caplog.records
+    assert record.getMessage().endswith(f"(host {logged})")
+    assert "secret" not in record.getMessage() and "\u202e" not in record.getMessage()
 
 
 class Internal(FakeServer):

@@ -137,6 +137,27 @@ async def test_graph_client_handles_401_403_404_and_caches(teams_graph: TeamsGra
         await down.close()
 
 
+async def test_a_next_page_on_another_port_of_graph_s_host_is_not_followed_with_the_token(
+        teams_graph: TeamsGraph) -> None:
+    """The bearer token goes with every page: a `@odata.nextLink` on Graph's host name but another port is refused
+    (only the host was compared before; the scheme and the port are compared now too)."""
+    graph = teams_graph.graph
+    graph.add_team(GROUP, members(owner_last=True))  # more than one page: the owner is on a later one
+    other = await FakeGraph(APP_ID, APP_PASSWORD).start()
+    try:
+        graph.next_origin = f"http://127.0.0.1:{other.port}"
+        client = GraphClient(APP_ID, APP_PASSWORD, graph_url=graph.graph_url, login_url=graph.login_url)
+        try:
+            found = await client.team_owners("tenant-1", GROUP)
+        finally:
+            await client.close()
+        assert found.status == UNAVAILABLE and not found.ids
+        assert other.member_requests == []  # never reached, token or not
+        assert len(graph.member_requests) == 1
+    finally:
+        await other.close()
+
+
 def test_graph_login_url_follows_the_cloud() -> None:
     assert login_url_for("", "") == "https://login.microsoftonline.com/"
     assert login_url_for("", "https://login.microsoftonline.us/botframework.com") == "https://login.microsoftonline.us/"

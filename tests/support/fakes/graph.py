@@ -46,6 +46,8 @@ class FakeGraph(FakeServer):
     teams: dict[str, list[GraphMember]] = field(default_factory=dict)  # group id -> members
     consented: set[str] = field(default_factory=set)  # group ids that granted TeamMember.Read.Group
     page_size: int = 2
+    #: when set, the members' `@odata.nextLink` points at this origin instead of Graph's own (a hostile page)
+    next_origin: str = ""
     tokens: dict[str, str] = field(default_factory=dict)  # token -> tenant
     token_requests: list[dict[str, str]] = field(default_factory=list)
     member_requests: list[str] = field(default_factory=list)  # the URLs asked, query strings included
@@ -138,7 +140,8 @@ class FakeGraph(FakeServer):
         }
         if start + self.page_size < len(members):
             skiptoken = base64.urlsafe_b64encode(json.dumps({"o": start + self.page_size}).encode()).decode()
-            body["@odata.nextLink"] = str(request.url.with_query({"$skiptoken": skiptoken}))
+            link = request.url.with_query({"$skiptoken": skiptoken})
+            body["@odata.nextLink"] = self.next_origin + str(link.relative()) if self.next_origin else str(link)
         return web.json_response(body)
 
     async def _calendar_view(self, request: web.Request) -> web.Response:
