@@ -64,7 +64,8 @@ _FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?
 #: bare number in brackets or after a comma ("(45)") is asked about, never dropped.
 _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*[)\]]\s*$", re.IGNORECASE)
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
-_DECIMAL_COMMA = re.compile(r"(?:^|\s)\d+,\d+\s*" + _UNIT + r"(?![a-z])\s*$", re.IGNORECASE)
+#: "in 1,5 hours", "2,5h": a number with a decimal comma before an hour unit (a decimal minute is no length).
+_DECIMAL_COMMA = re.compile(r"(?:^|\s)\d+,\d+\s*(?:h|hrs?|hours?)(?![a-z])\s*$", re.IGNORECASE)
 _AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight"
                           r"|\b(?:at|today|tonight|tomorrow|" + DAY_WORD + r")\s+\d{1,2}"  # a bare hour: "at 3 45m"
                           r")\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
@@ -74,12 +75,14 @@ _FOR_BEFORE_TIME = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECAS
 #: … and without `for` ("Standup 15m every weekday at 9"), only what reads as nothing but a meeting's length: minutes
 #: with a unit (a bare `m` with at most two digits: "Swim 400m", "Race 100m" are titles), up to 8 hours, "1h30m",
 #: "an hour". One that is no meeting's length ("Hack 24h", "Raise 2.5m") stays in the title.
-_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
-                               r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
-                               r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
-                               r"|(?:an?|one)\s+hour|half\s+an?\s+hour)\s*$", re.IGNORECASE)
-#: … and in brackets ("Sync (45m) tomorrow 3pm"), as after the time: any length with its unit, or "(1:30)".
-_BRACKETED_BEFORE_TIME = re.compile(r"(?:^|\s*)[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d)\s*[)\]]\s*$", re.IGNORECASE)
+_BARE_LENGTH = (r"\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
+                r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
+                r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
+                r"|(?:an?|one)\s+hour|half\s+an?\s+hour")
+_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_LENGTH + r")\s*$", re.IGNORECASE)
+#: … and the same in brackets ("Sync (45m) tomorrow 3pm"), which also says it is a length: "Swim (400m)", "Keynote
+#: (09:00)" and "Plank (2 min)" keep their titles.
+_BRACKETED_BEFORE_TIME = re.compile(r"\s*[(\[]\s*(?P<d>" + _BARE_LENGTH + r")\s*[)\]]\s*$", re.IGNORECASE)
 #: A length in words with nothing else to read as a time ("Sync two hours"): in two hours, or that long?
 _WORDS_LENGTH_AT_END = re.compile(r"(?:^|\s)(?P<d>" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?))\s*$",
                                   re.IGNORECASE)
@@ -131,7 +134,7 @@ def split_length(text: str) -> tuple[str, timedelta | None]:
 
 def _outside_for(text: str) -> tuple[str, timedelta | None]:
     for pattern in (_BRACKETED, _AFTER_COMMA):
-        if pattern is _AFTER_COMMA and _DECIMAL_COMMA.search(text):
+        if pattern is _AFTER_COMMA and _decimal_comma(text):
             continue  # "in 1,5 hours": one number with a decimal comma, not "1" and a length
         rest, length = _one_length(text, pattern)
         if length is not None:
@@ -139,6 +142,13 @@ def _outside_for(text: str) -> tuple[str, timedelta | None]:
     if (m := _AFTER_CLOCK.search(text)) is not None:
         return text[: m.start("d")].strip(), _length(m.group("d"))
     return text, None
+
+
+def _decimal_comma(text: str) -> bool:
+    """Whether the comma the after-comma rule would take is a decimal comma (`in 1,5 hours`), not one before a
+    length (`15:00, 1,5h`, `3pm, 45m`)."""
+    m = _AFTER_COMMA.search(text)
+    return m is not None and (found := _DECIMAL_COMMA.search(text)) is not None and found.start() < m.start()
 
 
 def _one_length(text: str, pattern: re.Pattern[str]) -> tuple[str, timedelta | None]:
@@ -353,7 +363,8 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
 
 
 #: Words before a length in words that make it the title's ("Recap of the last two hours"), not a wait or a length.
-_NOT_A_WAIT = frozenset({"the", "last", "past", "next", "first", "final", "these", "those", "our", "my", "your"})
+_NOT_A_WAIT = frozenset({"the", "last", "past", "next", "first", "final", "these", "those", "our", "my", "your",
+                         "every", "each", "per", "within", "around", "max", "least", "most", "under", "over", "up"})
 
 
 class NoTime(UserError):
@@ -363,14 +374,16 @@ class NoTime(UserError):
 def _length_without_time(rest: str, said: str) -> None:
     """With no time to read, a length that was said is named, and what is missing asked for: `Sync for 2h` was
     "I need a title and a time", and `Sync two hours` (in words, without `in`) "I couldn't find a time"."""
-    if said and (whole := _take_length(rest)) is not None and not whole[0]:
+    said = said.lstrip(",; ")  # "Sync, 45m": the comma led to the length
+    if said and (whole := _take_length(rest)) is not None and not whole.rest:
         said, rest = f"{rest} {said}", ""  # "1h 30m": all of it is the length
     title = clip(rest) or "Sync"
     if said:
         raise UserError(f"`{clip(said)}` is how long it lasts. When is it? Add a day and a time, like "
                         f"`/meeting {title} tomorrow 3pm {clip(said)}`.", f"/meeting {title} tomorrow 3pm {clip(said)}")
     m = _WORDS_LENGTH_AT_END.search(rest)
-    if m is not None and m.start("d") > 0 and rest[: m.start()].split()[-1].casefold() not in _NOT_A_WAIT | _ABOUT_WORDS:
+    if (m is not None and m.start("d") > 0 and rest[: m.start()].split()[-1].casefold() not in _NOT_A_WAIT | _ABOUT_WORDS
+            and MIN_LENGTH <= _length(m.group("d")) <= MAX_LENGTH):  # "twelve hours" is no meeting: not offered
         d, title = m.group("d"), clip(rest[: m.start()].strip())
         raise UserError(f"`{d}` — in {d}, or a meeting that long? For the time write `in {d}`; for the length give a "
                         f"time too: `/meeting {title} tomorrow 3pm for {d}`.", f"/meeting {title} in {d}")
@@ -378,34 +391,48 @@ def _length_without_time(rest: str, said: str) -> None:
 
 def _length_before(title: list[str], length: timedelta | None) -> tuple[list[str], timedelta | None]:
     """A length at the end of the title, right before the time ("Sync for 45m tomorrow 3pm", "Sync (45m) tomorrow
-    3pm", "Standup 15m every weekday at 9"): taken out of the title as the meeting's length. Two of them that differ
-    ("Sync 45m for 1h tomorrow 3pm"), or one against a length given elsewhere (`for 1h`, `(1h)`, a range), are
-    asked about: "which one?"."""
+    3pm", "Standup 15m every weekday at 9"): taken out of the title as the meeting's length. A bare one ("Swim 50m")
+    stays in the title when a length is also given otherwise (`for 1h`, `(1h)`, a range); two that say they are
+    lengths (`for`, brackets) and differ are asked about: "which one?"."""
     taken = _take_length(" ".join(title))
     if taken is None:
         return title, length
-    rest, said, how = taken
-    if (again := _take_length(rest)) is not None:
-        if again[1] != said:
-            raise UserError(f"Two lengths: `{clip(again[2])}` and `{clip(how)}` — which one? Give one.",
+    if length is not None and taken.bare and not _DAY_SAID.fullmatch(taken.rest.rsplit(" ", 1)[-1]):
+        return title, length  # "Swim 50m for 1h"; but "friday 1h" + "at 3" is a length, not the title's
+    rest = taken.rest
+    if (again := _take_length(rest)) is not None and not again.bare:
+        if again.length != taken.length:
+            raise UserError(f"Two lengths: `{clip(again.said)}` and `{clip(taken.said)}` — which one? Give one.",
                             COMMAND_EXAMPLE)
-        rest = again[0]
-    if length is not None and length != said:
-        raise UserError(f"Two lengths: `{clip(how)}` before the time and {format_duration(length)} after it — which "
-                        "one? Give one.", COMMAND_EXAMPLE)
-    return rest.split(), said
+        rest = again.rest
+    if length is not None and length != taken.length:
+        raise UserError(f"Two lengths: `{clip(taken.said)}` before the time and {format_duration(length)} after it — "
+                        "which one? Give one.", COMMAND_EXAMPLE)
+    return rest.split(), taken.length
 
 
-def _take_length(text: str) -> tuple[str, timedelta, str] | None:
-    """The words before a length at the end of `text`, the length, and how it was written; None without one (or
-    with a bare one that is no meeting's length: "Hack 24h" is a title)."""
-    for pattern in (_FOR_BEFORE_TIME, _BRACKETED_BEFORE_TIME):
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    rest: str  # the words before it
+    length: timedelta
+    said: str  # as written
+    bare: bool  # without `for` or brackets: a title's number as well as a length ("Swim 50m")
+
+
+def _take_length(text: str) -> _Taken | None:
+    """A length at the end of `text`; None without one, or with one in brackets or bare that is no meeting's
+    length ("Hack 24h" and "Plank (2 min)" are titles)."""
+    if (m := _FOR_BEFORE_TIME.search(text)) is not None:
+        return _Taken(text[: m.start()].strip(), check_length(_length(m.group("d"))), m.group(0).strip(), False)
+    for pattern, bare in ((_BRACKETED_BEFORE_TIME, False), (_BARE_BEFORE_TIME, True)):
         if (m := pattern.search(text)) is not None:
-            return text[: m.start()].strip(), check_length(_length(m.group("d"))), m.group(0).strip()
-    if (m := _BARE_BEFORE_TIME.search(text)) is not None:
-        said = _length(m.group("d"))
-        if MIN_LENGTH <= said <= MAX_LENGTH:
-            return text[: m.start()].strip(), said, m.group("d").strip()
+            try:
+                said = _length(m.group("d"))
+            except UserError:  # "Call (0m)": no length at all, the title's
+                return None
+            if MIN_LENGTH <= said <= MAX_LENGTH:
+                return _Taken(text[: m.start()].strip(), said, m.group(0).strip(), bare)
+            return None
     return None
 
 

@@ -68,7 +68,7 @@ def test_titles_keep_their_own_numbers_and_lose_a_dangling_for(text: str, title:
 
 @pytest.mark.parametrize(("text", "said"), [
     ("Sync for 45m tomorrow 3pm for 1h", "Two lengths"),
-    ("Sync 45m tomorrow 3pm (1h)", "Two lengths"),
+    ("Sync (45m) tomorrow 3pm (1h)", "Two lengths"),
     ("Sync for 10h tomorrow 3pm", "at most 8h"),
     ("Sync for 2m tomorrow 3pm", "at least 5m"),
     ("45m tomorrow 3pm", "What's the meeting called?"),
@@ -213,11 +213,18 @@ def test_numbers_that_are_no_meetings_length_stay_in_the_title(title: str) -> No
     assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=30), False)
 
 
-@pytest.mark.parametrize("text", ["Sync for 45m tomorrow 3-4pm", "Sync 45m 3-4pm", "Sync 45m tomorrow 3pm (1h)"])
+@pytest.mark.parametrize("text", ["Sync for 45m tomorrow 3-4pm", "Sync (45m) 3-4pm", "Sync [45m] tomorrow 3pm (1h)"])
 def test_a_length_before_the_time_against_another_is_asked(text: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_meeting(text, BERLIN, WEDNESDAY)
     assert "Two lengths" in raised.value.message and "for 1h" not in raised.value.message
+
+
+@pytest.mark.parametrize(("text", "title"), [("Sync 45m 3-4pm", "Sync 45m"), ("Sync 45m tomorrow 3pm (1h)", "Sync 45m")])
+def test_a_bare_number_before_the_time_against_a_length_given_otherwise_is_the_title_s(text: str, title: str) -> None:
+    # a review found "Swim 50m … (1h)" had no way to be typed: a bare number is a title's as well as a length
+    request = parse_meeting(text, BERLIN, WEDNESDAY)
+    assert (request.title, request.length) == (title, timedelta(hours=1))
 
 
 def test_a_length_before_a_range_of_the_same_length_is_that_length() -> None:
