@@ -19,6 +19,7 @@ log = logging.getLogger("steadybot.slack")
 
 #: Slack's hosts for response_urls (commercial and GovSlack), over https on the default port only.
 SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+_HOOK_PREFIXES = tuple(f"https://{host}/" for host in sorted(SLACK_HOOK_HOSTS))
 Origin = tuple[str, str, int]
 #: Slack's own domains: a `SLACK_API_URL` there is Slack, whose origin takes no answers.
 _SLACK_DOMAINS = ("slack.com", "slack-gov.com")
@@ -46,20 +47,26 @@ class ResponseUrls:
     """Admits a request's `response_url` when it is Slack's, or on the configured Web API's origin."""
 
     api_origin: Origin | None = None
+    #: What an admitted address starts with, as Slack writes it: the common case, checked without parsing (every
+    #: slash command carries one, and most are answered in their ack without it).
+    prefixes: tuple[str, ...] = _HOOK_PREFIXES
 
     @classmethod
     def for_api(cls, api_url: str) -> ResponseUrls:
         """Slack's hosts only, and the Web API's origin when `SLACK_API_URL` is not Slack's own (a local fake):
         with `https://slack.com/api/` an answer to `https://slack.com/…` is no answer Slack asked for."""
         where = origin(api_url)
-        if where is not None and any(where[1] == d or where[1].endswith("." + d) for d in _SLACK_DOMAINS):
-            where = None
-        return cls(where)
+        if where is None or any(where[1] == d or where[1].endswith("." + d) for d in _SLACK_DOMAINS):
+            return cls()
+        parts = urlsplit(api_url)
+        return cls(where, (*_HOOK_PREFIXES, f"{parts.scheme}://{parts.netloc}/"))
 
     def admit(self, url: object) -> str:
         """`url` when the bot may POST an answer to it; "" when it is missing, not a string or elsewhere."""
         if not isinstance(url, str) or not url:
             return ""
+        if url.startswith(self.prefixes) and url.isprintable() and " " not in url:
+            return url  # the host is exactly one of ours (it ends at that "/"), and nothing unprintable follows
         where = origin(url)
         if where is None:
             log.warning("a response_url that is not a web address was ignored")

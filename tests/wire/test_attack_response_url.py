@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.slack.response_urls import ResponseUrls
 from support import wire
@@ -86,6 +88,16 @@ def test_the_log_names_a_plain_host_only(url: str, logged: str, caplog: pytest.L
     (record,) = caplog.records
     assert record.getMessage().endswith(f"(host {logged})")
     assert "secret" not in record.getMessage() and "\u202e" not in record.getMessage()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(["https://hooks.slack.com/", "https://hooks.slack-gov.com/", "http://127.0.0.1:8123/",
+                        "https://hooks.slack.com", "https://hooks.slack.com:", "http://127.0.0.1:8123"]),
+       st.text(alphabet="/@:\\#?%. \t\n\x00\x7f\u0085\u00a0\u202e\u3002\uff0ea0Ee-[]", max_size=30))
+def test_the_quick_check_admits_exactly_what_the_parsed_one_does(prefix: str, tail: str) -> None:
+    # the common case is admitted on its prefix without parsing: never anything that parsing would refuse
+    quick = ResponseUrls.for_api(API)
+    assert quick.admit(prefix + tail) == ResponseUrls(quick.api_origin, prefixes=()).admit(prefix + tail)
 
 
 class Internal(FakeServer):
