@@ -13,16 +13,8 @@ import pytest
 from handlers.core.errors import UserError
 from handlers.core.timeparse import parse_when
 from handlers.meetings.parse import parse_meeting
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # Saturday 28 November 2026, 10:00 in Berlin
-# Europe/Berlin leaves summer time on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET)
-BERLIN_EVE = datetime(2026, 10, 24, 8, 0, tzinfo=UTC)  # Saturday 10:00 CEST
-
-
-def _local(moment: datetime | None) -> str:
-    assert moment is not None
-    return f"{moment.astimezone(BERLIN):%a %d %b %H:%M}"
+from tests.support.berlin_time import BERLIN, BERLIN_EVE, NOW
+from tests.support.berlin_time import local as _local
 
 
 @pytest.mark.parametrize(("text", "title", "minutes", "when"), [
