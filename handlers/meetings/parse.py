@@ -447,6 +447,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
                             "/meeting Standup every weekday at 9:30 for 15m")
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
         _one_time(words[:start], rule, tz, now)
+        _no_length_as_hour(words[:start], words[start:])
         return start, rule
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
@@ -454,7 +455,29 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
         raise NoTime(f"I couldn't find a time I can read at the end of that. Try: {_examples()}", COMMAND_EXAMPLE)
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
     _one_time(words[: parsed[0]], parsed[1], tz, now)
+    _no_length_as_hour(words[: parsed[0]], words[parsed[0]:])
     return parsed
+
+
+#: "1h" … "8h" as the only number of a time: 01:00–08:00 on a French clock, or a meeting's length.
+_SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?![\w:])", re.IGNORECASE)
+_AT_BEFORE = re.compile(r"\b(?:at|@)\s*$", re.IGNORECASE)
+
+
+def _no_length_as_hour(title: list[str], when: list[str]) -> None:
+    """Ask about a time whose only number is a bare "1h"–"8h" (`Sync friday 1h`, `Sync for 1h every friday`): it
+    was read as 01:00 on a French clock, silently, where a person writing English most likely meant the length.
+    `at 1h`, `1am` and `15h` (no meeting's length) are times; `Sync 1h` alone is asked about in `parse_when`."""
+    said = " ".join(when)
+    m = _SMALL_HOUR.search(said)
+    if m is None or _AT_BEFORE.search(said[: m.start()]) or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():]):
+        return
+    hour = int(m.group("h"))
+    rest = " ".join((said[: m.start()] + " " + said[m.end():]).split())
+    name = " ".join(title[:-1] if title and title[-1].casefold() == "for" else title) or "Sync"
+    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at 3pm for {hour}h"
+    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:00, or {'an' if hour == 8 else 'a'} {hour}-hour meeting? For the time write `at {hour}h` or "
+                        f"`{hour}am`; for the length give the time too, like `{example}`.", example)
 
 
 def _request(words: list[str], start: int, when: Recurrence | ParsedTime, length: timedelta, given: bool,

@@ -247,3 +247,36 @@ def test_a_length_after_a_day_against_another_is_asked_about(text: str) -> None:
 def test_a_bracket_that_is_no_length_at_all_is_the_title_s() -> None:
     request = parse_meeting("Call (0m) friday 2pm", BERLIN, NOW)
     assert (request.title, request.length) == ("Call (0m)", timedelta(minutes=30))
+
+
+@pytest.mark.parametrize(("text", "hour", "example"), [
+    ("Sync friday 1h", 1, "/meeting Sync friday at 3pm for 1h"),
+    ("Sync tomorrow 2h", 2, "/meeting Sync tomorrow at 3pm for 2h"),
+    ("Sync every friday 1h", 1, "/meeting Sync every friday at 3pm for 1h"),
+    ("Sync for 1h every friday", 1, "/meeting Sync every friday at 3pm for 1h"),  # "for 1h" was read as 01:00
+    ("Sync 1h every friday", 1, "/meeting Sync every friday at 3pm for 1h"),
+    ("Sync friday 8h", 8, "/meeting Sync friday at 3pm for 8h"),
+])
+def test_a_bare_hour_that_can_be_a_length_is_asked_about(text: str, hour: int, example: str) -> None:
+    # before: a French-style clock, silently (`Sync friday 1h` was Friday 01:00, `Sync for 1h every friday`
+    # every Friday at 01:00 for 30 minutes)
+    with pytest.raises(UserError) as raised:
+        parse_meeting(text, BERLIN, NOW)
+    message = str(raised.value)
+    assert f"at {hour:02d}:00, or a" in message and f"{hour}-hour meeting?" in message
+    assert raised.value.example == example
+    request = parse_meeting(example.removeprefix("/meeting "), BERLIN, NOW)  # the example reads
+    assert (request.title, request.length) == ("Sync", timedelta(hours=hour))
+
+
+@pytest.mark.parametrize(("text", "clock"), [
+    ("Sync friday at 1h", "01:00"),  # said to be the time
+    ("Sync friday 1am", "01:00"),
+    ("Sync tomorrow 15h", "15:00"),  # no meeting is 15 hours: the clock
+    ("Sync every weekday 9h", "09:00"),
+])
+def test_a_clock_said_as_one_is_read_as_one(text: str, clock: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    at = request.recurrence.at if request.recurrence is not None else None
+    shown = f"{at:%H:%M}" if at is not None else _local(request.starts_at)[-5:]
+    assert shown == clock
