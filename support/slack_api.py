@@ -216,10 +216,8 @@ class FakeSlackApi(FakeServer):
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
         key = request.match_info["key"]
-        if key in self.dropped:  # the connection is gone: the client never learns what happened
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=204)
+        if key in self.dropped:
+            return _drop(request)
         if key in self.expired:  # nothing shown to the person; the answer says why, in a word
             return web.Response(status=404, text=self.expired[key])
         body["_key"] = key
@@ -249,10 +247,8 @@ class FakeSlackApi(FakeServer):
             injected = fault(method, params)
             if injected is not None:
                 status, body, headers = injected
-                if status == 0:  # drop the connection: the client never learns what happened
-                    if request.transport is not None:
-                        request.transport.abort()
-                    return web.Response(status=204)
+                if status == 0:
+                    return _drop(request)
                 if isinstance(body, str):
                     return web.Response(text=body, status=status, headers=headers, content_type="text/html")
                 return web.json_response(body, status=status, headers=headers)
@@ -392,3 +388,10 @@ class FakeSlackApi(FakeServer):
         if method == "conversations.replies":
             return self._history(params, str(params.get("ts", "")))
         return {"ok": True}
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Lose the connection before any answer (a network failure): the client never learns what happened."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)

@@ -37,6 +37,7 @@ from handlers.meetings.catalog import EXAMPLES
 
 MEETING_EXAMPLE = "Sprint review tomorrow 3pm for 45m"
 COMMAND_EXAMPLE = f"/meeting {MEETING_EXAMPLE}"  # a refusal's "For example", typed as it is
+EXAMPLE_TITLE = "Sync"  # the title of an example built from what was typed, when nothing typed can be it
 DEFAULT_LENGTH = timedelta(minutes=30)
 MIN_LENGTH = timedelta(minutes=5)
 MAX_LENGTH = timedelta(hours=8)
@@ -133,12 +134,11 @@ def split_length(text: str) -> tuple[str, timedelta | None]:
 
 
 def _outside_for(text: str) -> tuple[str, timedelta | None]:
-    for pattern in (_BRACKETED, _AFTER_COMMA):
-        if pattern is _AFTER_COMMA and _decimal_comma(text):
-            continue  # "in 1,5 hours": one number with a decimal comma, not "1" and a length
-        rest, length = _one_length(text, pattern)
-        if length is not None:
-            return rest, length
+    rest, length = _one_length(text, _BRACKETED)
+    if length is None and not _decimal_comma(text):  # "in 1,5 hours": one number, not "1" and a length
+        rest, length = _one_length(text, _AFTER_COMMA)
+    if length is not None:
+        return rest, length
     if (m := _AFTER_CLOCK.search(text)) is not None:
         return text[: m.start("d")].strip(), _length(m.group("d"))
     return text, None
@@ -190,10 +190,13 @@ def check_length(length: timedelta) -> timedelta:
     return length
 
 
+def _without_for(words: list[str]) -> list[str]:
+    """The title's words without a last "for", which only led to the time ("Retro for tuesday 3pm" is *Retro*)."""
+    return words[:-1] if words and words[-1].casefold() == "for" else words
+
+
 def _title(words: list[str]) -> tuple[str, bool]:
-    if words and words[-1].casefold() == "for":
-        words = words[:-1]  # "Retro for tuesday 3pm": the meeting is *Retro*, "for" only led to its time
-    title = one_line(" ".join(words), MAX_TEXT).strip(" -–—:,;")
+    title = one_line(" ".join(_without_for(words)), MAX_TEXT).strip(" -–—:,;")
     if not _WORDY.search(title):
         raise UserError(f"What's the meeting called? Put its title before the time: {_examples()}",
                         COMMAND_EXAMPLE)
@@ -256,7 +259,7 @@ def _one_time(title: list[str], when: Recurrence | ParsedTime, tz: ZoneInfo, now
             lead = len(title) - size
             while lead > 0 and title[lead - 1].casefold() in _SCHEDULE_LEADS:
                 lead -= 1  # "Sync every friday 9am" + "at 3": the schedule's words are part of that time
-            rest, said = " ".join(title[:lead]) or "Sync", " ".join(title[lead:])
+            rest, said = " ".join(title[:lead]) or EXAMPLE_TITLE, " ".join(title[lead:])
             if lead < len(title) - size:  # a series' time: no title is about "every friday 9am"
                 raise AmbiguousTime(f"`{clip(said)}` in the title is a time too — which one is the meeting's? Keep "
                                     f"one hour, like `/meeting {clip(rest)} {clip(said)}`.", f"/meeting {rest} {said}")
@@ -377,7 +380,7 @@ def _length_without_time(rest: str, said: str) -> None:
     said = said.lstrip(",; ")  # "Sync, 45m": the comma led to the length
     if said and (whole := _take_length(rest)) is not None and not whole.rest:
         said, rest = f"{rest} {said}", ""  # "1h 30m": all of it is the length
-    title = clip(rest) or "Sync"
+    title = clip(rest) or EXAMPLE_TITLE
     if said:
         raise UserError(f"`{clip(said)}` is how long it lasts. When is it? Add a day and a time, like "
                         f"`/meeting {title} tomorrow 3pm {clip(said)}`.", f"/meeting {title} tomorrow 3pm {clip(said)}")
@@ -474,10 +477,11 @@ def _no_length_as_hour(title: list[str], when: list[str]) -> None:
         return
     hour = int(m.group("h"))
     rest = " ".join((said[: m.start()] + " " + said[m.end():]).split())
-    name = " ".join(title[:-1] if title and title[-1].casefold() == "for" else title) or "Sync"
+    name = " ".join(_without_for(title)) or EXAMPLE_TITLE
     example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at 3pm for {hour}h"
-    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:00, or {'an' if hour == 8 else 'a'} {hour}-hour meeting? For the time write `at {hour}h` or "
-                        f"`{hour}am`; for the length give the time too, like `{example}`.", example)
+    article = "an" if hour == 8 else "a"
+    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:00, or {article} {hour}-hour meeting? For the time write "
+                        f"`at {hour}h` or `{hour}am`; for the length give the time too, like `{example}`.", example)
 
 
 def _request(words: list[str], start: int, when: Recurrence | ParsedTime, length: timedelta, given: bool,
