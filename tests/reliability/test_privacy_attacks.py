@@ -53,15 +53,23 @@ TEAMS_PEOPLE = {"29:lead": ("Lea", "aad-lead"), "29:tanna": ("Tanna", "aad-tanna
 TEAMS_FORGOTTEN = "29:tanna"
 
 
-def weekday_zone(now: datetime) -> str:
+def weekday_zone(now: datetime) -> str | None:
     """A fixed-offset zone where it is a weekday now, and not within an hour of its end: pulse DMs never go out
     on a weekend (the test switches quiet hours off, so any hour of a weekday will do). Between Saturday 11:00
-    and Sunday 11:00 UTC no zone from UTC-12 to UTC+14 has such an hour, and only then is the test skipped."""
+    and Sunday 11:00 UTC no zone from UTC-12 to UTC+14 has such an hour: None, and the server runs on a clock
+    shifted to a Tuesday morning instead (`serving`)."""
     for hours in sorted(range(-12, 15), key=lambda h: abs((now.hour + h) % 24 - 12)):
         local = now + timedelta(hours=hours)
         if 1 <= local.hour <= 22 and local.weekday() < 5:
             return f"Etc/GMT{-hours:+d}" if hours else "UTC"
-    pytest.skip("no zone where it is a weekday right now (Saturday 11:00 to Sunday 11:00 UTC)")
+    return None
+
+
+def test_the_attacks_run_every_day_of_the_week() -> None:
+    # on a weekday a zone where it is one is found (the real clock); over the weekend none is, and `serving`
+    # shifts the server's clock instead of skipping (the test skipped from Saturday 11:00 to Sunday 11:00 UTC)
+    assert weekday_zone(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) == "UTC"  # a Tuesday
+    assert weekday_zone(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)) is None  # Saturday noon
 
 
 @dataclass
@@ -198,14 +206,19 @@ class Files:
 
 
 @contextlib.asynccontextmanager
-async def serving(url: str, tmp: Path, zone: str) -> AsyncIterator[Remote]:
+async def serving(url: str, tmp: Path, zone: str | None) -> AsyncIterator[Remote]:
+    """`steadybot serve` on the real clock in `zone`; with no zone where it is a weekday now (a weekend in every
+    zone), the same server on a clock shifted to a Tuesday morning in UTC (`python -m bench.serve`): the attacks
+    read files, logs and answers, none of which depends on the date, and the test runs every day of the week."""
+    argv = ServeProcess.argv if zone is not None else ("-m", "bench.serve")
+    zone = zone or "UTC"
     slack = await FakeSlackApi().start()
     connector = await FakeConnector().start()
     env = {"DATABASE_URL": url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": slack.url, "STEADYBOT_SECRET": TEST_SECRET, "STEADYBOT_INSECURE_DEV": "1",
            "STEADYBOT_LOG_LEVEL": "DEBUG", "STEADYBOT_SLACK_POSTS_PER_MINUTE": "0", "STEADYBOT_TZ": zone,
            "STEADYBOT_ADMINS": LEAD}
-    serve = ServeProcess(env, tmp / "serve.log")
+    serve = ServeProcess(env, tmp / "serve.log", argv=argv)
     try:
         await serve.start(60)
         async with aiohttp.ClientSession() as session:
