@@ -197,7 +197,11 @@ _MONTH_FIRST_ZONES = frozenset({
     "US/Arizona", "US/East-Indiana", "US/Indiana-Starke", "US/Michigan", "US/Aleutian", "EST5EDT", "CST6CDT",
     "MST7MDT", "PST8PDT",
 })
+#: The longest meeting (handlers/meetings/parse.py): a span without `in` up to this long may be its length.
+MEETING_MAX_LENGTH = timedelta(hours=8)
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
+#: An article alone, which dateparser reads as "1" (the first of the month): `Series A` was "`A` is in the past".
+_ONLY_ARTICLE = re.compile(r"^\s*an?\W*$", re.IGNORECASE)
 #: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
 _AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
 #: "9.30", "09.30", "14.15", "3.30pm": the continental clock, read as "9:30". Not "24.12" (no such hour), "2.1"
@@ -426,6 +430,8 @@ def _relative(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False) 
     days = calendar_days(span)
     if days and not said_ahead:
         return None  # "2 days" alone: left to dateparser, as before
+    if meeting and not said_ahead and delta <= MEETING_MAX_LENGTH:
+        return None  # "Sync 90m": a meeting's length as much as a wait (handlers/meetings/parse.py asks which)
     rest = delta - timedelta(days=days)
     local = to_local_naive(now, tz)
     if days and not rest:
@@ -500,6 +506,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
+    if _ONLY_ARTICLE.match(cleaned):
+        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
     if meeting and (bare := _BARE_HOURS.fullmatch(cleaned)) is not None:

@@ -25,6 +25,7 @@ from handlers.core.errors import UserError
 from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recurrence
 from handlers.core.text import clip, one_line
 from handlers.core.timeparse import (
+    MEETING_MAX_LENGTH,
     SPOKEN_NUMBER,
     WEEKDAYS,
     AmbiguousTime,
@@ -40,7 +41,7 @@ COMMAND_EXAMPLE = f"/meeting {MEETING_EXAMPLE}"  # a refusal's "For example", ty
 EXAMPLE_TITLE = "Sync"  # the title of an example built from what was typed, when nothing typed can be it
 DEFAULT_LENGTH = timedelta(minutes=30)
 MIN_LENGTH = timedelta(minutes=5)
-MAX_LENGTH = timedelta(hours=8)
+MAX_LENGTH = MEETING_MAX_LENGTH
 DAY_MINUTES = 24 * 60
 MAX_AHEAD = timedelta(days=366)
 PAST_GRACE = timedelta(minutes=1)
@@ -66,7 +67,7 @@ _FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?
 _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*[)\]]\s*$", re.IGNORECASE)
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
 #: "in 1,5 hours", "2,5h": a number with a decimal comma before an hour unit (a decimal minute is no length).
-_DECIMAL_COMMA = re.compile(r"(?:^|\s)\d+,\d+\s*(?:h|hrs?|hours?)(?![a-z])\s*$", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"\d,\d+\s*(?:h|hrs?|hours?)(?![a-z])", re.IGNORECASE)
 _AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight"
                           r"|\b(?:at|today|tonight|tomorrow|" + DAY_WORD + r")\s+\d{1,2}"  # a bare hour: "at 3 45m"
                           r")\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
@@ -79,7 +80,8 @@ _FOR_BEFORE_TIME = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECAS
 _BARE_LENGTH = (r"\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
                 r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
                 r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
-                r"|(?:an?|one)\s+hour|half\s+an?\s+hour")
+                r"|(?:an?|one)\s+hour|half\s+an?\s+hour"
+                r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)")  # "Sync two hours tomorrow 3pm"
 _BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_LENGTH + r")\s*$", re.IGNORECASE)
 #: … and the same in brackets ("Sync (45m) tomorrow 3pm"), which also says it is a length: "Swim (400m)", "Keynote
 #: (09:00)" and "Plank (2 min)" keep their titles.
@@ -148,7 +150,10 @@ def _decimal_comma(text: str) -> bool:
     """Whether the comma the after-comma rule would take is a decimal comma (`in 1,5 hours`), not one before a
     length (`15:00, 1,5h`, `3pm, 45m`)."""
     m = _AFTER_COMMA.search(text)
-    return m is not None and (found := _DECIMAL_COMMA.search(text)) is not None and found.start() < m.start()
+    if m is None:
+        return False
+    comma = m.start() + len(m.group(0)) - len(m.group(0).lstrip())  # "in 1,5 hours 45m": between two digits
+    return comma > 0 and _DECIMAL_COMMA.match(text, comma - 1) is not None
 
 
 def _one_length(text: str, pattern: re.Pattern[str]) -> tuple[str, timedelta | None]:
@@ -316,7 +321,7 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
         _no_schedule_in_title(words[:dateless[0]], words[dateless[0]:])
         day = " ".join(words[dateless[0]:])
         check_when(dateless[1].at + timedelta(days=1), now, day)
-        raise UserError(f"At what time on `{clip(day)}`?", f"/meeting {' '.join(words[:dateless[0]])} {day} 3pm")
+        raise NoHour(" ".join(words[:dateless[0]]), day)
     return None
 
 
@@ -333,29 +338,15 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     rest, length = split_length(stripped)
     if length is not None:
         check_length(length)
-    if (ranged := _range(rest)) is not None:
-        words = ranged.text.split()
-        try:
-            start, when = _find_when(words, tz, now)
-        except AmbiguousTime:
-            raise
-        except UserError:  # not a time with that range in it ("Sync on 3-10 at 14:00"): read as typed
-            start = len(words)
-        if start <= ranged.index:  # the range is in the time, not in the title ("Room 3-4 sync tomorrow at 3pm")
-            span = check_length(ranged.length(when.at if isinstance(when, Recurrence) else when.at.astimezone(tz)))
-            if length is not None and length != span:
-                raise UserError(f"`{clip(ranged.said)}` is {format_duration(span)}, but `for "
-                                f"{format_duration(length)}` says otherwise — which one? Give the range or the "
-                                "length.", COMMAND_EXAMPLE)
-            said = " ".join(rest.split()[start:])
-            title, _ = _length_before(words[:start], span)
-            return _request(title + words[start:], len(title), when, span, True, now, said=said)
+    if (ranged := _ranged(rest, length, tz, now)) is not None:
+        return ranged
     words = rest.split()
     try:
         start, when = _find_when(words, tz, now)
-    except NoTime:
-        _length_without_time(rest, stripped[len(rest):].strip() if length is not None else "")
-        raise
+    except UserError as exc:
+        if isinstance(exc, NoTime) and length is None and (found := _length_at_end(rest, tz, now)) is not None:
+            return found
+        raise _with_length_said(exc, rest, stripped[len(rest):].strip() if length is not None else "") from None
     title, length = _length_before(words[:start], length)
     if len(title) != start:  # "Standup every weekday 15m at 9:30": read again without the length (a series here)
         words = title + words[start:]
@@ -374,10 +365,84 @@ class NoTime(UserError):
     """Nothing in the text reads as the meeting's time."""
 
 
+class NoHour(UserError):
+    """A day without its hour ("Sync tomorrow"): the meeting asks for it."""
+
+    def __init__(self, title: str, day: str, length: str = "") -> None:
+        self.title, self.day = title, day
+        lead = f"`{clip(length)}` is how long it lasts. " if length else ""
+        super().__init__(f"{lead}At what time on `{clip(day)}`?",
+                         f"/meeting {title} {day} 3pm{' ' + length if length else ''}")
+
+    def with_length(self, length: str) -> NoHour:
+        return NoHour(self.title, self.day, length)
+
+
+def _ranged(rest: str, length: timedelta | None, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
+    """The meeting when its time holds a range ("tomorrow 3-4pm"): the range's start and length; None when there is
+    no range, or it is the title's ("Room 3-4 sync tomorrow at 3pm")."""
+    if (ranged := _range(rest)) is None:
+        return None
+    words = ranged.text.split()
+    try:
+        start, when = _find_when(words, tz, now)
+    except AmbiguousTime:
+        raise
+    except UserError:  # not a time with that range in it ("Sync on 3-10 at 14:00"): read as typed
+        return None
+    if start > ranged.index:
+        return None
+    span = check_length(ranged.length(when.at if isinstance(when, Recurrence) else when.at.astimezone(tz)))
+    if length is not None and length != span:
+        raise UserError(f"`{clip(ranged.said)}` is {format_duration(span)}, but `for {format_duration(length)}` says "
+                        "otherwise — which one? Give the range or the length.", COMMAND_EXAMPLE)
+    said = " ".join(rest.split()[start:])
+    title, _ = _length_before(words[:start], span)
+    return _request(title + words[start:], len(title), when, span, True, now, said=said)
+
+
+def _with_length_said(exc: UserError, rest: str, said: str) -> UserError:
+    """`exc`, about a text with no time, naming the length that was said: `Sync tomorrow for 90m` asks the hour with
+    the length in its example, `Sync for 2h` says `for 2h` is how long it lasts and asks when it is."""
+    said = said.lstrip(",; ")  # "Sync, 45m": the comma led to the length
+    if isinstance(exc, NoHour) and said:
+        return exc.with_length(said)
+    if isinstance(exc, NoTime):
+        try:
+            _length_without_time(rest, said)
+        except UserError as asked:
+            return asked
+    return exc
+
+
+def _length_at_end(rest: str, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
+    """A length at the very end with no time after it ("Sync 90m", "Sync tomorrow 90m", "Sync 3pm tomorrow 1.5h").
+    After a time it is the meeting's length, as "3pm 45m" is. After a day, that day's hour is asked for, naming the
+    length. With no time at all it is asked about, as a length in words is: "in 90m, or a meeting that long?". Before,
+    it was read as a wait from now, with the day left in the title (`Sync tomorrow 90m` was today, in 90 minutes).
+    None when the text does not end with a meeting's length (the caller says no time was found)."""
+    taken = _take_length(rest)
+    if taken is None or not taken.bare:
+        return None
+    words = taken.rest.split()
+    if not words:  # "/meeting 45m": neither a title nor a time
+        _length_without_time("", taken.said)  # raises: the length named, the time asked for
+        return None
+    try:
+        start, when = _find_when(words, tz, now)
+    except NoHour as exc:  # "Sync tomorrow 90m"
+        raise exc.with_length(taken.said) from None
+    except NoTime:
+        d, name = taken.said, clip(taken.rest) or EXAMPLE_TITLE
+        raise AmbiguousTime(f"`{d}` — in {d}, or a meeting that long? For the time write `in {d}`; for the length "
+                            f"give a time too: `/meeting {name} tomorrow 3pm for {d}`.", f"/meeting {name} in {d}") from None
+    title, _ = _length_before(words[:start], taken.length)  # "Sync 45m 3pm tomorrow 1h": two lengths, asked
+    return _request(title + words[start:], len(title), when, taken.length, True, now)
+
+
 def _length_without_time(rest: str, said: str) -> None:
     """With no time to read, a length that was said is named, and what is missing asked for: `Sync for 2h` was
     "I need a title and a time", and `Sync two hours` (in words, without `in`) "I couldn't find a time"."""
-    said = said.lstrip(",; ")  # "Sync, 45m": the comma led to the length
     if said and (whole := _take_length(rest)) is not None and not whole.rest:
         said, rest = f"{rest} {said}", ""  # "1h 30m": all of it is the length
     title = clip(rest) or EXAMPLE_TITLE
@@ -400,8 +465,10 @@ def _length_before(title: list[str], length: timedelta | None) -> tuple[list[str
     taken = _take_length(" ".join(title))
     if taken is None:
         return title, length
-    if length is not None and taken.bare and not _DAY_SAID.fullmatch(taken.rest.rsplit(" ", 1)[-1]):
-        return title, length  # "Swim 50m for 1h"; but "friday 1h" + "at 3" is a length, not the title's
+    if (length is not None and taken.bare and taken.length != length
+            and not _DAY_SAID.fullmatch(taken.rest.rsplit(" ", 1)[-1])):
+        return title, length  # "Swim 50m for 1h"; but "friday 1h" + "at 3" is a length, not the title's, and so is
+        # the same length said twice ("Sync 1h tomorrow 3-4pm" is *Sync*)
     rest = taken.rest
     if (again := _take_length(rest)) is not None and not again.bare:
         if again.length != taken.length:
@@ -433,8 +500,11 @@ def _take_length(text: str) -> _Taken | None:
                 said = _length(m.group("d"))
             except UserError:  # "Call (0m)": no length at all, the title's
                 return None
+            before = text[: m.start()].strip()
+            if bare and before and before.rsplit(" ", 1)[-1].casefold() in _NOT_A_WAIT | _ABOUT_WORDS:
+                return None  # "Recap of the last two hours tomorrow 3pm": the title's
             if MIN_LENGTH <= said <= MAX_LENGTH:
-                return _Taken(text[: m.start()].strip(), said, m.group(0).strip(), bare)
+                return _Taken(before, said, m.group(0).strip(), bare)
             return None
     return None
 
@@ -463,7 +533,8 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
 
 
 #: "1h" … "8h" as the only number of a time: 01:00–08:00 on a French clock, or a meeting's length.
-_SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?![\w:])", re.IGNORECASE)
+_SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?P<m>[0-5]\d)?(?![\w:])", re.IGNORECASE)
+_NIGHT_HOURS_END = 4  # "1h30" … "4h45" are asked about: nobody meets at 01:30, many meet for an hour and a half
 _AT_BEFORE = re.compile(r"\b(?:at|@)\s*$", re.IGNORECASE)
 
 
@@ -475,13 +546,21 @@ def _no_length_as_hour(title: list[str], when: list[str]) -> None:
     m = _SMALL_HOUR.search(said)
     if m is None or _AT_BEFORE.search(said[: m.start()]) or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():]):
         return
-    hour = int(m.group("h"))
+    hour, minute = int(m.group("h")), int(m.group("m") or 0)
+    if minute and hour > _NIGHT_HOURS_END:
+        return  # "7h30": a morning on a continental clock (a 7h 30m meeting is rare; "8h30" none at all)
     rest = " ".join((said[: m.start()] + " " + said[m.end():]).split())
     name = " ".join(_without_for(title)) or EXAMPLE_TITLE
-    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at 3pm for {hour}h"
-    article = "an" if hour == 8 else "a"
-    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:00, or {article} {hour}-hour meeting? For the time write "
-                        f"`at {hour}h` or `{hour}am`; for the length give the time too, like `{example}`.", example)
+    written = f"{hour}h{minute:02d}" if minute else f"{hour}h"
+    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at 3pm for {written}"
+    if minute:  # "tomorrow 1h30": 01:30, or an hour and a half?
+        meant = f"a meeting of {format_duration(timedelta(hours=hour, minutes=minute))}"
+        clock = f"{hour}:{minute:02d}am"
+    else:
+        meant = f"{'an' if hour == 8 else 'a'} {hour}-hour meeting"
+        clock = f"{hour}am"
+    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:{minute:02d}, or {meant}? For the time write `at {written}` or "
+                        f"`{clock}`; for the length give the time too, like `{example}`.", example)
 
 
 def _request(words: list[str], start: int, when: Recurrence | ParsedTime, length: timedelta, given: bool,

@@ -61,7 +61,7 @@ def test_a_bare_hour_from_1_to_7_is_the_afternoon(text: str, meant: str) -> None
     ("Retro tomorrow 03:00", "Tue 03 03:00"),
     ("Retro tomorrow at 03:30", "Tue 03 03:30"),
     ("Retro tomorrow 3pm", "Tue 03 15:00"),
-    ("Retro tomorrow 3h30", "Tue 03 03:30"),  # the continental 24-hour form
+    ("Retro tomorrow 5h30", "Tue 03 05:30"),  # the continental 24-hour form ("3h30" is asked: a length too)
     ("Retro tomorrow at 19", "Tue 03 19:00"),
 ])
 def test_morning_hours_noon_and_explicit_times_are_taken_literally(text: str, meant: str) -> None:

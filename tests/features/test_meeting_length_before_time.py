@@ -86,7 +86,8 @@ def test_a_length_is_never_read_as_part_of_a_time(text: str) -> None:
     ("tomorrow 9h30", "Sun 29 Nov 09:30"),
     ("in 45m", "Sat 28 Nov 10:45"),  # a wait from now
     ("in an hour", "Sat 28 Nov 11:00"),
-    ("30m", "Sat 28 Nov 10:30"),
+    ("30 minutes from now", "Sat 28 Nov 10:30"),
+    ("36h", "Sun 29 Nov 22:00"),  # no meeting is that long: a wait (test_meeting_length_at_end.py: "30m" is asked)
     ("5 march 3pm", "Fri 05 Mar 15:00"),
     ("monday 9am", "Mon 30 Nov 09:00"),
 ])

@@ -53,7 +53,7 @@ def _meeting(text: str, tz: ZoneInfo = BERLIN, now: datetime = NOW) -> tuple[str
     ("in 2h30m", "Mon 02 12:47:43"),
     ("in 2h 30m", "Mon 02 12:47:43"),
     ("in 2 h 30 m", "Mon 02 12:47:43"),
-    ("2h30m", "Mon 02 12:47:43"),
+    ("2h30m from now", "Mon 02 12:47:43"),  # a bare "2h30m" is a wait for a snooze, asked about by /meeting
     ("in 2h30m from now", "Mon 02 12:47:43"),
     ("in 1h30", "Mon 02 11:47:43"),  # "in" makes it a duration; a lone "1h30" is the clock 01:30
     ("in 1 hour 30 minutes", "Mon 02 11:47:43"),

@@ -1,0 +1,174 @@
+"""A meeting's length written last, with no time after it. `Sync tomorrow 90m` was a meeting today, in 90
+minutes, titled *Sync tomorrow*; `Sync tomorrow 3,5h` was today in three and a half hours; `Sync friday 90m` was
+refused as a schedule that could not be read; `Sync 90m` was silently in 90 minutes with the default 30-minute
+length; `Swim 400m` was *Swim*, in 400 minutes; `Sync tomorrow 1h30` was 01:30 at night. Now a length after a day
+asks that day's hour and names the length, a length alone is asked about ("in 90m, or a meeting that long?") as
+one in words already was, a time then a day then a length is a time and a length, and a wait longer than any
+meeting ("Sync 36h") is still a wait. The truth is computed with zoneinfo, and read across a DST change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handlers.core.errors import UserError
+from handlers.core.timeparse import AmbiguousTime, parse_when
+from handlers.meetings.parse import parse_meeting
+from tests.support.berlin_time import BERLIN, BERLIN_EVE, NOW
+from tests.support.berlin_time import local as _local
+
+
+def _refusal(text: str, now: datetime = NOW) -> UserError:
+    with pytest.raises(UserError) as raised:
+        parse_meeting(text, BERLIN, now)
+    return raised.value
+
+
+@pytest.mark.parametrize(("text", "length", "day"), [
+    ("Sync tomorrow 90m", "90m", "tomorrow"),
+    ("Sync tomorrow 3,5h", "3,5h", "tomorrow"),  # before: today, in three and a half hours
+    ("Sync tomorrow 1.5h", "1.5h", "tomorrow"),
+    ("Lunch tomorrow 45min", "45min", "tomorrow"),
+    ("Sync friday 90m", "90m", "friday"),  # before: "I couldn't read `friday 90m` as a schedule"
+    ("Sync on friday 2 hours", "2 hours", "on friday"),
+    ("Sync next week 90m", "90m", "next week"),
+    ("Sync tomorrow 90m.", "90m", "tomorrow"),
+    ("Sync tomorrow for 90m", "for 90m", "tomorrow"),  # the day's hour asked, the length kept in the example
+])
+def test_a_length_after_a_day_asks_that_days_hour_and_keeps_the_length(text: str, length: str, day: str) -> None:
+    refusal = _refusal(text)
+    assert refusal.message == f"`{length}` is how long it lasts. At what time on `{day}`?"
+    assert refusal.example is not None and refusal.example.endswith(f"{day} 3pm {length}")
+    example = parse_meeting(refusal.example.removeprefix("/meeting "), BERLIN, NOW)  # the example reads
+    assert example.length_given and example.starts_at is not None
+    assert _local(example.starts_at).endswith("15:00")
+
+
+def test_a_day_without_an_hour_or_a_length_is_asked_as_before() -> None:
+    refusal = _refusal("Retro friday")
+    assert (refusal.message, refusal.example) == ("At what time on `friday`?", "/meeting Retro friday 3pm")
+
+
+@pytest.mark.parametrize(("text", "said", "title"), [
+    ("Sync 90m", "90m", "Sync"),  # before: in 90 minutes, 30 minutes long
+    ("Sync 1.5h", "1.5h", "Sync"),
+    ("Sync 2 hours", "2 hours", "Sync"),
+    ("Sync 3,5h", "3,5h", "Sync"),
+    ("Demo of the new login 10m", "10m", "Demo of the new login"),
+    ("Swim 50m", "50m", "Swim"),
+    ("Series A 20m", "20m", "Series A"),
+])
+def test_a_length_alone_is_asked_about_a_wait_or_a_length(text: str, said: str, title: str) -> None:
+    with pytest.raises(AmbiguousTime) as raised:
+        parse_meeting(text, BERLIN, NOW)
+    assert raised.value.message.startswith(f"`{said}` — in {said}, or a meeting that long?")
+    assert raised.value.example == f"/meeting {title} in {said}"
+    waited = parse_meeting(raised.value.example.removeprefix("/meeting "), BERLIN, NOW)  # the example is a wait
+    assert waited.title == title and waited.starts_at is not None and waited.starts_at > NOW
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("45m", "`45m` is how long it lasts. When is it?"),  # before: "I need a title and a time"
+    ("1.5h", "`1.5h` is how long it lasts. When is it?"),
+    ("2 hours", "`2 hours` is how long it lasts. When is it?"),
+    ("Swim 400m", "I couldn't find a time"),  # before: *Swim*, in 400 minutes (400m is no meeting's length)
+    ("Race 100m", "I couldn't find a time"),
+    ("Recap of the last 90m", "I couldn't find a time"),  # the title's
+    ("Ended after 37m", "I couldn't find a time"),  # before: *Ended after*, in 37 minutes
+    ("Series A", "I couldn't find a time"),  # before: "`A` is in the past" (dateparser read `A` as the 1st)
+])
+def test_what_is_no_meetings_time_is_refused_with_why(text: str, says: str) -> None:
+    assert says in _refusal(text).message
+
+
+@pytest.mark.parametrize(("text", "minutes", "when"), [
+    ("Sync 3pm tomorrow 1.5h", 90, "Sun 29 Nov 15:00"),  # a time, a day, then the length
+    ("Sync at noon friday 45m", 45, "Fri 04 Dec 12:00"),
+    ("Sync 10am monday 2 hours", 120, "Mon 30 Nov 10:00"),
+])
+def test_a_length_after_a_whole_time_is_the_length(text: str, minutes: int, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == ("Sync", timedelta(minutes=minutes), True)
+    assert _local(request.starts_at) == when
+
+
+def test_a_length_after_a_whole_time_across_the_dst_change() -> None:
+    # Saturday 24 October 2026 10:00 CEST; summer time ends that night: Sunday 15:00 is CET (UTC+1)
+    request = parse_meeting("Sync 3pm tomorrow 1.5h", BERLIN, BERLIN_EVE)
+    assert request.starts_at == datetime(2026, 10, 25, 14, 0, tzinfo=UTC)
+    assert request.length == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("Sync in 90m", "Sat 28 Nov 11:30"),  # a wait that says so reads as before
+    ("Sync 90 minutes from now", "Sat 28 Nov 11:30"),
+    ("Sync in 3,5h", "Sat 28 Nov 13:30"),
+    ("Sync 36h", "Sun 29 Nov 22:00"),  # longer than any meeting: a wait, as before
+    ("Sync 10 hours", "Sat 28 Nov 20:00"),
+])
+def test_a_wait_that_says_so_or_is_no_meetings_length_stays_a_wait(text: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length_given) == ("Sync", False)
+    assert _local(request.starts_at) == when
+
+
+def test_a_wait_in_real_hours_across_the_dst_change() -> None:
+    # 10:00 CEST + 36 real hours: Sunday 21:00 CET (the night gained an hour), not 22:00
+    request = parse_meeting("Sync 36h", BERLIN, BERLIN_EVE)
+    assert request.starts_at == BERLIN_EVE + timedelta(hours=36)
+    assert _local(request.starts_at) == "Sun 25 Oct 21:00"
+
+
+@pytest.mark.parametrize(("text", "clock", "length"), [
+    ("Sync tomorrow 1h30", "01:30", "1h 30m"),  # before: tomorrow 01:30, silently
+    ("Retro tomorrow 3h30", "03:30", "3h 30m"),
+    ("Sync friday 2h15", "02:15", "2h 15m"),
+    ("Sync every friday 1h30", "01:30", "1h 30m"),
+    ("Sync 1h30", "01:30", "1h 30m"),
+])
+def test_a_night_hour_with_minutes_that_is_also_a_length_is_asked_about(text: str, clock: str, length: str) -> None:
+    with pytest.raises(AmbiguousTime) as raised:
+        parse_meeting(text, BERLIN, NOW)
+    assert f"at {clock}, or a meeting of {length}?" in raised.value.message
+    assert raised.value.example is not None
+    example = parse_meeting(raised.value.example.removeprefix("/meeting "), BERLIN, NOW)  # the example reads
+    assert example.length == timedelta(hours=int(length[0]), minutes=int(length[3:5]))
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("Sync tomorrow 5h30", "Sun 29 Nov 05:30"),  # a morning on a continental clock
+    ("Sync tomorrow 8h30", "Sun 29 Nov 08:30"),
+    ("Sync tomorrow 15h30", "Sun 29 Nov 15:30"),
+    ("Sync tomorrow at 1h30", "Sun 29 Nov 01:30"),  # `at` says it is the clock
+    ("Sync tomorrow 1:30am", "Sun 29 Nov 01:30"),
+])
+def test_morning_clocks_and_clocks_said_as_such_are_read_as_before(text: str, when: str) -> None:
+    assert _local(parse_meeting(text, BERLIN, NOW).starts_at) == when
+
+
+def test_the_time_reader_refuses_a_short_span_without_in_only_for_a_meeting() -> None:
+    with pytest.raises(UserError):
+        parse_when("90m", BERLIN, NOW, meeting=True)
+    assert _local(parse_when("90m", BERLIN, NOW).at) == "Sat 28 Nov 11:30"  # `/pulse snooze 90m` is a wait
+    assert _local(parse_when("in 90m", BERLIN, NOW, meeting=True).at) == "Sat 28 Nov 11:30"
+
+
+@pytest.mark.parametrize(("text", "title", "minutes", "when", "given"), [
+    # a decimal comma anywhere in a wait is one number: before, "`in 1` — 1 what?"
+    ("Sync in 1,5 hours 45m", "Sync", 30, "Sat 28 Nov 12:15", False),
+    # the same length twice is that length, and not the title's: before, *Sync 1h*
+    ("Sync 1h tomorrow 3-4pm", "Sync", 60, "Sun 29 Nov 15:00", True),
+    ("Sync 2h tomorrow 3-4pm", "Sync 2h", 60, "Sun 29 Nov 15:00", True),  # a different one stays in the title
+    # a length in words right before the time is the length, as in digits: before, *Sync two hours*, 30 minutes
+    ("Sync two hours tomorrow 3pm", "Sync", 120, "Sun 29 Nov 15:00", True),
+    ("Deep work forty five minutes friday 9am", "Deep work", 45, "Fri 04 Dec 09:00", True),
+    # … unless the word before makes it the title's, in words or in digits
+    ("Recap of the last two hours tomorrow 3pm", "Recap of the last two hours", 30, "Sun 29 Nov 15:00", False),
+    ("Recap of the last 45m tomorrow 3pm", "Recap of the last 45m", 30, "Sun 29 Nov 15:00", False),
+    ("Sync twelve hours tomorrow 3pm", "Sync twelve hours", 30, "Sun 29 Nov 15:00", False),  # no meeting's length
+])
+def test_lengths_next_to_a_time_read_as_written(text: str, title: str, minutes: int, when: str, given: bool) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=minutes), given)
+    assert _local(request.starts_at) == when
