@@ -200,8 +200,6 @@ _MONTH_FIRST_ZONES = frozenset({
 #: The longest meeting (handlers/meetings/parse.py): a span without `in` up to this long may be its length.
 MEETING_MAX_LENGTH = timedelta(hours=8)
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
-#: An article alone, which dateparser reads as "1" (the first of the month): `Series A` was "`A` is in the past".
-_ONLY_ARTICLE = re.compile(r"^\s*an?\W*$", re.IGNORECASE)
 #: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
 _AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
 #: "9.30", "09.30", "14.15", "3.30pm": the continental clock, read as "9:30". Not "24.12" (no such hour), "2.1"
@@ -222,6 +220,14 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY = re.compile(r"\b(" + _WEEKDAY_WORDS + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
+#: "tomorrow: 3pm", "friday - 10am", "today — 4pm": a day and its hour set apart by a colon or a dash. Unread, the day was
+#: left in a meeting's title and the hour read as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow*).
+_DAY_THEN_MARK = re.compile(r"\b(today|tonight|tomorrow|" + _WEEKDAY_WORDS + r")\s*[:\-–—]+\s*(?=\d|at\b|@|noon\b)",
+                            re.IGNORECASE)
+#: An article that starts a time without a unit after it: dateparser reads "a" as 1, so `A at 3pm` (a title's "Plan A
+#: at 3pm") was the 1st of the month at 15:00. "a week from now", "an hour" and "a day and 2 hours" keep theirs.
+_LONE_ARTICLE = re.compile(r"^\s*an?\b(?!\s+(?:half|couple|few|quarter|second|sec|minute|min|hour|hr|day|week|fortnight"
+                           r"|month|year|moment)s?\b)", re.IGNORECASE)
 _TODAY = re.compile(r"\b(?:today|tonight)\b", re.IGNORECASE)
 #: "tonight at 12", "friday evening at midnight": the midnight that ends that evening, not noon, not the one
 #: that began the day.
@@ -506,8 +512,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
-    if _ONLY_ARTICLE.match(cleaned):
+    if _LONE_ARTICLE.match(cleaned):
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
+    cleaned = _DAY_THEN_MARK.sub(r"\1 ", cleaned)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
     if meeting and (bare := _BARE_HOURS.fullmatch(cleaned)) is not None:

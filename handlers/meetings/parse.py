@@ -30,6 +30,7 @@ from handlers.core.timeparse import (
     WEEKDAYS,
     AmbiguousTime,
     ParsedTime,
+    day_part,
     parse_when,
     spoken_numbers,
     without_sentence_end,
@@ -68,7 +69,7 @@ _BRACKETED = re.compile(r"\s*[(\[]\s*(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>
 _AFTER_COMMA = re.compile(r"\s*[,;]\s*(?P<d>" + _SPAN + r"|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
 #: "in 1,5 hours", "2,5h": a number with a decimal comma before an hour unit (a decimal minute is no length).
 _DECIMAL_COMMA = re.compile(r"\d,\d+\s*(?:h|hrs?|hours?)(?![a-z])", re.IGNORECASE)
-_AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )\b\d{1,2}h|\bnoon|\bmidnight"
+_AFTER_CLOCK = re.compile(r"(?:\d\s*[ap]\.?\s*m\.?|\b\d{1,2}[:.h][0-5]\d|(?<!\bin )(?<![.,])\b\d{1,2}h|\bnoon|\bmidnight"
                           r"|\b(?:at|today|tonight|tomorrow|" + DAY_WORD + r")\s+\d{1,2}"  # a bare hour: "at 3 45m"
                           r")\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECASE)
 #: A length at the end of the title, right before the time: "Sync for 45m tomorrow 3pm" — the meeting's, as "3pm
@@ -82,7 +83,10 @@ _BARE_LENGTH = (r"\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
                 r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
                 r"|(?:an?|one)\s+hour|half\s+an?\s+hour"
                 r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)")  # "Sync two hours tomorrow 3pm"
-_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_LENGTH + r")\s*$", re.IGNORECASE)
+_BARE_HOURS_MINUTES = (r"(?:\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)|(?:an?|one)\s+hour|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?))"
+                       r"\s*(?:and\s+)?(?:\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)|" + SPOKEN_NUMBER + r"\s+(?:minutes?|mins?))")
+_BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_HOURS_MINUTES + "|" + _BARE_LENGTH + r")\s*$",
+                               re.IGNORECASE)  # in two parts too, hours then minutes: "1 hour 30 minutes"
 #: … and the same in brackets ("Sync (45m) tomorrow 3pm"), which also says it is a length: "Swim (400m)", "Keynote
 #: (09:00)" and "Plank (2 min)" keep their titles.
 _BRACKETED_BEFORE_TIME = re.compile(r"\s*[(\[]\s*(?P<d>" + _BARE_LENGTH + r")\s*[)\]]\s*$", re.IGNORECASE)
@@ -344,7 +348,7 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     try:
         start, when = _find_when(words, tz, now)
     except UserError as exc:
-        if isinstance(exc, NoTime) and length is None and (found := _length_at_end(rest, tz, now)) is not None:
+        if isinstance(exc, NoTime) and (found := _length_at_end(rest, length, tz, now)) is not None:
             return found
         raise _with_length_said(exc, rest, stripped[len(rest):].strip() if length is not None else "") from None
     title, length = _length_before(words[:start], length)
@@ -361,6 +365,20 @@ _NOT_A_WAIT = frozenset({"the", "last", "past", "next", "first", "final", "these
                          "every", "each", "per", "within", "around", "max", "least", "most", "under", "over", "up"})
 
 
+def example_hour(said: str) -> str:
+    """An hour for an example, in the part of the day `said` names ("tomorrow morning" at 3pm is refused)."""
+    return {"morning": "10am", "evening": "7pm", "tonight": "7pm", "night": "9pm"}.get(day_part(said) or "", "3pm")
+
+
+def _title_word(before: str) -> bool:
+    """Whether the word before a length makes it the title's: "the last two hours", "up to 45m" (but "Catch up 30m"
+    is a *Catch up* of 30 minutes)."""
+    return before.rsplit(" ", 1)[-1].casefold() in _TITLE_BEFORE_LENGTH
+
+
+_TITLE_BEFORE_LENGTH = (_NOT_A_WAIT | _ABOUT_WORDS) - {"up"}
+
+
 class NoTime(UserError):
     """Nothing in the text reads as the meeting's time."""
 
@@ -372,7 +390,7 @@ class NoHour(UserError):
         self.title, self.day = title, day
         lead = f"`{clip(length)}` is how long it lasts. " if length else ""
         super().__init__(f"{lead}At what time on `{clip(day)}`?",
-                         f"/meeting {title} {day} 3pm{' ' + length if length else ''}")
+                         f"/meeting {title} {day} {example_hour(day)}{' ' + length if length else ''}")
 
     def with_length(self, length: str) -> NoHour:
         return NoHour(self.title, self.day, length)
@@ -415,7 +433,7 @@ def _with_length_said(exc: UserError, rest: str, said: str) -> UserError:
     return exc
 
 
-def _length_at_end(rest: str, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
+def _length_at_end(rest: str, length: timedelta | None, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
     """A length at the very end with no time after it ("Sync 90m", "Sync tomorrow 90m", "Sync 3pm tomorrow 1.5h").
     After a time it is the meeting's length, as "3pm 45m" is. After a day, that day's hour is asked for, naming the
     length. With no time at all it is asked about, as a length in words is: "in 90m, or a meeting that long?". Before,
@@ -426,8 +444,14 @@ def _length_at_end(rest: str, tz: ZoneInfo, now: datetime) -> MeetingRequest | N
         return None
     words = taken.rest.split()
     if not words:  # "/meeting 45m": neither a title nor a time
-        _length_without_time("", taken.said)  # raises: the length named, the time asked for
+        if length is None:
+            _length_without_time("", taken.said)  # raises: the length named, the time asked for
         return None
+    if _title_word(taken.rest):
+        return None  # "Recap of the last 90m": the title's
+    if length is not None and length != taken.length:  # "Sync tomorrow 90m for 1h"
+        raise UserError(f"Two lengths: `{clip(taken.said)}` and {format_duration(length)} — which one? Give one.",
+                        COMMAND_EXAMPLE)
     try:
         start, when = _find_when(words, tz, now)
     except NoHour as exc:  # "Sync tomorrow 90m"
@@ -450,7 +474,7 @@ def _length_without_time(rest: str, said: str) -> None:
         raise UserError(f"`{clip(said)}` is how long it lasts. When is it? Add a day and a time, like "
                         f"`/meeting {title} tomorrow 3pm {clip(said)}`.", f"/meeting {title} tomorrow 3pm {clip(said)}")
     m = _WORDS_LENGTH_AT_END.search(rest)
-    if (m is not None and m.start("d") > 0 and rest[: m.start()].split()[-1].casefold() not in _NOT_A_WAIT | _ABOUT_WORDS
+    if (m is not None and m.start("d") > 0 and not _title_word(rest[: m.start()])
             and MIN_LENGTH <= _length(m.group("d")) <= MAX_LENGTH):  # "twelve hours" is no meeting: not offered
         d, title = m.group("d"), clip(rest[: m.start()].strip())
         raise UserError(f"`{d}` — in {d}, or a meeting that long? For the time write `in {d}`; for the length give a "
@@ -501,8 +525,8 @@ def _take_length(text: str) -> _Taken | None:
             except UserError:  # "Call (0m)": no length at all, the title's
                 return None
             before = text[: m.start()].strip()
-            if bare and before and before.rsplit(" ", 1)[-1].casefold() in _NOT_A_WAIT | _ABOUT_WORDS:
-                return None  # "Recap of the last two hours tomorrow 3pm": the title's
+            if bare and before and _title_word(before):
+                return None  # "Recap of the last two hours tomorrow 3pm", "… the last 45m …": the title's
             if MIN_LENGTH <= said <= MAX_LENGTH:
                 return _Taken(before, said, m.group(0).strip(), bare)
             return None
@@ -529,13 +553,32 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
     _one_time(words[: parsed[0]], parsed[1], tz, now)
     _no_length_as_hour(words[: parsed[0]], words[parsed[0]:])
+    _no_day_before_wait(words[: parsed[0]], words[parsed[0]:])
     return parsed
+
+
+#: A wait written as a span alone, without `in` or `from now`: "10 hours", "36h", "8.5h".
+_SPAN_ALONE = re.compile(r"(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+", re.IGNORECASE)
+
+
+def _no_day_before_wait(title: list[str], when: list[str]) -> None:
+    """Ask about a day at the end of the title before a wait that does not say it is one (`Sync tomorrow 10 hours`,
+    `Sync friday 36h`): it was read as that long from now, silently, with the day left in the title. A wait longer
+    than a meeting is read only from there (parse_when refuses shorter ones for a meeting: `_length_at_end`)."""
+    said = " ".join(when)
+    if not title or not _SPAN_ALONE.fullmatch(said) or not _DAY_SAID.fullmatch(title[-1].rstrip(":,-–—")):
+        return
+    day, name = title[-1].rstrip(":,-–—"), " ".join(title[:-1]) or EXAMPLE_TITLE
+    raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(said)} from now, or {clip(day)}? For the wait write "
+                        f"`in {clip(said)}`; for {clip(day)} give its hour, like `/meeting {clip(name)} {day} "
+                        f"{example_hour(day)}`.", f"/meeting {clip(name)} {day} {example_hour(day)}")
 
 
 #: "1h" … "8h" as the only number of a time: 01:00–08:00 on a French clock, or a meeting's length.
 _SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?P<m>[0-5]\d)?(?![\w:])", re.IGNORECASE)
 _NIGHT_HOURS_END = 4  # "1h30" … "4h45" are asked about: nobody meets at 01:30, many meet for an hour and a half
-_AT_BEFORE = re.compile(r"\b(?:at|@)\s*$", re.IGNORECASE)
+_AT_BEFORE = re.compile(r"\b(?:at|@|in)\s*$", re.IGNORECASE)  # the clock said, or a wait ("in 1h30")
+_FROM_NOW_AFTER = re.compile(r"^\s*from\s+now\b", re.IGNORECASE)
 
 
 def _no_length_as_hour(title: list[str], when: list[str]) -> None:
@@ -544,7 +587,8 @@ def _no_length_as_hour(title: list[str], when: list[str]) -> None:
     `at 1h`, `1am` and `15h` (no meeting's length) are times; `Sync 1h` alone is asked about in `parse_when`."""
     said = " ".join(when)
     m = _SMALL_HOUR.search(said)
-    if m is None or _AT_BEFORE.search(said[: m.start()]) or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():]):
+    if (m is None or _AT_BEFORE.search(said[: m.start()]) or _FROM_NOW_AFTER.match(said[m.end():])
+            or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():])):
         return
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     if minute and hour > _NIGHT_HOURS_END:
@@ -552,7 +596,7 @@ def _no_length_as_hour(title: list[str], when: list[str]) -> None:
     rest = " ".join((said[: m.start()] + " " + said[m.end():]).split())
     name = " ".join(_without_for(title)) or EXAMPLE_TITLE
     written = f"{hour}h{minute:02d}" if minute else f"{hour}h"
-    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at 3pm for {written}"
+    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at {example_hour(rest)} for {written}"
     if minute:  # "tomorrow 1h30": 01:30, or an hour and a half?
         meant = f"a meeting of {format_duration(timedelta(hours=hour, minutes=minute))}"
         clock = f"{hour}:{minute:02d}am"

@@ -172,3 +172,73 @@ def test_lengths_next_to_a_time_read_as_written(text: str, title: str, minutes: 
     request = parse_meeting(text, BERLIN, NOW)
     assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=minutes), given)
     assert _local(request.starts_at) == when
+
+
+# The review of the first version of this change (an attacker's inputs, each read on the code before it) --------------
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("Sync in 1h30", "Sat 28 Nov 11:30"),  # a wait that says so is never asked "at 01:30?"
+    ("Sync 1h30 from now", "Sat 28 Nov 11:30"),
+    ("Sync in 2h15", "Sat 28 Nov 12:15"),
+    ("Sync in 1h", "Sat 28 Nov 11:00"),  # before this change too: "at 01:00, or a 1-hour meeting?"
+    ("Sync in 1,5h 45m", "Sat 28 Nov 12:15"),  # before: in 1.5 hours, 45m long (the 5h after the comma a clock)
+    ("Sync in 1.5h 45m", "Sat 28 Nov 12:15"),  # … as `in 1,5 hours 45m` and `in 2h 30m` are: one wait
+])
+def test_a_wait_that_says_so_is_a_wait(text: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length_given) == ("Sync", False)
+    assert _local(request.starts_at) == when
+
+
+@pytest.mark.parametrize(("text", "title", "minutes"), [
+    ("Sync up 45m tomorrow 3pm", "Sync up", 45),  # `up` before a length is no "up to"
+    ("Catch up 30m tomorrow 3pm", "Catch up", 30),
+    ("Wrap up 1h tomorrow 3pm", "Wrap up", 60),
+    ("Sync 1 hour 30 minutes tomorrow 3pm", "Sync", 90),  # a length in parts is one length (before: *Sync 1 hour*, 30m)
+    ("Sync 1 hr 30 min tomorrow 3pm", "Sync", 90),
+])
+def test_a_length_before_the_time_after_a_title_word(text: str, title: str, minutes: int) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length, request.length_given) == (title, timedelta(minutes=minutes), True)
+    assert _local(request.starts_at) == "Sun 29 Nov 15:00"
+
+
+def test_a_series_length_after_stand_up() -> None:
+    request = parse_meeting("Stand up 15m every weekday at 9:30", BERLIN, NOW)
+    assert (request.title, request.length, request.recurrence is not None) == ("Stand up", timedelta(minutes=15), True)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Sync 1 hour 30 minutes", "`1 hour 30 minutes` — in 1 hour 30 minutes, or a meeting that long?"),
+    ("Sync tomorrow 1 hour 30 minutes", "`1 hour 30 minutes` is how long it lasts. At what time on `tomorrow`?"),
+    ("Sync tomorrow 1 hour and 15 minutes", "`1 hour and 15 minutes` is how long it lasts. At what time on `tomorrow`?"),
+    ("Sync tomorrow 90m for 1h", "Two lengths: `90m` and 1h — which one?"),
+    ("Sync tomorrow morning 90m", "At what time on `tomorrow morning`?"),
+    ("Sync tomorrow morning 1h30", "at 01:30, or a meeting of 1h 30m?"),
+    ("Sync tomorrow 10 hours", "`tomorrow 10 hours`: 10 hours from now, or tomorrow?"),  # before: today 20:00
+    ("Sync tomorrow 8.5h", "`tomorrow 8.5h`: 8.5h from now, or tomorrow?"),  # before: today 18:30
+    ("Sync tonight 10 hours", "`tonight 10 hours`: 10 hours from now, or tonight?"),
+])
+def test_questions_whose_examples_read(text: str, says: str) -> None:
+    refusal = _refusal(text)
+    assert says in refusal.message
+    if refusal.example is not None and refusal.example.startswith("/meeting ") and "Two lengths" not in says:
+        example = parse_meeting(refusal.example.removeprefix("/meeting "), BERLIN, NOW)  # the example reads …
+        assert example.starts_at is not None and example.title == "Sync"
+        if "tomorrow" in says:  # … on the day named, never today
+            assert _local(example.starts_at).startswith("Sun 29 Nov")
+
+
+@pytest.mark.parametrize(("text", "title", "when"), [
+    ("Sync tomorrow: 3pm", "Sync", "Sun 29 Nov 15:00"),  # before: today 15:00, titled *Sync tomorrow*
+    ("Sync tomorrow - 3pm", "Sync", "Sun 29 Nov 15:00"),
+    ("Sync friday — 10am", "Sync", "Fri 04 Dec 10:00"),
+    ("Sync tomorrow:3pm", "Sync", "Sun 29 Nov 15:00"),
+    ("Series A at 3pm", "Series A", "Sat 28 Nov 15:00"),  # before: "`A at 3pm` is in the past" (the 1st at 15:00)
+    ("Plan A tomorrow 3pm", "Plan A", "Sun 29 Nov 15:00"),
+    ("Sync a week from now at 3pm", "Sync", "Sat 05 Dec 15:00"),  # an article with its unit reads as before
+])
+def test_a_day_set_apart_from_its_hour_and_an_article_in_the_title(text: str, title: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert request.title == title
+    assert _local(request.starts_at) == when
