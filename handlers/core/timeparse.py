@@ -199,6 +199,7 @@ _MONTH_FIRST_ZONES = frozenset({
 })
 #: The longest meeting (handlers/meetings/parse.py): a span without `in` up to this long may be its length.
 MEETING_MAX_LENGTH = timedelta(hours=8)
+_FROM_NOW_END = re.compile(r"\bfrom\s+now$", re.IGNORECASE)
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
 #: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
 _AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
@@ -220,10 +221,11 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY = re.compile(r"\b(" + _WEEKDAY_WORDS + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
-#: "tomorrow: 3pm", "friday - 10am", "today — 4pm": a day and its hour set apart by a colon or a dash. Unread, the day was
-#: left in a meeting's title and the hour read as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow*).
-_DAY_THEN_MARK = re.compile(r"\b(today|tonight|tomorrow|" + _WEEKDAY_WORDS + r")\s*[:\-–—]+\s*(?=\d|at\b|@|noon\b)",
-                            re.IGNORECASE)
+#: "tomorrow: 3pm", "tomorrow morning: 10am", "dec 5: 3pm", "friday - 10am", "today — 4pm": a day and its hour set
+#: apart by a colon, or by a dash with spaces around it. Unread, the day was left in a meeting's title and the hour read
+#: as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow:*). "friday-1" (a label) and "3:30" are not.
+_MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=\d):\s+(?=\d)"
+                                r"|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)", re.IGNORECASE)
 #: An article that starts a time without a unit after it: dateparser reads "a" as 1, so `A at 3pm` (a title's "Plan A
 #: at 3pm") was the 1st of the month at 15:00. "a week from now", "an hour" and "a day and 2 hours" keep theirs.
 _LONE_ARTICLE = re.compile(r"^\s*an?\b(?!\s+(?:half|couple|few|quarter|second|sec|minute|min|hour|hr|day|week|fortnight"
@@ -507,14 +509,11 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
     With `meeting=True` a bare hour is read as a meeting's (`meeting_hour`: "at 3" is 15:00); without it,
     literally ("tomorrow 9" is 09:00, "at 3" 03:00)."""
-    cleaned = day_spellings(_plain_digits(one_line(text, MAX_TEXT + 1)))
+    cleaned = day_spellings(_MARK_BEFORE_CLOCK.sub(" ", _plain_digits(one_line(text, MAX_TEXT + 1))))
     if not cleaned:
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
         raise UserError("That time is too long for me to read.", WHEN_EXAMPLE)
-    if _LONE_ARTICLE.match(cleaned):
-        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
-    cleaned = _DAY_THEN_MARK.sub(r"\1 ", cleaned)
     if _ONLY_NUMBER.match(cleaned):
         raise UserError(f"`{clip(cleaned)}` is ambiguous — add am/pm or a day.", WHEN_EXAMPLE)
     if meeting and (bare := _BARE_HOURS.fullmatch(cleaned)) is not None:
@@ -523,6 +522,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
                             f"Say `at {hour}h` for the time, `in {hour}h` for the wait.", WHEN_EXAMPLE)
     if (relative := _relative(cleaned, tz, now, meeting=meeting)) is not None:
         return relative
+    if _LONE_ARTICLE.match(cleaned) or _FROM_NOW_END.search(cleaned):
+        # "A at 3pm" (the 1st of the month to dateparser); "tomorrow 2h from now", a day and a wait: not 02:00
+        raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
     normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", cleaned))
     # a weekday by its whole name: dateparser reads "thursday 3pm" and "next wednesday" but not "thurs 3pm",
     # "thur at 4", "weds 3pm" or "next wed"

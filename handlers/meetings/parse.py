@@ -81,7 +81,7 @@ _FOR_BEFORE_TIME = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r")\s*$", re.IGNORECAS
 _BARE_LENGTH = (r"\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
                 r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
                 r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
-                r"|(?:an?|one)\s+hour|half\s+an?\s+hour"
+                r"|(?:an?|one)\s+hour(?:\s+and\s+a\s+half)?|half\s+an?\s+hour"
                 r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)")  # "Sync two hours tomorrow 3pm"
 _BARE_HOURS_MINUTES = (r"(?:\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)|(?:an?|one)\s+hour|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?))"
                        r"\s*(?:and\s+)?(?:\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)|" + SPOKEN_NUMBER + r"\s+(?:minutes?|mins?))")
@@ -93,6 +93,7 @@ _BRACKETED_BEFORE_TIME = re.compile(r"\s*[(\[]\s*(?P<d>" + _BARE_LENGTH + r")\s*
 #: A length in words with nothing else to read as a time ("Sync two hours"): in two hours, or that long?
 _WORDS_LENGTH_AT_END = re.compile(r"(?:^|\s)(?P<d>" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?))\s*$",
                                   re.IGNORECASE)
+_AN_HOUR = re.compile(r"\b(?:an?|one)\s+hour\b", re.IGNORECASE)  # "an hour 30 minutes"
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
               "an hour and a half": "90m", "a hour and a half": "90m"}
@@ -172,7 +173,7 @@ def _one_length(text: str, pattern: re.Pattern[str]) -> tuple[str, timedelta | N
 def _length(said: str) -> timedelta:
     raw = spoken_numbers(" ".join(said.lower().split()))
     try:
-        return parse_duration(_FOR_WORDS.get(raw, raw.replace(" and ", " ")))
+        return parse_duration(_FOR_WORDS.get(raw) or _AN_HOUR.sub("1 hour", raw.replace(" and ", " ")))
     except UserError as exc:
         raise UserError(f"The meeting's length `{clip(raw)}`: {exc.message[0].lower()}{exc.message[1:]}",
                         COMMAND_EXAMPLE) from exc
@@ -301,6 +302,17 @@ def _twelve_word(words: list[str], start: int) -> bool:
     return words[start] == "12" and start + 1 < len(words) and words[start + 1].casefold() in ("noon", "midnight")
 
 
+def _a_length(said: str) -> bool:
+    """Whether `said` is a length under a day with its unit ("1h30min", "30 seconds"), which a date library may read
+    as a day; "in 2 days" is a day (its hour asked)."""
+    if not re.search(r"[a-z]", said, re.IGNORECASE):
+        return False
+    try:
+        return parse_duration(spoken_numbers(said)) < timedelta(days=1)
+    except UserError:
+        return False
+
+
 def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, ParsedTime] | None:
     floor = _title_floor(words)
     if not floor and len(words) <= MAX_TIME_WORDS and _reads_as_time(" ".join(words), tz, now):
@@ -320,12 +332,13 @@ def _one_off(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Parsed
             continue
         if parsed.has_time:
             return start, parsed
-        dateless = dateless or (start, parsed)
+        if not dateless and not _a_length(" ".join(words[start:])):  # "Sync 1h30min", "30 seconds": no day
+            dateless = (start, parsed)
     if dateless is not None:
         _no_schedule_in_title(words[:dateless[0]], words[dateless[0]:])
         day = " ".join(words[dateless[0]:])
         check_when(dateless[1].at + timedelta(days=1), now, day)
-        raise NoHour(" ".join(words[:dateless[0]]), day)
+        raise NoHour(" ".join(words[:dateless[0]]), day, example_hour(day, tz, now))
     return None
 
 
@@ -348,7 +361,7 @@ def parse_meeting(text: str, tz: ZoneInfo, now: datetime) -> MeetingRequest:
     try:
         start, when = _find_when(words, tz, now)
     except UserError as exc:
-        if isinstance(exc, NoTime) and (found := _length_at_end(rest, length, tz, now)) is not None:
+        if (found := _after_length_at_end(exc, rest, length, tz, now)) is not None:
             return found
         raise _with_length_said(exc, rest, stripped[len(rest):].strip() if length is not None else "") from None
     title, length = _length_before(words[:start], length)
@@ -365,9 +378,16 @@ _NOT_A_WAIT = frozenset({"the", "last", "past", "next", "first", "final", "these
                          "every", "each", "per", "within", "around", "max", "least", "most", "under", "over", "up"})
 
 
-def example_hour(said: str) -> str:
-    """An hour for an example, in the part of the day `said` names ("tomorrow morning" at 3pm is refused)."""
-    return {"morning": "10am", "evening": "7pm", "tonight": "7pm", "night": "9pm"}.get(day_part(said) or "", "3pm")
+_TODAY_SAID = re.compile(r"\b(?:today|tonight|this)\b", re.IGNORECASE)
+
+
+def example_hour(said: str, tz: ZoneInfo, now: datetime) -> str:
+    """An hour for an example, in the part of the day `said` names ("tomorrow morning" at 3pm is refused), and still
+    ahead when `said` is today ("tonight 7pm" said at 21:30 is in the past)."""
+    hour = {"morning": 10, "evening": 19, "tonight": 19, "night": 21}.get(day_part(said) or "", 15)
+    if _TODAY_SAID.search(said):
+        hour = max(hour, min(now.astimezone(tz).hour + 2, 23))
+    return f"{hour % 12 or 12}{'am' if hour < 12 else 'pm'}"
 
 
 def _title_word(before: str) -> bool:
@@ -386,14 +406,14 @@ class NoTime(UserError):
 class NoHour(UserError):
     """A day without its hour ("Sync tomorrow"): the meeting asks for it."""
 
-    def __init__(self, title: str, day: str, length: str = "") -> None:
-        self.title, self.day = title, day
+    def __init__(self, title: str, day: str, hour: str, length: str = "") -> None:
+        self.title, self.day, self.hour = title, day, hour
         lead = f"`{clip(length)}` is how long it lasts. " if length else ""
         super().__init__(f"{lead}At what time on `{clip(day)}`?",
-                         f"/meeting {title} {day} {example_hour(day)}{' ' + length if length else ''}")
+                         f"/meeting {title} {day} {hour}{' ' + length if length else ''}")
 
     def with_length(self, length: str) -> NoHour:
-        return NoHour(self.title, self.day, length)
+        return NoHour(self.title, self.day, self.hour, length)
 
 
 def _ranged(rest: str, length: timedelta | None, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
@@ -431,6 +451,21 @@ def _with_length_said(exc: UserError, rest: str, said: str) -> UserError:
         except UserError as asked:
             return asked
     return exc
+
+
+def _after_length_at_end(exc: UserError, rest: str, length: timedelta | None, tz: ZoneInfo,
+                         now: datetime) -> MeetingRequest | None:
+    """The meeting once a length at the very end is set apart, when the text did not read with it (`exc`): no time
+    at all ("Sync 90m"), a day without its hour ("Sync tomorrow 1h30min"), or a small hour asked about that was the
+    length after a whole time ("Sync 10am tomorrow 1h30"; there only a meeting that reads replaces the question)."""
+    if isinstance(exc, (NoTime, NoHour)):
+        return _length_at_end(rest, length, tz, now)
+    if isinstance(exc, AmbiguousTime) and length is None:
+        try:
+            return _length_at_end(rest, length, tz, now)
+        except UserError:
+            return None
+    return None
 
 
 def _length_at_end(rest: str, length: timedelta | None, tz: ZoneInfo, now: datetime) -> MeetingRequest | None:
@@ -544,59 +579,78 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
                             "/meeting Standup every weekday at 9:30 for 15m")
         _no_schedule_in_title(words[:start], words[start:], series=True)  # "Deploy every" + "other month on …"
         _one_time(words[:start], rule, tz, now)
-        _no_length_as_hour(words[:start], words[start:])
+        _no_length_as_hour(words[:start], words[start:], tz, now)
         return start, rule
     _no_bounds(words)
     parsed = _one_off(words, tz, now)
     if parsed is None:
         raise NoTime(f"I couldn't find a time I can read at the end of that. Try: {_examples()}", COMMAND_EXAMPLE)
+    _no_day_before_wait(words[: parsed[0]], words[parsed[0]:], tz, now)
     _no_schedule_in_title(words[: parsed[0]], words[parsed[0]:])
     _one_time(words[: parsed[0]], parsed[1], tz, now)
-    _no_length_as_hour(words[: parsed[0]], words[parsed[0]:])
-    _no_day_before_wait(words[: parsed[0]], words[parsed[0]:])
+    _no_length_as_hour(words[: parsed[0]], words[parsed[0]:], tz, now)
     return parsed
 
 
 #: A wait written as a span alone, without `in` or `from now`: "10 hours", "36h", "8.5h".
 _SPAN_ALONE = re.compile(r"(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+", re.IGNORECASE)
+_WAIT_SAID = re.compile(r"^in\s+|\s+from\s+now$", re.IGNORECASE)
 
 
-def _no_day_before_wait(title: list[str], when: list[str]) -> None:
-    """Ask about a day at the end of the title before a wait that does not say it is one (`Sync tomorrow 10 hours`,
-    `Sync friday 36h`): it was read as that long from now, silently, with the day left in the title. A wait longer
-    than a meeting is read only from there (parse_when refuses shorter ones for a meeting: `_length_at_end`)."""
+def _no_day_before_wait(title: list[str], when: list[str], tz: ZoneInfo, now: datetime) -> None:
+    """Ask about a day at the end of the title before a wait (`Sync tomorrow 10 hours`, `Sync tomorrow in 45m`,
+    `Sync next week 2 hours from now`): it was read as that long from now, silently, with the day left in the title.
+    A day the title is about stays its own (`Planning for tomorrow in 2 hours`)."""
     said = " ".join(when)
-    if not title or not _SPAN_ALONE.fullmatch(said) or not _DAY_SAID.fullmatch(title[-1].rstrip(":,-–—")):
+    if not title or not (_WAIT_SAID.search(said) or _SPAN_ALONE.fullmatch(said)):
         return
-    day, name = title[-1].rstrip(":,-–—"), " ".join(title[:-1]) or EXAMPLE_TITLE
-    raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(said)} from now, or {clip(day)}? For the wait write "
-                        f"`in {clip(said)}`; for {clip(day)} give its hour, like `/meeting {clip(name)} {day} "
-                        f"{example_hour(day)}`.", f"/meeting {clip(name)} {day} {example_hour(day)}")
+    day = ""
+    for size in range(min(3, len(title)), 0, -1):
+        words = " ".join(title[-size:]).rstrip(":,-–—")
+        if _DAY_SAID.fullmatch(words) or _dateless(words, tz, now):
+            day, title = words, title[:-size]
+            break
+    if not day or (title and title[-1].casefold() in _ABOUT_WORDS):
+        return
+    name, hour = " ".join(title) or EXAMPLE_TITLE, example_hour(day, tz, now)
+    span = _WAIT_SAID.sub("", said).strip()
+    raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(span)} from now, "
+                        f"or {clip(day)}? For the wait leave `{clip(day)}` out; for {clip(day)} give its hour, like "
+                        f"`/meeting {clip(name)} {day} {hour}`.", f"/meeting {clip(name)} {day} {hour}")
+
+
+def _dateless(said: str, tz: ZoneInfo, now: datetime) -> bool:
+    """Whether `said` reads as a day without an hour ("next week", "tomorrow morning", "dec 5")."""
+    try:
+        return not parse_when(said, tz, now, meeting=True).has_time
+    except UserError:
+        return False
 
 
 #: "1h" … "8h" as the only number of a time: 01:00–08:00 on a French clock, or a meeting's length.
 _SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?P<m>[0-5]\d)?(?![\w:])", re.IGNORECASE)
 _NIGHT_HOURS_END = 4  # "1h30" … "4h45" are asked about: nobody meets at 01:30, many meet for an hour and a half
-_AT_BEFORE = re.compile(r"\b(?:at|@|in)\s*$", re.IGNORECASE)  # the clock said, or a wait ("in 1h30")
-_FROM_NOW_AFTER = re.compile(r"^\s*from\s+now\b", re.IGNORECASE)
+_AT_BEFORE = re.compile(r"\b(?:at|@)\s*$", re.IGNORECASE)
 
 
-def _no_length_as_hour(title: list[str], when: list[str]) -> None:
+def _no_length_as_hour(title: list[str], when: list[str], tz: ZoneInfo, now: datetime) -> None:
     """Ask about a time whose only number is a bare "1h"–"8h" (`Sync friday 1h`, `Sync for 1h every friday`): it
     was read as 01:00 on a French clock, silently, where a person writing English most likely meant the length.
     `at 1h`, `1am` and `15h` (no meeting's length) are times; `Sync 1h` alone is asked about in `parse_when`."""
     said = " ".join(when)
     m = _SMALL_HOUR.search(said)
-    if (m is None or _AT_BEFORE.search(said[: m.start()]) or _FROM_NOW_AFTER.match(said[m.end():])
-            or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():])):
+    if m is None or _AT_BEFORE.search(said[: m.start()]) or any(ch.isdigit() for ch in said[: m.start()] + said[m.end():]):
         return
+    before, after = said[: m.start()].strip().casefold(), said[m.end():].strip().casefold()
+    if (before, after) in (("in", ""), ("", "from now"), ("in", "from now")):
+        return  # "in 1h30", "1h30 from now": a wait that says so
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     if minute and hour > _NIGHT_HOURS_END:
         return  # "7h30": a morning on a continental clock (a 7h 30m meeting is rare; "8h30" none at all)
     rest = " ".join((said[: m.start()] + " " + said[m.end():]).split())
     name = " ".join(_without_for(title)) or EXAMPLE_TITLE
     written = f"{hour}h{minute:02d}" if minute else f"{hour}h"
-    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at {example_hour(rest)} for {written}"
+    example = f"/meeting {clip(name)} {rest + ' ' if rest else ''}at {example_hour(rest, tz, now)} for {written}"
     if minute:  # "tomorrow 1h30": 01:30, or an hour and a half?
         meant = f"a meeting of {format_duration(timedelta(hours=hour, minutes=minute))}"
         clock = f"{hour}:{minute:02d}am"

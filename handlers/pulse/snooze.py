@@ -18,6 +18,7 @@ from handlers.meetings.people import known
 
 EXAMPLE = "/pulse snooze until monday"
 MAX_SNOOZE = timedelta(days=366)
+_AN = re.compile(r"^(?:an?|one)\s+(?=(?:minute|min|hour|hr|day|week)s?$)", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
@@ -35,7 +36,7 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     if not cleaned:
         raise UserError("Until when? Give a date or a duration.", EXAMPLE)
     try:
-        until = now + parse_duration(cleaned)
+        until = now + parse_duration(_AN.sub("1 ", cleaned))  # "a week": a week from now (was the day's midnight)
     except UserError:
         try:
             until = parse_when(cleaned, tz, now).at

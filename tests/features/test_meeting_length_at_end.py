@@ -242,3 +242,67 @@ def test_a_day_set_apart_from_its_hour_and_an_article_in_the_title(text: str, ti
     request = parse_meeting(text, BERLIN, NOW)
     assert request.title == title
     assert _local(request.starts_at) == when
+
+
+# The second review (the same method, on the change with the first review's fixes) ------------------------------------
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Sync tomorrow 2h from now", "`tomorrow 2h from now`: 2h from now, or tomorrow?"),  # a moment ago: Sun 02:00
+    ("Sync friday 3h from now", "`friday 3h from now`: 3h from now, or friday?"),
+    ("Sync tomorrow in 2h", "`tomorrow in 2h`: 2h from now, or tomorrow?"),  # a moment ago: today 12:00
+    ("Sync tomorrow in 45m", "`tomorrow in 45m`: 45m from now, or tomorrow?"),  # before all of this: today 10:45
+    ("Sync next week in 2 hours", "`next week in 2 hours`: 2 hours from now, or next week?"),
+    ("Sync tomorrow morning 10 hours", "`tomorrow morning 10 hours`: 10 hours from now, or tomorrow morning?"),
+    ("Sync dec 5 10 hours", "`dec 5 10 hours`: 10 hours from now, or dec 5?"),
+    ("Sync tomorrow 1h30min", "`1h30min` is how long it lasts. At what time on `tomorrow`?"),
+    ("Sync 1h30min", "`1h30min` — in 1h30min, or a meeting that long?"),  # a moment ago: "At what time on `1h30min`?"
+    ("Sync tomorrow an hour and a half", "`an hour and a half` is how long it lasts. At what time on `tomorrow`?"),
+    ("Sync 30 seconds", "I couldn't find a time"),  # not "At what time on `30 seconds`?"
+    ("Retro friday-1", "I couldn't find a time"),  # a label, not Friday 13:00
+])
+def test_a_day_and_a_wait_together_are_asked_about(text: str, says: str) -> None:
+    refusal = _refusal(text)
+    assert says in refusal.message
+    if refusal.example is not None and "from now, or" in says:
+        example = parse_meeting(refusal.example.removeprefix("/meeting "), BERLIN, NOW)  # the day, at an hour
+        assert example.title == "Sync" and example.starts_at is not None and example.starts_at > NOW + timedelta(hours=12)
+
+
+@pytest.mark.parametrize(("text", "title", "minutes", "when"), [
+    ("Planning for tomorrow in 2 hours", "Planning for tomorrow", 30, "Sat 28 Nov 12:00"),  # the title's subject
+    ("Sync in 2 hours", "Sync", 30, "Sat 28 Nov 12:00"),
+    ("Sync tmrw: 3pm", "Sync", 30, "Sun 29 Nov 15:00"),
+    ("Sync tomorrow morning: 10am", "Sync", 30, "Sun 29 Nov 10:00"),
+    ("Sync next week: 3pm", "Sync", 30, "Sat 05 Dec 15:00"),
+    ("Sync dec 5: 3pm", "Sync", 30, "Sat 05 Dec 15:00"),
+    ("Sync an hour 30 minutes tomorrow 3pm", "Sync", 90, "Sun 29 Nov 15:00"),
+    ("Sync a hour and 15 minutes tomorrow 3pm", "Sync", 75, "Sun 29 Nov 15:00"),
+    ("Sync an hour and a half tomorrow 3pm", "Sync", 90, "Sun 29 Nov 15:00"),
+    ("Sync 10am tomorrow 1h30", "Sync", 90, "Sun 29 Nov 10:00"),  # a whole time, then the length: no question
+    ("Sync 3pm friday 1h30", "Sync", 90, "Fri 04 Dec 15:00"),
+])
+def test_days_with_marks_and_lengths_in_parts_read(text: str, title: str, minutes: int, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, request.length) == (title, timedelta(minutes=minutes))
+    assert _local(request.starts_at) == when
+
+
+@pytest.mark.parametrize(("text", "hour"), [
+    ("Sync tonight 45m", "11pm"),  # said at 21:30: not "tonight 7pm", in the past
+    ("Sync today 45m", "11pm"),
+    ("Sync tomorrow 45m", "3pm"),
+])
+def test_an_examples_hour_is_still_ahead_late_in_the_day(text: str, hour: str) -> None:
+    late = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # 21:30 in Berlin
+    refusal = _refusal(text, late)
+    assert refusal.example is not None and f" {hour} 45m" in refusal.example
+    assert parse_meeting(refusal.example.removeprefix("/meeting "), BERLIN, late).starts_at is not None
+
+
+def test_a_snooze_reads_a_day_with_a_colon_and_not_a_label() -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    assert _local(parse_snooze("until tomorrow: 9am", BERLIN, NOW)) == "Sun 29 Nov 09:00"
+    assert _local(parse_snooze("a week", BERLIN, NOW)) == "Sat 05 Dec 10:00"
+    with pytest.raises(UserError):
+        parse_snooze("until sat-1", BERLIN, NOW)
