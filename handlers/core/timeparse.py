@@ -199,7 +199,6 @@ _MONTH_FIRST_ZONES = frozenset({
 })
 #: The longest meeting (handlers/meetings/parse.py): a span without `in` up to this long may be its length.
 MEETING_MAX_LENGTH = timedelta(hours=8)
-_FROM_NOW_END = re.compile(r"\bfrom\s+now$", re.IGNORECASE)
 _ONLY_NUMBER = re.compile(r"^\s*[\d\s.,:/-]{1,4}\s*$")
 #: "@ 4", "@4pm": "at". Only a free-standing "@" (not "bob@4").
 _AT_SIGN = re.compile(r"(?<!\S)@\s*(?=\d|noon\b|midnight\b)", re.IGNORECASE)
@@ -221,11 +220,13 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY = re.compile(r"\b(" + _WEEKDAY_WORDS + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
-#: "tomorrow: 3pm", "tomorrow morning: 10am", "dec 5: 3pm", "friday - 10am", "today — 4pm": a day and its hour set
-#: apart by a colon, or by a dash with spaces around it. Unread, the day was left in a meeting's title and the hour read
+#: A day word, then "… from now": "tomorrow 2h from now" is a day and a wait, and dateparser read it as tomorrow 02:00.
+_DAY_THEN_FROM_NOW = re.compile(r"\b(?:today|tonight|tomorrow|" + _WEEKDAY_WORDS + r")\b.*\bfrom\s+now$", re.IGNORECASE)
+#: "tomorrow: 3pm", "tomorrow morning: 10am", "friday - 10am", "today — 4pm": a day and its hour set apart by a colon,
+#: or by a dash with spaces around it (after a word: "Sprint 29: 3pm" keeps its number). Unread, the day was left in a meeting's title and the hour read
 #: as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow:*). "friday-1" (a label) and "3:30" are not.
-_MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=\d):\s+(?=\d)"
-                                r"|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)", re.IGNORECASE)
+_MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)",
+                                re.IGNORECASE)
 #: An article that starts a time without a unit after it: dateparser reads "a" as 1, so `A at 3pm` (a title's "Plan A
 #: at 3pm") was the 1st of the month at 15:00. "a week from now", "an hour" and "a day and 2 hours" keep theirs.
 _LONE_ARTICLE = re.compile(r"^\s*an?\b(?!\s+(?:half|couple|few|quarter|second|sec|minute|min|hour|hr|day|week|fortnight"
@@ -509,7 +510,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
 
     With `meeting=True` a bare hour is read as a meeting's (`meeting_hour`: "at 3" is 15:00); without it,
     literally ("tomorrow 9" is 09:00, "at 3" 03:00)."""
-    cleaned = day_spellings(_MARK_BEFORE_CLOCK.sub(" ", _plain_digits(one_line(text, MAX_TEXT + 1))))
+    cleaned = day_spellings(_plain_digits(one_line(text, MAX_TEXT + 1)))
     if not cleaned:
         raise UserError("I need a time, like `tomorrow 3pm` or `friday 10:00`.", WHEN_EXAMPLE)
     if len(cleaned) > MAX_TEXT:
@@ -522,10 +523,10 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
                             f"Say `at {hour}h` for the time, `in {hour}h` for the wait.", WHEN_EXAMPLE)
     if (relative := _relative(cleaned, tz, now, meeting=meeting)) is not None:
         return relative
-    if _LONE_ARTICLE.match(cleaned) or _FROM_NOW_END.search(cleaned):
+    if _LONE_ARTICLE.match(cleaned) or _DAY_THEN_FROM_NOW.search(cleaned):
         # "A at 3pm" (the 1st of the month to dateparser); "tomorrow 2h from now", a day and a wait: not 02:00
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
-    normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", cleaned))
+    normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", day_spellings(_MARK_BEFORE_CLOCK.sub(" ", cleaned))))
     # a weekday by its whole name: dateparser reads "thursday 3pm" and "next wednesday" but not "thurs 3pm",
     # "thur at 4", "weds 3pm" or "next wed"
     normalised = _WEEKDAY.sub(lambda m: DAY_NAMES[WEEKDAYS[m.group(1).lower()]].lower(), normalised)

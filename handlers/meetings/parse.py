@@ -384,8 +384,9 @@ _TODAY_SAID = re.compile(r"\b(?:today|tonight|this)\b", re.IGNORECASE)
 def example_hour(said: str, tz: ZoneInfo, now: datetime) -> str:
     """An hour for an example, in the part of the day `said` names ("tomorrow morning" at 3pm is refused), and still
     ahead when `said` is today ("tonight 7pm" said at 21:30 is in the past)."""
-    hour = {"morning": 10, "evening": 19, "tonight": 19, "night": 21}.get(day_part(said) or "", 15)
-    if _TODAY_SAID.search(said):
+    part = day_part(said)
+    hour = {"morning": 10, "afternoon": 15, "evening": 19, "tonight": 19, "night": 21}.get(part or "", 15)
+    if _TODAY_SAID.search(said) and part in (None, "tonight", "evening", "night"):  # "this morning" keeps its own
         hour = max(hour, min(now.astimezone(tz).hour + 2, 23))
     return f"{hour % 12 or 12}{'am' if hour < 12 else 'pm'}"
 
@@ -460,7 +461,7 @@ def _after_length_at_end(exc: UserError, rest: str, length: timedelta | None, tz
     length after a whole time ("Sync 10am tomorrow 1h30"; there only a meeting that reads replaces the question)."""
     if isinstance(exc, (NoTime, NoHour)):
         return _length_at_end(rest, length, tz, now)
-    if isinstance(exc, AmbiguousTime) and length is None:
+    if isinstance(exc, SmallHour) and length is None:
         try:
             return _length_at_end(rest, length, tz, now)
         except UserError:
@@ -600,37 +601,35 @@ _WAIT_SAID = re.compile(r"^in\s+|\s+from\s+now$", re.IGNORECASE)
 def _no_day_before_wait(title: list[str], when: list[str], tz: ZoneInfo, now: datetime) -> None:
     """Ask about a day at the end of the title before a wait (`Sync tomorrow 10 hours`, `Sync tomorrow in 45m`,
     `Sync next week 2 hours from now`): it was read as that long from now, silently, with the day left in the title.
-    A day the title is about stays its own (`Planning for tomorrow in 2 hours`)."""
+    A day the title is about stays its own (`Planning for tomorrow in 2 hours`); dates and months are not looked for
+    (`Kickoff May in 1 hour`, `Review of December in 1 hour` are titles)."""
     said = " ".join(when)
     if not title or not (_WAIT_SAID.search(said) or _SPAN_ALONE.fullmatch(said)):
         return
-    day = ""
-    for size in range(min(3, len(title)), 0, -1):
-        words = " ".join(title[-size:]).rstrip(":,-–—")
-        if _DAY_SAID.fullmatch(words) or _dateless(words, tz, now):
-            day, title = words, title[:-size]
-            break
-    if not day or (title and title[-1].casefold() in _ABOUT_WORDS):
+    m = _DAY_AT_END.search(" ".join(title))
+    if m is None or _title_word(" ".join(title)[: m.start()].strip() or "-"):
         return
-    name, hour = " ".join(title) or EXAMPLE_TITLE, example_hour(day, tz, now)
-    span = _WAIT_SAID.sub("", said).strip()
-    raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(span)} from now, "
-                        f"or {clip(day)}? For the wait leave `{clip(day)}` out; for {clip(day)} give its hour, like "
-                        f"`/meeting {clip(name)} {day} {hour}`.", f"/meeting {clip(name)} {day} {hour}")
+    day, name = m.group("day"), " ".join(title)[: m.start()].strip() or EXAMPLE_TITLE
+    hour, span = example_hour(day, tz, now), _WAIT_SAID.sub("", said).strip()
+    raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(span)} from now, or {clip(day)}? For the wait leave "
+                        f"`{clip(day)}` out; for {clip(day)} give its hour, like `/meeting {clip(name)} {day} {hour}`.",
+                        f"/meeting {clip(name)} {day} {hour}")
 
 
-def _dateless(said: str, tz: ZoneInfo, now: datetime) -> bool:
-    """Whether `said` reads as a day without an hour ("next week", "tomorrow morning", "dec 5")."""
-    try:
-        return not parse_when(said, tz, now, meeting=True).has_time
-    except UserError:
-        return False
+#: The days a title may end with before a wait: "tomorrow", "friday", "on friday", "next tuesday", "tomorrow morning",
+#: "next week".
+_DAY_AT_END = re.compile(r"(?:^|\s)(?P<day>(?:(?:on|next|this)\s+)?(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS)
+                         + r")(?:\s+(?:morning|afternoon|evening|night))?|next\s+week)[:,\-–—]*$", re.IGNORECASE)
 
 
 #: "1h" … "8h" as the only number of a time: 01:00–08:00 on a French clock, or a meeting's length.
 _SMALL_HOUR = re.compile(r"(?<![\w:.,])(?P<h>0?[1-8])\s*h(?P<m>[0-5]\d)?(?![\w:])", re.IGNORECASE)
 _NIGHT_HOURS_END = 4  # "1h30" … "4h45" are asked about: nobody meets at 01:30, many meet for an hour and a half
 _AT_BEFORE = re.compile(r"\b(?:at|@)\s*$", re.IGNORECASE)
+
+
+class SmallHour(AmbiguousTime):
+    """"1h" … "8h", "1h30" … "4h59" as a time's only number: the clock at night, or the meeting's length?"""
 
 
 def _no_length_as_hour(title: list[str], when: list[str], tz: ZoneInfo, now: datetime) -> None:
@@ -657,7 +656,7 @@ def _no_length_as_hour(title: list[str], when: list[str], tz: ZoneInfo, now: dat
     else:
         meant = f"{'an' if hour == 8 else 'a'} {hour}-hour meeting"
         clock = f"{hour}am"
-    raise AmbiguousTime(f"`{clip(said)}`: at {hour:02d}:{minute:02d}, or {meant}? For the time write `at {written}` or "
+    raise SmallHour(f"`{clip(said)}`: at {hour:02d}:{minute:02d}, or {meant}? For the time write `at {written}` or "
                         f"`{clock}`; for the length give the time too, like `{example}`.", example)
 
 

@@ -19,6 +19,7 @@ from handlers.meetings.people import known
 EXAMPLE = "/pulse snooze until monday"
 MAX_SNOOZE = timedelta(days=366)
 _AN = re.compile(r"^(?:an?|one)\s+(?=(?:minute|min|hour|hr|day|week)s?$)", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"\d{1,3}")  # "9.30" is a clock (09:30)
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
@@ -35,6 +36,8 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     cleaned = _LEAD.sub("", without_sentence_end(text.strip()).strip())
     if not cleaned:
         raise UserError("Until when? Give a date or a duration.", EXAMPLE)
+    if _BARE_NUMBER.fullmatch(cleaned):  # "until 9" was 9 minutes from now: an hour, or days?
+        raise _what_number(int(cleaned))
     try:
         until = now + parse_duration(_AN.sub("1 ", cleaned))  # "a week": a week from now (was the day's midnight)
     except UserError:
@@ -52,6 +55,14 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
         raise UserError("That's more than a year away. To stop pulse DMs for good, use `/pulse optout`.",
                         "/pulse snooze 2 weeks")
     return until
+
+
+def _what_number(n: int) -> UserError:
+    """The question for a number alone ("until 9", "snooze 3"): a time of day, or a length in days?"""
+    ways = [f"`until {n}am` or `until {n}pm`" if 1 <= n <= 12 else f"`until {n}:00`" if n <= 23 else ""]
+    ways.append(f"`{n} days`" if 1 <= n <= 365 else "`2 weeks`")
+    return UserError(f"`{n}` — {n} what? Write {' for the time, or '.join(w for w in ways if w)} for a length.",
+                     f"/pulse snooze until {n}am" if 1 <= n <= 12 else "/pulse snooze 2 weeks")
 
 
 async def snooze_cmd(cmd: Command, rest: str, svc: Services) -> Reply:

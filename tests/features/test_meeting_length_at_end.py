@@ -253,7 +253,7 @@ def test_a_day_set_apart_from_its_hour_and_an_article_in_the_title(text: str, ti
     ("Sync tomorrow in 45m", "`tomorrow in 45m`: 45m from now, or tomorrow?"),  # before all of this: today 10:45
     ("Sync next week in 2 hours", "`next week in 2 hours`: 2 hours from now, or next week?"),
     ("Sync tomorrow morning 10 hours", "`tomorrow morning 10 hours`: 10 hours from now, or tomorrow morning?"),
-    ("Sync dec 5 10 hours", "`dec 5 10 hours`: 10 hours from now, or dec 5?"),
+    ("Sync on friday 10 hours", "`on friday 10 hours`: 10 hours from now, or on friday?"),
     ("Sync tomorrow 1h30min", "`1h30min` is how long it lasts. At what time on `tomorrow`?"),
     ("Sync 1h30min", "`1h30min` — in 1h30min, or a meeting that long?"),  # a moment ago: "At what time on `1h30min`?"
     ("Sync tomorrow an hour and a half", "`an hour and a half` is how long it lasts. At what time on `tomorrow`?"),
@@ -274,7 +274,7 @@ def test_a_day_and_a_wait_together_are_asked_about(text: str, says: str) -> None
     ("Sync tmrw: 3pm", "Sync", 30, "Sun 29 Nov 15:00"),
     ("Sync tomorrow morning: 10am", "Sync", 30, "Sun 29 Nov 10:00"),
     ("Sync next week: 3pm", "Sync", 30, "Sat 05 Dec 15:00"),
-    ("Sync dec 5: 3pm", "Sync", 30, "Sat 05 Dec 15:00"),
+    ("Sprint 29: 3pm", "Sprint 29", 30, "Sat 28 Nov 15:00"),  # a number before a colon stays the title's
     ("Sync an hour 30 minutes tomorrow 3pm", "Sync", 90, "Sun 29 Nov 15:00"),
     ("Sync a hour and 15 minutes tomorrow 3pm", "Sync", 75, "Sun 29 Nov 15:00"),
     ("Sync an hour and a half tomorrow 3pm", "Sync", 90, "Sun 29 Nov 15:00"),
@@ -306,3 +306,54 @@ def test_a_snooze_reads_a_day_with_a_colon_and_not_a_label() -> None:
     assert _local(parse_snooze("a week", BERLIN, NOW)) == "Sat 05 Dec 10:00"
     with pytest.raises(UserError):
         parse_snooze("until sat-1", BERLIN, NOW)
+
+
+# The third review ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "title", "when"), [
+    ("Team 12: 3pm", "Team 12", "Sat 28 Nov 15:00"),  # a moment ago: "`12: 3pm` is in the past"
+    ("Chapter 30: 3pm", "Chapter 30", "Sat 28 Nov 15:00"),  # … and Mon 30 Nov
+    ("Kickoff May in 1 hour", "Kickoff May", "Sat 28 Nov 11:00"),  # a month in the title is not asked about
+    ("Review of December in 1 hour", "Review of December", "Sat 28 Nov 11:00"),
+    ("Retro of last week in 1 hour", "Retro of last week", "Sat 28 Nov 11:00"),
+    ("Sync H1 in 1 hour", "Sync H1", "Sat 28 Nov 11:00"),
+    ("Offsite 2 months from now at 3pm", "Offsite", "Thu 28 Jan 15:00"),
+    ("Sync 3pm 2 days from now", "Sync", "Mon 30 Nov 15:00"),
+])
+def test_clear_titles_and_waits_are_not_asked_about(text: str, title: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert request.title == title
+    assert _local(request.starts_at) == when
+
+
+@pytest.mark.parametrize("text", ["Sync tomorrow 3pm friday 1h30", "Sync tomorrow 10am friday 1h"])
+def test_two_times_are_still_asked_about_with_a_length_after_them(text: str) -> None:
+    assert "which one is the meeting's?" in _refusal(text).message
+
+
+@pytest.mark.parametrize(("text", "now", "hour"), [
+    ("Sync this morning 45m", datetime(2026, 11, 28, 16, 30, tzinfo=UTC), "10am"),  # not "this morning 7pm"
+    ("Sync tonight 45m", datetime(2026, 11, 28, 19, 0, tzinfo=UTC), "10pm"),  # 20:00 in Berlin
+])
+def test_an_examples_hour_keeps_the_part_of_the_day(text: str, now: datetime, hour: str) -> None:
+    refusal = _refusal(text, now)
+    assert refusal.example is not None and f" {hour} 45m" in refusal.example
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("a month from now", "Mon 28 Dec 10:00"),
+    ("until friday: 9am", "Fri 04 Dec 09:00"),
+    ("an hour", "Sat 28 Nov 11:00"),
+])
+def test_a_snooze_reads_as_before_and_better(text: str, when: str) -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    assert _local(parse_snooze(text, BERLIN, NOW)) == when
+
+
+@pytest.mark.parametrize("text", ["until 9", "9", "for 2"])
+def test_a_snooze_by_a_bare_number_is_asked_about(text: str) -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    with pytest.raises(UserError, match="what\\?"):  # "until 9" was 9 minutes from now
+        parse_snooze(text, BERLIN, NOW)
