@@ -227,6 +227,11 @@ _DAY_THEN_FROM_NOW = re.compile(r"\b(?:today|tonight|tomorrow|" + _WEEKDAY_WORDS
 #: as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow:*). "friday-1" (a label) and "3:30" are not.
 _MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)",
                                 re.IGNORECASE)
+#: … and after a date, with a space after the colon: "dec 5: 3pm", "5 december: 3pm", "2026-12-05: 3pm" ("dec 10:00" is a
+#: clock, and a number alone keeps its colon: "Sprint 29: 3pm").
+_DATE_THEN_COLON = re.compile(r"(\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+                              r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+                              r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?|\b\d{4}-\d{2}-\d{2})\s*:\s+(?=\d|at\b|@|noon\b)", re.IGNORECASE)
 #: An article that starts a time without a unit after it: dateparser reads "a" as 1, so `A at 3pm` (a title's "Plan A
 #: at 3pm") was the 1st of the month at 15:00. "a week from now", "an hour" and "a day and 2 hours" keep theirs.
 _LONE_ARTICLE = re.compile(r"^\s*an?\b(?!\s+(?:half|couple|few|quarter|second|sec|minute|min|hour|hr|day|week|fortnight"
@@ -526,7 +531,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, meeting: bool = False)
     if _LONE_ARTICLE.match(cleaned) or _DAY_THEN_FROM_NOW.search(cleaned):
         # "A at 3pm" (the 1st of the month to dateparser); "tomorrow 2h from now", a day and a wait: not 02:00
         raise UserError(f"I couldn't read `{clip(cleaned)}` as a time.", WHEN_EXAMPLE)
-    normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", day_spellings(_MARK_BEFORE_CLOCK.sub(" ", cleaned))))
+    normalised = _CLOCK_HOURS.sub(r"\1", _AT_SIGN.sub("at ", day_spellings(_MARK_BEFORE_CLOCK.sub(" ", _DATE_THEN_COLON.sub(r"\1 ", cleaned)))))
     # a weekday by its whole name: dateparser reads "thursday 3pm" and "next wednesday" but not "thurs 3pm",
     # "thur at 4", "weds 3pm" or "next wed"
     normalised = _WEEKDAY.sub(lambda m: DAY_NAMES[WEEKDAYS[m.group(1).lower()]].lower(), normalised)

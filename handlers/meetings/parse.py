@@ -386,8 +386,8 @@ def example_hour(said: str, tz: ZoneInfo, now: datetime) -> str:
     ahead when `said` is today ("tonight 7pm" said at 21:30 is in the past)."""
     part = day_part(said)
     hour = {"morning": 10, "afternoon": 15, "evening": 19, "tonight": 19, "night": 21}.get(part or "", 15)
-    if _TODAY_SAID.search(said) and part in (None, "tonight", "evening", "night"):  # "this morning" keeps its own
-        hour = max(hour, min(now.astimezone(tz).hour + 2, 23))
+    if _TODAY_SAID.search(said):  # later than now, within the part of the day said ("this morning" ends at noon)
+        hour = max(hour, min(now.astimezone(tz).hour + 1, {"morning": 11, "afternoon": 17}.get(part or "", 23)))
     return f"{hour % 12 or 12}{'am' if hour < 12 else 'pm'}"
 
 
@@ -497,7 +497,15 @@ def _length_at_end(rest: str, length: timedelta | None, tz: ZoneInfo, now: datet
         raise AmbiguousTime(f"`{d}` — in {d}, or a meeting that long? For the time write `in {d}`; for the length "
                             f"give a time too: `/meeting {name} tomorrow 3pm for {d}`.", f"/meeting {name} in {d}") from None
     title, _ = _length_before(words[:start], taken.length)  # "Sync 45m 3pm tomorrow 1h": two lengths, asked
+    if (clock := _CLOCK_AT_END.search(" ".join(title))) is not None:  # "Sync 10am 3pm tomorrow 90m"
+        raise AmbiguousTime(f"Two times: `{clip(clock.group(0).strip())}` and `{clip(' '.join(words[start:]))}` — which "
+                            "one is the meeting's? Keep one.", f"/meeting {EXAMPLE_TITLE} {' '.join(words[start:])} "
+                            f"{taken.said}")
     return _request(title + words[start:], len(title), when, taken.length, True, now)
+
+
+#: A clock at the end of a title ("Sync 10am" + "3pm tomorrow"): a second time, not the title's.
+_CLOCK_AT_END = re.compile(r"(?:^|\s)(?:\d{1,2}(?:[:.]\d\d)?\s*[ap]\.?m\.?|\d{1,2}[:.h]\d\d|noon|midnight)$", re.IGNORECASE)
 
 
 def _length_without_time(rest: str, said: str) -> None:

@@ -19,7 +19,8 @@ from handlers.meetings.people import known
 EXAMPLE = "/pulse snooze until monday"
 MAX_SNOOZE = timedelta(days=366)
 _AN = re.compile(r"^(?:an?|one)\s+(?=(?:minute|min|hour|hr|day|week)s?$)", re.IGNORECASE)
-_BARE_NUMBER = re.compile(r"\d{1,3}")  # "9.30" is a clock (09:30)
+_BARE_NUMBER = re.compile(r"\d{1,4}")  # "9.30" is a clock (09:30)
+_UNTIL = re.compile(r"^(?:until|till|til)\s", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
@@ -33,12 +34,15 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     person's zone (a day without a time: its start). UTC."""
     # `1 week.`: a full stop after the words is not part of the time (without this the time parser, not
     # the duration parser, read `1 week.`, as the start of a day a week on); the dot of `3 p.m.` is.
-    cleaned = _LEAD.sub("", without_sentence_end(text.strip()).strip())
+    said = without_sentence_end(text.strip()).strip()
+    cleaned = _LEAD.sub("", said)
     if not cleaned:
         raise UserError("Until when? Give a date or a duration.", EXAMPLE)
     if _BARE_NUMBER.fullmatch(cleaned):  # "until 9" was 9 minutes from now: an hour, or days?
-        raise _what_number(int(cleaned))
+        raise _what_number(cleaned)
     try:
+        if _UNTIL.match(said):  # "until 9:30" is a time of day, never 9 hours 30 from now
+            raise UserError("a moment, not a length")
         until = now + parse_duration(_AN.sub("1 ", cleaned))  # "a week": a week from now (was the day's midnight)
     except UserError:
         try:
@@ -57,11 +61,17 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     return until
 
 
-def _what_number(n: int) -> UserError:
-    """The question for a number alone ("until 9", "snooze 3"): a time of day, or a length in days?"""
-    ways = [f"`until {n}am` or `until {n}pm`" if 1 <= n <= 12 else f"`until {n}:00`" if n <= 23 else ""]
-    ways.append(f"`{n} days`" if 1 <= n <= 365 else "`2 weeks`")
-    return UserError(f"`{n}` — {n} what? Write {' for the time, or '.join(w for w in ways if w)} for a length.",
+def _what_number(said: str) -> UserError:
+    """The question for a number alone ("until 9", "snooze 3", "until 930"): a time of day, or a length in days?"""
+    n = int(said)
+    hours, minutes = divmod(n, 100)
+    if len(said) >= 3 and hours <= 23 and minutes <= 59:  # "930", "0930", "2130": a clock without its colon
+        time = f"`until {hours}:{minutes:02d}`"
+    else:
+        time = f"`until {n}am` or `until {n}pm`" if 1 <= n <= 12 else f"`until {n}:00`" if n <= 23 else ""
+    length = f"`{n} day{'s' if n != 1 else ''}`" if 1 <= n <= 365 else "`2 weeks`"
+    ways = f"{time} for the time, or {length}" if time else length
+    return UserError(f"`{said}` — {said} what? Write {ways} for a length.",
                      f"/pulse snooze until {n}am" if 1 <= n <= 12 else "/pulse snooze 2 weeks")
 
 

@@ -288,8 +288,8 @@ def test_days_with_marks_and_lengths_in_parts_read(text: str, title: str, minute
 
 
 @pytest.mark.parametrize(("text", "hour"), [
-    ("Sync tonight 45m", "11pm"),  # said at 21:30: not "tonight 7pm", in the past
-    ("Sync today 45m", "11pm"),
+    ("Sync tonight 45m", "10pm"),  # said at 21:30: not "tonight 7pm", in the past
+    ("Sync today 45m", "10pm"),
     ("Sync tomorrow 45m", "3pm"),
 ])
 def test_an_examples_hour_is_still_ahead_late_in_the_day(text: str, hour: str) -> None:
@@ -332,8 +332,8 @@ def test_two_times_are_still_asked_about_with_a_length_after_them(text: str) -> 
 
 
 @pytest.mark.parametrize(("text", "now", "hour"), [
-    ("Sync this morning 45m", datetime(2026, 11, 28, 16, 30, tzinfo=UTC), "10am"),  # not "this morning 7pm"
-    ("Sync tonight 45m", datetime(2026, 11, 28, 19, 0, tzinfo=UTC), "10pm"),  # 20:00 in Berlin
+    ("Sync this morning 45m", datetime(2026, 11, 28, 16, 30, tzinfo=UTC), "11am"),  # not "this morning 7pm"
+    ("Sync tonight 45m", datetime(2026, 11, 28, 19, 0, tzinfo=UTC), "9pm"),  # 20:00 in Berlin
 ])
 def test_an_examples_hour_keeps_the_part_of_the_day(text: str, now: datetime, hour: str) -> None:
     refusal = _refusal(text, now)
@@ -351,9 +351,50 @@ def test_a_snooze_reads_as_before_and_better(text: str, when: str) -> None:
     assert _local(parse_snooze(text, BERLIN, NOW)) == when
 
 
-@pytest.mark.parametrize("text", ["until 9", "9", "for 2"])
-def test_a_snooze_by_a_bare_number_is_asked_about(text: str) -> None:
+@pytest.mark.parametrize(("text", "offered"), [
+    ("until 9", "`until 9am` or `until 9pm`"),  # was 9 minutes from now
+    ("9", "`9 days`"),
+    ("for 2", "`2 days`"),
+    ("1", "`1 day`"),
+    ("until 930", "`until 9:30`"),  # was 930 minutes from now
+    ("1000", "`until 10:00`"),
+])
+def test_a_snooze_by_a_bare_number_is_asked_about(text: str, offered: str) -> None:
     from handlers.pulse.snooze import parse_snooze
 
-    with pytest.raises(UserError, match="what\\?"):  # "until 9" was 9 minutes from now
+    with pytest.raises(UserError, match="what\\?") as raised:
         parse_snooze(text, BERLIN, NOW)
+    assert offered in raised.value.message
+
+
+@pytest.mark.parametrize("text", ["until 9:30", "until 9.30"])
+def test_a_snooze_until_a_clock_is_never_a_length(text: str) -> None:
+    from handlers.pulse.snooze import parse_snooze
+
+    with pytest.raises(UserError, match="ambiguous"):  # "until 9:30" was 9 hours 30 from now
+        parse_snooze(text, BERLIN, NOW)
+    assert _local(parse_snooze("until 20:00", BERLIN, NOW)) == "Sat 28 Nov 20:00"  # was Sun 06:00
+
+
+# The fourth review ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["Sync 10am 3pm tomorrow 90m", "Sync 9am 3pm friday 45m"])
+def test_two_times_and_a_length_at_the_end_are_asked_about(text: str) -> None:
+    assert "which one is the meeting's?" in _refusal(text).message
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("Sync dec 5: 3pm", "Sat 05 Dec 15:00"),  # was today 15:00, titled *Sync dec 5:*
+    ("Sync 5 december: 3pm", "Sat 05 Dec 15:00"),
+    ("Sync 2026-12-05: 3pm", "Sat 05 Dec 15:00"),
+])
+def test_a_date_set_apart_from_its_hour_by_a_colon(text: str, when: str) -> None:
+    request = parse_meeting(text, BERLIN, NOW)
+    assert (request.title, _local(request.starts_at)) == ("Sync", when)
+
+
+def test_this_mornings_example_is_still_this_morning_and_ahead() -> None:
+    mid_morning = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
+    refusal = _refusal("Sync this morning 45m", mid_morning)
+    assert refusal.example is not None and " 11am 45m" in refusal.example
+    assert parse_meeting(refusal.example.removeprefix("/meeting "), BERLIN, mid_morning).starts_at is not None
