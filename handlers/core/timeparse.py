@@ -228,10 +228,10 @@ _DAY_THEN_FROM_NOW = re.compile(r"\b(?:today|tonight|tomorrow|" + _WEEKDAY_WORDS
 _MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)",
                                 re.IGNORECASE)
 #: … and after a date, with a space after the colon: "dec 5: 3pm", "5 december: 3pm", "2026-12-05: 3pm" ("dec 10:00" is a
-#: clock, and a number alone keeps its colon: "Sprint 29: 3pm").
+#: clock; a number alone and a fraction keep their colon: "Sprint 29: 3pm", "Part 1/2: 3pm").
 _DATE_THEN_COLON = re.compile(r"(\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
                               r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-                              r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?|\b\d{4}-\d{2}-\d{2})\s*:\s+(?=\d|at\b|@|noon\b)", re.IGNORECASE)
+                              r"|\b\d{4}-\d{2}-\d{2})\s*:\s+(?=\d|at\b|@|noon\b)", re.IGNORECASE)
 #: An article that starts a time without a unit after it: dateparser reads "a" as 1, so `A at 3pm` (a title's "Plan A
 #: at 3pm") was the 1st of the month at 15:00. "a week from now", "an hour" and "a day and 2 hours" keep theirs.
 _LONE_ARTICLE = re.compile(r"^\s*an?\b(?!\s+(?:half|couple|few|quarter|second|sec|minute|min|hour|hr|day|week|fortnight"

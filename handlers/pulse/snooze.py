@@ -21,6 +21,7 @@ MAX_SNOOZE = timedelta(days=366)
 _AN = re.compile(r"^(?:an?|one)\s+(?=(?:minute|min|hour|hr|day|week)s?$)", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"\d{1,4}")  # "9.30" is a clock (09:30)
 _UNTIL = re.compile(r"^(?:until|till|til)\s", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}[:.h]\d\d")  # "until 2 weeks" stays a length
 _LEAD = re.compile(r"^(?:until|till|til|for|to)\s+", re.IGNORECASE)
 _OFF = {"off", "stop", "end", "resume", "cancel", "none", "back"}
 
@@ -41,7 +42,7 @@ def parse_snooze(text: str, tz: Any, now: datetime) -> datetime:
     if _BARE_NUMBER.fullmatch(cleaned):  # "until 9" was 9 minutes from now: an hour, or days?
         raise _what_number(cleaned)
     try:
-        if _UNTIL.match(said):  # "until 9:30" is a time of day, never 9 hours 30 from now
+        if _UNTIL.match(said) and _CLOCK.fullmatch(cleaned):  # "until 9:30": a time of day, not 9 hours 30 from now
             raise UserError("a moment, not a length")
         until = now + parse_duration(_AN.sub("1 ", cleaned))  # "a week": a week from now (was the day's midnight)
     except UserError:

@@ -374,6 +374,8 @@ def test_a_snooze_until_a_clock_is_never_a_length(text: str) -> None:
     with pytest.raises(UserError, match="ambiguous"):  # "until 9:30" was 9 hours 30 from now
         parse_snooze(text, BERLIN, NOW)
     assert _local(parse_snooze("until 20:00", BERLIN, NOW)) == "Sat 28 Nov 20:00"  # was Sun 06:00
+    assert _local(parse_snooze("until 2 weeks", BERLIN, NOW)) == "Sat 12 Dec 10:00"  # a length after `until` stays one
+    assert _local(parse_snooze("till 3 days", BERLIN, NOW)) == "Tue 01 Dec 10:00"
 
 
 # The fourth review ---------------------------------------------------------------------------------------------------
@@ -387,10 +389,11 @@ def test_two_times_and_a_length_at_the_end_are_asked_about(text: str) -> None:
     ("Sync dec 5: 3pm", "Sat 05 Dec 15:00"),  # was today 15:00, titled *Sync dec 5:*
     ("Sync 5 december: 3pm", "Sat 05 Dec 15:00"),
     ("Sync 2026-12-05: 3pm", "Sat 05 Dec 15:00"),
+    ("Part 1/2: 3pm", "Sat 28 Nov 15:00"),  # a fraction in the title is no date
 ])
 def test_a_date_set_apart_from_its_hour_by_a_colon(text: str, when: str) -> None:
     request = parse_meeting(text, BERLIN, NOW)
-    assert (request.title, _local(request.starts_at)) == ("Sync", when)
+    assert (request.title, _local(request.starts_at)) == (text.split()[0] + (" 1/2" if "1/2" in text else ""), when)
 
 
 def test_this_mornings_example_is_still_this_morning_and_ahead() -> None:
