@@ -220,11 +220,14 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY = re.compile(r"\b(" + _WEEKDAY_WORDS + r")\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"(?<!after )\btomorrow\b", re.IGNORECASE)
+#: The words that name one day: today, tonight, tomorrow and the weekdays by any of their spellings.
+ONE_DAY_WORDS = "today|tonight|tomorrow|" + _WEEKDAY_WORDS
 #: A day word, then "… from now": "tomorrow 2h from now" is a day and a wait, and dateparser read it as tomorrow 02:00.
-_DAY_THEN_FROM_NOW = re.compile(r"\b(?:today|tonight|tomorrow|" + _WEEKDAY_WORDS + r")\b.*\bfrom\s+now$", re.IGNORECASE)
+_DAY_THEN_FROM_NOW = re.compile(r"\b(?:" + ONE_DAY_WORDS + r")\b.*\bfrom\s+now$", re.IGNORECASE)
 #: "tomorrow: 3pm", "tomorrow morning: 10am", "friday - 10am", "today — 4pm": a day and its hour set apart by a colon,
-#: or by a dash with spaces around it (after a word: "Sprint 29: 3pm" keeps its number). Unread, the day was left in a meeting's title and the hour read
-#: as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow:*). "friday-1" (a label) and "3:30" are not.
+#: or by a dash with spaces around it, after a word ("Sprint 29: 3pm" keeps its number). Unread, the day was left in a
+#: meeting's title and the hour read as today's (`Sync tomorrow: 3pm` was today 15:00, *Sync tomorrow:*). "friday-1" (a
+#: label) and "3:30" are not.
 _MARK_BEFORE_CLOCK = re.compile(r"(?<=[a-z])\s*:\s*(?=\d|at\b|@|noon\b)|(?<=[a-z])\s+[-–—]+\s+(?=\d|at\b|@|noon\b)",
                                 re.IGNORECASE)
 #: … and after a date, with a space after the colon: "dec 5: 3pm", "5 december: 3pm", "2026-12-05: 3pm" ("dec 10:00" is a

@@ -26,8 +26,8 @@ from handlers.core.recurrence import DAY_WORD, DAY_WORDS, Recurrence, parse_recu
 from handlers.core.text import clip, one_line
 from handlers.core.timeparse import (
     MEETING_MAX_LENGTH,
+    ONE_DAY_WORDS,
     SPOKEN_NUMBER,
-    WEEKDAYS,
     AmbiguousTime,
     ParsedTime,
     day_part,
@@ -56,10 +56,14 @@ MAX_ITEM_MINUTES = 480
 
 _UNIT = r"(?:h|hrs?|hours?|m|mins?|minutes?)"
 #: A length with its unit, or in words: "45m", "1h30", "90 min", "1 hour 15 minutes", "an hour", "half an hour".
+#: A length in words: "two hours", "forty five minutes".
+_WORDS_SPAN = SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)(?![a-z])"
+#: A length in digits with its units, in one part or more: "45m", "1.5 hours", "2h 30m", "1 hour and 15 minutes".
+_DIGITS_SPAN = r"(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+"
 _SPAN = (r"(?:(?:an?|one)\s+hour|half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half"
-         r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)(?![a-z])"  # "for two hours", "3pm, forty five minutes"
+         r"|" + _WORDS_SPAN +  # "for two hours", "3pm, forty five minutes"
          r"|\d{1,3}\s*h\s*[0-5]?\d(?![\d.,])"  # 1h30: hours, then minutes without their unit (handlers/core/durations.py)
-         r"|(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+)")
+         r"|" + _DIGITS_SPAN + ")")
 #: "for 45m", "for 1:15", and "for 90": a bare number is minutes, as `/timebox 25` reads it (`_bare_minutes`).
 _FOR = re.compile(r"\bfor\s+(?P<d>" + _SPAN + r"|\d{1,2}:[0-5]\d|(?P<n>\d{1,3}(?:[.,]\d+)?))\s*$", re.IGNORECASE)
 #: A length outside "for": in brackets ("(45m)", "[1h]"), after a comma ("3pm, 45m"), or right after a clock time
@@ -82,7 +86,7 @@ _BARE_LENGTH = (r"\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)"
                 r"|\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)"  # "2h", "1.5h", "2,5 hours"
                 r"|\d\s*h\s*[0-5]?\d\s*m|\d\s*h\s*[0-5]\d"  # "1h30m", "1h30"
                 r"|(?:an?|one)\s+hour(?:\s+and\s+a\s+half)?|half\s+an?\s+hour"
-                r"|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?)")  # "Sync two hours tomorrow 3pm"
+                r"|" + _WORDS_SPAN)  # "Sync two hours tomorrow 3pm"
 _BARE_HOURS_MINUTES = (r"(?:\d(?:[.,]\d)?\s*(?:h|hrs?|hours?)|(?:an?|one)\s+hour|" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?))"
                        r"\s*(?:and\s+)?(?:\d{1,2}\s*m|\d{1,3}\s*(?:mins?|minutes?)|" + SPOKEN_NUMBER + r"\s+(?:minutes?|mins?))")
 _BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_HOURS_MINUTES + "|" + _BARE_LENGTH + r")\s*$",
@@ -91,8 +95,7 @@ _BARE_BEFORE_TIME = re.compile(r"(?:^|(?<=\S)\s+)(?P<d>" + _BARE_HOURS_MINUTES +
 #: (09:00)" and "Plank (2 min)" keep their titles.
 _BRACKETED_BEFORE_TIME = re.compile(r"\s*[(\[]\s*(?P<d>" + _BARE_LENGTH + r")\s*[)\]]\s*$", re.IGNORECASE)
 #: A length in words with nothing else to read as a time ("Sync two hours"): in two hours, or that long?
-_WORDS_LENGTH_AT_END = re.compile(r"(?:^|\s)(?P<d>" + SPOKEN_NUMBER + r"\s+(?:hours?|hrs?|minutes?|mins?))\s*$",
-                                  re.IGNORECASE)
+_WORDS_LENGTH_AT_END = re.compile(r"(?:^|\s)(?P<d>" + _WORDS_SPAN + r")\s*$", re.IGNORECASE)
 _AN_HOUR = re.compile(r"\b(?:an?|one)\s+hour\b", re.IGNORECASE)  # "an hour 30 minutes"
 _NEGATIVE_FOR = re.compile(r"\bfor\s+[-−]\s*\d", re.IGNORECASE)
 _FOR_WORDS = {"an hour": "1h", "a hour": "1h", "one hour": "1h", "half an hour": "30m", "half a hour": "30m",
@@ -234,7 +237,7 @@ def _recurring(words: list[str]) -> tuple[int, Recurrence] | None:
 
 #: A day word: the last words of a title that hold one and an hour are a second time somebody meant ("Sync
 #: tomorrow at 3pm" + "11pm-1am"), not a title's number ("Release 2.10", "Room 12", "Standup 9am", "US sync 9am ET").
-_DAY_SAID = re.compile(r"\b(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_DAY_SAID = re.compile(r"\b(?:" + ONE_DAY_WORDS + r")\b", re.IGNORECASE)
 #: Words that make a time the title's subject, not the meeting's: "Prep for friday 10am", "Recap of monday 9am".
 _ABOUT_WORDS = frozenset({"for", "after", "of", "to", "re", "re:", "before", "from", "since", "until", "till", "about",
                           "regarding", "vs", "or", "and", "than"})
@@ -602,7 +605,7 @@ def _find_when(words: list[str], tz: ZoneInfo, now: datetime) -> tuple[int, Recu
 
 
 #: A wait written as a span alone, without `in` or `from now`: "10 hours", "36h", "8.5h".
-_SPAN_ALONE = re.compile(r"(?:\d+(?:[.,]\d+)?\s*" + _UNIT + r"(?![a-z])\s*(?:and\s+)?)+", re.IGNORECASE)
+_SPAN_ALONE = re.compile(_DIGITS_SPAN, re.IGNORECASE)
 _WAIT_SAID = re.compile(r"^in\s+|\s+from\s+now$", re.IGNORECASE)
 
 
@@ -611,13 +614,14 @@ def _no_day_before_wait(title: list[str], when: list[str], tz: ZoneInfo, now: da
     `Sync next week 2 hours from now`): it was read as that long from now, silently, with the day left in the title.
     A day the title is about stays its own (`Planning for tomorrow in 2 hours`); dates and months are not looked for
     (`Kickoff May in 1 hour`, `Review of December in 1 hour` are titles)."""
-    said = " ".join(when)
+    said, written = " ".join(when), " ".join(title)
     if not title or not (_WAIT_SAID.search(said) or _SPAN_ALONE.fullmatch(said)):
         return
-    m = _DAY_AT_END.search(" ".join(title))
-    if m is None or _title_word(" ".join(title)[: m.start()].strip() or "-"):
+    m = _DAY_AT_END.search(written)
+    before = written[: m.start()].strip() if m is not None else ""
+    if m is None or (before and _title_word(before)):
         return
-    day, name = m.group("day"), " ".join(title)[: m.start()].strip() or EXAMPLE_TITLE
+    day, name = m.group("day"), before or EXAMPLE_TITLE
     hour, span = example_hour(day, tz, now), _WAIT_SAID.sub("", said).strip()
     raise AmbiguousTime(f"`{clip(day)} {clip(said)}`: {clip(span)} from now, or {clip(day)}? For the wait leave "
                         f"`{clip(day)}` out; for {clip(day)} give its hour, like `/meeting {clip(name)} {day} {hour}`.",
@@ -626,7 +630,7 @@ def _no_day_before_wait(title: list[str], when: list[str], tz: ZoneInfo, now: da
 
 #: The days a title may end with before a wait: "tomorrow", "friday", "on friday", "next tuesday", "tomorrow morning",
 #: "next week".
-_DAY_AT_END = re.compile(r"(?:^|\s)(?P<day>(?:(?:on|next|this)\s+)?(?:today|tonight|tomorrow|" + "|".join(WEEKDAYS)
+_DAY_AT_END = re.compile(r"(?:^|\s)(?P<day>(?:(?:on|next|this)\s+)?(?:" + ONE_DAY_WORDS
                          + r")(?:\s+(?:morning|afternoon|evening|night))?|next\s+week)[:,\-–—]*$", re.IGNORECASE)
 
 
