@@ -9,13 +9,36 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from bot.config import Settings
 from bot.logs import json_error_line, setup_logging
 from bot.secret import SecretError
 
 log = logging.getLogger("steadybot")
+
+
+#: The largest row id the databases store (a signed 64-bit integer), and the most failed rows `outbox` lists.
+ROW_ID_MAX = 2**63 - 1
+LIST_MAX = 10_000
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else argparse's one-line usage error (a number too
+    big for the database was a stack trace, a negative --limit listed nothing without a word)."""
+    def parse(text: str) -> int:
+        refused = argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+        if not text.isascii():  # int() also reads other scripts' digits (`٣` as 3)
+            raise refused
+        try:
+            number = int(text)
+        except ValueError:
+            raise refused from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, not {text[:40]}")
+        return number
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,9 +55,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="start with 8 weeks of made-up team history, so /steadybot report has something to show")
     sub.add_parser("migrate", help="bring the database schema up to date")
     outbox = sub.add_parser("outbox", help="inspect the outbox: counts, what is waiting, failed rows and why")
-    outbox.add_argument("--retry-failed", nargs="*", type=int, metavar="ID", default=None,
+    outbox.add_argument("--retry-failed", nargs="*", type=_whole(1, ROW_ID_MAX), metavar="ID", default=None,
                         help="give failed rows (all, or these ids) another round of attempts")
-    outbox.add_argument("--limit", type=int, default=50, help="how many failed rows to list (default 50)")
+    outbox.add_argument("--limit", type=_whole(1, LIST_MAX), default=50,
+                        help=f"how many failed rows to list (default 50, at most {LIST_MAX})")
     forget = sub.add_parser("forget", help="delete every row that names a person and clear them from the team's "
                                            "meetings, calendars and timers (admins); anonymous answers stay")
     forget.add_argument("user_id", help="Slack user id, Teams user id (29:…) or Teams AAD object id")
@@ -47,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        if args.command != "demo":  # the demo keeps its own SQLite file (--db) and never reads DATABASE_URL
+            from storage.rawdb import check_url
+
+            check_url(settings.database_url)
     except ValueError as exc:
         if os.environ.get("STEADYBOT_LOG_FORMAT", "").strip().lower() == "json":
             print(json_error_line(f"steadybot: {exc}"), file=sys.stderr)
@@ -109,7 +137,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from dataclasses import replace
 
             from bot.runtime import build_runtime
-            from bot.server import is_loopback, serve
+            from bot.server import CannotListen, is_loopback, serve
 
             host = args.host or settings.host
             port = settings.port if args.port is None else args.port  # --port 0: any free port
@@ -126,12 +154,21 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             settings = replace(settings, host=host, port=port)
             with _reaching_the_database(settings):
                 runtime = await build_runtime(settings)
-        await serve(runtime, settings.host, settings.port)
+        try:
+            await serve(runtime, settings.host, settings.port)
+        except CannotListen as exc:
+            log.error("steadybot serve: %s", exc)
+            return 2
         return 0
     if args.command == "demo":
         from bot.demo import run_demo
+        from bot.demo.dbfile import DemoFileRefused
 
-        await run_demo(settings, db_path=args.db, keep=args.keep, history=args.history)
+        try:
+            await run_demo(settings, db_path=args.db, keep=args.keep, history=args.history)
+        except DemoFileRefused as exc:
+            print(f"steadybot demo: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "migrate":
         from storage.migrate import upgrade
@@ -174,7 +211,8 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.pulse.forgetting import forget_everywhere, forget_summary
 
     user_id = " ".join(str(args.user_id).split())
-    if not user_id or len(user_id) > 200:
+    # no control or format characters: the id is printed back, and a right-to-left override would garble the line
+    if not user_id or len(user_id) > 200 or not user_id.isprintable():
         print("steadybot forget: give the person's user id, e.g. `steadybot forget U024BE7LH`", file=sys.stderr)
         return 2
     # The whole runtime (not only the database): the journal messages in the person's chat are deleted

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from handlers.core.services import CoreSettings
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+GRAPH_URL = "https://graph.microsoft.com/v1.0/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_ZONE_NAME = 64  # what handlers.core.timeparse.zone() reads as a zone name at all
 
@@ -18,12 +19,18 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _http_url(name: str, value: str, example: str) -> str:
+    """`value` as given when it is empty or an http(s) URL with a host; otherwise ValueError naming the variable.
+    Before, a mistyped address started a server whose every call to Slack, Graph or the Bot Framework then
+    failed (`SLACK_API_URL=slack.com/api`)."""
+    if value and not (value.startswith(("http://", "https://")) and len(value) < 500
+                      and value.split("://", 1)[1].split("/", 1)[0].strip()):
+        raise ValueError(f"{name} must be an http(s) URL such as {example}, not {value[:80]!r}")
+    return value
+
+
 def _public_url(value: str) -> str:
-    if value and not (value.startswith(("http://", "https://")) and "://" in value and len(value) < 500
-                      and value.split("://", 1)[1].strip("/")):
-        raise ValueError(f"STEADYBOT_PUBLIC_URL must be an http(s) URL such as https://steadybot.example.com, "
-                         f"not {value!r}")
-    return value.rstrip("/")
+    return _http_url("STEADYBOT_PUBLIC_URL", value, "https://steadybot.example.com").rstrip("/")
 
 
 def _zone_name(text: str) -> str:
@@ -90,7 +97,7 @@ class Settings:
     # Operations (docs/operations.md).
     metrics_token: str = ""  # STEADYBOT_METRICS_TOKEN: bearer token for GET /metrics; empty = loopback only
     log_format: str = "text"  # STEADYBOT_LOG_FORMAT: text | json
-    graph_url: str = "https://graph.microsoft.com/v1.0/"  # STEADYBOT_GRAPH_URL (sovereign clouds, tests)
+    graph_url: str = GRAPH_URL  # STEADYBOT_GRAPH_URL (sovereign clouds, tests)
     graph_login_url: str = ""  # STEADYBOT_GRAPH_LOGIN_URL: identity platform base for Graph tokens (bot/teams/graph.py)
     graph_owners: bool = True  # STEADYBOT_GRAPH_OWNERS=0: never ask Graph for team owners (admins only)
     slack_client_id: str = ""  # SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: OAuth v2, many workspaces
@@ -145,12 +152,16 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return env.get(name, default).strip()
 
-        api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
+        api_url = _http_url("SLACK_API_URL", get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL,
+                            DEFAULT_SLACK_API_URL)
         if not api_url.endswith("/"):
             api_url += "/"
         port_text = get("PORT", "3000") or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+        def url(name: str, example: str) -> str:
+            return _http_url(name, get(name), example)
+
         def number(name: str, default: float, low: float, high: float) -> float:
             text = get(name)
             try:
@@ -179,18 +190,18 @@ class Settings:
             log_level=_log_level(get("STEADYBOT_LOG_LEVEL")),
             secret=get("STEADYBOT_SECRET"),
             public_url=_public_url(get("STEADYBOT_PUBLIC_URL")),
-            teams_openid_metadata_url=get("STEADYBOT_TEAMS_OPENID_METADATA_URL"),
+            teams_openid_metadata_url=url("STEADYBOT_TEAMS_OPENID_METADATA_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
-            teams_login_url=get("STEADYBOT_TEAMS_LOGIN_URL"),
-            teams_emulator_openid_metadata_url=get("STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL"),
+            teams_login_url=url("STEADYBOT_TEAMS_LOGIN_URL", "https://login.microsoftonline.com"),
+            teams_emulator_openid_metadata_url=url("STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL", "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration"),
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),
             slack_answer_in_ack=number("STEADYBOT_SLACK_ANSWER_IN_ACK_MS", 60.0, 0.0, 2000.0) / 1000.0,
             metrics_token=get("STEADYBOT_METRICS_TOKEN"),
             log_format=_log_format(get("STEADYBOT_LOG_FORMAT")),
-            graph_url=_slash(get("STEADYBOT_GRAPH_URL")) or "https://graph.microsoft.com/v1.0/",
-            graph_login_url=_slash(get("STEADYBOT_GRAPH_LOGIN_URL")),
+            graph_url=_slash(url("STEADYBOT_GRAPH_URL", GRAPH_URL)) or GRAPH_URL,
+            graph_login_url=_slash(url("STEADYBOT_GRAPH_LOGIN_URL", "https://login.microsoftonline.com/")),
             graph_owners=get("STEADYBOT_GRAPH_OWNERS", "1").lower() not in {"0", "false", "no", "off"},
             slack_client_id=get("SLACK_CLIENT_ID"),
             slack_client_secret=get("SLACK_CLIENT_SECRET"),

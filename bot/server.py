@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import ipaddress
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -51,6 +53,23 @@ class Limits:
     body_timeout: float = limits.BODY_TIMEOUT  # headers complete → body complete
     max_connections: int = 1000
     lingering: float = 2.0  # after answering early (413, 408), how long the rest of a body is drained
+
+
+class CannotListen(RuntimeError):
+    """The server could not take its address: in use, not this machine's, a name that does not resolve."""
+
+
+def _why_not_listening(exc: OSError) -> str:
+    """What an operator can do about a failed bind, in words (`serve` prints it instead of a stack trace)."""
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve (HOST or --host)"
+    if exc.errno == errno.EADDRINUSE:
+        return "another program already listens on that port (PORT or --port; --port 0 picks a free one)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return "this machine has no such address (HOST or --host; 0.0.0.0 listens on all of them)"
+    if exc.errno == errno.EACCES:
+        return "this user may not listen on that port (ports below 1024 need privileges; PORT or --port)"
+    return exc.strerror or type(exc).__name__
 
 
 class InsecureBinding(RuntimeError):
@@ -223,7 +242,11 @@ async def start_server(runtime: Runtime, host: str, port: int,
                            lingering_time=server_limits.lingering, max_field_size=8190, max_line_size=8190)
     await runner.setup()
     site = CappedSite(runner, host, port, server_limits.max_connections)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise CannotListen(f"cannot listen on {host}:{port}: {_why_not_listening(exc)}") from None
     bound = port
     if runner.addresses:  # the port actually bound (port 0 picks a free one)
         bound = runner.addresses[0][1]
@@ -252,8 +275,13 @@ def warm_up(runtime: Runtime) -> asyncio.Future[None]:
 async def serve(runtime: Runtime, host: str, port: int, ready: Callable[[int], None] | None = None,
                 server_limits: Limits = Limits()) -> None:
     """Run until SIGINT/SIGTERM: migrations are done by the caller; here the scheduler and HTTP server run.
-    With STEADYBOT_INSECURE_DEV=1 it refuses a non-loopback address (InsecureBinding)."""
-    runner, bound = await start_server(runtime, host, port, server_limits)
+    With STEADYBOT_INSECURE_DEV=1 it refuses a non-loopback address (InsecureBinding); an address it cannot take
+    closes the runtime and raises CannotListen."""
+    try:
+        runner, bound = await start_server(runtime, host, port, server_limits)
+    except CannotListen:
+        await runtime.close()
+        raise
     if bound != port and not runtime.settings.public_url:  # port 0: report links name the port it picked
         base = replace(runtime.settings, host=host, port=bound).base_url
         runtime.services.settings = replace(runtime.services.settings, public_url=base)

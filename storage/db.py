@@ -49,6 +49,7 @@ from sqlalchemy.pool import StaticPool
 from handlers.core.errors import StorageUnavailable
 from handlers.core.jsoncodec import dumps, loads
 from storage.rawdb import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS  # the raw driver's too (storage/rawdb.py)
+from storage.rawdb import EXAMPLES
 from storage.rawdb import numbered as numbered  # re-exported: the repositories import it from here
 from storage.rawdb import sqlite_connection_settings as sqlite_connection_settings
 from storage.unavailable import BusyPool, DatabaseDown
@@ -88,7 +89,7 @@ def async_url(url: str) -> str:
         if "sslmode" in parsed.query:
             query["ssl"] = parsed.query["sslmode"]
         return parsed.set(drivername="postgresql+asyncpg", query=query).render_as_string(hide_password=False)
-    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use {EXAMPLES}")
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -61,6 +61,8 @@ _PYSQLITE_ARGS = ("uri", "timeout", "isolation_level", "detect_types", "check_sa
 #: SQLAlchemy's asyncpg dialect's own options: never sent to the server.
 _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
 _MEMORY = ":memory:"
+#: What a DATABASE_URL looks like, for the messages that refuse one.
+EXAMPLES = "sqlite:///steadybot.db (a file) or postgresql://user:password@host:5432/steadybot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,8 @@ def _parse(url: str) -> _Url:
     if raw.startswith("postgres://"):
         raw = "postgresql://" + raw[len("postgres://"):]
     found = _URL.match(raw)
-    if found is None:
-        raise ValueError("could not parse DATABASE_URL: use sqlite:/// or postgresql://")
+    if found is None:  # the value itself is not repeated: it may hold a password
+        raise ValueError(f"could not parse DATABASE_URL: use {EXAMPLES}")
     part = found.groupdict()
     query = tuple(parse_qsl(part["query"])) if part["query"] is not None else ()
 
@@ -104,7 +106,7 @@ def _checked(url: str) -> _Url:
     parsed = _parse(url)
     if parsed.backend not in ("sqlite", "postgresql"):
         raise ValueError(
-            f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+            f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use {EXAMPLES}")
     return parsed
 
 
@@ -112,6 +114,21 @@ def backend(url: str) -> str:
     """"sqlite" or "postgresql", for every URL `storage.db.async_url` accepts (`postgres://` and a `+driver`
     too); ValueError, with `async_url`'s message, for any other scheme."""
     return _checked(url).backend
+
+
+def check_url(url: str) -> None:
+    """ValueError, in words for the person who set DATABASE_URL, when the URL names no database steadybot can
+    keep its data in: not a URL, another kind of database, or an in-memory SQLite database — each connection
+    (the start's checks, the migrations, the server's pool and the loop's own) would open an empty one of its
+    own, so the server stopped at its first check with "does not answer" and `migrate` reported a schema that
+    was gone as soon as it was written."""
+    parsed = _checked(url)
+    if parsed.backend != "sqlite":
+        return
+    name = parsed.database or ""
+    if not name or name == _MEMORY or name.startswith("file::memory:") or parsed.get("mode") == "memory":
+        raise ValueError("DATABASE_URL names an in-memory SQLite database, which each of steadybot's connections "
+                         "would open empty and lose on exit: use a file, such as sqlite:///steadybot.db")
 
 
 def sqlite_file(url: str) -> str | None:

@@ -17,6 +17,7 @@ from bot.calendar.fetch import FeedFetcher
 from bot.config import Settings
 from bot.demo.adapter import DemoAdapter, demo_adapter
 from bot.demo.app import Demo, stdin_lines
+from bot.demo.dbfile import prepare
 from bot.demo.history import write_history
 from bot.demo.terminal import Terminal
 from bot.demo.world import CHANNEL, COMMENTS, World
@@ -41,11 +42,6 @@ def working_hours(now: datetime, tz: ZoneInfo) -> datetime:
     return localize(datetime.combine(day, time(9, 30)), tz).astimezone(UTC)
 
 
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool = False,
                    out: TextIO | None = None, start: datetime | None = None, history: bool = False,
                    web_port: int = 0) -> None:
@@ -61,8 +57,7 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     itself, in order with its output."""
     out = out or sys.stdout
     path = Path(db_path or DEMO_DB)
-    if not keep:
-        _remove_database(path)
+    prepare(path, keep=keep, default_name=DEMO_DB)  # DemoFileRefused: a file the demo did not make, a folder
     world = World.default(settings.default_tz)
     clock = FakeClock(start or working_hours(datetime.now(UTC), zone(world.you.tz)))
     interactive = sys.stdin.isatty() and out is sys.stdout

@@ -8,14 +8,16 @@ work runs in the after-ack lane (bot/inbound.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -40,12 +42,30 @@ from handlers.core.types import Platform
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
+    from bot.config import Settings
+
 log = logging.getLogger("steadybot.slack")
 
 #: Slack's redirect back when the installation could not be saved.
 INSTALL_NOT_FINISHED = ("<!doctype html><meta charset=\"utf-8\"><title>steadybot</title>"
                         "<p>steadybot can't reach its database right now, so the installation was not finished.</p>"
                         "<p>Please <a href=\"{path}\">start the installation again</a> in a minute.</p>")
+
+
+@contextlib.contextmanager
+def _quiet_token_warning(logger: logging.Logger) -> Iterator[None]:
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given the client built from that same token,
+    warned on every start that the token "will be unused": not a problem, so not a line for an operator to read."""
+    unused = warning_client_prioritized_and_token_skipped()
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.getMessage() != unused
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 class SlackAdapter:
@@ -70,22 +90,8 @@ class SlackAdapter:
                 raise ValueError("Slack OAuth needs the server secret (it seals the installations' tokens)")
             # the installations' repository (and the engine) are built by the first OAuth request or lookup
             self.oauth = SlackOAuth(settings, store, secret.aead(SEAL_PURPOSE), clock)
-        self.app = AsyncApp(
-            # Without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack). The name
-            # is also the logger Bolt writes to, with the level of `logger` below copied onto it: under
-            # steadybot.slack.bolt it stays held at INFO with the other SDK loggers (bot/logs.py).
-            name="steadybot.slack.bolt.app",
-            signing_secret=settings.slack_signing_secret,
-            client=self.client,
-            # Listeners only acknowledge and hand the request to the after-ack lane, so Bolt may run them
-            # inline and answer at once (otherwise it polls for the ack: bot/slack/middleware.py).
-            process_before_response=True,
-            request_verification_enabled=False,  # checked once, before Bolt: `events` below
-            ignoring_self_events_enabled=True,
-            raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
-            logger=logging.getLogger("steadybot.slack.bolt"),
-            oauth_settings=self.oauth.settings if self.oauth else None,
-        )
+        with _quiet_token_warning(bolt_log := logging.getLogger("steadybot.slack.bolt")):
+            self.app = self._bolt_app(settings, bolt_log)
         if self.oauth is not None:
             self.oauth.register(self.app)  # its middleware first: the request's workspace, for everything after
         self.home = HomePublisher(core, clock)  # the App Home (its refresh runs periodically)
@@ -105,6 +111,24 @@ class SlackAdapter:
         self.sender = SlackSender(self.client, store, limiter, workspace_per_minute=workspace_per_minute,
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None
+
+    def _bolt_app(self, settings: Settings, logger: logging.Logger) -> AsyncApp:
+        return AsyncApp(
+            # Without a name Bolt calls inspect.stack() (docs/benchmarks.md#bolt-without-inspectstack). The name
+            # is also the logger Bolt writes to, with the level of `logger` below copied onto it: under
+            # steadybot.slack.bolt it stays held at INFO with the other SDK loggers (bot/logs.py).
+            name="steadybot.slack.bolt.app",
+            signing_secret=settings.slack_signing_secret,
+            client=self.client,
+            # Listeners only acknowledge and hand the request to the after-ack lane, so Bolt may run them
+            # inline and answer at once (otherwise it polls for the ack: bot/slack/middleware.py).
+            process_before_response=True,
+            request_verification_enabled=False,  # checked once, before Bolt: `events` below
+            ignoring_self_events_enabled=True,
+            raise_error_for_unhandled_request=True,  # unmatched requests → 2xx ack (listeners/unhandled.py)
+            logger=logger,
+            oauth_settings=self.oauth.settings if self.oauth else None,
+        )
 
     def routes(self) -> Sequence[Route]:
         return [Route("POST", EVENTS_PATH, self.events, kind="slack"),

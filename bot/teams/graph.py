@@ -27,9 +27,10 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 from yarl import URL
 
+from bot.config import GRAPH_URL as DEFAULT_GRAPH_URL
+
 log = logging.getLogger("steadybot.teams.graph")
 
-DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0/"
 DEFAULT_LOGIN_URL = "https://login.microsoftonline.com/"
 OWNERS_TTL = 600.0  # seconds a team's owners are trusted
 REFUSED_TTL = 60.0  # seconds a refusal (not consented, unknown team, Graph down) is remembered

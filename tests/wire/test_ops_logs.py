@@ -105,8 +105,10 @@ async def test_serve_writes_only_json_lines(tmp_path: Path) -> None:
     messages = [r["message"] for r in records]
     assert any("steadybot listening" in m for m in messages) and any("shutting down" in m for m in messages)
     assert any(r.get("request_id") for r in records)  # lines logged while a request was handled
-    assert any(r["logger"].startswith(("slack_bolt", "steadybot.slack.bolt", "slack_sdk", "steadybot.slack.web"))
-               for r in records)  # an SDK's own line, through the same formatter
+    # The SDKs' lines go through the same formatter (the in-process test above); a real start and these requests
+    # make them write none: their one line here was Bolt's warning, on every start, that the token it read from
+    # SLACK_BOT_TOKEN "will be unused" beside the client built from that same token (now held back)
+    assert not any("will be unused" in m for m in messages)
     assert BOT_TOKEN not in proc.log() and SIGNING_SECRET not in proc.log()
 
 

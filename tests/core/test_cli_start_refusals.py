@@ -1,0 +1,212 @@
+"""What an operator gets for a start that cannot work: one line naming the setting to fix and exit code 2.
+
+Before, `DATABASE_URL=mysql://…` or a URL with a typo printed a stack trace; an in-memory SQLite database
+(`sqlite://`, `sqlite:///:memory:`) stopped `serve` with "the database … does not answer" and made `migrate`
+report a schema that was gone as soon as it was written; a port already in use, or a HOST this machine does not
+have, printed a stack trace; `SLACK_API_URL=slack.com/api` started a server whose every call to Slack failed;
+and every start with SLACK_BOT_TOKEN logged Bolt's warning that the token "will be unused"."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+from storage.rawdb import check_url
+
+SECRET = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+COMMANDS = [["serve", "--port", "0"], ["migrate"], ["outbox"], ["forget", "U1"]]
+IN_MEMORY = ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite:///:memory:",
+             "sqlite:///file::memory:?cache=shared&uri=true", "sqlite:///file:shared?mode=memory&uri=true"]
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str],
+         **env: str) -> tuple[int, str]:
+    monkeypatch.setenv("STEADYBOT_SECRET", SECRET)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
+                 "SLACK_API_URL", "HOST", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _one_line(said: str) -> str:
+    lines = [line for line in said.splitlines() if line.strip()]
+    assert len(lines) == 1, said
+    assert "Traceback" not in said
+    return lines[0]
+
+
+# ---- DATABASE_URL ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("url", IN_MEMORY)
+def test_an_in_memory_sqlite_database_is_refused_with_what_to_use(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str],
+        url: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, said = _run(monkeypatch, capsys, argv, DATABASE_URL=url)
+    line = _one_line(said)
+    assert code == 2
+    assert "in-memory SQLite database" in line and "sqlite:///steadybot.db" in line
+    assert list(tmp_path.iterdir()) == []  # refused before anything was created
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize(("url", "says"), [
+    ("garbage", "could not parse DATABASE_URL"),
+    ("steady:hunter2@db/steady", "could not parse DATABASE_URL"),
+    ("mysql://steady:hunter2@db/steady", "unsupported DATABASE_URL scheme 'mysql'"),
+    ("mongodb+srv://steady:hunter2@db/steady", "unsupported DATABASE_URL scheme 'mongodb+srv'"),
+    ("ftp://db/steady", "unsupported DATABASE_URL scheme 'ftp'"),
+])
+def test_a_url_naming_no_supported_database_is_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], url: str,
+        says: str) -> None:
+    code, said = _run(monkeypatch, capsys, argv, DATABASE_URL=url)
+    line = _one_line(said)
+    assert code == 2 and says in line
+    assert "postgresql://" in line and "sqlite:///" in line  # what to write instead
+    assert "hunter2" not in said
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite:///steadybot.db", "sqlite:////var/lib/steadybot/bot.db", "sqlite+aiosqlite:///x.db",
+    "sqlite:///file:bot.db?mode=rwc&uri=true", "postgresql://bot@db/steadybot", "postgres://bot:pw@db:5432/x",
+    "postgresql+asyncpg://bot@db/steadybot?sslmode=require"])
+def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
+    check_url(url)
+
+
+def test_the_demo_does_not_read_database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The demo keeps its own file (--db): a DATABASE_URL meant for the server does not stop it."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--db", str(tmp_path / "demo.db")],
+                            input=":quit\n", capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///:memory:",
+                                 "STEADYBOT_TZ": "Europe/Berlin"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "in-memory" not in result.stdout + result.stderr
+
+
+# ---- where the server listens -----------------------------------------------------------------------------
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        yield int(held.getsockname()[1])
+
+
+def _serve_env(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "SLACK_BOT_TOKEN": "xoxb-start",
+            "SLACK_SIGNING_SECRET": "signing", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+
+
+def test_a_port_in_use_is_one_line_and_nothing_else(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     busy_port: int) -> None:
+    code, said = _run(monkeypatch, capsys, ["serve", "--port", str(busy_port)], **_serve_env(tmp_path))
+    line = _one_line(said)  # Bolt's "token will be unused" warning was a second line on every start
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{busy_port}: another program already listens on that port" in line
+    assert "--port 0" in line
+    assert "will be unused" not in said and "Unclosed" not in said
+
+
+@pytest.mark.parametrize(("host", "says"), [
+    ("steadybot.invalid", "the host name does not resolve"),  # RFC 6761: never resolves
+    ("192.0.2.1", "this machine has no such address"),  # TEST-NET-1: no machine has it
+])
+def test_a_host_this_machine_cannot_listen_on_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          host: str, says: str) -> None:
+    code, said = _run(monkeypatch, capsys, ["serve", "--host", host, "--port", "0"], **_serve_env(tmp_path))
+    line = _one_line(said)
+    assert code == 2 and f"cannot listen on {host}:0: {says}" in line and "HOST or --host" in line
+
+
+# ---- the platforms' addresses -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["SLACK_API_URL", "STEADYBOT_GRAPH_URL", "STEADYBOT_GRAPH_LOGIN_URL",
+                                  "STEADYBOT_TEAMS_OPENID_METADATA_URL", "STEADYBOT_TEAMS_LOGIN_URL",
+                                  "STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL", "STEADYBOT_PUBLIC_URL"])
+@pytest.mark.parametrize("value", ["slack.com/api", "garbage", "ftp://example.com/", "https://", "http:///api/",
+                                   "javascript:alert(1)", "https://" + "x" * 600])
+def test_a_platform_address_that_is_not_an_http_url_stops_the_start(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"^{name} must be an http\\(s\\) URL such as https://") as caught:
+        Settings.from_env({name: value})
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
+def test_platform_addresses_that_are_urls_are_kept() -> None:
+    settings = Settings.from_env({
+        "SLACK_API_URL": "http://127.0.0.1:8123/api", "STEADYBOT_GRAPH_URL": "https://graph.microsoft.us/v1.0",
+        "STEADYBOT_GRAPH_LOGIN_URL": "https://login.microsoftonline.us",
+        "STEADYBOT_TEAMS_OPENID_METADATA_URL": "http://127.0.0.1:9/openid",
+        "STEADYBOT_TEAMS_LOGIN_URL": "http://127.0.0.1:9/login"})
+    assert settings.slack_api_url == "http://127.0.0.1:8123/api/"
+    assert settings.graph_url == "https://graph.microsoft.us/v1.0/"
+    assert settings.graph_login_url == "https://login.microsoftonline.us/"
+    assert settings.teams_openid_metadata_url == "http://127.0.0.1:9/openid"
+    assert settings.teams_login_url == "http://127.0.0.1:9/login"
+    unset = Settings.from_env({})
+    assert unset.graph_url == "https://graph.microsoft.com/v1.0/" and unset.teams_login_url == ""
+
+
+def test_the_cli_names_a_bad_platform_address(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, said = _run(monkeypatch, capsys, ["serve", "--port", "0"],
+                      **{**_serve_env(tmp_path), "SLACK_API_URL": "slack.com/api"})
+    assert code == 2 and _one_line(said).startswith("steadybot: SLACK_API_URL must be an http(s) URL")
+    assert not (tmp_path / "bot.db").exists()
+
+
+# ---- the commands' own arguments ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("argv", "says"), [
+    (["outbox", "--limit", "-5"], "argument --limit: must be a whole number from 1 to 10000, not -5"),
+    (["outbox", "--limit", "0"], "argument --limit: must be a whole number from 1 to 10000, not 0"),
+    (["outbox", "--limit", "99999999999999999999999"], "argument --limit: must be a whole number from 1 to 10000"),
+    (["outbox", "--limit", "ten"], "argument --limit: 'ten' is not a whole number"),
+    (["outbox", "--limit", "٣"], "argument --limit: '٣' is not a whole number"),
+    (["outbox", "--retry-failed", "1", "999999999999999999999"],
+     "argument --retry-failed: must be a whole number from 1 to 9223372036854775807"),
+    (["outbox", "--retry-failed", "-1"], "argument --retry-failed: must be a whole number from 1"),
+])
+def test_outbox_numbers_out_of_range_are_a_usage_line(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                      argv: list[str], says: str) -> None:
+    """Before, a number too big for the database was an OverflowError's stack trace and a negative --limit
+    listed nothing without a word."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    said = capsys.readouterr().err
+    assert stopped.value.code == 2 and says in said and "Traceback" not in said
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_outbox_numbers_in_range_are_taken(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("STEADYBOT_SECRET", SECRET)
+    assert main(["migrate"]) == 0
+    assert main(["outbox", "--limit", "10000", "--retry-failed", "1", str(2**63 - 1)]) == 0
+    assert "requeued 0 failed rows" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("user_id", ["\u202eU1", "U1\u200b", "U\x1b[2J1", "U1\x07", "\u2066U1\u2069"])
+def test_forget_refuses_an_id_with_control_or_format_characters(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path, user_id: str) -> None:
+    """The id is printed back ("nothing stored for …"): a right-to-left override or an escape sequence in it
+    garbled the operator's terminal line."""
+    code, said = _run(monkeypatch, capsys, ["forget", user_id], DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}")
+    assert code == 2 and "give the person's user id" in said and user_id not in said

@@ -1,0 +1,121 @@
+"""`steadybot demo --db FILE` only ever deletes or reuses a file the demo made.
+
+Before, `--db steadybot.db` deleted the server's database and its WAL to start afresh, `--keep` ran the demo's
+made-up team against it, and `--db /` or a folder it cannot write were stack traces."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.demo.dbfile import APPLICATION_ID, DemoFileRefused, is_demo_file, prepare
+
+SECRET = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _demo(tmp_path: Path, *args: str, script: str = ":quit\n") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STEADYBOT_TZ": "Europe/Berlin"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "bot", "demo", *args], input=script, capture_output=True,
+                          text=True, timeout=120, env=env, cwd=tmp_path)
+
+
+@pytest.fixture
+def server_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A server's SQLite database, with a WAL of its own beside it."""
+    path = tmp_path / "steadybot.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("STEADYBOT_SECRET", SECRET)
+    assert main(["migrate"]) == 0
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE precious (x)")
+    conn.execute("INSERT INTO precious VALUES ('the team''s history')")
+    conn.commit()
+    assert Path(f"{path}-wal").stat().st_size > 0
+    yield path
+    conn.close()
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["fresh", "keep"])
+def test_the_servers_database_is_left_alone(server_db: Path, keep: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    # the -shm file is SQLite's shared index of the WAL: any reader (the demo's read-only look) writes to it
+    before = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file() and p.suffix != ".db-shm"}
+    code = main(["demo", "--db", str(server_db), *(["--keep"] if keep else [])])
+    said = capsys.readouterr().err
+    assert code == 2 and "is not a file the demo made, so the demo leaves it alone" in said
+    assert "Traceback" not in said
+    after = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file() and p.suffix != ".db-shm"}
+    assert after == before and "steadybot.db-wal" in after
+
+
+@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"", b"SQLite format 3\x00" + b"\x00" * 84])
+def test_a_file_that_is_no_demo_database_is_left_alone(tmp_path: Path, content: bytes,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    assert main(["demo", "--db", str(path)]) == 2
+    assert "leaves it alone" in capsys.readouterr().err
+    assert path.read_bytes() == content
+
+
+def test_a_folder_or_a_place_it_cannot_write_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--db", str(tmp_path)]) == 2
+    assert f"--db names a folder ({tmp_path})" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["demo", "--db", str(tmp_path / "file" / "demo.db")]) == 2
+    said = capsys.readouterr().err
+    assert "cannot write the demo's database at" in said and "Traceback" not in said
+
+
+def test_the_demos_own_file_is_marked_reused_with_keep_and_fresh_without(tmp_path: Path) -> None:
+    path = tmp_path / "mine.db"
+    first = _demo(tmp_path, "--db", str(path), script="/meeting Sync tomorrow 3pm\n:quit\n")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert is_demo_file(path)  # the mark survives the migrations, the WAL and the demo's run
+
+    def items() -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("SELECT count(*) FROM meetings").fetchone()[0])
+
+    assert items() == 1
+    kept = _demo(tmp_path, "--db", str(path), "--keep")
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert items() == 1
+    fresh = _demo(tmp_path, "--db", str(path))
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert items() == 0 and is_demo_file(path)
+
+
+def test_prepare_marks_a_new_file_and_keeps_the_default_names_old_files(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "new.db"
+    prepare(path, keep=False, default_name="steadybot-demo.db")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    # a file at the default name from a version before the mark is still the demo's own
+    old = tmp_path / "steadybot-demo.db"
+    sqlite3.connect(old).close()
+    old.write_bytes(b"an old demo")
+    prepare(old, keep=False, default_name="steadybot-demo.db")
+    assert is_demo_file(old)
+    plain = _plain(tmp_path / "plain.db")  # any other SQLite database is not the demo's
+    with pytest.raises(DemoFileRefused):
+        prepare(plain, keep=True, default_name="steadybot-demo.db")
+
+
+def _plain(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    return path
