@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from bot.config import Settings
 from bot.logs import json_error_line, setup_logging
 from bot.secret import SecretError
+from storage.heads import SchemaTooNew
 
 log = logging.getLogger("steadybot")
 
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SecretError as exc:  # a missing, unreadable or different secret: one clear line, no stack trace
         log.error("steadybot cannot start: %s", exc)
         return 2
-    except DatabaseUnreachable as exc:  # a wrong DATABASE_URL, a database not up yet: the same
+    except (DatabaseUnreachable, SchemaTooNew) as exc:  # a wrong DATABASE_URL, a database not up yet, a rollback
         log.error("steadybot %s: %s", args.command, exc)
         return 2
 

@@ -44,11 +44,28 @@ def _script_assignments(source: str) -> dict[str, object]:
     return _assignments(ast.parse(source))
 
 
+class SchemaTooNew(RuntimeError):
+    """The database stands at a revision none of this version's scripts has: a newer steadybot migrated it."""
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this version's scripts define (what `alembic_version` may hold: `SchemaTooNew` otherwise)."""
+    return _revisions()[0]
+
+
 @functools.cache
 def expected_heads() -> frozenset[str]:
     """The revisions an up-to-date `alembic_version` table holds, read from the scripts' `revision`,
     `down_revision` and `depends_on` lines without importing Alembic. A script this cannot read makes the set wrong, and then `is_current` says no
     and Alembic, the authority, runs as before."""
+    revisions, parents = _revisions()
+    return revisions - parents
+
+
+@functools.cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """The scripts' revisions, and those that other revisions name as their parent or dependency."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
@@ -60,4 +77,4 @@ def expected_heads() -> frozenset[str]:
             names: list[object] = ([parent] if isinstance(parent, str)
                                    else list(parent) if isinstance(parent, tuple | list) else [])
             parents.update(str(name) for name in names)
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(parents)

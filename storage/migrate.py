@@ -63,5 +63,9 @@ def upgrade_sync(database_url: str, connect_timeout: float | None = None) -> Non
 async def upgrade(database_url: str, connect_timeout: float | None = None) -> None:
     """Run migrations in a worker thread (Alembic is synchronous and runs its own event loop there). On
     PostgreSQL the connection is bounded by `connect_timeout` (STEADYBOT_DB_CONNECT_TIMEOUT), not asyncpg's
-    minute; the migrations themselves, and the wait for another replica's, are not."""
+    minute; the migrations themselves, and the wait for another replica's, are not. SchemaTooNew when a newer
+    version has migrated the database (storage/startcheck.py, `check_not_newer`)."""
+    from storage.startcheck import check_not_newer
+
+    await check_not_newer(database_url, connect_timeout=3.0 if connect_timeout is None else connect_timeout)
     await asyncio.to_thread(upgrade_sync, database_url, connect_timeout)

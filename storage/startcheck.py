@@ -10,7 +10,7 @@ import asyncio
 import os
 
 from storage.crypto import KeyMismatch
-from storage.heads import expected_heads
+from storage.heads import SchemaTooNew, expected_heads, known_revisions
 from storage.rawdb import backend, connect, sqlite_file
 
 #: The secret's fingerprint (`KeyCheck`).
@@ -46,6 +46,27 @@ async def is_current(url: str, *, connect_timeout: float = 3.0) -> bool:
     except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic decides and reports
         return False
     return frozenset(row[0] for row in rows) == expected_heads()
+
+
+async def check_not_newer(url: str, *, connect_timeout: float = 3.0) -> None:
+    """SchemaTooNew when the database stands at a revision this version does not have (a newer steadybot migrated
+    it, and this one was started after a rollback): Alembic's own answer was a stack trace, "Can't locate
+    revision". Nothing to read (no file, no version table, no connection) is left to Alembic, as before."""
+    try:
+        if backend(url) == "sqlite":
+            database = sqlite_file(url)
+            if database is None or not await asyncio.to_thread(os.path.exists, database):
+                return
+        async with connect(url, connect_timeout=connect_timeout) as conn:
+            rows = await conn.fetch(VERSIONS)
+    except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic decides and reports
+        return
+    unknown = sorted({str(row[0]) for row in rows} - known_revisions())
+    if unknown:
+        raise SchemaTooNew(
+            f"the database's schema was written by a newer steadybot (revision {', '.join(unknown)[:200]}, which this "
+            "version does not have): run that version or a newer one, or restore the backup taken before the "
+            "upgrade; steadybot does not migrate a schema back down")
 
 
 async def check_key(url: str, fingerprint: str, *, connect_timeout: float = 3.0) -> None:
