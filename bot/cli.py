@@ -183,8 +183,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from storage.db import Database
         from storage.repos.outbox import OutboxRepo
 
-        db = Database(settings.database_url, secrets=settings.secrets(), connect_timeout=settings.db_connect_timeout)
         with _reaching_the_database(settings):
+            db = Database(settings.database_url, secrets=settings.secrets(), connect_timeout=settings.db_connect_timeout)
             try:
                 repo = OutboxRepo(db, SystemClock())
                 if args.retry_failed is not None:

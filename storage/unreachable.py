@@ -1,7 +1,7 @@
 """Why a command could not reach its database, in a few words, from what the driver raised: for the one line
 `steadybot` prints instead of a stack trace when it cannot start (bot/cli.py). Only connection-level
 failures are recognised — refused, unknown host, no answer in time, login refused, no such database, an
-SQLite file that cannot be opened; anything else is a bug and keeps its traceback."""
+SQLite file that cannot be opened or is not a database; anything else is a bug and keeps its traceback."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def _postgres_reason(exc: BaseException) -> str | None:
     return None
 
 
+_CANNOT_OPEN = "is an SQLite file that cannot be opened (does its folder exist, and may this user write there?)"
+
+
 def reason(exc: BaseException, connect_timeout: float) -> str | None:
     """What kept the database out of reach, or None when `exc` is not a connection failure."""
     unavailable = False
@@ -50,10 +53,14 @@ def reason(exc: BaseException, connect_timeout: float) -> str | None:
             return "refused the connection (is it running, on that host and port?)"
         if isinstance(link, TimeoutError):
             return f"did not answer within {connect_timeout:g} s (STEADYBOT_DB_CONNECT_TIMEOUT)"
+        if isinstance(link, FileExistsError | NotADirectoryError | IsADirectoryError):  # a file where a folder goes
+            return _CANNOT_OPEN
         if isinstance(link, OSError) and not isinstance(link, FileNotFoundError | PermissionError):
             return f"could not be reached ({link.strerror or type(link).__name__})"
         if isinstance(link, sqlite3.OperationalError) and "unable to open" in str(link):
-            return "is an SQLite file that cannot be opened (does its folder exist, and may this user write there?)"
+            return _CANNOT_OPEN
+        if isinstance(link, sqlite3.DatabaseError) and "not a database" in str(link):
+            return "is a file that is not an SQLite database (does DATABASE_URL name the right file?)"
     return "does not answer" if unavailable else None
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,30 @@ def test_any_other_failure_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) 
     assert unreachable.reason(ValueError("a bug"), 3.0) is None
     assert unreachable.reason(KeyError("x"), 3.0) is None
     assert unreachable.reason(FileNotFoundError(2, "No such file"), 3.0) is None
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_file_that_is_not_an_sqlite_database_is_named(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                        argv: list[str]) -> None:
+    """DATABASE_URL naming the wrong file (the key file, a compressed backup, notes) was sqlite3's "file is not a
+    database" in a stack trace; the file is left as it was."""
+    wrong = tmp_path / "steadybot.db.gz"
+    wrong.write_bytes(b"\x1f\x8b\x08\x00" + b"not sqlite at all " * 300)
+    before = wrong.read_bytes()
+    code, said, _ = _run(monkeypatch, capsys, f"sqlite:///{wrong}", argv)
+    assert code == 2 and "Traceback" not in said, said
+    assert "is a file that is not an SQLite database (does DATABASE_URL name the right file?)" in said
+    assert wrong.read_bytes() == before
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_path_through_a_file_is_a_file_that_cannot_be_opened(monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                               argv: list[str]) -> None:
+    """`sqlite:///bot.db/x.db` (a file where the folder should be): `outbox` printed FileExistsError's stack trace
+    and the others "could not be reached (File exists)"."""
+    (tmp_path / "bot.db").write_text("a file")
+    code, said, _ = _run(monkeypatch, capsys, f"sqlite:///{tmp_path / 'bot.db' / 'x.db'}", argv)
+    assert code == 2 and "Traceback" not in said, said
+    assert "is an SQLite file that cannot be opened (does its folder exist" in said
