@@ -20,7 +20,9 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        # what the code raising it chose to hide (`raise … from None`) is not its reason: a secret's unreadable key
+        # file is not the database's
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
 
 
 def _postgres_reason(exc: BaseException) -> str | None:

@@ -210,3 +210,19 @@ def test_forget_refuses_an_id_with_control_or_format_characters(monkeypatch: pyt
     garbled the operator's terminal line."""
     code, said = _run(monkeypatch, capsys, ["forget", user_id], DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}")
     assert code == 2 and "give the person's user id" in said and user_id not in said
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing"])
+def test_an_unreadable_key_file_is_not_blamed_on_the_database(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                              kind: str) -> None:
+    """STEADYBOT_SECRET=file:<a folder> said "the database … is an SQLite file that cannot be opened": the reason
+    was read from the OSError the secret's own error had hidden (`raise … from None`)."""
+    key = tmp_path / "key"
+    if kind == "folder":
+        key.mkdir()
+    code, said = _run(monkeypatch, capsys, ["serve", "--port", "0"],
+                      **{**_serve_env(tmp_path), "STEADYBOT_SECRET": f"file:{key}"})
+    line = _one_line(said)
+    assert code == 2 and f"steadybot cannot start: cannot read the key file {key}" in line
+    assert "database" not in line
