@@ -12,6 +12,8 @@ from handlers.core.services import CoreSettings
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 GRAPH_URL = "https://graph.microsoft.com/v1.0/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: The longest address setting taken (a URL this long is a mistake: a pasted page, two values run together).
+MAX_URL = 2048
 MAX_ZONE_NAME = 64  # what handlers.core.timeparse.zone() reads as a zone name at all
 
 
@@ -22,10 +24,13 @@ def _flag(value: str | None) -> bool:
 def _http_url(name: str, value: str, example: str) -> str:
     """`value` as given when it is empty or an http(s) URL with a host; otherwise ValueError naming the variable.
     Before, a mistyped address started a server whose every call to Slack, Graph or the Bot Framework then
-    failed (`SLACK_API_URL=slack.com/api`)."""
-    if value and not (value.startswith(("http://", "https://")) and len(value) < 500
-                      and value.split("://", 1)[1].split("/", 1)[0].strip()):
-        raise ValueError(f"{name} must be an http(s) URL such as {example}, not {value[:80]!r}")
+    failed (`SLACK_API_URL=slack.com/api`). The message repeats the value only when it looks like a URL, and
+    without its user and password (a proxy's); anything else may be a token set in the wrong variable."""
+    scheme, found, rest = value.partition("://")
+    host = rest.split("/", 1)[0].rpartition("@")[2].strip()
+    if value and not (found and scheme.lower() in ("http", "https") and host and len(value) <= MAX_URL):
+        shown = f"{scheme[:10]}://{host[:60]}" + ("/…" if "/" in rest else "") if found else "a value that is not a URL"
+        raise ValueError(f"{name} must be an http(s) URL such as {example}, not {shown}")
     return value
 
 

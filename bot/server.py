@@ -59,8 +59,10 @@ class CannotListen(RuntimeError):
     """The server could not take its address: in use, not this machine's, a name that does not resolve."""
 
 
-def _why_not_listening(exc: OSError) -> str:
+def _why_not_listening(exc: OSError | ValueError) -> str:
     """What an operator can do about a failed bind, in words (`serve` prints it instead of a stack trace)."""
+    if isinstance(exc, ValueError):
+        return "that is not a valid host name (HOST or --host)"
     if isinstance(exc, socket.gaierror):
         return "the host name does not resolve (HOST or --host)"
     if exc.errno == errno.EADDRINUSE:
@@ -244,9 +246,9 @@ async def start_server(runtime: Runtime, host: str, port: int,
     site = CappedSite(runner, host, port, server_limits.max_connections)
     try:
         await site.start()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a host name IDNA cannot encode (`a..b`, a 64-letter label)
         await runner.cleanup()
-        raise CannotListen(f"cannot listen on {host}:{port}: {_why_not_listening(exc)}") from None
+        raise CannotListen(f"cannot listen on {host[:100]}:{port}: {_why_not_listening(exc)}") from None
     bound = port
     if runner.addresses:  # the port actually bound (port 0 picks a free one)
         bound = runner.addresses[0][1]

@@ -117,18 +117,65 @@ def backend(url: str) -> str:
 
 
 def check_url(url: str) -> None:
-    """ValueError, in words for the person who set DATABASE_URL, when the URL names no database steadybot can
-    keep its data in: not a URL, another kind of database, or an in-memory SQLite database — each connection
-    (the start's checks, the migrations, the server's pool and the loop's own) would open an empty one of its
-    own, so the server stopped at its first check with "does not answer" and `migrate` reported a schema that
-    was gone as soon as it was written."""
+    """ValueError, in words for the person who set DATABASE_URL, when the URL names no database steadybot can keep
+    its data in, or names it in a way the drivers would only refuse later with a stack trace: not a URL, another
+    kind of database, a port that is not a number, an SQLite URL with a server or options SQLite does not take,
+    a PostgreSQL option its driver does not take, or an in-memory SQLite database — each connection (the start's
+    checks, the migrations, the server's pool and the loop's own) would open an empty one of its own, so the
+    server stopped at its first check with "does not answer" and `migrate` reported a schema that was gone as
+    soon as it was written. The URL's values are never repeated (a password may be among them); option names
+    are."""
     parsed = _checked(url)
-    if parsed.backend != "sqlite":
-        return
+    if parsed.port is not None and not (parsed.port.isdigit() and 0 < int(parsed.port) < 65536):
+        raise ValueError("DATABASE_URL's port must be a number from 1 to 65535 (several PostgreSQL servers: "
+                         "postgresql://user@/steadybot?host=h1:5432&host=h2:5432)")
+    if parsed.backend == "sqlite":
+        _check_sqlite(parsed)
+    else:
+        _check_postgres(parsed)
+
+
+def _check_sqlite(parsed: _Url) -> None:
+    if parsed.username or parsed.password or parsed.host:
+        raise ValueError("an SQLite DATABASE_URL names a file, not a server: sqlite:///steadybot.db (a path from "
+                         "the working folder) or sqlite:////var/lib/steadybot/steadybot.db (an absolute one)")
+    try:
+        uri = _asbool(parsed.get("uri"))
+        for key in ("check_same_thread",):
+            _asbool(parsed.get(key))
+        for key, kind in (("timeout", float), ("detect_types", int), ("cached_statements", int)):
+            if (value := parsed.get(key)) is not None:
+                kind(value)
+    except ValueError:
+        raise ValueError("DATABASE_URL's SQLite options take true/false (uri, check_same_thread) or numbers "
+                         "(timeout, detect_types, cached_statements)") from None
+    others = sorted({key for key, _ in parsed.query if key not in _PYSQLITE_ARGS})
+    if others and not uri:
+        raise ValueError(f"DATABASE_URL has options SQLite does not take ({', '.join(others)[:120]}); SQLite URI "
+                         "parameters need uri=true: sqlite:///file:steadybot.db?mode=rwc&uri=true")
     name = parsed.database or ""
-    if not name or name == _MEMORY or name.startswith("file::memory:") or parsed.get("mode") == "memory":
+    memory = not name or name == _MEMORY
+    if uri and name.startswith("file:"):
+        path = unquote(name[len("file:"):].partition("?")[0])  # SQLite decodes a URI's path once more
+        options = dict(parsed.query)
+        memory = memory or path in ("", _MEMORY) or options.get("mode") == "memory" or options.get("vfs") == "memdb"
+    if memory:
         raise ValueError("DATABASE_URL names an in-memory SQLite database, which each of steadybot's connections "
                          "would open empty and lose on exit: use a file, such as sqlite:///steadybot.db")
+
+
+def _check_postgres(parsed: _Url) -> None:
+    import inspect
+
+    import asyncpg
+
+    opts = _connect_args(parsed)  # ValueError ("invalid DATABASE_URL: …") for hosts and ports that do not match
+    taken = set(inspect.signature(asyncpg.connect).parameters) | {"dsn"}
+    unknown = sorted(set(opts) - taken)
+    if unknown:
+        raise ValueError(f"DATABASE_URL has options PostgreSQL's driver does not take ({', '.join(unknown)[:120]}): "
+                         "it takes sslmode, ssl, host, port, timeout, command_timeout and asyncpg's other "
+                         "connect() options, e.g. postgresql://user@host/steadybot?sslmode=require")
 
 
 def sqlite_file(url: str) -> str | None:

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -70,7 +71,8 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     terminal = Terminal(out, ask, color=interactive, echo=not interactive)
     page = _loopback_socket(web_port)
     try:
-        demo_settings = Settings(database_url=f"sqlite:///{path}", default_tz=settings.default_tz,
+        # quoted: a `?` or `%` in the name is part of the file's name, not the URL's query or an escape
+        demo_settings = Settings(database_url=f"sqlite:///{quote(str(path))}", default_tz=settings.default_tz,
                                  admins=settings.admins, log_level=settings.log_level,
                                  public_url=f"http://127.0.0.1:{page.getsockname()[1]}")
         fetcher = FeedFetcher(demo_settings.calendar_refresh, demo_settings.calendar_allow_private)

@@ -8,6 +8,7 @@ and every start with SLACK_BOT_TOKEN logged Bolt's warning that the token "will 
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,11 +78,42 @@ def test_a_url_naming_no_supported_database_is_one_line(
 
 
 @pytest.mark.parametrize("url", [
-    "sqlite:///steadybot.db", "sqlite:////var/lib/steadybot/bot.db", "sqlite+aiosqlite:///x.db",
-    "sqlite:///file:bot.db?mode=rwc&uri=true", "postgresql://bot@db/steadybot", "postgres://bot:pw@db:5432/x",
-    "postgresql+asyncpg://bot@db/steadybot?sslmode=require"])
+    "sqlite:///steadybot.db", "sqlite:////var/lib/steadybot/bot.db", "sqlite+aiosqlite:///x.db", "sqlite:///~/x.db",
+    "sqlite:///file:bot.db?mode=rwc&uri=true", "sqlite:///file::memory:",  # without uri=true: a file of that name
+    "sqlite:///memory.db", "sqlite:///data/:memory:", "sqlite:///x.db?timeout=20&check_same_thread=false",
+    "postgresql://bot@db/steadybot", "postgres://bot:p%40ss@db:5432/x", " postgresql://bot@db/x ",
+    "postgresql+asyncpg://bot@db/steadybot?sslmode=require", "postgresql:///steadybot?host=/var/run/postgresql",
+    "postgresql://bot@[::1]:5432/steadybot", "postgresql://bot@/steadybot?host=h1:5432&host=h2:5433",
+    "postgresql://bot@db/x?prepared_statement_cache_size=0&command_timeout=10"])
 def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     check_url(url)
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("sqlite:///file:?uri=true", "in-memory SQLite database"),  # a temporary database
+    ("sqlite:///file:/x?vfs=memdb&uri=true", "in-memory SQLite database"),
+    ("sqlite:///file:%253Amemory%253A?uri=true", "in-memory SQLite database"),  # SQLite decodes the path again
+    ("sqlite:///x.db?mode=memory", "options SQLite does not take (mode)"),
+    ("sqlite:///x.db?uri=maybe", "SQLite options take true/false"),
+    ("sqlite:///x.db?timeout=soon", "SQLite options take true/false (uri, check_same_thread) or numbers"),
+    ("sqlite://user:hunter2@host/x.db", "an SQLite DATABASE_URL names a file, not a server"),
+    ("postgresql://u:hunter2@h:notaport/db", "port must be a number from 1 to 65535"),
+    ("postgresql://u:hunter2@h1:5432,h2:5433/db", "port must be a number from 1 to 65535"),
+    ("postgresql://u:hunter2@h:99999/db", "port must be a number from 1 to 65535"),
+    ("postgresql://u:hunter2@h/db?foo=bar", "options PostgreSQL's driver does not take (foo)"),
+])
+def test_urls_the_drivers_would_refuse_with_a_stack_trace_are_refused_in_words(url: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)) as caught:
+        check_url(url)
+    assert "hunter2" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u:hunter2@h/db?foo=bar", "sqlite:///x.db?uri=maybe",
+                                 "postgresql://u:hunter2@h:notaport/db"])
+def test_the_cli_refuses_them_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                          url: str) -> None:
+    code, said = _run(monkeypatch, capsys, ["migrate"], DATABASE_URL=url)
+    assert code == 2 and _one_line(said).startswith("steadybot: ") and "hunter2" not in said
 
 
 def test_the_demo_does_not_read_database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -125,6 +157,8 @@ def test_a_port_in_use_is_one_line_and_nothing_else(monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize(("host", "says"), [
     ("steadybot.invalid", "the host name does not resolve"),  # RFC 6761: never resolves
     ("192.0.2.1", "this machine has no such address"),  # TEST-NET-1: no machine has it
+    ("a..b", "that is not a valid host name"),  # IDNA's UnicodeError, a stack trace
+    ("a" * 70, "that is not a valid host name"),  # a label longer than 63
 ])
 def test_a_host_this_machine_cannot_listen_on_is_one_line(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -139,14 +173,31 @@ def test_a_host_this_machine_cannot_listen_on_is_one_line(monkeypatch: pytest.Mo
                                   "STEADYBOT_TEAMS_OPENID_METADATA_URL", "STEADYBOT_TEAMS_LOGIN_URL",
                                   "STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL", "STEADYBOT_PUBLIC_URL"])
 @pytest.mark.parametrize("value", ["slack.com/api", "garbage", "ftp://example.com/", "https://", "http:///api/",
-                                   "javascript:alert(1)", "https://" + "x" * 600])
+                                   "javascript:alert(1)", "https://" + "x" * 3000])
 def test_a_platform_address_that_is_not_an_http_url_stops_the_start(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"^{name} must be an http\\(s\\) URL such as https://") as caught:
         Settings.from_env({name: value})
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
 
 
+@pytest.mark.parametrize(("value", "shown"), [
+    ("https://steadybot:hunter2@proxy.corp:3128", None),  # fine: a proxy's credentials are the operator's business
+    ("ftp://steadybot:hunter2@proxy.corp/api/", "not ftp://proxy.corp/…"),
+    ("xoxb-1234-hunter2", "not a value that is not a URL"),  # a token in the wrong variable
+    ("https://steadybot:hunter2@/api/", "not https:///…"),
+])
+def test_a_refused_address_is_not_repeated_with_its_secrets(value: str, shown: str | None) -> None:
+    if shown is None:
+        assert Settings.from_env({"SLACK_API_URL": value}).slack_api_url == value + "/"
+        return
+    with pytest.raises(ValueError) as caught:
+        Settings.from_env({"SLACK_API_URL": value})
+    assert str(caught.value).endswith(shown) and "hunter2" not in str(caught.value)
+
+
 def test_platform_addresses_that_are_urls_are_kept() -> None:
+    assert Settings.from_env({"SLACK_API_URL": "HTTPS://slack-gov.com/api/"}).slack_api_url == \
+        "HTTPS://slack-gov.com/api/"  # a scheme in capitals is still http(s)
     settings = Settings.from_env({
         "SLACK_API_URL": "http://127.0.0.1:8123/api", "STEADYBOT_GRAPH_URL": "https://graph.microsoft.us/v1.0",
         "STEADYBOT_GRAPH_LOGIN_URL": "https://login.microsoftonline.us",

@@ -99,17 +99,29 @@ def test_the_demos_own_file_is_marked_reused_with_keep_and_fresh_without(tmp_pat
     assert items() == 0 and is_demo_file(path)
 
 
-def test_prepare_marks_a_new_file_and_keeps_the_default_names_old_files(tmp_path: Path) -> None:
+def test_prepare_marks_a_new_file_and_keeps_the_default_places_old_files(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "sub" / "new.db"
     prepare(path, keep=False, default_name="steadybot-demo.db")
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    # a file at the default name from a version before the mark is still the demo's own
-    old = tmp_path / "steadybot-demo.db"
-    sqlite3.connect(old).close()
+    # a file at the default place (the working folder) from a version before the mark is still the demo's own
+    old = Path("steadybot-demo.db")
     old.write_bytes(b"an old demo")
     prepare(old, keep=False, default_name="steadybot-demo.db")
     assert is_demo_file(old)
+    # … but not a file of that name in another folder, nor a link at the default place
+    elsewhere = tmp_path / "sub" / "steadybot-demo.db"
+    elsewhere.write_bytes(b"someone's notes")
+    with pytest.raises(DemoFileRefused):
+        prepare(elsewhere, keep=False, default_name="steadybot-demo.db")
+    assert elsewhere.read_bytes() == b"someone's notes"
+    old.unlink()
+    old.symlink_to(elsewhere)
+    with pytest.raises(DemoFileRefused):
+        prepare(old, keep=True, default_name="steadybot-demo.db")
+    assert elsewhere.read_bytes() == b"someone's notes" and old.is_symlink()
     plain = _plain(tmp_path / "plain.db")  # any other SQLite database is not the demo's
     with pytest.raises(DemoFileRefused):
         prepare(plain, keep=True, default_name="steadybot-demo.db")
@@ -119,3 +131,24 @@ def _plain(path: Path) -> Path:
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE t (x)")
     return path
+
+
+@pytest.mark.parametrize("name", ["steadybot.db?x", "steadybot%2Edb", "x%41.db", "odd #1.db"])
+def test_a_name_with_url_characters_is_the_file_the_demo_uses(server_db: Path, name: str) -> None:
+    """`--db 'steadybot.db?x'` made and marked `steadybot.db?x`, then wrote the demo into `steadybot.db` (the
+    URL's query began at `?`; `%2E` was read as `.`), and the server refused its secret afterwards."""
+    before = _digest(server_db)
+    done = _demo(server_db.parent, "--db", name, script="/meeting Sync tomorrow 3pm\n:quit\n")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _digest(server_db) == before
+    demo = server_db.parent / name
+    assert is_demo_file(demo)
+    with sqlite3.connect(demo) as conn:
+        assert conn.execute("SELECT count(*) FROM meetings").fetchone()[0] == 1
+
+
+def test_a_pipe_is_refused_without_opening_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert main(["demo", "--db", str(pipe)]) == 2  # opening it to read the mark waited for a writer, forever
+    assert "is not a regular file" in capsys.readouterr().err and pipe.exists()
