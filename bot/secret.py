@@ -58,14 +58,14 @@ class Secret:
 
 
 def _sqlite_path(database_url: str) -> Path | None:
-    """The SQLite file the URL names, as the engine opens it (its %-escapes decoded, its query left out), or None."""
-    from storage.rawdb import sqlite_file
-
-    try:
-        name = sqlite_file(database_url)
-    except ValueError:
-        return None
-    return Path(name) if name else None
+    """Where the key file's folder is looked for: the URL's path as written (its %-escapes and any query kept, so
+    a folder may be named `my%20data`). Installs have their key there; reading the URL as the engine does would
+    move it, and the server would then refuse the database as written under another secret."""
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if database_url.startswith(prefix):
+            rest = database_url[len(prefix):]
+            return None if not rest or rest == ":memory:" else Path(rest)
+    return None
 
 
 def _read_file(path: Path) -> bytes:

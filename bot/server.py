@@ -248,7 +248,8 @@ async def start_server(runtime: Runtime, host: str, port: int,
         await site.start()
     except (OSError, ValueError) as exc:  # ValueError: a host name IDNA cannot encode (`a..b`, a 64-letter label)
         await runner.cleanup()
-        raise CannotListen(f"cannot listen on {host[:100]}:{port}: {_why_not_listening(exc)}") from None
+        shown = host[:100] if host.isprintable() else repr(host[:100])  # no escape sequence reaches the terminal
+        raise CannotListen(f"cannot listen on {shown}:{port}: {_why_not_listening(exc)}") from None
     bound = port
     if runner.addresses:  # the port actually bound (port 0 picks a free one)
         bound = runner.addresses[0][1]

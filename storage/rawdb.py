@@ -119,8 +119,8 @@ def backend(url: str) -> str:
 def check_url(url: str) -> None:
     """ValueError, in words for the person who set DATABASE_URL, when the URL names no database steadybot can keep
     its data in, or names it in a way the drivers would only refuse later with a stack trace: not a URL, another
-    kind of database, a port that is not a number, an SQLite URL with a server or options SQLite does not take,
-    a PostgreSQL option its driver does not take, or an in-memory SQLite database — each connection (the start's
+    kind of database, a port that is not a number, an SQLite URL with a server or with pysqlite options that are
+    not booleans or numbers, a PostgreSQL option its driver does not take, or an in-memory SQLite database — each connection (the start's
     checks, the migrations, the server's pool and the loop's own) would open an empty one of its own, so the
     server stopped at its first check with "does not answer" and `migrate` reported a schema that was gone as
     soon as it was written. The URL's values are never repeated (a password may be among them); option names
@@ -149,16 +149,16 @@ def _check_sqlite(parsed: _Url) -> None:
     except ValueError:
         raise ValueError("DATABASE_URL's SQLite options take true/false (uri, check_same_thread) or numbers "
                          "(timeout, detect_types, cached_statements)") from None
-    others = sorted({key for key, _ in parsed.query if key not in _PYSQLITE_ARGS})
-    if others and not uri:
-        raise ValueError(f"DATABASE_URL has options SQLite does not take ({', '.join(others)[:120]}); SQLite URI "
-                         "parameters need uri=true: sqlite:///file:steadybot.db?mode=rwc&uri=true")
+    # other options, without uri=true, are left to the driver as before (pysqlite ignores them)
     name = parsed.database or ""
     memory = not name or name == _MEMORY
     if uri and name.startswith("file:"):
-        path = unquote(name[len("file:"):].partition("?")[0])  # SQLite decodes a URI's path once more
-        options = dict(parsed.query)
-        memory = memory or path in ("", _MEMORY) or options.get("mode") == "memory" or options.get("vfs") == "memdb"
+        # SQLite reads the name as a URI: a `?` in it (an escaped `%3F` in DATABASE_URL) starts options of its own,
+        # and its path is decoded once more
+        path, _, inner = name[len("file:"):].partition("?")
+        options = {**dict(parse_qsl(inner, keep_blank_values=True)), **dict(parsed.query)}
+        memory = memory or unquote(path) in ("", _MEMORY) or options.get("mode") == "memory" \
+            or options.get("vfs") == "memdb"
     if memory:
         raise ValueError("DATABASE_URL names an in-memory SQLite database, which each of steadybot's connections "
                          "would open empty and lose on exit: use a file, such as sqlite:///steadybot.db")

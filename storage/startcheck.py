@@ -52,14 +52,10 @@ async def check_not_newer(url: str, *, connect_timeout: float = 3.0) -> None:
     """SchemaTooNew when the database stands at a revision this version does not have (a newer steadybot migrated
     it, and this one was started after a rollback): Alembic's own answer was a stack trace, "Can't locate
     revision". Nothing to read (no file, no version table, no connection) is left to Alembic, as before."""
-    try:
-        if backend(url) == "sqlite":
-            database = sqlite_file(url)
-            if database is None or not await asyncio.to_thread(os.path.exists, database):
-                return
+    try:  # `connect` never creates an SQLite file: a missing one (whatever form its URL takes) fails here
         async with connect(url, connect_timeout=connect_timeout) as conn:
             rows = await conn.fetch(VERSIONS)
-    except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic decides and reports
+    except Exception:  # noqa: BLE001 - no file, no table yet, or no database: Alembic decides and reports
         return
     unknown = sorted({str(row[0]) for row in rows} - known_revisions())
     if unknown:

@@ -8,7 +8,6 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -71,8 +70,9 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     terminal = Terminal(out, ask, color=interactive, echo=not interactive)
     page = _loopback_socket(web_port)
     try:
-        # quoted: a `?` or `%` in the name is part of the file's name, not the URL's query or an escape
-        demo_settings = Settings(database_url=f"sqlite:///{quote(str(path))}", default_tz=settings.default_tz,
+        # `%`, `?` and `#` escaped: part of the file's name, not an escape, the URL's query or its fragment; nothing
+        # else is, so the key file's folder (bot/secret.py, the URL's path as written) stays the file's own folder
+        demo_settings = Settings(database_url=f"sqlite:///{_url_path(path)}", default_tz=settings.default_tz,
                                  admins=settings.admins, log_level=settings.log_level,
                                  public_url=f"http://127.0.0.1:{page.getsockname()[1]}")
         fetcher = FeedFetcher(demo_settings.calendar_refresh, demo_settings.calendar_allow_private)
@@ -101,6 +101,10 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
         else:
             page.close()
         await runtime.close()
+
+
+def _url_path(path: Path) -> str:
+    return str(path).replace("%", "%25").replace("?", "%3F").replace("#", "%23")
 
 
 def _loopback_socket(port: int) -> socket.socket:

@@ -9,11 +9,15 @@ The database URL quotes the name, so a `?` or `%` in it is part of the file's na
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 #: "sbde" in the database header's application id field: this file is a steadybot demo's.
 APPLICATION_ID = 0x73626465
+#: An SQLite database file starts with these bytes; its 100-byte header holds the application id at offset 68.
+MAGIC = b"SQLite format 3\x00"
+HEADER = 100
 
 
 class DemoFileRefused(ValueError):
@@ -21,18 +25,14 @@ class DemoFileRefused(ValueError):
 
 
 def is_demo_file(path: Path) -> bool:
-    """Whether `path` is an SQLite database the demo made (read-only: nothing is created or changed)."""
+    """Whether `path` is an SQLite database the demo made: its header read as bytes (SQLite's own read-only open
+    of a WAL database would leave `-wal` and `-shm` files beside someone else's database)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except (sqlite3.Error, OSError, ValueError):
+        with path.open("rb") as handle:
+            header = handle.read(HEADER)
+    except OSError:
         return False
-    try:
-        row = conn.execute("PRAGMA application_id").fetchone()
-    except sqlite3.Error:  # not a database at all
-        return False
-    finally:
-        conn.close()
-    return bool(row) and row[0] == APPLICATION_ID
+    return len(header) == HEADER and header.startswith(MAGIC) and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
 
 def prepare(path: Path, *, keep: bool, default_name: str) -> None:
@@ -51,10 +51,12 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> None:
         raise DemoFileRefused(f"{path} is not a regular file, so the demo leaves it alone: give --db a new file name")
     # An unmarked file counts as the demo's own only at its default place (the working folder), as files of
     # earlier versions are, and only as a file of its own: a link there may lead to any database
-    if exists and (link or path != Path(default_name)) and not is_demo_file(path):
+    default_place = os.path.abspath(path) == os.path.abspath(default_name)
+    if exists and (link or not default_place) and not is_demo_file(path):
         raise DemoFileRefused(
-            f"{path} is not a file the demo made, so the demo leaves it alone (it starts each run from a fresh "
-            f"file and would delete it): give --db a new file name, or leave it out for {default_name}")
+            f"{path} does not carry the mark of a file the demo made, so the demo leaves it alone (it starts each run "
+            f"from a fresh file and would delete it; files an earlier version's demo made elsewhere carry no mark: "
+            f"delete one yourself to reuse its name): give --db a new file name, or leave it out for {default_name}")
     try:
         if not keep:
             for suffix in ("", "-wal", "-shm"):

@@ -81,6 +81,7 @@ def test_a_url_naming_no_supported_database_is_one_line(
     "sqlite:///steadybot.db", "sqlite:////var/lib/steadybot/bot.db", "sqlite+aiosqlite:///x.db", "sqlite:///~/x.db",
     "sqlite:///file:bot.db?mode=rwc&uri=true", "sqlite:///file::memory:",  # without uri=true: a file of that name
     "sqlite:///memory.db", "sqlite:///data/:memory:", "sqlite:///x.db?timeout=20&check_same_thread=false",
+    "sqlite:///x.db?cache=shared", "sqlite:///x.db?journal_mode=WAL", "sqlite:///x.db?mode=rwc",  # ignored, as before
     "postgresql://bot@db/steadybot", "postgres://bot:p%40ss@db:5432/x", " postgresql://bot@db/x ",
     "postgresql+asyncpg://bot@db/steadybot?sslmode=require", "postgresql:///steadybot?host=/var/run/postgresql",
     "postgresql://bot@[::1]:5432/steadybot", "postgresql://bot@/steadybot?host=h1:5432&host=h2:5433",
@@ -93,7 +94,8 @@ def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     ("sqlite:///file:?uri=true", "in-memory SQLite database"),  # a temporary database
     ("sqlite:///file:/x?vfs=memdb&uri=true", "in-memory SQLite database"),
     ("sqlite:///file:%253Amemory%253A?uri=true", "in-memory SQLite database"),  # SQLite decodes the path again
-    ("sqlite:///x.db?mode=memory", "options SQLite does not take (mode)"),
+    ("sqlite:///file:x%3Fmode%3Dmemory?uri=true", "in-memory SQLite database"),  # a `?` inside the name
+    ("sqlite:///file:x%3Fvfs%3Dmemdb?uri=true", "in-memory SQLite database"),
     ("sqlite:///x.db?uri=maybe", "SQLite options take true/false"),
     ("sqlite:///x.db?timeout=soon", "SQLite options take true/false (uri, check_same_thread) or numbers"),
     ("sqlite://user:hunter2@host/x.db", "an SQLite DATABASE_URL names a file, not a server"),

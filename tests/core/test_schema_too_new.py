@@ -73,3 +73,19 @@ def test_the_check_passes_a_database_at_or_behind_this_versions_heads(db_url: st
     asyncio.run(_set_versions(db_url, {sorted(behind)[0]}))
     asyncio.run(check_not_newer(db_url))
 
+
+
+def test_a_file_uri_is_checked_too(tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`sqlite:///file:bot.db?uri=true`: the check looked for a file named `file:bot.db` and, finding none, left
+    the newer schema to Alembic's stack trace."""
+    monkeypatch.chdir(tmp_path)
+    url = "sqlite:///file:bot.db?uri=true"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STEADYBOT_SECRET", SECRET)
+    assert main(["migrate"]) == 0
+    heads = asyncio.run(_versions(url))
+    asyncio.run(_set_versions(url, heads | {NEWER}))
+    assert main(["migrate"]) == 2
+    said = capsys.readouterr()
+    assert "written by a newer steadybot" in said.out + said.err and "Traceback" not in said.out + said.err

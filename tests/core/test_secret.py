@@ -90,3 +90,17 @@ def test_a_secret_shows_nothing_of_itself_and_derives_each_signer_once() -> None
     token = links.sign("C1", purpose="report")
     assert Secret(material).signer("reports").unsign(token, purpose="report") == "C1"  # another replica reads it
     assert Secret(material).signer("actions").unsign(token, purpose="report") is None
+
+
+@pytest.mark.parametrize(("url", "folder"), [
+    ("sqlite:///steadybot.db", "."), ("sqlite:///data/steadybot.db", "data"),
+    ("sqlite:///my%20data/steadybot.db", "my%20data"),  # as written: installs keep their key there
+    ("sqlite:///data/x.db?uri=true&cache=shared", "data"), ("sqlite+aiosqlite:///a/b/x.db", "a/b"),
+])
+def test_the_key_files_folder_is_the_urls_path_as_written(url: str, folder: str) -> None:
+    """Reading the URL as the engine does (escapes decoded) would move an existing install's key file, and the
+    server would refuse its database as written under another secret."""
+    from bot.secret import _sqlite_path
+
+    path = _sqlite_path(url)
+    assert path is not None and str(path.parent) == folder

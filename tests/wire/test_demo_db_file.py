@@ -51,14 +51,13 @@ def server_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 @pytest.mark.parametrize("keep", [False, True], ids=["fresh", "keep"])
 def test_the_servers_database_is_left_alone(server_db: Path, keep: bool, capsys: pytest.CaptureFixture[str]) -> None:
-    # the -shm file is SQLite's shared index of the WAL: any reader (the demo's read-only look) writes to it
-    before = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file() and p.suffix != ".db-shm"}
+    before = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file()}
     code = main(["demo", "--db", str(server_db), *(["--keep"] if keep else [])])
     said = capsys.readouterr().err
-    assert code == 2 and "is not a file the demo made, so the demo leaves it alone" in said
+    assert code == 2 and "does not carry the mark of a file the demo made, so the demo leaves it alone" in said
     assert "Traceback" not in said
-    after = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file() and p.suffix != ".db-shm"}
-    assert after == before and "steadybot.db-wal" in after
+    after = {p.name: _digest(p) for p in server_db.parent.iterdir() if p.is_file()}
+    assert after == before and "steadybot.db-wal" in after and "steadybot.db-shm" in after  # not even the index
 
 
 @pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"", b"SQLite format 3\x00" + b"\x00" * 84])
@@ -152,3 +151,26 @@ def test_a_pipe_is_refused_without_opening_it(tmp_path: Path, capsys: pytest.Cap
     os.mkfifo(pipe)
     assert main(["demo", "--db", str(pipe)]) == 2  # opening it to read the mark waited for a writer, forever
     assert "is not a regular file" in capsys.readouterr().err and pipe.exists()
+
+
+def test_looking_for_the_mark_leaves_no_file_beside_another_database(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite's read-only open of a WAL database made `-wal` and `-shm` files beside a stopped server's database
+    (owned by whoever ran the demo); the header is now read as bytes."""
+    db = tmp_path / "server.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["server.db"]
+    assert main(["demo", "--db", str(db)]) == 2
+    assert "leaves it alone" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["server.db"]
+
+
+def test_the_default_place_written_out_is_the_default_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "steadybot-demo.db"
+    old.write_bytes(b"an unmarked demo file of an earlier version")
+    prepare(old, keep=False, default_name="steadybot-demo.db")  # `--db $PWD/steadybot-demo.db`
+    assert is_demo_file(old)
