@@ -188,7 +188,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 repo = OutboxRepo(db, SystemClock())
                 if args.retry_failed is not None:
-                    print(f"requeued {await repo.requeue_failed(args.retry_failed or None)} failed rows")
+                    requeued = await repo.requeue_failed(args.retry_failed or None)
+                    print(f"requeued {requeued} failed rows")
+                    if args.retry_failed and requeued < len(set(args.retry_failed)):
+                        print("  the other ids given are not failed rows (the failed ones are listed below)")
                 counts = await repo.counts()
                 print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
                 if (next_due := await repo.next_due()) is not None:

@@ -61,6 +61,11 @@ _PYSQLITE_ARGS = ("uri", "timeout", "isolation_level", "detect_types", "check_sa
 #: SQLAlchemy's asyncpg dialect's own options: never sent to the server.
 _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
 _MEMORY = ":memory:"
+#: asyncpg.connect options a URL cannot set: it passes them as text, and asyncpg needs a number, a flag or a mapping.
+_NOT_FROM_TEXT = frozenset({"statement_cache_size", "max_cached_statement_lifetime", "max_cacheable_statement_size",
+                            "direct_tls", "server_settings", "record_class", "connection_class"})
+#: What asyncpg takes as `ssl` (and `async_url`'s `sslmode`) in text.
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 #: What a DATABASE_URL looks like, for the messages that refuse one.
 EXAMPLES = "sqlite:///steadybot.db (a file) or postgresql://user:password@host:5432/steadybot"
 
@@ -126,7 +131,9 @@ def check_url(url: str) -> None:
     soon as it was written. The URL's values are never repeated (a password may be among them); option names
     are."""
     parsed = _checked(url)
-    if parsed.port is not None and not (parsed.port.isdigit() and 0 < int(parsed.port) < 65536):
+    written = _URL.match(url.strip())
+    if (written is not None and written.group("port") == "") or \
+            (parsed.port is not None and not (parsed.port.isdigit() and 0 < int(parsed.port) < 65536)):
         raise ValueError("DATABASE_URL's port must be a number from 1 to 65535 (several PostgreSQL servers: "
                          "postgresql://user@/steadybot?host=h1:5432&host=h2:5432)")
     if parsed.backend == "sqlite":
@@ -136,7 +143,7 @@ def check_url(url: str) -> None:
 
 
 def _check_sqlite(parsed: _Url) -> None:
-    if parsed.username or parsed.password or parsed.host:
+    if parsed.username or parsed.password or parsed.host or parsed.port is not None:
         raise ValueError("an SQLite DATABASE_URL names a file, not a server: sqlite:///steadybot.db (a path from "
                          "the working folder) or sqlite:////var/lib/steadybot/steadybot.db (an absolute one)")
     try:
@@ -172,6 +179,16 @@ def _check_postgres(parsed: _Url) -> None:
     opts = _connect_args(parsed)  # ValueError ("invalid DATABASE_URL: …") for hosts and ports that do not match
     taken = set(inspect.signature(asyncpg.connect).parameters) | {"dsn"}
     unknown = sorted(set(opts) - taken)
+    typed = sorted(set(opts) & _NOT_FROM_TEXT)
+    if typed:  # the URL's values reach asyncpg as text; these it compares with numbers or reads as settings
+        hint = (" (for PgBouncer, prepared_statement_cache_size=0, SQLAlchemy's own option, turns the cache off)"
+                if "statement_cache_size" in typed else "")
+        raise ValueError(f"DATABASE_URL's option {typed[0]} cannot be given in the URL: its driver needs a number "
+                         f"or a setting there, and reads the URL's text{hint}")
+    ssl = opts.get("ssl")
+    if isinstance(ssl, str) and ssl not in _SSL_MODES:
+        raise ValueError(f"DATABASE_URL's sslmode must be one of {', '.join(_SSL_MODES)} "
+                         "(sslmode=require for an encrypted connection)")
     if unknown:
         raise ValueError(f"DATABASE_URL has options PostgreSQL's driver does not take ({', '.join(unknown)[:120]}): "
                          "it takes sslmode, ssl, host, port, timeout, command_timeout and asyncpg's other "

@@ -85,7 +85,10 @@ def test_a_url_naming_no_supported_database_is_one_line(
     "postgresql://bot@db/steadybot", "postgres://bot:p%40ss@db:5432/x", " postgresql://bot@db/x ",
     "postgresql+asyncpg://bot@db/steadybot?sslmode=require", "postgresql:///steadybot?host=/var/run/postgresql",
     "postgresql://bot@[::1]:5432/steadybot", "postgresql://bot@/steadybot?host=h1:5432&host=h2:5433",
-    "postgresql://bot@db/x?prepared_statement_cache_size=0&command_timeout=10"])
+    "postgresql://bot@db/x?prepared_statement_cache_size=0&command_timeout=10",
+    *(f"postgresql://bot@db/x?sslmode={mode}" for mode in ("disable", "allow", "prefer", "require", "verify-ca",
+                                                             "verify-full")),
+    "postgresql://bot@db/x?ssl=require&timeout=5&target_session_attrs=read-write"])
 def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     check_url(url)
 
@@ -102,7 +105,15 @@ def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     ("postgresql://u:hunter2@h:notaport/db", "port must be a number from 1 to 65535"),
     ("postgresql://u:hunter2@h1:5432,h2:5433/db", "port must be a number from 1 to 65535"),
     ("postgresql://u:hunter2@h:99999/db", "port must be a number from 1 to 65535"),
+    ("postgresql://u:hunter2@h:/db", "port must be a number from 1 to 65535"),  # SQLAlchemy's int('')
+    ("sqlite://:/x.db", "port must be a number from 1 to 65535"),
+    ("sqlite://:5/x.db", "an SQLite DATABASE_URL names a file, not a server"),
     ("postgresql://u:hunter2@h/db?foo=bar", "options PostgreSQL's driver does not take (foo)"),
+    ("postgresql://u:hunter2@h/db?statement_cache_size=0", "prepared_statement_cache_size=0"),  # a TypeError
+    ("postgresql://u:hunter2@h/db?max_cacheable_statement_size=0", "option max_cacheable_statement_size cannot"),
+    ("postgresql://u:hunter2@h/db?direct_tls=false", "option direct_tls cannot be given in the URL"),
+    ("postgresql://u:hunter2@h/db?ssl=true", "sslmode must be one of disable, allow, prefer, require"),
+    ("postgresql://u:hunter2@h/db?sslmode=on", "sslmode must be one of disable, allow, prefer, require"),
 ])
 def test_urls_the_drivers_would_refuse_with_a_stack_trace_are_refused_in_words(url: str, says: str) -> None:
     with pytest.raises(ValueError, match=re.escape(says)) as caught:
@@ -252,7 +263,11 @@ def test_outbox_numbers_in_range_are_taken(monkeypatch: pytest.MonkeyPatch, caps
     monkeypatch.setenv("STEADYBOT_SECRET", SECRET)
     assert main(["migrate"]) == 0
     assert main(["outbox", "--limit", "10000", "--retry-failed", "1", str(2**63 - 1)]) == 0
-    assert "requeued 0 failed rows" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "requeued 0 failed rows" in said and "the other ids given are not failed rows" in said
+    assert main(["outbox", "--retry-failed"]) == 0  # all failed rows: none, and nothing to say about ids
+    said = capsys.readouterr().out
+    assert "requeued 0 failed rows" in said and "ids given" not in said
 
 
 @pytest.mark.parametrize("user_id", ["\u202eU1", "U1\u200b", "U\x1b[2J1", "U1\x07", "\u2066U1\u2069"])
