@@ -156,9 +156,10 @@ def _check_sqlite(parsed: _Url) -> None:
     except ValueError:
         raise ValueError("DATABASE_URL's SQLite options take true/false (uri, check_same_thread) or numbers "
                          "(timeout, detect_types, cached_statements)") from None
-    # other options, without uri=true, are left to the driver as before (pysqlite ignores them)
+    # other options, without uri=true, are left to the driver as before (pysqlite ignores them); mode=memory is
+    # SQLAlchemy's own sign of a database in memory, whatever uri says (its pool then fails with a TypeError)
     name = parsed.database or ""
-    memory = not name or name == _MEMORY
+    memory = not name or name == _MEMORY or "memory" in [value for key, value in parsed.query if key == "mode"]
     if uri and name.startswith("file:"):
         # SQLite reads the name as a URI: a `?` in it (an escaped `%3F` in DATABASE_URL) starts options of its own,
         # and its path is decoded once more

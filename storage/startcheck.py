@@ -7,8 +7,10 @@ column names below in step with the models (`storage.models.pulse.KeyCheck`, `Pu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 
+from handlers.core.errors import StorageUnavailable
 from storage.crypto import KeyMismatch
 from storage.heads import SchemaTooNew, expected_heads, known_revisions
 from storage.rawdb import backend, connect, sqlite_file
@@ -52,11 +54,17 @@ async def check_not_newer(url: str, *, connect_timeout: float = 3.0) -> None:
     """SchemaTooNew when the database stands at a revision this version does not have (a newer steadybot migrated
     it, and this one was started after a rollback): Alembic's own answer was a stack trace, "Can't locate
     revision". Nothing to read (no file, no version table, no connection) is left to Alembic, as before."""
-    try:  # `connect` never creates an SQLite file: a missing one (whatever form its URL takes) fails here
-        async with connect(url, connect_timeout=connect_timeout) as conn:
+    async with contextlib.AsyncExitStack() as stack:
+        try:  # `connect` never creates an SQLite file: a missing one (whatever form its URL takes) fails here
+            conn = await stack.enter_async_context(connect(url, connect_timeout=connect_timeout))
+        except StorageUnavailable:
+            if backend(url) == "postgresql":
+                raise  # out of reach: said now, not after Alembic has waited for it as long again
+            return  # no file yet: the migration creates it
+        try:
             rows = await conn.fetch(VERSIONS)
-    except Exception:  # noqa: BLE001 - no file, no table yet, or no database: Alembic decides and reports
-        return
+        except StorageUnavailable:  # no version table yet: Alembic's to create
+            return
     unknown = sorted({str(row[0]) for row in rows} - known_revisions())
     if unknown:
         raise SchemaTooNew(

@@ -22,6 +22,7 @@ from bot.demo.history import write_history
 from bot.demo.terminal import Terminal
 from bot.demo.world import CHANNEL, COMMENTS, World
 from bot.runtime import Runtime, build_runtime
+from bot.secret import load_secret
 from bot.web.page import register as register_report_page
 from handlers.core.clock import FakeClock
 from handlers.core.timeparse import format_local, localize, zone
@@ -57,7 +58,11 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     itself, in order with its output."""
     out = out or sys.stdout
     path = Path(db_path or DEMO_DB)
-    prepare(path, keep=keep, default_name=DEMO_DB)  # DemoFileRefused: a file the demo did not make, a folder
+    # DemoFileRefused: a file the demo did not make, a folder. The path comes back absolute: a name starting with
+    # `file:` is then never read as a URI, and the key file goes beside the database whatever the folder's name
+    # (bot/secret.py reads the URL's path as written, and the URL escapes `%`, `?` and `#`)
+    path = prepare(path, keep=keep, default_name=DEMO_DB)
+    secret = load_secret("", f"sqlite:///{path}")
     world = World.default(settings.default_tz)
     clock = FakeClock(start or working_hours(datetime.now(UTC), zone(world.you.tz)))
     interactive = sys.stdin.isatty() and out is sys.stdout
@@ -70,14 +75,13 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
     terminal = Terminal(out, ask, color=interactive, echo=not interactive)
     page = _loopback_socket(web_port)
     try:
-        # `%`, `?` and `#` escaped: part of the file's name, not an escape, the URL's query or its fragment; nothing
-        # else is, so the key file's folder (bot/secret.py, the URL's path as written) stays the file's own folder
+        # `%`, `?` and `#` escaped: part of the file's name, not an escape, the URL's query or its fragment
         demo_settings = Settings(database_url=f"sqlite:///{_url_path(path)}", default_tz=settings.default_tz,
                                  admins=settings.admins, log_level=settings.log_level,
                                  public_url=f"http://127.0.0.1:{page.getsockname()[1]}")
         fetcher = FeedFetcher(demo_settings.calendar_refresh, demo_settings.calendar_allow_private)
         # `:calendar` serves the bundled example; other addresses are fetched for real
-        runtime = await build_runtime(demo_settings, clock=clock, adapters=[demo_adapter(world, terminal)],
+        runtime = await build_runtime(demo_settings, clock=clock, secret=secret, adapters=[demo_adapter(world, terminal)],
                                       ports={"calendar": ExampleFetcher(fetcher, clock)}, kick_outbox=False)
     except BaseException:
         page.close()

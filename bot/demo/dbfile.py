@@ -35,14 +35,16 @@ def is_demo_file(path: Path) -> bool:
     return len(header) == HEADER and header.startswith(MAGIC) and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
 
-def prepare(path: Path, *, keep: bool, default_name: str) -> None:
-    """Make `path` ready for a demo: the last run's file deleted (unless `keep`), a new one created and marked.
+def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
+    """Make `path` ready for a demo: the last run's file deleted (unless `keep`), a new one created and marked;
+    returns it as an absolute path.
     DemoFileRefused for a folder, a pipe or a device, for an existing file the demo did not make (unless it is at
     the demo's default place, as files of earlier versions are), and for a place the file cannot be written."""
     try:
         str(path).encode("utf-8")  # the database URL and SQLite take UTF-8 names only
         folder, exists, link = path.is_dir(), path.exists(), path.is_symlink()
         regular = path.is_file()  # not a pipe or a device: opening one to look for the mark could block
+        default_place = path.name == default_name and _in_working_folder(path)
     except (OSError, UnicodeError) as exc:  # a path through a file (`notes.txt/demo.db`), too long a name
         raise _cannot_write(path, exc) from None
     if folder:
@@ -51,20 +53,26 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> None:
         raise DemoFileRefused(f"{path} is not a regular file, so the demo leaves it alone: give --db a new file name")
     # An unmarked file counts as the demo's own only at its default place (the working folder), as files of
     # earlier versions are, and only as a file of its own: a link there may lead to any database
-    default_place = os.path.abspath(path) == os.path.abspath(default_name)
     if exists and (link or not default_place) and not is_demo_file(path):
         raise DemoFileRefused(
             f"{path} does not carry the mark of a file the demo made, so the demo leaves it alone (it starts each run "
             f"from a fresh file and would delete it; files an earlier version's demo made elsewhere carry no mark: "
             f"delete one yourself to reuse its name): give --db a new file name, or leave it out for {default_name}")
+    leftovers = [name for name in (f"{path}-wal", f"{path}-shm") if os.path.lexists(name)]
+    if not exists and leftovers:  # whose they are, nothing says: SQLite would read them into the new file
+        raise DemoFileRefused(f"{leftovers[0]} lies beside no database: the demo leaves it alone (remove it, or give "
+                              "--db another file name)")
     try:
         if not keep:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+        absolute = path.absolute()
         if path.exists():
-            return
+            return absolute
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path)
+        # as a URI of the absolute path: SQLite builds that read any name starting with `file:` as a URI (even
+        # without the flag) would otherwise open, and mark, another file
+        conn = sqlite3.connect(f"{absolute.as_uri()}?mode=rwc", uri=True)
         try:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.commit()
@@ -72,6 +80,16 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> None:
             conn.close()
     except (sqlite3.Error, OSError) as exc:
         raise _cannot_write(path, exc) from None
+    return absolute
+
+
+def _in_working_folder(path: Path) -> bool:
+    """Whether `path` is in the working folder, however the folder is written or reached (False when the working
+    folder is gone)."""
+    try:
+        return path.parent.resolve() == Path.cwd().resolve()
+    except OSError:
+        return False
 
 
 def _cannot_write(path: Path, exc: BaseException) -> DemoFileRefused:

@@ -99,6 +99,8 @@ def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     ("sqlite:///file:%253Amemory%253A?uri=true", "in-memory SQLite database"),  # SQLite decodes the path again
     ("sqlite:///file:x%3Fmode%3Dmemory?uri=true", "in-memory SQLite database"),  # a `?` inside the name
     ("sqlite:///file:x%3Fvfs%3Dmemdb?uri=true", "in-memory SQLite database"),
+    ("sqlite:///x.db?mode=memory", "in-memory SQLite database"),  # SQLAlchemy's own sign: a TypeError before
+    ("sqlite:///x.db?uri=true&mode=memory", "in-memory SQLite database"),
     ("sqlite:///x.db?uri=maybe", "SQLite options take true/false"),
     ("sqlite:///x.db?timeout=soon", "SQLite options take true/false (uri, check_same_thread) or numbers"),
     ("sqlite://user:hunter2@host/x.db", "an SQLite DATABASE_URL names a file, not a server"),

@@ -174,3 +174,31 @@ def test_the_default_place_written_out_is_the_default_place(tmp_path: Path, monk
     old.write_bytes(b"an unmarked demo file of an earlier version")
     prepare(old, keep=False, default_name="steadybot-demo.db")  # `--db $PWD/steadybot-demo.db`
     assert is_demo_file(old)
+
+
+def test_a_name_starting_with_file_colon_is_that_file(server_db: Path) -> None:
+    """SQLite builds that read any name starting with `file:` as a URI opened `steadybot.db` for `--db
+    file:steadybot.db`, marked it, and the next run deleted the server's database as the demo's own."""
+    before = _digest(server_db)
+    done = _demo(server_db.parent, "--db", "file:steadybot.db")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _digest(server_db) == before and not is_demo_file(server_db)
+    assert is_demo_file(server_db.parent / "file:steadybot.db")
+    again = _demo(server_db.parent, "--db", "file:steadybot.db")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
+@pytest.mark.parametrize("folder", ["a%b", "q?x", "h#1", "with space"])
+def test_the_demos_key_file_lies_beside_its_database(tmp_path: Path, folder: str) -> None:
+    done = _demo(tmp_path, "--db", f"{folder}/x.db")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / folder).iterdir()) >= ["steadybot.key", "x.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder]  # no escaped twin folder
+
+
+def test_leftover_wal_files_beside_no_database_are_left_alone(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes-wal").write_bytes(b"someone's WAL")
+    assert main(["demo", "--db", str(tmp_path / "notes")]) == 2
+    assert "lies beside no database" in capsys.readouterr().err
+    assert (tmp_path / "notes-wal").read_bytes() == b"someone's WAL" and not (tmp_path / "notes").exists()
