@@ -13,6 +13,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from bot.secret import KEY_FILE_NAME
+
 #: "sbde" in the database header's application id field: this file is a steadybot demo's.
 APPLICATION_ID = 0x73626465
 #: An SQLite database file starts with these bytes; its 100-byte header holds the application id at offset 68.
@@ -44,11 +46,16 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
         str(path).encode("utf-8")  # the database URL and SQLite take UTF-8 names only
         folder, exists, link = path.is_dir(), path.exists(), path.is_symlink()
         regular = path.is_file()  # not a pipe or a device: opening one to look for the mark could block
-        default_place = path.name == default_name and _in_working_folder(path)
+        # a hard link there is another name of some file: only an unlinked one is the earlier demo's own
+        default_place = path.name == default_name and _in_working_folder(path) and (
+            not path.exists() or path.stat().st_nlink == 1)
     except (OSError, UnicodeError) as exc:  # a path through a file (`notes.txt/demo.db`), too long a name
         raise _cannot_write(path, exc) from None
     if folder:
         raise DemoFileRefused(f"--db names a folder ({path}): give it a file name, such as {default_name}")
+    if path.name == KEY_FILE_NAME:  # the key file lies beside the database, under this name
+        raise DemoFileRefused(f"--db cannot be named {KEY_FILE_NAME}, the name of the demo's key file beside it: "
+                              f"give it another file name, such as {default_name}")
     if exists and not regular:
         raise DemoFileRefused(f"{path} is not a regular file, so the demo leaves it alone: give --db a new file name")
     # An unmarked file counts as the demo's own only at its default place (the working folder), as files of

@@ -202,3 +202,19 @@ def test_leftover_wal_files_beside_no_database_are_left_alone(tmp_path: Path,
     assert main(["demo", "--db", str(tmp_path / "notes")]) == 2
     assert "lies beside no database" in capsys.readouterr().err
     assert (tmp_path / "notes-wal").read_bytes() == b"someone's WAL" and not (tmp_path / "notes").exists()
+
+
+def test_a_hard_link_at_the_default_place_is_not_the_demos(server_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`ln steadybot.db steadybot-demo.db; steadybot demo --keep` ran the demo in the server's database (its rows,
+    its key's fingerprint), which the server then refused."""
+    monkeypatch.chdir(server_db.parent)
+    os.link(server_db, server_db.parent / "steadybot-demo.db")
+    before = _digest(server_db)
+    assert main(["demo", "--keep"]) == 2
+    assert "leaves it alone" in capsys.readouterr().err and _digest(server_db) == before
+
+
+def test_the_key_files_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--db", str(tmp_path / "steadybot.key")]) == 2
+    assert "the name of the demo's key file" in capsys.readouterr().err and not list(tmp_path.iterdir())
