@@ -164,6 +164,7 @@ class Settings:
         port_text = get("PORT", "3000") or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+
         def url(name: str, example: str) -> str:
             return _http_url(name, get(name), example)
 
@@ -195,10 +196,13 @@ class Settings:
             log_level=_log_level(get("STEADYBOT_LOG_LEVEL")),
             secret=get("STEADYBOT_SECRET"),
             public_url=_public_url(get("STEADYBOT_PUBLIC_URL")),
-            teams_openid_metadata_url=url("STEADYBOT_TEAMS_OPENID_METADATA_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"),
+            teams_openid_metadata_url=url("STEADYBOT_TEAMS_OPENID_METADATA_URL",
+                                          "https://login.botframework.com/v1/.well-known/openidconfiguration"),
             teams_token_issuer=get("STEADYBOT_TEAMS_TOKEN_ISSUER"),
             teams_login_url=url("STEADYBOT_TEAMS_LOGIN_URL", "https://login.microsoftonline.com"),
-            teams_emulator_openid_metadata_url=url("STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL", "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration"),
+            teams_emulator_openid_metadata_url=url(
+                "STEADYBOT_TEAMS_EMULATOR_OPENID_METADATA_URL",
+                "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration"),
             outbox_lease=number("STEADYBOT_OUTBOX_LEASE", 30.0, 1.0, 3600.0),
             slack_posts_per_minute=number("STEADYBOT_SLACK_POSTS_PER_MINUTE", 300.0, 0.0, 100_000.0),
             teams_max_in_flight=int(number("STEADYBOT_TEAMS_MAX_IN_FLIGHT", 4, 1, 64)),

@@ -125,10 +125,10 @@ def check_url(url: str) -> None:
     """ValueError, in words for the person who set DATABASE_URL, when the URL names no database steadybot can keep
     its data in, or names it in a way the drivers would only refuse later with a stack trace: not a URL, another
     kind of database, a port that is not a number, an SQLite URL with a server or with pysqlite options that are
-    not booleans or numbers, a PostgreSQL option its driver does not take, or an in-memory SQLite database — each connection (the start's
-    checks, the migrations, the server's pool and the loop's own) would open an empty one of its own, so the
-    server stopped at its first check with "does not answer" and `migrate` reported a schema that was gone as
-    soon as it was written. The URL's values are never repeated (a password may be among them); option names
+    not booleans or numbers, a PostgreSQL option its driver does not take from text, or an in-memory SQLite
+    database — each connection (the start's checks, the migrations, the server's pool and the loop's own) would
+    open an empty one of its own, so the server stopped at its first check with "does not answer" and `migrate`
+    reported a schema that was gone as soon as it was written. The URL's values are never repeated (a password may be among them); option names
     are."""
     parsed = _checked(url)
     written = _URL.match(url.strip())
@@ -148,8 +148,7 @@ def _check_sqlite(parsed: _Url) -> None:
                          "the working folder) or sqlite:////var/lib/steadybot/steadybot.db (an absolute one)")
     try:
         uri = _asbool(parsed.get("uri"))
-        for key in ("check_same_thread",):
-            _asbool(parsed.get(key))
+        _asbool(parsed.get("check_same_thread"))
         for key, kind in (("timeout", float), ("detect_types", int), ("cached_statements", int)):
             if (value := parsed.get(key)) is not None:
                 kind(value)

@@ -81,7 +81,8 @@ async def run_demo(settings: Settings, *, db_path: str | None = None, keep: bool
                                  public_url=f"http://127.0.0.1:{page.getsockname()[1]}")
         fetcher = FeedFetcher(demo_settings.calendar_refresh, demo_settings.calendar_allow_private)
         # `:calendar` serves the bundled example; other addresses are fetched for real
-        runtime = await build_runtime(demo_settings, clock=clock, secret=secret, adapters=[demo_adapter(world, terminal)],
+        runtime = await build_runtime(demo_settings, clock=clock, secret=secret,
+                                      adapters=[demo_adapter(world, terminal)],
                                       ports={"calendar": ExampleFetcher(fetcher, clock)}, kick_outbox=False)
     except BaseException:
         page.close()

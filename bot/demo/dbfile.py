@@ -5,7 +5,8 @@ Before, `steadybot demo --db steadybot.db` deleted the server's database (and it
 stack traces. A file the demo makes carries its mark in SQLite's header (`PRAGMA application_id`), which the
 migrations and the server leave alone; only a marked file, or a plain file at the demo's default place
 (`steadybot-demo.db` in the working folder, where earlier versions left theirs unmarked), is deleted or reused.
-The database URL quotes the name, so a `?` or `%` in it is part of the file's name."""
+`prepare` returns the file's absolute path, which the demo's database URL names with `%`, `?` and `#` escaped: each is
+part of the file's name, and a name starting with `file:` is never read as a URI."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
         regular = path.is_file()  # not a pipe or a device: opening one to look for the mark could block
         # a hard link there is another name of some file: only an unlinked one is the earlier demo's own
         default_place = path.name == default_name and _in_working_folder(path) and (
-            not path.exists() or path.stat().st_nlink == 1)
+            not exists or path.stat().st_nlink == 1)
     except (OSError, UnicodeError) as exc:  # a path through a file (`notes.txt/demo.db`), too long a name
         raise _cannot_write(path, exc) from None
     if folder:
