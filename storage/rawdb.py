@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import re
 import threading
@@ -63,7 +64,13 @@ _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func"
 _MEMORY = ":memory:"
 #: asyncpg.connect options a URL cannot set: it passes them as text, and asyncpg needs a number, a flag or a mapping.
 _NOT_FROM_TEXT = frozenset({"statement_cache_size", "max_cached_statement_lifetime", "max_cacheable_statement_size",
-                            "direct_tls", "server_settings", "record_class", "connection_class"})
+                            "direct_tls", "server_settings", "record_class", "connection_class", "loop",
+                            "prepared_statement_name_func"})
+#: What asyncpg takes as `target_session_attrs` (asyncpg.connect_utils.SessionAttribute) and as `gsslib`.
+_SESSION_ATTRS = ("any", "primary", "standby", "prefer-standby", "read-write", "read-only")
+_GSSLIBS = ("gssapi", "sspi")
+#: Options read as one value: given twice, the driver gets a tuple of them and fails with a stack trace.
+_ONE_VALUE = ("sslmode", "ssl", "command_timeout", "prepared_statement_cache_size", "target_session_attrs", "gsslib")
 #: What asyncpg takes as `ssl` (and `async_url`'s `sslmode`) in text.
 _SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 #: What a DATABASE_URL looks like, for the messages that refuse one.
@@ -136,6 +143,10 @@ def check_url(url: str) -> None:
             (parsed.port is not None and not (parsed.port.isdigit() and 0 < int(parsed.port) < 65536)):
         raise ValueError("DATABASE_URL's port must be a number from 1 to 65535 (several PostgreSQL servers: "
                          "postgresql://user@/steadybot?host=h1:5432&host=h2:5432)")
+    parts = (parsed.username, parsed.password, parsed.host, parsed.database,
+             *(text for pair in parsed.query for text in pair))
+    if any("\x00" in part for part in parts if part):
+        raise ValueError("DATABASE_URL holds a NUL character (%00), which no name, path or option may hold")
     if parsed.backend == "sqlite":
         _check_sqlite(parsed)
     else:
@@ -177,22 +188,42 @@ def _check_postgres(parsed: _Url) -> None:
     import asyncpg
 
     opts = _connect_args(parsed)  # ValueError ("invalid DATABASE_URL: …") for hosts and ports that do not match
-    taken = set(inspect.signature(asyncpg.connect).parameters) | {"dsn"}
+    taken = set(inspect.signature(asyncpg.connect).parameters) - {"dsn"}
     unknown = sorted(set(opts) - taken)
-    typed = sorted(set(opts) & _NOT_FROM_TEXT)
+    given = [name for name, _ in parsed.query]
+    twice = sorted({name for name in given if name in _ONE_VALUE and given.count(name) > 1})
+    if twice:
+        raise ValueError(f"DATABASE_URL gives the option {twice[0]} more than once: give it once")
+    typed = sorted((set(opts) | set(given)) & _NOT_FROM_TEXT)
     if typed:  # the URL's values reach asyncpg as text; these it compares with numbers or reads as settings
         hint = (" (for PgBouncer, prepared_statement_cache_size=0, SQLAlchemy's own option, turns the cache off)"
                 if "statement_cache_size" in typed else "")
-        raise ValueError(f"DATABASE_URL's option {typed[0]} cannot be given in the URL: its driver needs a number "
-                         f"or a setting there, and reads the URL's text{hint}")
+        raise ValueError(f"DATABASE_URL's option {typed[0]} cannot be given in the URL: its driver needs a number, "
+                         f"an object or a setting there, and would get the URL's text{hint}")
     ssl = opts.get("ssl")
     if isinstance(ssl, str) and ssl not in _SSL_MODES:
         raise ValueError(f"DATABASE_URL's sslmode must be one of {', '.join(_SSL_MODES)} "
                          "(sslmode=require for an encrypted connection)")
+    for name, allowed in (("target_session_attrs", _SESSION_ATTRS), ("gsslib", _GSSLIBS)):
+        if name in opts and opts[name] not in allowed:
+            raise ValueError(f"DATABASE_URL's {name} must be one of {', '.join(allowed)}")
+    if (value := parsed.get("command_timeout")) is not None and not _positive(value):
+        raise ValueError("DATABASE_URL's command_timeout must be a number of seconds above 0")
+    if (value := parsed.get("prepared_statement_cache_size")) is not None and \
+            not (value.isascii() and value.isdigit()):
+        raise ValueError("DATABASE_URL's prepared_statement_cache_size must be a whole number (0 turns the cache "
+                         "off, for PgBouncer)")
     if unknown:
         raise ValueError(f"DATABASE_URL has options PostgreSQL's driver does not take ({', '.join(unknown)[:120]}): "
                          "it takes sslmode, ssl, host, port, timeout, command_timeout and asyncpg's other "
                          "connect() options, e.g. postgresql://user@host/steadybot?sslmode=require")
+
+
+def _positive(value: str) -> bool:
+    try:
+        return math.isfinite(number := float(value)) and number > 0
+    except ValueError:
+        return False
 
 
 def sqlite_file(url: str) -> str | None:

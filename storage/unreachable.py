@@ -36,6 +36,11 @@ def _postgres_reason(exc: BaseException) -> str | None:
         return "has no such database (create it first)"
     if isinstance(exc, pg.CannotConnectNowError | pg.TooManyConnectionsError):
         return "does not take connections now"
+    if isinstance(exc, pg.ClientConfigurationError):  # the driver's own settings, before any connection
+        if "root certificate" in str(exc):
+            return ("needs the server's root certificate for sslmode=verify-ca or verify-full (put it at "
+                    "~/.postgresql/root.crt, or name its file in PGSSLROOTCERT)")
+        return "cannot be reached with these connection settings (check DATABASE_URL's options and PG* variables)"
     return None
 
 
@@ -51,6 +56,8 @@ def reason(exc: BaseException, connect_timeout: float) -> str | None:
             return said
         if isinstance(link, socket.gaierror):
             return "has a host name that does not resolve"
+        if isinstance(link, UnicodeError) and "idna" in str(link):  # an empty label, or one over 63 characters
+            return "has a host name that is not a valid name"
         if isinstance(link, ConnectionRefusedError):
             return "refused the connection (is it running, on that host and port?)"
         if isinstance(link, TimeoutError):

@@ -27,15 +27,27 @@ class DemoFileRefused(ValueError):
     """`--db` names a file the demo must not touch, or one it cannot write; the message says which."""
 
 
-def is_demo_file(path: Path) -> bool:
-    """Whether `path` is an SQLite database the demo made: its header read as bytes (SQLite's own read-only open
-    of a WAL database would leave `-wal` and `-shm` files beside someone else's database)."""
+def _header(path: Path) -> bytes | None:
+    """The file's first bytes, read as bytes (SQLite's own read-only open of a WAL database would leave `-wal` and
+    `-shm` files beside someone else's database); None when it cannot be read."""
     try:
         with path.open("rb") as handle:
-            header = handle.read(HEADER)
+            return handle.read(HEADER)
     except OSError:
-        return False
-    return len(header) == HEADER and header.startswith(MAGIC) and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+        return None
+
+
+def is_demo_file(path: Path) -> bool:
+    """Whether `path` is an SQLite database the demo made."""
+    header = _header(path)
+    return header is not None and len(header) == HEADER and header.startswith(MAGIC) and \
+        int.from_bytes(header[68:72], "big") == APPLICATION_ID
+
+
+def _sqlite_or_empty(path: Path) -> bool:
+    """Whether `path` holds an SQLite database, or nothing yet (as SQLite leaves a file it was stopped creating)."""
+    header = _header(path)
+    return header is not None and (header == b"" or header.startswith(MAGIC))
 
 
 def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
@@ -61,11 +73,16 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
         raise DemoFileRefused(f"{path} is not a regular file, so the demo leaves it alone: give --db a new file name")
     # An unmarked file counts as the demo's own only at its default place (the working folder), as files of
     # earlier versions are, and only as a file of its own: a link there may lead to any database
-    if exists and (link or not default_place) and not is_demo_file(path):
-        raise DemoFileRefused(
-            f"{path} does not carry the mark of a file the demo made, so the demo leaves it alone (it starts each run "
-            f"from a fresh file and would delete it; files an earlier version's demo made elsewhere carry no mark: "
-            f"delete one yourself to reuse its name): give --db a new file name, or leave it out for {default_name}")
+    if exists and not is_demo_file(path):
+        if link or not default_place:
+            raise DemoFileRefused(
+                f"{path} does not carry the mark of a file the demo made, so the demo leaves it alone (it starts each "
+                f"run from a fresh file and would delete it; files an earlier version's demo made elsewhere carry no "
+                f"mark: delete one yourself to reuse its name): give --db a new file name, or leave it out for "
+                f"{default_name}")
+        if not _sqlite_or_empty(path):  # at the default place, but no demo of any version wrote it
+            raise DemoFileRefused(f"{path} is not an SQLite database, so the demo leaves it alone: move it away, or "
+                                  "give --db a new file name")
     leftovers = [name for name in (f"{path}-wal", f"{path}-shm") if os.path.lexists(name)]
     if not exists and leftovers:  # whose they are, nothing says: SQLite would read them into the new file
         raise DemoFileRefused(f"{leftovers[0]} lies beside no database: the demo leaves it alone (remove it, or give "
@@ -75,6 +92,8 @@ def prepare(path: Path, *, keep: bool, default_name: str) -> Path:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         absolute = path.absolute()
+        if absolute.anchor != "/":  # `//x`, which Linux reads as `/x`: its URI would name `x` as a host
+            absolute = Path("/", *absolute.parts[1:])
         if path.exists():
             return absolute
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,31 @@ def test_an_unknown_host_is_named(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     assert "has a host name that does not resolve" in said
 
 
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_a_verified_tls_mode_without_its_root_certificate_says_where_to_put_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        argv: list[str]) -> None:
+    """asyncpg refuses sslmode=verify-ca/verify-full before it connects when it finds no root certificate; that
+    read "does not answer", as if the server were down."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt
+    monkeypatch.delenv("PGSSLROOTCERT", raising=False)
+    url = f"postgresql://steady:hunter2@127.0.0.1:{_free_port()}/steady?sslmode=verify-full"
+    code, said, _ = _run(monkeypatch, capsys, url, argv)
+    assert code == 2 and "Traceback" not in said and "hunter2" not in said, said
+    assert "needs the server's root certificate for sslmode=verify-ca or verify-full" in said
+    assert "PGSSLROOTCERT" in said
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 64 + ".example"])
+def test_a_host_name_no_resolver_can_encode_is_named(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str], host: str) -> None:
+    """An empty label or one over 63 characters: the IDNA codec's UnicodeError was a stack trace."""
+    for url in (f"postgresql://steady@{host}:5432/steady", f"postgresql://steady@/steady?host={host}"):
+        code, said, _ = _run(monkeypatch, capsys, url, ["migrate"])
+        assert code == 2 and "Traceback" not in said, said
+        assert "has a host name that is not a valid name" in said
+
+
 @pytest.mark.postgres
 def test_a_missing_database_and_a_refused_login_are_told_apart(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_url: str) -> None:

@@ -88,7 +88,11 @@ def test_a_url_naming_no_supported_database_is_one_line(
     "postgresql://bot@db/x?prepared_statement_cache_size=0&command_timeout=10",
     *(f"postgresql://bot@db/x?sslmode={mode}" for mode in ("disable", "allow", "prefer", "require", "verify-ca",
                                                              "verify-full")),
-    "postgresql://bot@db/x?ssl=require&timeout=5&target_session_attrs=read-write"])
+    "postgresql://bot@db/x?ssl=require&timeout=5&target_session_attrs=read-write",
+    "postgresql://bot@db/x?timeout=5&timeout=10",  # read once each time: the connect timeout setting wins
+    "postgresql://bot@db/x?command_timeout=2.5&gsslib=sspi&krbsrvname=postgres&passfile=/run/pgpass",
+    *(f"postgresql://bot@db/x?target_session_attrs={attrs}" for attrs in ("any", "primary", "standby",
+                                                                             "prefer-standby", "read-only"))])
 def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     check_url(url)
 
@@ -116,6 +120,22 @@ def test_urls_of_a_file_or_a_server_pass(url: str) -> None:
     ("postgresql://u:hunter2@h/db?direct_tls=false", "option direct_tls cannot be given in the URL"),
     ("postgresql://u:hunter2@h/db?ssl=true", "sslmode must be one of disable, allow, prefer, require"),
     ("postgresql://u:hunter2@h/db?sslmode=on", "sslmode must be one of disable, allow, prefer, require"),
+    # each of these was a stack trace, or "does not answer" while the server was up
+    ("postgresql://u:hunter2@h/db?target_session_attrs=bogus", "target_session_attrs must be one of any, primary"),
+    ("postgresql://u:hunter2@h/db?gsslib=kerberos", "gsslib must be one of gssapi, sspi"),
+    ("postgresql://u:hunter2@h/db?command_timeout=abc", "command_timeout must be a number of seconds above 0"),
+    ("postgresql://u:hunter2@h/db?command_timeout=-1", "command_timeout must be a number of seconds above 0"),
+    ("postgresql://u:hunter2@h/db?command_timeout=nan", "command_timeout must be a number of seconds above 0"),
+    ("postgresql://u:hunter2@h/db?prepared_statement_cache_size=abc", "prepared_statement_cache_size must be a"),
+    ("postgresql://u:hunter2@h/db?prepared_statement_cache_size=-1", "prepared_statement_cache_size must be a"),
+    ("postgresql://u:hunter2@h/db?prepared_statement_name_func=x", "option prepared_statement_name_func cannot"),
+    ("postgresql://u:hunter2@h/db?loop=x", "option loop cannot be given in the URL"),
+    ("postgresql://u:hunter2@h/db?dsn=x", "options PostgreSQL's driver does not take (dsn)"),
+    ("postgresql://u:hunter2@h/db?sslmode=require&sslmode=disable", "gives the option sslmode more than once"),
+    ("postgresql://u:hunter2@h/db?command_timeout=1&command_timeout=2", "option command_timeout more than once"),
+    ("postgresql://u:hunter2@h/te%00st", "holds a NUL character (%00)"),
+    ("postgresql://u:hunter2@h/db?application_name=a%00b", "holds a NUL character (%00)"),
+    ("sqlite:///x%00y.db", "holds a NUL character (%00)"),
 ])
 def test_urls_the_drivers_would_refuse_with_a_stack_trace_are_refused_in_words(url: str, says: str) -> None:
     with pytest.raises(ValueError, match=re.escape(says)) as caught:

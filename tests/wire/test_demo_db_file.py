@@ -106,8 +106,7 @@ def test_prepare_marks_a_new_file_and_keeps_the_default_places_old_files(tmp_pat
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     # a file at the default place (the working folder) from a version before the mark is still the demo's own
-    old = Path("steadybot-demo.db")
-    old.write_bytes(b"an old demo")
+    old = _plain(Path("steadybot-demo.db"))
     prepare(old, keep=False, default_name="steadybot-demo.db")
     assert is_demo_file(old)
     # … but not a file of that name in another folder, nor a link at the default place
@@ -170,8 +169,7 @@ def test_looking_for_the_mark_leaves_no_file_beside_another_database(tmp_path: P
 
 def test_the_default_place_written_out_is_the_default_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    old = tmp_path / "steadybot-demo.db"
-    old.write_bytes(b"an unmarked demo file of an earlier version")
+    old = _plain(tmp_path / "steadybot-demo.db")  # an unmarked demo file of an earlier version
     prepare(old, keep=False, default_name="steadybot-demo.db")  # `--db $PWD/steadybot-demo.db`
     assert is_demo_file(old)
 
@@ -218,3 +216,30 @@ def test_a_hard_link_at_the_default_place_is_not_the_demos(server_db: Path, monk
 def test_the_key_files_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--db", str(tmp_path / "steadybot.key")]) == 2
     assert "the name of the demo's key file" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["fresh", "keep"])
+def test_a_file_at_the_default_place_that_is_no_database_is_left_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], keep: bool) -> None:
+    """No demo of any version wrote it: without --keep it was deleted, with --keep it was a stack trace ("file is
+    not a database")."""
+    monkeypatch.chdir(tmp_path)
+    Path("steadybot-demo.db").write_bytes(b"meeting notes\n")
+    assert main(["demo", *(["--keep"] if keep else [])]) == 2
+    said = capsys.readouterr().err
+    assert "steadybot-demo.db is not an SQLite database, so the demo leaves it alone" in said
+    assert "Traceback" not in said and Path("steadybot-demo.db").read_bytes() == b"meeting notes\n"
+
+
+def test_an_empty_file_at_the_default_place_is_reused(tmp_path: Path) -> None:
+    """What SQLite leaves when it is stopped creating a file: an empty database."""
+    (tmp_path / "steadybot-demo.db").write_bytes(b"")
+    done = _demo(tmp_path, "--keep")
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_path_written_with_two_leading_slashes_is_that_file(tmp_path: Path) -> None:
+    """Linux reads `//tmp/x.db` as `/tmp/x.db`; its URI named `tmp` as a host ("invalid uri authority")."""
+    done = _demo(tmp_path, "--db", "/" + str(tmp_path / "x.db"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert is_demo_file(tmp_path / "x.db")
