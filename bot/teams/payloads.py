@@ -80,9 +80,13 @@ def place(activity: Activity) -> Place | None:
     if not raw_id:
         return None
     channel_id, _, message_part = raw_id.partition(";messageid=")
-    kind = _s(getattr(conversation, "conversation_type", None)) or "personal"
+    kind = _s(getattr(conversation, "conversation_type", None))
+    # Teams names the kind of every conversation; one that does not is read as shared whenever anything says
+    # it is (`isGroup`, a team, a message thread): a private answer (`pulse me`) must never reach a group
+    personal = kind == "personal" if kind else not (
+        getattr(conversation, "is_group", None) is True or team_id(activity) or message_part)
     thread = message_part or None
-    return Place(Platform.TEAMS, channel_id, team_id(activity), thread, kind == "personal",
+    return Place(Platform.TEAMS, channel_id, team_id(activity), thread, personal,
                  _s(getattr(conversation, "name", None), 200))
 
 

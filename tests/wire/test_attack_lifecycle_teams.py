@@ -206,3 +206,28 @@ async def test_a_line_with_no_words_gets_the_overview_not_i_dont_know(bot: Harne
     got = await _answer(bot, activity)
     assert SORRY_BUG not in got
     assert I_DONT_KNOW not in got and got == expected, got
+
+
+@pytest.mark.parametrize("shape", ["isGroup", "team", "thread"])
+async def test_a_conversation_without_its_kind_is_not_taken_for_a_one_to_one_chat(bot: Harness, shape: str) -> None:
+    """Teams names every conversation's kind (`conversationType`); an activity without it was read as a 1:1 chat,
+    so "lunch anyone?" in a group got "I don't know ‘lunch’" — and a private answer would have gone to the group."""
+    activity = bot.activity("lunch anyone?", conversation_type="groupChat", conversation="19:group-x@thread.v2")
+    del activity["conversation"]["conversationType"]
+    if shape != "isGroup":
+        activity["conversation"]["isGroup"] = False if shape == "team" else None
+    if shape == "team":
+        activity["channelData"]["team"] = {"id": bf_connector.TEAM_ID}
+    if shape == "thread":
+        activity["conversation"]["id"] = "19:group-x@thread.v2;messageid=1700000000001"
+    before = len(bot.connector.sent)
+    assert (await bot.teams(activity)).status in (200, 201)
+    await bot.settle()
+    assert bot.connector.sent[before:] == []  # a group's chatter, not a word to the bot
+
+
+async def test_a_one_to_one_chat_without_its_kind_is_still_answered(bot: Harness) -> None:
+    activity = bot.activity("help")
+    del activity["conversation"]["conversationType"]
+    activity["conversation"].pop("isGroup")
+    assert "pulse" in (await _answer(bot, activity)).lower()
