@@ -1,8 +1,10 @@
 """“What do we drop?” on any message: a Slack message shortcut (callback id `tradeoff_message`) or a Teams
 message extension action (command id `tradeoff`) opens the trade-off prompt in that message's thread,
-quoting it, exactly as if the scope-creep watch had fired: the same one-prompt-per-thread claim, the same
-prompt (with "Not scope creep"), the same buttons and decisions. A person asked for it, so neither the
-detector nor the channel's watch switch has a say; the detector only picks the quote when it finds one.
+quoting it, as if the scope-creep watch had fired: the same one-prompt-per-thread claim, the same prompt
+(with "Not scope creep"), the same buttons and decisions. A person asked for it, so neither the detector nor
+the channel's watch switch has a say; the detector only picks the quote when it finds one. The prompt is
+stored as asked for (`REQUEST`), not as the watch's: dismissing it is no false alarm and teaches the
+channel's threshold nothing (turning the watch down is for the channel's owner, `/steadybot settings`).
 
 Adapters call it as the core action `tradeoff.message`: `Interaction.value` is the message text, `where`
 the channel with `thread_id` set to the thread's root (the message itself when it is not in a thread).
@@ -18,6 +20,7 @@ from handlers.core.text import clean
 from handlers.core.types import Interaction, Reply
 from handlers.scope.cards import prompt_reply
 from handlers.scope.meeting import meeting_now
+from handlers.scope.ports import REQUEST
 from handlers.scope.store import scope_store
 from handlers.scope.watch import MOST_EAGER, REQUEST_MAX, detect
 
@@ -39,7 +42,8 @@ async def prompt_on_message(interaction: Interaction, svc: Services) -> Reply:
         raise UserError("I couldn't tell which message that was. Please try again from the message's menu.")
     detection = detect(text, sensitivity=MOST_EAGER)
     quote = detection.quote if detection.is_scope_creep and detection.quote else text[:QUOTE_MAX]
-    prompt = await scope_store(svc).claim_thread(place.without_thread(), root[:300], text, quote, detection.score)
+    prompt = await scope_store(svc).claim_thread(place.without_thread(), root[:300], text, quote, detection.score,
+                                                 REQUEST)
     if prompt is None:
         raise UserError("This thread already has a “what do we drop?” prompt — it's further up in the thread.")
     log.info("scope prompt %s opened on request in %s", prompt.id, place.key)

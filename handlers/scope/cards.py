@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from handlers.core.text import clip
 from handlers.core.types import Button, Field, Form, Reply, Visibility
 from handlers.scope.catalog import DROP_FORM, EXTEND_FORM
-from handlers.scope.ports import WATCH, Item, Prompt
+from handlers.scope.ports import COMMAND, WATCH, Item, Prompt
 
 if TYPE_CHECKING:
     from handlers.meetings.api import MeetingNow
@@ -34,7 +34,7 @@ def prompt_reply(prompt: Prompt, meeting: MeetingNow | None = None, *, replace: 
                  note: str = "") -> Reply:
     """The prompt itself: quote the request, ask what to drop, offer the four ways out."""
     pid = str(prompt.id)
-    if prompt.source == WATCH:
+    if prompt.source != COMMAND:  # the watcher's card, also when a person asked for it on a message
         text = (f"**{ASK}**\n{quoted(prompt.quote)} sounds like new work on top of what's planned. Our time "
                 "is finite, so let's make room for it on purpose: drop something, move the deadline, or park "
                 "the idea.")
@@ -50,7 +50,7 @@ def prompt_reply(prompt: Prompt, meeting: MeetingNow | None = None, *, replace: 
     ]
     if meeting is not None and meeting.has_agenda:
         buttons.append(Button("scope.park.meeting", "Park it for after the meeting", f"{pid}:{meeting.id}"))
-    if prompt.source == WATCH:
+    if prompt.source != COMMAND:
         buttons.append(Button("scope.dismiss", "Not scope creep", pid))
     else:
         buttons.append(Button("scope.dismiss", "Never mind", pid))
@@ -138,6 +138,8 @@ def decision_text(prompt: Prompt) -> str:
     if prompt.source == WATCH:
         return (f"{quoted(prompt.quote)} — **not scope creep.** Thanks for telling me; I'll be a little less "
                 "eager in this channel.")
+    if prompt.source != COMMAND:  # asked for on a message: nothing learned from it
+        return f"{quoted(prompt.quote)} — **not scope creep.** Thanks for telling me."
     return f"**Never mind:** {quoted(prompt.quote)} was not taken on."
 
 

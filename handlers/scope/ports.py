@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 
 class Source(StrEnum):
-    """Where a prompt came from: the watcher (a channel message) or `/tradeoff <request>` (on purpose)."""
+    """Where a prompt came from: the watcher (a channel message), `/tradeoff <request>` (on purpose), or
+    "What do we drop?" on a message (a person asked, with the watcher's card). Only the watcher's own prompts
+    teach the channel's threshold: anyone may ask for a prompt, but tuning the watch is for the owner."""
 
     WATCH = "watch"
     COMMAND = "command"
+    REQUEST = "request"  # the message shortcut / Teams message action (handlers/reports/shortcut.py)
 
 
 class Outcome(StrEnum):
@@ -52,7 +55,7 @@ class ItemStatus(StrEnum):
 # Why an item left its list.
 Closing = Literal[ItemStatus.DONE, ItemStatus.DROPPED, ItemStatus.UNPARKED]
 
-WATCH, COMMAND = Source.WATCH, Source.COMMAND
+WATCH, COMMAND, REQUEST = Source.WATCH, Source.COMMAND, Source.REQUEST
 COMMITMENT, PARKED = ItemKind.COMMITMENT, ItemKind.PARKED
 
 
@@ -178,8 +181,9 @@ class ScopeStore(Protocol):
     async def reset_learning(self, place: Place) -> None: ...
 
     async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
-                           score: float) -> Prompt | None:
-        """Create the watcher's prompt for a thread, atomically: None when the thread already has one."""
+                           score: float, source: Source = Source.WATCH) -> Prompt | None:
+        """Create the thread's prompt (the watcher's card), atomically: None when the thread already has one.
+        `source` is REQUEST for a prompt a person asked for on a message: its dismissal teaches nothing."""
         ...
 
     async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,

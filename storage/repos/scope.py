@@ -264,27 +264,28 @@ class ScopeRepo:
         }
 
     async def claim_thread(self, place: Place, thread_root: str, request: str, quote: str,
-                           score: float) -> Prompt | None:
-        """The watcher's prompt for this thread, inserted with the thread's unique key (None: the thread had
-        one already). On every scope-creep reply's path, so one statement straight on the driver (_ThreadClaim)
-        builds the prompt from what it inserted and the id it returned."""
-        values, claim = self._thread_claim(place, thread_root, request, quote, score)
+                           score: float, source: Source = WATCH) -> Prompt | None:
+        """The thread's prompt (the watcher's, or with `source` REQUEST one a person asked for on a message),
+        inserted with the thread's unique key (None: the thread had one already). On every scope-creep reply's
+        path, so one statement straight on the driver (_ThreadClaim) builds the prompt from what it inserted
+        and the id it returned."""
+        values, claim = self._thread_claim(place, thread_root, request, quote, score, source)
         new_id = await self.db.driver(claim, small=True)
         return None if new_id is None else self._claimed_prompt(place, values, new_id, score)
 
     def _thread_claim(self, place: Place, thread_root: str, request: str, quote: str,
-                      score: float) -> tuple[dict[str, Any], _ThreadClaim]:
-        """The watcher's new prompt for this thread and its claim (`claim_thread`, `claim_watched`)."""
+                      score: float, source: Source = WATCH) -> tuple[dict[str, Any], _ThreadClaim]:
+        """A new prompt for this thread and its claim (`claim_thread`, `claim_watched`)."""
         values = self._new_prompt(place.in_thread(thread_root), request, quote, thread_root=thread_root,
-                                  source=WATCH, score=score)
+                                  source=source.value, score=score)
         return values, _ThreadClaim(values, self._bind(values["created_at"]))
 
     @staticmethod
     def _claimed_prompt(place: Place, values: dict[str, Any], new_id: int, score: float) -> Prompt:
         return Prompt(id=new_id, place=Place(place.platform, values["channel_id"], values["team_id"],
                                              values["thread_id"]),
-                      source=Source(WATCH), request=values["request"], quote=values["quote"], score=score,
-                      created_at=values["created_at"])
+                      source=Source(values["source"]), request=values["request"], quote=values["quote"],
+                      score=score, created_at=values["created_at"])
 
     async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
                             admit: Admit, meeting_at: datetime | None) -> Claimed | None:

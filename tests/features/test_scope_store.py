@@ -19,6 +19,7 @@ from handlers.scope.ports import (
     ItemStatus,
     Learning,
     Outcome,
+    Source,
     Watching,
 )
 from storage.store import Store
@@ -134,6 +135,27 @@ async def test_learning_is_bounded_and_relaxes(stores: tuple[Store, Store]) -> N
     assert prompt is not None
     await store.scope.decide(prompt.id, C1, Decision(Outcome.EXTEND, added="q", extension="+1 day"), LEARN)
     assert (await store.scope.learning(C1)).offset == 0.0
+
+
+async def test_a_prompt_asked_for_on_a_message_keeps_its_thread_but_teaches_nothing(
+        stores: tuple[Store, Store]) -> None:
+    store, other_replica = stores
+    asked = await store.scope.claim_thread(C1, "7.1", "lunch?", "lunch?", 0.0, Source.REQUEST)
+    assert asked is not None and asked.source == Source.REQUEST
+    assert await other_replica.scope.prompt(asked.id) == asked  # stored as asked for, on either database
+    assert await other_replica.scope.claim_thread(C1, "7.1", "r", "q", 3.0) is None  # one prompt per thread
+    decided = await store.scope.decide(asked.id, C1, Decision(Outcome.DISMISS), LEARN)
+    assert decided.status == "decided"
+    assert await store.scope.learning(C1) == ChannelLearning()
+    counts = await store.scope.counts(C1, asked.created_at - timedelta(days=1))
+    assert (counts.prompts, counts.watch_prompts, counts.dismissed, counts.false_alarms) == (1, 0, 1, 0)
+    # acting on it gives nothing back either: only the watch's own prompts tune the watch
+    await store.scope.decide((await store.scope.claim_thread(C1, "7.2", "r", "q", 3.0)).id,  # type: ignore[union-attr]
+                             C1, Decision(Outcome.DISMISS), LEARN)
+    acted = await store.scope.claim_thread(C1, "7.3", "r", "q", 3.0, Source.REQUEST)
+    assert acted is not None
+    await store.scope.decide(acted.id, C1, Decision(Outcome.PARK, added="q"), LEARN)
+    assert (await store.scope.learning(C1)).offset == pytest.approx(0.25)
 
 
 async def test_lists_and_counts(stores: tuple[Store, Store]) -> None:

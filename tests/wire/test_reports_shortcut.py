@@ -13,10 +13,11 @@ import itertools
 import time
 from typing import Any
 
+from handlers.scope.ports import ChannelLearning
 from support import bf_connector, wire
 from tests.support.harness import Harness
 from tests.support.pulse_helpers import slack_team
-from tests.support.scope_helpers import prompts_in, slack_buttons
+from tests.support.scope_helpers import post_message, prompts_in, slack_buttons
 
 _ids = itertools.count(1)
 
@@ -59,13 +60,47 @@ async def test_slack_message_shortcut_opens_the_prompt_in_the_thread(bot: Harnes
     (answer,) = (await bot.slack.wait_for_responses(responses + 1))[responses:]
     assert answer["response_type"] == "ephemeral" and "already has" in answer["text"]
 
-    # its buttons are the watcher's: "Not scope creep" records a dismissal
+    # its buttons are the watcher's: "Not scope creep" records a dismissal, but a prompt someone asked for is
+    # not the watch's own, so it is no false alarm and teaches the channel's threshold nothing
     action_id, value = slack_buttons(prompt)["Not scope creep"]
     response = await bot.press(action_id, value, message_ts="1700000000.000300")
     assert response.status == 200
     await bot.idle()
     counts = await bot.runtime.store.scope.counts(bot_place(), bot.clock.now().replace(year=2000))
-    assert counts.dismissed == 1 and counts.watch_prompts == 1
+    assert counts.dismissed == 1 and counts.watch_prompts == 0 and counts.false_alarms == 0
+    assert (await bot.runtime.store.scope.learning(bot_place())).offset == 0.0
+
+
+async def test_a_member_cannot_turn_the_watch_down_by_dismissing_prompts_they_asked_for(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC", "U2": "UTC", "U3": "UTC"})  # U1 created #C1; U2 is a plain member
+    await bot.slash("/steadybot", "settings scope on", user="U1")
+    await bot.idle()
+    for n in range(4):  # four harmless messages, each given a prompt on request, each dismissed by U2
+        await shortcut(bot, message_shortcut(f"lunch at {n}?", f"1700000000.00010{n}", user="U2"))
+        action_id, value = slack_buttons(prompts_in(bot)[-1])["Not scope creep"]
+        await bot.press(action_id, value, user="U2", message_ts=f"1700000001.00010{n}")
+        await bot.idle()
+    done = [c.params for c in bot.slack.calls_to("chat.update") if "not scope creep" in str(c.params)]
+    assert done and all("less eager" not in str(params) for params in done)  # it says it learned nothing
+    assert await bot.runtime.store.scope.learning(bot_place()) == ChannelLearning()
+    before = len(prompts_in(bot))
+    await post_message(bot, "can we also add SSO?", "1700000002.000001", user="U3")
+    assert len(prompts_in(bot)) == before + 1  # the watch still fires on real scope creep
+
+
+async def test_the_watchs_own_prompts_still_learn_from_not_scope_creep(bot: Harness) -> None:
+    slack_team(bot, {"U1": "UTC", "U2": "UTC", "U3": "UTC"})
+    await bot.slash("/steadybot", "settings scope on", user="U1")
+    await bot.idle()
+    await post_message(bot, "can we also add SSO?", "1700000002.000001", user="U3")
+    (prompt,) = prompts_in(bot)
+    action_id, value = slack_buttons(prompt)["Not scope creep"]
+    await bot.press(action_id, value, user="U2", message_ts="1700000002.000002")
+    await bot.idle()
+    learned = await bot.runtime.store.scope.learning(bot_place())
+    assert learned.dismissals == 1 and learned.offset > 0
+    counts = await bot.runtime.store.scope.counts(bot_place(), bot.clock.now().replace(year=2000))
+    assert counts.watch_prompts == 1 and counts.false_alarms == 1
 
 
 def bot_place() -> Any:
