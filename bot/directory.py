@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.core.ports import Directory, is_member, team_group_id
+from handlers.core.ports import Directory, is_member, team_group_id, tenant_of
 from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 
@@ -34,6 +34,12 @@ class Directories:
         has none (no `team_group_id` on its directory: Slack, the demo). Lookup failures are raised."""
         directory = self._by_platform.get(place.platform)
         return await team_group_id(directory, place) if directory is not None else None
+
+    async def tenant_of(self, place: Place) -> str | None:
+        """The tenant of the place's channel, where its platform has tenants and knows it (Teams); None
+        otherwise (Slack, the demo, a channel Teams never told the bot about)."""
+        directory = self._by_platform.get(place.platform)
+        return await tenant_of(directory, place) if directory is not None else None
 
     async def owner_ids(self, place: Place) -> set[str]:
         directory = self._by_platform.get(place.platform)

@@ -300,11 +300,12 @@ class SteadyTeamsBot(TeamsActivityHandler):
         )
 
         svc = self.core.services
-        event = meetings.signal(value, svc.clock.now(), started=started)
+        event = meetings.signal(value, svc.clock.now(), started=started, tenant=payloads.tenant_id(activity))
         try:
             if started:
-                first, last = await meetings.scheduled(turn_context, event.external_id)
-                event = replace(event, scheduled_start=first, scheduled_end=last)
+                told = await meetings.details(turn_context, event.external_id)
+                event = replace(event, scheduled_start=told.start, scheduled_end=told.end,
+                                organiser_ids=told.organiser_ids)
                 replies = await live.meeting_started(svc, where, who, event)
             else:
                 replies = await live.meeting_ended(svc, where, event)

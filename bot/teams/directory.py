@@ -169,6 +169,14 @@ class TeamsDirectory:
             return Owners(frozenset(), UNAVAILABLE)
         return await self.graph.team_owners(tenant, group)
 
+    async def tenant_of(self, place: Place) -> str | None:
+        """The tenant of a channel the bot was told about: the `tenantId` Teams gave with the channel's
+        activities (kept in its conversation reference). None when there is no reference or it names no
+        tenant: callers then trust nothing that needs the channel's tenant."""
+        reference = await self.conversations.reference(Platform.TEAMS, place.channel_id)
+        tenant = seed_from(reference).get("tenantId") if reference else None
+        return str(tenant) if isinstance(tenant, str) and tenant else None
+
     async def team_group_id(self, place: Place) -> str | None:
         """The Azure AD (Microsoft 365) group id of the team this channel belongs to, from the connector's team
         details (`aadGroupId`, cached for the process): the only group calendar the channel may follow. None

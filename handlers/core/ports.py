@@ -83,6 +83,18 @@ async def team_group_id(directory: Directory, place: Place) -> str | None:
     return str(found) if found else None
 
 
+async def tenant_of(directory: Directory, place: Place) -> str | None:
+    """The tenant (Microsoft 365 organisation) a channel belongs to, where the platform has tenants and the
+    directory knows the channel's (Teams: the directory's optional `tenant_of(place)`, from what the platform
+    said with the channel's own activities). None when the directory has no such method (Slack, the demo) or
+    cannot tell: the caller then trusts nothing that needs it."""
+    ask = getattr(directory, "tenant_of", None)
+    if ask is None:
+        return None
+    found = await ask(place)
+    return str(found) if found else None
+
+
 class OutboxPort(Protocol):
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Store items to send later; items whose dedupe_key already exists are ignored. Returns #new."""

@@ -3,7 +3,9 @@ it and records the actual minutes.
 
 The Teams meeting is matched to a steadybot meeting when it is the same event:
 1. a calendar meeting whose Teams join link names this meeting chat (its thread id), starting within
-   MATCH_BEFORE/MATCH_AFTER of now;
+   MATCH_BEFORE/MATCH_AFTER of now, and whose channel the platform shows to belong with the chat (same
+   tenant; same team, or the meeting's organiser a member of the channel: handlers/meetings/live_trust.py)
+   — a join link alone proves nothing, anyone can copy one into a feed;
 2. else, for a channel meeting (its chat is the channel), the channel's meeting running now or starting
    within MATCH_AFTER.
 Matched: its agenda (with the time boxes) is posted in the meeting chat and its timer runs there, with the
@@ -25,6 +27,7 @@ from handlers.core.types import Person, Place, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.calendar_ports import calendar_store
 from handlers.meetings.lifecycle import MeetingTimeboxLink, boxes, finish_meeting
+from handlers.meetings.live_trust import belongs_to_chat
 from handlers.meetings.people import known
 from handlers.meetings.ports import RUNNING, SCHEDULED, Meeting, MeetingDraft, StartRecord
 from handlers.meetings.schedule import key, store_of
@@ -48,6 +51,8 @@ class LiveSignal:
     thread: str = ""  # the meeting chat's thread id (from the join link or the conversation)
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
+    tenant: str = ""  # the activity's tenant (Teams vouches for it; a join link's Tid is anyone's to write)
+    organiser_ids: frozenset[str] = frozenset()  # the meeting's organiser, from Teams' meeting details
 
 
 def _engine() -> TimeboxEngine:
@@ -59,8 +64,9 @@ async def _match(svc: Services, chat: Place, signal: LiveSignal) -> Meeting | No
     for thread in dict.fromkeys(t for t in (signal.thread, chat.channel_id) if t):
         found = await store.meetings_of_thread(chat.platform, thread, signal.at - MATCH_BEFORE,
                                                signal.at + MATCH_AFTER)
-        if found:
-            return min(found, key=lambda m: abs((m.starts_at - signal.at).total_seconds()))
+        for meeting in sorted(found, key=lambda m: abs((m.starts_at - signal.at).total_seconds())):
+            if await belongs_to_chat(svc, chat, signal, meeting):
+                return meeting
     meetings = store_of(svc)
     running = await meetings.in_progress(chat.platform, chat.channel_id, signal.at)
     if running is not None:

@@ -13,7 +13,14 @@ from support import bf_connector
 from tests.support.fakes.ics_server import FeedServer, Served
 from tests.support.harness import Harness, running
 from tests.support.meetings_helpers import card_actions
-from tests.wire.test_calendar_teams_live import CHAT, ICS, START, chat_texts, meeting_event
+from tests.wire.test_calendar_teams_live import (
+    CHAT,
+    ICS,
+    START,
+    chat_texts,
+    meeting_event,
+    organised_by_a_member,
+)
 
 
 async def _press_in(bot: Harness, data: dict[str, object], conversation: str, conversation_type: str,
@@ -29,6 +36,7 @@ async def _press_in(bot: Harness, data: dict[str, object], conversation: str, co
 async def test_the_end_meeting_button_works_in_the_meeting_chat_its_timer_runs_in(sqlite_url: str,
                                                                                   feeds: FeedServer) -> None:
     async with running(sqlite_url, calendar_allow_private=True, admins=frozenset({"aad-1"})) as bot:
+        organised_by_a_member(bot)  # the chat belongs with the channel (handlers/meetings/live_trust.py)
         feeds.feeds["team.ics"] = Served(ICS)
         await bot.teams(bot.activity(f"meeting calendar {feeds.url('team.ics')}", conversation_type="channel",
                                      mention=True))
