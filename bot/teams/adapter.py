@@ -44,6 +44,7 @@ from bot.adapter import Route, Wiring
 from bot.config import Settings
 from bot.inbound import AfterAck
 from bot.metrics import CURRENT, teams_kind
+from bot.teams import payloads
 from bot.teams.auth import EMULATOR_ISSUERS, ChannelAuth, Refused, precheck, unverified_issuer
 from bot.teams.bot import SteadyTeamsBot
 from bot.teams.clients import SharedClientsAuthentication, SharedCredentials
@@ -60,6 +61,8 @@ from handlers.core.types import Platform
 
 log = logging.getLogger("steadybot.teams")
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"  # what botbuilder's public-cloud authentication sets
+#: `MICROSOFT_APP_TYPE` values (lower case) of a bot registered in one tenant: it serves that tenant only.
+SINGLE_TENANT_TYPES = frozenset({"singletenant", "userassignedmsi"})
 #: Activities that are a person's own request: only their failures get an apology.
 APOLOGY_TYPES = frozenset({ActivityTypes.message, ActivityTypes.invoke})
 
@@ -183,6 +186,8 @@ class TeamsAdapter:
             return _unauthorized(str(exc))
         except Exception as exc:  # noqa: BLE001 - PermissionError, bad JWTs, unreachable key metadata: all 401
             return _unauthorized(type(exc).__name__)
+        if self._other_tenant(activity):
+            return web.Response(status=200)  # acknowledged, and nothing of it is read or stored
         if not self._answer_first(activity):
             try:
                 invoke = await self.adapter.process_activity(auth, activity, self.bot.on_turn)
@@ -196,6 +201,21 @@ class TeamsAdapter:
             return web.Response(status=201)
         self.lane.run(self._turn(auth, activity), name=f"teams turn {activity.id or ''}")  # counted from now
         return web.Response(status=201)
+
+    def _other_tenant(self, activity: Activity) -> bool:
+        """A single-tenant bot (`MICROSOFT_APP_TYPE` SingleTenant or UserAssignedMSI, with
+        `MICROSOFT_APP_TENANT_ID`) serves its own organisation only: its app package can still be uploaded in
+        another tenant, whose activities reach this endpoint with a valid Bot Framework token. Those (the
+        activity's `channelData.tenant.id`, else `conversation.tenantId`) are ignored. An activity that names
+        no tenant is not refused here (Teams always names one; the Emulator does not)."""
+        own = self.settings.teams_tenant_id.strip().lower()
+        if not own or self.settings.teams_app_type.strip().lower() not in SINGLE_TENANT_TYPES:
+            return False
+        tenant = payloads.tenant_id(activity).strip().lower()
+        if not tenant or tenant == own:
+            return False
+        log.info("Teams activity from another tenant ignored: this bot is single-tenant (MICROSOFT_APP_TENANT_ID)")
+        return True
 
     async def _result(self, claims: dict[str, Any]) -> AuthenticateRequestResult:
         """What botbuilder's authenticate_request would answer for these (already validated) claims."""
