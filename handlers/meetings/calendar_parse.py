@@ -6,7 +6,8 @@ Rules (docs/meetings.md, "Calendar feeds"):
   floating times in the feed's zone (else the zone of the person who added the feed);
 - RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are expanded by recurring-ical-events; an occurrence is
   keyed by (UID, RECURRENCE-ID): the RECURRENCE-ID (its original start, UTC) for an occurrence of a series,
-  "" for a single event;
+  "" for a single event; the later occurrences a `RANGE=THISANDFUTURE` override reaches keep their own
+  original start (the override's RECURRENCE-ID moved on as far as they lie after it);
 - STATUS:CANCELLED occurrences, all-day events and events longer than MAX_MINUTES are not meetings;
 - an event without an end (no DTEND, no DURATION) gets DEFAULT_MINUTES;
 - duplicate UIDs: of the components with the same (UID, RECURRENCE-ID) the one with the highest SEQUENCE,
@@ -68,7 +69,7 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 _UNFOLD = re.compile(r"\r?\n[ \t]")
 _VEVENT = re.compile(r"^BEGIN:VEVENT[ \t]*\r?$.*?^END:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
 _BEGIN = re.compile(r"^BEGIN:", re.IGNORECASE | re.MULTILINE)
-_ALARM = re.compile(r"^BEGIN:VALARM", re.IGNORECASE | re.MULTILINE)
+_ALARM = re.compile(r"^BEGIN:VALARM[ \t]*\r?$.*?(?:^END:VALARM[ \t]*\r?$|\Z)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
 _RRULE = re.compile(r"^RRULE[;:]([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _RDATE = re.compile(r"^RDATE[;:]", re.IGNORECASE | re.MULTILINE)
 _UNTIL = re.compile(r"UNTIL=(\d{8})", re.IGNORECASE)
@@ -210,7 +211,9 @@ def _set_aside(text: str, now: datetime, horizon: timedelta) -> str:
     keys: list[tuple[str, str] | None] = []
     heads: list[str] = []
     for block in blocks:
-        head = _ALARM.split(block.group(), 1)[0]  # a VALARM may have a UID of its own
+        # the event's own lines: its VALARMs cut out (an alarm may have a UID of its own, and the event's
+        # RRULE may come after an alarm)
+        head = _ALARM.sub("", block.group())
         uid, rid = _UID_LINE.search(head), _RID_LINE.search(head)
         heads.append(head)
         keys.append((uid.group(1).strip(), rid.group(1) if rid else "") if uid and uid.group(1).strip() else None)
@@ -374,17 +377,18 @@ def occurrences(body: bytes, now: datetime, default_tz: str, horizon: timedelta 
         found = recurring_ical_events.of(cal, skip_bad_series=True).between(now - timedelta(days=1), end)
     except Exception as exc:  # noqa: BLE001 - a broken rule in a feed is a feed problem, reported as one
         raise FeedError("has an event whose repeat rule couldn't be read") from exc
+    futures = _thisandfuture_starts(cal)
     out: dict[tuple[str, str], Occurrence] = {}
     for event in found:
-        occurrence = _occurrence(event, series, feed_tz, now, end)
+        occurrence = _occurrence(event, series, futures, feed_tz, now, end)
         if occurrence is not None:
             out.setdefault(occurrence.key, occurrence)
     # the soonest MAX_OCCURRENCES: the expansion gives them series by series, not in time
     return sorted(out.values(), key=lambda o: (o.starts_at, o.uid, o.recurrence_id))[:MAX_OCCURRENCES]
 
 
-def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
-                end: datetime) -> Occurrence | None:
+def _occurrence(event: Any, series: set[str], futures: dict[tuple[str, str], datetime], feed_tz: ZoneInfo,
+                now: datetime, end: datetime) -> Occurrence | None:
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return None
     start_value = event.get("DTSTART")
@@ -398,7 +402,7 @@ def _occurrence(event: Any, series: set[str], feed_tz: ZoneInfo, now: datetime,
     if minutes is None:
         return None
     uid = str(event.get("UID", ""))[:400]
-    rid = _recurrence_id(event, start, feed_tz) if uid in series else ""
+    rid = _recurrence_id(event, start, futures, feed_tz) if uid in series else ""
     title = one_line(str(event.get("SUMMARY", "") or ""), 4000) or "(untitled event)"
     if len(title) > TITLE_LIMIT:
         title = title[: TITLE_LIMIT - 1] + "…"
@@ -426,15 +430,48 @@ def _minutes(event: Any, starts_at: datetime, feed_tz: ZoneInfo) -> int | None:
     return None if minutes > MAX_MINUTES else minutes
 
 
-def _recurrence_id(event: Any, start: datetime, feed_tz: ZoneInfo) -> str:
-    """An occurrence of a series: its original start (RECURRENCE-ID, else its start) as a key."""
+def _thisandfuture_starts(cal: icalendar.Calendar) -> dict[tuple[str, str], datetime]:
+    """The start of each override that changes its occurrence and all later ones
+    (`RECURRENCE-ID;RANGE=THISANDFUTURE`), by its (UID, RECURRENCE-ID)."""
+    starts: dict[tuple[str, str], datetime] = {}
+    for component in cal.walk("VEVENT"):
+        rid, start = component.get("RECURRENCE-ID"), getattr(component.get("DTSTART"), "dt", None)
+        if rid is not None and _this_and_future(rid) and isinstance(start, datetime):
+            starts[_raw_key(component)] = start
+    return starts
+
+
+def _this_and_future(value: Any) -> bool:
+    params = getattr(value, "params", None) or {}
+    return str(params.get("RANGE", "")).upper() == "THISANDFUTURE"
+
+
+def _recurrence_id(event: Any, start: datetime, futures: dict[tuple[str, str], datetime], feed_tz: ZoneInfo) -> str:
+    """An occurrence of a series: its original start (RECURRENCE-ID, else its start) as a key.
+    recurring-ical-events gives every occurrence a THISANDFUTURE override reaches that override's RECURRENCE-ID;
+    each one's own original start is that RECURRENCE-ID moved on by as much (in wall-clock time, so across a
+    DST change too) as the occurrence lies after the override's start — the key it had before the override."""
     value = event.get("RECURRENCE-ID")
     original = getattr(value, "dt", None) if value is not None else start
+    override_start = futures.get(_raw_key(event)) if value is not None and _this_and_future(value) else None
+    if isinstance(original, datetime) and override_start is not None:
+        original = _shifted(original, start, override_start, feed_tz)
     if isinstance(original, datetime):
         return _utc(original, feed_tz).strftime("%Y%m%dT%H%M%SZ")
     if isinstance(original, date):
         return original.strftime("%Y%m%d")
     return ""
+
+
+def _shifted(original: datetime, start: datetime, override_start: datetime, feed_tz: ZoneInfo) -> datetime:
+    """`original` moved on by the wall-clock time from `override_start` to `start`, in the occurrence's zone."""
+    here = start.tzinfo or feed_tz
+
+    def wall(moment: datetime) -> datetime:
+        return _utc(moment, feed_tz).astimezone(here).replace(tzinfo=None)
+
+    moved = wall(original) + (wall(start) - wall(override_start))
+    return localize(moved, here) if isinstance(here, ZoneInfo) else moved.replace(tzinfo=here)
 
 
 # ---- Microsoft Graph events (a Microsoft 365 group calendar) ---------------------------------------
