@@ -37,8 +37,10 @@ class GraphGroupCalendar:
     tenant_id: str
     default_tz: str = "UTC"
 
-    async def events(self, group_id: str, start: datetime, end: datetime) -> list[object]:
-        """The group calendar's occurrences in [start, end), as calendar_parse.Occurrence objects."""
+    async def events(self, group_id: str, start: datetime, end: datetime, tz: str = "") -> list[object]:
+        """The group calendar's occurrences in [start, end), as calendar_parse.Occurrence objects; `tz` (the
+        zone of the person who added the calendar, else STEADYBOT_TZ) shows events created in UTC or in a
+        zone Graph cannot name."""
         base = URL(self.graph.graph_url.rstrip("/") + "/")
         first = base.join(URL(f"groups/{quote(group_id, safe='')}/calendarView")).with_query({
             "startDateTime": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -57,7 +59,7 @@ class GraphGroupCalendar:
         if more:  # read in part, the rest would look cancelled and its meetings would go: refused, as a big ICS feed
             raise FeedError(f"has more events in the next {(end - start).days} days than I read "
                             f"({MAX_PAGES * PAGE_SIZE:,})")
-        return list(graph_occurrences(events, start, self.default_tz, end - start))
+        return list(graph_occurrences(events, start, tz or self.default_tz, end - start))
 
     async def close(self) -> None:
         await self.graph.close()

@@ -3,7 +3,8 @@ recurring-ical-events only, no I/O).
 
 Rules (docs/meetings.md, "Calendar feeds"):
 - time zones: VTIMEZONE/TZID (Microsoft's Windows zone names too), Google's X-WR-TIMEZONE, UTC times,
-  floating times in the feed's zone (else the zone of the person who added the feed);
+  floating times in the feed's zone (else the zone of the person who added the feed); a Graph event created
+  in UTC or in a zone Graph cannot name is shown in that zone too;
 - RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are expanded by recurring-ical-events; an occurrence is
   keyed by (UID, RECURRENCE-ID): the RECURRENCE-ID (its original start, UTC) for an occurrence of a series,
   "" for a single event; the later occurrences a `RANGE=THISANDFUTURE` override reaches keep their own
@@ -489,10 +490,22 @@ def _graph_time(value: Any) -> datetime | None:
     return localize(moment, tz).astimezone(UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _graph_zone(name: str, default_tz: str) -> str:
+    """The zone a Graph event is shown in: the one it was created in (`originalStartTimeZone`, a Windows or
+    IANA name), but — as for a UTC time in an iCalendar feed — `default_tz` (the feed's zone, that of the
+    person who added it) when that is UTC, a `tzone://Microsoft/…` marker (Utc, Custom) or a name no zone
+    database knows ("Customized Time Zone", from desktop Outlook)."""
+    mapped = str(_windows_zones().get(name, name))
+    if not name or name.lower().startswith("tzone://") or name in _UTC_NAMES or mapped in _UTC_NAMES:
+        return zone(default_tz).key
+    return zone(mapped, default_tz).key
+
+
 def graph_occurrences(events: list[dict[str, Any]], now: datetime, default_tz: str,
                       horizon: timedelta = HORIZON) -> list[Occurrence]:
     """Graph calendarView events → occurrences, by the same rules as iCalendar feeds. Keyed by the series
-    (seriesMasterId) and the occurrence's original start, or the event id and "" for a single event."""
+    (seriesMasterId) and the occurrence's original start, or the event id and "" for a single event.
+    `default_tz` is the feed's zone (that of the person who added it): see _graph_zone."""
     end = now + horizon
     out: dict[tuple[str, str], Occurrence] = {}
     for event in events:
@@ -523,8 +536,7 @@ def graph_occurrences(events: list[dict[str, Any]], now: datetime, default_tz: s
         title = one_line(str(event.get("subject") or ""), 4000) or "(untitled event)"
         if len(title) > TITLE_LIMIT:
             title = title[: TITLE_LIMIT - 1] + "…"
-        zone_name = str(event.get("originalStartTimeZone") or "")
-        tz = zone(_windows_zones().get(zone_name, zone_name), default_tz).key
+        tz = _graph_zone(str(event.get("originalStartTimeZone") or ""), default_tz)
         body = event.get("body") if isinstance(event.get("body"), dict) else {}
         description = str((body or {}).get("content") or event.get("bodyPreview") or "")
         online = event.get("onlineMeeting") if isinstance(event.get("onlineMeeting"), dict) else {}

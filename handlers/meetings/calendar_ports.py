@@ -53,8 +53,9 @@ class CalendarFetcher(Protocol):
 class GroupCalendar(Protocol):
     """A Microsoft 365 group calendar read through Graph (Teams)."""
 
-    async def events(self, group_id: str, start: datetime, end: datetime) -> list[object]:
-        """The group's event occurrences in [start, end) as Occurrence objects (calendar_parse)."""
+    async def events(self, group_id: str, start: datetime, end: datetime, tz: str = "") -> list[object]:
+        """The group's event occurrences in [start, end) as Occurrence objects (calendar_parse); `tz` is the
+        feed's zone, for events created in UTC or in a zone Graph cannot name."""
         ...
 
 

@@ -107,7 +107,7 @@ async def read(svc: Services, feed: Feed, now: datetime, *, conditional: bool = 
             raise FeedError("is a Microsoft 365 group calendar, and Microsoft Graph isn't set up on this server")
         # the bot's Graph permission is tenant-wide: only the group of the channel's own team is read
         await check_team_group(svc, feed.place, feed.url)
-        found = await group.events(feed.url, now, now + HORIZON)
+        found = await group.events(feed.url, now, now + HORIZON, feed.tz)
         return Fetched(b""), [o for o in found if isinstance(o, Occurrence)]
     fetcher = fetcher_of(svc)
     if fetcher is None:
