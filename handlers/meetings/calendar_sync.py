@@ -5,7 +5,8 @@ fetches each with a conditional request and reconciles its occurrences of the ne
 channel's meetings, keyed by (feed, UID, RECURRENCE-ID):
 - a new occurrence becomes a meeting, its description's bullet lines its agenda, its nudges scheduled;
 - a moved or changed occurrence moves its meeting, and its nudges move with it (new outbox keys, also when
-  it moves back to a time it had: `version`);
+  it moves back to a time it had: `version`); so does a moved series, whose occurrences all get new keys
+  (calendar_moves pairs each vanished occurrence with a new one of the same UID on the same day);
 - a cancelled or vanished occurrence cancels its meeting and its nudges, without a word in the channel;
 - meetings that started, ended, or that a person cancelled in steadybot are left alone.
 A failing feed is retried with backoff and reported once (privately) to the person who added it; it never
@@ -28,6 +29,7 @@ from handlers.core.services import Services
 from handlers.core.text import clip
 from handlers.core.types import OutboxItem, Person, Place, Platform, Reply, Target, Visibility
 from handlers.meetings import schedule
+from handlers.meetings.calendar_moves import carry_over
 from handlers.meetings.calendar_parse import HORIZON, Occurrence, occurrences
 from handlers.meetings.calendar_ports import (
     GRAPH,
@@ -127,6 +129,8 @@ async def reconcile(svc: Services, feed: Feed, found: list[Occurrence], now: dat
     store = calendar_store(svc)
     meetings = store_of(svc)
     links = {(link.uid, link.recurrence_id): link for link in await store.links(feed.id)}
+    # a moved series changes every occurrence's key: a vanished one paired with a new one is one moved meeting
+    links = await carry_over(store, feed.id, links, meetings.get, found, now, now + HORIZON)
     seen: set[tuple[str, str]] = set()
     live: list[Meeting] = []
     for occurrence in found:

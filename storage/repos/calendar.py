@@ -181,6 +181,28 @@ class CalendarRepo:
             row.join_thread = join_thread[:300]
             return True
 
+    async def relink(self, feed_id: int, uid: str, old_recurrence_id: str, new_recurrence_id: str) -> bool:
+        """Move a live link to the occurrence's new key (the series moved, so its RECURRENCE-IDs changed): its
+        meeting, agenda and questions carry over. A link left at the new key by a meeting the sync cancelled
+        (`gone`) is dropped; False when the old link is gone or the new key holds a live link."""
+        uid = uid[:400]
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(CalendarEventRow).where(
+                CalendarEventRow.feed_id == feed_id, CalendarEventRow.uid == uid,
+                CalendarEventRow.recurrence_id.in_([old_recurrence_id[:40], new_recurrence_id[:40]]))
+                .with_for_update())).all()
+            old = next((r for r in rows if r.recurrence_id == old_recurrence_id[:40]), None)
+            taken = next((r for r in rows if r.recurrence_id == new_recurrence_id[:40]), None)
+            if old is None or old.gone or old is taken:
+                return False
+            if taken is not None:
+                if not taken.gone:
+                    return False
+                await s.delete(taken)
+                await s.flush()
+            old.recurrence_id = new_recurrence_id[:40]
+            return True
+
     async def drop_meeting(self, meeting_id: int) -> None:
         async with self.db.session() as s:
             await s.execute(delete(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == SCHEDULED))

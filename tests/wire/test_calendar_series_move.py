@@ -1,0 +1,82 @@
+"""Moving a whole calendar series (Outlook/Google "all events": same UID, SEQUENCE bumped) moves the channel's
+meetings: the agenda the team added with `/agenda add` stays, and the nudges follow the new time.
+
+Before, every occurrence's RECURRENCE-ID changed with the move, so each meeting was cancelled and a new one
+without its agenda was made, and at T-1h the channel got "No agenda, no meeting" for the new time. Real
+signed Slack requests through Bolt, the fake Slack API and the ICS feed server, on the injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from handlers.core.types import Platform
+from tests.support.fakes.ics_server import FeedServer, Served
+from tests.support.harness import running
+from tests.support.meetings_helpers import at, command, post_texts, team
+
+OLD_START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # Wednesday 10:00 CET
+NEW_START = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)  # Wednesday 10:30 CET, after the series moved
+
+
+def feed(start: str, end: str, sequence: int = 0) -> bytes:
+    return "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
+        "BEGIN:VEVENT", "UID:standup-series@test", "DTSTAMP:20260301T000000Z", f"SEQUENCE:{sequence}",
+        f"DTSTART;TZID=Europe/Berlin:{start}", f"DTEND;TZID=Europe/Berlin:{end}", "RRULE:FREQ=WEEKLY",
+        "SUMMARY:Design sync", "END:VEVENT", "END:VCALENDAR", ""]).encode()
+
+
+async def test_moving_a_whole_series_keeps_the_agenda_the_team_added(db_url: str, feeds: FeedServer) -> None:
+    async with running(db_url, calendar_allow_private=True) as bot:  # Monday 2 March 09:00 UTC
+        team(bot)
+        feeds.feeds["team.ics"] = Served(feed("20260304T100000", "20260304T103000"))
+        await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
+        await command(bot, "/agenda", "add Decide on the login flow 10m")
+        [before] = [m for m in await bot.runtime.store.meetings.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50)
+                    if m.starts_at == OLD_START]
+        assert [i.text for i in await bot.runtime.store.meetings.agenda(before.id)] == ["Decide on the login flow"]
+        # the organiser moves the whole series half an hour later
+        feeds.feeds["team.ics"] = Served(feed("20260304T103000", "20260304T110000", sequence=1))
+        await at(bot, bot.clock.now() + timedelta(minutes=11))
+        upcoming = await bot.runtime.store.meetings.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50)
+        first = [m for m in upcoming if m.starts_at == NEW_START]
+        assert first, upcoming
+        assert first[0].id == before.id  # the same meeting, moved
+        assert [m.starts_at for m in upcoming] == [NEW_START, NEW_START + timedelta(days=7)], upcoming
+        agenda = await bot.runtime.store.meetings.agenda(first[0].id)
+        await at(bot, NEW_START - timedelta(hours=1))
+        flags = [t for t in post_texts(bot) if "No agenda, no meeting" in t]
+        assert [i.text for i in agenda] == ["Decide on the login flow"] and flags == [], (agenda, flags)
+
+
+async def test_a_moved_series_is_nudged_at_its_new_time_only(sqlite_url: str, feeds: FeedServer) -> None:
+    """Without an agenda, T-1h of the moved series goes out once, for 10:30 — none for the old 10:00."""
+    async with running(sqlite_url, calendar_allow_private=True) as bot:
+        team(bot)
+        feeds.feeds["team.ics"] = Served(feed("20260304T100000", "20260304T103000"))
+        await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
+        feeds.feeds["team.ics"] = Served(feed("20260304T103000", "20260304T110000", sequence=1))
+        await at(bot, bot.clock.now() + timedelta(minutes=11))
+        await at(bot, OLD_START - timedelta(hours=1))
+        assert [t for t in post_texts(bot) if "No agenda, no meeting" in t] == []
+        await at(bot, NEW_START - timedelta(hours=1))
+        flags = [t for t in post_texts(bot) if "No agenda, no meeting" in t]
+        assert len(flags) == 1 and "10:30" in flags[0], flags
+
+
+async def test_a_series_moved_there_and_back_keeps_its_meetings(db_url: str, feeds: FeedServer) -> None:
+    """10:00 → 10:30 → 10:00: still the same meetings, the agenda still there."""
+    async with running(db_url, calendar_allow_private=True) as bot:
+        team(bot)
+        feeds.feeds["team.ics"] = Served(feed("20260304T100000", "20260304T103000"))
+        await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
+        await command(bot, "/agenda", "add Decide on the login flow 10m")
+        ids = [m.id for m in await bot.runtime.store.meetings.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50)]
+        for sequence, (start, end) in enumerate([("103000", "110000"), ("100000", "103000")], 1):
+            feeds.feeds["team.ics"] = Served(feed(f"20260304T{start}", f"20260304T{end}", sequence=sequence))
+            await at(bot, bot.clock.now() + timedelta(minutes=11))
+        upcoming = await bot.runtime.store.meetings.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50)
+        assert [m.id for m in upcoming] == ids and upcoming[0].starts_at == OLD_START, upcoming
+        assert [i.text for i in await bot.runtime.store.meetings.agenda(upcoming[0].id)] == ["Decide on the login flow"]
+        await at(bot, OLD_START - timedelta(hours=1))
+        assert [t for t in post_texts(bot) if "No agenda, no meeting" in t] == []
