@@ -81,6 +81,7 @@ class Feed:
     next_fetch_at: datetime | None = None
     claimed_by: str | None = None
     parsed_at: datetime | None = None
+    lease_until: datetime | None = None  # while a replica reads it
 
     @property
     def place(self) -> Place:

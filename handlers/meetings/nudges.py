@@ -21,6 +21,7 @@ from handlers.core.text import clip
 from handlers.core.timeoff import away_until, holiday_code, holiday_name
 from handlers.core.types import Button, Person, Reply, Visibility
 from handlers.meetings import render
+from handlers.meetings.calendar_fresh import wait_for_feed
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
 from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
 
@@ -119,6 +120,7 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     if not settings.agenda_enforcement:
         return None
     now = svc.clock.now()
+    await wait_for_feed(svc, meeting, pending.due_at, now)  # its calendar may have moved it: read that first
     if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
         return None  # the channel's public holiday: no nudges
     quiet = (settings.quiet_start, settings.quiet_end)

@@ -38,7 +38,7 @@ def _feed(row: CalendarFeedRow) -> Feed:
     return Feed(row.id, Platform(row.platform), row.channel_id, row.team_id, row.kind, row.url, row.label,
                 row.added_by, row.added_by_name, row.tz, row.created_at, row.last_sync_at, row.etag,
                 row.last_modified, row.failures, row.last_error, row.error_reported, row.next_fetch_at,
-                row.claimed_by, row.parsed_at)
+                row.claimed_by, row.parsed_at, row.lease_until)
 
 
 def _live(row: LiveMeetingRow) -> LiveMeeting:
