@@ -2,11 +2,12 @@
 calendar no longer says (an event moved while the bot was down: the outbox runs a second after a start, the
 look for due feeds only after CALENDARS_EVERY).
 
-The wait is decided from the database, so it holds on every replica: a nudge waits (rechecked every
-RECHECK) while its feed is overdue (`next_fetch_at` passed) and either a replica is reading it right now (its
-lease runs) or it came due less than PICKUP ago (counted from the later of the nudge's own due time and the
-feed's). It never waits past the meeting's start, for a feed nobody on this server can read, or for a feed
-that failed (a failure sets its next read ahead: its meetings stay as they were, and so do their nudges).
+The wait is decided from the database, so it holds on every replica: a nudge waits (rechecked every RECHECK)
+while its feed is overdue (`next_fetch_at` passed), however long: after downtime every feed is overdue by as long
+as the bot was down, and the first look after the start reads it. A read that fails sets the feed's next read
+ahead (its meetings stay as they were, and so do their nudges), and one that succeeds moves or keeps the
+meeting; either ends the wait. It never waits past the meeting's start, nor for a feed nobody on this server
+can read.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from handlers.meetings.calendar_ports import GRAPH, calendar_store, fetcher_of, 
 from handlers.meetings.ports import Meeting
 
 RECHECK = timedelta(seconds=15)
-PICKUP = timedelta(minutes=10)  # a due feed is picked up within a look (30 s); this bounds a wait for one
 
 
-async def wait_for_feed(svc: Services, meeting: Meeting, due_at: datetime, now: datetime) -> None:
+async def wait_for_feed(svc: Services, meeting: Meeting, now: datetime) -> None:
     """Raise Later when the meeting comes from a calendar feed that is being (or about to be) read again."""
     if now >= meeting.starts_at:
         return
@@ -35,6 +35,4 @@ async def wait_for_feed(svc: Services, meeting: Meeting, due_at: datetime, now: 
         return
     if (group_calendar_of(svc) if feed.kind == GRAPH else fetcher_of(svc)) is None:
         return  # nobody here reads it: it would wait for nothing
-    reading = feed.lease_until is not None and feed.lease_until > now
-    if reading or now < max(due_at, feed.next_fetch_at) + PICKUP:
-        raise Later(min(now + RECHECK, meeting.starts_at), "calendar feed being read")
+    raise Later(min(now + RECHECK, meeting.starts_at), "calendar feed being read")

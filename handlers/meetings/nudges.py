@@ -120,7 +120,7 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     if not settings.agenda_enforcement:
         return None
     now = svc.clock.now()
-    await wait_for_feed(svc, meeting, pending.due_at, now)  # its calendar may have moved it: read that first
+    await wait_for_feed(svc, meeting, now)  # its calendar may have moved it: read that first
     if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
         return None  # the channel's public holiday: no nudges
     quiet = (settings.quiet_start, settings.quiet_end)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.support.fakes.ics_server import FeedServer, Served
 from tests.support.harness import running
 from tests.support.meetings_helpers import at, command, post_texts, team
@@ -25,14 +27,17 @@ def feed(start: str, end: str) -> bytes:
         "SUMMARY:Design review", "END:VEVENT", "END:VCALENDAR", ""]).encode()
 
 
-async def test_an_event_moved_while_the_bot_was_down_gets_no_nudge_for_its_old_time(db_url: str,
-                                                                                    feeds: FeedServer) -> None:
+@pytest.mark.parametrize("back_before", [55, 45, 20], ids=lambda m: f"back_{m}m_before")
+async def test_an_event_moved_while_the_bot_was_down_gets_no_nudge_for_its_old_time(db_url: str, feeds: FeedServer,
+                                                                                    back_before: int) -> None:
+    """Back 5, 15 or 40 minutes after the old time's T-1h nudge fell due: however long the feed has been
+    overdue, nobody read it while the bot was down."""
     feeds.feeds["team.ics"] = Served(feed("20260304T100000", "20260304T110000"))
     async with running(db_url, calendar_allow_private=True) as bot:  # Monday 2 March 09:00 UTC
         team(bot)
         await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
     feeds.feeds["team.ics"] = Served(feed("20260304T140000", "20260304T150000"))  # moved to 14:00 meanwhile
-    async with running(db_url, calendar_allow_private=True, start=OLD - timedelta(minutes=55)) as bot:
+    async with running(db_url, calendar_allow_private=True, start=OLD - timedelta(minutes=back_before)) as bot:
         team(bot)
         # what `steadybot serve` does first after a restart: the outbox tick runs after 1 s, the calendar
         # look after CALENDARS_EVERY (30 s)
