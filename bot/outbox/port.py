@@ -30,5 +30,5 @@ class Outbox:
             self.on_due_now()
         return added
 
-    async def cancel(self, dedupe_prefix: str) -> int:
-        return await self.repo.cancel(dedupe_prefix)
+    async def cancel(self, dedupe_prefix: str, *, exact: bool = False) -> int:
+        return await self.repo.cancel(dedupe_prefix, exact=exact)

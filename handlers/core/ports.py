@@ -100,8 +100,9 @@ class OutboxPort(Protocol):
         """Store items to send later; items whose dedupe_key already exists are ignored. Returns #new."""
         ...
 
-    async def cancel(self, dedupe_prefix: str) -> int:
-        """Cancel unsent items whose dedupe key starts with the prefix. Returns how many."""
+    async def cancel(self, dedupe_prefix: str, *, exact: bool = False) -> int:
+        """Cancel unsent items whose dedupe key starts with the prefix (with `exact`: is the key). Returns how
+        many."""
         ...
 
 

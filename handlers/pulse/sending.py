@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.core.allowed import allowed_from
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.ports import ChannelSettings
 from handlers.core.registry import Pending, Replies
@@ -177,7 +178,7 @@ async def prepare_pulse(pending: Pending, svc: Services, *, forms: RoundForms, r
         return None
     state = await pulse_store(svc).invite_state(*key)
     away = await away_of(svc, [key], svc.clock.now(), dnd=True)
-    decided = await _decide(pending, key, state, svc, {}, away, {}, forms=forms, reminder=reminder)
+    decided = await _decide(pending, key, state, svc, _Batch(), away, forms=forms, reminder=reminder)
     if isinstance(decided, Later):
         raise decided
     return decided
@@ -189,17 +190,31 @@ async def prepare_pulses(pendings: Sequence[Pending], svc: Services, *, forms: R
     known = [k for k in keys if k is not None]
     states = await pulse_store(svc).invite_states(known)
     away = await away_of(svc, known, svc.clock.now(), dnd=len(known) <= DND_BATCH)
-    thresholds: dict[int, int] = {}  # a batch is mostly one round: its channel's settings read once
-    replies: dict[tuple[int, str], Reply] = {}  # and its DMs differ only by the close time's zone
-    return [None if key is None else await _decide(pending, key, states[key], svc, thresholds, away, replies,
+    batch = _Batch()
+    return [None if key is None else await _decide(pending, key, states[key], svc, batch, away,
                                                    forms=forms, reminder=reminder)
             for pending, key in zip(pendings, keys, strict=True)]
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What a batch of DMs shares: a batch is mostly one round, so its channel's settings and threshold are
+    read once, and its DMs differ only by the close time's zone."""
+
+    settings: dict[int, ChannelSettings] = field(default_factory=dict)
+    thresholds: dict[int, int] = field(default_factory=dict)
+    replies: dict[tuple[int, str], Reply] = field(default_factory=dict)
+
+    async def settings_of(self, rnd: Round, svc: Services) -> ChannelSettings:
+        if rnd.id not in self.settings:
+            self.settings[rnd.id] = await svc.store.settings.get(rnd.place())
+        return self.settings[rnd.id]
+
+
 async def _decide(pending: Pending, key: tuple[int, Platform, str],
-                  state: tuple[Round | None, bool | None, Prefs], svc: Services,
-                  thresholds: dict[int, int], away: dict[tuple[Platform, str], datetime],
-                  replies: dict[tuple[int, str], Reply], *, forms: RoundForms, reminder: bool) -> Reply | Later | None:
+                  state: tuple[Round | None, bool | None, Prefs], svc: Services, batch: _Batch,
+                  away: dict[tuple[Platform, str], datetime], *, forms: RoundForms,
+                  reminder: bool) -> Reply | Later | None:
     rnd, invitation, prefs = state
     now = svc.clock.now()
     if rnd is None or invitation is not False:
@@ -213,17 +228,21 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
     if prefs.opted_out:
         await pulse_store(svc).withdraw(*key)
         return None
-    wait = await _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now)
-    if wait is not None:
-        if (not reminder and wait < rnd.closes_at - AWAY_MARGIN
-                and not await _meets_next_round(svc, rnd, pending, wait)):
-            return Later(wait, "away or holiday")  # the DM waits until they're back
-        if not reminder:  # away until the round closes, or back on the day of the next round's DM:
-            await pulse_store(svc).withdraw(*key)  # not counted as missing
-        return None  # no reminder while someone is away
-    k = await _announced(rnd, svc, thresholds)
+    settings = await batch.settings_of(rnd, svc)
+    held = _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now, settings)
+    if held is not None:
+        wait, why = held
+        if reminder:  # no reminder while someone is away, nor moved out of quiet hours or the weekend
+            return None
+        if wait < rnd.closes_at - AWAY_MARGIN and not await _meets_next_round(svc, rnd, pending, wait, settings):
+            await _drop_reminder_if_late(svc, rnd, pending, wait, settings)
+            return Later(wait, why)  # the DM waits until they're back, or until their next allowed moment
+        # away until the round closes, back on the day of the next round's DM, or allowed again too late:
+        await pulse_store(svc).withdraw(*key)  # not counted as missing
+        return None
+    k = await _announced(rnd, svc, batch.thresholds, settings)
     tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
-    known = replies.get((rnd.id, tz.key))
+    known = batch.replies.get((rnd.id, tz.key))
     if known is not None:  # the same round and zone earlier in this batch: the same DM
         return known
     closes = format_local(rnd.closes_at, tz, now=now)
@@ -237,14 +256,14 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
                 "about 30 seconds.\n"
                 f"It's anonymous: your answers are stored without your name, and the team only sees totals "
                 f"once at least {k} people besides the sender have answered. Open until {closes}.")
-    reply = replies[(rnd.id, tz.key)] = Reply(text=text, form=forms.form(rnd.id), visibility=Visibility.PRIVATE)
+    reply = batch.replies[(rnd.id, tz.key)] = Reply(text=text, form=forms.form(rnd.id), visibility=Visibility.PRIVATE)
     return reply
 
 
-async def _announced(rnd: Round, svc: Services, thresholds: dict[int, int]) -> int:
+async def _announced(rnd: Round, svc: Services, thresholds: dict[int, int], settings: ChannelSettings) -> int:
     """What this DM announces becomes the round's threshold (it only rises); read once per round and batch."""
     if rnd.id not in thresholds:
-        k = max(threshold(await svc.store.settings.get(rnd.place())), rnd.min_respondents or 0)
+        k = max(threshold(settings), rnd.min_respondents or 0)
         if k != rnd.min_respondents:
             k = await pulse_store(svc).announce_threshold(rnd.id, k)
         thresholds[rnd.id] = k
@@ -276,23 +295,42 @@ async def away_of(svc: Services, keys: Sequence[tuple[int, Platform, str]], now:
     return out
 
 
-async def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | None,
-                      now: datetime) -> datetime | None:
-    """Until when this DM waits, or None to send it now. It waits while the person is away (`away`: the end of
-    their snooze, away status or Do Not Disturb) and, for a scheduled round, on the channel's holidays; then
-    until their first allowed moment (timing.after_time_off: their zone, the channel's quiet hours, not on
-    their weekend) — never at the exact end of the time off, every round alike."""
-    if away is None and rnd.schedule_id is None:
-        return None  # here, and `/pulse now` is sent on holidays as asked: no settings to read
-    settings = await svc.store.settings.get(rnd.place())
-    code = holiday_code(settings) if rnd.schedule_id is not None else ""
+def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | None, now: datetime,
+                settings: ChannelSettings) -> tuple[datetime, str] | None:
+    """Until when this DM waits, and why, or None to send it now. It waits while the person is away (`away`:
+    the end of their snooze, away status or Do Not Disturb) and, for a scheduled round, on the channel's
+    holidays; then until their first allowed moment (timing.after_time_off: their zone, the channel's quiet
+    hours, not on their weekend) — never at the exact end of the time off, every round alike. Here and not
+    away it still waits for that moment when now is not one: the DM was queued for an allowed moment, but
+    the bot was down then (or the outbox ran late) and now it is their night or their weekend."""
+    quiet = (settings.quiet_start, settings.quiet_end)
+    code = holiday_code(settings) if rnd.schedule_id is not None else ""  # `/pulse now` is sent on holidays
     tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
-    if away is None and not (code and after_holidays(code, now, tz) is not None):
-        return None
-    return after_time_off(away or now, tz, (settings.quiet_start, settings.quiet_end), code)
+    if away is not None or (code and after_holidays(code, now, tz) is not None):
+        return after_time_off(away or now, tz, quiet, code), "away or holiday"
+    allowed = allowed_from(now, tz, *quiet)
+    return (allowed, "quiet hours or weekend") if allowed > now else None
 
 
-async def _meets_next_round(svc: Services, rnd: Round, pending: Pending, wait: datetime) -> bool:
+async def _drop_reminder_if_late(svc: Services, rnd: Round, pending: Pending, wait: datetime,
+                                 settings: ChannelSettings) -> None:
+    """An invitation held back until `wait` keeps its reminder only when a reminder two thirds into the time
+    left from `wait` would still be sent (timing.reminder_due); otherwise the reminder is cancelled, so that
+    it does not arrive with the late invitation (both Monday 08:00 after a weekend outage) or before it."""
+    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    quiet = (settings.quiet_start, settings.quiet_end)
+    schedule = await pulse_store(svc).schedule(rnd.schedule_id) if rnd.schedule_id is not None else None
+    recurrence = schedule.recurrence if schedule is not None and schedule.active else None
+    following = (next_round_dm(rnd.occurrence, recurrence, tz, quiet)
+                 if rnd.occurrence is not None and recurrence is not None else None)
+    span = occurrence_span(rnd.occurrence, recurrence, timedelta(hours=rnd.window_hours))
+    if reminder_due(wait, rnd.closes_at, span, tz, quiet, before=following) is None:
+        person = Person(pending.target.platform, pending.target.id)
+        await svc.outbox.cancel(f"{outbox_prefix(rnd.id)}remind:{person.key}", exact=True)
+
+
+async def _meets_next_round(svc: Services, rnd: Round, pending: Pending, wait: datetime,
+                            settings: ChannelSettings) -> bool:
     """Whether a DM held back until `wait` would reach the day of the person's DM of the schedule's next
     round (a snooze that ends on Sunday, a daily schedule): then this round's DM is not sent at all, so the
     person never gets two pulse DMs from the channel on one day."""
@@ -301,7 +339,6 @@ async def _meets_next_round(svc: Services, rnd: Round, pending: Pending, wait: d
     schedule = await pulse_store(svc).schedule(rnd.schedule_id)
     if schedule is None or not schedule.active:
         return False  # stopped or replaced: no next round of it
-    settings = await svc.store.settings.get(rnd.place())
     tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
     following = next_round_dm(rnd.occurrence, schedule.recurrence, tz, (settings.quiet_start, settings.quiet_end))
     return on_or_after_day_of(wait, following, tz)

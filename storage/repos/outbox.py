@@ -512,18 +512,22 @@ class OutboxRepo:
                     row["status"], row["last_error"] = (SKIPPED, PARKED) if parked_now else (PENDING, None)
             return await insert_new(session, table_of(OutboxRow), rows, ["dedupe_key"])
 
-    async def cancel(self, dedupe_prefix: str) -> int:
-        """Cancel the rows still waiting under this key prefix: pending ones, and parked ones (their channel is
-        archived or deleted), which would otherwise come back with the channel (storage/repos/places.py)."""
+    async def cancel(self, dedupe_prefix: str, *, exact: bool = False) -> int:
+        """Cancel the rows still waiting under this key prefix (with `exact`: this one key; a prefix of one
+        person's key is also the start of another's, `u1` of `u10`): pending ones, and parked ones (their
+        channel is archived or deleted), which would otherwise come back with the channel
+        (storage/repos/places.py)."""
         if not dedupe_prefix:
             raise ValueError("refusing to cancel with an empty prefix")
         pattern = dedupe_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        keyed = (OutboxRow.dedupe_key == dedupe_prefix if exact
+                 else OutboxRow.dedupe_key.like(pattern, escape="\\"))
         async with self.db.session() as session:
             result = await session.execute(
                 update(OutboxRow)
                 .where(or_(OutboxRow.status == PENDING,
                            and_(OutboxRow.status == SKIPPED, OutboxRow.last_error == PARKED)),
-                       OutboxRow.dedupe_key.like(pattern, escape="\\"))
+                       keyed)
                 .values(status=CANCELLED, last_error="cancelled")
             )
         return rowcount(result)
