@@ -95,8 +95,8 @@ async def prepare_start(pending: Pending, svc: Services, *, engine: TimeboxEngin
     items = await store.agenda(meeting.id)
     questions = await store.questions(meeting.id)
     replies: list[Reply] = []
+    now = svc.clock.now()
     if meeting.status == SCHEDULED:
-        now = svc.clock.now()
         if not await store.mark_started(meeting.id, await _record(svc, meeting, items, questions)):
             return None  # cancelled, or ended with `/meeting end`, a moment ago
         if now >= meeting.ends_at:  # the bot was down for the whole meeting: record it as planned
@@ -106,8 +106,10 @@ async def prepare_start(pending: Pending, svc: Services, *, engine: TimeboxEngin
     box = await boxes(svc).for_meeting(meeting.id)
     buttons = box_texts.buttons(box) if box is not None and box.status == "running" else (
         Button("meeting.end", "End meeting", str(meeting.id), "primary"),)
-    replies.append(Reply(render.start_text(meeting, items, questions), buttons=buttons,
-                         visibility=Visibility.CHANNEL, notify_text=f"{meeting.title} starts now"))
+    late = render.started_late(meeting, now)
+    replies.append(Reply(render.start_text(meeting, items, questions, now), buttons=buttons,
+                         visibility=Visibility.CHANNEL,
+                         notify_text=f"{meeting.title} {'has started' if late else 'starts now'}"))
     return replies
 
 

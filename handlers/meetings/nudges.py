@@ -7,12 +7,13 @@
 All of them are skipped while the channel's `agenda enforcement` setting is off. Planned off the organiser's
 weekend and the channel's quiet hours and holidays (handlers/meetings/schedule.planned), a nudge moved earlier
 names the meeting's day and time instead of "in 2 hours"; one that comes due late into quiet hours or a weekend
-(the bot was down) is dropped.
+(the bot was down) is dropped. One that goes out late otherwise (after a restart, behind a slow outbox) says how
+far away the meeting is when it is sent ("in 4 hours", "in 15 minutes"), not its planned lead.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.core.allowed import allowed_until
 from handlers.core.registry import Pending, Replies
@@ -28,13 +29,24 @@ from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5
 _AHEAD = {"t24": "in 24 hours", "t2": "in 2 hours", "q2": "in 2 hours", "t1": "in 1 hour", "t1dm": "in 1 hour"}
+_LEAD = {"t24": timedelta(hours=24), "t2": timedelta(hours=2), "q2": timedelta(hours=2), "t1": timedelta(hours=1),
+         "t1dm": timedelta(hours=1)}
+ON_TIME = timedelta(minutes=5)  # a nudge this late still says its planned lead ("in 2 hours" at 1 h 57 m)
+
+
+def in_time(meeting: Meeting, stage: str, now: datetime) -> str:
+    """`in 2 hours` for a nudge sent on time; for one sent late, how far away the meeting is now
+    (render.time_to_start: `in 4 hours`, `in 15 minutes`)."""
+    if meeting.starts_at - now >= _LEAD[stage] - ON_TIME:
+        return _AHEAD[stage]
+    return render.time_to_start(meeting, now)
 
 
 def ahead(meeting: Meeting, stage: str, now: datetime, moved: bool = False) -> str:
     """`in 2 hours (today 11:00 CET)`, or for a nudge moved earlier `on Mon 9 Mar 09:00 CET` / `tomorrow …`."""
     when = render.when(meeting, now)
     if not moved:
-        return f"{_AHEAD[stage]} ({when})"
+        return f"{in_time(meeting, stage, now)} ({when})"
     return when if when.startswith(("today ", "tomorrow ")) else f"on {when}"
 
 
@@ -98,7 +110,7 @@ def unanswered(meeting: Meeting, questions: list[Question], now: datetime, moved
         return None
     lines = render.question_lines(open_ones, with_answers=False)
     return Reply(
-        f"❓ **{clip(meeting.title, 120)}** starts {ahead(meeting, 'q2', now, True) if moved else _AHEAD['q2']}. "
+        f"❓ **{clip(meeting.title, 120)}** starts {ahead(meeting, 'q2', now, True) if moved else in_time(meeting, 'q2', now)}. "
         "These pre-read questions have no written answer yet — answering them now makes the call shorter:\n"
         + "\n".join(lines) + "\nAnswer with the buttons or `/agenda answer 1 …`.",
         buttons=tuple(Button("agenda.answer", f"Answer Q{q.position}", str(q.id))

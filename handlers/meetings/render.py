@@ -27,6 +27,19 @@ def minutes(n: float) -> str:
     return format_duration(timedelta(minutes=round(n)))
 
 
+def time_to_start(meeting: Meeting, now: datetime) -> str:
+    """How far away the meeting's start is, as a nudge sent late says it: `in 15 minutes` (to the minute under
+    an hour), `in 1 hour 25 minutes` (to five minutes under two hours), `in 4 hours` (to the hour)."""
+    left = max(0, round((meeting.starts_at - now).total_seconds() / 60))
+    if left < 60:
+        return "in 1 minute" if left <= 1 else f"in {left} minutes"
+    if left < 120 - 2:
+        rest = 5 * round((left - 60) / 5)
+        return "in 1 hour" if rest == 0 else f"in 1 hour {rest} minutes"
+    hours = round(left / 60)
+    return f"in {hours} hours"
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     number: int  # 0 for the open discussion
@@ -110,11 +123,32 @@ def item_marks(meeting: Meeting, items: list[AgendaItem]) -> list[ItemMark]:
     return marks
 
 
-def start_text(meeting: Meeting, items: list[AgendaItem], questions: list[Question]) -> str:
+START_LATE = timedelta(minutes=1)  # a start post later than this says when the meeting started
+
+
+def started_late(meeting: Meeting, now: datetime | None) -> bool:
+    return now is not None and now - meeting.starts_at > START_LATE
+
+
+def start_headline(meeting: Meeting, now: datetime | None = None) -> str:
+    """`▶️ **Review starts now** — 45m, until 15:45 CET.`; posted late (the bot was down, the outbox was
+    slow) `▶️ **Review started at 15:00 CET** — 5m left of 45m, until 15:45 CET.`"""
     tz = local_zone(meeting)
     end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
-    lines = [f"▶️ **{clip(meeting.title, 120)} starts now** — {minutes(meeting.duration_minutes)}, "
-             f"until {format_local(end, tz, with_date=False)}."]
+    until = format_local(end, tz, with_date=False)
+    if now is not None and started_late(meeting, now):
+        left = (end - now).total_seconds() / 60
+        return (f"▶️ **{clip(meeting.title, 120)} started at {format_local(meeting.starts_at, tz, with_date=False)}**"
+                f" — {minutes(left)} left of {minutes(meeting.duration_minutes)}, until {until}.")
+    return f"▶️ **{clip(meeting.title, 120)} starts now** — {minutes(meeting.duration_minutes)}, until {until}."
+
+
+def start_text(meeting: Meeting, items: list[AgendaItem], questions: list[Question],
+               now: datetime | None = None) -> str:
+    """The start post: the headline (start_headline; with `now`, worded for a post that comes late), the
+    agenda with its time boxes, the pre-read questions and their answers."""
+    tz = local_zone(meeting)
+    lines = [start_headline(meeting, now)]
     if items:
         lines.append("**Agenda**")
         lines.extend(agenda_lines(meeting, items, tz))
