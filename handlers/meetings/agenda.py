@@ -27,7 +27,7 @@ from handlers.meetings.parse import (
 )
 from handlers.meetings.people import known
 from handlers.meetings.ports import CANCELLED, ENDED, AgendaItem, Meeting, Question
-from handlers.meetings.pressed import pressed_meeting
+from handlers.meetings.pressed import pressed_meeting, require_member_in_direct
 from handlers.meetings.schedule import store_of
 from handlers.timebox.ports import parse_id
 
@@ -278,6 +278,7 @@ async def _item(interaction: Interaction, svc: Services) -> tuple[AgendaItem, Me
     if item is None or meeting is None or not belongs(interaction.where, interaction.who, meeting.platform,
                                                       meeting.channel_id, meeting.organiser_id):
         return None
+    await require_member_in_direct(interaction, svc, meeting.place, meeting.title)
     _live(meeting)
     return item, meeting
 

@@ -20,7 +20,7 @@ from handlers.meetings.lifecycle import boxes
 from handlers.meetings.parse import MEETING_EXAMPLE, MeetingRequest, parse_meeting
 from handlers.meetings.people import known
 from handlers.meetings.ports import Meeting, MeetingDraft, SeriesDraft
-from handlers.meetings.pressed import pressed_meeting
+from handlers.meetings.pressed import pressed_meeting, require_member_in_direct
 from handlers.meetings.schedule import store_of
 from handlers.timebox.engine import TimeboxEngine
 from handlers.timebox.ports import parse_id
@@ -220,4 +220,5 @@ async def press_stop_series(interaction: Interaction, svc: Services) -> Replies:
     if series is None:
         raise UserError("That series no longer exists.")
     require_here(interaction.where, interaction.who, series.platform, series.channel_id, series.organiser_id)
+    await require_member_in_direct(interaction, svc, series.place, series.title)
     return await lifecycle.stop_series(svc, series.id, await known(svc, interaction.who))

@@ -13,9 +13,12 @@ far away the meeting is when it is sent ("in 4 hours", "in 15 minutes"), not its
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from handlers.core.allowed import allowed_until
+from handlers.core.errors import StorageUnavailable
+from handlers.core.ports import is_member
 from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.text import clip
@@ -25,6 +28,8 @@ from handlers.meetings import render
 from handlers.meetings.calendar_fresh import wait_for_feed
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
 from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
+
+log = logging.getLogger("steadybot.meetings")
 
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5
@@ -139,10 +144,8 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     if pending.data.get(KEPT_OFF) and allowed_until(now, render.local_zone(meeting), quiet) != now:
         return None  # planned off weekends and quiet hours, but due late into them (the bot was down)
     moved = bool(pending.data.get(MOVED))
-    if stage == "t1dm" and not meeting.organiser_id:
-        return None  # no organiser (forgotten since it was queued): the channel's own flag still goes out
-    if stage == "t1dm" and await away_until(svc, Person(meeting.platform, meeting.organiser_id), now):
-        return None  # the organiser is away: the channel's own "no agenda, no meeting" still goes out
+    if stage == "t1dm" and not await _organiser_reachable(svc, meeting, now):
+        return None  # the channel's own "no agenda, no meeting" still goes out
     if stage == "q2":
         return unanswered(meeting, await store.questions(meeting.id), now, moved)
     if await store.agenda(meeting.id):
@@ -152,3 +155,20 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
     if stage == "t1dm":
         return no_agenda_organiser(meeting, now, moved)
     return empty_agenda(meeting, stage, now, moved)
+
+
+async def _organiser_reachable(svc: Services, meeting: Meeting, now: datetime) -> bool:
+    """Whether the organiser's private "no agenda" message goes out: not when the meeting has no organiser
+    (forgotten since it was queued), nor while they are away, nor when they are no longer a member of the
+    meeting's channel (removed from a private channel: its title, time and buttons are not theirs any more),
+    asked of the platform now as the report-link buttons do (handlers/reports/access.py). When the platform
+    cannot say, the message is skipped rather than sent on a guess."""
+    if not meeting.organiser_id or await away_until(svc, Person(meeting.platform, meeting.organiser_id), now):
+        return False
+    try:
+        return await is_member(svc.directory, meeting.place, meeting.organiser_id)
+    except StorageUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the platform did not answer: the channel is still told
+        log.info("no-agenda DM skipped: membership check failed: %s", type(exc).__name__)
+        return False
