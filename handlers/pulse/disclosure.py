@@ -4,13 +4,22 @@ A round's figures per dimension are its mean (one decimal) and its distribution 
 distribution such as `1·0·3·0·1` says "exactly one person is running on empty", and with five answers that
 one person stands alone. So:
 
-- levels are merged into contiguous bands until every band holds 0 or at least `FEWEST` answers (the finest
-  such split is chosen: `1–2: 3 · 3: 0 · 4–5: 4`);
+- levels are merged into contiguous bands until every band holds 0 or at least `INSIDE` (4) answers — a band
+  of 3 holding your own answer tells you the other 2 are there (the finest such split is chosen:
+  `1–2: 4 · 3: 0 · 4–5: 4`);
 - the mean is published only if, together with the bands (and the burnout line, for the burnout scale), it
   does not pin down any group of levels to exactly one or two answers. Example: five answers in one band
   "4–5" with a mean of 4.2 can only be four 4s and one 5. This is checked by searching the histograms that
   give the same published figures; if every one of them puts exactly 1 or 2 answers on some group of
-  levels, the next coarser split is tried, then no distribution, then no mean.
+  levels, the next coarser split is tried, then no distribution, then no mean;
+- all of this holds for an insider too: everyone who answered knows their own answer and can take it out of
+  the published figures, so the search is repeated for each level that holds an answer, on the other
+  answers. Example: `Energy 4.7 · 3–5: 6` and your own 4 leave only "one 4 and four 5s" for the five
+  others — so that mean is not published with that band;
+- the burnout share ("N of M at level 3 or higher") is masked by its count alone: exact only for none, all,
+  or when both it and the rest hold at least `INSIDE`; otherwise the lower or the upper half of the counts
+  ("fewer than 4", "all but fewer than 4"; with 5 or 6 answers the halves are smaller, e.g. "fewer than 3"),
+  or with four answers "some, but not all".
 
 Everything here is a pure function of one round's counts, so a round publishes the same figures in every
 view (as the newest round, as a comparison base or as a trend point): looking again never adds a figure.
@@ -22,10 +31,14 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from operator import mul
 
 from handlers.pulse.model import LEVELS
 
 FEWEST = 3  # no published figure counts one or two people
+#: ... not even for someone who answered and takes their own answer out: a band, a burnout count or the rest
+#: of it holding someone's own answer needs FEWEST others with it.
+INSIDE = FEWEST + 1
 SEARCH_LIMIT = 20_000  # histograms looked at per check; past that a split counts as unsafe (coarser is tried)
 
 #: A published fact about a group of levels: their answers add up to one of these values.
@@ -78,40 +91,91 @@ SPLITS = _splits()
 _SUBSETS = [frozenset(level for i, level in enumerate(LEVELS) if mask >> i & 1) for mask in range(1, 2 ** len(LEVELS))]
 
 
+_WEIGHTS = {group: tuple(1 if level in group else 0 for level in LEVELS) for group in _SUBSETS}
+
+
 def _count(hist: tuple[int, ...], levels: frozenset[int]) -> int:
-    return sum(hist[level - 1] for level in levels)
+    return sum(map(mul, hist, _WEIGHTS[levels]))
+
+
+@lru_cache(maxsize=4096)
+def _sums(counts: tuple[int, ...]) -> frozenset[int]:
+    """The sums of levels that give the same published mean as `counts` (the division mean_text does)."""
+    total, mean = sum(counts), mean_text(counts)
+    near = sum(map(mul, counts, LEVELS))
+    return frozenset(s for s in range(max(0, near - total), near + total + 1) if f"{s / total:.1f}" == mean)
+
+
+@lru_cache(maxsize=4096)
+def _views(counts: tuple[int, ...]) -> tuple[tuple[int | None, tuple[frozenset[int], ...]], ...]:
+    """Who may look (an outsider, None, and someone who answered at each level that holds an answer) and the
+    groups of levels each of them must not be able to pin to 1 or 2 answers."""
+    out = []
+    for own in (None, *(level for level in LEVELS if counts[level - 1])):
+        groups = _pinnable(counts, own)
+        if groups:
+            out.append((own, tuple(groups)))
+    return tuple(out)
+
+
+def _pinnable(counts: tuple[int, ...], own: int | None) -> list[frozenset[int]]:
+    """The groups of levels that hold 1 or 2 of the answers someone can't see: everyone's for an outsider
+    (`own` None), everyone's but one answer at level `own` for a person who gave it. A group holding all of
+    those answers is left out: the total is published, and MIN_ANSWERS keeps it at FEWEST or more."""
+    seen = sum(counts) - (1 if own is not None else 0)
+    out = []
+    for group in _SUBSETS:
+        n = _count(counts, group) - (1 if own is not None and own in group else 0)
+        if 0 < n < FEWEST and n < seen:
+            out.append(group)
+    return out
 
 
 def _safe(counts: tuple[int, ...], split: tuple[tuple[int, int], ...], with_mean: bool,
           extra: tuple[Constraint, ...]) -> bool:
-    """True when no group of levels is left at exactly 1 or 2 answers by everything published: the bands of
-    `split`, the mean (if `with_mean`) and `extra`. Searches the histograms with the same band totals
-    outwards from the true one (moves of one answer inside a band) until each risky group has a consistent
-    histogram in which it holds a different number."""
-    risky = [t for t in _SUBSETS if 0 < _count(counts, t) < FEWEST]
-    if not risky:
+    """True when, from everything published (the bands of `split`, the mean if `with_mean`, and `extra`), no
+    group of levels is left at exactly 1 or 2 answers — neither for an outsider nor for anyone who answered:
+    they know their own answer and can take it out, so for each level that holds an answer the check is
+    repeated on the others' answers, over the histograms that have an answer at that level.
+
+    Searches the histograms with the same band totals outwards from the true one (moves of one answer inside
+    a band) until each risky group, in each view, has a consistent histogram in which it holds a different
+    number. A group's count among the others differs exactly when its count among all answers differs."""
+    pending = {own: list(groups) for own, groups in _views(counts)}
+    if not pending:
         return True
-    mean = mean_text(counts) if with_mean else None
-    truth = {t: _count(counts, t) for t in risky}
+    sums = _sums(counts) if with_mean else None
+    truth = {t: _count(counts, t) for groups in pending.values() for t in groups}
     band_of = {level: i for i, (lo, hi) in enumerate(split) for level in range(lo, hi + 1)}
     moves = [(a, b) for a in LEVELS for b in LEVELS if a != b and band_of[a] == band_of[b]]
+    # with the mean published, only histograms whose level sum is near the sums that round to it are walked
+    # (a move shifts the sum by at most LEVELS[-1] - LEVELS[0]); a search cut short counts as unsafe
+    reach = LEVELS[-1] - LEVELS[0]
+    low, high = (min(sums) - reach, max(sums) + reach) if sums else (0, LEVELS[-1] * sum(counts))
     seen = {counts}
-    queue = deque([counts])
+    queue = deque([(counts, sum(map(mul, counts, LEVELS)))])
     while queue and len(seen) <= SEARCH_LIMIT:
-        hist = queue.popleft()
-        if (mean is None or mean_text(hist) == mean) and all(_count(hist, g) in allowed for g, allowed in extra):
-            risky = [t for t in risky if _count(hist, t) == truth[t]]
-            if not risky:
+        hist, level_sum = queue.popleft()
+        if (sums is None or level_sum in sums) and all(_count(hist, g) in allowed for g, allowed in extra):
+            for own in list(pending):
+                if own is not None and not hist[own - 1]:
+                    continue  # not a histogram the person who answered at `own` can have in mind
+                left = [t for t in pending[own] if _count(hist, t) == truth[t]]
+                if left:
+                    pending[own] = left
+                else:
+                    del pending[own]
+            if not pending:
                 return True
         for a, b in moves:
-            if hist[a - 1]:
+            if hist[a - 1] and low <= level_sum + b - a <= high:
                 nxt = list(hist)
                 nxt[a - 1] -= 1
                 nxt[b - 1] += 1
                 state = tuple(nxt)
                 if state not in seen:
                     seen.add(state)
-                    queue.append(state)
+                    queue.append((state, level_sum + b - a))
     return False
 
 
@@ -120,8 +184,8 @@ def publish(counts: tuple[int, ...], extra: tuple[Constraint, ...] = ()) -> Publ
     """The figures one dimension of a shown round may publish (see the module docstring)."""
     for split in SPLITS:
         bands = tuple(Band(lo, hi, sum(counts[lo - 1:hi])) for lo, hi in split)
-        if any(0 < b.count < FEWEST for b in bands):
-            continue
+        if any(0 < b.count < INSIDE for b in bands):
+            continue  # a band of 3 holding your own answer counts the 2 others in it
         if _safe(counts, split, True, extra):
             return Published(bands if len(bands) > 1 else (), mean_text(counts))
     return Published((), None)  # the total alone: no mean, no distribution
@@ -130,7 +194,9 @@ def publish(counts: tuple[int, ...], extra: tuple[Constraint, ...] = ()) -> Publ
 @dataclass(frozen=True, slots=True)
 class Share:
     """"N of M answers at level L or higher", as published: exact, or masked when it (or the rest) would
-    count one or two people. Each masked wording stands for at least two possible counts, and which wording
+    count one or two people, also for someone who answered and takes their own answer out (so 3 of them, or
+    all but 3, is masked too: "fewer than 4"). A masked wording always stands for two counts or more, so
+    taking one's own answer out of it still leaves two or more. Each masked wording stands for at least two possible counts, and which wording
     a count gets depends on the count alone, so the wording itself never gives the count away."""
 
     count: int
@@ -145,9 +211,12 @@ class Share:
         return levels, self.allowed()
 
     def phrase(self) -> str:
-        """How many, as published: "4", "fewer than 3", "all but fewer than 3", "some, but not all,"."""
-        return {"exact": str(self.count), "few": f"fewer than {FEWEST}", "all_but_few": f"all but fewer than {FEWEST}",
-                "some": "some, but not all,"}[self.kind]
+        """How many, as published: "4", "fewer than 4", "all but fewer than 3", "some, but not all,"."""
+        if self.kind == "few":
+            return f"fewer than {max(self.allowed()) + 1}"
+        if self.kind == "all_but_few":
+            return f"all but fewer than {self.total - min(self.allowed()) + 1}"
+        return str(self.count) if self.kind == "exact" else "some, but not all,"
 
     def lower_share(self) -> float:
         """The smallest share the published text allows (what any flag may be based on)."""
@@ -158,10 +227,10 @@ class Share:
 
 
 def _share_kind(count: int, total: int) -> str:
-    if count in (0, total) or (count >= FEWEST and total - count >= FEWEST):
+    if count in (0, total) or (count >= INSIDE and total - count >= INSIDE):
         return "exact"
-    if total >= 2 * FEWEST - 1:  # 1–2 and all-but-1–2 are two distinct pairs of counts
-        return "few" if count < FEWEST else "all_but_few"
+    if total >= 2 * FEWEST - 1:  # the lower and the upper half each hold two counts or more
+        return "few" if 2 * count <= total else "all_but_few"
     return "some"  # four answers or fewer: every count but none and all looks the same
 
 

@@ -13,9 +13,12 @@ may look as often as they like. What they can compute from everything shown must
 - **complementary suppression.** Of two shown rounds whose windows overlap (any channel) and whose answered
   sets differ by fewer than the larger of their thresholds, only the one shown first stays shown (decided
   once, stored): otherwise subtracting one from the other isolates the few people in between.
-- **no figure counts one or two people** (handlers/pulse/disclosure.py): distributions are merged into bands
-  of 0 or at least 3, a mean that would pin down one or two answers is left out, the burnout share says
-  "fewer than 3" instead of 1 or 2, and changes and flags are computed from the published figures only.
+- **no figure counts one or two people** (handlers/pulse/disclosure.py), not even for someone who answered
+  and takes their own answer out: distributions are merged into bands of 0 or at least 4, a mean that would
+  pin down one or two answers (of everyone's, or of the others' once your own is taken out) is left out, the
+  burnout share says "fewer than 4" (or "all but fewer than 4") instead of a count that would leave
+  someone at burnout 3+, or below it, with 1 or 2 others, and changes and flags are computed from the
+  published figures only.
 - **comments** show only with at least max(k, 5) answers from people other than the sender.
 - comparisons and trends use only rounds that are shown; nothing is ever broken down by any attribute of
   the people who answered.
@@ -226,12 +229,8 @@ def _value(scale: Scale, shown: RoundStats, previous: RoundStats | None, trend: 
 def _share_text(found: Share, scale: Scale) -> str:
     what = (f"at burnout level {BURNOUT_FLAG_LEVEL} or higher "
             f"(“{scale.label(BURNOUT_FLAG_LEVEL)}” or worse)")
-    if found.kind == "few":
-        return f"Fewer than {FEWEST} of the {plural(found.total, 'answer')} {what}."
-    if found.kind == "all_but_few":
-        return f"All but fewer than {FEWEST} of the {plural(found.total, 'answer')} {what}."
-    if found.kind == "some":
-        return f"Some, but not all, of the {plural(found.total, 'answer')} {what}."
+    if found.kind != "exact":  # "Fewer than 4 of the 8 answers", "All but fewer than 3 …", "Some, but not all, …"
+        return f"{found.phrase().capitalize()} of the {plural(found.total, 'answer')} {what}."
     rate = round(100 * found.count / found.total) if found.total else 0
     return f"{found.count} of {plural(found.total, 'answer')} ({rate}%) {what}."
 

@@ -40,8 +40,9 @@ class RoundPoint:
     invited: int
     means: dict[str, float]  # published means only: a dimension whose mean may not be shown is missing
     burnout_high: int  # answers at burnout level 3 or above (published through `burnout_shown`)
-    # how many, as it may be published ("4", "fewer than 3", "all but fewer than 3"): neither the count nor
-    # the rest of the round may count one or two people (handlers/pulse/disclosure.py)
+    # how many, as it may be published ("4", "fewer than 4", "all but fewer than 3"): neither the count nor
+    # the rest of the round may count one or two people, even for someone who answered and takes their own
+    # answer out (handlers/pulse/disclosure.py)
     burnout_shown: str = ""
 
     @property

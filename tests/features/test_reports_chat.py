@@ -29,7 +29,7 @@ async def test_report_shows_pulse_meetings_decisions_and_observations(bot_db: Te
     assert "Team health for #team — the last 12 weeks" in text
     assert "7 rounds shown" in text  # 8 rounds, one below the threshold does not exist here
     assert "**Energy** — " in text and "trend" in text
-    assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in text
+    assert "Burnout level 3 or higher in the latest round: fewer than 4 of 6" in text  # 1–3 of 6: masked
     assert "**Meetings** — 56 held, 47.3 h · 57% with an agenda" in text
     assert ("**Timeboxes** — 8 time-boxed calls · planned 2 h, used 1 h 50 min · time given back 30 min "
             "(6 stopped early) · overruns 20 min (2 ran over)") in text

@@ -22,7 +22,7 @@ async def test_report_in_slack_shows_pulse_meetings_decisions_and_observations(d
         assert "Team health for #team — the last 12 weeks" in report
         assert "7 rounds shown" in report  # 8 rounds, one below the threshold does not exist here
         assert "*Energy* — " in report and "trend" in report
-        assert "Burnout level 3 or higher in the latest round: fewer than 3 of" in report
+        assert "Burnout level 3 or higher in the latest round: fewer than 4 of 6" in report  # 1–3 of 6: masked
         assert "*Meetings* — 56 held, 47.3 h · 57% with an agenda" in report
         assert "*Scope creep* — 2 dropped · 2 deadline moved · 2 parked · 3 not scope creep" in report
         assert "What goes together" in report and "followed" in report
