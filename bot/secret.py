@@ -107,6 +107,10 @@ def load_secret(value: str, database_url: str, *, create: bool = True) -> Secret
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text + "\n")
-    log.warning("STEADYBOT_SECRET is not set: created the key file %s (mode 0600). Back it up with the "
-                "database: answers awaiting their round's seal cannot be read without it.", key_path)
+    log.warning("STEADYBOT_SECRET is not set: created the key file %s (mode 0600). Back it up apart from the "
+                "database backups, e.g. in a secret manager: whoever holds a backup and this key can open the "
+                "answers that were awaiting their round's seal when the backup was taken, and every /pulse me "
+                "journal. Losing it loses exactly those (plus Slack tokens kept by OAuth installs: those "
+                "workspaces install again), and the bot will not start on this database with another key.",
+                key_path)
     return Secret(text.encode("utf-8"))

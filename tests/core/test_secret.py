@@ -36,6 +36,9 @@ def test_sqlite_without_a_secret_creates_a_private_key_file_once(tmp_path: Path,
     path = tmp_path / KEY_FILE_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "created the key file" in caplog.text
+    # the key is backed up apart from the database: a backup plus the key opens waiting answers and journals
+    assert "apart from the database backups" in caplog.text and "secret manager" in caplog.text
+    assert "Back it up with the database" not in caplog.text
     assert load_secret("", url) == first
     with pytest.raises(SecretError, match="no key file"):
         load_secret("", f"sqlite:///{tmp_path / 'other' / 'x.db'}", create=False)
