@@ -4,7 +4,7 @@ journal entries. Plain data, no storage types (the repository builds these)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from handlers.core.recurrence import Recurrence
@@ -16,6 +16,14 @@ DIMENSIONS = ("exhaustion", "cynicism", "efficacy", "workload", "burnout")
 LEVELS = (1, 2, 3, 4, 5)
 DEFAULT_WINDOW_HOURS = 72
 BURNOUT_FLAG_LEVEL = 3  # answers at this burnout level or above are counted (never named) in results
+#: Complementary suppression compares two shown rounds (any channel, same platform) whose answered sets
+#: differ by fewer than k people when they fall in "the same days": their windows overlap, or one starts
+#: less than this after the other started. Measured from the start, so closing a round early (`/pulse
+#: close`, or a new round in its channel) cannot shrink it: two rounds a minute apart, one person fewer, are
+#: no longer both shown. Six days, not seven, so a channel's weekly rounds stay apart even when the clocks
+#: change (a week is then 167 hours) or DMs go out a few hours earlier in someone's zone — the rule keeps
+#: showing weekly rounds whoever skipped one.
+SAME_DAYS = timedelta(days=6)
 
 
 @dataclass(frozen=True, slots=True)

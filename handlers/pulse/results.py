@@ -10,7 +10,8 @@ may look as often as they like. What they can compute from everything shown must
   `min` after a round closed below what it announced does not reveal it. And every answerer knows their own
   answer, so a round needs 4 answers in all (`MIN_ANSWERS`): with 3, the sender not among them, each of the
   three could work out the other two's.
-- **complementary suppression.** Of two shown rounds whose windows overlap (any channel) and whose answered
+- **complementary suppression.** Of two shown rounds of the same days (any channel: their windows overlap, or
+  one started less than `SAME_DAYS` — 6 days — after the other, however early it was closed) whose answered
   sets differ by fewer than the larger of their thresholds, only the one shown first stays shown (decided
   once, stored): otherwise subtracting one from the other isolates the few people in between.
 - **no figure counts one or two people** (handlers/pulse/disclosure.py), not even for someone who answered
@@ -37,7 +38,7 @@ from handlers.core.timeparse import format_local
 from handlers.core.types import Place, Reply, Visibility
 from handlers.pulse.common import day_label, plural, pulse_store, team_label, threshold
 from handlers.pulse.disclosure import FEWEST, Published, Share, publish, share
-from handlers.pulse.model import BURNOUT_FLAG_LEVEL, LEVELS, RoundStats
+from handlers.pulse.model import BURNOUT_FLAG_LEVEL, LEVELS, SAME_DAYS, RoundStats
 from handlers.pulse.ports import PulseStore
 from handlers.pulse.questions import QuestionSet, Scale
 
@@ -273,9 +274,10 @@ def _hidden_line(view: RoundView, tz: ZoneInfo) -> str:
     day = day_label(rnd.started_at, tz)
     if view.state == State.OVERLAP:
         return (f"The round of {day} stays hidden: the people who answered it differ by too few from those who "
-                "answered a round of the same days that was shown first (fewer than the larger of the two rounds' "
-                "thresholds). Showing both would let anyone subtract one from the other and see what those few "
-                "people answered.")
+                f"answered a round of the same days that was shown first (rounds less than {SAME_DAYS.days} days "
+                "apart, in any channel, closed early or not; fewer than the larger of the two rounds' thresholds). "
+                "Showing both would let anyone subtract one from the other and see what those few people "
+                "answered.")
     return (f"The round of {day} closed with {view.stats.answers} of {rnd.invited} answered — not enough for "
             f"results (they need {view.k} besides the sender's own{_why_raised(view)}), so they stay hidden.")
 

@@ -30,6 +30,7 @@ from handlers.core.types import MessageRef, Person, Place, Platform, Target
 from handlers.pulse.model import (
     DIMENSIONS,
     LEVELS,
+    SAME_DAYS,
     Answer,
     ForgetReport,
     JournalEntry,
@@ -773,7 +774,9 @@ class PulseRepo:
     async def decide_shown(self, round_id: int, k: int, counted: int) -> ShownDecision | None:
         """Decide once whether a sealed round that has enough answers is shown. It is kept hidden when its
         answered set differs by fewer than `k` people — or than the threshold the other round's DMs announced, if
-        larger — from that of a round already shown (any channel) whose window overlaps its own: showing both would let anyone subtract one from the other. Decisions are
+        larger — from that of a round already shown (any channel, same platform) of the same days: its window
+        overlaps this one's, or either started less than SAME_DAYS after the other (so a round closed early
+        still counts as open that long): showing both would let anyone subtract one from the other. Decisions are
         taken one at a time (an advisory lock on PostgreSQL; SQLite transactions begin IMMEDIATE) and stored,
         so every later look — on any replica — gets the same answer. None: the round is not sealed."""
         now = self.clock.now()
@@ -794,9 +797,12 @@ class PulseRepo:
                 .join(PulseRoundShown, PulseRoundShown.round_id == PulseRound.id)
                 .where(PulseRoundShown.shown.is_(True), PulseRound.id != round_id,
                        PulseRound.platform == row.platform,
-                       # windows that share more than an end point (or start together: a round everyone
-                       # answered at once closes the moment it starts); a channel's consecutive rounds only touch
-                       ((start < row.closes_at) & (PulseRound.closes_at > mine_start)) | (start == mine_start))
+                       # the same days: each reaches as far as its window or SAME_DAYS from its start, whichever
+                       # is later, and the two reaches overlap (or they start together: a round everyone answered
+                       # at once closes the moment it starts). A channel's weekly rounds stay apart.
+                       ((start < max(row.closes_at, mine_start + SAME_DAYS))
+                        & ((PulseRound.closes_at > mine_start) | (start > mine_start - SAME_DAYS)))
+                       | (start == mine_start))
             )).all()}
             others = list(announced)
             shown = True

@@ -5,7 +5,8 @@ the same moment — and the migration freezes the threshold of older rounds."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -82,6 +83,56 @@ async def test_rounds_far_apart_or_with_different_people_are_both_shown(store: S
     for rnd in (a, b, c):
         decision = await store.pulse.decide_shown(rnd, 5, 6)
         assert decision is not None and decision.shown
+
+
+async def _shown(store: Store, *rounds: int) -> list[bool]:
+    """Decide the rounds in order, as results would first look at them."""
+    out = []
+    for rnd in rounds:
+        decision = await store.pulse.decide_shown(rnd, 5, 6)
+        assert decision is not None
+        out.append(decision.shown)
+    return out
+
+
+async def test_back_to_back_rounds_closed_early_that_differ_by_one_show_only_once(store: Store) -> None:
+    """Review 1: the lead closes a round, a minute later pulses a side channel without U7 and closes it: the
+    windows only touched, so both showed and 6×A − 5×B was U7's answer. Now the later one stays hidden, in
+    another channel or in the same one (U7 removed from it between the rounds)."""
+    team = [f"U{i}" for i in range(1, 8)]
+    a = await _round(store, "a", team, team)
+    store.pulse.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    b = await _round(store, "b", team[:6], team[:6], place=OTHER)
+    store.pulse.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    c = await _round(store, "c", team[:6], team[:6])  # the same channel, U7 removed
+    assert await _shown(store, a, b, c) == [True, False, False]
+
+
+async def test_the_same_days_reach_six_days_from_the_start_whatever_the_close(store: Store) -> None:
+    team = [f"U{i}" for i in range(1, 8)]
+    a = await _round(store, "a", team, team)  # closed at once
+    store.pulse.clock.advance(timedelta(days=5, hours=23))  # type: ignore[attr-defined]
+    b = await _round(store, "b", team[:6], team[:6], place=OTHER)  # one fewer, within SAME_DAYS of a
+    store.pulse.clock.advance(timedelta(days=6))  # type: ignore[attr-defined]
+    c = await _round(store, "c", team, team)  # six days after b (and a hidden b): shown
+    assert await _shown(store, a, b, c) == [True, False, True]
+
+
+async def test_weekly_rounds_show_whoever_skipped_also_across_the_clock_change(store: Store) -> None:
+    """A channel's Monday 10:00 (Berlin) rounds: the week the clocks go forward is 167 hours long, and one
+    person skips a week: every round still shows (their answered sets differ by one, a week apart)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    team = [f"U{i}" for i in range(1, 8)]
+    rounds = []
+    for week, answered in enumerate([team, team[:6], team, team[1:]]):
+        monday = datetime(2026, 3, 16, 10, 0, tzinfo=berlin) + timedelta(days=7 * week)  # wall time, 16–30 Mar
+        store.pulse.clock.set(monday.astimezone(UTC))  # type: ignore[attr-defined]
+        rounds.append(await _round(store, f"w{week}", team, answered))
+    assert datetime(2026, 3, 30, 10, 0, tzinfo=berlin) - datetime(2026, 3, 23, 10, 0, tzinfo=berlin) \
+        == timedelta(days=7)  # wall clock; in UTC:
+    assert (datetime(2026, 3, 30, 10, 0, tzinfo=berlin).astimezone(UTC)
+            - datetime(2026, 3, 23, 10, 0, tzinfo=berlin).astimezone(UTC)) == timedelta(hours=167)
+    assert await _shown(store, *rounds) == [True, True, True, True]
 
 
 async def test_a_scheduled_refusal_is_told_once(store: Store) -> None:
