@@ -43,7 +43,7 @@ from handlers.core.clock import Clock
 from handlers.core.dispatch import Core
 from handlers.core.errors import StorageUnavailable
 from handlers.core.registry import PlaceChange
-from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Reply
+from handlers.core.types import ChatMessage, Command, Form, Interaction, Person, Place, Platform, Reply
 
 log = logging.getLogger("steadybot.inbound")
 
@@ -146,6 +146,10 @@ class Inbound:
     def where(self) -> Place:
         request = self.request.interaction if isinstance(self.request, OpenForm) else self.request
         return request.where
+
+
+#: An adapter's last step on one of its requests before the core sees it (`Pipeline.prepare`).
+Prepare = Callable[[Inbound], Awaitable[Inbound]]
 
 
 class Replier(Protocol):
@@ -353,13 +357,18 @@ class Pipeline:
     watchers (module docstring)."""
 
     def __init__(self, core: Core, store: InboundStore, clock: Clock, lane: AfterAck,
-                 seal: ActionSeal | None = None, ack: asyncio.Event | None = None) -> None:
+                 seal: ActionSeal | None = None, ack: asyncio.Event | None = None,
+                 prepare: dict[Platform, Prepare] | None = None) -> None:
         self.core = core
         self.store = store
         self.clock = clock
         self.lane = lane
         self.seal = seal
         self.ack = ack  # the adapter's "acknowledgement written" for one request (`acked_by`); None: none
+        # An adapter's last step on a request of its platform, after the ack and the de-duplication, before
+        # the core (Slack: people mentioned in typed text as their names, bot/slack/mentions.py). Shared by
+        # every `acked_by` copy: an adapter adds its own when it is built.
+        self.prepare: dict[Platform, Prepare] = {} if prepare is None else prepare
 
     def acked_by(self, ack: asyncio.Event | None) -> Pipeline:
         """This pipeline for one request whose adapter signals when its acknowledgement is written (`ack`):
@@ -367,7 +376,7 @@ class Pipeline:
         this one: bot/slack/middleware.py). Without a signal (Teams, the demo, Socket Mode), this pipeline."""
         if ack is None or ack is self.ack:
             return self
-        return Pipeline(self.core, self.store, self.clock, self.lane, self.seal, ack)
+        return Pipeline(self.core, self.store, self.clock, self.lane, self.seal, ack, self.prepare)
 
     def later(self, inbound: Inbound, replier: Replier, *, wait_for_ack: bool = True) -> asyncio.Task[Any]:
         """`handle` in the after-ack lane, after the acknowledgement (`run`). The task is returned for a
@@ -398,6 +407,11 @@ class Pipeline:
             return await self.core.on_message(request)  # no key, no remember: module docstring
         if not await self.first_time(inbound.key):
             return None
+        if (prepare := self.prepare.get(inbound.where.platform)) is not None:
+            inbound = await prepare(inbound)
+            request = inbound.request
+            if isinstance(request, ChatMessage):  # a preparer never makes one; the type checker cannot know
+                return await self.core.on_message(request)
         who = inbound.who
         if who is not None:
             await self.remember(who, inbound.where.team_id if inbound.home is None else inbound.home)

@@ -28,6 +28,7 @@ from bot.slack import signature
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import REFRESH_SECONDS, HomePublisher
 from bot.slack.listeners import register
+from bot.slack.mentions import MentionNames
 from bot.slack.middleware import Inbounds
 from bot.slack.oauth import SEAL_PURPOSE, SlackOAuth, WorkspaceClients
 from bot.slack.platform import EVENTS_PATH, OAUTH_PATHS
@@ -108,6 +109,7 @@ class SlackAdapter:
             self.oauth.track(send_clients)
         # The store, not its repositories: they are built on first use (storage/store.py)
         self.directory = SlackDirectory(self.client, store, clients=self.clients, home=self.home)
+        pipeline.prepare[Platform.SLACK] = MentionNames(self.directory)  # `<@U…>` typed → `@name`
         self.sender = SlackSender(self.client, store, limiter, workspace_per_minute=workspace_per_minute,
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None

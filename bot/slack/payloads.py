@@ -18,13 +18,11 @@ from typing import Any
 
 from bot.inbound import Inbound, OpenForm, Typed
 from bot.sealing import ActionSeal
-from bot.slack import render
+from bot.slack import markup, render
 from handlers.core.text import clean
 from handlers.core.types import ChatMessage, Command, Interaction, MessageRef, Person, Place, Platform
 from handlers.reports.catalog import SHORTCUT as SHORTCUT_ACTION
 
-#: A mention of a person in Slack's markup: `<@U123>` or `<@U123|name>` (Enterprise Grid ids start with W).
-MENTION = re.compile(r"<@[A-Z0-9]{2,}(?:\|[^>]{0,80})?>", re.IGNORECASE)
 HOME_ACTIONS = "home."  # App Home buttons (handlers/reports/home.py): no channel, answered in the DM
 #: Senders that are not people: Slackbot (its system DMs and notices).
 SYSTEM_USERS = frozenset({"USLACKBOT"})
@@ -78,9 +76,14 @@ def person(user_id: str, name: str = "", tz: str | None = None) -> Person:
     return Person(Platform.SLACK, user_id, name, tz)
 
 
-def typed_text(text: Any, limit: int = 4000) -> str:
-    """A line typed to the bot, cleaned, without the mentions in it (`<@UBOT> agenda show` → `agenda show`)."""
-    return clean(MENTION.sub(" ", s(text, limit * 4)), limit)
+#: A mention at the start of an app_mention's text: the bot's own, when its user id is not known.
+LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]{1,20}(?:\|[^<>]{0,80})?>")
+
+
+def typed_text(text: Any, bot_user_id: str = "", limit: int = 4000) -> str:
+    """A line typed to the bot as the person typed it: Slack's markup decoded (bot/slack/markup.py), the bot's
+    own mention taken off (`<@UBOT> agenda show` → `agenda show`), other people's mentions kept, cleaned."""
+    return clean(markup.decode(s(text, limit * 4), bot_user_id), limit)
 
 
 # ---- one request → Parsed ---------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def command(body: dict[str, Any]) -> Command:
         raise BadPayload("no command")
     return Command(
         name=name,
-        text=clean(body.get("text"), 4000),
+        text=clean(markup.decode(s(body.get("text"), 16000)), 4000),  # escaped by Slack as message text is
         who=person(s(body.get("user_id")), s(body.get("user_name"), 200)),
         where=_place(s(body.get("channel_id")), s(body.get("team_id")), None, s(body.get("channel_name"), 200)),
         request_id=s(body.get("trigger_id")),
@@ -306,7 +309,8 @@ def _shortcut(body: dict[str, Any]) -> Parsed:
     where = _place(s(channel.get("id")), _team(body), root, s(channel.get("name"), 200))
     who = person(s(user.get("id")), s(user.get("name"), 200))
     request_id = s(body.get("trigger_id")) or f"{s(body.get('action_ts'))}:shortcut"
-    interaction = Interaction(SHORTCUT_ACTION, s(message.get("text"), 8000), who, where, request_id, None,
+    interaction = Interaction(SHORTCUT_ACTION, markup.decode(s(message.get("text"), 32000))[:8000], who, where,
+                              request_id, None,
                               MessageRef(Platform.SLACK, where.channel_id, ts))
     return Parsed(Inbound(interaction, f"slack:shortcut:{request_id}", sealed=False),
                   ReplyTo(who.id, where, respond=True))
@@ -333,7 +337,7 @@ def _event(body: dict[str, Any], bot_user_id: str) -> Parsed | None:
     if kind == "message":
         return _message(event, team_id, event_id, bot_user_id)
     if kind == "app_mention":
-        return _mention(event, team_id, event_id)
+        return _mention(event, team_id, event_id, bot_user_id or _authorized_bot(body))
     return None
 
 
@@ -348,7 +352,7 @@ def _message(event: dict[str, Any], team_id: str, event_id: str, bot_user_id: st
     if message.where.is_direct or s(event.get("channel_type")) == "im":
         if message.is_edit:
             return None
-        typed = Typed(typed_text(event.get("text")), message.who, message.where, event_id)
+        typed = Typed(typed_text(event.get("text"), bot_user_id), message.who, message.where, event_id)
         return Parsed(Inbound(typed, f"slack:event:{event_id}"), ReplyTo(message.who.id, message.where))
     if bot_user_id and f"<@{bot_user_id}>" in message.text:
         return None
@@ -356,8 +360,16 @@ def _message(event: dict[str, Any], team_id: str, event_id: str, bot_user_id: st
     return Parsed(Inbound(message), ReplyTo(message.who.id, where))  # no key: chat is never de-duplicated
 
 
-def _mention(event: dict[str, Any], team_id: str, event_id: str) -> Parsed | None:
-    """`@steadybot agenda show` in a channel or thread: a typed command, the mention taken off."""
+def _authorized_bot(body: dict[str, Any]) -> str:
+    """The bot user the event was delivered for (`authorizations[0].user_id` when it is a bot's)."""
+    authorizations = body.get("authorizations")
+    first = d(authorizations[0]) if isinstance(authorizations, list) and authorizations else {}
+    return s(first.get("user_id"), 40) if first.get("is_bot") else ""
+
+
+def _mention(event: dict[str, Any], team_id: str, event_id: str, bot_user_id: str) -> Parsed | None:
+    """`@steadybot agenda show` in a channel or thread: a typed command, the bot's mention taken off (with
+    no bot user id known, the mention the text starts with, which is the bot's: Slack sent the event)."""
     user_id = s(event.get("user"))
     channel = s(event.get("channel"))
     if not user_id or not channel or event.get("bot_id") or user_id in SYSTEM_USERS:
@@ -365,7 +377,10 @@ def _mention(event: dict[str, Any], team_id: str, event_id: str) -> Parsed | Non
     thread = s(event.get("thread_ts")) or None
     where = Place(Platform.SLACK, channel, team_id, thread, channel.startswith("D"))
     who = person(user_id)
-    typed = Typed(typed_text(event.get("text")), who, where, event_id)
+    text = s(event.get("text"), 16000)
+    if not bot_user_id:
+        text = LEADING_MENTION.sub(" ", text)
+    typed = Typed(typed_text(text, bot_user_id), who, where, event_id)
     return Parsed(Inbound(typed, f"slack:event:{event_id}"), ReplyTo(who.id, where))
 
 
@@ -397,7 +412,7 @@ def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMes
     return ChatMessage(
         who=person(user_id),
         where=_place(channel_id, team_id, thread),
-        text=clean(base.get("text"), 8000),
+        text=clean(markup.decode(s(base.get("text"), 32000)), 8000),  # plain text; a `<@U…>` mention stays
         message_id=ts,
         event_id=event_id,
         is_edit=is_edit,

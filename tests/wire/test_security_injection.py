@@ -78,7 +78,9 @@ async def test_mentions_and_links_typed_into_meetings_never_go_live_in_slack(bot
     await command(bot, "/agenda", "question <!channel> which <https://evil.example|design>?")
     await command(bot, "/agenda", "show")
     [meeting] = await bot.runtime.store.meetings.upcoming(*_c1(), bot.clock.now(), 5)
-    assert "<!channel>" in meeting.title  # stored as typed: escaping is the surfaces' job
+    # Slack's markup decoded on the way in (bot/slack/markup.py): the ping typed is the word, the person their
+    # name; the surfaces still escape whatever is stored
+    assert meeting.title.startswith("@channel review @Ben"), meeting.title
     # a pre-read answer through the modal, with a mention in it
     action_id, value = next((b for label, b in buttons(posts(bot)[-1]).items() if label.startswith("Answer")),
                             ("", ""))

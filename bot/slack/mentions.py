@@ -1,0 +1,60 @@
+"""People mentioned in what someone typed in Slack, as their names: `ask <@U3> to review` → `ask @Chloé to
+review`.
+
+The Slack adapter decodes Slack's markup on the way in (bot/slack/markup.py) and keeps a bare `<@U…>`
+mention as that token; this step, run by the pipeline after the acknowledgement (`Pipeline.prepare`),
+replaces each with `@` and the person's name from the directory (users.info, cached; the stored name when
+Slack does not answer). The core so never sees Slack ids in text, and the bot never echoes a live mention:
+what it posts is escaped (bot/slack/render.py), so a name stays a name, and a meeting titled with someone in
+it does not ping them at every reminder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Protocol
+
+from bot.inbound import Inbound, Typed
+from handlers.core.errors import StorageUnavailable
+from handlers.core.types import Command, Interaction, Person, Platform
+
+#: A person's mention as bot/slack/markup.py keeps it.
+TOKEN = re.compile(r"<@([UW][A-Z0-9]{1,20})>")
+MAX_LOOKUPS = 10  # distinct people looked up for one request; any more read "@someone"
+UNKNOWN = "someone"
+
+
+class People(Protocol):
+    async def person(self, platform: Platform, user_id: str) -> Person | None: ...
+
+
+class MentionNames:
+    """`Pipeline.prepare` for Slack: mention tokens in a command's or typed line's text, and in the message a
+    shortcut quotes, as `@name`."""
+
+    def __init__(self, people: People) -> None:
+        self.people = people
+
+    async def __call__(self, inbound: Inbound) -> Inbound:
+        request = inbound.request
+        if isinstance(request, Command | Typed) and "<@" in request.text:
+            return replace(inbound, request=replace(request, text=await self.names(request.text)))
+        if (isinstance(request, Interaction) and not inbound.sealed and request.form_values is None
+                and "<@" in request.value):  # a message shortcut's quoted text (bot/slack/payloads.py)
+            return replace(inbound, request=replace(request, value=await self.names(request.value)))
+        return inbound
+
+    async def names(self, text: str) -> str:
+        ids = list(dict.fromkeys(TOKEN.findall(text)))
+        found: dict[str, str] = {}
+        for user_id in ids[:MAX_LOOKUPS]:
+            found[user_id] = await self._name(user_id)
+        return TOKEN.sub(lambda m: f"@{found.get(m.group(1), UNKNOWN)}", text)
+
+    async def _name(self, user_id: str) -> str:
+        try:
+            person = await self.people.person(Platform.SLACK, user_id)
+        except StorageUnavailable:
+            person = None
+        return person.name if person is not None and person.name else UNKNOWN
