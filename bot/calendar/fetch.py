@@ -107,7 +107,10 @@ class FeedFetcher:
     _session: aiohttp.ClientSession | None = None
 
     def normalise(self, url: str) -> str:
-        text = url.strip().strip("<>").split("|", 1)[0].strip()  # Slack wraps links as <url|label>
+        # The address as the person typed it: the Slack adapter already decoded Slack's `<url|label>` and
+        # `&amp;` (bot/slack/markup.py), so nothing is unescaped here: a `%26` or `&amp;` typed on purpose
+        # stays. Angle brackets around an address (`<https://…>`, as some people write one) are dropped.
+        text = url.strip().strip("<>").strip()
         if text.lower().startswith("webcal://"):  # iCloud and Outlook hand out webcal:// addresses
             text = "https://" + text[len("webcal://"):]
         try:
@@ -182,8 +185,8 @@ class FeedFetcher:
         if response.status == 304:
             return Fetched(None, etag, modified)
         if response.status in (401, 403):
-            raise FeedError(f"refused access (HTTP {response.status}) — is it the calendar's secret or public "
-                            "address?")
+            raise FeedError(f"refused access (HTTP {response.status}): use the calendar's secret or public "
+                            "address")
         if response.status in (404, 410):
             raise FeedError(f"wasn't found (HTTP {response.status}) — the address may have been reset")
         if response.status == 429 or response.status >= 500:

@@ -1,0 +1,64 @@
+"""A calendar address typed in Slack with `&` in its query (a private feed's secret: `?user=ana&key=…`).
+
+Slack delivers a typed link as `<https://host/team.ics?user=ana&amp;key=s3cret>`
+(https://docs.slack.dev/messaging/formatting-message-text). The Slack adapter decodes that once
+(bot/slack/markup.py), so the feed is requested exactly as typed; the fetcher decodes nothing again, so a
+`&amp;` or `%26` typed on purpose stays. A feed that refuses access is reported in one plain sentence.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp import web
+
+from tests.support.fakes.ics_server import FeedServer, Served
+from tests.support.harness import running
+from tests.support.meetings_helpers import team
+from tests.wire.test_slack_markup import _said, mention
+
+GOOGLE = (Path(__file__).resolve().parents[1] / "data" / "calendars" / "google_team.ics").read_bytes()
+
+
+# ---- a calendar address with & in its query, typed in a mention or DM ----------------------------------------
+class QueryFeeds(FeedServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.queries.append(request.query_string)
+        if request.query.get("key") != "s3cret":  # a private feed's secret in the query
+            return web.Response(status=403, text="Forbidden")
+        return await super().handle(request)
+
+
+async def test_a_calendar_address_with_an_ampersand_is_fetched_as_typed(sqlite_url: str) -> None:
+    feeds = await QueryFeeds().start()
+    feeds.feeds["team.ics"] = Served(GOOGLE)
+    typed = f"http://127.0.0.1:{feeds.port}/team.ics?user=ana&key=s3cret"
+    try:
+        async with running(sqlite_url, calendar_allow_private=True) as bot:
+            team(bot)
+            await bot.post_slack(mention(f"<@UBOT> meeting calendar <{typed.replace('&', '&amp;')}>"),
+                                 "application/json")
+            said = await _said(bot)
+            assert feeds.queries[:1] == ["user=ana&key=s3cret"], (feeds.queries, said)
+    finally:
+        await feeds.close()
+
+
+async def test_a_refused_calendar_says_so_in_one_plain_sentence(sqlite_url: str) -> None:
+    feeds = await QueryFeeds().start()
+    feeds.feeds["team.ics"] = Served(GOOGLE)
+    typed = f"http://127.0.0.1:{feeds.port}/team.ics?user=ana&amp;key=wrong"
+    try:
+        async with running(sqlite_url, calendar_allow_private=True) as bot:
+            team(bot)
+            await bot.post_slack(mention(f"<@UBOT> meeting calendar <{typed.replace('&', '&amp;')}>"),
+                                 "application/json")
+            said = " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
+            assert feeds.queries[:1] == ["user=ana&amp;key=wrong"], feeds.queries  # typed on purpose: kept
+            assert "refused access (HTTP 403)" in said and "?." not in said, said
+    finally:
+        await feeds.close()
