@@ -25,6 +25,13 @@ TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:team-general@thread.tacv2"
 TEAM_GROUP_ID = "0d7d0b4c-2f5e-4b8e-9c1a-6f1e2d3c4b5a"  # the team's Azure AD group id (Microsoft Graph's team id)
 
+#: What the connector answers a post into a conversation the bot is not a member of (a chat or channel the
+#: app was never added to): HTTP 403 with this body (msteams-docs, bots/how-to/conversations/
+#: conversation-messages.md, "Status codes from bot conversational APIs"; the body as reported verbatim in
+#: MicrosoftDocs/bot-docs issue 1527).
+NOT_IN_ROSTER: dict[str, Any] = {"error": {"code": "BotNotInConversationRoster",
+                                           "message": "The bot is not part of the conversation roster."}}
+
 #: What a fault injects: (HTTP status, JSON body, headers), or None to let the call through.
 FaultAnswer = tuple[int, dict[str, Any], dict[str, str]] | None
 Fault = Callable[[str, str, dict[str, Any]], FaultAnswer]
@@ -76,6 +83,9 @@ class FakeConnector(FakeServer):
     faults: list[Fault] = field(default_factory=list)
     team_requests: list[str] = field(default_factory=list)
     latency: float = 0.0  # seconds between recording what was sent and answering (sends stay in flight)
+    # Conversations (ids without `;messageid=…`) the bot is not in: posting, replying or updating there is
+    # refused with 403 BotNotInConversationRoster, as the real connector does.
+    not_in: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -125,6 +135,8 @@ class FakeConnector(FakeServer):
         body = await request.json()
         if (fault := self._fault(kind, conversation, body)) is not None:
             return fault
+        if conversation.split(";", 1)[0] in self.not_in:
+            return web.json_response(NOT_IN_ROSTER, status=403)
         reply_to = unquote(request.match_info["activity"]) if "activity" in request.match_info else None
         answer = {"id": reply_to if kind == "update" else f"activity-{next(self._ids)}"}
         self.sent.append(Sent(kind, conversation, {**body, "_id": answer["id"]}, reply_to, dict(request.headers)))

@@ -13,9 +13,20 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from bot.sealing import ActionSeal, Seal
 from bot.teams import render
 from bot.teams.direct import TeamsLines
+from bot.teams.errors import refusal
 from handlers.core.types import Form, Person, Place, Reply, Visibility
 
 log = logging.getLogger("steadybot.teams")
+
+
+def failed(what: str, exc: BaseException) -> None:
+    """One WARNING line for a send the connector refused (its status and error code: a conversation the bot
+    is not in, a blocked bot…); the stack trace only for a failure that is not the connector's answer."""
+    refused = refusal(exc)
+    if refused is not None:
+        log.warning("%s: %s", what, refused)
+    else:
+        log.warning(what, exc_info=True)
 
 
 def card_activity(reply: Reply, seal: Seal | None = None) -> Activity:
@@ -48,8 +59,12 @@ class TeamsReplier:
         for reply in replies:
             try:
                 await self._send_one(reply)
-            except Exception:  # noqa: BLE001 - a failed reply must not fail the turn
-                log.warning("teams reply failed", exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - a failed reply must not fail the turn
+                failed("teams reply failed", exc)
+
+    async def post(self, reply: Reply) -> None:
+        """Send one reply and let a refusal raise (the caller tells the person: bot/teams/message_action.py)."""
+        await self._send_one(reply)
 
     async def open_form(self, form: Form) -> bool:
         """A form is an Adaptive Card with inputs, shown where the request came from."""
