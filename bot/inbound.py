@@ -152,6 +152,17 @@ class Inbound:
 Prepare = Callable[[Inbound], Awaitable[Inbound]]
 
 
+def chained(*steps: Prepare) -> Prepare:
+    """One `Prepare` that runs `steps` in order."""
+
+    async def prepare(inbound: Inbound) -> Inbound:
+        for step in steps:
+            inbound = await step(inbound)
+        return inbound
+
+    return prepare
+
+
 class Replier(Protocol):
     """How an adapter answers in the place a request came from."""
 

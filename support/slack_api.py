@@ -118,8 +118,12 @@ class FakeSlackApi(FakeServer):
         self.users[user_id] = {"id": user_id, "name": name or user_id.lower(), "real_name": name or user_id,
                                "tz": tz, "is_bot": is_bot, "team_id": TEAM, **extra}
 
-    def add_channel(self, channel_id: str, creator: str, members: list[str]) -> None:
-        self.channels[channel_id] = {"creator": creator, "members": list(members)}
+    def add_channel(self, channel_id: str, creator: str, members: list[str], *, name: str = "",
+                    private: bool = False, group_dm: bool = False) -> None:
+        """A conversation: a public channel, a `private` one, or a `group_dm` (an mpim, named by Slack
+        `mpdm-ana--ben-1`). Its name defaults to the id in lower case."""
+        self.channels[channel_id] = {"creator": creator, "members": list(members), "name": name or channel_id.lower(),
+                                     "is_private": private or group_dm, "is_mpim": group_dm}
 
     def add_install_code(self, code: str, team_id: str | None, *, enterprise_id: str | None = None,
                          installer: str = "UINSTALLER", bot_user: str = BOT_USER, bot_id: str = BOT_ID,
@@ -374,7 +378,13 @@ class FakeSlackApi(FakeServer):
             info = self.channels.get(channel_id)
             if info is None:
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "channel": {"id": channel_id, "creator": info["creator"], "name": channel_id.lower()}}
+            # the fields of a conversation object (docs.slack.dev/reference/objects/conversation-object)
+            private, mpim = bool(info.get("is_private")), bool(info.get("is_mpim"))
+            return {"ok": True, "channel": {
+                "id": channel_id, "name": info.get("name") or channel_id.lower(), "creator": info["creator"],
+                "is_channel": not mpim, "is_group": private and not mpim, "is_im": False, "is_mpim": mpim,
+                "is_private": private, "is_archived": False, "is_general": False,
+                "name_normalized": info.get("name") or channel_id.lower()}}
         if method == "conversations.members":
             info = self.channels.get(str(params.get("channel")))
             if info is None:

@@ -23,8 +23,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import limits
 from bot.adapter import Route, Wiring
+from bot.inbound import chained
 from bot.metrics import CURRENT, slack_kind
 from bot.slack import signature
+from bot.slack.channel_names import ChannelNames
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import REFRESH_SECONDS, HomePublisher
 from bot.slack.listeners import register
@@ -109,7 +111,9 @@ class SlackAdapter:
             self.oauth.track(send_clients)
         # The store, not its repositories: they are built on first use (storage/store.py)
         self.directory = SlackDirectory(self.client, store, clients=self.clients, home=self.home)
-        pipeline.prepare[Platform.SLACK] = MentionNames(self.directory)  # `<@U…>` typed → `@name`
+        # after the ack: `<@U…>` typed → `@name`; a command's channel without its name (a private channel's
+        # `privategroup`, an @mention) → its name from conversations.info
+        pipeline.prepare[Platform.SLACK] = chained(MentionNames(self.directory), ChannelNames(self.directory))
         self.sender = SlackSender(self.client, store, limiter, workspace_per_minute=workspace_per_minute,
                                   clients=send_clients, seal=seal)
         self._socket: AsyncSocketModeHandler | None = None

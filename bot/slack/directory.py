@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ class SlackDirectory:
         self.store = store  # its repositories are built on first use (storage/store.py)
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
-        self._creators: dict[str, tuple[float, set[str]]] = {}
+        self._channels: dict[str, tuple[float, ChannelFacts | None]] = {}  # conversations.info, per channel
         self._status: dict[str, tuple[str, str, int]] = {}  # status text, emoji, expiration (from the profile)
         self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._dnd_scope_warned = False  # missing_scope on dnd.info was logged (once per process)
@@ -224,18 +225,50 @@ class SlackDirectory:
         return False
 
     async def owner_ids(self, place: Place) -> set[str]:
-        cached = self._creators.get(place.channel_id)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        facts = await self.channel(place)
+        return {facts.creator} if facts is not None and facts.creator else set()
+
+    async def channel_name(self, place: Place) -> str:
+        """The channel's name as Slack shows it (`design`), or "" for a group DM, a DM or a conversation
+        Slack does not describe to the bot."""
+        facts = await self.channel(place)
+        return facts.name if facts is not None else ""
+
+    async def channel(self, place: Place) -> ChannelFacts | None:
+        """What conversations.info says of the conversation (its creator, its name), asked once and shared by
+        the owner check and the channel's name: cached for CACHE_SECONDS, a refusal (the bot is not in it,
+        the workspace uninstalled) for REFUSED_SECONDS; None when refused."""
+        cached = self._channels.get(place.channel_id)
+        if cached and time.monotonic() - cached[0] < (CACHE_SECONDS if cached[1] else REFUSED_SECONDS):
             return cached[1]
         try:
             client = await self._client(place.team_id)
             response = await client.conversations_info(channel=place.channel_id)
+            facts: ChannelFacts | None = channel_facts(response.get("channel") or {})
         except (SlackApiError, NotInstalled):
-            return set()
-        creator = (response.get("channel") or {}).get("creator")
-        owners = {creator} if isinstance(creator, str) and creator else set()
-        self._creators[place.channel_id] = (time.monotonic(), owners)
-        return owners
+            facts = None
+        self._channels[place.channel_id] = (time.monotonic(), facts)
+        return facts
+
+
+REFUSED_SECONDS = 60.0  # a conversations.info refusal is asked again after this
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFacts:
+    """A conversation as conversations.info describes it (docs.slack.dev/reference/objects/conversation-object).
+    `name` is "" for a group DM (`is_mpim`, named `mpdm-ana--ben-1` by Slack) and a DM: they have no name a
+    person would call them by."""
+
+    creator: str
+    name: str
+
+
+def channel_facts(channel: dict[str, Any]) -> ChannelFacts:
+    creator = channel.get("creator")
+    name = channel.get("name")
+    unnamed = bool(channel.get("is_mpim") or channel.get("is_im")) or not isinstance(name, str)
+    return ChannelFacts(creator if isinstance(creator, str) else "", "" if unnamed else str(name)[:200])
 
 
 AWAY_EMOJI = frozenset({":palm_tree:", ":face_with_thermometer:", ":sick:", ":nauseated_face:", ":airplane:",

@@ -63,11 +63,21 @@ def d(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: `channel_name` values that are Slack's placeholders, not a channel's name: a private channel's, a DM's
+#: (slack-ruby-client issue 227, discourse-chat-integration PR 20). A group DM's is its internal `mpdm-…`.
+PLACEHOLDER_NAMES = frozenset({"privategroup", "directmessage"})
+
+
+def channel_name(name: str) -> str:
+    """The channel's name as a person knows it, or "" (filled in later: bot/slack/channel_names.py)."""
+    return "" if name in PLACEHOLDER_NAMES or name.startswith("mpdm-") else name
+
+
 def _place(channel_id: str, team_id: str, thread: str | None = None, name: str = "") -> Place:
     if not channel_id:
         raise BadPayload("no channel")
     direct = channel_id.startswith("D") or name == "directmessage"
-    return Place(Platform.SLACK, channel_id, team_id, thread or None, direct, name)
+    return Place(Platform.SLACK, channel_id, team_id, thread or None, direct, channel_name(name))
 
 
 def person(user_id: str, name: str = "", tz: str | None = None) -> Person:
