@@ -5,16 +5,18 @@ whole series ("all events", same UID, SEQUENCE bumped), every occurrence's RECUR
 each old key vanishes and a new one appears. Read key by key that is "cancelled, and a new meeting", which
 lost what the team added (`/agenda add` items, pre-read questions) and set off "no agenda, no meeting" for the
 new time. Before the sync cancels a vanished occurrence it pairs it with a new, unlinked occurrence of the same
-UID — on the same local day (the meeting's zone), else the nearest within a day — and gives the link the new
-key, so the pair is handled as a move of one meeting (its nudges move with it, calendar_sync._update).
+UID — by the shift most of the series' pairs share (a whole series moves by one shift: a daily 23:45 moved
+to 00:15 pairs each meeting with the one 30 minutes later, not with the next day's 23.5 hours earlier on the
+same date), then the nearest, never more than a day apart — and gives the link the new key, so the pair is
+handled as a move of one meeting (its nudges move with it, calendar_sync._update).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from handlers.core.timeparse import zone
 from handlers.meetings.calendar_parse import Occurrence
 from handlers.meetings.calendar_ports import CalendarStore, Link
 from handlers.meetings.ports import CANCELLED, SCHEDULED, Meeting
@@ -31,23 +33,28 @@ def vanished(link: Link, meeting: Meeting | None, now: datetime, end: datetime) 
 
 
 def pairs(lost: Sequence[tuple[Link, Meeting]], new: Sequence[Occurrence]) -> list[tuple[Link, Occurrence]]:
-    """Vanished links paired with new occurrences of the same UID, each used once: same local day first,
-    then the nearest in time, never more than MOVE_WITHIN apart."""
-    candidates: list[tuple[bool, timedelta, int, int]] = []
+    """Vanished links paired with new occurrences of the same UID, each used once: pairs at the shift most
+    pairs of that UID share first (the series' move; the smaller shift on a tie), then the nearest in time,
+    never more than MOVE_WITHIN apart."""
+    found: list[tuple[timedelta, timedelta, int, int]] = []
+    shifts: Counter[tuple[str, timedelta]] = Counter()
     for i, (link, meeting) in enumerate(lost):
-        tz = zone(meeting.tz)
-        day = meeting.starts_at.astimezone(tz).date()
         for j, occurrence in enumerate(new):
             if occurrence.uid != link.uid:
                 continue
-            apart = abs(occurrence.starts_at - meeting.starts_at)
-            if apart > MOVE_WITHIN:
+            shift = occurrence.starts_at - meeting.starts_at
+            if abs(shift) > MOVE_WITHIN:
                 continue
-            candidates.append((occurrence.starts_at.astimezone(tz).date() != day, apart, i, j))
+            found.append((shift, abs(shift), i, j))
+            shifts[link.uid, shift] += 1
+    series_shift: dict[str, timedelta] = {}
+    for (uid, shift), _count in sorted(shifts.items(), key=lambda item: (-item[1], abs(item[0][1]))):
+        series_shift.setdefault(uid, shift)
+    candidates = sorted((shift != series_shift[lost[i][0].uid], apart, i, j) for shift, apart, i, j in found)
     taken_links: set[int] = set()
     taken_occurrences: set[int] = set()
     out: list[tuple[Link, Occurrence]] = []
-    for _, _, i, j in sorted(candidates):
+    for _, _, i, j in candidates:
         if i in taken_links or j in taken_occurrences:
             continue
         taken_links.add(i)

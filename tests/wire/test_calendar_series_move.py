@@ -80,3 +80,33 @@ async def test_a_series_moved_there_and_back_keeps_its_meetings(db_url: str, fee
         assert [i.text for i in await bot.runtime.store.meetings.agenda(upcoming[0].id)] == ["Decide on the login flow"]
         await at(bot, OLD_START - timedelta(hours=1))
         assert [t for t in post_texts(bot) if "No agenda, no meeting" in t] == []
+
+
+def daily(start: str, end: str, sequence: int = 0) -> bytes:
+    return "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
+        "BEGIN:VEVENT", "UID:late-sync@test", "DTSTAMP:20260301T000000Z", f"SEQUENCE:{sequence}",
+        f"DTSTART;TZID=Europe/Berlin:{start}", f"DTEND;TZID=Europe/Berlin:{end}", "RRULE:FREQ=DAILY;COUNT=5",
+        "SUMMARY:Ops handover", "END:VEVENT", "END:VCALENDAR", ""]).encode()
+
+
+async def test_a_daily_series_moved_across_midnight_keeps_each_meeting_on_its_own_night(
+        sqlite_url: str, feeds: FeedServer) -> None:
+    """Re-review: a daily 23:45 CET series moved to 00:15 paired each meeting with the next day's occurrence
+    on the same date (23.5 hours earlier) rather than with its own, 30 minutes later: the agenda went to the
+    wrong night and the first meeting was cancelled. A whole series moves by one shift; pairs at that shift
+    come first."""
+    async with running(sqlite_url, calendar_allow_private=True) as bot:  # Monday 2 March 09:00 UTC
+        team(bot)
+        feeds.feeds["team.ics"] = Served(daily("20260304T234500", "20260305T000000"))
+        await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
+        await command(bot, "/agenda", "add Handover of the pager 10m")  # to the next meeting: Wed 23:45
+        store = bot.runtime.store.meetings
+        before = sorted(await store.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50), key=lambda m: m.starts_at)
+        assert before[0].starts_at == datetime(2026, 3, 4, 22, 45, tzinfo=UTC) and len(before) == 5
+        feeds.feeds["team.ics"] = Served(daily("20260305T001500", "20260305T003000", sequence=1))
+        await at(bot, bot.clock.now() + timedelta(minutes=11))
+        after = sorted(await store.upcoming(Platform.SLACK, "C1", bot.clock.now(), 50), key=lambda m: m.starts_at)
+        assert [m.id for m in after] == [m.id for m in before]  # the same five meetings, none new
+        assert all(b.starts_at + timedelta(minutes=30) == a.starts_at for b, a in zip(before, after, strict=True))
+        assert [i.text for i in await store.agenda(after[0].id)] == ["Handover of the pager"]
