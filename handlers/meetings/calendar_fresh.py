@@ -3,11 +3,14 @@ calendar no longer says (an event moved while the bot was down: the outbox runs 
 look for due feeds only after CALENDARS_EVERY).
 
 The wait is decided from the database, so it holds on every replica: a nudge waits (rechecked every RECHECK)
-while its feed is overdue (`next_fetch_at` passed), however long: after downtime every feed is overdue by as long
-as the bot was down, and the first look after the start reads it. A read that fails sets the feed's next read
-ahead (its meetings stay as they were, and so do their nudges), and one that succeeds moves or keeps the
-meeting; either ends the wait. It never waits past the meeting's start, nor for a feed nobody on this server
-can read.
+while its feed is overdue (`next_fetch_at` passed) and its read is still to come or under way: no read has
+been tried since it came due (no lease: after downtime, however long; with many feeds, until the looks reach
+it, a few each) or one is running (its lease has not run out). A read that ends, well or not, releases the
+lease and ends the wait: success moves or keeps the meeting, a failure sets the next read ahead and the
+nudge goes out for the time steadybot knows. So does a read that stopped halfway (its replica died, a
+crash): its lease runs out (at most the read's lease time) and the nudge no longer waits. It never waits past
+the meeting's start (a nudge is not sent once the meeting started: nudges.py), nor for a feed nobody on this
+server can read.
 """
 
 from __future__ import annotations
@@ -35,4 +38,6 @@ async def wait_for_feed(svc: Services, meeting: Meeting, now: datetime) -> None:
         return
     if (group_calendar_of(svc) if feed.kind == GRAPH else fetcher_of(svc)) is None:
         return  # nobody here reads it: it would wait for nothing
-    raise Later(min(now + RECHECK, meeting.starts_at), "calendar feed being read")
+    stalled = feed.lease_until is not None and feed.lease_until <= now  # a read began and never ended
+    if not stalled:
+        raise Later(min(now + RECHECK, meeting.starts_at), "calendar feed being read")

@@ -138,6 +138,8 @@ async def prepare_nudge(pending: Pending, svc: Services) -> Replies:
         return None
     now = svc.clock.now()
     await wait_for_feed(svc, meeting, now)  # its calendar may have moved it: read that first
+    if now >= meeting.starts_at:
+        return None  # held past the start (its feed was being read, the bot was down): the start post says it
     if holiday_name(holiday_code(settings), now.astimezone(render.local_zone(meeting)).date()):
         return None  # the channel's public holiday: no nudges
     quiet = (settings.quiet_start, settings.quiet_end)

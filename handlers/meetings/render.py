@@ -138,8 +138,9 @@ def start_headline(meeting: Meeting, now: datetime | None = None) -> str:
     until = format_local(end, tz, with_date=False)
     if now is not None and started_late(meeting, now):
         left = (end - now).total_seconds() / 60
+        remaining = "less than a minute" if left < 1 else minutes(left)
         return (f"▶️ **{clip(meeting.title, 120)} started at {format_local(meeting.starts_at, tz, with_date=False)}**"
-                f" — {minutes(left)} left of {minutes(meeting.duration_minutes)}, until {until}.")
+                f" — {remaining} left of {minutes(meeting.duration_minutes)}, until {until}.")
     return f"▶️ **{clip(meeting.title, 120)} starts now** — {minutes(meeting.duration_minutes)}, until {until}."
 
 

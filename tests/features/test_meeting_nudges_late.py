@@ -63,6 +63,17 @@ async def test_a_start_post_40_minutes_late_says_when_it_started_and_what_is_lef
         assert "starts now" not in start
 
 
+async def test_a_start_post_in_the_last_seconds_says_less_than_a_minute(tmp_path: Path) -> None:
+    """Re-review: back at 15:44:40 it said "0m left of 45m"."""
+    url = f"sqlite:///{tmp_path / 'last.db'}"
+    await registered(url)
+    async with testbot(url, start=REVIEW + timedelta(minutes=44, seconds=40)) as bot:
+        await bot.settle()
+        [start] = channel_texts(bot)
+        assert start.startswith("▶️ **Sprint review started at 15:00 CET** — less than a minute left of 45m, "
+                                "until 15:45 CET."), start
+
+
 async def test_on_time_texts_are_unchanged(tmp_path: Path) -> None:
     async with testbot(f"sqlite:///{tmp_path / 'on_time.db'}") as bot:
         await bot.command("meeting", "Sprint review tomorrow 3pm for 45m")

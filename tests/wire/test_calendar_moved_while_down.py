@@ -67,3 +67,36 @@ async def test_a_feed_that_cannot_be_read_holds_its_nudges_only_until_the_read_f
         await at(bot, bot.clock.now() + timedelta(seconds=30))  # the look: the read fails, retried later
         flags = [t for t in post_texts(bot) if "No agenda, no meeting" in t]
         assert len(flags) == 1 and "10:00" in flags[0], flags
+
+
+async def test_a_feed_whose_read_never_ends_holds_its_nudges_only_until_the_reads_lease_runs_out(
+        sqlite_url: str, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-review: a read that begins and never ends (its replica died, the database failed mid-read) keeps the
+    feed overdue. Each nudge waited to the meeting's start, and at 10:00 the channel got the T-2h and T-1h
+    nudges at once, "in 1 minute", beside the start post. Now a read whose lease ran out holds nothing: the
+    nudges go out for the time steadybot knows, and none is sent once the meeting started."""
+    from handlers.core.errors import StorageUnavailable
+    from handlers.meetings import calendar_sync
+
+    feeds.feeds["team.ics"] = Served(feed("20260304T100000", "20260304T110000"))
+    async with running(sqlite_url, calendar_allow_private=True) as bot:
+        team(bot)
+        await command(bot, "/meeting", f"calendar {feeds.url('team.ics')}")
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise StorageUnavailable("the database went away mid-read")
+
+    monkeypatch.setattr(calendar_sync, "read", crash)
+    async with running(sqlite_url, calendar_allow_private=True, start=OLD - timedelta(hours=2)) as bot:
+        team(bot)
+        seen: list[tuple[datetime, str]] = []
+        moment = bot.clock.now()
+        while moment < OLD + timedelta(minutes=2):
+            before = len(post_texts(bot))
+            await at(bot, moment)
+            seen += [(moment, text) for text in post_texts(bot)[before:] if "Design review" in text]
+            moment += timedelta(seconds=30)
+        flags = [(when, text) for when, text in seen if "No agenda, no meeting" in text]
+        assert len(flags) == 1 and flags[0][0] < OLD - timedelta(minutes=50), seen  # the T-1h, near its time
+        assert not [text for when, text in seen if when >= OLD and not text.startswith("▶️")], seen
+        assert not [text for _, text in seen if "in 1 minute" in text], seen
