@@ -135,6 +135,19 @@ async def test_weekly_rounds_show_whoever_skipped_also_across_the_clock_change(s
     assert await _shown(store, *rounds) == [True, True, True, True]
 
 
+async def test_a_channel_pulsed_every_weekday_by_the_same_people_sees_each_round(store: Store) -> None:
+    """Re-review: with the same days reaching six days, `weekdays at 9` hid every round after Monday's, though
+    the same eight people answered each (a difference of nobody, which isolates nobody). A day one of them
+    skips still stays hidden: that difference is one person."""
+    team = [f"U{i}" for i in range(1, 9)]
+    rounds = []
+    for day, answered in enumerate([team, team, team, team[:7]]):
+        if day:
+            store.pulse.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+        rounds.append(await _round(store, f"d{day}", team, answered))
+    assert await _shown(store, *rounds) == [True, True, True, False]
+
+
 async def test_a_scheduled_refusal_is_told_once(store: Store) -> None:
     recurrence = parse_recurrence("every friday at 3pm")
     schedule = await store.pulse.set_schedule(PLACE, "every friday at 3pm", recurrence,
