@@ -419,7 +419,11 @@ class Pipeline:
         if not await self.first_time(inbound.key):
             return None
         if (prepare := self.prepare.get(inbound.where.platform)) is not None:
-            inbound = await prepare(inbound)
+            try:
+                inbound = await prepare(inbound)
+            except Exception as exc:  # noqa: BLE001 - a courtesy (names in text): the request is answered anyway
+                log.warning("preparing a %s request failed, answered as it came: %s", inbound.where.platform.value,
+                            type(exc).__name__)
             request = inbound.request
             if isinstance(request, ChatMessage):  # a preparer never makes one; the type checker cannot know
                 return await self.core.on_message(request)

@@ -11,11 +11,19 @@ says "your team" / "this channel" instead of `#mpdm-…`.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import replace
 from typing import Protocol
 
+import aiohttp
+
 from bot.inbound import Inbound, Typed
+from bot.slack.mentions import LOOKUP_BUDGET
+from handlers.core.errors import StorageUnavailable
 from handlers.core.types import Command, Place
+
+log = logging.getLogger("steadybot.slack")
 
 
 class Channels(Protocol):
@@ -32,7 +40,12 @@ class ChannelNames:
         request = inbound.request
         if not isinstance(request, Command | Typed) or request.where.name or request.where.is_direct:
             return inbound
-        name = await self.channels.channel_name(request.where)
+        try:  # the name is a courtesy: never a reason to leave the request unanswered, or slow
+            async with asyncio.timeout(LOOKUP_BUDGET):
+                name = await self.channels.channel_name(request.where)
+        except (TimeoutError, StorageUnavailable, OSError, aiohttp.ClientError) as exc:
+            log.info("channel name not read: %s", type(exc).__name__)
+            return inbound
         if not name:
             return inbound
         return replace(inbound, request=replace(request, where=replace(request.where, name=name)))

@@ -37,6 +37,7 @@ class SlackDirectory:
         self.store = store  # its repositories are built on first use (storage/store.py)
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
+        self._mentioned: dict[tuple[str, str], tuple[float, str]] = {}  # (workspace, person) → name, users.info
         self._channels: dict[str, tuple[float, ChannelFacts | None]] = {}  # conversations.info, per channel
         self._status: dict[str, tuple[str, str, int]] = {}  # status text, emoji, expiration (from the profile)
         self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -134,6 +135,25 @@ class SlackDirectory:
         if fresh and found is not None:
             await self.identities.remember(found, team_id)
         return found
+
+    async def mentioned_name(self, user_id: str) -> str:
+        """The name to show for a person mentioned in a request: what Slack answers (users.info) for the
+        request's workspace, cached per workspace; "" when Slack does not know them there or refuses. Never a
+        name stored from another workspace: a mention typed as text (`&lt;@U…&gt;`) must not read out the name
+        of someone the writer's workspace cannot see. Network failures propagate (bot/slack/mentions.py)."""
+        team = await self._team_of(user_id)
+        cached = self._mentioned.get((team, user_id))
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            client = await self._client(team)
+            async with self._gate:
+                response = await client.users_info(user=user_id)
+            name = _person(user_id, response.get("user") or {}).name
+        except (SlackApiError, NotInstalled):
+            name = ""
+        self._mentioned[team, user_id] = (time.monotonic(), name)
+        return name
 
     async def _lookup(self, user_id: str) -> tuple[Person | None, str, bool]:
         """The person (cached, from users.info, or as stored when Slack fails), their team id, and whether

@@ -79,6 +79,11 @@ def _link(body: str) -> str:
     return f"{label} ({url})"
 
 
+#: A link's address starts with its scheme (`https:`, `mailto:`, `tel:`); anything else between `<` and `>` is
+#: no markup Slack writes (`<b>` in a payload it did not escape) and stays as it came.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
+
+
 def _token(body: str, bot_user_id: str) -> str:
     if body.startswith("@"):
         found = _user(body, bot_user_id)
@@ -87,7 +92,7 @@ def _token(body: str, bot_user_id: str) -> str:
     elif body.startswith("!"):
         found = _special(body)
     else:
-        found = _link(body)
+        found = _link(body) if _SCHEME.match(body) else None
     return unescape(f"<{body}>") if found is None else found
 
 

@@ -3,35 +3,43 @@ review`.
 
 The Slack adapter decodes Slack's markup on the way in (bot/slack/markup.py) and keeps a bare `<@U…>`
 mention as that token; this step, run by the pipeline after the acknowledgement (`Pipeline.prepare`),
-replaces each with `@` and the person's name from the directory (users.info, cached; the stored name when
-Slack does not answer). The core so never sees Slack ids in text, and the bot never echoes a live mention:
+replaces each with `@` and the person's name as Slack gives it to the request's workspace (users.info,
+cached; `@someone` when Slack does not answer in time, refuses or does not know them there). The core so never sees Slack ids in text, and the bot never echoes a live mention:
 what it posts is escaped (bot/slack/render.py), so a name stays a name, and a meeting titled with someone in
 it does not ping them at every reminder.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import replace
 from typing import Protocol
 
+import aiohttp
+
 from bot.inbound import Inbound, Typed
 from handlers.core.errors import StorageUnavailable
-from handlers.core.types import Command, Interaction, Person, Platform
+from handlers.core.types import Command, Interaction
 
 #: A person's mention as bot/slack/markup.py keeps it.
 TOKEN = re.compile(r"<@([UW][A-Z0-9]{1,20})>")
 MAX_LOOKUPS = 10  # distinct people looked up for one request; any more read "@someone"
 UNKNOWN = "someone"
+LOOKUP_BUDGET = 0.5  # seconds for every name of one request together
+log = logging.getLogger("steadybot.slack")
 
 
 class People(Protocol):
-    async def person(self, platform: Platform, user_id: str) -> Person | None: ...
+    async def mentioned_name(self, user_id: str) -> str: ...
 
 
 class MentionNames:
     """`Pipeline.prepare` for Slack: mention tokens in a command's or typed line's text, and in the message a
-    shortcut quotes, as `@name`."""
+    shortcut quotes, as `@name`. The names are a courtesy, never a reason to leave a request unanswered or
+    slow: every lookup together gets LOOKUP_BUDGET seconds, and a person Slack does not name in time (or at
+    all: down, refused, unknown in this workspace) reads `@someone`."""
 
     def __init__(self, people: People) -> None:
         self.people = people
@@ -48,13 +56,18 @@ class MentionNames:
     async def names(self, text: str) -> str:
         ids = list(dict.fromkeys(TOKEN.findall(text)))
         found: dict[str, str] = {}
-        for user_id in ids[:MAX_LOOKUPS]:
-            found[user_id] = await self._name(user_id)
-        return TOKEN.sub(lambda m: f"@{found.get(m.group(1), UNKNOWN)}", text)
+        try:
+            async with asyncio.timeout(LOOKUP_BUDGET):
+                for user_id in ids[:MAX_LOOKUPS]:
+                    found[user_id] = await self._name(user_id)
+        except TimeoutError:
+            log.info("names of people mentioned: Slack did not answer within %ss, read as @%s", LOOKUP_BUDGET,
+                     UNKNOWN)
+        return TOKEN.sub(lambda m: f"@{found.get(m.group(1)) or UNKNOWN}", text)
 
     async def _name(self, user_id: str) -> str:
         try:
-            person = await self.people.person(Platform.SLACK, user_id)
-        except StorageUnavailable:
-            person = None
-        return person.name if person is not None and person.name else UNKNOWN
+            return await self.people.mentioned_name(user_id)
+        except (StorageUnavailable, OSError, aiohttp.ClientError) as exc:  # a name is a courtesy
+            log.info("name of a person mentioned not read: %s", type(exc).__name__)
+            return ""

@@ -7,7 +7,7 @@ channel thread as a card. When the core declines (the thread already has a promp
 person sees why in the dialog itself, as a message result, and the channel sees nothing. So too when the
 prompt cannot be posted: in a chat or channel the bot is not a member of, the connector refuses with 403
 `BotNotInConversationRoster`, and the person is told to add the bot there first (one INFO line, no stack
-trace); any other refusal says to try again (one WARNING line).
+trace); any other refusal says to type `@steadybot tradeoff …` there instead (one WARNING line).
 """
 
 from __future__ import annotations
@@ -92,7 +92,10 @@ async def submit_action(context: TurnContext, action: MessagingExtensionAction, 
 NOT_IN_CONVERSATION = ("I'm not in this conversation, so I can't post the prompt here. Add me first (in a "
                        "channel: add steadybot to the team; in a chat: add it to the chat), then type "
                        "`@steadybot tradeoff <the request>` there.")
-NOT_POSTED = "I couldn't post the prompt here just now. Please try again in a moment."
+#: The message's thread keeps the prompt's claim (one prompt per thread), so the menu action on that message would
+#: only say it already has one: the way to a prompt is the command, which opens one without a thread's claim.
+NOT_POSTED = ("I couldn't post the prompt here just now. In a moment, type `@steadybot tradeoff <the request>` "
+              "in this conversation instead.")
 
 
 def _not_in(exc: BaseException) -> bool:

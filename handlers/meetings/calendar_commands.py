@@ -55,10 +55,20 @@ MAX_FEEDS = 10
 SHOW_NEXT = 3
 
 
+#: A link pasted with its own text, as an adapter gives it (Slack's `<url|label>`: `label (url)`).
+_LINKED = re.compile(r"[^()]{0,300}\((?P<url>(?:https?|webcal)://[^\s()]{1,4000})\)", re.IGNORECASE)
+
+
+def _address(rest: str) -> str:
+    """`rest`, or the address alone when it is a link pasted with its own text."""
+    linked = _LINKED.fullmatch(rest.strip())
+    return linked.group("url") if linked else rest
+
+
 def calendar_words(rest: str) -> bool:
     """`/meeting calendar …` is about feeds (and not a meeting titled "Calendar review tomorrow 3pm") when
     nothing follows, or a feed sub-command, or an address."""
-    first = rest.strip().split(" ", 1)[0].lower()
+    first = _address(rest).strip().split(" ", 1)[0].lower()
     return not first or first in ("list", "show", "remove", "rm", "delete", "drop", "off", "group") or (
         "://" in first or first.startswith(("<http", "http", "webcal", "www.")) or ".ics" in first)
 
@@ -96,7 +106,7 @@ def _meeting_line(meeting: Meeting, now: datetime, has_agenda: bool) -> str:
 
 
 async def command(cmd: Command, place: Place, rest: str, svc: Services) -> Reply:
-    word, _, arg = rest.strip().partition(" ")
+    word, _, arg = _address(rest).strip().partition(" ")
     lowered = word.lower()
     if not word or lowered in ("list", "show"):
         return await _calendars(cmd.who, place, svc)

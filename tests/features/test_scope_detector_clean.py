@@ -22,6 +22,7 @@ def every_pattern(text: str) -> str:
         if "<" in text:
             text = d._SLACK_LINK.sub(lambda m: m.group(1) or " ", text)
             text = d._SLACK_MARKUP.sub(" ", text)
+    text = d._HANDLE.sub(" ", text)
     if ">" in text:
         text = d._QUOTED_LINE.sub("", text)
     if "://" in text or d._WWW.search(text) is not None:
@@ -33,7 +34,8 @@ def every_pattern(text: str) -> str:
 
 PIECES = ["`", "```", "<", ">", "</at>", "<at>Ana</at>", "<@U1>", "<#C1|general>", "<!here>", "<https://x.io|x>",
           "<mailto:a@b.c>", "<blockquote>", "</blockquote>", "<b>", "&lt;", "&gt;", "&amp;", "&nbsp;", "\n", " ",
-          "  ", "\t", "www.", "https://", "can we also add", "export", ".", "?", "é", "👍"]
+          "  ", "\t", "www.", "https://", "can we also add", "export", ".", "?", "é", "👍",
+          "#design", "@ana", "ana@example.com", "#add-sso-to-mvp"]
 
 SAMPLES = ["", "plain words", "can we also add a CSV export?", "`code` and ```fenced\nblock``` done",
            "<@U1> can we also add <https://x.io|the export>?", "&lt;!channel&gt; one more thing", "<b>bold</b> ask",

@@ -62,3 +62,20 @@ async def test_a_refused_calendar_says_so_in_one_plain_sentence(sqlite_url: str)
             assert "refused access (HTTP 403)" in said and "?." not in said, said
     finally:
         await feeds.close()
+
+
+async def test_a_link_pasted_with_its_own_text_is_followed(sqlite_url: str) -> None:
+    """Re-review: a hyperlink pasted with text arrives as `<url|label>`, which reads `label (url)`: that was
+    taken for a meeting to register ("I couldn't find a time…") and no feed was read."""
+    feeds = await QueryFeeds().start()
+    feeds.feeds["team.ics"] = Served(GOOGLE)
+    url = f"http://127.0.0.1:{feeds.port}/team.ics?user=ana&amp;key=s3cret"
+    try:
+        async with running(sqlite_url, calendar_allow_private=True) as bot:
+            team(bot)
+            response = await bot.slash("/meeting", f"calendar <{url}|our team calendar>", user="U1", channel="C1")
+            said = await response.text() + " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
+            assert feeds.queries[:1] == ["user=ana&key=s3cret"], (feeds.queries, said[:400])
+            assert "find a time" not in said
+    finally:
+        await feeds.close()

@@ -25,4 +25,4 @@ async def test_markup_in_items_is_harmless(bot: Harness) -> None:
     listed = await bot.slash_reply("/tradeoff", "commitments")
     blocks = "\n".join(b["text"]["text"] for b in listed["blocks"] if "text" in b)
     assert "<@U123>" not in blocks and "<!channel>" not in blocks  # escaped, never a real mention
-    assert "&lt;@U123&gt;" in blocks
+    assert "@someone @channel &amp; more" in blocks  # the markup read as meant (Slack does not know U123)

@@ -128,6 +128,20 @@ def test_the_scope_watcher_reads_channel_messages_as_plain_text() -> None:
                                            "https://x.example/a?b=1&c=2")
 
 
+@pytest.mark.parametrize("text", [
+    "FYI <#C1|add-sso-to-mvp> has the decision log",
+    "Moved the notes to <#C1|mvp-sso-integration>, please also read them",
+    "<@U1|canwealsoadd> thanks for the notes"])
+def test_names_of_channels_and_people_are_not_read_as_scope_creep(text: str) -> None:
+    """Re-review: decoded, `#add-sso-to-mvp` reached the detector as prose (adds 'add', target MVP, feature
+    'sso': a false "what do we drop?"); the raw markup it had before was stripped as a name."""
+    from handlers.scope.detector import detect
+
+    message = _request(_event({"type": "message", "channel": "C9", "channel_type": "channel", "user": "U2",
+                               "ts": "1.4", "text": text}))
+    assert isinstance(message, ChatMessage) and not detect(message.text).is_scope_creep
+
+
 def test_a_message_shortcut_quotes_the_message_as_typed() -> None:
     body = {"type": "message_action", "callback_id": "tradeoff_message", "trigger_id": "t1",
             "team": {"id": "T1"}, "user": {"id": "U2", "name": "ben"}, "channel": {"id": "C1", "name": "team"},
@@ -155,6 +169,7 @@ def test_modal_input_is_taken_as_typed() -> None:
     ("<!channel> <!everyone> <!here|here>", "@channel @everyone @here"),
     ("<#C0123> <#C0124|>", "#C0123 #C0124"),
     ("<@U0123> <@UBOT> <@W0123|ana>", "<@U0123>  @ana"),  # a bare mention: named later (bot/slack/mentions.py)
+    ("<b>bold</b> <at>Ben</at>", "<b>bold</b> <at>Ben</at>"),  # no markup Slack writes: kept as it came
 ])
 def test_decode(slack: str, plain: str) -> None:
     assert markup.decode(slack, "UBOT") == plain

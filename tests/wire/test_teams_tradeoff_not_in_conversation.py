@@ -39,8 +39,8 @@ async def test_teams_tradeoff_where_the_bot_is_not_tells_the_person(sqlite_url: 
         assert not [s for s in bot.connector.sent if s.kind in ("send", "reply")]
 
 
-async def test_any_other_refusal_asks_to_try_again_in_one_line(sqlite_url: str,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+async def test_any_other_refusal_says_what_to_type_in_one_line(sqlite_url: str,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
     async with running(sqlite_url) as bot:
         blocked = {"error": {"code": "BotDisabledByAdmin", "message": "The tenant admin disabled this bot"}}
         bot.connector.faults.append(lambda kind, conv, body: (403, blocked, {}))
@@ -50,7 +50,8 @@ async def test_any_other_refusal_asks_to_try_again_in_one_line(sqlite_url: str,
             body: Any = await response.json()
             await bot.settle()
         assert response.status == 200
-        assert "try again" in body["composeExtension"]["text"], body
+        # not "try again": the thread keeps its claim, and the menu action on it would say it has a prompt
+        assert "type `@steadybot tradeoff <the request>`" in body["composeExtension"]["text"], body
         warned = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("steadybot")]
         assert [r.getMessage() for r in warned] == [
             "teams message action: the prompt was not posted: HTTP 403 BotDisabledByAdmin"]

@@ -1,0 +1,74 @@
+"""The names the Slack adapter reads for a request (people mentioned, a private channel's name) are a courtesy:
+never a reason to leave the request unanswered, to make it wait long, or to read out a name the writer's
+workspace cannot see.
+
+Re-review of the markup change: a dropped connection to Slack on conversations.info or users.info left the
+command unanswered (the work failed after its ack; its de-duplication key was already taken, so Slack's
+redelivery was ignored), and a person stored from any workspace was named for a mention typed as text.
+Real signed requests through Bolt and the fake Slack API."""
+
+from __future__ import annotations
+
+from handlers.core.types import Person, Platform
+from tests.support.harness import Harness, running
+from tests.support.meetings_helpers import text_of
+from tests.wire.test_replay_payloads import POSTING
+
+
+def _drop(method: str):  # type: ignore[no-untyped-def]
+    return lambda called, params: (0, {}, {}) if called == method else None
+
+
+async def _answers(bot: Harness) -> list[str]:
+    await bot.idle()
+    await bot.settle()
+    posted = [text_of(c.params) for c in bot.slack.calls if c.method in POSTING]
+    return posted + [str(r) for r in bot.slack.responses]
+
+
+async def test_a_private_channels_command_is_answered_when_conversations_info_drops(sqlite_url: str) -> None:
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        bot.slack.add_channel("G0PRIV1", "U1", ["U1", "UBOT"], name="secret-plans", private=True)
+        bot.slack.faults.append(_drop("conversations.info"))
+        response = await bot.slash("/timebox", "5m standup", channel="G0PRIV1", channel_name="privategroup")
+        assert response.status == 200
+        said = " ".join([await response.text(), *await _answers(bot)])
+        assert "standup" in said, said[:400]
+
+
+async def test_a_mention_is_named_someone_when_users_info_drops(sqlite_url: str) -> None:
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        bot.slack.add_user("U2", "bo")
+        bot.slack.add_channel("C1", "U1", ["U1", "U2", "UBOT"])
+        bot.slack.faults.append(_drop("users.info"))
+        response = await bot.slash("/tradeoff", "ask <@U2> to review the API too", channel="C1", channel_name="team")
+        said = " ".join([await response.text(), *await _answers(bot)])
+        assert "ask @someone to review the API too" in said, said[:400]
+
+
+async def test_a_slow_slack_costs_a_name_not_the_answer(sqlite_url: str) -> None:
+    """Slack answers each call after a second: the names get half a second together, then read
+    `@someone`; the command is answered."""
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        bot.slack.add_user("U2", "bo")
+        bot.slack.add_channel("C1", "U1", ["U1", "U2", "UBOT"])
+        bot.slack.latency = 1.0
+        response = await bot.slash("/tradeoff", "ask <@U2> to review the API too", channel="C1", channel_name="team")
+        said = " ".join([await response.text(), *await _answers(bot)])
+        assert "ask @someone to review the API too" in said, said[:400]
+
+
+async def test_a_mention_typed_as_text_never_reads_out_a_name_slack_does_not_give(sqlite_url: str) -> None:
+    """`&lt;@U9&gt;` typed as text decodes to the same `<@U9>` a real mention gives. U9 is stored (they used
+    the bot, from another workspace of this install), but Slack does not know them in the writer's: the name
+    stays unread."""
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        bot.slack.add_channel("C1", "U1", ["U1", "UBOT"])
+        await bot.runtime.store.identities.remember(Person(Platform.SLACK, "U9", "Secret Name"), "T_OTHER")
+        response = await bot.slash("/tradeoff", "ask &lt;@U9&gt; to review", channel="C1", channel_name="team")
+        said = " ".join([await response.text(), *await _answers(bot)])
+        assert "Secret Name" not in said and "ask @someone to review" in said, said[:400]
