@@ -18,12 +18,13 @@ OLD_START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # Wednesday 10:00 CET
 NEW_START = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)  # Wednesday 10:30 CET, after the series moved
 
 
-def feed(start: str, end: str, sequence: int = 0) -> bytes:
+def feed(start: str, end: str, sequence: int = 0, *, uid: str = "standup-series@test",
+         rule: str = "FREQ=WEEKLY", summary: str = "Design sync") -> bytes:
     return "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
-        "BEGIN:VEVENT", "UID:standup-series@test", "DTSTAMP:20260301T000000Z", f"SEQUENCE:{sequence}",
-        f"DTSTART;TZID=Europe/Berlin:{start}", f"DTEND;TZID=Europe/Berlin:{end}", "RRULE:FREQ=WEEKLY",
-        "SUMMARY:Design sync", "END:VEVENT", "END:VCALENDAR", ""]).encode()
+        "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260301T000000Z", f"SEQUENCE:{sequence}",
+        f"DTSTART;TZID=Europe/Berlin:{start}", f"DTEND;TZID=Europe/Berlin:{end}", f"RRULE:{rule}",
+        f"SUMMARY:{summary}", "END:VEVENT", "END:VCALENDAR", ""]).encode()
 
 
 async def test_moving_a_whole_series_keeps_the_agenda_the_team_added(db_url: str, feeds: FeedServer) -> None:
@@ -83,11 +84,7 @@ async def test_a_series_moved_there_and_back_keeps_its_meetings(db_url: str, fee
 
 
 def daily(start: str, end: str, sequence: int = 0) -> bytes:
-    return "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
-        "BEGIN:VEVENT", "UID:late-sync@test", "DTSTAMP:20260301T000000Z", f"SEQUENCE:{sequence}",
-        f"DTSTART;TZID=Europe/Berlin:{start}", f"DTEND;TZID=Europe/Berlin:{end}", "RRULE:FREQ=DAILY;COUNT=5",
-        "SUMMARY:Ops handover", "END:VEVENT", "END:VCALENDAR", ""]).encode()
+    return feed(start, end, sequence, uid="late-sync@test", rule="FREQ=DAILY;COUNT=5", summary="Ops handover")
 
 
 async def test_a_daily_series_moved_across_midnight_keeps_each_meeting_on_its_own_night(
