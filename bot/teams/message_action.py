@@ -7,7 +7,8 @@ channel thread as a card. When the core declines (the thread already has a promp
 person sees why in the dialog itself, as a message result, and the channel sees nothing. So too when the
 prompt cannot be posted: in a chat or channel the bot is not a member of, the connector refuses with 403
 `BotNotInConversationRoster`, and the person is told to add the bot there first (one INFO line, no stack
-trace); any other refusal says to type `@steadybot tradeoff …` there instead (one WARNING line).
+trace); any other refusal says to try again (one WARNING line). Either way the thread's claim of the prompt
+is given back (`SHORTCUT_UNPOSTED`), so choosing the action on that message again works once the bot can post.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -32,6 +34,7 @@ from bot.teams.replier import TeamsReplier, failed
 from handlers.core.dispatch import Core
 from handlers.core.types import Interaction, MessageRef, Platform, Visibility
 from handlers.reports.catalog import SHORTCUT as ACTION
+from handlers.reports.catalog import SHORTCUT_UNPOSTED as UNPOSTED
 
 log = logging.getLogger("steadybot.teams")
 COMMAND_ID = "tradeoff"
@@ -77,6 +80,8 @@ async def submit_action(context: TurnContext, action: MessagingExtensionAction, 
             try:
                 await replier.post(reply)
             except Exception as exc:  # noqa: BLE001 - the person is told in the dialog, the turn goes on
+                # the thread's claim is given back: the same action on the same message works once it can post
+                await core.run_action(replace(interaction, action=UNPOSTED))
                 if _not_in(exc):  # the person's situation, not the operator's: one INFO line
                     log.info("teams message action: not in the conversation, the person was told (%s)",
                              refusal(exc))
@@ -90,12 +95,9 @@ async def submit_action(context: TurnContext, action: MessagingExtensionAction, 
 
 #: What the person reads in the dialog when the prompt could not be posted.
 NOT_IN_CONVERSATION = ("I'm not in this conversation, so I can't post the prompt here. Add me first (in a "
-                       "channel: add steadybot to the team; in a chat: add it to the chat), then type "
-                       "`@steadybot tradeoff <the request>` there.")
-#: The message's thread keeps the prompt's claim (one prompt per thread), so the menu action on that message would
-#: only say it already has one: the way to a prompt is the command, which opens one without a thread's claim.
-NOT_POSTED = ("I couldn't post the prompt here just now. In a moment, type `@steadybot tradeoff <the request>` "
-              "in this conversation instead.")
+                       "channel: add steadybot to the team; in a chat: add it to the chat), then choose “What do we "
+                       "drop?” on the message again.")
+NOT_POSTED = "I couldn't post the prompt here just now. Please choose “What do we drop?” on the message again."
 
 
 def _not_in(exc: BaseException) -> bool:

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from handlers.core.lazy import Feature
 from handlers.core.registry import CommandSpec, Registry
-from handlers.reports.catalog import DIGEST, JOURNAL, LINK_BUTTON, OPEN_PAGE, REFRESH, REPORT, SHORTCUT, VIEW
+from handlers.reports.catalog import (
+    DIGEST,
+    JOURNAL,
+    LINK_BUTTON,
+    OPEN_PAGE,
+    REFRESH,
+    REPORT,
+    SHORTCUT,
+    SHORTCUT_UNPOSTED,
+    VIEW,
+)
 
 
 def register(registry: Registry) -> None:
@@ -14,6 +24,7 @@ def register(registry: Registry) -> None:
     registry.action(OPEN_PAGE, feature.handler("press_page"))
     registry.action(LINK_BUTTON, feature.handler("press_link"))
     registry.action(SHORTCUT, feature.handler("shortcut"))
+    registry.action(SHORTCUT_UNPOSTED, feature.handler("shortcut_unposted"))
     registry.outbox_kind(DIGEST, feature.handler("digest"))
     registry.action(VIEW, feature.handler("view"))
     registry.action(REFRESH, feature.handler("view"))

@@ -48,3 +48,13 @@ async def prompt_on_message(interaction: Interaction, svc: Services) -> Reply:
         raise UserError("This thread already has a “what do we drop?” prompt — it's further up in the thread.")
     log.info("scope prompt %s opened on request in %s", prompt.id, place.key)
     return prompt_reply(prompt, await meeting_now(svc, place))
+
+
+async def unposted(interaction: Interaction, svc: Services) -> None:
+    """The prompt `prompt_on_message` opened for this message could not be posted (the bot is not in the
+    conversation, the platform refused): the thread's claim is given back, so the same action on the same
+    message works once the bot can post there. Only an undecided prompt someone asked for is released."""
+    root = interaction.where.thread_id
+    if root and await scope_store(svc).release_request(interaction.where.without_thread(), root[:300]):
+        log.info("scope prompt on request in %s not posted: the thread's claim was given back",
+                 interaction.where.key)

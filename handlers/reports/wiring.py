@@ -13,6 +13,7 @@ def handlers() -> dict[str, Callable[..., Any]]:
         "press_page": commands.press_page,
         "press_link": commands.press_link,
         "shortcut": shortcut.prompt_on_message,
+        "shortcut_unposted": shortcut.unposted,
         "digest": digest.prepare_digest,
         "view": home.view,
         "journal": home.journal,

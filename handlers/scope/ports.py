@@ -186,6 +186,11 @@ class ScopeStore(Protocol):
         `source` is REQUEST for a prompt a person asked for on a message: its dismissal teaches nothing."""
         ...
 
+    async def release_request(self, place: Place, thread_root: str) -> bool:
+        """Give back the thread's claim of an undecided prompt a person asked for (REQUEST) whose card could
+        not be posted; False when the thread holds no such prompt."""
+        ...
+
     async def claim_watched(self, place: Place, thread_root: str, request: str, quote: str, score: float,
                             admit: Admit, meeting_at: datetime | None) -> Claimed | None:
         """The watcher's whole unit: the channel's watch in one read (None when its settings switched it off,

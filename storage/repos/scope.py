@@ -30,6 +30,7 @@ from handlers.scope.ports import (
     COMMAND,
     COMMITMENT,
     PARKED,
+    REQUEST,
     WATCH,
     Admit,
     ChannelLearning,
@@ -272,6 +273,16 @@ class ScopeRepo:
         values, claim = self._thread_claim(place, thread_root, request, quote, score, source)
         new_id = await self.db.driver(claim, small=True)
         return None if new_id is None else self._claimed_prompt(place, values, new_id, score)
+
+    async def release_request(self, place: Place, thread_root: str) -> bool:
+        """Give back the thread's claim of a prompt a person asked for on a message (`claim_thread` with
+        REQUEST) that nobody decided on: its card could not be posted, so it never was a prompt. False when the
+        thread has no such prompt (the watch's own, or one already decided, stays)."""
+        async with self.db.session() as s:
+            result = await s.execute(delete(ScopePrompt).where(
+                *self._channel(ScopePrompt, place), ScopePrompt.thread_root == thread_root,
+                ScopePrompt.source == REQUEST.value, ScopePrompt.outcome.is_(None)))
+        return rowcount(result) == 1
 
     def _thread_claim(self, place: Place, thread_root: str, request: str, quote: str,
                       score: float, source: Source = WATCH) -> tuple[dict[str, Any], _ThreadClaim]:

@@ -158,6 +158,26 @@ async def test_a_prompt_asked_for_on_a_message_keeps_its_thread_but_teaches_noth
     assert (await store.scope.learning(C1)).offset == pytest.approx(0.25)
 
 
+async def test_a_prompt_asked_for_that_could_not_be_posted_gives_its_thread_back(
+        stores: tuple[Store, Store]) -> None:
+    """The Teams message action's card was refused (the bot not in the conversation): the claim is given back,
+    so the same action on the same message opens a prompt later. Only an undecided prompt asked for is."""
+    store, other_replica = stores
+    asked = await store.scope.claim_thread(C1, "8.1", "r", "q", 0.0, Source.REQUEST)
+    assert asked is not None
+    assert await other_replica.scope.release_request(C1, "8.1")
+    assert await store.scope.prompt(asked.id) is None
+    assert await store.scope.claim_thread(C1, "8.1", "r", "q", 0.0, Source.REQUEST) is not None
+    watched = await store.scope.claim_thread(C1, "8.2", "r", "q", 3.0)  # the watch's own prompt stays
+    assert watched is not None and not await store.scope.release_request(C1, "8.2")
+    decided = await store.scope.claim_thread(C1, "8.3", "r", "q", 0.0, Source.REQUEST)
+    assert decided is not None
+    await store.scope.decide(decided.id, C1, Decision(Outcome.DISMISS), LEARN)
+    assert not await store.scope.release_request(C1, "8.3")  # a decision was recorded on it
+    other_channel = Place(Platform.SLACK, "C2", "T1")
+    assert not await store.scope.release_request(other_channel, "8.1")  # another channel's thread of that id
+
+
 async def test_lists_and_counts(stores: tuple[Store, Store]) -> None:
     store, _ = stores
     clock: FakeClock = store.scope.clock  # type: ignore[assignment]

@@ -39,8 +39,8 @@ async def test_teams_tradeoff_where_the_bot_is_not_tells_the_person(sqlite_url: 
         assert not [s for s in bot.connector.sent if s.kind in ("send", "reply")]
 
 
-async def test_any_other_refusal_says_what_to_type_in_one_line(sqlite_url: str,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
+async def test_any_other_refusal_says_to_try_again_in_one_line(sqlite_url: str,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
     async with running(sqlite_url) as bot:
         blocked = {"error": {"code": "BotDisabledByAdmin", "message": "The tenant admin disabled this bot"}}
         bot.connector.faults.append(lambda kind, conv, body: (403, blocked, {}))
@@ -50,9 +50,34 @@ async def test_any_other_refusal_says_what_to_type_in_one_line(sqlite_url: str,
             body: Any = await response.json()
             await bot.settle()
         assert response.status == 200
-        # not "try again": the thread keeps its claim, and the menu action on it would say it has a prompt
-        assert "type `@steadybot tradeoff <the request>`" in body["composeExtension"]["text"], body
+        assert "choose “What do we drop?” on the message again" in body["composeExtension"]["text"], body
         warned = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("steadybot")]
         assert [r.getMessage() for r in warned] == [
             "teams message action: the prompt was not posted: HTTP 403 BotDisabledByAdmin"]
         assert warned[0].exc_info is None
+
+
+@pytest.mark.parametrize("refused", ["not in the conversation", "busy"])
+async def test_choosing_the_action_again_once_the_bot_can_post_opens_the_prompt(sqlite_url: str,
+                                                                                refused: str) -> None:
+    """Re-review: the thread's claim was taken before the post was refused and never given back, so doing what
+    the dialog said (add the bot, try again) only got "This thread already has a “what do we drop?” prompt"."""
+    async with running(sqlite_url) as bot:
+        blocked = [True]
+        busy = {"error": {"code": "ServiceError", "message": "try later"}}
+        if refused == "busy":
+            bot.connector.faults.append(lambda kind, conv, body: (503, busy, {}) if blocked[0] else None)
+        else:
+            bot.connector.not_in.add(bf_connector.CHANNEL_ID)
+        first = await bot.client.post("/api/messages",
+                                      json=submit_action(bot, "can we also add SSO?", "1700000000111"))
+        assert "again" in (await first.json())["composeExtension"]["text"]
+        await bot.settle()
+        blocked[0] = False
+        bot.connector.not_in.clear()  # the bot was added, as the dialog said
+        before = len(bot.connector.sent)
+        again = await bot.client.post("/api/messages",
+                                      json=submit_action(bot, "can we also add SSO?", "1700000000111"))
+        answer: Any = await again.json()
+        await bot.settle()
+        assert any("Drop something" in str(s.card) for s in bot.connector.sent[before:]), answer
