@@ -810,12 +810,19 @@ class PulseRepo:
             theirs = aliased(PulseParticipation)
             size_of_mine = int(await s.scalar(select(func.count()).select_from(PulseParticipation).where(
                 PulseParticipation.round_id == round_id, PulseParticipation.answered.is_(True))) or 0)
+            # Answers whose person is gone from the answered set (`forget` deletes who answered, not the
+            # anonymous answer): each counts as a difference, since nothing says who they were
+            gone_mine = max(0, int(await s.scalar(select(func.count()).select_from(PulseAnswer).where(
+                PulseAnswer.round_id == round_id)) or 0) - size_of_mine)
             for begin in range(0, len(others), _CHUNK):
                 chunk = others[begin:begin + _CHUNK]
                 sizes: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
                     select(PulseParticipation.round_id, func.count())
                     .where(PulseParticipation.round_id.in_(chunk), PulseParticipation.answered.is_(True))
                     .group_by(PulseParticipation.round_id))).all()}
+                answers: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
+                    select(PulseAnswer.round_id, func.count()).where(PulseAnswer.round_id.in_(chunk))
+                    .group_by(PulseAnswer.round_id))).all()}
                 common: dict[int, int] = {int(r): int(n) for r, n in (await s.execute(
                     select(theirs.round_id, func.count())
                     .select_from(mine)
@@ -825,7 +832,8 @@ class PulseRepo:
                     .group_by(theirs.round_id))).all()}
                 # the people in one answered set and not the other: none (the same people) isolates nobody,
                 # so a channel pulsed every weekday still sees each round; 1 to k-1 would be subtracted
-                if any(0 < size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) < max(k, announced[other])
+                if any(0 < size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) + gone_mine
+                       + max(0, answers.get(other, 0) - sizes.get(other, 0)) < max(k, announced[other])
                        for other in chunk):
                     shown = False
                     break

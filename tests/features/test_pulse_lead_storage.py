@@ -148,6 +148,19 @@ async def test_a_channel_pulsed_every_weekday_by_the_same_people_sees_each_round
     assert await _shown(store, *rounds) == [True, True, True, False]
 
 
+async def test_a_person_who_deleted_their_data_is_not_isolated_by_the_same_people_again(store: Store) -> None:
+    """Third review: U9 answered round a, then deleted their data (`forget` removes who answered, not the
+    anonymous answer). Round b of the other eight, a minute later, looked like "the same people" as a and was
+    shown: a's nine answers minus b's eight gave U9's. Their answer still counts as a difference."""
+    team = [f"U{i}" for i in range(1, 10)]
+    a = await _round(store, "a", team, team)
+    assert await _shown(store, a) == [True]
+    await store.pulse.forget(Platform.SLACK, "U9")
+    store.pulse.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    b = await _round(store, "b", team[:8], team[:8])
+    assert await _shown(store, b) == [False]
+
+
 async def test_a_scheduled_refusal_is_told_once(store: Store) -> None:
     recurrence = parse_recurrence("every friday at 3pm")
     schedule = await store.pulse.set_schedule(PLACE, "every friday at 3pm", recurrence,
