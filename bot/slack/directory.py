@@ -22,6 +22,7 @@ from handlers.core.types import MessageRef, Person, Place, Platform, Reply
 
 log = logging.getLogger("steadybot.slack")
 CACHE_SECONDS = 6 * 3600
+MENTIONED_KEPT = 10_000  # names of people mentioned kept at most (bot/slack/mentions.py)
 MEMBER_WORKERS = 32  # members looked up at once (users.info itself goes 8 at a time)
 LIST_AFTER = 20  # more unknown members than this: read users.list pages instead of users.info each
 LIST_PAGE = 1000  # people per users.list call (Slack's maximum)
@@ -145,13 +146,23 @@ class SlackDirectory:
         cached = self._mentioned.get((team, user_id))
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
+        if not (self.clients is not None and self.clients.multi):  # one workspace: what it already read
+            known = self._people.get(user_id)
+            if known and known[1] is not None and time.monotonic() - known[0] < CACHE_SECONDS:
+                return known[1].name
         try:
             client = await self._client(team)
             async with self._gate:
                 response = await client.users_info(user=user_id)
             name = _person(user_id, response.get("user") or {}).name
-        except (SlackApiError, NotInstalled):
+        except NotInstalled:
+            return ""
+        except SlackApiError as exc:  # only Slack's "no such person here" is an answer worth keeping
+            if (exc.response.get("error") if exc.response else "") not in ("user_not_found", "user_not_visible"):
+                return ""  # rate limited, an error on Slack's side: asked again next time
             name = ""
+        if len(self._mentioned) >= MENTIONED_KEPT:  # ids typed as text must not grow it without end
+            self._mentioned.clear()
         self._mentioned[team, user_id] = (time.monotonic(), name)
         return name
 

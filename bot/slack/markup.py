@@ -84,7 +84,9 @@ def _link(body: str) -> str:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
 
 
-def _token(body: str, bot_user_id: str) -> str:
+def _token(body: str, bot_user_id: str, names: bool = True) -> str:
+    if not names and body[:1] in ("@", "#", "!"):
+        return f"<{body}>"  # kept as Slack's markup: the scope detector reads it as a name, not as prose
     if body.startswith("@"):
         found = _user(body, bot_user_id)
     elif body.startswith("#"):
@@ -96,13 +98,16 @@ def _token(body: str, bot_user_id: str) -> str:
     return unescape(f"<{body}>") if found is None else found
 
 
-def decode(text: str, bot_user_id: str = "") -> str:
-    """Slack-formatted `text` as the plain text the person typed (see the module's docstring)."""
+def decode(text: str, bot_user_id: str = "", *, names: bool = True) -> str:
+    """Slack-formatted `text` as the plain text the person typed (see the module's docstring). With `names`
+    False (channel chat, read only by the scope-creep detector), people, channels and special mentions stay
+    in Slack's markup, which the detector strips as names: a channel called `#add-sso-to-mvp` is no request,
+    while a `#sso` someone typed still counts."""
     out: list[str] = []
     last = 0
     for match in _TOKEN.finditer(text):
         out.append(unescape(text[last:match.start()]))
-        out.append(_token(match.group(1), bot_user_id))
+        out.append(_token(match.group(1), bot_user_id, names))
         last = match.end()
     out.append(unescape(text[last:]))
     return "".join(out)

@@ -54,15 +54,21 @@ class MentionNames:
         return inbound
 
     async def names(self, text: str) -> str:
-        ids = list(dict.fromkeys(TOKEN.findall(text)))
+        ids = list(dict.fromkeys(TOKEN.findall(text)))[:MAX_LOOKUPS]
         found: dict[str, str] = {}
-        try:
-            async with asyncio.timeout(LOOKUP_BUDGET):
-                for user_id in ids[:MAX_LOOKUPS]:
-                    found[user_id] = await self._name(user_id)
-        except TimeoutError:
-            log.info("names of people mentioned: Slack did not answer within %ss, read as @%s", LOOKUP_BUDGET,
-                     UNKNOWN)
+
+        async def one(user_id: str) -> None:
+            found[user_id] = await self._name(user_id)
+
+        lookups = [asyncio.ensure_future(one(user_id)) for user_id in ids]  # at once: one budget for all
+        if lookups:
+            _, late = await asyncio.wait(lookups, timeout=LOOKUP_BUDGET)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)  # cancelled: their slots of the directory's gate are given back
+                log.info("names of %d people mentioned: Slack did not answer within %ss, read as @%s", len(late),
+                         LOOKUP_BUDGET, UNKNOWN)
         return TOKEN.sub(lambda m: f"@{found.get(m.group(1)) or UNKNOWN}", text)
 
     async def _name(self, user_id: str) -> str:
@@ -70,4 +76,7 @@ class MentionNames:
             return await self.people.mentioned_name(user_id)
         except (StorageUnavailable, OSError, aiohttp.ClientError) as exc:  # a name is a courtesy
             log.info("name of a person mentioned not read: %s", type(exc).__name__)
+            return ""
+        except Exception as exc:  # noqa: BLE001 - a courtesy; the request is answered without it
+            log.warning("name of a person mentioned not read: %s", type(exc).__name__)
             return ""

@@ -422,7 +422,8 @@ def message_event(event: dict[str, Any], team_id: str, event_id: str) -> ChatMes
     return ChatMessage(
         who=person(user_id),
         where=_place(channel_id, team_id, thread),
-        text=clean(markup.decode(s(base.get("text"), 32000)), 8000),  # plain text; a `<@U…>` mention stays
+        # plain text for the scope detector; people, channels and @here stay as Slack's markup (names, not prose)
+        text=clean(markup.decode(s(base.get("text"), 32000), names=False), 8000),
         message_id=ts,
         event_id=event_id,
         is_edit=is_edit,

@@ -56,20 +56,28 @@ SHOW_NEXT = 3
 
 
 #: A link pasted with its own text, as an adapter gives it (Slack's `<url|label>`: `label (url)`).
-_LINKED = re.compile(r"[^()]{0,300}\((?P<url>(?:https?|webcal)://[^\s()]{1,4000})\)", re.IGNORECASE)
+_LINKED = re.compile(r"(?P<label>[^()]{0,300})\((?P<url>(?:https?|webcal)://[^\s()]{1,4000})\)", re.IGNORECASE)
+#: What a calendar feed's address holds (Google's and Outlook's `.ics`, iCloud's `webcal://…caldav…`, a
+#: Nextcloud `…/public-calendars/…`): a meeting's own link (`Join Zoom (https://zoom.us/j/…)`) holds none.
+_FEED_WORDS = (".ics", "ical", "calendar", "webcal", "caldav")
+_SUBCOMMANDS = ("list", "show", "remove", "rm", "delete", "drop", "off", "group")
 
 
 def _address(rest: str) -> str:
-    """`rest`, or the address alone when it is a link pasted with its own text."""
+    """`rest`, or the address alone when all of it is a calendar's link pasted with its own text (not a
+    sub-command's argument, not a meeting that ends with its call's link)."""
     linked = _LINKED.fullmatch(rest.strip())
-    return linked.group("url") if linked else rest
+    if linked is None or not any(word in linked.group("url").lower() for word in _FEED_WORDS):
+        return rest
+    first = linked.group("label").strip().split(" ", 1)[0].lower()
+    return rest if first in _SUBCOMMANDS else linked.group("url")
 
 
 def calendar_words(rest: str) -> bool:
     """`/meeting calendar …` is about feeds (and not a meeting titled "Calendar review tomorrow 3pm") when
     nothing follows, or a feed sub-command, or an address."""
     first = _address(rest).strip().split(" ", 1)[0].lower()
-    return not first or first in ("list", "show", "remove", "rm", "delete", "drop", "off", "group") or (
+    return not first or first in _SUBCOMMANDS or (
         "://" in first or first.startswith(("<http", "http", "webcal", "www.")) or ".ics" in first)
 
 

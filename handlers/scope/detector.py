@@ -74,9 +74,6 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _SLACK_MARKUP = re.compile(r"<[@#!][^>\n]{0,200}>")  # <@U123>, <#C123|general>, <!here>, <!subteam^S1>
 _SLACK_LINK = re.compile(r"<(?:https?|mailto|ftp):[^<>|\n]{0,500}(?:\|([^<>\n]{0,300}))?>")
 _TEAMS_MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE)
-#: A channel or a person named in what someone typed, as Slack's decoded markup gives them (`#add-sso-to-mvp`,
-#: `@ana`): a name, not the author's prose (an e-mail address's `@` follows a letter and is left alone).
-_HANDLE = re.compile(r"(?<![\w@#&])[#@][\w.-]{1,80}")
 _BLOCKQUOTE = re.compile(r"<blockquote\b.*?(?:</blockquote>|\Z)", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,15}(?:\s[^<>]{0,300})?/?>")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -131,8 +128,6 @@ def _clean(text: str) -> str:
         if "<" in text:  # `&lt;!channel&gt;` typed as text is `<!channel>` now: never quote it back live
             text = _SLACK_LINK.sub(lambda m: m.group(1) or " ", text)
             text = _SLACK_MARKUP.sub(" ", text)
-    if "#" in text or "@" in text:
-        text = _HANDLE.sub(" ", text)
     if ">" in text:
         text = _QUOTED_LINE.sub("", text)
     if "://" in text or _WWW.search(text) is not None:

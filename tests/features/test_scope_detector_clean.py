@@ -22,7 +22,6 @@ def every_pattern(text: str) -> str:
         if "<" in text:
             text = d._SLACK_LINK.sub(lambda m: m.group(1) or " ", text)
             text = d._SLACK_MARKUP.sub(" ", text)
-    text = d._HANDLE.sub(" ", text)
     if ">" in text:
         text = d._QUOTED_LINE.sub("", text)
     if "://" in text or d._WWW.search(text) is not None:

@@ -79,3 +79,25 @@ async def test_a_link_pasted_with_its_own_text_is_followed(sqlite_url: str) -> N
             assert "find a time" not in said
     finally:
         await feeds.close()
+
+
+async def test_a_meeting_ending_with_its_calls_link_is_not_taken_for_a_calendar(sqlite_url: str) -> None:
+    """Third review: `label (url)` was followed whatever the url; a meeting titled "Calendar review" ending
+    with its Zoom link was fetched as a feed ("it has a host name that doesn't resolve")."""
+    async with running(sqlite_url, calendar_allow_private=True) as bot:
+        team(bot)
+        response = await bot.slash("/meeting", "Calendar review tomorrow at 3pm <https://zoom.us/j/123|Join Zoom>",
+                                   user="U1", channel="C1")
+        said = await response.text() + " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
+        assert "calendar" not in said.lower().replace("calendar review", ""), said[:400]
+
+
+def test_only_a_whole_calendar_link_with_its_text_is_read_as_its_address() -> None:
+    from handlers.meetings.calendar_commands import _address
+
+    assert _address("our team (https://h.example/team.ics?a=1)") == "https://h.example/team.ics?a=1"
+    assert _address("Team (webcal://p01-caldav.icloud.com/published/2/x)").startswith("webcal://")
+    for kept in ("remove Team cal (https://h.example/a.ics)",  # a sub-command's argument
+                 "review tomorrow 3pm Join Zoom (https://zoom.us/j/123)",  # a meeting's own link
+                 "a (https://h.example/a.ics) (https://h.example/b.ics)"):
+        assert _address(kept) == kept

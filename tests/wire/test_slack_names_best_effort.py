@@ -72,3 +72,38 @@ async def test_a_mention_typed_as_text_never_reads_out_a_name_slack_does_not_giv
         response = await bot.slash("/tradeoff", "ask &lt;@U9&gt; to review", channel="C1", channel_name="team")
         said = " ".join([await response.text(), *await _answers(bot)])
         assert "Secret Name" not in said and "ask @someone to review" in said, said[:400]
+
+
+async def test_one_refused_lookup_does_not_cost_the_name_for_hours(sqlite_url: str) -> None:
+    """Third review: one `ratelimited` answer was kept as "no name" for the cache's six hours."""
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        bot.slack.add_user("U2", "bo")
+        bot.slack.add_channel("C1", "U1", ["U1", "U2", "UBOT"])
+        limited = [True]
+
+        def once(method: str, params: dict[str, object]):  # type: ignore[no-untyped-def]
+            if method == "users.info" and params.get("user") == "U2" and limited:
+                limited.clear()
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            return None
+
+        bot.slack.faults.append(once)
+        await bot.slash("/tradeoff", "ask <@U2> to review the API too", channel="C1", channel_name="team")
+        assert "ask @someone to review the API too" in " ".join(await _answers(bot))
+        await bot.slash("/tradeoff", "ask <@U2> to check the SDK too", channel="C1", channel_name="team")
+        assert "ask @bo to check the SDK too" in " ".join(await _answers(bot))
+
+
+async def test_several_people_mentioned_are_looked_up_at_once(sqlite_url: str) -> None:
+    """Third review: one after another within the half second, the third of three people read `@someone` when
+    each lookup took 200 ms. At once, all three are named."""
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        for uid, name in (("U2", "bo"), ("U3", "cy"), ("U4", "di")):
+            bot.slack.add_user(uid, name)
+        bot.slack.add_channel("C1", "U1", ["U1", "U2", "U3", "U4", "UBOT"])
+        bot.slack.latency = 0.2
+        await bot.slash("/tradeoff", "ask <@U2> <@U3> <@U4> to review the API too", channel="C1",
+                        channel_name="team")
+        assert "ask @bo @cy @di to review the API too" in " ".join(await _answers(bot))
