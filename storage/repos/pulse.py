@@ -811,7 +811,9 @@ class PulseRepo:
             size_of_mine = int(await s.scalar(select(func.count()).select_from(PulseParticipation).where(
                 PulseParticipation.round_id == round_id, PulseParticipation.answered.is_(True))) or 0)
             # Answers whose person is gone from the answered set (`forget` deletes who answered, not the
-            # anonymous answer): each counts as a difference, since nothing says who they were
+            # anonymous answer): nothing says who they were, so the two rounds differ by at least the known
+            # difference plus how many more are gone from one than from the other (the same people gone from
+            # both), and at most by the known one plus all of them
             gone_mine = max(0, int(await s.scalar(select(func.count()).select_from(PulseAnswer).where(
                 PulseAnswer.round_id == round_id)) or 0) - size_of_mine)
             for begin in range(0, len(others), _CHUNK):
@@ -832,10 +834,14 @@ class PulseRepo:
                     .group_by(theirs.round_id))).all()}
                 # the people in one answered set and not the other: none (the same people) isolates nobody,
                 # so a channel pulsed every weekday still sees each round; 1 to k-1 would be subtracted
-                if any(0 < size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0) + gone_mine
-                       + max(0, answers.get(other, 0) - sizes.get(other, 0)) < max(k, announced[other])
-                       for other in chunk):
-                    shown = False
+                for other in chunk:
+                    named = size_of_mine + sizes.get(other, 0) - 2 * common.get(other, 0)  # known by name
+                    gone_theirs = max(0, answers.get(other, 0) - sizes.get(other, 0))
+                    fewest, most = named + abs(gone_mine - gone_theirs), named + gone_mine + gone_theirs
+                    if most > 0 and fewest < max(k, announced[other]):
+                        shown = False
+                        break
+                if not shown:
                     break
             s.add(PulseRoundShown(round_id=round_id, shown=shown, counted=counted, decided_at=now))
             await s.flush()

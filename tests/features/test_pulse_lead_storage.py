@@ -161,6 +161,30 @@ async def test_a_person_who_deleted_their_data_is_not_isolated_by_the_same_peopl
     assert await _shown(store, b) == [False]
 
 
+async def test_people_forgotten_from_both_rounds_do_not_make_a_difference_of_one_safe(store: Store) -> None:
+    """Fourth review: X1 and X2 answered both rounds and deleted their data; counted once for each round they
+    made a difference of one (Z) look like five, and b was shown: b minus a was Z's answer. The same people
+    gone from both rounds cancel out."""
+    same = [f"U{i}" for i in range(1, 8)]
+    a = await _round(store, "a", [*same, "X1", "X2"], [*same, "X1", "X2"])
+    assert await _shown(store, a) == [True]
+    store.pulse.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    b = await _round(store, "b", [*same, "X1", "X2", "Z"], [*same, "X1", "X2", "Z"])
+    for gone in ("X1", "X2"):
+        await store.pulse.forget(Platform.SLACK, gone)
+    assert await _shown(store, b) == [False]
+
+
+async def test_one_member_forgetting_themself_does_not_unhide_a_difference_of_one_at_three(store: Store) -> None:
+    same = [f"U{i}" for i in range(1, 5)]
+    a = await _round(store, "a", [*same, "X"], [*same, "X"])
+    assert (await store.pulse.decide_shown(a, 3, 5)).shown  # type: ignore[union-attr]
+    store.pulse.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    b = await _round(store, "b", [*same, "X", "Z"], [*same, "X", "Z"])
+    await store.pulse.forget(Platform.SLACK, "X")
+    assert not (await store.pulse.decide_shown(b, 3, 6)).shown  # type: ignore[union-attr]
+
+
 async def test_a_scheduled_refusal_is_told_once(store: Store) -> None:
     recurrence = parse_recurrence("every friday at 3pm")
     schedule = await store.pulse.set_schedule(PLACE, "every friday at 3pm", recurrence,
