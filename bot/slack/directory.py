@@ -39,6 +39,7 @@ class SlackDirectory:
         self.bot_user_id = bot_user_id
         self._people: dict[str, tuple[float, Person | None]] = {}
         self._mentioned: dict[tuple[str, str], tuple[float, str]] = {}  # (workspace, person) → name, users.info
+        self._names_limited: dict[str, float] = {}  # workspace → when users.info may be asked again for a name
         self._channels: dict[str, tuple[float, ChannelFacts | None]] = {}  # conversations.info, per channel
         self._status: dict[str, tuple[str, str, int]] = {}  # status text, emoji, expiration (from the profile)
         self._dnd_cache: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -146,6 +147,8 @@ class SlackDirectory:
         cached = self._mentioned.get((team, user_id))
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
+        if time.monotonic() < self._names_limited.get(team, 0.0):  # Slack said to wait (429, Retry-After)
+            return ""
         if not (self.clients is not None and self.clients.multi):  # one workspace: what it already read
             known = self._people.get(user_id)
             if known and known[1] is not None and time.monotonic() - known[0] < CACHE_SECONDS:
@@ -158,8 +161,11 @@ class SlackDirectory:
         except NotInstalled:
             return ""
         except SlackApiError as exc:  # only Slack's "no such person here" is an answer worth keeping
-            if (exc.response.get("error") if exc.response else "") not in ("user_not_found", "user_not_visible"):
-                return ""  # rate limited, an error on Slack's side: asked again next time
+            error = exc.response.get("error") if exc.response else ""
+            if error == "ratelimited" or (exc.response is not None and exc.response.status_code == 429):
+                self._names_limited[team] = time.monotonic() + _retry_after(exc)
+            if error not in ("user_not_found", "user_not_visible"):
+                return ""  # rate limited, an error on Slack's side: asked again next time (after Retry-After)
             name = ""
         if len(self._mentioned) >= MENTIONED_KEPT:  # ids typed as text must not grow it without end
             self._mentioned.clear()
@@ -369,3 +375,13 @@ def _person(user_id: str, user: dict[str, Any]) -> Person:
         user.get("tz") if isinstance(user.get("tz"), str) else None,
         bool(user.get("is_bot") or user.get("is_app_user") or user_id == "USLACKBOT" or user.get("deleted")),
     )
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    """Seconds Slack asked to wait (its `Retry-After` header) before calling again; 30 when it did not say."""
+    headers = exc.response.headers if exc.response is not None else {}
+    raw = next((str(value) for key, value in (headers or {}).items() if key.lower() == "retry-after"), "")
+    try:
+        return min(max(float(raw), 1.0), 600.0)
+    except ValueError:
+        return 30.0

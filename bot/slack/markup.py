@@ -32,6 +32,8 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 USER_ID = re.compile(r"[UW][A-Z0-9]{1,20}")
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,20}")
 _SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
+#: Special mentions that name people (kept as markup in channel chat, like a person's); a date is text.
+_NAMED_SPECIAL = ("!here", "!channel", "!everyone", "!subteam")
 
 
 def unescape(text: str) -> str:
@@ -85,7 +87,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
 
 
 def _token(body: str, bot_user_id: str, names: bool = True) -> str:
-    if not names and body[:1] in ("@", "#", "!"):
+    if not names and (body[:1] in ("@", "#") or body.startswith(_NAMED_SPECIAL)):
         return f"<{body}>"  # kept as Slack's markup: the scope detector reads it as a name, not as prose
     if body.startswith("@"):
         found = _user(body, bot_user_id)

@@ -62,11 +62,15 @@ class MentionNames:
 
         lookups = [asyncio.ensure_future(one(user_id)) for user_id in ids]  # at once: one budget for all
         if lookups:
-            _, late = await asyncio.wait(lookups, timeout=LOOKUP_BUDGET)
-            for task in late:
-                task.cancel()
+            try:
+                _, late = await asyncio.wait(lookups, timeout=LOOKUP_BUDGET)
+            finally:  # the budget ran out, or the request itself was cancelled (a stop): none is left running
+                late = {task for task in lookups if not task.done()}
+                for task in late:
+                    task.cancel()
+                if late:
+                    await asyncio.wait(late)  # cancelled: their slots of the directory's gate are given back
             if late:
-                await asyncio.wait(late)  # cancelled: their slots of the directory's gate are given back
                 log.info("names of %d people mentioned: Slack did not answer within %ss, read as @%s", len(late),
                          LOOKUP_BUDGET, UNKNOWN)
         return TOKEN.sub(lambda m: f"@{found.get(m.group(1)) or UNKNOWN}", text)

@@ -57,20 +57,23 @@ SHOW_NEXT = 3
 
 #: A link pasted with its own text, as an adapter gives it (Slack's `<url|label>`: `label (url)`).
 _LINKED = re.compile(r"(?P<label>[^()]{0,300})\((?P<url>(?:https?|webcal)://[^\s()]{1,4000})\)", re.IGNORECASE)
-#: What a calendar feed's address holds (Google's and Outlook's `.ics`, iCloud's `webcal://…caldav…`, a
-#: Nextcloud `…/public-calendars/…`): a meeting's own link (`Join Zoom (https://zoom.us/j/…)`) holds none.
-_FEED_WORDS = (".ics", "ical", "calendar", "webcal", "caldav")
+#: What says a meeting's time (`tomorrow at 3pm`, `friday 10:00`, `next week`): text before a link that holds one
+#: is a meeting ending with its call's or document's link, not a calendar's link with its own text.
+_WHEN = re.compile(r"\b(?:today|tonight|tomorrow|noon|next|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)"
+                   r"(?:day)?)\b|\d\s*(?:am|pm)\b|\d[:.]\d\d|\bin \d", re.IGNORECASE)
+#: Sub-commands that take an argument a link could be: `remove <link|text>` asks which one, as before.
+_REMOVING = ("remove", "rm", "delete", "drop")
 _SUBCOMMANDS = ("list", "show", "remove", "rm", "delete", "drop", "off", "group")
 
 
 def _address(rest: str) -> str:
-    """`rest`, or the address alone when all of it is a calendar's link pasted with its own text (not a
-    sub-command's argument, not a meeting that ends with its call's link)."""
+    """`rest`, or the address alone when all of it is a link pasted with its own text — a calendar's: not a
+    removal's argument, and not a meeting ending with its link (the text says no time)."""
     linked = _LINKED.fullmatch(rest.strip())
-    if linked is None or not any(word in linked.group("url").lower() for word in _FEED_WORDS):
+    if linked is None or _WHEN.search(linked.group("label")):
         return rest
     first = linked.group("label").strip().split(" ", 1)[0].lower()
-    return rest if first in _SUBCOMMANDS else linked.group("url")
+    return rest if first in _REMOVING else linked.group("url")
 
 
 def calendar_words(rest: str) -> bool:

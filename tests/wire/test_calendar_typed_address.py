@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from tests.support.fakes.ics_server import FeedServer, Served
@@ -81,23 +82,51 @@ async def test_a_link_pasted_with_its_own_text_is_followed(sqlite_url: str) -> N
         await feeds.close()
 
 
-async def test_a_meeting_ending_with_its_calls_link_is_not_taken_for_a_calendar(sqlite_url: str) -> None:
-    """Third review: `label (url)` was followed whatever the url; a meeting titled "Calendar review" ending
-    with its Zoom link was fetched as a feed ("it has a host name that doesn't resolve")."""
-    async with running(sqlite_url, calendar_allow_private=True) as bot:
-        team(bot)
-        response = await bot.slash("/meeting", "Calendar review tomorrow at 3pm <https://zoom.us/j/123|Join Zoom>",
-                                   user="U1", channel="C1")
-        said = await response.text() + " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
-        assert "calendar" not in said.lower().replace("calendar review", ""), said[:400]
+@pytest.mark.parametrize("link_text", ["Join Zoom", "Open in Calendar"])
+async def test_a_meeting_ending_with_its_own_link_is_not_taken_for_a_calendar(sqlite_url: str,
+                                                                              link_text: str) -> None:
+    """Third and fourth reviews: a meeting titled "Calendar review" whose text ends with a link pasted with its
+    own text (its call, its event in Google Calendar: `…/calendar/event?eid=…`) was fetched as a feed. Text
+    before the link that says a time is a meeting's."""
+    feeds = await FeedServer().start()
+    try:
+        async with running(sqlite_url, calendar_allow_private=True) as bot:
+            team(bot)
+            link = feeds.url("calendar/event?eid=abc123")
+            response = await bot.slash("/meeting", f"Calendar review tomorrow at 3pm <{link}|{link_text}>",
+                                       user="U1", channel="C1")
+            said = await response.text() + " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
+            assert said.strip() and not feeds.requests, (feeds.requests, said[:400])
+    finally:
+        await feeds.close()
 
 
-def test_only_a_whole_calendar_link_with_its_text_is_read_as_its_address() -> None:
+@pytest.mark.parametrize("link_text", ["Group calendar", "List of team holidays", "Show & tell schedule",
+                                       "Off days", "Team on-call"])
+async def test_a_calendar_link_with_any_text_of_its_own_is_followed(sqlite_url: str, link_text: str) -> None:
+    """Fourth review: text starting with a sub-command word (`group`, `list`, `show`, `off`) ran that
+    sub-command, and an address without `.ics` (an on-call feed) was read as a meeting."""
+    feeds = await FeedServer().start()
+    feeds.feeds["oncall/feed"] = Served(GOOGLE)
+    try:
+        async with running(sqlite_url, calendar_allow_private=True) as bot:
+            team(bot)
+            text = link_text.replace("&", "&amp;")
+            response = await bot.slash("/meeting", f"calendar <{feeds.url('oncall/feed')}|{text}>", user="U1",
+                                       channel="C1")
+            said = await response.text() + " ".join(await _said(bot)) + json.dumps(bot.slack.responses)
+            assert feeds.hits("oncall/feed") >= 1, said[:400]
+    finally:
+        await feeds.close()
+
+
+def test_only_a_whole_link_with_its_own_text_and_no_time_is_read_as_its_address() -> None:
     from handlers.meetings.calendar_commands import _address
 
     assert _address("our team (https://h.example/team.ics?a=1)") == "https://h.example/team.ics?a=1"
-    assert _address("Team (webcal://p01-caldav.icloud.com/published/2/x)").startswith("webcal://")
-    for kept in ("remove Team cal (https://h.example/a.ics)",  # a sub-command's argument
+    assert _address("Group calendar (https://h.example/oncall/feed)") == "https://h.example/oncall/feed"
+    for kept in ("remove Team cal (https://h.example/a.ics)",  # a removal's argument: "which one?"
                  "review tomorrow 3pm Join Zoom (https://zoom.us/j/123)",  # a meeting's own link
+                 "review friday 10:00 Open (https://calendar.example/event?eid=1)",
                  "a (https://h.example/a.ics) (https://h.example/b.ics)"):
         assert _address(kept) == kept

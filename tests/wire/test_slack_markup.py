@@ -153,6 +153,16 @@ def test_a_feature_typed_as_a_hashtag_still_counts(text: str) -> None:
     assert isinstance(message, ChatMessage) and detect(message.text).is_scope_creep
 
 
+def test_a_date_in_channel_chat_keeps_its_text() -> None:
+    """Fourth review: kept as markup with the names, a `<!date^…|Nov 14>` lost its text in the prompt's quote."""
+    from handlers.scope.detector import detect
+
+    message = _request(_event({"type": "message", "channel": "C9", "channel_type": "channel", "user": "U2",
+                               "ts": "1.6", "text": "can we also ship this by <!date^1700000000^{date_short}|Nov 14> "
+                                                    "and add SSO?"}))
+    assert isinstance(message, ChatMessage) and "Nov 14" in detect(message.text).quote
+
+
 def test_a_message_shortcut_quotes_the_message_as_typed() -> None:
     body = {"type": "message_action", "callback_id": "tradeoff_message", "trigger_id": "t1",
             "team": {"id": "T1"}, "user": {"id": "U2", "name": "ben"}, "channel": {"id": "C1", "name": "team"},

@@ -75,7 +75,9 @@ async def test_a_mention_typed_as_text_never_reads_out_a_name_slack_does_not_giv
 
 
 async def test_one_refused_lookup_does_not_cost_the_name_for_hours(sqlite_url: str) -> None:
-    """Third review: one `ratelimited` answer was kept as "no name" for the cache's six hours."""
+    """Third review: one refusal (`ratelimited`, `internal_error`) was kept as "no name" for the cache's six
+    hours. A refusal that is no rate limit is asked again on the next request (a rate limit: after its
+    Retry-After, below)."""
     async with running(sqlite_url) as bot:
         bot.slack.add_user("U1", "ana")
         bot.slack.add_user("U2", "bo")
@@ -85,7 +87,7 @@ async def test_one_refused_lookup_does_not_cost_the_name_for_hours(sqlite_url: s
         def once(method: str, params: dict[str, object]):  # type: ignore[no-untyped-def]
             if method == "users.info" and params.get("user") == "U2" and limited:
                 limited.clear()
-                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                return 200, {"ok": False, "error": "internal_error"}, {}
             return None
 
         bot.slack.faults.append(once)
@@ -107,3 +109,38 @@ async def test_several_people_mentioned_are_looked_up_at_once(sqlite_url: str) -
         await bot.slash("/tradeoff", "ask <@U2> <@U3> <@U4> to review the API too", channel="C1",
                         channel_name="team")
         assert "ask @bo @cy @di to review the API too" in " ".join(await _answers(bot))
+
+
+async def test_a_rate_limited_workspace_is_not_asked_again_before_retry_after(sqlite_url: str) -> None:
+    """Fourth review: asked again at once, every request with ten mentions made ten more refused calls while
+    Slack's limit lasted (the same tier the pulse's member lookups use)."""
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        ids = [f"U{n:02d}X" for n in range(10)]
+        for uid in ids:
+            bot.slack.add_user(uid, uid.lower())
+        bot.slack.add_channel("C1", "U1", ["U1", *ids, "UBOT"])
+        bot.slack.faults.append(lambda method, params: (429, {"ok": False, "error": "ratelimited"},
+                                                        {"Retry-After": "60"}) if method == "users.info" else None)
+        mentions = " ".join(f"<@{uid}>" for uid in ids)
+        await bot.slash("/tradeoff", f"ask {mentions} to review the API too", channel="C1", channel_name="team")
+        await _answers(bot)
+        first = sum(1 for c in bot.slack.calls if c.method == "users.info")
+        await bot.slash("/tradeoff", f"ask {mentions} to check the SDK too", channel="C1", channel_name="team")
+        said = " ".join(await _answers(bot))
+        assert sum(1 for c in bot.slack.calls if c.method == "users.info") == first, first
+        assert "to check the SDK too" in said  # answered, the names read @someone
+
+
+async def test_lookups_cut_short_leave_the_client_working(sqlite_url: str) -> None:
+    async with running(sqlite_url) as bot:
+        bot.slack.add_user("U1", "ana")
+        for uid, name in (("U2", "bo"), ("U3", "cy")):
+            bot.slack.add_user(uid, name)
+        bot.slack.add_channel("C1", "U1", ["U1", "U2", "U3", "UBOT"])
+        bot.slack.latency = 1.0
+        await bot.slash("/tradeoff", "ask <@U2> <@U3> to review the API too", channel="C1", channel_name="team")
+        assert "ask @someone @someone to review" in " ".join(await _answers(bot))
+        bot.slack.latency = 0.0
+        await bot.slash("/tradeoff", "ask <@U2> <@U3> to check the SDK too", channel="C1", channel_name="team")
+        assert "ask @bo @cy to check the SDK too" in " ".join(await _answers(bot))
