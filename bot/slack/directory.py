@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.errors import rate_limited, retry_after
 from bot.slack.home import HomePublisher
 from bot.slack.oauth import CURRENT_TEAM, NotInstalled, WorkspaceClients
 from bot.slack.ports import People, PeopleStore
@@ -161,10 +162,9 @@ class SlackDirectory:
         except NotInstalled:
             return ""
         except SlackApiError as exc:  # only Slack's "no such person here" is an answer worth keeping
-            error = exc.response.get("error") if exc.response else ""
-            if error == "ratelimited" or (exc.response is not None and exc.response.status_code == 429):
-                self._names_limited[team] = time.monotonic() + _retry_after(exc)
-            if error not in ("user_not_found", "user_not_visible"):
+            if rate_limited(exc):
+                self._names_limited[team] = time.monotonic() + min(max(retry_after(exc, 30.0), 1.0), 600.0)
+            if (exc.response.get("error") if exc.response else "") not in ("user_not_found", "user_not_visible"):
                 return ""  # rate limited, an error on Slack's side: asked again next time (after Retry-After)
             name = ""
         if len(self._mentioned) >= MENTIONED_KEPT:  # ids typed as text must not grow it without end
@@ -376,12 +376,3 @@ def _person(user_id: str, user: dict[str, Any]) -> Person:
         bool(user.get("is_bot") or user.get("is_app_user") or user_id == "USLACKBOT" or user.get("deleted")),
     )
 
-
-def _retry_after(exc: SlackApiError) -> float:
-    """Seconds Slack asked to wait (its `Retry-After` header) before calling again; 30 when it did not say."""
-    headers = exc.response.headers if exc.response is not None else {}
-    raw = next((str(value) for key, value in (headers or {}).items() if key.lower() == "retry-after"), "")
-    try:
-        return min(max(float(raw), 1.0), 600.0)
-    except ValueError:
-        return 30.0

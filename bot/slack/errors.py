@@ -17,19 +17,30 @@ PERMANENT = frozenset({
 })  # fmt: skip
 
 
+def rate_limited(exc: SlackApiError) -> bool:
+    """Whether Slack refused the call for its rate limit (HTTP 429, or `ratelimited` in the answer)."""
+    response = exc.response
+    status = getattr(response, "status_code", 0) or 0
+    return status == 429 or (response is not None and str(response.get("error", "")) == "ratelimited")
+
+
+def retry_after(exc: SlackApiError, default: float) -> float:
+    """The seconds Slack's `Retry-After` header asks to wait, or `default` when it says nothing readable."""
+    headers = getattr(exc.response, "headers", {}) or {}
+    retry = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return float(retry) if retry is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
 def classify(exc: BaseException, scope: str) -> DeliveryError:
     if isinstance(exc, SlackApiError):
         response = exc.response
         status = getattr(response, "status_code", 0) or 0
         error = str(response.get("error", "")) if response is not None else ""
         if status == 429 or error == "ratelimited":
-            headers = getattr(response, "headers", {}) or {}
-            retry = headers.get("Retry-After") or headers.get("retry-after") or "1"
-            try:
-                seconds = float(retry)
-            except (TypeError, ValueError):
-                seconds = 1.0
-            return RateLimited(seconds, scope)
+            return RateLimited(retry_after(exc, 1.0), scope)
         if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             return TransientError(f"slack {status} {error}")
         if error == "is_archived":  # permanent too, but the outbox parks a channel's row instead of failing it

@@ -124,7 +124,7 @@ def command(body: dict[str, Any]) -> Command:
         raise BadPayload("no command")
     return Command(
         name=name,
-        text=clean(markup.decode(s(body.get("text"), 16000)), 4000),  # escaped by Slack as message text is
+        text=typed_text(body.get("text")),  # escaped by Slack as message text is
         who=person(s(body.get("user_id")), s(body.get("user_name"), 200)),
         where=_place(s(body.get("channel_id")), s(body.get("team_id")), None, s(body.get("channel_name"), 200)),
         request_id=s(body.get("trigger_id")),
