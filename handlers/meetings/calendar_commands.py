@@ -61,9 +61,9 @@ _LINKED = re.compile(r"(?P<label>[^()]{0,300})\((?P<url>(?:https?|webcal)://[^\s
 #: is a meeting ending with its call's or document's link, not a calendar's link with its own text.
 _WHEN = re.compile(r"\b(?:today|tonight|tomorrow|noon|next|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)"
                    r"(?:day)?)\b|\d\s*(?:am|pm)\b|\d[:.]\d\d|\bin \d", re.IGNORECASE)
-#: Sub-commands that take an argument a link could be: `remove <link|text>` asks which one, as before.
-_REMOVING = ("remove", "rm", "delete", "drop")
-_SUBCOMMANDS = ("list", "show", "remove", "rm", "delete", "drop", "off", "group")
+_LISTING = ("list", "show")
+_REMOVING = ("remove", "rm", "delete", "drop", "off")
+_SUBCOMMANDS = (*_LISTING, *_REMOVING, "group")
 
 
 def _address(rest: str) -> str:
@@ -73,7 +73,9 @@ def _address(rest: str) -> str:
     if linked is None or _WHEN.search(linked.group("label")):
         return rest
     first = linked.group("label").strip().split(" ", 1)[0].lower()
-    return rest if first in _REMOVING else linked.group("url")
+    # a removal's argument a link could be (`remove <link|text>` asks which one); `off` reads as a link's own
+    # text (`Off days`): a feed is removed with `off` and a number
+    return rest if first in _REMOVING and first != "off" else linked.group("url")
 
 
 def calendar_words(rest: str) -> bool:
@@ -119,9 +121,9 @@ def _meeting_line(meeting: Meeting, now: datetime, has_agenda: bool) -> str:
 async def command(cmd: Command, place: Place, rest: str, svc: Services) -> Reply:
     word, _, arg = _address(rest).strip().partition(" ")
     lowered = word.lower()
-    if not word or lowered in ("list", "show"):
+    if not word or lowered in _LISTING:
         return await _calendars(cmd.who, place, svc)
-    if lowered in ("remove", "rm", "delete", "drop", "off"):
+    if lowered in _REMOVING:
         return await _unfollow(cmd.who, place, arg.strip(), svc)
     if lowered == "group" and arg.strip():
         return await _follow_group(cmd.who, place, arg.strip(), svc)

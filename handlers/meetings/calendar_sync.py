@@ -6,7 +6,7 @@ channel's meetings, keyed by (feed, UID, RECURRENCE-ID):
 - a new occurrence becomes a meeting, its description's bullet lines its agenda, its nudges scheduled;
 - a moved or changed occurrence moves its meeting, and its nudges move with it (new outbox keys, also when
   it moves back to a time it had: `version`); so does a moved series, whose occurrences all get new keys
-  (calendar_moves pairs each vanished occurrence with a new one of the same UID on the same day);
+  (calendar_moves pairs each vanished occurrence with a new one of the same UID, at the series' shift);
 - a cancelled or vanished occurrence cancels its meeting and its nudges, without a word in the channel;
 - meetings that started, ended, or that a person cancelled in steadybot are left alone.
 A failing feed is retried with backoff and reported once (privately) to the person who added it; it never

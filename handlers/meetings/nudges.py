@@ -27,15 +27,14 @@ from handlers.core.types import Button, Person, Reply, Visibility
 from handlers.meetings import render
 from handlers.meetings.calendar_fresh import wait_for_feed
 from handlers.meetings.ports import SCHEDULED, Meeting, Question
-from handlers.meetings.schedule import KEPT_OFF, MOVED, store_of
+from handlers.meetings.schedule import KEPT_OFF, MOVED, NUDGES, store_of
 
 log = logging.getLogger("steadybot.meetings")
 
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5
 _AHEAD = {"t24": "in 24 hours", "t2": "in 2 hours", "q2": "in 2 hours", "t1": "in 1 hour", "t1dm": "in 1 hour"}
-_LEAD = {"t24": timedelta(hours=24), "t2": timedelta(hours=2), "q2": timedelta(hours=2), "t1": timedelta(hours=1),
-         "t1dm": timedelta(hours=1)}
+_LEAD: dict[str, timedelta] = {nudge.stage: nudge.before for nudge in NUDGES}  # each stage's planned lead (schedule.NUDGES)
 ON_TIME = timedelta(minutes=5)  # a nudge this late still says its planned lead ("in 2 hours" at 1 h 57 m)
 
 
