@@ -196,8 +196,8 @@ class Share:
     """"N of M answers at level L or higher", as published: exact, or masked when it (or the rest) would
     count one or two people, also for someone who answered and takes their own answer out (so 3 of them, or
     all but 3, is masked too: "fewer than 4"). A masked wording always stands for two counts or more, so
-    taking one's own answer out of it still leaves two or more. Each masked wording stands for at least two possible counts, and which wording
-    a count gets depends on the count alone, so the wording itself never gives the count away."""
+    taking one's own answer out of it still leaves two or more, and which wording a count gets depends on the
+    count alone, so the wording itself never gives the count away."""
 
     count: int
     total: int

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from handlers.core.allowed import allowed_from
 from handlers.core.errors import Later, StorageUnavailable
 from handlers.core.ports import ChannelSettings
+from handlers.core.recurrence import Recurrence
 from handlers.core.registry import Pending, Replies
 from handlers.core.services import Services
 from handlers.core.timeoff import after_holidays, holiday_code
@@ -229,19 +230,23 @@ async def _decide(pending: Pending, key: tuple[int, Platform, str],
         await pulse_store(svc).withdraw(*key)
         return None
     settings = await batch.settings_of(rnd, svc)
-    held = _wait_until(svc, rnd, pending, away.get((key[1], key[2])), now, settings)
+    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
+    held = _wait_until(rnd, away.get((key[1], key[2])), now, settings, tz)
     if held is not None:
         wait, why = held
         if reminder:  # no reminder while someone is away, nor moved out of quiet hours or the weekend
             return None
-        if wait < rnd.closes_at - AWAY_MARGIN and not await _meets_next_round(svc, rnd, pending, wait, settings):
-            await _drop_reminder_if_late(svc, rnd, pending, wait, settings)
-            return Later(wait, why)  # the DM waits until they're back, or until their next allowed moment
+        if wait < rnd.closes_at - AWAY_MARGIN:
+            recurrence, following = await _next_round(svc, rnd, settings, tz)
+            # a DM that would reach the day of the person's DM of the next round (a snooze that ends on
+            # Sunday, a daily schedule) is not sent at all: never two pulse DMs from the channel on one day
+            if following is None or not on_or_after_day_of(wait, following, tz):
+                await _drop_reminder_if_late(svc, rnd, pending, wait, settings, tz, recurrence, following)
+                return Later(wait, why)  # the DM waits until they're back, or until their next allowed moment
         # away until the round closes, back on the day of the next round's DM, or allowed again too late:
         await pulse_store(svc).withdraw(*key)  # not counted as missing
         return None
     k = await _announced(rnd, svc, batch.thresholds, settings)
-    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
     known = batch.replies.get((rnd.id, tz.key))
     if known is not None:  # the same round and zone earlier in this batch: the same DM
         return known
@@ -295,8 +300,8 @@ async def away_of(svc: Services, keys: Sequence[tuple[int, Platform, str]], now:
     return out
 
 
-def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | None, now: datetime,
-                settings: ChannelSettings) -> tuple[datetime, str] | None:
+def _wait_until(rnd: Round, away: datetime | None, now: datetime, settings: ChannelSettings,
+                tz: ZoneInfo) -> tuple[datetime, str] | None:
     """Until when this DM waits, and why, or None to send it now. It waits while the person is away (`away`:
     the end of their snooze, away status or Do Not Disturb) and, for a scheduled round, on the channel's
     holidays; then until their first allowed moment (timing.after_time_off: their zone, the channel's quiet
@@ -305,43 +310,38 @@ def _wait_until(svc: Services, rnd: Round, pending: Pending, away: datetime | No
     the bot was down then (or the outbox ran late) and now it is their night or their weekend."""
     quiet = (settings.quiet_start, settings.quiet_end)
     code = holiday_code(settings) if rnd.schedule_id is not None else ""  # `/pulse now` is sent on holidays
-    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
     if away is not None or (code and after_holidays(code, now, tz) is not None):
         return after_time_off(away or now, tz, quiet, code), "away or holiday"
     allowed = allowed_from(now, tz, *quiet)
     return (allowed, "quiet hours or weekend") if allowed > now else None
 
 
+async def _next_round(svc: Services, rnd: Round, settings: ChannelSettings,
+                      tz: ZoneInfo) -> tuple[Recurrence | None, datetime | None]:
+    """The round's schedule while it still runs (None: `/pulse now`, stopped or replaced), and the person's DM
+    of its next round (None without one)."""
+    if rnd.schedule_id is None:
+        return None, None
+    schedule = await pulse_store(svc).schedule(rnd.schedule_id)
+    if schedule is None or not schedule.active:
+        return None, None  # stopped or replaced: no next round of it
+    if rnd.occurrence is None:
+        return schedule.recurrence, None
+    return schedule.recurrence, next_round_dm(rnd.occurrence, schedule.recurrence, tz,
+                                              (settings.quiet_start, settings.quiet_end))
+
+
 async def _drop_reminder_if_late(svc: Services, rnd: Round, pending: Pending, wait: datetime,
-                                 settings: ChannelSettings) -> None:
+                                 settings: ChannelSettings, tz: ZoneInfo, recurrence: Recurrence | None,
+                                 following: datetime | None) -> None:
     """An invitation held back until `wait` keeps its reminder only when a reminder two thirds into the time
     left from `wait` would still be sent (timing.reminder_due); otherwise the reminder is cancelled, so that
     it does not arrive with the late invitation (both Monday 08:00 after a weekend outage) or before it."""
-    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
     quiet = (settings.quiet_start, settings.quiet_end)
-    schedule = await pulse_store(svc).schedule(rnd.schedule_id) if rnd.schedule_id is not None else None
-    recurrence = schedule.recurrence if schedule is not None and schedule.active else None
-    following = (next_round_dm(rnd.occurrence, recurrence, tz, quiet)
-                 if rnd.occurrence is not None and recurrence is not None else None)
     span = occurrence_span(rnd.occurrence, recurrence, timedelta(hours=rnd.window_hours))
     if reminder_due(wait, rnd.closes_at, span, tz, quiet, before=following) is None:
         person = Person(pending.target.platform, pending.target.id)
         await svc.outbox.cancel(f"{outbox_prefix(rnd.id)}remind:{person.key}", exact=True)
-
-
-async def _meets_next_round(svc: Services, rnd: Round, pending: Pending, wait: datetime,
-                            settings: ChannelSettings) -> bool:
-    """Whether a DM held back until `wait` would reach the day of the person's DM of the schedule's next
-    round (a snooze that ends on Sunday, a daily schedule): then this round's DM is not sent at all, so the
-    person never gets two pulse DMs from the channel on one day."""
-    if rnd.schedule_id is None or rnd.occurrence is None:
-        return False
-    schedule = await pulse_store(svc).schedule(rnd.schedule_id)
-    if schedule is None or not schedule.active:
-        return False  # stopped or replaced: no next round of it
-    tz = zone(str(pending.data.get("tz") or ""), svc.settings.default_tz)
-    following = next_round_dm(rnd.occurrence, schedule.recurrence, tz, (settings.quiet_start, settings.quiet_end))
-    return on_or_after_day_of(wait, following, tz)
 
 
 def _key(pending: Pending) -> tuple[int, Platform, str] | None:
