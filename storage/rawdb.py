@@ -135,8 +135,8 @@ def check_url(url: str) -> None:
     not booleans or numbers, a PostgreSQL option its driver does not take from text, or an in-memory SQLite
     database — each connection (the start's checks, the migrations, the server's pool and the loop's own) would
     open an empty one of its own, so the server stopped at its first check with "does not answer" and `migrate`
-    reported a schema that was gone as soon as it was written. The URL's values are never repeated (a password may be among them); option names
-    are."""
+    reported a schema that was gone as soon as it was written. The URL's values are never repeated (a password
+    may be among them); option names are."""
     parsed = _checked(url)
     written = _URL.match(url.strip())
     if (written is not None and written.group("port") == "") or \

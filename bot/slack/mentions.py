@@ -4,9 +4,10 @@ review`.
 The Slack adapter decodes Slack's markup on the way in (bot/slack/markup.py) and keeps a bare `<@U…>`
 mention as that token; this step, run by the pipeline after the acknowledgement (`Pipeline.prepare`),
 replaces each with `@` and the person's name as Slack gives it to the request's workspace (users.info,
-cached; `@someone` when Slack does not answer in time, refuses or does not know them there). The core so never sees Slack ids in text, and the bot never echoes a live mention:
-what it posts is escaped (bot/slack/render.py), so a name stays a name, and a meeting titled with someone in
-it does not ping them at every reminder.
+cached; `@someone` when Slack does not answer in time, refuses or does not know them there). The core so
+never sees Slack ids in text, and the bot never echoes a live mention: what it posts is escaped
+(bot/slack/render.py), so a name stays a name, and a meeting titled with someone in it does not ping them at
+every reminder.
 """
 
 from __future__ import annotations

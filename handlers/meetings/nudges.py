@@ -34,7 +34,7 @@ log = logging.getLogger("steadybot.meetings")
 SHORT_MINUTES = 15
 MAX_ANSWER_BUTTONS = 5
 _AHEAD = {"t24": "in 24 hours", "t2": "in 2 hours", "q2": "in 2 hours", "t1": "in 1 hour", "t1dm": "in 1 hour"}
-_LEAD: dict[str, timedelta] = {nudge.stage: nudge.before for nudge in NUDGES}  # each stage's planned lead (schedule.NUDGES)
+_LEAD: dict[str, timedelta] = {nudge.stage: nudge.before for nudge in NUDGES}  # each stage's planned lead
 ON_TIME = timedelta(minutes=5)  # a nudge this late still says its planned lead ("in 2 hours" at 1 h 57 m)
 
 
@@ -114,7 +114,8 @@ def unanswered(meeting: Meeting, questions: list[Question], now: datetime, moved
         return None
     lines = render.question_lines(open_ones, with_answers=False)
     return Reply(
-        f"❓ **{clip(meeting.title, 120)}** starts {ahead(meeting, 'q2', now, True) if moved else in_time(meeting, 'q2', now)}. "
+        f"❓ **{clip(meeting.title, 120)}** starts "
+        f"{ahead(meeting, 'q2', now, True) if moved else in_time(meeting, 'q2', now)}. "
         "These pre-read questions have no written answer yet — answering them now makes the call shorter:\n"
         + "\n".join(lines) + "\nAnswer with the buttons or `/agenda answer 1 …`.",
         buttons=tuple(Button("agenda.answer", f"Answer Q{q.position}", str(q.id))
