@@ -64,7 +64,7 @@ class MentionNames:
         lookups = [asyncio.ensure_future(one(user_id)) for user_id in ids]  # at once: one budget for all
         if lookups:
             try:
-                _, late = await asyncio.wait(lookups, timeout=LOOKUP_BUDGET)
+                await asyncio.wait(lookups, timeout=LOOKUP_BUDGET)
             finally:  # the budget ran out, or the request itself was cancelled (a stop): none is left running
                 late = {task for task in lookups if not task.done()}
                 for task in late:
